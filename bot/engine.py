@@ -1,0 +1,199 @@
+"""The conversation engine: one incoming update, one database transaction.
+
+dedupe on (channel, update id) -> load member and state -> route to a handler -> save state ->
+put the replies in the outbox. Everything is committed together, so a reply is never promised
+without the change it reports, and a redelivered update changes and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from typing import Optional
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Translator
+from bot.messages import Incoming, Reply
+from handlers.base import IDLE, Turn
+from storage import outbox
+from storage.db import Database
+from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+Router = Callable[[Turn], None]
+
+
+class Outcome(enum.Enum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"  # the handler crashed; the person was told, the update is not retried
+
+
+class ConversationEngine:
+    """Turns incoming updates into state changes and outbox items."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: Config,
+        clock: Clock,
+        router: Router,
+        on_outbox: Optional[Callable[[], None]] = None,
+    ) -> None:
+        self.database = database
+        self.config = config
+        self.clock = clock
+        self.router = router
+        self.on_outbox = on_outbox or (lambda: None)
+
+    def process(self, incoming: Incoming) -> Outcome:
+        """Handle one update exactly once (blocking; run it off the event loop)."""
+        try:
+            with self.database.session() as session:
+                if not self._claim(session, incoming):
+                    return Outcome.DUPLICATE
+                turn = self._load_turn(session, incoming)
+                self.router(turn)
+                self._finish(session, turn)
+        except _Duplicate:
+            return Outcome.DUPLICATE
+        except Exception:
+            log.exception("handler failed on %s update %s", incoming.channel, incoming.update_id)
+            self._apologise(incoming)
+            self.on_outbox()
+            return Outcome.FAILED
+        self.on_outbox()
+        return Outcome.HANDLED
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _claim(self, session: Session, incoming: Incoming) -> bool:
+        if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
+            return False
+        session.add(
+            ProcessedUpdate(channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now())
+        )
+        try:
+            session.flush()
+        except IntegrityError:
+            raise _Duplicate() from None  # another process took it between our read and write
+        return True
+
+    def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
+        account = session.exec(
+            select(ChannelAccount).where(
+                ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id
+            )
+        ).first()
+        member = session.get(Member, account.member_id) if account else None
+        state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+        if state is None:
+            state = ConversationState(
+                channel=incoming.channel,
+                user_id=incoming.user_id,
+                name=IDLE,
+                data={},
+                locale=None,  # Vietnamese until the person chooses otherwise (/lang)
+                updated_at=self.clock.now(),
+            )
+            session.add(state)
+        locale = member.locale if member else (state.locale or "vi")
+        return Turn(
+            incoming=incoming,
+            session=session,
+            config=self.config,
+            clock=self.clock,
+            state=state,
+            member=member,
+            account=account,
+            tr=Translator(locale),
+        )
+
+    def _finish(self, session: Session, turn: Turn) -> None:
+        incoming, now = turn.incoming, self.clock.now()
+        state = turn.state
+        state.updated_at = now
+        # Reassign the JSON column so the change is always written.
+        state.data = dict(state.data)
+        session.add(state)
+        chat_id = turn.account.chat_id if turn.account else incoming.chat_id
+        if incoming.callback_id:
+            outbox.enqueue(
+                session,
+                channel=incoming.channel,
+                chat_id=incoming.chat_id,
+                kind=outbox.KIND_ANSWER_CALLBACK,
+                payload={"callback_id": incoming.callback_id, "text": turn.toast},
+                now=now,
+            )
+        replies = list(turn.replies)
+        if incoming.payload and incoming.message_id and not any(r.edit for r in replies):
+            # Close the pressed message: keep its text, drop its buttons, show what was chosen.
+            closed = (incoming.message_text or "").rstrip()
+            if incoming.button_label:
+                closed = f"{closed}\n\n➡️ {incoming.button_label}".strip()
+            replies.insert(0, Reply(text=closed or "✔", edit=True))
+        for reply in replies:
+            payload = reply.to_payload()
+            kind = outbox.KIND_MESSAGE
+            if reply.edit and incoming.message_id:
+                kind = outbox.KIND_EDIT
+                payload["message_id"] = incoming.message_id
+            outbox.enqueue(session, channel=incoming.channel, chat_id=incoming.chat_id, kind=kind,
+                           payload=payload, now=now)
+        if turn.commands_changed:
+            from handlers.menu import command_menu
+
+            outbox.enqueue(
+                session,
+                channel=incoming.channel,
+                chat_id=chat_id,
+                kind=outbox.KIND_SET_COMMANDS,
+                payload={"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale},
+                now=now,
+            )
+
+    def _apologise(self, incoming: Incoming) -> None:
+        """After a crash: remember the update (so it is not retried forever) and say sorry."""
+        try:
+            with self.database.session() as session:
+                if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
+                    return
+                session.add(
+                    ProcessedUpdate(channel=incoming.channel, update_id=incoming.update_id,
+                                    processed_at=self.clock.now())
+                )
+                state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+                tr = Translator((state.locale if state else None) or "vi")
+                if state is not None:
+                    state.name, state.data = IDLE, {}
+                    session.add(state)
+                _ = tr.gettext
+                outbox.enqueue(
+                    session,
+                    channel=incoming.channel,
+                    chat_id=incoming.chat_id,
+                    kind=outbox.KIND_MESSAGE,
+                    payload=Reply(
+                        _("Xin lỗi, hệ thống vừa gặp trục trặc nên chưa làm được việc này. "
+                          "Những gì bạn đã lưu trước đó vẫn còn nguyên. Bạn vui lòng thử lại sau ít phút.")
+                    ).to_payload(),
+                    now=self.clock.now(),
+                )
+                if incoming.callback_id:
+                    outbox.enqueue(session, channel=incoming.channel, chat_id=incoming.chat_id,
+                                   kind=outbox.KIND_ANSWER_CALLBACK,
+                                   payload={"callback_id": incoming.callback_id, "text": None},
+                                   now=self.clock.now())
+        except Exception:
+            log.exception("could not record the failed update %s", incoming.update_id)
+
+
+class _Duplicate(Exception):
+    pass

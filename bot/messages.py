@@ -1,0 +1,66 @@
+"""Channel-neutral messages: what arrives from a messenger and what the bot says back.
+
+Handlers see only these types; each channel adapter converts its platform's updates into an
+`Incoming` and renders a `Reply` (Telegram: inline keyboards; Zalo: numbered choices).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update from a person, whatever the channel."""
+
+    channel: str  # telegram | zalo
+    update_id: str
+    user_id: str
+    chat_id: str
+    display_name: str = ""
+    language_code: Optional[str] = None
+    chat_type: str = "private"  # private | group
+    text: Optional[str] = None
+    payload: Optional[str] = None  # button data
+    callback_id: Optional[str] = None  # Telegram callback query to answer
+    message_id: Optional[str] = None  # the bot message a pressed button sits on
+    message_text: Optional[str] = None  # that message's text, to close it after the press
+    button_label: Optional[str] = None  # the label of the pressed button
+    photo_file_id: Optional[str] = None  # the platform's file reference, never the bytes
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice: a label shown to the person and the payload sent back when chosen."""
+
+    label: str
+    payload: str
+
+
+@dataclass
+class Reply:
+    """Something the bot says: text (already translated) with optional choices or a file."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    edit: bool = False  # replace the message whose button was pressed instead of sending a new one
+    file_token: Optional[str] = None  # a StoredFile to send as a document or picture
+    file_kind: Optional[str] = None  # photo | document
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON form kept in the outbox."""
+        data = asdict(self)
+        data["buttons"] = [[{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons]
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> "Reply":
+        buttons = [[Button(b["label"], b["payload"]) for b in row] for row in data.get("buttons", [])]
+        return cls(
+            text=data["text"],
+            buttons=buttons,
+            edit=bool(data.get("edit")),
+            file_token=data.get("file_token"),
+            file_kind=data.get("file_kind"),
+        )

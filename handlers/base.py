@@ -1,0 +1,100 @@
+"""What a handler works with: one turn of the conversation, inside one database transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlmodel import Session
+
+from bot.clock import Clock, local_today
+from bot.config import Config
+from bot.i18n import Translator
+from bot.messages import Button, Incoming, Reply
+from storage.models import ChannelAccount, ConversationState, Member
+
+IDLE = "idle"
+
+
+class UserError(Exception):
+    """Something the person typed or chose cannot be accepted; the message says why, translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Turn:
+    """One incoming update being handled: who, where in the conversation, and what to say back."""
+
+    incoming: Incoming
+    session: Session
+    config: Config
+    clock: Clock
+    state: ConversationState
+    member: Optional[Member] = None
+    account: Optional[ChannelAccount] = None
+    tr: Translator = field(default_factory=Translator)
+    replies: list[Reply] = field(default_factory=list)
+    toast: Optional[str] = None  # a short notice shown when a button press is answered
+    commands_changed: bool = False  # the person's command menu must be set again
+
+    @property
+    def _(self):  # type: ignore[no-untyped-def]
+        return self.tr.gettext
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    @property
+    def today(self) -> dt.date:
+        return local_today(self.clock, self.config.tz)
+
+    @property
+    def text(self) -> str:
+        return (self.incoming.text or "").strip()
+
+    def say(self, text: str, buttons: Optional[list[list[Button]]] = None, edit: bool = False) -> Reply:
+        """Queue a reply in this turn."""
+        reply = Reply(text=text, buttons=buttons or [], edit=edit)
+        self.replies.append(reply)
+        return reply
+
+    # Conversation state -------------------------------------------------------------------------
+
+    @property
+    def step(self) -> str:
+        return self.state.name
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.state.data
+
+    def start_flow(self, step: str, **data: Any) -> str:
+        """Begin a flow; its buttons carry a fresh nonce so stale buttons are recognised."""
+        nonce = secrets.token_hex(2)
+        self.state.name = step
+        self.state.data = {"nonce": nonce, **data}
+        return nonce
+
+    def goto(self, step: str, **changes: Any) -> None:
+        """Move to another step of the current flow, keeping its data."""
+        self.state.name = step
+        self.state.data = {**self.state.data, **changes}
+
+    def end_flow(self) -> None:
+        self.state.name = IDLE
+        self.state.data = {}
+
+    def button(self, label: str, flow: str, action: str, arg: str = "") -> Button:
+        """A button of the current flow: `flow:nonce:action[:arg]`, within Telegram's 64 bytes."""
+        payload = f"{flow}:{self.state.data.get('nonce', '-')}:{action}"
+        if arg:
+            payload += f":{arg}"
+        if len(payload.encode()) > 64:
+            raise ValueError(f"button payload too long: {payload}")
+        return Button(label, payload)

@@ -1,0 +1,202 @@
+"""SQLModel tables of the domain.
+
+Timestamps are timezone-aware and stored in UTC (SQLModel's UTCDateTime);
+calendar dates of sessions are local dates in the deployment's timezone. People helped are stored
+as counts only, never as names, phone or ID numbers (Decree 13/2023/NĐ-CP).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Province(SQLModel, table=True):
+    """A province (tỉnh/thành phố) by its official code, loaded from `vietnam-provinces`."""
+
+    code: int = Field(primary_key=True)
+    name: str
+    codename: str
+
+
+class Commune(SQLModel, table=True):
+    """A commune-level unit (xã, phường, đặc khu) by its official code."""
+
+    code: int = Field(primary_key=True)
+    name: str
+    codename: str
+    province_code: int = Field(foreign_key="province.code", index=True)
+
+
+class Village(SQLModel, table=True):
+    """A village (thôn, tổ dân phố, bản, ấp), set up by its commune: below the official list."""
+
+    __table_args__ = (UniqueConstraint("commune_code", "name_key", name="uq_village_commune_name"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code", index=True)
+    name: str
+    name_key: str  # folded name (no diacritics, lower case) for matching and uniqueness
+    created_at: dt.datetime
+
+
+class Member(SQLModel, table=True):
+    """A person using the bot, with one role and the area that role covers."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    display_name: str
+    role: str  # member | team_lead | commune_admin | commune_leader | province_viewer
+    province_code: int = Field(foreign_key="province.code", index=True)
+    commune_code: Optional[int] = Field(default=None, foreign_key="commune.code", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)
+    locale: str = "vi"
+    reminders_paused: bool = False
+    unreachable: bool = False
+    joined_with: Optional[str] = None  # invite code
+    created_at: dt.datetime
+
+
+class ChannelAccount(SQLModel, table=True):
+    """One messenger account (Telegram or Zalo user) linked to a member."""
+
+    __table_args__ = (UniqueConstraint("channel", "user_id", name="uq_account_channel_user"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    channel: str
+    user_id: str
+    chat_id: str  # the private chat the bot answers in
+    created_at: dt.datetime
+
+
+class Invite(SQLModel, table=True):
+    """A random, expiring, use-limited code that lets a person join with a role and area."""
+
+    code: str = Field(primary_key=True)
+    role: str
+    province_code: int = Field(foreign_key="province.code")
+    commune_code: Optional[int] = Field(default=None, foreign_key="commune.code", index=True)
+    village_id: Optional[int] = Field(default=None, foreign_key="village.id")
+    created_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    max_uses: int
+    uses: int = 0
+    expires_at: dt.datetime
+    revoked: bool = False
+    created_at: dt.datetime
+
+
+class TrainingSession(SQLModel, table=True):
+    """A community digital-skills session held in a village on a day."""
+
+    __table_args__ = (Index("ix_session_commune_date", "commune_code", "session_date"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code")
+    village_id: int = Field(foreign_key="village.id", index=True)
+    session_date: dt.date
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attendees: int
+    member_id: int = Field(foreign_key="member.id", index=True)  # whose session it is
+    author_id: int = Field(foreign_key="member.id")  # who entered it (a lead may log on behalf)
+    source: str = "guided"  # guided | text | import
+    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: Optional[dt.datetime] = None
+
+
+class HelpRecord(SQLModel, table=True):
+    """How many people a team helped with one kind of thing on a day (a count, never names)."""
+
+    __table_args__ = (Index("ix_help_commune_date", "commune_code", "record_date"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code")
+    village_id: int = Field(foreign_key="village.id", index=True)
+    record_date: dt.date
+    kind: str
+    count: int
+    member_id: int = Field(foreign_key="member.id", index=True)
+    author_id: int = Field(foreign_key="member.id")
+    source: str = "guided"
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: Optional[dt.datetime] = None
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a person is in a conversation; kept in the database so restarts lose nothing."""
+
+    channel: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    name: str = "idle"
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    locale: Optional[str] = None  # chosen before joining
+    updated_at: dt.datetime
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An update already processed: a redelivered one is recognised and does nothing twice."""
+
+    channel: str = Field(primary_key=True)
+    update_id: str = Field(primary_key=True)
+    processed_at: dt.datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Something to send, written in the same transaction as the change that caused it."""
+
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+    # BigInteger at national scale; SQLite only auto-increments an INTEGER primary key.
+    id: Optional[int] = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    )
+    channel: str
+    chat_id: str
+    kind: str  # message | edit | answer_callback | set_commands
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: Optional[str] = Field(default=None, unique=True)
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: Optional[dt.datetime] = None
+    last_error: Optional[str] = None
+    created_at: dt.datetime
+    sent_at: Optional[dt.datetime] = None
+
+
+class StoredFile(SQLModel, table=True):
+    """A generated file (chart, report) kept for sending and for expiring download links."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token: str = Field(unique=True)
+    filename: str
+    mime_type: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the values before and after."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    actor_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    action: str  # create | update | delete | join | ...
+    entity: str
+    entity_id: Optional[str] = None
+    before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class BotSetting(SQLModel, table=True):
+    """Small facts the running bot learns and the CLI needs, e.g. the bot's username for deep links."""
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_at: dt.datetime
