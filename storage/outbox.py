@@ -72,10 +72,14 @@ def mark_failed(session: Session, item_id: int, error: str, now: dt.datetime) ->
     )
 
 
-def reschedule(session: Session, item_id: int, error: str, at: dt.datetime) -> None:
-    """Try again later (after a 429, a 5xx or a time-out)."""
+def reschedule(session: Session, item_id: int, error: str, at: dt.datetime, count_attempt: bool = True) -> None:
+    """Try again later (after a 429, a 5xx or a time-out); a 429 does not count as a failed attempt."""
     session.exec(  # type: ignore[call-overload]
         update(OutboxMessage)
         .where(OutboxMessage.id == item_id)
-        .values(attempts=OutboxMessage.attempts + 1, last_error=error[:500], next_attempt_at=at)
+        .values(
+            attempts=OutboxMessage.attempts + (1 if count_attempt else 0),
+            last_error=error[:500],
+            next_attempt_at=at,
+        )
     )

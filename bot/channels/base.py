@@ -1,0 +1,52 @@
+"""What the outbox sender expects of a channel: a renderer that delivers one item, and the errors it raises.
+
+Each channel adapter (Telegram, Zalo, ...) turns its platform's failures into one of four errors, so the
+sender decides what to do (wait, retry, give up, mark the person unreachable) the same way for every channel.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from storage.models import OutboxMessage
+
+
+class DeliveryError(Exception):
+    """Base class of the errors a renderer raises when an item could not be delivered."""
+
+
+class RetryAfter(DeliveryError):
+    """The platform asked us to slow down (HTTP 429): try again after `seconds`, and pause the channel."""
+
+    def __init__(self, seconds: float, message: str = "") -> None:
+        super().__init__(message or f"flood control: retry after {seconds} s")
+        self.seconds = max(0.0, float(seconds))
+
+
+class TransientError(DeliveryError):
+    """A failure that may pass (5xx, time-out, network): retry with exponential backoff."""
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot or left (HTTP 403): nothing more can be sent to this chat."""
+
+
+class PermanentError(DeliveryError):
+    """The platform refused this item for good (HTTP 400 and the like): give it up, log it."""
+
+
+@runtime_checkable
+class ChannelRenderer(Protocol):
+    """Renders and delivers outbox items of one channel."""
+
+    channel: str
+
+    async def deliver(self, item: OutboxMessage) -> None:
+        """Send one item; raise a DeliveryError subclass when it could not be sent."""
+        ...
+
+
+def is_group_chat(renderer: ChannelRenderer, chat_id: str) -> bool:
+    """Whether a chat is a group (stricter rate limit); renderers may define `is_group_chat(chat_id)`."""
+    check = getattr(renderer, "is_group_chat", None)
+    return bool(check(chat_id)) if callable(check) else False

@@ -1,0 +1,176 @@
+"""Text folding and tokenisation for Vietnamese one-line reports.
+
+Village team members type on phones, often without diacritics, with teencode
+and with numbers glued to words ("23ng", "muc2", "tdp5").  Everything in the
+parser therefore works on *tokens* that carry three spellings of the same
+word:
+
+* ``orig``  - exactly as typed (case kept; used for village display and "AI"),
+* ``raw``   - lower-cased NFC text with diacritics (used when a diacritic
+  decides the meaning: "bà" is not the number "ba", "họp" is not "hợp"),
+* ``fold``  - lower-cased, diacritics stripped, ``đ`` -> ``d`` (used for
+  keyword matching so that "hỗ trợ", "ho tro" and "hổ trợ" all match).
+
+Dates written with digits (``12/11``, ``12.11.2026``), clock times (``19h30``)
+and percentages are recognised here, at the character level, so that their
+digits can never be mistaken for head-counts later on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Token",
+    "fold",
+    "fold_text",
+    "has_diacritics",
+    "tokenize",
+    "title_word",
+]
+
+# "Ð"/"ð" (Icelandic eth) is often produced by old keyboards instead of "Đ"/"đ".
+_PRE_MAP = str.maketrans({"Ð": "Đ", "ð": "đ", "\u2019": "'", "\u00a0": " "})
+_FOLD_MAP = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def _lower(text: str) -> str:
+    """NFC-normalise, fix look-alike letters and lower-case."""
+    return unicodedata.normalize("NFC", text.translate(_PRE_MAP)).lower()
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip every Vietnamese diacritic (``đ`` -> ``d``).
+
+    Only combining marks are dropped, so punctuation and spacing are kept.
+    """
+    low = _lower(text).translate(_FOLD_MAP)
+    decomposed = unicodedata.normalize("NFD", low)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold_text(text: str) -> str:
+    """Fold ``text`` and collapse punctuation/whitespace runs to one space.
+
+    ``"  Thôn  Hà-Tân!! "`` -> ``"thon ha tan"``.  Used for diacritic- and
+    punctuation-insensitive comparisons (e.g. matching village names).
+    """
+    return _NON_WORD.sub(" ", fold(text)).strip()
+
+
+def has_diacritics(word: str) -> bool:
+    """True when a (lower-cased) word carries any Vietnamese mark or ``đ``."""
+    return fold(word) != word
+
+
+def title_word(word: str) -> str:
+    """Capitalise the first letter of a word, lower-case the rest ("3a" -> "3A")."""
+    if word and word[0].isdigit():
+        return word.upper()
+    return word[:1].upper() + word[1:].lower()
+
+
+@dataclass(slots=True)
+class Token:
+    """One token of a message.
+
+    ``kind`` is one of: ``word``, ``num`` (integer digits), ``dec`` (decimal
+    number, never a count), ``date`` (numeric date such as 12/11), ``pair``
+    (``23/30`` or ``15-20`` - not a valid date), ``time`` (19h30), ``pct``
+    (80%), ``punct`` and ``nl`` (line break).
+
+    ``role`` is filled in by the parser stages (``date``, ``village``,
+    ``phrase``, ``count``, ...) so that later stages skip consumed tokens.
+    """
+
+    orig: str
+    raw: str
+    fold: str
+    kind: str
+    start: int
+    end: int
+    space_before: bool
+    value: int | None = None
+    parts: tuple[int, ...] = ()
+    role: str | None = None
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def plain(self) -> bool:
+        """True when the token was typed without any diacritic."""
+        return self.raw == self.fold
+
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<date>(?<![\d.,/:-])\d{1,2}(?P<sep>[/.\-])\d{1,2}(?:(?P=sep)(?:\d{4}|\d{2}))?(?![\d]|[/.\-]\d))
+  | (?P<ctime>(?<![\d.,/:-])\d{1,2}:\d{2}(?!\d))
+  | (?P<htime>(?<![\d.,/:-])\d{1,2}(?:h|g|giờ|gio)(?:\d{2})?(?![^\W\d_]))
+  | (?P<pct>\d+(?:[.,]\d+)?\s?%)
+  | (?P<num>\d+(?:[.,]\d+)*)
+  | (?P<word>[^\W\d_]+)
+  | (?P<nl>\n)
+  | (?P<punct>[^\w\s])
+    """,
+    re.VERBOSE | re.UNICODE,
+)
+
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+
+
+def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
+    orig = m.group(0)
+    raw = _lower(orig)
+    return Token(
+        orig=orig,
+        raw=raw,
+        fold=fold(raw),
+        kind=kind,
+        start=m.start(),
+        end=m.end(),
+        space_before=m.start() > prev_end or prev_end == 0,
+    )
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a message into :class:`Token` objects.
+
+    Digits glued to letters are split ("23ng" -> "23", "ng"); the token after
+    keeps ``space_before=False`` so callers can tell "9a" from "9 a".
+    """
+    text = unicodedata.normalize("NFC", text.translate(_PRE_MAP))
+    tokens: list[Token] = []
+    prev_end = 0
+    for m in _TOKEN_RE.finditer(text):
+        kind = m.lastgroup or "punct"
+        if kind == "sep":  # pragma: no cover - group name of the date separator
+            kind = "date"
+        tok = _make(text, m, kind, prev_end)
+        if kind == "date":
+            parts = tuple(int(p) for p in re.split(r"[/.\-]", tok.orig))
+            tok.parts = parts
+        elif kind in ("ctime", "htime"):
+            tok.kind = "time"
+            if kind == "ctime":
+                tok.parts = tuple(int(p) for p in tok.orig.split(":"))
+        elif kind == "num":
+            digits = tok.orig
+            if "." in digits or "," in digits:
+                if _THOUSANDS.match(digits):
+                    tok.value = int(re.sub(r"[.,]", "", digits))
+                else:
+                    tok.kind = "dec"
+            else:
+                tok.value = int(digits) if len(digits) <= 9 else None
+                if tok.value is None:
+                    tok.kind = "dec"
+        tokens.append(tok)
+        prev_end = m.end()
+    if tokens:
+        tokens[0].space_before = True
+    return tokens

@@ -1,0 +1,614 @@
+"""The outbox sender: delivers what the engine put in the outbox, in order per chat, within rate limits.
+
+How it works
+------------
+* A dispatcher task reads due items (`status = pending`, `next_attempt_at` empty or past) from the database
+  when woken by `notify()` (the engine calls it from its worker thread after each commit) and at least every
+  `poll_interval` seconds (retries that became due). Each item is *claimed* in memory and handed to one of a
+  fixed pool of worker coroutines, chosen by a hash of (channel, chat id): all items of a chat go to the same
+  worker, which sends them one at a time in id order. So one chat never has two items in flight, and different
+  chats are sent in parallel.
+* Per chat order survives failures: when an item has to wait (429, 5xx), the chat is *blocked* behind it. Later
+  items of that chat are not sent (the worker drops them back to pending; the dispatcher does not hand out items
+  of a chat that has an earlier item waiting in the database) until the waiting item is sent or finally failed.
+* Rate limits (token buckets, real monotonic time): one global bucket per channel (`global_per_second`), one per
+  private chat (`private_chat_per_second`, burst `private_chat_burst`: a two-message reply goes out at once),
+  one per group (`group_per_minute`). `answer_callback` and `set_commands` items do not count per chat. A worker
+  picks, among its chats, one whose bucket has a token, so a slow chat does not hold back the others.
+* Errors from the renderer (`bot.channels.base`): `RetryAfter` reschedules the item and pauses the whole channel
+  for that time; `TransientError` retries with exponential backoff and gives up (`failed`) after
+  `max_attempts`; `Unreachable` fails the item and the rest of that chat's queue and marks the member behind the
+  chat `unreachable` (nothing else is sent: telling the commune admin is a separate matter); `PermanentError`
+  fails the item and logs it.
+* Successful sends are marked `sent` in small batches. All database work runs in one executor thread, so the
+  event loop stays free.
+
+Delivery is at least once: a crash after the platform accepted an item and before its batch was marked `sent`
+sends it again after restart (as does a retried multi-part message, whose first parts were already accepted).
+An item is never lost: it stays `pending` in the database until it is marked `sent` or `failed`.
+
+Run one sender per database: two processes sending the same outbox would both send each item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import logging
+import math
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Optional, TypeVar
+
+from sqlalchemy import func, update
+from sqlmodel import select
+
+from bot.channels.base import (
+    ChannelRenderer,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+    Unreachable,
+    is_group_chat,
+)
+from bot.clock import Clock
+from bot.config import RateLimits
+from storage import outbox
+from storage.db import Database
+from storage.models import ChannelAccount, Member, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ChatKey = tuple[str, str]  # (channel, chat id)
+
+# Kinds that Telegram does not count as messages in a chat.
+UNMETERED_KINDS = frozenset({outbox.KIND_ANSWER_CALLBACK, outbox.KIND_SET_COMMANDS})
+
+
+class TokenBucket:
+    """`rate` tokens per second, at most `capacity` saved up; time is `time.monotonic()` seconds."""
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, capacity)
+        self.tokens = self.capacity
+        self.stamp = now
+
+    def _refill(self, now: float) -> None:
+        if now > self.stamp:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0 when one is there now)."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1.0
+
+    def full(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.capacity
+
+
+@dataclass
+class _Worker:
+    index: int
+    chats: "collections.OrderedDict[ChatKey, collections.deque[OutboxMessage]]" = field(
+        default_factory=collections.OrderedDict
+    )
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: Optional["asyncio.Task[None]"] = None
+    current: Optional[OutboxMessage] = None
+
+
+@dataclass
+class _Fetched:
+    due: list[OutboxMessage]
+    blockers: dict[ChatKey, int]  # the earliest item of a chat that waits for a later attempt
+    next_due: Optional[dt.datetime]
+
+
+class OutboxSender:
+    """Delivers outbox items through channel renderers; see the module docstring."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        rate_limits: RateLimits | None = None,
+        renderers: Iterable[ChannelRenderer] = (),
+        *,
+        workers: int = 12,
+        poll_interval: float = 1.0,
+        max_attempts: int = 8,
+        base_backoff: float = 1.0,
+        max_backoff: float = 600.0,
+        batch_size: int = 50,
+        flush_interval: float = 0.02,
+        max_claimed: int = 2000,
+        deliver_timeout: float = 60.0,
+        db_executor: Executor | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.rate_limits = rate_limits or RateLimits()
+        self.renderers: dict[str, ChannelRenderer] = {}
+        for renderer in renderers:
+            self.add_renderer(renderer)
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.max_claimed = max_claimed
+        self.deliver_timeout = deliver_timeout
+        self._worker_count = max(1, workers)
+        self._own_executor = db_executor is None
+        self._db_executor: Executor = db_executor or ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
+
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._workers: list[_Worker] = []
+        self._dispatcher: Optional["asyncio.Task[None]"] = None
+        self._flusher: Optional["asyncio.Task[None]"] = None
+        self._wake: Optional[asyncio.Event] = None
+        self._flush_wake: Optional[asyncio.Event] = None
+        self._stop_event: Optional[asyncio.Event] = None
+        self._flush_lock: Optional[asyncio.Lock] = None
+        self._running = False
+        self._stopping = False
+
+        self._claimed: set[int] = set()
+        # Release order, so a fetch that read the database before an item was marked does not hand it out again.
+        self._seq = 0
+        self._released: dict[int, int] = {}
+        self._blocked: dict[ChatKey, int] = {}
+        self._sent: list[int] = []
+        self._paused_until: dict[str, float] = {}
+        self._global_buckets: dict[str, TokenBucket] = {}
+        self._chat_buckets: dict[ChatKey, TokenBucket] = {}
+        self.stats: collections.Counter[str] = collections.Counter()
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def add_renderer(self, renderer: ChannelRenderer) -> None:
+        """Deliver items of `renderer.channel` through it; items of channels without a renderer wait."""
+        self.renderers[renderer.channel] = renderer
+        self.notify()
+
+    def notify(self) -> None:
+        """Wake the dispatcher now: safe to call from any thread (the engine's worker thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closing
+            loop.call_soon_threadsafe(wake.set)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    async def start(self) -> None:
+        """Start the dispatcher, the workers and the batch marker."""
+        if self._running:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._flush_wake = asyncio.Event()
+        self._stop_event = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self._stopping = False
+        self._workers = [_Worker(index) for index in range(self._worker_count)]
+        for worker in self._workers:
+            worker.task = asyncio.create_task(self._work(worker), name=f"outbox-worker-{worker.index}")
+        self._flusher = asyncio.create_task(self._flush_loop(), name="outbox-flusher")
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="outbox-dispatcher")
+        self._running = True
+        self.notify()
+
+    async def stop(self, drain_timeout: float = 0.0, stop_timeout: float = 30.0) -> None:
+        """Optionally send what is due (up to `drain_timeout` s), finish the items in flight, then stop.
+
+        Items handed to a worker but not started stay pending in the database and go out after restart.
+        """
+        if not self._running:
+            self._shutdown_executor()
+            return
+        if drain_timeout > 0:
+            await self.drain(drain_timeout)
+        self._stopping = True
+        assert self._stop_event is not None and self._wake is not None
+        self._stop_event.set()
+        self._wake.set()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+        for worker in self._workers:
+            worker.wake.set()
+        tasks = [worker.task for worker in self._workers if worker.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=stop_timeout)
+            for task in late:  # a renderer stuck past its own time-outs: the item stays pending
+                log.warning("outbox worker did not finish in %.0f s; cancelling it", stop_timeout)
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self._flush_sent()
+        for worker in self._workers:
+            for queue in worker.chats.values():
+                for item in queue:
+                    self._release(item.id)
+            worker.chats.clear()
+        self._running = False
+        self._loop = None
+        self._shutdown_executor()
+
+    async def drain(self, timeout: float = 10.0, *, include_waiting: bool = False) -> bool:
+        """Wait until no item is due or in flight (True), or until `timeout` seconds passed (False).
+
+        With `include_waiting`, also wait for items scheduled for a later attempt (tests with tiny delays).
+        """
+        if not self._running:
+            raise RuntimeError("the outbox sender is not running")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self.notify()
+            if not self._claimed and not self._sent:
+                due, waiting = await self._db(self._count_sync, self.clock.now())
+                if due == 0 and (waiting == 0 or not include_waiting) and not self._claimed:
+                    return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(0.005)
+
+    # -- dispatcher -------------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        assert self._wake is not None
+        while not self._stopping:
+            self._wake.clear()
+            delay = self.poll_interval
+            try:
+                next_due = await self._dispatch_once()
+                if next_due is not None:
+                    until = (next_due - self.clock.now()).total_seconds()
+                    delay = min(delay, max(0.005, until))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox dispatch failed; trying again in %.1f s", self.poll_interval)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _dispatch_once(self) -> Optional[dt.datetime]:
+        channels = sorted(self.renderers)
+        room = self.max_claimed - len(self._claimed)
+        if not channels:
+            return None
+        fetch_seq = self._seq
+        fetched = await self._db(
+            self._fetch_sync, self.clock.now(), channels, frozenset(self._claimed), max(0, room)
+        )
+        for item in fetched.due:
+            assert item.id is not None
+            if item.id in self._claimed or self._released.get(item.id, -1) > fetch_seq:
+                continue  # in flight, or marked after this fetch read it
+            key = (item.channel, item.chat_id)
+            blocker = fetched.blockers.get(key)
+            if blocker is not None and item.id > blocker:
+                continue  # an earlier item of this chat waits for its next attempt
+            self._claimed.add(item.id)
+            worker = self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
+            worker.chats.setdefault(key, collections.deque()).append(item)
+            worker.wake.set()
+        self._released.clear()  # the next fetch starts after every release recorded so far
+        return fetched.next_due
+
+    def _fetch_sync(
+        self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int
+    ) -> _Fetched:
+        with self.database.session() as session:
+            waiting = session.exec(
+                select(OutboxMessage.channel, OutboxMessage.chat_id, func.min(OutboxMessage.id),
+                       func.min(OutboxMessage.next_attempt_at))
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)
+                .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
+                .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+            ).all()
+            blockers = {(channel, chat_id): first for channel, chat_id, first, _ in waiting}
+            next_due = min((at for *_, at in waiting if at is not None), default=None)
+            due: list[OutboxMessage] = []
+            after_id, page = 0, 500
+            while room > 0:
+                rows = session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.status == "pending", OutboxMessage.id > after_id)
+                    .where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
+                    .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
+                    .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                    .limit(page)
+                ).all()
+                for row in rows:
+                    if row.id not in claimed and room > 0:
+                        due.append(row)
+                        room -= 1
+                if len(rows) < page:
+                    break
+                after_id = rows[-1].id  # type: ignore[assignment]
+            return _Fetched(due=due, blockers=blockers, next_due=next_due)
+
+    def _count_sync(self, now: dt.datetime) -> tuple[int, int]:
+        channels = sorted(self.renderers)
+        with self.database.session() as session:
+            base = (
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
+                .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
+            )
+            due = session.exec(
+                base.where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
+            ).one()
+            waiting = session.exec(base.where(OutboxMessage.next_attempt_at > now)).one()
+            return int(due), int(waiting)
+
+    # -- workers ----------------------------------------------------------------------------------
+
+    async def _work(self, worker: _Worker) -> None:
+        while not self._stopping:
+            if not worker.chats:
+                worker.wake.clear()
+                await worker.wake.wait()
+                continue
+            now = time.monotonic()
+            chosen: Optional[ChatKey] = None
+            soonest = math.inf
+            for key, queue in worker.chats.items():
+                wait = self._chat_wait(key, queue[0], now)
+                if wait <= 0:
+                    chosen = key
+                    break
+                soonest = min(soonest, wait)
+            if chosen is None:
+                worker.wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(worker.wake.wait(), soonest)
+                continue
+            queue = worker.chats[chosen]
+            item = queue.popleft()
+            if queue:
+                worker.chats.move_to_end(chosen)  # round robin between the worker's chats
+            else:
+                del worker.chats[chosen]
+            worker.current = item
+            try:
+                await self._deliver(worker, item)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not kill the worker; the item stays pending
+                log.exception("outbox worker failed on item %s", item.id)
+                self._release(item.id)
+            finally:
+                worker.current = None
+
+    def _chat_wait(self, key: ChatKey, item: OutboxMessage, now: float) -> float:
+        blocker = self._blocked.get(key)
+        if item.kind in UNMETERED_KINDS or (blocker is not None and item.id > blocker):  # type: ignore[operator]
+            return 0.0
+        return self._chat_bucket(key, now).wait_time(now)
+
+    def _chat_bucket(self, key: ChatKey, now: float) -> TokenBucket:
+        bucket = self._chat_buckets.get(key)
+        if bucket is None:
+            if len(self._chat_buckets) > 10_000:  # forget idle chats (a full bucket is the default state)
+                self._chat_buckets = {k: b for k, b in self._chat_buckets.items() if not b.full(now)}
+            renderer = self.renderers.get(key[0])
+            limits = self.rate_limits
+            if renderer is not None and is_group_chat(renderer, key[1]):
+                # Telegram allows 20 a minute in a group: a small burst, then one every 3 s.
+                bucket = TokenBucket(limits.group_per_minute / 60.0, min(limits.private_chat_burst, 3), now)
+            else:
+                bucket = TokenBucket(limits.private_chat_per_second, limits.private_chat_burst, now)
+            self._chat_buckets[key] = bucket
+        return bucket
+
+    async def _wait_for_channel(self, channel: str) -> bool:
+        """Wait out a 429 pause and the global rate; False when stopping meanwhile."""
+        assert self._stop_event is not None
+        bucket = self._global_buckets.get(channel)
+        if bucket is None:
+            rate = self.rate_limits.global_per_second
+            bucket = self._global_buckets[channel] = TokenBucket(rate, max(1.0, rate), time.monotonic())
+        while True:
+            now = time.monotonic()
+            wait = max(self._paused_until.get(channel, 0.0) - now, bucket.wait_time(now))
+            if wait <= 0:
+                bucket.take(now)
+                return True
+            if self._stopping:
+                return False
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop_event.wait(), wait)
+
+    async def _deliver(self, worker: _Worker, item: OutboxMessage) -> None:
+        assert item.id is not None
+        key = (item.channel, item.chat_id)
+        blocker = self._blocked.get(key)
+        if blocker is not None and item.id > blocker:
+            self._release(item.id)  # an earlier item of this chat must go first; fetched again later
+            return
+        renderer = self.renderers.get(item.channel)
+        if renderer is None:
+            self._release(item.id)
+            return
+        if not await self._wait_for_channel(item.channel):
+            self._release(item.id)
+            return
+        if item.kind not in UNMETERED_KINDS:
+            self._chat_bucket(key, time.monotonic()).take(time.monotonic())
+        try:
+            await asyncio.wait_for(renderer.deliver(item), self.deliver_timeout)
+        except RetryAfter as error:
+            self.stats["retry_after"] += 1
+            pause = max(error.seconds, 0.0)
+            self._paused_until[item.channel] = max(self._paused_until.get(item.channel, 0.0),
+                                                   time.monotonic() + pause)
+            log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause,
+                        item.id, item.chat_id)
+            at = self.clock.now() + dt.timedelta(seconds=pause)
+            await self._retry_later(item, str(error) or "retry after", at, count_attempt=False)
+        except Unreachable as error:
+            self.stats["unreachable"] += 1
+            log.info("chat %s on %s is unreachable (%s); item %s failed", item.chat_id, item.channel,
+                     error, item.id)
+            await self._db(self._unreachable_sync, item, str(error) or "unreachable", self.clock.now())
+            self._finish(item.id)
+            dropped = worker.chats.pop(key, None) or ()
+            for other in dropped:  # failed in the database together with this one
+                self._release(other.id)
+        except PermanentError as error:
+            self.stats["failed"] += 1
+            log.warning("%s refused item %s (%s to chat %s): %s", item.channel, item.id, item.kind,
+                        item.chat_id, error)
+            await self._db(self._fail_sync, item.id, f"permanent: {error}", self.clock.now())
+            self._finish(item.id)
+        except (TransientError, asyncio.TimeoutError, Exception) as error:
+            if not isinstance(error, (TransientError, asyncio.TimeoutError)):
+                log.exception("renderer crashed on item %s; treating it as a transient error", item.id)
+            self.stats["transient"] += 1
+            reason = str(error) or type(error).__name__
+            attempt = item.attempts + 1
+            if attempt >= self.max_attempts:
+                self.stats["failed"] += 1
+                log.warning("giving up item %s (%s to chat %s) after %d attempts: %s", item.id, item.kind,
+                            item.chat_id, attempt, reason)
+                await self._db(self._fail_sync, item.id, f"gave up after {attempt} attempts: {reason}",
+                               self.clock.now())
+                self._finish(item.id)
+            else:
+                delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
+                log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
+                await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
+        else:
+            self.stats["sent"] += 1
+            if self._blocked.get(key) == item.id:
+                del self._blocked[key]
+            self._sent.append(item.id)
+            assert self._flush_wake is not None
+            self._flush_wake.set()
+
+    async def _retry_later(self, item: OutboxMessage, reason: str, at: dt.datetime,
+                           count_attempt: bool = True) -> None:
+        assert item.id is not None
+        key = (item.channel, item.chat_id)
+        current = self._blocked.get(key)
+        self._blocked[key] = item.id if current is None else min(current, item.id)
+        try:
+            await self._db(self._reschedule_sync, item.id, reason, at, count_attempt)
+        finally:
+            self._release(item.id)
+        self.notify()  # the dispatcher learns when to look again
+
+    def _finish(self, item_id: Optional[int]) -> None:
+        """An item reached its final state (failed): unblock its chat and release it."""
+        assert item_id is not None
+        for key, blocker in list(self._blocked.items()):
+            if blocker == item_id:
+                del self._blocked[key]
+        self._release(item_id)
+
+    def _release(self, item_id: Optional[int]) -> None:
+        if item_id is None or item_id not in self._claimed:
+            return
+        self._claimed.discard(item_id)
+        self._seq += 1
+        self._released[item_id] = self._seq
+        if len(self._claimed) < self.max_claimed // 2:
+            self.notify()
+
+    # -- marking ----------------------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        assert self._flush_wake is not None
+        while True:
+            await self._flush_wake.wait()
+            if len(self._sent) < self.batch_size:
+                await asyncio.sleep(self.flush_interval)  # let a batch gather
+            self._flush_wake.clear()
+            if not await self._flush_sent():
+                await asyncio.sleep(1.0)
+                self._flush_wake.set()
+
+    async def _flush_sent(self) -> bool:
+        assert self._flush_lock is not None
+        async with self._flush_lock:
+            if not self._sent:
+                return True
+            ids, self._sent = self._sent, []
+            try:
+                await self._db(self._mark_sent_sync, ids, self.clock.now())
+            except Exception:
+                # Keep them claimed (never sent twice by us) and try again.
+                log.exception("could not mark %d outbox items sent; will retry", len(ids))
+                self._sent[:0] = ids
+                return False
+            for item_id in ids:
+                self._release(item_id)
+            return True
+
+    # -- database work (runs in the executor thread) ----------------------------------------------
+
+    async def _db(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_executor, function, *args)
+
+    def _mark_sent_sync(self, ids: list[int], now: dt.datetime) -> None:
+        with self.database.session() as session:
+            outbox.mark_sent(session, ids, now)
+
+    def _fail_sync(self, item_id: int, error: str, now: dt.datetime) -> None:
+        with self.database.session() as session:
+            outbox.mark_failed(session, item_id, error, now)
+
+    def _reschedule_sync(self, item_id: int, error: str, at: dt.datetime, count_attempt: bool) -> None:
+        with self.database.session() as session:
+            outbox.reschedule(session, item_id, error, at, count_attempt=count_attempt)
+
+    def _unreachable_sync(self, item: OutboxMessage, error: str, now: dt.datetime) -> None:
+        with self.database.session() as session:
+            outbox.mark_failed(session, item.id, f"unreachable: {error}", now)  # type: ignore[arg-type]
+            # Nothing more goes to this chat: the rest of its queue fails with it.
+            session.exec(  # type: ignore[call-overload]
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.channel == item.channel,
+                       OutboxMessage.chat_id == item.chat_id)
+                .values(status="failed", last_error=f"unreachable: {error}"[:500], sent_at=now)
+            )
+            accounts = session.exec(
+                select(ChannelAccount).where(ChannelAccount.channel == item.channel,
+                                             ChannelAccount.chat_id == item.chat_id)
+            ).all()
+            for account in accounts:
+                member = session.get(Member, account.member_id)
+                if member is not None and not member.unreachable:
+                    member.unreachable = True
+                    session.add(member)
+
+    def _shutdown_executor(self) -> None:
+        if self._own_executor and isinstance(self._db_executor, ThreadPoolExecutor):
+            self._db_executor.shutdown(wait=True)

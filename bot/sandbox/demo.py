@@ -1,0 +1,88 @@
+"""Demo data for the sandbox: Xã Sơn Kim 1 (Hà Tĩnh, 18196), five villages, five people, a few weeks
+of sessions, so a newcomer can chat with the real bot as any of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from sqlmodel import select
+
+from bot.clock import Clock, local_today
+from bot.config import Config
+from storage.areas import add_villages, get_commune
+from storage.db import Database
+from storage.models import ChannelAccount, HelpRecord, Member, TrainingSession
+from storage.settings import get_setting, set_setting
+from storage.vocab import HELP_KINDS, ROLES, TOPICS
+
+DEMO_COMMUNE = 18196
+DEMO_VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5"]
+# (Telegram user id in the sandbox, name, role, village index or None)
+DEMO_PEOPLE: list[tuple[int, str, str, int | None]] = [
+    (900001, "Bác Trần Văn Hùng", "member", 1),
+    (900002, "Chị Nguyễn Thị Mai", "team_lead", 0),
+    (900003, "Anh Lê Minh Tuấn", "commune_admin", None),
+    (900004, "Ông Phan Đức Thắng", "commune_leader", None),
+    (900005, "Chị Hoàng Thu Hà", "province_viewer", None),
+]
+SEEDED_KEY = "demo.seeded"
+
+
+def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str, Any]]:
+    """Create the demo commune once (idempotent) and return the personas for the sandbox page."""
+    now = clock.now()
+    with database.session() as session:
+        commune = get_commune(session, DEMO_COMMUNE)
+        if get_setting(session, SEEDED_KEY) is None:
+            added, _ = add_villages(session, DEMO_COMMUNE, DEMO_VILLAGES, now=now, actor_id=None)
+            villages = {v.name: v for v in added}
+            members: dict[str, Member] = {}
+            for user_id, name, role, village_index in DEMO_PEOPLE:
+                village = villages[DEMO_VILLAGES[village_index]] if village_index is not None else None
+                member = Member(
+                    display_name=name, role=role, province_code=commune.province_code,
+                    commune_code=None if role == "province_viewer" else DEMO_COMMUNE,
+                    village_id=village.id if village else None, created_at=now)
+                session.add(member)
+                session.flush()
+                session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id=str(user_id),
+                                           chat_id=str(user_id), created_at=now))
+                members[role] = member
+            _seed_activity(session, list(villages.values()), members["team_lead"], local_today(clock, config.tz),
+                           now)
+            set_setting(session, SEEDED_KEY, now.isoformat(), now)
+        accounts = {a.user_id: a for a in session.exec(select(ChannelAccount))}
+        personas = []
+        for user_id, name, role, village_index in DEMO_PEOPLE:
+            if str(user_id) not in accounts:
+                continue
+            area = commune.name if village_index is None else f"{DEMO_VILLAGES[village_index]}, {commune.name}"
+            if role == "province_viewer":
+                area = "Tỉnh Hà Tĩnh"
+            personas.append({"user_id": user_id, "name": name, "role": ROLES[role], "area": area})
+    return personas
+
+
+def _seed_activity(session: Any, villages: list[Any], author: Member, today: dt.date, now: dt.datetime) -> None:
+    """Four past weeks of weekly sessions and help counts; this week Thôn 5 has none yet."""
+    rng = random.Random(DEMO_COMMUNE)
+    topics = list(TOPICS)
+    kinds = list(HELP_KINDS)[:7]
+    for weeks_back in range(4, -1, -1):
+        for village in villages:
+            if weeks_back == 0 and village.name in ("Thôn 4", "Thôn 5"):
+                continue
+            day = today - dt.timedelta(days=7 * weeks_back + rng.randint(0, 2))
+            if day > today:
+                day = today
+            session.add(TrainingSession(
+                commune_code=DEMO_COMMUNE, village_id=village.id, session_date=day,
+                topics=rng.sample(topics, k=rng.randint(1, 2)), attendees=rng.randint(12, 35),
+                member_id=author.id, author_id=author.id, source="import", created_at=now, updated_at=now))
+            for kind in rng.sample(kinds, k=2):
+                session.add(HelpRecord(
+                    commune_code=DEMO_COMMUNE, village_id=village.id, record_date=day, kind=kind,
+                    count=rng.randint(2, 15), member_id=author.id, author_id=author.id, source="import",
+                    created_at=now, updated_at=now))

@@ -1,0 +1,206 @@
+"""Setting up a commune in chat: villages, and invites for members, team leads and leaders."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from sqlmodel import Session
+
+from bot.i18n import Translator
+from bot.messages import Button
+from handlers.base import Turn
+from handlers.common import main_menu, not_allowed
+from handlers.errors import explain
+from storage import invites
+from storage.areas import add_villages, get_commune, village_in_commune, villages_of
+from storage.errors import DomainError
+from storage.models import Invite
+from storage.settings import get_setting
+from storage.text import fold, tidy_name
+from storage.vocab import (
+    ROLE_COMMUNE_ADMIN,
+    ROLE_COMMUNE_LEADER,
+    ROLE_MEMBER,
+    ROLE_TEAM_LEAD,
+    ROLES,
+    VILLAGE_ROLES,
+)
+
+FLOW = "a"
+VILLAGE_NAMES, VILLAGE_CONFIRM, INVITE_ROLE, INVITE_VILLAGE = ("a.village_names", "a.village_confirm",
+                                                               "a.invite_role", "a.invite_village")
+_SPLIT = re.compile(r"[\n;,]+")
+
+
+def _is_admin(turn: Turn) -> bool:
+    return turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN
+
+
+def invite_link(session: Session, code: str, channel: str = "telegram") -> Optional[str]:
+    """The deep link that joins with a code, if the bot's username is known."""
+    username = get_setting(session, f"{channel}.username")
+    if channel == "telegram" and username:
+        return f"https://t.me/{username}?start={code}"
+    return None
+
+
+def describe_invite(session: Session, invite: Invite, tr: Translator) -> str:
+    """The text an admin forwards: code, link, role, area and validity."""
+    _ = tr.gettext
+    area = get_commune(session, invite.commune_code).name if invite.commune_code else ""
+    if invite.village_id is not None and invite.commune_code is not None:
+        area = village_in_commune(session, invite.commune_code, invite.village_id).name + ", " + area
+    lines = [
+        _("🔑 Mã mời: {code}").format(code=invite.code),
+        _("Vai trò: {role}").format(role=_(ROLES[invite.role])),
+        _("Nơi: {area}").format(area=area),
+        _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses),
+                                                          day=tr.date(invite.expires_at.date())),
+    ]
+    link = invite_link(session, invite.code)
+    if link:
+        lines.append(_("Link tham gia: {link}").format(link=link))
+    lines.append(_("Người được mời bấm link, hoặc nhắn mã này cho bot."))
+    return "\n".join(lines)
+
+
+# Villages ---------------------------------------------------------------------------------------
+
+def villages(turn: Turn) -> None:
+    """/thon: list the commune's villages; the admin can add more."""
+    _ = turn._
+    member = turn.member
+    if member is None or member.commune_code is None:
+        return not_allowed(turn)
+    rows = villages_of(turn.session, member.commune_code)
+    commune = get_commune(turn.session, member.commune_code)
+    if rows:
+        text = _("Các thôn của {commune} ({n}):").format(commune=commune.name, n=turn.tr.number(len(rows)))
+        text += "\n" + "\n".join(f"• {v.name}" for v in rows)
+    else:
+        text = _("{commune} chưa có thôn nào.").format(commune=commune.name)
+    if not _is_admin(turn):
+        turn.say(text, main_menu(turn))
+        return
+    turn.start_flow(VILLAGE_NAMES)
+    turn.say(text + "\n\n" + _("Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
+                               "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"),
+             [[turn.button(_("❌ Đóng"), FLOW, "cancel")]])
+
+
+def on_village_names(turn: Turn) -> None:
+    _ = turn._
+    names = list({fold(n): tidy_name(n) for n in _SPLIT.split(turn.text) if n.strip()}.values())
+    if not names or len(names) > 50:
+        turn.say(_("Bạn gõ từ 1 đến 50 tên thôn, mỗi thôn một dòng."))
+        return
+    turn.goto(VILLAGE_CONFIRM, names=names)
+    turn.say(_("Thêm {n} thôn sau vào xã?").format(n=turn.tr.number(len(names))) + "\n"
+             + "\n".join(f"• {n}" for n in names),
+             [[turn.button(_("✅ Đúng, thêm"), FLOW, "villages_save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def _save_villages(turn: Turn) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    if turn.step != VILLAGE_CONFIRM:
+        return
+    try:
+        added, existing = add_villages(turn.session, member.commune_code, list(turn.data.get("names", [])),
+                                       now=turn.now, actor_id=member.id)
+    except DomainError as error:
+        turn.goto(VILLAGE_NAMES)
+        turn.say(explain(error, turn.tr))
+        return
+    turn.end_flow()
+    lines = []
+    if added:
+        lines.append(_("✅ Đã thêm {n} thôn: {names}.").format(n=turn.tr.number(len(added)),
+                                                             names=", ".join(v.name for v in added)))
+    if existing:
+        lines.append(_("Đã có sẵn, không thêm lại: {names}.").format(names=", ".join(existing)))
+    turn.say("\n".join(lines), [[Button(_("🔑 Tạo mã mời"), "c:-:go:moi")]])
+
+
+# Invites ----------------------------------------------------------------------------------------
+
+def invite(turn: Turn) -> None:
+    """/moi: create an invite for a role of the commune."""
+    _ = turn._
+    if not _is_admin(turn):
+        return not_allowed(turn)
+    turn.start_flow(INVITE_ROLE)
+    turn.say(_("Tạo mã mời cho ai?"), [
+        [turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
+         turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD)],
+        [turn.button(_("Lãnh đạo xã"), FLOW, "role", ROLE_COMMUNE_LEADER),
+         turn.button(_("Cán bộ xã"), FLOW, "role", ROLE_COMMUNE_ADMIN)],
+        [turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+    ])
+
+
+def _choose_role(turn: Turn, role: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    if role not in ROLES or role == "province_viewer":
+        return invite(turn)
+    if role in VILLAGE_ROLES:
+        rows = villages_of(turn.session, member.commune_code)
+        if not rows:
+            turn.end_flow()
+            turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
+            return
+        turn.goto(INVITE_VILLAGE, role=role)
+        buttons = [[turn.button(v.name, FLOW, "village", str(v.id)) for v in rows[i:i + 2]]
+                   for i in range(0, len(rows), 2)]
+        turn.say(_("Mời vào thôn nào?"), buttons + [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+        return
+    _create(turn, role, None)
+
+
+def _create(turn: Turn, role: str, village_id: Optional[int]) -> None:
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    limits = turn.config.limits
+    try:
+        created = invites.create_invite(
+            turn.session, role=role, now=turn.now, days=limits.invite_days,
+            max_uses=1 if role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER) else limits.invite_max_uses,
+            commune_code=member.commune_code, village_id=village_id, created_by=member.id)
+    except DomainError as error:
+        turn.end_flow()
+        turn.say(explain(error, turn.tr))
+        return
+    turn.end_flow()
+    turn.say(describe_invite(turn.session, created, turn.tr))
+
+
+def on_button(turn: Turn, action: str, arg: str) -> None:
+    """A button of the admin flows."""
+    if not _is_admin(turn):
+        return not_allowed(turn)
+    if action == "cancel":
+        turn.end_flow()
+        turn.say(turn._("Đã đóng."), main_menu(turn))
+    elif action == "villages_save":
+        _save_villages(turn)
+    elif action == "role" and turn.step == INVITE_ROLE:
+        _choose_role(turn, arg)
+    elif action == "village" and turn.step == INVITE_VILLAGE and arg.isdigit():
+        assert turn.member is not None and turn.member.commune_code is not None
+        try:
+            village_in_commune(turn.session, turn.member.commune_code, int(arg))
+        except DomainError as error:
+            turn.say(explain(error, turn.tr))
+            return
+        _create(turn, turn.data["role"], int(arg))
+
+
+def on_text(turn: Turn) -> None:
+    if turn.step == VILLAGE_NAMES and _is_admin(turn):
+        on_village_names(turn)
+    else:
+        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))

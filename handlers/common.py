@@ -1,0 +1,139 @@
+"""Help, cancel, language, and what the bot says when it did not understand."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.i18n import SUPPORTED, Translator
+from bot.messages import Button
+from handlers.base import IDLE, Turn
+from storage.areas import get_commune, get_province
+from storage.models import Member, Village
+from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER, ROLE_PROVINCE_VIEWER, ROLES
+
+FLOW = "c"  # payloads of this module: c:-:<action>[:arg]
+
+
+def area_label(session: Session, member: Member) -> str:
+    """Where a member works, e.g. "Thôn 2, Xã Sơn Kim 1" or "Tỉnh Hà Tĩnh"."""
+    parts: list[str] = []
+    if member.village_id is not None:
+        village = session.get(Village, member.village_id)
+        if village is not None:
+            parts.append(village.name)
+    if member.commune_code is not None:
+        parts.append(get_commune(session, member.commune_code).name)
+    else:
+        parts.append(get_province(session, member.province_code).name)
+    return ", ".join(parts)
+
+
+def role_label(member: Member, tr: Translator) -> str:
+    return tr.gettext(ROLES[member.role])
+
+
+def main_menu(turn: Turn) -> list[list[Button]]:
+    """The buttons for what this person does most."""
+    _ = turn._
+    member = turn.member
+    if member is None:
+        return []
+    rows: list[list[Button]] = []
+    if member.role in ("member", "team_lead", ROLE_COMMUNE_ADMIN):
+        rows.append([Button(_("📝 Ghi buổi sinh hoạt"), "c:-:go:ghibuoi"),
+                     Button(_("🤝 Ghi người được hỗ trợ"), "c:-:go:ghigiup")])
+    if member.role != ROLE_PROVINCE_VIEWER:
+        rows.append([Button(_("📊 Tuần này"), "c:-:go:tuannay")])
+    if member.role == ROLE_COMMUNE_ADMIN:
+        rows.append([Button(_("🏘️ Thôn"), "c:-:go:thon"), Button(_("🔑 Tạo mã mời"), "c:-:go:moi")])
+    return rows
+
+
+def show_help(turn: Turn) -> None:
+    """/help: what this person can do, in plain words."""
+    _ = turn._
+    member = turn.member
+    if member is None:
+        turn.say(_("Chào bạn! Đây là trợ lý của Tổ Công nghệ số cộng đồng (Bình dân học vụ số).\n\n"
+                   "Để bắt đầu, bạn cần mã mời do cán bộ xã gửi. Bạn gõ mã mời vào đây "
+                   "(ví dụ: ABCD2345) hoặc bấm vào đường link mời.\n\n"
+                   "/lang — đổi ngôn ngữ (Tiếng Việt / English)"))
+        return
+    lines = [_("Bạn là {role} — {area}.").format(role=role_label(member, turn.tr),
+                                                 area=area_label(turn.session, member)), ""]
+    if member.role in ("member", "team_lead", ROLE_COMMUNE_ADMIN):
+        lines += [
+            _("/ghibuoi — ghi một buổi sinh hoạt: ngày, nội dung, số người tham dự"),
+            _("/ghigiup — ghi số người được hỗ trợ (kích hoạt VNeID mức 2, nộp hồ sơ dịch vụ công…)"),
+        ]
+    if member.role != ROLE_PROVINCE_VIEWER:
+        lines.append(_("/tuannay — xem hoạt động tuần này"))
+    if member.role == ROLE_COMMUNE_ADMIN:
+        lines += [_("/thon — xem và thêm thôn của xã"), _("/moi — tạo mã mời cho tổ viên, tổ trưởng, lãnh đạo xã")]
+    if member.role == ROLE_COMMUNE_LEADER:
+        lines.append(_("Bạn xem được tiến độ của các thôn trong xã."))
+    if member.role == ROLE_PROVINCE_VIEWER:
+        lines.append(_("Bạn xem được tình hình các xã trong tỉnh (sắp có)."))
+    lines += ["", _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
+              "", _("Bấm nút bên dưới tin nhắn để chọn, không cần gõ nhiều.")]
+    turn.say("\n".join(lines), main_menu(turn))
+
+
+def cancel(turn: Turn) -> None:
+    """/huy: drop whatever flow is in progress; nothing unsaved is kept."""
+    _ = turn._
+    if turn.step == IDLE:
+        turn.say(_("Hiện không có việc gì đang làm dở."), main_menu(turn))
+    else:
+        turn.end_flow()
+        turn.say(_("Đã huỷ. Những gì chưa bấm «Lưu» sẽ không được ghi."), main_menu(turn))
+
+
+def choose_language(turn: Turn) -> None:
+    """/lang: switch between Vietnamese and English."""
+    turn.say(turn._("Chọn ngôn ngữ / Choose a language:"),
+             [[Button("🇻🇳 Tiếng Việt", "c:-:lang:vi"), Button("🇬🇧 English", "c:-:lang:en")]])
+
+
+def set_language(turn: Turn, locale: str) -> None:
+    if locale not in SUPPORTED:
+        return choose_language(turn)
+    if turn.member is not None:
+        turn.member.locale = locale
+        turn.session.add(turn.member)
+    turn.state.locale = locale
+    turn.tr = Translator(locale)
+    turn.commands_changed = True
+    turn.say(turn._("Đã chuyển sang tiếng Việt."), main_menu(turn))
+
+
+def not_understood(turn: Turn) -> None:
+    """A message the bot could not place: say so plainly and offer the buttons."""
+    _ = turn._
+    if turn.member is None:
+        turn.say(_("Bạn chưa tham gia. Bạn gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345) để bắt đầu."))
+        return
+    turn.say(_("Xin lỗi, tôi chưa hiểu tin nhắn này. Bạn chọn việc cần làm bên dưới, hoặc gõ /help để xem hướng dẫn."),
+             main_menu(turn))
+
+
+def unknown_command(turn: Turn) -> None:
+    _ = turn._
+    turn.say(_("Tôi không có lệnh này. Bạn gõ /help để xem các lệnh dùng được."), main_menu(turn))
+
+
+def not_allowed(turn: Turn) -> None:
+    """A command outside the person's role."""
+    _ = turn._
+    if turn.member is None:
+        turn.say(_("Bạn cần tham gia trước: gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345)."))
+    else:
+        turn.say(_("Việc này không thuộc vai trò của bạn ({role}).").format(role=role_label(turn.member, turn.tr)),
+                 main_menu(turn))
+
+
+def stale_button(turn: Turn) -> None:
+    """A button of a flow that has ended or been replaced."""
+    turn.toast = turn._("Nút này đã cũ.")
+    turn.say(turn._("Nút này thuộc một thao tác đã xong hoặc đã huỷ. Bạn chọn lại việc cần làm nhé."), main_menu(turn))
+

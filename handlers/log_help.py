@@ -1,0 +1,200 @@
+"""Guided logging of people helped: day, village, then kinds and counts; read back, then save."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.messages import Button
+from handlers import log_steps as steps
+from handlers.base import Turn
+from handlers.common import main_menu, not_allowed
+from handlers.errors import explain
+from storage import activity
+from storage.errors import DomainError
+from storage.models import Member, Village
+from storage.vocab import HELP_KINDS
+
+FLOW = "h"
+DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM = ("h.date", "h.date_text", "h.village", "h.kind", "h.count",
+                                                   "h.confirm")
+
+
+def start(turn: Turn) -> None:
+    """/ghigiup: begin logging people helped."""
+    if not steps.can_log(turn):
+        return not_allowed(turn)
+    turn.start_flow(DATE, items=[])
+    villages = steps.choosable_villages(turn)
+    if not villages:
+        turn.end_flow()
+        turn.say(turn._("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng lệnh /thon trước nhé."))
+        return
+    if len(villages) == 1 and turn.member and turn.member.role != "commune_admin":
+        turn.goto(DATE, village_id=villages[0].id)
+    ask_date(turn)
+
+
+def ask_date(turn: Turn) -> None:
+    turn.goto(DATE)
+    turn.say(turn._("🤝 Ghi người được hỗ trợ. Việc hỗ trợ diễn ra ngày nào?"), steps.date_buttons(turn, FLOW))
+
+
+def on_button(turn: Turn, action: str, arg: str) -> None:
+    """A button of this flow."""
+    _ = turn._
+    if action == "cancel":
+        turn.end_flow()
+        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
+    elif action == "date":
+        day = steps.date_from_button(turn, arg)
+        if day is None:
+            turn.goto(DATE_TEXT)
+            steps.ask_typed_date(turn)
+        elif steps.accept_date(turn, day):
+            turn.goto(turn.step, date=day.isoformat())
+            _next(turn)
+    elif action == "village":
+        village = steps.village_by_id(turn, int(arg)) if arg.isdigit() else None
+        if village is None:
+            turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
+            return ask_village(turn)
+        turn.goto(turn.step, village_id=village.id)
+        _next(turn)
+    elif action == "kind" and arg in HELP_KINDS:
+        turn.goto(COUNT, kind=arg)
+        turn.say(_("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
+            kind=_(HELP_KINDS[arg])))
+    elif action == "more":
+        ask_kind(turn)
+    elif action == "save":
+        save(turn)
+    elif action == "fix":
+        ask_fix(turn)
+    elif action == "fix_field":
+        _fix_field(turn, arg)
+    else:
+        _next(turn)
+
+
+def on_text(turn: Turn) -> None:
+    """Typed text while in this flow: a date or a count."""
+    if turn.step == DATE_TEXT:
+        day = steps.date_from_text(turn)
+        if day is not None:
+            turn.goto(turn.step, date=day.isoformat())
+            _next(turn)
+    elif turn.step == COUNT and turn.data.get("kind"):
+        count = steps.count_from_text(turn, turn.config.limits.max_help_count)
+        if count is not None:
+            items = [item for item in turn.data.get("items", []) if item[0] != turn.data["kind"]]
+            items.append([turn.data["kind"], count])
+            data = {k: v for k, v in turn.data.items() if k != "kind"}
+            turn.state.data = {**data, "items": items}
+            read_back(turn)
+    else:
+        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+
+
+def _next(turn: Turn) -> None:
+    data = turn.data
+    if "date" not in data:
+        return ask_date(turn)
+    if "village_id" not in data:
+        return ask_village(turn)
+    if not data.get("items"):
+        return ask_kind(turn)
+    read_back(turn)
+
+
+def ask_village(turn: Turn) -> None:
+    turn.goto(VILLAGE)
+    turn.say(turn._("Ở thôn nào?"), steps.village_buttons(turn, FLOW, steps.choosable_villages(turn)))
+
+
+def ask_kind(turn: Turn) -> None:
+    _ = turn._
+    turn.goto(KIND)
+    rows = [[turn.button(_(label), FLOW, "kind", kind)] for kind, label in HELP_KINDS.items()]
+    rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
+    turn.say(_("Hỗ trợ người dân việc gì?"), rows)
+
+
+def summary(turn: Turn) -> str:
+    _ = turn._
+    data = turn.data
+    village = turn.session.get(Village, data["village_id"])
+    lines = [
+        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
+        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
+    ]
+    for kind, count in data.get("items", []):
+        lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
+    return "\n".join(lines)
+
+
+def read_back(turn: Turn) -> None:
+    _ = turn._
+    turn.goto(CONFIRM)
+    turn.say(_("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn) + "\n\n" + _("Thông tin đã đúng chưa?"),
+             [[turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
+              [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
+              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def ask_fix(turn: Turn) -> None:
+    _ = turn._
+    turn.goto(CONFIRM)
+    rows = [[turn.button(_("Ngày"), FLOW, "fix_field", "date")]]
+    if len(steps.choosable_villages(turn)) > 1:
+        rows[0].append(turn.button(_("Thôn"), FLOW, "fix_field", "village"))
+    for kind, _count in turn.data.get("items", []):
+        rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind])), FLOW, "fix_field", kind)])
+    turn.say(_("Bạn muốn sửa mục nào?"), rows)
+
+
+def _fix_field(turn: Turn, field: str) -> None:
+    data = dict(turn.data)
+    if field == "date":
+        data.pop("date", None)
+        turn.state.data = data
+        return _next(turn)
+    if field == "village":
+        data.pop("village_id", None)
+        turn.state.data = data
+        return _next(turn)
+    if field in HELP_KINDS:
+        turn.state.data = {**data, "kind": field}
+        turn.goto(COUNT)
+        turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
+            kind=turn._(HELP_KINDS[field])))
+        return
+    _next(turn)
+
+
+def save(turn: Turn) -> None:
+    """Save the confirmed counts and say exactly what was saved."""
+    _ = turn._
+    data = turn.data
+    member = turn.member
+    assert member is not None
+    if turn.step != CONFIRM or not data.get("items"):
+        return _next(turn)
+    village = steps.village_by_id(turn, int(data["village_id"]))
+    if village is None:
+        turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
+        return ask_village(turn)
+    owner = turn.session.get(Member, data.get("member_id", member.id)) or member
+    try:
+        activity.record_help(
+            turn.session, village=village, day=dt.date.fromisoformat(data["date"]),
+            items=[(kind, int(count)) for kind, count in data["items"]], member=owner, author=member,
+            source="guided", now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return ask_fix(turn)
+    text = summary(turn)
+    turn.end_flow()
+    turn.toast = _("Đã lưu")
+    turn.say(_("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
+             [[Button(_("📝 Ghi buổi sinh hoạt"), "c:-:go:ghibuoi"),
+               Button(_("🤝 Ghi thêm người được hỗ trợ"), "c:-:go:ghigiup")]])

@@ -1,0 +1,154 @@
+"""Steps shared by the guided logging flows: which day, which village, how many people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+from bot.messages import Button
+from handlers.base import Turn
+from handlers.errors import explain
+from storage import activity
+from storage.areas import villages_of
+from storage.errors import DomainError
+from storage.models import Village
+from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN
+
+_DATE = re.compile(r"^\s*(?:ngay\s+|ngày\s+)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$",
+                   re.IGNORECASE)
+_COUNT = re.compile(r"^\s*(-?\d{1,7})\s*(?:người|nguoi|ng|lượt|luot|bà con|ba con|hộ|ho)?\s*\.?\s*$",
+                    re.IGNORECASE)
+
+
+def bounds(turn: Turn) -> activity.Bounds:
+    limits = turn.config.limits
+    return activity.Bounds(limits.max_attendees, limits.max_help_count, limits.max_days_back)
+
+
+def can_log(turn: Turn) -> bool:
+    return turn.member is not None and turn.member.role in LOGGING_ROLES
+
+
+def date_buttons(turn: Turn, flow: str) -> list[list[Button]]:
+    _ = turn._
+    today = turn.today
+    yesterday = today - dt.timedelta(days=1)
+    return [
+        [turn.button(_("Hôm nay ({day})").format(day=turn.tr.short_date(today)), flow, "date", "today"),
+         turn.button(_("Hôm qua ({day})").format(day=turn.tr.short_date(yesterday)), flow, "date", "yesterday")],
+        [turn.button(_("📅 Ngày khác"), flow, "date", "other")],
+        [turn.button(_("❌ Huỷ"), flow, "cancel")],
+    ]
+
+
+def parse_typed_date(text: str, today: dt.date) -> Optional[dt.date]:
+    """A typed day: dd/mm, dd/mm/yyyy, dd-mm; a day/month without year is the latest one not after today."""
+    match = _DATE.match(text)
+    if not match:
+        return None
+    day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+    try:
+        if year:
+            full_year = int(year) + (2000 if len(year) == 2 else 0)
+            return dt.date(full_year, month, day)
+        candidate = dt.date(today.year, month, day)
+        if candidate > today:
+            candidate = dt.date(today.year - 1, month, day)
+        return candidate
+    except ValueError:
+        return None
+
+
+def accept_date(turn: Turn, day: dt.date) -> bool:
+    """Check a day against the rules; on refusal say why and return False."""
+    try:
+        activity.check_date(day, turn.today, bounds(turn))
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return False
+    return True
+
+
+def date_from_button(turn: Turn, arg: str) -> Optional[dt.date]:
+    if arg == "today":
+        return turn.today
+    if arg == "yesterday":
+        return turn.today - dt.timedelta(days=1)
+    return None
+
+
+def ask_typed_date(turn: Turn) -> None:
+    turn.say(turn._("Bạn gõ ngày theo dạng ngày/tháng, ví dụ {example}.").format(
+        example=turn.tr.short_date(turn.today - dt.timedelta(days=2))))
+
+
+def date_from_text(turn: Turn) -> Optional[dt.date]:
+    """The typed day if valid; otherwise explain and return None (the caller asks again)."""
+    day = parse_typed_date(turn.text, turn.today)
+    if day is None:
+        turn.say(turn._("Tôi chưa đọc được ngày «{text}». Bạn gõ theo dạng ngày/tháng, ví dụ {example}.").format(
+            text=turn.text[:40], example=turn.tr.short_date(turn.today - dt.timedelta(days=2))))
+        return None
+    return day if accept_date(turn, day) else None
+
+
+def choosable_villages(turn: Turn) -> list[Village]:
+    """The villages this person may log for: their own, or (commune admin) all of the commune's."""
+    member = turn.member
+    assert member is not None
+    if member.role == ROLE_COMMUNE_ADMIN and member.commune_code is not None:
+        return villages_of(turn.session, member.commune_code)
+    if member.village_id is not None:
+        village = turn.session.get(Village, member.village_id)
+        return [village] if village else []
+    return []
+
+
+def village_buttons(turn: Turn, flow: str, villages: list[Village]) -> list[list[Button]]:
+    rows: list[list[Button]] = []
+    for index in range(0, len(villages), 2):
+        rows.append([turn.button(v.name, flow, "village", str(v.id)) for v in villages[index:index + 2]])
+    rows.append([turn.button(turn._("❌ Huỷ"), flow, "cancel")])
+    return rows
+
+
+def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
+    """A village this person may log for, by id (scope check)."""
+    for village in choosable_villages(turn):
+        if village.id == village_id:
+            return village
+    return None
+
+
+def parse_count(text: str) -> Optional[int]:
+    """A typed count: "17", "17 người", "mười bảy" (number words when the parser knows them)."""
+    match = _COUNT.match(text)
+    if match:
+        return int(match.group(1))
+    try:
+        from bot.nlu.numbers import parse_number_words
+    except ImportError:  # pragma: no cover - the parser ships with the bot
+        return None
+    return parse_number_words(text)
+
+
+def count_from_text(turn: Turn, maximum: int) -> Optional[int]:
+    """A valid count from the message, or None after saying what is wrong."""
+    _ = turn._
+    count = parse_count(turn.text)
+    if count is None:
+        turn.say(_("«{text}» chưa phải là một con số. Bạn gõ số người bằng chữ số, ví dụ 15.").format(
+            text=turn.text[:40]))
+        return None
+    try:
+        activity.check_count(count, maximum)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr) + "\n" + _("Bạn gõ lại số người giúp nhé."))
+        return None
+    return count
+
+
+def day_label(turn: Turn, day: dt.date) -> str:
+    """"Thứ Tư, 25/11/2026"."""
+    return f"{turn.tr.weekday(day)}, {turn.tr.date(day)}"

@@ -1,0 +1,81 @@
+"""Routing one turn: a command, a button, the current step of a flow, or free text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers import admin, common, log_help, log_session, onboarding, week
+from handlers.base import IDLE, Turn
+from handlers.menu import commands_for
+
+# command -> handler(turn, argument)
+COMMANDS: dict[str, Callable[[Turn, str], None]] = {
+    "start": onboarding.start,
+    "help": lambda turn, _arg: common.show_help(turn),
+    "huy": lambda turn, _arg: common.cancel(turn),
+    "cancel": lambda turn, _arg: common.cancel(turn),
+    "lang": lambda turn, _arg: common.choose_language(turn),
+    "ghibuoi": lambda turn, _arg: log_session.start(turn),
+    "ghigiup": lambda turn, _arg: log_help.start(turn),
+    "tuannay": lambda turn, _arg: week.show_week(turn),
+    "thon": lambda turn, _arg: admin.villages(turn),
+    "moi": lambda turn, _arg: admin.invite(turn),
+}
+ALWAYS = {"start", "help", "huy", "cancel", "lang"}
+KEEP_FLOW = {"help", "huy", "cancel", "lang"}  # these do not drop a half-done flow by themselves
+
+# flow prefix -> (button handler, text handler)
+FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]] = {
+    log_session.FLOW: (log_session.on_button, log_session.on_text),
+    log_help.FLOW: (log_help.on_button, log_help.on_text),
+    admin.FLOW: (admin.on_button, admin.on_text),
+}
+
+
+def route(turn: Turn) -> None:
+    """Send the turn to the handler it belongs to."""
+    incoming = turn.incoming
+    if incoming.payload:
+        return _route_button(turn, incoming.payload)
+    text = turn.text
+    if text.startswith("/"):
+        return _route_command(turn, text)
+    if not text:
+        turn.say(turn._("Tôi chỉ đọc được tin nhắn chữ. Bạn gõ /help để xem hướng dẫn."))
+        return
+    if turn.member is None:
+        return onboarding.on_code_text(turn)
+    flow = turn.step.split(".", 1)[0]
+    if turn.step != IDLE and flow in FLOWS:
+        return FLOWS[flow][1](turn)
+    common.not_understood(turn)
+
+
+def _route_command(turn: Turn, text: str) -> None:
+    word, _, argument = text[1:].partition(" ")
+    name = word.split("@", 1)[0].lower()
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return common.unknown_command(turn)
+    if name not in ALWAYS and name not in commands_for(turn.member.role if turn.member else None):
+        return common.not_allowed(turn)
+    if name not in KEEP_FLOW:
+        turn.end_flow()  # a command starts afresh; whatever was half-done is dropped
+    handler(turn, argument.strip())
+
+
+def _route_button(turn: Turn, payload: str) -> None:
+    flow, _, rest = payload.partition(":")
+    nonce, _, rest = rest.partition(":")
+    action, _, arg = rest.partition(":")
+    if flow == common.FLOW:
+        if action == "lang":
+            return common.set_language(turn, arg)
+        if action == "go" and arg in COMMANDS:
+            return _route_command(turn, "/" + arg)
+        return common.stale_button(turn)
+    if flow not in FLOWS or turn.member is None:
+        return common.stale_button(turn)
+    if turn.step.split(".", 1)[0] != flow or turn.data.get("nonce") != nonce:
+        return common.stale_button(turn)
+    FLOWS[flow][0](turn, action, arg)

@@ -1,0 +1,223 @@
+"""Training sessions and help records: saving them (with the audit trail) and reading them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage import audit
+from storage.errors import DomainError
+from storage.models import HelpRecord, Member, TrainingSession, Village
+from storage.vocab import HELP_KINDS, TOPICS
+
+SESSION_FIELDS = ("village_id", "session_date", "topics", "attendees", "member_id", "author_id", "source")
+HELP_FIELDS = ("village_id", "record_date", "kind", "count", "member_id", "author_id", "source")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What is accepted as a count or a date (from the config's limits)."""
+
+    max_attendees: int
+    max_help_count: int
+    max_days_back: int
+
+
+def check_date(day: dt.date, today: dt.date, bounds: Bounds) -> None:
+    if day > today:
+        raise DomainError("date_in_future", date=day)
+    if day < today - dt.timedelta(days=bounds.max_days_back):
+        raise DomainError("date_too_old", date=day, days=bounds.max_days_back)
+
+
+def check_count(count: int, maximum: int) -> None:
+    if count < 1:
+        raise DomainError("count_too_small", count=count)
+    if count > maximum:
+        raise DomainError("count_too_large", count=count, maximum=maximum)
+
+
+def record_session(
+    session: Session,
+    *,
+    village: Village,
+    day: dt.date,
+    topics: list[str],
+    attendees: int,
+    member: Member,
+    author: Member,
+    source: str,
+    now: dt.datetime,
+    today: dt.date,
+    bounds: Bounds,
+) -> TrainingSession:
+    """Save a session held in a village, after checking the date, topics and count."""
+    check_date(day, today, bounds)
+    check_count(attendees, bounds.max_attendees)
+    unknown = [t for t in topics if t not in TOPICS]
+    if unknown:
+        raise DomainError("unknown_topic", topic=unknown[0])
+    if not topics:
+        raise DomainError("no_topic")
+    row = TrainingSession(
+        commune_code=village.commune_code,
+        village_id=village.id,  # type: ignore[arg-type]
+        session_date=day,
+        topics=list(dict.fromkeys(topics)),
+        attendees=attendees,
+        member_id=member.id,  # type: ignore[arg-type]
+        author_id=author.id,  # type: ignore[arg-type]
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_id=author.id, action="create", entity="training_session", entity_id=row.id,
+                 now=now, after=audit.snapshot(row, SESSION_FIELDS))
+    return row
+
+
+def record_help(
+    session: Session,
+    *,
+    village: Village,
+    day: dt.date,
+    items: list[tuple[str, int]],
+    member: Member,
+    author: Member,
+    source: str,
+    now: dt.datetime,
+    today: dt.date,
+    bounds: Bounds,
+) -> list[HelpRecord]:
+    """Save counts of people helped, one record per kind."""
+    check_date(day, today, bounds)
+    if not items:
+        raise DomainError("no_help_items")
+    rows = []
+    for kind, count in items:
+        if kind not in HELP_KINDS:
+            raise DomainError("unknown_help_kind", kind=kind)
+        check_count(count, bounds.max_help_count)
+        row = HelpRecord(
+            commune_code=village.commune_code,
+            village_id=village.id,  # type: ignore[arg-type]
+            record_date=day,
+            kind=kind,
+            count=count,
+            member_id=member.id,  # type: ignore[arg-type]
+            author_id=author.id,  # type: ignore[arg-type]
+            source=source,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, actor_id=author.id, action="create", entity="help_record", entity_id=row.id,
+                     now=now, after=audit.snapshot(row, HELP_FIELDS))
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class VillageWeek:
+    """One village's activity over a period."""
+
+    village: Village
+    sessions: int = 0
+    attendees: int = 0
+    help: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def helped(self) -> int:
+        return sum(self.help.values())
+
+
+def activity_by_village(
+    session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: Optional[int] = None
+) -> list[VillageWeek]:
+    """Sessions, attendees and people helped per village between two dates (inclusive)."""
+    villages = session.exec(
+        select(Village).where(Village.commune_code == commune_code).order_by(Village.id)
+    ).all()
+    if village_id is not None:
+        villages = [v for v in villages if v.id == village_id]
+    rows = {v.id: VillageWeek(village=v) for v in villages}
+    sessions = session.exec(
+        select(TrainingSession.village_id, func.count(), func.coalesce(func.sum(TrainingSession.attendees), 0))
+        .where(
+            TrainingSession.commune_code == commune_code,
+            TrainingSession.session_date >= start,
+            TrainingSession.session_date <= end,
+            TrainingSession.deleted_at == None,  # noqa: E711
+        )
+        .group_by(TrainingSession.village_id)
+    ).all()
+    for vid, count, attendees in sessions:
+        if vid in rows:
+            rows[vid].sessions, rows[vid].attendees = int(count), int(attendees)
+    helps = session.exec(
+        select(HelpRecord.village_id, HelpRecord.kind, func.sum(HelpRecord.count))
+        .where(
+            HelpRecord.commune_code == commune_code,
+            HelpRecord.record_date >= start,
+            HelpRecord.record_date <= end,
+            HelpRecord.deleted_at == None,  # noqa: E711
+        )
+        .group_by(HelpRecord.village_id, HelpRecord.kind)
+    ).all()
+    for vid, kind, total in helps:
+        if vid in rows:
+            rows[vid].help[kind] = int(total)
+    return list(rows.values())
+
+
+def export_commune(session: Session, commune_code: int) -> dict[str, list[dict[str, Any]]]:
+    """Every live session and help record of a commune, oldest first (for checking and exports)."""
+    names = {v.id: v.name for v in session.exec(select(Village).where(Village.commune_code == commune_code))}
+    sessions = session.exec(
+        select(TrainingSession)
+        .where(TrainingSession.commune_code == commune_code, TrainingSession.deleted_at == None)  # noqa: E711
+        .order_by(TrainingSession.session_date, TrainingSession.id)
+    ).all()
+    helps = session.exec(
+        select(HelpRecord)
+        .where(HelpRecord.commune_code == commune_code, HelpRecord.deleted_at == None)  # noqa: E711
+        .order_by(HelpRecord.record_date, HelpRecord.id)
+    ).all()
+    return {
+        "sessions": [
+            {
+                "id": s.id,
+                "date": s.session_date.isoformat(),
+                "village": names.get(s.village_id),
+                "topics": list(s.topics),
+                "attendees": s.attendees,
+                "member_id": s.member_id,
+                "author_id": s.author_id,
+                "source": s.source,
+                "evidence": len(s.evidence or []),
+                "created_at": s.created_at.isoformat(),
+            }
+            for s in sessions
+        ],
+        "help_records": [
+            {
+                "id": h.id,
+                "date": h.record_date.isoformat(),
+                "village": names.get(h.village_id),
+                "kind": h.kind,
+                "count": h.count,
+                "member_id": h.member_id,
+                "author_id": h.author_id,
+                "source": h.source,
+                "created_at": h.created_at.isoformat(),
+            }
+            for h in helps
+        ],
+    }

@@ -1,0 +1,43 @@
+"""The audit trail: every create, edit and delete with who, when, and the values before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlmodel import Session
+
+from storage.models import AuditEntry
+
+
+def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON-safe values of some fields of a row."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(row, name)
+        out[name] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    return out
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: Optional[int],
+    action: str,
+    entity: str,
+    entity_id: Any,
+    now: dt.datetime,
+    before: Optional[dict[str, Any]] = None,
+    after: Optional[dict[str, Any]] = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=before,
+            after=after,
+        )
+    )

@@ -1,0 +1,90 @@
+"""A test driver for the conversation engine: people type and press buttons, the outbox is read back."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlmodel import select
+
+from bot.engine import ConversationEngine, Outcome
+from bot.messages import Button, Incoming, Reply
+from storage.db import Database
+from storage.models import OutboxMessage
+
+_update_ids = itertools.count(1)
+
+
+@dataclass
+class Sent:
+    """One outbox item as a person would see it."""
+
+    id: int
+    kind: str
+    chat_id: str
+    payload: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return self.payload.get("text") or ""
+
+    @property
+    def reply(self) -> Reply:
+        return Reply.from_payload(self.payload)
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [b for row in self.reply.buttons for b in row]
+
+
+class ChatDriver:
+    """Sends updates through the real engine and reads what it queued."""
+
+    def __init__(self, engine: ConversationEngine, database: Database, channel: str = "telegram") -> None:
+        self.engine = engine
+        self.database = database
+        self.channel = channel
+        self.last_outcome: Optional[Outcome] = None
+        self._seen = 0
+
+    def _outbox_after(self, after: int) -> list[Sent]:
+        with self.database.session() as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.id > after).order_by(OutboxMessage.id))
+            return [Sent(r.id, r.kind, r.chat_id, dict(r.payload)) for r in rows]  # type: ignore[arg-type]
+
+    def send(self, incoming: Incoming) -> list[Sent]:
+        before = self._max_id()
+        self.last_outcome = self.engine.process(incoming)
+        out = self._outbox_after(before)
+        return [s for s in out if s.kind in ("message", "edit")]
+
+    def _max_id(self) -> int:
+        rows = self._outbox_after(0)
+        return rows[-1].id if rows else 0
+
+    def say(self, user: int | str, text: str, name: str = "Người thử", update_id: Optional[str] = None) -> list[Sent]:
+        uid = str(user)
+        return self.send(Incoming(channel=self.channel, update_id=update_id or f"u{next(_update_ids)}",
+                                  user_id=uid, chat_id=uid, display_name=name, text=text))
+
+    def press(self, user: int | str, message: Sent, label_part: str, update_id: Optional[str] = None) -> list[Sent]:
+        """Press the button whose label contains `label_part` on a message the bot sent."""
+        matches = [b for b in message.buttons if label_part in b.label]
+        assert matches, f"no button with {label_part!r} in {[b.label for b in message.buttons]}"
+        button = matches[0]
+        uid = str(user)
+        return self.send(Incoming(channel=self.channel, update_id=update_id or f"u{next(_update_ids)}",
+                                  user_id=uid, chat_id=uid, payload=button.payload, callback_id=f"cb{uid}",
+                                  message_id=str(message.id), message_text=message.text,
+                                  button_label=button.label))
+
+    def all_items(self) -> list[Sent]:
+        return self._outbox_after(0)
+
+
+def last_with_buttons(sent: list[Sent]) -> Sent:
+    for item in reversed(sent):
+        if item.buttons:
+            return item
+    raise AssertionError(f"no message with buttons in {[s.text for s in sent]}")
