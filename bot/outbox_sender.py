@@ -154,6 +154,7 @@ class OutboxSender:
         self.deliver_timeout = deliver_timeout
         self._worker_count = max(1, workers)
         self._own_executor = db_executor is None
+        self._executor_closed = False
         self._db_executor: Executor = db_executor or ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
 
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -172,6 +173,9 @@ class OutboxSender:
         self._seq = 0
         self._released: dict[int, int] = {}
         self._blocked: dict[ChatKey, int] = {}
+        self._high_water = 0  # the newest item id handed to a worker (or skipped behind a waiting one)
+        self._rescan = True
+        self._next_due: Optional[dt.datetime] = None
         self._sent: list[int] = []
         self._paused_until: dict[str, float] = {}
         self._global_buckets: dict[str, TokenBucket] = {}
@@ -201,6 +205,10 @@ class OutboxSender:
         """Start the dispatcher, the workers and the batch marker."""
         if self._running:
             return
+        if self._own_executor and self._executor_closed:
+            self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
+            self._executor_closed = False
+        self._rescan, self._high_water = True, 0
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_wake = asyncio.Event()
@@ -280,11 +288,24 @@ class OutboxSender:
 
     async def _dispatch_loop(self) -> None:
         assert self._wake is not None
+        last_full = -math.inf
+        next_due: Optional[dt.datetime] = None
         while not self._stopping:
             self._wake.clear()
+            # A full scan finds retries that became due and items dropped behind a waiting one; it reads
+            # every pending row, so it runs at most once per poll interval. A wake-up from `notify()` only
+            # looks at items newer than the newest one handed out.
+            full = (
+                self._rescan
+                or time.monotonic() - last_full >= self.poll_interval
+                or (next_due is not None and next_due <= self.clock.now())
+            )
             delay = self.poll_interval
             try:
-                next_due = await self._dispatch_once()
+                if full:
+                    self._rescan = False
+                    last_full = time.monotonic()
+                next_due = await self._dispatch_once(full)
                 if next_due is not None:
                     until = (next_due - self.clock.now()).total_seconds()
                     delay = min(delay, max(0.005, until))
@@ -292,52 +313,65 @@ class OutboxSender:
                 raise
             except Exception:
                 log.exception("outbox dispatch failed; trying again in %.1f s", self.poll_interval)
+                self._rescan = True
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
-    async def _dispatch_once(self) -> Optional[dt.datetime]:
+    async def _dispatch_once(self, full: bool) -> Optional[dt.datetime]:
         channels = sorted(self.renderers)
         room = self.max_claimed - len(self._claimed)
         if not channels:
             return None
         fetch_seq = self._seq
         fetched = await self._db(
-            self._fetch_sync, self.clock.now(), channels, frozenset(self._claimed), max(0, room)
+            self._fetch_sync, self.clock.now(), channels, frozenset(self._claimed) if full else frozenset(),
+            max(0, room), None if full else self._high_water,
         )
+        if full:
+            self._next_due = fetched.next_due
+            # After a restart the database is the only record of which chats wait behind an item.
+            for key, first in fetched.blockers.items():
+                current = self._blocked.get(key)
+                self._blocked[key] = first if current is None else min(current, first)
         for item in fetched.due:
             assert item.id is not None
             if item.id in self._claimed or self._released.get(item.id, -1) > fetch_seq:
                 continue  # in flight, or marked after this fetch read it
             key = (item.channel, item.chat_id)
-            blocker = fetched.blockers.get(key)
+            self._high_water = max(self._high_water, item.id)
+            blocker = fetched.blockers.get(key) if full else self._blocked.get(key)
             if blocker is not None and item.id > blocker:
-                continue  # an earlier item of this chat waits for its next attempt
+                continue  # an earlier item of this chat waits for its next attempt: a later full scan
             self._claimed.add(item.id)
             worker = self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
             worker.chats.setdefault(key, collections.deque()).append(item)
             worker.wake.set()
         self._released.clear()  # the next fetch starts after every release recorded so far
-        return fetched.next_due
+        return fetched.next_due if full else self._next_due
 
     def _fetch_sync(
-        self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int
+        self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int,
+        after_id: Optional[int],
     ) -> _Fetched:
         with self.database.session() as session:
-            waiting = session.exec(
-                select(OutboxMessage.channel, OutboxMessage.chat_id, func.min(OutboxMessage.id),
-                       func.min(OutboxMessage.next_attempt_at))
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)
-                .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
-                .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
-            ).all()
-            blockers = {(channel, chat_id): first for channel, chat_id, first, _ in waiting}
-            next_due = min((at for *_, at in waiting if at is not None), default=None)
+            blockers: dict[ChatKey, int] = {}
+            next_due: Optional[dt.datetime] = None
+            if after_id is None:
+                waiting = session.exec(
+                    select(OutboxMessage.channel, OutboxMessage.chat_id, func.min(OutboxMessage.id),
+                           func.min(OutboxMessage.next_attempt_at))
+                    .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now)
+                    .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
+                    .group_by(OutboxMessage.channel, OutboxMessage.chat_id)
+                ).all()
+                blockers = {(channel, chat_id): first for channel, chat_id, first, _ in waiting}
+                next_due = min((at for *_, at in waiting if at is not None), default=None)
             due: list[OutboxMessage] = []
-            after_id, page = 0, 500
+            cursor, page = after_id or 0, 500
             while room > 0:
                 rows = session.exec(
                     select(OutboxMessage)
-                    .where(OutboxMessage.status == "pending", OutboxMessage.id > after_id)
+                    .where(OutboxMessage.status == "pending", OutboxMessage.id > cursor)
                     .where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
                     .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
                     .order_by(OutboxMessage.id)  # type: ignore[arg-type]
@@ -349,7 +383,7 @@ class OutboxSender:
                         room -= 1
                 if len(rows) < page:
                     break
-                after_id = rows[-1].id  # type: ignore[assignment]
+                cursor = rows[-1].id  # type: ignore[assignment]
             return _Fetched(due=due, blockers=blockers, next_due=next_due)
 
     def _count_sync(self, now: dt.datetime) -> tuple[int, int]:
@@ -399,6 +433,7 @@ class OutboxSender:
             try:
                 await self._deliver(worker, item)
             except asyncio.CancelledError:
+                self._release(item.id)  # cut off mid-delivery: it stays pending
                 raise
             except Exception:  # a bug here must not kill the worker; the item stays pending
                 log.exception("outbox worker failed on item %s", item.id)
@@ -507,7 +542,7 @@ class OutboxSender:
         else:
             self.stats["sent"] += 1
             if self._blocked.get(key) == item.id:
-                del self._blocked[key]
+                self._unblock(key)
             self._sent.append(item.id)
             assert self._flush_wake is not None
             self._flush_wake.set()
@@ -522,15 +557,22 @@ class OutboxSender:
             await self._db(self._reschedule_sync, item.id, reason, at, count_attempt)
         finally:
             self._release(item.id)
-        self.notify()  # the dispatcher learns when to look again
+        self._rescan = True  # the dispatcher learns when to look again
+        self.notify()
 
     def _finish(self, item_id: Optional[int]) -> None:
         """An item reached its final state (failed): unblock its chat and release it."""
         assert item_id is not None
         for key, blocker in list(self._blocked.items()):
             if blocker == item_id:
-                del self._blocked[key]
+                self._unblock(key)
         self._release(item_id)
+
+    def _unblock(self, key: ChatKey) -> None:
+        """The item a chat waited behind is done: its later items may go (found by a full scan)."""
+        del self._blocked[key]
+        self._rescan = True
+        self.notify()
 
     def _release(self, item_id: Optional[int]) -> None:
         if item_id is None or item_id not in self._claimed:
@@ -538,8 +580,8 @@ class OutboxSender:
         self._claimed.discard(item_id)
         self._seq += 1
         self._released[item_id] = self._seq
-        if len(self._claimed) < self.max_claimed // 2:
-            self.notify()
+        if len(self._claimed) == self.max_claimed // 2:
+            self.notify()  # room again after a full house: fetch more
 
     # -- marking ----------------------------------------------------------------------------------
 
@@ -610,5 +652,6 @@ class OutboxSender:
                     session.add(member)
 
     def _shutdown_executor(self) -> None:
-        if self._own_executor and isinstance(self._db_executor, ThreadPoolExecutor):
+        if self._own_executor and not self._executor_closed:
+            self._executor_closed = True
             self._db_executor.shutdown(wait=True)

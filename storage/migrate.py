@@ -42,7 +42,7 @@ def load_reference_data(database: Database) -> int:
         if have:
             return 0
         provinces = [
-            Province(code=int(p.code), name=p.name, codename=p.codename) for p in vp.Province.iter_all()
+            Province(code=int(p.code), name=_province_name(p), codename=p.codename) for p in vp.Province.iter_all()
         ]
         session.add_all(provinces)
         session.flush()
@@ -52,3 +52,10 @@ def load_reference_data(database: Database) -> int:
         ]
         session.add_all(communes)
         return len(provinces) + len(communes)
+
+
+def _province_name(province: object) -> str:
+    """The name as people write it: "Tỉnh Hà Tĩnh", "Thành phố Hà Nội" (the package omits "Tỉnh")."""
+    name: str = province.name  # type: ignore[attr-defined]
+    kind = province.division_type.value  # type: ignore[attr-defined]
+    return f"Tỉnh {name}" if kind == "tỉnh" and not name.startswith("Tỉnh") else name

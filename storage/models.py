@@ -200,3 +200,20 @@ class BotSetting(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str
     updated_at: dt.datetime
+
+
+class MonthlyReport(SQLModel, table=True):
+    """A commune's report for one month: once submitted, the month's entries are locked."""
+
+    __table_args__ = (UniqueConstraint("commune_code", "month", name="uq_report_commune_month"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code", index=True)
+    month: dt.date  # the first day of the month
+    status: str = "draft"  # draft | submitted
+    submitted_at: Optional[dt.datetime] = None
+    submitted_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    on_time: Optional[bool] = None
+    reopened_at: Optional[dt.datetime] = None
+    reopened_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    reopen_reason: Optional[str] = None

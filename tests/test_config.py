@@ -1,0 +1,66 @@
+"""Configuration: TOML file, environment overrides, one clear line naming a wrong key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, env_name, load_config
+
+
+def test_defaults_without_file_or_environment() -> None:
+    config = load_config(env={})
+    assert config.database_url == "sqlite:///data/bdhvs.db"
+    assert config.telegram_mode == "polling" and config.web_host == "127.0.0.1" and config.web_port == 8080
+    assert config.timezone == "Asia/Ho_Chi_Minh" and config.sandbox
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[telegram]\ntoken = "from-file"\n[web]\nport = 9000\n', encoding="utf-8")
+    config = load_config(file, env={"BDHVS_WEB_PORT": "9100", "BDHVS_TELEGRAM_API_BASE_URL": "http://127.0.0.1:1/bot"})
+    assert config.telegram_token == "from-file" and config.web_port == 9100
+    assert config.telegram_api_base_url == "http://127.0.0.1:1/bot" and not config.sandbox
+
+
+def test_config_path_from_environment(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('timezone = "Asia/Bangkok"\n', encoding="utf-8")
+    assert load_config(env={"BDHVS_CONFIG": str(file)}).timezone == "Asia/Bangkok"
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"BDHVS_WEB_PORT": "abc"}, "BDHVS_WEB_PORT"),
+        ({"BDHVS_WEB_PORT": "70000"}, "BDHVS_WEB_PORT"),
+        ({"BDHVS_TELEGRAM_MODE": "push"}, "BDHVS_TELEGRAM_MODE"),
+        ({"BDHVS_TIMEZONE": "Mars/Olympus"}, "BDHVS_TIMEZONE"),
+        ({"BDHVS_DATABASE_URL": "mysql://x"}, "BDHVS_DATABASE_URL"),
+        ({"BDHVS_TELEGRAM_API_BASE_URL": "not a url"}, "BDHVS_TELEGRAM_API_BASE_URL"),
+        ({"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_TELEGRAM_SECRET_TOKEN": "s"},
+         "BDHVS_PUBLIC_URL"),
+        ({"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_PUBLIC_URL": "https://x.vn"},
+         "BDHVS_TELEGRAM_SECRET_TOKEN"),
+        ({"BDHVS_CONFIG": "/nonexistent/bdhvs.toml"}, "BDHVS_CONFIG"),
+    ],
+)
+def test_wrong_values_name_the_key(env: dict[str, str], key: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(env=env)
+    message = str(error.value)
+    assert message.startswith(key) and "\n" not in message
+
+
+def test_wrong_value_in_file_names_the_toml_key(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text("[web]\nport = \"eighty\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^web.port \(config file\)"):
+        load_config(file, env={})
+
+
+def test_env_names_are_the_public_contract() -> None:
+    assert env_name("telegram.api_base_url") == "BDHVS_TELEGRAM_API_BASE_URL"
+    assert env_name("database.url") == "BDHVS_DATABASE_URL"
+    assert env_name("public_url") == "BDHVS_PUBLIC_URL"
