@@ -201,6 +201,10 @@ class OutboxSender:
     def running(self) -> bool:
         return self._running
 
+    @property
+    def worker_count(self) -> int:
+        return self._worker_count
+
     async def start(self) -> None:
         """Start the dispatcher, the workers and the batch marker."""
         if self._running:

@@ -38,6 +38,9 @@ def explain(error: DomainError, tr: Translator) -> str:
         "unknown_role": _("Không có vai trò «{role}»."),
         "unknown_topic": _("Không có nội dung «{topic}»."),
         "unknown_help_kind": _("Không có loại hỗ trợ «{kind}»."),
+        "month_locked": _("Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
+                          "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."),
+        "entry_not_found": _("Không tìm thấy mục này, hoặc bạn không có quyền sửa mục này."),
         "village_name_too_long": _("Tên thôn «{name}» dài quá (tối đa {limit} ký tự)."),
     }
     template = messages.get(error.code, _("Không làm được việc này."))

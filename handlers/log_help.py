@@ -53,6 +53,8 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         elif steps.accept_date(turn, day):
             turn.goto(turn.step, date=day.isoformat())
             _next(turn)
+        else:
+            ask_date(turn)
     elif action == "village":
         village = steps.village_by_id(turn, int(arg)) if arg.isdigit() else None
         if village is None:

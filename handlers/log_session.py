@@ -10,6 +10,7 @@ from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
 from storage import activity
+from storage.corrections import find_duplicate_session
 from storage.errors import DomainError
 from storage.models import Member, Village
 from storage.vocab import TOPICS
@@ -52,6 +53,8 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
             steps.ask_typed_date(turn)
         elif steps.accept_date(turn, day):
             _after_date(turn, day)
+        else:
+            ask_date(turn)
     elif action == "village":
         village = steps.village_by_id(turn, int(arg)) if arg.isdigit() else None
         if village is None:
@@ -72,6 +75,9 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         turn.goto(turn.step, topics_done=True)
         _next(turn)
     elif action == "save":
+        save(turn)
+    elif action == "again":
+        turn.goto(CONFIRM, again=True)
         save(turn)
     elif action == "fix":
         ask_fix(turn)
@@ -199,6 +205,16 @@ def save(turn: Turn) -> None:
         turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
         return ask_village(turn)
     owner = turn.session.get(Member, data.get("member_id", member.id)) or member
+    day = dt.date.fromisoformat(data["date"])
+    if not data.get("again"):
+        twin = find_duplicate_session(turn.session, village.id, day, list(data["topics"]))  # type: ignore[arg-type]
+        if twin is not None:
+            turn.goto(CONFIRM)
+            turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
+                       "Bạn có muốn ghi thêm một buổi nữa không?").format(
+                         village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
+                     [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
+            return
     try:
         row = activity.record_session(
             turn.session, village=village, day=dt.date.fromisoformat(data["date"]), topics=list(data["topics"]),

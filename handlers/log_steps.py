@@ -13,6 +13,7 @@ from storage import activity
 from storage.areas import villages_of
 from storage.errors import DomainError
 from storage.models import Village
+from storage.reports import ensure_open
 from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN
 
 _DATE = re.compile(r"^\s*(?:ngay\s+|ngày\s+)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$",
@@ -64,6 +65,8 @@ def accept_date(turn: Turn, day: dt.date) -> bool:
     """Check a day against the rules; on refusal say why and return False."""
     try:
         activity.check_date(day, turn.today, bounds(turn))
+        if turn.member is not None and turn.member.commune_code is not None:
+            ensure_open(turn.session, turn.member.commune_code, day)
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return False

@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "ghibuoi": N_("Ghi buổi sinh hoạt của thôn"),
     "ghigiup": N_("Ghi số người được hỗ trợ"),
     "tuannay": N_("Xem hoạt động tuần này"),
+    "sua": N_("Sửa mục vừa ghi"),
+    "xoa": N_("Xoá mục vừa ghi"),
     "thon": N_("Danh sách thôn, thêm thôn"),
     "moi": N_("Tạo mã mời thành viên"),
     "huy": N_("Huỷ thao tác đang làm"),
@@ -29,12 +31,12 @@ COMMANDS: dict[str, str] = {
 
 _BY_ROLE: dict[Optional[str], tuple[str, ...]] = {
     None: ("start", "help", "lang"),
-    ROLE_COMMUNE_ADMIN: ("ghibuoi", "ghigiup", "tuannay", "thon", "moi", "huy", "help", "lang"),
+    ROLE_COMMUNE_ADMIN: ("ghibuoi", "ghigiup", "tuannay", "sua", "xoa", "thon", "moi", "huy", "help", "lang"),
     ROLE_COMMUNE_LEADER: ("tuannay", "help", "lang"),
     ROLE_PROVINCE_VIEWER: ("help", "lang"),
 }
 for _role in LOGGING_ROLES:
-    _BY_ROLE.setdefault(_role, ("ghibuoi", "ghigiup", "tuannay", "huy", "help", "lang"))
+    _BY_ROLE.setdefault(_role, ("ghibuoi", "ghigiup", "tuannay", "sua", "xoa", "huy", "help", "lang"))
 
 
 def commands_for(role: Optional[str]) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import admin, common, log_help, log_session, onboarding, week
+from handlers import admin, common, corrections, log_help, log_session, onboarding, week
 from handlers.base import IDLE, Turn
 from handlers.menu import commands_for
 
@@ -18,6 +18,8 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "ghibuoi": lambda turn, _arg: log_session.start(turn),
     "ghigiup": lambda turn, _arg: log_help.start(turn),
     "tuannay": lambda turn, _arg: week.show_week(turn),
+    "sua": lambda turn, _arg: corrections.start(turn, "edit"),
+    "xoa": lambda turn, _arg: corrections.start(turn, "delete"),
     "thon": lambda turn, _arg: admin.villages(turn),
     "moi": lambda turn, _arg: admin.invite(turn),
 }
@@ -29,6 +31,7 @@ FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]
     log_session.FLOW: (log_session.on_button, log_session.on_text),
     log_help.FLOW: (log_help.on_button, log_help.on_text),
     admin.FLOW: (admin.on_button, admin.on_text),
+    corrections.FLOW: (corrections.on_button, corrections.on_text),
 }
 
 

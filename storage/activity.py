@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from storage import audit
 from storage.errors import DomainError
+from storage.reports import ensure_open
 from storage.models import HelpRecord, Member, TrainingSession, Village
 from storage.vocab import HELP_KINDS, TOPICS
 
@@ -57,6 +58,7 @@ def record_session(
 ) -> TrainingSession:
     """Save a session held in a village, after checking the date, topics and count."""
     check_date(day, today, bounds)
+    ensure_open(session, village.commune_code, day)
     check_count(attendees, bounds.max_attendees)
     unknown = [t for t in topics if t not in TOPICS]
     if unknown:
@@ -97,6 +99,7 @@ def record_help(
 ) -> list[HelpRecord]:
     """Save counts of people helped, one record per kind."""
     check_date(day, today, bounds)
+    ensure_open(session, village.commune_code, day)
     if not items:
         raise DomainError("no_help_items")
     rows = []

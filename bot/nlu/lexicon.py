@@ -58,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import Token, fold
+from bot.nlu.normalize import Token, fold, tone_sig
 
 __all__ = [
     "TOPICS",
@@ -100,6 +100,7 @@ class Entry:
 
     text: str
     words: tuple[str, ...]  # accented, lower-case
+    sigs: tuple[str, ...]  # tone signatures of ``words`` (see normalize.tone_sig)
     key: tuple[str, ...]  # matching keys (folded, i/y unified)
     role: str
     topic: str | None = None
@@ -149,7 +150,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "sinh hoạt chuyên đề; chuyên đề; sinh hoạt cộng đồng; thực hành; học viên tham gia",
      "session", None, None, 0),
     ("hướng dẫn; hd; hdsd; hướng dẫn sử dụng; tổ chức; giới thiệu; chia sẻ; nói chuyện; "
-     "trao đổi; phổ cập; lồng ghép", "session_weak", None, None, 0),
+     "trao đổi; phổ cập; lồng ghép; tư vấn", "session_weak", None, None, 0),
     # ---- public services ----------------------------------------------------
     ("dịch vụ công; dịch vụ công trực tuyến; dịch vụ công online; dvc; dvctt; dvcqg; "
      "dvc trực tuyến; dvc online; cổng dịch vụ công; cổng dvc; dịch vụ công quốc gia; "
@@ -249,7 +250,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "chuẩn hóa thông tin thuê bao; chuẩn hóa thuê bao; tạo tài khoản; lập tài khoản; "
      "tạo email; tạo gmail", "action", None, _OTHER, 1),
     # ---- people units (the counted thing) ----------------------------------------------
-    ("người; ng; ngừoi; người dân; ng dân; nd; lượt; lượt người; bà con; bà con nhân dân; "
+    ("người; ng; ngừoi; người dân; ng dân; lượt; lượt người; bà con; bà con nhân dân; "
      "bà con thôn; hộ dân; hộ gia đình; hộ kinh doanh; hộ nghèo; hộ sản xuất; học viên; hv; "
      "thành viên; công dân; đồng chí; đoàn viên; hội viên; đảng viên; chị em; cụ; "
      "người cao tuổi; em; cháu; học sinh; hs; tài khoản; tk; trường hợp; !ca; bạn; "
@@ -274,7 +275,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "tổ cnscđ; tổ cns; tổ cnsđ; tcns; công nghệ số; chuyển đổi số; kỹ năng số; cđs; "
      "điện thoại thông minh; smartphone; năm nay; năm 2026; tuần này; tuần qua; "
      "tuần trước; tháng này; tháng trước; trong tuần; hàng tuần; lần đầu; "
-     "tư vấn; áp dụng; sau khi; sau đó; nhiều người; đông đủ; đông",
+     "áp dụng; sau khi; sau đó; nhiều người",
      "filler", None, None, 0),
 ]
 
@@ -283,7 +284,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
 NONCOUNT_NEXT: frozenset[str] = frozenset(
     """buoi lop lan dot noi chuyen gio tieng phut ngay tuan thang nam may cai chiec
     thon xom ban to xa nhom tin bai video clip dong d k nghin ngan trieu ty ti phan diem
-    km m ha kg tan lo tuoi sao cau tiet phien khoa muc cap trang slide poster pano
+    km m ha kg tan lo tuoi cau tiet phien khoa muc cap trang slide poster pano
     bang ron to roi khau hieu loa dien thoai smartphone chu so lan thu kenh group nhom
     tieu chi noi dung chuyen de thiet bi""".split()
 )
@@ -292,7 +293,7 @@ NONCOUNT_NEXT: frozenset[str] = frozenset(
 #: ("mức 2", "lần 2", "đợt 3", "tuần 47", "lớp 9", "số 5").
 ORDINAL_PREV: frozenset[str] = frozenset(
     """muc cap level lv lan dot tuan thang nam so phong tang bai tiet khoa nhom phan
-    buoi lop chuong cau loai hang top ma version ban hop khu to thu giai doan
+    buoi lop chuong cau loai hang top ma version khu to thu giai doan
     ngay trang""".split()
 )
 
@@ -308,7 +309,8 @@ def _build() -> dict[str, list[Entry]]:
             phrase = phrase.strip()
             if not phrase:
                 continue
-            strict = False
+            # single words are always strict: accents that are present must match
+            strict = len(phrase.split()) == 1
             words: list[str] = []
             for w in phrase.split():
                 if w.startswith("!"):
@@ -319,6 +321,7 @@ def _build() -> dict[str, list[Entry]]:
             entry = Entry(
                 text=" ".join(words),
                 words=tuple(words),
+                sigs=tuple(tone_sig(w) for w in words),
                 key=key,
                 role=role,
                 topic=topic,
@@ -380,7 +383,7 @@ def match_at(
             if _token_key(t) != entry.key[off]:
                 ok = False
                 break
-            if entry.strict and not t.plain and t.raw != entry.words[off]:
+            if entry.strict and not t.plain and t.sig != entry.sigs[off]:
                 ok = False
                 break
         if ok and roles is not None and entry.role not in roles:

@@ -27,6 +27,7 @@ __all__ = [
     "fold",
     "fold_text",
     "has_diacritics",
+    "tone_sig",
     "tokenize",
     "title_word",
 ]
@@ -63,6 +64,21 @@ def fold_text(text: str) -> str:
     return _NON_WORD.sub(" ", fold(text)).strip()
 
 
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def tone_sig(word: str) -> str:
+    """Spelling signature that ignores *where* the tone mark sits.
+
+    "hoà" and "hòa", "khoẻ" and "khỏe" get the same signature, while "họp"
+    and "hợp", "cài" and "cái" stay different.
+    """
+    nfd = unicodedata.normalize("NFD", _lower(word))
+    base = "".join(ch for ch in nfd if ch not in _TONES)
+    tones = "".join(sorted(ch for ch in nfd if ch in _TONES))
+    return unicodedata.normalize("NFC", base) + ("|" + tones if tones else "")
+
+
 def has_diacritics(word: str) -> bool:
     """True when a (lower-cased) word carries any Vietnamese mark or ``đ``."""
     return fold(word) != word
@@ -95,6 +111,7 @@ class Token:
     start: int
     end: int
     space_before: bool
+    sig: str = ""
     value: int | None = None
     parts: tuple[int, ...] = ()
     role: str | None = None
@@ -134,6 +151,7 @@ def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
         start=m.start(),
         end=m.end(),
         space_before=m.start() > prev_end or prev_end == 0,
+        sig=tone_sig(raw),
     )
 
 

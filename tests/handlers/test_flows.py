@@ -181,3 +181,67 @@ def test_week_view_for_member_and_admin(chat: ChatDriver, database: Database, cl
     assert "chưa có buổi sinh hoạt" in replies[0].text
     replies = chat.say(ADMIN, "/tuannay")
     assert "Chưa có buổi sinh hoạt: Thôn 1, Thôn 2, Bản Nà Sang" in replies[0].text
+
+
+def log_session_by_buttons(chat: ChatDriver, user: int, day_button: str, topic: str, count: str) -> list:
+    replies = chat.say(user, "/ghibuoi")
+    replies = chat.press(user, last_with_buttons(replies), day_button)
+    replies = chat.press(user, last_with_buttons(replies), topic)
+    replies = chat.press(user, replies[0], "Xong")
+    replies = chat.say(user, count)
+    return chat.press(user, replies[-1], "Đúng")
+
+
+def test_duplicate_session_asks_before_logging_again(chat: ChatDriver, database: Database,
+                                                     clock: FixedClock) -> None:
+    setup_commune(chat, database, clock)
+    log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
+    replies = log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "15")
+    assert "ghi thêm một buổi nữa" in replies[-1].text
+    replies = chat.press(MEMBER, replies[-1], "Vẫn ghi")
+    assert "Đã lưu" in replies[-1].text
+    with database.session() as session:
+        assert [s["attendees"] for s in export_commune(session, SON_KIM_1)["sessions"]] == [12, 15]
+
+
+def test_fix_and_remove_the_last_entry(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
+    setup_commune(chat, database, clock)
+    log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
+    replies = chat.say(MEMBER, "/sua")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Buổi sinh hoạt")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Số người")
+    replies = chat.say(MEMBER, "21")
+    assert "Sửa thành: 21" in replies[-1].text
+    replies = chat.press(MEMBER, replies[-1], "Lưu")
+    assert "Đã sửa" in replies[-1].text and "21 người" in replies[-1].text
+    replies = chat.say(MEMBER, "/xoa")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Buổi sinh hoạt")
+    assert "Xoá mục này?" in replies[-1].text
+    with database.session() as session:
+        assert len(export_commune(session, SON_KIM_1)["sessions"]) == 1  # nothing removed before the confirm
+    replies = chat.press(MEMBER, replies[-1], "Xoá")
+    assert "Đã xoá" in replies[-1].text
+    with database.session() as session:
+        assert export_commune(session, SON_KIM_1)["sessions"] == []
+        trail = session.exec(select(AuditEntry).where(AuditEntry.entity == "training_session")
+                             .order_by(AuditEntry.id)).all()
+    assert [a.action for a in trail] == ["create", "update", "delete"]
+    assert trail[1].before["attendees"] == 12 and trail[1].after["attendees"] == 21
+
+
+def test_submitted_month_is_locked(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
+    from storage.models import MonthlyReport
+
+    setup_commune(chat, database, clock)
+    log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
+    with database.session() as session:
+        session.add(MonthlyReport(commune_code=SON_KIM_1, month=dt.date(2026, 11, 1), status="submitted",
+                                  submitted_at=clock.now(), on_time=True))
+    replies = chat.say(MEMBER, "/ghibuoi")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Hôm qua")
+    assert "đã nộp báo cáo" in replies[1].text and "ngày nào" in replies[-1].text  # asked again
+    replies = chat.say(MEMBER, "/xoa")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Buổi sinh hoạt")
+    assert "đã nộp báo cáo" in replies[-1].text
+    with database.session() as session:
+        assert len(export_commune(session, SON_KIM_1)["sessions"]) == 1

@@ -1,0 +1,282 @@
+"""The one place that builds the bot: config in, every part wired, one lifecycle.
+
+    app = build_application(load_config())
+    await app.start()        # migrate, web server, outbox sender, messenger channels
+    ...
+    await app.stop()         # stop receiving, send what is due, close HTTP clients, server, database
+
+or `await app.run_forever()`, which stops on SIGINT/SIGTERM.
+
+Start order: database upgrade -> (sandbox: fake Bot API + demo data + chat page) -> web routes -> web server
+(its bound address is known only now; port 0 is allowed) -> outbox sender -> Telegram channel (getMe,
+command menu, then polling or webhook). Stop order is the reverse, with the sender given a few seconds to send
+what is due, and only then the HTTP clients, the web server and the database closed.
+
+Sandbox mode (no messenger token): the bot runs `bot.sandbox.fake_telegram.FakeTelegram` on its own web server
+under `/sandbox` and polls it with the real Telegram adapter, so everything but the network is the production
+path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import signal
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional
+
+from aiohttp import web
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from bot.channels.telegram import TelegramChannel
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.engine import ConversationEngine, Router
+from bot.outbox_sender import OutboxSender
+from bot.web import WebServer
+from handlers.base import Turn
+from storage import migrate
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SANDBOX_PREFIX = "/sandbox"
+SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
+SANDBOX_USERNAME = "bdhvs_sandbox_bot"
+
+WebHook = Callable[[web.Application, "BotApplication"], None]
+
+
+def _route_lazily(turn: Turn) -> None:
+    """The real router, imported on first use (handlers/router.py)."""
+    from handlers.router import route
+
+    route(turn)
+
+
+class BotApplication:
+    """Everything the running bot is made of, with `start()` and `stop()`."""
+
+    def __init__(
+        self,
+        config: Config,
+        clock: Optional[Clock] = None,
+        router: Optional[Router] = None,
+        *,
+        sender_options: Optional[dict[str, Any]] = None,
+        telegram_options: Optional[dict[str, Any]] = None,
+        drain_on_stop: float = 5.0,
+    ) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self._custom_router = router is not None
+        self.drain_on_stop = drain_on_stop
+        self.telegram_options = dict(telegram_options or {})
+        self._database = Database(config.database_url)
+        # One thread processes updates: per-chat order is kept and SQLite sees one writer.
+        self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
+        self._sender = OutboxSender(self._database, self.clock, config.rate_limits, **(sender_options or {}))
+        self._engine = ConversationEngine(
+            self._database, config, self.clock, router or _route_lazily, on_outbox=self._sender.notify
+        )
+        self.web = WebServer(config.web_host, config.web_port, health=self._health)
+        self.telegram: Optional[TelegramChannel] = None
+        self.fake_telegram: Any = None  # the sandbox's fake Bot API
+        self.personas: list[Any] = []  # the sandbox's demo people
+        self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
+        self._started = False
+        self._stopped = False
+
+    # -- what others use --------------------------------------------------------------------------
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    @property
+    def engine(self) -> ConversationEngine:
+        return self._engine
+
+    @property
+    def sender(self) -> OutboxSender:
+        return self._sender
+
+    @property
+    def web_url(self) -> str:
+        """The address the web server is bound to (after `start()`), e.g. http://127.0.0.1:8080."""
+        return self.web.url
+
+    @property
+    def telegram_base_url(self) -> str:
+        """The Bot API base the Telegram channel talks to (the sandbox's fake one in sandbox mode)."""
+        if self.config.sandbox:
+            return f"{self.web_url}{SANDBOX_PREFIX}/bot"
+        return self.config.telegram_api_base_url
+
+    def add_web_hook(self, hook: WebHook) -> None:
+        """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
+        self.web_hooks.append(hook)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bring every part up; on failure, what was started is stopped again and the error raised."""
+        if self._started:
+            raise RuntimeError("the application was already started")
+        self._started = True
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        config = self.config
+        await asyncio.to_thread(migrate.upgrade, self._database)
+        if not self._custom_router:
+            from handlers.router import route  # fail at start, not at the first message
+
+            self._engine.router = route
+        if config.sandbox:
+            await self._prepare_sandbox()
+        if config.telegram_token and config.telegram_mode == "webhook":
+            self.web.add_routes(lambda app: app.router.add_post("/telegram/webhook", self._telegram_webhook))
+        for hook in self.web_hooks:
+            self.web.add_routes(lambda app, hook=hook: hook(app, self))  # type: ignore[misc]
+        await self.web.start()
+        await self._sender.start()
+        if config.sandbox:
+            await self._start_telegram(
+                token=getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling", secret=None
+            )
+        elif config.telegram_token:
+            await self._start_telegram(config.telegram_token, config.telegram_mode, config.telegram_secret_token)
+        if config.zalo_token:
+            log.warning("a Zalo token is configured, but the Zalo channel is not part of this version yet")
+        log.info("bot started; web server at %s", self.web_url)
+
+    async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:
+        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 4}
+        options.update(self.telegram_options)
+        channel = TelegramChannel(
+            token=token,
+            base_url=self.telegram_base_url,
+            mode=mode,
+            process=self._engine.process,
+            process_executor=self.process_executor,
+            database=self._database,
+            clock=self.clock,
+            public_url=self.config.public_url,
+            secret_token=secret,
+            **options,
+        )
+        self.telegram = channel
+        self._sender.add_renderer(channel.renderer)
+        await channel.start()
+
+    async def _prepare_sandbox(self) -> None:
+        """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
+        from bot.sandbox.fake_telegram import FakeTelegram
+
+        self.fake_telegram = FakeTelegram(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
+                                          rate_limit_per_second=None)
+        fake = self.fake_telegram
+        self.web.add_routes(lambda app: fake.add_route(app, SANDBOX_PREFIX))
+        if self.config.demo_data:
+            try:
+                from bot.sandbox.demo import seed_demo
+            except ImportError:
+                log.info("no demo data module (bot/sandbox/demo.py); the sandbox starts empty")
+            else:
+                personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
+                if inspect.isawaitable(personas):
+                    personas = await personas
+                self.personas = list(personas or [])
+        try:
+            from bot.sandbox.web import add_sandbox_routes
+        except ImportError:
+            log.info("no sandbox page module (bot/sandbox/web.py); only the fake Bot API is served")
+        else:
+            self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas))
+
+    async def stop(self) -> None:
+        """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""
+        if self._stopped:
+            return
+        self._stopped = True
+        steps: list[tuple[str, Callable[[], Any]]] = []
+        if self.telegram is not None:
+            steps.append(("telegram polling", self.telegram.stop))
+        steps.append(("outbox sender", lambda: self._sender.stop(drain_timeout=self.drain_on_stop)))
+        if self.telegram is not None:
+            steps.append(("telegram HTTP client", self.telegram.close))
+        steps.append(("web server", self.web.stop))
+        steps.append(("update executor", lambda: asyncio.to_thread(self.process_executor.shutdown, True)))
+        if self.fake_telegram is not None:
+            for name in ("aclose", "close", "shutdown"):
+                closer = getattr(self.fake_telegram, name, None)
+                if callable(closer):
+                    steps.append(("sandbox fake Bot API", closer))
+                    break
+        steps.append(("database", lambda: asyncio.to_thread(self._database.dispose)))
+        for name, step in steps:
+            try:
+                result = step()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("stopping the %s failed", name)
+        log.info("bot stopped")
+
+    async def run_forever(self) -> None:
+        """Start, run until SIGINT or SIGTERM, stop."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+        try:
+            await self.start()
+            await stop.wait()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            await self.stop()
+
+    # -- routes -----------------------------------------------------------------------------------
+
+    async def _telegram_webhook(self, request: web.Request) -> web.StreamResponse:
+        if self.telegram is None:
+            return web.Response(status=503, text="starting")
+        return await self.telegram.handle_webhook(request)
+
+    async def _health(self) -> dict[str, Any]:
+        def check() -> dict[str, Any]:
+            with self._database.session() as session:
+                session.exec(select(text("1"))).one()  # type: ignore[call-overload]
+                pending = session.exec(
+                    select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+                ).one()
+            return {"outbox_pending": int(pending)}
+
+        facts = await asyncio.to_thread(check)
+        facts["telegram"] = self.telegram.mode if self.telegram else None
+        facts["sandbox"] = self.config.sandbox
+        return facts
+
+
+def build_application(
+    config: Config,
+    clock: Optional[Clock] = None,
+    router: Optional[Router] = None,
+    **options: Any,
+) -> BotApplication:
+    """Build (not start) the application for a config; `router` replaces handlers.router.route (tests)."""
+    return BotApplication(config, clock, router, **options)

@@ -1,0 +1,514 @@
+"""The Telegram adapter: updates in (polling or webhook), outbox items out, with python-telegram-bot's `Bot`.
+
+We use PTB's `Bot` (HTTP client and types) but not its `Application`/`Updater`: the Updater confirms an
+update's offset before our handler has committed, so a crash would lose it. Here the offset only moves past
+an update after `engine.process` returned (its transaction committed); a crash re-fetches the update, and the
+engine's dedupe on (channel, update id) makes the second time harmless. Updates are processed one at a time on
+a single-thread executor: per-chat order is kept and SQLite sees one writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hmac
+import json
+import logging
+import warnings
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, Optional, TypeVar
+
+import telegram
+import telegram.error as tg_error
+from aiohttp import web
+from sqlmodel import select
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
+from bot.clock import Clock
+from bot.messages import Incoming
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage, StoredFile
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+USERNAME_SETTING = "telegram.username"
+
+T = TypeVar("T")
+
+
+# -- updates in ------------------------------------------------------------------------------------
+
+
+def to_incoming(update: Update) -> Optional[Incoming]:
+    """The channel-neutral form of a Telegram update; None for kinds the bot does not handle."""
+    update_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        if query.data is None or message is None or message.chat is None:
+            return None  # game buttons, inline-mode messages: not ours
+        text: Optional[str] = None
+        label: Optional[str] = None
+        markup = None
+        if isinstance(message, telegram.Message):
+            text = message.text if message.text is not None else message.caption
+            markup = message.reply_markup
+        if markup is not None:
+            for row in markup.inline_keyboard:
+                for button in row:
+                    if button.callback_data == query.data:
+                        label = button.text
+                        break
+                if label is not None:
+                    break
+        user = query.from_user
+        return Incoming(
+            channel=CHANNEL,
+            update_id=update_id,
+            user_id=str(user.id),
+            chat_id=str(message.chat.id),
+            display_name=user.full_name,
+            language_code=user.language_code,
+            chat_type=_chat_type(message.chat.type),
+            payload=query.data,
+            callback_id=query.id,
+            message_id=str(message.message_id),
+            message_text=text,
+            button_label=label,
+        )
+    message = update.message
+    if message is None or message.from_user is None:
+        return None  # edited messages, channel posts, ...: not requested, ignored if they come
+    user = message.from_user
+    photo_file_id: Optional[str] = None
+    if message.photo:
+        photo_file_id = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)).file_id
+    elif message.document is not None and (message.document.mime_type or "").startswith("image/"):
+        photo_file_id = message.document.file_id  # a picture sent "as a file"
+    text = message.text if message.text is not None else message.caption
+    if text is None and photo_file_id is None:
+        return None  # stickers, voice, locations, members joining, ...
+    return Incoming(
+        channel=CHANNEL,
+        update_id=update_id,
+        user_id=str(user.id),
+        chat_id=str(message.chat.id),
+        display_name=user.full_name,
+        language_code=user.language_code,
+        chat_type=_chat_type(message.chat.type),
+        text=text,
+        photo_file_id=photo_file_id,
+    )
+
+
+def _chat_type(kind: str) -> str:
+    return "private" if kind == telegram.constants.ChatType.PRIVATE else "group"
+
+
+# -- outbox items out ------------------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a long text into messages of at most `limit`, at line breaks where possible."""
+    if utf16_len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current: Optional[str] = None
+    for line in text.split("\n"):
+        candidate = line if current is None else f"{current}\n{line}"
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        if current is not None and current.strip():
+            parts.append(current)
+        current = None
+        while utf16_len(line) > limit:
+            cut = _cut_point(line, limit)
+            parts.append(line[:cut].rstrip())
+            line = line[cut:].lstrip(" ")
+        current = line
+    if current is not None and current.strip():
+        parts.append(current)
+    return parts or [text[:limit]]
+
+
+def _cut_point(line: str, limit: int) -> int:
+    """Where to cut one over-long line: the last space that keeps the head within `limit`."""
+    end = limit
+    while end > 0 and utf16_len(line[:end]) > limit:
+        end -= 1
+    space = line.rfind(" ", 0, end)
+    return space if space > end // 2 else end
+
+
+def keyboard(rows: list[list[dict[str, str]]] | None) -> Optional[InlineKeyboardMarkup]:
+    """Inline keyboard from the outbox form of a Reply's buttons."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button["label"], callback_data=button["payload"]) for button in row]
+         for row in rows if row]
+    )
+
+
+def _chat(chat_id: str) -> int | str:
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id  # @channelusername
+
+
+def _retry_seconds(error: tg_error.RetryAfter) -> float:
+    value: Any = getattr(error, "_retry_after", None)
+    if value is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def map_error(error: tg_error.TelegramError) -> Exception:
+    """The sender's view of a Telegram error."""
+    if isinstance(error, tg_error.RetryAfter):
+        return RetryAfter(_retry_seconds(error), str(error))
+    if isinstance(error, tg_error.Forbidden):
+        return Unreachable(str(error))
+    if isinstance(error, (tg_error.ChatMigrated, tg_error.BadRequest)):
+        return PermanentError(str(error))
+    # TimedOut, NetworkError (5xx, connection), InvalidToken, Conflict, invalid responses: may pass.
+    return TransientError(f"{type(error).__name__}: {error}")
+
+
+class TelegramRenderer:
+    """Delivers outbox items through the Bot API."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, database: Database, db_executor: Executor | None = None) -> None:
+        self.bot = bot
+        self.database = database
+        self.db_executor = db_executor
+
+    def is_group_chat(self, chat_id: str) -> bool:
+        """Telegram group and supergroup ids are negative."""
+        return chat_id.startswith("-")
+
+    async def deliver(self, item: OutboxMessage) -> None:
+        try:
+            if item.kind == outbox.KIND_MESSAGE:
+                await self._send_message(item.chat_id, item.payload)
+            elif item.kind == outbox.KIND_EDIT:
+                await self._edit(item.chat_id, item.payload)
+            elif item.kind == outbox.KIND_ANSWER_CALLBACK:
+                await self._answer_callback(item.payload)
+            elif item.kind == outbox.KIND_SET_COMMANDS:
+                await self._set_commands(item.chat_id, item.payload)
+            else:
+                raise PermanentError(f"unknown outbox kind {item.kind!r}")
+        except tg_error.TelegramError as error:
+            raise map_error(error) from error
+
+    async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> None:
+        text = (payload.get("text") or "").strip("\n")
+        markup = keyboard(payload.get("buttons"))
+        token = payload.get("file_token")
+        if token:
+            stored = await self._load_file(token)
+            if stored is not None:
+                fits = utf16_len(text) <= CAPTION_LIMIT
+                caption = text if (fits and text) else None
+                send = self.bot.send_photo if payload.get("file_kind") == "photo" else self.bot.send_document
+                await send(  # type: ignore[operator]
+                    _chat(chat_id),
+                    stored.content,
+                    caption=caption,
+                    filename=stored.filename,
+                    reply_markup=markup if (fits or not text) else None,
+                )
+                if fits or not text:
+                    return
+            else:
+                log.warning("stored file %s is gone; sending the text alone to chat %s", token, chat_id)
+        if not text.strip():
+            raise PermanentError("empty message")
+        await self._send_text(chat_id, text, markup)
+
+    async def _send_text(self, chat_id: str, text: str, markup: Optional[InlineKeyboardMarkup]) -> None:
+        parts = split_text(text)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            await self.bot.send_message(_chat(chat_id), part, reply_markup=markup if last else None)
+
+    async def _edit(self, chat_id: str, payload: dict[str, Any]) -> None:
+        text = (payload.get("text") or "").strip("\n") or "✔"
+        markup = keyboard(payload.get("buttons"))
+        if payload.get("file_token"):
+            await self._send_message(chat_id, payload)  # a file cannot replace a text message
+            return
+        parts = split_text(text)
+        try:
+            await self.bot.edit_message_text(
+                parts[0], chat_id=_chat(chat_id), message_id=int(payload["message_id"]),
+                reply_markup=markup if len(parts) == 1 else None,
+            )
+        except tg_error.BadRequest as error:
+            reason = str(error).lower()
+            if "not modified" in reason:
+                pass  # the message already says this: nothing to do
+            elif any(phrase in reason for phrase in (
+                "message to edit not found", "can't be edited", "message_id_invalid",
+                "no text in the message", "message can't be found",
+            )):
+                await self._send_text(chat_id, text, markup)  # too old or gone: say it anew
+                return
+            else:
+                raise
+        if len(parts) > 1:
+            await self._send_text(chat_id, "\n".join(parts[1:]), markup)
+
+    async def _answer_callback(self, payload: dict[str, Any]) -> None:
+        try:
+            await self.bot.answer_callback_query(payload["callback_id"], text=payload.get("text") or None)
+        except tg_error.BadRequest as error:
+            reason = str(error).lower()
+            if "query is too old" in reason or "query id is invalid" in reason:
+                return  # the spinner is long gone; nothing to answer
+            raise
+
+    async def _set_commands(self, chat_id: str, payload: dict[str, Any]) -> None:
+        commands = [BotCommand(command, description) for command, description in payload.get("commands", [])]
+        await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(_chat(chat_id)))
+
+    async def _load_file(self, token: str) -> Optional[StoredFile]:
+        def load() -> Optional[StoredFile]:
+            with self.database.session() as session:
+                return session.exec(select(StoredFile).where(StoredFile.token == token)).first()
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.db_executor, load)
+
+
+# -- the channel: bot, polling loop, webhook route -------------------------------------------------
+
+
+class TelegramChannel:
+    """Owns the PTB `Bot`; receives updates (polling or webhook) and hands them to the engine."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        mode: str,
+        process: Callable[[Incoming], Any],
+        process_executor: Executor,
+        database: Database,
+        clock: Clock,
+        public_url: Optional[str] = None,
+        secret_token: Optional[str] = None,
+        poll_timeout: int = 25,
+        connection_pool_size: int = 16,
+        request_timeout: float = 10.0,
+        set_default_commands: bool = True,
+    ) -> None:
+        if mode not in ("polling", "webhook"):
+            raise ValueError(f"unknown Telegram mode {mode!r}")
+        if mode == "webhook" and not (public_url and secret_token):
+            raise ValueError("webhook mode needs a public URL and a secret token")
+        self.mode = mode
+        self.process = process
+        self.process_executor = process_executor
+        self.database = database
+        self.clock = clock
+        self.public_url = public_url
+        self.secret_token = secret_token
+        self.poll_timeout = poll_timeout
+        self.set_default_commands = set_default_commands
+        self.bot = Bot(
+            token,
+            base_url=base_url,
+            request=HTTPXRequest(
+                connection_pool_size=connection_pool_size,
+                read_timeout=request_timeout,
+                write_timeout=request_timeout,
+                connect_timeout=request_timeout,
+                pool_timeout=request_timeout,
+            ),
+            # getUpdates adds its long-poll `timeout` to this read time-out.
+            get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=request_timeout,
+                                             connect_timeout=request_timeout),
+        )
+        self.renderer = TelegramRenderer(self.bot, database)
+        self.username: Optional[str] = None
+        self.offset: Optional[int] = None
+        self._poller: Optional["asyncio.Task[None]"] = None
+        self._fetch: Optional["asyncio.Future[Any]"] = None
+        self._stop_event = asyncio.Event()
+        self._started = False
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Check the token (getMe), remember the username, set the menu, start receiving updates."""
+        await self.bot.initialize()
+        self._started = True
+        self.username = self.bot.username
+        await self._run_db(self._store_username, self.username)
+        if self.set_default_commands:
+            await self._set_default_commands()
+        self._stop_event = asyncio.Event()
+        if self.mode == "polling":
+            await self.bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll_loop(), name="telegram-polling")
+        else:
+            url = f"{self.public_url}{WEBHOOK_PATH}"
+            await self.bot.set_webhook(url=url, secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES)
+            log.info("Telegram webhook set to %s", url)
+
+    async def stop(self) -> None:
+        """Stop polling: the update being processed finishes, the long poll is cancelled."""
+        self._stop_event.set()
+        if self._fetch is not None and not self._fetch.done():
+            self._fetch.cancel()
+        if self._poller is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+            if self.offset is not None:
+                # Tell Telegram what we processed, so the next start does not fetch it again.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.bot.get_updates(offset=self.offset, timeout=0, limit=1), 5)
+
+    async def close(self) -> None:
+        """Close the Bot's HTTP clients."""
+        await self.bot.shutdown()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
+
+    # start-up details
+
+    def _store_username(self, username: Optional[str]) -> None:
+        from storage.settings import set_setting
+
+        if username:
+            with self.database.session() as session:
+                set_setting(session, USERNAME_SETTING, username, self.clock.now())
+
+    async def _set_default_commands(self) -> None:
+        from bot.i18n import Translator
+        from handlers.menu import default_menu
+
+        try:
+            await self.bot.set_my_commands([tuple(c) for c in default_menu(Translator("vi"))])  # type: ignore[misc]
+            await self.bot.set_my_commands([tuple(c) for c in default_menu(Translator("en"))],  # type: ignore[misc]
+                                           language_code="en")
+        except tg_error.TelegramError as error:
+            log.warning("could not set the default command menu: %s", error)
+
+    async def _run_db(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(function, *args)
+
+    # polling
+
+    async def _poll_loop(self) -> None:
+        backoff = 1.0
+        while not self._stop_event.is_set():
+            try:
+                self._fetch = asyncio.ensure_future(self.bot.get_updates(
+                    offset=self.offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
+                ))
+                updates = await self._fetch
+            except asyncio.CancelledError:
+                if self._stop_event.is_set():
+                    return
+                raise
+            except tg_error.RetryAfter as error:
+                await self._pause(_retry_seconds(error))
+                continue
+            except tg_error.TelegramError as error:
+                log.warning("getUpdates failed (%s); trying again in %.0f s", error, backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            finally:
+                self._fetch = None
+            backoff = 1.0
+            for update in updates:
+                try:
+                    await self.handle_update(update)
+                except Exception:
+                    # The engine could not commit (database down?): fetch the same update again later.
+                    log.exception("processing Telegram update %s failed; it will be fetched again",
+                                  update.update_id)
+                    await self._pause(backoff)
+                    backoff = min(backoff * 2, 60.0)
+                    break
+                self.offset = update.update_id + 1
+                if self._stop_event.is_set():
+                    return
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stop_event.wait(), seconds)
+
+    async def handle_update(self, update: Update) -> None:
+        """Process one update; returns after its transaction committed."""
+        try:
+            incoming = to_incoming(update)
+        except Exception:
+            log.exception("could not read Telegram update %s; skipping it", update.update_id)
+            return
+        if incoming is None:
+            return
+        loop = asyncio.get_running_loop()
+        # Shielded: once handed to the engine the update finishes even if our caller is cancelled.
+        await asyncio.shield(loop.run_in_executor(self.process_executor, self.process, incoming))
+
+    # webhook
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """POST /telegram/webhook: 403 without the secret, 400 on garbage, 200 once committed."""
+        if not self.secret_token or not hmac.compare_digest(
+            request.headers.get(SECRET_HEADER, "").encode(), self.secret_token.encode()
+        ):
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json(loads=json.loads)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.bot)
+        except Exception:
+            return web.Response(status=400, text="not a Telegram update")
+        try:
+            await self.handle_update(update)
+        except Exception:
+            log.exception("processing Telegram update %s failed; Telegram will send it again", update.update_id)
+            return web.Response(status=500, text="try again")
+        return web.Response(status=200, text="ok")
+

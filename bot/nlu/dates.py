@@ -1,0 +1,346 @@
+"""Which day a report is about.
+
+Recognised (on folded tokens, so accents are optional):
+
+* relative days: ``hôm nay``/``hnay``/``nay`` (first word), ``sáng|trưa|chiều|
+  tối|đêm nay``; ``hôm qua``/``hqua``/``bữa qua``, ``sáng|trưa|chiều|tối|đêm
+  (hôm) qua``; ``hôm kia``; ``ngày mai``/``tối mai`` (future);
+* weekdays ``thứ 2..7``, ``thứ hai..bảy``, ``t2..t7``, ``chủ nhật``, ``cn``:
+  the most recent such day on or before today (today itself when it is that
+  weekday); with ``tuần trước``/``tuần rồi`` the day of the previous
+  Monday-based week;
+* numeric ``12/11``, ``12-11``, ``12.11``, ``12/11/2026``, ``12/11/26``,
+  optionally after ``ngày``/``hôm``; ``ngày 12 tháng 11 (năm 2026)``,
+  ``12 tháng 11``; ``ngày 12`` alone = that day of the current month, or of
+  the previous month when that would be in the future.  A day/month with no
+  year that would be in the future refers to last year.
+
+Digits used by a date, a month (``tháng 11``), a year (``năm 2026``) or an
+ordinal (``buổi thứ 2``) are claimed here so they never become counts.
+Problems reported: ``future_date`` (an explicit date after today, or
+"mai"), ``invalid_date`` (31/02).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.nlu.normalize import Token
+
+__all__ = ["DateResult", "find_dates", "resolve_weekday", "resolve_day_month"]
+
+_WEEKDAY_WORDS: dict[str, int] = {
+    # value = Python weekday(): Monday=0 .. Sunday=6
+    "hai": 0,
+    "ba": 1,
+    "tu": 2,
+    "bon": 2,
+    "nam": 3,
+    "sau": 4,
+    "bay": 5,
+}
+_WEEKDAY_NUM: dict[int, int] = {2: 0, 3: 1, 4: 2, 5: 3, 6: 4, 7: 5, 8: 6}
+
+_PART_OF_DAY = frozenset({"sang", "trua", "chieu", "toi", "dem", "khuya"})
+_DAY_WORDS = frozenset({"hom", "bua", "ngay"})
+_ORDINAL_NOUNS = frozenset(
+    {"buoi", "lan", "dot", "tuan", "khoa", "lop", "nhom", "tiet", "phan", "bai", "hang",
+     "muc", "cap", "giai", "doan", "chuong", "cau", "nguoi", "ten", "so", "dung", "xep"}
+)
+_PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
+
+
+@dataclass(slots=True)
+class DateResult:
+    """Outcome of :func:`find_dates`."""
+
+    date: _dt.date | None = None
+    named: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def resolve_weekday(today: _dt.date, weekday: int, weeks_back: int = 0) -> _dt.date:
+    """Most recent ``weekday`` (Mon=0) on or before ``today``.
+
+    With ``weeks_back`` = 1 the day of the previous Monday-based week.
+    """
+    if weeks_back:
+        monday = today - _dt.timedelta(days=today.weekday())
+        return monday - _dt.timedelta(days=7 * weeks_back) + _dt.timedelta(days=weekday)
+    delta = (today.weekday() - weekday) % 7
+    return today - _dt.timedelta(days=delta)
+
+
+def resolve_day_month(today: _dt.date, day: int, month: int, year: int | None) -> tuple[_dt.date | None, str | None]:
+    """Build a date from parts; a year-less date in the future is last year's.
+
+    Returns (date, problem) where problem is ``invalid_date`` or
+    ``future_date`` (only possible with an explicit year).
+    """
+    if year is not None and year < 100:
+        year += 2000
+    y = year if year is not None else today.year
+    try:
+        d = _dt.date(y, month, day)
+    except ValueError:
+        if year is None:
+            try:  # e.g. 29/02 named in a non-leap year: try last year
+                d = _dt.date(y - 1, month, day)
+                if d <= today:
+                    return d, None
+            except ValueError:
+                pass
+        return None, "invalid_date"
+    if d > today:
+        if year is None:
+            try:
+                return _dt.date(y - 1, month, day), None
+            except ValueError:
+                return None, "invalid_date"
+        return d, "future_date"
+    return d, None
+
+
+def _resolve_day_only(today: _dt.date, day: int) -> tuple[_dt.date | None, str | None]:
+    """``ngày N``: this month, or last month when N is after today."""
+    y, m = today.year, today.month
+    if day > today.day:
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+    try:
+        return _dt.date(y, m, day), None
+    except ValueError:
+        return None, "invalid_date"
+
+
+def _w(tokens: Sequence[Token], i: int) -> str:
+    """Folded word at ``i`` if it is a free word token, else ''."""
+    if 0 <= i < len(tokens):
+        t = tokens[i]
+        if t.kind == "word" and t.role is None:
+            return t.fold
+    return ""
+
+
+def _num(tokens: Sequence[Token], i: int) -> int | None:
+    if 0 <= i < len(tokens):
+        t = tokens[i]
+        if t.kind == "num" and t.role is None:
+            return t.value
+    return None
+
+
+def _claim(tokens: Sequence[Token], a: int, b: int, role: str = "date") -> None:
+    for k in range(max(a, 0), min(b, len(tokens))):
+        tokens[k].role = role
+
+
+def _next_is_people_unit(tokens: Sequence[Token], i: int) -> bool:
+    if i < len(tokens) and tokens[i].kind == "word":
+        f = tokens[i].fold
+        if f in _PEOPLE_UNIT_FOLDS:
+            # "ba" only as "bà con"
+            return f != "ba" or _w(tokens, i + 1) == "con"
+    return False
+
+
+def _weeks_back_after(tokens: Sequence[Token], i: int) -> tuple[int, int]:
+    """``tuần trước``/``tuần rồi``/``tuần qua`` right after a weekday."""
+    if _w(tokens, i) == "tuan" and _w(tokens, i + 1) in ("truoc", "roi", "qua"):
+        return 1, i + 2
+    if _w(tokens, i) == "tuan" and _w(tokens, i + 1) == "nay":
+        return 0, i + 2
+    return 0, i
+
+
+def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
+    """Find the day a report names; claims the date tokens (role ``date``).
+
+    The first named day wins.  Month/year mentions and ordinals ("buổi thứ
+    2") are claimed too (roles ``month``, ``year``, ``ordinal``) but do not
+    set a date.
+    """
+    res = DateResult()
+    found: list[tuple[_dt.date, bool]] = []  # (date, future)
+
+    def add(d: _dt.date | None, problem: str | None) -> None:
+        if problem:
+            if problem not in res.problems:
+                res.problems.append(problem)
+        if d is not None:
+            found.append((d, problem == "future_date"))
+
+    n = len(tokens)
+    i = 0
+    while i < n:
+        t = tokens[i]
+        if t.role is not None:
+            i += 1
+            continue
+        f = t.fold if t.kind == "word" else ""
+
+        # ---- numeric date token: 12/11, 12-11, 12.11.2026 ------------------
+        if t.kind == "date":
+            parts = t.parts
+            day, month = parts[0], parts[1]
+            year = parts[2] if len(parts) > 2 else None
+            if _next_is_people_unit(tokens, i + 1) or not (1 <= month <= 12 and 1 <= day <= 31):
+                # "23/30 người", "15-20 người", "4.0": not a date
+                t.kind = "dec" if "." in t.orig and not _next_is_people_unit(tokens, i + 1) else "pair"
+                i += 1
+                continue
+            start = i
+            if _w(tokens, i - 1) in _DAY_WORDS:
+                start = i - 1
+            add(*resolve_day_month(today, day, month, year))
+            _claim(tokens, start, i + 1)
+            i += 1
+            continue
+
+        # ---- ngày N [tháng M [năm Y]] --------------------------------------
+        if f == "ngay":
+            d = _num(tokens, i + 1)
+            if d is not None and 1 <= d <= 31 and not _next_is_people_unit(tokens, i + 2):
+                j = i + 2
+                month = None
+                year = None
+                if _w(tokens, j) == "thang" and _num(tokens, j + 1) is not None:
+                    month = _num(tokens, j + 1)
+                    j += 2
+                    if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
+                        year = _num(tokens, j + 1)
+                        j += 2
+                if month is not None:
+                    add(*resolve_day_month(today, d, month, year))
+                else:
+                    add(*_resolve_day_only(today, d))
+                _claim(tokens, i, j)
+                i = j
+                continue
+            if _w(tokens, i + 1) == "mai":
+                add(today + _dt.timedelta(days=1), "future_date")
+                _claim(tokens, i, i + 2)
+                i += 2
+                continue
+            if _w(tokens, i + 1) == "hom" and _w(tokens, i + 2) in ("qua", "nay", "kia"):
+                i += 1  # "ngày hôm qua": let the "hôm" rule handle it
+                tokens[i - 1].role = "date"
+                continue
+
+        # ---- N tháng M  (day month) -----------------------------------------
+        if t.kind == "num" and _w(tokens, i + 1) == "thang" and _num(tokens, i + 2) is not None:
+            d, m = t.value or 0, _num(tokens, i + 2) or 0
+            if 1 <= d <= 31 and 1 <= m <= 12:
+                j = i + 3
+                year = None
+                if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
+                    year = _num(tokens, j + 1)
+                    j += 2
+                add(*resolve_day_month(today, d, m, year))
+                _claim(tokens, i, j)
+                i = j
+                continue
+
+        # ---- tháng M / năm YYYY / tuần N: claimed, not a date ---------------
+        if f == "thang" and _num(tokens, i + 1) is not None and (_num(tokens, i + 1) or 0) <= 12:
+            _claim(tokens, i, i + 2, "month")
+            i += 2
+            continue
+        if f == "nam" and (_num(tokens, i + 1) or 0) >= 1900:
+            _claim(tokens, i, i + 2, "year")
+            i += 2
+            continue
+
+        # ---- relative days -------------------------------------------------
+        if f in _DAY_WORDS or f in _PART_OF_DAY:
+            j = i + 1
+            if f in _PART_OF_DAY and _w(tokens, j) in _DAY_WORDS:
+                j += 1
+            nxt = _w(tokens, j)
+            if nxt in ("nay", "qua", "kia", "mai") and not (nxt == "mai" and f == "hom"):
+                if nxt == "nay":
+                    add(today, None)
+                elif nxt == "qua":
+                    add(today - _dt.timedelta(days=1), None)
+                elif nxt == "kia":
+                    add(today - _dt.timedelta(days=2), None)
+                else:
+                    add(today + _dt.timedelta(days=1), "future_date")
+                _claim(tokens, i, j + 1)
+                i = j + 1
+                continue
+            # "tối thứ 7", "sáng chủ nhật", "hôm thứ 2": fall through to weekday
+            if _w(tokens, j) in ("thu", "chu", "cn", "t"):
+                _claim(tokens, i, j)
+                i = j
+                continue
+        if f in ("hnay", "homnay"):
+            add(today, None)
+            _claim(tokens, i, i + 1)
+            i += 1
+            continue
+        if f in ("hqua", "homqua"):
+            add(today - _dt.timedelta(days=1), None)
+            _claim(tokens, i, i + 1)
+            i += 1
+            continue
+        if f == "nay" and i == _first_word_index(tokens):
+            add(today, None)
+            _claim(tokens, i, i + 1)
+            i += 1
+            continue
+        if f == "hn" and i == _first_word_index(tokens):
+            add(today, None)
+            _claim(tokens, i, i + 1)
+            i += 1
+            continue
+
+        # ---- weekdays ---------------------------------------------------------
+        wd: int | None = None
+        j = i
+        if f == "thu" and t.raw in ("thu", "thứ"):
+            prev = tokens[i - 1].fold if i > 0 else ""
+            if prev in _ORDINAL_NOUNS:
+                # "buổi thứ 2": an ordinal, never a count nor a date
+                if _num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS:
+                    _claim(tokens, i, i + 2, "ordinal")
+                    i += 2
+                    continue
+            nv = _num(tokens, i + 1)
+            if nv is not None and nv in _WEEKDAY_NUM and nv != 8:
+                wd, j = _WEEKDAY_NUM[nv], i + 2
+            elif _w(tokens, i + 1) in _WEEKDAY_WORDS:
+                w2 = tokens[i + 1]
+                if w2.plain or w2.raw in ("hai", "ba", "tư", "bốn", "năm", "sáu", "bảy", "bẩy"):
+                    wd, j = _WEEKDAY_WORDS[w2.fold], i + 2
+        elif f == "t" and _num(tokens, i + 1) in _WEEKDAY_NUM and not tokens[i + 1].space_before:
+            wd, j = _WEEKDAY_NUM[_num(tokens, i + 1) or 0], i + 2
+        elif f == "chu" and _w(tokens, i + 1) == "nhat":
+            wd, j = 6, i + 2
+        elif f in ("cn", "chunhat"):
+            wd, j = 6, i + 1
+        if wd is not None:
+            back, j2 = _weeks_back_after(tokens, j)
+            d = resolve_weekday(today, wd, back)
+            add(d, "future_date" if d > today else None)
+            _claim(tokens, i, j2)
+            i = j2
+            continue
+        i += 1
+
+    if found:
+        res.date, future = found[0]
+        res.named = True
+        if not future and "future_date" in res.problems:
+            res.problems.remove("future_date")
+    return res
+
+
+def _first_word_index(tokens: Sequence[Token]) -> int:
+    for k, t in enumerate(tokens):
+        if t.kind == "word":
+            return k
+    return -1

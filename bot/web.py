@@ -1,0 +1,82 @@
+"""The aiohttp web server the bot runs: health check, Telegram webhook, sandbox pages and its fake Bot API.
+
+Each part adds its routes (`add_routes(web_app)`) before the server starts; the server then binds
+`web_host:web_port` (port 0 lets the system choose one, for tests) and tells its actual address.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class WebServer:
+    """One aiohttp application and its runner."""
+
+    def __init__(self, host: str, port: int, health: Optional[HealthCheck] = None,
+                 shutdown_timeout: float = 5.0) -> None:
+        self.host = host
+        self.port = port
+        self.health = health
+        self.shutdown_timeout = shutdown_timeout
+        self.app = web.Application(client_max_size=20 * 1024**2)
+        self.app.router.add_get("/healthz", self._healthz)
+        self._runner: Optional[web.AppRunner] = None
+        self._bound: Optional[tuple[str, int]] = None
+
+    def add_routes(self, register: Callable[[web.Application], None]) -> None:
+        """Let a part add its routes; only before `start()` (aiohttp freezes the router then)."""
+        if self._runner is not None:
+            raise RuntimeError("routes must be added before the web server starts")
+        register(self.app)
+
+    async def start(self) -> str:
+        """Bind and serve; returns the URL the server is reachable at."""
+        # handler_cancellation: a long poll whose client went away (our own stopped poller, in the
+        # sandbox) ends at once instead of holding up shutdown.
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=self.shutdown_timeout,
+                                     handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        address = self._runner.addresses[0]
+        self._bound = (address[0], address[1])
+        log.info("web server listening on %s", self.url)
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        """The base URL this process can reach the server at (a wildcard bind is reached via loopback)."""
+        if self._bound is None:
+            raise RuntimeError("the web server has not started")
+        host, port = self._bound
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}"
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        """GET /healthz: 200 with a few facts when the database answers, 503 otherwise."""
+        if self.health is None:
+            return web.json_response({"status": "ok"})
+        try:
+            facts = await self.health()
+        except Exception as error:  # the database is down: say so, do not crash the server
+            log.warning("health check failed: %s", error)
+            return web.json_response({"status": "error", "error": type(error).__name__}, status=503)
+        return web.json_response({"status": "ok", **facts})
