@@ -60,7 +60,7 @@ class Turn:
 
     def say(self, text: str, buttons: Optional[list[list[Button]]] = None, edit: bool = False) -> Reply:
         """Queue a reply in this turn."""
-        reply = Reply(text=text, buttons=buttons or [], edit=edit)
+        reply = Reply(text=text, buttons=[row for row in buttons or [] if row], edit=edit)
         self.replies.append(reply)
         return reply
 

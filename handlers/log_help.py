@@ -70,6 +70,11 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         ask_kind(turn)
     elif action == "save":
         save(turn)
+    elif action == "behalf":
+        steps.ask_behalf(turn, FLOW)
+    elif action == "behalf_pick":
+        steps.pick_behalf(turn, arg)
+        read_back(turn)
     elif action == "fix":
         ask_fix(turn)
     elif action == "fix_field":
@@ -137,10 +142,12 @@ def summary(turn: Turn) -> str:
 def read_back(turn: Turn) -> None:
     _ = turn._
     turn.goto(CONFIRM)
-    turn.say(_("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn) + "\n\n" + _("Thông tin đã đúng chưa?"),
+    turn.say(_("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
+             + _("Thông tin đã đúng chưa?"),
              [[turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
               [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
-              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+              steps.behalf_button(turn, FLOW)])
 
 
 def ask_fix(turn: Turn) -> None:
@@ -194,7 +201,7 @@ def save(turn: Turn) -> None:
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
-    text = summary(turn)
+    text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
     turn.say(_("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),

@@ -10,6 +10,7 @@ from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
 from storage import activity
+from storage import corrections
 from storage.corrections import find_duplicate_session
 from storage.errors import DomainError
 from storage.models import Member, Village
@@ -76,6 +77,11 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         _next(turn)
     elif action == "save":
         save(turn)
+    elif action == "behalf":
+        steps.ask_behalf(turn, FLOW)
+    elif action == "behalf_pick":
+        steps.pick_behalf(turn, arg)
+        read_back(turn)
     elif action == "again":
         turn.goto(CONFIRM, again=True)
         save(turn)
@@ -163,9 +169,11 @@ def read_back(turn: Turn) -> None:
     """Show everything before saving; nothing is saved without «Đúng»."""
     _ = turn._
     turn.goto(CONFIRM)
-    turn.say(_("Bạn kiểm tra lại buổi sinh hoạt:") + "\n" + summary(turn) + "\n\n" + _("Thông tin đã đúng chưa?"),
+    turn.say(_("Bạn kiểm tra lại buổi sinh hoạt:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
+             + _("Thông tin đã đúng chưa?"),
              [[turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
-              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+              steps.behalf_button(turn, FLOW)])
 
 
 def ask_fix(turn: Turn) -> None:
@@ -223,7 +231,9 @@ def save(turn: Turn) -> None:
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
-    text = summary(turn)
+    for ref in data.get("evidence", []):
+        corrections.attach_evidence(turn.session, member, row.id, ref, turn.now)  # type: ignore[arg-type]
+    text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
     turn.say(_("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),

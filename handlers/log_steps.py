@@ -12,9 +12,11 @@ from handlers.errors import explain
 from storage import activity
 from storage.areas import villages_of
 from storage.errors import DomainError
-from storage.models import Village
+from sqlmodel import select
+
+from storage.models import Member, Village
 from storage.reports import ensure_open
-from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN
+from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, VILLAGE_ROLES
 
 _DATE = re.compile(r"^\s*(?:ngay\s+|ngày\s+)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$",
                    re.IGNORECASE)
@@ -155,3 +157,51 @@ def count_from_text(turn: Turn, maximum: int) -> Optional[int]:
 def day_label(turn: Turn, day: dt.date) -> str:
     """"Thứ Tư, 25/11/2026"."""
     return f"{turn.tr.weekday(day)}, {turn.tr.date(day)}"
+
+
+def behalf_candidates(turn: Turn) -> list[Member]:
+    """Members a team lead (their village) or commune admin (their commune) may log for."""
+    member = turn.member
+    if member is None or member.role not in (ROLE_TEAM_LEAD, ROLE_COMMUNE_ADMIN):
+        return []
+    query = select(Member).where(Member.role.in_(VILLAGE_ROLES), Member.id != member.id)  # type: ignore[attr-defined]
+    if member.role == ROLE_TEAM_LEAD:
+        query = query.where(Member.village_id == member.village_id)
+    else:
+        query = query.where(Member.commune_code == member.commune_code)
+    return list(turn.session.exec(query.order_by(Member.display_name).limit(30)))
+
+
+def behalf_line(turn: Turn) -> str:
+    """The read-back line saying for whom an entry is logged, when not for oneself."""
+    owner_id = turn.data.get("member_id")
+    if not owner_id or turn.member is None or owner_id == turn.member.id:
+        return ""
+    owner = turn.session.get(Member, owner_id)
+    return "\n" + turn._("👤 Ghi thay cho: {name}").format(name=owner.display_name if owner else "?")
+
+
+def ask_behalf(turn: Turn, flow: str) -> None:
+    """Let a lead or admin pick the member the entry belongs to."""
+    _ = turn._
+    rows = [[turn.button(m.display_name[:40], flow, "behalf_pick", str(m.id))] for m in behalf_candidates(turn)]
+    rows.append([turn.button(_("Chính tôi"), flow, "behalf_pick", "me")])
+    turn.say(_("Bạn ghi thay cho ai?"), rows)
+
+
+def pick_behalf(turn: Turn, arg: str) -> None:
+    """Record the chosen member (scope-checked) in the draft."""
+    if arg == "me" or not arg.isdigit():
+        turn.state.data = {k: v for k, v in turn.data.items() if k != "member_id"}
+        return
+    allowed = {m.id for m in behalf_candidates(turn)}
+    if int(arg) in allowed:
+        turn.state.data = {**turn.data, "member_id": int(arg)}
+    else:
+        turn.say(turn._("Bạn chỉ ghi thay được cho thành viên trong địa bàn của mình."))
+
+
+def behalf_button(turn: Turn, flow: str) -> list[Button]:
+    if not behalf_candidates(turn):
+        return []
+    return [turn.button(turn._("👤 Ghi thay cho thành viên"), flow, "behalf")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import admin, common, corrections, log_help, log_session, onboarding, week
+from handlers import admin, common, corrections, evidence, log_help, log_session, onboarding, week
 from handlers.base import IDLE, Turn
 from handlers.menu import commands_for
 
@@ -32,6 +32,7 @@ FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]
     log_help.FLOW: (log_help.on_button, log_help.on_text),
     admin.FLOW: (admin.on_button, admin.on_text),
     corrections.FLOW: (corrections.on_button, corrections.on_text),
+    evidence.FLOW: (evidence.on_button, evidence.on_text),
 }
 
 
@@ -40,6 +41,8 @@ def route(turn: Turn) -> None:
     incoming = turn.incoming
     if incoming.payload:
         return _route_button(turn, incoming.payload)
+    if incoming.photo_file_id and turn.member is not None and not turn.text:
+        return evidence.on_photo(turn)
     text = turn.text
     if text.startswith("/"):
         return _route_command(turn, text)

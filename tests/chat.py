@@ -68,6 +68,11 @@ class ChatDriver:
         return self.send(Incoming(channel=self.channel, update_id=update_id or f"u{next(_update_ids)}",
                                   user_id=uid, chat_id=uid, display_name=name, text=text))
 
+    def photo(self, user: int | str, file_id: str, caption: Optional[str] = None) -> list[Sent]:
+        uid = str(user)
+        return self.send(Incoming(channel=self.channel, update_id=f"u{next(_update_ids)}", user_id=uid,
+                                  chat_id=uid, text=caption, photo_file_id=file_id))
+
     def press(self, user: int | str, message: Sent, label_part: str, update_id: Optional[str] = None) -> list[Sent]:
         """Press the button whose label contains `label_part` on a message the bot sent."""
         matches = [b for b in message.buttons if label_part in b.label]

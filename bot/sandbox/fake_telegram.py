@@ -409,8 +409,7 @@ class FakeTelegram:
 
         The fake stays usable (its state is kept): a restarted app can mount it again.
         """
-        self._wake_generation += 1
-        await self._notify()
+        await self.wake_waiters()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -423,9 +422,13 @@ class FakeTelegram:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _on_shutdown(self, app: web.Application) -> None:
+    async def wake_waiters(self) -> None:
+        """Make every pending long poll (getUpdates, the page's chat poll) answer now."""
         self._wake_generation += 1
         await self._notify()
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        await self.wake_waiters()
 
     async def _on_cleanup(self, app: web.Application) -> None:
         await self._stop_background()

@@ -245,3 +245,53 @@ def test_submitted_month_is_locked(chat: ChatDriver, database: Database, clock: 
     assert "đã nộp báo cáo" in replies[-1].text
     with database.session() as session:
         assert len(export_commune(session, SON_KIM_1)["sessions"]) == 1
+
+
+def test_photo_is_attached_by_file_reference(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
+    from storage.models import TrainingSession
+
+    setup_commune(chat, database, clock)
+    assert "ghi buổi sinh hoạt trước" in chat.photo(MEMBER, "photo-0")[0].text
+    log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
+    replies = chat.photo(MEMBER, "photo-1")
+    assert "Đã đính kèm ảnh" in replies[0].text
+    # During a flow the photo waits for the save.
+    replies = chat.say(MEMBER, "/ghibuoi")
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Hôm qua")
+    assert "Đã nhận ảnh" in chat.photo(MEMBER, "photo-2")[0].text
+    replies = chat.press(MEMBER, last_with_buttons(chat.all_items()), "Dịch vụ công")
+    replies = chat.press(MEMBER, replies[0], "Xong")
+    replies = chat.say(MEMBER, "8")
+    chat.press(MEMBER, replies[-1], "Đúng")
+    with database.session() as session:
+        rows = session.exec(select(TrainingSession).order_by(TrainingSession.id)).all()
+    assert [[e["file_id"] for e in r.evidence] for r in rows] == [["photo-1"], ["photo-2"]]
+
+
+def test_team_lead_logs_on_behalf_of_a_member(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
+    setup_commune(chat, database, clock)
+    with database.session() as session:
+        from storage.areas import find_village
+
+        village = find_village(session, SON_KIM_1, "Thôn 2")
+        code = invites.create_invite(session, role="team_lead", commune_code=SON_KIM_1, village_id=village.id,
+                                     now=clock.now(), days=7, max_uses=1).code
+    chat.say(LEAD, f"/start {code}", name="Chị Mai")
+    replies = chat.say(LEAD, "/ghigiup")
+    replies = chat.press(LEAD, last_with_buttons(replies), "Hôm nay")
+    replies = chat.press(LEAD, last_with_buttons(replies), "Chữ ký số")
+    replies = chat.say(LEAD, "4")
+    replies = chat.press(LEAD, replies[-1], "Ghi thay")
+    replies = chat.press(LEAD, last_with_buttons(replies), "Bác Hùng")
+    assert "Ghi thay cho: Bác Hùng" in replies[-1].text
+    replies = chat.press(LEAD, replies[-1], "Đúng")
+    assert "Ghi thay cho: Bác Hùng" in replies[-1].text
+    with database.session() as session:
+        record = export_commune(session, SON_KIM_1)["help_records"][0]
+        member_id = session.exec(select(Member.id).where(Member.display_name == "Bác Hùng")).one()
+        lead_id = session.exec(select(Member.id).where(Member.display_name == "Chị Mai")).one()
+    assert (record["kind"], record["count"], record["member_id"], record["author_id"]) == (
+        "digital_signature", 4, member_id, lead_id)
+    # The member sees it among their entries and can fix it.
+    replies = chat.say(MEMBER, "/sua")
+    assert any("Chữ ký số" in b.label for b in last_with_buttons(replies).buttons)

@@ -1,0 +1,333 @@
+"""The sandbox web chat: a page where a newcomer chats with the real bot as one of the demo people.
+
+The page talks to a small JSON API; the API plays the user side of ``FakeTelegram`` and reads its
+transcript. The bot itself is not involved here: it talks to the same fake through the Bot API.
+
+Routes (all under the app given to ``add_sandbox_routes``):
+    GET  /                              the page (static/index.html)
+    GET  /sandbox/static/{name}         app.js, style.css
+    GET  /sandbox/api/bot               {username, first_name}
+    GET  /sandbox/api/personas          the demo people, then the newcomers made on this server
+    POST /sandbox/api/personas/new      a fresh user id ("Người mới") to try an invite code
+    POST /sandbox/api/send              {user_id, text}                   -> {update_id, version}
+    POST /sandbox/api/press             {user_id, message_id, callback_data} -> {update_id, version}
+    POST /sandbox/api/photo             multipart: user_id, photo, caption -> {update_id, version}
+    GET  /sandbox/api/chat?user_id=&version=N   long poll (LONG_POLL_SECONDS) while the version is N
+    GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
+
+STATIC_DIR = Path(__file__).with_name("static")
+STATIC_FILES = {
+    "app.js": "application/javascript",
+    "style.css": "text/css",
+}
+LONG_POLL_SECONDS = 20.0
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+NEWCOMER_FIRST_ID = 7_000_000_001
+
+SANDBOX_KEY: web.AppKey["SandboxChat"] = web.AppKey("bdhvs_sandbox_chat")
+
+# An example list in the shape add_sandbox_routes expects; the app passes the people of its demo data.
+EXAMPLE_PERSONAS: list[dict[str, Any]] = [
+    {"user_id": 1001, "name": "Nguyễn Thị Lan", "role": "Thành viên tổ", "area": "Thôn Đông, xã Sơn Kim 1"},
+    {"user_id": 1002, "name": "Trần Văn Hùng", "role": "Tổ trưởng", "area": "Thôn Đông, xã Sơn Kim 1"},
+    {"user_id": 1003, "name": "Lê Thu Hà", "role": "Cán bộ xã", "area": "Xã Sơn Kim 1"},
+    {"user_id": 1004, "name": "Phạm Quốc Bảo", "role": "Lãnh đạo xã", "area": "Xã Sơn Kim 1"},
+    {"user_id": 1005, "name": "Võ Minh Châu", "role": "Sở KH&CN", "area": "Tỉnh Hà Tĩnh"},
+]
+
+
+class SandboxChat:
+    """The state behind the page: the fake, the demo people and the newcomers made so far."""
+
+    def __init__(self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float) -> None:
+        self.fake = fake
+        self.personas = [dict(p) for p in personas]
+        self.newcomers: list[dict[str, Any]] = []
+        self.long_poll_seconds = long_poll_seconds
+        self._ids = itertools.count(NEWCOMER_FIRST_ID)
+        for persona in self.personas:
+            persona["user_id"] = int(persona["user_id"])
+            # the demo people have opened the chat already, so the bot may write to them first
+            fake.add_user(
+                persona["user_id"],
+                _first_name(persona),
+                language_code=persona.get("language_code", "vi"),
+            )
+
+    def everyone(self) -> list[dict[str, Any]]:
+        return self.personas + self.newcomers
+
+    def person(self, user_id: int) -> Optional[dict[str, Any]]:
+        return next((p for p in self.everyone() if p["user_id"] == user_id), None)
+
+    def new_person(self) -> dict[str, Any]:
+        known = {p["user_id"] for p in self.everyone()}
+        user_id = next(self._ids)
+        while user_id in known or self.fake.messages(user_id):
+            user_id = next(self._ids)
+        number = len(self.newcomers) + 1
+        person = {
+            "user_id": user_id,
+            "name": f"Người mới {number}",
+            "role": "Chưa tham gia",
+            "area": "Thử tham gia bằng mã mời",
+            "is_new": True,
+        }
+        self.newcomers.append(person)
+        return person
+
+    def chat_view(self, user_id: int) -> dict[str, Any]:
+        fake = self.fake
+        person = self.person(user_id) or {}
+        state = fake.chat_state(user_id)
+        keyboard = state["reply_keyboard"]
+        return {
+            "user_id": user_id,
+            "version": fake.chat_version(user_id),
+            "messages": [_message_view(m) for m in fake.messages(user_id)],
+            "reply_keyboard": [
+                [b if isinstance(b, str) else b.get("text", "") for b in row] for row in keyboard.get("keyboard", [])
+            ]
+            if keyboard
+            else None,
+            "typing": state["chat_action"] is not None,
+            "notices": state["notices"],
+            "commands": fake.menu(user_id, person.get("language_code", "vi")),
+        }
+
+
+def _first_name(persona: dict[str, Any]) -> str:
+    # Vietnamese names end with the given name, which is how people are addressed
+    name = str(persona.get("first_name") or persona.get("name") or "Người dùng")
+    return name
+
+
+def _file_url(file_id: str) -> str:
+    return f"/sandbox/api/file/{file_id}"
+
+
+def _message_view(message: dict[str, Any]) -> dict[str, Any]:
+    """A transcript message in the page's shape (buttons flattened, files as URLs)."""
+    view: dict[str, Any] = {
+        "message_id": message["message_id"],
+        "sender": message["sender"],
+        "date": message["date"],
+        "edited": message["edited"],
+        "text": message.get("text"),
+        "entities": message.get("entities", []),
+        "caption": message.get("caption"),
+        "caption_entities": message.get("caption_entities", []),
+        "photo": None,
+        "document": None,
+        "buttons": [],
+    }
+    if message.get("photo"):
+        size = message["photo"][-1]
+        view["photo"] = {"url": _file_url(size["file_id"]), "width": size["width"], "height": size["height"]}
+    if message.get("document"):
+        document = message["document"]
+        view["document"] = {
+            "url": _file_url(document["file_id"]),
+            "file_name": document.get("file_name") or "tệp",
+            "mime_type": document.get("mime_type"),
+            "file_size": document.get("file_size", 0),
+        }
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        buttons = []
+        for button in row:
+            item: dict[str, Any] = {"text": button.get("text", "")}
+            for key in ("callback_data", "url"):
+                if key in button:
+                    item[key] = button[key]
+            buttons.append(item)
+        view["buttons"].append(buttons)
+    return view
+
+
+def _bad(message: str, status: int = 400) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text='{"error": "JSON body expected"}', content_type="application/json") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text='{"error": "JSON object expected"}', content_type="application/json")
+    return body
+
+
+def _user_id(value: Any) -> int:
+    try:
+        user_id = int(value)
+    except (TypeError, ValueError):
+        raise web.HTTPBadRequest(text='{"error": "user_id must be a number"}', content_type="application/json") from None
+    if user_id <= 0:
+        raise web.HTTPBadRequest(text='{"error": "user_id must be positive"}', content_type="application/json")
+    return user_id
+
+
+async def _index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def _static(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache", "Content-Type": STATIC_FILES[name]})
+
+
+async def _bot(request: web.Request) -> web.Response:
+    fake = request.app[SANDBOX_KEY].fake
+    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name})
+
+
+async def _personas(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SANDBOX_KEY].everyone())
+
+
+async def _new_persona(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SANDBOX_KEY].new_person())
+
+
+async def _send(request: web.Request) -> web.Response:
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    body = await _json_body(request)
+    user_id = _user_id(body.get("user_id"))
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return _bad("text is empty")
+    if len(text) > MAX_TEXT_LENGTH:
+        return _bad(f"text is longer than {MAX_TEXT_LENGTH} characters")
+    person = sandbox.person(user_id) or {}
+    update_id = sandbox.fake.user_says(
+        user_id, text, first_name=_first_name(person) if person else None, language_code=person.get("language_code", "vi")
+    )
+    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+
+
+async def _press(request: web.Request) -> web.Response:
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    body = await _json_body(request)
+    user_id = _user_id(body.get("user_id"))
+    callback_data = body.get("callback_data")
+    try:
+        message_id = int(body.get("message_id"))
+    except (TypeError, ValueError):
+        return _bad("message_id must be a number")
+    if not isinstance(callback_data, str) or not callback_data:
+        return _bad("callback_data is empty")
+    person = sandbox.person(user_id) or {}
+    try:
+        # not strict: a press may race with the bot editing the buttons away, as on a phone
+        update_id = sandbox.fake.user_presses(
+            user_id,
+            message_id,
+            callback_data,
+            first_name=_first_name(person) if person else None,
+            language_code=person.get("language_code", "vi"),
+            strict=False,
+        )
+    except ValueError as exc:
+        return _bad(str(exc), 404)
+    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+
+
+async def _photo(request: web.Request) -> web.Response:
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    request = request.clone(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
+    try:
+        form = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        return _bad("photo is larger than 10 MB", 413)
+    user_id = _user_id(form.get("user_id"))
+    photo = form.get("photo")
+    if not isinstance(photo, web.FileField):
+        return _bad("photo file expected")
+    data = photo.file.read()
+    if not data:
+        return _bad("photo is empty")
+    caption = form.get("caption")
+    person = sandbox.person(user_id) or {}
+    update_id = sandbox.fake.user_sends_photo(
+        user_id,
+        data,
+        caption=caption if isinstance(caption, str) and caption.strip() else None,
+        first_name=_first_name(person) if person else None,
+        mime_type=photo.content_type or "image/jpeg",
+    )
+    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+
+
+async def _chat(request: web.Request) -> web.Response:
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    user_id = _user_id(request.query.get("user_id"))
+    try:
+        version = int(request.query.get("version", "-1"))
+    except ValueError:
+        return _bad("version must be a number")
+    if version == sandbox.fake.chat_version(user_id):
+        await sandbox.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
+    return web.json_response(sandbox.chat_view(user_id), headers={"Cache-Control": "no-store"})
+
+
+async def _file(request: web.Request) -> web.StreamResponse:
+    fake = request.app[SANDBOX_KEY].fake
+    stored = fake.file(request.match_info["file_id"])
+    if stored is None:
+        raise web.HTTPNotFound()
+    if stored.data is None:
+        if stored.url:
+            raise web.HTTPFound(stored.url)
+        raise web.HTTPNotFound()
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if stored.kind == "document":
+        name = stored.file_name or "tep"
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream", headers=headers)
+
+
+def add_sandbox_routes(
+    app: web.Application,
+    fake: FakeTelegram,
+    personas: list[dict[str, Any]],
+    *,
+    long_poll_seconds: float = LONG_POLL_SECONDS,
+) -> SandboxChat:
+    """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
+
+    personas: the demo people, each ``{"user_id", "name", "role", "area"}`` (optional ``language_code``,
+    ``first_name``); they are registered with the fake as people who opened the chat.
+    """
+    sandbox = SandboxChat(fake, personas, long_poll_seconds)
+    app[SANDBOX_KEY] = sandbox
+    app.router.add_get("/", _index)
+    app.router.add_get("/sandbox/static/{name}", _static)
+    app.router.add_get("/sandbox/api/bot", _bot)
+    app.router.add_get("/sandbox/api/personas", _personas)
+    app.router.add_post("/sandbox/api/personas/new", _new_persona)
+    app.router.add_post("/sandbox/api/send", _send)
+    app.router.add_post("/sandbox/api/press", _press)
+    app.router.add_post("/sandbox/api/photo", _photo)
+    app.router.add_get("/sandbox/api/chat", _chat)
+    app.router.add_get("/sandbox/api/file/{file_id}", _file)
+
+    async def wake_long_polls(app: web.Application) -> None:
+        await fake.wake_waiters()  # the page's pending long polls answer now, so shutdown is quick
+
+    app.on_shutdown.append(wake_long_polls)
+    return sandbox
