@@ -8,11 +8,13 @@ without the change it reports, and a redelivered update changes and sends nothin
 from __future__ import annotations
 
 import enum
+import json
 import logging
 from collections.abc import Callable
 from typing import Optional
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot.clock import Clock
@@ -119,8 +121,9 @@ class ConversationEngine:
         incoming, now = turn.incoming, self.clock.now()
         state = turn.state
         state.updated_at = now
-        # Reassign the JSON column so the change is always written.
-        state.data = dict(state.data)
+        # Handlers may change the JSON data in place, which SQLAlchemy cannot see: always write it.
+        state.data = json.loads(json.dumps(state.data))
+        flag_modified(state, "data")
         session.add(state)
         chat_id = turn.account.chat_id if turn.account else incoming.chat_id
         if incoming.callback_id:

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, TypeVar
 
 from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from bot.channels.base import (
@@ -141,9 +142,7 @@ class OutboxSender:
         self.database = database
         self.clock = clock
         self.rate_limits = rate_limits or RateLimits()
-        self.renderers: dict[str, ChannelRenderer] = {}
-        for renderer in renderers:
-            self.add_renderer(renderer)
+        self.renderers: dict[str, ChannelRenderer] = {renderer.channel: renderer for renderer in renderers}
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
@@ -391,7 +390,16 @@ class OutboxSender:
             return _Fetched(due=due, blockers=blockers, next_due=next_due)
 
     def _count_sync(self, now: dt.datetime) -> tuple[int, int]:
+        """(items that could be sent now, items waiting for a later attempt or behind one that waits)."""
         channels = sorted(self.renderers)
+        earlier = aliased(OutboxMessage)
+        behind_waiting = (
+            select(earlier.id)
+            .where(earlier.status == "pending", earlier.channel == OutboxMessage.channel,
+                   earlier.chat_id == OutboxMessage.chat_id, earlier.next_attempt_at > now,
+                   earlier.id < OutboxMessage.id)  # type: ignore[operator]
+            .exists()
+        )
         with self.database.session() as session:
             base = (
                 select(func.count())
@@ -401,9 +409,10 @@ class OutboxSender:
             )
             due = session.exec(
                 base.where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
+                .where(~behind_waiting)
             ).one()
-            waiting = session.exec(base.where(OutboxMessage.next_attempt_at > now)).one()
-            return int(due), int(waiting)
+            pending = session.exec(base).one()
+            return int(due), int(pending) - int(due)
 
     # -- workers ----------------------------------------------------------------------------------
 

@@ -24,6 +24,9 @@ _COUNT = re.compile(r"^\s*(-?\d{1,7})\s*(?:người|nguoi|ng|lượt|luot|bà co
                     re.IGNORECASE)
 
 
+_UNIT = re.compile(r"\s*(?:người dân|nguoi dan|người|nguoi|ng|lượt|luot|bà con|ba con|hộ|ho)\.?$", re.IGNORECASE)
+
+
 def bounds(turn: Turn) -> activity.Bounds:
     limits = turn.config.limits
     return activity.Bounds(limits.max_attendees, limits.max_help_count, limits.max_days_back)
@@ -132,10 +135,10 @@ def parse_count(text: str) -> Optional[int]:
     if match:
         return int(match.group(1))
     try:
-        from bot.nlu.numbers import parse_number_words
+        from bot.nlu.numbers import parse_number_text
     except ImportError:  # pragma: no cover - the parser ships with the bot
         return None
-    return parse_number_words(text)
+    return parse_number_text(_UNIT.sub("", text.strip()))
 
 
 def count_from_text(turn: Turn, maximum: int) -> Optional[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import admin, common, corrections, evidence, log_help, log_session, onboarding, week
+from handlers import admin, common, corrections, evidence, freetext, log_help, log_session, onboarding, week
 from handlers.base import IDLE, Turn
 from handlers.menu import commands_for
 
@@ -33,6 +33,7 @@ FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]
     admin.FLOW: (admin.on_button, admin.on_text),
     corrections.FLOW: (corrections.on_button, corrections.on_text),
     evidence.FLOW: (evidence.on_button, evidence.on_text),
+    freetext.FLOW: (freetext.on_button, freetext.on_text),
 }
 
 
@@ -54,7 +55,7 @@ def route(turn: Turn) -> None:
     flow = turn.step.split(".", 1)[0]
     if turn.step != IDLE and flow in FLOWS:
         return FLOWS[flow][1](turn)
-    common.not_understood(turn)
+    freetext.on_free_text(turn)
 
 
 def _route_command(turn: Turn, text: str) -> None:

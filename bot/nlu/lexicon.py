@@ -175,15 +175,16 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "thanh toán ko dùng tiền mặt; thanh toán k dùng tiền mặt; thanh toán trực tuyến; "
      "thanh toán online; thanh toán điện tử; thanh toán qua mạng; thanh toán qua điện thoại; "
      "ngân hàng số; ngân hàng điện tử; ngân hàng; app ngân hàng; ứng dụng ngân hàng; "
-     "cài app ngân hàng; cài ứng dụng ngân hàng; cài đặt ứng dụng ngân hàng; "
      "mobile banking; internet banking; banking; smart banking; agribank; vietinbank; "
      "bidv; vietcombank; mb bank; mbbank; techcombank; sacombank; vpbank; "
      "ngân hàng chính sách; tài khoản ngân hàng; tk ngân hàng; tk nh; tknh; "
      "chuyển khoản; chuyển tiền; mã qr; qr; qr code; quét mã; quét mã qr; quét qr; "
      "ví điện tử; momo; zalopay; zalo pay; vnpay; viettel money; viettelpay; viettel pay; "
-     "vnpt money; vnpt pay; shopeepay; mở ví; mở ví điện tử; tạo tài khoản ngân hàng; "
-     "mở tài khoản ngân hàng; mở tk ngân hàng; thanh toán tiền điện; thanh toán hóa đơn",
+     "vnpt money; vnpt pay; shopeepay; thanh toán tiền điện; thanh toán hóa đơn",
      "object", _PAY, _CASH, 2),
+    ("mở ví; mở ví điện tử; tạo tài khoản ngân hàng; mở tài khoản ngân hàng; "
+     "mở tk ngân hàng; cài app ngân hàng; cài ứng dụng ngân hàng; "
+     "cài đặt ứng dụng ngân hàng; tạo mã qr; tạo qr", "action", _PAY, _CASH, 2),
     ("thanh toán", "object", _PAY, _CASH, 1),
     ("mở tài khoản; mở tk; mở thẻ; mở thẻ atm", "action", _PAY, _CASH, 1),
     # ---- online safety ------------------------------------------------------------
@@ -203,7 +204,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "object", _VN, None, 0),
     ("định danh; định danh điện tử; tài khoản định danh; tài khoản định danh điện tử; "
      "tk định danh; đdđt; ddđt; đddt; dddt; ứng dụng định danh; định danh đt",
-     "object", _VN, _L2, 1),
+     "object", None, _L2, 1),
     ("kích hoạt; kick hoạt; kích hoạt tài khoản; kích hoạt tk; xác thực; "
      "đăng ký tài khoản định danh; đăng ký định danh; làm định danh; cấp tài khoản định danh",
      "action", _VN, _L2, 1),
@@ -219,7 +220,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
     ("phổ cập kỹ năng số; phổ cập kns", "object", None, _CONF, 2),
     # ---- social security ------------------------------------------------------------
     ("an sinh xã hội; tài khoản an sinh; tài khoản an sinh xã hội; tk an sinh; "
-     "tk an sinh xã hội; asxh; tk asxh; tài khoản asxh", "object", _VN, _SOC, 2),
+     "tk an sinh xã hội; asxh; tk asxh; tài khoản asxh", "object", None, _SOC, 2),
     ("bhxh; bảo hiểm xã hội; bhyt; bảo hiểm y tế; thẻ bhyt; vssid; bhxh số; "
      "tích hợp bhxh; tích hợp bhyt; tích hợp thẻ bhyt; tích hợp bảo hiểm",
      "object", None, _SOC, 2),
@@ -227,7 +228,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
     # ---- e-health ---------------------------------------------------------------------
     ("sổ sức khỏe điện tử; sổ sức khỏe; sổ sk điện tử; sổ sk; ssk; ssk điện tử; sskđt; "
      "sskdt; hồ sơ sức khỏe điện tử; hồ sơ sức khỏe; sức khỏe điện tử; sổ sức khỏe đt",
-     "object", _OTH, _HEALTH, 2),
+     "object", None, _HEALTH, 2),
     # ---- digital signature ---------------------------------------------------------------
     ("chữ ký số; ký số; cks; chữ ký điện tử; sim ký số; chứng thư số; chữ ký số cá nhân",
      "object", None, _SIGN, 2),

@@ -171,11 +171,17 @@ def _name_after(tokens: Sequence[Token], j: int, accented_text: bool) -> list[To
     n = len(tokens)
     while j < n and len(out) < 4:
         t = tokens[j]
-        if t.kind != "word" or t.role is not None or _is_stop(t):
+        if t.kind != "word" or t.role is not None:
+            break
+        # a Capitalised word inside a name ("Làng Mới") is a name word even
+        # if it is also a function word; ALL-CAPS text gets no such pass
+        titled = t.orig[:1].isupper() and not t.orig.isupper()
+        if _is_stop(t) and not titled:
             break
         m = lexicon.match_at(tokens, j)
         if m is not None and m.entry.role in _NAME_STOP_ROLES:
-            break
+            if not (t.plain and t.fold in _NAMEY_FOLDS and m.end - m.start == 1):
+                break
         num = read_number(tokens, j, accented_text)
         if num is not None and (not num.ambiguous or num.end - num.start > 1):
             if num.end - num.start > 1 or t.fold in ("hai", "muoi"):
@@ -195,7 +201,7 @@ def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
             i += 1
             continue
         # "3 thôn" (a count of villages) or a longer keyword ("bán hàng", "tổ chức")
-        if i > 0 and tokens[i - 1].kind == "num" and tokens[i].space_before:
+        if i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].role is None and tokens[i].space_before:
             i += 1
             continue
         m = lexicon.match_at(tokens, i)

@@ -327,6 +327,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook_attempts: list[dict[str, Any]] = []  # {update_id, attempt, status | error}
         self.url: Optional[str] = None  # set by start()
+        self.chat_waiters = 0  # long polls parked in wait_for_chat_change (the web page's)
 
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, _Chat] = {}
@@ -748,12 +749,16 @@ class FakeTelegram:
     async def wait_for_chat_change(self, chat_id: int, version: int, timeout: float) -> int:
         """Long-poll helper: return the chat's version as soon as it differs from ``version`` (or at timeout)."""
         wake = self._wake_generation
+        self.chat_waiters += 1
+        await self._notify()  # lets a test wait until the page's poll is parked
         try:
             await self._wait(
                 lambda: self.chat_version(chat_id) != version or self._wake_generation != wake, timeout
             )
         except TimeoutError:
             pass
+        finally:
+            self.chat_waiters -= 1
         return self.chat_version(chat_id)
 
     def _timeout_report(self, what: str, timeout: float) -> str:

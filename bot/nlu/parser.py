@@ -1,0 +1,624 @@
+"""Entry point: turn one free-text report into a :class:`ParsedReport`.
+
+Pipeline (pure, no I/O; every table is built at import time):
+
+1. :func:`~bot.nlu.normalize.tokenize` - tokens with accented/folded forms;
+   numeric dates, clock times and percentages become their own tokens.
+2. :func:`~bot.nlu.dates.find_dates` - the day; claims date/month/year
+   digits and ordinals ("buổi thứ 2").
+3. :func:`~bot.nlu.villages.find_village` - the village; claims its number.
+4. Lexicon phrases (:mod:`bot.nlu.lexicon`), longest match first.
+5. Counts: a number (digits or words) not claimed above, not a label
+   ("mức 2", "lần 2"), not followed by a non-person unit ("2 buổi",
+   "50k"), optionally followed by a people unit ("người", "lượt", "hộ"...).
+6. Clauses: split on , ; . + ! ? newline " và " and " - ", then
+   * split again before a help verb / session word once the current part
+     already holds a complete item ("học 20 người giúp 5 người ..."),
+   * merge count-less parts into a neighbour ("học VNeID, 23 người";
+     "giúp 10 người cài VNeID và kích hoạt mức 2"),
+   * split parts holding several counts by word order ("giúp 10 người
+     kích hoạt mức 2 5 người nộp hồ sơ").
+7. Each clause with a count is a *help* clause (help verb, or an action
+   word without a strong session word) or a *session* clause (session
+   word, or a topic word), see :mod:`bot.nlu.lexicon` for the decisions.
+
+Aggregation: several session clauses are merged (topics in order, attendee
+counts added, problem ``multiple_sessions``); help items of the same kind
+are added up, in order of first mention.
+
+Problem codes: ``count_without_kind``, ``kind_without_count``,
+``session_without_count``, ``negated_item``, ``multiple_sessions``,
+``future_date``, ``invalid_date``, ``empty``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.nlu import lexicon
+from bot.nlu.dates import find_dates
+from bot.nlu.lexicon import COUNT_CONTEXT_PREV, NONCOUNT_NEXT, ORDINAL_PREV, Entry, PhraseMatch
+from bot.nlu.normalize import Token, tokenize
+from bot.nlu.numbers import read_number
+from bot.nlu.villages import find_village
+
+__all__ = ["parse_report", "ParsedReport", "SessionPart", "HelpItem"]
+
+
+@dataclass(slots=True)
+class SessionPart:
+    """A reported class/meeting: topic ids in order of mention, head count."""
+
+    topics: list[str]
+    attendees: int | None
+
+
+@dataclass(slots=True)
+class HelpItem:
+    """People helped with one kind of task (see lexicon.HELP_KINDS)."""
+
+    kind: str
+    count: int
+
+
+@dataclass(slots=True)
+class ParsedReport:
+    """Result of :func:`parse_report`."""
+
+    intent: str  # "log" | "query" | "unknown"
+    date: _dt.date | None
+    date_named: bool
+    village: str | None
+    session: SessionPart | None
+    help: list[HelpItem]
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain-JSON form (the contract other modules and tests rely on)."""
+        return {
+            "intent": self.intent,
+            "date": self.date.isoformat() if self.date else None,
+            "village": self.village,
+            "session": None
+            if self.session is None
+            else {"topics": list(self.session.topics), "attendees": self.session.attendees},
+            "help": [{"kind": h.kind, "count": h.count} for h in self.help],
+        }
+
+
+# ---------------------------------------------------------------------------
+# internal structures
+# ---------------------------------------------------------------------------
+
+_AI_ENTRY = Entry(
+    text="AI", words=("ai",), sigs=("ai",), key=("ai",), role="object",
+    topic="other_platforms", kind=None, strength=0,
+)
+
+#: Topic of a help-only phrase when it is taught in a session.
+_KIND_TOPIC: dict[str, str | None] = {
+    "vneid_level2": "vneid",
+    "vneid_skill_confirmed": "vneid",
+    "social_security_vneid": "vneid",
+    "public_service_filing": "public_services",
+    "cashless_account": "online_payment",
+    "digital_signature": "public_services",
+    "e_health": "other_platforms",
+    "bdhvs_course": None,
+    "other": None,
+}
+
+_SEP_PUNCT = frozenset({",", ";", ".", "+", "!", "?", "|", "&", "…", "\n", "*", "•"})
+_NEG_FOLDS = frozenset({"chua", "khong", "ko", "k", "kh", "chang", "cha", "hok", "khg"})
+_VERB_ROLES = frozenset({"helpverb", "session", "session_weak", "action"})
+_CONTENT_ROLES = frozenset({"object", "action"})
+
+
+@dataclass(slots=True)
+class _Count:
+    value: int
+    start: int
+    end: int
+    unit: Entry | None
+
+
+@dataclass(slots=True)
+class _Elem:
+    """A phrase, a count or a negation word, in text order."""
+
+    pos: int
+    phrase: PhraseMatch | None = None
+    count: _Count | None = None
+    neg: bool = False
+
+    @property
+    def role(self) -> str | None:
+        return self.phrase.entry.role if self.phrase else None
+
+
+def _is_sep(tokens: Sequence[Token], i: int) -> bool:
+    t = tokens[i]
+    if t.kind == "nl":
+        return True
+    if t.kind == "punct":
+        if t.orig in _SEP_PUNCT:
+            return True
+        if t.orig in ("-", "–", "—"):
+            nxt_space = i + 1 >= len(tokens) or tokens[i + 1].space_before
+            return t.space_before or nxt_space
+        return False
+    if t.kind == "word" and t.role is None and t.fold == "va" and (t.plain or t.raw == "và"):
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------
+# stage 4/5: phrases and counts
+# ---------------------------------------------------------------------------
+
+
+def _match_phrases(tokens: list[Token]) -> list[PhraseMatch]:
+    out: list[PhraseMatch] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        if t.role is None and t.kind == "word" and t.orig in ("AI", "Ai") and (t.orig == "AI"):
+            out.append(PhraseMatch(_AI_ENTRY, i, i + 1))
+            t.role = "phrase"
+            i += 1
+            continue
+        m = lexicon.match_at(tokens, i)
+        if m is None:
+            i += 1
+            continue
+        for k in range(m.start, m.end):
+            tokens[k].role = "phrase"
+        out.append(m)
+        i = m.end
+    return out
+
+
+def _unit_at(phrase_at: dict[int, PhraseMatch], tokens: Sequence[Token], k: int) -> PhraseMatch | None:
+    m = phrase_at.get(k)
+    if m is not None and m.entry.role == "unit":
+        return m
+    return None
+
+
+def _find_counts(
+    tokens: list[Token], phrase_at: dict[int, PhraseMatch], accented: bool
+) -> list[_Count]:
+    counts: list[_Count] = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        t = tokens[i]
+        if t.role is not None:
+            i += 1
+            continue
+        value: int | None = None
+        end = i + 1
+        ambiguous = False
+        if t.kind == "num":
+            value = t.value
+        elif t.kind == "pair":
+            value = t.parts[0] if t.parts else None
+        elif t.kind == "word":
+            m = read_number(tokens, i, accented)
+            if m is not None:
+                # every token of a word number must be free
+                if all(tokens[k].role is None for k in range(m.start, m.end)):
+                    value, end, ambiguous = m.value, m.end, m.ambiguous
+        if value is None or value == 0:
+            i += 1
+            continue
+        unit = _unit_at(phrase_at, tokens, end)
+        nxt = tokens[end] if end < n else None
+        prev = tokens[i - 1] if i > 0 else None
+        reject = False
+        if unit is None:
+            if nxt is not None and nxt.kind == "word" and nxt.fold in NONCOUNT_NEXT:
+                reject = True
+            elif nxt is not None and nxt.kind in ("word",) and not nxt.space_before and t.kind == "num":
+                reject = True  # "9a", "4g", "50k"
+            elif nxt is not None and nxt.kind == "pct":
+                reject = True
+            elif prev is not None and prev.fold in ORDINAL_PREV and prev.kind == "word":
+                reject = True
+            elif t.kind == "num" and (value >= 1900 or len(t.orig) >= 5):
+                reject = True  # a year, a phone number
+            elif ambiguous:
+                ctx = prev is not None and (prev.fold in COUNT_CONTEXT_PREV or prev.orig in (":", "="))
+                at_end = nxt is None or _is_sep(tokens, end)
+                reject = not (ctx and at_end)
+        if reject:
+            for k in range(i, end):
+                tokens[k].role = "noncount"
+            i = end
+            continue
+        cend = unit.end if unit is not None else end
+        for k in range(i, end):
+            tokens[k].role = "count"
+        counts.append(_Count(value, i, cend, unit.entry if unit is not None else None))
+        i = cend
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# stage 6: clauses
+# ---------------------------------------------------------------------------
+
+
+def _clause_type(elems: Sequence[_Elem]) -> str | None:
+    """'help', 'session' or None, from verbs only (used for merging)."""
+    roles = {e.role for e in elems if e.phrase is not None}
+    if "helpverb" in roles:
+        return "help"
+    if "session" in roles:
+        return "session"
+    actions = [e.phrase.entry for e in elems if e.phrase is not None and e.role == "action"]
+    if any(a.kind != "other" for a in actions):
+        return "help"
+    if "session_weak" in roles:
+        return "session"
+    if actions:
+        return "help"
+    return None
+
+
+def _has_count(elems: Sequence[_Elem]) -> bool:
+    return any(e.count is not None for e in elems)
+
+
+def _compatible(a: Sequence[_Elem], b: Sequence[_Elem]) -> bool:
+    ta, tb = _clause_type(a), _clause_type(b)
+    return ta is None or tb is None or ta == tb
+
+
+def _kind_after_last_count(elems: Sequence[_Elem]) -> bool:
+    last = max((k for k, e in enumerate(elems) if e.count is not None), default=-1)
+    if last < 0:
+        return False
+    return any(e.role in _CONTENT_ROLES for e in elems[last + 1 :])
+
+
+def _presplit(clause: list[_Elem]) -> list[list[_Elem]]:
+    """Cut before a help verb / session word once the part is a full item."""
+    parts: list[list[_Elem]] = [[]]
+    has_count = False
+    has_content = False
+    for e in clause:
+        if (
+            e.role in ("helpverb", "session", "session_weak")
+            and has_count
+            and has_content
+        ):
+            parts.append([])
+            has_count = has_content = False
+        parts[-1].append(e)
+        if e.count is not None:
+            has_count = True
+        elif e.role in ("object", "action", "session", "session_weak") or (
+            e.phrase is not None and e.phrase.entry.kind is not None
+        ):
+            has_content = True
+    return [p for p in parts if p]
+
+
+def _merge(clauses: list[list[_Elem]]) -> list[list[_Elem]]:
+    """Attach count-less parts to a neighbour (see module docstring)."""
+    out: list[list[_Elem]] = []
+    pending: list[list[_Elem]] = []
+    for c in clauses:
+        if _has_count(c):
+            merged = [e for p in pending if _compatible(p, c) for e in p]
+            standalone = [p for p in pending if not _compatible(p, c)]
+            out.extend(standalone)
+            out.append(merged + c)
+            pending = []
+            continue
+        if out and not pending and _has_count(out[-1]) and _kind_after_last_count(out[-1]) and _compatible(out[-1], c):
+            out[-1] = out[-1] + c
+            continue
+        pending.append(c)
+    if pending:
+        if out and _has_count(out[-1]):
+            for p in pending:
+                if _compatible(out[-1], p):
+                    out[-1] = out[-1] + p
+                else:
+                    out.append(p)
+        else:
+            flat = [e for p in pending for e in p]
+            out.append(flat)
+    return out
+
+
+def _split_counts(clause: list[_Elem]) -> list[list[_Elem]]:
+    """Split a part holding several counts by word order."""
+    idx = [k for k, e in enumerate(clause) if e.count is not None]
+    if len(idx) < 2:
+        return [clause]
+    first_content = next(
+        (k for k, e in enumerate(clause) if e.role in _CONTENT_ROLES), None
+    )
+    parts: list[list[_Elem]] = []
+    if first_content is not None and first_content < idx[0]:
+        # kind ... N, kind ... M: each count closes its part
+        start = 0
+        for k in idx:
+            parts.append(clause[start : k + 1])
+            start = k + 1
+        if start < len(clause):
+            parts[-1].extend(clause[start:])
+    else:
+        # N kind ..., M kind ...: each count opens its part
+        bounds = [0] + idx[1:] + [len(clause)]
+        for a, b in zip(bounds, bounds[1:]):
+            parts.append(clause[a:b])
+    return parts
+
+
+# ---------------------------------------------------------------------------
+# stage 7: interpretation
+# ---------------------------------------------------------------------------
+
+
+def _classify(elems: Sequence[_Elem], prev: str | None = None) -> str | None:
+    """'help', 'session' or None for one clause.
+
+    ``prev`` is the type of the previous counted clause: a clause with no
+    verb at all, only topic words ("..., DVC 3") continues a help list.
+    """
+    phrases = [e.phrase.entry for e in elems if e.phrase is not None]
+    roles = {p.role for p in phrases}
+    if "helpverb" in roles:
+        return "help"
+    if "session" in roles:
+        return "session"
+    actions = [p for p in phrases if p.role == "action"]
+    if any(p.kind != "other" for p in actions):
+        return "help"
+    if "session_weak" in roles:
+        return "session"  # "hướng dẫn 30 người cài VNeID": teaching
+    if actions:
+        return "help"  # "cài VNeID 6 người": plain install help
+    if any(p.topic for p in phrases if p.role == "object"):
+        return "help" if prev == "help" else "session"
+    if any(p.kind for p in phrases if p.role in ("object", "unit")):
+        return "help"
+    for e in elems:  # a count whose unit names a kind ("5 hồ sơ")
+        if e.count is not None and e.count.unit is not None and e.count.unit.kind:
+            return "help"
+    return None
+
+
+def _entries(elems: Sequence[_Elem]) -> list[Entry]:
+    out: list[Entry] = []
+    for e in elems:
+        if e.phrase is not None:
+            out.append(e.phrase.entry)
+        elif e.count is not None and e.count.unit is not None:
+            out.append(e.count.unit)
+    return out
+
+
+def _topics(elems: Sequence[_Elem]) -> list[str]:
+    topics: list[str] = []
+    for ent in _entries(elems):
+        if ent.role not in ("object", "action", "unit"):
+            continue
+        tp = ent.topic or (_KIND_TOPIC.get(ent.kind) if ent.kind else None)
+        if tp and tp not in topics:
+            topics.append(tp)
+    return topics
+
+
+def _kinds(elems: Sequence[_Elem]) -> list[str]:
+    specific: list[str] = []
+    generic: list[str] = []
+    for ent in _entries(elems):
+        if ent.kind is None or ent.role not in ("object", "action", "unit"):
+            continue
+        if ent.strength >= 2 and ent.kind != "other":
+            if ent.kind not in specific:
+                specific.append(ent.kind)
+        elif ent.kind not in generic:
+            generic.append(ent.kind)
+    if specific:
+        return specific
+    for k in generic:
+        if k != "other":
+            return [k]
+    return ["other"]
+
+
+def _negated(elems: Sequence[_Elem]) -> bool:
+    """A negation right before an action/kind phrase ("chưa kích hoạt")."""
+    for k, e in enumerate(elems):
+        if not e.neg:
+            continue
+        for f in elems[k + 1 : k + 3]:
+            if f.phrase is not None and (f.role in ("action", "object", "session") or f.phrase.entry.kind):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------
+# public entry point
+# ---------------------------------------------------------------------------
+
+
+def _accented(tokens: Sequence[Token]) -> bool:
+    words = [t for t in tokens if t.kind == "word" and len(t.fold) > 1]
+    if not words:
+        return False
+    return sum(1 for t in words if not t.plain) / len(words) >= 0.35
+
+
+def parse_report(
+    text: str, today: _dt.date, village_names: Sequence[str] = ()
+) -> ParsedReport:
+    """Parse one report message.
+
+    ``today`` anchors relative dates; ``village_names`` (the commune's
+    villages, accented) lets the parser return the stored spelling.
+    """
+    tokens = tokenize(text or "")
+    problems: list[str] = []
+    if not any(t.kind in ("word", "num", "date", "pair") for t in tokens):
+        return ParsedReport("unknown", None, False, None, None, [], ["empty"])
+
+    accented = _accented(tokens)
+    dres = find_dates(tokens, today)
+    problems.extend(dres.problems)
+    village = find_village(tokens, village_names, accented)
+
+    phrases = _match_phrases(tokens)
+    phrase_at = {m.start: m for m in phrases}
+    counts = _find_counts(tokens, phrase_at, accented)
+
+    # element list in text order, clauses split on separators
+    clauses: list[list[_Elem]] = [[]]
+    count_at = {c.start: c for c in counts}
+    in_count_unit: set[int] = set()
+    for c in counts:
+        in_count_unit.update(range(c.start, c.end))
+    has_question = False
+    query_words = False
+    for i, t in enumerate(tokens):
+        if t.orig == "?":
+            has_question = True
+        if _is_sep(tokens, i):
+            if clauses[-1]:
+                clauses.append([])
+            continue
+        if i in count_at:
+            clauses[-1].append(_Elem(i, count=count_at[i]))
+            continue
+        if i in in_count_unit:
+            continue
+        m = phrase_at.get(i)
+        if m is not None:
+            role = m.entry.role
+            if role == "query":
+                query_words = True
+                if m.entry.words[0] in ("chưa",) or m.entry.text in ("chưa",):
+                    clauses[-1].append(_Elem(i, neg=True))
+                continue
+            if role == "filler":
+                continue
+            if role == "unit":
+                if m.entry.text == "hộ":
+                    # a free "hộ" means "on behalf of": a help verb
+                    hv = Entry("hộ", ("hộ",), m.entry.sigs, m.entry.key, "helpverb")
+                    clauses[-1].append(_Elem(i, phrase=PhraseMatch(hv, m.start, m.end)))
+                elif m.entry.kind is not None:
+                    clauses[-1].append(_Elem(i, phrase=PhraseMatch(
+                        Entry(m.entry.text, m.entry.words, m.entry.sigs, m.entry.key, "object",
+                              m.entry.topic, m.entry.kind, m.entry.strength),
+                        m.start, m.end)))
+                continue
+            clauses[-1].append(_Elem(i, phrase=m))
+            continue
+        if t.role is None and t.kind == "word" and t.fold in _NEG_FOLDS and (
+            t.plain or t.raw in ("chưa", "không", "chẳng", "chả")
+        ):
+            clauses[-1].append(_Elem(i, neg=True))
+    clauses = [c for c in clauses if c]
+
+    # 6a. split before a new verb once the part is complete
+    parts: list[list[_Elem]] = []
+    for c in clauses:
+        parts.extend(_presplit(c))
+    # 6b. merge count-less parts
+    parts = _merge(parts)
+    # 6c. split parts holding several counts
+    final: list[list[_Elem]] = []
+    for p in parts:
+        final.extend(_split_counts(p))
+
+    sessions: list[SessionPart] = []
+    help_items: list[HelpItem] = []
+    saw_counted_item = False
+    prev_type: str | None = None
+    for part in final:
+        cnts = [e.count for e in part if e.count is not None]
+        kind = _classify(part, prev_type)
+        if _negated(part):
+            if cnts and kind is not None:
+                problems.append("negated_item")
+            continue
+        if not cnts:
+            if kind == "session":
+                roles = {e.role for e in part}
+                if "session" in roles and (_topics(part) or dres.named or village):
+                    sessions.append(SessionPart(_topics(part), None))
+                    problems.append("session_without_count")
+            elif kind == "help" and any(e.role in ("action", "object") for e in part):
+                problems.append("kind_without_count")
+            continue
+        count = cnts[0].value
+        if kind is None:
+            problems.append("count_without_kind")
+            continue
+        saw_counted_item = True
+        prev_type = kind
+        if kind == "session":
+            sessions.append(SessionPart(_topics(part), count))
+        else:
+            for k in _kinds(part):
+                for h in help_items:
+                    if h.kind == k:
+                        h.count += count
+                        break
+                else:
+                    help_items.append(HelpItem(k, count))
+
+    session: SessionPart | None = None
+    if sessions:
+        topics: list[str] = []
+        total: int | None = None
+        for s in sessions:
+            for tp in s.topics:
+                if tp not in topics:
+                    topics.append(tp)
+            if s.attendees is not None:
+                total = (total or 0) + s.attendees
+        session = SessionPart(topics, total)
+        if len(sessions) > 1:
+            problems.append("multiple_sessions")
+
+    if saw_counted_item:
+        intent = "log"
+    elif has_question or query_words:
+        intent = "query"
+        session = None
+        help_items = []
+    elif session is not None:
+        intent = "log"
+    else:
+        intent = "unknown"
+
+    if intent == "log":
+        date: _dt.date | None = dres.date or today
+    else:
+        date = None
+        problems = [p for p in problems if p not in ("session_without_count",)]
+    dedup: list[str] = []
+    for p in problems:
+        if p not in dedup:
+            dedup.append(p)
+    return ParsedReport(
+        intent=intent,
+        date=date,
+        date_named=dres.named,
+        village=village,
+        session=session,
+        help=help_items if intent == "log" else [],
+        problems=dedup,
+    )

@@ -1,0 +1,676 @@
+// The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram.
+// Plain JavaScript, no build step, no network beyond this server.
+(() => {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    app: $("app"),
+    personas: $("personas"),
+    newPersona: $("new-persona"),
+    messages: $("messages"),
+    empty: $("empty"),
+    input: $("chat-input"),
+    send: $("chat-send"),
+    composer: $("composer"),
+    photo: $("photo-input"),
+    botName: $("bot-name"),
+    status: $("chat-status"),
+    asPersona: $("as-persona"),
+    notice: $("notice"),
+    connection: $("connection"),
+    replyKeyboard: $("reply-keyboard"),
+    menuButton: $("menu-button"),
+    menuPanel: $("menu-panel"),
+    openSidebar: $("open-sidebar"),
+    scrim: $("scrim"),
+    sayStart: $("say-start"),
+  };
+
+  const state = {
+    bot: { username: "", first_name: "bdhvs-bot" },
+    personas: [],
+    current: null,
+    version: -1,
+    pollToken: 0,
+    abort: null,
+    rendered: new Map(), // message_id -> { key, el }
+    seenNotices: new Set(),
+    firstRender: true,
+    typingTimer: null,
+    pressTimer: null,
+    noticeTimer: null,
+    commands: [],
+  };
+
+  // ------------------------------------------------------------------ helpers
+
+  async function api(path, options) {
+    const response = await fetch(path, options);
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      throw new Error((body && body.error) || `HTTP ${response.status}`);
+    }
+    return body;
+  }
+
+  const postJSON = (path, data) =>
+    api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+
+  const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  }
+
+  function initials(name) {
+    const words = String(name || "?").trim().split(/\s+/);
+    const first = words[0] ? words[0][0] : "?";
+    const last = words.length > 1 ? words[words.length - 1][0] : "";
+    return (first + last).toUpperCase();
+  }
+
+  function tone(text) {
+    let hash = 0;
+    for (const ch of String(text || "")) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+    return `tone-${hash % 6}`;
+  }
+
+  const pad = (n) => String(n).padStart(2, "0");
+  const timeOf = (date) => {
+    const d = new Date(date * 1000);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+  function dayOf(date) {
+    const d = new Date(date * 1000);
+    const today = new Date();
+    const yesterday = new Date(Date.now() - 86400000);
+    const same = (a, b) => a.toDateString() === b.toDateString();
+    if (same(d, today)) return "Hôm nay";
+    if (same(d, yesterday)) return "Hôm qua";
+    return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+  }
+
+  function fileSize(bytes) {
+    if (!bytes) return "";
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1).replace(".", ",")} KB`;
+    return `${(bytes / 1024 / 1024).toFixed(1).replace(".", ",")} MB`;
+  }
+
+  function safeUrl(url) {
+    let value = String(url || "");
+    if (/^www\./i.test(value) || /^t\.me\//i.test(value)) value = `https://${value}`;
+    return /^(https?:|tg:)/i.test(value) ? value : null;
+  }
+
+  // ------------------------------------------------------------------ rich text (Telegram entities)
+
+  // Entities use UTF-16 offsets, exactly like JavaScript string indexes.
+  function renderRich(text, entities) {
+    const sorted = (entities || [])
+      .filter((e) => e.length > 0)
+      .slice()
+      .sort((a, b) => a.offset - b.offset || b.length - a.length);
+    return build(text || "", 0, (text || "").length, sorted);
+  }
+
+  function build(text, start, end, entities) {
+    const fragment = document.createDocumentFragment();
+    let pos = start;
+    let i = 0;
+    while (i < entities.length) {
+      const entity = entities[i];
+      const entityEnd = Math.min(entity.offset + entity.length, end);
+      if (entity.offset < pos || entity.offset >= end) {
+        i += 1;
+        continue;
+      }
+      if (entity.offset > pos) fragment.append(text.slice(pos, entity.offset));
+      let j = i + 1;
+      while (j < entities.length && entities[j].offset < entityEnd) j += 1;
+      const node = entityNode(entity, text.slice(entity.offset, entityEnd));
+      const inner = build(text, entity.offset, entityEnd, entities.slice(i + 1, j));
+      (node.querySelector("code") || node).append(inner);
+      fragment.append(node);
+      pos = entityEnd;
+      i = j;
+    }
+    if (pos < end) fragment.append(text.slice(pos, end));
+    return fragment;
+  }
+
+  function entityNode(entity, content) {
+    switch (entity.type) {
+      case "bold":
+        return el("strong");
+      case "italic":
+        return el("em");
+      case "underline":
+        return el("u");
+      case "strikethrough":
+        return el("s");
+      case "code":
+        return el("code");
+      case "pre":
+        return el("pre", {}, el("code", { "data-language": entity.language || null }));
+      case "blockquote":
+      case "expandable_blockquote":
+        return el("blockquote");
+      case "spoiler":
+        return el("span", { class: "spoiler", title: "Bấm để xem", onclick: (e) => e.currentTarget.classList.add("shown") });
+      case "text_link":
+      case "url": {
+        const href = safeUrl(entity.type === "url" ? content : entity.url);
+        return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }) : el("span");
+      }
+      case "bot_command":
+        return el("span", {
+          class: "cmd",
+          role: "link",
+          tabindex: "0",
+          title: "Bấm để gửi lệnh",
+          onclick: () => sendText(content.split("@")[0]),
+        });
+      default:
+        return el("span", { class: `entity-${entity.type}` });
+    }
+  }
+
+  // ------------------------------------------------------------------ personas
+
+  function personaButton(person) {
+    const role = person.area ? [el("b", { text: person.role || "" }), ` · ${person.area}`] : [person.role || ""];
+    return el(
+      "button",
+      {
+        type: "button",
+        class: "persona",
+        "data-testid": `persona-${person.user_id}`,
+        "data-user-id": String(person.user_id),
+        "aria-current": state.current && state.current.user_id === person.user_id ? "true" : "false",
+        title: `${person.name} — ${person.role || ""}${person.area ? `, ${person.area}` : ""}`,
+        onclick: () => selectPersona(person.user_id),
+      },
+      el("span", { class: `avatar ${person.is_new ? "avatar-new" : tone(person.role)}`, "aria-hidden": "true", text: person.is_new ? "+" : initials(person.name) }),
+      el("span", { class: "persona-text" }, el("span", { class: "persona-name", text: person.name }), el("span", { class: "persona-role" }, ...role))
+    );
+  }
+
+  function renderPersonas() {
+    els.personas.replaceChildren(...state.personas.map(personaButton));
+  }
+
+  async function loadPersonas() {
+    state.personas = await api("/sandbox/api/personas");
+    renderPersonas();
+  }
+
+  function selectPersona(userId) {
+    const person = state.personas.find((p) => p.user_id === userId);
+    if (!person) return;
+    state.current = person;
+    try {
+      localStorage.setItem("bdhvs-sandbox-persona", String(userId));
+    } catch (_) {
+      /* private mode */
+    }
+    renderPersonas();
+    els.asPersona.replaceChildren(
+      el("span", { class: "as-label", text: "Bạn là: " }),
+      el("span", { class: "as-name", text: person.name }),
+      person.role ? el("span", { class: "as-role", text: ` · ${person.role}` }) : null
+    );
+    els.asPersona.title = `${person.name} — ${person.role || ""}${person.area ? `, ${person.area}` : ""}`;
+    els.app.classList.remove("sidebar-open");
+    resetChat();
+    startPolling();
+    els.input.focus({ preventScroll: true });
+  }
+
+  function resetChat() {
+    state.version = -1;
+    state.rendered.clear();
+    state.seenNotices.clear();
+    state.firstRender = true;
+    state.commands = [];
+    els.messages.replaceChildren(els.empty);
+    els.empty.hidden = true;
+    els.replyKeyboard.hidden = true;
+    els.menuPanel.hidden = true;
+    els.menuButton.hidden = true;
+    hideNotice();
+    setTyping(false);
+  }
+
+  // ------------------------------------------------------------------ long polling
+
+  function startPolling() {
+    state.pollToken += 1;
+    if (state.abort) state.abort.abort();
+    pollLoop(state.pollToken, state.current.user_id);
+  }
+
+  async function pollLoop(token, userId) {
+    let failures = 0;
+    while (token === state.pollToken) {
+      const controller = new AbortController();
+      state.abort = controller;
+      try {
+        const data = await api(`/sandbox/api/chat?user_id=${userId}&version=${state.version}`, { signal: controller.signal });
+        if (token !== state.pollToken) return;
+        failures = 0;
+        els.connection.hidden = true;
+        renderChat(data);
+      } catch (error) {
+        if (token !== state.pollToken) return;
+        failures += 1;
+        if (failures > 1) els.connection.hidden = false;
+        await delay(Math.min(5000, 400 * failures));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ rendering the chat
+
+  function nearBottom() {
+    const m = els.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    els.messages.scrollTop = els.messages.scrollHeight;
+  }
+
+  function renderChat(data) {
+    const stick = state.firstRender || nearBottom();
+    const hadCount = state.rendered.size;
+    state.version = data.version;
+
+    const nodes = [];
+    const keep = new Map();
+    let lastDay = null;
+    for (const message of data.messages) {
+      const day = dayOf(message.date);
+      if (day !== lastDay) {
+        nodes.push(el("div", { class: "day", text: day }));
+        lastDay = day;
+      }
+      const key = JSON.stringify(message);
+      const old = state.rendered.get(message.message_id);
+      const node = old && old.key === key ? old.el : messageNode(message);
+      keep.set(message.message_id, { key, el: node });
+      nodes.push(node);
+    }
+    state.rendered = keep;
+    clearPressed();
+
+    const typing = Boolean(data.typing);
+    setTyping(typing);
+    if (typing) nodes.push(typingNode());
+
+    els.empty.hidden = data.messages.length > 0;
+    // the spacer keeps a short conversation at the bottom, next to the input, as in a messenger
+    const spacer = data.messages.length ? el("div", { class: "spacer", "aria-hidden": "true" }) : null;
+    els.messages.replaceChildren(els.empty, ...(spacer ? [spacer] : []), ...nodes);
+
+    renderReplyKeyboard(data.reply_keyboard);
+    renderCommands(data.commands || []);
+    renderNotices(data.notices || []);
+
+    const lastIsMine = data.messages.length && data.messages[data.messages.length - 1].sender === "user";
+    if (stick || (lastIsMine && keep.size > hadCount)) scrollToBottom();
+    state.firstRender = false;
+  }
+
+  function messageNode(message) {
+    const mine = message.sender === "user";
+    const bubbleParts = [];
+    let photoOnly = false;
+    if (message.photo) {
+      const img = el("img", {
+        class: "photo",
+        src: message.photo.url,
+        alt: message.caption || "Ảnh",
+        loading: "lazy",
+        width: message.photo.width > 1 ? String(message.photo.width) : null,
+        height: message.photo.height > 1 ? String(message.photo.height) : null,
+        "data-testid": "message-photo",
+      });
+      img.addEventListener("load", () => {
+        if (nearBottom()) scrollToBottom();
+      });
+      bubbleParts.push(img);
+      photoOnly = true;
+    }
+    if (message.document) {
+      const doc = message.document;
+      bubbleParts.push(
+        el(
+          "a",
+          { class: "document", href: doc.url, download: doc.file_name, "data-testid": "message-document" },
+          el("span", { class: "document-icon", "aria-hidden": "true" }, documentIcon()),
+          el("span", {}, el("div", { class: "document-name", text: doc.file_name }), el("div", { class: "document-size", text: fileSize(doc.file_size) }))
+        )
+      );
+    }
+    if (message.text) bubbleParts.push(el("div", { class: "text", "data-testid": "message-text" }, renderRich(message.text, message.entities)));
+    if (message.caption) bubbleParts.push(el("div", { class: "caption" }, renderRich(message.caption, message.caption_entities)));
+    bubbleParts.push(
+      el(
+        "div",
+        { class: "meta" },
+        message.edited ? el("span", { class: "edited", text: "đã sửa" }) : null,
+        el("time", { text: timeOf(message.date) })
+      )
+    );
+
+    const row = el(
+      "div",
+      {
+        class: `row ${mine ? "user" : "bot"}`,
+        "data-testid": mine ? "user-message" : "bot-message",
+        "data-message-id": String(message.message_id),
+        "data-edited": message.edited ? "true" : "false",
+      },
+      el("div", { class: `bubble${photoOnly && !message.text ? " photo-only" : ""}` }, ...bubbleParts)
+    );
+    if (!mine && message.buttons && message.buttons.length) row.append(keyboardNode(message));
+    return row;
+  }
+
+  function keyboardNode(message) {
+    const rows = message.buttons.map((buttons) =>
+      el(
+        "div",
+        { class: "keyboard-row" },
+        ...buttons.map((button) => {
+          if (button.url) {
+            const href = safeUrl(button.url);
+            return el(
+              "a",
+              { class: "inline-button", "data-testid": "inline-button", href: href || "#", target: "_blank", rel: "noopener noreferrer" },
+              button.text,
+              el("span", { class: "ext", "aria-hidden": "true", text: "↗" })
+            );
+          }
+          return el("button", {
+            type: "button",
+            class: "inline-button",
+            "data-testid": "inline-button",
+            "data-callback-data": button.callback_data || "",
+            text: button.text,
+            onclick: (event) => press(message.message_id, button.callback_data, event.currentTarget),
+          });
+        })
+      )
+    );
+    return el("div", { class: "keyboard", "data-testid": "inline-keyboard" }, ...rows);
+  }
+
+  function typingNode() {
+    return el(
+      "div",
+      { class: "row bot typing-row", "data-testid": "typing" },
+      el("div", { class: "bubble" }, el("span", { class: "dots", "aria-label": "Bot đang soạn tin" }, el("i"), el("i"), el("i")))
+    );
+  }
+
+  function documentIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M7 3h7l5 5v13H7zM14 3v5h5M10 13h6M10 17h6");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.8");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.append(path);
+    return svg;
+  }
+
+  function setTyping(on) {
+    clearTimeout(state.typingTimer);
+    els.status.classList.toggle("typing", on);
+    els.status.textContent = on ? "đang soạn tin…" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    if (on) {
+      // Telegram shows a chat action for 5 s at most; nothing tells the page it ended.
+      state.typingTimer = setTimeout(() => {
+        setTyping(false);
+        const node = els.messages.querySelector(".typing-row");
+        if (node) node.remove();
+      }, 5000);
+    }
+  }
+
+  function renderReplyKeyboard(rows) {
+    if (!rows || !rows.length) {
+      els.replyKeyboard.hidden = true;
+      els.replyKeyboard.replaceChildren();
+      return;
+    }
+    els.replyKeyboard.replaceChildren(
+      ...rows.map((row) =>
+        el(
+          "div",
+          { class: "keyboard-row" },
+          ...row.map((label) =>
+            el("button", { type: "button", class: "reply-button", "data-testid": "reply-button", text: label, onclick: () => sendText(label) })
+          )
+        )
+      )
+    );
+    els.replyKeyboard.hidden = false;
+  }
+
+  function renderCommands(commands) {
+    state.commands = commands;
+    els.menuButton.hidden = commands.length === 0;
+    if (!commands.length) els.menuPanel.hidden = true;
+    els.menuPanel.replaceChildren(
+      ...commands.map((c) =>
+        el(
+          "button",
+          { type: "button", class: "menu-item", "data-testid": "menu-command", onclick: () => { els.menuPanel.hidden = true; els.menuButton.setAttribute("aria-expanded", "false"); sendText(`/${c.command}`); } },
+          el("span", { class: "cmd-name", text: `/${c.command}` }),
+          el("span", { class: "cmd-desc", text: c.description })
+        )
+      )
+    );
+  }
+
+  function renderNotices(notices) {
+    for (const notice of notices) {
+      if (state.seenNotices.has(notice.callback_query_id)) continue;
+      state.seenNotices.add(notice.callback_query_id);
+      if (!state.firstRender) showNotice(notice.text, notice.show_alert);
+    }
+  }
+
+  function showNotice(text, alert) {
+    clearTimeout(state.noticeTimer);
+    els.notice.textContent = text;
+    els.notice.classList.toggle("alert", Boolean(alert));
+    els.notice.hidden = false;
+    state.noticeTimer = setTimeout(hideNotice, alert ? 8000 : 3500);
+  }
+
+  function hideNotice() {
+    clearTimeout(state.noticeTimer);
+    els.notice.hidden = true;
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  async function sendText(text) {
+    const value = String(text || "").trim();
+    if (!value || !state.current) return;
+    try {
+      await postJSON("/sandbox/api/send", { user_id: state.current.user_id, text: value });
+    } catch (error) {
+      showNotice(`Không gửi được: ${error.message}`, true);
+    }
+  }
+
+  async function submit() {
+    const value = els.input.value;
+    if (!value.trim()) return;
+    els.input.value = "";
+    autoGrow();
+    updateSendButton();
+    await sendText(value);
+    els.input.focus({ preventScroll: true });
+  }
+
+  function clearPressed() {
+    clearTimeout(state.pressTimer);
+    for (const button of els.messages.querySelectorAll(".inline-button[disabled]")) {
+      button.disabled = false;
+      button.classList.remove("pressed");
+    }
+  }
+
+  async function press(messageId, callbackData, button) {
+    if (!state.current) return;
+    // Like a phone: the pressed keyboard waits for the bot's answer (an edit, a message or a notice).
+    const keyboard = button.closest(".keyboard");
+    for (const b of keyboard.querySelectorAll("button.inline-button")) b.disabled = true;
+    button.classList.add("pressed");
+    clearTimeout(state.pressTimer);
+    state.pressTimer = setTimeout(clearPressed, 4000);
+    try {
+      await postJSON("/sandbox/api/press", { user_id: state.current.user_id, message_id: messageId, callback_data: callbackData });
+    } catch (error) {
+      clearPressed();
+      showNotice(`Không bấm được: ${error.message}`, true);
+    }
+  }
+
+  async function sendPhoto(file) {
+    if (!file || !state.current) return;
+    const form = new FormData();
+    form.append("user_id", String(state.current.user_id));
+    form.append("photo", file, file.name || "anh.jpg");
+    const caption = els.input.value.trim();
+    if (caption) {
+      form.append("caption", caption);
+      els.input.value = "";
+      autoGrow();
+      updateSendButton();
+    }
+    try {
+      await api("/sandbox/api/photo", { method: "POST", body: form });
+    } catch (error) {
+      showNotice(`Không gửi được ảnh: ${error.message}`, true);
+    }
+  }
+
+  async function newPersona() {
+    try {
+      const person = await postJSON("/sandbox/api/personas/new", {});
+      state.personas.push(person);
+      renderPersonas();
+      selectPersona(person.user_id);
+    } catch (error) {
+      showNotice(`Không tạo được người mới: ${error.message}`, true);
+    }
+  }
+
+  function autoGrow() {
+    els.input.style.height = "auto";
+    els.input.style.height = `${Math.min(els.input.scrollHeight + 2, 160)}px`;
+  }
+
+  function updateSendButton() {
+    els.send.disabled = !els.input.value.trim();
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  els.composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  els.input.addEventListener("keydown", (event) => {
+    // isComposing: Vietnamese input methods (Telex, VNI) use Enter to commit a word
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  els.input.addEventListener("input", () => {
+    autoGrow();
+    updateSendButton();
+  });
+  els.photo.addEventListener("change", () => {
+    const file = els.photo.files && els.photo.files[0];
+    els.photo.value = "";
+    sendPhoto(file);
+  });
+  els.newPersona.addEventListener("click", newPersona);
+  els.sayStart.addEventListener("click", () => sendText("/start"));
+  els.menuButton.addEventListener("click", () => {
+    const open = els.menuPanel.hidden;
+    els.menuPanel.hidden = !open;
+    els.menuButton.setAttribute("aria-expanded", String(open));
+  });
+  els.notice.addEventListener("click", hideNotice);
+  els.openSidebar.addEventListener("click", () => els.app.classList.add("sidebar-open"));
+  els.scrim.addEventListener("click", () => els.app.classList.remove("sidebar-open"));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      els.menuPanel.hidden = true;
+      els.app.classList.remove("sidebar-open");
+    }
+  });
+  els.scrim.hidden = false;
+
+  async function start() {
+    updateSendButton();
+    try {
+      state.bot = await api("/sandbox/api/bot");
+      els.botName.textContent = state.bot.first_name || "bdhvs-bot";
+      setTyping(false);
+    } catch (_) {
+      /* the header keeps its default */
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await loadPersonas();
+        els.connection.hidden = true;
+        break;
+      } catch (_) {
+        els.connection.hidden = false;
+        await delay(Math.min(5000, 500 * attempt));
+      }
+    }
+    let saved = null;
+    try {
+      saved = Number(localStorage.getItem("bdhvs-sandbox-persona"));
+    } catch (_) {
+      saved = null;
+    }
+    const first = state.personas.find((p) => p.user_id === saved) || state.personas[0];
+    if (first) selectPersona(first.user_id);
+    else els.app.classList.add("sidebar-open");
+  }
+
+  start();
+})();

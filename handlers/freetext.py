@@ -1,0 +1,303 @@
+"""Logging by one line of plain Vietnamese: parse, read back in full, save only on «Đúng».
+
+What the parser could not find is asked for (never guessed); «Sửa» changes one field without starting
+over; a photo sent with the message (caption) is attached to the session on save.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.messages import Button
+from bot.nlu.parser import parse_report
+from handlers import log_steps as steps
+from handlers.base import Turn
+from handlers.common import main_menu
+from handlers.errors import explain
+from storage import activity, corrections
+from storage.areas import find_village, villages_of
+from storage.errors import DomainError
+from storage.models import Member, Village
+from storage.vocab import HELP_KINDS, TOPICS, VILLAGE_ROLES
+
+FLOW = "t"
+CONFIRM, DATE, DATE_TEXT, VILLAGE, TOPICS_STEP, ATTENDEES, COUNT, FIX = (
+    "t.confirm", "t.date", "t.date_text", "t.village", "t.topics", "t.attendees", "t.count", "t.fix")
+
+
+def examples(turn: Turn) -> str:
+    _ = turn._
+    return "\n".join([
+        _("Ví dụ:"),
+        _("• «tối qua thôn 3 học cài VNeID 23 người»"),
+        _("• «hôm nay giúp 10 người kích hoạt mức 2 và 5 người nộp hồ sơ DVC»"),
+    ])
+
+
+def on_free_text(turn: Turn) -> None:
+    """A plain message from a member who is not in a flow."""
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    village_names = [v.name for v in villages_of(turn.session, member.commune_code)] if member.commune_code else []
+    parsed = parse_report(turn.text, turn.today, village_names)
+    if parsed.intent == "query":
+        from handlers.questions import answer
+
+        return answer(turn, parsed)
+    if parsed.intent != "log" or not steps.can_log(turn) or (parsed.session is None and not parsed.help):
+        if parsed.intent == "log" and not steps.can_log(turn):
+            turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
+            return
+        turn.say(_("Xin lỗi, tôi chưa hiểu tin nhắn này.") + "\n\n" + examples(turn) + "\n\n"
+                 + _("Hoặc bấm nút để ghi từng bước."), main_menu(turn))
+        return
+    turn.start_flow(CONFIRM)
+    data: dict[str, Any] = {"nonce": turn.data["nonce"], "items": [[h.kind, h.count] for h in parsed.help]}
+    notes: list[str] = []
+    if parsed.session is not None:
+        data["has_session"] = True
+        data["topics"] = list(parsed.session.topics)
+        if parsed.session.attendees is not None:
+            data["attendees"] = parsed.session.attendees
+    village = _resolve_village(turn, parsed.village, notes)
+    if village is not None:
+        data["village_id"] = village.id
+    if turn.incoming.photo_file_id:
+        from handlers.evidence import file_ref
+
+        data["evidence"] = [file_ref(turn)]
+    turn.state.data = data
+    day = parsed.date or turn.today
+    if _date_ok(turn, day):
+        turn.state.data["date"] = day.isoformat()
+    for note in notes:
+        turn.say(note)
+    _next(turn)
+
+
+def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village | None:
+    """The member's own village for team members; the named one for a commune admin."""
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    if member.role in VILLAGE_ROLES:
+        own = turn.session.get(Village, member.village_id) if member.village_id else None
+        if named and own and find_village(turn.session, own.commune_code, named) != own:
+            notes.append(_("Bạn thuộc {own} nên tôi ghi cho {own}, không ghi cho «{named}».").format(
+                own=own.name, named=named))
+        return own
+    if named and member.commune_code is not None:
+        village = find_village(turn.session, member.commune_code, named)
+        if village is None:
+            notes.append(_("Xã chưa có «{named}» trong danh sách thôn. Bạn chọn thôn bên dưới.").format(named=named))
+        return village
+    return None
+
+
+def _date_ok(turn: Turn, day: dt.date) -> bool:
+    return steps.accept_date(turn, day)
+
+
+def _next(turn: Turn) -> None:
+    """Ask for what is missing, else read everything back."""
+    _ = turn._
+    data = turn.data
+    if "date" not in data:
+        turn.goto(DATE)
+        turn.say(_("Việc này diễn ra ngày nào?"), steps.date_buttons(turn, FLOW))
+    elif "village_id" not in data:
+        turn.goto(VILLAGE)
+        turn.say(_("Ở thôn nào?"), steps.village_buttons(turn, FLOW, steps.choosable_villages(turn)))
+    elif data.get("has_session") and not data.get("topics"):
+        turn.goto(TOPICS_STEP)
+        _ask_topics(turn)
+    elif data.get("has_session") and "attendees" not in data:
+        turn.goto(ATTENDEES)
+        turn.say(_("Buổi sinh hoạt có bao nhiêu người tham dự? Bạn gõ một con số."))
+    else:
+        read_back(turn)
+
+
+def _ask_topics(turn: Turn, edit: bool = False) -> None:
+    chosen = set(turn.data.get("topics", []))
+    rows = [[turn.button(("✅ " if t in chosen else "▫️ ") + turn._(label), FLOW, "topic", t)]
+            for t, label in TOPICS.items()]
+    rows.append([turn.button(turn._("Xong ➡️"), FLOW, "topics_done")])
+    turn.say(turn._("Buổi sinh hoạt có những nội dung nào? Bạn bấm chọn, rồi bấm «Xong»."), rows, edit=edit)
+
+
+def summary(turn: Turn) -> str:
+    """Everything understood, in full sentences-like lines."""
+    _ = turn._
+    data = turn.data
+    village = turn.session.get(Village, data["village_id"])
+    lines = [
+        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
+        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
+    ]
+    if data.get("has_session"):
+        lines.append(_("📝 Buổi sinh hoạt: {topics} — {n} người tham dự").format(
+            topics="; ".join(_(TOPICS[t]) for t in data["topics"]), n=turn.tr.number(data["attendees"])))
+    if data.get("items"):
+        lines.append(_("🤝 Người được hỗ trợ:"))
+        for kind, count in data["items"]:
+            lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
+    if data.get("evidence"):
+        lines.append(_("📎 Kèm {n} ảnh").format(n=turn.tr.number(len(data["evidence"]))))
+    return "\n".join(lines) + steps.behalf_line(turn)
+
+
+def read_back(turn: Turn) -> None:
+    _ = turn._
+    turn.goto(CONFIRM)
+    turn.say(_("Tôi hiểu là:") + "\n" + summary(turn) + "\n\n" + _("Đúng chưa?"),
+             [[turn.button(_("✅ Đúng"), FLOW, "save"), turn.button(_("✏️ Sửa"), FLOW, "fix"),
+               turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+              steps.behalf_button(turn, FLOW)])
+
+
+def ask_fix(turn: Turn) -> None:
+    _ = turn._
+    turn.goto(FIX)
+    data = turn.data
+    rows: list[list[Button]] = [[turn.button(_("Ngày"), FLOW, "fix_field", "date")]]
+    if len(steps.choosable_villages(turn)) > 1:
+        rows[0].append(turn.button(_("Thôn"), FLOW, "fix_field", "village"))
+    if data.get("has_session"):
+        rows.append([turn.button(_("Nội dung"), FLOW, "fix_field", "topics"),
+                     turn.button(_("Số người dự"), FLOW, "fix_field", "attendees")])
+    for kind, _count in data.get("items", []):
+        rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind]))[:60], FLOW, "fix_field",
+                                 kind)])
+    rows.append([turn.button(_("↩️ Quay lại"), FLOW, "back")])
+    turn.say(_("Bạn muốn sửa mục nào?"), rows)
+
+
+def on_button(turn: Turn, action: str, arg: str) -> None:
+    """A button of the free-text flow."""
+    _ = turn._
+    data = dict(turn.data)
+    if action == "cancel":
+        turn.end_flow()
+        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
+    elif action == "save" and turn.step == CONFIRM:
+        save(turn)
+    elif action == "again" and turn.step == CONFIRM:
+        turn.goto(CONFIRM, again=True)
+        save(turn)
+    elif action == "fix":
+        ask_fix(turn)
+    elif action == "back":
+        _next(turn)
+    elif action == "behalf":
+        steps.ask_behalf(turn, FLOW)
+    elif action == "behalf_pick":
+        steps.pick_behalf(turn, arg)
+        read_back(turn)
+    elif action == "date":
+        day = steps.date_from_button(turn, arg)
+        if day is None:
+            turn.goto(DATE_TEXT)
+            steps.ask_typed_date(turn)
+        elif steps.accept_date(turn, day):
+            turn.goto(turn.step, date=day.isoformat())
+            _next(turn)
+    elif action == "village" and arg.isdigit():
+        village = steps.village_by_id(turn, int(arg))
+        if village is not None:
+            turn.goto(turn.step, village_id=village.id)
+        _next(turn)
+    elif action == "topic" and arg in TOPICS:
+        topics = list(data.get("topics", []))
+        topics.remove(arg) if arg in topics else topics.append(arg)
+        turn.goto(TOPICS_STEP, topics=topics)
+        _ask_topics(turn, edit=True)
+    elif action == "topics_done":
+        if not data.get("topics"):
+            turn.toast = _("Bạn chọn ít nhất một nội dung.")
+            return _ask_topics(turn, edit=True)
+        _next(turn)
+    elif action == "fix_field":
+        if arg == "date":
+            data.pop("date", None)
+        elif arg == "village":
+            data.pop("village_id", None)
+        elif arg == "topics":
+            data["topics"] = []
+        elif arg == "attendees":
+            data.pop("attendees", None)
+        elif arg in HELP_KINDS:
+            turn.state.data = {**data, "kind": arg}
+            turn.goto(COUNT)
+            turn.say(_("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số.").format(kind=_(HELP_KINDS[arg])))
+            return
+        turn.state.data = data
+        _next(turn)
+
+
+def on_text(turn: Turn) -> None:
+    """Typed answers to the questions of this flow."""
+    limits = turn.config.limits
+    if turn.step == DATE_TEXT:
+        day = steps.date_from_text(turn)
+        if day is not None:
+            turn.goto(turn.step, date=day.isoformat())
+            _next(turn)
+    elif turn.step == ATTENDEES:
+        count = steps.count_from_text(turn, limits.max_attendees)
+        if count is not None:
+            turn.goto(turn.step, attendees=count)
+            _next(turn)
+    elif turn.step == COUNT and turn.data.get("kind"):
+        count = steps.count_from_text(turn, limits.max_help_count)
+        if count is not None:
+            kind = turn.data["kind"]
+            items = [[k, count if k == kind else c] for k, c in turn.data.get("items", [])]
+            turn.state.data = {**{k: v for k, v in turn.data.items() if k != "kind"}, "items": items}
+            _next(turn)
+    else:
+        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+
+
+def save(turn: Turn) -> None:
+    """Save the session and the help counts together, or nothing."""
+    _ = turn._
+    data = turn.data
+    member = turn.member
+    assert member is not None
+    village = steps.village_by_id(turn, int(data["village_id"]))
+    if village is None:
+        turn.state.data = {k: v for k, v in data.items() if k != "village_id"}
+        return _next(turn)
+    owner = turn.session.get(Member, data.get("member_id", member.id)) or member
+    day = dt.date.fromisoformat(data["date"])
+    common: dict[str, Any] = dict(village=village, day=day, member=owner, author=member, source="text",
+                                  now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+    if data.get("has_session") and not data.get("again"):
+        twin = corrections.find_duplicate_session(turn.session, village.id, day, list(data["topics"]))  # type: ignore[arg-type]
+        if twin is not None:
+            turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
+                       "Bạn có muốn ghi thêm một buổi nữa không?").format(
+                         village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
+                     [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
+            return
+    try:
+        with turn.session.begin_nested():  # all or nothing
+            saved = []
+            if data.get("has_session"):
+                row = activity.record_session(turn.session, topics=list(data["topics"]),
+                                              attendees=int(data["attendees"]), **common)
+                for ref in data.get("evidence", []):
+                    corrections.attach_evidence(turn.session, member, row.id, ref, turn.now)  # type: ignore[arg-type]
+                saved.append(row)
+            if data.get("items"):
+                activity.record_help(turn.session, items=[(k, int(c)) for k, c in data["items"]], **common)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return ask_fix(turn)
+    text = summary(turn)
+    turn.end_flow()
+    turn.toast = _("Đã lưu")
+    turn.say(_("✅ Đã lưu:") + "\n" + text + "\n\n" + _("Cảm ơn bạn! Gõ /sua nếu cần sửa."), main_menu(turn))

@@ -1,0 +1,221 @@
+"""Fixtures for the application tests: the sandbox's fake Bot API on a real aiohttp server (with a fault
+injector in front of it), a database URL (SQLite file; PostgreSQL too when BDHVS_TEST_DATABASE_URL is set),
+and a factory that builds and starts the real application with a tiny test router."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from bot.app import BotApplication, build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Config, RateLimits
+from bot.messages import Button
+from bot.sandbox.fake_telegram import FakeTelegram
+from handlers.base import Turn
+from storage.db import Database
+from storage.models import OutboxMessage
+from tests.conftest import BACKENDS, PG_URL, reset_postgres
+
+FAST_LIMITS = RateLimits(global_per_second=1000.0, private_chat_per_second=1000.0, private_chat_burst=20,
+                         group_per_minute=60000.0)
+
+
+# -- a tiny router: what the tests need from "the bot" ---------------------------------------------
+
+
+def echo_router(turn: Turn) -> None:
+    """Echo text with a button; answer presses; `boom` crashes; `long N` sends N lines."""
+    incoming = turn.incoming
+    if incoming.payload is not None:
+        turn.toast = f"ok {incoming.payload}"
+        turn.say(f"pressed: {incoming.payload}")
+        return
+    text = turn.text
+    if text == "boom":
+        raise RuntimeError("the test router crashed on purpose")
+    if text.startswith("long "):
+        lines = [f"line {i:04d} " + "x" * 40 for i in range(int(text.split()[1]))]
+        turn.say("\n".join(lines), buttons=[[Button("More", "more")]])
+        return
+    if text.startswith("twice "):
+        turn.say(f"first: {text}")
+        turn.say(f"second: {text}")
+        return
+    if incoming.photo_file_id:
+        turn.say(f"photo: {incoming.photo_file_id} {text}".strip())
+        return
+    turn.say(f"echo: {text}", buttons=[[Button("Again", "again")]])
+
+
+# -- the fake Bot API behind a fault injector ------------------------------------------------------
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    description: str
+    retry_after: Optional[float]
+    times: int
+
+
+@dataclass
+class Faults:
+    """Answers chosen Bot API calls with an error before the fake sees them; logs every call's time."""
+
+    rules: list[Fault] = field(default_factory=list)
+    log: list[tuple[str, float, int]] = field(default_factory=list)  # (method, monotonic time, status)
+
+    def add(self, method: str, status: int, description: str = "", *, retry_after: Optional[float] = None,
+            times: int = 1) -> None:
+        self.rules.append(Fault(method, status, description or f"Error {status}", retry_after, times))
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def times_of(self, method: str, status: Optional[int] = None) -> list[float]:
+        return [at for name, at, code in self.log if name == method and (status is None or code == status)]
+
+    @web.middleware
+    async def middleware(self, request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        method = request.match_info.get("method", "")
+        for rule in self.rules:
+            if rule.times > 0 and rule.method.lower() == method.lower():
+                rule.times -= 1
+                body: dict[str, Any] = {"ok": False, "error_code": rule.status, "description": rule.description}
+                if rule.retry_after is not None:
+                    body["parameters"] = {"retry_after": rule.retry_after}
+                self.log.append((method, time.monotonic(), rule.status))
+                return web.json_response(body, status=rule.status)
+        response = await handler(request)
+        self.log.append((method, time.monotonic(), response.status))
+        return response
+
+
+@dataclass
+class FakeApi:
+    fake: FakeTelegram
+    faults: Faults
+    url: str
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+
+@pytest.fixture
+def fake_options() -> dict[str, Any]:
+    """FakeTelegram keyword arguments; a test overrides it with `@pytest.mark.parametrize("fake_options", ...)`."""
+    return {}
+
+
+@pytest.fixture
+async def fake_api(fake_options: dict[str, Any]) -> AsyncIterator[FakeApi]:
+    fake = FakeTelegram(**fake_options)
+    faults = Faults()
+    app = web.Application(middlewares=[faults.middleware], client_max_size=50 * 1024**2)
+    fake.add_route(app)
+    runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield FakeApi(fake, faults, f"http://{host}:{port}")
+    await runner.cleanup()
+    await fake.close()
+
+
+# -- databases -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database for the app to migrate: a SQLite file, or the PostgreSQL test database emptied."""
+    if request.param == "postgresql":
+        assert PG_URL
+        reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+# -- the application -------------------------------------------------------------------------------
+
+
+class ShiftedClock:
+    """The real time moved by a fixed amount: a restart "later" without sleeping."""
+
+    def __init__(self, shift: dt.timedelta) -> None:
+        self.shift = shift
+
+    def now(self) -> dt.datetime:
+        return SystemClock().now() + self.shift
+
+
+AppFactory = Callable[..., Awaitable[BotApplication]]
+
+
+@pytest.fixture
+async def make_app(db_url: str, fake_api: FakeApi) -> AsyncIterator[AppFactory]:
+    """Build and start the real application against the fake Bot API; stopped at the end of the test."""
+    apps: list[BotApplication] = []
+
+    async def factory(*, clock: Optional[Clock] = None, router: Any = echo_router, start: bool = True,
+                      sender_options: Optional[dict[str, Any]] = None, drain_on_stop: float = 2.0,
+                      **overrides: Any) -> BotApplication:
+        config = Config(
+            database_url=db_url,
+            telegram_token=fake_api.fake.token,
+            telegram_api_base_url=fake_api.base_url,
+            web_port=0,
+            demo_data=False,
+            rate_limits=FAST_LIMITS,
+        )
+        config = replace(config, **overrides)
+        options = {"base_backoff": 0.02, **(sender_options or {})}
+        app = build_application(config, clock, router, sender_options=options, drain_on_stop=drain_on_stop)
+        apps.append(app)
+        if start:
+            await app.start()
+        return app
+
+    yield factory
+    for app in reversed(apps):
+        await app.stop()
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: str = "condition") -> Any:
+    """Poll a (database) condition without sleeping long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await asyncio.to_thread(predicate)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def outbox_rows(database: Database) -> list[OutboxMessage]:
+    with database.session() as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

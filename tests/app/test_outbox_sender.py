@@ -1,0 +1,231 @@
+"""The outbox sender on its own, with a scripted renderer (a real ChannelRenderer that records deliveries)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import threading
+import time
+from typing import Any, Optional
+
+from bot.channels.base import PermanentError, RetryAfter, TransientError
+from bot.clock import FixedClock, SystemClock
+from bot.config import RateLimits
+from bot.outbox_sender import OutboxSender
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+from tests.app.conftest import outbox_rows
+
+FAST = RateLimits(global_per_second=10000.0, private_chat_per_second=10000.0, private_chat_burst=100,
+                  group_per_minute=600000.0)
+
+
+class ScriptedRenderer:
+    """Delivers by recording; fails items whose text is scripted; checks one item per chat in flight."""
+
+    channel = "telegram"
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.delivered: list[tuple[str, str, float]] = []  # (chat, text, monotonic time)
+        self.failures: dict[str, list[Exception]] = {}
+        self.attempts: list[tuple[str, float]] = []
+        self.in_flight: collections.Counter[str] = collections.Counter()
+        self.overlaps = 0
+
+    def is_group_chat(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def deliver(self, item: OutboxMessage) -> None:
+        text = item.payload.get("text") or item.kind
+        self.in_flight[item.chat_id] += 1
+        if self.in_flight[item.chat_id] > 1:
+            self.overlaps += 1
+        try:
+            self.attempts.append((text, time.monotonic()))
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            script = self.failures.get(text)
+            if script:
+                raise script.pop(0)
+            self.delivered.append((item.chat_id, text, time.monotonic()))
+        finally:
+            self.in_flight[item.chat_id] -= 1
+
+    def texts(self, chat: Optional[str] = None) -> list[str]:
+        return [text for c, text, _ in self.delivered if chat is None or c == chat]
+
+
+def put(database: Database, chat_id: str, text: str, kind: str = "message", now: Optional[dt.datetime] = None) -> int:
+    with database.session() as session:
+        payload: dict[str, Any] = {"text": text} if kind != "answer_callback" else {"callback_id": text}
+        item = outbox.enqueue(session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload,
+                              now=now or SystemClock().now())
+        session.flush()
+        return item.id  # type: ignore[union-attr,return-value]
+
+
+async def started(database: Database, renderer: ScriptedRenderer, limits: RateLimits = FAST,
+                  clock: Any = None, **options: Any) -> OutboxSender:
+    sender = OutboxSender(database, clock or SystemClock(), limits, [renderer],
+                          **{"base_backoff": 0.01, **options})
+    await sender.start()
+    return sender
+
+
+async def test_order_per_chat_survives_transient_failures(database: Database) -> None:
+    renderer = ScriptedRenderer(delay=0.001)
+    renderer.failures["a2"] = [TransientError("502"), TransientError("timeout"), TransientError("502")]
+    for n in range(1, 6):
+        for chat in ("a", "b", "c"):
+            put(database, chat, f"{chat}{n}")
+    sender = await started(database, renderer, workers=4)
+    try:
+        assert await sender.drain(10, include_waiting=True)
+    finally:
+        await sender.stop()
+    for chat in ("a", "b", "c"):
+        assert renderer.texts(chat) == [f"{chat}{n}" for n in range(1, 6)]
+    assert renderer.overlaps == 0
+    # a3..a5 were never tried before a2 went through
+    tried = [text for text, _ in renderer.attempts if text.startswith("a")]
+    assert tried == ["a1", "a2", "a2", "a2", "a2", "a3", "a4", "a5"]
+    assert [r.attempts for r in outbox_rows(database) if r.payload["text"] == "a2"] == [3]
+
+
+async def test_private_chat_rate_and_burst(database: Database) -> None:
+    limits = RateLimits(global_per_second=10000.0, private_chat_per_second=20.0, private_chat_burst=2,
+                        group_per_minute=600.0)
+    renderer = ScriptedRenderer()
+    for n in range(6):
+        put(database, "7", f"m{n}")
+        put(database, "7", f"cb{n}", kind="answer_callback")  # not counted per chat
+    for n in range(4):
+        put(database, "-100", f"g{n}")
+    sender = await started(database, renderer, limits)
+    try:
+        assert await sender.drain(10)
+    finally:
+        await sender.stop()
+    times = {text: at for _, text, at in renderer.delivered}
+    assert renderer.texts("7")[0::2] == [f"m{n}" for n in range(6)]
+    assert times["m1"] - times["m0"] < 0.03  # a two-message reply goes out at once
+    assert times["m5"] - times["m0"] >= (6 - 2) / 20.0 - 0.01  # then 20 a second
+    assert times["g3"] - times["g0"] >= (4 - 2) / 10.0 - 0.01  # groups: 600 a minute here, burst 2
+
+
+async def test_chats_are_sent_in_parallel(database: Database) -> None:
+    limits = RateLimits(global_per_second=10000.0, private_chat_per_second=1.0, private_chat_burst=2,
+                        group_per_minute=20.0)
+    renderer = ScriptedRenderer(delay=0.02)
+    for chat in range(16):
+        put(database, str(chat), f"{chat}-1")
+        put(database, str(chat), f"{chat}-2")
+    started_at = time.monotonic()
+    sender = await started(database, renderer, limits, workers=16)
+    try:
+        assert await sender.drain(10)
+    finally:
+        await sender.stop()
+    assert len(renderer.delivered) == 32
+    # 32 sends of 20 ms each: sequentially 0.64 s; in parallel about 2 x 20 ms per worker
+    assert time.monotonic() - started_at < 0.45
+    assert renderer.overlaps == 0
+
+
+async def test_retry_after_pauses_the_channel(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    renderer.failures["first"] = [RetryAfter(0.3)]
+    put(database, "1", "first")
+    sender = await started(database, renderer)
+    try:
+        while not renderer.attempts:
+            await asyncio.sleep(0.005)
+        refused_at = renderer.attempts[0][1]
+        put(database, "2", "other chat")
+        sender.notify()
+        assert await sender.drain(5, include_waiting=True)
+    finally:
+        await sender.stop()
+    times = {text: at for _, text, at in renderer.delivered}
+    assert times["other chat"] - refused_at >= 0.29  # the whole channel waited
+    assert times["first"] - refused_at >= 0.29
+    assert sender.stats["retry_after"] == 1
+
+
+async def test_fixed_clock_and_notify(database: Database) -> None:
+    clock = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc))
+    renderer = ScriptedRenderer()
+    renderer.failures["x"] = [TransientError("503")]
+    put(database, "5", "x", now=clock.now())
+    put(database, "5", "y", now=clock.now())
+    sender = await started(database, renderer, clock=clock, base_backoff=60.0, poll_interval=0.05)
+    try:
+        assert await sender.drain(5)  # nothing due: x waits 60 s (on the fixed clock), y waits behind it
+        await asyncio.sleep(0.1)
+        assert renderer.delivered == []
+        [x, y] = outbox_rows(database)
+        assert x.next_attempt_at == clock.now() + dt.timedelta(seconds=60) and y.attempts == 0
+        clock.advance(dt.timedelta(minutes=2))
+        sender.notify()
+        assert await sender.drain(5)
+    finally:
+        await sender.stop()
+    assert renderer.texts() == ["x", "y"]
+
+
+async def test_notify_from_another_thread_wakes_the_sender(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    sender = await started(database, renderer, poll_interval=30.0)
+    try:
+        await asyncio.sleep(0.05)  # the first scan is over; the next poll is 30 s away
+
+        def engine_thread() -> None:
+            put(database, "9", "from a worker thread")
+            sender.notify()
+
+        thread = threading.Thread(target=engine_thread)
+        thread.start()
+        thread.join()
+        deadline = time.monotonic() + 2
+        while not renderer.delivered and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        assert renderer.texts() == ["from a worker thread"]
+    finally:
+        await sender.stop()
+
+
+async def test_permanent_errors_and_crashes(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    renderer.failures["bad"] = [PermanentError("Bad Request: message text is empty")]
+    renderer.failures["buggy"] = [ValueError("a bug in a renderer")]
+    for text in ("bad", "after bad", "buggy", "after buggy"):
+        put(database, "3", text)
+    sender = await started(database, renderer)
+    try:
+        assert await sender.drain(5, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert renderer.texts() == ["after bad", "buggy", "after buggy"]  # a crash is retried like a 5xx
+    statuses = {r.payload["text"]: (r.status, r.attempts) for r in outbox_rows(database)}
+    assert statuses["bad"] == ("failed", 0) and statuses["buggy"] == ("sent", 1)
+
+
+async def test_stop_finishes_the_item_in_flight(database: Database) -> None:
+    renderer = ScriptedRenderer(delay=0.2)
+    put(database, "4", "slow")
+    put(database, "4", "later")
+    sender = await started(database, renderer)
+    while not renderer.attempts:
+        await asyncio.sleep(0.005)
+    await sender.stop()
+    assert renderer.texts() == ["slow"]
+    assert [r.status for r in outbox_rows(database)] == ["sent", "pending"]  # "later" waits for the next start
+    await sender.start()
+    try:
+        assert await sender.drain(5)
+    finally:
+        await sender.stop()
+    assert renderer.texts() == ["slow", "later"]
