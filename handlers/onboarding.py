@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import Turn
-from handlers.common import area_label, main_menu, role_label, show_help
+from handlers.common import area_label, role_label, show_help
 from handlers.errors import explain
 from storage import invites
 from storage.errors import DomainError
