@@ -332,7 +332,12 @@ class OutboxSender:
         )
         if full:
             self._next_due = fetched.next_due
-            # After a restart the database is the only record of which chats wait behind an item.
+            # After a restart the database is the only record of which chats wait behind an item; and a
+            # block whose item is no longer waiting there (failed by hand, say) must not hold the chat forever.
+            for key, blocker in list(self._blocked.items()):
+                changed_since = self._released.get(blocker, -1) > fetch_seq
+                if key not in fetched.blockers and blocker not in self._claimed and not changed_since:
+                    del self._blocked[key]
             for key, first in fetched.blockers.items():
                 current = self._blocked.get(key)
                 self._blocked[key] = first if current is None else min(current, first)

@@ -217,3 +217,50 @@ class MonthlyReport(SQLModel, table=True):
     reopened_at: Optional[dt.datetime] = None
     reopened_by: Optional[int] = Field(default=None, foreign_key="member.id")
     reopen_reason: Optional[str] = None
+
+
+class IndicatorValue(SQLModel, table=True):
+    """A commune's figure for one indicator in one month: how many people (numerator) out of how many."""
+
+    __table_args__ = (
+        UniqueConstraint("commune_code", "month", "indicator", name="uq_indicator_commune_month"),
+        Index("ix_indicator_month", "month", "commune_code"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code")
+    month: dt.date  # the first day of the month
+    indicator: str  # an id of storage.indicators.INDICATORS
+    numerator: int
+    denominator: int
+    entered_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class IndicatorTarget(SQLModel, table=True):
+    """A yearly target (percent) for one indicator: for a whole province, or for one commune."""
+
+    __table_args__ = (UniqueConstraint("year", "indicator", "scope", "area_code", name="uq_target_year_area"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    year: int
+    indicator: str
+    scope: str  # province | commune
+    area_code: int  # the province code or the commune code, by scope
+    percent: float
+    set_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class ProvinceSetting(SQLModel, table=True):
+    """A province's reporting rules: communes report month M by this day of month M+1 (20 by default)."""
+
+    province_code: int = Field(primary_key=True, foreign_key="province.code")
+    report_deadline_day: int = 20
+    updated_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+# Province and national roll-ups read a month of sessions and help records across many communes.
+Index("ix_session_date_commune", TrainingSession.session_date, TrainingSession.commune_code)  # type: ignore[arg-type]
+Index("ix_help_date_commune", HelpRecord.record_date, HelpRecord.commune_code)  # type: ignore[arg-type]

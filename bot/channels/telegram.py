@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
 from bot.clock import Clock
+from bot.config import ConfigError
 from bot.messages import Incoming
 from storage import outbox
 from storage.db import Database
@@ -172,6 +173,12 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> Optional[InlineKeyboard
         [[InlineKeyboardButton(button["label"], callback_data=button["payload"]) for button in row]
          for row in rows if row]
     )
+
+
+def file_url_for(base_url: str) -> str:
+    """The file download base that goes with a Bot API base: `.../bot` -> `.../file/bot`."""
+    head, sep, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else base_url
 
 
 def _chat(chat_id: str) -> int | str:
@@ -325,6 +332,7 @@ class TelegramChannel:
         token: str,
         base_url: str,
         mode: str,
+        base_file_url: Optional[str] = None,
         process: Callable[[Incoming], Any],
         process_executor: Executor,
         database: Database,
@@ -352,6 +360,7 @@ class TelegramChannel:
         self.bot = Bot(
             token,
             base_url=base_url,
+            base_file_url=base_file_url or file_url_for(base_url),
             request=HTTPXRequest(
                 connection_pool_size=connection_pool_size,
                 read_timeout=request_timeout,
@@ -369,14 +378,16 @@ class TelegramChannel:
         self._poller: Optional["asyncio.Task[None]"] = None
         self._fetch: Optional["asyncio.Future[Any]"] = None
         self._stop_event = asyncio.Event()
-        self._started = False
 
     # lifecycle
 
     async def start(self) -> None:
         """Check the token (getMe), remember the username, set the menu, start receiving updates."""
-        await self.bot.initialize()
-        self._started = True
+        try:
+            await self.bot.initialize()
+        except tg_error.InvalidToken:
+            # PTB's message repeats the token; ours names the setting instead.
+            raise ConfigError("BDHVS_TELEGRAM_TOKEN: the Bot API rejected the token") from None
         self.username = self.bot.username
         await self._run_db(self._store_username, self.username)
         if self.set_default_commands:

@@ -49,6 +49,7 @@ _ORDINAL_NOUNS = frozenset(
     {"buoi", "lan", "dot", "tuan", "khoa", "lop", "nhom", "tiet", "phan", "bai", "hang",
      "muc", "cap", "giai", "doan", "chuong", "cau", "nguoi", "ten", "so", "dung", "xep"}
 )
+_VILLAGE_WORDS = frozenset({"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"})
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
 
@@ -231,7 +232,12 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
                 continue
 
         # ---- N tháng M  (day month) -----------------------------------------
-        if t.kind == "num" and _w(tokens, i + 1) == "thang" and _num(tokens, i + 2) is not None:
+        if (
+            t.kind == "num"
+            and _w(tokens, i + 1) == "thang"
+            and _num(tokens, i + 2) is not None
+            and (i == 0 or tokens[i - 1].fold not in _VILLAGE_WORDS)
+        ):
             d, m = t.value or 0, _num(tokens, i + 2) or 0
             if 1 <= d <= 31 and 1 <= m <= 12:
                 j = i + 3
@@ -289,6 +295,11 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             continue
         if f == "nay" and i == _first_word_index(tokens):
             add(today, None)
+            _claim(tokens, i, i + 1)
+            i += 1
+            continue
+        if f == "mai" and t.plain and i == _first_word_index(tokens):
+            add(today + _dt.timedelta(days=1), "future_date")
             _claim(tokens, i, i + 1)
             i += 1
             continue

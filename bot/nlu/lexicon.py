@@ -138,13 +138,13 @@ _L2, _CONF, _FILE, _CASH, _SIGN, _SOC, _HEALTH, _COURSE, _OTHER = HELP_KINDS
 
 _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
     # ---- help verbs -------------------------------------------------------
-    ("giúp; giúp đỡ; giup do; giúp cho; làm giúp; làm !hộ; làm cho; làm trực tiếp; "
+    ("giúp; giúp đỡ; giup do; giúp cho; giúp với; làm giúp; làm !hộ; làm cho; làm trực tiếp; "
      "hỗ trợ; hổ trợ; hỗ chợ; htro; ht; hỗ trợ trực tiếp; trực tiếp hỗ trợ; hỗ trợ cho; "
      "cầm tay chỉ việc; cài giúp; cài !hộ; đăng ký giúp; đăng ký !hộ; nộp !hộ; nộp giúp; "
      "giúp đỡ cho; hướng dẫn và hỗ trợ", "helpverb", None, None, 0),
     # ---- strong session words ---------------------------------------------
     ("học; lớp; lớp học; buổi; buổi học; buổi sinh hoạt; sinh hoạt; tập huấn; lớp tập huấn; "
-     "!dạy; dạy học; tuyên truyền; tuyên truyền về; tt tuyên truyền; !họp; cuộc họp; họp thôn; "
+     "!dạy; dạy học; tuyên truyền; tuyên chuyền; tuyên truyền về; tt tuyên truyền; !họp; cuộc họp; "
      "họp dân; tham gia; tham dự; !dự; dự học; phổ biến; bồi dưỡng; truyền thông; hội nghị; "
      "tọa đàm; đào tạo; học tập; mở lớp; tổ chức lớp; ôn tập; có mặt; ngồi học; "
      "sinh hoạt chuyên đề; chuyên đề; sinh hoạt cộng đồng; thực hành; học viên tham gia",
@@ -203,14 +203,15 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "căn cước điện tử; căn cước; cccd; thẻ căn cước; cccd gắn chip",
      "object", _VN, None, 0),
     ("định danh; định danh điện tử; tài khoản định danh; tài khoản định danh điện tử; "
-     "tk định danh; đdđt; ddđt; đddt; dddt; ứng dụng định danh; định danh đt",
+     "tk định danh; đdđt; ddđt; đddt; dddt; ứng dụng định danh; định danh đt; "
+     "tài khoản vneid; tk vneid; tài khoản định danh vneid",
      "object", None, _L2, 1),
     ("kích hoạt; kick hoạt; kích hoạt tài khoản; kích hoạt tk; xác thực; "
-     "đăng ký tài khoản định danh; đăng ký định danh; làm định danh; cấp tài khoản định danh",
-     "action", _VN, _L2, 1),
+     "đăng ký tài khoản định danh; đăng ký định danh; làm định danh; cấp tài khoản định danh; "
+     "kh vneid; kh tk; kh tài khoản; kh định danh", "action", _VN, _L2, 1),
     ("mức 2; mức hai; muc2; mức độ 2; mức độ hai; cấp độ 2; cấp độ hai; level 2; lv2; lv 2; "
      "lever 2; mức ii; mức độ ii; tk mức 2; tài khoản mức 2; định danh mức 2; "
-     "định danh điện tử mức 2; đăng ký mức 2; làm mức 2; lên mức 2; nâng mức 2",
+     "định danh điện tử mức 2; đăng ký mức 2; làm mức 2; lên mức 2; nâng mức 2; kh mức 2",
      "action", _VN, _L2, 2),
     ("mức 1; mức một; mức độ 1; level 1", "object", _VN, _OTHER, 1),
     # ---- skill confirmation --------------------------------------------------------
@@ -252,29 +253,33 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "tạo email; tạo gmail", "action", None, _OTHER, 1),
     # ---- people units (the counted thing) ----------------------------------------------
     ("người; ng; ngừoi; người dân; ng dân; lượt; lượt người; bà con; bà con nhân dân; "
-     "bà con thôn; hộ dân; hộ gia đình; hộ kinh doanh; hộ nghèo; hộ sản xuất; học viên; hv; "
+     "hộ dân; hộ gia đình; hộ kinh doanh; hộ nghèo; hộ sản xuất; học viên; hv; "
      "thành viên; công dân; đồng chí; đoàn viên; hội viên; đảng viên; chị em; cụ; "
      "người cao tuổi; em; cháu; học sinh; hs; tài khoản; tk; trường hợp; !ca; bạn; "
      "phụ nữ; thanh niên; nông dân; cán bộ; cb; ông bà; cựu chiến binh; ccb; "
      "người lao động; công nhân; tiểu thương; người dùng; thuê bao; gia đình; nhân khẩu; "
-     "người già; cô chú; anh chị; anh chị em; bác; cô; chú; cụ già; hội viên phụ nữ; "
+     "người già; cô chú; anh chị; anh chị em; bác; chú; cụ già; hội viên phụ nữ; "
      "lượt người dân; người tham dự; nhân dân; thanh thiếu niên; người khuyết tật",
      "unit", None, None, 0),
     ("!hộ", "unit", None, None, 0),
     ("hồ sơ; hs dvc; bộ hồ sơ", "unit", _PS, _FILE, 1),
     # ---- question / reporting words ----------------------------------------------------
-    ("bao nhiêu; bn; bnh; bao nhieu; !mấy; nào; chưa; !đạt; xem; cho xem; báo cáo; bc; "
+    ("bao nhiêu; bn; bnh; bao nhieu; !mấy; nào; xem; cho xem; báo cáo; bc; "
      "tiến độ; xuất; xuất file; xuất excel; thống kê; tổng hợp; tổng số; tổng cộng; "
      "danh sách; ds; kết quả; kq; tỉ lệ; tỷ lệ; phần trăm; cho biết; liệt kê; tra cứu; "
-     "thế nào; ra sao; sao; chỉ tiêu; còn thiếu; còn lại; ai; ở đâu; đâu; gì; j; hả; nhỉ; "
+     "thế nào; ra sao; chỉ tiêu; còn thiếu; còn lại; ở đâu; "
      "có không; được không; chưa ạ; không ạ; nhiêu; bảng; excel; file; tổng kết; so sánh; "
-     "xếp hạng; đứng đầu; nhiều nhất; ít nhất; mấy người; thôn nào; ai chưa",
+     "xếp hạng; đứng đầu; nhiều nhất; ít nhất; mấy người; thôn nào; ai chưa; số liệu; "
+     "tình hình; bao giờ; khi nào; hỏi; cho hỏi; có ai; đã đủ",
      "query", None, None, 0),
+    # weak question words: a question only with "?" or as the last word
+    ("!ai; !gì; j; !đâu; !sao; !hả; !nhỉ; !chưa; !đạt; !à; !không; ko; k; !chứ; !nhé",
+     "query_weak", None, None, 0),
     # ---- fillers: consumed so their words are not misread ------------------------------
     ("một số; một vài; vài; một chút; ban ngày; ban đêm; ban quản lý; ban chỉ đạo; "
      "ban công tác mặt trận; ban điều hành; tổ công nghệ số; tổ công nghệ số cộng đồng; "
      "tổ cnscđ; tổ cns; tổ cnsđ; tcns; công nghệ số; chuyển đổi số; kỹ năng số; cđs; "
-     "điện thoại thông minh; smartphone; năm nay; năm 2026; tuần này; tuần qua; "
+     "điện thoại thông minh; smartphone; cơ bản; văn bản; phiên bản; năm nay; năm 2026; tuần này; tuần qua; "
      "tuần trước; tháng này; tháng trước; trong tuần; hàng tuần; lần đầu; "
      "áp dụng; sau khi; sau đó; nhiều người",
      "filler", None, None, 0),
@@ -295,7 +300,7 @@ NONCOUNT_NEXT: frozenset[str] = frozenset(
 ORDINAL_PREV: frozenset[str] = frozenset(
     """muc cap level lv lan dot tuan thang nam so phong tang bai tiet khoa nhom phan
     buoi lop chuong cau loai hang top ma version khu to thu giai doan
-    ngay trang""".split()
+    ngay trang de""".split()
 )
 
 #: Folded words before a number that mark a following bare number as a count

@@ -120,7 +120,7 @@ class Token:
     @property
     def plain(self) -> bool:
         """True when the token was typed without any diacritic."""
-        return self.raw == self.fold
+        return self.sig == self.raw and "đ" not in self.raw and self.raw.isascii()
 
 
 _TOKEN_RE = re.compile(
@@ -140,13 +140,31 @@ _TOKEN_RE = re.compile(
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 
 
+#: Phone shorthand spelled differently from the word it stands for; the
+#: folded form is replaced so keyword tables need only the real word
+#: ("hôm wa" = hôm qua, "hum nay" = hôm nay, "jup" = giúp).
+TEENCODE: dict[str, str] = {
+    "wa": "qua",
+    "hum": "hom",
+    "hok": "khong",
+    "khg": "khong",
+    "jup": "giup",
+    "giub": "giup",
+    "nguoj": "nguoi",
+    "ngừi": "nguoi",
+    "ngui": "nguoi",
+}
+_VNEID_RE = re.compile(r"(?i)\bv\s*n\s*[-_.]?\s*e\s*-?\s*i\s*d\b")
+
+
 def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
     orig = m.group(0)
     raw = _lower(orig)
+    folded = fold(raw)
     return Token(
         orig=orig,
         raw=raw,
-        fold=fold(raw),
+        fold=TEENCODE.get(folded, folded),
         kind=kind,
         start=m.start(),
         end=m.end(),
@@ -162,6 +180,7 @@ def tokenize(text: str) -> list[Token]:
     keeps ``space_before=False`` so callers can tell "9a" from "9 a".
     """
     text = unicodedata.normalize("NFC", text.translate(_PRE_MAP))
+    text = _VNEID_RE.sub(lambda m: "VNeID" + " " * (len(m.group(0)) - 5), text)
     tokens: list[Token] = []
     prev_end = 0
     for m in _TOKEN_RE.finditer(text):

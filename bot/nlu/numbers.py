@@ -186,6 +186,10 @@ def _read_below_100(
         if r2 is not None and r2[0] == "ruoi":
             return val + 5, j + 1
         return val, j
+    if r1 is not None and d >= 2 and r1[0] in ("mot1", "tu4", "lam5"):
+        return d * 10 + r1[1], j + 1  # colloquial "hai mốt" = 21, "ba tư" = 34, "hai lăm" = 25
+    if r1 is not None and d >= 2 and tokens[j].plain and tokens[j].fold == "mot" and not after_hundred:
+        return d * 10 + 1, j + 1  # unaccented "hai mot" = hai mốt
     if after_hundred:
         return d * 10, j  # "hai trăm mốt/hai" style: lone unit = tens
     if d == 0:

@@ -264,6 +264,9 @@ def _clause_type(elems: Sequence[_Elem]) -> str | None:
     if any(a.kind != "other" for a in actions):
         return "help"
     if "session_weak" in roles:
+        objs = [e.phrase.entry for e in elems if e.phrase is not None and e.role == "object"]
+        if actions and any(o.kind not in (None, "other") and o.strength >= 2 for o in objs):
+            return "help"
         return "session"
     if actions:
         return "help"
@@ -384,7 +387,13 @@ def _classify(elems: Sequence[_Elem], prev: str | None = None) -> str | None:
     if any(p.kind != "other" for p in actions):
         return "help"
     if "session_weak" in roles:
-        return "session"  # "hướng dẫn 30 người cài VNeID": teaching
+        # "hướng dẫn 30 người cài VNeID" is teaching, but "hướng dẫn 6 người
+        # lập tài khoản ngân hàng" (install + a specific help kind) is help
+        if actions and any(
+            p.kind not in (None, "other") and p.strength >= 2 for p in phrases if p.role == "object"
+        ):
+            return "help"
+        return "session"
     if actions:
         return "help"  # "cài VNeID 6 người": plain install help
     if any(p.topic for p in phrases if p.role == "object"):
@@ -453,6 +462,20 @@ def _negated(elems: Sequence[_Elem]) -> bool:
 # ---------------------------------------------------------------------------
 
 
+_END_PARTICLES = frozenset({"a", "nhi", "nhe", "vay", "the", "roi", "r", "ha", "day", "z", "ah", "nha", "em", "anh", "chi"})
+
+
+def _at_end(tokens: Sequence[Token], k: int) -> bool:
+    """Only closing particles (ạ, nhỉ, vậy, rồi ...) or punctuation follow ``k``."""
+    for t in tokens[k:]:
+        if t.kind in ("punct", "nl"):
+            continue
+        if t.kind == "word" and t.fold in _END_PARTICLES:
+            continue
+        return False
+    return True
+
+
 def _accented(tokens: Sequence[Token]) -> bool:
     words = [t for t in tokens if t.kind == "word" and len(t.fold) > 1]
     if not words:
@@ -507,7 +530,11 @@ def parse_report(
             role = m.entry.role
             if role == "query":
                 query_words = True
-                if m.entry.words[0] in ("chưa",) or m.entry.text in ("chưa",):
+                continue
+            if role == "query_weak":
+                if _at_end(tokens, m.end):
+                    query_words = True
+                if t.fold in _NEG_FOLDS:
                     clauses[-1].append(_Elem(i, neg=True))
                 continue
             if role == "filler":
@@ -556,7 +583,8 @@ def parse_report(
         if not cnts:
             if kind == "session":
                 roles = {e.role for e in part}
-                if "session" in roles and (_topics(part) or dres.named or village):
+                future = dres.date is not None and dres.date > today
+                if "session" in roles and _topics(part) and not future:
                     sessions.append(SessionPart(_topics(part), None))
                     problems.append("session_without_count")
             elif kind == "help" and any(e.role in ("action", "object") for e in part):

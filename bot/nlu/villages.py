@@ -191,6 +191,28 @@ def _name_after(tokens: Sequence[Token], j: int, accented_text: bool) -> list[To
     return out
 
 
+def _inside_phrase(tokens: Sequence[Token], i: int, plen: int) -> bool:
+    """Whether the prefix at ``i`` belongs to a longer lexicon phrase."""
+    for k in (i - 2, i - 1, i):
+        if k < 0:
+            continue
+        m = lexicon.match_at(tokens, k)
+        if m is None:
+            continue
+        if k < i and m.end > i:
+            return True
+        if k == i and m.end - m.start > plen:
+            return True
+    return False
+
+
+def _people_unit_at(tokens: Sequence[Token], k: int) -> bool:
+    if k >= len(tokens) or tokens[k].kind != "word":
+        return False
+    m = lexicon.match_at(tokens, k)
+    return m is not None and m.entry.role == "unit"
+
+
 def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
     mentions: list[_Mention] = []
     n = len(tokens)
@@ -200,19 +222,23 @@ def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
         if p is None:
             i += 1
             continue
-        # "3 thôn" (a count of villages) or a longer keyword ("bán hàng", "tổ chức")
-        if i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].role is None and tokens[i].space_before:
-            i += 1
-            continue
-        m = lexicon.match_at(tokens, i)
-        if m is not None and m.end - m.start > len(p.words):
+        # part of a longer keyword: "bán hàng", "tổ chức" (starting here) or
+        # "cơ bản", "bảo vệ bản thân", "mua bán" (starting before)
+        if _inside_phrase(tokens, i, len(p.words)):
             i += 1
             continue
         j = i + len(p.words)
         numb = _number_after(tokens, j)
         if numb is not None:
+            if _people_unit_at(tokens, numb[1]):
+                i += 1  # "họp thôn 65 người": the number is a head count
+                continue
             mentions.append(_Mention(p, numb[0], [], i, numb[1]))
             i = numb[1]
+            continue
+        # "3 thôn ..." counts villages
+        if i > 0 and tokens[i - 1].kind == "num" and tokens[i - 1].role is None:
+            i += 1
             continue
         if p.mode == "digits":
             i += 1

@@ -11,6 +11,9 @@ from sqlmodel import select
 
 from bot.clock import Clock, local_today
 from bot.config import Config
+from bot.i18n import Translator
+from handlers.menu import command_menu
+from storage import outbox
 from storage.areas import add_villages, get_commune
 from storage.db import Database
 from storage.models import ChannelAccount, HelpRecord, Member, TrainingSession
@@ -49,6 +52,10 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
                 session.flush()
                 session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id=str(user_id),
                                            chat_id=str(user_id), created_at=now))
+                # They never join through chat, so give them their role's command menu here.
+                outbox.enqueue(session, channel="telegram", chat_id=str(user_id), kind=outbox.KIND_SET_COMMANDS,
+                               payload={"commands": command_menu(member, Translator("vi")), "language": "vi"},
+                               now=now)
                 members[role] = member
             _seed_activity(session, list(villages.values()), members["team_lead"], local_today(clock, config.tz),
                            now)
@@ -61,7 +68,8 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             area = commune.name if village_index is None else f"{DEMO_VILLAGES[village_index]}, {commune.name}"
             if role == "province_viewer":
                 area = "Tỉnh Hà Tĩnh"
-            personas.append({"user_id": user_id, "name": name, "role": ROLES[role], "area": area})
+            label = ROLES[role]
+            personas.append({"user_id": user_id, "name": name, "role": label[:1].upper() + label[1:], "area": area})
     return personas
 
 

@@ -24,7 +24,7 @@ import secrets
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Optional, Union
+from typing import Any, Awaitable, Callable, Optional
 
 import aiohttp
 from aiohttp import web
@@ -200,7 +200,7 @@ class StoredFile:
         return f"{folder}/{self.file_unique_id}{suffix}"
 
 
-@dataclass
+@dataclass(eq=False)
 class _Record:
     message: dict[str, Any]
     sender: str  # bot | user
@@ -219,7 +219,7 @@ class _Chat:
     notices: list[dict[str, Any]] = field(default_factory=list)  # callback answers with text
 
 
-@dataclass
+@dataclass(eq=False)
 class _Pending:
     update: dict[str, Any]
     redelivered: bool = False
@@ -416,7 +416,7 @@ class FakeTelegram:
             await runner.cleanup()
         await self._stop_background()
 
-    async def __aenter__(self) -> "FakeTelegram":
+    async def __aenter__(self) -> FakeTelegram:
         await self.start()
         return self
 
@@ -639,8 +639,16 @@ class FakeTelegram:
 
     def last_bot_message(self, chat_id: int) -> Optional[dict[str, Any]]:
         """The bot's latest message in the chat, or None."""
-        found = self.bot_messages(chat_id)
-        return found[-1] if found else None
+        chat = self._chats.get(int(chat_id))
+        for record in reversed(chat.records if chat else []):
+            if record.sender == "bot" and not record.deleted:
+                return {**_jsonable(record.message), "sender": "bot", "edited": record.edited}
+        return None
+
+    def bot_message_count(self, chat_id: int) -> int:
+        """How many bot messages the chat holds (cheap: for predicates in benchmarks)."""
+        chat = self._chats.get(int(chat_id))
+        return sum(1 for r in chat.records if r.sender == "bot" and not r.deleted) if chat else 0
 
     def chat_version(self, chat_id: int) -> int:
         """A counter bumped on every new, edited or deleted message in the chat (0 for an unknown chat)."""
@@ -731,11 +739,10 @@ class FakeTelegram:
     async def wait_for_bot_messages(self, chat_id: int, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Wait until the chat holds at least ``count`` bot messages in total; return them all."""
 
-        def enough() -> Optional[list[dict[str, Any]]]:
-            found = self.bot_messages(chat_id)
-            return found if len(found) >= count else None
-
-        return await self.wait_for(enough, timeout, what=f"{count} bot message(s) in chat {chat_id}")
+        await self.wait_for(
+            lambda: self.bot_message_count(chat_id) >= count, timeout, what=f"{count} bot message(s) in chat {chat_id}"
+        )
+        return self.bot_messages(chat_id)
 
     async def wait_until_acknowledged(self, update_id: Optional[int] = None, timeout: float = 5.0) -> None:
         """Wait until the bot acknowledged one update (or, with None, every pending update)."""
@@ -1216,14 +1223,15 @@ class FakeTelegram:
 
     def _confirm(self, offset: int) -> None:
         if offset < 0:
-            keep = self._pending[offset:] if -offset < len(self._pending) else self._pending
-            dropped = [p for p in self._pending if p not in keep]
-            self._pending = list(keep)
+            cut = max(0, len(self._pending) + offset)
+            dropped, self._pending = self._pending[:cut], self._pending[cut:]
         else:
-            dropped = [
-                p for p in self._pending if (p.update["update_id"] < offset and not p.redelivered) or (p.redelivered and p.returned)
-            ]
-            self._pending = [p for p in self._pending if p not in dropped]
+            kept: list[_Pending] = []
+            dropped = []
+            for p in self._pending:
+                confirmed = (p.returned if p.redelivered else p.update["update_id"] < offset)
+                (dropped if confirmed else kept).append(p)
+            self._pending = kept
         for p in dropped:
             self._acknowledged.add(p.update["update_id"])
 
@@ -1541,7 +1549,7 @@ class FakeTelegram:
                     body = await response.read()
                     status = response.status
                     reason = response.reason or ""
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 error = "Connection refused" if isinstance(exc, aiohttp.ClientConnectorError) else f"{type(exc).__name__}: {exc}"
                 self.webhook_attempts.append({"update_id": update_id, "attempt": attempt, "error": error})
                 self._webhook_last_error = (int(self._clock()), error)

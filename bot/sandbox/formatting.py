@@ -74,7 +74,7 @@ _ATTR_RE = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([
 def _unescape_html(value: str) -> str:
     def repl(match: re.Match[str]) -> str:
         body = match.group(1)
-        if body.startswith("#x") or body.startswith("#X"):
+        if body.startswith(("#x", "#X")):
             return chr(int(body[2:], 16))
         if body.startswith("#"):
             return chr(int(body[1:]))
@@ -208,7 +208,7 @@ def parse_markdown(source: str, version: int = 2) -> tuple[str, list[dict[str, A
                 out.add(source[i + 1])
                 i += 2
                 continue
-            raise fail(f"character '\\' is reserved and must be escaped with the preceding '\\'")
+            raise fail("character '\\' is reserved and must be escaped with the preceding '\\'")
         if ch == "`":
             fence = "```" if source.startswith("```", i) else "`"
             j = i + len(fence)
@@ -247,7 +247,7 @@ def parse_markdown(source: str, version: int = 2) -> tuple[str, list[dict[str, A
         if ch == "]" and stack and stack[-1][0] == "[":
             if i + 1 >= n or source[i + 1] != "(":
                 if version == 2:
-                    raise fail(f"character ']' is reserved and must be escaped with the preceding '\\'")
+                    raise fail("character ']' is reserved and must be escaped with the preceding '\\'")
                 # legacy Markdown: not a link after all; keep the text
                 stack.pop()
                 out.add("]")

@@ -36,7 +36,7 @@ LONG_POLL_SECONDS = 20.0
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 NEWCOMER_FIRST_ID = 7_000_000_001
 
-SANDBOX_KEY: web.AppKey["SandboxChat"] = web.AppKey("bdhvs_sandbox_chat")
+SANDBOX_KEY: web.AppKey[SandboxChat] = web.AppKey("bdhvs_sandbox_chat")
 
 # An example list in the shape add_sandbox_routes expects; the app passes the people of its demo data.
 EXAMPLE_PERSONAS: list[dict[str, Any]] = [

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from bot.app import BotApplication
+from bot.config import ConfigError
 from handlers.menu import default_menu
 from bot.i18n import Translator
 from storage.models import BotSetting, ProcessedUpdate
@@ -98,10 +100,15 @@ async def test_order_per_chat_under_load(make_app: AppFactory, fake_api: FakeApi
 
 async def test_photo_and_group_chat(make_app: AppFactory, fake_api: FakeApi) -> None:
     fake = fake_api.fake
-    await make_app()
+    app = await make_app()
     fake.user_sends_photo(1004, caption="buổi tối")
     [reply] = await fake.wait_for_bot_messages(1004, 1)
     assert reply["text"].startswith("photo: ") and reply["text"].endswith("buổi tối")
+    file_id = reply["text"].split()[1]
+    assert app.telegram is not None  # the adapter's bot can fetch the picture (base_file_url wired)
+    data = await (await app.telegram.bot.get_file(file_id)).download_as_bytearray()
+    stored = fake.file(file_id)
+    assert stored is not None and bytes(data) == stored.data
     fake.user_says(1005, "chào nhóm", chat_id=-100500, chat_title="Tổ CNS thôn 1")
     [group_reply] = await fake.wait_for_bot_messages(-100500, 1)
     assert group_reply["text"] == "echo: chào nhóm"
@@ -117,3 +124,9 @@ async def test_stop_is_clean_and_restart_continues(make_app: AppFactory, fake_ap
     await make_app()
     messages = await fake.wait_for_bot_messages(1006, 2)
     assert [m["text"] for m in messages] == ["echo: một", "echo: hai"]
+
+
+async def test_a_rejected_token_stops_start_up_with_one_clear_line(make_app: AppFactory) -> None:
+    with pytest.raises(ConfigError, match="BDHVS_TELEGRAM_TOKEN") as raised:
+        await make_app(telegram_token="999:WRONG-TOKEN")
+    assert "WRONG" not in str(raised.value)

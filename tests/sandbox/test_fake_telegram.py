@@ -21,7 +21,14 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.sandbox import FakeTelegram
 
@@ -473,6 +480,26 @@ async def test_rate_limit_answers_429_with_retry_after() -> None:
                     "description": "Too Many Requests: retry after 1",
                     "parameters": {"retry_after": 1},
                 }
+    finally:
+        await fake.close()
+
+
+async def test_per_chat_rate_limit() -> None:
+    now = [50.0]
+    fake = FakeTelegram(per_chat_rate_limit_per_second=1, monotonic=lambda: now[0])
+    await fake.start()
+    try:
+        fake.add_user(USER)
+        fake.add_user(USER + 1)
+        async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
+            await bot.send_message(USER, "1")
+            with pytest.raises(RetryAfter):
+                await bot.send_message(USER, "2")
+            await bot.send_message(USER + 1, "another chat is not limited")
+            now[0] += 1
+            await bot.send_message(USER, "2")
+        assert fake.rate_limited_count == 1
+        assert [e[2] for e in fake.errors] == [429]
     finally:
         await fake.close()
 

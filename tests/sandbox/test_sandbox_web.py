@@ -15,7 +15,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.sandbox import FakeTelegram
-from bot.sandbox.web import EXAMPLE_PERSONAS, SANDBOX_KEY, STATIC_DIR, add_sandbox_routes
+from bot.sandbox.web import (
+    EXAMPLE_PERSONAS,
+    SANDBOX_KEY,
+    STATIC_DIR,
+    add_sandbox_routes,
+)
 
 from .echo_bot import tiny_png
 
@@ -61,7 +66,7 @@ async def test_page_and_assets_are_served_without_external_urls(sandbox) -> None
 
 
 async def test_personas_and_newcomers(sandbox) -> None:
-    fake, client, bot = sandbox
+    _, client, bot = sandbox
     personas = await (await client.get("/sandbox/api/personas")).json()
     assert [p["user_id"] for p in personas] == [p["user_id"] for p in EXAMPLE_PERSONAS]
     assert {"user_id", "name", "role", "area"} <= set(personas[0])
@@ -84,7 +89,7 @@ async def test_personas_and_newcomers(sandbox) -> None:
 
 
 async def test_send_makes_a_user_update_with_the_persona_name(sandbox) -> None:
-    fake, client, bot = sandbox
+    _, client, bot = sandbox
     response = await client.post("/sandbox/api/send", json={"user_id": LAN, "text": "Tuần này có 2 buổi"})
     assert response.status == 200
     body = await response.json()
@@ -184,7 +189,7 @@ async def test_photo_upload_and_files(sandbox) -> None:
 
 
 async def test_commands_and_typing_reach_the_page(sandbox) -> None:
-    fake, client, bot = sandbox
+    _, client, bot = sandbox
     await bot.set_my_commands([telegram.BotCommand("ghi", "Ghi buổi sinh hoạt")], language_code="vi")
     await bot.send_chat_action(LAN, "typing")
     view = await chat(client, LAN)

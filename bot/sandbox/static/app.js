@@ -79,8 +79,12 @@
     return node;
   }
 
+  // Vietnamese names often start with a form of address ("Chị Mai"); the initials skip it.
+  const HONORIFICS = new Set(["anh", "chị", "em", "bác", "ông", "bà", "cô", "chú", "thầy", "dì", "cậu", "mợ"]);
+
   function initials(name) {
-    const words = String(name || "?").trim().split(/\s+/);
+    let words = String(name || "?").trim().split(/\s+/);
+    if (words.length > 1 && HONORIFICS.has(words[0].toLowerCase())) words = words.slice(1);
     const first = words[0] ? words[0][0] : "?";
     const last = words.length > 1 ? words[words.length - 1][0] : "";
     return (first + last).toUpperCase();
