@@ -94,6 +94,9 @@ class ConversationEngine:
             )
         ).first()
         member = session.get(Member, account.member_id) if account else None
+        if member is not None and member.unreachable:
+            member.unreachable = False  # they wrote to us, so they no longer block the bot
+            session.add(member)
         state = session.get(ConversationState, (incoming.channel, incoming.user_id))
         if state is None:
             state = ConversationState(

@@ -27,6 +27,7 @@ import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.nlu.lexicon import ORDINAL_PREV
 from bot.nlu.normalize import Token
 
 __all__ = ["DateResult", "find_dates", "resolve_weekday", "resolve_day_month"]
@@ -50,6 +51,7 @@ _ORDINAL_NOUNS = frozenset(
      "muc", "cap", "giai", "doan", "chuong", "cau", "nguoi", "ten", "so", "dung", "xep"}
 )
 _VILLAGE_WORDS = frozenset({"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"})
+_NUMBER_TAKERS = _VILLAGE_WORDS | ORDINAL_PREV
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
 
@@ -236,7 +238,7 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             t.kind == "num"
             and _w(tokens, i + 1) == "thang"
             and _num(tokens, i + 2) is not None
-            and (i == 0 or tokens[i - 1].fold not in _VILLAGE_WORDS)
+            and (i == 0 or tokens[i - 1].fold not in _NUMBER_TAKERS)
         ):
             d, m = t.value or 0, _num(tokens, i + 2) or 0
             if 1 <= d <= 31 and 1 <= m <= 12:

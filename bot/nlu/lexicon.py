@@ -264,7 +264,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
     ("!hộ", "unit", None, None, 0),
     ("hồ sơ; hs dvc; bộ hồ sơ", "unit", _PS, _FILE, 1),
     # ---- question / reporting words ----------------------------------------------------
-    ("bao nhiêu; bn; bnh; bao nhieu; !mấy; nào; xem; cho xem; báo cáo; bc; "
+    ("bao nhiêu; bn; bnh; bao nhieu; !mấy; nào; xem; cho xem; xem báo cáo; "
      "tiến độ; xuất; xuất file; xuất excel; thống kê; tổng hợp; tổng số; tổng cộng; "
      "danh sách; ds; kết quả; kq; tỉ lệ; tỷ lệ; phần trăm; cho biết; liệt kê; tra cứu; "
      "thế nào; ra sao; chỉ tiêu; còn thiếu; còn lại; ở đâu; "
@@ -272,11 +272,15 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "xếp hạng; đứng đầu; nhiều nhất; ít nhất; mấy người; thôn nào; ai chưa; số liệu; "
      "tình hình; bao giờ; khi nào; hỏi; cho hỏi; có ai; đã đủ",
      "query", None, None, 0),
+    # "báo cáo" asks for a report only when it opens or closes the message
+    # ("bc tuần", "thôn 5 đã báo cáo?"), not in "em sẽ báo cáo sau"
+    ("báo cáo; bc; báo cáo tuần; báo cáo tháng", "query_lead", None, None, 0),
     # weak question words: a question only with "?" or as the last word
-    ("!ai; !gì; j; !đâu; !sao; !hả; !nhỉ; !chưa; !đạt; !à; !không; ko; k; !chứ; !nhé",
+    ("!ai; !gì; j; !đâu; !sao; !hả; !nhỉ; !chưa; !đạt; !à; !không; ko; k; !chứ",
      "query_weak", None, None, 0),
     # ---- fillers: consumed so their words are not misread ------------------------------
-    ("một số; một vài; vài; một chút; ban ngày; ban đêm; ban quản lý; ban chỉ đạo; "
+    ("một số; một vài; vài; một chút; vài chục; mấy chục; hàng chục; vài trăm; mấy trăm; "
+     "hàng trăm; một cửa; ban ngày; ban đêm; ban quản lý; ban chỉ đạo; "
      "ban công tác mặt trận; ban điều hành; tổ công nghệ số; tổ công nghệ số cộng đồng; "
      "tổ cnscđ; tổ cns; tổ cnsđ; tcns; công nghệ số; chuyển đổi số; kỹ năng số; cđs; "
      "điện thoại thông minh; smartphone; cơ bản; văn bản; phiên bản; năm nay; năm 2026; tuần này; tuần qua; "

@@ -113,6 +113,8 @@ _KIND_TOPIC: dict[str, str | None] = {
 
 _SEP_PUNCT = frozenset({",", ";", ".", "+", "!", "?", "|", "&", "…", "\n", "*", "•"})
 _NEG_FOLDS = frozenset({"chua", "khong", "ko", "k", "kh", "chang", "cha", "hok", "khg"})
+#: "hoãn lớp học", "nghỉ học", "hủy buổi": the session did not take place.
+_CANCEL_WORDS = frozenset({"hoãn", "hủy", "huỷ", "nghỉ", "dời", "lùi"})
 _VERB_ROLES = frozenset({"helpverb", "session", "session_weak", "action"})
 _CONTENT_ROLES = frozenset({"object", "action"})
 
@@ -189,6 +191,19 @@ def _unit_at(phrase_at: dict[int, PhraseMatch], tokens: Sequence[Token], k: int)
     return None
 
 
+def _label_word(phrase_at: dict[int, PhraseMatch], k: int) -> bool:
+    """Whether the phrase ending at token ``k`` can take a label number.
+
+    "lớp 9", "buổi 2", "chuyên đề 3" take labels; "ngân hàng số 18" does
+    not ("số" there belongs to the topic name).
+    """
+    for start in range(k, max(k - 6, -1), -1):
+        m = phrase_at.get(start)
+        if m is not None and m.start <= k < m.end:
+            return m.end - m.start == 1 or m.entry.role not in ("object", "action")
+    return True
+
+
 def _find_counts(
     tokens: list[Token], phrase_at: dict[int, PhraseMatch], accented: bool
 ) -> list[_Count]:
@@ -227,8 +242,15 @@ def _find_counts(
                 reject = True  # "9a", "4g", "50k"
             elif nxt is not None and nxt.kind == "pct":
                 reject = True
-            elif prev is not None and prev.fold in ORDINAL_PREV and prev.kind == "word":
-                reject = True
+            elif (
+                prev is not None
+                and prev.fold in ORDINAL_PREV
+                and prev.kind == "word"
+                and (prev.role != "phrase" or _label_word(phrase_at, i - 1))
+            ):
+                reject = True  # "lần 2", "đợt 3", "lớp 9" - not "ngân hàng số 18"
+            elif t.kind == "num" and prev is not None and prev.kind == "word" and not t.space_before and len(prev.fold) == 1:
+                reject = True  # "t9", "x2", "m2": a label, not a count
             elif t.kind == "num" and (value >= 1900 or len(t.orig) >= 5):
                 reject = True  # a year, a phone number
             elif ambiguous:
@@ -476,6 +498,10 @@ def _at_end(tokens: Sequence[Token], k: int) -> bool:
     return True
 
 
+def _first_word(tokens: Sequence[Token]) -> int:
+    return next((k for k, t in enumerate(tokens) if t.kind == "word"), -1)
+
+
 def _accented(tokens: Sequence[Token]) -> bool:
     words = [t for t in tokens if t.kind == "word" and len(t.fold) > 1]
     if not words:
@@ -531,6 +557,12 @@ def parse_report(
             if role == "query":
                 query_words = True
                 continue
+            if role == "query_lead":
+                if i == _first_word(tokens) or all(
+                    u.kind in ("punct", "nl") for u in tokens[m.end :]
+                ):
+                    query_words = True
+                continue
             if role == "query_weak":
                 if _at_end(tokens, m.end):
                     query_words = True
@@ -552,8 +584,9 @@ def parse_report(
                 continue
             clauses[-1].append(_Elem(i, phrase=m))
             continue
-        if t.role is None and t.kind == "word" and t.fold in _NEG_FOLDS and (
-            t.plain or t.raw in ("chưa", "không", "chẳng", "chả")
+        if t.role is None and t.kind == "word" and (
+            (t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả")))
+            or t.raw in _CANCEL_WORDS
         ):
             clauses[-1].append(_Elem(i, neg=True))
     clauses = [c for c in clauses if c]
