@@ -154,7 +154,7 @@ TEENCODE: dict[str, str] = {
     "ngừi": "nguoi",
     "ngui": "nguoi",
 }
-_VNEID_RE = re.compile(r"(?i)\bv\s*n\s*[-_.]?\s*e\s*-?\s*i\s*d\b")
+_VNEID_RE = re.compile(r"(?i)\bv[\s\-_.]*n[\s\-_.]*e[\s\-_.]*i[\s\-_.]*d\b")
 
 
 def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:

@@ -247,7 +247,13 @@ def read_number(tokens: Sequence[Token], i: int, accented_text: bool = False) ->
             if j + 2 < n and _digit(_role(tokens[j], accented_text)) == 0:
                 r1 = _role(tokens[j + 1], accented_text)
                 if r1 is not None and r1[0] == "tram":
-                    rest = _read_below_100(tokens, j + 2, accented_text, after_hundred=False)
+                    k = j + 2
+                    r2 = _role(tokens[k], accented_text) if k < n else None
+                    if r2 is not None and r2[0] == "linh":
+                        u = _digit(_role(tokens[k + 1], accented_text)) if k + 1 < n else None
+                        if u:
+                            return NumberMatch(value + u, i, k + 2, False)
+                    rest = _read_below_100(tokens, k, accented_text, after_hundred=False)
                     if rest is not None:
                         return NumberMatch(value + rest[0], i, rest[1], False)
             rest2 = _read_below_1000(tokens, j, accented_text)
