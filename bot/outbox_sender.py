@@ -361,7 +361,7 @@ class OutboxSender:
         self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int,
         after_id: Optional[int],
     ) -> _Fetched:
-        with self.database.session() as session:
+        with self.database.session(readonly=True) as session:
             blockers: dict[ChatKey, int] = {}
             next_due: Optional[dt.datetime] = None
             if after_id is None:
@@ -405,7 +405,7 @@ class OutboxSender:
                    earlier.id < OutboxMessage.id)  # type: ignore[operator]
             .exists()
         )
-        with self.database.session() as session:
+        with self.database.session(readonly=True) as session:
             base = (
                 select(func.count())
                 .select_from(OutboxMessage)

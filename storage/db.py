@@ -46,10 +46,12 @@ def _make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    # Take the write lock at BEGIN, so two writers queue instead of failing on upgrade from read.
+    # Writers take the write lock at BEGIN, so two writers queue instead of failing on upgrade from read;
+    # read-only units of work begin deferred and never wait for a writer (WAL).
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = conn.get_execution_options().get("bdhvs_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -60,15 +62,19 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalize_url(url)
         self.engine = _make_engine(self.url)
+        self._readonly_engine = self.engine.execution_options(bdhvs_readonly=True)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+    def session(self, readonly: bool = False) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back if it raises.
+
+        `readonly=True` is for units of work that only read (on SQLite they do not take the write lock).
+        """
+        with Session(self._readonly_engine if readonly else self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
