@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.nlu.parser import parse_report
 
-__all__ = ["main", "build_arg_parser"]
+__all__ = ["build_arg_parser", "main"]
 
 _TZ = "Asia/Ho_Chi_Minh"
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from bot.nlu.lexicon import ORDINAL_PREV
 from bot.nlu.normalize import Token
 
-__all__ = ["DateResult", "find_dates", "resolve_weekday", "resolve_day_month"]
+__all__ = ["DateResult", "find_dates", "resolve_day_month", "resolve_weekday"]
 
 _WEEKDAY_WORDS: dict[str, int] = {
     # value = Python weekday(): Monday=0 .. Sunday=6
@@ -50,7 +50,9 @@ _ORDINAL_NOUNS = frozenset(
     {"buoi", "lan", "dot", "tuan", "khoa", "lop", "nhom", "tiet", "phan", "bai", "hang",
      "muc", "cap", "giai", "doan", "chuong", "cau", "nguoi", "ten", "so", "dung", "xep"}
 )
-_VILLAGE_WORDS = frozenset({"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"})
+_VILLAGE_WORDS = frozenset(
+    {"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"}
+)
 _NUMBER_TAKERS = _VILLAGE_WORDS | ORDINAL_PREV
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
@@ -76,7 +78,9 @@ def resolve_weekday(today: _dt.date, weekday: int, weeks_back: int = 0) -> _dt.d
     return today - _dt.timedelta(days=delta)
 
 
-def resolve_day_month(today: _dt.date, day: int, month: int, year: int | None) -> tuple[_dt.date | None, str | None]:
+def resolve_day_month(
+    today: _dt.date, day: int, month: int, year: int | None
+) -> tuple[_dt.date | None, str | None]:
     """Build a date from parts; a year-less date in the future is last year's.
 
     Returns (date, problem) where problem is ``invalid_date`` or
@@ -170,9 +174,8 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
     found: list[tuple[_dt.date, bool]] = []  # (date, future)
 
     def add(d: _dt.date | None, problem: str | None) -> None:
-        if problem:
-            if problem not in res.problems:
-                res.problems.append(problem)
+        if problem and problem not in res.problems:
+            res.problems.append(problem)
         if d is not None:
             found.append((d, problem == "future_date"))
 
@@ -316,12 +319,13 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
         j = i
         if f == "thu" and t.raw in ("thu", "thứ"):
             prev = tokens[i - 1].fold if i > 0 else ""
-            if prev in _ORDINAL_NOUNS:
-                # "buổi thứ 2": an ordinal, never a count nor a date
-                if _num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS:
-                    _claim(tokens, i, i + 2, "ordinal")
-                    i += 2
-                    continue
+            # "buổi thứ 2": an ordinal, never a count nor a date
+            if prev in _ORDINAL_NOUNS and (
+                _num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS
+            ):
+                _claim(tokens, i, i + 2, "ordinal")
+                i += 2
+                continue
             nv = _num(tokens, i + 1)
             if nv is not None and nv in _WEEKDAY_NUM and nv != 8:
                 wd, j = _WEEKDAY_NUM[nv], i + 2

@@ -27,9 +27,9 @@ __all__ = [
     "fold",
     "fold_text",
     "has_diacritics",
-    "tone_sig",
-    "tokenize",
     "title_word",
+    "tokenize",
+    "tone_sig",
 ]
 
 # "Ð"/"ð" (Icelandic eth) is often produced by old keyboards instead of "Đ"/"đ".

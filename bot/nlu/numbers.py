@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import Token, fold, tokenize
+from bot.nlu.normalize import Token, tokenize
 
-__all__ = ["NumberMatch", "read_number", "parse_number_text", "AMBIGUOUS_SINGLE"]
+__all__ = ["AMBIGUOUS_SINGLE", "NumberMatch", "parse_number_text", "read_number"]
 
 # raw spelling -> role.  Roles: ("d", n) unit digit; ("muoi10",) mười;
 # ("muoi",) mươi; ("tram",); ("chuc",); ("nghin",); ("linh",); ("ruoi",);
@@ -99,7 +99,8 @@ class NumberMatch:
     """A number read from ``tokens[start:end]``.
 
     ``ambiguous`` is True for a single word that is also an ordinary word
-    when unaccented (see :data:`AMBIGUOUS_SINGLE`) or a lone ``năm``.
+    when unaccented (see :data:`AMBIGUOUS_SINGLE`), or a lone ``năm``
+    (also "year") or ``một`` (also "a", as in "một cửa").
     """
 
     value: int
@@ -263,7 +264,7 @@ def read_number(tokens: Sequence[Token], i: int, accented_text: bool = False) ->
     single = j - i == 1
     tok = tokens[i]
     ambiguous = single and (
-        tok.fold in AMBIGUOUS_SINGLE and (tok.plain or tok.raw == "năm")
+        tok.fold in AMBIGUOUS_SINGLE and (tok.plain or tok.raw in ("năm", "một"))
     )
     return NumberMatch(value, i, j, ambiguous)
 
@@ -289,9 +290,3 @@ def parse_number_text(text: str) -> int | None:
 def _all_number_plain(tokens: Sequence[Token]) -> bool:
     """Whether no token is accented in a way foreign to number words."""
     return all(t.plain or t.raw in _RAW_WORDS for t in tokens)
-
-
-def is_number_word(word: str) -> bool:
-    """True when ``word`` (any spelling) can be part of a number."""
-    low = word.lower()
-    return low in _RAW_WORDS or fold(low) in _FOLD_WORDS

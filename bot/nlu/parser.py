@@ -22,9 +22,22 @@ Pipeline (pure, no I/O; every table is built at import time):
    word without a strong session word) or a *session* clause (session
    word, or a topic word), see :mod:`bot.nlu.lexicon` for the decisions.
 
+Negation: "chưa", "không", "ko", "k", "hoãn", "hủy", "nghỉ" right before a
+kind/session phrase drops that clause ("5 người chưa kích hoạt được" and
+"hoãn lớp học VNeID" report nothing; problem ``negated_item`` when the
+clause had a count).
+
 Aggregation: several session clauses are merged (topics in order, attendee
 counts added, problem ``multiple_sessions``); help items of the same kind
 are added up, in order of first mention.
+
+Intent: ``log`` when at least one counted item was found, or when a
+session with a topic but no head count is reported for today or earlier
+("tối qua thôn 3 học VNeID": attendees None, problem
+``session_without_count``); else ``query`` when the text has "?" or a
+question word; else ``unknown``.  Non-log results carry no date, session
+or help items, but keep the village.  A log that names no day is dated
+``today``; a named future day is kept and flagged ``future_date``.
 
 Problem codes: ``count_without_kind``, ``kind_without_count``,
 ``session_without_count``, ``negated_item``, ``multiple_sessions``,
@@ -34,18 +47,25 @@ Problem codes: ``count_without_kind``, ``kind_without_count``,
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu import lexicon
 from bot.nlu.dates import find_dates
-from bot.nlu.lexicon import COUNT_CONTEXT_PREV, NONCOUNT_NEXT, ORDINAL_PREV, Entry, PhraseMatch
+from bot.nlu.lexicon import (
+    COUNT_CONTEXT_PREV,
+    NONCOUNT_NEXT,
+    ORDINAL_PREV,
+    Entry,
+    PhraseMatch,
+)
 from bot.nlu.normalize import Token, tokenize
 from bot.nlu.numbers import read_number
 from bot.nlu.villages import find_village
 
-__all__ = ["parse_report", "ParsedReport", "SessionPart", "HelpItem"]
+__all__ = ["HelpItem", "ParsedReport", "SessionPart", "parse_report"]
 
 
 @dataclass(slots=True)
@@ -115,7 +135,6 @@ _SEP_PUNCT = frozenset({",", ";", ".", "+", "!", "?", "|", "&", "…", "\n", "*"
 _NEG_FOLDS = frozenset({"chua", "khong", "ko", "k", "kh", "chang", "cha", "hok", "khg"})
 #: "hoãn lớp học", "nghỉ học", "hủy buổi": the session did not take place.
 _CANCEL_WORDS = frozenset({"hoãn", "hủy", "huỷ", "nghỉ", "dời", "lùi"})
-_VERB_ROLES = frozenset({"helpverb", "session", "session_weak", "action"})
 _CONTENT_ROLES = frozenset({"object", "action"})
 
 
@@ -152,9 +171,7 @@ def _is_sep(tokens: Sequence[Token], i: int) -> bool:
             nxt_space = i + 1 >= len(tokens) or tokens[i + 1].space_before
             return t.space_before or nxt_space
         return False
-    if t.kind == "word" and t.role is None and t.fold == "va" and (t.plain or t.raw == "và"):
-        return True
-    return False
+    return bool(t.kind == "word" and t.role is None and t.fold == "va" and (t.plain or t.raw == "và"))
 
 
 # ---------------------------------------------------------------------------
@@ -168,7 +185,7 @@ def _match_phrases(tokens: list[Token]) -> list[PhraseMatch]:
     n = len(tokens)
     while i < n:
         t = tokens[i]
-        if t.role is None and t.kind == "word" and t.orig in ("AI", "Ai") and (t.orig == "AI"):
+        if t.role is None and t.kind == "word" and t.orig == "AI":  # not "ai" (who)
             out.append(PhraseMatch(_AI_ENTRY, i, i + 1))
             t.role = "phrase"
             i += 1
@@ -184,7 +201,8 @@ def _match_phrases(tokens: list[Token]) -> list[PhraseMatch]:
     return out
 
 
-def _unit_at(phrase_at: dict[int, PhraseMatch], tokens: Sequence[Token], k: int) -> PhraseMatch | None:
+def _unit_at(phrase_at: dict[int, PhraseMatch], k: int) -> PhraseMatch | None:
+    """The people unit right after a number ("người", "lượt", "bà con")."""
     m = phrase_at.get(k)
     if m is not None and m.entry.role == "unit":
         return m
@@ -224,21 +242,20 @@ def _find_counts(
             value = t.parts[0] if t.parts else None
         elif t.kind == "word":
             m = read_number(tokens, i, accented)
-            if m is not None:
-                # every token of a word number must be free
-                if all(tokens[k].role is None for k in range(m.start, m.end)):
-                    value, end, ambiguous = m.value, m.end, m.ambiguous
+            # every token of a word number must be free
+            if m is not None and all(tokens[k].role is None for k in range(m.start, m.end)):
+                value, end, ambiguous = m.value, m.end, m.ambiguous
         if value is None or value == 0:
             i += 1
             continue
-        unit = _unit_at(phrase_at, tokens, end)
+        unit = _unit_at(phrase_at, end)
         nxt = tokens[end] if end < n else None
         prev = tokens[i - 1] if i > 0 else None
         reject = False
         if unit is None:
             if nxt is not None and nxt.kind == "word" and nxt.fold in NONCOUNT_NEXT:
                 reject = True
-            elif nxt is not None and nxt.kind in ("word",) and not nxt.space_before and t.kind == "num":
+            elif nxt is not None and nxt.kind == "word" and not nxt.space_before and t.kind == "num":
                 reject = True  # "9a", "4g", "50k"
             elif nxt is not None and nxt.kind == "pct":
                 reject = True
@@ -249,7 +266,13 @@ def _find_counts(
                 and (prev.role != "phrase" or _label_word(phrase_at, i - 1))
             ):
                 reject = True  # "lần 2", "đợt 3", "lớp 9" - not "ngân hàng số 18"
-            elif t.kind == "num" and prev is not None and prev.kind == "word" and not t.space_before and len(prev.fold) == 1:
+            elif (
+                t.kind == "num"
+                and prev is not None
+                and prev.kind == "word"
+                and not t.space_before
+                and len(prev.fold) == 1
+            ):
                 reject = True  # "t9", "x2", "m2": a label, not a count
             elif t.kind == "num" and (value >= 1900 or len(t.orig) >= 5):
                 reject = True  # a year, a phone number
@@ -346,7 +369,15 @@ def _merge(clauses: list[list[_Elem]]) -> list[list[_Elem]]:
             out.append(merged + c)
             pending = []
             continue
-        if out and not pending and _has_count(out[-1]) and _kind_after_last_count(out[-1]) and _compatible(out[-1], c):
+        if (
+            out
+            and not pending
+            and _has_count(out[-1])
+            and _kind_after_last_count(out[-1])
+            and _compatible(out[-1], c)
+        ):
+            # "giúp 10 người cài VNeID | và kích hoạt mức 2": the count came
+            # first, so the trailing words still describe it
             out[-1] = out[-1] + c
             continue
         pending.append(c)
@@ -383,7 +414,7 @@ def _split_counts(clause: list[_Elem]) -> list[list[_Elem]]:
     else:
         # N kind ..., M kind ...: each count opens its part
         bounds = [0] + idx[1:] + [len(clause)]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             parts.append(clause[a:b])
     return parts
 
@@ -484,7 +515,9 @@ def _negated(elems: Sequence[_Elem]) -> bool:
 # ---------------------------------------------------------------------------
 
 
-_END_PARTICLES = frozenset({"a", "nhi", "nhe", "vay", "the", "roi", "r", "ha", "day", "z", "ah", "nha", "em", "anh", "chi"})
+_END_PARTICLES = frozenset(
+    {"a", "nhi", "nhe", "vay", "the", "roi", "r", "ha", "day", "z", "ah", "nha", "em", "anh", "chi"}
+)
 
 
 def _at_end(tokens: Sequence[Token], k: int) -> bool:
@@ -498,6 +531,13 @@ def _at_end(tokens: Sequence[Token], k: int) -> bool:
     return True
 
 
+def _negation_before(tokens: Sequence[Token], k: int) -> bool:
+    return any(
+        t.kind == "word" and t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả"))
+        for t in tokens[:k]
+    )
+
+
 def _first_word(tokens: Sequence[Token]) -> int:
     return next((k for k, t in enumerate(tokens) if t.kind == "word"), -1)
 
@@ -509,34 +549,32 @@ def _accented(tokens: Sequence[Token]) -> bool:
     return sum(1 for t in words if not t.plain) / len(words) >= 0.35
 
 
-def parse_report(
-    text: str, today: _dt.date, village_names: Sequence[str] = ()
-) -> ParsedReport:
-    """Parse one report message.
+@dataclass(slots=True)
+class _Scan:
+    """Clauses of elements plus the question signals seen while building them."""
 
-    ``today`` anchors relative dates; ``village_names`` (the commune's
-    villages, accented) lets the parser return the stored spelling.
-    """
-    tokens = tokenize(text or "")
-    problems: list[str] = []
-    if not any(t.kind in ("word", "num", "date", "pair") for t in tokens):
-        return ParsedReport("unknown", None, False, None, None, [], ["empty"])
+    clauses: list[list[_Elem]]
+    has_question: bool
+    query_words: bool
 
-    accented = _accented(tokens)
-    dres = find_dates(tokens, today)
-    problems.extend(dres.problems)
-    village = find_village(tokens, village_names, accented)
 
-    phrases = _match_phrases(tokens)
-    phrase_at = {m.start: m for m in phrases}
-    counts = _find_counts(tokens, phrase_at, accented)
+def _as_object(m: PhraseMatch) -> PhraseMatch:
+    """A free unit phrase that names a kind ("hồ sơ") acts as an object."""
+    e = m.entry
+    obj = Entry(e.text, e.words, e.sigs, e.key, "object", e.topic, e.kind, e.strength)
+    return PhraseMatch(obj, m.start, m.end)
 
-    # element list in text order, clauses split on separators
+
+def _build_clauses(
+    tokens: Sequence[Token], phrase_at: dict[int, PhraseMatch], counts: Sequence[_Count]
+) -> _Scan:
+    """Walk the tokens once: elements in text order, cut at separators."""
     clauses: list[list[_Elem]] = [[]]
     count_at = {c.start: c for c in counts}
     in_count_unit: set[int] = set()
     for c in counts:
         in_count_unit.update(range(c.start, c.end))
+    first_word = _first_word(tokens)
     has_question = False
     query_words = False
     for i, t in enumerate(tokens):
@@ -552,134 +590,162 @@ def parse_report(
         if i in in_count_unit:
             continue
         m = phrase_at.get(i)
-        if m is not None:
-            role = m.entry.role
-            if role == "query":
-                query_words = True
-                continue
-            if role == "query_lead":
-                if i == _first_word(tokens) or all(
-                    u.kind in ("punct", "nl") for u in tokens[m.end :]
-                ):
-                    query_words = True
-                continue
-            if role == "query_weak":
-                if _at_end(tokens, m.end):
-                    query_words = True
-                if t.fold in _NEG_FOLDS:
-                    clauses[-1].append(_Elem(i, neg=True))
-                continue
-            if role == "filler":
-                continue
-            if role == "unit":
-                if m.entry.text == "hộ":
-                    # a free "hộ" means "on behalf of": a help verb
-                    hv = Entry("hộ", ("hộ",), m.entry.sigs, m.entry.key, "helpverb")
-                    clauses[-1].append(_Elem(i, phrase=PhraseMatch(hv, m.start, m.end)))
-                elif m.entry.kind is not None:
-                    clauses[-1].append(_Elem(i, phrase=PhraseMatch(
-                        Entry(m.entry.text, m.entry.words, m.entry.sigs, m.entry.key, "object",
-                              m.entry.topic, m.entry.kind, m.entry.strength),
-                        m.start, m.end)))
-                continue
-            clauses[-1].append(_Elem(i, phrase=m))
+        if m is None:
+            if t.role is None and t.kind == "word" and (
+                (t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả")))
+                or t.raw in _CANCEL_WORDS
+            ):
+                clauses[-1].append(_Elem(i, neg=True))
             continue
-        if t.role is None and t.kind == "word" and (
-            (t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả")))
-            or t.raw in _CANCEL_WORDS
-        ):
-            clauses[-1].append(_Elem(i, neg=True))
-    clauses = [c for c in clauses if c]
+        role = m.entry.role
+        if role == "query":
+            # "chưa có lớp nào" is a plain negative statement, not a question
+            if not (m.entry.text == "nào" and _negation_before(tokens, i)):
+                query_words = True
+        elif role == "query_lead":
+            # "báo cáo tuần" / "... đã báo cáo?" ask; "em sẽ báo cáo sau" does not
+            if i == first_word or all(u.kind in ("punct", "nl") for u in tokens[m.end :]):
+                query_words = True
+        elif role == "query_weak":
+            if _at_end(tokens, m.end):
+                query_words = True
+            if t.fold in _NEG_FOLDS:
+                clauses[-1].append(_Elem(i, neg=True))
+        elif role == "filler":
+            pass
+        elif role == "unit":
+            if m.entry.text == "hộ":  # a free "hộ" means "on behalf of": a help verb
+                hv = Entry("hộ", ("hộ",), m.entry.sigs, m.entry.key, "helpverb")
+                clauses[-1].append(_Elem(i, phrase=PhraseMatch(hv, m.start, m.end)))
+            elif m.entry.kind is not None:
+                clauses[-1].append(_Elem(i, phrase=_as_object(m)))
+        else:
+            clauses[-1].append(_Elem(i, phrase=m))
+    return _Scan([c for c in clauses if c], has_question, query_words)
 
-    # 6a. split before a new verb once the part is complete
+
+def _segment(clauses: list[list[_Elem]]) -> list[list[_Elem]]:
+    """Stage 6: pre-split, merge count-less parts, split multi-count parts."""
     parts: list[list[_Elem]] = []
     for c in clauses:
         parts.extend(_presplit(c))
-    # 6b. merge count-less parts
-    parts = _merge(parts)
-    # 6c. split parts holding several counts
     final: list[list[_Elem]] = []
-    for p in parts:
+    for p in _merge(parts):
         final.extend(_split_counts(p))
+    return final
 
-    sessions: list[SessionPart] = []
-    help_items: list[HelpItem] = []
-    saw_counted_item = False
+
+@dataclass(slots=True)
+class _Outcome:
+    sessions: list[SessionPart] = field(default_factory=list)
+    help: list[HelpItem] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    counted: bool = False
+
+
+def _interpret(parts: Sequence[list[_Elem]], future_day: bool) -> _Outcome:
+    """Stage 7: each part becomes a session, help items, or a problem."""
+    out = _Outcome()
     prev_type: str | None = None
-    for part in final:
+    for part in parts:
         cnts = [e.count for e in part if e.count is not None]
         kind = _classify(part, prev_type)
         if _negated(part):
             if cnts and kind is not None:
-                problems.append("negated_item")
+                out.problems.append("negated_item")
             continue
         if not cnts:
             if kind == "session":
                 roles = {e.role for e in part}
-                future = dres.date is not None and dres.date > today
-                if "session" in roles and _topics(part) and not future:
-                    sessions.append(SessionPart(_topics(part), None))
-                    problems.append("session_without_count")
+                topics = _topics(part)
+                # a session named with a topic but no head count ("tối qua thôn 3
+                # học VNeID") is still a report; the caller asks for the count
+                if "session" in roles and topics and not future_day:
+                    out.sessions.append(SessionPart(topics, None))
+                    out.problems.append("session_without_count")
             elif kind == "help" and any(e.role in ("action", "object") for e in part):
-                problems.append("kind_without_count")
+                out.problems.append("kind_without_count")
+            continue
+        if kind is None:
+            out.problems.append("count_without_kind")
             continue
         count = cnts[0].value
-        if kind is None:
-            problems.append("count_without_kind")
-            continue
-        saw_counted_item = True
+        out.counted = True
         prev_type = kind
         if kind == "session":
-            sessions.append(SessionPart(_topics(part), count))
-        else:
-            for k in _kinds(part):
-                for h in help_items:
-                    if h.kind == k:
-                        h.count += count
-                        break
-                else:
-                    help_items.append(HelpItem(k, count))
+            out.sessions.append(SessionPart(_topics(part), count))
+            continue
+        for k in _kinds(part):
+            for h in out.help:
+                if h.kind == k:
+                    h.count += count
+                    break
+            else:
+                out.help.append(HelpItem(k, count))
+    return out
 
-    session: SessionPart | None = None
-    if sessions:
-        topics: list[str] = []
-        total: int | None = None
-        for s in sessions:
-            for tp in s.topics:
-                if tp not in topics:
-                    topics.append(tp)
-            if s.attendees is not None:
-                total = (total or 0) + s.attendees
-        session = SessionPart(topics, total)
-        if len(sessions) > 1:
-            problems.append("multiple_sessions")
 
-    if saw_counted_item:
+def _combine_sessions(sessions: Sequence[SessionPart], problems: list[str]) -> SessionPart | None:
+    """One SessionPart: topics in order of mention, attendee counts added."""
+    if not sessions:
+        return None
+    topics: list[str] = []
+    total: int | None = None
+    for s in sessions:
+        for tp in s.topics:
+            if tp not in topics:
+                topics.append(tp)
+        if s.attendees is not None:
+            total = (total or 0) + s.attendees
+    if len(sessions) > 1:
+        problems.append("multiple_sessions")
+    return SessionPart(topics, total)
+
+
+def parse_report(
+    text: str, today: _dt.date, village_names: Sequence[str] = ()
+) -> ParsedReport:
+    """Parse one report message.
+
+    ``today`` anchors relative dates; ``village_names`` (the commune's
+    villages, accented) lets the parser return the stored spelling.
+    """
+    tokens = tokenize(text or "")
+    if not any(t.kind in ("word", "num", "date", "pair") for t in tokens):
+        return ParsedReport("unknown", None, False, None, None, [], ["empty"])
+
+    accented = _accented(tokens)
+    dres = find_dates(tokens, today)
+    village = find_village(tokens, village_names, accented)
+    phrases = _match_phrases(tokens)
+    phrase_at = {m.start: m for m in phrases}
+    counts = _find_counts(tokens, phrase_at, accented)
+    scan = _build_clauses(tokens, phrase_at, counts)
+    future_day = dres.date is not None and dres.date > today
+    outcome = _interpret(_segment(scan.clauses), future_day)
+
+    problems = list(dres.problems) + outcome.problems
+    session = _combine_sessions(outcome.sessions, problems)
+    help_items = outcome.help
+    if outcome.counted:
         intent = "log"
-    elif has_question or query_words:
+    elif scan.has_question or scan.query_words:
         intent = "query"
-        session = None
-        help_items = []
     elif session is not None:
         intent = "log"
     else:
         intent = "unknown"
 
-    if intent == "log":
-        date: _dt.date | None = dres.date or today
-    else:
-        date = None
-        problems = [p for p in problems if p not in ("session_without_count",)]
-    dedup: list[str] = []
-    for p in problems:
-        if p not in dedup:
-            dedup.append(p)
+    if intent != "log":
+        session, help_items = None, []
+        problems = [p for p in problems if p != "session_without_count"]
+    dedup = list(dict.fromkeys(problems))
     return ParsedReport(
         intent=intent,
-        date=date,
+        date=(dres.date or today) if intent == "log" else None,
         date_named=dres.named,
         village=village,
         session=session,
-        help=help_items if intent == "log" else [],
+        help=help_items,
         problems=dedup,
     )

@@ -24,7 +24,7 @@ from bot.nlu import lexicon
 from bot.nlu.normalize import Token, fold, fold_text, title_word, tokenize, tone_sig
 from bot.nlu.numbers import read_number
 
-__all__ = ["find_village", "village_key", "match_village_name", "Prefix", "PREFIXES"]
+__all__ = ["PREFIXES", "Prefix", "find_village", "match_village_name", "village_key"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -62,6 +62,7 @@ PREFIXES: tuple[Prefix, ...] = (
     Prefix(("buon",), "Buôn", "buon", "cap", ("buôn",)),
 )
 
+_PREFIX_SIGS: dict[str, str] = {w: tone_sig(w) for p in PREFIXES for w in p.accented}
 _BY_FIRST: dict[str, list[Prefix]] = {}
 for _p in PREFIXES:
     _BY_FIRST.setdefault(_p.words[0], []).append(_p)
@@ -113,7 +114,7 @@ def _prefix_at(tokens: Sequence[Token], i: int) -> Prefix | None:
             if u.kind != "word" or u.role is not None or u.fold != p.words[off]:
                 ok = False
                 break
-            if not u.plain and u.sig != tone_sig(p.accented[off]):
+            if not u.plain and u.sig != _PREFIX_SIGS[p.accented[off]]:
                 ok = False
                 break
         if ok:
@@ -148,8 +149,8 @@ class _Mention:
 def _number_after(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
     """"3", "03", "3a", "số 3" after a prefix -> ("3", next index)."""
     n = len(tokens)
-    if j < n and tokens[j].kind == "word" and tokens[j].fold == "so" and j + 1 < n and tokens[j + 1].kind == "num":
-        j += 1
+    if j + 1 < n and tokens[j].kind == "word" and tokens[j].fold == "so" and tokens[j + 1].kind == "num":
+        j += 1  # "thôn số 3"
     if j < n and tokens[j].kind == "num" and tokens[j].role is None and tokens[j].value is not None:
         num = str(tokens[j].value)
         k = j + 1
@@ -166,11 +167,32 @@ def _number_after(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
     return None
 
 
+def _name_not_time(tokens: Sequence[Token], j: int) -> bool:
+    """A part-of-day word claimed as "sáng hôm kia" that is really a name.
+
+    Only when the day is still named without it (the next word is "hôm"),
+    and the word is capitalised or is the unaccented "sang" (as in the
+    common name "Nà Sang"): the date is the same either way.
+    """
+    t = tokens[j]
+    if t.fold not in ("sang", "trua", "chieu", "toi", "dem") or j + 1 >= len(tokens):
+        return False
+    nxt = tokens[j + 1]
+    if nxt.role != "date" or nxt.fold not in ("hom", "bua"):
+        return False
+    titled = t.orig[:1].isupper() and not t.orig.isupper()
+    return titled or (t.plain and t.fold == "sang")
+
+
 def _name_after(tokens: Sequence[Token], j: int, accented_text: bool) -> list[Token]:
     out: list[Token] = []
     n = len(tokens)
     while j < n and len(out) < 4:
         t = tokens[j]
+        if t.kind == "word" and t.role == "date" and out and _name_not_time(tokens, j):
+            out.append(t)  # "Nà Sang hôm kia": "Sang" is the name, the day is "hôm kia"
+            j += 1
+            continue
         if t.kind != "word" or t.role is not None:
             break
         # a Capitalised word inside a name ("Làng Mới") is a name word even
@@ -179,13 +201,17 @@ def _name_after(tokens: Sequence[Token], j: int, accented_text: bool) -> list[To
         if _is_stop(t) and not titled:
             break
         m = lexicon.match_at(tokens, j)
-        if m is not None and m.entry.role in _NAME_STOP_ROLES:
-            if not (t.plain and t.fold in _NAMEY_FOLDS and m.end - m.start == 1):
-                break
+        if (
+            m is not None
+            and m.entry.role in _NAME_STOP_ROLES
+            # an unaccented one-word keyword that is also a common name
+            # syllable ("hop", "ho") does not end the name
+            and not (t.plain and t.fold in _NAMEY_FOLDS and m.end - m.start == 1)
+        ):
+            break
         num = read_number(tokens, j, accented_text)
-        if num is not None and (not num.ambiguous or num.end - num.start > 1):
-            if num.end - num.start > 1 or t.fold in ("hai", "muoi"):
-                break
+        if num is not None and (num.end - num.start > 1 or (not num.ambiguous and t.fold in ("hai", "muoi"))):
+            break  # "thon ha tan hai muoi nguoi": the count starts here
         out.append(t)
         j += 1
     return out
