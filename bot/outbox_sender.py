@@ -524,6 +524,7 @@ class OutboxSender:
             log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause,
                         item.id, item.chat_id)
             at = self.clock.now() + dt.timedelta(seconds=pause)
+            self._drop_queued(worker, key)
             await self._retry_later(item, str(error) or "retry after", at, count_attempt=False)
         except Unreachable as error:
             self.stats["unreachable"] += 1
@@ -531,9 +532,7 @@ class OutboxSender:
                      error, item.id)
             await self._db(self._unreachable_sync, item, str(error) or "unreachable", self.clock.now())
             self._finish(item.id)
-            dropped = worker.chats.pop(key, None) or ()
-            for other in dropped:  # failed in the database together with this one
-                self._release(other.id)
+            self._drop_queued(worker, key)  # failed in the database together with this one
         except PermanentError as error:
             self.stats["failed"] += 1
             log.warning("%s refused item %s (%s to chat %s): %s", item.channel, item.id, item.kind,
@@ -556,6 +555,7 @@ class OutboxSender:
             else:
                 delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
                 log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
+                self._drop_queued(worker, key)
                 await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
         else:
             self.stats["sent"] += 1
@@ -564,6 +564,12 @@ class OutboxSender:
             self._sent.append(item.id)
             assert self._flush_wake is not None
             self._flush_wake.set()
+
+    def _drop_queued(self, worker: _Worker, key: ChatKey) -> None:
+        """Hand back the chat's later items queued in the worker: they must wait for the one that failed
+        and are fetched again, in order, once it has gone (otherwise a lifted block would let them jump it)."""
+        for other in worker.chats.pop(key, None) or ():
+            self._release(other.id)
 
     async def _retry_later(self, item: OutboxMessage, reason: str, at: dt.datetime,
                            count_attempt: bool = True) -> None:
