@@ -18,14 +18,14 @@ MAX_VILLAGE_NAME = 80
 def get_commune(session: Session, code: int) -> Commune:
     commune = session.get(Commune, code)
     if commune is None:
-        raise DomainError("unknown_commune", code=code)
+        raise DomainError("unknown_commune", unit=code)
     return commune
 
 
 def get_province(session: Session, code: int) -> Province:
     province = session.get(Province, code)
     if province is None:
-        raise DomainError("unknown_province", code=code)
+        raise DomainError("unknown_province", unit=code)
     return province
 
 
