@@ -159,6 +159,9 @@ class BotApplication:
         if config.zalo_token:
             log.warning("a Zalo token is configured, but the Zalo channel is not part of this version yet")
         log.info("bot started; web server at %s", self.web_url)
+        if config.sandbox:
+            log.info("sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
+                     "as one of the demo people (Ctrl+C stops it)", self.web_url)
 
     async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:
         options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 4}
