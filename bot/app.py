@@ -8,13 +8,16 @@
 or `await app.run_forever()`, which stops on SIGINT/SIGTERM.
 
 Start order: database upgrade -> (sandbox: fake Bot API + demo data + chat page) -> web routes -> web server
-(its bound address is known only now; port 0 is allowed) -> outbox sender -> Telegram channel (getMe,
-command menu, then polling or webhook). Stop order is the reverse, with the sender given a few seconds to send
-what is due, and only then the HTTP clients, the web server and the database closed.
+(its bound address is known only now; port 0 is allowed) -> outbox sender -> reminder scheduler (catches up
+what was missed while down) -> Telegram channel (getMe, command menu, then polling or webhook) -> Zalo channel
+(getMe, then polling or setWebhook). Both channels can run in one process; each starts when its token is set.
+`GET /files/{token}` serves stored files at expiring addresses (Zalo takes pictures by URL only). Stop order is
+the reverse, with the sender given a few seconds to send what is due, and only then the HTTP clients, the web
+server and the database closed.
 
 Sandbox mode (no messenger token): the bot runs `bot.sandbox.fake_telegram.FakeTelegram` on its own web server
-under `/sandbox` and polls it with the real Telegram adapter, so everything but the network is the production
-path.
+under `/sandbox` and polls it with the real Telegram adapter, and `bot.sandbox.fake_zalo.FakeZalo` under
+`/sandbox/zalo` with the real Zalo adapter, so everything but the network is the production path.
 """
 
 from __future__ import annotations
@@ -33,10 +36,13 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.engine import ConversationEngine, Router
+from bot.files import add_file_routes
 from bot.outbox_sender import OutboxSender
+from bot.reminders.service import ReminderService
 from bot.web import WebServer
 from handlers.base import Turn
 from storage import migrate
@@ -48,6 +54,8 @@ log = logging.getLogger(__name__)
 SANDBOX_PREFIX = "/sandbox"
 SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
 SANDBOX_USERNAME = "bdhvs_sandbox_bot"
+SANDBOX_ZALO_PREFIX = "/sandbox/zalo"
+SANDBOX_ZALO_TOKEN = "1459232241454765289:SANDBOX-ZALO-TOKEN"
 
 WebHook = Callable[[web.Application, "BotApplication"], None]
 
@@ -70,6 +78,8 @@ class BotApplication:
         *,
         sender_options: Optional[dict[str, Any]] = None,
         telegram_options: Optional[dict[str, Any]] = None,
+        zalo_options: Optional[dict[str, Any]] = None,
+        reminder_options: Optional[dict[str, Any]] = None,
         drain_on_stop: float = 5.0,
     ) -> None:
         self.config = config
@@ -77,16 +87,22 @@ class BotApplication:
         self._custom_router = router is not None
         self.drain_on_stop = drain_on_stop
         self.telegram_options = dict(telegram_options or {})
+        self.zalo_options = dict(zalo_options or {})
         self._database = Database(config.database_url)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
         self._sender = OutboxSender(self._database, self.clock, config.rate_limits, **(sender_options or {}))
         self._engine = ConversationEngine(
-            self._database, config, self.clock, router or _route_lazily, on_outbox=self._sender.notify
+            self._database, config, self.clock, router or _route_lazily, on_outbox=self._after_commit
         )
+        # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
+        self.reminders = ReminderService(self._database, config, self.clock, notify=self._sender.notify,
+                                         **(reminder_options or {}))
         self.web = WebServer(config.web_host, config.web_port, health=self._health)
         self.telegram: Optional[TelegramChannel] = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
+        self.zalo: Optional[ZaloChannel] = None
+        self.fake_zalo: Any = None  # the sandbox's fake Zalo Bot API
         self.personas: list[Any] = []  # the sandbox's demo people
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
         self._started = False
@@ -118,6 +134,18 @@ class BotApplication:
             return f"{self.web_url}{SANDBOX_PREFIX}/bot"
         return self.config.telegram_api_base_url
 
+    @property
+    def zalo_base_url(self) -> str:
+        """The Zalo Bot API base the Zalo channel talks to (the sandbox's fake one in sandbox mode)."""
+        if self.config.sandbox:
+            return f"{self.web_url}{SANDBOX_ZALO_PREFIX}/bot"
+        return self.config.zalo_api_base_url
+
+    @property
+    def files_base_url(self) -> str:
+        """Where people fetch stored files (`/files/{token}`): the public URL, else our own address."""
+        return self.config.public_url or self.web_url
+
     def add_web_hook(self, hook: WebHook) -> None:
         """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
         self.web_hooks.append(hook)
@@ -146,18 +174,25 @@ class BotApplication:
             await self._prepare_sandbox()
         if config.telegram_token and config.telegram_mode == "webhook":
             self.web.add_routes(lambda app: app.router.add_post("/telegram/webhook", self._telegram_webhook))
+        if config.zalo_token and config.zalo_mode == "webhook":
+            self.web.add_routes(lambda app: app.router.add_post("/zalo/webhook", self._zalo_webhook))
+        self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         for hook in self.web_hooks:
             self.web.add_routes(lambda app, hook=hook: hook(app, self))  # type: ignore[misc]
         await self.web.start()
         await self._sender.start()
+        await self.reminders.start()
         if config.sandbox:
             await self._start_telegram(
                 token=getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling", secret=None
             )
         elif config.telegram_token:
             await self._start_telegram(config.telegram_token, config.telegram_mode, config.telegram_secret_token)
-        if config.zalo_token:
-            log.warning("a Zalo token is configured, but the Zalo channel is not part of this version yet")
+        if config.sandbox and self.fake_zalo is not None:
+            self.fake_zalo.url = f"{self.web_url}{SANDBOX_ZALO_PREFIX}"  # users' photo URLs point here
+            await self._start_zalo(token=self.fake_zalo.token, mode="polling", secret=None)
+        elif config.zalo_token:
+            await self._start_zalo(config.zalo_token, config.zalo_mode, config.zalo_secret_token)
         log.info("bot started; web server at %s", self.web_url)
         if config.sandbox:
             log.info("sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
@@ -182,6 +217,27 @@ class BotApplication:
         self._sender.add_renderer(channel.renderer)
         await channel.start()
 
+    async def _start_zalo(self, token: str, mode: str, secret: Optional[str]) -> None:
+        options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4}
+        options.update(self.zalo_options)
+        channel = ZaloChannel(
+            token=token,
+            base_url=self.zalo_base_url,
+            mode=mode,
+            process=self._engine.process,
+            process_executor=self.process_executor,
+            database=self._database,
+            clock=self.clock,
+            public_url=self.config.public_url,
+            secret_token=secret,
+            file_base=lambda: self.files_base_url,
+            tz=self.config.tz,
+            **options,
+        )
+        self.zalo = channel
+        self._sender.add_renderer(channel.renderer)
+        await channel.start()
+
     async def _prepare_sandbox(self) -> None:
         """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
         from bot.sandbox.fake_telegram import FakeTelegram
@@ -190,6 +246,11 @@ class BotApplication:
                                           rate_limit_per_second=None)
         fake = self.fake_telegram
         self.web.add_routes(lambda app: fake.add_route(app, SANDBOX_PREFIX))
+        from bot.sandbox.fake_zalo import FakeZalo
+
+        self.fake_zalo = FakeZalo(token=SANDBOX_ZALO_TOKEN)
+        fake_zalo = self.fake_zalo
+        self.web.add_routes(lambda app: fake_zalo.add_route(app, SANDBOX_ZALO_PREFIX))
         if self.config.demo_data:
             try:
                 from bot.sandbox.demo import seed_demo
@@ -205,19 +266,23 @@ class BotApplication:
         except ImportError:
             log.info("no sandbox page module (bot/sandbox/web.py); only the fake Bot API is served")
         else:
-            self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas))
+            self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo))
 
     async def stop(self) -> None:
         """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""
         if self._stopped:
             return
         self._stopped = True
-        steps: list[tuple[str, Callable[[], Any]]] = []
+        steps: list[tuple[str, Callable[[], Any]]] = [("reminder scheduler", self.reminders.stop)]
         if self.telegram is not None:
             steps.append(("telegram polling", self.telegram.stop))
+        if self.zalo is not None:
+            steps.append(("zalo polling", self.zalo.stop))
         steps.append(("outbox sender", lambda: self._sender.stop(drain_timeout=self.drain_on_stop)))
         if self.telegram is not None:
             steps.append(("telegram HTTP client", self.telegram.close))
+        if self.zalo is not None:
+            steps.append(("zalo HTTP client", self.zalo.close))
         steps.append(("web server", self.web.stop))
         steps.append(("update executor", lambda: asyncio.to_thread(self.process_executor.shutdown, True)))
         if self.fake_telegram is not None:
@@ -226,6 +291,8 @@ class BotApplication:
                 if callable(closer):
                     steps.append(("sandbox fake Bot API", closer))
                     break
+        if self.fake_zalo is not None:
+            steps.append(("sandbox fake Zalo Bot API", self.fake_zalo.close))
         steps.append(("database", lambda: asyncio.to_thread(self._database.dispose)))
         for name, step in steps:
             try:
@@ -253,12 +320,22 @@ class BotApplication:
                 loop.remove_signal_handler(sig)
             await self.stop()
 
+    def _after_commit(self) -> None:
+        """After each conversation commit (engine thread): wake the sender; a rule may have changed too."""
+        self._sender.notify()
+        self.reminders.poke()
+
     # -- routes -----------------------------------------------------------------------------------
 
     async def _telegram_webhook(self, request: web.Request) -> web.StreamResponse:
         if self.telegram is None:
             return web.Response(status=503, text="starting")
         return await self.telegram.handle_webhook(request)
+
+    async def _zalo_webhook(self, request: web.Request) -> web.StreamResponse:
+        if self.zalo is None:
+            return web.Response(status=503, text="starting")
+        return await self.zalo.handle_webhook(request)
 
     async def _health(self) -> dict[str, Any]:
         def check() -> dict[str, Any]:
@@ -271,6 +348,7 @@ class BotApplication:
 
         facts = await asyncio.to_thread(check)
         facts["telegram"] = self.telegram.mode if self.telegram else None
+        facts["zalo"] = self.zalo.mode if self.zalo else None
         facts["sandbox"] = self.config.sandbox
         return facts
 

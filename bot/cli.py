@@ -170,6 +170,108 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return parse_main(argv)
 
 
+def _moment(text: str, config: Config) -> Any:
+    """An ISO date-time; without an offset it is a local time in the deployment's timezone."""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"--at: not an ISO date-time (e.g. 2026-11-26T19:00:00+07:00): {text!r}") from None
+    return moment.replace(tzinfo=config.tz) if moment.tzinfo is None else moment
+
+
+def cmd_reminders_preview(args: argparse.Namespace) -> int:
+    """The reminders due at a moment, from the current database; nothing is sent or written."""
+    from bot.reminders.planner import preview, queued_keys
+
+    config = _config(args)
+    database = _database(config)
+    at = _moment(args.at, config)
+    with database.session() as session:
+        dues = preview(session, config.tz, at)
+        queued = queued_keys(session, [d.key for d in dues])
+        rows = [{**d.to_json(config.tz), "queued": d.key in queued} for d in dues]
+        session.rollback()  # a preview changes nothing
+    database.dispose()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    local = at.astimezone(config.tz)
+    print(f"{len(rows)} reminder(s) due at {local:%Y-%m-%d %H:%M} ({config.timezone})")
+    for row in rows:
+        who = row["recipient"]
+        print(f"\n[{row['rule']}] {row['channel']}:{row['chat_id']} — {who['name']} ({who['role']}, {who['area']})"
+              + (" [already queued]" if row["queued"] else ""))
+        print(row["text"])
+    return 0
+
+
+def _month_arg(text: str) -> Any:
+    """--month YYYY-MM as the first day of that month."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, e.g. 2026-11, got {text!r}") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """A commune's or a province's monthly report as JSON (the public contract), CSV or XLSX."""
+    from bot.clock import local_today
+    from bot.reports.data import commune_report, file_name, province_report, to_csv
+    from bot.reports.xlsx import commune_workbook, province_workbook
+    from storage.progress import Scope
+
+    config = _config(args)
+    database = _database(config)
+    clock = SystemClock()
+    today, now = local_today(clock, config.tz), clock.now()
+    with database.session() as session:
+        if args.commune is not None:
+            data = commune_report(session, Scope.operator(), args.commune, args.month, today=today, tz=config.tz,
+                                  now=now)
+        else:
+            data = province_report(session, Scope.operator(), args.province, args.month, tz=config.tz, now=now)
+    database.dispose()
+    if args.format == "json":
+        content = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    elif args.format == "csv":
+        content = to_csv(data).encode("utf-8")
+    else:
+        build = commune_workbook if data["kind"] == "commune" else province_workbook
+        content = build(data, today=today)
+    output = args.output
+    if output is None and args.format == "xlsx" and sys.stdout.isatty():
+        output = file_name(data, "xlsx")  # never spill a binary file onto a terminal
+    if output and output != "-":
+        with open(output, "wb") as handle:
+            handle.write(content)
+        print(f"written: {output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_province_deadline(args: argparse.Namespace) -> int:
+    """Show or set the day of the next month by which a province's communes report (20 by default)."""
+    from storage.areas import get_province
+    from storage.reports import deadline_day, set_deadline_day
+
+    database = _database(_config(args))
+    with database.session() as session:
+        province = get_province(session, args.province)
+        if args.day is not None:
+            set_deadline_day(session, args.province, args.day, actor_id=None, now=SystemClock().now())
+        day = deadline_day(session, args.province)
+        name = province.name
+    database.dispose()
+    print(f"{name}: communes report month M by day {day} of month M+1")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bdhvs", description="bdhvs-bot: chatbot của Tổ Công nghệ số cộng đồng")
     parser.add_argument("--config", help="TOML config file (or BDHVS_CONFIG)")
@@ -206,6 +308,31 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--commune", type=int, required=True)
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.set_defaults(func=cmd_export)
+
+    reminders = commands.add_parser("reminders", help="reminders").add_subparsers(dest="reminders_command",
+                                                                                 required=True)
+    preview = reminders.add_parser("preview", help="print the reminders due at a moment, without sending")
+    preview.add_argument("--at", required=True, help="ISO date-time, e.g. 2026-11-26T19:00:00+07:00 "
+                                                     "(local time of the deployment when no offset is given)")
+    preview.add_argument("--json", action="store_true", help="print a JSON array: rule, channel, chat_id, text, "
+                                                             "recipient, at, period, idempotency_key, queued")
+    preview.set_defaults(func=cmd_reminders_preview)
+
+    report = commands.add_parser("report", help="a commune's or a province's monthly report (json, csv, xlsx)")
+    unit = report.add_mutually_exclusive_group(required=True)
+    unit.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
+    unit.add_argument("--province", type=int, help="official province code, e.g. 42")
+    report.add_argument("--month", type=_month_arg, required=True, help="YYYY-MM, e.g. 2026-11")
+    report.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
+    report.add_argument("-o", "--output", help="file to write (default: standard output)")
+    report.set_defaults(func=cmd_report)
+
+    province = commands.add_parser("province", help="province settings").add_subparsers(dest="province_command",
+                                                                                       required=True)
+    deadline = province.add_parser("deadline", help="show or set the monthly report deadline day (default 20)")
+    deadline.add_argument("--province", type=int, required=True)
+    deadline.add_argument("--day", type=int, help="1-28: day of the next month")
+    deadline.set_defaults(func=cmd_province_deadline)
 
     parse = commands.add_parser("parse", help="parse a one-line report and print it as JSON")
     parse.add_argument("--today", help="YYYY-MM-DD (default: today in Vietnam)")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
+from bot import choices
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
@@ -60,8 +61,11 @@ class ConversationEngine:
             with self.database.session() as session:
                 if not self._claim(session, incoming):
                     return Outcome.DUPLICATE
-                turn = self._load_turn(session, incoming)
+                # Zalo has no buttons: "2" or a choice's words become that button's payload.
+                turn = self._load_turn(session, choices.resolve(session, incoming))
+                before = choices.step_of(turn.state)
                 self.router(turn)
+                choices.after_turn(session, turn.incoming, turn.replies, turn.state, before, self.clock.now())
                 self._finish(session, turn)
         except _Duplicate:
             return Outcome.DUPLICATE

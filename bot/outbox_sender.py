@@ -18,7 +18,7 @@ How it works
 * Errors from the renderer (`bot.channels.base`): `RetryAfter` reschedules the item and pauses the whole channel
   for that time; `TransientError` retries with exponential backoff and gives up (`failed`) after
   `max_attempts`; `Unreachable` fails the item and the rest of that chat's queue and marks the member behind the
-  chat `unreachable` (nothing else is sent: telling the commune admin is a separate matter); `PermanentError`
+  chat `unreachable` and, the first time, tells the member's commune admin (once per episode); `PermanentError`
   fails the item and logs it.
 * Successful sends are marked `sent` in small batches. All database work runs in one executor thread, so the
   event loop stays free.
@@ -59,9 +59,10 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.config import RateLimits
+from bot.reminders.notices import mark_unreachable
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAccount, Member, OutboxMessage
+from storage.models import ChannelAccount, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -532,6 +533,7 @@ class OutboxSender:
                      error, item.id)
             await self._db(self._unreachable_sync, item, str(error) or "unreachable", self.clock.now())
             self._finish(item.id)
+            self.notify()  # the commune admin's notice may be waiting
             self._drop_queued(worker, key)  # failed in the database together with this one
         except PermanentError as error:
             self.stats["failed"] += 1
@@ -670,10 +672,8 @@ class OutboxSender:
                                              ChannelAccount.chat_id == item.chat_id)
             ).all()
             for account in accounts:
-                member = session.get(Member, account.member_id)
-                if member is not None and not member.unreachable:
-                    member.unreachable = True
-                    session.add(member)
+                # The first sender to mark the member tells their commune admin, once (bot.reminders.notices).
+                mark_unreachable(session, account.member_id, cause_item_id=item.id, now=now)  # type: ignore[arg-type]
 
     def _shutdown_executor(self) -> None:
         if self._own_executor and not self._executor_closed:

@@ -43,9 +43,13 @@ def main_menu(turn: Turn) -> list[list[Button]]:
         rows.append([Button(_("📝 Ghi buổi sinh hoạt"), "c:-:go:ghibuoi"),
                      Button(_("🤝 Ghi người được hỗ trợ"), "c:-:go:ghigiup")])
     if member.role != ROLE_PROVINCE_VIEWER:
-        rows.append([Button(_("📊 Tuần này"), "c:-:go:tuannay")])
+        rows.append([Button(_("📊 Tuần này"), "c:-:go:tuannay"), Button(_("📈 Tiến độ"), "c:-:go:tiendo")])
+    if member.role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER):
+        rows.append([Button(_("📋 Báo cáo tháng"), "c:-:go:baocao")])
     if member.role == ROLE_COMMUNE_ADMIN:
         rows.append([Button(_("🏘️ Thôn"), "c:-:go:thon"), Button(_("🔑 Tạo mã mời"), "c:-:go:moi")])
+    if member.role == ROLE_PROVINCE_VIEWER:
+        rows.append([Button(_("🏛️ Tình hình các xã"), "c:-:go:tinh")])
     return rows
 
 
@@ -68,12 +72,24 @@ def show_help(turn: Turn) -> None:
         ]
     if member.role != ROLE_PROVINCE_VIEWER:
         lines.append(_("/tuannay — xem hoạt động tuần này"))
+        lines.append(_("/tiendo — tiến độ tuần, tháng, quý: các thôn, chỉ tiêu, biểu đồ"))
+    if member.role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER):
+        lines.append(_("/baocao — báo cáo tháng: xem, tải file Excel") if member.role == ROLE_COMMUNE_LEADER
+                     else _("/baocao — báo cáo tháng: xem, nộp, tải file Excel"))
     if member.role == ROLE_COMMUNE_ADMIN:
+        lines += [_("/chiso — nhập số liệu các chỉ tiêu hằng tháng (ví dụ: vneid 1234/5000)"),
+                  _("/chitieu — xem và đặt chỉ tiêu năm của xã")]
         lines += [_("/thon — xem và thêm thôn của xã"), _("/moi — tạo mã mời cho tổ viên, tổ trưởng, lãnh đạo xã")]
     if member.role == ROLE_COMMUNE_LEADER:
         lines.append(_("Bạn xem được tiến độ của các thôn trong xã."))
+        lines.append(_("/chitieu — xem chỉ tiêu năm của xã"))
     if member.role == ROLE_PROVINCE_VIEWER:
-        lines.append(_("Bạn xem được tình hình các xã trong tỉnh (sắp có)."))
+        lines += [_("/tinh — các xã đã nộp báo cáo chưa, đúng hạn hay muộn; chỉ tiêu toàn tỉnh; biểu đồ, Excel"),
+                  _("/chitieu — xem và đặt chỉ tiêu năm của tỉnh"),
+                  _("/molai — mở lại báo cáo đã nộp của một xã (ghi lý do)")]
+    lines.append(_("Bạn cũng có thể hỏi bằng lời, ví dụ: «xã nào chưa nộp báo cáo?»")
+                 if member.role == ROLE_PROVINCE_VIEWER else
+                 _("Bạn cũng có thể hỏi bằng lời, ví dụ: «thôn nào chưa có buổi học tuần này?»"))
     lines += ["", _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
               "", _("Bấm nút bên dưới tin nhắn để chọn, không cần gõ nhiều.")]
     turn.say("\n".join(lines), main_menu(turn))

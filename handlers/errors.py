@@ -17,6 +17,12 @@ def explain(error: DomainError, tr: Translator) -> str:
             p[key] = tr.date(value)
         elif isinstance(value, int) and not isinstance(value, bool) and key in ("count", "maximum"):
             p[key] = tr.number(value)
+        elif key in ("numerator", "denominator", "percent") and isinstance(value, (int, float)):
+            p[key] = tr.number(value)
+        elif key == "indicator" and isinstance(value, str):
+            from storage.indicators import INDICATORS
+
+            p[key] = _(INDICATORS[value][0]) if value in INDICATORS else value
     messages = {
         "invite_unknown": _("Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "
                             "chữ thường) hoặc xin mã mới từ cán bộ xã."),
@@ -42,6 +48,25 @@ def explain(error: DomainError, tr: Translator) -> str:
                           "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."),
         "entry_not_found": _("Không tìm thấy mục này, hoặc bạn không có quyền sửa mục này."),
         "village_name_too_long": _("Tên thôn «{name}» dài quá (tối đa {limit} ký tự)."),
+        # indicators, targets and monthly reports
+        "unknown_indicator": _("Không có chỉ số «{indicator}»."),
+        "indicator_zero_denominator": _("«{indicator}»: tổng số (mẫu số) phải lớn hơn 0."),
+        "indicator_negative": _("«{indicator}»: số đạt không được là số âm."),
+        "indicator_over_denominator": _("«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
+                                        "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."),
+        "indicator_not_allowed": _("Chỉ cán bộ xã phụ trách mới nhập được số liệu chỉ số của xã."),
+        "target_over_100": _("«{indicator}»: chỉ tiêu {percent}% vượt quá 100%. Chỉ tiêu là tỷ lệ từ 0 đến 100%."),
+        "target_negative": _("«{indicator}»: chỉ tiêu không được là số âm."),
+        "target_not_allowed": _("Chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở KH&CN (cho tỉnh) mới đặt được "
+                                "chỉ tiêu."),
+        "deadline_day_invalid": _("Hạn nộp phải là một ngày từ 1 đến 28 của tháng sau."),
+        "report_not_allowed": _("Chỉ cán bộ xã phụ trách mới nộp được báo cáo của xã."),
+        "report_month_not_over": _("Tháng {month} chưa kết thúc: bạn nộp được từ ngày {day}."),
+        "report_already_submitted": _("Báo cáo tháng {month} đã nộp rồi."),
+        "reopen_not_allowed": _("Chỉ cán bộ Sở KH&CN của tỉnh mới mở lại được báo cáo đã nộp của xã."),
+        "reopen_reason_required": _("Bạn cần ghi lý do mở lại (ít nhất {minimum} ký tự)."),
+        "report_not_submitted": _("{commune} chưa nộp báo cáo tháng {month}, không cần mở lại."),
+        "out_of_scope": _("Bạn không xem được số liệu của đơn vị này: ngoài phạm vi phụ trách của bạn."),
     }
     template = messages.get(error.code, _("Không làm được việc này."))
     return template.format(**p)

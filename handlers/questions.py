@@ -1,24 +1,321 @@
-"""Questions in plain words ("thôn nào chưa có buổi học tuần này?"): answered, or the list of what can be asked."""
+"""Questions in plain words, with or without diacritics: answered within the asker's scope, or the list of
+what can be asked.
+
+«thôn nào chưa có buổi học tuần này?», «xã mình đạt bao nhiêu phần trăm vneid?», «tháng 10 có bao nhiêu
+buổi?», «xuất báo cáo tháng 11», «xã nào chưa nộp báo cáo?», «tiến độ quý này thế nào?». The words are
+matched on the folded text (no diacritics, lower case); the period is read from the question (this week,
+last week, a month, a quarter), this month when none is named.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from handlers.base import Turn
 from handlers.common import main_menu
+from handlers.reporting import indicator_line, month_from_text, month_label, period_from_text, period_label
+from storage.areas import find_village
+from storage.indicators import ALIASES, find_indicator
+from storage.models import Member
+from storage.progress import (
+    PERIOD_MONTH,
+    PERIOD_WEEK,
+    CommuneProgress,
+    Period,
+    Scope,
+    commune_progress,
+    province_rollup,
+)
+from storage.reports import deadline_day, due_date, previous_month, report_for, working_month
 from storage.text import fold
+from storage.vocab import COMMUNE_ROLES, HELP_KINDS, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 
-_WEEK_WORDS = ("tuan nay", "tuan", "chua co buoi", "thon nao")
+_EXPORT = ("xuat", "file excel", "excel", "tai file", "gui file", "tai bao cao", "gui bao cao", "file bao cao")
+_DEADLINE = ("han nop", "han bao cao", "han chot", "khi nao nop", "bao gio nop", "ngay nao nop", "truoc ngay")
+_SUBMITTED = ("chua nop", "da nop", "nop chua", "nop bao cao", "nop bc", "ty le nop", "dung han", "nop muon",
+              "bao nhieu xa nop")
+_NO_SESSION = ("chua co buoi", "chua hoc", "chua sinh hoat", "chua to chuc", "khong co buoi", "chua mo lop",
+               "chua co lop", "thon nao chua", "xa nao chua co", "chua hop")
+_PERCENT = ("phan tram", "ty le", "ti le", "%", "dat bao nhieu", "dat duoc", "chi tieu", "chi so", "duoc bao nhieu")
+_SESSIONS = ("bao nhieu buoi", "may buoi", "so buoi", "bn buoi", "bnh buoi", "nhieu buoi", "tong buoi",
+             "bao nhieu lop", "may lop")
+_PEOPLE = ("bao nhieu nguoi", "may nguoi", "so nguoi", "bao nhieu luot", "bn nguoi", "tong nguoi", "nhieu nguoi",
+           "bao nhieu ba con", "bao nhieu dan")
+_HELPED = ("ho tro", "giup", "kich hoat", "nop ho so", "huong dan")
+_PROGRESS = ("tien do", "the nao", "ra sao", "tinh hinh", "ket qua", "thong ke", "tong hop", "tong ket", "sao roi")
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    padded = f" {text} "
+    return any(f" {w} " in padded or (not w[0].isalnum() and w in text) for w in words)
 
 
 def answer(turn: Turn, parsed: Any) -> None:
-    """Answer what the bot can answer today; otherwise say what can be asked."""
-    _ = turn._
-    text = fold(turn.text)
-    if turn.member is not None and turn.member.commune_code is not None and any(w in text for w in _WEEK_WORDS):
-        from handlers.week import show_week
+    """Answer a question within the asker's scope; otherwise say what can be asked."""
+    member = turn.member
+    if member is None:
+        return what_can_be_asked(turn)
+    q = fold(turn.text).replace("?", " ").replace(",", " ").replace(".", " ")
+    q = " ".join(q.split())
+    village_name = getattr(parsed, "village", None)
+    if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai", "gui"))):
+        return _export(turn, q)
+    if _has(q, _DEADLINE) or (_has(q, ("han",)) and _has(q, ("nop", "bao cao"))):
+        return _deadline(turn, q)
+    if _has(q, _NO_SESSION):
+        return _no_session(turn, q)
+    if _has(q, _SUBMITTED):
+        return _submitted(turn, q)
+    if _has(q, _PERCENT) and (_indicator_named(q) or _has(q, ("chi tieu", "chi so", "vneid"))):
+        return _indicators(turn, q)
+    if _has(q, _SESSIONS):
+        return _count(turn, q, "sessions", village_name)
+    if _has(q, _PEOPLE):
+        return _count(turn, q, "helped" if _has(q, _HELPED) else "attendees", village_name)
+    if _has(q, _PROGRESS):
+        return _progress(turn, q)
+    what_can_be_asked(turn)
 
-        return show_week(turn)
-    turn.say(_("Tôi chưa trả lời được câu này. Bạn có thể hỏi:") + "\n"
-             + "\n".join([_("• «thôn nào chưa có buổi học tuần này?»"), _("• «tuần này thế nào?»")])
-             + "\n" + _("hoặc gõ /tuannay."), main_menu(turn))
+
+def _indicator_named(q: str) -> Optional[str]:
+    """An indicator named by one of its words in the question (longest name first)."""
+    for alias, indicator in sorted(((a, i) for i, names in ALIASES.items() for a in names), key=lambda p: -len(p[0])):
+        if len(alias) > 3 and f" {alias} " in f" {q} ":
+            return indicator
+    if " vneid " in f" {q} " or " muc 2 " in f" {q} ":
+        return "vneid_level2_activated" if " muc 2 " in f" {q} " else "adults_vneid_confirmed"
+    return find_indicator(q) if len(q.split()) <= 3 else None
+
+
+def what_can_be_asked(turn: Turn) -> None:
+    """The questions the bot answers, for this person's role."""
+    _ = turn._
+    member = turn.member
+    lines = [_("Tôi chưa trả lời được câu này. Bạn có thể hỏi, có dấu hay không dấu đều được:")]
+    if member is not None and member.role == ROLE_PROVINCE_VIEWER:
+        lines += [_("• «xã nào chưa nộp báo cáo?»"), _("• «tỉnh đạt bao nhiêu phần trăm vneid?»"),
+                  _("• «tháng 10 có bao nhiêu buổi?»"), _("• «xuất báo cáo tháng 10»"),
+                  _("• «hạn nộp báo cáo là ngày nào?»"), "", _("Hoặc gõ /tinh.")]
+    else:
+        lines += [_("• «thôn nào chưa có buổi học tuần này?»"), _("• «xã mình đạt bao nhiêu phần trăm vneid?»"),
+                  _("• «tháng 10 có bao nhiêu buổi?»"), _("• «tháng này bao nhiêu người được hỗ trợ?»"),
+                  _("• «tiến độ quý này thế nào?»")]
+        if member is not None and member.role in COMMUNE_ROLES:
+            lines += [_("• «xuất báo cáo tháng 11»"), _("• «hạn nộp báo cáo là ngày nào?»")]
+        lines += ["", _("Hoặc gõ /tiendo để xem tiến độ.")]
+    turn.say("\n".join(lines), main_menu(turn))
+
+
+# Answers ------------------------------------------------------------------------------------------
+
+
+def _period(turn: Turn, q: str, default: str = PERIOD_MONTH) -> Period:
+    return period_from_text(q, turn.today) or Period.holding(default, turn.today)
+
+
+def _progress_of(turn: Turn, member: Member, period: Period) -> CommuneProgress:
+    assert member.commune_code is not None
+    return commune_progress(turn.session, Scope.of(member), member.commune_code, period, turn.today)
+
+
+def _unit(turn: Turn, progress: CommuneProgress) -> str:
+    if progress.village_only is not None and progress.villages:
+        return progress.villages[0].name
+    return progress.commune_name
+
+
+def _export(turn: Turn, q: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    month = month_from_text(q, turn.today)
+    if member.role == ROLE_PROVINCE_VIEWER:
+        from handlers.province import default_month, send_xlsx
+
+        return send_xlsx(turn, month or default_month(turn.today))
+    if member.role in COMMUNE_ROLES and member.commune_code is not None:
+        from handlers.monthly_report import export
+
+        return export(turn, month or working_month(turn.session, member.commune_code, turn.today))
+    turn.say(_("Báo cáo tháng do cán bộ xã lập và nộp. Bạn xem tiến độ của thôn bằng /tiendo."), main_menu(turn))
+
+
+def _deadline(turn: Turn, q: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    if member.commune_code is not None:
+        month = month_from_text(q, turn.today) or working_month(turn.session, member.commune_code, turn.today)
+    else:
+        month = month_from_text(q, turn.today) or previous_month(turn.today)
+    due = due_date(month, deadline_day(turn.session, member.province_code))
+    text = _("Hạn nộp báo cáo tháng {month} là ngày {due}.").format(month=month_label(turn, month),
+                                                                     due=turn.tr.date(due))
+    if member.commune_code is not None:
+        report = report_for(turn.session, member.commune_code, month)
+        if report is not None and report.status == "submitted":
+            text += " " + _("Xã đã nộp ({verdict}).").format(verdict=_("đúng hạn") if report.on_time else _("muộn"))
+        else:
+            days = (due - turn.today).days
+            text += " " + (_("Xã chưa nộp, còn {n} ngày.").format(n=turn.tr.number(days)) if days >= 0
+                           else _("Xã chưa nộp, đã quá hạn {n} ngày.").format(n=turn.tr.number(-days)))
+    turn.say(text, main_menu(turn))
+
+
+def _submitted(turn: Turn, q: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    if member.role == ROLE_PROVINCE_VIEWER:
+        from handlers.province import default_month, render
+
+        return render(turn, month_from_text(q, turn.today) or default_month(turn.today))
+    if member.commune_code is None:
+        return what_can_be_asked(turn)
+    # «đã nộp báo cáo chưa?» is about last month until it is submitted, then this month
+    month = month_from_text(q, turn.today) or working_month(turn.session, member.commune_code, turn.today)
+    report = report_for(turn.session, member.commune_code, month)
+    due = due_date(month, deadline_day(turn.session, member.province_code))
+    if report is not None and report.status == "submitted" and report.submitted_at is not None:
+        local = report.submitted_at.astimezone(turn.config.tz)
+        text = _("✅ Báo cáo tháng {month} đã nộp ngày {day} ({verdict}).").format(
+            month=month_label(turn, month), day=turn.tr.date(local.date()),
+            verdict=_("đúng hạn") if report.on_time else _("muộn"))
+    else:
+        text = _("📝 Báo cáo tháng {month} chưa nộp; hạn nộp {due}. Gõ /baocao để xem và nộp.").format(
+            month=month_label(turn, month), due=turn.tr.date(due))
+    turn.say(text, main_menu(turn))
+
+
+def _no_session(turn: Turn, q: str) -> None:
+    _ = turn._
+    tr = turn.tr
+    member = turn.member
+    assert member is not None
+    if member.role == ROLE_PROVINCE_VIEWER:
+        month = month_from_text(q, turn.today) or turn.today.replace(day=1)
+        rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
+        idle = [c.name for c in rollup.communes if not c.sessions]
+        head = _("Tháng {month}, {n}/{all} xã chưa ghi buổi sinh hoạt nào").format(
+            month=month_label(turn, month), n=tr.number(len(idle)), all=tr.number(rollup.expected))
+        shown = ", ".join(idle[:20]) + (_(" và {n} xã khác").format(n=tr.number(len(idle) - 20)) if len(idle) > 20
+                                         else "")
+        turn.say(head + (": " + shown + "." if idle else "."), main_menu(turn))
+        return
+    if member.commune_code is None:
+        return what_can_be_asked(turn)
+    period = _period(turn, q, PERIOD_WEEK)
+    progress = _progress_of(turn, member, period)
+    missing = [v.name for v in progress.villages if not v.sessions]
+    label = period_label(turn, period)
+    if progress.village_only is not None:
+        village = progress.villages[0] if progress.villages else None
+        if village is None:
+            return what_can_be_asked(turn)
+        text = (_("✅ {village} đã có {n} buổi sinh hoạt {period}.").format(
+            village=village.name, n=tr.number(village.sessions), period=label) if village.sessions else
+            _("⚠️ {village} chưa có buổi sinh hoạt nào {period}. Mỗi thôn cần ít nhất một buổi mỗi tuần.").format(
+                village=village.name, period=label))
+    elif not progress.villages:
+        text = _("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng /thon.")
+    elif missing:
+        text = _("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.").format(
+            period=label, n=tr.number(len(missing)), all=tr.number(len(progress.villages)),
+            villages=", ".join(missing))
+    else:
+        text = _("✅ {period}, thôn nào cũng đã có buổi sinh hoạt.").format(period=label[:1].upper() + label[1:])
+    turn.say(text, main_menu(turn))
+
+
+def _indicators(turn: Turn, q: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    named = _indicator_named(q)
+    month = month_from_text(q, turn.today)
+    if member.role == ROLE_PROVINCE_VIEWER:
+        from handlers.province import default_month
+
+        month = month or default_month(turn.today)
+        rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
+        items = [i for i in rollup.indicator_sums() if named is None or i.id == named]
+        lines = [_("🎯 {province}, tháng {month} (cộng các xã đã nhập):").format(
+            province=rollup.province_name, month=month_label(turn, month))]
+        lines += [indicator_line(turn, i, with_change=False, full=named is not None) for i in items]
+        turn.say("\n".join(lines), main_menu(turn))
+        return
+    if member.commune_code is None:
+        return what_can_be_asked(turn)
+    from handlers.progress import indicator_block
+
+    period = Period.month(month) if month else Period.holding(PERIOD_MONTH, turn.today)
+    progress = _progress_of(turn, member, period)
+    if named is not None:
+        progress.indicators = [i for i in progress.indicators if i.id == named]
+    lines = [progress.commune_name] + indicator_block(turn, progress, full=named is not None)
+    turn.say("\n".join(lines), main_menu(turn))
+
+
+def _count(turn: Turn, q: str, what: str, village_name: Optional[str]) -> None:
+    """How many sessions, people attending or people helped in a period (a village if one is named)."""
+    _ = turn._
+    tr = turn.tr
+    member = turn.member
+    assert member is not None
+    period = _period(turn, q)
+    label = period_label(turn, period)
+    if member.role == ROLE_PROVINCE_VIEWER:
+        month = period.start.replace(day=1)
+        rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
+        unit, label = rollup.province_name, _("tháng {month}").format(month=month_label(turn, month))
+        totals = {"sessions": rollup.sessions, "attendees": rollup.attendees, "helped": sum(rollup.help.values())}
+        help_by_kind = rollup.help
+        villages: list[tuple[str, int]] = []
+    else:
+        if member.commune_code is None:
+            return what_can_be_asked(turn)
+        progress = _progress_of(turn, member, period)
+        rows = progress.villages
+        if village_name and progress.village_only is None:
+            village = find_village(turn.session, member.commune_code, village_name)
+            rows = [v for v in rows if village is not None and v.village_id == village.id] or rows
+        unit = rows[0].name if len(rows) == 1 and (village_name or progress.village_only) else _unit(turn, progress)
+        totals = {"sessions": sum(v.sessions for v in rows), "attendees": sum(v.attendees for v in rows),
+                  "helped": sum(v.helped for v in rows)}
+        help_by_kind = {}
+        for v in rows:
+            for kind, n in v.help.items():
+                help_by_kind[kind] = help_by_kind.get(kind, 0) + n
+        villages = [(v.name, v.sessions if what == "sessions" else v.attendees if what == "attendees" else v.helped)
+                    for v in rows] if len(rows) > 1 else []
+    label = label[:1].upper() + label[1:]
+    if what == "sessions":
+        text = _("{period}, {unit} có {n} buổi sinh hoạt.").format(period=label, unit=unit,
+                                                                   n=tr.number(totals["sessions"]))
+    elif what == "attendees":
+        text = _("{period}, {unit} có {n} lượt người tham dự các buổi sinh hoạt.").format(
+            period=label, unit=unit, n=tr.number(totals["attendees"]))
+    else:
+        text = _("{period}, {unit} đã hỗ trợ {n} lượt người.").format(period=label, unit=unit,
+                                                                      n=tr.number(totals["helped"]))
+        if help_by_kind:
+            text += "\n" + "\n".join(_("• {kind}: {n}").format(kind=_(HELP_KINDS[k]), n=tr.number(n))
+                                     for k, n in sorted(help_by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+    if villages and what != "helped":
+        text += "\n" + "\n".join(_("• {village}: {n}").format(village=name, n=tr.number(n)) for name, n in villages)
+    turn.say(text, main_menu(turn))
+
+
+def _progress(turn: Turn, q: str) -> None:
+    member = turn.member
+    assert member is not None
+    if member.role == ROLE_PROVINCE_VIEWER:
+        from handlers.province import default_month, render as render_province
+
+        return render_province(turn, month_from_text(q, turn.today) or default_month(turn.today))
+    if member.commune_code is None or member.role not in (*VILLAGE_ROLES, *COMMUNE_ROLES):
+        return what_can_be_asked(turn)
+    from handlers.progress import render
+
+    period = period_from_text(q, turn.today)
+    render(turn, period.kind if period else PERIOD_MONTH, day=period.start if period else None)

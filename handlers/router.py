@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import admin, common, corrections, evidence, freetext, log_help, log_session, onboarding, week
+from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, onboarding, week
+from handlers import reminders as reminder_handlers
+from handlers import indicators as indicator_handlers
+from handlers import monthly_report, province as province_handlers
+from handlers import progress as progress_handlers
 from handlers.base import IDLE, Turn
 from handlers.menu import commands_for
 
 # command -> handler(turn, argument)
 COMMANDS: dict[str, Callable[[Turn, str], None]] = {
-    "start": onboarding.start,
+    "start": linking.start,  # a link code (/lienket), else onboarding.start
     "help": lambda turn, _arg: common.show_help(turn),
     "huy": lambda turn, _arg: common.cancel(turn),
     "cancel": lambda turn, _arg: common.cancel(turn),
@@ -22,9 +26,20 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "xoa": lambda turn, _arg: corrections.start(turn, "delete"),
     "thon": lambda turn, _arg: admin.villages(turn),
     "moi": lambda turn, _arg: admin.invite(turn),
+    "lienket": linking.command,
 }
-ALWAYS = {"start", "help", "huy", "cancel", "lang"}
+ALWAYS = {"start", "help", "huy", "cancel", "lang", "lienket"}
+COMMANDS["nhacnho"] = reminder_handlers.show
 KEEP_FLOW = {"help", "huy", "cancel", "lang"}  # these do not drop a half-done flow by themselves
+# Progress, indicators and reports (issue 5).
+COMMANDS.update({
+    "tiendo": progress_handlers.show,
+    "baocao": monthly_report.show,
+    "chiso": indicator_handlers.figures_command,
+    "chitieu": indicator_handlers.targets_command,
+    "tinh": province_handlers.show,
+    "molai": monthly_report.reopen_command,
+})
 
 # flow prefix -> (button handler, text handler)
 FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]] = {
@@ -34,6 +49,11 @@ FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]
     corrections.FLOW: (corrections.on_button, corrections.on_text),
     evidence.FLOW: (evidence.on_button, evidence.on_text),
     freetext.FLOW: (freetext.on_button, freetext.on_text),
+    reminder_handlers.FLOW: (reminder_handlers.on_button, reminder_handlers.on_text),
+    progress_handlers.FLOW: (progress_handlers.on_button, progress_handlers.on_text),
+    indicator_handlers.FLOW: (indicator_handlers.on_button, indicator_handlers.on_text),
+    monthly_report.FLOW: (monthly_report.on_button, monthly_report.on_text),
+    province_handlers.FLOW: (province_handlers.on_button, province_handlers.on_text),
 }
 
 
@@ -51,10 +71,12 @@ def route(turn: Turn) -> None:
         turn.say(turn._("Tôi chỉ đọc được tin nhắn chữ. Bạn gõ /help để xem hướng dẫn."))
         return
     if turn.member is None:
-        return onboarding.on_code_text(turn)
+        return linking.on_code_text(turn)  # a link code, else onboarding.on_code_text
     flow = turn.step.split(".", 1)[0]
     if turn.step != IDLE and flow in FLOWS:
         return FLOWS[flow][1](turn)
+    if indicator_handlers.is_figures_line(turn):  # «vneid 1234/5000» from a commune admin
+        return indicator_handlers.quick_entry(turn)
     freetext.on_free_text(turn)
 
 

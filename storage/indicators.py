@@ -45,14 +45,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "adults_vneid_confirmed": ("vneid", "xac nhan", "pho cap", "xac nhan vneid", "vneid xac nhan",
                                "xac nhan pho cap", "confirmed"),
     "workers_digital_skills": ("lao dong", "nguoi lao dong", "doanh nghiep", "nld", "dn", "cong nhan", "workers"),
-    "vneid_level2_activated": ("muc 2", "vneid muc 2", "kich hoat", "kich hoat muc 2", "dinh danh muc 2",
-                               "dddt muc 2", "md2", "level 2", "level2"),
+    "vneid_level2_activated": ("muc hai", "vneid muc hai", "kich hoat", "kich hoat muc hai",
+                               "dinh danh muc hai", "dddt muc hai", "level hai"),
 }
 _ALIAS_LIST = sorted(((a, i) for i, names in ALIASES.items() for a in (*names, i)), key=lambda p: -len(p[0]))
 
 _NUMBER = r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)"
 _FIGURE = re.compile(r"([^\d:;,\n/]+?)\s*[:=]?\s*" + _NUMBER + r"\s*(?:/|tren|trên|of)\s*" + _NUMBER, re.IGNORECASE)
 _TARGET = re.compile(r"([^\d:;,\n%]+?)\s*[:=]?\s*(\d{1,4}(?:[.,]\d{1,2})?)\s*%?", re.IGNORECASE)
+_LEVEL_TWO = re.compile(r"\b(?:m[ứưu]c|level)\s*(?:2|ii)\b|\bmd2\b", re.IGNORECASE)  # "mức 2" names, not counts
 _FIGURE_SHAPE = re.compile(r"^[^\d/]*[a-zA-ZÀ-ỹđĐ][^\d/]*\s*[:=]?\s*" + _NUMBER + r"\s*/\s*" + _NUMBER + r"\b")
 
 
@@ -80,14 +81,14 @@ def find_indicator(words: str) -> Optional[str]:
 
 def looks_like_figures(text: str) -> bool:
     """Whether a message is a line of indicator figures ("vneid 1234/5000"), not a logged session."""
-    return bool(_FIGURE_SHAPE.match(text.strip())) and bool(parse_figures(text)[0])
+    return bool(_FIGURE_SHAPE.match(_LEVEL_TWO.sub("mức hai", text.strip()))) and bool(parse_figures(text)[0])
 
 
 def parse_figures(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
     """Figures in a line or several ("vneid 1234/5000; học sinh 300/320"): (indicator, n, d) and unknown names."""
     found: list[tuple[str, int, int]] = []
     unknown: list[str] = []
-    for match in _FIGURE.finditer(text):
+    for match in _FIGURE.finditer(_LEVEL_TWO.sub("mức hai", text)):
         name = match.group(1).strip()
         indicator = find_indicator(name)
         if indicator is None:
@@ -102,7 +103,7 @@ def parse_targets(text: str) -> tuple[list[tuple[str, float]], list[str]]:
     """Targets in a line ("vneid 80%, học sinh 100"): (indicator, percent) and unknown names."""
     found: list[tuple[str, float]] = []
     unknown: list[str] = []
-    for part in re.split(r"[;,\n]+(?!\d)", text):
+    for part in re.split(r"[;,\n]+(?!\d)", _LEVEL_TWO.sub("mức hai", text)):
         match = _TARGET.fullmatch(part.strip().rstrip("."))
         if not match:
             if part.strip():

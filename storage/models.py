@@ -264,3 +264,59 @@ class ProvinceSetting(SQLModel, table=True):
 # Province and national roll-ups read a month of sessions and help records across many communes.
 Index("ix_session_date_commune", TrainingSession.session_date, TrainingSession.commune_code)  # type: ignore[arg-type]
 Index("ix_help_date_commune", HelpRecord.record_date, HelpRecord.commune_code)  # type: ignore[arg-type]
+
+
+class ReminderRule(SQLModel, table=True):
+    """When one kind of reminder fires: the deployment's default, or a province's or a commune's own times.
+
+    `times` holds the firings in a small text form read by storage.reminders: "thu 19:00" (weekly kinds),
+    "15 08:00" (day of the month), "-7 08:00" (days before a custom deadline).
+    """
+
+    __table_args__ = (UniqueConstraint("kind", "scope", "area_code", name="uq_reminder_rule_area"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str  # weekly_session | weekly_summary | monthly_report | monthly_escalation | province_consolidation | custom
+    scope: str  # default | province | commune
+    area_code: int = 0  # the province or commune code, by scope; 0 for the default
+    times: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    updated_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class ReminderDeadline(SQLModel, table=True):
+    """A one-off deadline created in chat (e.g. nominations before 30/9), reminded some days before."""
+
+    __table_args__ = (Index("ix_deadline_area", "scope", "area_code", "due_date"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str
+    due_date: dt.date  # a local date
+    scope: str  # commune | province
+    area_code: int  # the commune or province code, by scope
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    created_at: dt.datetime
+    cancelled_at: Optional[dt.datetime] = None
+
+
+class OfferedChoices(SQLModel, table=True):
+    """The numbered choices last shown to a person on a channel without buttons (Zalo), to read "2" back."""
+
+    channel: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    choices: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [label, payload]
+    offered_at: dt.datetime
+
+
+class LinkCode(SQLModel, table=True):
+    """A one-time, short-lived code (/lienket) that links another messenger account to the same member."""
+
+    code: str = Field(primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    channel: str  # where it was asked for
+    user_id: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: Optional[dt.datetime] = None

@@ -83,3 +83,37 @@ def reschedule(session: Session, item_id: int, error: str, at: dt.datetime, coun
             next_attempt_at=at,
         )
     )
+
+
+def enqueue_once(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    idempotency_key: str,
+) -> bool:
+    """Add one item unless its idempotency key was used; True when added.
+
+    Race-safe across processes: INSERT ... ON CONFLICT DO NOTHING on the key's unique index (SQLite and
+    PostgreSQL), so two schedulers firing the same reminder at once put it in the outbox once.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only the two databases we ship for
+        return enqueue(session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now,
+                       idempotency_key=idempotency_key) is not None
+    statement = (
+        insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+        .values(channel=channel, chat_id=chat_id, kind=kind, payload=payload, idempotency_key=idempotency_key,
+                status="pending", attempts=0, created_at=now)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboxMessage.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    # A row comes back only when it was inserted (rowcount is not reliable with RETURNING on psycopg).
+    return session.connection().execute(statement).first() is not None

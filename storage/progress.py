@@ -318,7 +318,7 @@ def _national_statement() -> Any:
 # -- results ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class VillageProgress:
     """One village's activity over a period."""
 
@@ -335,7 +335,7 @@ class VillageProgress:
         return sum(self.help.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorProgress:
     """An indicator's figure for a month against the year's target."""
 
@@ -392,6 +392,7 @@ class CommuneProgress:
     report_status: str = "draft"
     on_time: Optional[bool] = None
     village_only: Optional[int] = None
+    current: bool = True  # the period holds today; else `this_week` is the period's last week
 
     @property
     def sessions(self) -> int:
@@ -433,32 +434,45 @@ def commune_progress(session: Session, scope: Scope, commune_code: int, period: 
     if village is not None:
         params["v"] = village
     rows = session.connection().execute(_commune_statement(village is not None), params).all()
-    head = [r for r in rows if r[0] == "C"]
-    if not head:
-        raise DomainError("unknown_commune", code=commune_code)
-    _, _, name, province_code, *_rest = head[0]
-    scope.check_commune(commune_code, province_code)
+    head = None
     villages: dict[int, VillageProgress] = {}
+    rest = []
+    for row in rows:
+        tag = row[0]
+        if tag == "v":
+            villages[row[1]] = VillageProgress(row[1], row[2])
+        elif tag == "C":
+            head = row
+        else:
+            rest.append(row)
+    if head is None:
+        raise DomainError("unknown_commune", code=commune_code)
+    name, province_code = head[2], head[3]
+    scope.check_commune(commune_code, province_code)
     figures: dict[str, tuple[int, int]] = {}
     previous: dict[str, tuple[int, int]] = {}
     targets: dict[str, tuple[float, str]] = {}
     weeks, status, on_time = 0, "draft", None
-    for tag, key, text, a, b, c, _d, _e, f in rows:
-        if tag == "v":
-            villages[key] = VillageProgress(key, text)
-    for tag, key, text, a, b, c, _d, _e, f in rows:
-        if tag == "s" and key in villages:
-            villages[key].sessions, villages[key].attendees, villages[key].weeks_with_session = int(a), int(b), int(c)
-        elif tag == "h" and key in villages:
-            villages[key].help[text] = int(a)
-        elif tag == "w" and key in villages:
-            villages[key].session_this_week = True
+    for tag, key, text, a, b, c, _d, _e, f in rest:
+        if tag == "s":
+            line = villages.get(key)
+            if line is not None:
+                line.sessions, line.attendees, line.weeks_with_session = int(a), int(b), int(c)
+        elif tag == "h":
+            line = villages.get(key)
+            if line is not None:
+                line.help[text] = int(a)
+        elif tag == "w":
+            line = villages.get(key)
+            if line is not None:
+                line.session_this_week = True
         elif tag == "W":
             weeks = int(a or 0)
         elif tag == "i":
             (figures if key == 1 else previous)[text] = (int(a), int(b))
-        elif tag == "t" and (key == 1 or text not in targets):
-            targets[text] = (float(f), "commune" if key == 1 else "province")
+        elif tag == "t":
+            if key == 1 or text not in targets:
+                targets[text] = (float(f), "commune" if key == 1 else "province")
         elif tag == "r":
             status, on_time = text, (bool(b) if a else None)
     ordered = [villages[k] for k in sorted(villages)]
@@ -466,7 +480,7 @@ def commune_progress(session: Session, scope: Scope, commune_code: int, period: 
         commune_code=commune_code, commune_name=name, province_code=province_code, period=period, month=month,
         this_week=this_week, weeks_in_period=weeks_between(period.start, min(period.end, today)),
         villages=ordered, weeks_with_session=weeks, indicators=_indicators(month, figures, previous, targets),
-        report_status=status, on_time=on_time, village_only=village)
+        report_status=status, on_time=on_time, village_only=village, current=today <= period.end)
 
 
 @dataclass
@@ -671,3 +685,31 @@ def national_rollup(session: Session, scope: Scope, month: dt.date) -> list[Prov
 def commune_role(member: Member) -> bool:
     """Whether a member works at commune level (admin or leader)."""
     return member.role in COMMUNE_ROLES
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One session in a report's list."""
+
+    id: int
+    day: dt.date
+    village: str
+    topics: list[str]
+    attendees: int
+
+
+def sessions_in(session: Session, scope: Scope, commune_code: int, province_code: int, start: dt.date,
+                end: dt.date) -> list[SessionLine]:
+    """The live sessions of a commune (or the asker's village) between two dates, oldest first."""
+    scope.check_commune(commune_code, province_code)
+    query = (
+        select(S.c.id, S.c.session_date, V.c.name, S.c.topics, S.c.attendees)
+        .select_from(S.join(V, S.c.village_id == V.c.id))
+        .where(S.c.commune_code == commune_code, S.c.session_date >= start, S.c.session_date <= end,
+               S.c.deleted_at.is_(None))
+        .order_by(S.c.session_date, S.c.id)
+    )
+    if scope.village_only is not None:
+        query = query.where(S.c.village_id == scope.village_only)
+    return [SessionLine(int(i), d, name, list(topics or []), int(a))
+            for i, d, name, topics, a in session.connection().execute(query)]

@@ -33,6 +33,11 @@ DEMO_PEOPLE: list[tuple[int, str, str, int | None]] = [
 SEEDED_KEY = "demo.seeded"
 
 
+def demo_zalo_id(telegram_user_id: int) -> str:
+    """The demo person's Zalo user id (Zalo ids are strings)."""
+    return f"zalo{telegram_user_id}"
+
+
 def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str, Any]]:
     """Create the demo commune once (idempotent) and return the personas for the sandbox page."""
     now = clock.now()
@@ -60,6 +65,8 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             _seed_activity(session, list(villages.values()), members["team_lead"], local_today(clock, config.tz),
                            now)
             set_setting(session, SEEDED_KEY, now.isoformat(), now)
+        _ensure_zalo_accounts(session, now)
+        _ensure_indicators(session, local_today(clock, config.tz), now)
         accounts = {a.user_id: a for a in session.exec(select(ChannelAccount))}
         personas = []
         for user_id, name, role, village_index in DEMO_PEOPLE:
@@ -69,8 +76,22 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             if role == "province_viewer":
                 area = "Tỉnh Hà Tĩnh"
             label = ROLES[role]
-            personas.append({"user_id": user_id, "name": name, "role": label[:1].upper() + label[1:], "area": area})
+            personas.append({"user_id": user_id, "name": name, "role": label[:1].upper() + label[1:], "area": area,
+                             "zalo_user_id": demo_zalo_id(user_id)})
     return personas
+
+
+def _ensure_zalo_accounts(session: Any, now: dt.datetime) -> None:
+    """Each demo person on Zalo too: the same member, a second ChannelAccount (also for older demo databases)."""
+    for user_id, _name, _role, _village in DEMO_PEOPLE:
+        telegram = session.exec(select(ChannelAccount).where(ChannelAccount.channel == "telegram",
+                                                             ChannelAccount.user_id == str(user_id))).first()
+        zalo_id = demo_zalo_id(user_id)
+        if telegram is None or session.exec(select(ChannelAccount).where(
+                ChannelAccount.channel == "zalo", ChannelAccount.user_id == zalo_id)).first() is not None:
+            continue
+        session.add(ChannelAccount(member_id=telegram.member_id, channel="zalo", user_id=zalo_id, chat_id=zalo_id,
+                                   created_at=now))
 
 
 def _seed_activity(session: Any, villages: list[Any], author: Member, today: dt.date, now: dt.datetime) -> None:
@@ -94,3 +115,31 @@ def _seed_activity(session: Any, villages: list[Any], author: Member, today: dt.
                     commune_code=DEMO_COMMUNE, village_id=village.id, record_date=day, kind=kind,
                     count=rng.randint(2, 15), member_id=author.id, author_id=author.id, source="import",
                     created_at=now, updated_at=now))
+
+
+INDICATORS_KEY = "demo.indicators"
+# Xã Sơn Kim 1's plan for 2026 (seeds/): 100 / 100 / 90 / 80 / 100 %.
+DEMO_TARGETS = {"officials_digital_skills": 100, "students_digital_skills": 100, "adults_digital_skills": 90,
+                "adults_vneid_confirmed": 80, "workers_digital_skills": 100}
+# Last month's figures; this month's are a little higher (the commune admin enters them with /chiso).
+DEMO_FIGURES = {"officials_digital_skills": (118, 120), "students_digital_skills": (905, 960),
+                "adults_digital_skills": (2870, 4150), "adults_vneid_confirmed": (2410, 4150),
+                "workers_digital_skills": (96, 140), "vneid_level2_activated": (3320, 4150)}
+
+
+def _ensure_indicators(session: Any, today: dt.date, now: dt.datetime) -> None:
+    """The demo commune's targets and two months of indicator figures, once (also for older demo databases)."""
+    from storage import indicators
+    from storage.reports import previous_month
+
+    if get_setting(session, INDICATORS_KEY) is not None:
+        return
+    for indicator, percent in DEMO_TARGETS.items():
+        indicators.set_target(session, actor=None, year=today.year, indicator=indicator, percent=percent,
+                              scope=indicators.SCOPE_COMMUNE, area_code=DEMO_COMMUNE, now=now)
+    for month, extra in ((previous_month(today), 0.0), (today.replace(day=1), 0.03)):
+        for indicator, (numerator, denominator) in DEMO_FIGURES.items():
+            value = min(denominator, int(numerator + extra * denominator))
+            indicators.set_figure(session, actor=None, commune_code=DEMO_COMMUNE, month=month, indicator=indicator,
+                                  numerator=value, denominator=denominator, now=now)
+    set_setting(session, INDICATORS_KEY, now.isoformat(), now)

@@ -1,18 +1,23 @@
 """The sandbox web chat: a page where a newcomer chats with the real bot as one of the demo people.
 
-The page talks to a small JSON API; the API plays the user side of ``FakeTelegram`` and reads its
-transcript. The bot itself is not involved here: it talks to the same fake through the Bot API.
+The page talks to a small JSON API; the API plays the user side of ``FakeTelegram`` (and of ``FakeZalo``
+when given: the page then has a Telegram | Zalo switch) and reads its transcript. The bot itself is not
+involved here: it talks to the same fakes through their Bot APIs.
+
+Every person has a Telegram user id (the page's key for them) and, with Zalo, a Zalo user id
+(``zalo_user_id``, a string as on Zalo). The ``channel`` parameter (``telegram`` by default, or ``zalo``)
+picks which messenger a request goes through.
 
 Routes (all under the app given to ``add_sandbox_routes``):
     GET  /                              the page (static/index.html)
     GET  /sandbox/static/{name}         app.js, style.css
-    GET  /sandbox/api/bot               {username, first_name}
+    GET  /sandbox/api/bot               {username, first_name, channels}
     GET  /sandbox/api/personas          the demo people, then the newcomers made on this server
     POST /sandbox/api/personas/new      a fresh user id ("Người mới") to try an invite code
-    POST /sandbox/api/send              {user_id, text}                   -> {update_id, version}
+    POST /sandbox/api/send              {user_id, text, channel?}         -> {update_id, version}
     POST /sandbox/api/press             {user_id, message_id, callback_data} -> {update_id, version}
-    POST /sandbox/api/photo             multipart: user_id, photo, caption -> {update_id, version}
-    GET  /sandbox/api/chat?user_id=&version=N   long poll (LONG_POLL_SECONDS) while the version is N
+    POST /sandbox/api/photo             multipart: user_id, photo, caption, channel? -> {update_id, version}
+    GET  /sandbox/api/chat?user_id=&version=N&channel=   long poll (LONG_POLL_SECONDS) while the version is N
     GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
 """
 
@@ -26,6 +31,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
+from .fake_zalo import FakeZalo
 
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {
@@ -51,8 +57,10 @@ EXAMPLE_PERSONAS: list[dict[str, Any]] = [
 class SandboxChat:
     """The state behind the page: the fake, the demo people and the newcomers made so far."""
 
-    def __init__(self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float) -> None:
+    def __init__(self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float,
+                 zalo: Optional[FakeZalo] = None) -> None:
         self.fake = fake
+        self.zalo = zalo
         self.personas = [dict(p) for p in personas]
         self.newcomers: list[dict[str, Any]] = []
         self.long_poll_seconds = long_poll_seconds
@@ -65,6 +73,9 @@ class SandboxChat:
                 _first_name(persona),
                 language_code=persona.get("language_code", "vi"),
             )
+            if zalo is not None:
+                persona.setdefault("zalo_user_id", f"zalo{persona['user_id']}")
+                zalo.add_user(str(persona["zalo_user_id"]), _first_name(persona))
 
     def everyone(self) -> list[dict[str, Any]]:
         return self.personas + self.newcomers
@@ -85,8 +96,28 @@ class SandboxChat:
             "area": "Thử tham gia bằng mã mời",
             "is_new": True,
         }
+        if self.zalo is not None:
+            person["zalo_user_id"] = f"zalo{user_id}"
         self.newcomers.append(person)
         return person
+
+    def zalo_id(self, user_id: int) -> str:
+        person = self.person(user_id) or {}
+        return str(person.get("zalo_user_id") or f"zalo{user_id}")
+
+    def zalo_chat_view(self, user_id: int) -> dict[str, Any]:
+        assert self.zalo is not None
+        zalo_id = self.zalo_id(user_id)
+        return {
+            "user_id": user_id,
+            "channel": "zalo",
+            "version": self.zalo.chat_version(zalo_id),
+            "messages": [_zalo_message_view(m) for m in self.zalo.messages(zalo_id)],
+            "reply_keyboard": None,
+            "typing": self.zalo.typing(zalo_id),
+            "notices": [],
+            "commands": [],  # Zalo has no command menu
+        }
 
     def chat_view(self, user_id: int) -> dict[str, Any]:
         fake = self.fake
@@ -95,6 +126,7 @@ class SandboxChat:
         keyboard = state["reply_keyboard"]
         return {
             "user_id": user_id,
+            "channel": "telegram",
             "version": fake.chat_version(user_id),
             "messages": [_message_view(m) for m in fake.messages(user_id)],
             "reply_keyboard": [
@@ -156,6 +188,36 @@ def _message_view(message: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def _zalo_message_view(message: dict[str, Any]) -> dict[str, Any]:
+    """A Zalo transcript message in the page's shape (no buttons on Zalo: choices are numbered lines)."""
+    text = message.get("text")
+    if text is None and message.get("sticker"):
+        text = "[sticker]"
+    elif text is None and message.get("voice"):
+        text = "[tin nhắn thoại]"
+    photo = message.get("photo")
+    return {
+        "message_id": message["message_id"],
+        "sender": message["sender"],
+        "date": int(message["date"]) // 1000,
+        "edited": False,
+        "text": text,
+        "entities": [],
+        "caption": message.get("caption"),
+        "caption_entities": [],
+        "photo": {"url": photo, "width": 0, "height": 0} if isinstance(photo, str) else None,
+        "document": None,
+        "buttons": [],
+    }
+
+
+def _channel(value: Any) -> str:
+    channel = str(value or "telegram").lower()
+    if channel not in ("telegram", "zalo"):
+        raise web.HTTPBadRequest(text='{"error": "channel must be telegram or zalo"}', content_type="application/json")
+    return channel
+
+
 def _bad(message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -192,8 +254,11 @@ async def _static(request: web.Request) -> web.StreamResponse:
 
 
 async def _bot(request: web.Request) -> web.Response:
-    fake = request.app[SANDBOX_KEY].fake
-    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name})
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    fake = sandbox.fake
+    channels = ["telegram", "zalo"] if sandbox.zalo is not None else ["telegram"]
+    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name,
+                              "channels": channels})
 
 
 async def _personas(request: web.Request) -> web.Response:
@@ -214,6 +279,14 @@ async def _send(request: web.Request) -> web.Response:
     if len(text) > MAX_TEXT_LENGTH:
         return _bad(f"text is longer than {MAX_TEXT_LENGTH} characters")
     person = sandbox.person(user_id) or {}
+    if _channel(body.get("channel")) == "zalo":
+        if sandbox.zalo is None:
+            return _bad("Zalo is not part of this sandbox")
+        if len(text) > 2000:
+            return _bad("text is longer than 2000 characters")
+        zalo_id = sandbox.zalo_id(user_id)
+        message_id = sandbox.zalo.user_says(zalo_id, text, display_name=_first_name(person) if person else None)
+        return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_says(
         user_id, text, first_name=_first_name(person) if person else None, language_code=person.get("language_code", "vi")
     )
@@ -263,6 +336,14 @@ async def _photo(request: web.Request) -> web.Response:
         return _bad("photo is empty")
     caption = form.get("caption")
     person = sandbox.person(user_id) or {}
+    if _channel(form.get("channel")) == "zalo":
+        if sandbox.zalo is None:
+            return _bad("Zalo is not part of this sandbox")
+        zalo_id = sandbox.zalo_id(user_id)
+        message_id = sandbox.zalo.user_sends_photo(
+            zalo_id, data, caption=caption if isinstance(caption, str) and caption.strip() else None,
+            mime_type=photo.content_type or "image/jpeg", display_name=_first_name(person) if person else None)
+        return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_sends_photo(
         user_id,
         data,
@@ -280,6 +361,13 @@ async def _chat(request: web.Request) -> web.Response:
         version = int(request.query.get("version", "-1"))
     except ValueError:
         return _bad("version must be a number")
+    if _channel(request.query.get("channel")) == "zalo":
+        if sandbox.zalo is None:
+            return _bad("Zalo is not part of this sandbox")
+        zalo_id = sandbox.zalo_id(user_id)
+        if version == sandbox.zalo.chat_version(zalo_id):
+            await sandbox.zalo.wait_for_chat_change(zalo_id, version, sandbox.long_poll_seconds)
+        return web.json_response(sandbox.zalo_chat_view(user_id), headers={"Cache-Control": "no-store"})
     if version == sandbox.fake.chat_version(user_id):
         await sandbox.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
     return web.json_response(sandbox.chat_view(user_id), headers={"Cache-Control": "no-store"})
@@ -307,13 +395,15 @@ def add_sandbox_routes(
     personas: list[dict[str, Any]],
     *,
     long_poll_seconds: float = LONG_POLL_SECONDS,
+    zalo: Optional[FakeZalo] = None,
 ) -> SandboxChat:
     """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
 
     personas: the demo people, each ``{"user_id", "name", "role", "area"}`` (optional ``language_code``,
-    ``first_name``); they are registered with the fake as people who opened the chat.
+    ``first_name``, ``zalo_user_id``); they are registered with the fake(s) as people who opened the chat.
+    zalo: the fake Zalo Bot API, to chat through Zalo as well (the page shows a channel switch).
     """
-    sandbox = SandboxChat(fake, personas, long_poll_seconds)
+    sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo)
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _index)
     app.router.add_get("/sandbox/static/{name}", _static)
@@ -328,6 +418,8 @@ def add_sandbox_routes(
 
     async def wake_long_polls(app: web.Application) -> None:
         await fake.wake_waiters()  # the page's pending long polls answer now, so shutdown is quick
+        if zalo is not None:
+            await zalo.wake_waiters()
 
     app.on_shutdown.append(wake_long_polls)
     return sandbox

@@ -1,4 +1,4 @@
-// The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram.
+// The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram or the fake Zalo.
 // Plain JavaScript, no build step, no network beyond this server.
 (() => {
   "use strict";
@@ -25,10 +25,21 @@
     openSidebar: $("open-sidebar"),
     scrim: $("scrim"),
     sayStart: $("say-start"),
+    channelSwitch: $("channel-switch"),
   };
 
+  const TEXT_LIMITS = { telegram: 4096, zalo: 2000 };
+  function savedChannel() {
+    try {
+      return localStorage.getItem("bdhvs-sandbox-channel") === "zalo" ? "zalo" : "telegram";
+    } catch (_) {
+      return "telegram";
+    }
+  }
+
   const state = {
-    bot: { username: "", first_name: "bdhvs-bot" },
+    bot: { username: "", first_name: "bdhvs-bot", channels: ["telegram"] },
+    channel: "telegram", // telegram | zalo: the messenger the page chats through
     personas: [],
     current: null,
     version: -1,
@@ -277,8 +288,9 @@
       const controller = new AbortController();
       state.abort = controller;
       try {
-        const data = await api(`/sandbox/api/chat?user_id=${userId}&version=${state.version}`, { signal: controller.signal });
-        if (token !== state.pollToken) return;
+        const channel = state.channel;
+        const data = await api(`/sandbox/api/chat?user_id=${userId}&version=${state.version}&channel=${channel}`, { signal: controller.signal });
+        if (token !== state.pollToken || (data.channel && data.channel !== state.channel)) return;
         failures = 0;
         els.connection.hidden = true;
         renderChat(data);
@@ -453,7 +465,8 @@
   function setTyping(on) {
     clearTimeout(state.typingTimer);
     els.status.classList.toggle("typing", on);
-    els.status.textContent = on ? "đang soạn tin…" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    const idle = state.channel === "zalo" ? "bot · Zalo" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    els.status.textContent = on ? "đang soạn tin…" : idle;
     if (on) {
       // Telegram shows a chat action for 5 s at most; nothing tells the page it ended.
       state.typingTimer = setTimeout(() => {
@@ -527,7 +540,7 @@
     const value = String(text || "").trim();
     if (!value || !state.current) return;
     try {
-      await postJSON("/sandbox/api/send", { user_id: state.current.user_id, text: value });
+      await postJSON("/sandbox/api/send", { user_id: state.current.user_id, text: value, channel: state.channel });
     } catch (error) {
       showNotice(`Không gửi được: ${error.message}`, true);
     }
@@ -571,6 +584,7 @@
     if (!file || !state.current) return;
     const form = new FormData();
     form.append("user_id", String(state.current.user_id));
+    form.append("channel", state.channel);
     form.append("photo", file, file.name || "anh.jpg");
     const caption = els.input.value.trim();
     if (caption) {
@@ -584,6 +598,26 @@
     } catch (error) {
       showNotice(`Không gửi được ảnh: ${error.message}`, true);
     }
+  }
+
+  function setChannel(channel, restart) {
+    const available = state.bot.channels || ["telegram"];
+    state.channel = available.includes(channel) ? channel : "telegram";
+    try {
+      localStorage.setItem("bdhvs-sandbox-channel", state.channel);
+    } catch (_) {
+      /* private mode */
+    }
+    for (const button of els.channelSwitch.querySelectorAll("[data-channel]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.channel === state.channel));
+    }
+    els.app.classList.toggle("channel-zalo", state.channel === "zalo");
+    els.input.maxLength = TEXT_LIMITS[state.channel];
+    if (restart && state.current) {
+      resetChat();
+      startPolling();
+    }
+    setTyping(false);
   }
 
   async function newPersona() {
@@ -629,6 +663,11 @@
     sendPhoto(file);
   });
   els.newPersona.addEventListener("click", newPersona);
+  for (const button of els.channelSwitch.querySelectorAll("[data-channel]")) {
+    button.addEventListener("click", () => {
+      if (button.dataset.channel !== state.channel) setChannel(button.dataset.channel, true);
+    });
+  }
   els.sayStart.addEventListener("click", () => sendText("/start"));
   els.menuButton.addEventListener("click", () => {
     const open = els.menuPanel.hidden;
@@ -651,7 +690,8 @@
     try {
       state.bot = await api("/sandbox/api/bot");
       els.botName.textContent = state.bot.first_name || "bdhvs-bot";
-      setTyping(false);
+      els.channelSwitch.hidden = !(state.bot.channels || []).includes("zalo");
+      setChannel(savedChannel(), false);
     } catch (_) {
       /* the header keeps its default */
     }

@@ -1,0 +1,255 @@
+"""/chiso: the commune admin's monthly indicator figures; /chitieu: the year's targets.
+
+Figures are typed as «name numerator/denominator», several per message («vneid 1234/5000, học sinh
+950/1000»), or one at a time after pressing the indicator's button. A denominator of 0, a numerator above
+the denominator or a target over 100 % is refused with the reason; a message with several figures is saved
+whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.messages import Button
+from handlers.base import Turn
+from handlers.common import main_menu, not_allowed
+from handlers.errors import explain
+from handlers.reporting import month_from_text, month_label, percent_text
+from storage import indicators
+from storage.areas import get_commune, get_province
+from storage.errors import DomainError
+from storage.indicators import INDICATORS, SCOPE_COMMUNE, SCOPE_PROVINCE, short_label
+from storage.reports import is_locked, month_start, previous_month, working_month
+from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
+
+FLOW = "i"
+FIGURES, VALUE, TARGETS = "i.figures", "i.value", "i.targets"
+_PAIR = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:/|trên|tren)\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*$",
+                   re.IGNORECASE)
+_YEAR = re.compile(r"\b(20\d\d)\b")
+
+
+def _is_admin(turn: Turn) -> bool:
+    return turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN and turn.member.commune_code is not None
+
+
+# Figures ----------------------------------------------------------------------------------------
+
+
+def figures_command(turn: Turn, argument: str = "") -> None:
+    """/chiso [tháng M] [figures]: show the month's figures to fill in, or save the figures typed with it."""
+    if not _is_admin(turn):
+        return not_allowed(turn)
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = month_from_text(argument, turn.today) if argument else None
+    month = month or working_month(turn.session, member.commune_code, turn.today)
+    found, _unknown = indicators.parse_figures(argument)
+    turn.start_flow(FIGURES, month=month.isoformat())
+    if found:
+        return _save_figures(turn, argument)
+    show_figures(turn)
+
+
+def is_figures_line(turn: Turn) -> bool:
+    """Whether an idle message is a commune admin's line of figures («vneid 1234/5000»)."""
+    return _is_admin(turn) and indicators.looks_like_figures(turn.text)
+
+
+def quick_entry(turn: Turn) -> None:
+    """A commune admin typed figures without a command («vneid 1234/5000»)."""
+    figures_command(turn, turn.text)
+
+
+def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
+    """The month's six figures, with a button for each and a hint of the one-line form."""
+    _ = turn._
+    tr = turn.tr
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = dt.date.fromisoformat(turn.data["month"])
+    rows = indicators.figures(turn.session, member.commune_code, month)
+    commune = get_commune(turn.session, member.commune_code)
+    lines = ([header, ""] if header else []) + [
+        _("📥 Số liệu chỉ số tháng {month} — {commune}").format(month=month_label(turn, month), commune=commune.name)]
+    for indicator in INDICATORS:
+        row = rows.get(indicator)
+        if row is None:
+            lines.append(_("• {name}: chưa nhập").format(name=_(INDICATORS[indicator][0])))
+        else:
+            lines.append(_("• {name}: {n}/{d} = {percent}").format(
+                name=_(INDICATORS[indicator][0]), n=tr.number(row.numerator), d=tr.number(row.denominator),
+                percent=percent_text(turn, indicators.percent_of(row.numerator, row.denominator))))
+    locked = is_locked(turn.session, member.commune_code, month)
+    buttons: list[list[Button]] = []
+    if locked:
+        lines += ["", _("🔒 Tháng {month} đã nộp báo cáo nên không sửa được số liệu.").format(
+            month=month_label(turn, month))]
+    else:
+        lines += ["", _("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», nhiều chỉ số cách nhau bằng dấu phẩy "
+                        "hoặc xuống dòng, ví dụ:\nvneid 1234/5000\nhọc sinh 950/1000, cán bộ 120/120\n"
+                        "Hoặc bấm tên chỉ số để nhập từng cái.")]
+        names = [turn.button(_(short_label(i)), FLOW, "pick", i) for i in INDICATORS]
+        buttons = [names[i:i + 2] for i in range(0, len(names), 2)]
+    other = previous_month(month) if month == month_start(turn.today) else month_start(turn.today)
+    buttons.append([turn.button(_("📅 Tháng {month}").format(month=month_label(turn, other)), FLOW, "month",
+                                other.isoformat()),
+                    turn.button(_("✅ Xong"), FLOW, "done")])
+    turn.say("\n".join(lines), buttons, edit=edit)
+
+
+def _save_figures(turn: Turn, text: str) -> None:
+    """Save every figure of a message, or none if one is refused."""
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    found, unknown = indicators.parse_figures(text)
+    if unknown and not found:
+        turn.say(_("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
+            name=unknown[0], names=_names_hint(turn)))
+        return
+    if not found:
+        turn.say(_("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», ví dụ: vneid 1234/5000."))
+        return
+    month = dt.date.fromisoformat(turn.data["month"])
+    try:
+        with turn.session.begin_nested():
+            for indicator, numerator, denominator in found:
+                indicators.set_figure(turn.session, actor=member, commune_code=member.commune_code, month=month,
+                                      indicator=indicator, numerator=numerator, denominator=denominator,
+                                      now=turn.now)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr) + "\n" + _("Chưa lưu số liệu nào của tin nhắn này."))
+        return
+    saved = [_("✅ Đã lưu {name}: {percent}").format(
+        name=_(short_label(i)), percent=percent_text(turn, indicators.percent_of(n, d))) for i, n, d in found]
+    if unknown:
+        saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
+    turn.goto(FIGURES)
+    show_figures(turn, header="\n".join(saved))
+
+
+def _names_hint(turn: Turn) -> str:
+    return "vneid, mức 2, cán bộ, học sinh, người dân, lao động"
+
+
+def on_button(turn: Turn, action: str, arg: str) -> None:
+    """The buttons of /chiso and /chitieu."""
+    _ = turn._
+    if action == "pick" and arg in INDICATORS and turn.step in (FIGURES, VALUE):
+        turn.goto(VALUE, indicator=arg)
+        turn.say(_("«{name}»: bạn gõ số đạt/tổng số, ví dụ 1234/5000.").format(name=_(INDICATORS[arg][0])))
+    elif action == "month" and turn.step in (FIGURES, VALUE):
+        try:
+            month = month_start(dt.date.fromisoformat(arg))
+        except ValueError:
+            return show_figures(turn)
+        turn.goto(FIGURES, month=month.isoformat())
+        show_figures(turn, edit=True)
+    elif action == "done":
+        turn.end_flow()
+        turn.say(_("Đã xong. Gõ /tiendo để xem tiến độ, /baocao để xem báo cáo tháng."), main_menu(turn))
+    else:
+        turn.say(_("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+
+
+def on_text(turn: Turn) -> None:
+    """Typed figures (several per message) or the one asked for, or targets."""
+    _ = turn._
+    text = turn.text
+    if turn.step == TARGETS:
+        return _save_targets(turn, text)
+    if turn.step == VALUE and turn.data.get("indicator") in INDICATORS:
+        match = _PAIR.match(text)
+        if match is None:
+            turn.say(_("Bạn gõ hai số cách nhau bằng dấu «/», ví dụ 1234/5000 (số đạt/tổng số)."))
+            return
+        indicator = turn.data["indicator"]
+        return _save_figures(turn, f"{indicator} {match.group(1)}/{match.group(2)}")
+    return _save_figures(turn, text)
+
+
+# Targets ----------------------------------------------------------------------------------------
+
+
+def targets_command(turn: Turn, argument: str = "") -> None:
+    """/chitieu [năm] [targets]: the year's targets; their admins set them by typing «vneid 80%»."""
+    member = turn.member
+    if member is None or member.role not in (*COMMUNE_ROLES, ROLE_PROVINCE_VIEWER):
+        return not_allowed(turn)
+    year_match = _YEAR.search(argument)
+    year = int(year_match.group(1)) if year_match else turn.today.year
+    rest = _YEAR.sub(" ", argument).strip()
+    turn.start_flow(TARGETS, year=year)
+    if rest and _can_set_targets(turn):
+        return _save_targets(turn, rest)
+    show_targets(turn)
+
+
+def _can_set_targets(turn: Turn) -> bool:
+    member = turn.member
+    return member is not None and member.role in (ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER)
+
+
+def show_targets(turn: Turn, header: str = "") -> None:
+    """The targets that apply, and where each comes from."""
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    year = int(turn.data["year"])
+    if member.role == ROLE_PROVINCE_VIEWER:
+        area = get_province(turn.session, member.province_code).name
+        targets = indicators.province_targets(turn.session, member.province_code, year)
+    else:
+        assert member.commune_code is not None
+        area = get_commune(turn.session, member.commune_code).name
+        targets = indicators.commune_targets(turn.session, member.commune_code, year)
+    lines = ([header, ""] if header else []) + [_("🎯 Chỉ tiêu năm {year} — {area}").format(year=year, area=area)]
+    for indicator in INDICATORS:
+        target = targets.get(indicator)
+        if target is None:
+            lines.append(_("• {name}: chưa đặt").format(name=_(INDICATORS[indicator][0])))
+        else:
+            source = _("của xã") if target.scope == SCOPE_COMMUNE else _("của tỉnh")
+            lines.append(_("• {name}: {percent} ({source})").format(
+                name=_(INDICATORS[indicator][0]), percent=percent_text(turn, target.percent), source=source))
+    if _can_set_targets(turn):
+        if member.role == ROLE_COMMUNE_ADMIN:
+            lines += ["", _("Chỉ tiêu của tỉnh áp dụng cho xã, trừ khi xã đặt chỉ tiêu riêng.")]
+        lines += ["", _("Để đặt chỉ tiêu, bạn gõ «tên chỉ số phần trăm», ví dụ: vneid 80%, học sinh 100%.")]
+        turn.say("\n".join(lines), [[turn.button(_("✅ Xong"), FLOW, "done")]])
+    else:
+        turn.end_flow()
+        turn.say("\n".join(lines), main_menu(turn))
+
+
+def _save_targets(turn: Turn, text: str) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    if not _can_set_targets(turn):
+        turn.end_flow()
+        turn.say(explain(DomainError("target_not_allowed"), turn.tr), main_menu(turn))
+        return
+    found, unknown = indicators.parse_targets(text)
+    if not found:
+        turn.say(_("Bạn gõ theo mẫu «tên chỉ số phần trăm», ví dụ: vneid 80%. Các tên: {names}.").format(
+            names=_names_hint(turn)))
+        return
+    year = int(turn.data["year"])
+    scope, area = ((SCOPE_PROVINCE, member.province_code) if member.role == ROLE_PROVINCE_VIEWER
+                   else (SCOPE_COMMUNE, member.commune_code))
+    try:
+        with turn.session.begin_nested():
+            for indicator, percent in found:
+                indicators.set_target(turn.session, actor=member, year=year, indicator=indicator, percent=percent,
+                                      scope=scope, area_code=area, now=turn.now)  # type: ignore[arg-type]
+    except DomainError as error:
+        turn.say(explain(error, turn.tr) + "\n" + _("Chưa lưu chỉ tiêu nào của tin nhắn này."))
+        return
+    saved = [_("✅ Đã đặt {name}: {percent}").format(name=_(short_label(i)), percent=percent_text(turn, p))
+             for i, p in found]
+    if unknown:
+        saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
+    show_targets(turn, header="\n".join(saved))

@@ -1,0 +1,386 @@
+"""/baocao [tháng M]: the commune's monthly report — the draft, «Nộp báo cáo» with a confirmation, the XLSX
+form and the chart; /molai: a province viewer reopens a submitted month, with a reason.
+
+Submitting locks the month, says whether it is on time (by the province's deadline day of the next month)
+and tells the province viewers through the outbox; reopening tells the commune admins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from bot.i18n import Translator
+from bot.messages import Button, Reply
+from handlers.base import Turn
+from handlers.common import main_menu, not_allowed
+from handlers.errors import explain
+from handlers.reporting import indicator_line, month_from_text, month_label, send_file
+from storage import outbox
+from storage.areas import get_commune
+from storage.errors import DomainError
+from storage.models import Commune, Member
+from storage.progress import Period, Scope, commune_progress, province_rollup
+from storage.reports import (
+    MIN_REASON_LENGTH,
+    accounts_of,
+    deadline_day,
+    due_date,
+    month_end,
+    previous_month,
+    reopen,
+    report_for,
+    submit,
+    working_month,
+)
+from storage.text import fold
+from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
+
+FLOW = "r"
+VIEW, CONFIRM = "r.view", "r.confirm"
+REOPEN_COMMUNE, REOPEN_REASON, REOPEN_CONFIRM = "r.reopen_commune", "r.reopen_reason", "r.reopen_confirm"
+MAX_CHOICES = 8
+
+
+def _month_text(turn: Turn, month: dt.date) -> str:
+    return month_label(turn, month)
+
+
+# The commune's report ----------------------------------------------------------------------------
+
+
+def show(turn: Turn, argument: str = "") -> None:
+    """/baocao [tháng M]: the draft (or the submitted report) of a month."""
+    member = turn.member
+    if member is None or member.commune_code is None or member.role not in COMMUNE_ROLES:
+        return not_allowed(turn)
+    month = month_from_text(argument, turn.today) if argument else None
+    if argument and month is None:
+        turn.say(turn._("Bạn gõ /baocao hoặc /baocao tháng 10 (hoặc /baocao 10/2026)."), main_menu(turn))
+        return
+    month = month or working_month(turn.session, member.commune_code, turn.today)
+    if month > turn.today:
+        turn.say(turn._("Tháng {month} chưa tới.").format(month=_month_text(turn, month)), main_menu(turn))
+        return
+    render(turn, month)
+
+
+def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
+    """The report's text: status, activity, indicators; with the buttons that fit the person and the month."""
+    _ = turn._
+    tr = turn.tr
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    commune = get_commune(turn.session, member.commune_code)
+    progress = commune_progress(turn.session, Scope.of(member), commune.code, Period.month(month),
+                                max(turn.today, month_end(month)))
+    report = report_for(turn.session, commune.code, month)
+    due = due_date(month, deadline_day(turn.session, commune.province_code))
+    submitted = report is not None and report.status == "submitted"
+    lines = [_("📋 Báo cáo tháng {month} — {commune}").format(month=_month_text(turn, month), commune=commune.name)]
+    if submitted and report is not None and report.submitted_at is not None:
+        local = report.submitted_at.astimezone(turn.config.tz)
+        lines.append(_("✅ Đã nộp lúc {time} ngày {day} — {verdict}.").format(
+            time=local.strftime("%H:%M"), day=tr.date(local.date()),
+            verdict=_("đúng hạn") if report.on_time else _("muộn")))
+    else:
+        lines.append(_("📝 Bản nháp, chưa nộp. Hạn nộp: {due}.").format(due=tr.date(due)))
+        if report is not None and report.reopen_reason:
+            lines.append(_("🔓 Sở KH&CN đã mở lại ngày {day}. Lý do: {reason}").format(
+                day=tr.date(report.reopened_at.astimezone(turn.config.tz).date()) if report.reopened_at else "",
+                reason=report.reopen_reason))
+    active = sum(1 for v in progress.villages if v.sessions)
+    lines += ["", _("🏘️ {active}/{villages} thôn có buổi sinh hoạt; cả xã {sessions} buổi, {people} người dự, "
+                    "{helped} lượt hỗ trợ.").format(
+        active=tr.number(active), villages=tr.number(len(progress.villages)), sessions=tr.number(progress.sessions),
+        people=tr.number(progress.attendees), helped=tr.number(progress.helped))]
+    idle = [v.name for v in progress.villages if not v.sessions]
+    if idle:
+        lines.append(_("⚠️ Cả tháng chưa có buổi nào: {villages}.").format(villages=", ".join(idle)))
+    lines += ["", _("🎯 Chỉ tiêu:")] + [indicator_line(turn, item, with_change=False) for item in progress.indicators]
+    missing = [i for i in progress.indicators if i.denominator is None]
+    if missing and not submitted:
+        lines.append(_("Còn {n} chỉ số chưa nhập (/chiso).").format(n=tr.number(len(missing))))
+    turn.start_flow(VIEW, month=month.isoformat())
+    rows: list[list[Button]] = []
+    if member.role == ROLE_COMMUNE_ADMIN and not submitted:
+        rows.append([turn.button(_("📤 Nộp báo cáo"), FLOW, "submit")])
+    rows.append([turn.button(_("📄 File Excel"), FLOW, "xlsx"), turn.button(_("📈 Biểu đồ"), FLOW, "chart")])
+    other = previous_month(month)
+    rows.append([turn.button(_("◀️ Tháng {month}").format(month=_month_text(turn, other)), FLOW, "month",
+                             other.isoformat())])
+    following = month_end(month) + dt.timedelta(days=1)
+    if following <= turn.today:
+        rows[-1].append(turn.button(_("Tháng {month} ▶️").format(month=_month_text(turn, following)), FLOW,
+                                    "month", following.isoformat()))
+    turn.say("\n".join(lines), rows, edit=edit)
+
+
+def _ask_submit(turn: Turn) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = dt.date.fromisoformat(turn.data["month"])
+    if turn.today < month_end(month):
+        turn.say(explain(DomainError("report_month_not_over", month=_month_text(turn, month), day=month_end(month)),
+                         turn.tr))
+        return
+    progress = commune_progress(turn.session, Scope.of(member), member.commune_code, Period.month(month),
+                                max(turn.today, month_end(month)))
+    due = due_date(month, deadline_day(turn.session, progress.province_code))
+    missing = [i for i in progress.indicators if i.denominator is None]
+    lines = [_("Nộp báo cáo tháng {month} của {commune}?").format(month=_month_text(turn, month),
+                                                                   commune=progress.commune_name),
+             _("Sau khi nộp, số liệu tháng này được khoá: không ghi thêm, không sửa được, trừ khi Sở KH&CN mở lại."),
+             _("Hôm nay {today}, hạn nộp {due}: báo cáo sẽ được tính {verdict}.").format(
+                 today=turn.tr.date(turn.today), due=turn.tr.date(due),
+                 verdict=_("đúng hạn") if turn.today <= due else _("muộn"))]
+    if missing:
+        lines.append(_("⚠️ Còn {n} chỉ số chưa nhập số liệu.").format(n=turn.tr.number(len(missing))))
+    turn.goto(CONFIRM)
+    turn.say("\n".join(lines), [[turn.button(_("✅ Nộp"), FLOW, "submit_yes"),
+                                 turn.button(_("↩️ Chưa nộp"), FLOW, "back")]])
+
+
+def _submit(turn: Turn) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = dt.date.fromisoformat(turn.data["month"])
+    try:
+        report = submit(turn.session, actor=member, commune_code=member.commune_code, month=month, now=turn.now,
+                        today=turn.today)
+    except DomainError as error:
+        turn.end_flow()
+        turn.say(explain(error, turn.tr), main_menu(turn))
+        return
+    commune = get_commune(turn.session, member.commune_code)
+    local = turn.now.astimezone(turn.config.tz)
+
+    def told(tr: Translator) -> str:
+        rollup = province_rollup(turn.session, Scope.operator(), commune.province_code, month)
+        return tr.gettext("📥 {commune} đã nộp báo cáo tháng {month} lúc {time} ngày {day} ({verdict}). "
+                          "Toàn tỉnh đã nộp {submitted}/{expected} xã. Gõ /tinh để xem.").format(
+            commune=commune.name, month=f"{month.month:02d}/{month.year}", time=local.strftime("%H:%M"),
+            day=tr.date(local.date()),
+            verdict=tr.gettext("đúng hạn") if report.on_time else tr.gettext("muộn"),
+            submitted=tr.number(rollup.submitted), expected=tr.number(rollup.expected))
+
+    told_count = notify(turn, accounts_of(turn.session, role=ROLE_PROVINCE_VIEWER, province_code=commune.province_code),
+                        told, key=f"report-submitted:{report.id}:{turn.now.isoformat()}")
+    turn.end_flow()
+    turn.toast = _("Đã nộp")
+    lines = [_("✅ Đã nộp báo cáo tháng {month} — {verdict}.").format(
+        month=_month_text(turn, month), verdict=_("đúng hạn") if report.on_time else _("nộp muộn")),
+        _("Số liệu tháng này đã được khoá.")]
+    if told_count:
+        lines.append(_("Đã báo cho {n} cán bộ Sở KH&CN.").format(n=turn.tr.number(told_count)))
+    turn.say("\n".join(lines), main_menu(turn))
+
+
+def notify(turn: Turn, recipients: list[tuple[Member, object]], text: Callable[[Translator], str], key: str) -> int:
+    """Tell other people, each in their own language, through the outbox (once per key and account)."""
+    count = 0
+    for person, account in recipients:
+        if turn.member is not None and person.id == turn.member.id:
+            continue
+        message = text(Translator(person.locale))
+        item = outbox.enqueue(turn.session, channel=account.channel, chat_id=account.chat_id,  # type: ignore[attr-defined]
+                              kind=outbox.KIND_MESSAGE, payload=Reply(text=message).to_payload(), now=turn.now,
+                              idempotency_key=f"{key}:{account.id}")  # type: ignore[attr-defined]
+        count += 1 if item is not None else 0
+    return count
+
+
+def _send_xlsx(turn: Turn) -> None:
+    from bot.reports.data import commune_report, file_name
+    from bot.reports.xlsx import commune_workbook
+
+    _ = turn._
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = dt.date.fromisoformat(turn.data["month"])
+    data = commune_report(turn.session, Scope.of(member), member.commune_code, month, today=turn.today,
+                          tz=turn.config.tz, now=turn.now)
+    content = commune_workbook(data, turn.tr, today=turn.today)
+    send_file(turn, content=content, filename=file_name(data, "xlsx"), kind="document",
+              caption=_("📄 Báo cáo tháng {month} — {commune} ({status}).").format(
+                  month=_month_text(turn, month), commune=data["commune"]["name"],
+                  status=_("đã nộp") if data["status"] == "submitted" else _("bản nháp")))
+
+
+def _send_chart(turn: Turn) -> None:
+    from handlers.progress import send_chart
+
+    member = turn.member
+    assert member is not None and member.commune_code is not None
+    month = dt.date.fromisoformat(turn.data["month"])
+    send_chart(turn, commune_progress(turn.session, Scope.of(member), member.commune_code, Period.month(month),
+                                      max(turn.today, month_end(month))))
+
+
+def export(turn: Turn, month: dt.date) -> None:
+    """Send a month's XLSX at once (a plain-words question «xuất báo cáo tháng 11»)."""
+    turn.start_flow(VIEW, month=month.isoformat())
+    _send_xlsx(turn)
+    turn.end_flow()
+
+
+# Reopening (province viewers) ------------------------------------------------------------------
+
+
+def reopen_command(turn: Turn, argument: str = "") -> None:
+    """/molai [xã] [tháng M]: choose a submitted commune report of the month, give the reason, confirm."""
+    _ = turn._
+    member = turn.member
+    if member is None or member.role != ROLE_PROVINCE_VIEWER:
+        return not_allowed(turn)
+    month = (month_from_text(argument, turn.today) if argument else None) or previous_month(turn.today)
+    turn.start_flow(REOPEN_COMMUNE, month=month.isoformat())
+    words = _strip_month_words(argument)
+    if words:
+        return _pick_commune(turn, words)
+    turn.say(_("Mở lại báo cáo tháng {month}: bạn gõ tên hoặc mã xã (ví dụ: Sơn Kim 1 hoặc 18196).").format(
+        month=_month_text(turn, month)), [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def _strip_month_words(text: str) -> str:
+    import re
+
+    return re.sub(r"(?i)\b(tháng|thang)\s*\d{1,2}(\s*/\s*\d{4})?\b|\b\d{1,2}/\d{4}\b", " ", text).strip()
+
+
+def _pick_commune(turn: Turn, words: str) -> None:
+    """Communes of the viewer's province matching a name or a code; a single match goes straight on."""
+    from sqlmodel import select
+
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    communes = turn.session.exec(select(Commune).where(Commune.province_code == member.province_code)
+                                 .order_by(Commune.code)).all()
+    key = fold(words)
+    if key.isdigit():
+        matches = [c for c in communes if c.code == int(key)]
+    else:
+        exact = [c for c in communes if fold(c.name) == key or fold(c.name).split(" ", 1)[-1] == key]
+        matches = exact or [c for c in communes if key in fold(c.name)]
+    if not matches:
+        turn.say(_("Không tìm thấy xã «{words}» trong tỉnh. Bạn gõ lại tên hoặc mã xã.").format(words=words))
+        return
+    if len(matches) > 1:
+        rows = [[turn.button(c.name, FLOW, "commune", str(c.code))] for c in matches[:MAX_CHOICES]]
+        rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
+        more = "" if len(matches) <= MAX_CHOICES else _(" (và {n} xã khác, bạn gõ rõ hơn)").format(
+            n=turn.tr.number(len(matches) - MAX_CHOICES))
+        turn.say(_("Bạn chọn xã:") + more, rows)
+        return
+    _chosen(turn, matches[0])
+
+
+def _chosen(turn: Turn, commune: Commune) -> None:
+    _ = turn._
+    month = dt.date.fromisoformat(turn.data["month"])
+    report = report_for(turn.session, commune.code, month)
+    if report is None or report.status != "submitted":
+        turn.end_flow()
+        turn.say(explain(DomainError("report_not_submitted", month=_month_text(turn, month), commune=commune.name),
+                         turn.tr), main_menu(turn))
+        return
+    turn.goto(REOPEN_REASON, commune=commune.code)
+    turn.say(_("{commune} đã nộp báo cáo tháng {month}. Bạn gõ lý do mở lại (xã sẽ nhận được lý do này):").format(
+        commune=commune.name, month=_month_text(turn, month)), [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def _reason_typed(turn: Turn) -> None:
+    _ = turn._
+    reason = " ".join(turn.text.split())
+    if len(reason) < MIN_REASON_LENGTH:
+        turn.say(explain(DomainError("reopen_reason_required", minimum=MIN_REASON_LENGTH), turn.tr))
+        return
+    commune = get_commune(turn.session, int(turn.data["commune"]))
+    month = dt.date.fromisoformat(turn.data["month"])
+    turn.goto(REOPEN_CONFIRM, reason=reason)
+    turn.say(_("Mở lại báo cáo tháng {month} của {commune}?\nLý do: {reason}").format(
+        month=_month_text(turn, month), commune=commune.name, reason=reason),
+        [[turn.button(_("🔓 Mở lại"), FLOW, "reopen_yes"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def _reopen(turn: Turn) -> None:
+    _ = turn._
+    member = turn.member
+    assert member is not None
+    commune = get_commune(turn.session, int(turn.data["commune"]))
+    month = dt.date.fromisoformat(turn.data["month"])
+    try:
+        report = reopen(turn.session, actor=member, commune_code=commune.code, month=month,
+                        reason=str(turn.data.get("reason", "")), now=turn.now)
+    except DomainError as error:
+        turn.end_flow()
+        turn.say(explain(error, turn.tr), main_menu(turn))
+        return
+
+    def told(tr: Translator) -> str:
+        return tr.gettext("🔓 Sở KH&CN đã mở lại báo cáo tháng {month} của {commune}.\nLý do: {reason}\n"
+                          "Bạn sửa số liệu rồi nộp lại bằng /baocao.").format(
+            month=f"{month.month:02d}/{month.year}", commune=commune.name, reason=report.reopen_reason)
+
+    count = notify(turn, accounts_of(turn.session, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code), told,
+                   key=f"report-reopened:{report.id}:{turn.now.isoformat()}")
+    turn.end_flow()
+    lines = [_("🔓 Đã mở lại báo cáo tháng {month} của {commune}. Lý do đã được ghi lại.").format(
+        month=_month_text(turn, month), commune=commune.name)]
+    lines.append(_("Đã báo cho {n} cán bộ xã.").format(n=turn.tr.number(count)) if count else
+                 _("Xã chưa có cán bộ phụ trách dùng bot để nhận thông báo."))
+    turn.say("\n".join(lines), main_menu(turn))
+
+
+# Routing of this flow ----------------------------------------------------------------------------
+
+
+def on_button(turn: Turn, action: str, arg: str) -> None:
+    """The buttons of /baocao and /molai."""
+    _ = turn._
+    if action == "cancel":
+        turn.end_flow()
+        turn.say(_("Đã huỷ."), main_menu(turn))
+    elif action == "submit" and turn.step == VIEW:
+        _ask_submit(turn)
+    elif action == "submit_yes" and turn.step == CONFIRM:
+        _submit(turn)
+    elif action == "back" and turn.step == CONFIRM:
+        render(turn, dt.date.fromisoformat(turn.data["month"]))
+    elif action == "xlsx" and turn.step == VIEW:
+        turn.toast = _("Đang tạo file…")
+        _send_xlsx(turn)
+    elif action == "chart" and turn.step == VIEW:
+        turn.toast = _("Đang vẽ biểu đồ…")
+        _send_chart(turn)
+    elif action == "month" and turn.step == VIEW:
+        try:
+            month = dt.date.fromisoformat(arg)
+        except ValueError:
+            return
+        render(turn, month, edit=True)
+    elif action == "commune" and turn.step == REOPEN_COMMUNE and arg.isdigit():
+        member = turn.member
+        commune = turn.session.get(Commune, int(arg))
+        if commune is None or member is None or commune.province_code != member.province_code:
+            return
+        _chosen(turn, commune)
+    elif action == "reopen_yes" and turn.step == REOPEN_CONFIRM:
+        _reopen(turn)
+    else:
+        turn.say(_("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."), main_menu(turn))
+
+
+def on_text(turn: Turn) -> None:
+    """Typed answers: the commune to reopen, the reason; anything typed over a report view is routed anew."""
+    if turn.step == REOPEN_COMMUNE:
+        return _pick_commune(turn, turn.text)
+    if turn.step == REOPEN_REASON:
+        return _reason_typed(turn)
+    from handlers.router import route
+
+    turn.end_flow()
+    route(turn)

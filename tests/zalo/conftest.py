@@ -1,0 +1,154 @@
+"""Fixtures for the Zalo tests: the fake Zalo Bot API on its own aiohttp server (behind the fault injector of
+tests/app), the real application built against it (real router, real database), and a person who chats."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from bot.app import BotApplication, build_application
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.sandbox.fake_zalo import FakeZalo
+from storage import invites
+from storage.db import Database
+from storage.models import ProcessedUpdate
+# db_url, fake_api and fake_options are fixtures of tests/app, shared here (the Telegram fake for linking).
+from tests.app.conftest import FAST_LIMITS, Faults, db_url, fake_api, fake_options, free_port, wait_until  # noqa: F401
+
+SON_KIM_1 = 18196
+SECRET = "zalo-webhook-secret-123"
+
+
+class MovableClock:
+    """The real time, moved forward on demand (a link that expires, without sleeping)."""
+
+    def __init__(self) -> None:
+        self.shift = dt.timedelta(0)
+
+    def now(self) -> dt.datetime:
+        return SystemClock().now() + self.shift
+
+
+@dataclass
+class ZaloApi:
+    fake: FakeZalo
+    faults: Faults
+    url: str
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+
+@pytest.fixture
+def zalo_options() -> dict[str, Any]:
+    """FakeZalo keyword arguments; override with `@pytest.mark.parametrize("zalo_options", ...)`."""
+    return {}
+
+
+@pytest.fixture
+async def zalo_api(zalo_options: dict[str, Any]) -> AsyncIterator[ZaloApi]:
+    fake = FakeZalo(**zalo_options)
+    faults = Faults()
+    app = web.Application(middlewares=[faults.middleware])
+    fake.add_route(app)
+    runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    fake.url = f"http://{host}:{port}"
+    yield ZaloApi(fake, faults, fake.url)
+    await runner.cleanup()
+    await fake.close()
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def make_zalo_app(db_url: str, zalo_api: ZaloApi,  # noqa: F811
+                        clock: MovableClock) -> AsyncIterator[Any]:
+    """Build and start the real application (real router) against the fake Zalo API."""
+    apps: list[BotApplication] = []
+
+    async def factory(*, mode: str = "polling", router: Any = None, **overrides: Any) -> BotApplication:
+        config = Config(database_url=db_url, zalo_token=zalo_api.fake.token, zalo_api_base_url=zalo_api.base_url,
+                        zalo_mode=mode, web_port=0, demo_data=False, rate_limits=FAST_LIMITS)
+        if mode == "webhook":
+            port = free_port()
+            config = replace(config, web_port=port, public_url=f"http://127.0.0.1:{port}", zalo_secret_token=SECRET)
+        config = replace(config, **overrides)
+        app = build_application(config, clock, router, sender_options={"base_backoff": 0.02},
+                                zalo_options={"quota_pause": 0.2, "poll_timeout": 5}, drain_on_stop=2.0)
+        apps.append(app)
+        await app.start()
+        return app
+
+    yield factory
+    for app in reversed(apps):
+        await app.stop()
+
+
+def processed(database: Database, channel: str, update_id: str) -> bool:
+    with database.session() as session:
+        return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                          ProcessedUpdate.update_id == update_id)).first() is not None
+
+
+class ZaloPerson:
+    """One person chatting with the bot through the fake Zalo: says something, reads what came back."""
+
+    def __init__(self, app: BotApplication, fake: FakeZalo, user_id: str, name: str,
+                 chat_id: Optional[str] = None) -> None:
+        self.app, self.fake, self.user_id, self.name = app, fake, user_id, name
+        self.chat_id = chat_id or user_id
+
+    async def _settle(self, message_id: str, before: int) -> list[str]:
+        await wait_until(lambda: processed(self.app.database, "zalo", message_id), what=f"update {message_id}")
+        assert await self.app.sender.drain(10)
+        await asyncio.sleep(0)
+        return [m.get("text") or m.get("caption") or "" for m in self.fake.bot_messages(self.chat_id)[before:]]
+
+    async def says(self, text: str, **kwargs: Any) -> list[str]:
+        """Send a text; return the bot's new messages once everything it had to say was sent."""
+        before = self.fake.bot_message_count(self.chat_id)
+        chat = {"chat_id": self.chat_id} if self.chat_id != self.user_id else {}
+        message_id = self.fake.user_says(self.user_id, text, display_name=self.name, **chat, **kwargs)
+        return await self._settle(message_id, before)
+
+    async def sends_photo(self, url: str, caption: Optional[str] = None) -> list[str]:
+        before = self.fake.bot_message_count(self.chat_id)
+        message_id = self.fake.user_sends_photo(self.user_id, caption=caption, url=url, display_name=self.name)
+        return await self._settle(message_id, before)
+
+    async def sends(self, kind: str) -> list[str]:
+        before = self.fake.bot_message_count(self.chat_id)
+        message_id = getattr(self.fake, f"user_sends_{kind}")(self.user_id)
+        return await self._settle(message_id, before)
+
+
+def admin_code(database: Database, clock: Any, role: str = "commune_admin") -> str:
+    with database.session() as session:
+        return invites.create_invite(session, role=role, commune_code=SON_KIM_1, now=clock.now(), days=7,
+                                     max_uses=5).code
+
+
+def choice_lines(text: str) -> list[str]:
+    """The numbered choice lines of a rendered message ("1. Hôm nay (25/11)" -> "Hôm nay (25/11)")."""
+    lines = []
+    for line in text.split("\n"):
+        head, dot, rest = line.partition(". ")
+        if dot and head.isdigit():
+            lines.append(rest)
+    return lines
