@@ -504,12 +504,17 @@ def signature(scale: float) -> str:
     return f"reports-bench v2 scale={scale} weeks={WEEKS} month={MONTH.isoformat()}"
 
 
-def prepare(database: Database, scale: float, label: str) -> None:
+def kept_signature(database: Database) -> str | None:
+    """The signature of the data set a kept database holds (None: empty or not a bench database)."""
     upgrade(database)
     with database.session() as session:
         setting = session.get(BotSetting, "bench.dataset")
-        ready = setting is not None and setting.value == signature(scale)
-    if ready:
+        return setting.value if setting is not None else None
+
+
+def prepare(database: Database, scale: float, label: str) -> None:
+    """Generate the data set into an empty database, or reuse the same data set kept from an earlier run."""
+    if kept_signature(database) == signature(scale):
         print(f"  [{label}] reusing the data set already there", flush=True)
         return
     started = time.perf_counter()
@@ -532,11 +537,15 @@ def pg_url_with_schema(url: str) -> str:
 def run_postgres(url: str, args: argparse.Namespace) -> list[tuple[str, float, float]]:
     base = Database(url)
     with base.engine.begin() as connection:
-        if not args.keep:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
         connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}")
-    base.dispose()
     database = Database(pg_url_with_schema(url))
+    if not args.keep or kept_signature(database) not in (None, signature(args.scale)):
+        database.dispose()
+        with base.engine.begin() as connection:  # start from an empty schema
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+        database = Database(pg_url_with_schema(url))
+    base.dispose()
     try:
         prepare(database, args.scale, "postgresql")
         return measure(database, "postgresql", args.runs)
@@ -552,8 +561,14 @@ def run_postgres(url: str, args: argparse.Namespace) -> list[tuple[str, float, f
 def run_sqlite(args: argparse.Namespace) -> list[tuple[str, float, float]]:
     if args.sqlite:
         path = Path(args.sqlite)
-        if not args.keep and path.exists():
-            path.unlink()
+        stale = False
+        if path.exists() and args.keep:
+            database = Database(f"sqlite:///{path}")
+            stale = kept_signature(database) not in (None, signature(args.scale))
+            database.dispose()
+        if path.exists() and (not args.keep or stale):
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
         return _run_sqlite_at(path, args)
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as folder:
         return _run_sqlite_at(Path(folder) / "bench.db", args)

@@ -53,12 +53,15 @@ def figures_command(turn: Turn, argument: str = "") -> None:
 
 
 def is_figures_line(turn: Turn) -> bool:
-    """Whether an idle message is a commune admin's line of figures («vneid 1234/5000»)."""
-    return _is_admin(turn) and indicators.looks_like_figures(turn.text)
+    """Whether an idle message is a line of indicator figures («vneid 1234/5000»)."""
+    return turn.member is not None and indicators.looks_like_figures(turn.text)
 
 
 def quick_entry(turn: Turn) -> None:
-    """A commune admin typed figures without a command («vneid 1234/5000»)."""
+    """Figures typed without a command: saved for a commune admin, refused (with the reason) for others."""
+    if not _is_admin(turn):
+        turn.say(explain(DomainError("indicator_not_allowed"), turn.tr), main_menu(turn))
+        return
     figures_command(turn, turn.text)
 
 

@@ -30,12 +30,13 @@ from storage.reports import deadline_day, due_date, previous_month, report_for, 
 from storage.text import fold
 from storage.vocab import COMMUNE_ROLES, HELP_KINDS, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 
-_EXPORT = ("xuat", "file excel", "excel", "tai file", "gui file", "tai bao cao", "gui bao cao", "file bao cao")
+_EXPORT = ("xuat", "file excel", "excel", "tai file", "gui file", "tai bao cao", "file bao cao")
 _DEADLINE = ("han nop", "han bao cao", "han chot", "khi nao nop", "bao gio nop", "ngay nao nop", "truoc ngay")
 _SUBMITTED = ("chua nop", "da nop", "nop chua", "nop bao cao", "nop bc", "ty le nop", "dung han", "nop muon",
-              "bao nhieu xa nop")
+              "bao nhieu xa nop", "da gui", "gui chua", "gui bao cao", "chua gui")
 _NO_SESSION = ("chua co buoi", "chua hoc", "chua sinh hoat", "chua to chuc", "khong co buoi", "chua mo lop",
-               "chua co lop", "thon nao chua", "xa nao chua co", "chua hop")
+               "chua co lop", "thon nao chua", "xa nao chua co", "chua hop", "co buoi chua", "da co buoi",
+               "hoc chua", "sinh hoat chua", "to chuc chua")
 _PERCENT = ("phan tram", "ty le", "ti le", "%", "dat bao nhieu", "dat duoc", "chi tieu", "chi so", "duoc bao nhieu")
 _SESSIONS = ("bao nhieu buoi", "may buoi", "so buoi", "bn buoi", "bnh buoi", "nhieu buoi", "tong buoi",
              "bao nhieu lop", "may lop")
@@ -58,9 +59,10 @@ def answer(turn: Turn, parsed: Any) -> None:
     q = fold(turn.text).replace("?", " ").replace(",", " ").replace(".", " ")
     q = " ".join(q.split())
     village_name = getattr(parsed, "village", None)
-    if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai", "gui"))):
+    if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai"))):
         return _export(turn, q)
-    if _has(q, _DEADLINE) or (_has(q, ("han",)) and _has(q, ("nop", "bao cao"))):
+    if _has(q, _DEADLINE) or (_has(q, ("han", "bao gio", "khi nao", "ngay nao", "hom nao"))
+                              and _has(q, ("nop", "bao cao", "bc"))):
         return _deadline(turn, q)
     if _has(q, _NO_SESSION):
         return _no_session(turn, q)

@@ -54,7 +54,6 @@ _NUMBER = r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)"
 _FIGURE = re.compile(r"([^\d:;,\n/]+?)\s*[:=]?\s*" + _NUMBER + r"\s*(?:/|tren|trên|of)\s*" + _NUMBER, re.IGNORECASE)
 _TARGET = re.compile(r"([^\d:;,\n%]+?)\s*[:=]?\s*(\d{1,4}(?:[.,]\d{1,2})?)\s*%?", re.IGNORECASE)
 _LEVEL_TWO = re.compile(r"\b(?:m[ứưu]c|level)\s*(?:2|ii)\b|\bmd2\b", re.IGNORECASE)  # "mức 2" names, not counts
-_FIGURE_SHAPE = re.compile(r"^[^\d/]*[a-zA-ZÀ-ỹđĐ][^\d/]*\s*[:=]?\s*" + _NUMBER + r"\s*/\s*" + _NUMBER + r"\b")
 
 
 def label(indicator: str) -> str:
@@ -79,9 +78,18 @@ def find_indicator(words: str) -> Optional[str]:
     return None
 
 
+_MONTH_WORDS = re.compile(r"\b(?:tháng|thang)\s*\d{1,2}(?:\s*/\s*\d{4})?\b", re.IGNORECASE)
+
+
 def looks_like_figures(text: str) -> bool:
-    """Whether a message is a line of indicator figures ("vneid 1234/5000"), not a logged session."""
-    return bool(_FIGURE_SHAPE.match(_LEVEL_TWO.sub("mức hai", text.strip()))) and bool(parse_figures(text)[0])
+    """Whether a message is only indicator figures ("vneid 1234/5000, học sinh 950/1000", maybe "tháng 10").
+
+    Anything else in the message ("vneid 10/12 học 20 người") makes it a report to log, not figures.
+    """
+    line = _MONTH_WORDS.sub(" ", _LEVEL_TWO.sub("mức hai", text.strip()))
+    found, unknown = parse_figures(line)
+    rest = _FIGURE.sub(" ", line)
+    return bool(found) and not unknown and not re.search(r"[^\W\d_]", rest)
 
 
 def parse_figures(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:

@@ -255,6 +255,10 @@ class RuleBook:
     def load(cls, session: Session) -> "RuleBook":
         return cls(session.exec(select(ReminderRule)).all())
 
+    def rows(self) -> list[ReminderRule]:
+        """Every rule row (defaults and areas' own)."""
+        return list(self._rows.values())
+
     def own(self, kind: str, scope: str, area_code: int) -> Optional[ReminderRule]:
         """The rule row set exactly for this area (None: it follows a wider rule)."""
         return self._rows.get((kind, scope, 0 if scope == SCOPE_DEFAULT else area_code))
@@ -373,6 +377,27 @@ def rules_version(session: Session) -> str:
     """Changes whenever a rule or a deadline changes."""
     row = session.get(BotSetting, VERSION_KEY)
     return row.value if row is not None else "0"
+
+
+CHECKED_KEY = "reminders.checked_until"
+
+
+def checked_until(session: Session) -> Optional[dt.datetime]:
+    """Up to when some scheduler has queued the due reminders (None: no scheduler ever ran)."""
+    row = session.get(BotSetting, CHECKED_KEY)
+    return dt.datetime.fromisoformat(row.value) if row is not None else None
+
+
+def set_checked_until(session: Session, moment: dt.datetime, now: dt.datetime) -> None:
+    """Move the mark forward (never back: another process may be ahead)."""
+    row = session.get(BotSetting, CHECKED_KEY)
+    if row is not None and dt.datetime.fromisoformat(row.value) >= moment:
+        return
+    if row is None:
+        row = BotSetting(key=CHECKED_KEY, value=moment.isoformat(), updated_at=now)
+    else:
+        row.value, row.updated_at = moment.isoformat(), now
+    session.add(row)
 
 
 # -- deadlines --------------------------------------------------------------------------------------

@@ -98,7 +98,6 @@ def working_month(session: Session, commune_code: int, today: dt.date) -> dt.dat
 def submit(session: Session, *, actor: Member, commune_code: int, month: dt.date, now: dt.datetime,
            today: dt.date) -> MonthlyReport:
     """Submit a commune's month: it is locked and judged on time or late (first submission's verdict kept)."""
-
     if actor.role != ROLE_COMMUNE_ADMIN or actor.commune_code != commune_code:
         raise DomainError("report_not_allowed")
     commune = get_commune(session, commune_code)
@@ -128,7 +127,6 @@ def submit(session: Session, *, actor: Member, commune_code: int, month: dt.date
 def reopen(session: Session, *, actor: Member, commune_code: int, month: dt.date, reason: str,
            now: dt.datetime) -> MonthlyReport:
     """Reopen a submitted month; only a province viewer of the commune's province, with a reason."""
-
     commune = get_commune(session, commune_code)
     if actor.role != ROLE_PROVINCE_VIEWER or actor.province_code != commune.province_code:
         raise DomainError("reopen_not_allowed")

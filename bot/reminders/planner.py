@@ -194,7 +194,7 @@ def firings(session: Session, tz: dt.tzinfo, start: dt.datetime, end: dt.datetim
     if all_rules:
         for kind in (*COMMUNE_RULES, PROVINCE_CONSOLIDATION):
             groups[(kind, book.effective(kind, province_code=0).times)] = []
-        for row in book._rows.values():
+        for row in book.rows():
             if row.enabled and row.kind != CUSTOM:
                 groups[(row.kind, tuple(row.times))] = []
     else:
@@ -322,6 +322,8 @@ def _monthly_escalation(session: Session, firing: Firing, now: dt.datetime) -> l
         commune = session.get(Commune, code)
         assert commune is not None
         due = due_date(month, deadline_day(session, commune.province_code))
+        if now.date() <= due:
+            continue  # the province gave its communes a later deadline: not late yet
         for member, account in people[code]:
             message = texts.monthly_escalation(Translator(member.locale), name=member.display_name,
                                                commune=commune.name, month=month, due=due)

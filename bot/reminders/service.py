@@ -13,8 +13,9 @@ How it works
   database changes (checked every `watch_seconds`, and soon after each conversation commit through
   `poke()`), and every hour.
 * A wake-up runs `tick()`: every firing sent between the previous tick and now that is still useful gets its
-  reminders computed and put in the outbox (bot.reminders.planner). At start-up the previous tick is taken
-  `catch_up` (8 days) back: what was missed while the bot was down goes out now if it is still useful.
+  reminders computed and put in the outbox (bot.reminders.planner); the database remembers up to when
+  (`reminders.checked_until`). At start-up the scheduler goes on from there (at most `catch_up`, 8 days, back):
+  what was missed while the bot was down goes out now if it is still useful.
 * Every reminder carries the idempotency key (rule, period, recipient) and is inserted with ON CONFLICT DO
   NOTHING: a double firing, a restart or a second process on the same database sends nothing twice.
 * Time comes from the injectable clock. APScheduler waits in real time, so a send time is turned into a real
@@ -41,7 +42,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.reminders import planner
 from storage.db import Database
-from storage.reminders import QUIET_END, datetime_at, is_quiet, rules_version
+from storage.reminders import QUIET_END, checked_until, datetime_at, is_quiet, rules_version, set_checked_until
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,11 @@ class ReminderService:
                                           job_defaults={"coalesce": True, "max_instances": 1,
                                                         "misfire_grace_time": None})
         self.scheduler.start(paused=not self.run_jobs)
-        self.watermark = self.clock.now() - self.catch_up
+        now = self.clock.now()
+        # Catch up from where the last scheduler stopped (not further back than `catch_up`); the very first
+        # start of a deployment has nothing to catch up.
+        checked = await self._db(self._checked_sync)
+        self.watermark = max(checked, now - self.catch_up) if checked is not None else now
         await self.tick()
         await self.rebuild()
         self.scheduler.add_job(self.check_version, IntervalTrigger(seconds=self.watch_seconds), id=WATCH_JOB,
@@ -149,7 +154,14 @@ class ReminderService:
     def _tick_sync(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> int:
         with self.database.session() as session:
             dues = planner.plan(session, self.tz, start, end, now)
-            return planner.enqueue(session, dues, now) if dues else 0
+            added = planner.enqueue(session, dues, now) if dues else 0
+            if not is_quiet(now.astimezone(self.tz)):
+                set_checked_until(session, end, now)  # in the same transaction as the reminders
+            return added
+
+    def _checked_sync(self) -> Optional[dt.datetime]:
+        with self.database.session() as session:
+            return checked_until(session)
 
     async def rebuild(self) -> list[dt.datetime]:
         """Replace the wake-up jobs with the send times of the coming `horizon`, read from the database."""

@@ -17,6 +17,7 @@ from storage import activity
 from storage.areas import add_villages
 from storage.db import Database
 from storage.models import ChannelAccount, Member, Village
+from tests.app.conftest import db_url, fake_api, fake_options, make_app  # noqa: F401  (the app fixtures)
 from tests.conftest import VN
 
 SON_KIM_1, SONG_TRI, HA_TINH = 18196, 18754, 42

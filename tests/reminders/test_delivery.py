@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.clock import FixedClock
 from storage.models import AuditEntry, Member, OutboxMessage
-from tests.app.conftest import AppFactory, FakeApi, db_url, fake_api, fake_options, make_app, wait_until  # noqa: F401
+from tests.app.conftest import AppFactory, FakeApi
 from tests.reminders.conftest import local, seed_area
 
 

@@ -168,5 +168,6 @@ def test_fire_times_of_the_defaults(database: Database, area: Area) -> None:
     with database.session() as session:
         found = firings(session, VN, local(2026, 11, 23), local(2026, 12, 1))
     assert sorted({(f.kind, f.at.strftime("%a %d %H:%M")) for f in found}) == [
-        ("province_consolidation", "Tue 24 08:00"), ("weekly_session", "Sat 28 08:00"), ("weekly_session", "Thu 26 19:00"),
+        ("province_consolidation", "Tue 24 08:00"), ("weekly_session", "Sat 28 08:00"),
+        ("weekly_session", "Thu 26 19:00"),
         ("weekly_summary", "Sun 29 20:00")]

@@ -56,9 +56,7 @@ async def test_a_triggered_job_queues_each_reminder_once(database: Database, con
     area.log_session("Thôn 1", dt.date(2026, 11, 24))
     service = await started(database, config, week_clock)
     try:
-        # Monday morning, first start: last Saturday's escalation and consolidation are still useful.
-        assert {r.idempotency_key.split(":")[1] for r in reminder_rows(database)} == {  # type: ignore[union-attr]
-            "monthly_escalation", "province_consolidation"}
+        assert reminder_rows(database) == []  # the first start of a deployment catches nothing up
         week_clock.set(local(2026, 11, 26, 19, 0))
         job = FIRE_PREFIX + local(2026, 11, 26, 19, 0).astimezone(dt.timezone.utc).isoformat()
         assert await service.run_job(job) == 3  # Thôn 2, Thôn 3, Tổ dân phố 1 (the paused member skipped)
@@ -91,10 +89,11 @@ async def test_restart_around_a_firing_sends_it_once(database: Database, config:
     assert len(reminder_rows(database)) == 5
 
 
-async def test_a_firing_missed_overnight_waits_for_seven_and_a_stale_one_is_dropped(
-        database: Database, config: Config, area: Area) -> None:
-    clock = FixedClock(local(2026, 11, 29, 23, 0))  # down over Sunday 20:00 (summary), up at 23:00
-    service = await started(database, config, clock)
+async def test_a_firing_missed_overnight_waits_for_seven(database: Database, config: Config, area: Area) -> None:
+    clock = FixedClock(local(2026, 11, 29, 19, 0))
+    await (await started(database, config, clock)).stop()  # down over Sunday 20:00 (the summary) ...
+    clock.set(local(2026, 11, 29, 23, 0))
+    service = await started(database, config, clock)  # ... and up again at 23:00
     try:
         assert reminder_rows(database) == []  # quiet hours: nothing now
         clock.set(local(2026, 11, 30, 7, 0))
@@ -104,13 +103,13 @@ async def test_a_firing_missed_overnight_waits_for_seven_and_a_stale_one_is_drop
         assert {r.idempotency_key.split(":")[1] for r in rows} == {"weekly_summary"}  # type: ignore[union-attr]
     finally:
         await service.stop()
-    # Tuesday: the Sunday summary is no longer useful, the Saturday reminder neither.
-    with database.session() as session:
-        for row in session.exec(select(OutboxMessage)):
-            session.delete(row)
+
+
+async def test_a_firing_missed_for_too_long_is_dropped(database: Database, config: Config, area: Area) -> None:
+    clock = FixedClock(local(2026, 11, 29, 19, 0))
+    await (await started(database, config, clock)).stop()  # down from Sunday evening ...
     clock.set(local(2026, 12, 1, 9, 0))
-    late = await started(database, config, clock)
-    await late.stop()
+    await (await started(database, config, clock)).stop()  # ... to Tuesday: the Sunday summary is stale
     assert reminder_rows(database) == []
 
 

@@ -24,6 +24,8 @@ def test_figures_typed_in_one_line() -> None:
     assert looks_like_figures("vneid 1234/5000") and looks_like_figures("học sinh 950/1000")
     assert not looks_like_figures("hôm nay 10/11 học vneid 20 người")
     assert not looks_like_figures("tối qua thôn 3 học cài VNeID 23 người")
+    assert not looks_like_figures("vneid 10/12 học 20 người")  # a date in a report to log, not a figure
+    assert looks_like_figures("tháng 10: vneid 1234/5000, mức 2 3000/5000")
 
 
 def test_targets_typed_in_one_line() -> None:
