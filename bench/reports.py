@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import column, insert, select, table, text  # noqa: E402
+from sqlalchemy import column, insert, literal_column, select, table, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from sqlmodel import Session  # noqa: E402
@@ -119,14 +119,18 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     topics, kinds = list(TOPICS), list(HELP_KINDS)[:7]
     # The two big tables go through plain Core table clauses whose columns have no SQL type, so the values
     # reach the driver as they are: SQLAlchemy's per-row type processing would double the load time.
+    # The values every row shares are written into the statement once instead of being sent row by row.
     sqlite = database.is_sqlite
-    stamp: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
+    shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
     session_table = table("trainingsession", *(column(n) for n in (
         "commune_code", "village_id", "session_date", "topics", "attendees", "member_id", "author_id", "source",
         "evidence", "created_at", "updated_at")))
     help_table = table("helprecord", *(column(n) for n in (
         "commune_code", "village_id", "record_date", "kind", "count", "member_id", "author_id", "source",
         "created_at", "updated_at")))
+    statements = {"s": insert(session_table).values(evidence=literal_column("'[]'"), **shared),
+                  "h": insert(help_table).values(**shared)}
     topic_json = [json.dumps([t]) for t in topics]
     days = [FIRST_DAY + dt.timedelta(days=d) for d in range(7 * WEEKS)]
     day_values: list[Any] = [d.isoformat() for d in days] if sqlite else days
@@ -144,19 +148,16 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
                     day = day_values[7 * week + offsets[int(rand() * 4)]]
                     yield "s", {"commune_code": code, "village_id": village_id, "session_date": day,
                                 "topics": topic_json[int(rand() * 6)], "attendees": 8 + int(rand() * 38),
-                                "member_id": member, "author_id": member, "source": "guided", "evidence": "[]",
-                                "created_at": stamp, "updated_at": stamp}
+                                "member_id": member, "author_id": member}
                     draw = rand()  # half the sessions come with help counts: of one kind, a tenth with two
                     for kind in (() if draw < 0.5 else (kinds[int(draw * 70) % 7],) if draw < 0.9 else
                                  (kinds[int(draw * 70) % 7], kinds[(int(draw * 70) + 3) % 7])):
                         yield "h", {"commune_code": code, "village_id": village_id, "record_date": day,
                                     "kind": kind, "count": 1 + int(rand() * 15), "member_id": member,
-                                    "author_id": member, "source": "guided", "created_at": stamp,
-                                    "updated_at": stamp}
+                                    "author_id": member}
 
     counts["sessions"] = counts["help_records"] = 0
     buffers: dict[str, list[dict[str, Any]]] = {"s": [], "h": []}
-    tables = {"s": session_table, "h": help_table}
     started = time.perf_counter()
     with engine.begin() as connection:
         if not sqlite:
@@ -166,12 +167,12 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
         for kind, row in sessions_and_help():
             buffers[kind].append(row)
             if len(buffers[kind]) >= CHUNK:
-                connection.execute(insert(tables[kind]), buffers[kind])
+                connection.execute(statements[kind], buffers[kind])
                 counts["sessions" if kind == "s" else "help_records"] += len(buffers[kind])
                 buffers[kind] = []
         for kind, rows in buffers.items():
             if rows:
-                connection.execute(insert(tables[kind]), rows)
+                connection.execute(statements[kind], rows)
                 counts["sessions" if kind == "s" else "help_records"] += len(rows)
     print(f"    sessions and help records inserted in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()

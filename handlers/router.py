@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, onboarding, week
+from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, week
 from handlers import reminders as reminder_handlers
 from handlers import indicators as indicator_handlers
 from handlers import monthly_report, province as province_handlers

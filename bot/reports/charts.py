@@ -154,7 +154,7 @@ def province_chart(rollup: ProvinceRollup, tr: Translator, title: str) -> bytes:
             low.text(share + 1.5, position, tr.percent(share / 100), va="center", fontsize=9)
         low.set_yticks(positions, [c.name for c in behind], fontsize=9)
         low.set_xlim(0, 115)
-        low.set_title(_("Xã chậm nhất (bình quân % chỉ tiêu đã đạt)"), fontsize=11, loc="left", fontweight="bold")
+        low.set_title(_("Xã chậm nhất (bình quân phần trăm chỉ tiêu đã đạt)"), fontsize=11, loc="left", fontweight="bold")
         _style(low)
     figure.subplots_adjust(left=0.30, right=0.97, top=1 - 0.75 / height, bottom=0.4 / height)
     return _png(figure)

@@ -154,7 +154,8 @@ def _indicator_rows(data: dict[str, Any], tr: Translator) -> list[list[Any]]:
     _ = tr.gettext
     rows = []
     for number, item in enumerate(data["indicators"], start=1):
-        rows.append([number, _(INDICATORS[item["id"]][0]), item["numerator"], item["denominator"], item["percent"],
+        label = INDICATORS[item["id"]][0]  # marked with N_ where it is defined
+        rows.append([number, _(label), item["numerator"], item["denominator"], item["percent"],
                      item["target"], _verdict(item, tr)])
     return rows
 

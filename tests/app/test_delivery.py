@@ -212,7 +212,7 @@ async def test_restart_delivers_pending_items_once(make_app: AppFactory, fake_ap
     assert rows[2].attempts == 0  # it waited behind the failed one, never sent out of order
     faults.clear()
     second = await make_app(clock=ShiftedClock(dt.timedelta(minutes=5)))  # the retry time has come
-    messages = await fake.wait_for_bot_messages(1110, 3)
+    await fake.wait_for_bot_messages(1110, 3)
     assert await second.sender.drain()
     assert [m["text"] for m in fake.bot_messages(1110)] == ["echo: không", "echo: một", "echo: hai"]
     assert [r.status for r in outbox_rows(second.database)] == ["sent", "sent", "sent"]

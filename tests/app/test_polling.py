@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from sqlmodel import select
 
 from bot.app import BotApplication
 from bot.config import ConfigError
