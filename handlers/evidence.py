@@ -29,7 +29,8 @@ def on_photo(turn: Turn) -> None:
     _ = turn._
     member = turn.member
     assert member is not None
-    if turn.step.startswith("s."):
+    # A session being logged (guided, or a one-line report with a session awaiting «Đúng») takes the photo.
+    if turn.step.startswith("s.") or (turn.step.startswith("t.") and turn.data.get("has_session")):
         turn.state.data = {**turn.data, "evidence": [*turn.data.get("evidence", []), file_ref(turn)]}
         turn.say(_("📎 Đã nhận ảnh. Ảnh sẽ được đính kèm khi bạn lưu buổi sinh hoạt này."))
         return

@@ -350,9 +350,6 @@ async def test_free_text_fix_photo_duplicate_and_corrections(harness: Harness) -
     assert help_of(export) == []
 
 
-@pytest.mark.xfail(reason="product bug: a photo during a free-text read-back is attached to an older session "
-                          "and silently drops the pending report (handlers/evidence.py only knows the guided "
-                          "flow 's.')", strict=True)
 @POLLING_ONLY
 async def test_photo_during_a_free_text_read_back_joins_that_report(harness: Harness) -> None:
     commune = await set_up_commune(harness)
