@@ -27,7 +27,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 extract: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project=bdhvs-bot --copyright-holder="bdhvs-bot" -o locales/messages.pot bot handlers storage
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 # Debian's Chromium for the browser test of the sandbox page (no downloaded browser builds).
 browser:

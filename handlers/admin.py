@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.i18n import Translator
 from bot.messages import Button
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed
+from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from storage import invites
 from storage.areas import add_villages, get_commune, village_in_commune, villages_of
@@ -203,4 +203,4 @@ def on_text(turn: Turn) -> None:
     if turn.step == VILLAGE_NAMES and _is_admin(turn):
         on_village_names(turn)
     else:
-        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)

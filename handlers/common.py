@@ -91,7 +91,7 @@ def show_help(turn: Turn) -> None:
                  if member.role == ROLE_PROVINCE_VIEWER else
                  _("Bạn cũng có thể hỏi bằng lời, ví dụ: «thôn nào chưa có buổi học tuần này?»"))
     lines += ["", _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
-              "", _("Bấm nút bên dưới tin nhắn để chọn, không cần gõ nhiều.")]
+              "", choose_hint(turn)]
     turn.say("\n".join(lines), main_menu(turn))
 
 
@@ -153,3 +153,25 @@ def stale_button(turn: Turn) -> None:
     turn.toast = turn._("Nút này đã cũ.")
     turn.say(turn._("Nút này thuộc một thao tác đã xong hoặc đã huỷ. Bạn chọn lại việc cần làm nhé."), main_menu(turn))
 
+
+
+def has_buttons(turn: Turn) -> bool:
+    """Whether the person's messenger shows buttons (Telegram) or numbered choices (Zalo)."""
+    return turn.incoming.channel != "zalo"
+
+
+def choose_hint(turn: Turn) -> str:
+    """How to pick a choice on this messenger."""
+    _ = turn._
+    if has_buttons(turn):
+        return _("Bấm nút bên dưới tin nhắn để chọn, không cần gõ nhiều.")
+    return _("Trả lời bằng số của lựa chọn (ví dụ 1) để chọn, không cần gõ nhiều.")
+
+
+def please_choose(turn: Turn) -> None:
+    """A typed message where the flow waits for a choice."""
+    _ = turn._
+    if has_buttons(turn):
+        turn.say(_("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+    else:
+        turn.say(_("Bạn trả lời bằng số của một lựa chọn ở tin nhắn trên, hoặc gõ /huy để huỷ."))

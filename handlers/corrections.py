@@ -6,7 +6,7 @@ import datetime as dt
 
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed
+from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from storage import corrections
 from storage.corrections import KIND_HELP, KIND_SESSION, Entry
@@ -182,7 +182,7 @@ def on_text(turn: Turn) -> None:
         if count is not None:
             _confirm(turn, entry, {field: count})
     else:
-        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)
 
 
 def _confirm(turn: Turn, entry: Entry, change: dict[str, object]) -> None:

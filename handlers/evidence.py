@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import or_, select
 
 from handlers.base import Turn
-from handlers.common import main_menu
+from handlers.common import main_menu, please_choose
 from handlers.errors import explain
 from storage import corrections
 from storage.errors import DomainError
@@ -81,4 +81,4 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 
 
 def on_text(turn: Turn) -> None:
-    turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+    please_choose(turn)

@@ -13,7 +13,7 @@ from bot.messages import Button
 from bot.nlu.parser import parse_report
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu
+from handlers.common import has_buttons, main_menu, please_choose
 from handlers.errors import explain
 from storage import activity, corrections
 from storage.areas import find_village, villages_of
@@ -51,7 +51,8 @@ def on_free_text(turn: Turn) -> None:
             turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
             return
         turn.say(_("Xin lỗi, tôi chưa hiểu tin nhắn này.") + "\n\n" + examples(turn) + "\n\n"
-                 + _("Hoặc bấm nút để ghi từng bước."), main_menu(turn))
+                 + (_("Hoặc bấm nút để ghi từng bước.") if has_buttons(turn) else _("Hoặc chọn số để ghi từng bước.")),
+                 main_menu(turn))
         return
     turn.start_flow(CONFIRM)
     data: dict[str, Any] = {"nonce": turn.data["nonce"], "items": [[h.kind, h.count] for h in parsed.help]}
@@ -258,7 +259,7 @@ def on_text(turn: Turn) -> None:
             turn.state.data = {**{k: v for k, v in turn.data.items() if k != "kind"}, "items": items}
             _next(turn)
     else:
-        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)
 
 
 def save(turn: Turn) -> None:

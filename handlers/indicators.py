@@ -13,7 +13,7 @@ import re
 
 from bot.messages import Button
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed
+from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from handlers.reporting import month_from_text, month_label, percent_text
 from storage import indicators
@@ -154,7 +154,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         turn.end_flow()
         turn.say(_("Đã xong. Gõ /tiendo để xem tiến độ, /baocao để xem báo cáo tháng."), main_menu(turn))
     else:
-        turn.say(_("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)
 
 
 def on_text(turn: Turn) -> None:

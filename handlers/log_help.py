@@ -7,7 +7,7 @@ import datetime as dt
 from bot.messages import Button
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed
+from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
@@ -99,7 +99,7 @@ def on_text(turn: Turn) -> None:
             turn.state.data = {**data, "items": items}
             read_back(turn)
     else:
-        turn.say(turn._("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)
 
 
 def _next(turn: Turn) -> None:

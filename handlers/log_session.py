@@ -7,7 +7,7 @@ import datetime as dt
 from bot.messages import Button
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed
+from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage import corrections
@@ -106,7 +106,7 @@ def on_text(turn: Turn) -> None:
             turn.goto(ATTENDEES, attendees=count)
             _next(turn)
     else:
-        turn.say(_("Bạn bấm một nút ở tin nhắn trên để chọn, hoặc gõ /huy để huỷ."))
+        please_choose(turn)
 
 
 def _after_date(turn: Turn, day: dt.date) -> None:
