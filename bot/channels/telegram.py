@@ -35,6 +35,8 @@ from telegram import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
+from bot.channels.text import split_text as split_lines
+from bot.channels.text import utf16_len
 from bot.clock import Clock
 from bot.config import ConfigError
 from bot.messages import Incoming
@@ -127,42 +129,9 @@ def _chat_type(kind: str) -> str:
 # -- outbox items out ------------------------------------------------------------------------------
 
 
-def utf16_len(text: str) -> int:
-    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a long text into messages of at most `limit`, at line breaks where possible."""
-    if utf16_len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current: Optional[str] = None
-    for line in text.split("\n"):
-        candidate = line if current is None else f"{current}\n{line}"
-        if utf16_len(candidate) <= limit:
-            current = candidate
-            continue
-        if current is not None and current.strip():
-            parts.append(current)
-        current = None
-        while utf16_len(line) > limit:
-            cut = _cut_point(line, limit)
-            parts.append(line[:cut].rstrip())
-            line = line[cut:].lstrip(" ")
-        current = line
-    if current is not None and current.strip():
-        parts.append(current)
-    return parts or [text[:limit]]
-
-
-def _cut_point(line: str, limit: int) -> int:
-    """Where to cut one over-long line: the last space that keeps the head within `limit`."""
-    end = limit
-    while end > 0 and utf16_len(line[:end]) > limit:
-        end -= 1
-    space = line.rfind(" ", 0, end)
-    return space if space > end // 2 else end
+    """Cut a long text into Telegram messages of at most `limit`, at line breaks where possible."""
+    return split_lines(text, limit)
 
 
 def keyboard(rows: list[list[dict[str, str]]] | None) -> Optional[InlineKeyboardMarkup]:
