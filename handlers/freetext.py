@@ -180,10 +180,10 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of the free-text flow."""
     _ = turn._
     data = dict(turn.data)
-    if action == "cancel":
-        turn.end_flow()
-        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
-    elif action == "save" and turn.step == CONFIRM:
+    if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=_next,
+                           ask_village=_next, next_step=_next, read_back=read_back):
+        return
+    if action == "save" and turn.step == CONFIRM:
         save(turn)
     elif action == "again" and turn.step == CONFIRM:
         turn.goto(CONFIRM, again=True)
@@ -191,24 +191,6 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     elif action == "fix":
         ask_fix(turn)
     elif action == "back":
-        _next(turn)
-    elif action == "behalf":
-        steps.ask_behalf(turn, FLOW)
-    elif action == "behalf_pick":
-        steps.pick_behalf(turn, arg)
-        read_back(turn)
-    elif action == "date":
-        day = steps.date_from_button(turn, arg)
-        if day is None:
-            turn.goto(DATE_TEXT)
-            steps.ask_typed_date(turn)
-        elif steps.accept_date(turn, day):
-            turn.goto(turn.step, date=day.isoformat())
-            _next(turn)
-    elif action == "village" and arg.isdigit():
-        village = steps.village_by_id(turn, int(arg))
-        if village is not None:
-            turn.goto(turn.step, village_id=village.id)
         _next(turn)
     elif action == "topic" and arg in TOPICS:
         topics = list(data.get("topics", []))

@@ -7,7 +7,7 @@ import datetime as dt
 from bot.messages import Button
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed, please_choose
+from handlers.common import not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
@@ -23,15 +23,8 @@ def start(turn: Turn) -> None:
     """/ghigiup: begin logging people helped."""
     if not steps.can_log(turn):
         return not_allowed(turn)
-    turn.start_flow(DATE, items=[])
-    villages = steps.choosable_villages(turn)
-    if not villages:
-        turn.end_flow()
-        turn.say(turn._("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng lệnh /thon trước nhé."))
-        return
-    if len(villages) == 1 and turn.member and turn.member.role != "commune_admin":
-        turn.goto(DATE, village_id=villages[0].id)
-    ask_date(turn)
+    if steps.begin(turn, DATE, items=[]):
+        ask_date(turn)
 
 
 def ask_date(turn: Turn) -> None:
@@ -42,27 +35,10 @@ def ask_date(turn: Turn) -> None:
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of this flow."""
     _ = turn._
-    if action == "cancel":
-        turn.end_flow()
-        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
-    elif action == "date":
-        day = steps.date_from_button(turn, arg)
-        if day is None:
-            turn.goto(DATE_TEXT)
-            steps.ask_typed_date(turn)
-        elif steps.accept_date(turn, day):
-            turn.goto(turn.step, date=day.isoformat())
-            _next(turn)
-        else:
-            ask_date(turn)
-    elif action == "village":
-        village = steps.village_by_id(turn, int(arg)) if arg.isdigit() else None
-        if village is None:
-            turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
-            return ask_village(turn)
-        turn.goto(turn.step, village_id=village.id)
-        _next(turn)
-    elif action == "kind" and arg in HELP_KINDS:
+    if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=ask_date,
+                           ask_village=ask_village, next_step=_next, read_back=read_back):
+        return
+    if action == "kind" and arg in HELP_KINDS:
         turn.goto(COUNT, kind=arg)
         turn.say(_("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
             kind=_(HELP_KINDS[arg])))
@@ -70,11 +46,6 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         ask_kind(turn)
     elif action == "save":
         save(turn)
-    elif action == "behalf":
-        steps.ask_behalf(turn, FLOW)
-    elif action == "behalf_pick":
-        steps.pick_behalf(turn, arg)
-        read_back(turn)
     elif action == "fix":
         ask_fix(turn)
     elif action == "fix_field":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Optional
 
 from bot.messages import Button
@@ -208,3 +209,54 @@ def behalf_button(turn: Turn, flow: str) -> list[Button]:
     if not behalf_candidates(turn):
         return []
     return [turn.button(turn._("👤 Ghi thay cho thành viên"), flow, "behalf")]
+
+
+def begin(turn: Turn, step: str, **data: object) -> bool:
+    """Start a logging flow; a team member's village is preset. False (and said why) if there is no village."""
+    turn.start_flow(step, **data)
+    villages = choosable_villages(turn)
+    if not villages:
+        turn.end_flow()
+        turn.say(turn._("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng lệnh /thon trước nhé."))
+        return False
+    if len(villages) == 1 and turn.member is not None and turn.member.role != ROLE_COMMUNE_ADMIN:
+        turn.goto(step, village_id=villages[0].id)
+    return True
+
+
+def shared_button(turn: Turn, flow: str, action: str, arg: str, *, date_text_step: str,
+                  ask_date: Callable[[Turn], None], ask_village: Callable[[Turn], None],
+                  next_step: Callable[[Turn], None], read_back: Callable[[Turn], None]) -> bool:
+    """The buttons every logging flow has: cancel, day, village, on behalf. True when the press was one."""
+    _ = turn._
+    if action == "cancel":
+        from handlers.common import main_menu
+
+        turn.end_flow()
+        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
+    elif action == "date":
+        day = date_from_button(turn, arg)
+        if day is None:
+            turn.goto(date_text_step)
+            ask_typed_date(turn)
+        elif accept_date(turn, day):
+            turn.goto(turn.step, date=day.isoformat())
+            next_step(turn)
+        else:
+            ask_date(turn)
+    elif action == "village":
+        village = village_by_id(turn, int(arg)) if arg.isdigit() else None
+        if village is None:
+            turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
+            ask_village(turn)
+        else:
+            turn.goto(turn.step, village_id=village.id)
+            next_step(turn)
+    elif action == "behalf":
+        ask_behalf(turn, flow)
+    elif action == "behalf_pick":
+        pick_behalf(turn, arg)
+        read_back(turn)
+    else:
+        return False
+    return True
