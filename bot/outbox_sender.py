@@ -70,7 +70,9 @@ T = TypeVar("T")
 ChatKey = tuple[str, str]  # (channel, chat id)
 
 # Kinds that Telegram does not count as messages in a chat.
-UNMETERED_KINDS = frozenset({outbox.KIND_ANSWER_CALLBACK, outbox.KIND_SET_COMMANDS})
+# Not counted against a chat's own limit: they add no new message to the chat (an edit closes the message
+# whose button was pressed); they still count against the bot's overall rate.
+UNMETERED_KINDS = frozenset({outbox.KIND_ANSWER_CALLBACK, outbox.KIND_SET_COMMANDS, outbox.KIND_EDIT})
 
 
 class TokenBucket:

@@ -69,6 +69,8 @@ def show_help(turn: Turn) -> None:
         lines += [
             _("/ghibuoi — ghi một buổi sinh hoạt: ngày, nội dung, số người tham dự"),
             _("/ghigiup — ghi số người được hỗ trợ (kích hoạt VNeID mức 2, nộp hồ sơ dịch vụ công…)"),
+            _("Hoặc gõ một dòng, ví dụ: «tối qua học VNeID 23 người, giúp 10 người kích hoạt mức 2»"),
+            _("/sua, /xoa — sửa hoặc xoá mục vừa ghi"),
         ]
     if member.role != ROLE_PROVINCE_VIEWER:
         lines.append(_("/tuannay — xem hoạt động tuần này"))

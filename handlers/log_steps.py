@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from storage.models import Member, Village
 from storage.reports import ensure_open
+from storage.text import fold
 from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, VILLAGE_ROLES
 
 _DATE = re.compile(r"^\s*(?:ngay\s+|ngày\s+)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$",
@@ -25,6 +26,7 @@ _COUNT = re.compile(r"^\s*(-?\d{1,7})\s*(?:người|nguoi|ng|lượt|luot|bà co
                     re.IGNORECASE)
 
 
+_AHEAD = re.compile(r"\b(?:sau|mai|tuan toi)\b")
 _UNIT = re.compile(r"\s*(?:người dân|nguoi dan|người|nguoi|ng|lượt|luot|bà con|ba con|hộ|ho)\.?$", re.IGNORECASE)
 
 
@@ -53,7 +55,7 @@ def parse_typed_date(text: str, today: dt.date) -> Optional[dt.date]:
     """A typed day: dd/mm, dd/mm/yyyy, dd-mm; a day/month without year is the latest one not after today."""
     match = _DATE.match(text)
     if not match:
-        return None
+        return _named_day(text, today)
     day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
     try:
         if year:
@@ -65,6 +67,16 @@ def parse_typed_date(text: str, today: dt.date) -> Optional[dt.date]:
         return candidate
     except ValueError:
         return None
+
+
+def _named_day(text: str, today: dt.date) -> Optional[dt.date]:
+    """A day said in words ("hôm kia", "thứ 5", "chủ nhật"), read the way one-line reports are."""
+    from bot.nlu.dates import find_dates
+    from bot.nlu.normalize import tokenize
+
+    if _AHEAD.search(fold(text)) or "tới" in text.lower():
+        return None  # "tuần sau", "ngày mai": not a day that has passed, and not one to guess
+    return find_dates(tokenize(text), today).date
 
 
 def accept_date(turn: Turn, day: dt.date) -> bool:
