@@ -199,7 +199,7 @@ class BotApplication:
                      "as one of the demo people (Ctrl+C stops it)", self.web_url)
 
     async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:
-        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 4}
+        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 2}
         options.update(self.telegram_options)
         channel = TelegramChannel(
             token=token,

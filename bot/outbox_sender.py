@@ -131,7 +131,7 @@ class OutboxSender:
         rate_limits: RateLimits | None = None,
         renderers: Iterable[ChannelRenderer] = (),
         *,
-        workers: int = 12,
+        workers: int = 6,
         poll_interval: float = 1.0,
         max_attempts: int = 8,
         base_backoff: float = 1.0,
