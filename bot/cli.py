@@ -35,7 +35,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _config(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "apscheduler"):  # a line per HTTP request or timer tick drowns what matters
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     application = build_application(config)
     asyncio.run(application.run_forever())
     return 0
