@@ -92,7 +92,8 @@ def show_help(turn: Turn) -> None:
     lines.append(_("Bạn cũng có thể hỏi bằng lời, ví dụ: «xã nào chưa nộp báo cáo?»")
                  if member.role == ROLE_PROVINCE_VIEWER else
                  _("Bạn cũng có thể hỏi bằng lời, ví dụ: «thôn nào chưa có buổi học tuần này?»"))
-    lines += ["", _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
+    lines += ["", _("/nhacnho — nhắc việc: tạm dừng, bật lại, đặt giờ nhắc"),
+              _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
               "", choose_hint(turn)]
     turn.say("\n".join(lines), main_menu(turn))
 
