@@ -101,7 +101,8 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     await bot.initialize()
     limits = RateLimits(global_per_second=rate, private_chat_per_second=1.0, private_chat_burst=3,
                         group_per_minute=20.0)
-    sender = OutboxSender(database, SystemClock(), limits, [TelegramRenderer(bot, database)], workers=workers)
+    renderer = TelegramRenderer(bot, database)
+    sender = OutboxSender(database, SystemClock(), limits, [renderer], workers=workers)
     send_start, cpu_start = time.perf_counter(), time.process_time()
     await sender.start()
     # Watch the sender's own count (a drain() loop would wake its dispatcher 200 times a second).
@@ -111,6 +112,7 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     drained = await sender.drain(timeout=10.0, include_waiting=True)
     send_end, cpu_end = time.perf_counter(), time.process_time()
     await sender.stop()
+    await renderer.api.close()
     await bot.shutdown()
     database.dispose()
     return {"seed_s": seeded - started, "plan_s": planned - seeded, "planned": len(dues), "queued": queued,

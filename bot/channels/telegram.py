@@ -35,6 +35,7 @@ from telegram import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
+from bot.channels.telegram_api import BotApiClient
 from bot.channels.text import split_text as split_lines
 from bot.channels.text import utf16_len
 from bot.clock import Clock
@@ -183,10 +184,12 @@ class TelegramRenderer:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, database: Database, db_executor: Executor | None = None) -> None:
+    def __init__(self, bot: Bot, database: Database, db_executor: Executor | None = None,
+                 api: Optional[BotApiClient] = None) -> None:
         self.bot = bot
         self.database = database
         self.db_executor = db_executor
+        self.api = api or BotApiClient(bot.base_url)
 
     def is_group_chat(self, chat_id: str) -> bool:
         """Telegram group and supergroup ids are negative."""
@@ -236,7 +239,10 @@ class TelegramRenderer:
         parts = split_text(text)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            await self.bot.send_message(_chat(chat_id), part, reply_markup=markup if last else None)
+            params: dict[str, Any] = {"chat_id": _chat(chat_id), "text": part}
+            if last and markup is not None:
+                params["reply_markup"] = markup.to_dict()
+            await self.api.call("sendMessage", params)
 
     async def _edit(self, chat_id: str, payload: dict[str, Any]) -> None:
         text = (payload.get("text") or "").strip("\n") or "✔"
@@ -246,10 +252,11 @@ class TelegramRenderer:
             return
         parts = split_text(text)
         try:
-            await self.bot.edit_message_text(
-                parts[0], chat_id=_chat(chat_id), message_id=int(payload["message_id"]),
-                reply_markup=markup if len(parts) == 1 else None,
-            )
+            params: dict[str, Any] = {"chat_id": _chat(chat_id), "message_id": int(payload["message_id"]),
+                                      "text": parts[0]}
+            if markup is not None and len(parts) == 1:
+                params["reply_markup"] = markup.to_dict()
+            await self.api.call("editMessageText", params)
         except tg_error.BadRequest as error:
             reason = str(error).lower()
             if "not modified" in reason:
@@ -267,7 +274,10 @@ class TelegramRenderer:
 
     async def _answer_callback(self, payload: dict[str, Any]) -> None:
         try:
-            await self.bot.answer_callback_query(payload["callback_id"], text=payload.get("text") or None)
+            params = {"callback_query_id": payload["callback_id"]}
+            if payload.get("text"):
+                params["text"] = payload["text"]
+            await self.api.call("answerCallbackQuery", params)
         except tg_error.BadRequest as error:
             reason = str(error).lower()
             if "query is too old" in reason or "query id is invalid" in reason:
@@ -341,7 +351,8 @@ class TelegramChannel:
             get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=request_timeout,
                                              connect_timeout=request_timeout),
         )
-        self.renderer = TelegramRenderer(self.bot, database)
+        self.api = BotApiClient(f"{base_url}{token}", timeout=request_timeout, connections=connection_pool_size)
+        self.renderer = TelegramRenderer(self.bot, database, api=self.api)
         self.username: Optional[str] = None
         self.offset: Optional[int] = None
         self._poller: Optional["asyncio.Task[None]"] = None
@@ -386,6 +397,7 @@ class TelegramChannel:
 
     async def close(self) -> None:
         """Close the Bot's HTTP clients."""
+        await self.api.close()
         await self.bot.shutdown()
 
     def add_routes(self, app: web.Application) -> None:
