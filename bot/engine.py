@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Optional
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
@@ -67,8 +68,6 @@ class ConversationEngine:
                 self.router(turn)
                 choices.after_turn(session, turn.incoming, turn.replies, turn.state, before, self.clock.now())
                 self._finish(session, turn)
-        except _Duplicate:
-            return Outcome.DUPLICATE
         except Exception:
             log.exception("handler failed on %s update %s", incoming.channel, incoming.update_id)
             self._apologise(incoming)
@@ -80,24 +79,23 @@ class ConversationEngine:
     # -- steps ----------------------------------------------------------------------------------
 
     def _claim(self, session: Session, incoming: Incoming) -> bool:
-        if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
-            return False
-        session.add(
-            ProcessedUpdate(channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now())
-        )
-        try:
-            session.flush()
-        except IntegrityError:
-            raise _Duplicate() from None  # another process took it between our read and write
-        return True
+        """Record the update as processed; False if it already was (one INSERT ... ON CONFLICT DO NOTHING)."""
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+        claimed = session.execute(
+            insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
+            .values(channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now())
+            .on_conflict_do_nothing()
+            .returning(ProcessedUpdate.__table__.c.update_id)  # type: ignore[attr-defined]
+        ).first()
+        return claimed is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
-        account = session.exec(
-            select(ChannelAccount).where(
-                ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id
-            )
+        found = session.exec(
+            select(ChannelAccount, Member)
+            .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
+            .where(ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id)
         ).first()
-        member = session.get(Member, account.member_id) if account else None
+        account, member = found if found is not None else (None, None)
         if member is not None and member.unreachable:
             member.unreachable = False  # they wrote to us, so they no longer block the bot
             session.add(member)
@@ -203,7 +201,3 @@ class ConversationEngine:
                                    now=self.clock.now())
         except Exception:
             log.exception("could not record the failed update %s", incoming.update_id)
-
-
-class _Duplicate(Exception):
-    pass
