@@ -320,9 +320,13 @@ class BotApplication:
                 loop.remove_signal_handler(sig)
             await self.stop()
 
-    def _after_commit(self) -> None:
-        """After each conversation commit (engine thread): wake the sender; a rule may have changed too."""
-        self._sender.notify()
+    def _after_commit(self, items: list[OutboxMessage], others: bool) -> None:
+        """After each conversation commit (engine thread): hand the new outbox items to the sender (or have
+        it read the outbox); a reminder rule may have changed too."""
+        if items:
+            self._sender.handoff(items)
+        if others:
+            self._sender.notify()
         self.reminders.poke()
 
     # -- routes -----------------------------------------------------------------------------------

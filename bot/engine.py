@@ -26,7 +26,7 @@ from bot.messages import Incoming, Reply
 from handlers.base import IDLE, Turn
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate
+from storage.models import ChannelAccount, ConversationState, Member, OutboxMessage, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +48,21 @@ class ConversationEngine:
         config: Config,
         clock: Clock,
         router: Router,
-        on_outbox: Optional[Callable[[], None]] = None,
+        on_outbox: Optional[Callable[[list[OutboxMessage], bool], None]] = None,
     ) -> None:
         self.database = database
         self.config = config
         self.clock = clock
         self.router = router
-        self.on_outbox = on_outbox or (lambda: None)
+        # After each commit: the outbox items written (ids set) and whether others were written without an
+        # object (the sender must read those from the database).
+        self.on_outbox = on_outbox or (lambda items, others: None)
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once (blocking; run it off the event loop)."""
         try:
             with self.database.session() as session:
+                written = session.info
                 if not self._claim(session, incoming):
                     return Outcome.DUPLICATE
                 # Zalo has no buttons: "2" or a choice's words become that button's payload.
@@ -71,9 +74,9 @@ class ConversationEngine:
         except Exception:
             log.exception("handler failed on %s update %s", incoming.channel, incoming.update_id)
             self._apologise(incoming)
-            self.on_outbox()
+            self.on_outbox([], True)
             return Outcome.FAILED
-        self.on_outbox()
+        self.on_outbox(list(written.get(outbox.NEW_ITEMS, ())), bool(written.get(outbox.OTHER_ITEMS)))
         return Outcome.HANDLED
 
     # -- steps ----------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 How it works
 ------------
 * A dispatcher task reads due items (`status = pending`, `next_attempt_at` empty or past) from the database
-  when woken by `notify()` (the engine calls it from its worker thread after each commit) and at least every
-  `poll_interval` seconds (retries that became due). Each item is *claimed* in memory and handed to one of a
+  when woken by `notify()` (reminders and other writers call it after they commit) and at least every
+  `poll_interval` seconds (retries that became due). The engine does not make it read them again: after each
+  commit it hands over the items it just wrote (`handoff()`), which go out at once, with the same order and
+  blocking rules. Each item is *claimed* in memory and handed to one of a
   fixed pool of worker coroutines, chosen by a hash of (channel, chat id): all items of a chat go to the same
   worker, which sends them one at a time in id order. So one chat never has two items in flight, and different
   chats are sent in parallel.
@@ -164,6 +166,8 @@ class OutboxSender:
         self._dispatcher: Optional["asyncio.Task[None]"] = None
         self._flusher: Optional["asyncio.Task[None]"] = None
         self._wake: Optional[asyncio.Event] = None
+        self._fetch_wanted = True  # notify() was called: read the database for new items
+        self._handed: list[OutboxMessage] = []  # committed by the engine, not yet dispatched
         self._flush_wake: Optional[asyncio.Event] = None
         self._stop_event: Optional[asyncio.Event] = None
         self._flush_lock: Optional[asyncio.Lock] = None
@@ -192,12 +196,35 @@ class OutboxSender:
         self.notify()
 
     def notify(self) -> None:
-        """Wake the dispatcher now: safe to call from any thread (the engine's worker thread)."""
+        """New items may be in the database: look now. Safe to call from any thread."""
+        self._fetch_wanted = True
         loop, wake = self._loop, self._wake
         if loop is None or wake is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop is closing
             loop.call_soon_threadsafe(wake.set)
+
+    def handoff(self, items: Iterable[OutboxMessage]) -> None:
+        """Items just committed (with their ids), to send without reading them back. Safe from any thread.
+
+        The database stays the record: an item that cannot be taken now (no renderer yet, too many claimed,
+        its chat waits behind a retry) is simply left to the next database read.
+        """
+        items = [item for item in items if item.id is not None]
+        loop = self._loop
+        if not items:
+            return
+        if loop is None or loop.is_closed():
+            self.notify()
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._accept_handed, items)
+
+    def _accept_handed(self, items: list[OutboxMessage]) -> None:
+        if self._wake is None or self._stopping:
+            return
+        self._handed.extend(items)
+        self._wake.set()
 
     @property
     def running(self) -> bool:
@@ -215,6 +242,7 @@ class OutboxSender:
             self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
             self._executor_closed = False
         self._rescan, self._high_water = True, 0
+        self._handed, self._fetch_wanted = [], True
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_wake = asyncio.Event()
@@ -308,10 +336,17 @@ class OutboxSender:
             )
             delay = self.poll_interval
             try:
+                if self._handed:
+                    handed, self._handed = self._handed, []
+                    self._dispatch_handed(handed)
                 if full:
                     self._rescan = False
                     last_full = time.monotonic()
-                next_due = await self._dispatch_once(full)
+                if full or self._fetch_wanted:
+                    self._fetch_wanted = False
+                    next_due = await self._dispatch_once(full)
+                else:
+                    next_due = self._next_due
                 if next_due is not None:
                     until = (next_due - self.clock.now()).total_seconds()
                     delay = min(delay, max(0.005, until))
@@ -353,12 +388,45 @@ class OutboxSender:
             blocker = fetched.blockers.get(key) if full else self._blocked.get(key)
             if blocker is not None and item.id > blocker:
                 continue  # an earlier item of this chat waits for its next attempt: a later full scan
-            self._claimed.add(item.id)
-            worker = self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
-            worker.chats.setdefault(key, collections.deque()).append(item)
-            worker.wake.set()
+            self._claim_for_worker(key, item)
         self._released.clear()  # the next fetch starts after every release recorded so far
         return fetched.next_due if full else self._next_due
+
+    def _dispatch_handed(self, items: list[OutboxMessage]) -> None:
+        """Claim items the engine handed over, as a database read would have found them.
+
+        Not done here, left to the database (the next read finds them): items at or below the high-water mark
+        (a read already covered them), of a channel without a renderer, beyond `max_claimed`, or behind an
+        item of their chat that waits for a later attempt. The high-water mark does not move: an item another
+        writer committed just before must still be found by the next read after `notify()`.
+        """
+        for item in items:
+            assert item.id is not None
+            if item.id in self._claimed or item.id <= self._high_water:
+                continue
+            if item.channel not in self.renderers or len(self._claimed) >= self.max_claimed:
+                self._fetch_wanted = True
+                continue
+            key = (item.channel, item.chat_id)
+            blocker = self._blocked.get(key)
+            if blocker is not None and item.id > blocker:
+                continue  # found by the full scan once the waiting item has gone
+            self._claim_for_worker(key, item)
+
+    def _claim_for_worker(self, key: ChatKey, item: OutboxMessage) -> None:
+        """Claim an item and queue it, in id order, with its chat's worker."""
+        assert item.id is not None
+        self._claimed.add(item.id)
+        worker = self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
+        queue = worker.chats.get(key)
+        if queue is None:
+            worker.chats[key] = collections.deque([item])
+        elif not queue or queue[-1].id < item.id:  # type: ignore[operator]
+            queue.append(item)
+        else:  # another writer's item committed before ones already queued: it goes first
+            position = next(i for i, queued in enumerate(queue) if queued.id > item.id)  # type: ignore[operator]
+            queue.insert(position, item)
+        worker.wake.set()
 
     def _fetch_sync(
         self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int,

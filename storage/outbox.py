@@ -15,6 +15,10 @@ KIND_EDIT = "edit"
 KIND_ANSWER_CALLBACK = "answer_callback"
 KIND_SET_COMMANDS = "set_commands"
 
+# session.info keys: what a unit of work put in the outbox, for the sender after commit.
+NEW_ITEMS = "bdhvs.outbox.new_items"  # the OutboxMessage objects added (their ids are set at commit)
+OTHER_ITEMS = "bdhvs.outbox.other_items"  # True when rows were inserted without an object (enqueue_once)
+
 
 def enqueue(
     session: Session,
@@ -42,6 +46,7 @@ def enqueue(
         created_at=now,
     )
     session.add(item)
+    session.info.setdefault(NEW_ITEMS, []).append(item)
     return item
 
 
@@ -116,4 +121,7 @@ def enqueue_once(
         .returning(OutboxMessage.__table__.c.id)  # type: ignore[attr-defined]
     )
     # A row comes back only when it was inserted (rowcount is not reliable with RETURNING on psycopg).
-    return session.connection().execute(statement).first() is not None
+    inserted = session.connection().execute(statement).first() is not None
+    if inserted:
+        session.info[OTHER_ITEMS] = True
+    return inserted

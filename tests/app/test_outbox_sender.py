@@ -229,3 +229,103 @@ async def test_stop_finishes_the_item_in_flight(database: Database) -> None:
     finally:
         await sender.stop()
     assert renderer.texts() == ["slow", "later"]
+
+
+def committed(database: Database, chat_id: str, *texts: str) -> list[OutboxMessage]:
+    """Items written in one unit of work, as the engine hands them over after its commit."""
+    with database.session() as session:
+        for text in texts:
+            outbox.enqueue(session, channel="telegram", chat_id=chat_id, kind="message", payload={"text": text},
+                           now=SystemClock().now())
+        items = list(session.info[outbox.NEW_ITEMS])
+    assert all(item.id is not None for item in items)
+    return items
+
+
+async def test_handed_items_go_out_without_reading_them_back(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    sender = await started(database, renderer, poll_interval=60.0)
+    reads = []
+    fetch = sender._fetch_sync
+    sender._fetch_sync = lambda *args: reads.append(args) or fetch(*args)  # type: ignore[method-assign]
+    try:
+        assert await sender.drain(5)  # the start-up scan is done
+        reads.clear()
+        sender.handoff(committed(database, "7", "một", "hai"))
+        sender.handoff(committed(database, "8", "ba"))
+        for _ in range(200):
+            if len(renderer.delivered) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert renderer.texts("7") == ["một", "hai"] and renderer.texts("8") == ["ba"]
+        assert reads == []  # nothing was read back from the outbox
+        assert await sender.drain(5)
+    finally:
+        await sender.stop()
+    assert [row.status for row in outbox_rows(database)] == ["sent"] * 3
+
+
+async def test_an_item_both_handed_and_read_is_sent_once(database: Database) -> None:
+    renderer = ScriptedRenderer(delay=0.002)
+    sender = await started(database, renderer)
+    try:
+        for n in range(30):
+            items = committed(database, str(n % 3), f"m{n}")
+            if n % 2:
+                sender.notify()  # a read may find it before, while or after it is handed over
+            sender.handoff(items)
+            if n % 5 == 0:
+                await asyncio.sleep(0.003)
+        assert await sender.drain(10)
+    finally:
+        await sender.stop()
+    for chat in range(3):
+        assert renderer.texts(str(chat)) == [f"m{n}" for n in range(30) if n % 3 == chat]
+    assert renderer.overlaps == 0
+
+
+async def test_a_handed_item_waits_behind_its_chats_retry(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    renderer.failures["first"] = [TransientError("502")]
+    sender = await started(database, renderer, base_backoff=0.2)
+    try:
+        put(database, "7", "first")
+        sender.notify()
+        for _ in range(200):
+            if renderer.attempts:
+                break
+            await asyncio.sleep(0.005)
+        sender.handoff(committed(database, "7", "second"))
+        assert await sender.drain(10, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert renderer.texts("7") == ["first", "second"]
+
+
+async def test_an_item_another_writer_committed_first_goes_first(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    gate = asyncio.Event()
+    deliver = renderer.deliver
+
+    async def slow_first(item: OutboxMessage) -> None:
+        if item.payload.get("text") == "busy":
+            await gate.wait()
+        await deliver(item)
+
+    renderer.deliver = slow_first  # type: ignore[method-assign]
+    sender = await started(database, renderer, workers=1, poll_interval=60.0)
+    try:
+        assert await sender.drain(5)
+        sender.handoff(committed(database, "9", "busy"))  # holds the only worker
+        await asyncio.sleep(0.05)
+        early = put(database, "7", "reminder")  # committed before the reply below, not yet read
+        sender.handoff(committed(database, "7", "reply"))
+        await asyncio.sleep(0.05)
+        sender.notify()  # the reminder's writer tells the sender
+        await asyncio.sleep(0.05)
+        gate.set()
+        assert await sender.drain(10)
+    finally:
+        await sender.stop()
+    assert early is not None
+    assert renderer.texts("7") == ["reminder", "reply"]
