@@ -48,6 +48,7 @@ from handlers.base import Turn
 from storage import migrate
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -320,13 +321,10 @@ class BotApplication:
                 loop.remove_signal_handler(sig)
             await self.stop()
 
-    def _after_commit(self, items: list[OutboxMessage], others: bool) -> None:
-        """After each conversation commit (engine thread): hand the new outbox items to the sender (or have
-        it read the outbox); a reminder rule may have changed too."""
-        if items:
-            self._sender.handoff(items)
-        if others:
-            self._sender.notify()
+    def _after_commit(self, items: list[OutboxItem]) -> None:
+        """After each conversation commit (engine thread): hand the new outbox items to the sender; a
+        reminder rule may have changed too."""
+        self._sender.handoff(items)
         self.reminders.poke()
 
     # -- routes -----------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ import enum
 import json
 import logging
 from collections.abc import Callable
-from typing import Optional
+from typing import Any, Optional
 
+from sqlalchemy import and_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
@@ -26,7 +27,8 @@ from bot.messages import Incoming, Reply
 from handlers.base import IDLE, Turn
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAccount, ConversationState, Member, OutboxMessage, ProcessedUpdate
+from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,19 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # the handler crashed; the person was told, the update is not retried
 
 
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim_statement(dialect: str) -> Any:
+    """INSERT INTO processedupdate ... ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
+    statement = _CLAIMS.get(dialect)
+    if statement is None:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+        statement = _CLAIMS[dialect] = insert(table).on_conflict_do_nothing().returning(table.c.update_id)
+    return statement
+
+
 class ConversationEngine:
     """Turns incoming updates into state changes and outbox items."""
 
@@ -48,15 +63,14 @@ class ConversationEngine:
         config: Config,
         clock: Clock,
         router: Router,
-        on_outbox: Optional[Callable[[list[OutboxMessage], bool], None]] = None,
+        on_outbox: Optional[Callable[[list[OutboxItem]], None]] = None,
     ) -> None:
         self.database = database
         self.config = config
         self.clock = clock
         self.router = router
-        # After each commit: the outbox items written (ids set) and whether others were written without an
-        # object (the sender must read those from the database).
-        self.on_outbox = on_outbox or (lambda items, others: None)
+        # After each commit: the outbox items it wrote, for the sender to send without reading them back.
+        self.on_outbox = on_outbox or (lambda items: None)
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once (blocking; run it off the event loop)."""
@@ -73,36 +87,38 @@ class ConversationEngine:
                 self._finish(session, turn)
         except Exception:
             log.exception("handler failed on %s update %s", incoming.channel, incoming.update_id)
-            self._apologise(incoming)
-            self.on_outbox([], True)
+            self.on_outbox(self._apologise(incoming))
             return Outcome.FAILED
-        self.on_outbox(list(written.get(outbox.NEW_ITEMS, ())), bool(written.get(outbox.OTHER_ITEMS)))
+        self.on_outbox(list(written.get(outbox.NEW_ITEMS, ())))
         return Outcome.HANDLED
 
     # -- steps ----------------------------------------------------------------------------------
 
     def _claim(self, session: Session, incoming: Incoming) -> bool:
         """Record the update as processed; False if it already was (one INSERT ... ON CONFLICT DO NOTHING)."""
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-        claimed = session.execute(
-            insert(ProcessedUpdate.__table__)  # type: ignore[arg-type]
-            .values(channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now())
-            .on_conflict_do_nothing()
-            .returning(ProcessedUpdate.__table__.c.update_id)  # type: ignore[attr-defined]
-        ).first()
+        connection = session.connection()
+        claimed = connection.execute(_claim_statement(connection.dialect.name), {
+            "channel": incoming.channel, "update_id": incoming.update_id, "processed_at": self.clock.now(),
+        }).first()
         return claimed is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
+        # Account, member and conversation state in one query; a stranger's state on its own.
         found = session.exec(
-            select(ChannelAccount, Member)
+            select(ChannelAccount, Member, ConversationState)
             .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
+            .outerjoin(ConversationState, and_(ConversationState.channel == ChannelAccount.channel,  # type: ignore[arg-type]
+                                               ConversationState.user_id == ChannelAccount.user_id))
             .where(ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id)
         ).first()
-        account, member = found if found is not None else (None, None)
+        if found is not None:
+            account, member, state = found
+        else:
+            account, member = None, None
+            state = session.get(ConversationState, (incoming.channel, incoming.user_id))
         if member is not None and member.unreachable:
             member.unreachable = False  # they wrote to us, so they no longer block the bot
             session.add(member)
-        state = session.get(ConversationState, (incoming.channel, incoming.user_id))
         if state is None:
             state = ConversationState(
                 channel=incoming.channel,
@@ -170,12 +186,16 @@ class ConversationEngine:
                 now=now,
             )
 
-    def _apologise(self, incoming: Incoming) -> None:
-        """After a crash: remember the update (so it is not retried forever) and say sorry."""
+    def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
+        """After a crash: remember the update (so it is not retried forever) and say sorry.
+
+        Returns the outbox items written (the apology, the callback answer)."""
+        written: dict[str, Any] = {}
         try:
             with self.database.session() as session:
+                written = session.info
                 if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
-                    return
+                    return []
                 session.add(
                     ProcessedUpdate(channel=incoming.channel, update_id=incoming.update_id,
                                     processed_at=self.clock.now())
@@ -204,3 +224,5 @@ class ConversationEngine:
                                    now=self.clock.now())
         except Exception:
             log.exception("could not record the failed update %s", incoming.update_id)
+            return []
+        return list(written.get(outbox.NEW_ITEMS, ()))

@@ -6,7 +6,7 @@ Handlers see only these types; each channel adapter converts its platform's upda
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
@@ -50,9 +50,13 @@ class Reply:
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON form kept in the outbox."""
-        data = asdict(self)
-        data["buttons"] = [[{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons]
-        return data
+        return {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons],
+            "edit": self.edit,
+            "file_token": self.file_token,
+            "file_kind": self.file_kind,
+        }
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> "Reply":

@@ -65,6 +65,7 @@ from bot.reminders.notices import mark_unreachable
 from storage import outbox
 from storage.db import Database
 from storage.models import ChannelAccount, OutboxMessage
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -108,17 +109,17 @@ class TokenBucket:
 @dataclass
 class _Worker:
     index: int
-    chats: "collections.OrderedDict[ChatKey, collections.deque[OutboxMessage]]" = field(
+    chats: "collections.OrderedDict[ChatKey, collections.deque[OutboxItem]]" = field(
         default_factory=collections.OrderedDict
     )
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: Optional["asyncio.Task[None]"] = None
-    current: Optional[OutboxMessage] = None
+    current: Optional[OutboxItem] = None
 
 
 @dataclass
 class _Fetched:
-    due: list[OutboxMessage]
+    due: list[OutboxItem]
     blockers: dict[ChatKey, int]  # the earliest item of a chat that waits for a later attempt
     next_due: Optional[dt.datetime]
 
@@ -167,7 +168,7 @@ class OutboxSender:
         self._flusher: Optional["asyncio.Task[None]"] = None
         self._wake: Optional[asyncio.Event] = None
         self._fetch_wanted = True  # notify() was called: read the database for new items
-        self._handed: list[OutboxMessage] = []  # committed by the engine, not yet dispatched
+        self._handed: list[OutboxItem] = []  # committed by the engine, not yet dispatched
         self._flush_wake: Optional[asyncio.Event] = None
         self._stop_event: Optional[asyncio.Event] = None
         self._flush_lock: Optional[asyncio.Lock] = None
@@ -204,7 +205,7 @@ class OutboxSender:
         with contextlib.suppress(RuntimeError):  # the loop is closing
             loop.call_soon_threadsafe(wake.set)
 
-    def handoff(self, items: Iterable[OutboxMessage]) -> None:
+    def handoff(self, items: Iterable[OutboxItem]) -> None:
         """Items just committed (with their ids), to send without reading them back. Safe from any thread.
 
         The database stays the record: an item that cannot be taken now (no renderer yet, too many claimed,
@@ -220,7 +221,7 @@ class OutboxSender:
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(self._accept_handed, items)
 
-    def _accept_handed(self, items: list[OutboxMessage]) -> None:
+    def _accept_handed(self, items: list[OutboxItem]) -> None:
         if self._wake is None or self._stopping:
             return
         self._handed.extend(items)
@@ -392,7 +393,7 @@ class OutboxSender:
         self._released.clear()  # the next fetch starts after every release recorded so far
         return fetched.next_due if full else self._next_due
 
-    def _dispatch_handed(self, items: list[OutboxMessage]) -> None:
+    def _dispatch_handed(self, items: list[OutboxItem]) -> None:
         """Claim items the engine handed over, as a database read would have found them.
 
         Not done here, left to the database (the next read finds them): items at or below the high-water mark
@@ -413,7 +414,7 @@ class OutboxSender:
                 continue  # found by the full scan once the waiting item has gone
             self._claim_for_worker(key, item)
 
-    def _claim_for_worker(self, key: ChatKey, item: OutboxMessage) -> None:
+    def _claim_for_worker(self, key: ChatKey, item: OutboxItem) -> None:
         """Claim an item and queue it, in id order, with its chat's worker."""
         assert item.id is not None
         self._claimed.add(item.id)
@@ -445,11 +446,11 @@ class OutboxSender:
                 ).all()
                 blockers = {(channel, chat_id): first for channel, chat_id, first, _ in waiting}
                 next_due = min((at for *_, at in waiting if at is not None), default=None)
-            due: list[OutboxMessage] = []
+            due: list[OutboxItem] = []
             cursor, page = after_id or 0, 500
             while room > 0:
                 rows = session.exec(
-                    select(OutboxMessage)
+                    select(*outbox.item_columns())
                     .where(OutboxMessage.status == "pending", OutboxMessage.id > cursor)
                     .where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
                     .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
@@ -458,7 +459,7 @@ class OutboxSender:
                 ).all()
                 for row in rows:
                     if row.id not in claimed and room > 0:
-                        due.append(row)
+                        due.append(OutboxItem(*row))
                         room -= 1
                 if len(rows) < page:
                     break
@@ -530,7 +531,7 @@ class OutboxSender:
             finally:
                 worker.current = None
 
-    def _chat_wait(self, key: ChatKey, item: OutboxMessage, now: float) -> float:
+    def _chat_wait(self, key: ChatKey, item: OutboxItem, now: float) -> float:
         blocker = self._blocked.get(key)
         if item.kind in UNMETERED_KINDS or (blocker is not None and item.id > blocker):  # type: ignore[operator]
             return 0.0
@@ -569,7 +570,7 @@ class OutboxSender:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop_event.wait(), wait)
 
-    async def _deliver(self, worker: _Worker, item: OutboxMessage) -> None:
+    async def _deliver(self, worker: _Worker, item: OutboxItem) -> None:
         assert item.id is not None
         key = (item.channel, item.chat_id)
         blocker = self._blocked.get(key)
@@ -643,7 +644,7 @@ class OutboxSender:
         for other in worker.chats.pop(key, None) or ():
             self._release(other.id)
 
-    async def _retry_later(self, item: OutboxMessage, reason: str, at: dt.datetime,
+    async def _retry_later(self, item: OutboxItem, reason: str, at: dt.datetime,
                            count_attempt: bool = True) -> None:
         assert item.id is not None
         key = (item.channel, item.chat_id)
@@ -727,7 +728,7 @@ class OutboxSender:
         with self.database.session() as session:
             outbox.reschedule(session, item_id, error, at, count_attempt=count_attempt)
 
-    def _unreachable_sync(self, item: OutboxMessage, error: str, now: dt.datetime) -> None:
+    def _unreachable_sync(self, item: OutboxItem, error: str, now: dt.datetime) -> None:
         with self.database.session() as session:
             outbox.mark_failed(session, item.id, f"unreachable: {error}", now)  # type: ignore[arg-type]
             # Nothing more goes to this chat: the rest of its queue fails with it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import update
@@ -16,8 +17,53 @@ KIND_ANSWER_CALLBACK = "answer_callback"
 KIND_SET_COMMANDS = "set_commands"
 
 # session.info keys: what a unit of work put in the outbox, for the sender after commit.
-NEW_ITEMS = "bdhvs.outbox.new_items"  # the OutboxMessage objects added (their ids are set at commit)
-OTHER_ITEMS = "bdhvs.outbox.other_items"  # True when rows were inserted without an object (enqueue_once)
+NEW_ITEMS = "bdhvs.outbox.new_items"  # the OutboxItems added, to hand to the sender once committed
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One outbox row as the sender needs it: written by `enqueue`, read back by the sender's scans.
+
+    A plain object rather than the ORM model: an outbox row is written once and then only read, and building
+    a validated SQLModel object for each one cost more than the insert itself.
+    """
+
+    id: int
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int = 0
+    idempotency_key: Optional[str] = None
+
+
+ITEM_COLUMNS = ("id", "channel", "chat_id", "kind", "payload", "attempts", "idempotency_key")
+
+
+def item_columns() -> list[Any]:
+    """The columns an `OutboxItem` is made of, for a SELECT or a RETURNING."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return [table.c[name] for name in ITEM_COLUMNS]
+
+
+_INSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _insert_statement(dialect: str, once: bool) -> Any:
+    """INSERT ... RETURNING the item, built once per dialect: the values go in as parameters, so the
+    compiled statement is reused instead of a new one being built and keyed for every item."""
+    statement = _INSERTS.get((dialect, once))
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        statement = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
+        if once:
+            # Race-safe across processes: the key's unique index decides (SQLite and PostgreSQL).
+            statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+        statement = _INSERTS[(dialect, once)] = statement.returning(*item_columns())
+    return statement
 
 
 def enqueue(
@@ -29,23 +75,20 @@ def enqueue(
     payload: dict[str, Any],
     now: dt.datetime,
     idempotency_key: Optional[str] = None,
-) -> Optional[OutboxMessage]:
-    """Add one item; with an idempotency key already used, add nothing and return None."""
-    if idempotency_key is not None:
-        existing = session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == idempotency_key)
-        ).first()
-        if existing is not None:
-            return None
-    item = OutboxMessage(
-        channel=channel,
-        chat_id=chat_id,
-        kind=kind,
-        payload=payload,
-        idempotency_key=idempotency_key,
-        created_at=now,
-    )
-    session.add(item)
+) -> Optional[OutboxItem]:
+    """Add one item (inserted at once, in the session's transaction); None when its idempotency key was used.
+
+    The item is also listed in `session.info[NEW_ITEMS]`, so the engine can hand it to the sender after commit.
+    """
+    connection = session.connection()
+    statement = _insert_statement(connection.dialect.name, idempotency_key is not None)
+    row = connection.execute(statement, {
+        "channel": channel, "chat_id": chat_id, "kind": kind, "payload": payload,
+        "idempotency_key": idempotency_key, "status": "pending", "attempts": 0, "created_at": now,
+    }).first()
+    if row is None:
+        return None
+    item = OutboxItem(*row)
     session.info.setdefault(NEW_ITEMS, []).append(item)
     return item
 
@@ -100,28 +143,6 @@ def enqueue_once(
     now: dt.datetime,
     idempotency_key: str,
 ) -> bool:
-    """Add one item unless its idempotency key was used; True when added.
-
-    Race-safe across processes: INSERT ... ON CONFLICT DO NOTHING on the key's unique index (SQLite and
-    PostgreSQL), so two schedulers firing the same reminder at once put it in the outbox once.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:  # pragma: no cover - only the two databases we ship for
-        return enqueue(session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now,
-                       idempotency_key=idempotency_key) is not None
-    statement = (
-        insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
-        .values(channel=channel, chat_id=chat_id, kind=kind, payload=payload, idempotency_key=idempotency_key,
-                status="pending", attempts=0, created_at=now)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.__table__.c.id)  # type: ignore[attr-defined]
-    )
-    # A row comes back only when it was inserted (rowcount is not reliable with RETURNING on psycopg).
-    inserted = session.connection().execute(statement).first() is not None
-    if inserted:
-        session.info[OTHER_ITEMS] = True
-    return inserted
+    """Add one item unless its idempotency key was used; True when added (race-safe, see `enqueue`)."""
+    return enqueue(session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now,
+                   idempotency_key=idempotency_key) is not None

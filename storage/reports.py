@@ -25,10 +25,21 @@ def report_for(session: Session, commune_code: int, day: dt.date) -> Optional[Mo
     ).first()
 
 
+_LOCKS = "bdhvs.reports.locked"  # session.info: (commune, month) -> submitted?, for one unit of work
+
+
 def is_locked(session: Session, commune_code: int, day: dt.date) -> bool:
-    """Whether the commune has submitted the month holding `day`."""
-    report = report_for(session, commune_code, day)
-    return report is not None and report.status == "submitted"
+    """Whether the commune has submitted the month holding `day`.
+
+    Remembered for the rest of the unit of work (a one-line report checks its day for each thing it saves);
+    `submit` and `reopen` forget it.
+    """
+    known = session.info.setdefault(_LOCKS, {})
+    key = (commune_code, month_start(day))
+    if key not in known:
+        report = report_for(session, commune_code, day)
+        known[key] = report is not None and report.status == "submitted"
+    return bool(known[key])
 
 
 def ensure_open(session: Session, commune_code: int, day: dt.date) -> None:
@@ -113,6 +124,7 @@ def submit(session: Session, *, actor: Member, commune_code: int, month: dt.date
     due = due_date(month, deadline_day(session, commune.province_code))
     first_verdict = report.on_time if report.reopened_at is not None else None
     report.status = "submitted"
+    session.info.pop(_LOCKS, None)
     report.submitted_at = now
     report.submitted_by = actor.id
     report.on_time = first_verdict if first_verdict is not None else today <= due
@@ -140,6 +152,7 @@ def reopen(session: Session, *, actor: Member, commune_code: int, month: dt.date
     before = {"status": report.status, "submitted_at": report.submitted_at.isoformat() if report.submitted_at
               else None, "on_time": report.on_time}
     report.status = "draft"
+    session.info.pop(_LOCKS, None)
     report.submitted_at = None
     report.reopened_at = now
     report.reopened_by = actor.id

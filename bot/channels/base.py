@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from storage.models import OutboxMessage
+from storage.outbox import OutboxItem
 
 
 class DeliveryError(Exception):
@@ -41,7 +41,7 @@ class ChannelRenderer(Protocol):
 
     channel: str
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         """Send one item; raise a DeliveryError subclass when it could not be sent."""
         ...
 

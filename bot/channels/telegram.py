@@ -43,7 +43,8 @@ from bot.config import ConfigError
 from bot.messages import Incoming
 from storage import outbox
 from storage.db import Database
-from storage.models import OutboxMessage, StoredFile
+from storage.models import StoredFile
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class TelegramRenderer:
         """Telegram group and supergroup ids are negative."""
         return chat_id.startswith("-")
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         try:
             if item.kind == outbox.KIND_MESSAGE:
                 await self._send_message(item.chat_id, item.payload)

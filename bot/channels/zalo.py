@@ -46,7 +46,8 @@ from bot.messages import Incoming
 from storage import outbox
 from storage.db import Database
 from storage.files import live_file
-from storage.models import ChannelAccount, ConversationState, Member, OutboxMessage
+from storage.models import ChannelAccount, ConversationState, Member
+from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class ZaloRenderer:
     def is_group_chat(self, chat_id: str) -> bool:
         return chat_id in self.group_chats
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         if item.kind in (outbox.KIND_ANSWER_CALLBACK, outbox.KIND_SET_COMMANDS):
             return  # no callback queries, no command menu on Zalo
         if item.kind not in (outbox.KIND_MESSAGE, outbox.KIND_EDIT):
@@ -285,7 +286,7 @@ class ZaloRenderer:
                 self._parts_sent.pop(item.id if item.id is not None else -1, None)  # not coming back
             raise mapped from error
 
-    async def _send(self, item: OutboxMessage) -> None:
+    async def _send(self, item: OutboxItem) -> None:
         payload = item.payload or {}
         chat_id = item.chat_id
         text = (payload.get("text") or "").strip("\n")
@@ -328,7 +329,7 @@ class ZaloRenderer:
             self._parts_sent[key] = index + 1
         self._parts_sent.pop(key, None)
 
-    def _context(self, item: OutboxMessage, has_choices: bool, token: Optional[str]) -> dict[str, Any]:
+    def _context(self, item: OutboxItem, has_choices: bool, token: Optional[str]) -> dict[str, Any]:
         """The chat's language, the file to link, and (for reminders) the choices offered outside a turn."""
         now = self.clock.now()
         with self.database.session() as session:

@@ -17,6 +17,7 @@ thôn Nà Sang = Bản Nà Sang when only one village has that name) and, with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -281,6 +282,7 @@ def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
     return mentions
 
 
+@functools.lru_cache(maxsize=8192)
 def village_key(name: str) -> tuple[str | None, str]:
     """(prefix group, folded rest) of a village name; numbers lose leading zeros.
 

@@ -1,0 +1,182 @@
+"""CPU cost of the conversation engine per update, without HTTP: where bench/throughput.py spends most.
+
+Plays the same people and flows as bench/throughput.py (guided session, guided help, one line of free text,
+each read back and confirmed) straight into `ConversationEngine.process` on SQLite, one update at a time, and
+measures the CPU time of each call (`time.thread_time`, so waits and other processes do not count). The
+baseline, run in the same process on the same database, is the least a unit of work can cost here: an
+update that is only deduplicated and committed (a redelivered one). The ratio says how many such bare
+transactions one real update costs.
+
+    python bench/engine.py                  # 2,000 updates
+    python bench/engine.py --updates 5000 --profile /tmp/engine.prof
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.clock import SystemClock  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.engine import ConversationEngine  # noqa: E402
+from bot.messages import Incoming, Reply  # noqa: E402
+from storage import invites  # noqa: E402
+from storage.areas import add_villages  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.outbox import OutboxItem  # noqa: E402
+
+COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
+VILLAGES = 20
+TOPICS = ["public_services", "online_shopping", "online_payment", "online_safety", "vneid", "other_platforms"]
+KINDS = ["vneid_level2", "vneid_skill_confirmed", "public_service_filing", "cashless_account",
+         "digital_signature", "social_security_vneid", "e_health"]
+HELP_WORDS = ["kích hoạt mức 2", "nộp hồ sơ DVC", "mở tài khoản ngân hàng số"]
+TOPIC_WORDS = ["cài VNeID", "dịch vụ công trực tuyến", "thanh toán không dùng tiền mặt", "chống lừa đảo trên mạng"]
+
+
+class Bench:
+    def __init__(self, database: Database, users: int, rng: random.Random) -> None:
+        self.database = database
+        self.rng = rng
+        self.outbox: list[OutboxItem] = []
+        self.engine = ConversationEngine(database, Config(database_url=database.url, demo_data=False),
+                                         SystemClock(), _router, on_outbox=self.outbox.extend)
+        self.users = [str(900_000 + n) for n in range(users)]
+        self.ids = itertools.count(1)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+
+    def process(self, step: str, incoming: Incoming) -> list[OutboxItem]:
+        mark = len(self.outbox)
+        started = time.thread_time()
+        self.engine.process(incoming)
+        self.cpu[step].append(time.thread_time() - started)
+        return [item for item in self.outbox[mark:] if item.kind in ("message", "edit")]
+
+    def say(self, step: str, user: str, text: str) -> list[OutboxItem]:
+        return self.process(step, Incoming(channel="telegram", update_id=str(next(self.ids)), user_id=user,
+                                           chat_id=user, display_name="Tổ viên", text=text))
+
+    def press(self, step: str, user: str, shown: list[OutboxItem], action: str) -> list[OutboxItem]:
+        for item in reversed(shown):
+            for row in Reply.from_payload(item.payload).buttons:
+                for button in row:
+                    if action in button.payload:
+                        return self.process(step, Incoming(
+                            channel="telegram", update_id=str(next(self.ids)), user_id=user, chat_id=user,
+                            payload=button.payload, callback_id=f"cb{item.id}", message_id=str(item.id),
+                            message_text=item.payload.get("text"), button_label=button.label))
+        raise RuntimeError(f"no button {action!r} in {[i.payload.get('text') for i in shown]}")
+
+    def confirm(self, user: str, shown: list[OutboxItem]) -> None:
+        shown = self.press("save", user, shown, ":save")
+        if any(":again" in b.payload for i in shown for row in Reply.from_payload(i.payload).buttons for b in row):
+            self.press("save again", user, shown, ":again")
+
+    def session_flow(self, user: str) -> None:
+        shown = self.say("/ghibuoi", user, "/ghibuoi")
+        shown = self.press("day", user, shown, ":date:today")
+        shown = self.press("topic", user, shown, f":topic:{self.rng.choice(TOPICS)}")
+        shown = self.press("topics done", user, shown, ":topics_done")
+        shown = self.say("count", user, str(self.rng.randint(8, 40)))
+        self.confirm(user, shown)
+
+    def help_flow(self, user: str) -> None:
+        shown = self.say("/ghigiup", user, "/ghigiup")
+        shown = self.press("day", user, shown, ":date:today")
+        shown = self.press("kind", user, shown, f":kind:{self.rng.choice(KINDS)}")
+        shown = self.say("count", user, f"{self.rng.randint(1, 15)} người")
+        self.confirm(user, shown)
+
+    def text_flow(self, user: str, village: int) -> None:
+        text = (f"hôm nay thôn {village} học {self.rng.choice(TOPIC_WORDS)} {self.rng.randint(8, 40)} người, "
+                f"giúp {self.rng.randint(1, 12)} người {self.rng.choice(HELP_WORDS)}")
+        self.confirm(user, self.say("free text", user, text))
+
+    def run(self, updates: int) -> None:
+        while sum(len(v) for k, v in self.cpu.items() if k != "duplicate") < updates:
+            index = self.rng.randrange(len(self.users))
+            user = self.users[index]
+            flow = self.rng.choices(["text", "session", "help"], [0.40, 0.35, 0.25])[0]
+            if flow == "text":
+                self.text_flow(user, 1 + index % VILLAGES)
+            elif flow == "session":
+                self.session_flow(user)
+            else:
+                self.help_flow(user)
+
+    def duplicates(self, count: int) -> None:
+        """The baseline: redelivered updates, each one a transaction that only finds it was seen."""
+        for n in range(count):
+            user = self.users[n % len(self.users)]
+            started = time.thread_time()
+            self.engine.process(Incoming(channel="telegram", update_id="1", user_id=user, chat_id=user, text="x"))
+            self.cpu["duplicate"].append(time.thread_time() - started)
+
+
+def _router(turn: Any) -> None:
+    from handlers.router import route
+
+    route(turn)
+
+
+def seed(database: Database, users: list[str]) -> None:
+    now = SystemClock().now()
+    with database.session() as session:
+        villages, _ = add_villages(session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now,
+                                   actor_id=None)
+        codes = [invites.create_invite(session, role="member", now=now, days=30, max_uses=100000,
+                                       commune_code=COMMUNE, village_id=v.id).code for v in villages]
+        for index, user in enumerate(users):
+            invites.redeem(session, codes[index % VILLAGES], channel="telegram", user_id=user, chat_id=user,
+                           display_name=f"Tổ viên {index}", locale="vi", now=now)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--updates", type=int, default=2000, help="updates to measure (2000)")
+    parser.add_argument("--users", type=int, default=100, help="people (100)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile (CPU time) the measured part into FILE")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
+        database = Database(f"sqlite:///{tmp}/engine.db")
+        upgrade(database)
+        bench = Bench(database, args.users, random.Random(20261125))
+        seed(database, bench.users)
+        bench.run(200)  # warm-up: imports, caches, compiled statements
+        bench.cpu.clear()
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile(time.thread_time)
+            profiler.enable()
+        bench.duplicates(args.updates // 4)
+        bench.run(args.updates)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        database.dispose()
+    baseline = statistics.mean(bench.cpu.pop("duplicate")) * 1e6
+    every = [value for values in bench.cpu.values() for value in values]
+    mean = statistics.mean(every) * 1e6
+    print(f"bench/engine.py: {len(every)} updates through ConversationEngine.process on SQLite, CPU time per call")
+    for step, values in sorted(bench.cpu.items(), key=lambda kv: -statistics.mean(kv[1])):
+        print(f"  {step:<12} {len(values):>5} x {statistics.mean(values) * 1e6:7.0f} µs")
+    print(f"all updates: {mean:.0f} µs CPU each (at most {1e6 / mean:.0f} updates/s on one core)")
+    print(f"baseline, a redelivered update (dedupe and commit only): {baseline:.0f} µs; ratio {mean / baseline:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
