@@ -8,7 +8,6 @@ without the change it reports, and a redelivered update changes and sends nothin
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, Optional
@@ -16,7 +15,6 @@ from typing import Any, Optional
 from sqlalchemy import and_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, select
 
 from bot import choices
@@ -27,7 +25,7 @@ from bot.messages import Incoming, Reply
 from handlers.base import IDLE, Turn
 from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate
+from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -42,6 +40,20 @@ class Outcome(enum.Enum):
 
 
 _CLAIMS: dict[str, Any] = {}
+_STATE_WRITES: dict[str, Any] = {}
+
+
+def _state_statement(dialect: str) -> Any:
+    """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
+    statement = _STATE_WRITES.get(dialect)
+    if statement is None:
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        upsert = insert(ConversationState.__table__)  # type: ignore[attr-defined]
+        statement = _STATE_WRITES[dialect] = upsert.on_conflict_do_update(
+            index_elements=["channel", "user_id"],
+            set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
+        )
+    return statement
 
 
 def _claim_statement(dialect: str) -> Any:
@@ -103,19 +115,25 @@ class ConversationEngine:
         return claimed is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
-        # Account, member and conversation state in one query; a stranger's state on its own.
+        # Account, member, conversation state and the member's village in one query (the village then comes
+        # from the session's identity map when a handler asks for it); a stranger's state on its own.
         found = session.exec(
-            select(ChannelAccount, Member, ConversationState)
+            select(ChannelAccount, Member, ConversationState, Village)
             .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
             .outerjoin(ConversationState, and_(ConversationState.channel == ChannelAccount.channel,  # type: ignore[arg-type]
                                                ConversationState.user_id == ChannelAccount.user_id))
+            .outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
             .where(ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id)
         ).first()
         if found is not None:
-            account, member, state = found
+            account, member, state, village = found
+            session.info["bdhvs.engine.village"] = village  # the identity map holds objects weakly: keep it
         else:
             account, member = None, None
             state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+        if state is not None:
+            # Not tracked by the session: handlers change it freely and `_finish` writes it once.
+            session.expunge(state)
         if member is not None and member.unreachable:
             member.unreachable = False  # they wrote to us, so they no longer block the bot
             session.add(member)
@@ -128,7 +146,6 @@ class ConversationEngine:
                 locale=None,  # Vietnamese until the person chooses otherwise (/lang)
                 updated_at=self.clock.now(),
             )
-            session.add(state)
         locale = member.locale if member else (state.locale or "vi")
         return Turn(
             incoming=incoming,
@@ -145,20 +162,17 @@ class ConversationEngine:
         incoming, now = turn.incoming, self.clock.now()
         state = turn.state
         state.updated_at = now
-        # Handlers may change the JSON data in place, which SQLAlchemy cannot see: always write it.
-        state.data = json.loads(json.dumps(state.data))
-        flag_modified(state, "data")
-        session.add(state)
+        connection = session.connection()
+        connection.execute(_state_statement(connection.dialect.name), {
+            "channel": state.channel, "user_id": state.user_id, "name": state.name, "data": state.data,
+            "locale": state.locale, "updated_at": now,
+        })
         chat_id = turn.account.chat_id if turn.account else incoming.chat_id
+        items: list[dict[str, Any]] = []
         if incoming.callback_id:
-            outbox.enqueue(
-                session,
-                channel=incoming.channel,
-                chat_id=incoming.chat_id,
-                kind=outbox.KIND_ANSWER_CALLBACK,
-                payload={"callback_id": incoming.callback_id, "text": turn.toast},
-                now=now,
-            )
+            items.append({"channel": incoming.channel, "chat_id": incoming.chat_id,
+                          "kind": outbox.KIND_ANSWER_CALLBACK,
+                          "payload": {"callback_id": incoming.callback_id, "text": turn.toast}})
         replies = list(turn.replies)
         if incoming.payload and incoming.message_id and not any(r.edit for r in replies):
             # Close the pressed message: keep its text, drop its buttons, show what was chosen.
@@ -172,19 +186,13 @@ class ConversationEngine:
             if reply.edit and incoming.message_id:
                 kind = outbox.KIND_EDIT
                 payload["message_id"] = incoming.message_id
-            outbox.enqueue(session, channel=incoming.channel, chat_id=incoming.chat_id, kind=kind,
-                           payload=payload, now=now)
+            items.append({"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": kind, "payload": payload})
         if turn.commands_changed:
             from handlers.menu import command_menu
 
-            outbox.enqueue(
-                session,
-                channel=incoming.channel,
-                chat_id=chat_id,
-                kind=outbox.KIND_SET_COMMANDS,
-                payload={"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale},
-                now=now,
-            )
+            items.append({"channel": incoming.channel, "chat_id": chat_id, "kind": outbox.KIND_SET_COMMANDS,
+                          "payload": {"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale}})
+        outbox.enqueue_many(session, items, now=now)
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
         """After a crash: remember the update (so it is not retried forever) and say sorry.
