@@ -20,7 +20,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, Optional, TypeVar
 
-import telegram
 import telegram.error as tg_error
 from aiohttp import web
 from sqlmodel import select
@@ -30,7 +29,6 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Update,
 )
 from telegram.request import HTTPXRequest
 
@@ -62,70 +60,80 @@ T = TypeVar("T")
 # -- updates in ------------------------------------------------------------------------------------
 
 
-def to_incoming(update: Update) -> Optional[Incoming]:
-    """The channel-neutral form of a Telegram update; None for kinds the bot does not handle."""
-    update_id = str(update.update_id)
-    query = update.callback_query
+def to_incoming(update: dict[str, Any]) -> Optional[Incoming]:
+    """The channel-neutral form of a Telegram update (the Bot API's JSON); None for kinds the bot does not
+    handle.
+
+    Read straight from the JSON: building python-telegram-bot's `Update` objects for every update cost more
+    than the rest of receiving it.
+    """
+    update_id = str(update["update_id"])
+    query = update.get("callback_query")
     if query is not None:
-        message = query.message
-        if query.data is None or message is None or message.chat is None:
+        message = query.get("message")
+        data = query.get("data")
+        if data is None or not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
             return None  # game buttons, inline-mode messages: not ours
-        text: Optional[str] = None
+        text = message.get("text")
+        if text is None:
+            text = message.get("caption")
         label: Optional[str] = None
-        markup = None
-        if isinstance(message, telegram.Message):
-            text = message.text if message.text is not None else message.caption
-            markup = message.reply_markup
-        if markup is not None:
-            for row in markup.inline_keyboard:
-                for button in row:
-                    if button.callback_data == query.data:
-                        label = button.text
-                        break
-                if label is not None:
-                    break
-        user = query.from_user
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard") or ():
+            label = next((b.get("text") for b in row if b.get("callback_data") == data), None)
+            if label is not None:
+                break
+        user = query["from"]
         return Incoming(
             channel=CHANNEL,
             update_id=update_id,
-            user_id=str(user.id),
-            chat_id=str(message.chat.id),
-            display_name=user.full_name,
-            language_code=user.language_code,
-            chat_type=_chat_type(message.chat.type),
-            payload=query.data,
-            callback_id=query.id,
-            message_id=str(message.message_id),
+            user_id=str(user["id"]),
+            chat_id=str(message["chat"]["id"]),
+            display_name=_full_name(user),
+            language_code=user.get("language_code"),
+            chat_type=_chat_type(message["chat"].get("type", "")),
+            payload=data,
+            callback_id=str(query["id"]),
+            message_id=str(message["message_id"]),
             message_text=text,
             button_label=label,
         )
-    message = update.message
-    if message is None or message.from_user is None:
+    message = update.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("from"), dict):
         return None  # edited messages, channel posts, ...: not requested, ignored if they come
-    user = message.from_user
+    user = message["from"]
     photo_file_id: Optional[str] = None
-    if message.photo:
-        photo_file_id = max(message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)).file_id
-    elif message.document is not None and (message.document.mime_type or "").startswith("image/"):
-        photo_file_id = message.document.file_id  # a picture sent "as a file"
-    text = message.text if message.text is not None else message.caption
+    document = message.get("document")
+    if message.get("photo"):
+        largest = max(message["photo"], key=lambda size: (size.get("width", 0) * size.get("height", 0),
+                                                          size.get("file_size") or 0))
+        photo_file_id = largest["file_id"]
+    elif isinstance(document, dict) and (document.get("mime_type") or "").startswith("image/"):
+        photo_file_id = document["file_id"]  # a picture sent "as a file"
+    text = message.get("text")
+    if text is None:
+        text = message.get("caption")
     if text is None and photo_file_id is None:
         return None  # stickers, voice, locations, members joining, ...
     return Incoming(
         channel=CHANNEL,
         update_id=update_id,
-        user_id=str(user.id),
-        chat_id=str(message.chat.id),
-        display_name=user.full_name,
-        language_code=user.language_code,
-        chat_type=_chat_type(message.chat.type),
+        user_id=str(user["id"]),
+        chat_id=str(message["chat"]["id"]),
+        display_name=_full_name(user),
+        language_code=user.get("language_code"),
+        chat_type=_chat_type(message["chat"].get("type", "")),
         text=text,
         photo_file_id=photo_file_id,
     )
 
 
+def _full_name(user: dict[str, Any]) -> str:
+    """First and last name, as Telegram shows them."""
+    return " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
+
+
 def _chat_type(kind: str) -> str:
-    return "private" if kind == telegram.constants.ChatType.PRIVATE else "group"
+    return "private" if kind == "private" else "group"
 
 
 # -- outbox items out ------------------------------------------------------------------------------
@@ -353,6 +361,8 @@ class TelegramChannel:
                                              connect_timeout=request_timeout),
         )
         self.api = BotApiClient(f"{base_url}{token}", timeout=request_timeout, connections=connection_pool_size)
+        # Long polls on a connection of their own, with room for the poll's own time-out.
+        self.poll_api = BotApiClient(f"{base_url}{token}", timeout=poll_timeout + request_timeout, connections=1)
         self.renderer = TelegramRenderer(self.bot, database, api=self.api)
         self.username: Optional[str] = None
         self.offset: Optional[int] = None
@@ -394,11 +404,13 @@ class TelegramChannel:
             if self.offset is not None:
                 # Tell Telegram what we processed, so the next start does not fetch it again.
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.bot.get_updates(offset=self.offset, timeout=0, limit=1), 5)
+                    await asyncio.wait_for(
+                        self.poll_api.call("getUpdates", {"offset": self.offset, "timeout": 0, "limit": 1}), 5)
 
     async def close(self) -> None:
         """Close the Bot's HTTP clients."""
         await self.api.close()
+        await self.poll_api.close()
         await self.bot.shutdown()
 
     def add_routes(self, app: web.Application) -> None:
@@ -433,10 +445,13 @@ class TelegramChannel:
         backoff = 1.0
         while not self._stop_event.is_set():
             try:
-                self._fetch = asyncio.ensure_future(self.bot.get_updates(
-                    offset=self.offset, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES,
-                ))
+                params: dict[str, Any] = {"timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+                if self.offset is not None:
+                    params["offset"] = self.offset
+                self._fetch = asyncio.ensure_future(self.poll_api.call("getUpdates", params))
                 updates = await self._fetch
+                if not isinstance(updates, list):
+                    raise tg_error.NetworkError("getUpdates did not answer with a list")
             except asyncio.CancelledError:
                 if self._stop_event.is_set():
                     return
@@ -453,16 +468,19 @@ class TelegramChannel:
                 self._fetch = None
             backoff = 1.0
             for update in updates:
+                if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                    log.warning("skipping a getUpdates entry that is not an update: %.200r", update)
+                    continue
                 try:
                     await self.handle_update(update)
                 except Exception:
                     # The engine could not commit (database down?): fetch the same update again later.
                     log.exception("processing Telegram update %s failed; it will be fetched again",
-                                  update.update_id)
+                                  update["update_id"])
                     await self._pause(backoff)
                     backoff = min(backoff * 2, 60.0)
                     break
-                self.offset = update.update_id + 1
+                self.offset = update["update_id"] + 1
                 if self._stop_event.is_set():
                     return
 
@@ -470,12 +488,12 @@ class TelegramChannel:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stop_event.wait(), seconds)
 
-    async def handle_update(self, update: Update) -> None:
-        """Process one update; returns after its transaction committed."""
+    async def handle_update(self, update: dict[str, Any]) -> None:
+        """Process one update (the Bot API's JSON); returns after its transaction committed."""
         try:
             incoming = to_incoming(update)
         except Exception:
-            log.exception("could not read Telegram update %s; skipping it", update.update_id)
+            log.exception("could not read Telegram update %s; skipping it", update.get("update_id"))
             return
         if incoming is None:
             return
@@ -495,13 +513,12 @@ class TelegramChannel:
             data = await request.json(loads=json.loads)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
-            update = Update.de_json(data, self.bot)
         except Exception:
             return web.Response(status=400, text="not a Telegram update")
         try:
-            await self.handle_update(update)
+            await self.handle_update(data)
         except Exception:
-            log.exception("processing Telegram update %s failed; Telegram will send it again", update.update_id)
+            log.exception("processing Telegram update %s failed; Telegram will send it again", data["update_id"])
             return web.Response(status=500, text="try again")
         return web.Response(status=200, text="ok")
 
