@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Optional
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -39,6 +39,15 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # the handler crashed; the person was told, the update is not retried
 
 
+# Built once: SQLAlchemy then finds the compiled form by the statement's identity, not by walking it.
+_LOAD_TURN = (
+    select(ChannelAccount, Member, ConversationState, Village)
+    .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
+    .outerjoin(ConversationState, and_(ConversationState.channel == ChannelAccount.channel,  # type: ignore[arg-type]
+                                       ConversationState.user_id == ChannelAccount.user_id))
+    .outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
+    .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.user_id == bindparam("user_id"))
+)
 _CLAIMS: dict[str, Any] = {}
 _STATE_WRITES: dict[str, Any] = {}
 
@@ -117,14 +126,7 @@ class ConversationEngine:
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
         # Account, member, conversation state and the member's village in one query (the village then comes
         # from the session's identity map when a handler asks for it); a stranger's state on its own.
-        found = session.exec(
-            select(ChannelAccount, Member, ConversationState, Village)
-            .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
-            .outerjoin(ConversationState, and_(ConversationState.channel == ChannelAccount.channel,  # type: ignore[arg-type]
-                                               ConversationState.user_id == ChannelAccount.user_id))
-            .outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
-            .where(ChannelAccount.channel == incoming.channel, ChannelAccount.user_id == incoming.user_id)
-        ).first()
+        found = session.exec(_LOAD_TURN, params={"channel": incoming.channel, "user_id": incoming.user_id}).first()
         if found is not None:
             account, member, state, village = found
             session.info["bdhvs.engine.village"] = village  # the identity map holds objects weakly: keep it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional, Union
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, or_, select
 
 from storage import audit
@@ -136,13 +137,16 @@ def attach_evidence(session: Session, actor: Member, entry_id: int, file_ref: di
     return entry
 
 
+# Built once (asked on every session saved).
+_SESSIONS_OF_DAY = select(TrainingSession).where(
+    TrainingSession.village_id == bindparam("village"), TrainingSession.session_date == bindparam("day"),
+    TrainingSession.deleted_at == None)  # noqa: E711
+
+
 def find_duplicate_session(session: Session, village_id: int, day: dt.date, topics: list[str],
                            exclude_id: Optional[int] = None) -> Optional[TrainingSession]:
     """A live session of the same village and day sharing a topic: logging it again is probably a mistake."""
-    rows = session.exec(
-        select(TrainingSession).where(TrainingSession.village_id == village_id, TrainingSession.session_date == day,
-                                      TrainingSession.deleted_at == None)  # noqa: E711
-    ).all()
+    rows = session.exec(_SESSIONS_OF_DAY, params={"village": village_id, "day": day}).all()
     for row in rows:
         if row.id != exclude_id and set(row.topics) & set(topics):
             return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from storage import audit
@@ -18,11 +19,13 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+# Built once (asked on every save): the compiled form is found without walking a new statement.
+_REPORT_FOR = select(MonthlyReport).where(MonthlyReport.commune_code == bindparam("commune"),
+                                          MonthlyReport.month == bindparam("month"))
+
+
 def report_for(session: Session, commune_code: int, day: dt.date) -> Optional[MonthlyReport]:
-    return session.exec(
-        select(MonthlyReport).where(MonthlyReport.commune_code == commune_code,
-                                    MonthlyReport.month == month_start(day))
-    ).first()
+    return session.exec(_REPORT_FOR, params={"commune": commune_code, "month": month_start(day)}).first()
 
 
 _LOCKS = "bdhvs.reports.locked"  # session.info: (commune, month) -> submitted?, for one unit of work
