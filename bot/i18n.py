@@ -33,6 +33,18 @@ def pick_locale(code: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+# Babel parses the pattern and looks up the locale's symbols on every call; the same few numbers and days
+# are formatted over and over (counts, this week's dates), so the results are kept.
+@lru_cache(maxsize=4096)
+def _number(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date(value: dt.date, pattern: str, locale: str) -> str:
+    return format_date(value, pattern, locale=locale)
+
+
 class Translator:
     """Everything a handler needs to speak one person's language."""
 
@@ -48,7 +60,7 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """1.234 in Vietnamese, 1,234 in English."""
-        return format_decimal(value, locale=self.locale)
+        return _number(value, self.locale)
 
     def percent(self, ratio: float) -> str:
         """82,5% in Vietnamese."""
@@ -56,12 +68,12 @@ class Translator:
 
     def date(self, value: dt.date) -> str:
         """26/11/2026 in Vietnamese, 26/11/2026 in English too (the teams' habit)."""
-        return format_date(value, "dd/MM/yyyy", locale=self.locale)
+        return _date(value, "dd/MM/yyyy", self.locale)
 
     def short_date(self, value: dt.date) -> str:
-        return format_date(value, "dd/MM", locale=self.locale)
+        return _date(value, "dd/MM", self.locale)
 
     def weekday(self, value: dt.date) -> str:
         """Thứ Năm / Thursday."""
-        name = format_date(value, "EEEE", locale=self.locale)
+        name = _date(value, "EEEE", self.locale)
         return name[:1].upper() + name[1:]

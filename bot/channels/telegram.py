@@ -154,6 +154,14 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> Optional[InlineKeyboard
     )
 
 
+def keyboard_json(rows: list[list[dict[str, str]]] | None) -> Optional[dict[str, Any]]:
+    """The same inline keyboard as the Bot API's JSON, for the thin client (no objects built)."""
+    if not rows:
+        return None
+    return {"inline_keyboard": [[{"text": button["label"], "callback_data": button["payload"]} for button in row]
+                                for row in rows if row]}
+
+
 def file_url_for(base_url: str) -> str:
     """The file download base that goes with a Bot API base: `.../bot` -> `.../file/bot`."""
     head, sep, tail = base_url.rstrip("/").rpartition("/")
@@ -221,9 +229,9 @@ class TelegramRenderer:
 
     async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> None:
         text = (payload.get("text") or "").strip("\n")
-        markup = keyboard(payload.get("buttons"))
         token = payload.get("file_token")
         if token:
+            markup = keyboard(payload.get("buttons"))
             stored = await self._load_file(token)
             if stored is not None:
                 fits = utf16_len(text) <= CAPTION_LIMIT
@@ -242,20 +250,20 @@ class TelegramRenderer:
                 log.warning("stored file %s is gone; sending the text alone to chat %s", token, chat_id)
         if not text.strip():
             raise PermanentError("empty message")
-        await self._send_text(chat_id, text, markup)
+        await self._send_text(chat_id, text, keyboard_json(payload.get("buttons")))
 
-    async def _send_text(self, chat_id: str, text: str, markup: Optional[InlineKeyboardMarkup]) -> None:
+    async def _send_text(self, chat_id: str, text: str, markup: Optional[dict[str, Any]]) -> None:
         parts = split_text(text)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             params: dict[str, Any] = {"chat_id": _chat(chat_id), "text": part}
             if last and markup is not None:
-                params["reply_markup"] = markup.to_dict()
+                params["reply_markup"] = markup
             await self.api.call("sendMessage", params)
 
     async def _edit(self, chat_id: str, payload: dict[str, Any]) -> None:
         text = (payload.get("text") or "").strip("\n") or "✔"
-        markup = keyboard(payload.get("buttons"))
+        markup = keyboard_json(payload.get("buttons"))
         if payload.get("file_token"):
             await self._send_message(chat_id, payload)  # a file cannot replace a text message
             return
@@ -264,7 +272,7 @@ class TelegramRenderer:
             params: dict[str, Any] = {"chat_id": _chat(chat_id), "message_id": int(payload["message_id"]),
                                       "text": parts[0]}
             if markup is not None and len(parts) == 1:
-                params["reply_markup"] = markup.to_dict()
+                params["reply_markup"] = markup
             await self.api.call("editMessageText", params)
         except tg_error.BadRequest as error:
             reason = str(error).lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import telegram.error as tg_error
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
-from bot.channels.telegram import map_error, split_text, to_incoming, utf16_len
+from bot.channels.telegram import keyboard, keyboard_json, map_error, split_text, to_incoming, utf16_len
 
 USER = {"id": 42, "is_bot": False, "first_name": "Văn", "last_name": "Hùng", "language_code": "vi"}
 PRIVATE = {"id": 42, "type": "private", "first_name": "Văn"}
@@ -84,3 +84,11 @@ def test_error_mapping() -> None:
     assert isinstance(map_error(tg_error.BadRequest("Bad Request: chat not found")), PermanentError)
     assert isinstance(map_error(tg_error.TimedOut()), TransientError)
     assert isinstance(map_error(tg_error.NetworkError("Bad Gateway (502)")), TransientError)
+
+
+def test_the_json_keyboard_is_what_python_telegram_bot_would_send() -> None:
+    rows = [[{"label": "Hôm nay", "payload": "log:ab12:date:today"}, {"label": "Hôm qua", "payload": "log:ab12:date:y"}],
+            [], [{"label": "❌ Huỷ", "payload": "log:ab12:cancel"}]]
+    markup = keyboard(rows)
+    assert markup is not None and keyboard_json(rows) == markup.to_dict()
+    assert keyboard_json([]) is None and keyboard_json(None) is None
