@@ -44,6 +44,7 @@ test: setup browser
 	$(PY) -m pytest
 
 bench: setup
+	$(PY) bench/engine.py
 	$(PY) bench/throughput.py
 
 clean:
