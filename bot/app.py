@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import inspect
 import logging
 import signal
@@ -42,6 +43,7 @@ from bot.config import Config
 from bot.engine import ConversationEngine, Router
 from bot.files import add_file_routes
 from bot.outbox_sender import OutboxSender
+from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
 from bot.web import WebServer
 from handlers.base import Turn
@@ -49,6 +51,7 @@ from storage import migrate
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.outbox import OutboxItem
+from storage.reminders import is_quiet, out_of_quiet
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,8 @@ class BotApplication:
         self._database = Database(config.database_url)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
-        self._sender = OutboxSender(self._database, self.clock, config.rate_limits, **(sender_options or {}))
+        self._sender = OutboxSender(self._database, self.clock, config.rate_limits,
+                                    **{"hold": self._quiet_hours_hold, **(sender_options or {})})
         self._engine = ConversationEngine(
             self._database, config, self.clock, router or _route_lazily, on_outbox=self._after_commit
         )
@@ -320,6 +324,16 @@ class BotApplication:
             for sig in installed:
                 loop.remove_signal_handler(sig)
             await self.stop()
+
+    def _quiet_hours_hold(self, item: OutboxItem, now: dt.datetime) -> Optional[dt.datetime]:
+        """A reminder that reaches the quiet hours (21:00–07:00 local) still queued waits for 07:00.
+
+        The planner never fires one then, but a large fan-out at 20:55 sent at 30 a second would spill into
+        the night. Replies to people who wrote to the bot are never held."""
+        if not (item.idempotency_key or "").startswith(REMINDER_KEY_PREFIX):
+            return None
+        local = now.astimezone(self.config.tz)
+        return out_of_quiet(local) if is_quiet(local) else None
 
     def _after_commit(self, items: list[OutboxItem]) -> None:
         """After each conversation commit (engine thread): hand the new outbox items to the sender; a

@@ -22,6 +22,9 @@ How it works
   `max_attempts`; `Unreachable` fails the item and the rest of that chat's queue and marks the member behind the
   chat `unreachable` and, the first time, tells the member's commune admin (once per episode); `PermanentError`
   fails the item and logs it.
+* A `hold` policy may keep an item back (the app holds reminders that reach the quiet hours, 21:00–07:00,
+  behind a long queue): it is marked `held` until the given time, the rest of its chat goes on, and a full
+  scan after that time makes it pending again.
 * Successful sends are marked `sent` in small batches. All database work runs in one executor thread, so the
   event loop stays free.
 
@@ -122,6 +125,7 @@ class _Fetched:
     due: list[OutboxItem]
     blockers: dict[ChatKey, int]  # the earliest item of a chat that waits for a later attempt
     next_due: Optional[dt.datetime]
+    held_next: Optional[dt.datetime] = None  # the earliest end of a hold (full scans only)
 
 
 class OutboxSender:
@@ -144,6 +148,7 @@ class OutboxSender:
         max_claimed: int = 2000,
         deliver_timeout: float = 60.0,
         db_executor: Executor | None = None,
+        hold: Optional[Callable[[OutboxItem, dt.datetime], Optional[dt.datetime]]] = None,
     ) -> None:
         self.database = database
         self.clock = clock
@@ -157,6 +162,11 @@ class OutboxSender:
         self.flush_interval = flush_interval
         self.max_claimed = max_claimed
         self.deliver_timeout = deliver_timeout
+        # When an item may not go out now (a reminder reaching the quiet hours behind a long queue): the time
+        # it may. It is then held in the database, and the rest of its chat goes on.
+        self.hold = hold
+        self._held_next: Optional[dt.datetime] = None
+        self._check_held = True
         self._worker_count = max(1, workers)
         self._own_executor = db_executor is None
         self._executor_closed = False
@@ -244,6 +254,7 @@ class OutboxSender:
             self._executor_closed = False
         self._rescan, self._high_water = True, 0
         self._handed, self._fetch_wanted = [], True
+        self._check_held = True
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._flush_wake = asyncio.Event()
@@ -364,6 +375,11 @@ class OutboxSender:
         room = self.max_claimed - len(self._claimed)
         if not channels:
             return None
+        if full and (self._check_held or (self._held_next is not None and self._held_next <= self.clock.now())):
+            self._check_held = False
+            released = await self._db(self._release_held_sync, self.clock.now())
+            if released:
+                log.info("%d held outbox items may go out now", released)
         fetch_seq = self._seq
         fetched = await self._db(
             self._fetch_sync, self.clock.now(), channels, frozenset(self._claimed) if full else frozenset(),
@@ -371,6 +387,7 @@ class OutboxSender:
         )
         if full:
             self._next_due = fetched.next_due
+            self._held_next = fetched.held_next
             # After a restart the database is the only record of which chats wait behind an item; and a
             # block whose item is no longer waiting there (failed by hand, say) must not hold the chat forever.
             for key, blocker in list(self._blocked.items()):
@@ -436,6 +453,7 @@ class OutboxSender:
         with self.database.session(readonly=True) as session:
             blockers: dict[ChatKey, int] = {}
             next_due: Optional[dt.datetime] = None
+            held_next: Optional[dt.datetime] = None
             if after_id is None:
                 waiting = session.exec(
                     select(OutboxMessage.channel, OutboxMessage.chat_id, func.min(OutboxMessage.id),
@@ -446,6 +464,11 @@ class OutboxSender:
                 ).all()
                 blockers = {(channel, chat_id): first for channel, chat_id, first, _ in waiting}
                 next_due = min((at for *_, at in waiting if at is not None), default=None)
+                held_next = session.exec(
+                    select(func.min(OutboxMessage.next_attempt_at))
+                    .where(OutboxMessage.status == outbox.STATUS_HELD)
+                    .where(OutboxMessage.channel.in_(channels))  # type: ignore[attr-defined]
+                ).one()
             due: list[OutboxItem] = []
             cursor, page = after_id or 0, 500
             while room > 0:
@@ -464,7 +487,7 @@ class OutboxSender:
                 if len(rows) < page:
                     break
                 cursor = rows[-1].id  # type: ignore[assignment]
-            return _Fetched(due=due, blockers=blockers, next_due=next_due)
+            return _Fetched(due=due, blockers=blockers, next_due=next_due, held_next=held_next)
 
     def _count_sync(self, now: dt.datetime) -> tuple[int, int]:
         """(items that could be sent now, items waiting for a later attempt or behind one that waits)."""
@@ -580,6 +603,15 @@ class OutboxSender:
         renderer = self.renderers.get(item.channel)
         if renderer is None:
             self._release(item.id)
+            return
+        until = self.hold(item, self.clock.now()) if self.hold is not None else None
+        if until is not None:
+            self.stats["held"] += 1
+            try:
+                await self._db(self._hold_sync, item.id, until)
+            finally:
+                self._release(item.id)
+            self._held_next = until if self._held_next is None else min(self._held_next, until)
             return
         if not await self._wait_for_channel(item.channel):
             self._release(item.id)
@@ -719,6 +751,14 @@ class OutboxSender:
     def _mark_sent_sync(self, ids: list[int], now: dt.datetime) -> None:
         with self.database.session() as session:
             outbox.mark_sent(session, ids, now)
+
+    def _hold_sync(self, item_id: int, until: dt.datetime) -> None:
+        with self.database.session() as session:
+            outbox.hold(session, item_id, until)
+
+    def _release_held_sync(self, now: dt.datetime) -> int:
+        with self.database.session() as session:
+            return outbox.release_held(session, now)
 
     def _fail_sync(self, item_id: int, error: str, now: dt.datetime) -> None:
         with self.database.session() as session:

@@ -16,6 +16,10 @@ KIND_EDIT = "edit"
 KIND_ANSWER_CALLBACK = "answer_callback"
 KIND_SET_COMMANDS = "set_commands"
 
+# Statuses: pending (to send), held (not before next_attempt_at, and holding back nothing else of its chat),
+# sent, failed.
+STATUS_HELD = "held"
+
 # session.info keys: what a unit of work put in the outbox, for the sender after commit.
 NEW_ITEMS = "bdhvs.outbox.new_items"  # the OutboxItems added, to hand to the sender once committed
 
@@ -149,6 +153,25 @@ def mark_failed(session: Session, item_id: int, error: str, now: dt.datetime) ->
         .where(OutboxMessage.id == item_id)
         .values(status="failed", last_error=error[:500], sent_at=now)
     )
+
+
+def hold(session: Session, item_id: int, until: dt.datetime) -> None:
+    """Keep an item back until `until` (a reminder in the quiet hours) without blocking the rest of its chat."""
+    session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(OutboxMessage.id == item_id, OutboxMessage.status == "pending")
+        .values(status=STATUS_HELD, next_attempt_at=until, last_error="held until the quiet hours end")
+    )
+
+
+def release_held(session: Session, now: dt.datetime) -> int:
+    """Items held until now or earlier become pending again; how many."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(OutboxMessage)
+        .where(OutboxMessage.status == STATUS_HELD, OutboxMessage.next_attempt_at <= now)
+        .values(status="pending", next_attempt_at=None, last_error=None)
+    )
+    return int(result.rowcount or 0)
 
 
 def reschedule(session: Session, item_id: int, error: str, at: dt.datetime, count_attempt: bool = True) -> None:

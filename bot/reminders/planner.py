@@ -61,6 +61,7 @@ from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER
 COMMUNE_RULES = (WEEKLY_SESSION, WEEKLY_SUMMARY, MONTHLY_REPORT, MONTHLY_ESCALATION)
 LOOKAHEAD = dt.timedelta(days=40)  # far enough to see the next firing of a monthly rule
 CONSOLIDATION_DAY = 25  # the province consolidates the communes' reports before the 25th
+KEY_PREFIX = "reminder:"  # every reminder's idempotency key starts so (the sender holds them at night)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def firings(session: Session, tz: dt.tzinfo, start: dt.datetime, end: dt.datetim
 
 
 def _key(kind: str, period: str, slot: str, member_id: int) -> str:
-    return f"reminder:{kind}:{period}:{slot}:m{member_id}"
+    return f"{KEY_PREFIX}{kind}:{period}:{slot}:m{member_id}"
 
 
 def _due(firing: Firing, period: str, member: Member, account: ChannelAccount, area: str,

@@ -250,7 +250,12 @@ async def test_handed_items_go_out_without_reading_them_back(database: Database)
     fetch = sender._fetch_sync
     sender._fetch_sync = lambda *args: reads.append(args) or fetch(*args)  # type: ignore[method-assign]
     try:
-        assert await sender.drain(5)  # the start-up scan is done
+        assert await sender.drain(5)
+        for _ in range(200):  # the start-up scan has read the outbox
+            if reads:
+                break
+            await asyncio.sleep(0.005)
+        assert reads
         reads.clear()
         sender.handoff(committed(database, "7", "một", "hai"))
         sender.handoff(committed(database, "8", "ba"))
@@ -330,3 +335,56 @@ async def test_an_item_another_writer_committed_first_goes_first(database: Datab
         await sender.stop()
     assert early is not None
     assert renderer.texts("7") == ["reminder", "reply"]
+
+
+async def test_a_held_item_waits_without_holding_back_its_chat(database: Database) -> None:
+    clock = FixedClock(dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.timezone.utc))  # 21:30 in Hà Nội
+    morning = dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.timezone.utc)  # 07:00 in Hà Nội
+
+    def hold(item: Any, now: dt.datetime) -> Optional[dt.datetime]:
+        return morning if (item.idempotency_key or "").startswith("reminder:") and now < morning else None
+
+    with database.session() as session:
+        outbox.enqueue(session, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"},
+                       now=clock.now(), idempotency_key="reminder:weekly_session:2026-W48:1:m7")
+    put(database, "7", "trả lời", now=clock.now())
+    renderer = ScriptedRenderer()
+    sender = await started(database, renderer, clock=clock, poll_interval=0.05, hold=hold)
+    try:
+        assert await sender.drain(5)
+        assert renderer.texts("7") == ["trả lời"]  # the reply went; the reminder did not hold it back
+        held = [row for row in outbox_rows(database) if row.idempotency_key]
+        assert [(row.status, row.next_attempt_at) for row in held] == [("held", morning)]
+        await asyncio.sleep(0.2)  # full scans come and go: still night
+        assert renderer.texts("7") == ["trả lời"]
+        clock.set(morning)
+        for _ in range(400):
+            if len(renderer.delivered) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert await sender.drain(5)
+    finally:
+        await sender.stop()
+    assert renderer.texts("7") == ["trả lời", "nhắc"]
+    assert [row.status for row in outbox_rows(database)] == ["sent", "sent"]
+    assert sender.stats["held"] == 1
+
+
+async def test_a_held_item_is_released_after_a_restart(database: Database) -> None:
+    clock = FixedClock(dt.datetime(2026, 11, 26, 0, 5, tzinfo=dt.timezone.utc))
+    with database.session() as session:
+        item = outbox.enqueue(session, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"},
+                              now=clock.now(), idempotency_key="reminder:weekly_session:2026-W48:1:m7")
+        assert item is not None
+        outbox.hold(session, item.id, dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.timezone.utc))
+    renderer = ScriptedRenderer()
+    sender = await started(database, renderer, clock=clock, poll_interval=0.05)
+    try:
+        for _ in range(400):
+            if renderer.delivered:
+                break
+            await asyncio.sleep(0.01)
+        assert await sender.drain(5)
+    finally:
+        await sender.stop()
+    assert renderer.texts("7") == ["nhắc"]

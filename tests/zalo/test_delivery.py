@@ -5,6 +5,7 @@ Zalo errors (429, 403, 5xx)."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from sqlmodel import select
@@ -16,6 +17,8 @@ from storage.files import save_file
 from storage.models import ChannelAccount, Member, OutboxMessage, Province
 from tests.app.conftest import outbox_rows, wait_until
 from tests.zalo.conftest import MovableClock, ZaloApi
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
        b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -126,9 +129,13 @@ async def test_edits_become_new_messages_and_menu_and_callbacks_are_no_ops(make_
     assert {name for name, _ in fake.calls} == {"getMe", "deleteWebhook", "getUpdates", "sendMessage"}
 
 
-async def test_choices_of_a_reminder_are_remembered_when_delivered(make_zalo_app, zalo_api: ZaloApi) -> None:
+async def test_choices_of_a_reminder_are_remembered_when_delivered(make_zalo_app, zalo_api: ZaloApi,
+                                                                  clock: MovableClock) -> None:
     """A message from outside a turn (a reminder, with an idempotency key): "1" still answers it."""
     fake = zalo_api.fake
+    # Daytime in Việt Nam, whatever the hour this runs at: a reminder is held in the quiet hours.
+    local = clock.now().astimezone(VN)
+    clock.shift = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(10, 0), VN) - local
     app = await make_zalo_app()
     fake.add_user(USER)
     with app.database.session() as session:
