@@ -15,7 +15,8 @@ How it works
   of a chat that has an earlier item waiting in the database) until the waiting item is sent or finally failed.
 * Rate limits (token buckets, real monotonic time): one global bucket per channel (`global_per_second`), one per
   private chat (`private_chat_per_second`, burst `private_chat_burst`: a two-message reply goes out at once),
-  one per group (`group_per_minute`). `answer_callback` and `set_commands` items do not count per chat. A worker
+  one per group (`group_per_minute`). Replies go first: a worker sends an item without an idempotency key
+  (a reply in a conversation) before items with one (reminders, notices to others) whenever both are ready. `answer_callback` and `set_commands` items do not count per chat. A worker
   picks, among its chats, one whose bucket has a token, so a slow chat does not hold back the others.
 * Errors from the renderer (`bot.channels.base`): `RetryAfter` reschedules the item and pauses the whole channel
   for that time; `TransientError` retries with exponential backoff and gives up (`failed`) after
@@ -414,15 +415,16 @@ class OutboxSender:
         """Claim items the engine handed over, as a database read would have found them.
 
         Not done here, left to the database (the next read finds them): items at or below the high-water mark
-        (a read already covered them), of a channel without a renderer, beyond `max_claimed`, or behind an
-        item of their chat that waits for a later attempt. The high-water mark does not move: an item another
+        (a read already covered them), of a channel without a renderer, or behind an item of their chat that
+        waits for a later attempt. `max_claimed` does not apply: a reply must not wait behind thousands of
+        reminders already claimed (there are only ever a few replies per update). The high-water mark does not move: an item another
         writer committed just before must still be found by the next read after `notify()`.
         """
         for item in items:
             assert item.id is not None
             if item.id in self._claimed or item.id <= self._high_water:
                 continue
-            if item.channel not in self.renderers or len(self._claimed) >= self.max_claimed:
+            if item.channel not in self.renderers:
                 self._fetch_wanted = True
                 continue
             key = (item.channel, item.chat_id)
@@ -524,13 +526,18 @@ class OutboxSender:
                 continue
             now = time.monotonic()
             chosen: Optional[ChatKey] = None
+            background: Optional[ChatKey] = None
             soonest = math.inf
             for key, queue in worker.chats.items():
                 wait = self._chat_wait(key, queue[0], now)
-                if wait <= 0:
-                    chosen = key
+                if wait > 0:
+                    soonest = min(soonest, wait)
+                elif queue[0].idempotency_key is None:
+                    chosen = key  # a reply to someone in a conversation: first
                     break
-                soonest = min(soonest, wait)
+                elif background is None:
+                    background = key  # a reminder or a notice: when no reply is ready
+            chosen = chosen or background
             if chosen is None:
                 worker.wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):

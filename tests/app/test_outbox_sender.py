@@ -388,3 +388,30 @@ async def test_a_held_item_is_released_after_a_restart(database: Database) -> No
     finally:
         await sender.stop()
     assert renderer.texts("7") == ["nhắc"]
+
+
+async def test_a_reply_goes_before_a_fan_out_of_reminders(database: Database) -> None:
+    limits = RateLimits(global_per_second=50.0, private_chat_per_second=10000.0, private_chat_burst=100,
+                        group_per_minute=600000.0)
+    with database.session() as session:
+        for n in range(150):
+            outbox.enqueue(session, channel="telegram", chat_id=str(1000 + n), kind="message",
+                           payload={"text": f"nhắc {n}"}, now=SystemClock().now(),
+                           idempotency_key=f"reminder:weekly_session:2026-W48:1:m{n}")
+    renderer = ScriptedRenderer()
+    sender = await started(database, renderer, limits, workers=2, max_claimed=40)
+    try:
+        while len(renderer.delivered) < 5:
+            await asyncio.sleep(0.005)
+        before = len(renderer.delivered)
+        sender.handoff(committed(database, "7", "trả lời"))
+        for _ in range(1000):
+            if "trả lời" in renderer.texts():
+                break
+            await asyncio.sleep(0.005)
+        position = renderer.texts().index("trả lời")
+    finally:
+        await sender.stop()
+    # Not behind the 145 reminders still queued, nor behind the ones already claimed: next, give or take
+    # the few in flight when it arrived.
+    assert position <= before + 6
