@@ -26,18 +26,15 @@ from typing import Any, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.throughput import VILLAGES, seed_members  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.engine import ConversationEngine  # noqa: E402
 from bot.messages import Incoming, Reply  # noqa: E402
-from storage import invites  # noqa: E402
-from storage.areas import add_villages  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.outbox import OutboxItem  # noqa: E402
 
-COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
-VILLAGES = 20
 TOPICS = ["public_services", "online_shopping", "online_payment", "online_safety", "vneid", "other_platforms"]
 KINDS = ["vneid_level2", "vneid_skill_confirmed", "public_service_filing", "cashless_account",
          "digital_signature", "social_security_vneid", "e_health"]
@@ -130,18 +127,6 @@ def _router(turn: Any) -> None:
     route(turn)
 
 
-def seed(database: Database, users: list[str]) -> None:
-    now = SystemClock().now()
-    with database.session() as session:
-        villages, _ = add_villages(session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now,
-                                   actor_id=None)
-        codes = [invites.create_invite(session, role="member", now=now, days=30, max_uses=100000,
-                                       commune_code=COMMUNE, village_id=v.id).code for v in villages]
-        for index, user in enumerate(users):
-            invites.redeem(session, codes[index % VILLAGES], channel="telegram", user_id=user, chat_id=user,
-                           display_name=f"Tổ viên {index}", locale="vi", now=now)
-
-
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--updates", type=int, default=2000, help="updates to measure (2000)")
@@ -152,7 +137,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         database = Database(f"sqlite:///{tmp}/engine.db")
         upgrade(database)
         bench = Bench(database, args.users, random.Random(20261125))
-        seed(database, bench.users)
+        seed_members(database, bench.users)
         bench.run(200)  # warm-up: imports, caches, compiled statements
         bench.cpu.clear()
         profiler = None

@@ -79,16 +79,12 @@ MIX = (("text", 0.40), ("session", 0.35), ("help", 0.25))
 # -- the bot under test, in its own process ----------------------------------------------------------
 
 
-def _seed(db_url: str, users: list[int]) -> None:
+def seed_members(database: Any, users: list[str]) -> None:
     """The commune, its villages, and every simulated person joined as a team member of one village."""
     from bot.clock import SystemClock
     from storage import invites
     from storage.areas import add_villages
-    from storage.db import Database
-    from storage.migrate import upgrade
 
-    database = Database(db_url)
-    upgrade(database)
     now = SystemClock().now()
     with database.session() as session:
         villages, _ = add_villages(session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now,
@@ -96,8 +92,17 @@ def _seed(db_url: str, users: list[int]) -> None:
         codes = [invites.create_invite(session, role="member", now=now, days=30, max_uses=100000,
                                        commune_code=COMMUNE, village_id=v.id).code for v in villages]
         for index, user_id in enumerate(users):
-            invites.redeem(session, codes[index % VILLAGES], channel="telegram", user_id=str(user_id),
-                           chat_id=str(user_id), display_name=f"Tổ viên {index}", locale="vi", now=now)
+            invites.redeem(session, codes[index % VILLAGES], channel="telegram", user_id=user_id,
+                           chat_id=user_id, display_name=f"Tổ viên {index}", locale="vi", now=now)
+
+
+def _seed(db_url: str, users: list[int]) -> None:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    database = Database(db_url)
+    upgrade(database)
+    seed_members(database, [str(user) for user in users])
     database.dispose()
 
 

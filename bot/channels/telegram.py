@@ -82,15 +82,8 @@ def to_incoming(update: dict[str, Any]) -> Optional[Incoming]:
             label = next((b.get("text") for b in row if b.get("callback_data") == data), None)
             if label is not None:
                 break
-        user = query["from"]
         return Incoming(
-            channel=CHANNEL,
-            update_id=update_id,
-            user_id=str(user["id"]),
-            chat_id=str(message["chat"]["id"]),
-            display_name=_full_name(user),
-            language_code=user.get("language_code"),
-            chat_type=_chat_type(message["chat"].get("type", "")),
+            **_sender_fields(update_id, query["from"], message["chat"]),
             payload=data,
             callback_id=str(query["id"]),
             message_id=str(message["message_id"]),
@@ -115,21 +108,23 @@ def to_incoming(update: dict[str, Any]) -> Optional[Incoming]:
     if text is None and photo_file_id is None:
         return None  # stickers, voice, locations, members joining, ...
     return Incoming(
-        channel=CHANNEL,
-        update_id=update_id,
-        user_id=str(user["id"]),
-        chat_id=str(message["chat"]["id"]),
-        display_name=_full_name(user),
-        language_code=user.get("language_code"),
-        chat_type=_chat_type(message["chat"].get("type", "")),
+        **_sender_fields(update_id, user, message["chat"]),
         text=text,
         photo_file_id=photo_file_id,
     )
 
 
-def _full_name(user: dict[str, Any]) -> str:
-    """First and last name, as Telegram shows them."""
-    return " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part)
+def _sender_fields(update_id: str, user: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
+    """Who wrote, in which chat: the fields every Incoming from Telegram has."""
+    return {
+        "channel": CHANNEL,
+        "update_id": update_id,
+        "user_id": str(user["id"]),
+        "chat_id": str(chat["id"]),
+        "display_name": " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part),
+        "language_code": user.get("language_code"),
+        "chat_type": _chat_type(chat.get("type", "")),
+    }
 
 
 def _chat_type(kind: str) -> str:
