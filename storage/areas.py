@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from storage import audit
@@ -29,9 +30,12 @@ def get_province(session: Session, code: int) -> Province:
     return province
 
 
+_VILLAGES_OF = select(Village).where(Village.commune_code == bindparam("commune")).order_by(Village.id)  # type: ignore[arg-type]
+
+
 def villages_of(session: Session, commune_code: int) -> list[Village]:
-    """A commune's villages, in the order they were added."""
-    return list(session.exec(select(Village).where(Village.commune_code == commune_code).order_by(Village.id)))
+    """A commune's villages, in the order they were added (a prebuilt statement: asked on every free text)."""
+    return list(session.exec(_VILLAGES_OF, params={"commune": commune_code}))
 
 
 def find_village(session: Session, commune_code: int, name: str) -> Optional[Village]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from storage.models import AuditEntry
+
+_INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -30,14 +33,14 @@ def record(
     before: Optional[dict[str, Any]] = None,
     after: Optional[dict[str, Any]] = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            at=now,
-            actor_id=actor_id,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before=before,
-            after=after,
-        )
-    )
+    """Add one entry, inserted at once in the session's transaction (a prebuilt statement: entries are only
+    ever written here and read elsewhere, so no ORM object is needed)."""
+    session.connection().execute(_INSERT, {
+        "at": now,
+        "actor_id": actor_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "before": before,
+        "after": after,
+    })
