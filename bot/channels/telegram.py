@@ -4,7 +4,7 @@ We use PTB's `Bot` (HTTP client and types) but not its `Application`/`Updater`: 
 update's offset before our handler has committed, so a crash would lose it. Here the offset only moves past
 an update after `engine.process` returned (its transaction committed); a crash re-fetches the update, and the
 engine's dedupe on (channel, update id) makes the second time harmless. Updates are processed one at a time on
-a single-thread executor: per-chat order is kept and SQLite sees one writer.
+a single-thread executor (a polled batch in one trip there): per-chat order is kept and SQLite sees one writer.
 """
 
 from __future__ import annotations
@@ -470,22 +470,43 @@ class TelegramChannel:
             finally:
                 self._fetch = None
             backoff = 1.0
-            for update in updates:
-                if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                    log.warning("skipping a getUpdates entry that is not an update: %.200r", update)
-                    continue
+            loop = asyncio.get_running_loop()
+            # The whole batch in one trip to the update thread (one hand-over instead of one per update);
+            # it stops early on a failed commit or when we are told to stop.
+            done, failed = await asyncio.shield(loop.run_in_executor(self.process_executor, self._process_batch,
+                                                                     updates))
+            if done:
+                self.offset = done
+            if failed:
+                await self._pause(backoff)
+                backoff = min(backoff * 2, 60.0)
+            if self._stop_event.is_set():
+                return
+
+    def _process_batch(self, updates: list[Any]) -> tuple[Optional[int], bool]:
+        """Process updates in order on the update thread: (the next offset, whether a commit failed)."""
+        offset: Optional[int] = None
+        for update in updates:
+            if self._stop_event.is_set():
+                break
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                log.warning("skipping a getUpdates entry that is not an update: %.200r", update)
+                continue
+            try:
+                incoming = to_incoming(update)
+            except Exception:
+                log.exception("could not read Telegram update %s; skipping it", update.get("update_id"))
+                incoming = None
+            if incoming is not None:
                 try:
-                    await self.handle_update(update)
+                    self.process(incoming)
                 except Exception:
                     # The engine could not commit (database down?): fetch the same update again later.
                     log.exception("processing Telegram update %s failed; it will be fetched again",
                                   update["update_id"])
-                    await self._pause(backoff)
-                    backoff = min(backoff * 2, 60.0)
-                    break
-                self.offset = update["update_id"] + 1
-                if self._stop_event.is_set():
-                    return
+                    return offset, True
+            offset = update["update_id"] + 1
+        return offset, False
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(asyncio.TimeoutError):
