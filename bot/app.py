@@ -203,42 +203,31 @@ class BotApplication:
             log.info("sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
                      "as one of the demo people (Ctrl+C stops it)", self.web_url)
 
+    def _channel_options(self, token: str, mode: str, secret: Optional[str]) -> dict[str, Any]:
+        """What every channel is built with: its token and mode, the engine, the database and the clock."""
+        return {
+            "token": token,
+            "mode": mode,
+            "process": self._engine.process,
+            "process_executor": self.process_executor,
+            "database": self._database,
+            "clock": self.clock,
+            "public_url": self.config.public_url,
+            "secret_token": secret,
+        }
+
     async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:
-        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 2}
-        options.update(self.telegram_options)
-        channel = TelegramChannel(
-            token=token,
-            base_url=self.telegram_base_url,
-            mode=mode,
-            process=self._engine.process,
-            process_executor=self.process_executor,
-            database=self._database,
-            clock=self.clock,
-            public_url=self.config.public_url,
-            secret_token=secret,
-            **options,
-        )
+        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
+        channel = TelegramChannel(base_url=self.telegram_base_url, **self._channel_options(token, mode, secret),
+                                  **options)
         self.telegram = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()
 
     async def _start_zalo(self, token: str, mode: str, secret: Optional[str]) -> None:
-        options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4}
-        options.update(self.zalo_options)
-        channel = ZaloChannel(
-            token=token,
-            base_url=self.zalo_base_url,
-            mode=mode,
-            process=self._engine.process,
-            process_executor=self.process_executor,
-            database=self._database,
-            clock=self.clock,
-            public_url=self.config.public_url,
-            secret_token=secret,
-            file_base=lambda: self.files_base_url,
-            tz=self.config.tz,
-            **options,
-        )
+        options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
+        channel = ZaloChannel(base_url=self.zalo_base_url, **self._channel_options(token, mode, secret),
+                              file_base=lambda: self.files_base_url, tz=self.config.tz, **options)
         self.zalo = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()

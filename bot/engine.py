@@ -8,13 +8,12 @@ without the change it reports, and a redelivered update changes and sends nothin
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, Optional
 
 from sqlalchemy import and_, bindparam
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot import choices
@@ -24,7 +23,7 @@ from bot.i18n import Translator
 from bot.messages import Incoming, Reply
 from handlers.base import IDLE, Turn
 from storage import outbox
-from storage.db import Database
+from storage.db import Database, conflict_insert
 from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village
 from storage.outbox import OutboxItem
 
@@ -48,31 +47,21 @@ _LOAD_TURN = (
     .outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
     .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.user_id == bindparam("user_id"))
 )
-_CLAIMS: dict[str, Any] = {}
-_STATE_WRITES: dict[str, Any] = {}
-
-
+@functools.lru_cache(maxsize=None)
 def _state_statement(dialect: str) -> Any:
     """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
-    statement = _STATE_WRITES.get(dialect)
-    if statement is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        upsert = insert(ConversationState.__table__)  # type: ignore[attr-defined]
-        statement = _STATE_WRITES[dialect] = upsert.on_conflict_do_update(
-            index_elements=["channel", "user_id"],
-            set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
-        )
-    return statement
+    upsert = conflict_insert(dialect, ConversationState.__table__)  # type: ignore[attr-defined]
+    return upsert.on_conflict_do_update(
+        index_elements=["channel", "user_id"],
+        set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
+    )
 
 
+@functools.lru_cache(maxsize=None)
 def _claim_statement(dialect: str) -> Any:
     """INSERT INTO processedupdate ... ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
-    statement = _CLAIMS.get(dialect)
-    if statement is None:
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-        statement = _CLAIMS[dialect] = insert(table).on_conflict_do_nothing().returning(table.c.update_id)
-    return statement
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    return conflict_insert(dialect, table).on_conflict_do_nothing().returning(table.c.update_id)
 
 
 class ConversationEngine:

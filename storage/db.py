@@ -5,11 +5,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+
+def conflict_insert(dialect: str, table: Any) -> Any:
+    """INSERT INTO table, in the dialect's own form, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(table)
 
 
 def normalize_url(url: str) -> str:

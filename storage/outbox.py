@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from storage.db import conflict_insert
 from storage.models import OutboxMessage
 
 KIND_MESSAGE = "message"
@@ -50,24 +52,18 @@ def item_columns() -> list[Any]:
     return [table.c[name] for name in ITEM_COLUMNS]
 
 
-_INSERTS: dict[tuple[str, bool], Any] = {}
+# The inserts are built once: the values go in as parameters, so the compiled statement is reused instead of a
+# new one being built and keyed for every item.
+_INSERT = insert(OutboxMessage.__table__).returning(*item_columns())  # type: ignore[attr-defined]
+_INSERT_MANY = insert(OutboxMessage.__table__).returning(  # type: ignore[attr-defined]
+    *item_columns(), sort_by_parameter_order=True)
 
 
-def _insert_statement(dialect: str, once: bool) -> Any:
-    """INSERT ... RETURNING the item, built once per dialect: the values go in as parameters, so the
-    compiled statement is reused instead of a new one being built and keyed for every item."""
-    statement = _INSERTS.get((dialect, once))
-    if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        statement = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]
-        if once:
-            # Race-safe across processes: the key's unique index decides (SQLite and PostgreSQL).
-            statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-        statement = _INSERTS[(dialect, once)] = statement.returning(*item_columns())
-    return statement
+@functools.lru_cache(maxsize=None)
+def _insert_once(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: race-safe across processes, the key's unique index decides."""
+    return (conflict_insert(dialect, OutboxMessage.__table__)  # type: ignore[attr-defined]
+            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(*item_columns()))
 
 
 def enqueue(
@@ -85,7 +81,7 @@ def enqueue(
     The item is also listed in `session.info[NEW_ITEMS]`, so the engine can hand it to the sender after commit.
     """
     connection = session.connection()
-    statement = _insert_statement(connection.dialect.name, idempotency_key is not None)
+    statement = _INSERT if idempotency_key is None else _insert_once(connection.dialect.name)
     row = connection.execute(statement, {
         "channel": channel, "chat_id": chat_id, "kind": kind, "payload": payload,
         "idempotency_key": idempotency_key, "status": "pending", "attempts": 0, "created_at": now,
@@ -97,9 +93,6 @@ def enqueue(
     return item
 
 
-_MANY: dict[str, Any] = {}
-
-
 def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datetime) -> list[OutboxItem]:
     """Add several items (each a dict of channel, chat_id, kind, payload) in one statement, in this order.
 
@@ -108,17 +101,7 @@ def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datet
     """
     if not items:
         return []
-    connection = session.connection()
-    dialect = connection.dialect.name
-    statement = _MANY.get(dialect)
-    if statement is None:
-        table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-        statement = _MANY[dialect] = dialect_insert(table).returning(*item_columns(), sort_by_parameter_order=True)
-    rows = connection.execute(statement, [
+    rows = session.connection().execute(_INSERT_MANY, [
         {"channel": item["channel"], "chat_id": item["chat_id"], "kind": item["kind"], "payload": item["payload"],
          "idempotency_key": None, "status": "pending", "attempts": 0, "created_at": now}
         for item in items
