@@ -7,7 +7,9 @@ answer before the next step, as in a real chat.
 
 The bot under test runs in its own process (multiprocessing, spawn); this process serves the fake Bot API
 (`bot.sandbox.fake_telegram.FakeTelegram` over HTTP) and plays the people, so the bot does not share its CPU
-with the fake. Three phases, each against a fresh bot process:
+with the fake. The real bot starts as `bdhvs run` does: with two cores or more its conversation engine runs in
+a process of its own (`bot/engine_process.py`); `--engine-mode thread` keeps it beside the event loop, to
+compare. The bot's CPU share counts both of its processes. Three phases, each against a fresh bot process:
 
   1. echo     a bare python-telegram-bot 22.8 `Application` with one `MessageHandler` that replies (the
               baseline), driven by the same people typing messages, as fast as it answers;
@@ -119,12 +121,26 @@ def _usage() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
 def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) used so far by another process, from /proc; NaN where there is none."""
+    """CPU seconds (user + system) used so far by another process and the processes it started (the
+    engine's own process), from /proc; NaN where there is none."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tree, total = {pid}, 0.0
+        for entry in sorted(os.listdir("/proc"), key=lambda name: (len(name), name)):
+            if entry.isdigit() and int(entry) != pid:
+                with contextlib.suppress(OSError, IndexError):
+                    if int(_stat_fields(int(entry))[1]) in tree:
+                        tree.add(int(entry))
+        for member in tree:
+            with contextlib.suppress(OSError):
+                fields = _stat_fields(member)
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
 
@@ -140,6 +156,8 @@ async def _run_app(base_url: str, db_url: str, users: list[int], conn: Any, tuni
         telegram_api_base_url=base_url,
         web_port=0,
         demo_data=False,
+        # cProfile of the engine sees only this process's thread: keep the engine here for it.
+        engine_mode="thread" if tuning.get("engine_profile") else tuning.get("engine_mode") or "auto",
         rate_limits=RateLimits(global_per_second=1e6, private_chat_per_second=1e6, private_chat_burst=1000,
                                group_per_minute=1e6),
     )
@@ -166,7 +184,7 @@ async def _run_app(base_url: str, db_url: str, users: list[int], conn: Any, tuni
     cpu = _usage()
     conn.send("ready")
     await _wait_for_stop(conn)
-    stats = {"cpu": _usage() - cpu, "sender": dict(app.sender.stats)}
+    stats = {"cpu": _usage() - cpu, "sender": dict(app.sender.stats), "engine": app.engine_mode}
     await app.stop()
     if engine_profiler is not None:
         engine_profiler.dump_stats(tuning["engine_profile"])
@@ -403,11 +421,12 @@ class Result:
     updates: int
     errors: int
     seconds: float
-    bot_cpu: float  # share of one core used by the bot process
+    bot_cpu: float  # share of one core used by the bot (its process and the engine's own process, if any)
     harness_cpu: float  # share of one core used by this process (fake + people)
     offered: Optional[float] = None  # fixed-rate phase: updates offered per second
     by_flow: dict[str, int] = field(default_factory=dict)
     api_calls: dict[str, float] = field(default_factory=dict)  # Bot API calls per update, whole phase
+    engine: Optional[str] = None  # the real bot: where it handled updates ("process" or "thread")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -428,7 +447,7 @@ async def run_phase(name: str, kind: str, args: argparse.Namespace, workdir: Pat
     db_url = f"sqlite:///{workdir / f'{name}.db'}"
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    tuning = {"workers": args.app_workers, "pool": args.app_pool,
+    tuning = {"workers": args.app_workers, "pool": args.app_pool, "engine_mode": args.engine_mode,
               "engine_profile": args.profile_engine if name == "bot" else None}
     process = context.Process(target=bot_process,
                               args=(kind, fake.base_url, db_url, users, child, profile, tuning),
@@ -497,6 +516,7 @@ async def run_phase(name: str, kind: str, args: argparse.Namespace, workdir: Pat
         offered=rate,
         by_flow=dict(stats.by_flow),
         api_calls=api_calls,
+        engine=bot_stats.get("engine"),
     )
 
 
@@ -516,6 +536,8 @@ def _line(result: Result) -> str:
     text = (f"  {result.name:<6} {result.updates:>6} updates in {result.seconds:5.1f} s = {result.rate:7.1f} upd/s; "
             f"latency p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:6.1f} ms; errors {result.errors}; "
             f"CPU bot {result.bot_cpu:4.0%}, fake+people {result.harness_cpu:4.0%}")
+    if result.engine:
+        text += f"\n         engine: {result.engine}"
     if result.by_flow:
         text += "\n         flows completed: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_flow.items()))
     if result.api_calls:
@@ -566,6 +588,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="FILE", help="cProfile the bot process of phase 2 into FILE")
     parser.add_argument("--profile-engine", metavar="FILE",
                         help="cProfile the engine's calls (its own thread) in the bot process of phase 2 into FILE")
+    parser.add_argument("--engine-mode", choices=("auto", "process", "thread"), default="auto",
+                        help="where the bot handles updates (config engine.mode; auto: a process of its own "
+                             "on two cores or more)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
     parser.add_argument("--verbose", action="store_true", help="print the bot processes' ids (for py-spy)")
     parser.add_argument("--app-workers", type=int, help="experiment: the outbox sender's worker count (default 12)")

@@ -8,7 +8,8 @@
 or `await app.run_forever()`, which stops on SIGINT/SIGTERM.
 
 Start order: database upgrade -> (sandbox: fake Bot API + demo data + chat page) -> web routes -> web server
-(its bound address is known only now; port 0 is allowed) -> outbox sender -> reminder scheduler (catches up
+(its bound address is known only now; port 0 is allowed) -> outbox sender -> the engine's own process (see
+`bot/engine_process.py`; config `engine.mode`) -> reminder scheduler (catches up
 what was missed while down) -> Telegram channel (getMe, command menu, then polling or webhook) -> Zalo channel
 (getMe, then polling or setWebhook). Both channels can run in one process; each starts when its token is set.
 `GET /files/{token}` serves stored files at expiring addresses (Zalo takes pictures by URL only). Stop order is
@@ -27,6 +28,7 @@ import contextlib
 import datetime as dt
 import inspect
 import logging
+import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +42,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.engine import ConversationEngine, Router
+from bot.engine import ConversationEngine, Router, UpdateProcessor
+from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.outbox_sender import OutboxSender
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
@@ -110,6 +113,7 @@ class BotApplication:
         self.fake_zalo: Any = None  # the sandbox's fake Zalo Bot API
         self.personas: list[Any] = []  # the sandbox's demo people
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
+        self._engine_process: Optional[EngineProcess] = None  # the engine in a child, when it runs there
         self._started = False
         self._stopped = False
 
@@ -122,6 +126,16 @@ class BotApplication:
     @property
     def engine(self) -> ConversationEngine:
         return self._engine
+
+    @property
+    def updates(self) -> UpdateProcessor:
+        """What the channels hand updates to: the engine in its own process, or here on the update thread."""
+        return self._engine_process or self._engine
+
+    @property
+    def engine_mode(self) -> str:
+        """Where updates are handled once started: "process" or "thread"."""
+        return "process" if self._engine_process is not None else "thread"
 
     @property
     def sender(self) -> OutboxSender:
@@ -186,6 +200,7 @@ class BotApplication:
             self.web.add_routes(lambda app, hook=hook: hook(app, self))  # type: ignore[misc]
         await self.web.start()
         await self._sender.start()
+        await self._start_engine_process()
         await self.reminders.start()
         if config.sandbox:
             await self._start_telegram(
@@ -203,12 +218,26 @@ class BotApplication:
             log.info("sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
                      "as one of the demo people (Ctrl+C stops it)", self.web_url)
 
+    async def _start_engine_process(self) -> None:
+        """Move the engine to a process of its own when the config asks for it (or, on "auto", when there are
+        two cores or more): the event loop and the engine then stop taking turns on one core."""
+        mode = self.config.engine_mode
+        if mode == "thread" or (mode == "auto" and (os.cpu_count() or 1) < 2):
+            return
+        if not can_run(self.config, self.clock, self._custom_router):
+            if mode == "process":
+                log.warning("the engine stays in this process: a test clock or router cannot be shared")
+            return
+        engine_process = EngineProcess(self.config, self._after_commit)
+        await asyncio.to_thread(engine_process.start)
+        self._engine_process = engine_process
+
     def _channel_options(self, token: str, mode: str, secret: Optional[str]) -> dict[str, Any]:
         """What every channel is built with: its token and mode, the engine, the database and the clock."""
         return {
             "token": token,
             "mode": mode,
-            "process": self._engine.process,
+            "engine": self.updates,
             "process_executor": self.process_executor,
             "database": self._database,
             "clock": self.clock,
@@ -279,6 +308,8 @@ class BotApplication:
             steps.append(("zalo HTTP client", self.zalo.close))
         steps.append(("web server", self.web.stop))
         steps.append(("update executor", lambda: asyncio.to_thread(self.process_executor.shutdown, True)))
+        if self._engine_process is not None:
+            steps.append(("engine process", lambda: asyncio.to_thread(self._engine_process.stop)))  # type: ignore[union-attr]
         if self.fake_telegram is not None:
             for name in ("aclose", "close", "shutdown"):
                 closer = getattr(self.fake_telegram, name, None)
@@ -355,6 +386,7 @@ class BotApplication:
         facts["telegram"] = self.telegram.mode if self.telegram else None
         facts["zalo"] = self.zalo.mode if self.zalo else None
         facts["sandbox"] = self.config.sandbox
+        facts["engine"] = self.engine_mode
         return facts
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "sqlite:///data/bdhvs.db"
+ENGINE_MODES = ("auto", "process", "thread")
 TELEGRAM_API = "https://api.telegram.org/bot"
 ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
@@ -62,6 +63,9 @@ class Config:
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     demo_data: bool = True
+    # Where updates are handled: "process" (a child process, a core of its own), "thread" (beside the event
+    # loop), or "auto" (a process where there are two cores or more and the database is shared).
+    engine_mode: str = "auto"
     limits: Limits = field(default_factory=Limits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
 
@@ -112,6 +116,13 @@ def _mode(value: Any) -> str:
     text = _text(value).lower()
     if text not in ("polling", "webhook"):
         raise ValueError(f"must be 'polling' or 'webhook', got {value!r}")
+    return text
+
+
+def _engine_mode(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in ENGINE_MODES:
+        raise ValueError(f"must be 'auto', 'process' or 'thread', got {value!r}")
     return text
 
 
@@ -178,6 +189,7 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("zalo.secret_token", "zalo_secret_token", _optional_text),
     ("web.host", "web_host", _text),
     ("web.port", "web_port", _port),
+    ("engine.mode", "engine_mode", _engine_mode),
 ]
 _LIMIT_KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("limits.max_attendees", "max_attendees", _positive_int),
@@ -247,8 +259,15 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     return config
 
 
+def in_memory_database(url: str) -> bool:
+    """An SQLite database that lives in one process only (`sqlite://`, `sqlite:///:memory:`)."""
+    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:")
+
+
 def _check(config: Config) -> None:
-    """Cross-key rules: a webhook needs a public URL and a secret."""
+    """Cross-key rules: a webhook needs a public URL and a secret; a separate engine process a shared database."""
+    if config.engine_mode == "process" and in_memory_database(config.database_url):
+        raise ConfigError("BDHVS_ENGINE_MODE: 'process' needs a database file or server, not an in-memory database")
     for channel in ("telegram", "zalo"):
         token = getattr(config, f"{channel}_token")
         if token and getattr(config, f"{channel}_mode") == "webhook":

@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 import functools
 import logging
-from collections.abc import Callable
-from typing import Any, Optional
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Optional, Protocol
 
 from sqlalchemy import and_, bindparam
 from sqlmodel import Session, select
@@ -36,6 +36,15 @@ class Outcome(enum.Enum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     FAILED = "failed"  # the handler crashed; the person was told, the update is not retried
+
+
+class UpdateProcessor(Protocol):
+    """What the channels hand updates to: the engine here, or the engine in its own process
+    (`bot.engine_process.EngineProcess`). Both block; call them from the update thread only."""
+
+    def process(self, incoming: Incoming) -> Outcome: ...
+
+    def process_each(self, incomings: Sequence[Incoming]) -> Iterator[Outcome]: ...
 
 
 # Built once: SQLAlchemy then finds the compiled form by the statement's identity, not by walking it.
@@ -101,6 +110,11 @@ class ConversationEngine:
             return Outcome.FAILED
         self.on_outbox(list(written.get(outbox.NEW_ITEMS, ())))
         return Outcome.HANDLED
+
+    def process_each(self, incomings: Sequence[Incoming]) -> Iterator[Outcome]:
+        """Handle updates in order, yielding each outcome after its commit (a polled batch)."""
+        for incoming in incomings:
+            yield self.process(incoming)
 
     # -- steps ----------------------------------------------------------------------------------
 

@@ -14,6 +14,14 @@ def test_defaults_without_file_or_environment() -> None:
     assert config.database_url == "sqlite:///data/bdhvs.db"
     assert config.telegram_mode == "polling" and config.web_host == "127.0.0.1" and config.web_port == 8080
     assert config.timezone == "Asia/Ho_Chi_Minh" and config.sandbox
+    assert config.engine_mode == "auto"
+
+
+def test_engine_mode_from_file_and_environment(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('[engine]\nmode = "thread"\n', encoding="utf-8")
+    assert load_config(file, env={}).engine_mode == "thread"
+    assert load_config(file, env={"BDHVS_ENGINE_MODE": "Process"}).engine_mode == "process"
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -44,6 +52,8 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ({"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_PUBLIC_URL": "https://x.vn"},
          "BDHVS_TELEGRAM_SECRET_TOKEN"),
         ({"BDHVS_CONFIG": "/nonexistent/bdhvs.toml"}, "BDHVS_CONFIG"),
+        ({"BDHVS_ENGINE_MODE": "fast"}, "BDHVS_ENGINE_MODE"),
+        ({"BDHVS_ENGINE_MODE": "process", "BDHVS_DATABASE_URL": "sqlite://"}, "BDHVS_ENGINE_MODE"),
     ],
 )
 def test_wrong_values_name_the_key(env: dict[str, str], key: str) -> None:

@@ -18,7 +18,7 @@ import logging
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 import telegram.error as tg_error
 from aiohttp import web
@@ -43,6 +43,9 @@ from storage import outbox
 from storage.db import Database
 from storage.models import StoredFile
 from storage.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from bot.engine import UpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +327,7 @@ class TelegramChannel:
         base_url: str,
         mode: str,
         base_file_url: Optional[str] = None,
-        process: Callable[[Incoming], Any],
+        engine: UpdateProcessor,
         process_executor: Executor,
         database: Database,
         clock: Clock,
@@ -340,7 +343,7 @@ class TelegramChannel:
         if mode == "webhook" and not (public_url and secret_token):
             raise ValueError("webhook mode needs a public URL and a secret token")
         self.mode = mode
-        self.process = process
+        self.engine = engine
         self.process_executor = process_executor
         self.database = database
         self.clock = clock
@@ -485,27 +488,32 @@ class TelegramChannel:
 
     def _process_batch(self, updates: list[Any]) -> tuple[Optional[int], bool]:
         """Process updates in order on the update thread: (the next offset, whether a commit failed)."""
-        offset: Optional[int] = None
+        readable: list[tuple[int, Optional[Incoming]]] = []  # (update id, what it says; None: nothing for us)
         for update in updates:
-            if self._stop_event.is_set():
-                break
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 log.warning("skipping a getUpdates entry that is not an update: %.200r", update)
                 continue
             try:
-                incoming = to_incoming(update)
+                readable.append((update["update_id"], to_incoming(update)))
             except Exception:
                 log.exception("could not read Telegram update %s; skipping it", update.get("update_id"))
-                incoming = None
-            if incoming is not None:
-                try:
-                    self.process(incoming)
-                except Exception:
-                    # The engine could not commit (database down?): fetch the same update again later.
-                    log.exception("processing Telegram update %s failed; it will be fetched again",
-                                  update["update_id"])
-                    return offset, True
-            offset = update["update_id"] + 1
+                readable.append((update["update_id"], None))
+        outcomes = self.engine.process_each([incoming for _, incoming in readable if incoming is not None])
+        offset: Optional[int] = None
+        try:
+            for update_id, incoming in readable:
+                if self._stop_event.is_set():
+                    break
+                if incoming is not None:
+                    try:
+                        next(outcomes)
+                    except Exception:
+                        # The engine could not commit (database down?): fetch the same update again later.
+                        log.exception("processing Telegram update %s failed; it will be fetched again", update_id)
+                        return offset, True
+                offset = update_id + 1
+        finally:
+            outcomes.close()  # stopped early: what the engine already took still finishes and is handed over
         return offset, False
 
     async def _pause(self, seconds: float) -> None:
@@ -523,7 +531,7 @@ class TelegramChannel:
             return
         loop = asyncio.get_running_loop()
         # Shielded: once handed to the engine the update finishes even if our caller is cancelled.
-        await asyncio.shield(loop.run_in_executor(self.process_executor, self.process, incoming))
+        await asyncio.shield(loop.run_in_executor(self.process_executor, self.engine.process, incoming))
 
     # webhook
 

@@ -28,7 +28,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -48,6 +48,9 @@ from storage.db import Database
 from storage.files import live_file
 from storage.models import ChannelAccount, ConversationState, Member
 from storage.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from bot.engine import UpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +376,7 @@ class ZaloChannel:
         token: str,
         base_url: str,
         mode: str,
-        process: Callable[[Incoming], Any],
+        engine: UpdateProcessor,
         process_executor: Executor,
         database: Database,
         clock: Clock,
@@ -391,7 +394,7 @@ class ZaloChannel:
         if mode == "webhook" and not (public_url and secret_token):
             raise ValueError("webhook mode needs a public URL and a secret token")
         self.mode = mode
-        self.process = process
+        self.engine = engine
         self.process_executor = process_executor
         self.database = database
         self.clock = clock
@@ -522,7 +525,7 @@ class ZaloChannel:
             self.group_chats.add(incoming.chat_id)
         loop = asyncio.get_running_loop()
         # Shielded: once handed to the engine the update finishes even if our caller is cancelled.
-        await asyncio.shield(loop.run_in_executor(self.process_executor, self.process, incoming))
+        await asyncio.shield(loop.run_in_executor(self.process_executor, self.engine.process, incoming))
 
     # webhook
 

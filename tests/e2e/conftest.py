@@ -26,7 +26,7 @@ import pytest
 
 from bot import cli
 from bot.app import BotApplication, build_application
-from bot.clock import FixedClock
+from bot.clock import Clock, FixedClock
 from bot.config import load_config
 from bot.sandbox.fake_telegram import FakeTelegram
 
@@ -124,8 +124,9 @@ class Harness:
     db_path: Path
     mode: str
     monkeypatch: pytest.MonkeyPatch
-    clock: FixedClock = field(default_factory=lambda: FixedClock(FROZEN_AT))
+    clock: Clock = field(default_factory=lambda: FixedClock(FROZEN_AT))
     port: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)  # more of the deployer's settings
     app: Optional[BotApplication] = None
     apps: list[BotApplication] = field(default_factory=list)
 
@@ -151,7 +152,7 @@ class Harness:
         if self.mode == "webhook":
             env["BDHVS_TELEGRAM_SECRET_TOKEN"] = SECRET
             env["BDHVS_PUBLIC_URL"] = f"http://127.0.0.1:{self.port}"
-        return env
+        return {**env, **self.extra_env}
 
     async def start_app(self) -> BotApplication:
         config = load_config(env=self.env())

@@ -1,0 +1,144 @@
+"""The conversation engine in a child process: the same contract as in a thread, and it survives its death.
+
+Every test here starts real child processes (spawn) on the test database, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import BotApplication
+from bot.clock import FixedClock, SystemClock
+from bot.config import Config
+from bot.engine import Outcome
+from bot.engine_process import EngineProcess, EngineProcessDied, can_run
+from bot.messages import Incoming
+from storage.db import Database
+from storage.models import ConversationState, OutboxMessage, ProcessedUpdate
+from storage.outbox import OutboxItem
+
+_ids = count(1)
+
+
+def stranger_says(text: str, user: str = "4242", update_id: str | None = None) -> Incoming:
+    return Incoming(channel="telegram", update_id=update_id or f"p{next(_ids)}", user_id=user, chat_id=user,
+                    display_name="Khách", text=text)
+
+
+@pytest.fixture
+def handed() -> list[OutboxItem]:
+    """What the engine process handed over after its commits, in order."""
+    return []
+
+
+@pytest.fixture
+def engine_process(database: Database, handed: list[OutboxItem]) -> EngineProcess:
+    engine = EngineProcess(Config(database_url=database.url, demo_data=False), handed.extend)
+    engine.start()
+    yield engine  # type: ignore[misc]
+    engine.stop()
+
+
+def test_one_update_in_the_child_commits_once_and_hands_over_what_it_wrote(
+        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    assert engine_process.pid not in (None, os.getpid())
+    update = stranger_says("/start")
+    assert engine_process.process(update) is Outcome.HANDLED
+    assert [item.chat_id for item in handed] == ["4242"] and "mã mời" in handed[0].payload["text"]
+    with database.session() as session:
+        rows = session.exec(select(OutboxMessage)).all()
+        assert [row.id for row in rows] == [item.id for item in handed]  # the very rows, committed
+        assert session.get(ProcessedUpdate, ("telegram", update.update_id)) is not None
+    # Telegram sends it again: nothing changes, nothing is handed over twice.
+    handed.clear()
+    assert engine_process.process(update) is Outcome.DUPLICATE
+    assert handed == []
+
+
+def test_a_batch_streams_back_in_order_and_a_stop_midway_loses_nothing(
+        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    people = [str(5000 + n) for n in range(5)]
+    outcomes = engine_process.process_each([stranger_says("/help", user) for user in people])
+    assert next(outcomes) is Outcome.HANDLED
+    assert [item.chat_id for item in handed] == people[:1]  # handed over as soon as it committed
+    outcomes.close()  # the caller stops: the child finishes the batch it took, and all of it is handed over
+    assert [item.chat_id for item in handed] == people
+    # The pipe is still in step: the next update gets its own answer.
+    handed.clear()
+    assert engine_process.process(stranger_says("/help", "6000")) is Outcome.HANDLED
+    assert [item.chat_id for item in handed] == ["6000"]
+    assert list(engine_process.process_each([])) == []
+
+
+def test_conversation_state_lives_in_the_database_not_in_the_child(
+        engine_process: EngineProcess, database: Database) -> None:
+    engine_process.process(stranger_says("/lang", "7000"))
+    with database.session() as session:
+        state = session.get(ConversationState, ("telegram", "7000"))
+        assert state is not None
+    engine_process.stop()
+    engine_process.start()  # a new child reads what the old one saved
+    assert engine_process.process(stranger_says("/help", "7000")) is Outcome.HANDLED
+
+
+def test_a_killed_child_fails_only_its_update_and_the_next_one_starts_a_new_child(
+        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    first = engine_process.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    update = stranger_says("/start", "8000")
+    with pytest.raises(EngineProcessDied):
+        engine_process.process(update)
+    with database.session() as session:
+        assert session.get(ProcessedUpdate, ("telegram", update.update_id)) is None  # not half done
+    # Fetched again (as the channel does): a new child handles it, once.
+    assert engine_process.process(update) is Outcome.HANDLED
+    assert engine_process.pid not in (None, first) and engine_process.starts == 2
+    assert [item.chat_id for item in handed] == ["8000"]
+
+
+def test_stop_ends_the_child(database: Database) -> None:
+    engine = EngineProcess(Config(database_url=database.url, demo_data=False), lambda items: None)
+    engine.start()
+    pid = engine.pid
+    assert pid is not None
+    engine.stop()
+    assert engine.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no such child any more
+    engine.stop()  # twice is harmless
+
+
+def test_only_a_shared_database_the_system_clock_and_the_real_router_go_to_a_child(tmp_path: Path) -> None:
+    file = Config(database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    frozen = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc))
+    assert can_run(file, SystemClock(), custom_router=False)
+    assert can_run(Config(database_url="postgresql://postgres@127.0.0.1:5432/test"), SystemClock(), False)
+    assert not can_run(Config(database_url="sqlite://"), SystemClock(), False)
+    assert not can_run(Config(database_url="sqlite:///:memory:"), SystemClock(), False)
+    assert not can_run(file, frozen, False)
+    assert not can_run(file, SystemClock(), custom_router=True)
+
+
+@pytest.mark.parametrize(("mode", "clock", "expected"), [
+    ("process", SystemClock(), "process"),
+    ("thread", SystemClock(), "thread"),
+    ("process", FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)), "thread"),
+])
+async def test_the_application_puts_the_engine_where_the_config_says(
+        db_url: str, mode: str, clock: object, expected: str) -> None:
+    app = BotApplication(Config(database_url=db_url, web_port=0, demo_data=False, telegram_token="1:T",
+                                telegram_api_base_url="http://127.0.0.1:9/bot", engine_mode=mode),
+                         clock)  # type: ignore[arg-type]
+    try:
+        await app._start_engine_process()
+        assert app.engine_mode == expected
+        assert (app.updates is app.engine) == (expected == "thread")
+    finally:
+        await app.stop()
