@@ -219,6 +219,9 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
                 except Exception as error:  # not the handlers: the transaction itself; the parent may retry
                     log.exception("the engine failed on %s update %s", incoming.channel, incoming.update_id)
                     answer = (None, repr(error))
-                conn.send(answer)
+                try:
+                    conn.send(answer)
+                except OSError:  # the parent is gone; what was committed is in the outbox for the next sender
+                    return
     finally:
         database.dispose()
