@@ -181,6 +181,9 @@ async def _run_app(base_url: str, db_url: str, users: list[int], conn: Any, tuni
 
         app.engine.process = profiled  # type: ignore[method-assign]
     await app.start()
+    import gc
+
+    gc.freeze()  # as `bdhvs run` does once started (BotApplication.run_forever)
     cpu = _usage()
     conn.send("ready")
     await _wait_for_stop(conn)

@@ -18,6 +18,7 @@ a new child.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -35,6 +36,7 @@ from storage.outbox import OutboxItem
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 120.0  # seconds for the child to import everything and open the database
+WARM_AFTER = 500  # updates after which the child's caches (compiled SQL, lazily imported handlers) are warm
 _STOP = None  # what the parent sends to ask the child to finish
 
 
@@ -202,6 +204,10 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
     database = Database(config.database_url)
     written: list[OutboxItem] = []
     engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend)
+    # What start-up built lives as long as the process: frozen, it is left out of the full collections,
+    # which otherwise walk it all and stop an update for tens of milliseconds. Again once the caches are warm.
+    gc.freeze()
+    handled = 0
     conn.send("ready")
     try:
         while True:
@@ -223,5 +229,8 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
                     conn.send(answer)
                 except OSError:  # the parent is gone; what was committed is in the outbox for the next sender
                     return
+                handled += 1
+                if handled == WARM_AFTER:
+                    gc.freeze()
     finally:
         database.dispose()
