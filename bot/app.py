@@ -227,7 +227,8 @@ class BotApplication:
             return
         if not can_run(self.config, self.clock, self._custom_router):
             if mode == "process":
-                log.warning("the engine stays in this process: a test clock or router cannot be shared")
+                log.warning("the engine stays in this process: an in-memory database, a test clock or a custom "
+                            "router cannot be shared with another one")
             return
         engine_process = EngineProcess(self.config, self._after_commit)
         await asyncio.to_thread(engine_process.start)

@@ -259,13 +259,10 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     return config
 
 
-def in_memory_database(url: str) -> bool:
-    """An SQLite database that lives in one process only (`sqlite://`, `sqlite:///:memory:`)."""
-    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:")
-
-
 def _check(config: Config) -> None:
     """Cross-key rules: a webhook needs a public URL and a secret; a separate engine process a shared database."""
+    from storage.db import in_memory_database
+
     if config.engine_mode == "process" and in_memory_database(config.database_url):
         raise ConfigError("BDHVS_ENGINE_MODE: 'process' needs a database file or server, not an in-memory database")
     for channel in ("telegram", "zalo"):

@@ -28,9 +28,10 @@ from multiprocessing.connection import Connection
 from typing import Any, Optional
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config, in_memory_database
+from bot.config import Config
 from bot.engine import Outcome
 from bot.messages import Incoming
+from storage.db import Database, in_memory_database
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,6 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
 
     from bot.engine import ConversationEngine
     from handlers.router import route
-    from storage.db import Database
 
     database = Database(config.database_url)
     written: list[OutboxItem] = []

@@ -29,13 +29,19 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def in_memory_database(url: str) -> bool:
+    """An SQLite database that lives in one process only (`sqlite://`, `sqlite:///:memory:`)."""
+    parsed = make_url(normalize_url(url))
+    return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in ("", ":memory:")
+
+
 def _make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     database = parsed.database or ""
-    in_memory = database in ("", ":memory:")
+    in_memory = in_memory_database(url)
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
