@@ -7,23 +7,69 @@ Placeholders are named and filled after translation: `_("Đã lưu {n} buổi").
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
+#: Compiled catalogs shipped inside the package (built when a wheel is built, see setup.py).
+PACKAGED_LOCALES_DIR = Path(__file__).resolve().parent / "locale"
+#: The catalogs of a source checkout (``make catalogs`` compiles the .mo files beside the .po files).
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 SUPPORTED = ("vi", "en")
 DEFAULT_LOCALE = "vi"
+DOMAIN = "messages"
+
+log = logging.getLogger(__name__)
+
+
+def _catalog_file(root: Path, locale: str, suffix: str) -> Path:
+    return root / locale / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+def _compile_in_memory(po_path: Path) -> Translations:
+    """Compile a .po file in memory: a checkout run without ``make catalogs`` still speaks English."""
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=True)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def load_catalog(locale: str) -> NullTranslations:
+    """The translations of ``locale``: the packaged .mo, else the checkout's .mo unless its .po is newer, else
+    the checkout's .po compiled in memory.
+
+    A missing catalog is logged, never silent: English falling back to Vietnamese is a bug to see.
+    """
+    packaged = _catalog_file(PACKAGED_LOCALES_DIR, locale, ".mo")
+    source_po = _catalog_file(LOCALES_DIR, locale, ".po")
+    source_mo = _catalog_file(LOCALES_DIR, locale, ".mo")
+    if source_po.exists():
+        # a checkout: its own catalogs win over whatever an older build left in the package folder
+        if source_mo.exists() and source_mo.stat().st_mtime >= source_po.stat().st_mtime:
+            with source_mo.open("rb") as mo_file:
+                return Translations(mo_file, domain=DOMAIN)
+        return _compile_in_memory(source_po)
+    if packaged.exists():
+        with packaged.open("rb") as mo_file:
+            return Translations(mo_file, domain=DOMAIN)
+    log.error("no message catalog for locale %r: messages will be shown in Vietnamese", locale)
+    return NullTranslations()
 
 
 @lru_cache(maxsize=None)
 def _translations(locale: str) -> NullTranslations:
     if locale == "vi":
         return NullTranslations()  # the source strings are Vietnamese
-    return Translations.load(str(LOCALES_DIR), [locale], domain="messages")
+    return load_catalog(locale)
 
 
 def pick_locale(code: str | None) -> str:
