@@ -26,12 +26,27 @@ How it works
 * A `hold` policy may keep an item back (the app holds reminders that reach the quiet hours, 21:00–07:00,
   behind a long queue): it is marked `held` until the given time, the rest of its chat goes on, and a full
   scan after that time makes it pending again.
-* Successful sends are marked `sent` in small batches. All database work runs in one executor thread, so the
-  event loop stays free.
+* A send that gets no answer in time (`SendTimedOut` from the renderer, whose clients wait `send_timeout`, 60 s by
+  default, far beyond Telegram's usual answer of well under a second; or this sender's own `deliver_timeout`
+  backstop) is retried like a 5xx, but not before `timeout_settle` seconds (30 s by default): the clients close
+  the timed-out call's connection, and a platform that still carries such a call out gets that long to do it,
+  so it lands before its retry and before the chat's later messages, which wait behind it.
+* Successful sends are marked `sent` at once, in small transactions on a database thread of their own (those
+  that succeed while one is being written go in the next), so a crash rarely falls between the platform's
+  answer and the mark; `mark_lag()` tells how long that window was. All other database work runs in one
+  executor thread, so the event loop stays free.
 
-Delivery is at least once: a crash after the platform accepted an item and before its batch was marked `sent`
-sends it again after restart (as does a retried multi-part message, whose first parts were already accepted).
-An item is never lost: it stays `pending` in the database until it is marked `sent` or `failed`.
+Delivery is at least once: a crash after the platform accepted an item and before it was marked `sent` sends it
+again after restart (as does a retried multi-part message, whose first parts were already accepted). An item is
+never lost: it stays `pending` in the database until it is marked `sent` or `failed`.
+
+The bound on what the person sees twice, and its honest limits: Telegram documents neither how long a send may
+take nor whether a call whose connection was closed is still carried out. A platform that drops a call when
+its connection closes shows nothing twice. One that carries it out anyway shows the one timed-out message twice
+(at most one message per time-out, since a chat has one item in flight), and in order as long as it lands
+within `send_timeout + timeout_settle` of being sent; a call held longer than that (90 s by default) may land
+after the chat's later messages. A crash doubles at most the items answered but not yet marked: one per chat in
+flight, in practice the one message whose mark the crash cut off.
 
 Run one sender per database: two processes sending the same outbox would both send each item.
 """
@@ -59,6 +74,7 @@ from bot.channels.base import (
     ChannelRenderer,
     PermanentError,
     RetryAfter,
+    SendTimedOut,
     TransientError,
     Unreachable,
     is_group_chat,
@@ -145,9 +161,10 @@ class OutboxSender:
         base_backoff: float = 1.0,
         max_backoff: float = 600.0,
         batch_size: int = 50,
-        flush_interval: float = 0.02,
+        flush_interval: float = 0.0,
         max_claimed: int = 2000,
-        deliver_timeout: float = 60.0,
+        deliver_timeout: float = 300.0,
+        timeout_settle: float = 30.0,
         db_executor: Executor | None = None,
         hold: Optional[Callable[[OutboxItem, dt.datetime], Optional[dt.datetime]]] = None,
     ) -> None:
@@ -160,9 +177,11 @@ class OutboxSender:
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self.batch_size = batch_size
-        self.flush_interval = flush_interval
+        self.flush_interval = flush_interval  # > 0: wait this long to gather a batch of marks (throughput tests)
         self.max_claimed = max_claimed
+        # A backstop above the clients' own per-call time-out: an item may take several calls (a long text).
         self.deliver_timeout = deliver_timeout
+        self.timeout_settle = timeout_settle
         # When an item may not go out now (a reminder reaching the quiet hours behind a long queue): the time
         # it may. It is then held in the database, and the rest of its chat goes on.
         self.hold = hold
@@ -172,6 +191,10 @@ class OutboxSender:
         self._own_executor = db_executor is None
         self._executor_closed = False
         self._db_executor: Executor = db_executor or ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
+        # Marks have a thread of their own: they never wait behind a scan of the outbox.
+        self._mark_executor: Optional[Executor] = None
+        self._answered_at: dict[int, float] = {}  # item id -> when the platform answered (monotonic)
+        self._mark_lags: collections.deque[float] = collections.deque(maxlen=10_000)
 
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._workers: list[_Worker] = []
@@ -253,6 +276,8 @@ class OutboxSender:
         if self._own_executor and self._executor_closed:
             self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
             self._executor_closed = False
+        if self._mark_executor is None:
+            self._mark_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-mark")
         self._rescan, self._high_water = True, 0
         self._handed, self._fetch_wanted = [], True
         self._check_held = True
@@ -299,10 +324,13 @@ class OutboxSender:
             if late:
                 await asyncio.gather(*late, return_exceptions=True)
         if self._flusher is not None:
-            self._flusher.cancel()
+            assert self._flush_lock is not None
+            async with self._flush_lock:  # a mark being written finishes first (its items are released)
+                self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
-        await self._flush_sent()
+        while self._sent and await self._flush_sent():
+            pass
         for worker in self._workers:
             for queue in worker.chats.values():
                 for item in queue:
@@ -655,6 +683,9 @@ class OutboxSender:
             if not isinstance(error, (TransientError, asyncio.TimeoutError)):
                 log.exception("renderer crashed on item %s; treating it as a transient error", item.id)
             self.stats["transient"] += 1
+            timed_out = isinstance(error, (SendTimedOut, asyncio.TimeoutError))
+            if timed_out:
+                self.stats["timed_out"] += 1
             reason = str(error) or type(error).__name__
             attempt = item.attempts + 1
             if attempt >= self.max_attempts:
@@ -666,10 +697,13 @@ class OutboxSender:
                 self._finish(item.id)
             else:
                 delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
+                if timed_out:
+                    delay = max(delay, self.timeout_settle)  # the call may still land: give it time to, first
                 log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
                 self._drop_queued(worker, key)
                 await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
         else:
+            self._answered_at[item.id] = time.monotonic()
             self.stats["sent"] += 1
             if self._blocked.get(key) == item.id:
                 self._unblock(key)
@@ -722,10 +756,11 @@ class OutboxSender:
     # -- marking ----------------------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        """Mark what was sent as soon as it was: what succeeds meanwhile goes in the next small transaction."""
         assert self._flush_wake is not None
         while True:
             await self._flush_wake.wait()
-            if len(self._sent) < self.batch_size:
+            if self.flush_interval > 0 and len(self._sent) < self.batch_size:
                 await asyncio.sleep(self.flush_interval)  # let a batch gather
             self._flush_wake.clear()
             if not await self._flush_sent():
@@ -737,17 +772,34 @@ class OutboxSender:
         async with self._flush_lock:
             if not self._sent:
                 return True
-            ids, self._sent = self._sent, []
+            ids, self._sent = self._sent[:self.batch_size], self._sent[self.batch_size:]
+            if self._sent and self._flush_wake is not None:
+                self._flush_wake.set()  # more than one batch waited: the rest right after
             try:
-                await self._db(self._mark_sent_sync, ids, self.clock.now())
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._mark_executor or self._db_executor, self._mark_sent_sync, ids,
+                                           self.clock.now())
             except Exception:
                 # Keep them claimed (never sent twice by us) and try again.
                 log.exception("could not mark %d outbox items sent; will retry", len(ids))
                 self._sent[:0] = ids
                 return False
+            marked = time.monotonic()
             for item_id in ids:
+                answered = self._answered_at.pop(item_id, None)
+                if answered is not None:
+                    self._mark_lags.append(marked - answered)
                 self._release(item_id)
             return True
+
+    def mark_lag(self) -> dict[str, float]:
+        """How long sent items stayed unmarked after the platform's answer (the window in which a crash sends
+        one again): count, mean, p99 and max in seconds, over the latest 10,000 items."""
+        lags = sorted(self._mark_lags)
+        if not lags:
+            return {"count": 0, "mean": 0.0, "p99": 0.0, "max": 0.0}
+        return {"count": len(lags), "mean": sum(lags) / len(lags),
+                "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "max": lags[-1]}
 
     # -- database work (runs in the executor thread) ----------------------------------------------
 
@@ -794,6 +846,9 @@ class OutboxSender:
                 mark_unreachable(session, account.member_id, cause_item_id=item.id, now=now)  # type: ignore[arg-type]
 
     def _shutdown_executor(self) -> None:
+        if self._mark_executor is not None:
+            self._mark_executor.shutdown(wait=True)
+            self._mark_executor = None
         if self._own_executor and not self._executor_closed:
             self._executor_closed = True
             self._db_executor.shutdown(wait=True)

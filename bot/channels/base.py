@@ -27,6 +27,10 @@ class TransientError(DeliveryError):
     """A failure that may pass (5xx, time-out, network): retry with exponential backoff."""
 
 
+class SendTimedOut(TransientError):
+    """No answer within the send time-out; the connection was closed, but the call may still land."""
+
+
 class Unreachable(DeliveryError):
     """The person blocked the bot or left (HTTP 403): nothing more can be sent to this chat."""
 

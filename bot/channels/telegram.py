@@ -32,7 +32,7 @@ from telegram import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import PermanentError, RetryAfter, TransientError, Unreachable
+from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.channels.telegram_api import BotApiClient
 from bot.channels.text import split_text as split_lines
 from bot.channels.text import utf16_len
@@ -190,6 +190,8 @@ def map_error(error: tg_error.TelegramError) -> Exception:
         return Unreachable(str(error))
     if isinstance(error, (tg_error.ChatMigrated, tg_error.BadRequest)):
         return PermanentError(str(error))
+    if isinstance(error, tg_error.TimedOut):
+        return SendTimedOut(f"TimedOut: {error}")  # no answer in time: it may still land
     # TimedOut, NetworkError (5xx, connection), InvalidToken, Conflict, invalid responses: may pass.
     return TransientError(f"{type(error).__name__}: {error}")
 
@@ -336,6 +338,7 @@ class TelegramChannel:
         poll_timeout: int = 25,
         connection_pool_size: int = 16,
         request_timeout: float = 10.0,
+        send_timeout: float = 60.0,
         set_default_commands: bool = True,
     ) -> None:
         if mode not in ("polling", "webhook"):
@@ -355,10 +358,11 @@ class TelegramChannel:
             token,
             base_url=base_url,
             base_file_url=base_file_url or file_url_for(base_url),
+            # Files and menus go through PTB's client: a send waits as long as the thin client's sends do.
             request=HTTPXRequest(
                 connection_pool_size=connection_pool_size,
-                read_timeout=request_timeout,
-                write_timeout=request_timeout,
+                read_timeout=send_timeout,
+                write_timeout=send_timeout,
                 connect_timeout=request_timeout,
                 pool_timeout=request_timeout,
             ),
@@ -366,7 +370,8 @@ class TelegramChannel:
             get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=request_timeout,
                                              connect_timeout=request_timeout),
         )
-        self.api = BotApiClient(f"{base_url}{token}", timeout=request_timeout, connections=connection_pool_size)
+        # Sends wait well beyond Telegram's slowest usual answer: a call given up may still land (bot/outbox_sender.py).
+        self.api = BotApiClient(f"{base_url}{token}", timeout=send_timeout, connections=connection_pool_size)
         # Long polls on a connection of their own, with room for the poll's own time-out.
         self.poll_api = BotApiClient(f"{base_url}{token}", timeout=poll_timeout + request_timeout, connections=1)
         self.renderer = TelegramRenderer(self.bot, database, api=self.api)

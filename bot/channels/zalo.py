@@ -36,7 +36,7 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot import choices
-from bot.channels.base import DeliveryError, PermanentError, RetryAfter, TransientError, Unreachable
+from bot.channels.base import DeliveryError, PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.channels.text import split_text, utf16_len
 from bot.clock import Clock
 from bot.config import ConfigError
@@ -71,15 +71,18 @@ EVENT_UNSUPPORTED = "message.unsupported.received"
 class ZaloApiError(Exception):
     """An error answer (or no answer) of the Zalo Bot API; `code` is None when the network failed."""
 
-    def __init__(self, code: Optional[int], description: str) -> None:
+    def __init__(self, code: Optional[int], description: str, *, timed_out: bool = False) -> None:
         super().__init__(f"{code or 'network'}: {description}")
         self.code = code
         self.description = description
+        self.timed_out = timed_out  # no answer in time: the call may still land
 
 
 def map_error(error: ZaloApiError, quota_pause: float = RETRY_AFTER_429) -> DeliveryError:
     """The outbox sender's view of a Zalo error."""
     code = error.code
+    if error.timed_out:
+        return SendTimedOut(str(error))
     if code == 429:
         return RetryAfter(quota_pause, f"Zalo quota exceeded: {error.description}")
     if code == 403:
@@ -127,10 +130,11 @@ class ZaloClient:
             async with self._client().post(
                 url, json=params or {}, timeout=aiohttp.ClientTimeout(total=timeout or self.request_timeout)
             ) as response:
-                status = response.status
-                raw = await response.read()
+                status, raw = await _read(response)
         except asyncio.TimeoutError:
-            raise ZaloApiError(None, f"{method} timed out") from None
+            # aiohttp closed the connection (or `_read` did): a server that stops work on a closed
+            # connection drops the call; one that does not may still carry it out.
+            raise ZaloApiError(None, f"{method} timed out; its connection was closed", timed_out=True) from None
         except aiohttp.ClientError as error:
             raise ZaloApiError(None, f"{method}: {type(error).__name__}: {error}") from None
         try:
@@ -153,6 +157,16 @@ class ZaloClient:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+async def _read(response: aiohttp.ClientResponse) -> tuple[int, bytes]:
+    """The answer's status and body; the connection is closed if reading fails (a time-out, a cancellation),
+    so a half-read answer never goes back to the pool."""
+    try:
+        return response.status, await response.read()
+    except BaseException:
+        response.close()
+        raise
 
 
 # -- updates in ------------------------------------------------------------------------------------
@@ -261,8 +275,10 @@ class ZaloRenderer:
 
     def __init__(self, client: ZaloClient, database: Database, clock: Clock, file_base: Callable[[], str],
                  group_chats: Optional[set[str]] = None, db_executor: Executor | None = None,
-                 tz: dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh"), quota_pause: float = RETRY_AFTER_429) -> None:
+                 tz: dt.tzinfo = ZoneInfo("Asia/Ho_Chi_Minh"), quota_pause: float = RETRY_AFTER_429,
+                 send_timeout: float = 60.0) -> None:
         self.client = client
+        self.send_timeout = send_timeout  # per call, well beyond the platform's slowest usual answer
         self.tz = tz
         self.quota_pause = quota_pause
         self.database = database
@@ -328,7 +344,7 @@ class ZaloRenderer:
         for index, (method, params) in enumerate(messages):
             if index < done:
                 continue
-            await self.client.call(method, params)
+            await self.client.call(method, params, timeout=self.send_timeout)
             self._parts_sent[key] = index + 1
         self._parts_sent.pop(key, None)
 
@@ -387,6 +403,7 @@ class ZaloChannel:
         quota_pause: float = RETRY_AFTER_429,
         poll_timeout: int = 30,
         request_timeout: float = 10.0,
+        send_timeout: float = 60.0,
         connection_limit: int = 16,
     ) -> None:
         if mode not in ("polling", "webhook"):
@@ -406,7 +423,7 @@ class ZaloChannel:
         self.group_chats: set[str] = set()
         base = file_base or (lambda: public_url or "")
         self.renderer = ZaloRenderer(self.client, database, clock, base, self.group_chats, tz=tz,
-                                     quota_pause=quota_pause)
+                                     quota_pause=quota_pause, send_timeout=send_timeout)
         self.quota_pause = quota_pause
         self.bot_info: dict[str, Any] = {}
         self.bot_names: tuple[str, ...] = ()
