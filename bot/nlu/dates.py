@@ -18,7 +18,15 @@ Recognised (on folded tokens, so accents are optional):
 Digits used by a date, a month (``tháng 11``), a year (``năm 2026``) or an
 ordinal (``buổi thứ 2``) are claimed here so they never become counts.
 Problems reported: ``future_date`` (an explicit date after today, or
-"mai"), ``invalid_date`` (31/02).
+"mai"), ``invalid_date`` (a day that is not on the calendar).
+
+An impossible day is never turned into another one: ``30/02``, ``31/04``,
+``ngày 31 tháng 4``, ``ngày 32``, ``32 tháng 1``, ``15/13`` after ``ngày``
+or at the start of the message, ``30/13/2026``, ``tháng 13``, ``thứ 8``
+give ``invalid_date`` and no date (their text in
+:attr:`DateResult.invalid_texts`), and their digits are claimed so they
+never become counts.  Out-of-range pairs elsewhere stay pairs ("23/30
+người"); a dotted pair before a people unit is a decimal ("3.5 người").
 """
 
 from __future__ import annotations
@@ -28,9 +36,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.nlu.lexicon import ORDINAL_PREV
-from bot.nlu.normalize import Token
+from bot.nlu.normalize import Token, span_text, tokenize
 
-__all__ = ["DateResult", "find_dates", "resolve_day_month", "resolve_weekday"]
+__all__ = ["DateResult", "find_dates", "read_day", "resolve_day_month", "resolve_weekday"]
 
 _WEEKDAY_WORDS: dict[str, int] = {
     # value = Python weekday(): Monday=0 .. Sunday=6
@@ -43,6 +51,8 @@ _WEEKDAY_WORDS: dict[str, int] = {
     "bay": 5,
 }
 _WEEKDAY_NUM: dict[int, int] = {2: 0, 3: 1, 4: 2, 5: 3, 6: 4, 7: 5, 8: 6}
+#: "thứ 8", "thứ 1", "thứ 0", "thứ 9": named like a weekday, but there is no such day
+_NOT_WEEKDAYS = frozenset({0, 1, 8, 9})
 
 _PART_OF_DAY = frozenset({"sang", "trua", "chieu", "toi", "dem", "khuya"})
 _DAY_WORDS = frozenset({"hom", "bua", "ngay"})
@@ -64,6 +74,8 @@ class DateResult:
     date: _dt.date | None = None
     named: bool = False
     problems: list[str] = field(default_factory=list)
+    #: the text of each impossible day named ("30/02", "ngày 31 tháng 4")
+    invalid_texts: list[str] = field(default_factory=list)
 
 
 def resolve_weekday(today: _dt.date, weekday: int, weeks_back: int = 0) -> _dt.date:
@@ -173,11 +185,18 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
     res = DateResult()
     found: list[tuple[_dt.date, bool]] = []  # (date, future)
 
-    def add(d: _dt.date | None, problem: str | None) -> None:
+    def add(d: _dt.date | None, problem: str | None, span: tuple[int, int] | None = None) -> None:
         if problem and problem not in res.problems:
             res.problems.append(problem)
+        if problem == "invalid_date" and span is not None:
+            res.invalid_texts.append(span_text(tokens, *span))
         if d is not None:
             found.append((d, problem == "future_date"))
+
+    def invalid(a: int, b: int) -> None:
+        """An impossible day: reported, and its digits claimed so they are never a count."""
+        add(None, "invalid_date", (a, b))
+        _claim(tokens, a, b)
 
     n = len(tokens)
     i = 0
@@ -193,15 +212,20 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             parts = t.parts
             day, month = parts[0], parts[1]
             year = parts[2] if len(parts) > 2 else None
-            if _next_is_people_unit(tokens, i + 1) or not (1 <= month <= 12 and 1 <= day <= 31):
-                # "23/30 người", "15-20 người", "4.0": not a date
-                t.kind = "dec" if "." in t.orig and not _next_is_people_unit(tokens, i + 1) else "pair"
+            start = i - 1 if _w(tokens, i - 1) in _DAY_WORDS else i
+            if _next_is_people_unit(tokens, i + 1):
+                # "15-20 người", "23/30 người": a range or a share; "3.5 người": a decimal
+                t.kind = "dec" if "." in t.orig else "pair"
                 i += 1
                 continue
-            start = i
-            if _w(tokens, i - 1) in _DAY_WORDS:
-                start = i - 1
-            add(*resolve_day_month(today, day, month, year))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                if _meant_as_date(tokens, i, start, day, month, year):
+                    invalid(start, i + 1)
+                else:  # "23/30", "4.0": not a date
+                    t.kind = "dec" if "." in t.orig else "pair"
+                i += 1
+                continue
+            add(*resolve_day_month(today, day, month, year), span=(start, i + 1))
             _claim(tokens, start, i + 1)
             i += 1
             continue
@@ -220,11 +244,15 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
                         year = _num(tokens, j + 1)
                         j += 2
                 if month is not None:
-                    add(*resolve_day_month(today, d, month, year))
+                    add(*resolve_day_month(today, d, month, year), span=(i, j))
                 else:
-                    add(*_resolve_day_only(today, d))
+                    add(*_resolve_day_only(today, d), span=(i, j))
                 _claim(tokens, i, j)
                 i = j
+                continue
+            if d is not None and d <= 99 and not _next_is_people_unit(tokens, i + 2):
+                invalid(i, _month_year_end(tokens, i + 2))  # "ngày 32", "ngày 0 tháng 5"
+                i = _month_year_end(tokens, i + 2)
                 continue
             if _w(tokens, i + 1) == "mai":
                 add(today + _dt.timedelta(days=1), "future_date")
@@ -250,14 +278,28 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
                 if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
                     year = _num(tokens, j + 1)
                     j += 2
-                add(*resolve_day_month(today, d, m, year))
+                add(*resolve_day_month(today, d, m, year), span=(i, j))
                 _claim(tokens, i, j)
+                i = j
+                continue
+            if d <= 99 and m <= 99 and not _next_is_people_unit(tokens, i + 3):  # "32 tháng 1", "15 tháng 13"
+                j = _month_year_end(tokens, i + 1)
+                invalid(i, j)
                 i = j
                 continue
 
         # ---- tháng M / năm YYYY / tuần N: claimed, not a date ---------------
-        if f == "thang" and _num(tokens, i + 1) is not None and (_num(tokens, i + 1) or 0) <= 12:
+        if f == "thang" and _num(tokens, i + 1) is not None and 1 <= (_num(tokens, i + 1) or 0) <= 12:
             _claim(tokens, i, i + 2, "month")
+            i += 2
+            continue
+        month_named = _num(tokens, i + 1) if f == "thang" else None
+        if (
+            month_named is not None
+            and (month_named == 0 or 13 <= month_named <= 99)
+            and not _next_is_people_unit(tokens, i + 2)
+        ):
+            invalid(i, i + 2)  # "tháng 13"
             i += 2
             continue
         if f == "nam" and (_num(tokens, i + 1) or 0) >= 1900:
@@ -329,6 +371,10 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             nv = _num(tokens, i + 1)
             if nv is not None and nv in _WEEKDAY_NUM and nv != 8:
                 wd, j = _WEEKDAY_NUM[nv], i + 2
+            elif nv is not None and nv in _NOT_WEEKDAYS:
+                invalid(i, i + 2)  # "thứ 8", "thứ 1": no such day
+                i += 2
+                continue
             elif _w(tokens, i + 1) in _WEEKDAY_WORDS:
                 w2 = tokens[i + 1]
                 if w2.plain or w2.raw in ("hai", "ba", "tư", "bốn", "năm", "sáu", "bảy", "bẩy"):
@@ -354,6 +400,39 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
         if not future and "future_date" in res.problems:
             res.problems.remove("future_date")
     return res
+
+
+def _meant_as_date(
+    tokens: Sequence[Token], i: int, start: int, day: int, month: int, year: int | None
+) -> bool:
+    """Whether an out-of-range day/month token was meant as a day (so it is an impossible one).
+
+    A year ("30/13/2026"), a day word before it ("ngày 15/20") or, at the
+    start of the message, a month or day just off the calendar ("32/1",
+    "15/13", "0/5") mark a date; "23/30" elsewhere stays a share.
+    """
+    if year is not None or start < i:
+        return True
+    if any(t.kind != "punct" for t in tokens[:i]):
+        return False
+    return (1 <= month <= 12 and (day == 0 or day > 31)) or (1 <= day <= 31 and month in (0, 13))
+
+
+def _month_year_end(tokens: Sequence[Token], j: int) -> int:
+    """End of an optional "tháng M [năm Y]" starting at ``j``."""
+    if _w(tokens, j) == "thang" and _num(tokens, j + 1) is not None:
+        j += 2
+        if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
+            j += 2
+    return j
+
+
+def read_day(text: str, today: _dt.date) -> DateResult:
+    """The day a short typed answer names ("12/11", "hôm kia", "thứ 5"); an impossible one gives no date."""
+    result = find_dates(tokenize(text), today)
+    if "invalid_date" in result.problems:
+        result.date = None
+    return result
 
 
 def _first_word_index(tokens: Sequence[Token]) -> int:

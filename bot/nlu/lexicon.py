@@ -296,7 +296,7 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "thế nào; ra sao; chỉ tiêu; còn thiếu; còn lại; ở đâu; "
      "có không; được không; chưa ạ; không ạ; nhiêu; bảng; excel; file; tổng kết; so sánh; "
      "xếp hạng; đứng đầu; nhiều nhất; ít nhất; mấy người; thôn nào; ai chưa; số liệu; "
-     "tình hình; bao giờ; khi nào; hỏi; cho hỏi; có ai; đã đủ"),
+     "tình hình; bao giờ; khi nào; hỏi; cho hỏi; có ai; đã đủ; biểu đồ; đồ thị"),
      "query", None, None, 0),
     # "báo cáo" asks for a report only when it opens or closes the message
     # ("bc tuần", "thôn 5 đã báo cáo?"), not in "em sẽ báo cáo sau"

@@ -14,19 +14,29 @@ word:
 Dates written with digits (``12/11``, ``12.11.2026``), clock times (``19h30``)
 and percentages are recognised here, at the character level, so that their
 digits can never be mistaken for head-counts later on.
+
+Numbers that are not whole, positive head-counts are kept whole so that no
+part of them can be read as one: ``3,5`` is a ``dec`` token, ``1e18`` and
+``2E5`` a ``sci`` token, and ``-5`` a ``neg`` token.  A minus counts as a sign
+only when it is glued to the digits and not glued to a word or number before
+it: ``-5 người``, ``(-5)`` and ``: -5`` are negative; ``học VNeID - 20 người``,
+``VNeID-20`` and ``15-20`` are not.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "MINUS_SIGNS",
     "Token",
     "fold",
     "fold_text",
     "has_diacritics",
+    "span_text",
     "title_word",
     "tokenize",
     "tone_sig",
@@ -96,7 +106,9 @@ class Token:
     """One token of a message.
 
     ``kind`` is one of: ``word``, ``num`` (integer digits), ``dec`` (decimal
-    number, never a count), ``date`` (numeric date such as 12/11), ``pair``
+    number, never a count), ``sci`` (scientific notation such as 1e18, never a
+    count), ``neg`` (a number with a minus sign, never a count; ``value`` is
+    negative for integers), ``date`` (numeric date such as 12/11), ``pair``
     (``23/30`` or ``15-20`` - not a valid date), ``time`` (19h30), ``pct``
     (80%), ``punct`` and ``nl`` (line break).
 
@@ -125,7 +137,8 @@ class Token:
 
 _TOKEN_RE = re.compile(
     r"""
-    (?P<date>(?<![\d.,/:-])\d{1,2}(?P<sep>[/.\-])\d{1,2}(?:(?P=sep)(?:\d{4}|\d{2}))?(?![\d]|[/.\-]\d))
+    (?P<sci>(?<![\w.,])\d+(?:[.,]\d+)?[eE][+\-]?\d+)
+  | (?P<date>(?<![\d.,/:-])\d{1,2}(?P<sep>[/.\-])\d{1,2}(?:(?P=sep)(?:\d{4}|\d{2}))?(?![\d]|[/.\-]\d))
   | (?P<ctime>(?<![\d.,/:-])\d{1,2}:\d{2}(?!\d))
   | (?P<htime>(?<![\d.,/:-])\d{1,2}(?:h|g|giờ|gio)(?:\d{2})?(?![^\W\d_]))
   | (?P<pct>\d+(?:[.,]\d+)?\s?%)
@@ -138,6 +151,9 @@ _TOKEN_RE = re.compile(
 )
 
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+#: Characters read as a minus sign when glued to digits (hyphen, minus, en dash).
+MINUS_SIGNS = frozenset({"-", "\u2212", "\u2013"})
+_GLUE_KINDS = frozenset({"word", "num", "dec", "sci", "date", "pair", "time", "pct"})
 
 
 #: Phone shorthand spelled differently from the word it stands for; the
@@ -195,6 +211,8 @@ def tokenize(text: str) -> list[Token]:
             tok.kind = "time"
             if kind == "ctime":
                 tok.parts = tuple(int(p) for p in tok.orig.split(":"))
+        elif kind == "sci":
+            pass  # never a count: kept whole so "1e18" is not read as 18
         elif kind == "num":
             digits = tok.orig
             if "." in digits or "," in digits:
@@ -210,4 +228,32 @@ def tokenize(text: str) -> list[Token]:
         prev_end = m.end()
     if tokens:
         tokens[0].space_before = True
+    _mark_negatives(tokens)
     return tokens
+
+
+def _mark_negatives(tokens: list[Token]) -> None:
+    """Turn a number with a minus sign into a ``neg`` token (see module docstring)."""
+    for i in range(1, len(tokens)):
+        tok, sign = tokens[i], tokens[i - 1]
+        if tok.kind not in ("num", "dec") or tok.space_before or sign.kind != "punct":
+            continue
+        if sign.orig not in MINUS_SIGNS:
+            continue
+        glued_after_text = i >= 2 and not sign.space_before and tokens[i - 2].kind in _GLUE_KINDS
+        if glued_after_text:
+            continue  # "VNeID-20", "15-20": a separator, not a sign
+        tok.kind = "neg"
+        tok.meta["sign"] = sign.orig
+        if tok.value is not None:
+            tok.value = -tok.value
+
+
+def span_text(tokens: Sequence[Token], start: int, end: int) -> str:
+    """The text of tokens ``start..end-1`` as typed, spaces kept where they were."""
+    out: list[str] = []
+    for k in range(max(start, 0), min(end, len(tokens))):
+        if out and tokens[k].space_before:
+            out.append(" ")
+        out.append(tokens[k].orig)
+    return "".join(out)

@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import Token, tokenize
+from bot.nlu.normalize import Token, span_text, tokenize
 
-__all__ = ["AMBIGUOUS_SINGLE", "NumberMatch", "parse_number_text", "read_number"]
+__all__ = ["AMBIGUOUS_SINGLE", "CountReading", "NumberMatch", "parse_number_text", "read_count", "read_number"]
 
 # raw spelling -> role.  Roles: ("d", n) unit digit; ("muoi10",) mười;
 # ("muoi",) mươi; ("tram",); ("chuc",); ("nghin",); ("linh",); ("ruoi",);
@@ -290,3 +290,62 @@ def parse_number_text(text: str) -> int | None:
 def _all_number_plain(tokens: Sequence[Token]) -> bool:
     """Whether no token is accented in a way foreign to number words."""
     return all(t.plain or t.raw in _RAW_WORDS for t in tokens)
+
+
+@dataclass(slots=True, frozen=True)
+class CountReading:
+    """A typed answer to "how many people?": the number, or why the number typed is refused.
+
+    ``problem`` is ``negative_count`` ("-5"), ``not_a_whole_number`` ("3,5",
+    "3.5") or ``scientific_number`` ("1e3"), with ``text`` the number as
+    typed; both empty and ``value`` None when the answer is not a number at
+    all.  Zero and huge numbers are returned as read: the caller checks the
+    range.
+    """
+
+    value: int | None
+    problem: str | None = None
+    text: str = ""
+
+
+#: People units that may follow a typed count, folded ("15 người", "15 lượt", "15 bà con").
+_COUNT_UNITS = ("nguoi dan", "ba con", "nguoi", "ng", "luot", "ho")
+
+
+def _strip_unit(tokens: list[Token]) -> list[Token]:
+    """Drop a trailing full stop and one trailing people unit."""
+    while tokens and tokens[-1].kind == "punct" and tokens[-1].orig in (".", "!"):
+        tokens = tokens[:-1]
+    words = [t.fold for t in tokens]
+    for unit in _COUNT_UNITS:
+        size = len(unit.split())
+        if len(words) > size and " ".join(words[-size:]) == unit:
+            return tokens[:-size]
+    return tokens
+
+
+def read_count(text: str) -> CountReading:
+    """Read a whole typed answer as one head-count ("17", "17 người", "mười bảy"), never guessing.
+
+    A negative, fractional or scientific number is refused with its problem
+    code rather than read as another number.
+    """
+    tokens = _strip_unit(tokenize(text))
+    body = [t for t in tokens if t.kind != "punct"]
+    if len(body) != 1 or body[0].kind == "word":
+        return CountReading(parse_number_text(span_text(tokens, 0, len(tokens))) if body else None)
+    tok = body[0]
+    typed = str(tok.meta.get("sign", "")) + tok.orig
+    if tok.kind == "neg":
+        return CountReading(None, "negative_count", typed)
+    if tok.kind == "sci":
+        return CountReading(None, "scientific_number", typed)
+    if tok.kind == "num" and len(tokens) == 1:
+        return CountReading(tok.value)
+    if tok.kind == "dec" and len(tokens) == 1:
+        if "." in tok.orig or "," in tok.orig:
+            return CountReading(None, "not_a_whole_number", typed)
+        return CountReading(int(tok.orig))  # a very long digit run: the caller finds it too large
+    if tok.kind == "date" and len(tok.parts) == 2 and "." in tok.orig and len(tokens) == 1:
+        return CountReading(None, "not_a_whole_number", typed)  # "3.5"
+    return CountReading(None)

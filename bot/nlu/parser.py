@@ -39,21 +39,38 @@ question word; else ``unknown``.  Non-log results carry no date, session
 or help items, but keep the village.  A log that names no day is dated
 ``today``; a named future day is kept and flagged ``future_date``.
 
+Never guessed: a day that is not on the calendar ("30/02", "31/04",
+"ngày 31 tháng 4", "32/1", "tháng 13") leaves ``date`` None with the problem
+``invalid_date``; only a log that names no day at all is dated today.  A
+number that is not a whole positive head-count takes the place of the count
+it stands for but gives none (``attendees`` / ``count`` None, so the caller
+asks): ``negative_count`` ("-5 người"; a minus glued to the digits and not
+glued to a word or number before it, see :mod:`bot.nlu.normalize`),
+``not_a_whole_number`` ("3.5 người", "3,5 người", "học VNeID 3,5"),
+``scientific_number`` ("1e18", "2E5 người").  Thousands separators ("1.234
+người" = 1234), dates ("12/11"), ranges and shares ("15-20 người", "23/30
+người": the first number), labels ("t9", "9a") and money ("50k") are read as
+before, and a dash between spaces is a separator ("học VNeID - 20 người" =
+20).  :attr:`ParsedReport.unreadable` pairs each such problem with the text
+it was about, so the caller can say which day or number it could not accept.
+
 Problem codes: ``count_without_kind``, ``kind_without_count``,
 ``session_without_count``, ``negated_item``, ``multiple_sessions``,
-``future_date``, ``invalid_date``, ``empty``.
+``future_date``, ``invalid_date``, ``negative_count``,
+``not_a_whole_number``, ``scientific_number``, ``empty``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu import lexicon
-from bot.nlu.dates import find_dates
+from bot.nlu.dates import DateResult, find_dates
 from bot.nlu.lexicon import (
     COUNT_CONTEXT_PREV,
     NONCOUNT_NEXT,
@@ -65,7 +82,10 @@ from bot.nlu.normalize import Token, tokenize
 from bot.nlu.numbers import read_number
 from bot.nlu.villages import find_village
 
-__all__ = ["HelpItem", "ParsedReport", "SessionPart", "parse_report"]
+__all__ = ["NUMBER_PROBLEMS", "HelpItem", "ParsedReport", "SessionPart", "Unreadable", "parse_report"]
+
+#: Problems of a number that was refused as a head-count (see module docstring).
+NUMBER_PROBLEMS = ("negative_count", "not_a_whole_number", "scientific_number")
 
 
 @dataclass(slots=True)
@@ -78,10 +98,18 @@ class SessionPart:
 
 @dataclass(slots=True)
 class HelpItem:
-    """People helped with one kind of task (see lexicon.HELP_KINDS)."""
+    """People helped with one kind of task (see lexicon.HELP_KINDS); count None when the number was refused."""
 
     kind: str
-    count: int
+    count: int | None
+
+
+@dataclass(slots=True)
+class Unreadable:
+    """A day or number the parser refused, and the text it was about ("30/02", "-5")."""
+
+    problem: str
+    text: str
 
 
 @dataclass(slots=True)
@@ -95,9 +123,10 @@ class ParsedReport:
     session: SessionPart | None
     help: list[HelpItem]
     problems: list[str] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain-JSON form (the contract other modules and tests rely on)."""
+        """Plain-JSON form (the contract other modules and tests rely on; keys are only ever added)."""
         return {
             "intent": self.intent,
             "date": self.date.isoformat() if self.date else None,
@@ -106,6 +135,8 @@ class ParsedReport:
             if self.session is None
             else {"topics": list(self.session.topics), "attendees": self.session.attendees},
             "help": [{"kind": h.kind, "count": h.count} for h in self.help],
+            "problems": list(self.problems),
+            "unreadable": [{"problem": u.problem, "text": u.text} for u in self.unreadable],
         }
 
 
@@ -140,10 +171,13 @@ _CONTENT_ROLES = frozenset({"object", "action"})
 
 @dataclass(slots=True)
 class _Count:
-    value: int
+    """A head-count; ``value`` None when the number stood there but was refused (``problem``)."""
+
+    value: int | None
     start: int
     end: int
     unit: Entry | None
+    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -291,6 +325,58 @@ def _find_counts(
         counts.append(_Count(value, i, cend, unit.entry if unit is not None else None))
         i = cend
     return counts
+
+
+_DECIMAL = re.compile(r"^\d+[.,]\d+$")
+
+
+def _refused_problem(tokens: Sequence[Token], i: int, unit: PhraseMatch | None) -> str | None:
+    """Why the number token at ``i`` stands where a count would but cannot be one, or None."""
+    t = tokens[i]
+    if t.kind == "neg":
+        return "negative_count"
+    if t.kind == "sci":
+        return "scientific_number"
+    if t.kind != "dec" or not any(c in t.orig for c in ".,"):
+        return None  # a long digit run (a phone number) is simply not a count
+    if unit is not None:
+        return "not_a_whole_number"
+    # no unit: only a plain decimal closing a clause after a topic word ("học VNeID 3,5"),
+    # never a version such as "công nghệ 4.0"
+    if not _DECIMAL.match(t.orig) or int(re.split(r"[.,]", t.orig)[1]) == 0:
+        return None
+    nxt_free = i + 1 >= len(tokens) or _is_sep(tokens, i + 1)
+    prev = tokens[i - 1] if i > 0 else None
+    after_word = prev is not None and (
+        (prev.kind == "word" and prev.role == "phrase" and prev.fold not in ORDINAL_PREV)
+        or prev.fold in COUNT_CONTEXT_PREV
+        or prev.orig in (":", "=")
+    )
+    return "not_a_whole_number" if nxt_free and after_word else None
+
+
+def _refused_counts(
+    tokens: list[Token], phrase_at: dict[int, PhraseMatch]
+) -> tuple[list[_Count], list[Unreadable]]:
+    """Numbers that stand where a count would but are negative, fractional or scientific.
+
+    Each becomes a count without a value, so the clause it belongs to is
+    still read (and its count asked for), and its text is kept for the reply.
+    """
+    refused: list[_Count] = []
+    unreadable: list[Unreadable] = []
+    for i, t in enumerate(tokens):
+        if t.role is not None or t.kind not in ("neg", "sci", "dec"):
+            continue
+        unit = _unit_at(phrase_at, i + 1)
+        problem = _refused_problem(tokens, i, unit)
+        if problem is None:
+            continue
+        t.role = "count"
+        end = unit.end if unit is not None else i + 1
+        refused.append(_Count(None, i, end, unit.entry if unit is not None else None, problem))
+        unreadable.append(Unreadable(problem, str(t.meta.get("sign", "")) + t.orig))
+    return refused, unreadable
 
 
 # ---------------------------------------------------------------------------
@@ -641,6 +727,7 @@ class _Outcome:
     help: list[HelpItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     counted: bool = False
+    refused_session: bool = False  # a session's count was refused: its total is unknown
 
 
 def _interpret(parts: Sequence[list[_Elem]], future_day: bool) -> _Outcome:
@@ -674,15 +761,21 @@ def _interpret(parts: Sequence[list[_Elem]], future_day: bool) -> _Outcome:
         prev_type = kind
         if kind == "session":
             out.sessions.append(SessionPart(_topics(part), count))
+            out.refused_session = out.refused_session or count is None
             continue
-        for k in _kinds(part):
-            for h in out.help:
-                if h.kind == k:
-                    h.count += count
-                    break
-            else:
-                out.help.append(HelpItem(k, count))
+        _add_help(out.help, _kinds(part), count)
     return out
+
+
+def _add_help(items: list[HelpItem], kinds: Sequence[str], count: int | None) -> None:
+    """Add a count to each kind; a refused count (None) leaves that kind's total unknown."""
+    for k in kinds:
+        for h in items:
+            if h.kind == k:
+                h.count = None if h.count is None or count is None else h.count + count
+                break
+        else:
+            items.append(HelpItem(k, count))
 
 
 def _combine_sessions(sessions: Sequence[SessionPart], problems: list[str]) -> SessionPart | None:
@@ -711,7 +804,7 @@ def parse_report(
     villages, accented) lets the parser return the stored spelling.
     """
     tokens = tokenize(text or "")
-    if not any(t.kind in ("word", "num", "date", "pair") for t in tokens):
+    if not any(t.kind in ("word", "num", "date", "pair", "neg", "sci", "dec") for t in tokens):
         return ParsedReport("unknown", None, False, None, None, [], ["empty"])
 
     accented = _accented(tokens)
@@ -720,12 +813,17 @@ def parse_report(
     phrases = _match_phrases(tokens)
     phrase_at = {m.start: m for m in phrases}
     counts = _find_counts(tokens, phrase_at, accented)
+    refused, unreadable = _refused_counts(tokens, phrase_at)
+    counts = sorted(counts + refused, key=lambda c: c.start)
     scan = _build_clauses(tokens, phrase_at, counts)
     future_day = dres.date is not None and dres.date > today
     outcome = _interpret(_segment(scan.clauses), future_day)
 
-    problems = list(dres.problems) + outcome.problems
+    problems = list(dres.problems) + [u.problem for u in unreadable] + outcome.problems
+    unreadable = [Unreadable("invalid_date", text) for text in dres.invalid_texts] + unreadable
     session = _combine_sessions(outcome.sessions, problems)
+    if session is not None and outcome.refused_session:
+        session.attendees = None
     help_items = outcome.help
     if outcome.counted:
         intent = "log"
@@ -742,10 +840,18 @@ def parse_report(
     dedup = list(dict.fromkeys(problems))
     return ParsedReport(
         intent=intent,
-        date=(dres.date or today) if intent == "log" else None,
-        date_named=dres.named,
+        date=_report_date(intent, dres, today),
+        date_named=dres.named or "invalid_date" in dres.problems,
         village=village,
         session=session,
         help=help_items,
         problems=dedup,
+        unreadable=unreadable,
     )
+
+
+def _report_date(intent: str, dres: DateResult, today: _dt.date) -> _dt.date | None:
+    """The day of a log: the one named, today when none is named, None when the one named is impossible."""
+    if intent != "log" or "invalid_date" in dres.problems:
+        return None
+    return dres.date or today

@@ -3,7 +3,8 @@
 Each line holds a realistic message, the day it was sent and the expected
 ``to_json()`` output written by a person, not copied from the parser.  The
 test prints the exact-match accuracy and every mismatch, and fails below
-95 %.
+95 %.  ``problems`` (and ``unreadable``) are compared only on the lines that
+state them: the never-guess cases (impossible days, refused numbers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from bot.nlu.parser import parse_report
 
 CASES = Path(__file__).with_name("cases.jsonl")
 THRESHOLD = 0.95
+BASE_KEYS = {"intent", "date", "village", "session", "help"}
+OPTIONAL_KEYS = {"problems", "unreadable"}
 
 
 def _load() -> list[dict[str, Any]]:
@@ -36,7 +39,7 @@ def test_corpus_is_large_enough() -> None:
     assert len(set(texts)) == len(texts), "duplicate case"
     for r in rows:
         exp = r["expected"]
-        assert set(exp) == {"intent", "date", "village", "session", "help"}
+        assert BASE_KEYS <= set(exp) <= BASE_KEYS | OPTIONAL_KEYS
 
 
 def test_exact_match_accuracy() -> None:
@@ -45,7 +48,8 @@ def test_exact_match_accuracy() -> None:
     mismatches: list[str] = []
     for r in rows:
         today = dt.date.fromisoformat(r["today"])
-        got = parse_report(r["text"], today, r.get("villages", ())).to_json()
+        full = parse_report(r["text"], today, r.get("villages", ())).to_json()
+        got = {key: full[key] for key in r["expected"]}
         if got == r["expected"]:
             ok += 1
         else:

@@ -35,6 +35,8 @@ def test_brief_example() -> None:
             {"kind": "vneid_level2", "count": 10},
             {"kind": "public_service_filing", "count": 5},
         ],
+        "problems": [],
+        "unreadable": [],
     }
 
 
@@ -129,6 +131,8 @@ def test_cli_joins_words_and_prints_json(capsys: pytest.CaptureFixture[str]) -> 
         "village": "Thôn 3",
         "session": {"topics": ["vneid"], "attendees": 23},
         "help": [],
+        "problems": [],
+        "unreadable": [],
     }
 
 
