@@ -99,8 +99,11 @@ class BotApplication:
         self._database = Database(config.database_url)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
+        # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
         self._sender = OutboxSender(self._database, self.clock, config.rate_limits,
-                                    **{"hold": self._quiet_hours_hold, **(sender_options or {})})
+                                    **{"hold": self._quiet_hours_hold,
+                                       "deliver_timeout": max(300.0, 5 * config.send_timeout),
+                                       **(sender_options or {})})
         self._engine = ConversationEngine(
             self._database, config, self.clock, router or _route_lazily, on_outbox=self._after_commit
         )
@@ -245,6 +248,7 @@ class BotApplication:
             "clock": self.clock,
             "public_url": self.config.public_url,
             "secret_token": secret,
+            "send_timeout": self.config.send_timeout,
         }
 
     async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:

@@ -60,6 +60,8 @@ class Config:
     zalo_api_base_url: str = ZALO_API
     zalo_mode: str = "polling"
     zalo_secret_token: str | None = None
+    # Seconds a send may wait for the platform's answer (bot/outbox_sender.py: why so long, what a time-out does).
+    send_timeout: float = 60.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     demo_data: bool = True
@@ -190,6 +192,7 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("web.host", "web_host", _text),
     ("web.port", "web_port", _port),
     ("engine.mode", "engine_mode", _engine_mode),
+    ("outbox.send_timeout", "send_timeout", _positive_float),
 ]
 _LIMIT_KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("limits.max_attendees", "max_attendees", _positive_int),

@@ -29,6 +29,7 @@ from typing import Any, Awaitable, Callable, Optional
 import aiohttp
 from aiohttp import web
 
+from .faults import PlatformFaults
 from .formatting import EntityParseError, format_text
 
 log = logging.getLogger(__name__)
@@ -326,6 +327,7 @@ class FakeTelegram:
         self.rate_limited_count = 0
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook_attempts: list[dict[str, Any]] = []  # {update_id, attempt, status | error}
+        self.faults = PlatformFaults()  # errors and held calls a test asks for (bot/sandbox/faults.py)
         self.url: Optional[str] = None  # set by start()
         self.chat_waiters = 0  # long polls parked in wait_for_chat_change (the web page's)
 
@@ -884,10 +886,29 @@ class FakeTelegram:
         self.calls.append(
             (method, {k: (f"<file {v.filename}>" if isinstance(v, web.FileField) else v) for k, v in params.items()})
         )
+        logged = self.calls[-1][1]
         try:
             if handler is None:
                 raise self._unknown_method(method_name)
             self._check_rate_limit(method, params)
+            fault = self.faults.take(method)
+            if fault is not None and fault.status is not None:
+                retry = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
+                raise BotApiError(fault.status, fault.description, retry)
+            if fault is not None:
+                return await self.faults.hold(request, fault, method, params,
+                                              lambda: self._carry_out(handler, method, params, logged), self._spawn,
+                                              self._notify)
+        except BotApiError as exc:
+            self.errors.append((method, logged, exc.error_code, exc.description))
+            await self._notify()
+            return self._error_response(exc)
+        return await self._carry_out(handler, method, params, logged)
+
+    async def _carry_out(self, handler: Callable[[dict[str, Any]], Awaitable[Any]], method: str,
+                         params: dict[str, Any], logged: dict[str, Any]) -> web.Response:
+        """Run the method and answer as the Bot API does."""
+        try:
             result = await handler(params)
             if isinstance(result, tuple):
                 result, description = result
@@ -896,7 +917,7 @@ class FakeTelegram:
                 body = {"ok": True, "result": result}
             return web.json_response(body)
         except BotApiError as exc:
-            self.errors.append((method, self.calls[-1][1], exc.error_code, exc.description))
+            self.errors.append((method, logged, exc.error_code, exc.description))
             return self._error_response(exc)
         finally:
             await self._notify()

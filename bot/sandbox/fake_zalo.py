@@ -30,10 +30,12 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 import aiohttp
 from aiohttp import web
+
+from .faults import PlatformFaults
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ class FakeZalo:
         self.errors: list[tuple[str, dict[str, Any], int, str]] = []
         self.rate_limited_count = 0
         self.webhook_attempts: list[dict[str, Any]] = []  # {message_id, attempt, status | error}
+        self.faults = PlatformFaults()  # errors and held calls a test asks for (bot/sandbox/faults.py)
         self.url: Optional[str] = None  # where this fake is reachable (photo URLs of users point here)
         self.chat_waiters = 0
 
@@ -471,6 +474,22 @@ class FakeZalo:
             if method in SENDING_METHODS and self._bucket is not None and not self._bucket.take():
                 self.rate_limited_count += 1
                 raise ZaloApiFault(429, "Too Many Requests: quota exceeded")
+            planned = self.faults.take(method)
+            if planned is not None and planned.status is not None:
+                raise ZaloApiFault(planned.status, planned.description)  # Zalo's 429 carries no retry time
+            if planned is not None:
+                return await self.faults.hold(request, planned, method, params,
+                                              lambda: self._carry_out(handler, method, params), self._spawn,
+                                              self._notify)
+        except ZaloApiFault as fault:
+            self.errors.append((method, params, fault.error_code, fault.description))
+            await self._notify()
+            return self._error_response(fault)
+        return await self._carry_out(handler, method, params)  # type: ignore[arg-type]
+
+    async def _carry_out(self, handler: str, method: str, params: dict[str, Any]) -> web.Response:
+        """Run the method and answer as the Zalo Bot API does."""
+        try:
             result = await getattr(self, handler)(params)
             return web.json_response({"ok": True, "result": result})
         except ZaloApiFault as fault:
@@ -478,6 +497,13 @@ class FakeZalo:
             return self._error_response(fault)
         finally:
             await self._notify()
+
+    def _spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        """A task of the fake's own, cancelled by close()."""
+        task = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     def _error_response(self, fault: ZaloApiFault) -> web.Response:
         return web.json_response(fault.payload(), status=fault.error_code if self.http_errors else 200)

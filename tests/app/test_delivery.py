@@ -1,5 +1,5 @@
 """The outbox through the real Telegram renderer: rate limits, 429, 403, 5xx, long texts, edits, callbacks,
-files, and a restart with items still pending."""
+files, a restart with items still pending, and sends the platform holds (time-outs, closed connections)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import datetime as dt
 import pytest
 from sqlmodel import select
 
+import telegram.error as tg_error
+
 from bot.app import BotApplication
 from bot.channels.telegram import TEXT_LIMIT
+from bot.channels.telegram_api import BotApiClient
 from bot.messages import Reply
 from storage import outbox
 from storage.db import Database
@@ -218,3 +221,76 @@ async def test_restart_delivers_pending_items_once(make_app: AppFactory, fake_ap
     assert [r.status for r in outbox_rows(second.database)] == ["sent", "sent", "sent"]
     await asyncio.sleep(0.05)
     assert len(fake.bot_messages(1110)) == 3
+
+
+# -- sends the platform holds ----------------------------------------------------------------------
+
+
+async def test_a_timed_out_call_closes_its_connection_and_is_not_delivered(fake_api: FakeApi) -> None:
+    """The thin client gives up after its time-out and closes that connection; a platform that checks the
+    connection before carrying a held call out (the fake's default) then never delivers it."""
+    fake = fake_api.fake
+    fake.add_user(1120)
+    fake.faults.hold_next("sendMessage", 0.8)
+    client = BotApiClient(f"{fake_api.base_url}{fake.token}", timeout=0.2)
+    try:
+        with pytest.raises(tg_error.TimedOut):
+            await client.call("sendMessage", {"chat_id": 1120, "text": "chậm"})
+        assert client.timed_out == 1
+        await fake.wait_for(lambda: fake.faults.outcomes("dropped"), 3, what="the held call to end")
+        [held] = fake.faults.held
+        assert held.client_connected is False  # the client closed it; nothing reached the chat
+        assert fake.bot_messages(1120) == []
+        await client.call("sendMessage", {"chat_id": 1120, "text": "nhanh"})  # the pool still works
+        assert [m["text"] for m in fake.bot_messages(1120)] == ["nhanh"]
+    finally:
+        await client.close()
+
+
+async def test_a_slow_answer_within_the_send_timeout_is_waited_for(make_app: AppFactory, fake_api: FakeApi) -> None:
+    """The case found from outside: the platform held a send far longer than usual. Within the send time-out
+    the sender waits for it: one copy, in order, no retry."""
+    fake = fake_api.fake
+    app = await make_app(send_timeout=5.0)
+    fake.faults.hold_next("sendMessage", 0.5, lands_if_disconnected=True)
+    fake.user_says(1121, "twice chậm")
+    await fake.wait_for_bot_messages(1121, 2)
+    assert await app.sender.drain()
+    assert [m["text"] for m in fake.bot_messages(1121)] == ["first: twice chậm", "second: twice chậm"]
+    [held] = fake.faults.held
+    assert (held.outcome, held.client_connected) == ("landed", True)
+    assert app.sender.stats["timed_out"] == 0 and app.sender.stats["transient"] == 0
+
+
+async def test_a_timed_out_send_is_retried_once_closed_and_the_chat_waits(make_app: AppFactory,
+                                                                         fake_api: FakeApi) -> None:
+    """Held beyond the send time-out: the connection is closed, so the platform drops the held call; the
+    retry goes out, and the chat's next message only after it."""
+    fake = fake_api.fake
+    app = await make_app(send_timeout=0.3, sender_options={"timeout_settle": 0.05})
+    fake.faults.hold_next("sendMessage", 1.0)
+    fake.user_says(1122, "twice treo")
+    await fake.wait_for(lambda: fake.faults.outcomes("dropped"), 5, what="the held call to be dropped")
+    await fake.wait_for_bot_messages(1122, 2)
+    assert await app.sender.drain()
+    assert [m["text"] for m in fake.bot_messages(1122)] == ["first: twice treo", "second: twice treo"]
+    assert app.sender.stats["timed_out"] == 1
+    rows = outbox_rows(app.database)
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 0)]
+
+
+async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(make_app: AppFactory,
+                                                                                fake_api: FakeApi) -> None:
+    """A platform that carries a call out although its connection was closed: the one message in flight
+    shows twice, and, its retry waiting `timeout_settle`, before the chat's next message, not after it."""
+    fake = fake_api.fake
+    app = await make_app(send_timeout=0.3, sender_options={"timeout_settle": 2.0})
+    fake.faults.hold_next("sendMessage", 0.8, lands_if_disconnected=True)
+    fake.user_says(1123, "twice treo")
+    await fake.wait_for_bot_messages(1123, 3, timeout=10)
+    assert await app.sender.drain()
+    assert [m["text"] for m in fake.bot_messages(1123)] == [
+        "first: twice treo", "first: twice treo", "second: twice treo"]
+    [held] = fake.faults.held
+    assert (held.outcome, held.client_connected) == ("landed", False)
+    assert app.sender.stats["timed_out"] == 1
