@@ -10,10 +10,11 @@ from sqlmodel import Session
 from bot.i18n import Translator
 from bot.messages import Button
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed, please_choose
+from handlers.common import main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
 from storage import invites
 from storage.areas import add_villages, get_commune, village_in_commune, villages_of
+from storage.invites import normalize_code
 from storage.errors import DomainError
 from storage.models import Invite
 from storage.settings import get_setting
@@ -30,6 +31,8 @@ from storage.vocab import (
 FLOW = "a"
 VILLAGE_NAMES, VILLAGE_CONFIRM, INVITE_ROLE, INVITE_VILLAGE = ("a.village_names", "a.village_confirm",
                                                                "a.invite_role", "a.invite_village")
+INVITE_REVOKE = "a.invite_revoke"
+CODES_PER_PAGE = 10  # revoke buttons per message: a page fits a phone screen
 _SPLIT = re.compile(r"[\n;,]+")
 
 
@@ -126,12 +129,100 @@ def _save_villages(turn: Turn) -> None:
 
 # Invites ----------------------------------------------------------------------------------------
 
+def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> str:
+    """One code still in use: code, role, village, uses left, last day (local)."""
+    _ = turn._
+    who = _(ROLES[invite.role])
+    if invite.village_id is not None:
+        who += ", " + village_names.get(invite.village_id, "?")
+    last_day = invite.expires_at.astimezone(turn.config.tz).date()
+    return _("{code} — {who} · còn {n} lượt · hết hạn {day}").format(
+        code=invite.code, who=who, n=turn.tr.number(invite.max_uses - invite.uses), day=turn.tr.date(last_day))
+
+
+def _show_codes(turn: Turn, page: int, edit: bool = False) -> None:
+    """A page of the commune's active codes, each with a revoke button (nothing when there are none)."""
+    _ = turn._
+    member = turn.member
+    if member is None or member.commune_code is None:
+        return
+    active = invites.active_invites(turn.session, now=turn.now, commune_code=member.commune_code)
+    if not active:
+        if edit:
+            turn.say(_("Xã không còn mã mời nào đang dùng được."), edit=True)
+        return
+    pages = (len(active) + CODES_PER_PAGE - 1) // CODES_PER_PAGE
+    page = min(max(page, 0), pages - 1)
+    shown = active[page * CODES_PER_PAGE:(page + 1) * CODES_PER_PAGE]
+    names = {v.id: v.name for v in villages_of(turn.session, member.commune_code) if v.id is not None}
+    text = _("🔑 Mã mời đang dùng được ({n}):").format(n=turn.tr.number(len(active)))
+    text += "\n" + "\n".join("• " + _invite_line(turn, i, names) for i in shown)
+    if pages > 1:
+        text += "\n" + _("Trang {page}/{pages}").format(page=turn.tr.number(page + 1), pages=turn.tr.number(pages))
+    rows = [[turn.button(_("🚫 Thu hồi mã {code}").format(code=i.code), FLOW, "revoke", i.code)] for i in shown]
+    nav = []
+    if page > 0:
+        nav.append(turn.button(_("◀️ Trang trước"), FLOW, "codes", str(page - 1)))
+    if page + 1 < pages:
+        nav.append(turn.button(_("Trang sau ▶️"), FLOW, "codes", str(page + 1)))
+    turn.say(text, rows + [nav], edit=edit)
+
+
+def _on_codes_button(turn: Turn, action: str, arg: str) -> None:
+    """Paging the codes, asking to revoke one, and the answer to that question."""
+    _ = turn._
+    if action == "codes" and arg.isdigit():
+        return _show_codes(turn, int(arg), edit=True)
+    if action == "revoke" and invites.looks_like_code(arg):
+        return _ask_revoke(turn, normalize_code(arg))
+    if action == "revoke_yes" and turn.step == INVITE_REVOKE:
+        return _revoke(turn, str(turn.data.get("code", "")))
+    if action == "revoke_no" and turn.step == INVITE_REVOKE:
+        turn.end_flow()
+        turn.say(_("Không thu hồi mã nào."), [[Button(_("🔑 Mã mời"), "c:-:go:moi")]])
+        return
+    stale_button(turn)
+
+
+def _ask_revoke(turn: Turn, code: str) -> None:
+    """Read the code back and ask before revoking (it cannot be undone)."""
+    _ = turn._
+    member = turn.member
+    invite = turn.session.get(Invite, code)
+    if member is None or invite is None or invite.commune_code != member.commune_code or invite.revoked:
+        turn.say(explain(DomainError("invite_not_found", invite=code), turn.tr))
+        return
+    names = {v.id: v.name for v in villages_of(turn.session, invite.commune_code) if v.id is not None}
+    turn.goto(INVITE_REVOKE, code=code)
+    turn.say(_("Thu hồi mã này?") + "\n" + _invite_line(turn, invite, names) + "\n\n"
+             + _("Sau khi thu hồi, không ai tham gia được bằng mã này nữa. Những người đã tham gia vẫn là "
+                 "thành viên. Việc này không hoàn tác được."),
+             [[turn.button(_("🚫 Thu hồi"), FLOW, "revoke_yes"), turn.button(_("Không"), FLOW, "revoke_no")]])
+
+
+def _revoke(turn: Turn, code: str) -> None:
+    """Revoke the confirmed code (scope-checked again in storage) and say what was done."""
+    _ = turn._
+    member = turn.member
+    turn.end_flow()
+    try:
+        revoked = invites.revoke_invite(turn.session, code, now=turn.now, actor=member)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr), main_menu(turn))
+        return
+    turn.say(_("✅ Đã thu hồi mã {code} ({role}). Không ai tham gia được bằng mã này nữa; {n} người đã tham gia "
+               "bằng mã này vẫn là thành viên.").format(code=revoked.code, role=_(ROLES[revoked.role]),
+                                                       n=turn.tr.number(revoked.uses)),
+             [[Button(_("🔑 Mã mời"), "c:-:go:moi")]])
+
+
 def invite(turn: Turn) -> None:
-    """/moi: create an invite for a role of the commune."""
+    """/moi: the commune's codes still in use (each with a revoke button), and a new invite for a role."""
     _ = turn._
     if not _is_admin(turn):
         return not_allowed(turn)
     turn.start_flow(INVITE_ROLE)
+    _show_codes(turn, 0)
     turn.say(_("Tạo mã mời cho ai?"), [
         [turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
          turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD)],
@@ -182,6 +273,8 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of the admin flows."""
     if not _is_admin(turn):
         return not_allowed(turn)
+    if action in ("codes", "revoke", "revoke_yes", "revoke_no"):
+        return _on_codes_button(turn, action, arg)
     if action == "cancel":
         turn.end_flow()
         turn.say(turn._("Đã đóng."), main_menu(turn))

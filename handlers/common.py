@@ -81,7 +81,11 @@ def show_help(turn: Turn) -> None:
     if member.role == ROLE_COMMUNE_ADMIN:
         lines += [_("/chiso — nhập số liệu các chỉ tiêu hằng tháng (ví dụ: vneid 1234/5000)"),
                   _("/chitieu — xem và đặt chỉ tiêu năm của xã")]
-        lines += [_("/thon — xem và thêm thôn của xã"), _("/moi — tạo mã mời cho tổ viên, tổ trưởng, lãnh đạo xã")]
+        lines += [_("/thon — xem và thêm thôn của xã"),
+                  _("/moi — tạo, xem và thu hồi mã mời cho tổ viên, tổ trưởng, lãnh đạo xã"),
+                  _("/thanhvien — danh sách thành viên của xã, xoá người đã nghỉ")]
+    if member.role == "team_lead":
+        lines.append(_("/thanhvien — danh sách thành viên của thôn, xoá người đã nghỉ"))
     if member.role == ROLE_COMMUNE_LEADER:
         lines.append(_("Bạn xem được tiến độ của các thôn trong xã."))
         lines.append(_("/chitieu — xem chỉ tiêu năm của xã"))

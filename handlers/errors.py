@@ -29,6 +29,15 @@ def explain(error: DomainError, tr: Translator) -> str:
         "invite_expired": _("Mã mời này đã hết hạn. Bạn vui lòng xin mã mới từ cán bộ xã."),
         "invite_used_up": _("Mã mời này đã dùng hết số lượt. Bạn vui lòng xin mã mới từ cán bộ xã."),
         "already_member": _("Bạn đã tham gia rồi, không cần dùng mã mời nữa."),
+        "invite_not_again": _("Mã mời này bạn đã dùng trước đây nên không dùng lại được. "
+                              "Bạn vui lòng xin mã mới từ cán bộ xã."),
+        "invite_not_found": _("Không tìm thấy mã mời {invite} trong xã của bạn."),
+        "invite_already_revoked": _("Mã mời {invite} đã được thu hồi từ trước."),
+        "member_not_found": _("Không tìm thấy người này trong danh sách bạn phụ trách "
+                              "(có thể đã được xoá rồi)."),
+        "member_remove_self": _("Bạn không tự xoá mình được. Nếu cần, bạn nhờ một cán bộ xã khác."),
+        "member_remove_not_allowed": _("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng "
+                                       "hay cán bộ xã."),
         "date_in_future": _("Ngày {date} chưa tới. Bạn chỉ ghi được những buổi đã diễn ra."),
         "date_too_old": _("Ngày {date} đã quá {days} ngày, không ghi được nữa. Nếu cần, bạn nhờ cán bộ xã."),
         "count_too_small": _("Số người phải từ 1 trở lên."),

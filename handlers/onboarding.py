@@ -41,9 +41,13 @@ def on_code_text(turn: Turn) -> None:
 
 
 def join(turn: Turn, code: str) -> None:
-    """Redeem an invite and welcome the new member."""
+    """Redeem an invite and welcome the new member; an account that keeps trying wrong codes waits."""
     _ = turn._
     incoming = turn.incoming
+    if invites.code_wait_until(turn.session, incoming.channel, incoming.user_id, turn.now) is not None:
+        # Told once, when the wait began; during it codes (even right ones) are neither checked nor answered.
+        turn.goto(AWAIT_CODE)
+        return
     try:
         member = invites.redeem(
             turn.session,
@@ -57,7 +61,11 @@ def join(turn: Turn, code: str) -> None:
         )
     except DomainError as error:
         turn.goto(AWAIT_CODE)
-        turn.say(explain(error, turn.tr))
+        text = explain(error, turn.tr)
+        if error.code != "already_member" and invites.record_wrong_code(turn.session, incoming.channel,
+                                                                       incoming.user_id, turn.now):
+            text += "\n\n" + wait_notice(turn)
+        turn.say(text)
         return
     turn.member = member
     turn.end_flow()
@@ -65,3 +73,10 @@ def join(turn: Turn, code: str) -> None:
     turn.say(_("Chào mừng {name}! Bạn đã tham gia với vai trò {role} — {area}.").format(
         name=member.display_name, role=role_label(member, turn.tr), area=area_label(turn.session, member)))
     show_help(turn)
+
+
+def wait_notice(turn: Turn) -> str:
+    """What an account that tried too many wrong codes is told, once."""
+    minutes = int(invites.WRONG_CODE_WAIT.total_seconds() // 60)
+    return turn._("Bạn đã nhập sai mã nhiều lần. Bạn vui lòng đợi {minutes} phút rồi thử lại nhé.").format(
+        minutes=turn.tr.number(minutes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, week
+from handlers import members as member_handlers
 from handlers import reminders as reminder_handlers
 from handlers import indicators as indicator_handlers
 from handlers import monthly_report, province as province_handlers
@@ -40,6 +41,7 @@ COMMANDS.update({
     "tinh": province_handlers.show,
     "molai": monthly_report.reopen_command,
 })
+COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
 
 # flow prefix -> (button handler, text handler)
 FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]] = {
@@ -54,6 +56,7 @@ FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]
     indicator_handlers.FLOW: (indicator_handlers.on_button, indicator_handlers.on_text),
     monthly_report.FLOW: (monthly_report.on_button, monthly_report.on_text),
     province_handlers.FLOW: (province_handlers.on_button, province_handlers.on_text),
+    member_handlers.FLOW: (member_handlers.on_button, member_handlers.on_text),
 }
 
 

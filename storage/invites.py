@@ -7,18 +7,25 @@ import re
 import secrets
 from typing import Optional
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.areas import get_commune, get_province, village_in_commune
+from storage.db import conflict_insert
 from storage.errors import DomainError
-from storage.models import ChannelAccount, Invite, Member
-from storage.vocab import COMMUNE_ROLES, ROLE_PROVINCE_VIEWER, ROLES, VILLAGE_ROLES
+from storage.models import ChannelAccount, CodeAttempt, Invite, Member, RemovedAccount
+from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER, ROLES, VILLAGE_ROLES
 
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9]{6,16}$")
+
+# Wrong codes: after WRONG_CODE_LIMIT failures within WRONG_CODE_WINDOW, an account waits WRONG_CODE_WAIT,
+# during which its codes are not checked at all (8 characters of 31 cannot then be guessed by trying).
+WRONG_CODE_LIMIT = 5
+WRONG_CODE_WINDOW = dt.timedelta(minutes=10)
+WRONG_CODE_WAIT = dt.timedelta(minutes=10)
 
 
 def looks_like_code(text: str) -> bool:
@@ -59,7 +66,8 @@ def create_invite(
         commune_code = village_id = None
     if commune_code is not None:
         province_code = get_commune(session, commune_code).province_code
-    assert province_code is not None
+    if province_code is None:
+        raise DomainError("invite_needs_province")
     get_province(session, province_code)
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -113,6 +121,8 @@ def redeem(
     if existing is not None:
         raise DomainError("already_member")
     invite = check_invite(session, code, now)
+    if _removed_with(session, channel, user_id, invite.code):
+        raise DomainError("invite_not_again")
     member = Member(
         display_name=(display_name or "").strip()[:100] or "?",
         role=invite.role,
@@ -129,7 +139,98 @@ def redeem(
                                created_at=now))
     invite.uses += 1
     session.add(invite)
+    clear_wrong_codes(session, channel, user_id)
     audit.record(session, actor_id=member.id, action="join", entity="member", entity_id=member.id, now=now,
                  after={"role": member.role, "invite": invite.code, "commune_code": member.commune_code,
                         "village_id": member.village_id, "province_code": member.province_code})
     return member
+
+
+def _removed_with(session: Session, channel: str, user_id: str, code: str) -> bool:
+    """Whether this account belonged to a member who joined with this code and was removed."""
+    found = session.exec(
+        select(RemovedAccount.member_id)
+        .join(Member, Member.id == RemovedAccount.member_id)  # type: ignore[arg-type]
+        .where(RemovedAccount.channel == channel, RemovedAccount.user_id == user_id, Member.joined_with == code)
+    ).first()
+    return found is not None
+
+
+# Listing and revoking ----------------------------------------------------------------------------
+
+def active_invites(
+    session: Session, *, now: dt.datetime, commune_code: Optional[int] = None, province_code: Optional[int] = None
+) -> list[Invite]:
+    """Invites of an area that can still be used (not revoked, not expired, uses left), newest first."""
+    query = select(Invite).where(Invite.revoked == False, Invite.expires_at > now,  # noqa: E712
+                                 Invite.uses < Invite.max_uses)
+    if commune_code is not None:
+        query = query.where(Invite.commune_code == commune_code)
+    if province_code is not None:
+        query = query.where(Invite.province_code == province_code)
+    return list(session.exec(query.order_by(col(Invite.created_at).desc(), col(Invite.code))))
+
+
+def revoke_invite(session: Session, code: str, *, now: dt.datetime, actor: Optional[Member] = None,
+                  via: str = "chat") -> Invite:
+    """Stop a code from letting anyone else join; those who joined with it stay. A chat actor (a commune
+    admin) may revoke only their own commune's codes; None is the operator at the shell."""
+    invite = session.get(Invite, normalize_code(code))
+    if invite is None or (actor is not None and not _may_revoke(actor, invite)):
+        raise DomainError("invite_not_found", invite=normalize_code(code))
+    if invite.revoked:
+        raise DomainError("invite_already_revoked", invite=invite.code)
+    before = {"revoked": False, "uses": invite.uses, "max_uses": invite.max_uses,
+              "expires_at": invite.expires_at.isoformat()}
+    invite.revoked = True
+    session.add(invite)
+    audit.record(session, actor_id=actor.id if actor else None, action="revoke", entity="invite",
+                 entity_id=invite.code, now=now, before=before, after={"revoked": True, "via": via})
+    return invite
+
+
+def _may_revoke(actor: Member, invite: Invite) -> bool:
+    """A commune admin revokes the codes of their own commune, and no other."""
+    return (actor.role == ROLE_COMMUNE_ADMIN and actor.removed_at is None and actor.commune_code is not None
+            and invite.commune_code == actor.commune_code)
+
+
+# Wrong codes -------------------------------------------------------------------------------------
+
+def code_wait_until(session: Session, channel: str, user_id: str, now: dt.datetime) -> Optional[dt.datetime]:
+    """When this account may try codes again, if it is waiting now; else None."""
+    row = session.get(CodeAttempt, (channel, user_id))
+    if row is None or row.locked_until is None or row.locked_until <= now:
+        return None
+    return row.locked_until
+
+
+def record_wrong_code(session: Session, channel: str, user_id: str, now: dt.datetime) -> bool:
+    """Count a wrong code; True when it is the one that makes the account wait."""
+    row = _attempt_row(session, channel, user_id, now)
+    since = now - WRONG_CODE_WINDOW
+    recent = [t for t in row.failures if dt.datetime.fromisoformat(t) > since] + [now.isoformat()]
+    locked = len(recent) >= WRONG_CODE_LIMIT
+    row.failures = [] if locked else recent
+    row.locked_until = now + WRONG_CODE_WAIT if locked else None
+    row.updated_at = now
+    session.add(row)
+    return locked
+
+
+def clear_wrong_codes(session: Session, channel: str, user_id: str) -> None:
+    """Forget the wrong codes of an account that has just joined."""
+    row = session.get(CodeAttempt, (channel, user_id))
+    if row is not None:
+        session.delete(row)
+
+
+def _attempt_row(session: Session, channel: str, user_id: str, now: dt.datetime) -> CodeAttempt:
+    """The account's row, created if missing and locked for this transaction (two processes count once each)."""
+    connection = session.connection()
+    table = CodeAttempt.__table__  # type: ignore[attr-defined]
+    connection.execute(conflict_insert(connection.dialect.name, table).on_conflict_do_nothing(), {
+        "channel": channel, "user_id": user_id, "failures": [], "locked_until": None, "updated_at": now})
+    row = session.exec(select(CodeAttempt).where(CodeAttempt.channel == channel, CodeAttempt.user_id == user_id)
+                       .with_for_update().execution_options(populate_existing=True)).one()
+    return row

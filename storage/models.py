@@ -57,6 +57,7 @@ class Member(SQLModel, table=True):
     unreachable: bool = False
     joined_with: Optional[str] = None  # invite code
     created_at: dt.datetime
+    removed_at: Optional[dt.datetime] = None  # removed from the area: their entries stay, their accounts go
 
 
 class ChannelAccount(SQLModel, table=True):
@@ -320,3 +321,22 @@ class LinkCode(SQLModel, table=True):
     created_at: dt.datetime
     expires_at: dt.datetime
     used_at: Optional[dt.datetime] = None
+
+
+class CodeAttempt(SQLModel, table=True):
+    """Wrong invite codes tried lately by one messenger account, and the wait they earned (storage.invites)."""
+
+    channel: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    failures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # ISO times, UTC
+    locked_until: Optional[dt.datetime] = None
+    updated_at: dt.datetime
+
+
+class RemovedAccount(SQLModel, table=True):
+    """A messenger account of a member who was removed: it may join again, but not with the same invite."""
+
+    channel: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    member_id: int = Field(primary_key=True, foreign_key="member.id")
+    removed_at: dt.datetime
