@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import logging
 import sys
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from bot.clock import SystemClock
+from sqlmodel import col, select
+
 from bot.config import Config, ConfigError, load_config
 from storage.db import Database
 from storage.errors import DomainError
@@ -120,6 +123,64 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
         local = expires.astimezone(config.tz)
         print(f"Mã mời / invite code: {code}\nLink: {link or '-'}\n"
               f"Hết hạn / expires: {local:%d/%m/%Y %H:%M} ({config.timezone})\nSố lượt / uses: {uses}")
+    return 0
+
+
+def _invite_row(invite: Any, villages: dict[int, str], config: Config) -> dict[str, Any]:
+    """One live invite as the JSON of `bdhvs invite list`."""
+    return {"code": invite.code, "role": invite.role, "province_code": invite.province_code,
+            "commune_code": invite.commune_code,
+            "village": villages.get(invite.village_id) if invite.village_id is not None else None,
+            "uses": invite.uses, "max_uses": invite.max_uses, "uses_left": invite.max_uses - invite.uses,
+            "expires_at": invite.expires_at.astimezone(config.tz).isoformat(),
+            "created_at": invite.created_at.astimezone(config.tz).isoformat()}
+
+
+def cmd_invite_list(args: argparse.Namespace) -> int:
+    """The invite codes of a commune (or a province) that can still be used."""
+    from storage import invites
+    from storage.areas import get_commune, get_province
+    from storage.models import Village
+
+    if args.commune is None and args.province is None:
+        print("bdhvs invite list: give --commune CODE (or --province CODE)", file=sys.stderr)
+        return 2
+    config = _config(args)
+    database = _database(config)
+    with database.session() as session:
+        if args.commune is not None:
+            commune = get_commune(session, args.commune)
+            if args.province is not None and commune.province_code != args.province:
+                raise DomainError("unknown_commune", unit=f"{args.commune} ({args.province})")
+        if args.province is not None:
+            get_province(session, args.province)
+        live = invites.active_invites(session, now=SystemClock().now(), commune_code=args.commune,
+                                      province_code=args.province)
+        ids = {i.village_id for i in live if i.village_id is not None}
+        villages = {v.id: v.name for v in session.exec(select(Village).where(col(Village.id).in_(ids)))} if ids else {}
+        rows = [_invite_row(i, villages, config) for i in live]
+    database.dispose()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        expires = dt.datetime.fromisoformat(row["expires_at"])
+        print(f"{row['code']}  {row['role']:<15} {row['village'] or '-':<20} uses left {row['uses_left']:>3}  "
+              f"expires {expires:%d/%m/%Y %H:%M}")
+    print(f"{len(rows)} active invite code(s)")
+    return 0
+
+
+def cmd_invite_revoke(args: argparse.Namespace) -> int:
+    """Revoke a code from the shell (audited with no member as actor, via "shell")."""
+    from storage import invites
+
+    database = _database(_config(args))
+    with database.session() as session:
+        invite = invites.revoke_invite(session, args.code, now=SystemClock().now(), actor=None, via="shell")
+        code, uses = invite.code, invite.uses
+    database.dispose()
+    print(f"revoked: {code} (people who joined with it stay members: {uses})")
     return 0
 
 
@@ -298,6 +359,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--uses", type=int, help="how many people may join with it")
     create.add_argument("--json", action="store_true", help="print a JSON object with code and link")
     create.set_defaults(func=cmd_invite_create)
+    listing = invite.add_parser("list", help="invite codes that can still be used: role, village, uses left, expiry")
+    listing.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
+    listing.add_argument("--province", type=int, help="official province code, e.g. 42 (all its communes' codes)")
+    listing.add_argument("--json", action="store_true", help="print a JSON array: code, role, province_code, "
+                                                             "commune_code, village, uses, max_uses, uses_left, "
+                                                             "expires_at, created_at")
+    listing.set_defaults(func=cmd_invite_list)
+    revoke = invite.add_parser("revoke", help="revoke an invite code: nobody else can join with it")
+    revoke.add_argument("code", metavar="CODE")
+    revoke.set_defaults(func=cmd_invite_revoke)
 
     village = commands.add_parser("village", help="villages").add_subparsers(dest="village_command", required=True)
     add = village.add_parser("add", help="add villages to a commune")
