@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any, Optional
 
-from bot.channels.base import PermanentError, RetryAfter, TransientError
+from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError
 from bot.clock import FixedClock, SystemClock
 from bot.config import RateLimits
 from bot.outbox_sender import OutboxSender
@@ -415,3 +415,65 @@ async def test_a_reply_goes_before_a_fan_out_of_reminders(database: Database) ->
     # Not behind the 145 reminders still queued, nor behind the ones already claimed: next, give or take
     # the few in flight when it arrived.
     assert position <= before + 6
+
+
+async def test_a_timed_out_item_waits_the_settle_time_with_its_chat_behind_it(database: Database) -> None:
+    """A send that got no answer may still land: its retry waits `timeout_settle`, and so does the rest of its
+    chat; other chats go on meanwhile."""
+    renderer = ScriptedRenderer()
+    renderer.failures["treo"] = [SendTimedOut("no answer in time")]
+    put(database, "7", "treo")
+    put(database, "7", "sau")
+    put(database, "8", "khác")
+    sender = await started(database, renderer, timeout_settle=0.3)
+    try:
+        assert await sender.drain(10, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert renderer.texts("7") == ["treo", "sau"] and renderer.texts("8") == ["khác"]
+    tries = [at for text, at in renderer.attempts if text == "treo"]
+    assert len(tries) == 2 and tries[1] - tries[0] >= 0.29  # not before the settle time (base backoff 0.01)
+    [(_, _, later)] = [d for d in renderer.delivered if d[1] == "sau"]
+    assert later >= tries[1]  # the chat's next item only after the retry
+    assert sender.stats["timed_out"] == 1 and renderer.overlaps == 0
+
+
+class HangingOnceRenderer(ScriptedRenderer):
+    """Its first delivery never answers (a renderer without a time-out of its own); the rest go through."""
+
+    async def deliver(self, item: OutboxMessage) -> None:
+        if not self.attempts:
+            self.attempts.append((item.payload.get("text") or item.kind, time.monotonic()))
+            await asyncio.sleep(3600)
+        await super().deliver(item)
+
+
+async def test_the_senders_own_deadline_counts_as_a_time_out(database: Database) -> None:
+    renderer = HangingOnceRenderer()
+    put(database, "9", "một")
+    put(database, "9", "hai")
+    sender = await started(database, renderer, deliver_timeout=0.1, timeout_settle=0.05)
+    try:
+        assert await sender.drain(10, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert renderer.texts("9") == ["một", "hai"]
+    assert sender.stats["timed_out"] == 1
+    assert [(r.status, r.attempts) for r in outbox_rows(database)] == [("sent", 1), ("sent", 0)]
+
+
+async def test_sent_items_are_marked_at_once_and_the_window_is_measured(database: Database) -> None:
+    """Every item is marked after its answer without waiting for a batch to fill; `mark_lag()` measures the
+    window in which a crash would send it again."""
+    renderer = ScriptedRenderer()
+    for n in range(30):
+        put(database, str(n % 5), f"m{n}")
+    sender = await started(database, renderer)
+    try:
+        assert await sender.drain(10)
+        lag = sender.mark_lag()
+    finally:
+        await sender.stop()
+    assert [r.status for r in outbox_rows(database)] == ["sent"] * 30
+    assert lag["count"] == 30 and 0 <= lag["mean"] <= lag["p99"] <= lag["max"]
+    assert sender.flush_interval == 0  # no gathering pause: the window is one small transaction

@@ -1,6 +1,6 @@
 """The outbox through the real Zalo renderer: numbered choices, 2,000-character splits, pictures and documents
-as expiring links served by our own web server, edits as new messages, no-op menu and callbacks, and the
-Zalo errors (429, 403, 5xx)."""
+as expiring links served by our own web server, edits as new messages, no-op menu and callbacks, the
+Zalo errors (429, 403, 5xx), and sends the platform holds (time-outs, closed connections)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from bot.app import BotApplication
+from bot.channels.zalo import ZaloApiError, ZaloClient
 from bot.messages import Button, Reply
 from storage import outbox
 from storage.files import save_file
@@ -219,3 +221,57 @@ async def test_errors_as_http_200_with_ok_false_are_understood(make_zalo_app, za
     fake.add_user(USER)
     ok = enqueue(app, USER, outbox.KIND_MESSAGE, Reply("tới").to_payload())
     await wait_until(lambda: status_of(app, ok).status == "sent", what="sent")
+
+
+# -- sends the platform holds ----------------------------------------------------------------------
+
+
+async def test_a_timed_out_call_closes_its_connection_and_is_not_delivered(zalo_api: ZaloApi) -> None:
+    """The client gives up after its time-out and closes that connection: the held call is dropped."""
+    fake = zalo_api.fake
+    fake.add_user(USER)
+    fake.faults.hold_next("sendMessage", 0.8)
+    client = ZaloClient(fake.token, zalo_api.base_url)
+    try:
+        with pytest.raises(ZaloApiError) as raised:
+            await client.call("sendMessage", {"chat_id": USER, "text": "chậm"}, timeout=0.2)
+        assert raised.value.timed_out and raised.value.code is None
+        await fake.wait_for(lambda: fake.faults.outcomes("dropped"), 3, what="the held call to end")
+        assert fake.faults.held[0].client_connected is False
+        assert fake.bot_messages(USER) == []
+        await client.call("sendMessage", {"chat_id": USER, "text": "nhanh"})
+        assert fake.bot_texts(USER) == ["nhanh"]
+    finally:
+        await client.close()
+
+
+async def test_a_timed_out_send_is_retried_and_the_chat_waits(make_zalo_app, zalo_api: ZaloApi) -> None:
+    """Held beyond the send time-out: dropped as its connection closed, sent again, the next message after."""
+    fake = zalo_api.fake
+    app = await make_zalo_app(send_timeout=0.3)
+    app.sender.timeout_settle = 0.05
+    fake.add_user(USER)
+    fake.faults.hold_next("sendMessage", 1.0)
+    first = enqueue(app, USER, outbox.KIND_MESSAGE, Reply("một").to_payload())
+    enqueue(app, USER, outbox.KIND_MESSAGE, Reply("hai").to_payload())
+    await fake.wait_for_bot_messages(USER, 2, timeout=10)
+    await fake.wait_for(lambda: fake.faults.outcomes("dropped"), 5, what="the held call to be dropped")
+    assert await app.sender.drain()
+    assert fake.bot_texts(USER) == ["một", "hai"]
+    assert status_of(app, first).attempts == 1 and app.sender.stats["timed_out"] == 1
+
+
+async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(make_zalo_app,
+                                                                                zalo_api: ZaloApi) -> None:
+    """A platform that finishes a call whose connection closed: the one message shows twice, before the next."""
+    fake = zalo_api.fake
+    app = await make_zalo_app(send_timeout=0.3)
+    app.sender.timeout_settle = 2.0
+    fake.add_user(USER)
+    fake.faults.hold_next("sendMessage", 0.8, lands_if_disconnected=True)
+    enqueue(app, USER, outbox.KIND_MESSAGE, Reply("một").to_payload())
+    enqueue(app, USER, outbox.KIND_MESSAGE, Reply("hai").to_payload())
+    await fake.wait_for_bot_messages(USER, 3, timeout=10)
+    assert await app.sender.drain()
+    assert fake.bot_texts(USER) == ["một", "một", "hai"]
+    assert [call.outcome for call in fake.faults.held] == ["landed"]
