@@ -48,6 +48,17 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class FloodLimits:
+    """How fast one account (channel, user id) may send updates before the extra ones are set aside.
+
+    A token bucket: `burst` updates at once, then `per_minute` a minute. Beyond it an update is acknowledged
+    and dropped before any database work, and the person gets one notice per flood episode (bot/flood.py)."""
+
+    per_minute: float = 30.0
+    burst: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -70,6 +81,7 @@ class Config:
     engine_mode: str = "auto"
     limits: Limits = field(default_factory=Limits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    flood: FloodLimits = field(default_factory=FloodLimits)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -208,6 +220,11 @@ _RATE_KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("rate_limits.group_per_minute", "group_per_minute", _positive_float),
 ]
 
+_FLOOD_KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
+    ("flood.per_minute", "per_minute", _positive_float),
+    ("flood.burst", "burst", _positive_int),
+]
+
 
 def env_name(path: str) -> str:
     """The environment variable that overrides a TOML key."""
@@ -257,6 +274,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     values = _read(_KEYS, data, env)
     values["limits"] = Limits(**_read(_LIMIT_KEYS, data, env))
     values["rate_limits"] = RateLimits(**_read(_RATE_KEYS, data, env))
+    values["flood"] = FloodLimits(**_read(_FLOOD_KEYS, data, env))
     config = Config(**values)
     _check(config)
     return config

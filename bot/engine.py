@@ -36,6 +36,7 @@ class Outcome(enum.Enum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     FAILED = "failed"  # the handler crashed; the person was told, the update is not retried
+    DROPPED = "dropped"  # over the account's flood limit: acknowledged, not processed (bot/flood.py)
 
 
 class UpdateProcessor(Protocol):

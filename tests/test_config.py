@@ -54,6 +54,8 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ({"BDHVS_CONFIG": "/nonexistent/bdhvs.toml"}, "BDHVS_CONFIG"),
         ({"BDHVS_ENGINE_MODE": "fast"}, "BDHVS_ENGINE_MODE"),
         ({"BDHVS_ENGINE_MODE": "process", "BDHVS_DATABASE_URL": "sqlite://"}, "BDHVS_ENGINE_MODE"),
+        ({"BDHVS_FLOOD_PER_MINUTE": "0"}, "BDHVS_FLOOD_PER_MINUTE"),
+        ({"BDHVS_FLOOD_BURST": "many"}, "BDHVS_FLOOD_BURST"),
     ],
 )
 def test_wrong_values_name_the_key(env: dict[str, str], key: str) -> None:
@@ -61,6 +63,20 @@ def test_wrong_values_name_the_key(env: dict[str, str], key: str) -> None:
         load_config(env=env)
     message = str(error.value)
     assert message.startswith(key) and "\n" not in message
+
+
+def test_flood_limits_default_and_from_file_and_environment(tmp_path: Path) -> None:
+    defaults = load_config(env={}).flood
+    assert (defaults.per_minute, defaults.burst) == (30.0, 10)
+    file = tmp_path / "c.toml"
+    file.write_text("[flood]\nper_minute = 12\nburst = 4\n", encoding="utf-8")
+    flood = load_config(file, env={"BDHVS_FLOOD_BURST": "6"}).flood
+    assert (flood.per_minute, flood.burst) == (12.0, 6)
+
+
+def test_example_config_loads_with_the_documented_defaults() -> None:
+    example = Path(__file__).resolve().parent.parent / "config.example.toml"
+    assert load_config(example, env={}).flood == load_config(env={}).flood
 
 
 def test_wrong_value_in_file_names_the_toml_key(tmp_path: Path) -> None:

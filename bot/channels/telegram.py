@@ -32,10 +32,12 @@ from telegram import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.channels import update_shape as shape
 from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.channels.telegram_api import BotApiClient
 from bot.channels.text import split_text as split_lines
 from bot.channels.text import utf16_len
+from bot.channels.update_shape import MalformedUpdate
 from bot.clock import Clock
 from bot.config import ConfigError
 from bot.messages import Incoming
@@ -65,68 +67,110 @@ T = TypeVar("T")
 
 def to_incoming(update: dict[str, Any]) -> Optional[Incoming]:
     """The channel-neutral form of a Telegram update (the Bot API's JSON); None for kinds the bot does not
-    handle.
+    handle; `MalformedUpdate` when a field it reads has the wrong type (so no handler ever sees `"text": 5`).
 
     Read straight from the JSON: building python-telegram-bot's `Update` objects for every update cost more
     than the rest of receiving it.
     """
-    update_id = str(update["update_id"])
-    query = update.get("callback_query")
+    update_id = str(shape.integer(update, "update_id", required=True))
+    query = shape.mapping(update, "callback_query")
     if query is not None:
-        message = query.get("message")
-        data = query.get("data")
-        if data is None or not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
-            return None  # game buttons, inline-mode messages: not ours
-        text = message.get("text")
-        if text is None:
-            text = message.get("caption")
-        label: Optional[str] = None
-        for row in (message.get("reply_markup") or {}).get("inline_keyboard") or ():
-            label = next((b.get("text") for b in row if b.get("callback_data") == data), None)
-            if label is not None:
-                break
-        return Incoming(
-            **_sender_fields(update_id, query["from"], message["chat"]),
-            payload=data,
-            callback_id=str(query["id"]),
-            message_id=str(message["message_id"]),
-            message_text=text,
-            button_label=label,
-        )
-    message = update.get("message")
-    if not isinstance(message, dict) or not isinstance(message.get("from"), dict):
+        return _pressed(update_id, query)
+    message = shape.mapping(update, "message")
+    if message is None:
         return None  # edited messages, channel posts, ...: not requested, ignored if they come
-    user = message["from"]
-    photo_file_id: Optional[str] = None
-    document = message.get("document")
-    if message.get("photo"):
-        largest = max(message["photo"], key=lambda size: (size.get("width", 0) * size.get("height", 0),
-                                                          size.get("file_size") or 0))
-        photo_file_id = largest["file_id"]
-    elif isinstance(document, dict) and (document.get("mime_type") or "").startswith("image/"):
-        photo_file_id = document["file_id"]  # a picture sent "as a file"
-    text = message.get("text")
+    return _written(update_id, message)
+
+
+def _pressed(update_id: str, query: dict[str, Any]) -> Optional[Incoming]:
+    """A button press (callback query) on one of our messages."""
+    callback_id = shape.identifier(query, "id", required=True)
+    user = shape.mapping(query, "from", required=True)
+    data = shape.text(query, "data")
+    message = shape.mapping(query, "message")
+    if data is None or message is None:
+        return None  # game buttons, inline-mode messages: not ours
+    chat = shape.mapping(message, "chat", required=True)
+    message_id = shape.integer(message, "message_id", required=True)
+    text = shape.text(message, "text")
     if text is None:
-        text = message.get("caption")
+        text = shape.text(message, "caption")
+    return Incoming(
+        **_sender_fields(update_id, user, chat),  # type: ignore[arg-type]
+        payload=data,
+        callback_id=callback_id,
+        message_id=str(message_id),
+        message_text=text,
+        button_label=_button_label(message, data),
+    )
+
+
+def _button_label(message: dict[str, Any], data: str) -> Optional[str]:
+    """The label of the pressed button, read from the message's inline keyboard."""
+    markup = shape.mapping(message, "reply_markup")
+    rows = markup.get("inline_keyboard") if markup is not None else None
+    if rows is None:
+        return None
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise MalformedUpdate("inline_keyboard must be an array of arrays")
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict):
+                raise MalformedUpdate("an inline keyboard button must be an object")
+            if button.get("callback_data") == data:
+                return shape.text(button, "text")
+    return None
+
+
+def _written(update_id: str, message: dict[str, Any]) -> Optional[Incoming]:
+    """A message a person wrote: text, a photo (with its caption), or nothing the bot reads."""
+    chat = shape.mapping(message, "chat", required=True)
+    shape.integer(message, "message_id", required=True)
+    user = shape.mapping(message, "from")
+    if user is None:
+        return None  # channel posts have no sender
+    photo_file_id = _photo_file_id(message)
+    text = shape.text(message, "text")
+    if text is None:
+        text = shape.text(message, "caption")
     if text is None and photo_file_id is None:
         return None  # stickers, voice, locations, members joining, ...
     return Incoming(
-        **_sender_fields(update_id, user, message["chat"]),
+        **_sender_fields(update_id, user, chat),  # type: ignore[arg-type]
         text=text,
         photo_file_id=photo_file_id,
     )
 
 
-def _sender_fields(update_id: str, user: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
-    """Who wrote, in which chat: the fields every Incoming from Telegram has."""
+def _photo_file_id(message: dict[str, Any]) -> Optional[str]:
+    """The largest size of a photo, or a picture sent "as a file"; None when the message has neither."""
+    sizes = shape.objects(message, "photo")
+    if sizes:
+        largest = max(sizes, key=_photo_area)
+        return shape.text(largest, "file_id", required=True)
+    document = shape.mapping(message, "document")
+    if document is not None and (shape.text(document, "mime_type") or "").startswith("image/"):
+        return shape.text(document, "file_id", required=True)
+    return None
+
+
+def _photo_area(size: dict[str, Any]) -> tuple[int, int]:
+    """How a photo size ranks: by pixels, then by bytes."""
+    width, height = shape.integer(size, "width") or 0, shape.integer(size, "height") or 0
+    return width * height, shape.integer(size, "file_size") or 0
+
+
+def _sender_fields(update_id: str, user: dict[str, Any], chat: dict[str, Any]) -> dict[str, Optional[str]]:
+    """Who wrote, in which chat: the fields every Incoming from Telegram has (ids are whole numbers)."""
+    names = (shape.text(user, "first_name"), shape.text(user, "last_name"))
     return {
         "channel": CHANNEL,
         "update_id": update_id,
-        "user_id": str(user["id"]),
-        "chat_id": str(chat["id"]),
-        "display_name": " ".join(part for part in (user.get("first_name"), user.get("last_name")) if part),
-        "language_code": user.get("language_code"),
-        "chat_type": _chat_type(chat.get("type", "")),
+        "user_id": str(shape.integer(user, "id", required=True)),
+        "chat_id": str(shape.integer(chat, "id", required=True)),
+        "display_name": " ".join(part for part in names if part),
+        "language_code": shape.text(user, "language_code"),
+        "chat_type": _chat_type(shape.text(chat, "type") or ""),
     }
 
 
@@ -500,6 +544,9 @@ class TelegramChannel:
                 continue
             try:
                 readable.append((update["update_id"], to_incoming(update)))
+            except MalformedUpdate as error:  # moved past, like an update that is not for us
+                log.warning("skipping malformed Telegram update %s: %s", update["update_id"], error)
+                readable.append((update["update_id"], None))
             except Exception:
                 log.exception("could not read Telegram update %s; skipping it", update.get("update_id"))
                 readable.append((update["update_id"], None))
@@ -529,9 +576,16 @@ class TelegramChannel:
         """Process one update (the Bot API's JSON); returns after its transaction committed."""
         try:
             incoming = to_incoming(update)
+        except MalformedUpdate as error:
+            log.warning("skipping malformed Telegram update %s: %s", update.get("update_id"), error)
+            return
         except Exception:
             log.exception("could not read Telegram update %s; skipping it", update.get("update_id"))
             return
+        await self._process(incoming)
+
+    async def _process(self, incoming: Optional[Incoming]) -> None:
+        """Hand one read update to the engine (through the flood gate); returns after its commit."""
         if incoming is None:
             return
         loop = asyncio.get_running_loop()
@@ -541,19 +595,25 @@ class TelegramChannel:
     # webhook
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """POST /telegram/webhook: 403 without the secret, 400 on garbage, 200 once committed."""
+        """POST /telegram/webhook: 403 without the secret, 400 for what is not a well-formed update, 200 once
+        committed (or set aside: not for us, or over the sender's flood limit).
+
+        Telegram repeats a call answered with anything but 2xx a few times, then gives up; only a fault on
+        our side (the database down) answers 500, so that the update comes again."""
         if not self.secret_token or not hmac.compare_digest(
             request.headers.get(SECRET_HEADER, "").encode(), self.secret_token.encode()
         ):
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json(loads=json.loads)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("not an update")
-        except Exception:
-            return web.Response(status=400, text="not a Telegram update")
+            if not isinstance(data, dict):
+                raise MalformedUpdate("not a JSON object")
+            incoming = to_incoming(data)
+        except Exception as error:  # not JSON, or a field of the wrong type: refused before any handler
+            log.warning("refused a malformed Telegram webhook update: %s", error)
+            return web.Response(status=400, text="not a well-formed Telegram update")
         try:
-            await self.handle_update(data)
+            await self._process(incoming)
         except Exception:
             log.exception("processing Telegram update %s failed; Telegram will send it again", data["update_id"])
             return web.Response(status=500, text="try again")

@@ -36,8 +36,10 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot import choices
+from bot.channels import update_shape as shape
 from bot.channels.base import DeliveryError, PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.channels.text import split_text, utf16_len
+from bot.channels.update_shape import MalformedUpdate
 from bot.clock import Clock
 from bot.config import ConfigError
 from bot.files import file_url
@@ -180,17 +182,22 @@ def unwrap(data: Any) -> Optional[dict[str, Any]]:
 
 
 def _photo_url(message: dict[str, Any]) -> Optional[str]:
+    """The picture's URL, under whichever of the names Zalo has used; None without one."""
     photo = message.get("photo") or message.get("photo_url") or message.get("image") or message.get("url")
     if isinstance(photo, list) and photo:
         photo = photo[-1]
     if isinstance(photo, dict):
         photo = photo.get("url") or photo.get("photo_url") or photo.get("file_id")
-    return str(photo) if photo else None
+    if not photo:
+        return None
+    if not isinstance(photo, str):
+        raise MalformedUpdate(f"the photo must be a URL, got {type(photo).__name__}")
+    return photo
 
 
 def _event_name(update: dict[str, Any], message: dict[str, Any]) -> str:
-    name = update.get("event_name")
-    if isinstance(name, str) and name:
+    name = shape.text(update, "event_name")
+    if name:
         return name
     if _photo_url(message):
         return EVENT_IMAGE
@@ -218,39 +225,42 @@ def strip_mention(text: str, bot_names: tuple[str, ...]) -> str:
 
 
 def to_incoming(data: Any, bot_names: tuple[str, ...] = ()) -> Optional[Incoming]:
-    """The channel-neutral form of a Zalo update; None for what is not a person's message."""
+    """The channel-neutral form of a Zalo update; None for what is not a person's message; `MalformedUpdate`
+    when a field it reads has the wrong type (so no handler ever sees `"text": 5`)."""
     update = unwrap(data)
     if update is None:
         return None
     message: dict[str, Any] = update["message"]
-    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
-    if sender.get("is_bot"):
+    sender = shape.mapping(message, "from") or {}
+    chat = shape.mapping(message, "chat") or {}
+    if shape.flag(sender, "is_bot"):
         return None  # our own messages echoed back, other bots
-    user_id = str(sender.get("id") or chat.get("id") or "")
+    user_id = shape.identifier(sender, "id") or shape.identifier(chat, "id")
     if not user_id:
         return None
-    chat_id = str(chat.get("id") or user_id)
-    chat_type = "group" if str(chat.get("chat_type") or "").upper() == "GROUP" else "private"
-    name = str(sender.get("display_name") or sender.get("first_name") or sender.get("name") or "").strip()
-    message_id = message.get("message_id")
-    if message_id in (None, ""):
+    chat_id = shape.identifier(chat, "id") or user_id
+    chat_type = "group" if (shape.text(chat, "chat_type") or "").upper() == "GROUP" else "private"
+    name = (shape.text(sender, "display_name") or shape.text(sender, "first_name") or shape.text(sender, "name")
+            or "").strip()
+    message_id = shape.identifier(message, "message_id")
+    if message_id is None:
         # No id: derive a stable one, so a redelivered copy is still recognised.
         digest = hashlib.sha256(json.dumps(update, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         message_id = "h" + digest[:32]
     event = _event_name(update, message)
+    # Every field that may be read is checked, whatever the event says.
+    written, caption, picture = shape.text(message, "text"), shape.text(message, "caption"), _photo_url(message)
     text: Optional[str] = None
     photo: Optional[str] = None
     if event == EVENT_TEXT:
-        text = message.get("text") if isinstance(message.get("text"), str) else None
+        text = written
         if text is not None and chat_type == "group":
             text = strip_mention(text, bot_names)
         if text is not None and not text.strip():
             text = None
     elif event == EVENT_IMAGE:
-        photo = _photo_url(message)
-        caption = message.get("caption")
-        text = caption if isinstance(caption, str) and caption.strip() else None
+        photo = picture
+        text = caption if caption and caption.strip() else None
     # stickers, voice, anything else: an Incoming with neither text nor photo; the router answers that it
     # reads text (and photos), so the person is not left without a word.
     return Incoming(
@@ -533,9 +543,16 @@ class ZaloChannel:
         """Process one update; returns after its transaction committed."""
         try:
             incoming = to_incoming(data, self.bot_names)
+        except MalformedUpdate as error:
+            log.warning("skipping a malformed Zalo update: %s", error)
+            return
         except Exception:
             log.exception("could not read a Zalo update; skipping it")
             return
+        await self._process(incoming)
+
+    async def _process(self, incoming: Optional[Incoming]) -> None:
+        """Hand one read update to the engine (through the flood gate); returns after its commit."""
         if incoming is None:
             return
         if incoming.chat_type == "group":
@@ -558,7 +575,12 @@ class ZaloChannel:
         if unwrap(data) is None:
             return web.json_response({"ok": False, "description": "not a Zalo update"}, status=400)
         try:
-            await self.handle_update(data)
+            incoming = to_incoming(data, self.bot_names)
+        except MalformedUpdate as error:  # a field of the wrong type: refused before any handler
+            log.warning("refused a malformed Zalo webhook update: %s", error)
+            return web.json_response({"ok": False, "description": "not a well-formed Zalo update"}, status=400)
+        try:
+            await self._process(incoming)
         except Exception:
             log.exception("processing a Zalo webhook update failed")
             return web.json_response({"ok": False, "description": "try again"}, status=500)

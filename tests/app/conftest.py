@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from bot.app import BotApplication, build_application
 from bot.clock import Clock, SystemClock
-from bot.config import Config, RateLimits
+from bot.config import Config, FloodLimits, RateLimits
 from bot.messages import Button
 from bot.sandbox.fake_telegram import FakeTelegram
 from handlers.base import Turn
@@ -29,6 +29,9 @@ from tests.conftest import BACKENDS, PG_URL, reset_postgres
 
 FAST_LIMITS = RateLimits(global_per_second=1000.0, private_chat_per_second=1000.0, private_chat_burst=20,
                          group_per_minute=60000.0)
+# Scripted people type faster than anyone: the flood limit is lifted here and tested on its own
+# (tests/reliability/test_flood.py; a test that wants it passes `flood=FloodLimits()`).
+UNLIMITED_FLOOD = FloodLimits(per_minute=1e9, burst=1_000_000)
 
 
 # -- a tiny router: what the tests need from "the bot" ---------------------------------------------
@@ -181,6 +184,7 @@ async def make_app(db_url: str, fake_api: FakeApi) -> AsyncIterator[AppFactory]:
             web_port=0,
             demo_data=False,
             rate_limits=FAST_LIMITS,
+            flood=UNLIMITED_FLOOD,
         )
         config = replace(config, **overrides)
         options = {"base_backoff": 0.02, **(sender_options or {})}

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
+from sqlmodel import select
 
+from bot.channels.telegram import SECRET_HEADER, to_incoming
+from bot.channels.update_shape import MalformedUpdate
 from storage.models import ProcessedUpdate
 from tests.app.conftest import AppFactory, FakeApi, free_port
 
@@ -69,3 +73,87 @@ async def test_webhook_rejects_wrong_secret_and_garbage(make_app: AppFactory, fa
             assert response.status == 200  # a duplicate is fine, and does nothing
     assert await app.sender.drain()
     assert [m["text"] for m in fake_api.fake.bot_messages(1202)] == ["echo: trực tiếp"]
+
+
+MINH = {"id": 1203, "is_bot": False, "first_name": "Minh", "language_code": "vi"}
+CHAT = {"id": 1203, "type": "private", "first_name": "Minh"}
+
+
+def _message(**fields: object) -> dict:
+    """A private text message from Minh, with some fields replaced."""
+    return {"message_id": 9, "date": 1764039600, "text": "chào", "chat": CHAT, "from": MINH, **fields}
+
+
+MALFORMED = [
+    {"update_id": 778001, "message": _message(text=5)},
+    {"update_id": 778002, "message": _message(chat="x")},
+    {"update_id": 778003, "message": _message(**{"from": []})},
+    {"update_id": 778004, "message": _message(message_id="abc")},
+    {"update_id": 778005, "message": _message(chat=None)},
+    {"update_id": 778006, "message": _message(chat={"id": None, "type": "private"})},
+    {"update_id": 778007, "message": _message(**{"from": {"id": "1203", "first_name": "Minh"}})},
+    {"update_id": 778008, "message": _message(photo=[{"file_id": 7}], text=None)},
+    {"update_id": 778009, "message": "hello"},
+    {"update_id": 778010, "callback_query": {"id": "q1", "from": MINH, "data": 42,
+                                              "message": {"message_id": 1, "date": 0, "chat": CHAT}}},
+    {"update_id": 778011, "callback_query": {"id": "q2", "from": None, "data": "again",
+                                              "message": {"message_id": 1, "date": 0, "chat": CHAT}}},
+    {"update_id": 778012, "callback_query": {"id": "q3", "from": MINH, "data": "again",
+                                              "message": {"message_id": 1, "date": 0, "chat": CHAT,
+                                                          "reply_markup": {"inline_keyboard": [["x"]]}}}},
+    {"update_id": 778013, "callback_query": []},
+    {"update_id": True, "message": _message()},
+    {"update_id": 1.5, "message": _message()},
+]
+
+
+@pytest.mark.parametrize("update", MALFORMED, ids=lambda update: json.dumps(update)[:60])
+def test_reading_a_malformed_update_names_the_field(update: dict) -> None:
+    with pytest.raises(MalformedUpdate):
+        to_incoming(update)
+
+
+def test_updates_not_for_the_bot_are_not_malformed() -> None:
+    assert to_incoming({"update_id": 1, "edited_message": {"oops": 1}}) is None
+    assert to_incoming({"update_id": 2, "message": _message(**{"from": None})}) is None  # a channel post
+    assert to_incoming({"update_id": 3, "message": _message(text=None)}) is None  # a sticker, a voice note
+    game = {"id": "q", "from": MINH, "game_short_name": "g", "message": {"message_id": 1, "date": 0, "chat": CHAT}}
+    assert to_incoming({"update_id": 4, "callback_query": game}) is None
+
+
+async def test_webhook_answers_400_to_wrong_types_and_no_handler_runs(make_app: AppFactory, fake_api: FakeApi,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    app = await make_app(telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port,
+                         public_url=f"http://127.0.0.1:{port}")
+    url = f"{app.web_url}/telegram/webhook"
+    good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    fake_api.fake.add_user(1203, "Minh")
+    async with aiohttp.ClientSession() as client:
+        for update in MALFORMED:
+            async with client.post(url, json=update, headers=good) as response:
+                assert response.status == 400, update
+            async with client.post(url, json=update, headers={**good, SECRET_HEADER: "wrong"}) as response:
+                assert response.status == 403, update
+        async with client.post(url, json={"update_id": 778100, "message": _message()}, headers=good) as response:
+            assert response.status == 200
+    assert await app.sender.drain()
+    assert [m["text"] for m in fake_api.fake.bot_messages(1203)] == ["echo: chào"]
+    with app.database.session() as session:
+        assert len(session.exec(select(ProcessedUpdate)).all()) == 1  # nothing malformed reached the engine
+    assert "handler failed" not in caplog.text
+
+
+async def test_polling_skips_a_malformed_update_with_one_line(make_app: AppFactory, fake_api: FakeApi,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    fake = fake_api.fake
+    app = await make_app()
+    bad = fake._enqueue({"message": _message(text=["not", "text"])})  # what no real client sends
+    fake.user_says(1204, "vẫn trả lời")
+    [reply] = await fake.wait_for_bot_messages(1204, 1)
+    assert reply["text"] == "echo: vẫn trả lời"
+    await fake.wait_until_acknowledged(bad)  # moved past, not fetched again and again
+    skipped = [r for r in caplog.records if "malformed Telegram update" in r.getMessage()]
+    assert len(skipped) == 1 and skipped[0].exc_info is None and "text must be a string" in skipped[0].getMessage()
+    assert "handler failed" not in caplog.text
+    assert await app.sender.drain()

@@ -148,6 +148,9 @@ class Harness:
             "BDHVS_RATE_LIMITS_PRIVATE_CHAT_PER_SECOND": "1000",
             "BDHVS_RATE_LIMITS_PRIVATE_CHAT_BURST": "50",
             "BDHVS_RATE_LIMITS_GLOBAL_PER_SECOND": "1000",
+            # Scripted people type faster than anyone; the flood limit is tested in tests/reliability/.
+            "BDHVS_FLOOD_PER_MINUTE": "1000000",
+            "BDHVS_FLOOD_BURST": "100000",
         }
         if self.mode == "webhook":
             env["BDHVS_TELEGRAM_SECRET_TOKEN"] = SECRET

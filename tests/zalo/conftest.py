@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.models import ProcessedUpdate
 # db_url, fake_api and fake_options are fixtures of tests/app, shared here (the Telegram fake for linking).
 from tests.app.conftest import FAST_LIMITS, Faults, db_url, fake_api, fake_options, free_port, wait_until  # noqa: F401
+from tests.app.conftest import UNLIMITED_FLOOD
 
 SON_KIM_1 = 18196
 SECRET = "zalo-webhook-secret-123"
@@ -84,7 +85,8 @@ async def make_zalo_app(db_url: str, zalo_api: ZaloApi,  # noqa: F811
 
     async def factory(*, mode: str = "polling", router: Any = None, **overrides: Any) -> BotApplication:
         config = Config(database_url=db_url, zalo_token=zalo_api.fake.token, zalo_api_base_url=zalo_api.base_url,
-                        zalo_mode=mode, web_port=0, demo_data=False, rate_limits=FAST_LIMITS)
+                        zalo_mode=mode, web_port=0, demo_data=False, rate_limits=FAST_LIMITS,
+                        flood=UNLIMITED_FLOOD)
         if mode == "webhook":
             port = free_port()
             config = replace(config, web_port=port, public_url=f"http://127.0.0.1:{port}", zalo_secret_token=SECRET)

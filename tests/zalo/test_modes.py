@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.channels.update_shape import MalformedUpdate
 from bot.channels.zalo import api_url, strip_mention, to_incoming
 from bot.config import Config, ConfigError, load_config
 from bot.messages import Button
@@ -106,6 +107,65 @@ async def test_webhook_refuses_a_wrong_or_missing_secret(make_zalo_app, zalo_api
             assert response.status == 200 and (await response.json())["ok"] is True
     [reply] = await zalo_api.fake.wait_for_bot_messages(USER, 1)
     assert reply["text"].startswith("echo: gói trong result")
+
+
+def _malformed() -> list[dict]:
+    """Updates that pass the secret but carry fields of the wrong type."""
+    def with_message(**fields: object) -> dict:
+        body = update("chào", message_id="m-bad")
+        body["message"].update(fields)
+        return body
+
+    def with_sender(**fields: object) -> dict:
+        body = update("chào", message_id="m-bad")
+        body["message"]["from"].update(fields)
+        return body
+
+    return [with_message(text=5), with_message(chat="x"), with_message(**{"from": []}),
+            with_message(message_id={"a": 1}), with_message(message_id=True), with_sender(id=[USER]),
+            with_sender(display_name=7), with_sender(is_bot="no"), with_message(caption=3, photo="https://p/x.jpg"),
+            {**update("x"), "event_name": 12}, {"event_name": "message.image.received",
+                                               "message": {**update("")["message"], "photo": [{"url": 5}]}}]
+
+
+@pytest.mark.parametrize("body", _malformed(), ids=lambda body: json.dumps(body)[:60])
+def test_reading_a_malformed_update_names_the_field(body: dict) -> None:
+    with pytest.raises(MalformedUpdate):
+        to_incoming(body)
+
+
+async def test_webhook_answers_400_to_wrong_types_and_no_handler_runs(make_zalo_app, zalo_api: ZaloApi,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    app = await make_zalo_app(mode="webhook", router=echo)
+    zalo_api.fake.add_user(USER)
+    url = f"{app.web_url}/zalo/webhook"
+    good = {"X-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as client:
+        for body in _malformed() + [{"message": None}, {"message": "x"}, {"ok": True, "result": {"message": 3}}]:
+            async with client.post(url, json=body, headers=good) as response:
+                assert response.status == 400, body
+        with app.database.session() as session:
+            assert session.exec(select(ProcessedUpdate)).all() == []  # nothing malformed reached the engine
+        async with client.post(url, json=update("đúng dạng", message_id="m-good"), headers=good) as response:
+            assert response.status == 200
+    [reply] = await zalo_api.fake.wait_for_bot_messages(USER, 1)
+    assert reply["text"].startswith("echo: đúng dạng")
+    assert "handler failed" not in caplog.text
+
+
+async def test_polling_skips_a_malformed_update_with_one_line(make_zalo_app, zalo_api: ZaloApi,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    fake = zalo_api.fake
+    await make_zalo_app(router=echo)
+    bad = update("x", message_id="m-polled-bad")["message"]
+    bad["text"] = {"not": "text"}
+    fake._enqueue("message.text.received", bad)  # what no real client sends
+    fake.user_says(USER, "vẫn trả lời")
+    [reply] = await fake.wait_for_bot_messages(USER, 1)
+    assert reply["text"].startswith("echo: vẫn trả lời")
+    skipped = [r for r in caplog.records if "malformed Zalo update" in r.getMessage()]
+    assert len(skipped) == 1 and skipped[0].exc_info is None
+    assert "handler failed" not in caplog.text
 
 
 def test_to_incoming_reads_every_kind_of_update() -> None:

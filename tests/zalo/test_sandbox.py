@@ -42,7 +42,7 @@ async def test_sandbox_runs_both_fakes_and_demo_people_chat_on_zalo(sandbox: Bot
         async with client.get(f"{app.web_url}/sandbox/api/bot") as response:
             assert (await response.json())["channels"] == ["telegram", "zalo"]
         async with client.get(f"{app.web_url}/healthz") as response:
-            assert (await response.json())["zalo"] == "polling"
+            assert response.status == 200 and await response.text() == "ok"
         body = {"user_id": person["user_id"], "text": "/help", "channel": "zalo"}
         async with client.post(f"{app.web_url}/sandbox/api/send", json=body) as response:
             assert response.status == 200

@@ -1,0 +1,85 @@
+"""Checking the shape of a messenger's update where it is read: a field of the wrong type is refused here.
+
+An update that passed the webhook's secret can still be malformed (a forged or broken sender, a platform
+bug): `"text": 5`, `"chat": "x"`, `"from": []`, a number where a string belongs. The channels read every field
+they use through these helpers, which raise `MalformedUpdate`; the webhook answers 400 and polling skips the
+update with one log line, so a malformed update never reaches a handler.
+
+`null` is read as "absent": a missing optional field is fine, a missing required one is malformed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+
+class MalformedUpdate(ValueError):
+    """An update whose fields do not have the platform's documented types; the message names the field."""
+
+
+def mapping(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[dict[str, Any]]:
+    """An object field (JSON object), or None when absent."""
+    value = parent.get(key)
+    if value is None:
+        if required:
+            raise MalformedUpdate(f"{key} is missing")
+        return None
+    if not isinstance(value, dict):
+        raise MalformedUpdate(f"{key} must be an object, got {type(value).__name__}")
+    return value
+
+
+def text(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[str]:
+    """A string field, or None when absent."""
+    value = parent.get(key)
+    if value is None:
+        if required:
+            raise MalformedUpdate(f"{key} is missing")
+        return None
+    if not isinstance(value, str):
+        raise MalformedUpdate(f"{key} must be a string, got {type(value).__name__}")
+    return value
+
+
+def integer(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[int]:
+    """A whole-number field (not a boolean, not a numeric string), or None when absent."""
+    value = parent.get(key)
+    if value is None:
+        if required:
+            raise MalformedUpdate(f"{key} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedUpdate(f"{key} must be a whole number, got {type(value).__name__}")
+    return value
+
+
+def identifier(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[str]:
+    """An id given as a string or a whole number (platforms differ), as text; None when absent or empty."""
+    value = parent.get(key)
+    if value is None or value == "":
+        if required:
+            raise MalformedUpdate(f"{key} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise MalformedUpdate(f"{key} must be a string or a whole number, got {type(value).__name__}")
+    return str(value)
+
+
+def flag(parent: dict[str, Any], key: str) -> bool:
+    """A true/false field; absent is false."""
+    value = parent.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise MalformedUpdate(f"{key} must be true or false, got {type(value).__name__}")
+    return value
+
+
+def objects(parent: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """An array of objects (e.g. photo sizes); empty when absent."""
+    value = parent.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise MalformedUpdate(f"{key} must be an array of objects")
+    return value
