@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from bot.i18n import Translator
 from bot.messages import Button, Reply
+from bot.nlu.parser import parse_report
+from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
@@ -55,9 +57,12 @@ def show(turn: Turn, argument: str = "") -> None:
     if member is None or member.commune_code is None or member.role not in COMMUNE_ROLES:
         return not_allowed(turn)
     month = month_from_text(argument, turn.today) if argument else None
-    if argument and month is None:
+    # «/baocao xã Thành Sen»: the commune's own report, saying that another's cannot be shown
+    asked = asked_area(turn, argument, parse_report(argument, turn.today).village) if argument else AskedArea()
+    if argument and month is None and not asked.named:
         turn.say(turn._("Bạn gõ /baocao hoặc /baocao tháng 10 (hoặc /baocao 10/2026)."), main_menu(turn))
         return
+    asked.say_notice(turn)
     month = month or working_month(turn.session, member.commune_code, turn.today)
     if month > turn.today:
         turn.say(turn._("Tháng {month} chưa tới.").format(month=_month_text(turn, month)), main_menu(turn))

@@ -7,12 +7,16 @@ the same as a chart.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Optional
 
+from bot.nlu.parser import parse_report
+from handlers.asked_area import asked_area
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
-from handlers.reporting import indicator_line, month_label, period_kind, period_label, send_file
+from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
+from storage.areas import villages_of
 from storage.indicators import latest_month_with_figures
 from storage.progress import (
     PERIOD_MONTH,
@@ -33,30 +37,51 @@ MAX_HELP_KINDS = 4
 
 
 def show(turn: Turn, argument: str = "") -> None:
-    """/tiendo: progress of the week, month (default) or quarter."""
+    """/tiendo [tuần|tháng|quý] [a village, or an area the person may not see]: progress of the period."""
     member = turn.member
     if member is None or member.commune_code is None or member.role not in (*VILLAGE_ROLES, *COMMUNE_ROLES):
         return not_allowed(turn)
-    kind = period_kind(argument) if argument else PERIOD_MONTH
-    if kind is None:
-        turn.say(turn._("Bạn gõ /tiendo, /tiendo tuần, /tiendo tháng hoặc /tiendo quý."), main_menu(turn))
-        return
-    render(turn, kind)
+    if not argument:
+        return render(turn, PERIOD_MONTH)
+    names = [v.name for v in villages_of(turn.session, member.commune_code)]
+    asked = asked_area(turn, argument, parse_report(argument, turn.today, names).village)
+    kind = period_kind(argument)
+    if not asked.named:
+        if kind is None:
+            turn.say(turn._("Bạn gõ /tiendo, /tiendo tuần, /tiendo tháng hoặc /tiendo quý."), main_menu(turn))
+            return
+        return render(turn, kind)
+    asked.say_notice(turn)
+    period = period_from_text(argument, turn.today)
+    render(turn, kind or (period.kind if period else PERIOD_MONTH), village_id=asked.village_id)
 
 
-def current(turn: Turn, kind: str, day: Optional[dt.date] = None) -> CommuneProgress:
-    """The asker's progress for the period of this kind holding `day` (today by default)."""
+def current(turn: Turn, kind: str, day: Optional[dt.date] = None, commune_code: Optional[int] = None,
+            village_id: Optional[int] = None) -> CommuneProgress:
+    """The progress for the period of this kind holding `day` (today by default): the asker's own commune
+    (or village), or a commune and village of it the asker may see."""
     member = turn.member
-    assert member is not None and member.commune_code is not None
+    assert member is not None
+    code = commune_code or member.commune_code
+    assert code is not None
     period = Period.holding(kind, min(day or turn.today, turn.today))
-    return commune_progress(turn.session, Scope.of(member), member.commune_code, period, turn.today)
+    progress = commune_progress(turn.session, Scope.of(member), code, period, turn.today)
+    return only_village(progress, village_id) if village_id is not None else progress
 
 
-def render(turn: Turn, kind: str, edit: bool = False, day: Optional[dt.date] = None) -> None:
-    """The progress text with its buttons: other periods, the chart."""
+def only_village(progress: CommuneProgress, village_id: int) -> CommuneProgress:
+    """The progress narrowed to one village of the commune, shown as a team sees its own village."""
+    rows = [v for v in progress.villages if v.village_id == village_id]
+    return dataclasses.replace(progress, villages=rows, village_only=village_id)
+
+
+def render(turn: Turn, kind: str, edit: bool = False, day: Optional[dt.date] = None,
+           commune_code: Optional[int] = None, village_id: Optional[int] = None) -> None:
+    """The progress text with its buttons: other periods, the chart (of the same commune and village)."""
     _ = turn._
-    progress = current(turn, kind, day)
-    turn.start_flow(VIEW, period=kind, day=progress.period.start.isoformat())
+    progress = current(turn, kind, day, commune_code, village_id)
+    turn.start_flow(VIEW, period=kind, day=progress.period.start.isoformat(), commune=commune_code,
+                    village=village_id)
     rows = [[turn.button(("• " if k == kind else "") + label, FLOW, "period", k)
              for k, label in ((PERIOD_WEEK, _("Tuần")), (PERIOD_MONTH, _("Tháng")), (PERIOD_QUARTER, _("Quý")))],
             [turn.button(_("📈 Biểu đồ"), FLOW, "chart")]]
@@ -175,13 +200,14 @@ def send_chart(turn: Turn, progress: CommuneProgress) -> None:
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """Switch the period, or send the chart."""
+    commune, village = turn.data.get("commune"), turn.data.get("village")
     if action == "period" and arg in (PERIOD_WEEK, PERIOD_MONTH, PERIOD_QUARTER):
-        render(turn, arg, edit=True)
+        render(turn, arg, edit=True, commune_code=commune, village_id=village)
     elif action == "chart":
         turn.toast = turn._("Đang vẽ biểu đồ…")
         day = turn.data.get("day")
         send_chart(turn, current(turn, turn.data.get("period", PERIOD_MONTH),
-                                 dt.date.fromisoformat(day) if day else None))
+                                 dt.date.fromisoformat(day) if day else None, commune, village))
 
 
 def on_text(turn: Turn) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.messages import Button
+from bot.nlu.parser import parse_report
+from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
+from handlers.progress import render as render_progress
 from handlers.reporting import indicator_line, month_from_text, month_label, percent_text, send_file
-from storage.progress import ProvinceRollup, Scope, province_rollup
+from storage.progress import PERIOD_MONTH, ProvinceRollup, Scope, province_rollup
 from storage.reports import deadline_day, due_date, month_end, month_start, previous_month
 from storage.vocab import ROLE_PROVINCE_VIEWER
 
@@ -25,14 +28,19 @@ def default_month(today: dt.date) -> dt.date:
 
 
 def show(turn: Turn, argument: str = "") -> None:
-    """/tinh [tháng M]."""
+    """/tinh [tháng M] [xã …]: the province's month, or one of its communes'; another area is not swapped in."""
     member = turn.member
     if member is None or member.role != ROLE_PROVINCE_VIEWER:
         return not_allowed(turn)
     month = month_from_text(argument, turn.today) if argument else None
-    if argument and month is None:
+    asked = asked_area(turn, argument, parse_report(argument, turn.today).village) if argument else AskedArea()
+    if argument and month is None and not asked.named:
         turn.say(turn._("Bạn gõ /tinh hoặc /tinh tháng 10."), main_menu(turn))
         return
+    asked.say_notice(turn)
+    if asked.commune_code is not None:  # «/tinh xã Sơn Kim 2»: that commune's month, as its leader sees it
+        return render_progress(turn, PERIOD_MONTH, day=month_end(month or default_month(turn.today)),
+                               commune_code=asked.commune_code, village_id=asked.village_id)
     render(turn, month or default_month(turn.today))
 
 

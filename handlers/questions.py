@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from handlers import province as province_view
+from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
 from handlers.common import main_menu
+from handlers.progress import current, indicator_block, only_village, send_chart
+from handlers.progress import render as render_progress
 from handlers.reporting import indicator_line, month_from_text, month_label, period_from_text, period_label
-from storage.areas import find_village
+from storage.areas import get_commune
 from storage.indicators import ALIASES, find_indicator
 from storage.models import Member
 from storage.progress import (
@@ -43,6 +47,7 @@ _SESSIONS = ("bao nhieu buoi", "may buoi", "so buoi", "bn buoi", "bnh buoi", "nh
 _PEOPLE = ("bao nhieu nguoi", "may nguoi", "so nguoi", "bao nhieu luot", "bn nguoi", "tong nguoi", "nhieu nguoi",
            "bao nhieu ba con", "bao nhieu dan")
 _HELPED = ("ho tro", "giup", "kich hoat", "nop ho so", "huong dan")
+_CHART = ("bieu do", "do thi", "chart")
 _PROGRESS = ("tien do", "the nao", "ra sao", "tinh hinh", "ket qua", "thong ke", "tong hop", "tong ket", "sao roi")
 
 
@@ -58,24 +63,27 @@ def answer(turn: Turn, parsed: Any) -> None:
         return what_can_be_asked(turn)
     q = fold(turn.text).replace("?", " ").replace(",", " ").replace(".", " ")
     q = " ".join(q.split())
-    village_name = getattr(parsed, "village", None)
+    asked = asked_area(turn, turn.text, getattr(parsed, "village", None))
+    asked.say_notice(turn)  # an area the person may not see: say so before answering about their own
+    if _has(q, _CHART):
+        return _chart(turn, q, asked)
     if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai"))):
         return _export(turn, q)
     if _has(q, _DEADLINE) or (_has(q, ("han", "bao gio", "khi nao", "ngay nao", "hom nao"))
                               and _has(q, ("nop", "bao cao", "bc"))):
-        return _deadline(turn, q)
+        return _deadline(turn, q, asked)
     if _has(q, _NO_SESSION):
-        return _no_session(turn, q)
+        return _no_session(turn, q, asked)
     if _has(q, _SUBMITTED):
-        return _submitted(turn, q)
+        return _submitted(turn, q, asked)
     if _has(q, _PERCENT) and (_indicator_named(q) or _has(q, ("chi tieu", "chi so", "vneid"))):
-        return _indicators(turn, q)
+        return _indicators(turn, q, asked)
     if _has(q, _SESSIONS):
-        return _count(turn, q, "sessions", village_name)
+        return _count(turn, q, "sessions", asked)
     if _has(q, _PEOPLE):
-        return _count(turn, q, "helped" if _has(q, _HELPED) else "attendees", village_name)
+        return _count(turn, q, "helped" if _has(q, _HELPED) else "attendees", asked)
     if _has(q, _PROGRESS):
-        return _progress(turn, q)
+        return _progress(turn, q, asked)
     what_can_be_asked(turn)
 
 
@@ -115,9 +123,17 @@ def _period(turn: Turn, q: str, default: str = PERIOD_MONTH) -> Period:
     return period_from_text(q, turn.today) or Period.holding(default, turn.today)
 
 
-def _progress_of(turn: Turn, member: Member, period: Period) -> CommuneProgress:
-    assert member.commune_code is not None
-    return commune_progress(turn.session, Scope.of(member), member.commune_code, period, turn.today)
+def _progress_of(turn: Turn, member: Member, period: Period, asked: AskedArea) -> CommuneProgress:
+    """The progress of the asker's commune (or village), or of the commune or village they asked about."""
+    code = asked.commune_code or member.commune_code
+    assert code is not None
+    progress = commune_progress(turn.session, Scope.of(member), code, period, turn.today)
+    return only_village(progress, asked.village_id) if asked.village_id is not None else progress
+
+
+def _one_commune(member: Member, asked: AskedArea) -> Optional[int]:
+    """The commune an answer is about (None: a province viewer's whole province)."""
+    return asked.commune_code or member.commune_code
 
 
 def _unit(turn: Turn, progress: CommuneProgress) -> str:
@@ -132,9 +148,7 @@ def _export(turn: Turn, q: str) -> None:
     assert member is not None
     month = month_from_text(q, turn.today)
     if member.role == ROLE_PROVINCE_VIEWER:
-        from handlers.province import default_month, send_xlsx
-
-        return send_xlsx(turn, month or default_month(turn.today))
+        return province_view.send_xlsx(turn, month or province_view.default_month(turn.today))
     if member.role in COMMUNE_ROLES and member.commune_code is not None:
         from handlers.monthly_report import export
 
@@ -142,19 +156,22 @@ def _export(turn: Turn, q: str) -> None:
     turn.say(_("Báo cáo tháng do cán bộ xã lập và nộp. Bạn xem tiến độ của thôn bằng /tiendo."), main_menu(turn))
 
 
-def _deadline(turn: Turn, q: str) -> None:
+def _deadline(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
     member = turn.member
     assert member is not None
-    if member.commune_code is not None:
-        month = month_from_text(q, turn.today) or working_month(turn.session, member.commune_code, turn.today)
+    commune_code = _one_commune(member, asked)
+    if commune_code is not None:
+        month = month_from_text(q, turn.today) or working_month(turn.session, commune_code, turn.today)
     else:
         month = month_from_text(q, turn.today) or previous_month(turn.today)
     due = due_date(month, deadline_day(turn.session, member.province_code))
     text = _("Hạn nộp báo cáo tháng {month} là ngày {due}.").format(month=month_label(turn, month),
                                                                      due=turn.tr.date(due))
-    if member.commune_code is not None:
-        report = report_for(turn.session, member.commune_code, month)
+    if commune_code is not None:
+        if commune_code != member.commune_code:
+            text = get_commune(turn.session, commune_code).name + ": " + text
+        report = report_for(turn.session, commune_code, month)
         if report is not None and report.status == "submitted":
             text += " " + _("Xã đã nộp ({verdict}).").format(verdict=_("đúng hạn") if report.on_time else _("muộn"))
         else:
@@ -164,37 +181,41 @@ def _deadline(turn: Turn, q: str) -> None:
     turn.say(text, main_menu(turn))
 
 
-def _submitted(turn: Turn, q: str) -> None:
+def _submitted(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
     member = turn.member
     assert member is not None
-    if member.role == ROLE_PROVINCE_VIEWER:
-        from handlers.province import default_month, render
-
-        return render(turn, month_from_text(q, turn.today) or default_month(turn.today))
-    if member.commune_code is None:
+    commune_code = _one_commune(member, asked)
+    if member.role == ROLE_PROVINCE_VIEWER and commune_code is None:
+        return province_view.render(turn, month_from_text(q, turn.today) or province_view.default_month(turn.today))
+    if commune_code is None:
         return what_can_be_asked(turn)
     # «đã nộp báo cáo chưa?» is about last month until it is submitted, then this month
-    month = month_from_text(q, turn.today) or working_month(turn.session, member.commune_code, turn.today)
-    report = report_for(turn.session, member.commune_code, month)
+    month = month_from_text(q, turn.today) or working_month(turn.session, commune_code, turn.today)
+    report = report_for(turn.session, commune_code, month)
     due = due_date(month, deadline_day(turn.session, member.province_code))
     if report is not None and report.status == "submitted" and report.submitted_at is not None:
         local = report.submitted_at.astimezone(turn.config.tz)
         text = _("✅ Báo cáo tháng {month} đã nộp ngày {day} ({verdict}).").format(
             month=month_label(turn, month), day=turn.tr.date(local.date()),
             verdict=_("đúng hạn") if report.on_time else _("muộn"))
+    elif commune_code != member.commune_code:
+        text = _("📝 Báo cáo tháng {month} chưa nộp; hạn nộp {due}.").format(
+            month=month_label(turn, month), due=turn.tr.date(due))
     else:
         text = _("📝 Báo cáo tháng {month} chưa nộp; hạn nộp {due}. Gõ /baocao để xem và nộp.").format(
             month=month_label(turn, month), due=turn.tr.date(due))
+    if commune_code != member.commune_code:
+        text = get_commune(turn.session, commune_code).name + ": " + text
     turn.say(text, main_menu(turn))
 
 
-def _no_session(turn: Turn, q: str) -> None:
+def _no_session(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
     tr = turn.tr
     member = turn.member
     assert member is not None
-    if member.role == ROLE_PROVINCE_VIEWER:
+    if _one_commune(member, asked) is None:
         month = month_from_text(q, turn.today) or turn.today.replace(day=1)
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
         idle = [c.name for c in rollup.communes if not c.sessions]
@@ -204,10 +225,8 @@ def _no_session(turn: Turn, q: str) -> None:
                                          else "")
         turn.say(head + (": " + shown + "." if idle else "."), main_menu(turn))
         return
-    if member.commune_code is None:
-        return what_can_be_asked(turn)
     period = _period(turn, q, PERIOD_WEEK)
-    progress = _progress_of(turn, member, period)
+    progress = _progress_of(turn, member, period, asked)
     missing = [v.name for v in progress.villages if not v.sessions]
     label = period_label(turn, period)
     if progress.village_only is not None:
@@ -220,6 +239,13 @@ def _no_session(turn: Turn, q: str) -> None:
                 village=village.name, period=label))
     elif not progress.villages:
         text = _("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng /thon.")
+    elif progress.commune_code != member.commune_code:
+        text = progress.commune_name + ": " + (_("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.")
+                                               .format(period=label, n=tr.number(len(missing)),
+                                                       all=tr.number(len(progress.villages)),
+                                                       villages=", ".join(missing)) if missing else
+                                               _("✅ {period}, thôn nào cũng đã có buổi sinh hoạt.").format(
+                                                   period=label[:1].upper() + label[1:]))
     elif missing:
         text = _("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.").format(
             period=label, n=tr.number(len(missing)), all=tr.number(len(progress.villages)),
@@ -229,16 +255,14 @@ def _no_session(turn: Turn, q: str) -> None:
     turn.say(text, main_menu(turn))
 
 
-def _indicators(turn: Turn, q: str) -> None:
+def _indicators(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
     member = turn.member
     assert member is not None
     named = _indicator_named(q)
     month = month_from_text(q, turn.today)
-    if member.role == ROLE_PROVINCE_VIEWER:
-        from handlers.province import default_month
-
-        month = month or default_month(turn.today)
+    if _one_commune(member, asked) is None:
+        month = month or province_view.default_month(turn.today)
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
         items = [i for i in rollup.indicator_sums() if named is None or i.id == named]
         lines = [_("🎯 {province}, tháng {month} (cộng các xã đã nhập):").format(
@@ -246,19 +270,15 @@ def _indicators(turn: Turn, q: str) -> None:
         lines += [indicator_line(turn, i, with_change=False, full=named is not None) for i in items]
         turn.say("\n".join(lines), main_menu(turn))
         return
-    if member.commune_code is None:
-        return what_can_be_asked(turn)
-    from handlers.progress import indicator_block
-
     period = Period.month(month) if month else Period.holding(PERIOD_MONTH, turn.today)
-    progress = _progress_of(turn, member, period)
+    progress = _progress_of(turn, member, period, asked)
     if named is not None:
         progress.indicators = [i for i in progress.indicators if i.id == named]
     lines = [progress.commune_name] + indicator_block(turn, progress, full=named is not None)
     turn.say("\n".join(lines), main_menu(turn))
 
 
-def _count(turn: Turn, q: str, what: str, village_name: Optional[str]) -> None:
+def _count(turn: Turn, q: str, what: str, asked: AskedArea) -> None:
     """How many sessions, people attending or people helped in a period (a village if one is named)."""
     _ = turn._
     tr = turn.tr
@@ -266,7 +286,7 @@ def _count(turn: Turn, q: str, what: str, village_name: Optional[str]) -> None:
     assert member is not None
     period = _period(turn, q)
     label = period_label(turn, period)
-    if member.role == ROLE_PROVINCE_VIEWER:
+    if _one_commune(member, asked) is None:
         month = period.start.replace(day=1)
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
         unit, label = rollup.province_name, _("tháng {month}").format(month=month_label(turn, month))
@@ -274,14 +294,9 @@ def _count(turn: Turn, q: str, what: str, village_name: Optional[str]) -> None:
         help_by_kind = rollup.help
         villages: list[tuple[str, int]] = []
     else:
-        if member.commune_code is None:
-            return what_can_be_asked(turn)
-        progress = _progress_of(turn, member, period)
+        progress = _progress_of(turn, member, period, asked)
         rows = progress.villages
-        if village_name and progress.village_only is None:
-            village = find_village(turn.session, member.commune_code, village_name)
-            rows = [v for v in rows if village is not None and v.village_id == village.id] or rows
-        unit = rows[0].name if len(rows) == 1 and (village_name or progress.village_only) else _unit(turn, progress)
+        unit = _unit(turn, progress)
         totals = {"sessions": sum(v.sessions for v in rows), "attendees": sum(v.attendees for v in rows),
                   "helped": sum(v.helped for v in rows)}
         help_by_kind = {}
@@ -308,16 +323,35 @@ def _count(turn: Turn, q: str, what: str, village_name: Optional[str]) -> None:
     turn.say(text, main_menu(turn))
 
 
-def _progress(turn: Turn, q: str) -> None:
+def _may_see_progress(member: Member, asked: AskedArea) -> bool:
+    """Team members, commune admins and leaders see their progress; a province viewer, a commune's."""
+    if member.role == ROLE_PROVINCE_VIEWER:
+        return asked.commune_code is not None
+    return member.commune_code is not None and member.role in (*VILLAGE_ROLES, *COMMUNE_ROLES)
+
+
+def _progress(turn: Turn, q: str, asked: AskedArea) -> None:
     member = turn.member
     assert member is not None
-    if member.role == ROLE_PROVINCE_VIEWER:
-        from handlers.province import default_month, render as render_province
-
-        return render_province(turn, month_from_text(q, turn.today) or default_month(turn.today))
-    if member.commune_code is None or member.role not in (*VILLAGE_ROLES, *COMMUNE_ROLES):
+    if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is None:
+        return province_view.render(turn, month_from_text(q, turn.today) or province_view.default_month(turn.today))
+    if not _may_see_progress(member, asked):
         return what_can_be_asked(turn)
-    from handlers.progress import render
-
     period = period_from_text(q, turn.today)
-    render(turn, period.kind if period else PERIOD_MONTH, day=period.start if period else None)
+    render_progress(turn, period.kind if period else PERIOD_MONTH, day=period.start if period else None,
+                    commune_code=asked.commune_code, village_id=asked.village_id)
+
+
+def _chart(turn: Turn, q: str, asked: AskedArea) -> None:
+    """«cho xem biểu đồ tháng này»: the chart the «📈 Biểu đồ» button sends, for the period asked (a month
+    by default, as the button's view); a province viewer's is the province's month unless a commune is named."""
+    member = turn.member
+    assert member is not None
+    if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is None:
+        return province_view.send_chart(turn, month_from_text(q, turn.today)
+                                        or province_view.default_month(turn.today))
+    if not _may_see_progress(member, asked):
+        return what_can_be_asked(turn)
+    period = period_from_text(q, turn.today)
+    send_chart(turn, current(turn, period.kind if period else PERIOD_MONTH, period.start if period else None,
+                             asked.commune_code, asked.village_id))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import bindparam
@@ -82,3 +85,155 @@ def add_villages(
                      now=now, after={"name": name, "commune_code": commune_code})
         added.append(village)
     return added, existing
+
+
+# Areas named in a question -----------------------------------------------------------------------
+# «xã Thành Sen», «phuong thanh sen», «tỉnh Hà Nội», «TP HCM», «Hà Nội»: a prefix word followed by the name
+# of a real unit, or a province's name of two words or more on its own. Ordinary words are never taken for a
+# name: «xã mình», «tỉnh nào» match no unit; in a message typed with diacritics, the tones must match too
+# («xã ta học» is not Xã Tà Học).
+
+COMMUNE_KINDS = ("xa", "phuong", "dac_khu")
+_COMMUNE_PREFIXES: tuple[tuple[str, ...], ...] = (("dac", "khu"), ("xa",), ("phuong",))
+_PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("thanh", "pho"), ("tinh",), ("tp",))
+_PREFIX_SPELLINGS = {"xa": "xã", "phuong": "phường", "dac": "đặc", "khu": "khu", "tinh": "tỉnh", "thanh": "thành",
+                     "pho": "phố", "tp": "tp"}
+# Words that may follow a prefix without naming anything, when typed without diacritics («xa ta hoc»).
+_NOT_A_NAME = frozenset({"nao", "nay", "ta", "toi", "nha", "khac", "kia", "ay", "day", "do", "minh"})
+_PROVINCE_ALIASES = {"hcm": "ho_chi_minh", "tphcm": "ho_chi_minh", "sai_gon": "ho_chi_minh"}
+_APOSTROPHES = str.maketrans("", "", "’'ʼ`")
+_LONGEST_NAME = 6  # words after the prefix («Văn Miếu - Quốc Tử Giám»)
+
+
+@dataclass(frozen=True)
+class NamedArea:
+    """A province or a commune named in some words, where (word positions) and which unit."""
+
+    kind: str  # "province" | "commune"
+    code: int
+    name: str
+    province_code: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Word:
+    typed: str  # lower case NFC as typed
+    folded: str
+    marks: tuple[str, ...]
+
+
+def _marks(word: str) -> tuple[str, ...]:
+    """The tone and vowel marks of a word, in any order of typing («hòa» = «hoà»)."""
+    return tuple(sorted(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) == "Mn"))
+
+
+def _words(text: str) -> list[_Word]:
+    """The words of a text, with their folded form and their marks."""
+    clean = unicodedata.normalize("NFC", text).lower().translate(_APOSTROPHES)
+    return [_Word(w, fold(w), _marks(w)) for w in re.findall(r"\w+", clean)]
+
+
+def _same_word(typed: _Word, stored: _Word, accented: bool) -> bool:
+    """Same word: folded forms equal, and in a text typed with diacritics, the same marks."""
+    return typed.folded == stored.folded and (not accented or typed.marks == stored.marks)
+
+
+def _prefix_at(words: list[_Word], i: int, prefixes: tuple[tuple[str, ...], ...]) -> int:
+    """How many words a prefix at position i takes (0: none); a prefix typed with other marks is another word."""
+    for prefix in prefixes:
+        span = words[i:i + len(prefix)]
+        if len(span) == len(prefix) and all(
+                w.folded == p and (not w.marks or w.marks == _marks(_PREFIX_SPELLINGS[p])) for w, p in zip(span, prefix)):
+            return len(prefix)
+    return 0
+
+
+def _name_matches(words: list[_Word], start: int, stored_name: str, length: int, accented: bool) -> bool:
+    """Whether the words from start spell the stored name's last `length` words (its name without the prefix)."""
+    stored = _words(stored_name)[-length:]
+    span = words[start:start + length]
+    return len(span) == length == len(stored) and all(_same_word(t, s, accented) for t, s in zip(span, stored))
+
+
+def _candidates(words: list[_Word], start: int) -> list[str]:
+    """Underscored folded names of 1.._LONGEST_NAME words from start, longest first."""
+    if start >= len(words) or (not words[start].marks and words[start].folded in _NOT_A_NAME):
+        return []
+    return ["_".join(w.folded for w in words[start:end])
+            for end in range(min(len(words), start + _LONGEST_NAME), start, -1)]
+
+
+def areas_named(session: Session, text: str) -> list[NamedArea]:
+    """Provinces and communes named in a text (every unit a name fits, in the order they are named)."""
+    words = _words(text)
+    accented = any(w.marks or "đ" in w.typed for w in words)
+    provinces = list(session.exec(select(Province)))
+    by_codename = {p.codename: p for p in provinces}
+    found: list[NamedArea] = []
+    commune_spans: list[tuple[int, list[str]]] = []
+    i = 0
+    while i < len(words):
+        taken = _prefix_at(words, i, _COMMUNE_PREFIXES)
+        if taken:
+            commune_spans.append((i + taken, _candidates(words, i + taken)))
+            i += taken
+            continue
+        taken = _prefix_at(words, i, _PROVINCE_PREFIXES)
+        match = _province_at(words, i + taken, by_codename, accented) if taken else None
+        if match is None and not taken and (i == 0 or not _after_unit_word(words[i - 1])):
+            match = _province_at(words, i, by_codename, accented, bare=True)
+        if match is not None:
+            province, length = match
+            found.append(NamedArea("province", province.code, province.name, province.code, i, i + taken + length))
+            i += taken + length
+            continue
+        i += 1
+    found += _communes_at(session, words, commune_spans, accented)
+    return sorted(found, key=lambda a: (a.start, a.kind, a.code))
+
+
+def _after_unit_word(word: _Word) -> bool:
+    """A word that makes what follows a commune or village name, not a province («phường Hà Giang»)."""
+    return word.folded in {"xa", "phuong", "khu", "thon", "ban", "ap", "xom", "to", "pho", "lang", "buon"}
+
+
+def _province_at(words: list[_Word], start: int, by_codename: dict[str, Province], accented: bool,
+                 bare: bool = False) -> Optional[tuple[Province, int]]:
+    """The province named from start, and how many words its name takes."""
+    for key in _candidates(words, start):
+        codename = _PROVINCE_ALIASES.get(key, key)
+        province = by_codename.get(codename)
+        if province is None:
+            continue
+        length = key.count("_") + 1
+        if codename != key or (_name_matches(words, start, province.name, length, accented)
+                               and (not bare or length >= 2)):
+            return province, length
+    return None
+
+
+def _communes_at(session: Session, words: list[_Word], spans: list[tuple[int, list[str]]],
+                 accented: bool) -> list[NamedArea]:
+    """The communes named after each commune prefix (one query for all of them)."""
+    wanted = {f"{kind}_{key}" for _start, keys in spans for key in keys for kind in COMMUNE_KINDS}
+    if not wanted:
+        return []
+    communes = list(session.exec(select(Commune).where(Commune.codename.in_(sorted(wanted)))))  # type: ignore[attr-defined]
+    found: list[NamedArea] = []
+    for start, keys in spans:
+        for key in keys:  # the longest name that fits
+            length = key.count("_") + 1
+            fits = [c for c in communes if c.codename.split("_", 1 + c.codename.startswith("dac_"))[-1] == key
+                    and _name_matches(words, start, c.name, length, accented)]
+            if fits:
+                found += [NamedArea("commune", c.code, c.name, c.province_code, start, start + length)
+                          for c in fits]
+                break
+    return found
+
+
+def villages_named(session: Session, name: str) -> list[Village]:
+    """Villages of any commune with this name, ignoring case and diacritics (to tell «not yours» from «none»)."""
+    return list(session.exec(select(Village).where(Village.name_key == fold(name)).order_by(Village.id)))
