@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -48,9 +49,10 @@ def invite_link(session: Session, code: str, channel: str = "telegram") -> Optio
     return None
 
 
-def describe_invite(session: Session, invite: Invite, tr: Translator) -> str:
-    """The text an admin forwards: code, link, role, area and validity."""
+def describe_invite(session: Session, invite: Invite, tr: Translator, tz: Optional[ZoneInfo] = None) -> str:
+    """The text an admin forwards: code, link, role, area and validity (the last day in `tz`, the teams')."""
     _ = tr.gettext
+    expires = invite.expires_at.astimezone(tz) if tz is not None else invite.expires_at
     area = get_commune(session, invite.commune_code).name if invite.commune_code else ""
     if invite.village_id is not None and invite.commune_code is not None:
         area = village_in_commune(session, invite.commune_code, invite.village_id).name + ", " + area
@@ -59,7 +61,7 @@ def describe_invite(session: Session, invite: Invite, tr: Translator) -> str:
         _("Vai trò: {role}").format(role=_(ROLES[invite.role])),
         _("Nơi: {area}").format(area=area),
         _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses),
-                                                          day=tr.date(invite.expires_at.date())),
+                                                          day=tr.date(expires.date())),
     ]
     link = invite_link(session, invite.code)
     if link:
@@ -266,7 +268,7 @@ def _create(turn: Turn, role: str, village_id: Optional[int]) -> None:
         turn.say(explain(error, turn.tr))
         return
     turn.end_flow()
-    turn.say(describe_invite(turn.session, created, turn.tr))
+    turn.say(describe_invite(turn.session, created, turn.tr, turn.config.tz))
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

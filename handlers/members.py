@@ -15,8 +15,15 @@ from handlers.menu import default_menu
 from storage import outbox
 from storage.areas import get_commune
 from storage.errors import DomainError
-from storage.members import MANAGER_ROLES, AreaMember, FormerAccount, area_members, removable_member, \
-    removal_refusal, remove_member
+from storage.members import (
+    MANAGER_ROLES,
+    AreaMember,
+    FormerAccount,
+    area_members,
+    removable_member,
+    removal_refusal,
+    remove_member,
+)
 from storage.models import Member, Village
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, ROLES
 
@@ -26,6 +33,7 @@ PER_PAGE = 15  # people (and remove buttons) per message
 
 
 def _is_manager(turn: Turn) -> bool:
+    """Whether the person looks after a list of members (a commune admin or a team lead)."""
     return turn.member is not None and turn.member.role in MANAGER_ROLES
 
 
@@ -38,6 +46,7 @@ def show(turn: Turn, _argument: str = "") -> None:
 
 
 def _area_name(turn: Turn) -> str:
+    """The name of the area the list covers: the lead's village or the admin's commune."""
     member = turn.member
     if member is None:
         return ""

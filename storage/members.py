@@ -103,7 +103,8 @@ def removable_member(session: Session, actor: Member, target_id: int) -> Member:
     return target
 
 
-def remove_member(session: Session, actor: Member, target_id: int, now: dt.datetime) -> tuple[Member, list[FormerAccount]]:
+def remove_member(session: Session, actor: Member, target_id: int,
+                  now: dt.datetime) -> tuple[Member, list[FormerAccount]]:
     """Remove a member from their area: entries kept, every account unlinked (audited with before/after).
 
     Returns the member and the accounts they had, to tell them."""
@@ -115,8 +116,8 @@ def remove_member(session: Session, actor: Member, target_id: int, now: dt.datet
                                         "joined_with")),
               "removed_at": None, "accounts": [{"channel": a.channel, "user_id": a.user_id} for a in former]}
     for account in accounts:
-        session.add(RemovedAccount(channel=account.channel, user_id=account.user_id, member_id=target.id,  # type: ignore[arg-type]
-                                   removed_at=now))
+        session.add(RemovedAccount(channel=account.channel, user_id=account.user_id,
+                                   member_id=account.member_id, removed_at=now))
         session.delete(account)
     _forget_conversations(session, target, former, now)
     target.removed_at = now
@@ -128,14 +129,18 @@ def remove_member(session: Session, actor: Member, target_id: int, now: dt.datet
     return target, former
 
 
-def _forget_conversations(session: Session, target: Member, former: list[FormerAccount], now: dt.datetime) -> None:
+def _forget_conversations(session: Session, target: Member, former: list[FormerAccount],
+                          now: dt.datetime) -> None:
     """Drop what the removed accounts were in the middle of, and the link codes they could still use."""
-    session.execute(update(LinkCode).where(LinkCode.member_id == target.id, LinkCode.used_at == None,  # type: ignore[arg-type]  # noqa: E711
-                                           LinkCode.expires_at > now).values(expires_at=now))
+    session.execute(update(LinkCode)
+                    .where(col(LinkCode.member_id) == target.id, col(LinkCode.used_at).is_(None),
+                           col(LinkCode.expires_at) > now)
+                    .values(expires_at=now))
     for account in former:
         session.execute(update(ConversationState)
-                        .where(ConversationState.channel == account.channel,  # type: ignore[arg-type]
-                               ConversationState.user_id == account.user_id)  # type: ignore[arg-type]
+                        .where(col(ConversationState.channel) == account.channel,
+                               col(ConversationState.user_id) == account.user_id)
                         .values(name="idle", data={}, updated_at=now))
-        session.execute(delete(OfferedChoices).where(OfferedChoices.channel == account.channel,  # type: ignore[arg-type]
-                                                     OfferedChoices.user_id == account.user_id))  # type: ignore[arg-type]
+        session.execute(delete(OfferedChoices)
+                        .where(col(OfferedChoices.channel) == account.channel,
+                               col(OfferedChoices.user_id) == account.user_id))
