@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     "sua": N_("Sửa mục vừa ghi"),
     "xoa": N_("Xoá mục vừa ghi"),
     "thon": N_("Danh sách thôn, thêm thôn"),
-    "moi": N_("Mã mời: tạo mới, xem, thu hồi"),
+    "moi": N_("Tạo mã mời thành viên"),
     "thanhvien": N_("Thành viên: xem danh sách, xoá người đã nghỉ"),
     "huy": N_("Huỷ thao tác đang làm"),
     "nhacnho": N_("Nhắc việc: tạm dừng, lịch nhắc, hạn chót"),
