@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from bot.messages import Button
-from bot.nlu.parser import parse_report
+from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport, parse_report
 from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import has_buttons, main_menu, please_choose
@@ -37,26 +37,42 @@ def examples(turn: Turn) -> str:
 
 def on_free_text(turn: Turn) -> None:
     """A plain message from a member who is not in a flow."""
-    _ = turn._
+    read_line(turn, _parse(turn))
+
+
+def _parse(turn: Turn) -> ParsedReport:
+    """The message read by the one-line parser, with the commune's villages for their spelling."""
     member = turn.member
-    assert member is not None
-    village_names = [v.name for v in villages_of(turn.session, member.commune_code)] if member.commune_code else []
-    parsed = parse_report(turn.text, turn.today, village_names)
+    commune = member.commune_code if member is not None else None
+    village_names = [v.name for v in villages_of(turn.session, commune)] if commune else []
+    return parse_report(turn.text, turn.today, village_names)
+
+
+def read_line(turn: Turn, parsed: ParsedReport) -> None:
+    """Answer a question, or start the read-back of a report, or say what was not understood."""
+    _ = turn._
     if parsed.intent == "query":
         from handlers.questions import answer
 
         return answer(turn, parsed)
-    if parsed.intent != "log" or not steps.can_log(turn) or (parsed.session is None and not parsed.help):
-        if parsed.intent == "log" and not steps.can_log(turn):
-            turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
-            return
-        turn.say(_("Xin lỗi, tôi chưa hiểu tin nhắn này.") + "\n\n" + examples(turn) + "\n\n"
+    if parsed.intent == "log" and not steps.can_log(turn):
+        turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
+        return
+    if parsed.intent != "log" or (parsed.session is None and not parsed.help):
+        notes = [steps.number_refusal(turn, u.problem, u.text) for u in parsed.unreadable
+                 if u.problem in NUMBER_PROBLEMS]
+        turn.say("\n".join(notes + [_("Xin lỗi, tôi chưa hiểu tin nhắn này.")]) + "\n\n" + examples(turn) + "\n\n"
                  + (_("Hoặc bấm nút để ghi từng bước.") if has_buttons(turn) else _("Hoặc chọn số để ghi từng bước.")),
                  main_menu(turn))
         return
+    _start_draft(turn, parsed)
+
+
+def _start_draft(turn: Turn, parsed: ParsedReport) -> None:
+    """Keep what the line said (never a guess in place of what it could not say), then ask for the rest."""
     turn.start_flow(CONFIRM)
     data: dict[str, Any] = {"nonce": turn.data["nonce"], "items": [[h.kind, h.count] for h in parsed.help]}
-    notes: list[str] = []
+    notes = _refusal_notes(turn, parsed)
     if parsed.session is not None:
         data["has_session"] = True
         data["topics"] = list(parsed.session.topics)
@@ -70,12 +86,55 @@ def on_free_text(turn: Turn) -> None:
 
         data["evidence"] = [file_ref(turn)]
     turn.state.data = data
-    day = parsed.date or turn.today
-    if _date_ok(turn, day):
-        turn.state.data["date"] = day.isoformat()
     for note in notes:
         turn.say(note)
+    if parsed.date is not None and _date_ok(turn, parsed.date):
+        turn.state.data["date"] = parsed.date.isoformat()
     _next(turn)
+
+
+def _refusal_notes(turn: Turn, parsed: ParsedReport) -> list[str]:
+    """One line for each day or number of the message that was not accepted."""
+    _ = turn._
+    notes: list[str] = []
+    for item in parsed.unreadable:
+        if item.problem == "invalid_date":
+            notes.append(_("Tôi không đọc được ngày trong tin nhắn: «{text}» không có trên lịch.").format(
+                text=item.text))
+        elif item.problem in NUMBER_PROBLEMS:
+            notes.append(steps.number_refusal(turn, item.problem, item.text))
+    return notes
+
+
+def takes_over(turn: Turn) -> bool:
+    """A whole one-line report typed in the middle of a logging flow: set the unfinished one aside, read the new.
+
+    Whole means it names what was done with a count or a day or village (see :func:`_is_whole_report`), so a
+    typed answer to the step ("15 người tham gia", "hôm qua", "học VNeID") is never mistaken for one.
+    """
+    if not steps.can_log(turn) or not turn.text:
+        return False
+    parsed = _parse(turn)
+    if not _is_whole_report(parsed):
+        return False
+    turn.end_flow()
+    turn.say(turn._("Tôi đã bỏ phần đang ghi dở (chưa lưu gì) và đọc tin nhắn mới của bạn:"))
+    read_line(turn, parsed)
+    return True
+
+
+def _is_whole_report(parsed: ParsedReport) -> bool:
+    """A log naming a kind of help, or a session's topic with its count (even one refused) or its day or village."""
+    if parsed.intent != "log":
+        return False
+    named = parsed.date_named or parsed.village is not None
+    if any(h.kind != "other" or named for h in parsed.help):
+        return True
+    session = parsed.session
+    if session is None or not session.topics:
+        return False
+    refused = any(p in NUMBER_PROBLEMS for p in parsed.problems)
+    return session.attendees is not None or refused or named
 
 
 def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village | None:
@@ -117,8 +176,26 @@ def _next(turn: Turn) -> None:
     elif data.get("has_session") and "attendees" not in data:
         turn.goto(ATTENDEES)
         turn.say(_("Buổi sinh hoạt có bao nhiêu người tham dự? Bạn gõ một con số."))
+    elif any(count is None for _kind, count in data.get("items", [])):
+        _ask_count(turn, next(kind for kind, count in data["items"] if count is None))
     else:
         read_back(turn)
+
+
+def _incomplete(data: dict[str, Any]) -> bool:
+    """Whether the draft still lacks its day, village, topics or a count (so it cannot be saved)."""
+    if "date" not in data or "village_id" not in data:
+        return True
+    if data.get("has_session") and (not data.get("topics") or "attendees" not in data):
+        return True
+    return any(count is None for _kind, count in data.get("items", []))
+
+
+def _ask_count(turn: Turn, kind: str) -> None:
+    """Ask how many people were helped with one kind of task."""
+    turn.goto(COUNT, kind=kind)
+    turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số.").format(
+        kind=turn._(HELP_KINDS[kind])))
 
 
 def _ask_topics(turn: Turn, edit: bool = False) -> None:
@@ -212,29 +289,29 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         elif arg == "attendees":
             data.pop("attendees", None)
         elif arg in HELP_KINDS:
-            turn.state.data = {**data, "kind": arg}
-            turn.goto(COUNT)
-            turn.say(_("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số.").format(kind=_(HELP_KINDS[arg])))
-            return
+            turn.state.data = data
+            return _ask_count(turn, arg)
         turn.state.data = data
         _next(turn)
 
 
 def on_text(turn: Turn) -> None:
-    """Typed answers to the questions of this flow."""
+    """Typed answers to the questions of this flow; a whole new one-line report replaces the draft."""
     limits = turn.config.limits
+    if takes_over(turn):
+        return
     if turn.step == DATE_TEXT:
         day = steps.date_from_text(turn)
         if day is not None:
             turn.goto(turn.step, date=day.isoformat())
             _next(turn)
     elif turn.step == ATTENDEES:
-        count = steps.count_from_text(turn, limits.max_attendees)
+        count = steps.count_from_text(turn, limits.max_attendees, steps.retry_attendees(turn))
         if count is not None:
             turn.goto(turn.step, attendees=count)
             _next(turn)
     elif turn.step == COUNT and turn.data.get("kind"):
-        count = steps.count_from_text(turn, limits.max_help_count)
+        count = steps.count_from_text(turn, limits.max_help_count, steps.retry_helped(turn))
         if count is not None:
             kind = turn.data["kind"]
             items = [[k, count if k == kind else c] for k, c in turn.data.get("items", [])]
@@ -250,6 +327,8 @@ def save(turn: Turn) -> None:
     data = turn.data
     member = turn.member
     assert member is not None
+    if _incomplete(data):
+        return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))
     if village is None:
         turn.state.data = {k: v for k, v in data.items() if k != "village_id"}

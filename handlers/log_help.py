@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.messages import Button
+from handlers import freetext
 from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import not_allowed, please_choose
@@ -55,14 +56,16 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 
 
 def on_text(turn: Turn) -> None:
-    """Typed text while in this flow: a date or a count."""
+    """Typed text while in this flow: a date or a count; a whole one-line report replaces it."""
+    if freetext.takes_over(turn):
+        return
     if turn.step == DATE_TEXT:
         day = steps.date_from_text(turn)
         if day is not None:
             turn.goto(turn.step, date=day.isoformat())
             _next(turn)
     elif turn.step == COUNT and turn.data.get("kind"):
-        count = steps.count_from_text(turn, turn.config.limits.max_help_count)
+        count = steps.count_from_text(turn, turn.config.limits.max_help_count, steps.retry_helped(turn))
         if count is not None:
             items = [item for item in turn.data.get("items", []) if item[0] != turn.data["kind"]]
             items.append([turn.data["kind"], count])

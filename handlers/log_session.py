@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.messages import Button
+from handlers import freetext
 from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import not_allowed, please_choose
@@ -66,14 +67,15 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 
 
 def on_text(turn: Turn) -> None:
-    """Typed text while in this flow: a date or the number of people."""
-    _ = turn._
+    """Typed text while in this flow: a date or the number of people; a whole one-line report replaces it."""
+    if freetext.takes_over(turn):
+        return
     if turn.step == DATE_TEXT:
         day = steps.date_from_text(turn)
         if day is not None:
             _after_date(turn, day)
     elif turn.step == ATTENDEES:
-        count = steps.count_from_text(turn, turn.config.limits.max_attendees)
+        count = steps.count_from_text(turn, turn.config.limits.max_attendees, steps.retry_attendees(turn))
         if count is not None:
             turn.goto(ATTENDEES, attendees=count)
             _next(turn)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Optional
 
 from bot.messages import Button
+from bot.nlu.dates import DateResult, read_day
+from bot.nlu.numbers import read_count
 from handlers.base import Turn
 from handlers.errors import explain
 from storage import activity
@@ -20,14 +22,9 @@ from storage.reports import ensure_open
 from storage.text import fold
 from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, VILLAGE_ROLES
 
-_DATE = re.compile(r"^\s*(?:ngay\s+|ngày\s+)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2}|\d{4}))?\s*$",
-                   re.IGNORECASE)
-_COUNT = re.compile(r"^\s*(-?\d{1,7})\s*(?:người|nguoi|ng|lượt|luot|bà con|ba con|hộ|ho)?\s*\.?\s*$",
-                    re.IGNORECASE)
-
-
+#: "12 / 11" typed with spaces around the separator reads as "12/11"
+_SPACED_DATE = re.compile(r"(?<=\d)\s*([/.\-])\s*(?=\d)")
 _AHEAD = re.compile(r"\b(?:sau|mai|tuan toi)\b")
-_UNIT = re.compile(r"\s*(?:người dân|nguoi dan|người|nguoi|ng|lượt|luot|bà con|ba con|hộ|ho)\.?$", re.IGNORECASE)
 
 
 def bounds(turn: Turn) -> activity.Bounds:
@@ -51,32 +48,15 @@ def date_buttons(turn: Turn, flow: str) -> list[list[Button]]:
     ]
 
 
-def parse_typed_date(text: str, today: dt.date) -> Optional[dt.date]:
-    """A typed day: dd/mm, dd/mm/yyyy, dd-mm; a day/month without year is the latest one not after today."""
-    match = _DATE.match(text)
-    if not match:
-        return _named_day(text, today)
-    day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
-    try:
-        if year:
-            full_year = int(year) + (2000 if len(year) == 2 else 0)
-            return dt.date(full_year, month, day)
-        candidate = dt.date(today.year, month, day)
-        if candidate > today:
-            candidate = dt.date(today.year - 1, month, day)
-        return candidate
-    except ValueError:
-        return None
+def typed_day(text: str, today: dt.date) -> DateResult:
+    """A typed day, read like the days of one-line reports ("12/11", "ngày 12 tháng 11", "hôm kia", "thứ 5").
 
-
-def _named_day(text: str, today: dt.date) -> Optional[dt.date]:
-    """A day said in words ("hôm kia", "thứ 5", "chủ nhật"), read the way one-line reports are."""
-    from bot.nlu.dates import find_dates
-    from bot.nlu.normalize import tokenize
-
+    A day/month without a year is the latest one not after today; an impossible day ("30/02") gives no date
+    and the problem ``invalid_date``; a day ahead ("tuần sau", "ngày mai") is not one to guess, so no date.
+    """
     if _AHEAD.search(fold(text)) or "tới" in text.lower():
-        return None  # "tuần sau", "ngày mai": not a day that has passed, and not one to guess
-    return find_dates(tokenize(text), today).date
+        return DateResult()
+    return read_day(_SPACED_DATE.sub(r"\1", text), today)
 
 
 def accept_date(turn: Turn, day: dt.date) -> bool:
@@ -106,12 +86,18 @@ def ask_typed_date(turn: Turn) -> None:
 
 def date_from_text(turn: Turn) -> Optional[dt.date]:
     """The typed day if valid; otherwise explain and return None (the caller asks again)."""
-    day = parse_typed_date(turn.text, turn.today)
-    if day is None:
-        turn.say(turn._("Tôi chưa đọc được ngày «{text}». Bạn gõ theo dạng ngày/tháng, ví dụ {example}.").format(
-            text=turn.text[:40], example=turn.tr.short_date(turn.today - dt.timedelta(days=2))))
+    _ = turn._
+    example = turn.tr.short_date(turn.today - dt.timedelta(days=2))
+    result = typed_day(turn.text, turn.today)
+    if "invalid_date" in result.problems:
+        turn.say(_("«{text}» không có trên lịch. Bạn gõ lại ngày theo dạng ngày/tháng, ví dụ {example}.").format(
+            text=turn.text[:40], example=example))
         return None
-    return day if accept_date(turn, day) else None
+    if result.date is None:
+        turn.say(_("Tôi chưa đọc được ngày «{text}». Bạn gõ theo dạng ngày/tháng, ví dụ {example}.").format(
+            text=turn.text[:40], example=example))
+        return None
+    return result.date if accept_date(turn, result.date) else None
 
 
 def choosable_villages(turn: Turn) -> list[Village]:
@@ -143,31 +129,48 @@ def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
 
 
 def parse_count(text: str) -> Optional[int]:
-    """A typed count: "17", "17 người", "mười bảy" (number words when the parser knows them)."""
-    match = _COUNT.match(text)
-    if match:
-        return int(match.group(1))
-    try:
-        from bot.nlu.numbers import parse_number_text
-    except ImportError:  # pragma: no cover - the parser ships with the bot
-        return None
-    return parse_number_text(_UNIT.sub("", text.strip()))
+    """A typed count: "17", "17 người", "mười bảy"; None for anything else, "-5", "3,5" and "1e3" included."""
+    return read_count(text).value
 
 
-def count_from_text(turn: Turn, maximum: int) -> Optional[int]:
-    """A valid count from the message, or None after saying what is wrong."""
+def number_refusal(turn: Turn, problem: str, number: str) -> str:
+    """Why a number typed as a head-count is not accepted (the parser's problem codes), in plain words."""
     _ = turn._
-    count = parse_count(turn.text)
-    if count is None:
+    if problem == "negative_count":
+        return _("Tôi không nhận số «{number}»: số người không thể là số âm.").format(number=number)
+    if problem == "not_a_whole_number":
+        return _("Tôi không nhận số «{number}»: số người phải là số nguyên, không có phần lẻ.").format(number=number)
+    return _("Tôi không nhận số «{number}»: bạn gõ số người bằng chữ số thường, ví dụ 15.").format(number=number)
+
+
+def retry_attendees(turn: Turn) -> str:
+    """The line asking again for the people who attended a session."""
+    return turn._("Bạn gõ lại số người tham dự nhé.")
+
+
+def retry_helped(turn: Turn) -> str:
+    """The line asking again for the people helped with one kind of task."""
+    return turn._("Bạn gõ lại số người được hỗ trợ nhé.")
+
+
+def count_from_text(turn: Turn, maximum: int, retry: Optional[str] = None) -> Optional[int]:
+    """A valid count from the message, or None after saying what is wrong and asking again (``retry``)."""
+    _ = turn._
+    again = retry or _("Bạn gõ lại số người nhé.")
+    reading = read_count(turn.text)
+    if reading.problem is not None:
+        turn.say(number_refusal(turn, reading.problem, reading.text) + "\n" + again)
+        return None
+    if reading.value is None:
         turn.say(_("«{text}» chưa phải là một con số. Bạn gõ số người bằng chữ số, ví dụ 15.").format(
             text=turn.text[:40]))
         return None
     try:
-        activity.check_count(count, maximum)
+        activity.check_count(reading.value, maximum)
     except DomainError as error:
-        turn.say(explain(error, turn.tr) + "\n" + _("Bạn gõ lại số người giúp nhé."))
+        turn.say(explain(error, turn.tr) + "\n" + again)
         return None
-    return count
+    return reading.value
 
 
 def day_label(turn: Turn, day: dt.date) -> str:

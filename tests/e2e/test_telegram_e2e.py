@@ -168,7 +168,7 @@ async def test_guided_logging_with_wrong_input(harness: Harness) -> None:
     step = await member.press(step.edited[0], "Dịch vụ công")
     step = await member.press(step.edited[0], "Xong", expect="bao nhiêu người")
     await member.say("abc", expect="chưa phải là một con số")
-    await member.say("-3", expect="từ 1 trở lên")
+    await member.say("-3", expect="số âm")
     await member.say("5000", expect="quá lớn")
     step = await member.say("17 người", expect="Thông tin đã đúng chưa?")
     assert "22/11/2026" in step.text and "Thôn 2" in step.text and "17" in step.text
@@ -337,7 +337,7 @@ async def test_free_text_fix_photo_duplicate_and_corrections(harness: Harness) -
     step = await member.say("/sua", expect="sửa mục nào")
     step = await member.press(step.with_buttons(), "23/11 · Thôn 2 · 25 người", expect="phần nào")
     step = await member.press(step.with_buttons(), "Số người", expect="bao nhiêu")
-    await member.say("-3", expect="từ 1 trở lên")
+    await member.say("-3", expect="số âm")
     step = await member.say("27", expect="Sửa thành: 27")
     await member.press(step.with_buttons(), "Lưu", expect="Đã sửa")
     step = await member.say("/xoa", expect="xoá mục nào")

@@ -81,7 +81,8 @@ def test_member_logs_a_session_by_buttons(chat: ChatDriver, database: Database, 
     replies = chat.press(MEMBER, replies[0], "Xong")
     assert "bao nhiêu người" in replies[-1].text
     assert "chưa phải là một con số" in chat.say(MEMBER, "abc")[0].text
-    assert "từ 1 trở lên" in chat.say(MEMBER, "-3")[0].text
+    assert "số âm" in chat.say(MEMBER, "-3")[0].text
+    assert "từ 1 trở lên" in chat.say(MEMBER, "0")[0].text
     replies = chat.say(MEMBER, "17 người")
     confirm = replies[-1]
     assert "Thôn 2" in confirm.text and "24/11/2026" in confirm.text and "17" in confirm.text
