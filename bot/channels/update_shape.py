@@ -5,7 +5,9 @@ bug): `"text": 5`, `"chat": "x"`, `"from": []`, a number where a string belongs.
 they use through these helpers, which raise `MalformedUpdate`; the webhook answers 400 and polling skips the
 update with one log line, so a malformed update never reaches a handler.
 
-`null` is read as "absent": a missing optional field is fine, a missing required one is malformed.
+`null` is read as "absent": a missing optional field is fine, a missing required one is malformed. A string
+must be real Unicode (JSON's `\ud800` escapes decode to lone surrogates no database can store) and loses any
+NUL character (PostgreSQL's text refuses it; no person types one).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def text(parent: dict[str, Any], key: str, *, required: bool = False) -> Optiona
         return None
     if not isinstance(value, str):
         raise MalformedUpdate(f"{key} must be a string, got {type(value).__name__}")
-    return value
+    return _clean(key, value)
 
 
 def integer(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[int]:
@@ -62,7 +64,7 @@ def identifier(parent: dict[str, Any], key: str, *, required: bool = False) -> O
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise MalformedUpdate(f"{key} must be a string or a whole number, got {type(value).__name__}")
-    return str(value)
+    return _clean(key, value) if isinstance(value, str) else str(value)
 
 
 def flag(parent: dict[str, Any], key: str) -> bool:
@@ -83,3 +85,13 @@ def objects(parent: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise MalformedUpdate(f"{key} must be an array of objects")
     return value
+
+
+def _clean(key: str, value: str) -> str:
+    """The string as stored: refused if it is not valid Unicode, without NUL characters."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedUpdate(f"{key} is not valid Unicode (a lone surrogate)") from None
+    return value.replace("\x00", "") if "\x00" in value else value

@@ -576,7 +576,7 @@ class ZaloChannel:
             return web.json_response({"ok": False, "description": "not a Zalo update"}, status=400)
         try:
             incoming = to_incoming(data, self.bot_names)
-        except MalformedUpdate as error:  # a field of the wrong type: refused before any handler
+        except Exception as error:  # a field of the wrong type (MalformedUpdate): refused before any handler
             log.warning("refused a malformed Zalo webhook update: %s", error)
             return web.json_response({"ok": False, "description": "not a well-formed Zalo update"}, status=400)
         try:
