@@ -70,15 +70,14 @@ def _show_page(turn: Turn, page: int, edit: bool = False) -> None:
     lines = [_("👥 Thành viên của {area} ({n} người):").format(area=_area_name(turn), n=turn.tr.number(len(people)))]
     rows: list[list[Button]] = []
     group: object = False
-    for number, person in enumerate(shown, start=first + 1):
+    for person in shown:
         heading = person.village.name if person.village else _("Cấp xã")
         if heading != group:
             group = heading
             lines += ["", heading]
-        lines.append(_person_line(turn, number, person))
+        lines.append(_person_line(turn, person))
         if removal_refusal(actor, person.member) is None:
-            rows.append([turn.button(_("🗑️ Xoá {n}. {name}").format(n=number, name=person.member.display_name[:30]),
-                                     FLOW, "rm", str(person.member.id))])
+            rows.append([turn.button(_remove_label(turn, person), FLOW, "rm", str(person.member.id))])
     if pages > 1:
         lines += ["", _("Trang {page}/{pages}").format(page=turn.tr.number(page + 1), pages=turn.tr.number(pages))]
     nav = []
@@ -91,14 +90,23 @@ def _show_page(turn: Turn, page: int, edit: bool = False) -> None:
     turn.say("\n".join(lines), rows + [nav, [turn.button(_("❌ Đóng"), FLOW, "close")]], edit=edit)
 
 
-def _person_line(turn: Turn, number: int, person: AreaMember) -> str:
-    """"3. Bác Hùng — tổ trưởng tổ CNSCĐ (bạn)"."""
+def _person_line(turn: Turn, person: AreaMember) -> str:
+    """"• Bác Hùng — tổ trưởng tổ CNSCĐ (bạn)"."""
     _ = turn._
-    line = _("{n}. {name} — {role}").format(n=number, name=person.member.display_name,
+    line = "• " + _("{name} — {role}").format(name=person.member.display_name,
                                              role=role_label(person.member, turn.tr))
     if turn.member is not None and person.member.id == turn.member.id:
         line += " " + _("(bạn)")
     return line
+
+
+def _remove_label(turn: Turn, person: AreaMember) -> str:
+    """The remove button: the name, and the village in a commune-wide list (no list number: on Zalo the
+    choices are numbered themselves)."""
+    name = person.member.display_name[:30]
+    if person.village is not None and turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN:
+        return turn._("🗑️ Xoá {name} · {village}").format(name=name, village=person.village.name[:20])
+    return turn._("🗑️ Xoá {name}").format(name=name)
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

@@ -166,7 +166,7 @@ def test_a_team_lead_sees_the_village_and_removes_only_members(chat: ChatDriver,
     listing = chat.say(LEAD, "/thanhvien")[0]
     assert "Thành viên của Thôn 2 (4 người)" in listing.text
     assert "Chị Lan" not in listing.text and "Chú Sơn" not in listing.text
-    assert sorted(b.label for b in listing.buttons if "Xoá" in b.label) == ["🗑️ Xoá 3. Cô Mai", "🗑️ Xoá 4. Em Hoa"]
+    assert sorted(b.label for b in listing.buttons if "Xoá" in b.label) == ["🗑️ Xoá Cô Mai", "🗑️ Xoá Em Hoa"]
     prefix = listing.buttons[0].payload.rsplit(":", 1)[0]
     for name, refusal in (("Chị Lan", "Không tìm thấy"), ("Chú Sơn", "Không tìm thấy"), ("Bác Hùng", "không tự"),
                           ("Chú Ba", "chỉ xoá được thành viên")):
@@ -180,3 +180,16 @@ def test_a_team_lead_sees_the_village_and_removes_only_members(chat: ChatDriver,
 def test_members_and_leaders_cannot_list(chat: ChatDriver, commune: dict[str, str]) -> None:
     for user in (MEMBER, LEADER):
         assert "không thuộc vai trò" in chat.say(user, "/thanhvien")[0].text
+
+
+def test_on_zalo_a_lead_removes_a_member_by_numbered_choices(chat: ChatDriver, zalo: ChatDriver,
+                                                            database: Database, commune: dict[str, str]) -> None:
+    zalo_lead = 3100
+    assert "Chào mừng" in zalo.say(zalo_lead, f"/start {commune['lead']}", name="Bà Tư")[0].text
+    listing = zalo.say(zalo_lead, "/thanhvien")[0]
+    assert [b.label for b in listing.buttons][:2] == ["🗑️ Xoá Cô Mai", "🗑️ Xoá Em Hoa"]
+    confirm = zalo.say(zalo_lead, "2")[-1]
+    assert "Xoá Em Hoa" in confirm.text
+    assert "Đã xoá Em Hoa" in zalo.say(zalo_lead, "1")[-1].text
+    with database.session() as session:
+        assert session.exec(select(Member).where(Member.display_name == "Em Hoa")).one().removed_at is not None
