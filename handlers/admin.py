@@ -142,17 +142,15 @@ def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> s
         code=invite.code, who=who, n=turn.tr.number(invite.max_uses - invite.uses), day=turn.tr.date(last_day))
 
 
-def _show_codes(turn: Turn, page: int, edit: bool = False) -> None:
-    """A page of the commune's active codes, each with a revoke button (nothing when there are none)."""
+def _codes_page(turn: Turn, page: int) -> tuple[str, list[list[Button]]]:
+    """A page of the commune's live codes and their revoke buttons ("" and none when there are none)."""
     _ = turn._
     member = turn.member
     if member is None or member.commune_code is None:
-        return
+        return "", []
     active = invites.active_invites(turn.session, now=turn.now, commune_code=member.commune_code)
     if not active:
-        if edit:
-            turn.say(_("Xã không còn mã mời nào đang dùng được."), edit=True)
-        return
+        return "", []
     pages = (len(active) + CODES_PER_PAGE - 1) // CODES_PER_PAGE
     page = min(max(page, 0), pages - 1)
     shown = active[page * CODES_PER_PAGE:(page + 1) * CODES_PER_PAGE]
@@ -167,15 +165,15 @@ def _show_codes(turn: Turn, page: int, edit: bool = False) -> None:
         nav.append(turn.button(_("◀️ Trang trước"), FLOW, "codes", str(page - 1)))
     if page + 1 < pages:
         nav.append(turn.button(_("Trang sau ▶️"), FLOW, "codes", str(page + 1)))
-    turn.say(text, rows + [nav], edit=edit)
+    return text, rows + [nav]
 
 
 def _on_codes_button(turn: Turn, action: str, arg: str) -> None:
     """Paging the codes, asking to revoke one, and the answer to that question."""
     _ = turn._
-    if action == "codes" and arg.isdigit():
-        return _show_codes(turn, int(arg), edit=True)
-    if action == "revoke" and invites.looks_like_code(arg):
+    if action == "codes" and arg.isdigit() and turn.step == INVITE_ROLE:
+        return _invite_menu(turn, int(arg), edit=True)
+    if action == "revoke" and invites.looks_like_code(arg) and turn.step == INVITE_ROLE:
         return _ask_revoke(turn, normalize_code(arg))
     if action == "revoke_yes" and turn.step == INVITE_REVOKE:
         return _revoke(turn, str(turn.data.get("code", "")))
@@ -219,19 +217,26 @@ def _revoke(turn: Turn, code: str) -> None:
 
 
 def invite(turn: Turn) -> None:
-    """/moi: the commune's codes still in use (each with a revoke button), and a new invite for a role."""
-    _ = turn._
+    """/moi: a new invite for a role, and the commune's codes still in use, each with a revoke button."""
     if not _is_admin(turn):
         return not_allowed(turn)
     turn.start_flow(INVITE_ROLE)
-    _show_codes(turn, 0)
-    turn.say(_("Tạo mã mời cho ai?"), [
+    _invite_menu(turn, 0)
+
+
+def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
+    """One message (on Zalo, one numbered list): the roles to invite, then a page of live codes to revoke."""
+    _ = turn._
+    codes_text, code_rows = _codes_page(turn, page)
+    question = _("Tạo mã mời cho ai?")
+    turn.say(codes_text + "\n\n" + question if codes_text else question, [
         [turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
          turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD)],
         [turn.button(_("Lãnh đạo xã"), FLOW, "role", ROLE_COMMUNE_LEADER),
          turn.button(_("Cán bộ xã"), FLOW, "role", ROLE_COMMUNE_ADMIN)],
+        *code_rows,
         [turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-    ])
+    ], edit=edit)
 
 
 def _choose_role(turn: Turn, role: str) -> None:

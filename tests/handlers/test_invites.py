@@ -69,12 +69,14 @@ def test_moi_lists_live_codes_and_revokes_one_after_a_confirm(chat: ChatDriver, 
     leader_code = make_invite(database, clock, "commune_leader", SON_KIM_1)
     make_invite(database, clock, "member", SON_KIM_2, village="Thôn 2", uses=50)  # another commune: not shown
     replies = chat.say(ADMIN, "/moi")
-    codes, question = replies[0], replies[-1]
+    assert len(replies) == 1
+    codes = replies[0]
     assert "Mã mời đang dùng được (2)" in codes.text
     assert f"{member_code} — thành viên tổ CNSCĐ, Thôn 2 · còn 50 lượt · hết hạn 09/12/2026" in codes.text
     assert f"{leader_code} — lãnh đạo xã · còn 1 lượt" in codes.text
-    assert {b.label for b in codes.buttons} == {f"🚫 Thu hồi mã {member_code}", f"🚫 Thu hồi mã {leader_code}"}
-    assert "Tạo mã mời cho ai?" in question.text
+    assert {b.label for b in codes.buttons if "Thu hồi" in b.label} == {f"🚫 Thu hồi mã {member_code}",
+                                                                         f"🚫 Thu hồi mã {leader_code}"}
+    assert codes.text.endswith("Tạo mã mời cho ai?") and codes.buttons[0].label == "Thành viên tổ"
 
     replies = chat.press(ADMIN, codes, f"Thu hồi mã {member_code}")
     confirm = last_with_buttons(replies)
@@ -103,6 +105,26 @@ def test_creating_an_invite_still_works_beside_the_list(chat: ChatDriver, databa
     assert f"{code} — lãnh đạo xã · còn 1 lượt" in replies[0].text
     replies = chat.press(ADMIN, replies[-1], "Cán bộ xã")
     assert "Mã mời:" in replies[-1].text
+
+
+def test_codes_are_paged_and_revoked_by_number_on_zalo(database: Database, config: Config,
+                                                       clock: FixedClock) -> None:
+    zalo = ChatDriver(ConversationEngine(database, config, clock, route), database, channel="zalo")
+    assert "Chào mừng" in zalo.say(ADMIN, f"/start {make_invite(database, clock, 'commune_admin', SON_KIM_1)}")[0].text
+    codes = [make_invite(database, clock, "commune_leader", SON_KIM_1) for _ in range(12)]
+    menu = zalo.say(ADMIN, "/moi")[0]
+    assert "Mã mời đang dùng được (12)" in menu.text and "Trang 1/2" in menu.text
+    labels = [b.label for b in menu.buttons]
+    assert labels[:4] == ["Thành viên tổ", "Tổ trưởng", "Lãnh đạo xã", "Cán bộ xã"]
+    assert sum("Thu hồi" in label for label in labels) == 10 and "Trang sau ▶️" in labels
+    page_two = zalo.say(ADMIN, str(labels.index("Trang sau ▶️") + 1))[-1]
+    assert "Trang 2/2" in page_two.text and sum("Thu hồi" in b.label for b in page_two.buttons) == 2
+    first = next(b.label for b in page_two.buttons if "Thu hồi" in b.label)
+    target = first.rsplit(" ", 1)[1]
+    confirm = zalo.say(ADMIN, str([b.label for b in page_two.buttons].index(first) + 1))[-1]
+    assert "Thu hồi mã này?" in confirm.text and target in confirm.text
+    assert f"Đã thu hồi mã {target}" in zalo.say(ADMIN, "1")[-1].text
+    assert is_revoked(database, target) and sum(is_revoked(database, c) for c in codes) == 1
 
 
 def test_revoke_buttons_refuse_other_people_and_other_communes(chat: ChatDriver, database: Database,
