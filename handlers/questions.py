@@ -9,6 +9,8 @@ last week, a month, a quarter), this month when none is named.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Optional
 
 from handlers import province as province_view
@@ -63,28 +65,36 @@ def answer(turn: Turn, parsed: Any) -> None:
         return what_can_be_asked(turn)
     q = fold(turn.text).replace("?", " ").replace(",", " ").replace(".", " ")
     q = " ".join(q.split())
+    reply = _answer_for(q)
+    if reply is None:
+        return what_can_be_asked(turn)
     asked = asked_area(turn, turn.text, getattr(parsed, "village", None))
     asked.say_notice(turn)  # an area the person may not see: say so before answering about their own
+    reply(turn, q, asked)
+
+
+def _answer_for(q: str) -> Optional[Callable[[Turn, str, AskedArea], None]]:
+    """Which answer a question asks for (None: not one the bot answers)."""
     if _has(q, _CHART):
-        return _chart(turn, q, asked)
+        return _chart
     if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai"))):
-        return _export(turn, q)
+        return _export
     if _has(q, _DEADLINE) or (_has(q, ("han", "bao gio", "khi nao", "ngay nao", "hom nao"))
                               and _has(q, ("nop", "bao cao", "bc"))):
-        return _deadline(turn, q, asked)
+        return _deadline
     if _has(q, _NO_SESSION):
-        return _no_session(turn, q, asked)
+        return _no_session
     if _has(q, _SUBMITTED):
-        return _submitted(turn, q, asked)
+        return _submitted
     if _has(q, _PERCENT) and (_indicator_named(q) or _has(q, ("chi tieu", "chi so", "vneid"))):
-        return _indicators(turn, q, asked)
+        return _indicators
     if _has(q, _SESSIONS):
-        return _count(turn, q, "sessions", asked)
+        return partial(_count, what="sessions")
     if _has(q, _PEOPLE):
-        return _count(turn, q, "helped" if _has(q, _HELPED) else "attendees", asked)
+        return partial(_count, what="helped" if _has(q, _HELPED) else "attendees")
     if _has(q, _PROGRESS):
-        return _progress(turn, q, asked)
-    what_can_be_asked(turn)
+        return _progress
+    return None
 
 
 def _indicator_named(q: str) -> Optional[str]:
@@ -142,7 +152,8 @@ def _unit(turn: Turn, progress: CommuneProgress) -> str:
     return progress.commune_name
 
 
-def _export(turn: Turn, q: str) -> None:
+def _export(turn: Turn, q: str, _asked: AskedArea) -> None:
+    """The month's XLSX: the commune's, or a province viewer's province roll-up (which holds every commune)."""
     _ = turn._
     member = turn.member
     assert member is not None
@@ -278,7 +289,7 @@ def _indicators(turn: Turn, q: str, asked: AskedArea) -> None:
     turn.say("\n".join(lines), main_menu(turn))
 
 
-def _count(turn: Turn, q: str, what: str, asked: AskedArea) -> None:
+def _count(turn: Turn, q: str, asked: AskedArea, what: str) -> None:
     """How many sessions, people attending or people helped in a period (a village if one is named)."""
     _ = turn._
     tr = turn.tr

@@ -103,6 +103,7 @@ _NOT_A_NAME = frozenset({"nao", "nay", "ta", "toi", "nha", "khac", "kia", "ay", 
 _PROVINCE_ALIASES = {"hcm": "ho_chi_minh", "tphcm": "ho_chi_minh", "sai_gon": "ho_chi_minh"}
 _APOSTROPHES = str.maketrans("", "", "’'ʼ`")
 _LONGEST_NAME = 6  # words after the prefix («Văn Miếu - Quốc Tử Giám»)
+_MOST_COMMUNES = 8  # communes looked up in one text (a query's parameters stay few, whatever is pasted)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def areas_named(session: Session, text: str) -> list[NamedArea]:
     i = 0
     while i < len(words):
         taken = _prefix_at(words, i, _COMMUNE_PREFIXES)
-        if taken:
+        if taken and len(commune_spans) < _MOST_COMMUNES:
             commune_spans.append((i + taken, _candidates(words, i + taken)))
             i += taken
             continue

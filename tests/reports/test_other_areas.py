@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.clock import FixedClock
 from bot.config import Config
@@ -226,3 +228,19 @@ def test_chart_of_another_area_says_so(chat: ChatDriver) -> None:
     replies = chat.say(ADMIN, "biểu đồ xã Sơn Kim 2 tháng 10")
     assert replies[0].text == ONLY_COMMUNE
     assert replies[-1].payload["file_kind"] == "photo" and replies[-1].text == "Xã Sơn Kim 1 — tháng 10/2026"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300) | st.lists(st.sampled_from(
+    ["xã", "xa", "phường", "tỉnh", "tp", "thành phố", "đặc khu", "Sơn", "Kim", "1", "Hà", "Nội", "mình", "nào",
+     "’", "-", "\u200b", "ﷺ", "Thành", "Sen", "hcm", "_", "Xã"]), max_size=60).map(" ".join))
+def test_area_names_never_raise(database: Database, text: str) -> None:
+    with database.session() as session:
+        for area in areas_named(session, text):
+            assert area.kind in ("province", "commune") and area.name
+
+
+def test_a_long_text_full_of_prefixes(database: Database) -> None:
+    with database.session() as session:
+        found = areas_named(session, "xã Sơn Kim 2 " * 3000 + "tỉnh Hà Nội")
+    assert {a.name for a in found} == {"Xã Sơn Kim 2", "Thành phố Hà Nội"}
