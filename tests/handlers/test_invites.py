@@ -188,7 +188,7 @@ def test_wrong_codes_spread_over_more_than_ten_minutes_do_not_lock(chat: ChatDri
     assert WAIT_NOTICE in replies[0].text
 
 
-def test_expired_code_wait_is_per_account(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
+def test_the_wait_is_per_account(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
     right = make_invite(database, clock, "commune_leader", SON_KIM_1)
     for _ in range(5):
         chat.say(STRANGER, "/start AAAA2222")
