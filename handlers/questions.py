@@ -115,11 +115,11 @@ def what_can_be_asked(turn: Turn) -> None:
     if member is not None and member.role == ROLE_PROVINCE_VIEWER:
         lines += [_("• «xã nào chưa nộp báo cáo?»"), _("• «tỉnh đạt bao nhiêu phần trăm vneid?»"),
                   _("• «tháng 10 có bao nhiêu buổi?»"), _("• «xuất báo cáo tháng 10»"),
-                  _("• «hạn nộp báo cáo là ngày nào?»"), "", _("Hoặc gõ /tinh.")]
+                  _("• «hạn nộp báo cáo là ngày nào?»"), _("• «cho xem biểu đồ tháng này»"), "", _("Hoặc gõ /tinh.")]
     else:
         lines += [_("• «thôn nào chưa có buổi học tuần này?»"), _("• «xã mình đạt bao nhiêu phần trăm vneid?»"),
                   _("• «tháng 10 có bao nhiêu buổi?»"), _("• «tháng này bao nhiêu người được hỗ trợ?»"),
-                  _("• «tiến độ quý này thế nào?»")]
+                  _("• «tiến độ quý này thế nào?»"), _("• «cho xem biểu đồ tháng này»")]
         if member is not None and member.role in COMMUNE_ROLES:
             lines += [_("• «xuất báo cáo tháng 11»"), _("• «hạn nộp báo cáo là ngày nào?»")]
         lines += ["", _("Hoặc gõ /tiendo để xem tiến độ.")]
