@@ -115,11 +115,27 @@ class BotProcess:
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.starts += 1
 
-    def kill(self) -> None:
-        """SIGKILL the bot and its engine process, at once, as a power cut would."""
+    def kill(self) -> int:
+        """SIGKILL the bot and its engine process, at once, as a power cut would; how many processes died."""
         assert self.process is not None
+        group = self.group()
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        return len(group)
+
+    def group(self) -> list[int]:
+        """The processes of the bot's group: the bot, and the engine's process once it runs."""
+        assert self.process is not None
+        members = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[2]) == self.process.pid:
+                    members.append(int(entry.name))
+        return members
 
     def stop(self) -> None:
         """SIGTERM: the bot stops as on a normal shutdown (what was queued is sent first)."""
@@ -282,13 +298,14 @@ async def test_sigkills_under_load_lose_nothing_and_double_nothing(backend: str,
     began = time.monotonic()
     tasks: list[asyncio.Task[None]] = []
     kills_at: list[int] = []  # how many Bot API calls the fake had seen at each kill
+    killed: list[int] = []  # processes killed each time: the bot, its engine's process, multiprocessing's helper
     try:
         bot.start()
         tasks = [asyncio.create_task(person.live(stop)) for person in people]
         for _kill in range(KILLS):
             await until_confirmed(fake, ledger, len(ledger.confirmed) + CONFIRMED_PER_PHASE, bot)
             await asyncio.sleep(rng.uniform(0.0, 0.2))  # somewhere in the middle of someone's step
-            bot.kill()
+            killed.append(bot.kill())
             kills_at.append(len(fake.calls))
             bot.start()
         await until_confirmed(fake, ledger, len(ledger.confirmed) + CONFIRMED_PER_PHASE, bot)
@@ -317,7 +334,8 @@ async def test_sigkills_under_load_lose_nothing_and_double_nothing(backend: str,
           f"(at most {max(chat.values(), default=0)} per kill in one chat; bound 1)")
     print(f"crash-consistency {backend}: {len(ledger.pressed)} «Đúng» pressed, {len(unconfirmed)} saved whose "
           f"confirmation was lost in a kill, {len(ledger.abandoned)} replies never seen, {elapsed:.1f} s")
-    assert bot.starts - 1 == KILLS
+    # each kill took the engine's process (and multiprocessing's helper) with the bot
+    assert bot.starts - 1 == KILLS and all(n >= 2 for n in killed), killed
     assert ledger.abandoned == [], ledger.abandoned[:5]
     assert lost == [] and doubled == 0, (lost, saved.most_common(3))
     assert never_pressed == [], f"saved without «Đúng»: {never_pressed}"
