@@ -31,22 +31,24 @@ How it works
   backstop) is retried like a 5xx, but not before `timeout_settle` seconds (30 s by default): the clients close
   the timed-out call's connection, and a platform that still carries such a call out gets that long to do it,
   so it lands before its retry and before the chat's later messages, which wait behind it.
-* Successful sends are marked `sent` at once, in small transactions on a database thread of their own (those
-  that succeed while one is being written go in the next), so a crash rarely falls between the platform's
-  answer and the mark; `mark_lag()` tells how long that window was. All other database work runs in one
-  executor thread, so the event loop stays free.
+* Successful sends are marked `sent` at once by a thread of its own (`SentMarker`), in small transactions (what
+  succeeds while one is being written goes in the next); the event loop and the outbox scans are not on the
+  way. A chat's next item waits until its previous one is marked, so a crash finds at most one item per chat
+  answered and not marked. `mark_lag()` tells how long that window was (a few milliseconds on SQLite). All
+  other database work runs in one executor thread, so the event loop stays free.
 
 Delivery is at least once: a crash after the platform accepted an item and before it was marked `sent` sends it
 again after restart (as does a retried multi-part message, whose first parts were already accepted). An item is
 never lost: it stays `pending` in the database until it is marked `sent` or `failed`.
 
-The bound on what the person sees twice, and its honest limits: Telegram documents neither how long a send may
-take nor whether a call whose connection was closed is still carried out. A platform that drops a call when
-its connection closes shows nothing twice. One that carries it out anyway shows the one timed-out message twice
-(at most one message per time-out, since a chat has one item in flight), and in order as long as it lands
-within `send_timeout + timeout_settle` of being sent; a call held longer than that (90 s by default) may land
-after the chat's later messages. A crash doubles at most the items answered but not yet marked: one per chat in
-flight, in practice the one message whose mark the crash cut off.
+The bound on what a person sees twice, and its honest limits. Telegram documents neither how long a send may
+take nor whether a call whose connection was closed is still carried out. A platform that drops such a call
+shows nothing twice. One that carries it out anyway shows the timed-out message twice (one message per
+time-out: a chat has one item in flight), in order as long as it lands within `send_timeout + timeout_settle`
+of being sent; a call held longer than that (90 s by default) may land after the chat's later messages. A
+crash (SIGKILL) re-sends in each chat at most the one item that was in flight or answered and not yet marked,
+right after its first copy, never after a later message. tests/reliability/test_platform_faults.py measures
+both.
 
 Run one sender per database: two processes sending the same outbox would both send each item.
 """
@@ -57,8 +59,11 @@ import asyncio
 import collections
 import contextlib
 import datetime as dt
+import itertools
 import logging
 import math
+import queue
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -126,6 +131,71 @@ class TokenBucket:
         return self.tokens >= self.capacity
 
 
+class SentMarker:
+    """Marks sent items on a thread of its own as soon as they are handed over; whatever waits meanwhile goes in
+    the same small transaction. Neither the event loop nor a scan of the outbox is on the way, so a crash between
+    the platform's answer and the mark has only this thread's wake-up and one short commit to fall into."""
+
+    def __init__(self, mark: Callable[[list[int]], None], marked: Callable[[list[int], list[float]], None], *,
+                 batch_size: int = 50, gather: float = 0.0) -> None:
+        self._mark = mark  # writes the marks (one transaction)
+        self._marked = marked  # told, on this thread, which ids were marked and how long each waited
+        self.batch_size = max(1, batch_size)
+        self.gather = gather  # > 0: wait this long for a batch to fill (throughput over the window)
+        self._queue: "queue.SimpleQueue[Optional[tuple[int, float]]]" = queue.SimpleQueue()
+        self._stop_requested = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="outbox-mark", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, item_id: int, answered_at: float) -> None:
+        """An item the platform accepted at `answered_at` (time.monotonic()): mark it now."""
+        self._queue.put((item_id, answered_at))
+
+    def stop(self) -> None:
+        """Mark what was handed over, then end the thread (blocking: run it off the event loop)."""
+        self._stop_requested.set()
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            if self.gather > 0:
+                time.sleep(self.gather)
+            batch = [first]
+            while len(batch) < self.batch_size:
+                try:
+                    following = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    stopping = True
+                    break
+                batch.append(following)
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[int, float]]) -> None:
+        """One transaction; on a database error try again each second (when stopping, three times at most:
+        the items stay pending and are sent again after restart)."""
+        ids = [item_id for item_id, _ in batch]
+        for attempt in itertools.count(1):
+            try:
+                self._mark(ids)
+                break
+            except Exception:
+                log.exception("could not mark %d outbox items sent (attempt %d)", len(ids), attempt)
+                if self._stop_requested.is_set() and attempt >= 3:
+                    return
+                time.sleep(1.0)
+        done = time.monotonic()
+        self._marked(ids, [done - answered for _, answered in batch])
+
+
 @dataclass
 class _Worker:
     index: int
@@ -191,21 +261,19 @@ class OutboxSender:
         self._own_executor = db_executor is None
         self._executor_closed = False
         self._db_executor: Executor = db_executor or ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
-        # Marks have a thread of their own: they never wait behind a scan of the outbox.
-        self._mark_executor: Optional[Executor] = None
-        self._answered_at: dict[int, float] = {}  # item id -> when the platform answered (monotonic)
+        # Marks have a thread of their own (SentMarker), made at each start.
+        self._marker: Optional[SentMarker] = None
         self._mark_lags: collections.deque[float] = collections.deque(maxlen=10_000)
+        self._awaiting_mark: dict[ChatKey, int] = {}  # a chat's item answered by the platform, not yet marked
+        self._awaiting_chat: dict[int, ChatKey] = {}  # the same, by item id
 
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._workers: list[_Worker] = []
         self._dispatcher: Optional["asyncio.Task[None]"] = None
-        self._flusher: Optional["asyncio.Task[None]"] = None
         self._wake: Optional[asyncio.Event] = None
         self._fetch_wanted = True  # notify() was called: read the database for new items
         self._handed: list[OutboxItem] = []  # committed by the engine, not yet dispatched
-        self._flush_wake: Optional[asyncio.Event] = None
         self._stop_event: Optional[asyncio.Event] = None
-        self._flush_lock: Optional[asyncio.Lock] = None
         self._running = False
         self._stopping = False
 
@@ -217,7 +285,6 @@ class OutboxSender:
         self._high_water = 0  # the newest item id handed to a worker (or skipped behind a waiting one)
         self._rescan = True
         self._next_due: Optional[dt.datetime] = None
-        self._sent: list[int] = []
         self._paused_until: dict[str, float] = {}
         self._global_buckets: dict[str, TokenBucket] = {}
         self._chat_buckets: dict[ChatKey, TokenBucket] = {}
@@ -270,27 +337,28 @@ class OutboxSender:
         return self._worker_count
 
     async def start(self) -> None:
-        """Start the dispatcher, the workers and the batch marker."""
+        """Start the dispatcher, the workers and the marker."""
         if self._running:
             return
         if self._own_executor and self._executor_closed:
             self._db_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
             self._executor_closed = False
-        if self._mark_executor is None:
-            self._mark_executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-mark")
         self._rescan, self._high_water = True, 0
         self._handed, self._fetch_wanted = [], True
         self._check_held = True
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._flush_wake = asyncio.Event()
         self._stop_event = asyncio.Event()
-        self._flush_lock = asyncio.Lock()
+        self._awaiting_mark, self._awaiting_chat = {}, {}
+        loop = self._loop
+        self._marker = SentMarker(self._mark_sent_sync,
+                                  lambda ids, lags: self._call_soon(loop, self._after_marked, ids, lags),
+                                  batch_size=self.batch_size, gather=self.flush_interval)
+        self._marker.start()
         self._stopping = False
         self._workers = [_Worker(index) for index in range(self._worker_count)]
         for worker in self._workers:
             worker.task = asyncio.create_task(self._work(worker), name=f"outbox-worker-{worker.index}")
-        self._flusher = asyncio.create_task(self._flush_loop(), name="outbox-flusher")
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="outbox-dispatcher")
         self._running = True
         self.notify()
@@ -323,14 +391,11 @@ class OutboxSender:
                 task.cancel()
             if late:
                 await asyncio.gather(*late, return_exceptions=True)
-        if self._flusher is not None:
-            assert self._flush_lock is not None
-            async with self._flush_lock:  # a mark being written finishes first (its items are released)
-                self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-        while self._sent and await self._flush_sent():
-            pass
+        if self._marker is not None:
+            # What was sent gets marked; its releases were queued on this loop before the join returned.
+            await asyncio.to_thread(self._marker.stop)
+            self._marker = None
+            await asyncio.sleep(0)
         for worker in self._workers:
             for queue in worker.chats.values():
                 for item in queue:
@@ -351,7 +416,7 @@ class OutboxSender:
         deadline = loop.time() + timeout
         while True:
             self.notify()
-            if not self._claimed and not self._sent:
+            if not self._claimed:  # a sent item stays claimed until it is marked
                 due, waiting = await self._db(self._count_sync, self.clock.now())
                 if due == 0 and (waiting == 0 or not include_waiting) and not self._claimed:
                     return True
@@ -465,7 +530,7 @@ class OutboxSender:
         """Claim an item and queue it, in id order, with its chat's worker."""
         assert item.id is not None
         self._claimed.add(item.id)
-        worker = self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
+        worker = self._worker_for(key)
         queue = worker.chats.get(key)
         if queue is None:
             worker.chats[key] = collections.deque([item])
@@ -475,6 +540,10 @@ class OutboxSender:
             position = next(i for i, queued in enumerate(queue) if queued.id > item.id)  # type: ignore[operator]
             queue.insert(position, item)
         worker.wake.set()
+
+    def _worker_for(self, key: ChatKey) -> _Worker:
+        """The worker that sends every item of this chat."""
+        return self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
 
     def _fetch_sync(
         self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int,
@@ -557,6 +626,8 @@ class OutboxSender:
             background: Optional[ChatKey] = None
             soonest = math.inf
             for key, queue in worker.chats.items():
+                if key in self._awaiting_mark:
+                    continue  # its last item was answered, not yet marked: the next waits (woken by the mark)
                 wait = self._chat_wait(key, queue[0], now)
                 if wait > 0:
                     soonest = min(soonest, wait)
@@ -569,7 +640,7 @@ class OutboxSender:
             if chosen is None:
                 worker.wake.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(worker.wake.wait(), soonest)
+                    await asyncio.wait_for(worker.wake.wait(), None if soonest == math.inf else soonest)
                 continue
             queue = worker.chats[chosen]
             item = queue.popleft()
@@ -703,13 +774,14 @@ class OutboxSender:
                 self._drop_queued(worker, key)
                 await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
         else:
-            self._answered_at[item.id] = time.monotonic()
+            assert self._marker is not None
+            # Marked at once, off the event loop; the chat's next item waits for the mark, so a crash finds at
+            # most this one answered and unmarked in the chat, and sends it again right after itself.
+            self._awaiting_mark[key], self._awaiting_chat[item.id] = item.id, key
+            self._marker.put(item.id, time.monotonic())
             self.stats["sent"] += 1
             if self._blocked.get(key) == item.id:
                 self._unblock(key)
-            self._sent.append(item.id)
-            assert self._flush_wake is not None
-            self._flush_wake.set()
 
     def _drop_queued(self, worker: _Worker, key: ChatKey) -> None:
         """Hand back the chat's later items queued in the worker: they must wait for the one that failed
@@ -755,42 +827,24 @@ class OutboxSender:
 
     # -- marking ----------------------------------------------------------------------------------
 
-    async def _flush_loop(self) -> None:
-        """Mark what was sent as soon as it was: what succeeds meanwhile goes in the next small transaction."""
-        assert self._flush_wake is not None
-        while True:
-            await self._flush_wake.wait()
-            if self.flush_interval > 0 and len(self._sent) < self.batch_size:
-                await asyncio.sleep(self.flush_interval)  # let a batch gather
-            self._flush_wake.clear()
-            if not await self._flush_sent():
-                await asyncio.sleep(1.0)
-                self._flush_wake.set()
+    @staticmethod
+    def _call_soon(loop: Optional[asyncio.AbstractEventLoop], callback: Callable[..., None], *args: Any) -> None:
+        """Run `callback(*args)` on the event loop, from another thread (nothing if the loop is gone)."""
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(callback, *args)
 
-    async def _flush_sent(self) -> bool:
-        assert self._flush_lock is not None
-        async with self._flush_lock:
-            if not self._sent:
-                return True
-            ids, self._sent = self._sent[:self.batch_size], self._sent[self.batch_size:]
-            if self._sent and self._flush_wake is not None:
-                self._flush_wake.set()  # more than one batch waited: the rest right after
-            try:
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(self._mark_executor or self._db_executor, self._mark_sent_sync, ids,
-                                           self.clock.now())
-            except Exception:
-                # Keep them claimed (never sent twice by us) and try again.
-                log.exception("could not mark %d outbox items sent; will retry", len(ids))
-                self._sent[:0] = ids
-                return False
-            marked = time.monotonic()
-            for item_id in ids:
-                answered = self._answered_at.pop(item_id, None)
-                if answered is not None:
-                    self._mark_lags.append(marked - answered)
-                self._release(item_id)
-            return True
+    def _after_marked(self, ids: list[int], lags: list[float]) -> None:
+        """The marker committed these: release them (a later read may not hand them out again) and keep the
+        window each one waited."""
+        self._mark_lags.extend(lags)
+        for item_id in ids:
+            key = self._awaiting_chat.pop(item_id, None)
+            if key is not None and self._awaiting_mark.get(key) == item_id:
+                del self._awaiting_mark[key]
+                if self._workers:
+                    self._worker_for(key).wake.set()  # the chat's next item may go
+            self._release(item_id)
 
     def mark_lag(self) -> dict[str, float]:
         """How long sent items stayed unmarked after the platform's answer (the window in which a crash sends
@@ -807,9 +861,9 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_executor, function, *args)
 
-    def _mark_sent_sync(self, ids: list[int], now: dt.datetime) -> None:
+    def _mark_sent_sync(self, ids: list[int]) -> None:
         with self.database.session() as session:
-            outbox.mark_sent(session, ids, now)
+            outbox.mark_sent(session, ids, self.clock.now())
 
     def _hold_sync(self, item_id: int, until: dt.datetime) -> None:
         with self.database.session() as session:
@@ -846,9 +900,6 @@ class OutboxSender:
                 mark_unreachable(session, account.member_id, cause_item_id=item.id, now=now)  # type: ignore[arg-type]
 
     def _shutdown_executor(self) -> None:
-        if self._mark_executor is not None:
-            self._mark_executor.shutdown(wait=True)
-            self._mark_executor = None
         if self._own_executor and not self._executor_closed:
             self._executor_closed = True
             self._db_executor.shutdown(wait=True)

@@ -910,6 +910,7 @@ class FakeTelegram:
         """Run the method and answer as the Bot API does."""
         try:
             result = await handler(params)
+            self.faults.carried_out(method, params)
             if isinstance(result, tuple):
                 result, description = result
                 body = {"ok": True, "result": result, "description": description}

@@ -491,6 +491,7 @@ class FakeZalo:
         """Run the method and answer as the Zalo Bot API does."""
         try:
             result = await getattr(self, handler)(params)
+            self.faults.carried_out(method, params)
             return web.json_response({"ok": True, "result": result})
         except ZaloApiFault as fault:
             self.errors.append((method, params, fault.error_code, fault.description))

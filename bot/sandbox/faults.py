@@ -13,7 +13,8 @@
   Either way a held call the client still waits for is answered normally.
 
 Every held call is recorded in `held` with its outcome ("landed", "dropped"), so a test can count what a closed
-connection prevented and what it could not.
+connection prevented and what it could not. `after_carried_out(method, params)`, when set, is called once a call
+was carried out and before its answer goes back (a test kills the bot there: sent, not yet marked).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class PlatformFaults:
     rules: list[Fault] = field(default_factory=list)
     held: list[HeldCall] = field(default_factory=list)
     injected: list[tuple[str, int]] = field(default_factory=list)  # (method, status) of every error answered
+    after_carried_out: Optional[Callable[[str, dict[str, Any]], None]] = None
 
     def fail_next(self, method: str, status: int, *, times: int = 1, description: str = "",
                   retry_after: Optional[float] = None) -> None:
@@ -86,6 +88,11 @@ class PlatformFaults:
                     self.injected.append((method, rule.status))
                 return rule
         return None
+
+    def carried_out(self, method: str, params: dict[str, Any]) -> None:
+        """The fake carried a call out (it reached the chat); its answer is about to go back."""
+        if self.after_carried_out is not None:
+            self.after_carried_out(method, params)
 
     def outcomes(self, outcome: str) -> list[HeldCall]:
         """The held calls that ended with `outcome` ("landed", "dropped")."""
