@@ -13,7 +13,7 @@ from handlers import onboarding
 from handlers.base import Turn
 from handlers.common import area_label, role_label, show_help
 from handlers.errors import explain
-from storage import outbox
+from storage import invites, outbox
 from storage.errors import DomainError
 from storage.invites import normalize_code as normalize_invite
 from storage.linking import LIFETIME, create_link_code, live_link_code, looks_like_link_code, redeem_link_code
@@ -74,12 +74,21 @@ def redeem(turn: Turn, code: str) -> None:
     """Link this account to the member who asked for the code."""
     _ = turn._
     incoming = turn.incoming
+    if invites.code_wait_until(turn.session, incoming.channel, incoming.user_id, turn.now) is not None:
+        # Same rule as invite codes: told once when the wait began, then codes are neither checked nor answered.
+        return
     try:
         member, link = redeem_link_code(turn.session, code, channel=incoming.channel, user_id=incoming.user_id,
                                         chat_id=incoming.chat_id, now=turn.now)
     except DomainError as error:
-        turn.say(_explain(turn, error))
+        text = _explain(turn, error)
+        # An 8-digit code lives 10 minutes: without a limit it could be guessed by trying many.
+        if error.code == "link_code_unknown" and invites.record_wrong_code(
+                turn.session, incoming.channel, incoming.user_id, turn.now):
+            text += "\n\n" + onboarding.wait_notice(turn)
+        turn.say(text)
         return
+    invites.clear_wrong_codes(turn.session, incoming.channel, incoming.user_id)
     turn.member = member
     turn.tr = Translator(member.locale)
     _ = turn._

@@ -73,3 +73,17 @@ def test_a_burst_of_wrong_codes_is_checked_five_times_then_waits(database: Datab
     assert "Chào mừng" in welcome[0].text
     with database.session() as session:
         assert session.exec(select(Member).where(Member.joined_with == right)).one().role == "commune_leader"
+
+
+LINK_WRONG = "Mã liên kết không đúng"
+
+
+def test_guessed_link_codes_wait_like_invite_codes(database: Database, config: Config, clock: FixedClock) -> None:
+    """An 8-digit link code lives 10 minutes: guessing it is limited by the same counter as invite codes."""
+    driver = ChatDriver(ConversationEngine(database, config, clock, route), database)
+    guesses_made = [f"{n:08d}" if n % 2 else f"/lienket {n:08d}" for n in range(10_000_000, 10_000_000 + BURST)]
+    texts = [sent.text for text in guesses_made for sent in driver.say(GUESSER, text)]
+    checked = sum(LINK_WRONG in text for text in texts)
+    print(f"\nwrong-link-codes: {len(guesses_made)} tried, {checked} checked", flush=True)
+    assert checked == invites.WRONG_CODE_LIMIT and sum(WAIT_NOTICE in text for text in texts) == 1
+    assert len(texts) == checked
