@@ -13,6 +13,7 @@ import telegram.error as tg_error
 from bot.app import BotApplication
 from bot.channels.telegram import TEXT_LIMIT
 from bot.channels.telegram_api import BotApiClient
+from bot.config import Config, ConfigError, load_config
 from bot.messages import Reply
 from storage import outbox
 from storage.db import Database
@@ -226,6 +227,14 @@ async def test_restart_delivers_pending_items_once(make_app: AppFactory, fake_ap
 # -- sends the platform holds ----------------------------------------------------------------------
 
 
+def test_the_send_timeout_is_configurable() -> None:
+    """60 s unless set: far above Telegram's usual answer, which has no documented upper bound."""
+    assert Config().send_timeout == 60.0
+    assert load_config(env={"BDHVS_OUTBOX_SEND_TIMEOUT": "45"}).send_timeout == 45.0
+    with pytest.raises(ConfigError, match="BDHVS_OUTBOX_SEND_TIMEOUT"):
+        load_config(env={"BDHVS_OUTBOX_SEND_TIMEOUT": "0"})
+
+
 async def test_a_timed_out_call_closes_its_connection_and_is_not_delivered(fake_api: FakeApi) -> None:
     """The thin client gives up after its time-out and closes that connection; a platform that checks the
     connection before carrying a held call out (the fake's default) then never delivers it."""
@@ -252,6 +261,7 @@ async def test_a_slow_answer_within_the_send_timeout_is_waited_for(make_app: App
     the sender waits for it: one copy, in order, no retry."""
     fake = fake_api.fake
     app = await make_app(send_timeout=5.0)
+    assert app.telegram is not None and app.telegram.api.timeout.total == 5.0
     fake.faults.hold_next("sendMessage", 0.5, lands_if_disconnected=True)
     fake.user_says(1121, "twice chậm")
     await fake.wait_for_bot_messages(1121, 2)
