@@ -14,7 +14,7 @@ from typing import Optional
 
 from handlers.base import Turn
 from storage.areas import NamedArea, areas_named, find_village, get_commune, get_province, villages_named
-from storage.models import Commune, Village
+from storage.models import Commune, Member, Village
 from storage.text import fold
 from storage.vocab import ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 
@@ -43,12 +43,12 @@ def asked_area(turn: Turn, text: str, village: Optional[str]) -> AskedArea:
     if not spans and not village:
         return AskedArea()
     if member.role in VILLAGE_ROLES:
-        return _for_team(turn, spans, village)
+        return _for_team(turn, member, spans, village)
     if member.role == ROLE_PROVINCE_VIEWER:
-        return _for_province(turn, spans, village)
+        return _for_province(turn, member, spans, village)
     if member.commune_code is None:
         return AskedArea(named=True)
-    return _for_commune(turn, spans, village)
+    return _for_commune(turn, member.commune_code, spans, village)
 
 
 def only_yours(turn: Turn, area: str) -> AskedArea:
@@ -64,10 +64,8 @@ def _spans(named: list[NamedArea]) -> list[list[NamedArea]]:
     return list(spans.values())
 
 
-def _for_team(turn: Turn, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_team(turn: Turn, member: Member, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
     """A team member sees their own village only: naming it (with its commune) is fine, anything else is not."""
-    member = turn.member
-    assert member is not None
     own = turn.session.get(Village, member.village_id) if member.village_id is not None else None
     if own is None:
         return AskedArea(named=True)
@@ -79,11 +77,9 @@ def _for_team(turn: Turn, spans: list[list[NamedArea]], village: Optional[str]) 
     return only_yours(turn, own.name)
 
 
-def _for_commune(turn: Turn, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_commune(turn: Turn, commune_code: int, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
     """A commune admin or leader sees their commune and its villages, not another commune nor the province."""
-    member = turn.member
-    assert member is not None and member.commune_code is not None
-    commune = get_commune(turn.session, member.commune_code)
+    commune = get_commune(turn.session, commune_code)
     communes = [span for span in spans if span[0].kind == "commune"]
     if any(not any(a.code == commune.code for a in span) for span in communes) or (spans and not communes):
         return only_yours(turn, commune.name)
@@ -95,10 +91,8 @@ def _for_commune(turn: Turn, spans: list[list[NamedArea]], village: Optional[str
     return _village_missing(turn, village, commune.name)
 
 
-def _for_province(turn: Turn, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_province(turn: Turn, member: Member, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
     """A province viewer sees their province, each of its communes, and a village of one of them."""
-    member = turn.member
-    assert member is not None
     province = get_province(turn.session, member.province_code)
     inside: list[NamedArea] = []
     for span in spans:

@@ -17,6 +17,7 @@ from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
 from storage.areas import villages_of
+from storage.errors import DomainError
 from storage.indicators import latest_month_with_figures
 from storage.progress import (
     PERIOD_MONTH,
@@ -61,9 +62,9 @@ def current(turn: Turn, kind: str, day: Optional[dt.date] = None, commune_code: 
     """The progress for the period of this kind holding `day` (today by default): the asker's own commune
     (or village), or a commune and village of it the asker may see."""
     member = turn.member
-    assert member is not None
-    code = commune_code or member.commune_code
-    assert code is not None
+    code = commune_code or (member.commune_code if member is not None else None)
+    if member is None or code is None:  # the callers check the role first; nothing to show otherwise
+        raise DomainError("out_of_scope")
     period = Period.holding(kind, min(day or turn.today, turn.today))
     progress = commune_progress(turn.session, Scope.of(member), code, period, turn.today)
     return only_village(progress, village_id) if village_id is not None else progress

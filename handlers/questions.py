@@ -21,6 +21,7 @@ from handlers.progress import current, indicator_block, only_village, send_chart
 from handlers.progress import render as render_progress
 from handlers.reporting import indicator_line, month_from_text, month_label, period_from_text, period_label
 from storage.areas import get_commune
+from storage.errors import DomainError
 from storage.indicators import ALIASES, find_indicator
 from storage.models import Member
 from storage.progress import (
@@ -136,7 +137,8 @@ def _period(turn: Turn, q: str, default: str = PERIOD_MONTH) -> Period:
 def _progress_of(turn: Turn, member: Member, period: Period, asked: AskedArea) -> CommuneProgress:
     """The progress of the asker's commune (or village), or of the commune or village they asked about."""
     code = asked.commune_code or member.commune_code
-    assert code is not None
+    if code is None:  # the callers answer a province viewer's own province before asking for this
+        raise DomainError("out_of_scope")
     progress = commune_progress(turn.session, Scope.of(member), code, period, turn.today)
     return only_village(progress, asked.village_id) if asked.village_id is not None else progress
 
@@ -357,7 +359,8 @@ def _chart(turn: Turn, q: str, asked: AskedArea) -> None:
     """«cho xem biểu đồ tháng này»: the chart the «📈 Biểu đồ» button sends, for the period asked (a month
     by default, as the button's view); a province viewer's is the province's month unless a commune is named."""
     member = turn.member
-    assert member is not None
+    if member is None:
+        return what_can_be_asked(turn)
     if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is None:
         return province_view.send_chart(turn, month_from_text(q, turn.today)
                                         or province_view.default_month(turn.today))
