@@ -98,8 +98,9 @@ _COMMUNE_PREFIXES: tuple[tuple[str, ...], ...] = (("dac", "khu"), ("xa",), ("phu
 _PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("thanh", "pho"), ("tinh",), ("tp",))
 _PREFIX_SPELLINGS = {"xa": "xã", "phuong": "phường", "dac": "đặc", "khu": "khu", "tinh": "tỉnh", "thanh": "thành",
                      "pho": "phố", "tp": "tp"}
-# Words that may follow a prefix without naming anything, when typed without diacritics («xa ta hoc»).
-_NOT_A_NAME = frozenset({"nao", "nay", "ta", "toi", "nha", "khac", "kia", "ay", "day", "do", "minh"})
+# Words that follow a prefix without naming anything, typed without diacritics: «xa ta hoc» is «our commune
+# studies», not Xã Tà Học. Not «minh», «nha», «do»: «xa minh tan», «phuong nha trang», «xa do luong» are names.
+_NOT_A_NAME = frozenset({"nao", "nay", "ta", "toi", "khac", "kia", "ay", "day"})
 _PROVINCE_ALIASES = {"hcm": "ho_chi_minh", "tphcm": "ho_chi_minh", "sai_gon": "ho_chi_minh"}
 _APOSTROPHES = str.maketrans("", "", "’'ʼ`")
 _LONGEST_NAME = 6  # words after the prefix («Văn Miếu - Quốc Tử Giám»)

@@ -180,6 +180,9 @@ def test_area_names_found_in_text(database: Database) -> None:
     assert names("đặc khu Côn Đảo") == ["Đặc khu Côn Đảo"]
     assert names("xã Cư M'gar") == ["Xã Cư M’gar"]
     assert names("xã Sơn Tây") == ["Phường Sơn Tây", "Xã Sơn Tây"]  # every unit of that name; the scope picks
+    assert names("phuong nha trang") == ["Phường Nha Trang"]
+    assert names("xa do luong") == ["Xã Đô Lương"]
+    assert "Xã Minh Tân" in names("xa minh tan co bao nhieu buoi")
     for ordinary in ("xã mình", "xã nào", "tỉnh nào", "tỉnh mình", "xã sơn kim", "tình hình", "tinh hinh",
                      "xã ta học", "xa ta hoc", "thôn nào", "tháng này", "Huế quá", "hôm nay trời có mưa không"):
         assert names(ordinary) == [], ordinary
