@@ -129,7 +129,7 @@ def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
 
 
 def parse_count(text: str) -> Optional[int]:
-    """A typed count: "17", "17 người", "mười bảy"; None for anything else, "-5", "3,5" and "1e3" included."""
+    """A typed count: "17", "17 người", "mười bảy"; None for anything else, "-5", "3,5", "1e3", "15-20" included."""
     return read_count(text).value
 
 
@@ -140,6 +140,8 @@ def number_refusal(turn: Turn, problem: str, number: str) -> str:
         return _("Tôi không nhận số «{number}»: số người không thể là số âm.").format(number=number)
     if problem == "not_a_whole_number":
         return _("Tôi không nhận số «{number}»: số người phải là số nguyên, không có phần lẻ.").format(number=number)
+    if problem == "number_range":
+        return _("Tôi không nhận «{number}»: bạn cho biết một số người cụ thể, ví dụ 18.").format(number=number)
     return _("Tôi không nhận số «{number}»: bạn gõ số người bằng chữ số thường, ví dụ 15.").format(number=number)
 
 

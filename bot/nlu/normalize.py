@@ -25,6 +25,7 @@ it: ``-5 người``, ``(-5)`` and ``: -5`` are negative; ``học VNeID - 20 ngư
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -189,13 +190,25 @@ def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
     )
 
 
+#: Characters that do not show (zero-width spaces and joiners, bidi marks, soft hyphen, BOM): a number
+#: is read as it shows on screen, "5\u200b0" as 50.
+_ASTRAL_FORMAT_BLOCKS = ((0x110BD, 0x110CE), (0x13430, 0x13440), (0x1BCA0, 0x1BCA4), (0x1D173, 0x1D17B),
+                         (0xE0001, 0xE0002), (0xE0020, 0xE0080))
+_INVISIBLE = {
+    cp: None
+    for cp in itertools.chain(range(0x10000), *(range(a, b) for a, b in _ASTRAL_FORMAT_BLOCKS))
+    if unicodedata.category(chr(cp)) == "Cf"
+}
+
+
 def tokenize(text: str) -> list[Token]:
     """Split a message into :class:`Token` objects.
 
     Digits glued to letters are split ("23ng" -> "23", "ng"); the token after
     keeps ``space_before=False`` so callers can tell "9a" from "9 a".
+    Characters that do not show are dropped first.
     """
-    text = unicodedata.normalize("NFC", text.translate(_PRE_MAP))
+    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE).translate(_PRE_MAP))
     text = _VNEID_RE.sub(lambda m: "VNeID" + " " * (len(m.group(0)) - 5), text)
     tokens: list[Token] = []
     prev_end = 0
@@ -216,10 +229,13 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "num":
             digits = tok.orig
             if "." in digits or "," in digits:
-                if _THOUSANDS.match(digits):
-                    tok.value = int(re.sub(r"[.,]", "", digits))
+                whole = re.sub(r"[.,]", "", digits)
+                if _THOUSANDS.match(digits) and len(whole) <= 9:
+                    tok.value = int(whole)
                 else:
                     tok.kind = "dec"
+                    if _THOUSANDS.match(digits):
+                        tok.meta["huge"] = True  # "1.000.000.000.000": whole, but far past any count
             else:
                 tok.value = int(digits) if len(digits) <= 9 else None
                 if tok.value is None:

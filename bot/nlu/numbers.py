@@ -297,7 +297,8 @@ class CountReading:
     """A typed answer to "how many people?": the number, or why the number typed is refused.
 
     ``problem`` is ``negative_count`` ("-5"), ``not_a_whole_number`` ("3,5",
-    "3.5") or ``scientific_number`` ("1e3"), with ``text`` the number as
+    "3.5"), ``scientific_number`` ("1e3") or ``number_range`` ("15-20", "15 đến
+    20", "23/30"), with ``text`` the number as
     typed; both empty and ``value`` None when the answer is not a number at
     all.  Zero and huge numbers are returned as read: the caller checks the
     range.
@@ -324,6 +325,21 @@ def _strip_unit(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+_RANGE_LINKS = frozenset({"-", "\u2212", "\u2013", "\u2014", "/", "den", "toi"})
+
+
+def _is_range(tokens: list[Token]) -> bool:
+    """A whole answer that is a range or a share: "15-20", "15 - 20", "15 đến 20", "23/30"."""
+    if len(tokens) == 1 and tokens[0].kind in ("date", "pair") and len(tokens[0].parts) == 2:
+        return "." not in tokens[0].orig
+    return (
+        len(tokens) == 3
+        and tokens[0].kind == "num"
+        and tokens[1].fold in _RANGE_LINKS
+        and tokens[2].kind in ("num", "neg")
+    )
+
+
 def read_count(text: str) -> CountReading:
     """Read a whole typed answer as one head-count ("17", "17 người", "mười bảy"), never guessing.
 
@@ -331,6 +347,8 @@ def read_count(text: str) -> CountReading:
     code rather than read as another number.
     """
     tokens = _strip_unit(tokenize(text))
+    if _is_range(tokens):
+        return CountReading(None, "number_range", span_text(tokens, 0, len(tokens)))
     body = [t for t in tokens if t.kind != "punct"]
     if len(body) != 1 or body[0].kind == "word":
         return CountReading(parse_number_text(span_text(tokens, 0, len(tokens))) if body else None)
@@ -342,10 +360,10 @@ def read_count(text: str) -> CountReading:
         return CountReading(None, "scientific_number", typed)
     if tok.kind == "num" and len(tokens) == 1:
         return CountReading(tok.value)
-    if tok.kind == "dec" and len(tokens) == 1:
+    if tok.kind == "dec" and len(tokens) == 1 and not tok.meta.get("huge"):
         if "." in tok.orig or "," in tok.orig:
             return CountReading(None, "not_a_whole_number", typed)
-        return CountReading(int(tok.orig))  # a very long digit run: the caller finds it too large
+        return CountReading(int(tok.orig) if len(tok.orig) <= 18 else None)  # the caller finds it too large
     if tok.kind == "date" and len(tok.parts) == 2 and "." in tok.orig and len(tokens) == 1:
         return CountReading(None, "not_a_whole_number", typed)  # "3.5"
     return CountReading(None)

@@ -47,17 +47,19 @@ it stands for but gives none (``attendees`` / ``count`` None, so the caller
 asks): ``negative_count`` ("-5 người"; a minus glued to the digits and not
 glued to a word or number before it, see :mod:`bot.nlu.normalize`),
 ``not_a_whole_number`` ("3.5 người", "3,5 người", "học VNeID 3,5"),
-``scientific_number`` ("1e18", "2E5 người").  Thousands separators ("1.234
-người" = 1234), dates ("12/11"), ranges and shares ("15-20 người", "23/30
-người": the first number), labels ("t9", "9a") and money ("50k") are read as
-before, and a dash between spaces is a separator ("học VNeID - 20 người" =
-20).  :attr:`ParsedReport.unreadable` pairs each such problem with the text
+``scientific_number`` ("1e18", "2E5 người"), ``number_range`` (a range or a
+share: "15-20 người", "15 - 20 người", "15 đến 20 người", "23/30 người":
+which number is meant is asked, not picked).  Thousands separators ("1.234
+người" = 1234), dates ("12/11"), labels ("t9", "9a", "lớp 9 - 20 người") and
+money ("50k") are read as before, and a dash with no number before it is a
+separator ("học VNeID - 20 người" = 20).  Characters that do not show
+(zero-width spaces, bidi marks) are dropped first, so "5\u200b0" is 50.  :attr:`ParsedReport.unreadable` pairs each such problem with the text
 it was about, so the caller can say which day or number it could not accept.
 
 Problem codes: ``count_without_kind``, ``kind_without_count``,
 ``session_without_count``, ``negated_item``, ``multiple_sessions``,
 ``future_date``, ``invalid_date``, ``negative_count``,
-``not_a_whole_number``, ``scientific_number``, ``empty``.
+``not_a_whole_number``, ``scientific_number``, ``number_range``, ``empty``.
 """
 
 from __future__ import annotations
@@ -78,14 +80,14 @@ from bot.nlu.lexicon import (
     Entry,
     PhraseMatch,
 )
-from bot.nlu.normalize import Token, tokenize
+from bot.nlu.normalize import Token, span_text, tokenize
 from bot.nlu.numbers import read_number
 from bot.nlu.villages import find_village
 
 __all__ = ["NUMBER_PROBLEMS", "HelpItem", "ParsedReport", "SessionPart", "Unreadable", "parse_report"]
 
 #: Problems of a number that was refused as a head-count (see module docstring).
-NUMBER_PROBLEMS = ("negative_count", "not_a_whole_number", "scientific_number")
+NUMBER_PROBLEMS = ("negative_count", "not_a_whole_number", "scientific_number", "number_range")
 
 
 @dataclass(slots=True)
@@ -337,8 +339,8 @@ def _refused_problem(tokens: Sequence[Token], i: int, unit: PhraseMatch | None) 
         return "negative_count"
     if t.kind == "sci":
         return "scientific_number"
-    if t.kind != "dec" or not any(c in t.orig for c in ".,"):
-        return None  # a long digit run (a phone number) is simply not a count
+    if t.kind != "dec" or not any(c in t.orig for c in ".,") or t.meta.get("huge"):
+        return None  # a long digit run (a phone number, 1.000.000.000.000) is simply not a count
     if unit is not None:
         return "not_a_whole_number"
     # no unit: only a plain decimal closing a clause after a topic word ("học VNeID 3,5"),
@@ -353,6 +355,64 @@ def _refused_problem(tokens: Sequence[Token], i: int, unit: PhraseMatch | None) 
         or prev.orig in (":", "=")
     )
     return "not_a_whole_number" if nxt_free and after_word else None
+
+
+_RANGE_DASHES = frozenset({"-", "\u2212", "\u2013", "\u2014"})
+#: "15 đến 20", "15 tới 20" (and "den"/"toi" typed without marks between two numbers)
+_RANGE_WORDS = frozenset({"den", "toi"})
+
+
+def _range_end(tokens: Sequence[Token], i: int) -> int | None:
+    """End of a range or share starting at ``i`` ("15-20", "15 - 20", "15 đến 20", "23/30"), or None.
+
+    A label before it ("lớp 9 - 20 người", "t9-10") and a non-person unit after it
+    ("2-3 buổi") make it something else.
+    """
+    t = tokens[i]
+    prev = tokens[i - 1] if i > 0 else None
+    if prev is not None and prev.kind == "word" and (
+        prev.fold in ORDINAL_PREV or (not t.space_before and len(prev.fold) == 1)
+    ):
+        return None
+    if t.kind == "pair":
+        end = i + 1
+    elif t.kind == "num" and i + 2 < len(tokens) and tokens[i + 2].role is None:
+        link, second = tokens[i + 1], tokens[i + 2]
+        glued = not link.space_before and not second.space_before
+        linked = (link.kind == "punct" and (link.orig in _RANGE_DASHES or (link.orig == "/" and glued))) or (
+            link.kind == "word" and link.fold in _RANGE_WORDS and (link.plain or link.raw in ("đến", "tới"))
+        )
+        if not linked or second.kind not in ("num", "neg"):
+            return None
+        end = i + 3
+    else:
+        return None
+    nxt = tokens[end] if end < len(tokens) else None
+    if nxt is not None and nxt.kind == "word" and nxt.fold in NONCOUNT_NEXT:
+        return None
+    return end
+
+
+def _refused_ranges(
+    tokens: list[Token], phrase_at: dict[int, PhraseMatch]
+) -> tuple[list[_Count], list[Unreadable]]:
+    """Ranges and shares where a count would be ("15-20 người"): which number is meant is not guessed."""
+    refused: list[_Count] = []
+    unreadable: list[Unreadable] = []
+    i = 0
+    while i < len(tokens):
+        end = _range_end(tokens, i) if tokens[i].role is None else None
+        if end is None:
+            i += 1
+            continue
+        unit = _unit_at(phrase_at, end)
+        for k in range(i, end):
+            tokens[k].role = "count"
+        refused.append(_Count(None, i, unit.end if unit is not None else end,
+                              unit.entry if unit is not None else None, "number_range"))
+        unreadable.append(Unreadable("number_range", span_text(tokens, i, end)))
+        i = end
+    return refused, unreadable
 
 
 def _refused_counts(
@@ -812,9 +872,11 @@ def parse_report(
     village = find_village(tokens, village_names, accented)
     phrases = _match_phrases(tokens)
     phrase_at = {m.start: m for m in phrases}
+    ranges, unreadable_ranges = _refused_ranges(tokens, phrase_at)
     counts = _find_counts(tokens, phrase_at, accented)
     refused, unreadable = _refused_counts(tokens, phrase_at)
-    counts = sorted(counts + refused, key=lambda c: c.start)
+    counts = sorted(counts + ranges + refused, key=lambda c: c.start)
+    unreadable = sorted(unreadable + unreadable_ranges, key=lambda u: text.find(u.text))
     scan = _build_clauses(tokens, phrase_at, counts)
     future_day = dres.date is not None and dres.date > today
     outcome = _interpret(_segment(scan.clauses), future_day)

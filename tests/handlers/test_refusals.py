@@ -74,6 +74,8 @@ def test_a_typed_day_after_an_impossible_one_is_checked_too(chat: ChatDriver, da
         ("hôm qua học VNeID 3.5 người", "3.5", "số nguyên"),
         ("hôm qua học VNeID 1e18", "1e18", "chữ số thường"),
         ("hôm qua học VNeID 2E5 người", "2E5", "chữ số thường"),
+        ("hôm qua học VNeID 15-20 người", "15-20", "số người cụ thể"),
+        ("hôm qua học VNeID 15 đến 20 người", "15 đến 20", "số người cụ thể"),
     ],
 )
 def test_a_refused_attendee_count_is_named_and_asked_again(chat: ChatDriver, database: Database, line: str,
@@ -129,7 +131,7 @@ def _to_attendees(chat: ChatDriver) -> None:
 @pytest.mark.parametrize(
     ("typed", "why"),
     [("-5", "số âm"), ("3,5", "số nguyên"), ("3.5", "số nguyên"), ("1e3", "chữ số thường"),
-     ("0", "từ 1 trở lên"), ("-5 người", "số âm")],
+     ("0", "từ 1 trở lên"), ("-5 người", "số âm"), ("15-20", "số người cụ thể")],
 )
 def test_guided_attendees_refuses_and_asks_for_attendees(chat: ChatDriver, database: Database, typed: str,
                                                           why: str) -> None:

@@ -69,6 +69,13 @@ def test_only_a_log_naming_no_day_is_today() -> None:
         ("thôn 2 học vneid 1e18", "scientific_number", "1e18"),
         ("thôn 2 học vneid 2E5 người", "scientific_number", "2E5"),
         ("thôn 2 học vneid 1.5e3 người", "scientific_number", "1.5e3"),
+        ("thôn 2 học vneid 15-20 người", "number_range", "15-20"),
+        ("thôn 2 học vneid 15 - 20 người", "number_range", "15 - 20"),
+        ("thôn 2 học vneid 15\u201320 người", "number_range", "15\u201320"),
+        ("thôn 2 học vneid 15 đến 20 người", "number_range", "15 đến 20"),
+        ("thôn 2 học vneid 15 tới 20 người", "number_range", "15 tới 20"),
+        ("thôn 2 học vneid 23/30 người", "number_range", "23/30"),
+        ("thôn 2 học vneid 3/204 người", "number_range", "3/204"),
     ],
 )
 def test_refused_session_count(text: str, problem: str, typed: str) -> None:
@@ -101,9 +108,10 @@ def test_a_refused_count_leaves_a_merged_total_unknown() -> None:
         ("học VNeID-20 người", 20),
         ("thôn 2 học vneid 1.234 người", 1234),
         ("thôn 2 học vneid 1,234 người", 1234),
-        ("thôn 2 học vneid 15-20 người", 15),
-        ("thôn 2 học vneid 23/30 người", 23),
         ("12/11 thôn 2 học vneid 20 người", 20),
+        ("lớp 9 - 20 người học vneid", 20),
+        ("thôn 2 - 20 người học vneid", 20),
+        ("học vneid 5\u200b0 người", 50),
         ("t9 thôn 2 học vneid 20 người", 20),
         ("lớp 9a học vneid 20 người", 20),
         ("công nghệ 4.0 học vneid 20 người", 20),
@@ -113,7 +121,8 @@ def test_a_refused_count_leaves_a_merged_total_unknown() -> None:
 def test_legitimate_number_shapes_are_read_as_before(text: str, attendees: int) -> None:
     r = parse_report(text, TODAY)
     assert r.session is not None and r.session.attendees == attendees
-    assert not {"negative_count", "not_a_whole_number", "scientific_number", "invalid_date"} & set(r.problems)
+    assert not {"negative_count", "not_a_whole_number", "scientific_number", "number_range",
+                "invalid_date"} & set(r.problems)
 
 
 def test_a_lone_refused_number_is_reported_not_read() -> None:
@@ -140,7 +149,9 @@ def test_tokens_keep_refused_numbers_whole() -> None:
         ("3,5", CountReading(None, "not_a_whole_number", "3,5")),
         ("3.5 người", CountReading(None, "not_a_whole_number", "3.5")),
         ("1e3", CountReading(None, "scientific_number", "1e3")),
-        ("15-20", CountReading(None)),
+        ("15-20", CountReading(None, "number_range", "15-20")),
+        ("15 đến 20 người", CountReading(None, "number_range", "15 đến 20")),
+        ("23/30", CountReading(None, "number_range", "23/30")),
         ("- 5", CountReading(None)),
         ("mấy chục", CountReading(None)),
     ],

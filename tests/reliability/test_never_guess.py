@@ -41,7 +41,7 @@ IMPOSSIBLE_DAYS: list[str] = [
     "ngày 32", "ngày 0", "32 tháng 1", "0 tháng 5", "tháng 13", "thứ 8", "thứ 1",
 ]
 
-#: Numbers that are not a whole positive head-count, with the problem codes that may name them.
+#: Numbers that are not one whole positive head-count, with the problem codes that may name them.
 BAD_NUMBERS: list[tuple[str, tuple[str, ...]]] = [
     ("-5", ("negative_count",)), ("-12", ("negative_count",)), ("\u22125", ("negative_count",)),
     ("\u20137", ("negative_count",)), ("-1.234", ("negative_count",)),
@@ -49,6 +49,8 @@ BAD_NUMBERS: list[tuple[str, tuple[str, ...]]] = [
     ("0,5", ("not_a_whole_number",)), ("2.50", ("not_a_whole_number",)), ("-3,5", ("negative_count",)),
     ("1e18", ("scientific_number",)), ("2E5", ("scientific_number",)), ("1e3", ("scientific_number",)),
     ("1.5e3", ("scientific_number",)), ("3e+2", ("scientific_number",)), ("5E-1", ("scientific_number",)),
+    ("15-20", ("number_range",)), ("15 - 20", ("number_range",)), ("15\u201320", ("number_range",)),
+    ("15 đến 20", ("number_range",)), ("23/30", ("number_range",)), ("3/204", ("number_range",)),
 ]
 
 #: One-line reports around a day or a number ({day}, {n}); the count or day elsewhere in them is fine.
