@@ -128,11 +128,6 @@ def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
     return None
 
 
-def parse_count(text: str) -> Optional[int]:
-    """A typed count: "17", "17 người", "mười bảy"; None for anything else, "-5", "3,5", "1e3", "15-20" included."""
-    return read_count(text).value
-
-
 def number_refusal(turn: Turn, problem: str, number: str) -> str:
     """Why a number typed as a head-count is not accepted (the parser's problem codes), in plain words."""
     _ = turn._
