@@ -7,6 +7,7 @@ Placeholders are named and filled after translation: `_("Đã lưu {n} buổi").
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import io
 import logging
 from functools import lru_cache
@@ -83,6 +84,12 @@ def pick_locale(code: str | None) -> str:
 # are formatted over and over (counts, this week's dates), so the results are kept.
 @lru_cache(maxsize=4096)
 def _number(value: int | float, locale: str) -> str:
+    if isinstance(value, int):
+        # Babel rounds in the current decimal context (28 digits): a longer whole number, such as a count
+        # someone typed as 1.000.000.000.000.000.000.000.000.000, would raise instead of being shown.
+        with decimal.localcontext() as context:
+            context.prec = max(context.prec, value.bit_length() // 3 + 2)
+            return format_decimal(value, locale=locale)
     return format_decimal(value, locale=locale)
 
 
