@@ -1,8 +1,9 @@
 """The bot never guesses: every impossible day and every number that is not a head-count, table-driven.
 
 Each shape goes through `parse_report` (no date, or no count, and the right problem code; none of its digits
-become a count) and through the real conversation engine on Telegram and Zalo: as a one-line report, as the
-typed day of the guided flow and as the typed count of the guided flows. Each time nothing is saved, the answer
+become a count) and through the real conversation engine: on Telegram as a one-line report, as the typed day
+of the guided flow and as the typed count of both guided flows; on Zalo (the same handlers behind numbered
+choices) as a one-line report. Each time nothing is saved, the answer
 names what it refused and asks for it again, no read-back with a made-up value is shown; answering properly then
 gives a read-back with the answer. Prints «never-guess: N inputs, 0 guessed» for the parser and the engine.
 """
@@ -210,16 +211,19 @@ def test_engine_never_guesses_a_day_or_a_count(database: Database, config: Confi
         chat = _zalo_member(chat, database, config, clock)
     talk = Conversation(chat, database)
     tally = Tally(f"engine, {channel}")
+    guided = channel == "telegram"  # the guided steps are the same handlers on Zalo: every shape once is enough
     for day in IMPOSSIBLE_DAYS:
         _one_line_day(talk, tally, day, DAY_LINES[0])
-        _typed(talk, tally, talk.to_typed_day, day, "không có trên lịch", "20/11", "nội dung")
+        if guided:
+            _typed(talk, tally, talk.to_typed_day, day, "không có trên lịch", "20/11", "nội dung")
     for number, _codes in BAD_NUMBERS:
         for line in number_lines(number):
             _one_line_number(talk, tally, number, line)
-        _typed(talk, tally, talk.to_attendees, number, "Bạn gõ lại số người tham dự nhé.", "7",
-               "Thông tin đã đúng chưa?")
-        _typed(talk, tally, talk.to_help_count, number, "Bạn gõ lại số người được hỗ trợ nhé.", "7",
-               "Thông tin đã đúng chưa?")
+        if guided:
+            _typed(talk, tally, talk.to_attendees, number, "Bạn gõ lại số người tham dự nhé.", "7",
+                   "Thông tin đã đúng chưa?")
+            _typed(talk, tally, talk.to_help_count, number, "Bạn gõ lại số người được hỗ trợ nhé.", "7",
+                   "Thông tin đã đúng chưa?")
     for zero in ("0", "0 người"):
         _typed(talk, tally, talk.to_attendees, zero, "từ 1 trở lên", "7", "Thông tin đã đúng chưa?")
     tally.report()
