@@ -751,37 +751,48 @@ class OutboxSender:
             await self._db(self._fail_sync, item.id, f"permanent: {error}", self.clock.now())
             self._finish(item.id)
         except (TransientError, asyncio.TimeoutError, Exception) as error:
-            if not isinstance(error, (TransientError, asyncio.TimeoutError)):
-                log.exception("renderer crashed on item %s; treating it as a transient error", item.id)
-            self.stats["transient"] += 1
-            timed_out = isinstance(error, (SendTimedOut, asyncio.TimeoutError))
-            if timed_out:
-                self.stats["timed_out"] += 1
-            reason = str(error) or type(error).__name__
-            attempt = item.attempts + 1
-            if attempt >= self.max_attempts:
-                self.stats["failed"] += 1
-                log.warning("giving up item %s (%s to chat %s) after %d attempts: %s", item.id, item.kind,
-                            item.chat_id, attempt, reason)
-                await self._db(self._fail_sync, item.id, f"gave up after {attempt} attempts: {reason}",
-                               self.clock.now())
-                self._finish(item.id)
-            else:
-                delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
-                if timed_out:
-                    delay = max(delay, self.timeout_settle)  # the call may still land: give it time to, first
-                log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
-                self._drop_queued(worker, key)
-                await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
+            await self._after_transient(worker, item, error)
         else:
-            assert self._marker is not None
-            # Marked at once, off the event loop; the chat's next item waits for the mark, so a crash finds at
-            # most this one answered and unmarked in the chat, and sends it again right after itself.
-            self._awaiting_mark[key], self._awaiting_chat[item.id] = item.id, key
-            self._marker.put(item.id, time.monotonic())
-            self.stats["sent"] += 1
-            if self._blocked.get(key) == item.id:
-                self._unblock(key)
+            self._after_sent(item)
+
+    async def _after_transient(self, worker: _Worker, item: OutboxItem, error: BaseException) -> None:
+        """A failure that may pass: try again with backoff (after a time-out, not before `timeout_settle`, the
+        chat waiting behind it), or give up after `max_attempts`."""
+        if not isinstance(error, (TransientError, asyncio.TimeoutError)):
+            log.error("renderer crashed on item %s; treating it as a transient error", item.id, exc_info=error)
+        self.stats["transient"] += 1
+        timed_out = isinstance(error, (SendTimedOut, asyncio.TimeoutError))
+        if timed_out:
+            self.stats["timed_out"] += 1
+        reason = str(error) or type(error).__name__
+        attempt = item.attempts + 1
+        if attempt >= self.max_attempts:
+            self.stats["failed"] += 1
+            log.warning("giving up item %s (%s to chat %s) after %d attempts: %s", item.id, item.kind,
+                        item.chat_id, attempt, reason)
+            await self._db(self._fail_sync, item.id, f"gave up after {attempt} attempts: {reason}", self.clock.now())
+            self._finish(item.id)
+            return
+        delay = min(self.max_backoff, self.base_backoff * (2 ** item.attempts))
+        if timed_out:
+            delay = max(delay, self.timeout_settle)  # the call may still land: give it time to, first
+        log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
+        self._drop_queued(worker, (item.channel, item.chat_id))
+        await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
+
+    def _after_sent(self, item: OutboxItem) -> None:
+        """The platform accepted the item: mark it at once, off the event loop. The chat's next item waits for
+        the mark, so a crash finds at most this one answered and unmarked in the chat (sent again right after
+        itself)."""
+        key = (item.channel, item.chat_id)
+        if self._marker is None:  # stopped meanwhile: it stays pending and goes out again after restart
+            self._release(item.id)
+            return
+        self._awaiting_mark[key], self._awaiting_chat[item.id] = item.id, key
+        self._marker.put(item.id, time.monotonic())
+        self.stats["sent"] += 1
+        if self._blocked.get(key) == item.id:
+            self._unblock(key)
 
     def _drop_queued(self, worker: _Worker, key: ChatKey) -> None:
         """Hand back the chat's later items queued in the worker: they must wait for the one that failed
