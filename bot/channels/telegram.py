@@ -251,6 +251,9 @@ class TelegramRenderer:
         self.database = database
         self.db_executor = db_executor
         self.api = api or BotApiClient(bot.base_url)
+        # Parts of a split text already accepted, by outbox item: a retry starts at the first part not accepted,
+        # so a long message never shows its first parts again after its later ones.
+        self._parts_sent: dict[int, int] = {}
 
     def is_group_chat(self, chat_id: str) -> bool:
         """Telegram group and supergroup ids are negative."""
@@ -259,9 +262,9 @@ class TelegramRenderer:
     async def deliver(self, item: OutboxItem) -> None:
         try:
             if item.kind == outbox.KIND_MESSAGE:
-                await self._send_message(item.chat_id, item.payload)
+                await self._send_message(item.chat_id, item.payload, item.id)
             elif item.kind == outbox.KIND_EDIT:
-                await self._edit(item.chat_id, item.payload)
+                await self._edit(item.chat_id, item.payload, item.id)
             elif item.kind == outbox.KIND_ANSWER_CALLBACK:
                 await self._answer_callback(item.payload)
             elif item.kind == outbox.KIND_SET_COMMANDS:
@@ -269,9 +272,12 @@ class TelegramRenderer:
             else:
                 raise PermanentError(f"unknown outbox kind {item.kind!r}")
         except tg_error.TelegramError as error:
-            raise map_error(error) from error
+            mapped = map_error(error)
+            if not isinstance(mapped, (RetryAfter, TransientError)):
+                self._parts_sent.pop(item.id, None)  # not coming back
+            raise mapped from error
 
-    async def _send_message(self, chat_id: str, payload: dict[str, Any]) -> None:
+    async def _send_message(self, chat_id: str, payload: dict[str, Any], item_id: Optional[int] = None) -> None:
         text = (payload.get("text") or "").strip("\n")
         token = payload.get("file_token")
         if token:
@@ -294,22 +300,31 @@ class TelegramRenderer:
                 log.warning("stored file %s is gone; sending the text alone to chat %s", token, chat_id)
         if not text.strip():
             raise PermanentError("empty message")
-        await self._send_text(chat_id, text, keyboard_json(payload.get("buttons")))
+        await self._send_text(chat_id, text, keyboard_json(payload.get("buttons")), item_id)
 
-    async def _send_text(self, chat_id: str, text: str, markup: Optional[dict[str, Any]]) -> None:
+    async def _send_text(self, chat_id: str, text: str, markup: Optional[dict[str, Any]],
+                         item_id: Optional[int] = None) -> None:
+        """Send a text in parts of at most TEXT_LIMIT; a retry of the same item skips the parts accepted."""
         parts = split_text(text)
+        done = self._parts_sent.get(item_id, 0) if item_id is not None else 0
         for index, part in enumerate(parts):
+            if index < done:
+                continue
             last = index == len(parts) - 1
             params: dict[str, Any] = {"chat_id": _chat(chat_id), "text": part}
             if last and markup is not None:
                 params["reply_markup"] = markup
             await self.api.call("sendMessage", params)
+            if item_id is not None and not last:
+                self._parts_sent[item_id] = index + 1
+        if item_id is not None:
+            self._parts_sent.pop(item_id, None)
 
-    async def _edit(self, chat_id: str, payload: dict[str, Any]) -> None:
+    async def _edit(self, chat_id: str, payload: dict[str, Any], item_id: Optional[int] = None) -> None:
         text = (payload.get("text") or "").strip("\n") or "✔"
         markup = keyboard_json(payload.get("buttons"))
         if payload.get("file_token"):
-            await self._send_message(chat_id, payload)  # a file cannot replace a text message
+            await self._send_message(chat_id, payload, item_id)  # a file cannot replace a text message
             return
         parts = split_text(text)
         try:
@@ -326,12 +341,12 @@ class TelegramRenderer:
                 "message to edit not found", "can't be edited", "message_id_invalid",
                 "no text in the message", "message can't be found",
             )):
-                await self._send_text(chat_id, text, markup)  # too old or gone: say it anew
+                await self._send_text(chat_id, text, markup, item_id)  # too old or gone: say it anew
                 return
             else:
                 raise
         if len(parts) > 1:
-            await self._send_text(chat_id, "\n".join(parts[1:]), markup)
+            await self._send_text(chat_id, "\n".join(parts[1:]), markup, item_id)
 
     async def _answer_callback(self, payload: dict[str, Any]) -> None:
         try:

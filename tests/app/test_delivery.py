@@ -304,3 +304,26 @@ async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order
     [held] = fake.faults.held
     assert (held.outcome, held.client_connected) == ("landed", False)
     assert app.sender.stats["timed_out"] == 1
+
+
+async def test_a_long_text_cut_off_mid_way_resumes_at_the_part_not_accepted(make_app: AppFactory,
+                                                                           fake_api: FakeApi) -> None:
+    """A text sent in three parts whose second part times out: the retry starts at the second part, so the
+    first never shows again after the others."""
+    fake = fake_api.fake
+    app = await make_app(send_timeout=0.3, sender_options={"timeout_settle": 0.05})
+
+    def hold_the_next_part(method: str, params: dict) -> None:
+        if method == "sendMessage" and str(params.get("text", "")).startswith("line 0000"):
+            fake.faults.hold_next("sendMessage", 1.0)
+
+    fake.faults.after_carried_out = hold_the_next_part
+    fake.user_says(1124, "long 200")
+    await fake.wait_for(lambda: fake.faults.outcomes("dropped"), 5, what="the second part to be dropped")
+    await fake.wait_for_bot_messages(1124, 3)
+    assert await app.sender.drain()
+    messages = fake.bot_messages(1124)
+    assert len(messages) == 3
+    assert [line for m in messages for line in m["text"].split("\n")] == [
+        f"line {i:04d} " + "x" * 40 for i in range(200)]
+    assert app.sender.stats["timed_out"] == 1
