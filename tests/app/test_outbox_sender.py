@@ -9,6 +9,8 @@ import threading
 import time
 from typing import Any, Optional
 
+from sqlmodel import select
+
 from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError
 from bot.clock import FixedClock, SystemClock
 from bot.config import RateLimits
@@ -477,3 +479,35 @@ async def test_sent_items_are_marked_at_once_and_the_window_is_measured(database
     assert [r.status for r in outbox_rows(database)] == ["sent"] * 30
     assert lag["count"] == 30 and 0 <= lag["mean"] <= lag["p99"] <= lag["max"]
     assert sender.flush_interval == 0  # no gathering pause: the window is one small transaction
+
+
+class MarkCheckingRenderer(ScriptedRenderer):
+    """Records, for every delivery, the earlier items of its chat that were not yet marked sent."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.database = database
+        self.unmarked_before: list[int] = []
+
+    async def deliver(self, item: OutboxMessage) -> None:
+        with self.database.session() as session:
+            earlier = session.exec(select(OutboxMessage).where(
+                OutboxMessage.chat_id == item.chat_id, OutboxMessage.id < item.id,  # type: ignore[operator]
+                OutboxMessage.status != "sent")).all()
+        self.unmarked_before.append(len(earlier))
+        await super().deliver(item)
+
+
+async def test_a_chats_next_item_waits_for_the_previous_ones_mark(database: Database) -> None:
+    """So a crash finds at most one item per chat answered and not marked: the one sent again after restart."""
+    renderer = MarkCheckingRenderer(database)
+    for n in range(12):
+        for chat in ("21", "22", "23"):
+            put(database, chat, f"{chat}-{n}")
+    sender = await started(database, renderer, workers=2)
+    try:
+        assert await sender.drain(10)
+    finally:
+        await sender.stop()
+    assert len(renderer.delivered) == 36
+    assert renderer.unmarked_before == [0] * 36
