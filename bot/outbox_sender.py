@@ -62,13 +62,13 @@ import datetime as dt
 import itertools
 import logging
 import math
-import queue
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any, Optional, TypeVar
 
 from sqlalchemy import func, update
@@ -142,7 +142,7 @@ class SentMarker:
         self._marked = marked  # told, on this thread, which ids were marked and how long each waited
         self.batch_size = max(1, batch_size)
         self.gather = gather  # > 0: wait this long for a batch to fill (throughput over the window)
-        self._queue: "queue.SimpleQueue[Optional[tuple[int, float]]]" = queue.SimpleQueue()
+        self._queue: "SimpleQueue[Optional[tuple[int, float]]]" = SimpleQueue()
         self._stop_requested = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-mark", daemon=True)
 
@@ -171,7 +171,7 @@ class SentMarker:
             while len(batch) < self.batch_size:
                 try:
                     following = self._queue.get_nowait()
-                except queue.Empty:
+                except Empty:
                     break
                 if following is None:
                     stopping = True
