@@ -43,7 +43,7 @@ from sqlmodel import select
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.settings import Config
 from bot.engine import ConversationEngine, Router, UpdateProcessor
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from bot import choices
 from bot.clock import Clock
-from bot.config import Config
+from bot.settings import Config
 from bot.i18n import Translator
 from bot.messages import Incoming, Reply
 from handlers.base import IDLE, Turn

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Optional
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.settings import Config
 from bot.engine import Outcome
 from bot.messages import Incoming
 from storage.db import Database, in_memory_database

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.clock import Clock
-from bot.config import FloodLimits
+from bot.settings import FloodLimits
 from bot.engine import Outcome, UpdateProcessor
 from bot.i18n import Translator
 from bot.messages import Incoming, Reply

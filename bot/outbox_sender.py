@@ -85,7 +85,7 @@ from bot.channels.base import (
     is_group_chat,
 )
 from bot.clock import Clock
-from bot.config import RateLimits
+from bot.settings import RateLimits
 from bot.reminders.notices import mark_unreachable
 from storage import outbox
 from storage.db import Database

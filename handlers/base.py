@@ -10,7 +10,7 @@ from typing import Any, Optional
 from sqlmodel import Session
 
 from bot.clock import Clock, local_today
-from bot.config import Config
+from bot.settings import Config
 from bot.i18n import Translator
 from bot.messages import Button, Incoming, Reply
 from storage.models import ChannelAccount, ConversationState, Member

@@ -39,7 +39,7 @@ from bot.channels.text import split_text as split_lines
 from bot.channels.text import utf16_len
 from bot.channels.update_shape import MalformedUpdate
 from bot.clock import Clock
-from bot.config import ConfigError
+from bot.settings import ConfigError
 from bot.messages import Incoming
 from storage import outbox
 from storage.db import Database

@@ -41,7 +41,7 @@ from bot.channels.base import DeliveryError, PermanentError, RetryAfter, SendTim
 from bot.channels.text import split_text, utf16_len
 from bot.channels.update_shape import MalformedUpdate
 from bot.clock import Clock
-from bot.config import ConfigError
+from bot.settings import ConfigError
 from bot.files import file_url
 from bot.i18n import Translator
 from bot.messages import Incoming

@@ -39,7 +39,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.settings import Config
 from bot.reminders import planner
 from storage.db import Database
 from storage.reminders import QUIET_END, checked_until, datetime_at, is_quiet, rules_version, set_checked_until

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.clock import Clock, local_today
-from bot.config import Config
+from bot.settings import Config
 from bot.i18n import Translator
 from handlers.menu import command_menu
 from storage import outbox

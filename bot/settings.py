@@ -1,0 +1,86 @@
+"""Settings: the plain values every layer may read (limits, rates, time zone, modes), and nothing that reads them.
+
+`bot/config.py` fills a `Config` from a TOML file and the environment; everything else only receives one.
+Handlers, the schedule, the engine and the edges depend on this module, never on the loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+DEFAULT_DATABASE_URL = "sqlite:///data/bdhvs.db"
+ENGINE_MODES = ("auto", "process", "thread")
+TELEGRAM_API = "https://api.telegram.org/bot"
+ZALO_API = "https://bot-api.zaloplatforms.com/bot"
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong or missing; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sane bounds for what people type."""
+
+    max_attendees: int = 1000
+    max_help_count: int = 2000
+    max_days_back: int = 62  # how far back a session may be logged
+    invite_days: int = 14
+    invite_max_uses: int = 50
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """How fast the outbox may send (the platforms' limits)."""
+
+    global_per_second: float = 30.0
+    private_chat_per_second: float = 1.0
+    private_chat_burst: int = 3
+    group_per_minute: float = 20.0
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """How fast one account (channel, user id) may send updates before the extra ones are set aside.
+
+    A token bucket: `burst` updates at once, then `per_minute` a minute. Beyond it an update is acknowledged
+    and dropped before any database work, and the person gets one notice per flood episode (bot/flood.py)."""
+
+    per_minute: float = 30.0
+    burst: int = 10
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Ho_Chi_Minh"
+    public_url: str | None = None
+    telegram_token: str | None = None
+    telegram_api_base_url: str = TELEGRAM_API
+    telegram_mode: str = "polling"
+    telegram_secret_token: str | None = None
+    zalo_token: str | None = None
+    zalo_api_base_url: str = ZALO_API
+    zalo_mode: str = "polling"
+    zalo_secret_token: str | None = None
+    # Seconds a send may wait for the platform's answer (bot/outbox_sender.py: why so long, what a time-out does).
+    send_timeout: float = 60.0
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    demo_data: bool = True
+    # Where updates are handled: "process" (a child process, a core of its own), "thread" (beside the event
+    # loop), or "auto" (a process where there are two cores or more and the database is shared).
+    engine_mode: str = "auto"
+    limits: Limits = field(default_factory=Limits)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    flood: FloodLimits = field(default_factory=FloodLimits)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sandbox(self) -> bool:
+        """With no messenger token configured the bot runs against its own fake Bot API."""
+        return not self.telegram_token and not self.zalo_token
