@@ -7,7 +7,7 @@ LOCALES := vi en
 MO_FILES := $(foreach l,$(LOCALES),locales/$(l)/LC_MESSAGES/messages.mo)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test setup catalogs extract browser bench clean
+.PHONY: run test lint setup catalogs extract browser bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -39,6 +39,12 @@ browser:
 
 run: setup
 	$(VENV)/bin/bdhvs run
+
+# Lint (ruff), format check and types (mypy): `make test` runs them first.
+lint: setup
+	$(VENV)/bin/ruff check bot handlers storage tests bench
+	$(VENV)/bin/ruff format --check bot handlers storage tests bench
+	$(VENV)/bin/mypy
 
 test: setup browser
 	$(PY) -m pytest
