@@ -6,7 +6,7 @@ import datetime as dt
 
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed, please_choose
+from handlers.common import main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
 from storage import corrections
 from storage.corrections import KIND_HELP, KIND_SESSION, Entry
@@ -52,79 +52,178 @@ def start(turn: Turn, mode: str) -> None:
     if not steps.can_log(turn):
         return not_allowed(turn)
     assert turn.member is not None
-    entries = corrections.recent_entries(turn.session, turn.member)
-    if not entries:
+    if not corrections.recent_entries(turn.session, turn.member):
         turn.say(_("Bạn chưa ghi mục nào để sửa hoặc xoá."), main_menu(turn))
         return
     turn.start_flow(PICK, mode=mode)
+    _ask_pick(turn)
+
+
+def _ask_pick(turn: Turn) -> None:
+    """List the latest entries to pick one from."""
+    _ = turn._
+    assert turn.member is not None
+    turn.goto(PICK)
+    entries = corrections.recent_entries(turn.session, turn.member)
     rows = [[turn.button(describe(turn, e)[:60], FLOW, "pick",
                          f"{KIND_SESSION if isinstance(e, TrainingSession) else KIND_HELP}{e.id}")] for e in entries]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
-    question = _("Bạn muốn sửa mục nào?") if mode == "edit" else _("Bạn muốn xoá mục nào?")
+    question = _("Bạn muốn sửa mục nào?") if turn.data.get("mode") == "edit" else _("Bạn muốn xoá mục nào?")
     turn.say(question, rows)
 
 
 def _load(turn: Turn) -> Entry | None:
+    """The picked entry, checked again (it may have gone, or never been the person's); None after saying why."""
     assert turn.member is not None
+    kind, entry_id = turn.data.get("kind"), turn.data.get("entry_id")
+    if kind not in (KIND_SESSION, KIND_HELP) or not isinstance(entry_id, int):
+        turn.end_flow()
+        stale_button(turn)
+        return None
     try:
-        return corrections.get_entry(turn.session, turn.member, turn.data["kind"], int(turn.data["entry_id"]))
+        return corrections.get_entry(turn.session, turn.member, kind, entry_id)
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
         return None
 
 
+#: each button of this flow is taken only at the step whose question offered it
+OFFERED: steps.Offered = {
+    "cancel": {steps.ANY_STEP},
+    "pick": {PICK},
+    "delete": {DELETE_CONFIRM},
+    "field": {FIELD},
+    "topic": {TOPICS_STEP},
+    "topics_done": {TOPICS_STEP},
+    "village": {VALUE},
+    "date": {VALUE},
+    "save": {SAVE_CONFIRM},
+}
+#: at the VALUE step, these buttons belong to the question about one field only
+VALUE_BUTTON_FIELD = {"village": "village", "date": "date"}
+
+
+def _offered(turn: Turn, action: str) -> bool:
+    """Whether the current step (and, asking a value, its field) offered this button."""
+    field = VALUE_BUTTON_FIELD.get(action)
+    return steps.offered(turn, action, OFFERED) and (field is None or turn.data.get("field") == field)
+
+
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of the corrections flow."""
+    """A button of the corrections flow, taken only at the step that offered it."""
     _ = turn._
+    if not _offered(turn, action):
+        return steps.old_button(turn, ask_again)
     if action == "cancel":
         turn.end_flow()
         turn.say(_("Đã huỷ, không thay đổi gì."), main_menu(turn))
         return
-    if action == "pick" and arg[:1] in (KIND_SESSION, KIND_HELP) and arg[1:].isdigit():
-        turn.goto(PICK, kind=arg[:1], entry_id=int(arg[1:]))
-        entry = _load(turn)
-        if entry is None:
-            return
-        if turn.data["mode"] == "delete":
-            turn.goto(DELETE_CONFIRM)
-            turn.say(_("Xoá mục này?") + "\n" + details(turn, entry),
-                     [[turn.button(_("🗑️ Xoá"), FLOW, "delete"), turn.button(_("Không xoá"), FLOW, "cancel")]])
-        else:
-            _ask_field(turn, entry)
-        return
-    entry = _load(turn) if "entry_id" in turn.data else None
+    if action == "pick":
+        return _pick(turn, arg)
+    entry = _load(turn)
     if entry is None:
         return
-    if action == "delete" and turn.step == DELETE_CONFIRM:
+    if action == "delete":
         assert turn.member is not None
         text = describe(turn, entry)
         corrections.delete_entry(turn.session, turn.member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
         turn.end_flow()
         turn.say(_("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
-    elif action == "field" and turn.step == FIELD:
+    elif action == "field":
+        if arg not in _fields(turn, entry):  # a part this entry does not have, or not offered to this person
+            return steps.old_button(turn, ask_again)
         _ask_value(turn, entry, arg)
-    elif action == "topic" and turn.step == TOPICS_STEP and arg in TOPICS:
-        topics = list(turn.data.get("topics", []))
-        topics.remove(arg) if arg in topics else topics.append(arg)
-        turn.goto(TOPICS_STEP, topics=topics)
-        _ask_topics(turn, edit=True)
-    elif action == "topics_done" and turn.step == TOPICS_STEP:
+    elif action == "topic":
+        _toggle_topic(turn, arg)
+    elif action == "topics_done":
         if not turn.data.get("topics"):
             turn.toast = _("Bạn chọn ít nhất một nội dung.")
             return _ask_topics(turn, edit=True)
         _confirm(turn, entry, {"topics": list(turn.data["topics"])})
-    elif action == "village" and turn.step == VALUE and arg.isdigit():
-        _confirm(turn, entry, {"village_id": int(arg)})
-    elif action == "date" and turn.step == VALUE:
-        day = steps.date_from_button(turn, arg)
-        if day is None:
-            turn.goto(VALUE, field="date")
-            steps.ask_typed_date(turn)
-        elif steps.accept_date(turn, day):
-            _confirm(turn, entry, {"date": day.isoformat()})
-    elif action == "save" and turn.step == SAVE_CONFIRM:
+    elif action == "village":
+        _choose_village(turn, entry, arg)
+    elif action == "date":
+        _choose_date(turn, entry, arg)
+    elif action == "save":
         _save(turn, entry)
+
+
+def ask_again(turn: Turn) -> None:
+    """Ask the question of the current step once more (after an old button was pressed)."""
+    if turn.step == PICK:
+        return _ask_pick(turn)
+    entry = _load(turn)
+    if entry is None:
+        return
+    change = turn.data.get("change")
+    if turn.step == DELETE_CONFIRM:
+        _ask_delete(turn, entry)
+    elif turn.step == VALUE:
+        _ask_value(turn, entry, str(turn.data.get("field", "")))
+    elif turn.step == TOPICS_STEP:
+        _ask_topics(turn)
+    elif turn.step == SAVE_CONFIRM and isinstance(change, dict) and change:
+        _confirm(turn, entry, change)
+    else:
+        _ask_field(turn, entry)
+
+
+def _pick(turn: Turn, arg: str) -> None:
+    """The entry picked from the list: ask to confirm the removal, or which part to fix."""
+    kind, entry_id = arg[:1], steps.id_arg(arg[1:])
+    if kind not in (KIND_SESSION, KIND_HELP) or entry_id is None:
+        return steps.old_button(turn, ask_again)
+    turn.goto(PICK, kind=kind, entry_id=entry_id)
+    entry = _load(turn)
+    if entry is None:
+        return
+    if turn.data.get("mode") == "delete":
+        _ask_delete(turn, entry)
+    else:
+        _ask_field(turn, entry)
+
+
+def _ask_delete(turn: Turn, entry: Entry) -> None:
+    _ = turn._
+    turn.goto(DELETE_CONFIRM)
+    turn.say(_("Xoá mục này?") + "\n" + details(turn, entry),
+             [[turn.button(_("🗑️ Xoá"), FLOW, "delete"), turn.button(_("Không xoá"), FLOW, "cancel")]])
+
+
+def _toggle_topic(turn: Turn, topic: str) -> None:
+    """Add or take away one topic of the session being fixed."""
+    if topic in TOPICS:
+        topics = list(turn.data.get("topics", []))
+        topics.remove(topic) if topic in topics else topics.append(topic)
+        turn.goto(TOPICS_STEP, topics=topics)
+    _ask_topics(turn, edit=True)
+
+
+def _choose_village(turn: Turn, entry: Entry, arg: str) -> None:
+    """The new village, only one of those the person may log for."""
+    village_id = steps.id_arg(arg)
+    village = steps.village_by_id(turn, village_id) if village_id is not None else None
+    if village is None:
+        turn.say(turn._("Không tìm thấy thôn này trong xã của bạn."))
+        return _ask_value(turn, entry, "village")
+    _confirm(turn, entry, {"village_id": village.id})
+
+
+def _choose_date(turn: Turn, entry: Entry, arg: str) -> None:
+    """The new day from a button; «Ngày khác» asks to type it."""
+    day = steps.date_from_button(turn, arg)
+    if day is None:
+        turn.goto(VALUE, field="date")
+        steps.ask_typed_date(turn)
+    elif steps.accept_date(turn, day):
+        _confirm(turn, entry, {"date": day.isoformat()})
+
+
+def _fields(turn: Turn, entry: Entry) -> list[str]:
+    """The parts of this entry that may be fixed (the village only when the person has more than one)."""
+    fields = ["date", "topics", "attendees"] if isinstance(entry, TrainingSession) else ["date", "count"]
+    return fields + (["village"] if len(steps.choosable_villages(turn)) > 1 else [])
 
 
 def _ask_field(turn: Turn, entry: Entry) -> None:
@@ -143,7 +242,10 @@ def _ask_field(turn: Turn, entry: Entry) -> None:
 
 
 def _ask_value(turn: Turn, entry: Entry, field: str) -> None:
+    """Ask for the new value of one part of the entry (a part it does not have: ask which part again)."""
     _ = turn._
+    if field not in _fields(turn, entry):
+        return _ask_field(turn, entry)
     turn.goto(VALUE, field=field)
     if field == "date":
         turn.say(_("Ngày đúng là ngày nào?"), steps.date_buttons(turn, FLOW))
@@ -152,10 +254,8 @@ def _ask_value(turn: Turn, entry: Entry, field: str) -> None:
     elif field == "topics" and isinstance(entry, TrainingSession):
         turn.goto(TOPICS_STEP, topics=list(entry.topics))
         _ask_topics(turn)
-    elif field == "village":
-        turn.say(_("Thôn đúng là thôn nào?"), steps.village_buttons(turn, FLOW, steps.choosable_villages(turn)))
     else:
-        _ask_field(turn, entry)
+        turn.say(_("Thôn đúng là thôn nào?"), steps.village_buttons(turn, FLOW, steps.choosable_villages(turn)))
 
 
 def _ask_topics(turn: Turn, edit: bool = False) -> None:
@@ -168,7 +268,9 @@ def _ask_topics(turn: Turn, edit: bool = False) -> None:
 
 def on_text(turn: Turn) -> None:
     """Typed text: a new date or a new count."""
-    entry = _load(turn) if "entry_id" in turn.data else None
+    if turn.step == PICK:
+        return please_choose(turn)
+    entry = _load(turn)
     if entry is None:
         return
     field = turn.data.get("field")

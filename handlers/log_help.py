@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.messages import Button
 from handlers import freetext
@@ -19,6 +20,21 @@ FLOW = "h"
 DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM = ("h.date", "h.date_text", "h.village", "h.kind", "h.count",
                                                    "h.confirm")
 
+#: each button of this flow is taken only at the step whose question offered it (an older button of the
+#: same flow still carries its nonce, and would otherwise read a draft not filled in yet)
+OFFERED: steps.Offered = {
+    "cancel": {steps.ANY_STEP},
+    "date": {DATE, DATE_TEXT},
+    "village": {VILLAGE},
+    "kind": {KIND},
+    "more": {CONFIRM},
+    "save": {CONFIRM},
+    "fix": {CONFIRM},
+    "fix_field": {CONFIRM},
+    "behalf": {CONFIRM},
+    "behalf_pick": {CONFIRM},
+}
+
 
 def start(turn: Turn) -> None:
     """/ghigiup: begin logging people helped."""
@@ -34,15 +50,14 @@ def ask_date(turn: Turn) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of this flow."""
-    _ = turn._
+    """A button of this flow, taken only at the step that offered it."""
+    if not steps.offered(turn, action, OFFERED):
+        return steps.old_button(turn, ask_again)
     if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=ask_date,
                            ask_village=ask_village, next_step=_next, read_back=read_back):
         return
-    if action == "kind" and arg in HELP_KINDS:
-        turn.goto(COUNT, kind=arg)
-        turn.say(_("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
-            kind=_(HELP_KINDS[arg])))
+    if action == "kind":
+        ask_count(turn, arg)
     elif action == "more":
         ask_kind(turn)
     elif action == "save":
@@ -51,8 +66,26 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         ask_fix(turn)
     elif action == "fix_field":
         _fix_field(turn, arg)
-    else:
-        _next(turn)
+
+
+def ask_again(turn: Turn) -> None:
+    """Ask the question of the current step once more (after an old button was pressed)."""
+    if turn.step == COUNT:
+        return ask_count(turn, str(turn.data.get("kind", "")))
+    askers = {DATE: ask_date, DATE_TEXT: steps.ask_typed_date, VILLAGE: ask_village, KIND: ask_kind}
+    askers.get(turn.step, _next)(turn)
+
+
+def ask_count(turn: Turn, kind: str) -> None:
+    """Ask how many people were helped with one kind of task (an unknown kind: ask the kind again)."""
+    missing = _missing(turn)
+    if missing is not None and missing is not ask_kind:  # no day or village yet: ask that first
+        return missing(turn)
+    if kind not in HELP_KINDS:
+        return ask_kind(turn)
+    turn.goto(COUNT, kind=kind)
+    turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
+        kind=turn._(HELP_KINDS[kind])))
 
 
 def on_text(turn: Turn) -> None:
@@ -71,20 +104,26 @@ def on_text(turn: Turn) -> None:
             items.append([turn.data["kind"], count])
             data = {k: v for k, v in turn.data.items() if k != "kind"}
             turn.state.data = {**data, "items": items}
-            read_back(turn)
+            _next(turn)
     else:
         please_choose(turn)
 
 
-def _next(turn: Turn) -> None:
+def _missing(turn: Turn) -> Callable[[Turn], None] | None:
+    """The question for the first thing the draft still lacks, or None when it is complete."""
     data = turn.data
     if "date" not in data:
-        return ask_date(turn)
+        return ask_date
     if "village_id" not in data:
-        return ask_village(turn)
+        return ask_village
     if not data.get("items"):
-        return ask_kind(turn)
-    read_back(turn)
+        return ask_kind
+    return None
+
+
+def _next(turn: Turn) -> None:
+    """Ask for the first thing still missing, or read everything back."""
+    (_missing(turn) or read_back)(turn)
 
 
 def ask_village(turn: Turn) -> None:
@@ -114,7 +153,11 @@ def summary(turn: Turn) -> str:
 
 
 def read_back(turn: Turn) -> None:
+    """Show everything before saving; nothing is saved without «Đúng»."""
     _ = turn._
+    missing = _missing(turn)
+    if missing is not None:
+        return missing(turn)
     turn.goto(CONFIRM)
     turn.say(_("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
              + _("Thông tin đã đúng chưa?"),
@@ -146,11 +189,7 @@ def _fix_field(turn: Turn, field: str) -> None:
         turn.state.data = data
         return _next(turn)
     if field in HELP_KINDS:
-        turn.state.data = {**data, "kind": field}
-        turn.goto(COUNT)
-        turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
-            kind=turn._(HELP_KINDS[field])))
-        return
+        return ask_count(turn, field)
     _next(turn)
 
 
@@ -160,7 +199,7 @@ def save(turn: Turn) -> None:
     data = turn.data
     member = turn.member
     assert member is not None
-    if turn.step != CONFIRM or not data.get("items"):
+    if turn.step != CONFIRM or _missing(turn) is not None:
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))
     if village is None:

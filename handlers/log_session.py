@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from bot.messages import Button
 from handlers import freetext
@@ -18,8 +19,24 @@ from storage.models import Member, Village
 from storage.vocab import TOPICS
 
 FLOW = "s"
-DATE, DATE_TEXT, VILLAGE, TOPIC, ATTENDEES, CONFIRM, FIX = (
-    "s.date", "s.date_text", "s.village", "s.topics", "s.attendees", "s.confirm", "s.fix")
+DATE, DATE_TEXT, VILLAGE, TOPIC, ATTENDEES, CONFIRM, FIX, TWIN = (
+    "s.date", "s.date_text", "s.village", "s.topics", "s.attendees", "s.confirm", "s.fix", "s.twin")
+
+#: each button of this flow is taken only at the step whose question offered it (an older button of the
+#: same flow still carries its nonce, and would otherwise read a draft not filled in yet)
+OFFERED: steps.Offered = {
+    "cancel": {steps.ANY_STEP},
+    "date": {DATE, DATE_TEXT},
+    "village": {VILLAGE},
+    "topic": {TOPIC},
+    "topics_done": {TOPIC},
+    "save": {CONFIRM},
+    "fix": {CONFIRM},
+    "behalf": {CONFIRM},
+    "behalf_pick": {CONFIRM},
+    "fix_field": {FIX},
+    "again": {TWIN},
+}
 
 
 def start(turn: Turn) -> None:
@@ -36,8 +53,10 @@ def ask_date(turn: Turn) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of this flow."""
+    """A button of this flow, taken only at the step that offered it."""
     _ = turn._
+    if not steps.offered(turn, action, OFFERED):
+        return steps.old_button(turn, ask_again)
     if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=ask_date,
                            ask_village=ask_village, next_step=_next, read_back=read_back):
         return
@@ -62,8 +81,13 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         ask_fix(turn)
     elif action == "fix_field":
         _fix_field(turn, arg)
-    else:
-        _next(turn)
+
+
+def ask_again(turn: Turn) -> None:
+    """Ask the question of the current step once more (after an old button was pressed)."""
+    askers = {DATE: ask_date, DATE_TEXT: steps.ask_typed_date, VILLAGE: ask_village, TOPIC: ask_topics,
+              ATTENDEES: ask_attendees, FIX: ask_fix, TWIN: _ask_twin_again}
+    askers.get(turn.step, _next)(turn)
 
 
 def on_text(turn: Turn) -> None:
@@ -88,18 +112,23 @@ def _after_date(turn: Turn, day: dt.date) -> None:
     _next(turn)
 
 
-def _next(turn: Turn) -> None:
-    """Ask for the first thing still missing, or read everything back."""
+def _missing(turn: Turn) -> Callable[[Turn], None] | None:
+    """The question for the first thing the draft still lacks, or None when it is complete."""
     data = turn.data
     if "date" not in data:
-        return ask_date(turn)
+        return ask_date
     if "village_id" not in data:
-        return ask_village(turn)
-    if not data.get("topics_done"):
-        return ask_topics(turn)
+        return ask_village
+    if not data.get("topics_done") or not data.get("topics"):
+        return ask_topics
     if "attendees" not in data:
-        return ask_attendees(turn)
-    read_back(turn)
+        return ask_attendees
+    return None
+
+
+def _next(turn: Turn) -> None:
+    """Ask for the first thing still missing, or read everything back."""
+    (_missing(turn) or read_back)(turn)
 
 
 def ask_village(turn: Turn) -> None:
@@ -142,6 +171,9 @@ def summary(turn: Turn) -> str:
 def read_back(turn: Turn) -> None:
     """Show everything before saving; nothing is saved without «Đúng»."""
     _ = turn._
+    missing = _missing(turn)
+    if missing is not None:
+        return missing(turn)
     turn.goto(CONFIRM)
     turn.say(_("Bạn kiểm tra lại buổi sinh hoạt:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
              + _("Thông tin đã đúng chưa?"),
@@ -180,23 +212,15 @@ def save(turn: Turn) -> None:
     data = turn.data
     member = turn.member
     assert member is not None
-    if turn.step != CONFIRM:
+    if turn.step not in (CONFIRM, TWIN) or _missing(turn) is not None:
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))
     if village is None:
         turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
         return ask_village(turn)
     owner = turn.session.get(Member, data.get("member_id", member.id)) or member
-    day = dt.date.fromisoformat(data["date"])
-    if not data.get("again"):
-        twin = find_duplicate_session(turn.session, village.id, day, list(data["topics"]))  # type: ignore[arg-type]
-        if twin is not None:
-            turn.goto(CONFIRM)
-            turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
-                       "Bạn có muốn ghi thêm một buổi nữa không?").format(
-                         village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
-                     [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
-            return
+    if not data.get("again") and _ask_twin(turn, village):
+        return
     try:
         row = activity.record_session(
             turn.session, village=village, day=dt.date.fromisoformat(data["date"]), topics=list(data["topics"]),
@@ -213,3 +237,25 @@ def save(turn: Turn) -> None:
     turn.say(_("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
              [[Button(_("🤝 Ghi người được hỗ trợ"), "c:-:go:ghigiup"),
                Button(_("📝 Ghi buổi khác"), "c:-:go:ghibuoi")]])
+
+
+def _ask_twin(turn: Turn, village: Village) -> bool:
+    """When the village already has a session that day with the same topics, ask before logging another."""
+    _ = turn._
+    day = dt.date.fromisoformat(turn.data["date"])
+    twin = find_duplicate_session(turn.session, village.id, day, list(turn.data["topics"]))  # type: ignore[arg-type]
+    if twin is None:
+        return False
+    turn.goto(TWIN)
+    turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
+               "Bạn có muốn ghi thêm một buổi nữa không?").format(
+                 village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
+             [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
+    return True
+
+
+def _ask_twin_again(turn: Turn) -> None:
+    """Ask the twin question once more; if the twin has gone meanwhile, read the draft back instead."""
+    village = steps.village_by_id(turn, int(turn.data["village_id"])) if _missing(turn) is None else None
+    if village is None or not _ask_twin(turn, village):
+        _next(turn)

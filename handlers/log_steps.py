@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Optional
 
 from bot.messages import Button
@@ -15,7 +15,7 @@ from handlers.errors import explain
 from storage import activity
 from storage.areas import villages_of
 from storage.errors import DomainError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import Member, Village
 from storage.reports import ensure_open
@@ -25,6 +25,29 @@ from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, VIL
 #: "12 / 11" typed with spaces around the separator reads as "12/11"
 _SPACED_DATE = re.compile(r"(?<=\d)\s*([/.\-])\s*(?=\d)")
 _AHEAD = re.compile(r"\b(?:sau|mai|tuan toi)\b")
+
+#: in a flow's table of offered buttons, an action offered at every step (cancel)
+ANY_STEP = "*"
+#: button action -> the steps of the flow whose question offers it
+Offered = Mapping[str, Collection[str]]
+
+
+def offered(turn: Turn, action: str, table: Offered) -> bool:
+    """Whether the flow's current step offered this button; a button pressed elsewhere reads data not there yet."""
+    steps = table.get(action, ())
+    return ANY_STEP in steps or turn.step in steps
+
+
+def old_button(turn: Turn, ask_again: Callable[[Turn], None]) -> None:
+    """A button of this flow that its current step did not offer: say so politely and ask the current step again."""
+    turn.toast = turn._("Nút này đã cũ.")
+    turn.say(turn._("Nút này đã cũ, không dùng được ở bước này. Bạn xem câu hỏi bên dưới nhé."))
+    ask_again(turn)
+
+
+def id_arg(arg: str) -> Optional[int]:
+    """A button argument that is a row id (ASCII digits only: «²» passes str.isdigit but not int)."""
+    return int(arg) if arg.isascii() and arg.isdigit() else None
 
 
 def bounds(turn: Turn) -> activity.Bounds:
@@ -176,11 +199,12 @@ def day_label(turn: Turn, day: dt.date) -> str:
 
 
 def behalf_candidates(turn: Turn) -> list[Member]:
-    """Members a team lead (their village) or commune admin (their commune) may log for."""
+    """Members a team lead (their village) or commune admin (their commune) may log for; never a removed one."""
     member = turn.member
     if member is None or member.role not in (ROLE_TEAM_LEAD, ROLE_COMMUNE_ADMIN):
         return []
-    query = select(Member).where(Member.role.in_(VILLAGE_ROLES), Member.id != member.id)  # type: ignore[attr-defined]
+    query = select(Member).where(Member.role.in_(VILLAGE_ROLES), Member.id != member.id,  # type: ignore[attr-defined]
+                                 col(Member.removed_at).is_(None))
     if member.role == ROLE_TEAM_LEAD:
         query = query.where(Member.village_id == member.village_id)
     else:
@@ -207,12 +231,13 @@ def ask_behalf(turn: Turn, flow: str) -> None:
 
 def pick_behalf(turn: Turn, arg: str) -> None:
     """Record the chosen member (scope-checked) in the draft."""
-    if arg == "me" or not arg.isdigit():
+    member_id = id_arg(arg)
+    if arg == "me" or member_id is None:
         turn.state.data = {k: v for k, v in turn.data.items() if k != "member_id"}
         return
     allowed = {m.id for m in behalf_candidates(turn)}
-    if int(arg) in allowed:
-        turn.state.data = {**turn.data, "member_id": int(arg)}
+    if member_id in allowed:
+        turn.state.data = {**turn.data, "member_id": member_id}
     else:
         turn.say(turn._("Bạn chỉ ghi thay được cho thành viên trong địa bàn của mình."))
 
@@ -257,7 +282,8 @@ def shared_button(turn: Turn, flow: str, action: str, arg: str, *, date_text_ste
         else:
             ask_date(turn)
     elif action == "village":
-        village = village_by_id(turn, int(arg)) if arg.isdigit() else None
+        village_id = id_arg(arg)
+        village = village_by_id(turn, village_id) if village_id is not None else None
         if village is None:
             turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
             ask_village(turn)

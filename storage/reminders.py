@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.areas import get_commune, get_province
@@ -507,7 +507,8 @@ def active_communes(session: Session) -> dict[int, int]:
     """Communes with at least one member, by code, with their province code."""
     rows = session.exec(
         select(Commune.code, Commune.province_code)
-        .where(Commune.code.in_(select(Member.commune_code).where(Member.commune_code != None)))  # type: ignore[attr-defined]  # noqa: E711
+        .where(Commune.code.in_(select(Member.commune_code).where(Member.commune_code != None,  # type: ignore[attr-defined]  # noqa: E711
+                                                                  col(Member.removed_at).is_(None))))
     ).all()
     return {int(code): int(province) for code, province in rows}
 
@@ -515,18 +516,20 @@ def active_communes(session: Session) -> dict[int, int]:
 def active_provinces(session: Session) -> list[int]:
     """Provinces with at least one province viewer."""
     rows = session.exec(
-        select(Member.province_code).where(Member.role == ROLE_PROVINCE_VIEWER).distinct()
+        select(Member.province_code).where(Member.role == ROLE_PROVINCE_VIEWER, col(Member.removed_at).is_(None))
+        .distinct()
     ).all()
     return sorted(int(code) for code in rows)
 
 
 def reachable(session: Session, *conditions: object) -> list[tuple[Member, ChannelAccount]]:
-    """Members matching the conditions who take reminders (not paused, not unreachable), each with the
-    messenger account they joined with most recently."""
+    """Members matching the conditions who take reminders (not paused, not unreachable, not removed), each
+    with the messenger account they joined with most recently."""
     rows = session.exec(
         select(Member, ChannelAccount)
         .join(ChannelAccount, ChannelAccount.member_id == Member.id)
-        .where(Member.reminders_paused == False, Member.unreachable == False, *conditions)  # type: ignore[arg-type]  # noqa: E712
+        .where(Member.reminders_paused == False, Member.unreachable == False,  # type: ignore[arg-type]  # noqa: E712
+               col(Member.removed_at).is_(None), *conditions)
         .order_by(Member.id, ChannelAccount.id)  # type: ignore[arg-type]
     ).all()
     latest: dict[int, tuple[Member, ChannelAccount]] = {}
