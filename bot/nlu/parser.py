@@ -82,7 +82,7 @@ from bot.nlu.lexicon import (
 )
 from bot.nlu.normalize import Token, span_text, tokenize
 from bot.nlu.numbers import read_number
-from bot.nlu.villages import find_village
+from bot.nlu.villages import claim_area_numbers, find_village
 
 __all__ = ["NUMBER_PROBLEMS", "HelpItem", "ParsedReport", "SessionPart", "Unreadable", "parse_report"]
 
@@ -870,6 +870,7 @@ def parse_report(
     accented = _accented(tokens)
     dres = find_dates(tokens, today)
     village = find_village(tokens, village_names, accented)
+    claim_area_numbers(tokens, accented)  # "xã Sơn Kim 1": a name, not one person
     phrases = _match_phrases(tokens)
     phrase_at = {m.start: m for m in phrases}
     ranges, unreadable_ranges = _refused_ranges(tokens, phrase_at)

@@ -25,7 +25,8 @@ from bot.nlu import lexicon
 from bot.nlu.normalize import Token, fold, fold_text, title_word, tokenize, tone_sig
 from bot.nlu.numbers import read_number
 
-__all__ = ["PREFIXES", "Prefix", "find_village", "match_village_name", "village_key"]
+__all__ = ["AREA_PREFIXES", "PREFIXES", "Prefix", "claim_area_numbers", "find_village", "match_village_name",
+           "village_key"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -130,17 +131,18 @@ class _Mention:
     name_tokens: list[Token]
     start: int
     end: int
+    label: str | None = None  # a number ending a name ("Thôn Yên Lạc 2")
 
     @property
     def rest_fold(self) -> str:
         if self.number is not None:
             return self.number
-        return " ".join(t.fold for t in self.name_tokens)
+        return " ".join([t.fold for t in self.name_tokens] + ([self.label] if self.label else []))
 
     @property
     def display(self) -> str:
         rest = self.number.upper() if self.number is not None else " ".join(
-            title_word(t.orig) for t in self.name_tokens
+            [title_word(t.orig) for t in self.name_tokens] + ([self.label.upper()] if self.label else [])
         )
         if self.prefix is None:
             return rest
@@ -254,6 +256,9 @@ def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
         if _inside_phrase(tokens, i, len(p.words)):
             i += 1
             continue
+        if i > 0 and _area_prefix_at(tokens, i - 1) == ("dac", "khu"):
+            i += 1  # "Đặc khu Cồn Cỏ" is a commune, not the village "Khu Cồn Cỏ"
+            continue
         j = i + len(p.words)
         numb = _number_after(tokens, j)
         if numb is not None:
@@ -277,9 +282,70 @@ def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
         if p.mode == "cap" and not name[0].orig[:1].isupper():
             i += 1
             continue
-        mentions.append(_Mention(p, None, name, i, j + len(name)))
-        i = j + len(name)
+        end = j + len(name)
+        label = _label_after_name(tokens, end)
+        mentions.append(_Mention(p, None, name, i, label[1] if label else end, label[0] if label else None))
+        i = label[1] if label else end
     return mentions
+
+
+def _label_after_name(tokens: Sequence[Token], k: int) -> tuple[str, int] | None:
+    """A number ending a village's name ("thôn Yên Lạc 2 đã học chưa"): followed by a word that is not a
+    people unit. Followed by a unit, a comma or nothing, it stays a count ("thôn Hà Tân 25 người")."""
+    numbered = _number_after(tokens, k)
+    if numbered is None or numbered[1] >= len(tokens) or _people_unit_at(tokens, numbered[1]):
+        return None
+    return numbered if tokens[numbered[1]].kind == "word" else None
+
+
+#: words before the name of a commune, a province or a former district (folded, accented): the number that
+#: ends such a name ("xã Sơn Kim 1", "Phường 3") is part of the name, not a count
+AREA_PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("dac", "khu"), ("đặc", "khu")), (("thi", "tran"), ("thị", "trấn")), (("thi", "xa"), ("thị", "xã")),
+    (("thanh", "pho"), ("thành", "phố")), (("xa",), ("xã",)), (("phuong",), ("phường",)), (("tinh",), ("tỉnh",)),
+    (("tp",), ("tp",)), (("huyen",), ("huyện",)), (("quan",), ("quận",)),
+)
+#: prefixes whose units were numbered without a name ("Phường 3", "Quận 10")
+_NUMBERED_AREAS = frozenset({("phuong",), ("quan",)})
+
+
+_AREA_SIGS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    (words, tuple(tone_sig(a) for a in accented)) for words, accented in AREA_PREFIXES)
+
+
+def _area_prefix_at(tokens: Sequence[Token], i: int) -> tuple[str, ...] | None:
+    """The area prefix starting at ``i`` (longest first), typed with the right tones or none at all."""
+    for words, sigs in _AREA_SIGS:
+        span = tokens[i:i + len(words)]
+        if len(span) == len(words) and all(
+            t.kind == "word" and t.role is None and t.fold == w and (t.plain or t.sig == sig)
+            for t, w, sig in zip(span, words, sigs)
+        ):
+            return words
+    return None
+
+
+def claim_area_numbers(tokens: Sequence[Token], accented_text: bool = False) -> None:
+    """Mark the number ending a commune's or province's name ("xã Sơn Kim 1 đã nộp chưa") as a label.
+
+    The number is a label when it follows the prefix and the name directly and no people unit follows it
+    ("thành phố Hà Tĩnh 30 người" is still 30 people), the way village numbers are claimed by the scan.
+    """
+    i = 0
+    while i < len(tokens):
+        prefix = _area_prefix_at(tokens, i)
+        if prefix is None:
+            i += 1
+            continue
+        j = i + len(prefix)
+        name = _name_after(tokens, j, accented_text)
+        k = j + len(name)
+        numbered = _number_after(tokens, k) if name or prefix in _NUMBERED_AREAS else None
+        if numbered is not None and not _people_unit_at(tokens, numbered[1]):
+            for t in tokens[k:numbered[1]]:
+                t.role = "noncount"
+            k = numbered[1]
+        i = max(k, i + 1)
 
 
 @functools.lru_cache(maxsize=8192)
