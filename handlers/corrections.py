@@ -297,7 +297,7 @@ def _confirm(turn: Turn, entry: Entry, change: dict[str, object]) -> None:
     elif name == "topics":
         new = "; ".join(_(TOPICS[t]) for t in value)  # type: ignore[attr-defined]
     elif name == "village_id":
-        village = turn.session.get(Village, int(value))  # type: ignore[arg-type]
+        village = turn.session.get(Village, int(value))  # type: ignore[call-overload]
         new = village.name if village else "?"
     else:
         new = turn.tr.number(int(value))  # type: ignore[call-overload]

@@ -528,8 +528,8 @@ def reachable(session: Session, *conditions: object) -> list[tuple[Member, Chann
     rows = session.exec(
         select(Member, ChannelAccount)
         .join(ChannelAccount, ChannelAccount.member_id == Member.id)
-        .where(Member.reminders_paused == False, Member.unreachable == False,  # type: ignore[arg-type]  # noqa: E712
-               col(Member.removed_at).is_(None), *conditions)
+        .where(Member.reminders_paused == False, Member.unreachable == False,  # noqa: E712
+               col(Member.removed_at).is_(None), *conditions)  # type: ignore[arg-type]
         .order_by(Member.id, ChannelAccount.id)  # type: ignore[arg-type]
     ).all()
     latest: dict[int, tuple[Member, ChannelAccount]] = {}

@@ -319,7 +319,7 @@ def _area_prefix_at(tokens: Sequence[Token], i: int) -> tuple[str, ...] | None:
         span = tokens[i:i + len(words)]
         if len(span) == len(words) and all(
             t.kind == "word" and t.role is None and t.fold == w and (t.plain or t.sig == sig)
-            for t, w, sig in zip(span, words, sigs)
+            for t, w, sig in zip(span, words, sigs, strict=True)
         ):
             return words
     return None

@@ -5,7 +5,6 @@ raised, nothing saved. And members removed from an area are not offered to log o
 from __future__ import annotations
 
 import itertools
-from typing import Optional
 
 import pytest
 from sqlmodel import select
@@ -15,6 +14,7 @@ from bot.config import Config
 from bot.engine import ConversationEngine, Outcome
 from bot.messages import Incoming
 from handlers import corrections, log_help, log_session
+from handlers.log_steps import Offered
 from handlers.router import route
 from storage import invites
 from storage.areas import add_villages, find_village
@@ -35,7 +35,7 @@ def chat(database: Database, config: Config, clock: FixedClock) -> ChatDriver:
 
 
 def code_for(database: Database, clock: FixedClock, role: str, commune: int = SON_KIM_1,
-             village: Optional[str] = None) -> str:
+             village: str | None = None) -> str:
     """An invite for a role (adding the village when it is new)."""
     with database.session() as session:
         village_id = None
@@ -99,7 +99,7 @@ def texts(replies: list[Sent]) -> str:
 
 def count(database: Database, model: type, *conditions: object) -> int:
     with database.session() as session:
-        return len(session.exec(select(model).where(*conditions)).all())  # type: ignore[call-overload]
+        return len(session.exec(select(model).where(*conditions)).all())  # type: ignore[arg-type]
 
 
 def test_again_right_after_start_is_an_old_button_and_the_day_is_asked_again(
@@ -155,13 +155,13 @@ SESSION_ACTIONS = ["again", "save", "fix", "behalf", "behalf_pick:me", "fix_fiel
                    "topics_done", "village:1", "date:today", "more", "nonsense", "pick:s1", "field:date"]
 
 
-def _not_offered(table: dict, step: str, actions: list[str]) -> list[str]:
+def _not_offered(table: Offered, step: str, actions: list[str]) -> list[str]:
     """The actions (with their arguments) that the step did not offer."""
     return [a for a in actions if not ({step, "*"} & set(table.get(a.split(":")[0], ())))]
 
 
 def _press_each_not_offered(chat: ChatDriver, database: Database, user: int, flow: str, n: str,
-                            table: dict, actions: list[str]) -> int:
+                            table: Offered, actions: list[str]) -> int:
     """At the current step, every button it did not offer: refused politely, the step unchanged."""
     step = step_of(database, user)
     pressed = 0
@@ -210,7 +210,7 @@ def test_every_step_of_the_session_flow_refuses_the_buttons_it_did_not_offer(
 def test_every_step_of_the_help_flow_refuses_the_buttons_it_did_not_offer(
         chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
     table = log_help.OFFERED
-    actions = SESSION_ACTIONS + ["kind:e_health"]
+    actions = [*SESSION_ACTIONS, "kind:e_health"]
     replies = say(chat, ADMIN, "/ghigiup")
     n = nonce(replies)
     _press_each_not_offered(chat, database, ADMIN, "h", n, table, actions)  # the day
