@@ -110,7 +110,7 @@ class BotApplication:
             self._database, config, self.clock, router or _route_lazily, on_outbox=self._after_commit
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
-        self.reminders = ReminderService(self._database, config, self.clock, notify=self._sender.notify,
+        self.reminders = ReminderService(self._database, config.tz, self.clock, notify=self._sender.notify,
                                          **(reminder_options or {}))
         self.web = WebServer(config.web_host, config.web_port, health=self._health)
         self.telegram: Optional[TelegramChannel] = None

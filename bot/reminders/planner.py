@@ -20,15 +20,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.reminders import texts
 from storage import outbox
 from storage.activity import activity_by_village
+from storage.areas import get_commune
 from storage.models import ChannelAccount, Commune, Member, OutboxMessage, Province, ReminderDeadline
 from storage.periods import week_of
 from storage.progress import Period, Scope, commune_progress, province_rollup
@@ -75,7 +76,7 @@ class Firing:
     slot: str  # the firing's day and its place among that day's firings, e.g. "2026-11-26.1"
     nth: int  # 1 for the first firing of the rule in its period, 2 for the next, ...
     areas: tuple[int, ...]  # commune codes, province codes, or () for a deadline
-    deadline: Optional[ReminderDeadline] = None
+    deadline: ReminderDeadline | None = None
 
 
 @dataclass
@@ -102,18 +103,29 @@ class Due:
     def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
         """The public form printed by `bdhvs reminders preview --json`."""
         return {
-            "rule": self.rule, "channel": self.channel, "chat_id": self.chat_id, "text": self.text,
-            "recipient": {"member_id": self.member_id, "name": self.name, "role": self.role,
-                          "locale": self.locale, "area": self.area},
-            "at": self.at.astimezone(tz).isoformat(), "period": self.period, "idempotency_key": self.key,
+            "rule": self.rule,
+            "channel": self.channel,
+            "chat_id": self.chat_id,
+            "text": self.text,
+            "recipient": {
+                "member_id": self.member_id,
+                "name": self.name,
+                "role": self.role,
+                "locale": self.locale,
+                "area": self.area,
+            },
+            "at": self.at.astimezone(tz).isoformat(),
+            "period": self.period,
+            "idempotency_key": self.key,
         }
 
 
 # -- firings ----------------------------------------------------------------------------------------
 
 
-def _useful_until(kind: str, scheduled: dt.datetime, at: dt.datetime, following: Optional[dt.datetime],
-                  deadline: Optional[ReminderDeadline]) -> dt.datetime:
+def _useful_until(
+    kind: str, scheduled: dt.datetime, at: dt.datetime, following: dt.datetime | None, deadline: ReminderDeadline | None
+) -> dt.datetime:
     tz = at.tzinfo
     if kind == WEEKLY_SESSION:
         cap = datetime_at(week_of(scheduled.date())[1], QUIET_START, tz)
@@ -137,8 +149,9 @@ def _period_of(kind: str, scheduled: dt.datetime) -> str:
     return f"{month.year}-{month.month:02d}"
 
 
-def _rule_firings(kind: str, slots: list[Slot], first: dt.date, last: dt.date, tz: dt.tzinfo,
-                  areas: tuple[int, ...]) -> Iterator[Firing]:
+def _rule_firings(
+    kind: str, slots: list[Slot], first: dt.date, last: dt.date, tz: dt.tzinfo, areas: tuple[int, ...]
+) -> Iterator[Firing]:
     # From a month earlier, so that a firing knows its place in its period (the second of the week, ...).
     found = list(firings_between(kind, slots, first - dt.timedelta(days=35), last + LOOKAHEAD, tz))
     count: dict[str, int] = defaultdict(int)
@@ -150,20 +163,27 @@ def _rule_firings(kind: str, slots: list[Slot], first: dt.date, last: dt.date, t
         if scheduled.date() < first:
             continue
         following = found[position + 1][2] if position + 1 < len(found) else None
-        yield Firing(kind, scheduled, at, _useful_until(kind, scheduled, at, following, None),
-                     f"{scheduled.date().isoformat()}.{index}", count[period], areas)
+        yield Firing(
+            kind,
+            scheduled,
+            at,
+            _useful_until(kind, scheduled, at, following, None),
+            f"{scheduled.date().isoformat()}.{index}",
+            count[period],
+            areas,
+        )
 
 
-def _deadline_firings(session: Session, book: RuleBook, first: dt.date, last: dt.date,
-                      tz: dt.tzinfo) -> Iterator[Firing]:
+def _deadline_firings(
+    session: Session, book: RuleBook, first: dt.date, last: dt.date, tz: dt.tzinfo
+) -> Iterator[Firing]:
     communes: dict[int, int] = {}
     for deadline in live_deadlines(session, first, last + dt.timedelta(days=MAX_DAYS_BEFORE + 1)):
         if deadline.scope == SCOPE_COMMUNE:
             if deadline.area_code not in communes:
                 commune = session.get(Commune, deadline.area_code)
                 communes[deadline.area_code] = commune.province_code if commune else 0
-            rule = book.effective(CUSTOM, commune_code=deadline.area_code,
-                                  province_code=communes[deadline.area_code])
+            rule = book.effective(CUSTOM, commune_code=deadline.area_code, province_code=communes[deadline.area_code])
         else:
             rule = book.effective(CUSTOM, province_code=deadline.area_code)
         if not rule.enabled:
@@ -177,12 +197,27 @@ def _deadline_firings(session: Session, book: RuleBook, first: dt.date, last: dt
             if not first <= scheduled.date() <= last:
                 continue
             following = planned[position][1] if position < len(planned) else None
-            yield Firing(CUSTOM, scheduled, at, _useful_until(CUSTOM, scheduled, at, following, deadline),
-                         f"-{slot.day}d", position, (), deadline)
+            yield Firing(
+                CUSTOM,
+                scheduled,
+                at,
+                _useful_until(CUSTOM, scheduled, at, following, deadline),
+                f"-{slot.day}d",
+                position,
+                (),
+                deadline,
+            )
 
 
-def firings(session: Session, tz: dt.tzinfo, start: dt.datetime, end: dt.datetime,
-            book: Optional[RuleBook] = None, *, all_rules: bool = False) -> list[Firing]:
+def firings(
+    session: Session,
+    tz: dt.tzinfo,
+    start: dt.datetime,
+    end: dt.datetime,
+    book: RuleBook | None = None,
+    *,
+    all_rules: bool = False,
+) -> list[Firing]:
     """Every firing whose send time is in [start, end), for the areas that have people in the bot.
 
     With `all_rules`, every rule row's times count, whether an area uses them or not (to wake the scheduler).
@@ -226,13 +261,38 @@ def _key(kind: str, period: str, slot: str, member_id: int) -> str:
     return f"{KEY_PREFIX}{kind}:{period}:{slot}:m{member_id}"
 
 
-def _due(firing: Firing, period: str, member: Member, account: ChannelAccount, area: str,
-         message: tuple[str, list[list[Button]]]) -> Due:
+def _stored_id(value: int | None) -> int:
+    """The id of a row read from the database (always set there; None only before a flush)."""
+    if value is None:
+        raise ValueError("a row read from the database has no id")
+    return value
+
+
+def _due(
+    firing: Firing,
+    period: str,
+    member: Member,
+    account: ChannelAccount,
+    area: str,
+    message: tuple[str, list[list[Button]]],
+) -> Due:
     text, buttons = message
-    return Due(rule=firing.kind, key=_key(firing.kind, period, firing.slot, member.id),  # type: ignore[arg-type]
-               period=period, at=firing.at.astimezone(dt.timezone.utc), member_id=member.id,  # type: ignore[arg-type]
-               name=member.display_name, role=member.role, locale=member.locale, channel=account.channel,
-               chat_id=account.chat_id, area=area, text=text, buttons=buttons)
+    member_id = _stored_id(member.id)
+    return Due(
+        rule=firing.kind,
+        key=_key(firing.kind, period, firing.slot, member_id),
+        period=period,
+        at=firing.at.astimezone(dt.UTC),
+        member_id=member_id,
+        name=member.display_name,
+        role=member.role,
+        locale=member.locale,
+        channel=account.channel,
+        chat_id=account.chat_id,
+        area=area,
+        text=text,
+        buttons=buttons,
+    )
 
 
 def _weekly_session(session: Session, firing: Firing, now: dt.datetime) -> list[Due]:
@@ -240,27 +300,32 @@ def _weekly_session(session: Session, firing: Firing, now: dt.datetime) -> list[
     villages = {v.id: v for v in villages_without_session(session, list(firing.areas), monday, sunday)}
     if not villages:
         return []
-    communes = {c.code: c.name for c in session.exec(
-        select(Commune).where(Commune.code.in_({v.commune_code for v in villages.values()})))}  # type: ignore[attr-defined]
+    communes = {
+        c.code: c.name
+        for c in session.exec(select(Commune).where(col(Commune.code).in_({v.commune_code for v in villages.values()})))
+    }
     out = []
     period = monday.isoformat()
-    for member, account in reachable(session, Member.role.in_(VILLAGE_ROLES),  # type: ignore[attr-defined]
-                                     Member.village_id.in_(list(villages))):  # type: ignore[union-attr]
-        village = villages[member.village_id]  # type: ignore[index]
+    for member, account in reachable(
+        session, col(Member.role).in_(VILLAGE_ROLES), col(Member.village_id).in_(list(villages))
+    ):
+        village = villages[member.village_id]
         tr = Translator(member.locale)
-        message = texts.weekly_session(tr, name=member.display_name, village=village.name, monday=monday,
-                                       sunday=sunday, nth=firing.nth)
-        out.append(_due(firing, period, member, account, f"{village.name}, {communes.get(village.commune_code, '')}",
-                        message))
+        message = texts.weekly_session(
+            tr, name=member.display_name, village=village.name, monday=monday, sunday=sunday, nth=firing.nth
+        )
+        out.append(
+            _due(firing, period, member, account, f"{village.name}, {communes.get(village.commune_code, '')}", message)
+        )
     return out
 
 
-def _people_by_commune(session: Session, codes: list[int], roles: tuple[str, ...]
-                       ) -> dict[int, list[tuple[Member, ChannelAccount]]]:
+def _people_by_commune(
+    session: Session, codes: list[int], roles: tuple[str, ...]
+) -> dict[int, list[tuple[Member, ChannelAccount]]]:
     grouped: dict[int, list[tuple[Member, ChannelAccount]]] = defaultdict(list)
-    for member, account in reachable(session, Member.role.in_(roles),  # type: ignore[attr-defined]
-                                     Member.commune_code.in_(codes)):  # type: ignore[union-attr]
-        grouped[member.commune_code].append((member, account))  # type: ignore[index]
+    for member, account in reachable(session, col(Member.role).in_(roles), col(Member.commune_code).in_(codes)):
+        grouped[member.commune_code].append((member, account))  # type: ignore[index]  # the query keeps only these communes' members
     return grouped
 
 
@@ -277,9 +342,17 @@ def _weekly_summary(session: Session, firing: Firing, now: dt.datetime) -> list[
         for member, account in people[code]:
             tr = Translator(member.locale)
             message = texts.weekly_summary(
-                tr, name=member.display_name, commune=commune.name if commune else str(code), monday=monday,
-                sunday=sunday, villages=len(rows), missing=missing, sessions=sum(r.sessions for r in rows),
-                attendees=sum(r.attendees for r in rows), helped=sum(r.helped for r in rows))
+                tr,
+                name=member.display_name,
+                commune=commune.name if commune else str(code),
+                monday=monday,
+                sunday=sunday,
+                villages=len(rows),
+                missing=missing,
+                sessions=sum(r.sessions for r in rows),
+                attendees=sum(r.attendees for r in rows),
+                helped=sum(r.helped for r in rows),
+            )
             out.append(_due(firing, monday.isoformat(), member, account, commune.name if commune else "", message))
     return out
 
@@ -307,9 +380,19 @@ def _monthly_report(session: Session, firing: Firing, now: dt.datetime) -> list[
         for member, account in people[code]:
             tr = Translator(member.locale)
             message = texts.monthly_report(
-                tr, name=member.display_name, commune=progress.commune_name, month=month, due=due, today=today,
-                sessions=progress.sessions, attendees=progress.attendees, helped=progress.helped,
-                missing_indicators=missing, villages_with_gaps=gaps, nth=firing.nth)
+                tr,
+                name=member.display_name,
+                commune=progress.commune_name,
+                month=month,
+                due=due,
+                today=today,
+                sessions=progress.sessions,
+                attendees=progress.attendees,
+                helped=progress.helped,
+                missing_indicators=missing,
+                villages_with_gaps=gaps,
+                nth=firing.nth,
+            )
             out.append(_due(firing, period, member, account, progress.commune_name, message))
     return out
 
@@ -320,14 +403,14 @@ def _monthly_escalation(session: Session, firing: Firing, now: dt.datetime) -> l
     people = _people_by_commune(session, _unsubmitted(session, list(firing.areas), month), (ROLE_COMMUNE_LEADER,))
     out = []
     for code in sorted(people):
-        commune = session.get(Commune, code)
-        assert commune is not None
+        commune = get_commune(session, code)
         due = due_date(month, deadline_day(session, commune.province_code))
         if now.date() <= due:
             continue  # the province gave its communes a later deadline: not late yet
         for member, account in people[code]:
-            message = texts.monthly_escalation(Translator(member.locale), name=member.display_name,
-                                               commune=commune.name, month=month, due=due)
+            message = texts.monthly_escalation(
+                Translator(member.locale), name=member.display_name, commune=commune.name, month=month, due=due
+            )
             out.append(_due(firing, period, member, account, commune.name, message))
     return out
 
@@ -336,8 +419,9 @@ def _province_consolidation(session: Session, firing: Firing, now: dt.datetime) 
     month = previous_month(firing.scheduled.date())
     period = f"{month.year}-{month.month:02d}"
     viewers: dict[int, list[tuple[Member, ChannelAccount]]] = defaultdict(list)
-    for member, account in reachable(session, Member.role == ROLE_PROVINCE_VIEWER,
-                                     Member.province_code.in_(list(firing.areas))):  # type: ignore[attr-defined]
+    for member, account in reachable(
+        session, Member.role == ROLE_PROVINCE_VIEWER, col(Member.province_code).in_(list(firing.areas))
+    ):
         viewers[member.province_code].append((member, account))
     deadline = firing.scheduled.date().replace(day=CONSOLIDATION_DAY)
     out = []
@@ -346,27 +430,41 @@ def _province_consolidation(session: Session, firing: Firing, now: dt.datetime) 
         missing = [c.name for c in rollup.not_submitted]
         for member, account in viewers[code]:
             message = texts.province_consolidation(
-                Translator(member.locale), name=member.display_name, province=rollup.province_name, month=month,
-                expected=rollup.expected, submitted=rollup.submitted, on_time=rollup.on_time_count,
-                missing=missing, deadline=deadline)
+                Translator(member.locale),
+                name=member.display_name,
+                province=rollup.province_name,
+                month=month,
+                expected=rollup.expected,
+                submitted=rollup.submitted,
+                on_time=rollup.on_time_count,
+                missing=missing,
+                deadline=deadline,
+            )
             out.append(_due(firing, period, member, account, rollup.province_name, message))
     return out
 
 
 def _custom(session: Session, firing: Firing, now: dt.datetime) -> list[Due]:
     deadline = firing.deadline
-    assert deadline is not None and deadline.id is not None
+    if deadline is None or deadline.id is None:
+        raise ValueError("a custom reminder fires for a stored deadline")
+    place: Commune | Province | None
     if deadline.scope == SCOPE_COMMUNE:
-        where = Member.commune_code == deadline.area_code
+        where = col(Member.commune_code) == deadline.area_code
         place = session.get(Commune, deadline.area_code)
     else:
-        where = Member.province_code == deadline.area_code
-        place = session.get(Province, deadline.area_code)  # type: ignore[assignment]
+        where = col(Member.province_code) == deadline.area_code
+        place = session.get(Province, deadline.area_code)
     area = place.name if place else str(deadline.area_code)
     out = []
-    for member, account in reachable(session, where, Member.role.in_(list(deadline.roles))):  # type: ignore[attr-defined]
-        message = texts.custom_deadline(Translator(member.locale), name=member.display_name, title=deadline.title,
-                                        due=deadline.due_date, today=now.date())
+    for member, account in reachable(session, where, col(Member.role).in_(list(deadline.roles))):
+        message = texts.custom_deadline(
+            Translator(member.locale),
+            name=member.display_name,
+            title=deadline.title,
+            due=deadline.due_date,
+            today=now.date(),
+        )
         out.append(_due(firing, f"d{deadline.id}", member, account, area, message))
     return out
 
@@ -381,8 +479,9 @@ COLLECTORS: dict[str, Callable[[Session, Firing, dt.datetime], list[Due]]] = {
 }
 
 
-def plan(session: Session, tz: dt.tzinfo, start: dt.datetime, end: dt.datetime,
-         now: Optional[dt.datetime] = None) -> list[Due]:
+def plan(
+    session: Session, tz: dt.tzinfo, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+) -> list[Due]:
     """The reminders of the firings sent in [start, end) and still useful at `now` (default: `end`)."""
     now_local = (now or end).astimezone(tz)
     if is_quiet(now_local):
@@ -405,10 +504,14 @@ def queued_keys(session: Session, keys: list[str]) -> set[str]:
     """Which of these idempotency keys are already in the outbox."""
     found: set[str] = set()
     for index in range(0, len(keys), 500):
-        chunk = keys[index:index + 500]
-        found.update(k for k in session.exec(
-            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))  # type: ignore[union-attr]
-        ) if k)
+        chunk = keys[index : index + 500]
+        found.update(
+            k
+            for k in session.exec(
+                select(OutboxMessage.idempotency_key).where(col(OutboxMessage.idempotency_key).in_(chunk))
+            )
+            if k
+        )
     return found
 
 
@@ -416,8 +519,14 @@ def enqueue(session: Session, dues: list[Due], now: dt.datetime) -> int:
     """Put the reminders in the outbox, each once (by its key); returns how many were new."""
     added = 0
     for due in dues:
-        if outbox.enqueue_once(session, channel=due.channel, chat_id=due.chat_id, kind=outbox.KIND_MESSAGE,
-                               payload=due.reply().to_payload(), now=now, idempotency_key=due.key):
+        if outbox.enqueue_once(
+            session,
+            channel=due.channel,
+            chat_id=due.chat_id,
+            kind=outbox.KIND_MESSAGE,
+            payload=due.reply().to_payload(),
+            now=now,
+            idempotency_key=due.key,
+        ):
             added += 1
     return added
-

@@ -1,6 +1,6 @@
 """Firing reminders on time with APScheduler, from the rules in the database.
 
-    service = ReminderService(database, config, clock, notify=sender.notify)
+    service = ReminderService(database, config.tz, clock, notify=sender.notify)
     await service.start()   # catch up what was missed while down, then schedule the next firings
     ...
     await service.stop()
@@ -31,7 +31,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,7 +40,6 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, SystemClock
-from bot.settings import Config
 from bot.reminders import planner
 from storage.db import Database
 from storage.reminders import QUIET_END, checked_until, datetime_at, is_quiet, rules_version, set_checked_until
@@ -58,7 +58,7 @@ class ReminderService:
     def __init__(
         self,
         database: Database,
-        config: Config,
+        tz: ZoneInfo,
         clock: Clock,
         notify: Callable[[], None] = lambda: None,
         *,
@@ -69,8 +69,7 @@ class ReminderService:
         refresh_seconds: float = 3600.0,
     ) -> None:
         self.database = database
-        self.config = config
-        self.tz = config.tz
+        self.tz = tz  # the deployment's timezone: rules, quiet hours and periods are local times
         self.clock = clock
         self.notify = notify
         self.run_jobs = run_jobs
@@ -78,27 +77,28 @@ class ReminderService:
         self.catch_up = catch_up
         self.watch_seconds = watch_seconds
         self.refresh_seconds = refresh_seconds
-        self.scheduler: Optional[AsyncIOScheduler] = None
-        self.version: Optional[str] = None
-        self.watermark: Optional[dt.datetime] = None  # firings sent before this were handled
+        self.scheduler: AsyncIOScheduler | None = None
+        self.version: str | None = None
+        self.watermark: dt.datetime | None = None  # firings sent before this were handled
         self.stats: dict[str, int] = {"ticks": 0, "enqueued": 0, "rebuilds": 0}
-        self._executor: Optional[ThreadPoolExecutor] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._lock: Optional[asyncio.Lock] = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()  # one tick at a time; binds to the running loop on first use
         self._poke_pending = False
         self._last_check = 0.0
-        self._tasks: set["asyncio.Task[Any]"] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Catch up on missed firings, then schedule the coming ones."""
         self._loop = asyncio.get_running_loop()
-        self._lock = asyncio.Lock()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="reminders-db")
-        self.scheduler = AsyncIOScheduler(timezone=self.tz, event_loop=self._loop,
-                                          job_defaults={"coalesce": True, "max_instances": 1,
-                                                        "misfire_grace_time": None})
+        self.scheduler = AsyncIOScheduler(
+            timezone=self.tz,
+            event_loop=self._loop,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
         self.scheduler.start(paused=not self.run_jobs)
         now = self.clock.now()
         # Catch up from where the last scheduler stopped (not further back than `catch_up`); the very first
@@ -107,10 +107,12 @@ class ReminderService:
         self.watermark = max(checked, now - self.catch_up) if checked is not None else now
         await self.tick()
         await self.rebuild()
-        self.scheduler.add_job(self.check_version, IntervalTrigger(seconds=self.watch_seconds), id=WATCH_JOB,
-                               replace_existing=True)
-        self.scheduler.add_job(self.rebuild, IntervalTrigger(seconds=self.refresh_seconds), id=REFRESH_JOB,
-                               replace_existing=True)
+        self.scheduler.add_job(
+            self.check_version, IntervalTrigger(seconds=self.watch_seconds), id=WATCH_JOB, replace_existing=True
+        )
+        self.scheduler.add_job(
+            self.rebuild, IntervalTrigger(seconds=self.refresh_seconds), id=REFRESH_JOB, replace_existing=True
+        )
 
     async def stop(self) -> None:
         """Stop the scheduler; a tick in progress finishes (its transaction commits or rolls back)."""
@@ -120,9 +122,8 @@ class ReminderService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._lock is not None:
-            async with self._lock:  # let a running tick finish its database work
-                pass
+        async with self._lock:  # let a running tick finish its database work
+            pass
         if self._executor is not None:
             await asyncio.to_thread(self._executor.shutdown, True)
             self._executor = None
@@ -132,14 +133,13 @@ class ReminderService:
 
     async def tick(self) -> int:
         """Queue the reminders of every firing since the last tick that is still useful; returns how many."""
-        assert self._lock is not None
         async with self._lock:
             now = self.clock.now()
             start = self.watermark or now
             end = now + dt.timedelta(microseconds=1)  # a firing at exactly now is due now
             try:
                 added = await self._db(self._tick_sync, start, end, now)
-            except Exception:
+            except Exception:  # a scheduler job must not die: log it, the next tick covers the same window
                 log.exception("could not queue the reminders due since %s; the next tick tries again", start)
                 return 0
             self.stats["ticks"] += 1
@@ -159,7 +159,7 @@ class ReminderService:
                 set_checked_until(session, end, now)  # in the same transaction as the reminders
             return added
 
-    def _checked_sync(self) -> Optional[dt.datetime]:
+    def _checked_sync(self) -> dt.datetime | None:
         with self.database.session() as session:
             return checked_until(session)
 
@@ -174,8 +174,12 @@ class ReminderService:
             if job.id.startswith(FIRE_PREFIX):
                 job.remove()
         for moment in moments:
-            self.scheduler.add_job(self.tick, DateTrigger(run_date=moment - offset),
-                                   id=FIRE_PREFIX + moment.isoformat(), replace_existing=True)
+            self.scheduler.add_job(
+                self.tick,
+                DateTrigger(run_date=moment - offset),
+                id=FIRE_PREFIX + moment.isoformat(),
+                replace_existing=True,
+            )
         self.version = version
         self.stats["rebuilds"] += 1
         return moments
@@ -188,7 +192,7 @@ class ReminderService:
         quiet_end = datetime_at(local.date(), QUIET_END, self.tz)
         if quiet_end <= local:
             quiet_end += dt.timedelta(days=1)
-        moments = {f.at.astimezone(dt.timezone.utc) for f in found} | {quiet_end.astimezone(dt.timezone.utc)}
+        moments = {f.at.astimezone(dt.UTC) for f in found} | {quiet_end.astimezone(dt.UTC)}
         return sorted(m for m in moments if m > now), version
 
     async def check_version(self) -> bool:
@@ -196,7 +200,7 @@ class ReminderService:
         self._last_check = asyncio.get_running_loop().time()
         try:
             version = await self._db(self._version_sync)
-        except Exception:
+        except Exception:  # a scheduler job must not die: log it, the next check tries again
             log.exception("could not read the reminder rules' version")
             return False
         if version == self.version:
@@ -241,12 +245,14 @@ class ReminderService:
 
     def fire_times(self) -> list[dt.datetime]:
         """The send times the scheduler will wake up for (UTC, clock time)."""
-        return [dt.datetime.fromisoformat(j.id[len(FIRE_PREFIX):]) for j in self.jobs()
-                if j.id.startswith(FIRE_PREFIX)]
+        return [
+            dt.datetime.fromisoformat(j.id[len(FIRE_PREFIX) :]) for j in self.jobs() if j.id.startswith(FIRE_PREFIX)
+        ]
 
     async def run_job(self, job_id: str) -> Any:
         """Run one job now, as APScheduler would (tests move the clock and trigger jobs)."""
-        assert self.scheduler is not None
+        if self.scheduler is None:
+            raise RuntimeError("the reminder service is not started")
         job = self.scheduler.get_job(job_id)
         if job is None:
             raise KeyError(job_id)

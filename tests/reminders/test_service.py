@@ -27,7 +27,7 @@ def reminder_rows(database: Database) -> list[OutboxMessage]:
 
 
 async def started(database: Database, config: Config, clock: FixedClock) -> ReminderService:
-    service = ReminderService(database, config, clock, run_jobs=False, watch_seconds=3600)
+    service = ReminderService(database, config.tz, clock, run_jobs=False, watch_seconds=3600)
     await service.start()
     return service
 
