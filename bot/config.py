@@ -23,6 +23,7 @@ from bot.settings import (
     Limits,
     RateLimits,
 )
+from storage.db import in_memory_database
 
 __all__ = ["Config", "ConfigError", "FloodLimits", "Limits", "RateLimits", "env_name", "load_config"]
 
@@ -174,8 +175,9 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _read(keys: list[tuple[str, str, Callable[[Any], Any]]], data: Mapping[str, Any],
-          env: Mapping[str, str]) -> dict[str, Any]:
+def _read(
+    keys: list[tuple[str, str, Callable[[Any], Any]]], data: Mapping[str, Any], env: Mapping[str, str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for path, name, parse in keys:
         raw = env.get(env_name(path))
@@ -216,8 +218,6 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
 
 def _check(config: Config) -> None:
     """Cross-key rules: a webhook needs a public URL and a secret; a separate engine process a shared database."""
-    from storage.db import in_memory_database
-
     if config.engine_mode == "process" and in_memory_database(config.database_url):
         raise ConfigError("BDHVS_ENGINE_MODE: 'process' needs a database file or server, not an in-memory database")
     for channel in ("telegram", "zalo"):

@@ -11,17 +11,18 @@ import enum
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import choices
 from bot.clock import Clock
-from bot.settings import Config
 from bot.i18n import Translator
 from bot.messages import Incoming, Reply
+from bot.settings import Config
 from handlers.base import IDLE, Turn
+from handlers.menu import command_menu
 from storage import outbox
 from storage.db import Database, conflict_insert
 from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village
@@ -51,26 +52,33 @@ class UpdateProcessor(Protocol):
 # Built once: SQLAlchemy then finds the compiled form by the statement's identity, not by walking it.
 _LOAD_TURN = (
     select(ChannelAccount, Member, ConversationState, Village)
-    .join(Member, Member.id == ChannelAccount.member_id)  # type: ignore[arg-type]
-    .outerjoin(ConversationState, and_(ConversationState.channel == ChannelAccount.channel,  # type: ignore[arg-type]
-                                       ConversationState.user_id == ChannelAccount.user_id))
-    .outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
-    .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.user_id == bindparam("user_id"))
+    .join(Member, col(Member.id) == col(ChannelAccount.member_id))
+    .outerjoin(
+        ConversationState,
+        and_(
+            col(ConversationState.channel) == col(ChannelAccount.channel),
+            col(ConversationState.user_id) == col(ChannelAccount.user_id),
+        ),
+    )
+    .outerjoin(Village, col(Village.id) == col(Member.village_id))
+    .where(col(ChannelAccount.channel) == bindparam("channel"), col(ChannelAccount.user_id) == bindparam("user_id"))
 )
-@functools.lru_cache(maxsize=None)
+
+
+@functools.cache
 def _state_statement(dialect: str) -> Any:
     """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
-    upsert = conflict_insert(dialect, ConversationState.__table__)  # type: ignore[attr-defined]
+    upsert = conflict_insert(dialect, ConversationState.__table__)  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
     return upsert.on_conflict_do_update(
         index_elements=["channel", "user_id"],
         set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _claim_statement(dialect: str) -> Any:
     """INSERT INTO processedupdate ... ON CONFLICT DO NOTHING RETURNING, built once per dialect."""
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
     return conflict_insert(dialect, table).on_conflict_do_nothing().returning(table.c.update_id)
 
 
@@ -83,7 +91,7 @@ class ConversationEngine:
         config: Config,
         clock: Clock,
         router: Router,
-        on_outbox: Optional[Callable[[list[OutboxItem]], None]] = None,
+        on_outbox: Callable[[list[OutboxItem]], None] | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -105,7 +113,7 @@ class ConversationEngine:
                 self.router(turn)
                 choices.after_turn(session, turn.incoming, turn.replies, turn.state, before, self.clock.now())
                 self._finish(session, turn)
-        except Exception:
+        except Exception:  # a handler's bug must not stop the update thread: roll back, log, apologise
             log.exception("handler failed on %s update %s", incoming.channel, incoming.update_id)
             self.on_outbox(self._apologise(incoming))
             return Outcome.FAILED
@@ -122,20 +130,27 @@ class ConversationEngine:
     def _claim(self, session: Session, incoming: Incoming) -> bool:
         """Record the update as processed; False if it already was (one INSERT ... ON CONFLICT DO NOTHING)."""
         connection = session.connection()
-        claimed = connection.execute(_claim_statement(connection.dialect.name), {
-            "channel": incoming.channel, "update_id": incoming.update_id, "processed_at": self.clock.now(),
-        }).first()
+        claimed = connection.execute(
+            _claim_statement(connection.dialect.name),
+            {
+                "channel": incoming.channel,
+                "update_id": incoming.update_id,
+                "processed_at": self.clock.now(),
+            },
+        ).first()
         return claimed is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
         # Account, member, conversation state and the member's village in one query (the village then comes
         # from the session's identity map when a handler asks for it); a stranger's state on its own.
         found = session.exec(_LOAD_TURN, params={"channel": incoming.channel, "user_id": incoming.user_id}).first()
+        account: ChannelAccount | None = None
+        member: Member | None = None
+        state: ConversationState | None
         if found is not None:
             account, member, state, village = found
             session.info["bdhvs.engine.village"] = village  # the identity map holds objects weakly: keep it
         else:
-            account, member = None, None
             state = session.get(ConversationState, (incoming.channel, incoming.user_id))
         if state is not None:
             # Not tracked by the session: handlers change it freely and `_finish` writes it once.
@@ -169,16 +184,28 @@ class ConversationEngine:
         state = turn.state
         state.updated_at = now
         connection = session.connection()
-        connection.execute(_state_statement(connection.dialect.name), {
-            "channel": state.channel, "user_id": state.user_id, "name": state.name, "data": state.data,
-            "locale": state.locale, "updated_at": now,
-        })
+        connection.execute(
+            _state_statement(connection.dialect.name),
+            {
+                "channel": state.channel,
+                "user_id": state.user_id,
+                "name": state.name,
+                "data": state.data,
+                "locale": state.locale,
+                "updated_at": now,
+            },
+        )
         chat_id = turn.account.chat_id if turn.account else incoming.chat_id
         items: list[dict[str, Any]] = []
         if incoming.callback_id:
-            items.append({"channel": incoming.channel, "chat_id": incoming.chat_id,
-                          "kind": outbox.KIND_ANSWER_CALLBACK,
-                          "payload": {"callback_id": incoming.callback_id, "text": turn.toast}})
+            items.append(
+                {
+                    "channel": incoming.channel,
+                    "chat_id": incoming.chat_id,
+                    "kind": outbox.KIND_ANSWER_CALLBACK,
+                    "payload": {"callback_id": incoming.callback_id, "text": turn.toast},
+                }
+            )
         replies = list(turn.replies)
         if incoming.payload and incoming.message_id and not any(r.edit for r in replies):
             # Close the pressed message: keep its text, drop its buttons, show what was chosen.
@@ -194,10 +221,14 @@ class ConversationEngine:
                 payload["message_id"] = incoming.message_id
             items.append({"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": kind, "payload": payload})
         if turn.commands_changed:
-            from handlers.menu import command_menu
-
-            items.append({"channel": incoming.channel, "chat_id": chat_id, "kind": outbox.KIND_SET_COMMANDS,
-                          "payload": {"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale}})
+            items.append(
+                {
+                    "channel": incoming.channel,
+                    "chat_id": chat_id,
+                    "kind": outbox.KIND_SET_COMMANDS,
+                    "payload": {"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale},
+                }
+            )
         outbox.enqueue_many(session, items, now=now)
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
@@ -211,8 +242,9 @@ class ConversationEngine:
                 if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
                     return []
                 session.add(
-                    ProcessedUpdate(channel=incoming.channel, update_id=incoming.update_id,
-                                    processed_at=self.clock.now())
+                    ProcessedUpdate(
+                        channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now()
+                    )
                 )
                 state = session.get(ConversationState, (incoming.channel, incoming.user_id))
                 tr = Translator((state.locale if state else None) or "vi")
@@ -226,17 +258,23 @@ class ConversationEngine:
                     chat_id=incoming.chat_id,
                     kind=outbox.KIND_MESSAGE,
                     payload=Reply(
-                        _("Xin lỗi, hệ thống vừa gặp trục trặc nên chưa làm được việc này. "
-                          "Những gì bạn đã lưu trước đó vẫn còn nguyên. Bạn vui lòng thử lại sau ít phút.")
+                        _(
+                            "Xin lỗi, hệ thống vừa gặp trục trặc nên chưa làm được việc này. "
+                            "Những gì bạn đã lưu trước đó vẫn còn nguyên. Bạn vui lòng thử lại sau ít phút."
+                        )
                     ).to_payload(),
                     now=self.clock.now(),
                 )
                 if incoming.callback_id:
-                    outbox.enqueue(session, channel=incoming.channel, chat_id=incoming.chat_id,
-                                   kind=outbox.KIND_ANSWER_CALLBACK,
-                                   payload={"callback_id": incoming.callback_id, "text": None},
-                                   now=self.clock.now())
-        except Exception:
+                    outbox.enqueue(
+                        session,
+                        channel=incoming.channel,
+                        chat_id=incoming.chat_id,
+                        kind=outbox.KIND_ANSWER_CALLBACK,
+                        payload={"callback_id": incoming.callback_id, "text": None},
+                        now=self.clock.now(),
+                    )
+        except Exception:  # the apology is best effort: the update thread goes on even if the database is down
             log.exception("could not record the failed update %s", incoming.update_id)
             return []
         return list(written.get(outbox.NEW_ITEMS, ()))

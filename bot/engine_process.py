@@ -18,6 +18,7 @@ a new child.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -25,19 +26,20 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, Optional
+from typing import Any
 
 from bot.clock import Clock, SystemClock
-from bot.settings import Config
-from bot.engine import Outcome
+from bot.engine import ConversationEngine, Outcome
 from bot.messages import Incoming
+from bot.settings import Config
+from handlers.router import route
 from storage.db import Database, in_memory_database
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 120.0  # seconds for the child to import everything and open the database
-WARM_AFTER = 500  # updates after which the child's caches (compiled SQL, lazily imported handlers) are warm
+WARM_AFTER = 500  # updates after which the child's caches (compiled SQL, first-use tables) are warm
 _STOP = None  # what the parent sends to ask the child to finish
 
 
@@ -62,13 +64,13 @@ class EngineProcess:
         self.config = config
         self.on_outbox = on_outbox
         self._context = multiprocessing.get_context("spawn")  # no fork: the parent runs threads
-        self._process: Optional[Any] = None
-        self._conn: Optional[Connection] = None
+        self._process: Any | None = None
+        self._conn: Connection | None = None
         self._lock = threading.Lock()
         self.starts = 0  # how many children were started (more than one after a crash)
 
     @property
-    def pid(self) -> Optional[int]:
+    def pid(self) -> int | None:
         """The child's process id while one runs."""
         return self._process.pid if self._process is not None else None
 
@@ -79,10 +81,7 @@ class EngineProcess:
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update in the child; blocking, like `ConversationEngine.process`."""
-        outcome: Optional[Outcome] = None
-        for outcome in self.process_each([incoming]):
-            pass
-        assert outcome is not None
+        (outcome,) = self.process_each([incoming])  # one update, one outcome (or the error raised)
         return outcome
 
     def process_each(self, incomings: Sequence[Incoming]) -> Iterator[Outcome]:
@@ -107,10 +106,8 @@ class EngineProcess:
                     yield outcome
             finally:
                 while remaining and self._conn is conn:
-                    try:
+                    with contextlib.suppress(EngineProcessDied, EngineProcessError):
                         self._answer(conn, incomings[len(incomings) - remaining])
-                    except (EngineProcessDied, EngineProcessError):
-                        pass
                     remaining -= 1
 
     def _answer(self, conn: Connection, incoming: Incoming) -> Outcome:
@@ -136,8 +133,9 @@ class EngineProcess:
         root = logging.getLogger()
         formatter = root.handlers[0].formatter if root.handlers else None
         log_setup = (root.getEffectiveLevel(), getattr(formatter, "_fmt", None))
-        process = self._context.Process(target=serve, args=(child, self.config, log_setup),
-                                        name="bdhvs-engine", daemon=True)
+        process = self._context.Process(
+            target=serve, args=(child, self.config, log_setup), name="bdhvs-engine", daemon=True
+        )
         process.start()
         child.close()
         ready: Any = None
@@ -167,8 +165,7 @@ class EngineProcess:
             if process.is_alive():
                 process.kill()
                 process.join(5)
-            log.error("the engine process ended (exit code %s); the next update starts a new one",
-                      process.exitcode)
+            log.error("the engine process ended (exit code %s); the next update starts a new one", process.exitcode)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the child to finish (after the batch it is on) and wait for it; kill it if it does not."""
@@ -177,10 +174,8 @@ class EngineProcess:
             self._process, self._conn = None, None
         if process is None or conn is None:
             return
-        try:
+        with contextlib.suppress(OSError, ValueError):
             conn.send(_STOP)
-        except (OSError, ValueError):
-            pass
         process.join(timeout)
         if process.is_alive():
             log.warning("the engine process did not stop in %.0f s; killing it", timeout)
@@ -189,7 +184,7 @@ class EngineProcess:
         conn.close()
 
 
-def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]] = (logging.WARNING, None)) -> None:
+def serve(conn: Connection, config: Config, log_setup: tuple[int, str | None] = (logging.WARNING, None)) -> None:
     """The child: build the engine, then answer each update of each batch with (outcome, outbox items)."""
     # Ctrl+C and a service manager's SIGTERM reach the whole process group; the parent decides when the
     # engine stops (after its batch), and a parent that is gone closes the pipe, which ends this loop too.
@@ -197,9 +192,6 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     level, fmt = log_setup
     logging.basicConfig(level=level, format=fmt or logging.BASIC_FORMAT)
-
-    from bot.engine import ConversationEngine
-    from handlers.router import route
 
     database = Database(config.database_url)
     written: list[OutboxItem] = []
@@ -220,7 +212,7 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, Optional[str]]
             for incoming in batch:
                 written.clear()
                 try:
-                    outcome: Optional[Outcome] = engine.process(incoming)  # catches the handlers' errors
+                    outcome: Outcome | None = engine.process(incoming)  # catches the handlers' errors
                     answer: tuple[Any, Any] = (outcome, list(written))
                 except Exception as error:  # not the handlers: the transaction itself; the parent may retry
                     log.exception("the engine failed on %s update %s", incoming.channel, incoming.update_id)

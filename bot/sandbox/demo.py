@@ -10,13 +10,14 @@ from typing import Any
 from sqlmodel import select
 
 from bot.clock import Clock, local_today
-from bot.settings import Config
 from bot.i18n import Translator
+from bot.settings import Config
 from handlers.menu import command_menu
-from storage import outbox
+from storage import indicators, outbox
 from storage.areas import add_villages, get_commune
 from storage.db import Database
 from storage.models import ChannelAccount, HelpRecord, Member, TrainingSession
+from storage.reports import previous_month
 from storage.settings import get_setting, set_setting
 from storage.vocab import HELP_KINDS, ROLES, TOPICS
 
@@ -50,20 +51,35 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             for user_id, name, role, village_index in DEMO_PEOPLE:
                 village = villages[DEMO_VILLAGES[village_index]] if village_index is not None else None
                 member = Member(
-                    display_name=name, role=role, province_code=commune.province_code,
+                    display_name=name,
+                    role=role,
+                    province_code=commune.province_code,
                     commune_code=None if role == "province_viewer" else DEMO_COMMUNE,
-                    village_id=village.id if village else None, created_at=now)
+                    village_id=village.id if village else None,
+                    created_at=now,
+                )
                 session.add(member)
                 session.flush()
-                session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id=str(user_id),
-                                           chat_id=str(user_id), created_at=now))
+                session.add(
+                    ChannelAccount(
+                        member_id=_id_of(member),
+                        channel="telegram",
+                        user_id=str(user_id),
+                        chat_id=str(user_id),
+                        created_at=now,
+                    )
+                )
                 # They never join through chat, so give them their role's command menu here.
-                outbox.enqueue(session, channel="telegram", chat_id=str(user_id), kind=outbox.KIND_SET_COMMANDS,
-                               payload={"commands": command_menu(member, Translator("vi")), "language": "vi"},
-                               now=now)
+                outbox.enqueue(
+                    session,
+                    channel="telegram",
+                    chat_id=str(user_id),
+                    kind=outbox.KIND_SET_COMMANDS,
+                    payload={"commands": command_menu(member, Translator("vi")), "language": "vi"},
+                    now=now,
+                )
                 members[role] = member
-            _seed_activity(session, list(villages.values()), members["team_lead"], local_today(clock, config.tz),
-                           now)
+            _seed_activity(session, list(villages.values()), members["team_lead"], local_today(clock, config.tz), now)
             set_setting(session, SEEDED_KEY, now.isoformat(), now)
         _ensure_zalo_accounts(session, now)
         _ensure_indicators(session, local_today(clock, config.tz), now)
@@ -76,27 +92,51 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             if role == "province_viewer":
                 area = "Tỉnh Hà Tĩnh"
             label = ROLES[role]
-            personas.append({"user_id": user_id, "name": name, "role": label[:1].upper() + label[1:], "area": area,
-                             "zalo_user_id": demo_zalo_id(user_id)})
+            personas.append(
+                {
+                    "user_id": user_id,
+                    "name": name,
+                    "role": label[:1].upper() + label[1:],
+                    "area": area,
+                    "zalo_user_id": demo_zalo_id(user_id),
+                }
+            )
     return personas
+
+
+def _id_of(member: Member) -> int:
+    """A flushed member's id (the database gave it one; None only before the flush)."""
+    if member.id is None:
+        raise ValueError(f"{member.display_name} has not been written to the database yet")
+    return member.id
 
 
 def _ensure_zalo_accounts(session: Any, now: dt.datetime) -> None:
     """Each demo person on Zalo too: the same member, a second ChannelAccount (also for older demo databases)."""
     for user_id, _name, _role, _village in DEMO_PEOPLE:
-        telegram = session.exec(select(ChannelAccount).where(ChannelAccount.channel == "telegram",
-                                                             ChannelAccount.user_id == str(user_id))).first()
+        telegram = session.exec(
+            select(ChannelAccount).where(ChannelAccount.channel == "telegram", ChannelAccount.user_id == str(user_id))
+        ).first()
         zalo_id = demo_zalo_id(user_id)
-        if telegram is None or session.exec(select(ChannelAccount).where(
-                ChannelAccount.channel == "zalo", ChannelAccount.user_id == zalo_id)).first() is not None:
+        if (
+            telegram is None
+            or session.exec(
+                select(ChannelAccount).where(ChannelAccount.channel == "zalo", ChannelAccount.user_id == zalo_id)
+            ).first()
+            is not None
+        ):
             continue
-        session.add(ChannelAccount(member_id=telegram.member_id, channel="zalo", user_id=zalo_id, chat_id=zalo_id,
-                                   created_at=now))
+        session.add(
+            ChannelAccount(
+                member_id=telegram.member_id, channel="zalo", user_id=zalo_id, chat_id=zalo_id, created_at=now
+            )
+        )
 
 
 def _seed_activity(session: Any, villages: list[Any], author: Member, today: dt.date, now: dt.datetime) -> None:
     """Four past weeks of weekly sessions and help counts; this week Thôn 5 has none yet."""
     rng = random.Random(DEMO_COMMUNE)
+    author_id = _id_of(author)
     topics = list(TOPICS)
     kinds = list(HELP_KINDS)[:7]
     for weeks_back in range(4, -1, -1):
@@ -106,40 +146,83 @@ def _seed_activity(session: Any, villages: list[Any], author: Member, today: dt.
             day = today - dt.timedelta(days=7 * weeks_back + rng.randint(0, 2))
             if day > today:
                 day = today
-            session.add(TrainingSession(
-                commune_code=DEMO_COMMUNE, village_id=village.id, session_date=day,
-                topics=rng.sample(topics, k=rng.randint(1, 2)), attendees=rng.randint(12, 35),
-                member_id=author.id, author_id=author.id, source="import", created_at=now, updated_at=now))
+            session.add(
+                TrainingSession(
+                    commune_code=DEMO_COMMUNE,
+                    village_id=village.id,
+                    session_date=day,
+                    topics=rng.sample(topics, k=rng.randint(1, 2)),
+                    attendees=rng.randint(12, 35),
+                    member_id=author_id,
+                    author_id=author_id,
+                    source="import",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             for kind in rng.sample(kinds, k=2):
-                session.add(HelpRecord(
-                    commune_code=DEMO_COMMUNE, village_id=village.id, record_date=day, kind=kind,
-                    count=rng.randint(2, 15), member_id=author.id, author_id=author.id, source="import",
-                    created_at=now, updated_at=now))
+                session.add(
+                    HelpRecord(
+                        commune_code=DEMO_COMMUNE,
+                        village_id=village.id,
+                        record_date=day,
+                        kind=kind,
+                        count=rng.randint(2, 15),
+                        member_id=author_id,
+                        author_id=author_id,
+                        source="import",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
 
 
 INDICATORS_KEY = "demo.indicators"
 # Xã Sơn Kim 1's plan for 2026 (seeds/): 100 / 100 / 90 / 80 / 100 %.
-DEMO_TARGETS = {"officials_digital_skills": 100, "students_digital_skills": 100, "adults_digital_skills": 90,
-                "adults_vneid_confirmed": 80, "workers_digital_skills": 100}
+DEMO_TARGETS = {
+    "officials_digital_skills": 100,
+    "students_digital_skills": 100,
+    "adults_digital_skills": 90,
+    "adults_vneid_confirmed": 80,
+    "workers_digital_skills": 100,
+}
 # Last month's figures; this month's are a little higher (the commune admin enters them with /chiso).
-DEMO_FIGURES = {"officials_digital_skills": (118, 120), "students_digital_skills": (905, 960),
-                "adults_digital_skills": (2870, 4150), "adults_vneid_confirmed": (2410, 4150),
-                "workers_digital_skills": (96, 140), "vneid_level2_activated": (3320, 4150)}
+DEMO_FIGURES = {
+    "officials_digital_skills": (118, 120),
+    "students_digital_skills": (905, 960),
+    "adults_digital_skills": (2870, 4150),
+    "adults_vneid_confirmed": (2410, 4150),
+    "workers_digital_skills": (96, 140),
+    "vneid_level2_activated": (3320, 4150),
+}
 
 
 def _ensure_indicators(session: Any, today: dt.date, now: dt.datetime) -> None:
     """The demo commune's targets and two months of indicator figures, once (also for older demo databases)."""
-    from storage import indicators
-    from storage.reports import previous_month
-
     if get_setting(session, INDICATORS_KEY) is not None:
         return
     for indicator, percent in DEMO_TARGETS.items():
-        indicators.set_target(session, actor=None, year=today.year, indicator=indicator, percent=percent,
-                              scope=indicators.SCOPE_COMMUNE, area_code=DEMO_COMMUNE, now=now)
+        indicators.set_target(
+            session,
+            actor=None,
+            year=today.year,
+            indicator=indicator,
+            percent=percent,
+            scope=indicators.SCOPE_COMMUNE,
+            area_code=DEMO_COMMUNE,
+            now=now,
+        )
     for month, extra in ((previous_month(today), 0.0), (today.replace(day=1), 0.03)):
         for indicator, (numerator, denominator) in DEMO_FIGURES.items():
             value = min(denominator, int(numerator + extra * denominator))
-            indicators.set_figure(session, actor=None, commune_code=DEMO_COMMUNE, month=month, indicator=indicator,
-                                  numerator=value, denominator=denominator, now=now)
+            indicators.set_figure(
+                session,
+                actor=None,
+                commune_code=DEMO_COMMUNE,
+                month=month,
+                indicator=indicator,
+                numerator=value,
+                denominator=denominator,
+                now=now,
+            )
     set_setting(session, INDICATORS_KEY, now.isoformat(), now)
