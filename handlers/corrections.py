@@ -97,11 +97,12 @@ OFFERED: steps.Offered = {
     "topic": {TOPICS_STEP},
     "topics_done": {TOPICS_STEP},
     "village": {VALUE},
+    "village_page": {VALUE},
     "date": {VALUE},
     "save": {SAVE_CONFIRM},
 }
 #: at the VALUE step, these buttons belong to the question about one field only
-VALUE_BUTTON_FIELD = {"village": "village", "date": "date"}
+VALUE_BUTTON_FIELD = {"village": "village", "village_page": "village", "date": "date"}
 
 
 def _offered(turn: Turn, action: str) -> bool:
@@ -143,6 +144,9 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         _confirm(turn, entry, {"topics": list(turn.data["topics"])})
     elif action == "village":
         _choose_village(turn, entry, arg)
+    elif action == "village_page":
+        steps.keep_village_page(turn, arg)
+        _ask_value(turn, entry, "village")
     elif action == "date":
         _choose_date(turn, entry, arg)
     elif action == "save":

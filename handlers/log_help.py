@@ -26,6 +26,7 @@ OFFERED: steps.Offered = {
     "cancel": {steps.ANY_STEP},
     "date": {DATE, DATE_TEXT},
     "village": {VILLAGE},
+    "village_page": {VILLAGE},
     "kind": {KIND},
     "more": {CONFIRM},
     "save": {CONFIRM},

@@ -28,6 +28,7 @@ OFFERED: steps.Offered = {
     "cancel": {steps.ANY_STEP},
     "date": {DATE, DATE_TEXT},
     "village": {VILLAGE},
+    "village_page": {VILLAGE},
     "topic": {TOPIC},
     "topics_done": {TOPIC},
     "save": {CONFIRM},

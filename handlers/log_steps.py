@@ -30,6 +30,8 @@ _AHEAD = re.compile(r"\b(?:sau|mai|tuan toi)\b")
 ANY_STEP = "*"
 #: button action -> the steps of the flow whose question offers it
 Offered = Mapping[str, Collection[str]]
+#: villages on one page of the village question (20 rows of two)
+VILLAGES_PER_PAGE = 40
 
 
 def offered(turn: Turn, action: str, table: Offered) -> bool:
@@ -136,11 +138,27 @@ def choosable_villages(turn: Turn) -> list[Village]:
 
 
 def village_buttons(turn: Turn, flow: str, villages: list[Village]) -> list[list[Button]]:
+    """The villages to choose from, two a row, a page at a time (the draft's ``village_page``): a commune
+    with a hundred villages would pass Telegram's 100 buttons, and fill a phone screen long before."""
+    pages = max(1, -(-len(villages) // VILLAGES_PER_PAGE))
+    page = min(max(int(turn.data.get("village_page", 0)), 0), pages - 1)
+    shown = villages[page * VILLAGES_PER_PAGE:(page + 1) * VILLAGES_PER_PAGE]
     rows: list[list[Button]] = []
-    for index in range(0, len(villages), 2):
-        rows.append([turn.button(v.name, flow, "village", str(v.id)) for v in villages[index:index + 2]])
+    for index in range(0, len(shown), 2):
+        rows.append([turn.button(v.name, flow, "village", str(v.id)) for v in shown[index:index + 2]])
+    nav = []
+    if page > 0:
+        nav.append(turn.button(turn._("◀️ Trang trước"), flow, "village_page", str(page - 1)))
+    if page + 1 < pages:
+        nav.append(turn.button(turn._("Trang sau ▶️"), flow, "village_page", str(page + 1)))
+    rows.append(nav)
     rows.append([turn.button(turn._("❌ Huỷ"), flow, "cancel")])
     return rows
+
+
+def keep_village_page(turn: Turn, arg: str) -> None:
+    """Keep the page of villages asked for in the draft (its question is then asked again)."""
+    turn.goto(turn.step, village_page=id_arg(arg) or 0)
 
 
 def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
@@ -290,6 +308,9 @@ def shared_button(turn: Turn, flow: str, action: str, arg: str, *, date_text_ste
         else:
             turn.goto(turn.step, village_id=village.id)
             next_step(turn)
+    elif action == "village_page":
+        keep_village_page(turn, arg)
+        ask_village(turn)
     elif action == "behalf":
         ask_behalf(turn, flow)
     elif action == "behalf_pick":

@@ -298,3 +298,33 @@ def test_a_removed_member_is_not_offered_to_log_for(chat: ChatDriver, database: 
     assert "chỉ ghi thay được" in texts(replies) and "Em Hoa" not in texts(replies)
     press_raw(chat, LEAD, f"s:{n}:save")
     assert count(database, TrainingSession, TrainingSession.member_id == hoa_id) == 0
+
+
+def test_a_commune_with_a_hundred_villages_is_offered_them_a_page_at_a_time(
+        chat: ChatDriver, database: Database, clock: FixedClock, area: dict[str, int]) -> None:
+    with database.session() as session:
+        add_villages(session, SON_KIM_1, [f"Thôn {n}" for n in range(100, 200)], now=clock.now(), actor_id=None)
+    replies = say(chat, ADMIN, "/ghigiup")
+    question = last_with_buttons(chat.press(ADMIN, last_with_buttons(replies), "Hôm nay"))
+    labels = [b.label for b in question.buttons]
+    assert len(labels) <= 100 and "Trang sau ▶️" in labels and "Thôn 1" in labels and "Thôn 199" not in labels
+    pages = 1
+    while "Trang sau ▶️" in [b.label for b in question.buttons]:
+        question = last_with_buttons(chat.press(ADMIN, question, "Trang sau"))
+        assert len(question.buttons) <= 100 and step_of(database, ADMIN) == log_help.VILLAGE
+        pages += 1
+    assert pages == 3 and any(b.label == "Thôn 199" for b in question.buttons)
+    question = last_with_buttons(chat.press(ADMIN, question, "Trang trước"))
+    assert any(b.label == "Thôn 150" for b in question.buttons)
+    replies = chat.press(ADMIN, question, "Thôn 150")
+    replies = chat.press(ADMIN, last_with_buttons(replies), "Chữ ký số")
+    replies = chat.press(ADMIN, last_with_buttons(say(chat, ADMIN, "3")), "Đúng")
+    assert "Đã lưu" in replies[-1].text
+    # The same pages when the entry's village is fixed.
+    replies = chat.press(ADMIN, last_with_buttons(say(chat, ADMIN, "/sua")), "Hỗ trợ")
+    question = last_with_buttons(chat.press(ADMIN, last_with_buttons(replies), "Thôn"))
+    assert len(question.buttons) <= 100
+    question = last_with_buttons(chat.press(ADMIN, question, "Trang sau"))
+    question = last_with_buttons(chat.press(ADMIN, question, "Trang sau"))
+    replies = chat.press(ADMIN, last_with_buttons(chat.press(ADMIN, question, "Thôn 199")), "Lưu")
+    assert "Đã sửa" in replies[-1].text and "Thôn 199" in replies[-1].text
