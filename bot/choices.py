@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -68,7 +68,7 @@ def numbered_text(text: str, rows: Sequence[Sequence[Any]] | None, tr: Translato
     return (head + "\n\n" if head else "") + "\n".join(lines) + "\n" + hint
 
 
-def match(text: str, choices: Sequence[Choice]) -> Optional[int]:
+def match(text: str, choices: Sequence[Choice]) -> int | None:
     """The index of the choice an answer names, or None (not an answer, or ambiguous)."""
     answer = key(text)
     if not answer or not choices:
@@ -83,13 +83,13 @@ def match(text: str, choices: Sequence[Choice]) -> Optional[int]:
     labels = [key(label) for label, _payload in choices]
     cores = [key(_PARENTHESES.sub(" ", label)) for label, _payload in choices]
 
-    def unique(hits: list[int]) -> Optional[int]:
+    def unique(hits: list[int]) -> int | None:
         return hits[0] if len(set(hits)) == 1 else None
 
-    exact = [i for i, (full, core) in enumerate(zip(labels, cores)) if answer in (full, core)]
+    exact = [i for i, (full, core) in enumerate(zip(labels, cores, strict=True)) if answer in (full, core)]
     if exact:
         return unique(exact)
-    prefix = [i for i, core in enumerate(cores) if core.split()[:len(words)] == words]
+    prefix = [i for i, core in enumerate(cores) if core.split()[: len(words)] == words]
     if prefix:
         return unique(prefix)
     if not any(len(word) >= 3 for word in words):
@@ -123,8 +123,9 @@ def offered(session: Session, channel: str, user_id: str) -> list[Choice]:
     return [(label, payload) for label, payload in (row.choices if row else [])]
 
 
-def remember_for_chat(session: Session, channel: str, chat_id: str, rows: Sequence[Sequence[Any]] | None,
-                      now: dt.datetime) -> None:
+def remember_for_chat(
+    session: Session, channel: str, chat_id: str, rows: Sequence[Sequence[Any]] | None, now: dt.datetime
+) -> None:
     """Choices of a message sent outside a turn (a reminder): offered to the people whose chat it is."""
     choices = flatten(rows)
     if not choices:
@@ -155,8 +156,14 @@ def resolve(session: Session, incoming: Incoming) -> Incoming:
     return dataclasses.replace(incoming, payload=payload, button_label=label)
 
 
-def after_turn(session: Session, incoming: Incoming, replies: Sequence[Any], state: ConversationState,
-               before: tuple[str, Any], now: dt.datetime) -> None:
+def after_turn(
+    session: Session,
+    incoming: Incoming,
+    replies: Sequence[Any],
+    state: ConversationState,
+    before: tuple[str, Any],
+    now: dt.datetime,
+) -> None:
     """Record the choices a turn offered (see the module docstring for the rule)."""
     if incoming.channel not in NUMBERED_CHANNELS:
         return

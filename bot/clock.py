@@ -17,7 +17,7 @@ class SystemClock:
     """The real clock."""
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 class FixedClock:
@@ -26,13 +26,13 @@ class FixedClock:
     def __init__(self, at: dt.datetime) -> None:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime")
-        self._at = at.astimezone(dt.timezone.utc)
+        self._at = at.astimezone(dt.UTC)
 
     def now(self) -> dt.datetime:
         return self._at
 
     def set(self, at: dt.datetime) -> None:
-        self._at = at.astimezone(dt.timezone.utc)
+        self._at = at.astimezone(dt.UTC)
 
     def advance(self, delta: dt.timedelta) -> None:
         self._at += delta

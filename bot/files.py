@@ -8,7 +8,6 @@ characters); an unknown or expired token answers 404, the same way, so nothing t
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 from urllib.parse import quote
 
 from aiohttp import web
@@ -32,7 +31,7 @@ def add_file_routes(app: web.Application, database: Database, clock: Clock) -> N
     async def serve(request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
 
-        def load() -> Optional[StoredFile]:
+        def load() -> StoredFile | None:
             with database.session(readonly=True) as session:
                 stored = live_file(session, token, clock.now())
                 if stored is not None:

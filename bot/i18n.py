@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 import io
 import logging
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
@@ -66,7 +66,7 @@ def load_catalog(locale: str) -> NullTranslations:
     return NullTranslations()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _translations(locale: str) -> NullTranslations:
     if locale == "vi":
         return NullTranslations()  # the source strings are Vietnamese

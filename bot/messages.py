@@ -7,7 +7,7 @@ Handlers see only these types; each channel adapter converts its platform's upda
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,15 @@ class Incoming:
     user_id: str
     chat_id: str
     display_name: str = ""
-    language_code: Optional[str] = None
+    language_code: str | None = None
     chat_type: str = "private"  # private | group
-    text: Optional[str] = None
-    payload: Optional[str] = None  # button data
-    callback_id: Optional[str] = None  # Telegram callback query to answer
-    message_id: Optional[str] = None  # the bot message a pressed button sits on
-    message_text: Optional[str] = None  # that message's text, to close it after the press
-    button_label: Optional[str] = None  # the label of the pressed button
-    photo_file_id: Optional[str] = None  # the platform's file reference, never the bytes
+    text: str | None = None
+    payload: str | None = None  # button data
+    callback_id: str | None = None  # Telegram callback query to answer
+    message_id: str | None = None  # the bot message a pressed button sits on
+    message_text: str | None = None  # that message's text, to close it after the press
+    button_label: str | None = None  # the label of the pressed button
+    photo_file_id: str | None = None  # the platform's file reference, never the bytes
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # replace the message whose button was pressed instead of sending a new one
-    file_token: Optional[str] = None  # a StoredFile to send as a document or picture
-    file_kind: Optional[str] = None  # photo | document
+    file_token: str | None = None  # a StoredFile to send as a document or picture
+    file_kind: str | None = None  # photo | document
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON form kept in the outbox."""
@@ -59,7 +59,7 @@ class Reply:
         }
 
     @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> "Reply":
+    def from_payload(cls, data: dict[str, Any]) -> Reply:
         buttons = [[Button(b["label"], b["payload"]) for b in row] for row in data.get("buttons", [])]
         return cls(
             text=data["text"],

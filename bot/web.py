@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Optional
 
 from aiohttp import web
 
@@ -25,18 +24,17 @@ HEALTH_TIMEOUT = 5.0  # seconds: a database that does not answer by then is as g
 class WebServer:
     """One aiohttp application and its runner."""
 
-    def __init__(self, host: str, port: int, health: Optional[HealthCheck] = None,
-                 shutdown_timeout: float = 5.0) -> None:
+    def __init__(self, host: str, port: int, health: HealthCheck | None = None, shutdown_timeout: float = 5.0) -> None:
         self.host = host
         self.port = port
         self.health = health
         self.shutdown_timeout = shutdown_timeout
         self.app = web.Application(client_max_size=20 * 1024**2)
         self.app.router.add_get("/healthz", self._healthz)
-        self._runner: Optional[web.AppRunner] = None
-        self._bound: Optional[tuple[str, int]] = None
+        self._runner: web.AppRunner | None = None
+        self._bound: tuple[str, int] | None = None
 
-    def add_routes(self, register: Callable[[web.Application], None]) -> None:
+    def add_routes(self, register: Callable[[web.Application], object]) -> None:
         """Let a part add its routes; only before `start()` (aiohttp freezes the router then)."""
         if self._runner is not None:
             raise RuntimeError("routes must be added before the web server starts")
@@ -46,8 +44,9 @@ class WebServer:
         """Bind and serve; returns the URL the server is reachable at."""
         # handler_cancellation: a long poll whose client went away (our own stopped poller, in the
         # sandbox) ends at once instead of holding up shutdown.
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=self.shutdown_timeout,
-                                     handler_cancellation=True)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=self.shutdown_timeout, handler_cancellation=True
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
