@@ -23,7 +23,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -36,9 +36,9 @@ class Fault:
 
     method: str  # lower case: Bot API method names are case-insensitive
     times: int
-    status: Optional[int] = None
+    status: int | None = None
     description: str = ""
-    retry_after: Optional[float] = None
+    retry_after: float | None = None
     hold: float = 0.0
     lands_if_disconnected: bool = False
 
@@ -50,7 +50,7 @@ class HeldCall:
     method: str
     params: dict[str, Any]
     outcome: str = "held"  # "landed" or "dropped" once the hold ended
-    client_connected: Optional[bool] = None  # at the end of the hold
+    client_connected: bool | None = None  # at the end of the hold
     started: float = 0.0
     ended: float = 0.0
 
@@ -62,13 +62,15 @@ class PlatformFaults:
     rules: list[Fault] = field(default_factory=list)
     held: list[HeldCall] = field(default_factory=list)
     injected: list[tuple[str, int]] = field(default_factory=list)  # (method, status) of every error answered
-    after_carried_out: Optional[Callable[[str, dict[str, Any]], None]] = None
+    after_carried_out: Callable[[str, dict[str, Any]], None] | None = None
 
-    def fail_next(self, method: str, status: int, *, times: int = 1, description: str = "",
-                  retry_after: Optional[float] = None) -> None:
+    def fail_next(
+        self, method: str, status: int, *, times: int = 1, description: str = "", retry_after: float | None = None
+    ) -> None:
         """Answer the next `times` calls of `method` with `status` (and `retry_after` for a 429)."""
-        text = description or (f"Too Many Requests: retry after {retry_after:g}" if retry_after is not None
-                               else f"Error {status}")
+        text = description or (
+            f"Too Many Requests: retry after {retry_after:g}" if retry_after is not None else f"Error {status}"
+        )
         self.rules.append(Fault(method.lower(), times, status=status, description=text, retry_after=retry_after))
 
     def hold_next(self, method: str, seconds: float, *, times: int = 1, lands_if_disconnected: bool = False) -> None:
@@ -79,7 +81,7 @@ class PlatformFaults:
         """No more faults (those being held still finish)."""
         self.rules.clear()
 
-    def take(self, method: str) -> Optional[Fault]:
+    def take(self, method: str) -> Fault | None:
         """The fault for this call of `method`, if one is planned (it is used up)."""
         for rule in self.rules:
             if rule.times > 0 and rule.method == method.lower():
@@ -98,9 +100,16 @@ class PlatformFaults:
         """The held calls that ended with `outcome` ("landed", "dropped")."""
         return [call for call in self.held if call.outcome == outcome]
 
-    async def hold(self, request: web.Request, fault: Fault, method: str, params: dict[str, Any],
-                   carry_out: Callable[[], Awaitable[web.Response]], spawn: Spawn,
-                   notify: Callable[[], Awaitable[None]]) -> web.Response:
+    async def hold(
+        self,
+        request: web.Request,
+        fault: Fault,
+        method: str,
+        params: dict[str, Any],
+        carry_out: Callable[[], Awaitable[web.Response]],
+        spawn: Spawn,
+        notify: Callable[[], Awaitable[None]],
+    ) -> web.Response:
         """Hold the call, then carry it out unless the client went away and that stops the work.
 
         The work runs in a task of the fake's own, so a server that cancels the request's handler when the

@@ -1,0 +1,227 @@
+"""The fake Telegram Bot API with the user side of every chat: what tests, benchmarks and the sandbox drive.
+
+python-telegram-bot talks to it unmodified: ``telegram.Bot(fake.token, base_url=f"{url}/bot",
+base_file_url=f"{url}/file/bot")``. It answers like Telegram does (``{"ok": true, "result": ...}``
+or ``{"ok": false, "error_code": N, "description": ...}``, same HTTP status codes, same wording for
+the errors a bot meets in practice), keeps every chat's transcript, and lets a test play the user
+side: ``user_says``, ``user_presses``, ``user_sends_photo``, ``redeliver``, then ``wait_for`` what
+the bot answers.
+
+Everything runs on the caller's event loop; state is plain Python, touched only from that loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..formatting import format_text
+from .chats import Pending
+from .files import StoredFile, image_mime
+from .telegram_chats import jsonable
+from .telegram_methods import TelegramMethods
+from .telegram_params import TYPING_SECONDS, UpdateId, scope_key
+
+_ONE_PIXEL_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+class FakeTelegram(TelegramMethods):
+    """A fake Telegram Bot API server plus the user side of every chat, for tests and the sandbox."""
+
+    # ------------------------------------------------------------------ the user side
+
+    def user_says(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = "vi",
+        chat_id: int | None = None,
+        chat_title: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> UpdateId:
+        """A person writes ``text`` (in their private chat unless chat_id is a group's); returns the update_id."""
+        plain, entities = format_text(text)
+        if not plain:
+            raise ValueError("a Telegram client does not send an empty message")
+        user = self._touch_user(user_id, first_name, language_code)
+        chat = self._chat_for(user, chat_id, chat_title)
+        message = self._new_message(chat, dict(user))
+        message["text"] = plain
+        if entities:
+            message["entities"] = entities
+        if reply_to_message_id is not None:
+            replied = self._find_record(chat, reply_to_message_id)
+            if replied is not None:
+                message["reply_to_message"] = jsonable(replied.message)
+        self._add_record(chat, message, "user")
+        return self._enqueue({"message": message})
+
+    def user_sends_photo(
+        self,
+        user_id: int,
+        file_bytes: bytes = _ONE_PIXEL_PNG,
+        caption: str | None = None,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = "vi",
+        chat_id: int | None = None,
+        mime_type: str = "image/jpeg",
+    ) -> UpdateId:
+        """A person sends a picture (optionally captioned); the bot can getFile and download it."""
+        user = self._touch_user(user_id, first_name, language_code)
+        chat = self._chat_for(user, chat_id, None)
+        stored = self._store.store("photo", file_bytes, mime_type=image_mime(file_bytes) or mime_type)
+        message = self._new_message(chat, dict(user))
+        message["photo"] = stored.photo_sizes()
+        if caption:
+            plain, entities = format_text(caption)
+            message["caption"] = plain
+            if entities:
+                message["caption_entities"] = entities
+        self._add_record(chat, message, "user")
+        return self._enqueue({"message": message})
+
+    def user_presses(
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        chat_id: int | None = None,
+        first_name: str | None = None,
+        language_code: str | None = "vi",
+        strict: bool = True,
+    ) -> UpdateId:
+        """A person presses the inline button with ``callback_data`` under bot message ``message_id``.
+
+        strict (default): the message must exist and still carry that button, as in a Telegram client.
+        strict=False sends the press anyway (a press racing with the bot's edit).
+        """
+        user = self._touch_user(user_id, first_name, language_code)
+        chat = self._chat_for(user, chat_id, None)
+        record = self._find_record(chat, message_id)
+        if record is None or record.deleted:
+            raise ValueError(f"chat {chat.info['id']} has no message {message_id}")
+        if record.sender != "bot":
+            raise ValueError(f"message {message_id} in chat {chat.info['id']} is not the bot's")
+        datas = [
+            button.get("callback_data")
+            for row in (record.message.get("reply_markup") or {}).get("inline_keyboard", [])
+            for button in row
+        ]
+        if strict and callback_data not in datas:
+            raise ValueError(
+                f"message {message_id} in chat {chat.info['id']} has no button with callback_data "
+                f"{callback_data!r}; its buttons: {datas}"
+            )
+        query_id = f"{self.bot_id}{next(self._callback_seq):010d}"
+        query = {
+            "id": query_id,
+            "from": dict(user),
+            "message": jsonable(record.message),
+            "chat_instance": str(-abs(hash((self.bot_id, chat.info["id"]))) % 10**18),
+            "data": callback_data,
+        }
+        self._callback_queries[query_id] = {"chat_id": chat.info["id"], "answered": False}
+        return self._enqueue({"callback_query": query})
+
+    def redeliver(self, update_id: int) -> UpdateId:
+        """Deliver the very same update again, as Telegram does when it was not acknowledged in time."""
+        if update_id not in self._updates:
+            raise KeyError(f"no update {update_id}")
+        self._pending.append(Pending(self._updates[update_id], redelivered=True))
+        self._acknowledged.discard(update_id)
+        self._after_enqueue()
+        return UpdateId(update_id)
+
+    # ------------------------------------------------------------------ reading
+
+    def chat_state(self, chat_id: int) -> dict[str, Any]:
+        """What a chat client shows besides messages: custom keyboard, typing, callback notices."""
+        chat = self._chats.get(int(chat_id))
+        if chat is None:
+            return {"reply_keyboard": None, "chat_action": None, "notices": []}
+        action = None
+        if chat.last_action is not None:
+            name, at = chat.last_action
+            if self._monotonic() - at < TYPING_SECONDS:
+                action = name
+        return {
+            "reply_keyboard": jsonable(chat.reply_keyboard),
+            "chat_action": action,
+            "notices": jsonable(chat.notices[-5:]),
+        }
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """A stored file by file_id (bytes in ``.data``)."""
+        return self._store.get(file_id)
+
+    def commands(
+        self,
+        scope_chat_id: int | None = None,
+        language_code: str | None = None,
+        *,
+        scope: dict[str, Any] | None = None,
+    ) -> list[dict[str, str]]:
+        """The command list stored for exactly one scope (what getMyCommands answers).
+
+        scope_chat_id -> BotCommandScopeChat; else ``scope`` (a BotCommandScope dict); else default.
+        """
+        if scope is None:
+            scope = {"type": "chat", "chat_id": scope_chat_id} if scope_chat_id is not None else {"type": "default"}
+        return jsonable(self._commands.get((scope_key(scope), language_code or ""), []))
+
+    def menu(self, chat_id: int, language_code: str | None = None) -> list[dict[str, str]]:
+        """The command menu a person sees in the chat, resolved the way Telegram does.
+
+        Private chat: chat+lang, chat, all_private_chats+lang, all_private_chats, default+lang, default.
+        """
+        chat_id = int(chat_id)
+        broad = ("all_group_chats",) if chat_id < 0 else ("all_private_chats",)
+        for key in (("chat", chat_id), broad, ("default",)):
+            for lang in ([language_code] if language_code else []) + [""]:
+                found = self._commands.get((key, lang))
+                if found:
+                    return jsonable(found)
+        return []
+
+    @property
+    def pending_update_count(self) -> int:
+        """Updates made but not acknowledged yet (getUpdates offset or webhook 2xx)."""
+        return len(self._pending)
+
+    def is_acknowledged(self, update_id: int) -> bool:
+        """The bot confirmed the update (polling: a later offset; webhook: answered 2xx)."""
+        return update_id in self._acknowledged and not any(p.update["update_id"] == update_id for p in self._pending)
+
+    async def wait_until_acknowledged(self, update_id: int | None = None, timeout: float = 5.0) -> None:
+        """Wait until the bot acknowledged one update (or, with None, every pending update)."""
+        if update_id is None:
+            await self.wait_for(lambda: not self._pending, timeout, what="all updates acknowledged")
+        else:
+            await self.wait_for(
+                lambda: self.is_acknowledged(update_id), timeout, what=f"update {update_id} acknowledged"
+            )
+
+    def _report_chats(self) -> list[str]:
+        """The last three bot messages of every chat, with their buttons."""
+        lines = []
+        for chat_id, record in self._latest_bot_records(3):
+            message = record.message
+            text = message.get("text") or message.get("caption") or ("<photo>" if "photo" in message else "<document>")
+            buttons = [
+                b.get("text") for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row
+            ]
+            lines.append(
+                f"  chat {chat_id} #{message['message_id']}{' (edited)' if record.edited else ''}: "
+                f"{text[:200]!r}" + (f" buttons={buttons}" if buttons else "")
+            )
+        return lines or ["  the bot has sent no message at all."]
+
+    def _report_pending(self) -> list[str]:
+        """The pending update ids and the last calls."""
+        return [
+            f"  pending updates: {[p.update['update_id'] for p in self._pending]}",
+            f"  last calls: {[name for name, _ in self.calls[-8:]]}",
+        ]
