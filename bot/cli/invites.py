@@ -1,0 +1,211 @@
+"""`bdhvs invite create|list|revoke`: invite codes and their deep links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+import telegram
+from sqlmodel import col, select
+
+from bot.app import SANDBOX_USERNAME
+from bot.cli.common import Commands, config_of, open_database
+from bot.clock import SystemClock
+from bot.settings import Config
+from handlers.admin import invite_link
+from storage import invites
+from storage.areas import find_village, get_commune, get_province
+from storage.db import Database
+from storage.errors import DomainError
+from storage.models import Invite, Village
+from storage.settings import get_setting, set_setting
+
+ONE_USE_ROLES = ("commune_admin", "province_viewer", "commune_leader")  # a code for one person only
+
+
+async def _telegram_username(token: str, base_url: str) -> str | None:
+    """The bot's username, as the Bot API's getMe says."""
+    async with telegram.Bot(token, base_url=base_url) as bot:
+        me = await bot.get_me()
+        return me.username
+
+
+def _ask_username(config: Config) -> str | None:
+    """The bot's username from the Bot API (the sandbox's fake one is known); None when it cannot be asked."""
+    if config.sandbox:
+        return SANDBOX_USERNAME
+    if not config.telegram_token:
+        return None
+    try:
+        return asyncio.run(
+            asyncio.wait_for(_telegram_username(config.telegram_token, config.telegram_api_base_url), timeout=15)
+        )
+    except Exception as error:  # any failure only loses the link: the code itself is still printed
+        print(f"Could not ask the Bot API for the bot's username: {error}", file=sys.stderr)
+        return None
+
+
+def _learn_bot_username(config: Config, database: Database) -> None:
+    """Ask the Bot API who we are (getMe) when the running bot has not recorded it yet."""
+    with database.session() as session:
+        if get_setting(session, "telegram.username"):
+            return
+    username = _ask_username(config)
+    if username:
+        with database.session() as session:
+            set_setting(session, "telegram.username", username, SystemClock().now())
+
+
+def _invite_link(config: Config, database: Database, code: str) -> str | None:
+    """The deep link that opens the bot with the code (None when the bot's username is unknown)."""
+    _learn_bot_username(config, database)
+    with database.session() as session:
+        return invite_link(session, code)
+
+
+def cmd_invite_create(args: argparse.Namespace) -> int:
+    """Create an invite code (and its deep link) for a role in a commune, a village or a province."""
+    config = config_of(args)
+    database = open_database(config)
+    now = SystemClock().now()
+    with database.session() as session:
+        village_id = None
+        if args.village:
+            if args.commune is None:
+                raise DomainError("invite_needs_commune")
+            village = find_village(session, args.commune, args.village)
+            if village is None:
+                raise DomainError("unknown_village", village=args.village)
+            village_id = village.id
+        invite = invites.create_invite(
+            session,
+            role=args.role,
+            now=now,
+            days=args.days or config.limits.invite_days,
+            max_uses=args.uses or (1 if args.role in ONE_USE_ROLES else config.limits.invite_max_uses),
+            province_code=args.province,
+            commune_code=args.commune,
+            village_id=village_id,
+        )
+        code, expires, uses = invite.code, invite.expires_at, invite.max_uses
+    link = _invite_link(config, database, code)
+    database.dispose()
+    if args.json:
+        print(
+            json.dumps(
+                {"code": code, "link": link, "role": args.role, "expires_at": expires.isoformat(), "max_uses": uses},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        local = expires.astimezone(config.tz)
+        print(
+            f"Mã mời / invite code: {code}\nLink: {link or '-'}\n"
+            f"Hết hạn / expires: {local:%d/%m/%Y %H:%M} ({config.timezone})\nSố lượt / uses: {uses}"
+        )
+    return 0
+
+
+def _invite_row(invite: Invite, villages: dict[int, str], config: Config) -> dict[str, Any]:
+    """One live invite as the JSON of `bdhvs invite list`."""
+    return {
+        "code": invite.code,
+        "role": invite.role,
+        "province_code": invite.province_code,
+        "commune_code": invite.commune_code,
+        "village": villages.get(invite.village_id) if invite.village_id is not None else None,
+        "uses": invite.uses,
+        "max_uses": invite.max_uses,
+        "uses_left": invite.max_uses - invite.uses,
+        "expires_at": invite.expires_at.astimezone(config.tz).isoformat(),
+        "created_at": invite.created_at.astimezone(config.tz).isoformat(),
+    }
+
+
+def _live_invites(args: argparse.Namespace, config: Config) -> list[dict[str, Any]]:
+    """The live invites of the commune or province asked for, as JSON rows (the area is checked first)."""
+    database = open_database(config)
+    with database.session() as session:
+        if args.commune is not None:
+            commune = get_commune(session, args.commune)
+            if args.province is not None and commune.province_code != args.province:
+                raise DomainError("unknown_commune", unit=f"{args.commune} ({args.province})")
+        if args.province is not None:
+            get_province(session, args.province)
+        live = invites.active_invites(
+            session, now=SystemClock().now(), commune_code=args.commune, province_code=args.province
+        )
+        ids = {i.village_id for i in live if i.village_id is not None}
+        villages: dict[int, str] = {}
+        if ids:
+            villages = {
+                v.id: v.name for v in session.exec(select(Village).where(col(Village.id).in_(ids))) if v.id is not None
+            }
+        rows = [_invite_row(i, villages, config) for i in live]
+    database.dispose()
+    return rows
+
+
+def cmd_invite_list(args: argparse.Namespace) -> int:
+    """The invite codes of a commune (or a province) that can still be used."""
+    if args.commune is None and args.province is None:
+        print("bdhvs invite list: give --commune CODE (or --province CODE)", file=sys.stderr)
+        return 2
+    rows = _live_invites(args, config_of(args))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        expires = dt.datetime.fromisoformat(row["expires_at"])
+        print(
+            f"{row['code']}  {row['role']:<15} {row['village'] or '-':<20} uses left {row['uses_left']:>3}  "
+            f"expires {expires:%d/%m/%Y %H:%M}"
+        )
+    print(f"{len(rows)} active invite code(s)")
+    return 0
+
+
+def cmd_invite_revoke(args: argparse.Namespace) -> int:
+    """Revoke a code from the shell (audited with no member as actor, via "shell")."""
+    database = open_database(config_of(args))
+    with database.session() as session:
+        invite = invites.revoke_invite(session, args.code, now=SystemClock().now(), actor=None, via="shell")
+        code, uses = invite.code, invite.uses
+    database.dispose()
+    print(f"revoked: {code} (people who joined with it stay members: {uses})")
+    return 0
+
+
+def add_invite_commands(commands: Commands) -> None:
+    """`invite create|list|revoke` on the top-level subcommands."""
+    invite = commands.add_parser("invite", help="invites").add_subparsers(dest="invite_command", required=True)
+    create = invite.add_parser("create", help="create an invite code and its deep link")
+    area = create.add_mutually_exclusive_group(required=True)
+    area.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
+    area.add_argument("--province", type=int, help="official province code, e.g. 42")
+    create.add_argument(
+        "--role", required=True, choices=["member", "team_lead", "commune_admin", "commune_leader", "province_viewer"]
+    )
+    create.add_argument("--village", help="village name (for member and team_lead)")
+    create.add_argument("--days", type=int, help="days the code stays valid")
+    create.add_argument("--uses", type=int, help="how many people may join with it")
+    create.add_argument("--json", action="store_true", help="print a JSON object with code and link")
+    create.set_defaults(func=cmd_invite_create)
+    listing = invite.add_parser("list", help="invite codes that can still be used: role, village, uses left, expiry")
+    listing.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
+    listing.add_argument("--province", type=int, help="official province code, e.g. 42 (all its communes' codes)")
+    listing.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON array: code, role, province_code, "
+        "commune_code, village, uses, max_uses, uses_left, "
+        "expires_at, created_at",
+    )
+    listing.set_defaults(func=cmd_invite_list)
+    revoke = invite.add_parser("revoke", help="revoke an invite code: nobody else can join with it")
+    revoke.add_argument("code", metavar="CODE")
+    revoke.set_defaults(func=cmd_invite_revoke)
