@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, as JavaScript-based platforms count it (an emoji is two)."""
@@ -16,7 +14,7 @@ def split_text(text: str, limit: int) -> list[str]:
     if utf16_len(text) <= limit:
         return [text]
     parts: list[str] = []
-    current: Optional[str] = None
+    current: str | None = None
     for line in text.split("\n"):
         candidate = line if current is None else f"{current}\n{line}"
         if utf16_len(candidate) <= limit:

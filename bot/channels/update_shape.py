@@ -12,14 +12,22 @@ NUL character (PostgreSQL's text refuses it; no person types one).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, overload
 
 
 class MalformedUpdate(ValueError):
     """An update whose fields do not have the platform's documented types; the message names the field."""
 
 
-def mapping(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[dict[str, Any]]:
+@overload
+def mapping(parent: dict[str, Any], key: str, *, required: Literal[True]) -> dict[str, Any]: ...
+
+
+@overload
+def mapping(parent: dict[str, Any], key: str, *, required: bool = False) -> dict[str, Any] | None: ...
+
+
+def mapping(parent: dict[str, Any], key: str, *, required: bool = False) -> dict[str, Any] | None:
     """An object field (JSON object), or None when absent."""
     value = parent.get(key)
     if value is None:
@@ -31,7 +39,7 @@ def mapping(parent: dict[str, Any], key: str, *, required: bool = False) -> Opti
     return value
 
 
-def text(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[str]:
+def text(parent: dict[str, Any], key: str, *, required: bool = False) -> str | None:
     """A string field, or None when absent."""
     value = parent.get(key)
     if value is None:
@@ -43,7 +51,7 @@ def text(parent: dict[str, Any], key: str, *, required: bool = False) -> Optiona
     return _clean(key, value)
 
 
-def integer(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[int]:
+def integer(parent: dict[str, Any], key: str, *, required: bool = False) -> int | None:
     """A whole-number field (not a boolean, not a numeric string), or None when absent."""
     value = parent.get(key)
     if value is None:
@@ -55,7 +63,7 @@ def integer(parent: dict[str, Any], key: str, *, required: bool = False) -> Opti
     return value
 
 
-def identifier(parent: dict[str, Any], key: str, *, required: bool = False) -> Optional[str]:
+def identifier(parent: dict[str, Any], key: str, *, required: bool = False) -> str | None:
     """An id given as a string or a whole number (platforms differ), as text; None when absent or empty."""
     value = parent.get(key)
     if value is None or value == "":
