@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 
 from bot.app import BotApplication
+from bot.channels.channel import Backoff
 from bot.config import ConfigError
 from handlers.menu import default_menu
 from bot.i18n import Translator
@@ -129,3 +130,10 @@ async def test_a_rejected_token_stops_start_up_with_one_clear_line(make_app: App
     with pytest.raises(ConfigError, match="BDHVS_TELEGRAM_TOKEN") as raised:
         await make_app(telegram_token="999:WRONG-TOKEN")
     assert "WRONG" not in str(raised.value)
+
+
+def test_the_polling_backoff_doubles_up_to_a_minute_and_starts_again_after_a_success() -> None:
+    backoff = Backoff()
+    assert [backoff.next() for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    backoff.reset()
+    assert backoff.next() == 1

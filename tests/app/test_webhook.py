@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
+from bot.channels.channel import secret_matches
 from bot.channels.telegram import SECRET_HEADER, to_incoming
 from bot.channels.update_shape import MalformedUpdate
 from storage.models import ProcessedUpdate
@@ -157,3 +158,10 @@ async def test_polling_skips_a_malformed_update_with_one_line(make_app: AppFacto
     assert len(skipped) == 1 and skipped[0].exc_info is None and "text must be a string" in skipped[0].getMessage()
     assert "handler failed" not in caplog.text
     assert await app.sender.drain()
+
+
+def test_the_secret_check_refuses_all_without_a_secret_and_any_other_value() -> None:
+    assert secret_matches(SECRET, SECRET)
+    for given in ("", "wrong", SECRET[:-1], SECRET + "x", SECRET.upper()):
+        assert not secret_matches(SECRET, given), given
+    assert not secret_matches(None, "") and not secret_matches("", "")
