@@ -43,7 +43,6 @@ from sqlmodel import select
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
-from bot.settings import Config
 from bot.engine import ConversationEngine, Router, UpdateProcessor
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
@@ -51,8 +50,13 @@ from bot.flood import FloodGate, FloodLimiter, Monotonic
 from bot.outbox_sender import OutboxSender
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
+from bot.sandbox.demo import seed_demo
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_zalo import FakeZalo
+from bot.sandbox.web import add_sandbox_routes
+from bot.settings import Config
 from bot.web import WebServer
-from handlers.base import Turn
+from handlers.router import route
 from storage import migrate
 from storage.db import Database
 from storage.outbox import OutboxItem
@@ -67,13 +71,6 @@ SANDBOX_ZALO_PREFIX = "/sandbox/zalo"
 SANDBOX_ZALO_TOKEN = "1459232241454765289:SANDBOX-ZALO-TOKEN"
 
 WebHook = Callable[[web.Application, "BotApplication"], None]
-
-
-def _route_lazily(turn: Turn) -> None:
-    """The real router, imported on first use (handlers/router.py)."""
-    from handlers.router import route
-
-    route(turn)
 
 
 class BotApplication:
@@ -107,7 +104,7 @@ class BotApplication:
                                        "deliver_timeout": max(300.0, 5 * config.send_timeout),
                                        **(sender_options or {})})
         self._engine = ConversationEngine(
-            self._database, config, self.clock, router or _route_lazily, on_outbox=self._after_commit
+            self._database, config, self.clock, router or route, on_outbox=self._after_commit
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
         self.reminders = ReminderService(self._database, config.tz, self.clock, notify=self._sender.notify,
@@ -194,10 +191,6 @@ class BotApplication:
     async def _start(self) -> None:
         config = self.config
         await asyncio.to_thread(migrate.upgrade, self._database)
-        if not self._custom_router:
-            from handlers.router import route  # fail at start, not at the first message
-
-            self._engine.router = route
         if config.sandbox:
             await self._prepare_sandbox()
         if config.telegram_token and config.telegram_mode == "webhook":
@@ -275,33 +268,16 @@ class BotApplication:
 
     async def _prepare_sandbox(self) -> None:
         """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
-        from bot.sandbox.fake_telegram import FakeTelegram
-
         self.fake_telegram = FakeTelegram(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
                                           rate_limit_per_second=None)
         fake = self.fake_telegram
         self.web.add_routes(lambda app: fake.add_route(app, SANDBOX_PREFIX))
-        from bot.sandbox.fake_zalo import FakeZalo
-
         self.fake_zalo = FakeZalo(token=SANDBOX_ZALO_TOKEN)
         fake_zalo = self.fake_zalo
         self.web.add_routes(lambda app: fake_zalo.add_route(app, SANDBOX_ZALO_PREFIX))
         if self.config.demo_data:
-            try:
-                from bot.sandbox.demo import seed_demo
-            except ImportError:
-                log.info("no demo data module (bot/sandbox/demo.py); the sandbox starts empty")
-            else:
-                personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
-                if inspect.isawaitable(personas):
-                    personas = await personas
-                self.personas = list(personas or [])
-        try:
-            from bot.sandbox.web import add_sandbox_routes
-        except ImportError:
-            log.info("no sandbox page module (bot/sandbox/web.py); only the fake Bot API is served")
-        else:
-            self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo))
+            self.personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
+        self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo))
 
     async def stop(self) -> None:
         """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""
