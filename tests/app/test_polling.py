@@ -8,8 +8,8 @@ import pytest
 from bot.app import BotApplication
 from bot.channels.channel import Backoff
 from bot.config import ConfigError
-from handlers.menu import default_menu
 from bot.i18n import Translator
+from handlers.menu import default_menu
 from storage.models import BotSetting, ProcessedUpdate
 from tests.app.conftest import AppFactory, FakeApi, outbox_rows
 
@@ -45,10 +45,9 @@ async def test_start_registers_username_and_menus(make_app: AppFactory, fake_api
     assert fake_api.fake.commands() == vi
     assert fake_api.fake.commands(language_code="en") == en
     assert fake_api.fake.calls_to("deleteWebhook")
-    async with aiohttp.ClientSession() as client:
-        async with client.get(f"{app.web_url}/healthz") as response:
-            assert response.status == 200
-            body = await response.text()
+    async with aiohttp.ClientSession() as client, client.get(f"{app.web_url}/healthz") as response:
+        assert response.status == 200
+        body = await response.text()
     assert body == "ok"  # alive, and nothing more for a stranger to read (no modes, no outbox depth)
 
 

@@ -20,8 +20,9 @@ SECRET = "s3cret-Token_for-tests"
 async def test_webhook_end_to_end(make_app: AppFactory, fake_api: FakeApi) -> None:
     fake = fake_api.fake
     port = free_port()
-    app = await make_app(telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port,
-                         public_url=f"http://127.0.0.1:{port}")
+    app = await make_app(
+        telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port, public_url=f"http://127.0.0.1:{port}"
+    )
     assert fake.webhook_url == f"http://127.0.0.1:{port}/telegram/webhook"
     assert app.web_url == f"http://127.0.0.1:{port}"
     assert not fake.calls_to("getUpdates")
@@ -42,13 +43,16 @@ async def test_webhook_end_to_end(make_app: AppFactory, fake_api: FakeApi) -> No
 
 async def test_webhook_rejects_wrong_secret_and_garbage(make_app: AppFactory, fake_api: FakeApi) -> None:
     port = free_port()
-    app = await make_app(telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port,
-                         public_url=f"http://127.0.0.1:{port}")
+    app = await make_app(
+        telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port, public_url=f"http://127.0.0.1:{port}"
+    )
     url = f"{app.web_url}/telegram/webhook"
     update = {
         "update_id": 777001,
         "message": {
-            "message_id": 5, "date": 1764039600, "text": "trực tiếp",
+            "message_id": 5,
+            "date": 1764039600,
+            "text": "trực tiếp",
             "chat": {"id": 1202, "type": "private", "first_name": "Minh"},
             "from": {"id": 1202, "is_bot": False, "first_name": "Minh", "language_code": "vi"},
         },
@@ -60,7 +64,7 @@ async def test_webhook_rejects_wrong_secret_and_garbage(make_app: AppFactory, fa
             assert response.status == 403
         async with client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
             assert response.status == 403
-        for body in (b"not json", b"[1, 2]", json.dumps({"message": {}}).encode(), b"{\"update_id\": \"x\"}"):
+        for body in (b"not json", b"[1, 2]", json.dumps({"message": {}}).encode(), b'{"update_id": "x"}'):
             async with client.post(url, data=body, headers={**good, "Content-Type": "application/json"}) as response:
                 assert response.status == 400, body
         with app.database.session() as session:
@@ -95,13 +99,28 @@ MALFORMED = [
     {"update_id": 778007, "message": _message(**{"from": {"id": "1203", "first_name": "Minh"}})},
     {"update_id": 778008, "message": _message(photo=[{"file_id": 7}], text=None)},
     {"update_id": 778009, "message": "hello"},
-    {"update_id": 778010, "callback_query": {"id": "q1", "from": MINH, "data": 42,
-                                              "message": {"message_id": 1, "date": 0, "chat": CHAT}}},
-    {"update_id": 778011, "callback_query": {"id": "q2", "from": None, "data": "again",
-                                              "message": {"message_id": 1, "date": 0, "chat": CHAT}}},
-    {"update_id": 778012, "callback_query": {"id": "q3", "from": MINH, "data": "again",
-                                              "message": {"message_id": 1, "date": 0, "chat": CHAT,
-                                                          "reply_markup": {"inline_keyboard": [["x"]]}}}},
+    {
+        "update_id": 778010,
+        "callback_query": {"id": "q1", "from": MINH, "data": 42, "message": {"message_id": 1, "date": 0, "chat": CHAT}},
+    },
+    {
+        "update_id": 778011,
+        "callback_query": {
+            "id": "q2",
+            "from": None,
+            "data": "again",
+            "message": {"message_id": 1, "date": 0, "chat": CHAT},
+        },
+    },
+    {
+        "update_id": 778012,
+        "callback_query": {
+            "id": "q3",
+            "from": MINH,
+            "data": "again",
+            "message": {"message_id": 1, "date": 0, "chat": CHAT, "reply_markup": {"inline_keyboard": [["x"]]}},
+        },
+    },
     {"update_id": 778013, "callback_query": []},
     {"update_id": True, "message": _message()},
     {"update_id": 1.5, "message": _message()},
@@ -122,11 +141,13 @@ def test_updates_not_for_the_bot_are_not_malformed() -> None:
     assert to_incoming({"update_id": 4, "callback_query": game}) is None
 
 
-async def test_webhook_answers_400_to_wrong_types_and_no_handler_runs(make_app: AppFactory, fake_api: FakeApi,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:
+async def test_webhook_answers_400_to_wrong_types_and_no_handler_runs(
+    make_app: AppFactory, fake_api: FakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
     port = free_port()
-    app = await make_app(telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port,
-                         public_url=f"http://127.0.0.1:{port}")
+    app = await make_app(
+        telegram_mode="webhook", telegram_secret_token=SECRET, web_port=port, public_url=f"http://127.0.0.1:{port}"
+    )
     url = f"{app.web_url}/telegram/webhook"
     good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     fake_api.fake.add_user(1203, "Minh")
@@ -145,8 +166,9 @@ async def test_webhook_answers_400_to_wrong_types_and_no_handler_runs(make_app: 
     assert "handler failed" not in caplog.text
 
 
-async def test_polling_skips_a_malformed_update_with_one_line(make_app: AppFactory, fake_api: FakeApi,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_polling_skips_a_malformed_update_with_one_line(
+    make_app: AppFactory, fake_api: FakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = fake_api.fake
     app = await make_app()
     bad = fake._enqueue({"message": _message(text=["not", "text"])})  # what no real client sends

@@ -7,10 +7,20 @@ from bot.choices import key, match, numbered_text
 from bot.i18n import Translator
 from bot.messages import Button
 
-DAYS = [("Hôm nay (25/11)", "s:ab:date:today"), ("Hôm qua (24/11)", "s:ab:date:yesterday"),
-        ("📅 Ngày khác", "s:ab:date:other"), ("❌ Huỷ", "s:ab:cancel")]
-TOPICS = [("▫️ Dịch vụ công trực tuyến", "t1"), ("✅ Mua sắm trực tuyến", "t2"), ("▫️ Thanh toán trực tuyến", "t3"),
-          ("▫️ An toàn, chống lừa đảo trên mạng", "t4"), ("▫️ Ứng dụng VNeID", "t5"), ("Xong ➡️", "done")]
+DAYS = [
+    ("Hôm nay (25/11)", "s:ab:date:today"),
+    ("Hôm qua (24/11)", "s:ab:date:yesterday"),
+    ("📅 Ngày khác", "s:ab:date:other"),
+    ("❌ Huỷ", "s:ab:cancel"),
+]
+TOPICS = [
+    ("▫️ Dịch vụ công trực tuyến", "t1"),
+    ("✅ Mua sắm trực tuyến", "t2"),
+    ("▫️ Thanh toán trực tuyến", "t3"),
+    ("▫️ An toàn, chống lừa đảo trên mạng", "t4"),
+    ("▫️ Ứng dụng VNeID", "t5"),
+    ("Xong ➡️", "done"),
+]
 
 
 def test_numbers_in_the_ways_people_write_them() -> None:
@@ -39,7 +49,8 @@ def test_words_without_diacritics_and_without_the_emoji() -> None:
 def test_numbered_text_and_hint_in_both_languages() -> None:
     rows = [[Button("Có", "y"), Button("Không", "n")], [Button("❌ Huỷ", "c")]]
     assert numbered_text("Lưu lại?", rows, Translator("vi")) == (
-        "Lưu lại?\n\n1. Có\n2. Không\n3. ❌ Huỷ\nBạn trả lời bằng số, ví dụ 1.")
+        "Lưu lại?\n\n1. Có\n2. Không\n3. ❌ Huỷ\nBạn trả lời bằng số, ví dụ 1."
+    )
     assert numbered_text("Save?", rows, Translator("en")).endswith("\n3. ❌ Huỷ\nReply with a number, for example 1.")
     assert numbered_text("Không có nút", [], Translator("vi")) == "Không có nút"
     assert numbered_text("", [[{"label": "A", "payload": "a"}]], Translator("vi")).startswith("1. A\n")
