@@ -48,6 +48,7 @@ from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.flood import FloodGate, FloodLimiter, Monotonic
 from bot.outbox_sender import OutboxSender
+from bot.reminders.notices import mark_chat_unreachable
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
 from bot.sandbox.demo import seed_demo
@@ -101,6 +102,8 @@ class BotApplication:
         # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
         self._sender = OutboxSender(self._database, self.clock, config.rate_limits,
                                     **{"hold": self._quiet_hours_hold,
+                                       # the reminders domain marks the people behind a lost chat
+                                       "on_unreachable": mark_chat_unreachable,
                                        "deliver_timeout": max(300.0, 5 * config.send_timeout),
                                        **(sender_options or {})})
         self._engine = ConversationEngine(

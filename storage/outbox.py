@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, cast
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, func, insert, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from storage.db import conflict_insert
 from storage.models import OutboxMessage
@@ -40,30 +41,32 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     attempts: int = 0
-    idempotency_key: Optional[str] = None
+    idempotency_key: str | None = None
 
 
+TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel makes __table__ at runtime
 ITEM_COLUMNS = ("id", "channel", "chat_id", "kind", "payload", "attempts", "idempotency_key")
 
 
 def item_columns() -> list[Any]:
     """The columns an `OutboxItem` is made of, for a SELECT or a RETURNING."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    return [table.c[name] for name in ITEM_COLUMNS]
+    return [TABLE.c[name] for name in ITEM_COLUMNS]
 
 
 # The inserts are built once: the values go in as parameters, so the compiled statement is reused instead of a
 # new one being built and keyed for every item.
-_INSERT = insert(OutboxMessage.__table__).returning(*item_columns())  # type: ignore[attr-defined]
-_INSERT_MANY = insert(OutboxMessage.__table__).returning(  # type: ignore[attr-defined]
-    *item_columns(), sort_by_parameter_order=True)
+_INSERT = insert(TABLE).returning(*item_columns())
+_INSERT_MANY = insert(TABLE).returning(*item_columns(), sort_by_parameter_order=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _insert_once(dialect: str) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING: race-safe across processes, the key's unique index decides."""
-    return (conflict_insert(dialect, OutboxMessage.__table__)  # type: ignore[attr-defined]
-            .on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(*item_columns()))
+    return (
+        conflict_insert(dialect, TABLE)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(*item_columns())
+    )
 
 
 def enqueue(
@@ -74,18 +77,27 @@ def enqueue(
     kind: str,
     payload: dict[str, Any],
     now: dt.datetime,
-    idempotency_key: Optional[str] = None,
-) -> Optional[OutboxItem]:
+    idempotency_key: str | None = None,
+) -> OutboxItem | None:
     """Add one item (inserted at once, in the session's transaction); None when its idempotency key was used.
 
     The item is also listed in `session.info[NEW_ITEMS]`, so the engine can hand it to the sender after commit.
     """
     connection = session.connection()
     statement = _INSERT if idempotency_key is None else _insert_once(connection.dialect.name)
-    row = connection.execute(statement, {
-        "channel": channel, "chat_id": chat_id, "kind": kind, "payload": payload,
-        "idempotency_key": idempotency_key, "status": "pending", "attempts": 0, "created_at": now,
-    }).first()
+    row = connection.execute(
+        statement,
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "kind": kind,
+            "payload": payload,
+            "idempotency_key": idempotency_key,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        },
+    ).first()
     if row is None:
         return None
     item = OutboxItem(*row)
@@ -101,69 +113,180 @@ def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datet
     """
     if not items:
         return []
-    rows = session.connection().execute(_INSERT_MANY, [
-        {"channel": item["channel"], "chat_id": item["chat_id"], "kind": item["kind"], "payload": item["payload"],
-         "idempotency_key": None, "status": "pending", "attempts": 0, "created_at": now}
-        for item in items
-    ]).all()
+    rows = (
+        session.connection()
+        .execute(
+            _INSERT_MANY,
+            [
+                {
+                    "channel": item["channel"],
+                    "chat_id": item["chat_id"],
+                    "kind": item["kind"],
+                    "payload": item["payload"],
+                    "idempotency_key": None,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for item in items
+            ],
+        )
+        .all()
+    )
     added = [OutboxItem(*row) for row in rows]
     session.info.setdefault(NEW_ITEMS, []).extend(added)
     return added
 
 
-def pending(session: Session, *, now: dt.datetime, after_id: int = 0, limit: int = 500) -> list[OutboxMessage]:
-    """Items due to be sent, oldest first."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.id > after_id)
-        .where((OutboxMessage.next_attempt_at == None) | (OutboxMessage.next_attempt_at <= now))  # noqa: E711
-        .order_by(OutboxMessage.id)
+@dataclass(frozen=True)
+class DueScan:
+    """What one read of the outbox found for the sender: the items it may claim now and, on a full scan, the
+    chats that wait behind an item due later (so their later items keep their order)."""
+
+    due: list[OutboxItem]
+    blockers: dict[tuple[str, str], int]  # (channel, chat id): its earliest item waiting for a later attempt
+    next_due: dt.datetime | None  # the earliest later attempt (full scans only)
+    held_next: dt.datetime | None = None  # the earliest end of a hold (full scans only)
+
+
+def _due_now(now: dt.datetime) -> ColumnElement[bool]:
+    """Pending, and either never tried or its next attempt has come."""
+    attempt_at = col(OutboxMessage.next_attempt_at)
+    return and_(col(OutboxMessage.status) == "pending", or_(attempt_at.is_(None), attempt_at <= now))
+
+
+def pending(
+    session: Session, *, now: dt.datetime, channels: list[str], after_id: int = 0, limit: int = 500
+) -> list[OutboxItem]:
+    """One page of items due to be sent on these channels, oldest first, after `after_id`."""
+    rows = session.execute(
+        select(*item_columns())
+        .where(_due_now(now), col(OutboxMessage.id) > after_id, col(OutboxMessage.channel).in_(channels))
+        .order_by(col(OutboxMessage.id))
         .limit(limit)
+    ).all()
+    return [OutboxItem(*row) for row in rows]
+
+
+def scan_due(
+    session: Session, *, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int, after_id: int | None
+) -> DueScan:
+    """Up to `room` due items not in `claimed`, oldest first; `after_id` None is a full scan, which also finds
+    the chats waiting behind a later attempt and when the next attempt and the next end of a hold are."""
+    scan = DueScan(due=[], blockers={}, next_due=None) if after_id is not None else _waiting(session, now, channels)
+    cursor, page = after_id or 0, 500
+    while room > 0:
+        items = pending(session, now=now, channels=channels, after_id=cursor, limit=page)
+        for item in items:
+            if item.id not in claimed and room > 0:
+                scan.due.append(item)
+                room -= 1
+        if len(items) < page:
+            break
+        cursor = items[-1].id
+    return scan
+
+
+def _waiting(session: Session, now: dt.datetime, channels: list[str]) -> DueScan:
+    """The chats whose earliest waiting item is due later, and the earliest later attempt and end of a hold."""
+    attempt_at = col(OutboxMessage.next_attempt_at)
+    waiting = session.execute(
+        select(OutboxMessage.channel, OutboxMessage.chat_id, func.min(OutboxMessage.id), func.min(attempt_at))
+        .where(col(OutboxMessage.status) == "pending", attempt_at > now, col(OutboxMessage.channel).in_(channels))
+        .group_by(col(OutboxMessage.channel), col(OutboxMessage.chat_id))
+    ).all()
+    held_next = session.execute(
+        select(func.min(attempt_at)).where(
+            col(OutboxMessage.status) == STATUS_HELD, col(OutboxMessage.channel).in_(channels)
+        )
+    ).scalar_one()
+    return DueScan(
+        due=[],
+        blockers={(channel, chat_id): first for channel, chat_id, first, _ in waiting},
+        next_due=min((at for *_, at in waiting if at is not None), default=None),
+        held_next=held_next,
     )
-    return list(session.exec(query))
+
+
+def count_due(session: Session, *, now: dt.datetime, channels: list[str]) -> tuple[int, int]:
+    """(items that could be sent now, items waiting for a later attempt or behind one that waits)."""
+    earlier = aliased(OutboxMessage)
+    behind_waiting = (
+        select(col(earlier.id))
+        .where(
+            col(earlier.status) == "pending",
+            col(earlier.channel) == OutboxMessage.channel,
+            col(earlier.chat_id) == OutboxMessage.chat_id,
+            col(earlier.next_attempt_at) > now,
+            col(earlier.id) < OutboxMessage.id,
+        )
+        .exists()
+    )
+    base = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(col(OutboxMessage.status) == "pending", col(OutboxMessage.channel).in_(channels))
+    )
+    due = session.execute(base.where(_due_now(now)).where(~behind_waiting)).scalar_one()
+    waiting = session.execute(base).scalar_one()
+    return int(due), int(waiting) - int(due)
 
 
 def mark_sent(session: Session, ids: list[int], now: dt.datetime) -> None:
+    """The platform accepted these items: they are done."""
     if ids:
-        session.exec(  # type: ignore[call-overload]
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(status="sent", sent_at=now)  # type: ignore[union-attr]
-        )
+        session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(status="sent", sent_at=now))
 
 
 def mark_failed(session: Session, item_id: int, error: str, now: dt.datetime) -> None:
-    session.exec(  # type: ignore[call-overload]
+    """The item will not be sent (refused, given up, or its chat unreachable); the error says why."""
+    session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == item_id)
+        .where(col(OutboxMessage.id) == item_id)
         .values(status="failed", last_error=error[:500], sent_at=now)
     )
 
 
 def hold(session: Session, item_id: int, until: dt.datetime) -> None:
     """Keep an item back until `until` (a reminder in the quiet hours) without blocking the rest of its chat."""
-    session.exec(  # type: ignore[call-overload]
+    session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == item_id, OutboxMessage.status == "pending")
+        .where(col(OutboxMessage.id) == item_id, col(OutboxMessage.status) == "pending")
         .values(status=STATUS_HELD, next_attempt_at=until, last_error="held until the quiet hours end")
     )
 
 
 def release_held(session: Session, now: dt.datetime) -> int:
     """Items held until now or earlier become pending again; how many."""
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == STATUS_HELD, OutboxMessage.next_attempt_at <= now)
+        .where(col(OutboxMessage.status) == STATUS_HELD, col(OutboxMessage.next_attempt_at) <= now)
         .values(status="pending", next_attempt_at=None, last_error=None)
     )
-    return int(result.rowcount or 0)
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result
+
+
+def fail_chat(session: Session, item_id: int, channel: str, chat_id: str, error: str, now: dt.datetime) -> None:
+    """Fail an item and everything still pending for its chat (nothing more can reach that chat)."""
+    mark_failed(session, item_id, error, now)
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == "pending",
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.chat_id) == chat_id,
+        )
+        .values(status="failed", last_error=error[:500], sent_at=now)
+    )
 
 
 def reschedule(session: Session, item_id: int, error: str, at: dt.datetime, count_attempt: bool = True) -> None:
     """Try again later (after a 429, a 5xx or a time-out); a 429 does not count as a failed attempt."""
-    session.exec(  # type: ignore[call-overload]
+    session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == item_id)
+        .where(col(OutboxMessage.id) == item_id)
         .values(
-            attempts=OutboxMessage.attempts + (1 if count_attempt else 0),
+            attempts=col(OutboxMessage.attempts) + (1 if count_attempt else 0),
             last_error=error[:500],
             next_attempt_at=at,
         )
@@ -181,5 +304,15 @@ def enqueue_once(
     idempotency_key: str,
 ) -> bool:
     """Add one item unless its idempotency key was used; True when added (race-safe, see `enqueue`)."""
-    return enqueue(session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now,
-                   idempotency_key=idempotency_key) is not None
+    return (
+        enqueue(
+            session,
+            channel=channel,
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+        is not None
+    )

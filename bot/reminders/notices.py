@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
 from bot.messages import Reply
@@ -21,10 +22,10 @@ def mark_unreachable(session: Session, member_id: int, *, cause_item_id: int, no
 
     The conditional UPDATE makes "first" hold across processes too: a second sender finds the flag set.
     """
-    flipped = session.exec(  # type: ignore[call-overload]
-        update(Member).where(Member.id == member_id, Member.unreachable == False)  # noqa: E712
-        .values(unreachable=True)
-    ).rowcount
+    result = session.execute(
+        update(Member).where(col(Member.id) == member_id, col(Member.unreachable).is_(False)).values(unreachable=True)
+    )
+    flipped = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a cursor result
     if not flipped:
         return False
     member = session.get(Member, member_id)
@@ -36,15 +37,27 @@ def mark_unreachable(session: Session, member_id: int, *, cause_item_id: int, no
     return True
 
 
+def mark_chat_unreachable(session: Session, channel: str, chat_id: str, *, cause_item_id: int,
+                          now: dt.datetime) -> None:
+    """The bot can no longer reach this chat: mark the members behind it unreachable (telling their commune
+    admins, once). The outbox sender is handed this function by the wiring and calls it in the transaction that
+    fails the chat's items."""
+    accounts = session.exec(
+        select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.chat_id == chat_id)
+    ).all()
+    for account in accounts:
+        mark_unreachable(session, account.member_id, cause_item_id=cause_item_id, now=now)
+
+
 def tell_admins(session: Session, member: Member, *, cause_item_id: int, now: dt.datetime) -> int:
     """Queue the notice to the reachable commune admins of the member's commune (not the member)."""
     if member.commune_code is None:
         return 0
     admins = session.exec(
-        select(Member, ChannelAccount).join(ChannelAccount, ChannelAccount.member_id == Member.id)
+        select(Member, ChannelAccount).join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
         .where(Member.role == ROLE_COMMUNE_ADMIN, Member.commune_code == member.commune_code,
-               Member.id != member.id, Member.unreachable == False)  # noqa: E712
-        .order_by(Member.id, ChannelAccount.id)  # type: ignore[arg-type]
+               Member.id != member.id, col(Member.unreachable).is_(False))
+        .order_by(col(Member.id), col(ChannelAccount.id))
     ).all()
     latest = {admin.id: (admin, account) for admin, account in admins}
     area = get_commune(session, member.commune_code).name

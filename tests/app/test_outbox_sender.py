@@ -249,8 +249,8 @@ async def test_handed_items_go_out_without_reading_them_back(database: Database)
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, poll_interval=60.0)
     reads = []
-    fetch = sender._fetch_sync
-    sender._fetch_sync = lambda *args: reads.append(args) or fetch(*args)  # type: ignore[method-assign]
+    fetch = sender.store.scan
+    sender.store.scan = lambda *args: reads.append(args) or fetch(*args)  # type: ignore[method-assign]
     try:
         assert await sender.drain(5)
         for _ in range(200):  # the start-up scan has read the outbox

@@ -1,0 +1,109 @@
+"""The outbox sender's database work: each call one short transaction, all on one executor thread.
+
+The queries themselves live in storage/outbox.py; this only opens the sessions and keeps them off the event
+loop. What happens to the people behind a chat that can no longer be reached (the reminders domain marks them
+and tells their commune admin) is not known here: the wiring passes it in as `on_unreachable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from sqlmodel import Session
+
+from storage import outbox
+from storage.db import Database
+from storage.outbox import DueScan, OutboxItem
+
+T = TypeVar("T")
+
+
+class UnreachableHook(Protocol):
+    """Told, inside the transaction that fails a chat's items, that the chat can no longer be reached."""
+
+    def __call__(
+        self, session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime
+    ) -> None: ...
+
+
+class OutboxStore:
+    """Claims and marks outbox rows for the sender, one transaction per call, on its database thread."""
+
+    def __init__(
+        self, database: Database, executor: Executor | None = None, on_unreachable: UnreachableHook | None = None
+    ) -> None:
+        self.database = database
+        self.on_unreachable = on_unreachable
+        self._own_executor = executor is None
+        self._executor: Executor = executor or self._new_executor()
+        self._closed = False
+
+    @staticmethod
+    def _new_executor() -> Executor:
+        """The one thread the sender's database work runs on."""
+        return ThreadPoolExecutor(1, thread_name_prefix="outbox-db")
+
+    def open(self) -> None:
+        """Ready for work again after `close()` (a sender started a second time)."""
+        if self._own_executor and self._closed:
+            self._executor = self._new_executor()
+            self._closed = False
+
+    def close(self) -> None:
+        """Finish what was asked and end the thread, if it is this store's own (blocking)."""
+        if self._own_executor and not self._closed:
+            self._closed = True
+            self._executor.shutdown(wait=True)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run one of this store's calls on the database thread, from the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def scan(
+        self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int, after_id: int | None
+    ) -> DueScan:
+        """Due items to claim (see `outbox.scan_due`; `after_id` None is a full scan)."""
+        with self.database.session(readonly=True) as session:
+            return outbox.scan_due(session, now=now, channels=channels, claimed=claimed, room=room, after_id=after_id)
+
+    def count(self, now: dt.datetime, channels: list[str]) -> tuple[int, int]:
+        """(items that could be sent now, items waiting for a later attempt or behind one that waits)."""
+        with self.database.session(readonly=True) as session:
+            return outbox.count_due(session, now=now, channels=channels)
+
+    def mark_sent(self, ids: list[int], now: dt.datetime) -> None:
+        """The platform accepted these items."""
+        with self.database.session() as session:
+            outbox.mark_sent(session, ids, now)
+
+    def hold(self, item_id: int, until: dt.datetime) -> None:
+        """Keep an item back until `until` without blocking its chat."""
+        with self.database.session() as session:
+            outbox.hold(session, item_id, until)
+
+    def release_held(self, now: dt.datetime) -> int:
+        """Held items whose time has come are pending again; how many."""
+        with self.database.session() as session:
+            return outbox.release_held(session, now)
+
+    def fail(self, item_id: int, error: str, now: dt.datetime) -> None:
+        """The item will not be sent."""
+        with self.database.session() as session:
+            outbox.mark_failed(session, item_id, error, now)
+
+    def reschedule(self, item_id: int, error: str, at: dt.datetime, count_attempt: bool) -> None:
+        """Try the item again at `at`."""
+        with self.database.session() as session:
+            outbox.reschedule(session, item_id, error, at, count_attempt=count_attempt)
+
+    def unreachable(self, item: OutboxItem, error: str, now: dt.datetime) -> None:
+        """The chat cannot be reached: fail the item and the rest of its chat, and tell `on_unreachable`, in one
+        transaction (so the notice to the commune admin is written exactly when the items fail)."""
+        with self.database.session() as session:
+            outbox.fail_chat(session, item.id, item.channel, item.chat_id, f"unreachable: {error}", now)
+            if self.on_unreachable is not None:
+                self.on_unreachable(session, item.channel, item.chat_id, cause_item_id=item.id, now=now)
