@@ -29,6 +29,14 @@ class Incoming:
     button_label: str | None = None  # the label of the pressed button
     photo_file_id: str | None = None  # the platform's file reference, never the bytes
 
+    def __post_init__(self) -> None:
+        # A NUL character means nothing to a person, and PostgreSQL refuses it in a text column: a NUL typed in a
+        # code or a village name would fail the whole update there while SQLite stored it. Both drop it.
+        for name in ("text", "payload", "display_name", "button_label", "message_text"):
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
 
 @dataclass(frozen=True)
 class Button:
