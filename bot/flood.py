@@ -21,18 +21,19 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.settings import FloodLimits
 from bot.engine import Outcome, UpdateProcessor
 from bot.i18n import Translator
 from bot.messages import Incoming, Reply
+from bot.ratelimit import TokenBucket
+from bot.settings import FloodLimits
 from storage import outbox
 from storage.db import Database
 from storage.models import ChannelAccount, ConversationState, Member
@@ -47,7 +48,7 @@ SWEEP_EVERY = 4096  # admissions between two sweeps of the accounts that have ca
 
 _ACCOUNT_LOCALE = (
     select(Member.locale)
-    .join(ChannelAccount, ChannelAccount.member_id == Member.id)  # type: ignore[arg-type]
+    .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
     .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.user_id == bindparam("user_id"))
 )
 
@@ -58,11 +59,12 @@ class Verdict(enum.Enum):
     DROP_AND_NOTIFY = "drop and notify"  # over the limit, the first time in this episode: tell them
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float  # when `tokens` was last computed (monotonic seconds)
-    last_drop: Optional[float] = None  # the latest drop of the current episode; None when there is none
+@dataclass(slots=True)
+class _Account:
+    """One account's token bucket and the latest drop of its current flood episode (None when there is none)."""
+
+    bucket: TokenBucket
+    last_drop: float | None = None
 
 
 class FloodLimiter:
@@ -75,11 +77,11 @@ class FloodLimiter:
         self.burst = float(burst)
         self.refill_seconds = self.burst / self.rate  # an empty bucket is full again after this long
         self.now = now
-        self._buckets: dict[AccountKey, _Bucket] = {}
+        self._buckets: dict[AccountKey, _Account] = {}
         self._admissions = 0
 
     @classmethod
-    def from_limits(cls, limits: FloodLimits, now: Monotonic = time.monotonic) -> "FloodLimiter":
+    def from_limits(cls, limits: FloodLimits, now: Monotonic = time.monotonic) -> FloodLimiter:
         """A limiter for the config's `[flood]` section."""
         return cls(limits.per_minute, limits.burst, now)
 
@@ -90,26 +92,26 @@ class FloodLimiter:
         if self._admissions % SWEEP_EVERY == 0:
             self._sweep(now)
         key = (channel, user_id)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._buckets[key] = _Bucket(self.burst - 1.0, now)
+        account = self._buckets.get(key)
+        if account is None:
+            account = self._buckets[key] = _Account(TokenBucket(self.rate, self.burst, now))
+        if account.last_drop is not None and now - account.last_drop >= self.refill_seconds:
+            account.last_drop = None  # calm for a whole refill: the episode is over
+        if account.bucket.try_take(now) == 0.0:
             return Verdict.ACCEPT
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.last_drop is not None and now - bucket.last_drop >= self.refill_seconds:
-            bucket.last_drop = None  # calm for a whole refill: the episode is over
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return Verdict.ACCEPT
-        first = bucket.last_drop is None
-        bucket.last_drop = now
+        first = account.last_drop is None
+        account.last_drop = now
         return Verdict.DROP_AND_NOTIFY if first else Verdict.DROP
 
     def _sweep(self, now: float) -> None:
-        """Forget accounts whose bucket is full again and whose episode is over: memory stays bounded."""
-        calm = [key for key, bucket in self._buckets.items()
-                if now - bucket.updated >= self.refill_seconds
-                and (bucket.last_drop is None or now - bucket.last_drop >= self.refill_seconds)]
+        """Forget accounts whose bucket is full again and whose episode is over: memory stays bounded (a full
+        bucket is what a new account starts with)."""
+        calm = [
+            key
+            for key, account in self._buckets.items()
+            if account.bucket.full(now)
+            and (account.last_drop is None or now - account.last_drop >= self.refill_seconds)
+        ]
         for key in calm:
             del self._buckets[key]
 
@@ -117,8 +119,14 @@ class FloodLimiter:
 class FloodGate:
     """An `UpdateProcessor` in front of the engine: updates over an account's limit are dropped unprocessed."""
 
-    def __init__(self, inner: UpdateProcessor, limiter: FloodLimiter, database: Database, clock: Clock,
-                 on_outbox: Callable[[list[OutboxItem]], None]) -> None:
+    def __init__(
+        self,
+        inner: UpdateProcessor,
+        limiter: FloodLimiter,
+        database: Database,
+        clock: Clock,
+        on_outbox: Callable[[list[OutboxItem]], None],
+    ) -> None:
         self.inner = inner
         self.limiter = limiter
         self.database = database
@@ -141,25 +149,31 @@ class FloodGate:
         Yields one outcome per update, in the batch's order; a notice is written when its update's turn comes,
         after the updates before it committed, so it follows their answers in the chat."""
         verdicts = [self.limiter.admit(incoming.channel, incoming.user_id) for incoming in incomings]
-        accepted = [incoming for incoming, verdict in zip(incomings, verdicts) if verdict is Verdict.ACCEPT]
+        accepted = [
+            incoming for incoming, verdict in zip(incomings, verdicts, strict=True) if verdict is Verdict.ACCEPT
+        ]
         outcomes = self.inner.process_each(accepted)
         try:
-            for incoming, verdict in zip(incomings, verdicts):
+            for incoming, verdict in zip(incomings, verdicts, strict=True):
                 if verdict is Verdict.ACCEPT:
                     yield next(outcomes)
                 else:
                     self._drop(incoming, verdict)
                     yield Outcome.DROPPED
         finally:
-            outcomes.close()  # stopped early: the engine finishes what it took and hands it over
+            if isinstance(outcomes, Generator):  # stopped early: the engine finishes what it took and hands it over
+                outcomes.close()
 
     def _drop(self, incoming: Incoming, verdict: Verdict) -> None:
         """Count the drop; on the episode's first, tell the person (one small transaction)."""
         self.dropped += 1
         if verdict is not Verdict.DROP_AND_NOTIFY:
             return
-        log.warning("%s account %s is sending too fast; its updates are set aside for a while",
-                    incoming.channel, incoming.user_id)
+        log.warning(
+            "%s account %s is sending too fast; its updates are set aside for a while",
+            incoming.channel,
+            incoming.user_id,
+        )
         try:
             items = self._write_notice(incoming)
         except Exception:  # the database is down: the drop stands, the person is told next episode
@@ -174,23 +188,38 @@ class FloodGate:
         with self.database.session() as session:
             tr = Translator(_locale(session, incoming))
             _ = tr.gettext
-            notice = Reply(_("Bạn gửi nhanh quá nên mình tạm bỏ qua các tin nhắn và nút bấm vừa rồi (chưa làm, "
-                             "chưa lưu gì từ đó). Những gì bạn đã lưu trước đó vẫn còn nguyên. Bạn đợi một lát rồi "
-                             "gửi lại hoặc bấm lại nút nhé."))
+            notice = Reply(
+                _(
+                    "Bạn gửi nhanh quá nên mình tạm bỏ qua các tin nhắn và nút bấm vừa rồi (chưa làm, "
+                    "chưa lưu gì từ đó). Những gì bạn đã lưu trước đó vẫn còn nguyên. Bạn đợi một lát rồi "
+                    "gửi lại hoặc bấm lại nút nhé."
+                )
+            )
             items: list[dict[str, Any]] = []
             if incoming.callback_id:
-                items.append({"channel": incoming.channel, "chat_id": incoming.chat_id,
-                              "kind": outbox.KIND_ANSWER_CALLBACK,
-                              "payload": {"callback_id": incoming.callback_id, "text": None}})
-            items.append({"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": outbox.KIND_MESSAGE,
-                          "payload": notice.to_payload()})
+                items.append(
+                    {
+                        "channel": incoming.channel,
+                        "chat_id": incoming.chat_id,
+                        "kind": outbox.KIND_ANSWER_CALLBACK,
+                        "payload": {"callback_id": incoming.callback_id, "text": None},
+                    }
+                )
+            items.append(
+                {
+                    "channel": incoming.channel,
+                    "chat_id": incoming.chat_id,
+                    "kind": outbox.KIND_MESSAGE,
+                    "payload": notice.to_payload(),
+                }
+            )
             return outbox.enqueue_many(session, items, now=now)
 
 
 def _locale(session: Session, incoming: Incoming) -> str:
     """The person's language as the engine would pick it: the member's, the one chosen before joining, or vi."""
     params = {"channel": incoming.channel, "user_id": incoming.user_id}
-    locale = session.exec(_ACCOUNT_LOCALE, params=params).first()  # type: ignore[call-overload]
+    locale = session.exec(_ACCOUNT_LOCALE, params=params).first()
     if locale is None:
         state = session.get(ConversationState, (incoming.channel, incoming.user_id))
         locale = state.locale if state is not None else None
