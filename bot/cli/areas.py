@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli.common import Commands, config_of, open_database
+from bot.cli.common import Commands, config_of, migrated_session
 from bot.clock import SystemClock
 from storage.areas import add_villages, get_province
 from storage.reports import deadline_day, set_deadline_day
@@ -12,11 +12,9 @@ from storage.reports import deadline_day, set_deadline_day
 
 def cmd_village_add(args: argparse.Namespace) -> int:
     """Add villages to a commune (names already there are listed, not added twice)."""
-    database = open_database(config_of(args))
-    with database.session() as session:
+    with migrated_session(config_of(args)) as session:
         added, existing = add_villages(session, args.commune, list(args.names), now=SystemClock().now(), actor_id=None)
         added_names = [v.name for v in added]
-    database.dispose()
     for name in added_names:
         print(f"added: {name}")
     for name in existing:
@@ -26,14 +24,12 @@ def cmd_village_add(args: argparse.Namespace) -> int:
 
 def cmd_province_deadline(args: argparse.Namespace) -> int:
     """Show or set the day of the next month by which a province's communes report (20 by default)."""
-    database = open_database(config_of(args))
-    with database.session() as session:
+    with migrated_session(config_of(args)) as session:
         province = get_province(session, args.province)
         if args.day is not None:
             set_deadline_day(session, args.province, args.day, actor_id=None, now=SystemClock().now())
         day = deadline_day(session, args.province)
         name = province.name
-    database.dispose()
     print(f"{name}: communes report month M by day {day} of month M+1")
     return 0
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeAlias
+
+from sqlmodel import Session
 
 from bot.config import load_config
 from bot.settings import Config
@@ -21,6 +25,17 @@ def open_database(config: Config) -> Database:
     database = Database(config.database_url)
     upgrade(database)
     return database
+
+
+@contextmanager
+def migrated_session(config: Config) -> Iterator[Session]:
+    """One transaction on the migrated database, for a command that needs nothing else of it."""
+    database = open_database(config)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
 
 
 # The top-level subcommands each command group adds its parsers to (argparse names the type privately).

@@ -13,7 +13,7 @@ import telegram
 from sqlmodel import col, select
 
 from bot.app import SANDBOX_USERNAME
-from bot.cli.common import Commands, config_of, open_database
+from bot.cli.common import Commands, config_of, migrated_session, open_database
 from bot.clock import SystemClock
 from bot.settings import Config
 from handlers.admin import invite_link
@@ -128,8 +128,7 @@ def _invite_row(invite: Invite, villages: dict[int, str], config: Config) -> dic
 
 def _live_invites(args: argparse.Namespace, config: Config) -> list[dict[str, Any]]:
     """The live invites of the commune or province asked for, as JSON rows (the area is checked first)."""
-    database = open_database(config)
-    with database.session() as session:
+    with migrated_session(config) as session:
         if args.commune is not None:
             commune = get_commune(session, args.commune)
             if args.province is not None and commune.province_code != args.province:
@@ -146,7 +145,6 @@ def _live_invites(args: argparse.Namespace, config: Config) -> list[dict[str, An
                 v.id: v.name for v in session.exec(select(Village).where(col(Village.id).in_(ids))) if v.id is not None
             }
         rows = [_invite_row(i, villages, config) for i in live]
-    database.dispose()
     return rows
 
 
@@ -171,11 +169,9 @@ def cmd_invite_list(args: argparse.Namespace) -> int:
 
 def cmd_invite_revoke(args: argparse.Namespace) -> int:
     """Revoke a code from the shell (audited with no member as actor, via "shell")."""
-    database = open_database(config_of(args))
-    with database.session() as session:
+    with migrated_session(config_of(args)) as session:
         invite = invites.revoke_invite(session, args.code, now=SystemClock().now(), actor=None, via="shell")
         code, uses = invite.code, invite.uses
-    database.dispose()
     print(f"revoked: {code} (people who joined with it stay members: {uses})")
     return 0
 

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from bot.cli.common import Commands, config_of, open_database
+from bot.cli.common import Commands, config_of, migrated_session
 from bot.reminders.planner import preview, queued_keys
 from bot.settings import Config, ConfigError
 
@@ -37,14 +37,12 @@ def _print_dues(rows: list[dict[str, Any]], at: dt.datetime, config: Config) -> 
 def cmd_reminders_preview(args: argparse.Namespace) -> int:
     """The reminders due at a moment, from the current database; nothing is sent or written."""
     config = config_of(args)
-    database = open_database(config)
-    at = _moment(args.at, config)
-    with database.session() as session:
+    with migrated_session(config) as session:
+        at = _moment(args.at, config)
         dues = preview(session, config.tz, at)
         queued = queued_keys(session, [d.key for d in dues])
         rows = [{**d.to_json(config.tz), "queued": d.key in queued} for d in dues]
         session.rollback()  # a preview changes nothing
-    database.dispose()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:

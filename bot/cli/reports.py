@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any
 
-from bot.cli.common import Commands, config_of, open_database
+from bot.cli.common import Commands, config_of, migrated_session
 from bot.clock import SystemClock, local_today
 from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.reports.xlsx import commune_workbook, province_workbook
@@ -22,14 +22,12 @@ EXPORT_COLUMNS = ["record", "id", "date", "village", "topics_or_kind", "count", 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Every session and help record of a commune, as JSON or CSV on standard output."""
-    database = open_database(config_of(args))
-    with database.session() as session:
+    with migrated_session(config_of(args)) as session:
         commune = get_commune(session, args.commune)
         data: dict[str, Any] = {
             "commune": {"code": commune.code, "name": commune.name},
             **export_commune(session, args.commune),
         }
-    database.dispose()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -87,17 +85,15 @@ def _report_content(data: dict[str, Any], file_format: str, today: dt.date) -> b
 def cmd_report(args: argparse.Namespace) -> int:
     """A commune's or a province's monthly report as JSON (the public contract), CSV or XLSX."""
     config = config_of(args)
-    database = open_database(config)
     clock = SystemClock()
     today, now = local_today(clock, config.tz), clock.now()
-    with database.session() as session:
+    with migrated_session(config) as session:
         if args.commune is not None:
             data = commune_report(
                 session, Scope.operator(), args.commune, args.month, today=today, tz=config.tz, now=now
             )
         else:
             data = province_report(session, Scope.operator(), args.province, args.month, tz=config.tz, now=now)
-    database.dispose()
     content = _report_content(data, args.format, today)
     output = args.output
     if output is None and args.format == "xlsx" and sys.stdout.isatty():
