@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -340,3 +340,14 @@ class RemovedAccount(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     member_id: int = Field(primary_key=True, foreign_key="member.id")
     removed_at: dt.datetime
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements built with SQLAlchemy Core.
+
+    SQLModel sets `__table__` only at run time, so a type checker cannot see it on the class.
+    """
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

@@ -6,17 +6,14 @@ import datetime as dt
 from typing import Optional
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.areas import get_commune, get_province
 from storage.errors import DomainError
-from storage.models import ChannelAccount, Member, MonthlyReport, ProvinceSetting
+from storage.models import ChannelAccount, Commune, Member, MonthlyReport, ProvinceSetting
+from storage.periods import month_end, month_start, previous_month
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 # Built once (asked on every save): the compiled form is found without walking a new statement.
@@ -92,15 +89,6 @@ def due_date(month: dt.date, day: int = DEFAULT_DEADLINE_DAY) -> dt.date:
     first = month_start(month)
     next_month = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return next_month.replace(day=day)
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month_start(month) - dt.timedelta(days=1)).replace(day=1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    first = month_start(month)
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def working_month(session: Session, commune_code: int, today: dt.date) -> dt.date:
@@ -189,3 +177,9 @@ def accounts_of(session: Session, *, role: str, province_code: Optional[int] = N
     if commune_code is not None:
         query = query.where(Member.commune_code == commune_code)
     return [(m, a) for m, a in session.exec(query.order_by(Member.id, ChannelAccount.id)).all()]
+
+
+def communes_of_province(session: Session, province_code: int) -> list[Commune]:
+    """The communes of a province, by code (a province viewer picks the one whose report to reopen)."""
+    return list(session.exec(select(Commune).where(Commune.province_code == province_code)
+                             .order_by(col(Commune.code))))
