@@ -84,6 +84,7 @@ def match(text: str, choices: Sequence[Choice]) -> int | None:
     cores = [key(_PARENTHESES.sub(" ", label)) for label, _payload in choices]
 
     def unique(hits: list[int]) -> int | None:
+        """The one choice all hits point to, or None when they disagree."""
         return hits[0] if len(set(hits)) == 1 else None
 
     exact = [i for i, (full, core) in enumerate(zip(labels, cores, strict=True)) if answer in (full, core)]
@@ -113,12 +114,14 @@ def remember(session: Session, channel: str, user_id: str, choices: Iterable[Cho
 
 
 def forget(session: Session, channel: str, user_id: str) -> None:
+    """Drop the choices offered to a person (a new step offers its own)."""
     row = session.get(OfferedChoices, (channel, user_id))
     if row is not None:
         session.delete(row)
 
 
 def offered(session: Session, channel: str, user_id: str) -> list[Choice]:
+    """The (label, payload) choices last offered to a person, in order."""
     row = session.get(OfferedChoices, (channel, user_id))
     return [(label, payload) for label, payload in (row.choices if row else [])]
 

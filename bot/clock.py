@@ -17,6 +17,7 @@ class SystemClock:
     """The real clock."""
 
     def now(self) -> dt.datetime:
+        """The real time, in UTC."""
         return dt.datetime.now(dt.UTC)
 
 
@@ -29,12 +30,15 @@ class FixedClock:
         self._at = at.astimezone(dt.UTC)
 
     def now(self) -> dt.datetime:
+        """The time the test set."""
         return self._at
 
     def set(self, at: dt.datetime) -> None:
+        """Move to a given moment (kept in UTC)."""
         self._at = at.astimezone(dt.UTC)
 
     def advance(self, delta: dt.timedelta) -> None:
+        """Move time forward by a delta."""
         self._at += delta
 
 

@@ -29,17 +29,20 @@ __all__ = ["Config", "ConfigError", "FloodLimits", "Limits", "RateLimits", "env_
 
 
 def _text(value: Any) -> str:
+    """A text value, stripped; anything else is refused."""
     if not isinstance(value, str):
         raise ValueError("must be text")
     return value.strip()
 
 
 def _optional_text(value: Any) -> str | None:
+    """A text value, or None when it is empty."""
     text = _text(value)
     return text or None
 
 
 def _url(value: Any) -> str:
+    """An http(s) URL with a host."""
     text = _text(value)
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -48,10 +51,12 @@ def _url(value: Any) -> str:
 
 
 def _optional_url(value: Any) -> str | None:
+    """An http(s) URL without its trailing slash, or None when empty."""
     return _url(value).rstrip("/") if _text(value) else None
 
 
 def _port(value: Any) -> int:
+    """A TCP port (0 lets the system choose one)."""
     try:
         port = int(value)
     except (TypeError, ValueError):
@@ -62,6 +67,7 @@ def _port(value: Any) -> int:
 
 
 def _mode(value: Any) -> str:
+    """How a channel receives updates: polling or webhook."""
     text = _text(value).lower()
     if text not in ("polling", "webhook"):
         raise ValueError(f"must be 'polling' or 'webhook', got {value!r}")
@@ -69,6 +75,7 @@ def _mode(value: Any) -> str:
 
 
 def _engine_mode(value: Any) -> str:
+    """Where the engine runs: auto, process or thread."""
     text = _text(value).lower()
     if text not in ENGINE_MODES:
         raise ValueError(f"must be 'auto', 'process' or 'thread', got {value!r}")
@@ -76,6 +83,7 @@ def _engine_mode(value: Any) -> str:
 
 
 def _timezone(value: Any) -> str:
+    """An IANA timezone name the system knows."""
     text = _text(value)
     try:
         ZoneInfo(text)
@@ -85,6 +93,7 @@ def _timezone(value: Any) -> str:
 
 
 def _database_url(value: Any) -> str:
+    """A SQLite or PostgreSQL URL."""
     text = _text(value)
     if not (text.startswith("sqlite") or text.startswith("postgres")):
         raise ValueError(f"must be a sqlite:/// or postgresql:// URL, got {text!r}")
@@ -92,6 +101,7 @@ def _database_url(value: Any) -> str:
 
 
 def _bool(value: Any) -> bool:
+    """A yes/no value, from TOML or from the environment's words (1, true, yes, on, ...)."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -103,6 +113,7 @@ def _bool(value: Any) -> bool:
 
 
 def _positive_int(value: Any) -> int:
+    """A whole number above zero."""
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -113,6 +124,7 @@ def _positive_int(value: Any) -> int:
 
 
 def _positive_float(value: Any) -> float:
+    """A number above zero."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -167,6 +179,7 @@ def env_name(path: str) -> str:
 
 
 def _lookup(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path of the TOML data, or None when it is not there."""
     node: Any = data
     for part in path.split("."):
         if not isinstance(node, Mapping) or part not in node:
@@ -178,6 +191,7 @@ def _lookup(data: Mapping[str, Any], path: str) -> Any:
 def _read(
     keys: list[tuple[str, str, Callable[[Any], Any]]], data: Mapping[str, Any], env: Mapping[str, str]
 ) -> dict[str, Any]:
+    """Each key's value, from the environment first, then the TOML file, else its default; parsed and checked."""
     values: dict[str, Any] = {}
     for path, name, parse in keys:
         raw = env.get(env_name(path))

@@ -141,6 +141,7 @@ class ConversationEngine:
         return claimed is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
+        """The turn for an update: who wrote (if known), their state and language."""
         # Account, member, conversation state and the member's village in one query (the village then comes
         # from the session's identity map when a handler asks for it); a stranger's state on its own.
         found = session.exec(_LOAD_TURN, params={"channel": incoming.channel, "user_id": incoming.user_id}).first()
@@ -180,6 +181,7 @@ class ConversationEngine:
         )
 
     def _finish(self, session: Session, turn: Turn) -> None:
+        """Write the state once and turn the replies (and a new command menu) into outbox rows."""
         incoming, now = turn.incoming, self.clock.now()
         state = turn.state
         state.updated_at = now

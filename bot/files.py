@@ -29,9 +29,11 @@ def add_file_routes(app: web.Application, database: Database, clock: Clock) -> N
     """Serve stored files on `app`."""
 
     async def serve(request: web.Request) -> web.StreamResponse:
+        """GET /files/{token}: the stored file while its address lives, else 404."""
         token = request.match_info["token"]
 
         def load() -> StoredFile | None:
+            """The live stored file for the token, detached from its session."""
             with database.session(readonly=True) as session:
                 stored = live_file(session, token, clock.now())
                 if stored is not None:

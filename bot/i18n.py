@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def _catalog_file(root: Path, locale: str, suffix: str) -> Path:
+    """Where a locale's catalog file lies under a locales folder."""
     return root / locale / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
 
 
@@ -68,6 +69,7 @@ def load_catalog(locale: str) -> NullTranslations:
 
 @cache
 def _translations(locale: str) -> NullTranslations:
+    """The translations for a locale (none for Vietnamese, the source language)."""
     if locale == "vi":
         return NullTranslations()  # the source strings are Vietnamese
     return load_catalog(locale)
@@ -84,6 +86,7 @@ def pick_locale(code: str | None) -> str:
 # are formatted over and over (counts, this week's dates), so the results are kept.
 @lru_cache(maxsize=4096)
 def _number(value: int | float, locale: str) -> str:
+    """A number written the locale's way (1.234 in Vietnamese, 1,234 in English)."""
     if isinstance(value, int):
         # Babel rounds in the current decimal context (28 digits): a longer whole number, such as a count
         # someone typed as 1.000.000.000.000.000.000.000.000.000, would raise instead of being shown.
@@ -95,6 +98,7 @@ def _number(value: int | float, locale: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _date(value: dt.date, pattern: str, locale: str) -> str:
+    """A date written with a Babel pattern in the locale."""
     return format_date(value, pattern, locale=locale)
 
 
@@ -106,9 +110,11 @@ class Translator:
         self._t = _translations(self.locale)
 
     def gettext(self, message: str) -> str:
+        """The message in this person's language."""
         return self._t.gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural message for n, in this person's language."""
         return self._t.ngettext(singular, plural, n)
 
     def number(self, value: int | float) -> str:
@@ -124,6 +130,7 @@ class Translator:
         return _date(value, "dd/MM/yyyy", self.locale)
 
     def short_date(self, value: dt.date) -> str:
+        """Day and month only (dd/MM)."""
         return _date(value, "dd/MM", self.locale)
 
     def weekday(self, value: dt.date) -> str:

@@ -68,6 +68,7 @@ class Reply:
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Reply:
+        """A reply back from its outbox payload (the inverse of to_payload)."""
         buttons = [[Button(b["label"], b["payload"]) for b in row] for row in data.get("buttons", [])]
         return cls(
             text=data["text"],

@@ -78,6 +78,7 @@ class Config:
 
     @property
     def tz(self) -> ZoneInfo:
+        """The deployment's timezone as a ZoneInfo."""
         return ZoneInfo(self.timezone)
 
     @property

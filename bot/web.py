@@ -56,6 +56,7 @@ class WebServer:
         return self.url
 
     async def stop(self) -> None:
+        """Stop serving and release the port."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

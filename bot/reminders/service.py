@@ -152,6 +152,7 @@ class ReminderService:
             return added
 
     def _tick_sync(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> int:
+        """Plan and queue the window's reminders and move the watermark, in one transaction."""
         with self.database.session() as session:
             dues = planner.plan(session, self.tz, start, end, now)
             added = planner.enqueue(session, dues, now) if dues else 0
@@ -160,6 +161,7 @@ class ReminderService:
             return added
 
     def _checked_sync(self) -> dt.datetime | None:
+        """Up to when the last scheduler queued reminders (None on a new deployment)."""
         with self.database.session() as session:
             return checked_until(session)
 
@@ -185,6 +187,7 @@ class ReminderService:
         return moments
 
     def _moments_sync(self, now: dt.datetime) -> tuple[list[dt.datetime], str]:
+        """The coming send times (and the end of the quiet hours) and the rules' version."""
         with self.database.session() as session:
             found = planner.firings(session, self.tz, now, now + self.horizon, all_rules=True)
             version = rules_version(session)
@@ -210,6 +213,7 @@ class ReminderService:
         return True
 
     def _version_sync(self) -> str:
+        """The rules' version as the database has it now."""
         with self.database.session() as session:
             return rules_version(session)
 
@@ -223,11 +227,13 @@ class ReminderService:
             loop.call_soon_threadsafe(self._spawn_check)
 
     def _spawn_check(self) -> None:
+        """Start a version check on the loop, keeping the task until it ends."""
         task = asyncio.get_running_loop().create_task(self._poked())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _poked(self) -> None:
+        """Check the rules' version after a commit, at most once a second."""
         # At most one look a second, however busy the conversation is.
         wait = self._last_check + 1.0 - asyncio.get_running_loop().time()
         if wait > 0:
@@ -259,5 +265,6 @@ class ReminderService:
         return await job.func(*job.args, **job.kwargs)
 
     async def _db(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking database function on the service's own thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, function, *args)
