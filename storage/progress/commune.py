@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, distinct, func, or_, select, union_all
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -24,7 +24,7 @@ from storage.progress.sql import (
     SUBMITTED,
     TARGETS,
     VILLAGES,
-    LineShape,
+    LineKinds,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -32,27 +32,69 @@ from storage.progress.sql import (
 from storage.scope import Scope
 
 
-class CommuneLine(NamedTuple):
-    """One line of a commune's roll-up: `tag` names the part that made it, and so the columns it fills."""
+class CommuneHead(NamedTuple):
+    """The commune asked about."""
 
-    tag: str
-    key: int  # the village the line is about; the commune for "commune"; 0 for the commune as a whole
-    label: str  # the commune's or village's name, a kind of help, an indicator, a report's status; or ''
-    province_code: int | None
+    code: int
+    name: str
+    province_code: int
+
+
+class VillageLine(NamedTuple):
+    """A village of the commune: its activity over the period (None without sessions), a session this week."""
+
+    village_id: int
+    name: str
     sessions: int | None
     attendees: int | None
     weeks_with_session: int | None
-    session_this_week: int | None
-    helped: int | None
-    numerator: int | None
-    denominator: int | None
-    submitted: int | None
-    on_time: int | None
-    percent: float | None
+    session_this_week: int
 
 
-def _commune_statement(shape: LineShape[CommuneLine], one_village: bool) -> CompoundSelect:
-    """Villages, sessions, weeks, help, this week, indicators (month and previous), targets, report."""
+class WeeksLine(NamedTuple):
+    """Weeks of the period in which at least one village held a session."""
+
+    weeks_with_session: int
+
+
+class HelpLine(NamedTuple):
+    """People a village helped in the period, of one kind."""
+
+    village_id: int
+    kind: str
+    helped: int
+
+
+class FigureLine(NamedTuple):
+    """An indicator's figure entered for the month (`current` 1) or the month before (0)."""
+
+    indicator: str
+    numerator: int
+    denominator: int
+    current: int
+
+
+class TargetLine(NamedTuple):
+    """A target for the year, set by the commune itself (`own` 1) or by its province (0)."""
+
+    indicator: str
+    percent: float
+    own: int
+
+
+class ReportLine(NamedTuple):
+    """The month's report: its status, whether submitted, and on time."""
+
+    status: str
+    submitted: int
+    on_time: int
+
+
+_KINDS = LineKinds(CommuneHead, VillageLine, WeeksLine, HelpLine, FigureLine, TargetLine, ReportLine)
+
+
+def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
+    """Villages with their activity, weeks, help, indicators (month and previous), targets, report."""
     commune, month = bindparam("c", type_=Integer), bindparam("m", type_=Date)
     village = bindparam("v", type_=Integer)
     in_village_s = [SESSIONS.c.village_id == village] if one_village else []
@@ -61,45 +103,83 @@ def _commune_statement(shape: LineShape[CommuneLine], one_village: bool) -> Comp
     weeks = village_weeks(SESSIONS.c.commune_code == commune, *in_village_s, per_commune=False)
     province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune).scalar_subquery()
     activity = (
-        select(weeks.c.village_id, func.sum(weeks.c.sessions).label("sessions"),
-               func.sum(weeks.c.attendees).label("attendees"), func.count().label("weeks"))
-        .group_by(weeks.c.village_id).subquery("activity")
+        select(
+            weeks.c.village_id,
+            func.sum(weeks.c.sessions).label("sessions"),
+            func.sum(weeks.c.attendees).label("attendees"),
+            func.count().label("weeks"),
+        )
+        .group_by(weeks.c.village_id)
+        .subquery("activity")
     )
     this_week = (
-        select(SESSIONS.c.village_id).where(
-            SESSIONS.c.commune_code == commune, SESSIONS.c.session_date >= bindparam("ws", type_=Date),
-            SESSIONS.c.session_date <= bindparam("we", type_=Date), SESSIONS.c.deleted_at.is_(None), *in_village_s,
-        ).group_by(SESSIONS.c.village_id).subquery("this_week")
+        select(SESSIONS.c.village_id)
+        .where(
+            SESSIONS.c.commune_code == commune,
+            SESSIONS.c.session_date >= bindparam("ws", type_=Date),
+            SESSIONS.c.session_date <= bindparam("we", type_=Date),
+            SESSIONS.c.deleted_at.is_(None),
+            *in_village_s,
+        )
+        .group_by(SESSIONS.c.village_id)
+        .subquery("this_week")
     )
     return union_all(
-        select(*shape.part("commune", key=COMMUNES.c.code, label=COMMUNES.c.name,
-                           province_code=COMMUNES.c.province_code)).where(COMMUNES.c.code == commune),
-        select(*shape.part("village", key=VILLAGES.c.id, label=VILLAGES.c.name, sessions=activity.c.sessions,
-                           attendees=activity.c.attendees, weeks_with_session=activity.c.weeks,
-                           session_this_week=case((this_week.c.village_id.is_not(None), 1), else_=0)))
-        .select_from(VILLAGES.outerjoin(activity, activity.c.village_id == VILLAGES.c.id)
-                     .outerjoin(this_week, this_week.c.village_id == VILLAGES.c.id))
+        select(
+            *kinds.part(CommuneHead, code=COMMUNES.c.code, name=COMMUNES.c.name, province_code=COMMUNES.c.province_code)
+        ).where(COMMUNES.c.code == commune),
+        select(
+            *kinds.part(
+                VillageLine,
+                village_id=VILLAGES.c.id,
+                name=VILLAGES.c.name,
+                sessions=activity.c.sessions,
+                attendees=activity.c.attendees,
+                weeks_with_session=activity.c.weeks,
+                session_this_week=case((this_week.c.village_id.is_not(None), 1), else_=0),
+            )
+        )
+        .select_from(
+            VILLAGES.outerjoin(activity, activity.c.village_id == VILLAGES.c.id).outerjoin(
+                this_week, this_week.c.village_id == VILLAGES.c.id
+            )
+        )
         .where(VILLAGES.c.commune_code == commune, *in_village_v),
-        select(*shape.part("weeks", key=0, label="", weeks_with_session=func.count(distinct(weeks.c.week)))),
-        select(*shape.part("help", key=HELP.c.village_id, label=HELP.c.kind, helped=func.sum(HELP.c.count)))
-        .where(live_help(HELP.c.commune_code == commune, *in_village_h)).group_by(HELP.c.village_id, HELP.c.kind),
-        select(*shape.part(case((FIGURES.c.month == month, "figure"), else_="previous"), key=0,
-                           label=FIGURES.c.indicator, numerator=FIGURES.c.numerator,
-                           denominator=FIGURES.c.denominator))
-        .where(FIGURES.c.commune_code == commune, FIGURES.c.month.in_([month, bindparam("pm", type_=Date)])),
-        select(*shape.part(case((TARGETS.c.scope == SCOPE_COMMUNE, "target"), else_="province_target"), key=0,
-                           label=TARGETS.c.indicator, percent=TARGETS.c.percent))
-        .where(TARGETS.c.year == bindparam("y", type_=Integer),
-               or_(and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == commune),
-                   and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province))),
-        select(*shape.part("report", key=0, label=REPORTS.c.status, submitted=SUBMITTED, on_time=ON_TIME))
-        .where(REPORTS.c.commune_code == commune, REPORTS.c.month == month),
+        select(*kinds.part(WeeksLine, weeks_with_session=func.count(distinct(weeks.c.week)))),
+        select(*kinds.part(HelpLine, village_id=HELP.c.village_id, kind=HELP.c.kind, helped=func.sum(HELP.c.count)))
+        .where(live_help(HELP.c.commune_code == commune, *in_village_h))
+        .group_by(HELP.c.village_id, HELP.c.kind),
+        select(
+            *kinds.part(
+                FigureLine,
+                indicator=FIGURES.c.indicator,
+                numerator=FIGURES.c.numerator,
+                denominator=FIGURES.c.denominator,
+                current=case((FIGURES.c.month == month, 1), else_=0),
+            )
+        ).where(FIGURES.c.commune_code == commune, FIGURES.c.month.in_([month, bindparam("pm", type_=Date)])),
+        select(
+            *kinds.part(
+                TargetLine,
+                indicator=TARGETS.c.indicator,
+                percent=TARGETS.c.percent,
+                own=case((TARGETS.c.scope == SCOPE_COMMUNE, 1), else_=0),
+            )
+        ).where(
+            TARGETS.c.year == bindparam("y", type_=Integer),
+            or_(
+                and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == commune),
+                and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province),
+            ),
+        ),
+        select(*kinds.part(ReportLine, status=REPORTS.c.status, submitted=SUBMITTED, on_time=ON_TIME)).where(
+            REPORTS.c.commune_code == commune, REPORTS.c.month == month
+        ),
     )
 
 
-_SHAPE = LineShape(CommuneLine)
-_WHOLE_COMMUNE = PreparedRollup(_SHAPE, lambda shape: _commune_statement(shape, one_village=False))
-_ONE_VILLAGE = PreparedRollup(_SHAPE, lambda shape: _commune_statement(shape, one_village=True))
+_WHOLE_COMMUNE = PreparedRollup(_KINDS, lambda kinds: _commune_statement(kinds, one_village=False))
+_ONE_VILLAGE = PreparedRollup(_KINDS, lambda kinds: _commune_statement(kinds, one_village=True))
 
 
 @dataclass(slots=True)
@@ -174,63 +254,93 @@ class CommuneProgress:
         return any(i.denominator for i in self.indicators)
 
 
-def _fill_village(village: VillageProgress, line: CommuneLine) -> None:
-    """Fill a village from its own line: name, activity over the period, a session this week."""
-    village.name, village.session_this_week = line.label, bool(line.session_this_week)
-    village.sessions, village.attendees = int(line.sessions or 0), int(line.attendees or 0)
-    village.weeks_with_session = int(line.weeks_with_session or 0)
+def _village(villages: dict[int, VillageProgress], village_id: int) -> VillageProgress:
+    """A village's line, made by whichever of its lines comes first (UNION ALL has no order)."""
+    village = villages.get(village_id)
+    if village is None:
+        village = villages[village_id] = VillageProgress(village_id, "")
+    return village
 
 
-def commune_progress(session: Session, scope: Scope, commune_code: int, period: Period,
-                     today: dt.date) -> CommuneProgress:
+@dataclass
+class _CommuneLines:
+    """What a commune's lines say, gathered in one pass."""
+
+    head: CommuneHead | None = None
+    villages: dict[int, VillageProgress] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    previous: dict[str, Figure] = field(default_factory=dict)
+    targets: dict[str, Target] = field(default_factory=dict)
+    weeks: int = 0
+    status: str = "draft"
+    on_time: bool | None = None
+
+    def read(self, lines: list[tuple[Any, ...]]) -> _CommuneLines:
+        """Gather every line (the most frequent kinds first); a commune's own target wins over its province's."""
+        province_targets: dict[str, Target] = {}
+        for line in lines:
+            if isinstance(line, HelpLine):
+                _village(self.villages, line.village_id).help[line.kind] = int(line.helped)
+            elif isinstance(line, VillageLine):
+                village = _village(self.villages, line.village_id)
+                village.name, village.session_this_week = line.name, bool(line.session_this_week)
+                village.sessions, village.attendees = int(line.sessions or 0), int(line.attendees or 0)
+                village.weeks_with_session = int(line.weeks_with_session or 0)
+            elif isinstance(line, FigureLine):
+                figures = self.figures if line.current else self.previous
+                figures[line.indicator] = (int(line.numerator), int(line.denominator))
+            elif isinstance(line, TargetLine):
+                targets = self.targets if line.own else province_targets
+                targets[line.indicator] = (float(line.percent), SCOPE_COMMUNE if line.own else SCOPE_PROVINCE)
+            elif isinstance(line, CommuneHead):
+                self.head = line
+            elif isinstance(line, WeeksLine):
+                self.weeks = int(line.weeks_with_session)
+            elif isinstance(line, ReportLine):
+                self.status, self.on_time = line.status, (bool(line.on_time) if line.submitted else None)
+        self.targets = {**province_targets, **self.targets}
+        return self
+
+
+def commune_progress(
+    session: Session, scope: Scope, commune_code: int, period: Period, today: dt.date
+) -> CommuneProgress:
     """Per village: sessions, attendees, help by kind, weeks with a session; this week; indicators; report."""
     village = scope.village_only
     month = month_start(min(period.end, today))
     this_week = week_of(min(period.end, today))
-    params = {"c": commune_code, "s": period.start, "e": period.end, "ws": this_week[0], "we": this_week[1],
-              "m": month, "pm": previous_month(month), "y": month.year}
+    params = {
+        "c": commune_code,
+        "s": period.start,
+        "e": period.end,
+        "ws": this_week[0],
+        "we": this_week[1],
+        "m": month,
+        "pm": previous_month(month),
+        "y": month.year,
+    }
     if village is not None:
         params["v"] = village
-    lines = (_WHOLE_COMMUNE if village is None else _ONE_VILLAGE).fetch(session, params)
-    head: CommuneLine | None = None
-    villages: dict[int, VillageProgress] = {}
-    figures: dict[str, Figure] = {}
-    previous: dict[str, Figure] = {}
-    own_targets: dict[str, Target] = {}
-    targets: dict[str, Target] = {}
-    weeks, status, on_time = 0, "draft", None
-    for line in lines:
-        tag = line.tag
-        if tag == "help" or tag == "village":  # a village's lines come in any order: the first makes it
-            village_line = villages.get(line.key)
-            if village_line is None:
-                village_line = villages[line.key] = VillageProgress(line.key, "")
-            if tag == "help":
-                village_line.help[line.label] = int(line.helped or 0)
-            else:
-                _fill_village(village_line, line)
-        elif tag == "figure" or tag == "previous":
-            (figures if tag == "figure" else previous)[line.label] = (int(line.numerator or 0),
-                                                                      int(line.denominator or 0))
-        elif tag == "target" or tag == "province_target":
-            target_scope = SCOPE_COMMUNE if tag == "target" else SCOPE_PROVINCE
-            (own_targets if tag == "target" else targets)[line.label] = (float(line.percent or 0), target_scope)
-        elif tag == "commune":
-            head = line
-        elif tag == "weeks":
-            weeks = int(line.weeks_with_session or 0)
-        elif tag == "report":
-            status, on_time = line.label, (bool(line.on_time) if line.submitted else None)
-    if head is None or head.province_code is None:
+    found = _CommuneLines().read((_WHOLE_COMMUNE if village is None else _ONE_VILLAGE).fetch(session, params))
+    if found.head is None:
         raise DomainError("unknown_commune", unit=commune_code)
-    scope.check_commune(commune_code, head.province_code)
-    targets.update(own_targets)  # a commune's own target wins over its province's
+    scope.check_commune(commune_code, found.head.province_code)
     return CommuneProgress(
-        commune_code=commune_code, commune_name=head.label, province_code=head.province_code, period=period,
-        month=month, this_week=this_week, weeks_in_period=weeks_between(period.start, min(period.end, today)),
-        villages=[villages[k] for k in sorted(villages)], weeks_with_session=weeks,
-        indicators=indicator_lines(month, figures, previous, targets), report_status=status, on_time=on_time,
-        village_only=village, current=today <= period.end)
+        commune_code=commune_code,
+        commune_name=found.head.name,
+        province_code=found.head.province_code,
+        period=period,
+        month=month,
+        this_week=this_week,
+        weeks_in_period=weeks_between(period.start, min(period.end, today)),
+        villages=[found.villages[k] for k in sorted(found.villages)],
+        weeks_with_session=found.weeks,
+        indicators=indicator_lines(month, found.figures, found.previous, found.targets),
+        report_status=found.status,
+        on_time=found.on_time,
+        village_only=village,
+        current=today <= period.end,
+    )
 
 
 @dataclass(frozen=True)
@@ -244,18 +354,25 @@ class SessionLine:
     attendees: int
 
 
-def sessions_in(session: Session, scope: Scope, commune_code: int, province_code: int, start: dt.date,
-                end: dt.date) -> list[SessionLine]:
+def sessions_in(
+    session: Session, scope: Scope, commune_code: int, province_code: int, start: dt.date, end: dt.date
+) -> list[SessionLine]:
     """The live sessions of a commune (or the asker's village) between two dates, oldest first."""
     scope.check_commune(commune_code, province_code)
     query = (
         select(SESSIONS.c.id, SESSIONS.c.session_date, VILLAGES.c.name, SESSIONS.c.topics, SESSIONS.c.attendees)
         .select_from(SESSIONS.join(VILLAGES, SESSIONS.c.village_id == VILLAGES.c.id))
-        .where(SESSIONS.c.commune_code == commune_code, SESSIONS.c.session_date >= start,
-               SESSIONS.c.session_date <= end, SESSIONS.c.deleted_at.is_(None))
+        .where(
+            SESSIONS.c.commune_code == commune_code,
+            SESSIONS.c.session_date >= start,
+            SESSIONS.c.session_date <= end,
+            SESSIONS.c.deleted_at.is_(None),
+        )
         .order_by(SESSIONS.c.session_date, SESSIONS.c.id)
     )
     if scope.village_only is not None:
         query = query.where(SESSIONS.c.village_id == scope.village_only)
-    return [SessionLine(int(i), d, name, list(topics or []), int(a))
-            for i, d, name, topics, a in session.connection().execute(query)]
+    return [
+        SessionLine(int(i), d, name, list(topics or []), int(a))
+        for i, d, name, topics, a in session.connection().execute(query)
+    ]

@@ -41,14 +41,22 @@ class IndicatorProgress:
         return round(self.percent - self.previous_percent, 2)
 
 
-def indicator_lines(month: dt.date, figures: dict[str, Figure], previous: dict[str, Figure],
-                    targets: dict[str, Target]) -> list[IndicatorProgress]:
+def indicator_lines(
+    month: dt.date, figures: dict[str, Figure], previous: dict[str, Figure], targets: dict[str, Target]
+) -> list[IndicatorProgress]:
     """Every indicator, in the official order, with this month's figure, last month's percent and the target."""
     out = []
     for indicator in INDICATORS:
         now, before, target = figures.get(indicator), previous.get(indicator), targets.get(indicator)
-        out.append(IndicatorProgress(
-            id=indicator, numerator=now[0] if now else None, denominator=now[1] if now else None,
-            target=target[0] if target else None, target_scope=target[1] if target else None,
-            previous_percent=percent_of(*before) if before else None, month=month))
+        out.append(
+            IndicatorProgress(
+                id=indicator,
+                numerator=now[0] if now else None,
+                denominator=now[1] if now else None,
+                target=target[0] if target else None,
+                target_scope=target[1] if target else None,
+                previous_percent=percent_of(*before) if before else None,
+                month=month,
+            )
+        )
     return out

@@ -22,7 +22,7 @@ from storage.progress.sql import (
     SUBMITTED,
     TARGETS,
     VILLAGES,
-    LineShape,
+    LineKinds,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -30,71 +30,153 @@ from storage.progress.sql import (
 from storage.scope import Scope
 
 
-class NationalLine(NamedTuple):
-    """One line of the national roll-up: `tag` names the part that made it, and so the columns it fills."""
+class ProvinceName(NamedTuple):
+    """A province and how many communes it has."""
 
-    tag: str
-    key: int  # the province the line is about
-    label: str  # the province's name, a kind of help or an indicator; or ''
-    communes: int | None
-    villages: int | None
-    sessions: int | None
-    attendees: int | None
-    village_weeks: int | None
-    villages_with_session: int | None
-    helped: int | None
-    numerator: int | None
-    denominator: int | None
-    communes_with_figure: int | None
-    submitted: int | None
-    on_time: int | None
-    percent: float | None
+    code: int
+    name: str
+    communes: int
 
 
-def _national_statement(shape: LineShape[NationalLine]) -> CompoundSelect:
+class ProvinceVillages(NamedTuple):
+    """How many villages the communes of a province have set up."""
+
+    province_code: int
+    villages: int
+
+
+class ProvinceActivity(NamedTuple):
+    """A province's sessions in the month, and how they spread over its villages and weeks."""
+
+    province_code: int
+    sessions: int
+    attendees: int
+    village_weeks: int
+    villages_with_session: int
+
+
+class ProvinceHelp(NamedTuple):
+    """People a province helped in the month, of one kind."""
+
+    province_code: int
+    kind: str
+    helped: int
+
+
+class ProvinceFigure(NamedTuple):
+    """The sums of an indicator's figures over a province's communes, and how many entered one."""
+
+    province_code: int
+    indicator: str
+    numerator: int
+    denominator: int
+    communes_with_figure: int
+
+
+class ProvinceReports(NamedTuple):
+    """How many communes of a province submitted the month's report, and on time."""
+
+    province_code: int
+    submitted: int
+    on_time: int
+
+
+class ProvinceTarget(NamedTuple):
+    """A province's target for the year."""
+
+    province_code: int
+    indicator: str
+    percent: float
+
+
+ProvinceFact = ProvinceVillages | ProvinceActivity | ProvinceHelp | ProvinceFigure | ProvinceReports | ProvinceTarget
+_PROVINCE_FACTS = (ProvinceVillages, ProvinceActivity, ProvinceHelp, ProvinceFigure, ProvinceReports, ProvinceTarget)
+_KINDS = LineKinds(ProvinceName, *_PROVINCE_FACTS)
+
+
+def _national_statement(kinds: LineKinds) -> CompoundSelect:
     """Per province: communes, villages, sessions, village-weeks, help, indicator sums, reports, targets."""
     per_week = village_weeks()
     per_commune = (
-        select(per_week.c.commune_code, func.sum(per_week.c.sessions).label("sessions"),
-               func.sum(per_week.c.attendees).label("attendees"), func.count().label("village_weeks"),
-               func.count(distinct(per_week.c.village_id)).label("villages_with_session"))
+        select(
+            per_week.c.commune_code,
+            func.sum(per_week.c.sessions).label("sessions"),
+            func.sum(per_week.c.attendees).label("attendees"),
+            func.count().label("village_weeks"),
+            func.count(distinct(per_week.c.village_id)).label("villages_with_session"),
+        )
         .group_by(per_week.c.commune_code)
         .subquery()
     )
     help_per_commune = (
         select(HELP.c.commune_code, HELP.c.kind, func.sum(HELP.c.count).label("helped"))
-        .where(live_help()).group_by(HELP.c.commune_code, HELP.c.kind).subquery()
+        .where(live_help())
+        .group_by(HELP.c.commune_code, HELP.c.kind)
+        .subquery()
     )
     month = bindparam("m", type_=Date)
     province = COMMUNES.c.province_code
     communes = select(func.count()).where(COMMUNES.c.province_code == PROVINCES.c.code).scalar_subquery()
     return union_all(
-        select(*shape.part("province", key=PROVINCES.c.code, label=PROVINCES.c.name, communes=communes)),
-        select(*shape.part("villages", key=province, label="", villages=func.count()))
-        .select_from(VILLAGES.join(COMMUNES, VILLAGES.c.commune_code == COMMUNES.c.code)).group_by(province),
-        select(*shape.part("activity", key=province, label="", sessions=func.sum(per_commune.c.sessions),
-                           attendees=func.sum(per_commune.c.attendees),
-                           village_weeks=func.sum(per_commune.c.village_weeks),
-                           villages_with_session=func.sum(per_commune.c.villages_with_session)))
-        .select_from(per_commune.join(COMMUNES, per_commune.c.commune_code == COMMUNES.c.code)).group_by(province),
-        select(*shape.part("help", key=province, label=help_per_commune.c.kind,
-                           helped=func.sum(help_per_commune.c.helped)))
+        select(*kinds.part(ProvinceName, code=PROVINCES.c.code, name=PROVINCES.c.name, communes=communes)),
+        select(*kinds.part(ProvinceVillages, province_code=province, villages=func.count()))
+        .select_from(VILLAGES.join(COMMUNES, VILLAGES.c.commune_code == COMMUNES.c.code))
+        .group_by(province),
+        select(
+            *kinds.part(
+                ProvinceActivity,
+                province_code=province,
+                sessions=func.sum(per_commune.c.sessions),
+                attendees=func.sum(per_commune.c.attendees),
+                village_weeks=func.sum(per_commune.c.village_weeks),
+                villages_with_session=func.sum(per_commune.c.villages_with_session),
+            )
+        )
+        .select_from(per_commune.join(COMMUNES, per_commune.c.commune_code == COMMUNES.c.code))
+        .group_by(province),
+        select(
+            *kinds.part(
+                ProvinceHelp,
+                province_code=province,
+                kind=help_per_commune.c.kind,
+                helped=func.sum(help_per_commune.c.helped),
+            )
+        )
         .select_from(help_per_commune.join(COMMUNES, help_per_commune.c.commune_code == COMMUNES.c.code))
         .group_by(province, help_per_commune.c.kind),
-        select(*shape.part("figure", key=province, label=FIGURES.c.indicator, numerator=func.sum(FIGURES.c.numerator),
-                           denominator=func.sum(FIGURES.c.denominator), communes_with_figure=func.count()))
+        select(
+            *kinds.part(
+                ProvinceFigure,
+                province_code=province,
+                indicator=FIGURES.c.indicator,
+                numerator=func.sum(FIGURES.c.numerator),
+                denominator=func.sum(FIGURES.c.denominator),
+                communes_with_figure=func.count(),
+            )
+        )
         .select_from(FIGURES.join(COMMUNES, FIGURES.c.commune_code == COMMUNES.c.code))
-        .where(FIGURES.c.month == month).group_by(province, FIGURES.c.indicator),
-        select(*shape.part("report", key=province, label="", submitted=func.sum(SUBMITTED),
-                           on_time=func.sum(ON_TIME)))
+        .where(FIGURES.c.month == month)
+        .group_by(province, FIGURES.c.indicator),
+        select(
+            *kinds.part(
+                ProvinceReports, province_code=province, submitted=func.sum(SUBMITTED), on_time=func.sum(ON_TIME)
+            )
+        )
         .select_from(REPORTS.join(COMMUNES, REPORTS.c.commune_code == COMMUNES.c.code))
-        .where(REPORTS.c.month == month).group_by(province),
-        select(*shape.part("target", key=TARGETS.c.area_code, label=TARGETS.c.indicator, percent=TARGETS.c.percent))
-        .where(TARGETS.c.year == bindparam("y", type_=Integer), TARGETS.c.scope == SCOPE_PROVINCE),
+        .where(REPORTS.c.month == month)
+        .group_by(province),
+        select(
+            *kinds.part(
+                ProvinceTarget,
+                province_code=TARGETS.c.area_code,
+                indicator=TARGETS.c.indicator,
+                percent=TARGETS.c.percent,
+            )
+        ).where(TARGETS.c.year == bindparam("y", type_=Integer), TARGETS.c.scope == SCOPE_PROVINCE),
     )
 
 
-_NATIONAL = PreparedRollup(LineShape(NationalLine), _national_statement)
+_NATIONAL = PreparedRollup(_KINDS, _national_statement)
 
 
 @dataclass
@@ -116,24 +198,24 @@ class ProvinceTotals:
     targets: dict[str, float] = field(default_factory=dict)
 
 
-def _province_line(province: ProvinceTotals, line: NationalLine) -> None:
+def _add_fact(province: ProvinceTotals, line: ProvinceFact) -> None:
     """Add one line of the roll-up to its province's totals."""
-    tag = line.tag
-    if tag == "villages":
-        province.villages = int(line.villages or 0)
-    elif tag == "activity":
-        province.sessions, province.attendees = int(line.sessions or 0), int(line.attendees or 0)
-        province.village_weeks = int(line.village_weeks or 0)
-        province.villages_with_session = int(line.villages_with_session or 0)
-    elif tag == "help":
-        province.help[line.label] = int(line.helped or 0)
-    elif tag == "figure":
-        province.figures[line.label] = (int(line.numerator or 0), int(line.denominator or 0),
-                                        int(line.communes_with_figure or 0))
-    elif tag == "report":
+    if isinstance(line, ProvinceHelp):
+        province.help[line.kind] = int(line.helped)
+    elif isinstance(line, ProvinceFigure):
+        province.figures[line.indicator] = (int(line.numerator), int(line.denominator), int(line.communes_with_figure))
+    elif isinstance(line, ProvinceActivity):
+        province.sessions, province.attendees = int(line.sessions), int(line.attendees)
+        province.village_weeks, province.villages_with_session = (
+            int(line.village_weeks),
+            int(line.villages_with_session),
+        )
+    elif isinstance(line, ProvinceVillages):
+        province.villages = int(line.villages)
+    elif isinstance(line, ProvinceReports):
         province.submitted, province.on_time = int(line.submitted or 0), int(line.on_time or 0)
-    elif tag == "target":
-        province.targets[line.label] = float(line.percent or 0)
+    else:
+        province.targets[line.indicator] = float(line.percent)
 
 
 def national_rollup(session: Session, scope: Scope, month: dt.date) -> list[ProvinceTotals]:
@@ -142,10 +224,12 @@ def national_rollup(session: Session, scope: Scope, month: dt.date) -> list[Prov
     period = Period.month(month)
     params = {"s": period.start, "e": period.end, "m": period.start, "y": period.start.year}
     lines = _NATIONAL.fetch(session, params)
-    provinces = {line.key: ProvinceTotals(line.key, line.label, communes=int(line.communes or 0))
-                 for line in lines if line.tag == "province"}
+    provinces = {
+        line.code: ProvinceTotals(line.code, line.name, communes=int(line.communes))
+        for line in lines
+        if isinstance(line, ProvinceName)
+    }
     for line in lines:
-        province = provinces.get(line.key)
-        if province is not None and line.tag != "province":
-            _province_line(province, line)
+        if isinstance(line, _PROVINCE_FACTS) and line.province_code in provinces:
+            _add_fact(provinces[line.province_code], line)
     return sorted(provinces.values(), key=lambda p: p.code)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, bindparam, distinct, func, select, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, distinct, func, or_, select, union_all
 from sqlalchemy.sql.selectable import CompoundSelect
 from sqlmodel import Session
 
@@ -25,7 +25,7 @@ from storage.progress.sql import (
     SUBMITTED,
     TARGETS,
     VILLAGES,
-    LineShape,
+    LineKinds,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -33,56 +33,127 @@ from storage.progress.sql import (
 from storage.scope import Scope
 
 
-class ProvinceLine(NamedTuple):
-    """One line of a province's roll-up: `tag` names the part that made it, and so the columns it fills."""
+class CommuneName(NamedTuple):
+    """A commune of the province."""
 
-    tag: str
-    key: int  # the commune the line is about; the province for "province_target"
-    label: str  # the commune's name, a kind of help or an indicator; or ''
-    villages: int | None
-    sessions: int | None
-    attendees: int | None
-    village_weeks: int | None
-    villages_with_session: int | None
-    weeks_with_session: int | None
-    helped: int | None
-    numerator: int | None
-    denominator: int | None
-    submitted: int | None
-    on_time: int | None
-    percent: float | None
+    code: int
+    name: str
 
 
-def _province_statement(shape: LineShape[ProvinceLine]) -> CompoundSelect:
+class VillageCount(NamedTuple):
+    """How many villages a commune has set up."""
+
+    commune_code: int
+    villages: int
+
+
+class CommuneActivity(NamedTuple):
+    """A commune's sessions in the month, and how they spread over its villages and weeks."""
+
+    commune_code: int
+    sessions: int
+    attendees: int
+    village_weeks: int
+    villages_with_session: int
+    weeks_with_session: int
+
+
+class CommuneHelp(NamedTuple):
+    """People a commune helped in the month, of one kind."""
+
+    commune_code: int
+    kind: str
+    helped: int
+
+
+class CommuneFigure(NamedTuple):
+    """A commune's figure for an indicator in the month."""
+
+    commune_code: int
+    indicator: str
+    numerator: int
+    denominator: int
+
+
+class CommuneReport(NamedTuple):
+    """Whether a commune submitted the month's report, and on time."""
+
+    commune_code: int
+    submitted: int
+    on_time: int
+
+
+class AreaTarget(NamedTuple):
+    """A target for the year, set by the province (`area_code` the province) or by a commune (the commune)."""
+
+    area_code: int
+    indicator: str
+    percent: float
+    own: int  # 1: a commune's own target; 0: the province's
+
+
+_KINDS = LineKinds(CommuneName, VillageCount, CommuneActivity, CommuneHelp, CommuneFigure, CommuneReport, AreaTarget)
+
+
+def _province_statement(kinds: LineKinds) -> CompoundSelect:
     """Per commune of a province: villages, sessions, weeks, help, indicators, report; and the targets."""
     province, month = bindparam("p", type_=Integer), bindparam("m", type_=Date)
     communes = select(COMMUNES.c.code).where(COMMUNES.c.province_code == province).scalar_subquery()
     per_week = village_weeks(SESSIONS.c.commune_code.in_(communes))
     return union_all(
-        select(*shape.part("commune", key=COMMUNES.c.code, label=COMMUNES.c.name))
-        .where(COMMUNES.c.province_code == province),
-        select(*shape.part("villages", key=VILLAGES.c.commune_code, label="", villages=func.count()))
-        .where(VILLAGES.c.commune_code.in_(communes)).group_by(VILLAGES.c.commune_code),
-        select(*shape.part("activity", key=per_week.c.commune_code, label="", sessions=func.sum(per_week.c.sessions),
-                           attendees=func.sum(per_week.c.attendees), village_weeks=func.count(),
-                           villages_with_session=func.count(distinct(per_week.c.village_id)),
-                           weeks_with_session=func.count(distinct(per_week.c.week))))
-        .group_by(per_week.c.commune_code),
-        select(*shape.part("help", key=HELP.c.commune_code, label=HELP.c.kind, helped=func.sum(HELP.c.count)))
-        .where(live_help(HELP.c.commune_code.in_(communes))).group_by(HELP.c.commune_code, HELP.c.kind),
-        select(*shape.part("figure", key=FIGURES.c.commune_code, label=FIGURES.c.indicator,
-                           numerator=FIGURES.c.numerator, denominator=FIGURES.c.denominator))
-        .where(FIGURES.c.month == month, FIGURES.c.commune_code.in_(communes)),
-        select(*shape.part("report", key=REPORTS.c.commune_code, label="", submitted=SUBMITTED, on_time=ON_TIME))
-        .where(REPORTS.c.month == month, REPORTS.c.commune_code.in_(communes)),
-        *(select(*shape.part(tag, key=TARGETS.c.area_code, label=TARGETS.c.indicator, percent=TARGETS.c.percent))
-          .where(TARGETS.c.year == bindparam("y", type_=Integer), TARGETS.c.scope == scope, area)
-          for tag, scope, area in (("province_target", SCOPE_PROVINCE, TARGETS.c.area_code == province),
-                                   ("target", SCOPE_COMMUNE, TARGETS.c.area_code.in_(communes)))),
+        select(*kinds.part(CommuneName, code=COMMUNES.c.code, name=COMMUNES.c.name)).where(
+            COMMUNES.c.province_code == province
+        ),
+        select(*kinds.part(VillageCount, commune_code=VILLAGES.c.commune_code, villages=func.count()))
+        .where(VILLAGES.c.commune_code.in_(communes))
+        .group_by(VILLAGES.c.commune_code),
+        select(
+            *kinds.part(
+                CommuneActivity,
+                commune_code=per_week.c.commune_code,
+                sessions=func.sum(per_week.c.sessions),
+                attendees=func.sum(per_week.c.attendees),
+                village_weeks=func.count(),
+                villages_with_session=func.count(distinct(per_week.c.village_id)),
+                weeks_with_session=func.count(distinct(per_week.c.week)),
+            )
+        ).group_by(per_week.c.commune_code),
+        select(
+            *kinds.part(CommuneHelp, commune_code=HELP.c.commune_code, kind=HELP.c.kind, helped=func.sum(HELP.c.count))
+        )
+        .where(live_help(HELP.c.commune_code.in_(communes)))
+        .group_by(HELP.c.commune_code, HELP.c.kind),
+        select(
+            *kinds.part(
+                CommuneFigure,
+                commune_code=FIGURES.c.commune_code,
+                indicator=FIGURES.c.indicator,
+                numerator=FIGURES.c.numerator,
+                denominator=FIGURES.c.denominator,
+            )
+        ).where(FIGURES.c.month == month, FIGURES.c.commune_code.in_(communes)),
+        select(
+            *kinds.part(CommuneReport, commune_code=REPORTS.c.commune_code, submitted=SUBMITTED, on_time=ON_TIME)
+        ).where(REPORTS.c.month == month, REPORTS.c.commune_code.in_(communes)),
+        select(
+            *kinds.part(
+                AreaTarget,
+                area_code=TARGETS.c.area_code,
+                indicator=TARGETS.c.indicator,
+                percent=TARGETS.c.percent,
+                own=case((TARGETS.c.scope == SCOPE_COMMUNE, 1), else_=0),
+            )
+        ).where(
+            TARGETS.c.year == bindparam("y", type_=Integer),
+            or_(
+                and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province),
+                and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code.in_(communes)),
+            ),
+        ),
     )
 
 
-_PROVINCE = PreparedRollup(LineShape(ProvinceLine), _province_statement)
+_PROVINCE = PreparedRollup(_KINDS, _province_statement)
 
 
 @dataclass
@@ -203,21 +274,23 @@ class ProvinceRollup:
         return total
 
 
-def _commune_line(commune: CommuneTotals, line: ProvinceLine) -> None:
+CommuneFact = VillageCount | CommuneActivity | CommuneHelp | CommuneFigure | CommuneReport
+_COMMUNE_FACTS = (VillageCount, CommuneActivity, CommuneHelp, CommuneFigure, CommuneReport)
+
+
+def _add_fact(commune: CommuneTotals, line: CommuneFact) -> None:
     """Add one line of the roll-up to its commune's totals."""
-    tag = line.tag
-    if tag == "villages":
-        commune.villages = int(line.villages or 0)
-    elif tag == "activity":
-        commune.sessions, commune.attendees = int(line.sessions or 0), int(line.attendees or 0)
-        commune.village_weeks = int(line.village_weeks or 0)
-        commune.villages_with_session = int(line.villages_with_session or 0)
-        commune.weeks_with_session = int(line.weeks_with_session or 0)
-    elif tag == "help":
-        commune.help[line.label] = int(line.helped or 0)
-    elif tag == "figure":
-        commune.figures[line.label] = (int(line.numerator or 0), int(line.denominator or 0))
-    elif tag == "report":
+    if isinstance(line, CommuneHelp):
+        commune.help[line.kind] = int(line.helped)
+    elif isinstance(line, CommuneFigure):
+        commune.figures[line.indicator] = (int(line.numerator), int(line.denominator))
+    elif isinstance(line, CommuneActivity):
+        commune.sessions, commune.attendees = int(line.sessions), int(line.attendees)
+        commune.village_weeks, commune.villages_with_session = int(line.village_weeks), int(line.villages_with_session)
+        commune.weeks_with_session = int(line.weeks_with_session)
+    elif isinstance(line, VillageCount):
+        commune.villages = int(line.villages)
+    else:
         commune.submitted = bool(line.submitted)
         commune.on_time = bool(line.on_time) if line.submitted else None
 
@@ -231,20 +304,16 @@ def province_rollup(session: Session, scope: Scope, province_code: int, month: d
     period = Period.month(month)
     params = {"p": province_code, "s": period.start, "e": period.end, "m": period.start, "y": period.start.year}
     lines = _PROVINCE.fetch(session, params)
-    communes = {line.key: CommuneTotals(line.key, line.label) for line in lines if line.tag == "commune"}
-    province_targets: dict[str, float] = {}
-    own_targets: list[ProvinceLine] = []
-    for line in lines:
-        if line.tag == "province_target":
-            province_targets[line.label] = float(line.percent or 0)
-        elif line.tag == "target":
-            own_targets.append(line)
-        elif line.tag != "commune" and line.key in communes:
-            _commune_line(communes[line.key], line)
+    communes = {line.code: CommuneTotals(line.code, line.name) for line in lines if isinstance(line, CommuneName)}
+    targets = [line for line in lines if isinstance(line, AreaTarget)]
+    province_targets = {target.indicator: float(target.percent) for target in targets if not target.own}
     for commune in communes.values():
         commune.targets = dict(province_targets)
-    for line in own_targets:
-        if line.key in communes:
-            communes[line.key].targets[line.label] = float(line.percent or 0)
+    for target in targets:
+        if target.own and target.area_code in communes:
+            communes[target.area_code].targets[target.indicator] = float(target.percent)
+    for line in lines:
+        if isinstance(line, _COMMUNE_FACTS) and line.commune_code in communes:
+            _add_fact(communes[line.commune_code], line)
     ordered = sorted(communes.values(), key=lambda c: c.code)
     return ProvinceRollup(province_code, province.name, period, ordered, province_targets)

@@ -1,20 +1,20 @@
-"""The SQL side of the roll-ups: the tables, the week number, named line shapes and prepared statements.
+"""The SQL side of the roll-ups: the tables, the week number, the kinds of line and prepared statements.
 
-Each roll-up is ONE statement, a UNION ALL of grouped parts. Every part returns the same named columns (a
-`NamedTuple` per roll-up declares them): its tag, the area the line is about (`key`), a label, and the
-figures, the ones a part does not compute left NULL. The statement is compiled once per dialect with bound
-parameters and run on the session's own DB-API cursor, so a commune's month costs one round trip whatever
-the number of villages. The week of a session is counted Monday–Sunday from a fixed Monday (2000-01-03),
-the same on SQLite and PostgreSQL.
+Each roll-up is ONE statement, a UNION ALL of grouped parts. Each part makes one kind of line, a
+`NamedTuple` naming its fields (a village's activity, a kind of help, an indicator's figure…); the parts
+share the statement's columns by type (`LineKinds`), and its rows come back as those named lines. The
+statement is compiled once per dialect with bound parameters and run on the session's own DB-API cursor,
+so a commune's month costs one round trip whatever the number of villages. The week of a session is
+counted Monday–Sunday from a fixed Monday (2000-01-03), the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import operator
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     CTE,
@@ -83,14 +83,22 @@ def _week_default(element: week_index, compiler: SQLCompiler, **kw: Any) -> str:
 
 def live_sessions(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     """Sessions not deleted whose date lies in the period (:s to :e), and the given conditions."""
-    return and_(SESSIONS.c.session_date >= bindparam("s", type_=Date),
-                SESSIONS.c.session_date <= bindparam("e", type_=Date), SESSIONS.c.deleted_at.is_(None), *conditions)
+    return and_(
+        SESSIONS.c.session_date >= bindparam("s", type_=Date),
+        SESSIONS.c.session_date <= bindparam("e", type_=Date),
+        SESSIONS.c.deleted_at.is_(None),
+        *conditions,
+    )
 
 
 def live_help(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     """Help records not deleted whose date lies in the period (:s to :e), and the given conditions."""
-    return and_(HELP.c.record_date >= bindparam("s", type_=Date), HELP.c.record_date <= bindparam("e", type_=Date),
-                HELP.c.deleted_at.is_(None), *conditions)
+    return and_(
+        HELP.c.record_date >= bindparam("s", type_=Date),
+        HELP.c.record_date <= bindparam("e", type_=Date),
+        HELP.c.deleted_at.is_(None),
+        *conditions,
+    )
 
 
 def village_weeks(*conditions: ColumnElement[bool], per_commune: bool = True) -> CTE:
@@ -102,8 +110,9 @@ def village_weeks(*conditions: ColumnElement[bool], per_commune: bool = True) ->
     week = week_index(SESSIONS.c.session_date)
     keys = [SESSIONS.c.commune_code, SESSIONS.c.village_id] if per_commune else [SESSIONS.c.village_id]
     return (
-        select(*keys, week.label("week"), func.count().label("sessions"),
-               func.sum(SESSIONS.c.attendees).label("attendees"))
+        select(
+            *keys, week.label("week"), func.count().label("sessions"), func.sum(SESSIONS.c.attendees).label("attendees")
+        )
         .where(live_sessions(*conditions))
         .group_by(*keys, week)
         .cte("village_weeks")
@@ -113,14 +122,15 @@ def village_weeks(*conditions: ColumnElement[bool], per_commune: bool = True) ->
 SUBMITTED = case((REPORTS.c.status == "submitted", 1), else_=0)
 ON_TIME = case((and_(REPORTS.c.status == "submitted", REPORTS.c.on_time.is_(True)), 1), else_=0)
 
-Line = TypeVar("Line", bound=NamedTuple)
-_SQL_TYPES: dict[type, type[TypeEngine[Any]]] = {int: Integer, str: String, float: Float}
+_SQL_TYPES: dict[type, type[TypeEngine[Any]]] = {str: String, int: Integer, float: Float}
 
 
-def _sql_type(hint: Any) -> TypeEngine[Any]:
-    """The SQL type of a line's field from its annotation (`int`, `str`, `float`, optionally `| None`)."""
+def _python_type(hint: Any) -> type:
+    """The value type of a line's field from its annotation (`int`, `str`, `float`, optionally `| None`)."""
     python_type = next(t for t in typing.get_args(hint) or (hint,) if t is not type(None))
-    return _SQL_TYPES[python_type]()
+    if python_type not in _SQL_TYPES:
+        raise TypeError(f"a roll-up line holds str, int or float, not {hint}")
+    return typing.cast(type, python_type)
 
 
 def _typed(value: Any, type_: TypeEngine[Any]) -> ColumnElement[Any]:
@@ -134,34 +144,66 @@ def _typed(value: Any, type_: TypeEngine[Any]) -> ColumnElement[Any]:
     return typing.cast(ColumnElement[Any], value)
 
 
-class LineShape(Generic[Line]):
-    """The named columns of one roll-up's lines (from its NamedTuple): what each part selects, how rows read."""
+class LineKinds:
+    """The kinds of line one roll-up returns, each a NamedTuple, sharing the columns of one UNION ALL.
 
-    def __init__(self, line: type[Line]) -> None:
-        """Read the fields and their SQL types from the NamedTuple (its first field is the tag)."""
-        hints = typing.get_type_hints(line)
-        self.line = line
-        self._make = functools.partial(tuple.__new__, line)  # as `line._make`, without a Python frame per row
-        self.columns = [(name, _sql_type(hints[name])) for name in line._fields[1:]]
-        self.names = frozenset(line._fields[1:])
+    Every part of the statement makes one kind of line. The columns are the kind's number (`tag`), then
+    slots by type (`text_1…`, `int_1…`, `float_1…`), as many of each as the widest kind needs: a kind's
+    fields fill the slots of their type in order, the rest stay NULL. So the statement is as narrow as
+    its widest line, and the lines come back named and typed.
+    """
 
-    def part(self, tag: str | ColumnElement[str], **values: Any) -> list[ColumnElement[Any]]:
-        """The columns of one part of the UNION ALL: its tag, then every named column (NULL if not given).
+    def __init__(self, *kinds: type[tuple[Any, ...]]) -> None:
+        """Lay out the slots and, per kind, which slots its fields read."""
+        self.kinds = kinds
+        hints = [typing.get_type_hints(kind) for kind in kinds]  # a NamedTuple's annotations: its fields, in order
+        self._fields = [tuple(fields) for fields in hints]
+        layouts = [[_python_type(hint) for hint in fields.values()] for fields in hints]
+        widths = {t: max(layout.count(t) for layout in layouts) for t in _SQL_TYPES}
+        self.columns: list[tuple[str, TypeEngine[Any]]] = [
+            (f"{t.__name__}_{n + 1}", _SQL_TYPES[t]()) for t in _SQL_TYPES for n in range(widths[t])
+        ]
+        first = {str: 1, int: 1 + widths[str], float: 1 + widths[str] + widths[int]}
+        self._slots: list[list[int]] = []  # per kind, the column of each field
+        for layout in layouts:
+            used = dict.fromkeys(_SQL_TYPES, 0)
+            slots = []
+            for t in layout:
+                slots.append(first[t] + used[t])
+                used[t] += 1
+            self._slots.append(slots)
+        self._readers = [self._reader(kind, slots) for kind, slots in zip(kinds, self._slots, strict=True)]
 
-        The tag is a constant, or a CASE choosing between constants where one scan serves two tags.
-        """
-        unknown = values.keys() - self.names
+    @staticmethod
+    def _reader(kind: type[tuple[Any, ...]], slots: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """How a row of this kind becomes its NamedTuple (as `kind._make`, on the kind's slots)."""
+        get = operator.itemgetter(*slots)
+        if len(slots) == 1:
+            return lambda row: tuple.__new__(kind, (get(row),))
+        return lambda row: tuple.__new__(kind, get(row))
+
+    def part(self, line_kind: type[tuple[Any, ...]], /, **values: Any) -> list[ColumnElement[Any]]:
+        """The columns of one part of the UNION ALL, making lines of `line_kind` (a field not given is NULL)."""
+        index = self.kinds.index(line_kind)
+        fields = self._fields[index]
+        unknown = values.keys() - set(fields)
         if unknown:
-            raise ValueError(f"{self.line.__name__} has no column {', '.join(sorted(unknown))}")
-        return [_typed(tag, String()).label("tag"),
-                *(_typed(values.get(name), type_).label(name) for name, type_ in self.columns)]
+            raise ValueError(f"{line_kind.__name__} has no field {', '.join(sorted(unknown))}")
+        columns = [_typed(None, type_) for _, type_ in self.columns]
+        for name, slot in zip(fields, self._slots[index], strict=True):
+            columns[slot - 1] = _typed(values.get(name), self.columns[slot - 1][1])
+        return [
+            literal_column(str(index), Integer).label("tag"),
+            *(column.label(name) for column, (name, _) in zip(columns, self.columns, strict=True)),
+        ]
 
-    def read(self, rows: Iterable[tuple[Any, ...]]) -> list[Line]:
-        """The driver's rows as named lines."""
-        return list(map(self._make, rows))
+    def read(self, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The driver's rows as the NamedTuples of their kinds."""
+        readers = self._readers
+        return [readers[row[0]](row) for row in rows]
 
 
-class PreparedRollup(Generic[Line]):
+class PreparedRollup:
     """One roll-up statement: built and compiled once per dialect, then run on the session's DB-API cursor.
 
     A commune's month is a small query (~0.5 ms on SQLite), so the per-call work of a Core execution
@@ -170,9 +212,9 @@ class PreparedRollup(Generic[Line]):
     conversion (ISO text on SQLite, native on PostgreSQL).
     """
 
-    def __init__(self, shape: LineShape[Line], build: Callable[[LineShape[Line]], CompoundSelect]) -> None:
+    def __init__(self, kinds: LineKinds, build: Callable[[LineKinds], CompoundSelect]) -> None:
         """Keep how to build the statement; it is built at its first run on each dialect."""
-        self.shape = shape
+        self.kinds = kinds
         self._build = build
         self._compiled: dict[str, SQLCompiler] = {}
 
@@ -180,13 +222,13 @@ class PreparedRollup(Generic[Line]):
         """The statement compiled for this dialect (once)."""
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
-            built = self._build(self.shape).compile(dialect=dialect)
+            built = self._build(self.kinds).compile(dialect=dialect)
             if not isinstance(built, SQLCompiler):
                 raise TypeError(f"a roll-up compiled to {type(built).__name__}, not SQL")
             compiled = self._compiled[dialect.name] = built
         return compiled
 
-    def fetch(self, session: Session, params: dict[str, Any]) -> list[Line]:
+    def fetch(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run the statement with these parameters in the session's transaction; its lines, in no order."""
         connection = session.connection()
         dialect = connection.dialect
@@ -202,6 +244,6 @@ class PreparedRollup(Generic[Line]):
         cursor = driver.cursor()
         try:
             cursor.execute(compiled.string, arguments)
-            return self.shape.read(cursor.fetchall())
+            return self.kinds.read(cursor.fetchall())
         finally:
             cursor.close()
