@@ -57,8 +57,9 @@ from storage.models import (  # noqa: E402
     TrainingSession,
     Village,
 )
-from storage.periods import week_of  # noqa: E402
-from storage.progress import Period, Scope, commune_progress, national_rollup, province_rollup  # noqa: E402
+from storage.periods import Period, week_of  # noqa: E402
+from storage.progress import commune_progress, national_rollup, province_rollup  # noqa: E402
+from storage.scope import Scope  # noqa: E402
 from storage.vocab import HELP_KINDS, TOPICS  # noqa: E402
 
 MONTH = dt.date(2026, 10, 1)  # the month measured: complete, reported in November

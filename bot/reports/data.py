@@ -20,17 +20,10 @@ from sqlmodel import Session
 from storage.areas import get_commune, get_province
 from storage.indicators import INDICATORS, label as indicator_label, percent_of
 from storage.models import MonthlyReport
-from storage.progress import (
-    CommuneProgress,
-    IndicatorProgress,
-    Period,
-    Scope,
-    commune_progress,
-    province_rollup,
-    sessions_in,
-    weeks_between,
-)
-from storage.reports import deadline_day, due_date, month_start, report_for, reports_of_month
+from storage.periods import Period, month_start, weeks_between
+from storage.progress import CommuneProgress, IndicatorProgress, commune_progress, province_rollup, sessions_in
+from storage.reports import deadline_day, due_date, report_for, reports_of_month
+from storage.scope import Scope
 from storage.vocab import HELP_KINDS
 
 SCHEMA_VERSION = 1
