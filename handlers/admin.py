@@ -108,12 +108,12 @@ def on_village_names(turn: Turn) -> None:
 
 def _save_villages(turn: Turn) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     if turn.step != VILLAGE_CONFIRM:
         return
     try:
-        added, existing = add_villages(turn.session, member.commune_code, list(turn.data.get("names", [])),
+        added, existing = add_villages(turn.session, commune_code, list(turn.data.get("names", [])),
                                        now=turn.now, actor_id=member.id)
     except DomainError as error:
         turn.goto(VILLAGE_NAMES)
@@ -241,12 +241,11 @@ def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
 
 def _choose_role(turn: Turn, role: str) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    commune_code = turn.require_commune()
     if role not in ROLES or role == "province_viewer":
         return invite(turn)
     if role in VILLAGE_ROLES:
-        rows = villages_of(turn.session, member.commune_code)
+        rows = villages_of(turn.session, commune_code)
         if not rows:
             turn.end_flow()
             turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
@@ -260,14 +259,14 @@ def _choose_role(turn: Turn, role: str) -> None:
 
 
 def _create(turn: Turn, role: str, village_id: Optional[int]) -> None:
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     limits = turn.config.limits
     try:
         created = invites.create_invite(
             turn.session, role=role, now=turn.now, days=limits.invite_days,
             max_uses=1 if role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER) else limits.invite_max_uses,
-            commune_code=member.commune_code, village_id=village_id, created_by=member.id)
+            commune_code=commune_code, village_id=village_id, created_by=member.id)
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr))
@@ -290,9 +289,9 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     elif action == "role" and turn.step == INVITE_ROLE:
         _choose_role(turn, arg)
     elif action == "village" and turn.step == INVITE_VILLAGE and arg.isdigit():
-        assert turn.member is not None and turn.member.commune_code is not None
+        commune_code = turn.require_commune()
         try:
-            village_in_commune(turn.session, turn.member.commune_code, int(arg))
+            village_in_commune(turn.session, commune_code, int(arg))
         except DomainError as error:
             turn.say(explain(error, turn.tr))
             return

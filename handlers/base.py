@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Optional
 
 from sqlmodel import Session
@@ -16,6 +17,21 @@ from bot.messages import Button, Incoming, Reply
 from storage.models import ChannelAccount, ConversationState, Member
 
 IDLE = "idle"
+
+
+class Routing(Enum):
+    """What a flow's text handler may answer instead of handling the message."""
+
+    AGAIN = "again"
+
+
+#: a flow's text handler returns this when the message is not for its step: the router ends the flow and
+#: routes the message as if no flow were open
+ROUTE_AGAIN = Routing.AGAIN
+
+
+class MissingContext(RuntimeError):
+    """A handler was reached without what its step needs (a member, a commune): a routing mistake, not input."""
 
 
 class UserError(Exception):
@@ -65,6 +81,19 @@ class Turn:
         return reply
 
     # Conversation state -------------------------------------------------------------------------
+
+    def require_member(self) -> Member:
+        """The member this turn is for; the router sends only members to the handlers that call this."""
+        if self.member is None:
+            raise MissingContext(f"step {self.step!r} needs a member")
+        return self.member
+
+    def require_commune(self) -> int:
+        """The code of the member's commune; the handlers that call this serve commune roles only."""
+        code = self.require_member().commune_code
+        if code is None:
+            raise MissingContext(f"step {self.step!r} needs a member of a commune")
+        return code
 
     @property
     def step(self) -> str:

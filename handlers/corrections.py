@@ -51,8 +51,8 @@ def start(turn: Turn, mode: str) -> None:
     _ = turn._
     if not steps.can_log(turn):
         return not_allowed(turn)
-    assert turn.member is not None
-    if not corrections.recent_entries(turn.session, turn.member):
+    member = turn.require_member()
+    if not corrections.recent_entries(turn.session, member):
         turn.say(_("Bạn chưa ghi mục nào để sửa hoặc xoá."), main_menu(turn))
         return
     turn.start_flow(PICK, mode=mode)
@@ -62,9 +62,9 @@ def start(turn: Turn, mode: str) -> None:
 def _ask_pick(turn: Turn) -> None:
     """List the latest entries to pick one from."""
     _ = turn._
-    assert turn.member is not None
+    member = turn.require_member()
     turn.goto(PICK)
-    entries = corrections.recent_entries(turn.session, turn.member)
+    entries = corrections.recent_entries(turn.session, member)
     rows = [[turn.button(describe(turn, e)[:60], FLOW, "pick",
                          f"{KIND_SESSION if isinstance(e, TrainingSession) else KIND_HELP}{e.id}")] for e in entries]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
@@ -74,14 +74,14 @@ def _ask_pick(turn: Turn) -> None:
 
 def _load(turn: Turn) -> Entry | None:
     """The picked entry, checked again (it may have gone, or never been the person's); None after saying why."""
-    assert turn.member is not None
+    member = turn.require_member()
     kind, entry_id = turn.data.get("kind"), turn.data.get("entry_id")
     if kind not in (KIND_SESSION, KIND_HELP) or not isinstance(entry_id, int):
         turn.end_flow()
         stale_button(turn)
         return None
     try:
-        return corrections.get_entry(turn.session, turn.member, kind, entry_id)
+        return corrections.get_entry(turn.session, member, kind, entry_id)
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
@@ -126,9 +126,9 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     if entry is None:
         return
     if action == "delete":
-        assert turn.member is not None
+        member = turn.require_member()
         text = describe(turn, entry)
-        corrections.delete_entry(turn.session, turn.member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
+        corrections.delete_entry(turn.session, member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
         turn.end_flow()
         turn.say(_("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
     elif action == "field":
@@ -312,12 +312,12 @@ def _confirm(turn: Turn, entry: Entry, change: dict[str, object]) -> None:
 
 def _save(turn: Turn, entry: Entry) -> None:
     _ = turn._
-    assert turn.member is not None
+    member = turn.require_member()
     change = dict(turn.data.get("change", {}))
     if "date" in change:
         change["date"] = dt.date.fromisoformat(change["date"])
     try:
-        updated = corrections.update_entry(turn.session, turn.member, turn.data["kind"], entry.id,  # type: ignore[arg-type]
+        updated = corrections.update_entry(turn.session, member, turn.data["kind"], entry.id,  # type: ignore[arg-type]
                                            change, now=turn.now, today=turn.today, bounds=steps.bounds(turn))
     except DomainError as error:
         turn.say(explain(error, turn.tr))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.i18n import Translator
 from storage.errors import DomainError
+from storage.indicators import INDICATORS
 
 
 def explain(error: DomainError, tr: Translator) -> str:
@@ -20,8 +21,6 @@ def explain(error: DomainError, tr: Translator) -> str:
         elif key in ("numerator", "denominator", "percent") and isinstance(value, (int, float)):
             p[key] = tr.number(value)
         elif key == "indicator" and isinstance(value, str):
-            from storage.indicators import INDICATORS
-
             p[key] = _(INDICATORS[value][0]) if value in INDICATORS else value
     messages = {
         "invite_unknown": _("Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "

@@ -27,8 +27,7 @@ def file_ref(turn: Turn) -> dict[str, Any]:
 def on_photo(turn: Turn) -> None:
     """A photo from a member: into the session being logged, onto the session just saved, or ask which."""
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     # A session being logged (guided, or a one-line report with a session awaiting «Đúng») takes the photo.
     if turn.step.startswith("s.") or (turn.step.startswith("t.") and turn.data.get("has_session")):
         turn.state.data = {**turn.data, "evidence": [*turn.data.get("evidence", []), file_ref(turn)]}
@@ -60,9 +59,9 @@ def _label(turn: Turn, row: TrainingSession) -> str:
 
 
 def attach(turn: Turn, session_id: int, ref: dict[str, Any]) -> None:
-    assert turn.member is not None
+    member = turn.require_member()
     try:
-        row = corrections.attach_evidence(turn.session, turn.member, session_id, ref, turn.now)
+        row = corrections.attach_evidence(turn.session, member, session_id, ref, turn.now)
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr))

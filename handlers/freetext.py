@@ -15,6 +15,7 @@ from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import has_buttons, main_menu, please_choose
 from handlers.errors import explain
+from handlers.evidence import file_ref
 from storage import activity, corrections
 from storage.areas import find_village, villages_of
 from storage.errors import DomainError
@@ -35,12 +36,7 @@ def examples(turn: Turn) -> str:
     ])
 
 
-def on_free_text(turn: Turn) -> None:
-    """A plain message from a member who is not in a flow."""
-    read_line(turn, _parse(turn))
-
-
-def _parse(turn: Turn) -> ParsedReport:
+def parse(turn: Turn) -> ParsedReport:
     """The message read by the one-line parser, with the commune's villages for their spelling."""
     member = turn.member
     commune = member.commune_code if member is not None else None
@@ -49,12 +45,8 @@ def _parse(turn: Turn) -> ParsedReport:
 
 
 def read_line(turn: Turn, parsed: ParsedReport) -> None:
-    """Answer a question, or start the read-back of a report, or say what was not understood."""
+    """Start the read-back of a report, or say what was not understood (the router sends questions elsewhere)."""
     _ = turn._
-    if parsed.intent == "query":
-        from handlers.questions import answer
-
-        return answer(turn, parsed)
     if parsed.intent == "log" and not steps.can_log(turn):
         turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
         return
@@ -82,8 +74,6 @@ def _start_draft(turn: Turn, parsed: ParsedReport) -> None:
     if village is not None:
         data["village_id"] = village.id
     if turn.incoming.photo_file_id:
-        from handlers.evidence import file_ref
-
         data["evidence"] = [file_ref(turn)]
     turn.state.data = data
     for note in notes:
@@ -114,7 +104,7 @@ def takes_over(turn: Turn) -> bool:
     """
     if not steps.can_log(turn) or not turn.text:
         return False
-    parsed = _parse(turn)
+    parsed = parse(turn)
     if not _is_whole_report(parsed):
         return False
     turn.end_flow()
@@ -140,8 +130,7 @@ def _is_whole_report(parsed: ParsedReport) -> bool:
 def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village | None:
     """The member's own village for team members; the named one for a commune admin."""
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if member.role in VILLAGE_ROLES:
         own = turn.session.get(Village, member.village_id) if member.village_id else None
         if named and own and find_village(turn.session, own.commune_code, named) != own:
@@ -325,8 +314,7 @@ def save(turn: Turn) -> None:
     """Save the session and the help counts together, or nothing."""
     _ = turn._
     data = turn.data
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if _incomplete(data):
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))

@@ -41,10 +41,9 @@ def figures_command(turn: Turn, argument: str = "") -> None:
     """/chiso [tháng M] [figures]: show the month's figures to fill in, or save the figures typed with it."""
     if not _is_admin(turn):
         return not_allowed(turn)
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    commune_code = turn.require_commune()
     month = month_from_text(argument, turn.today) if argument else None
-    month = month or working_month(turn.session, member.commune_code, turn.today)
+    month = month or working_month(turn.session, commune_code, turn.today)
     found, _unknown = indicators.parse_figures(argument)
     turn.start_flow(FIGURES, month=month.isoformat())
     if found:
@@ -69,11 +68,10 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
     """The month's six figures, with a button for each and a hint of the one-line form."""
     _ = turn._
     tr = turn.tr
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
-    rows = indicators.figures(turn.session, member.commune_code, month)
-    commune = get_commune(turn.session, member.commune_code)
+    rows = indicators.figures(turn.session, commune_code, month)
+    commune = get_commune(turn.session, commune_code)
     lines = ([header, ""] if header else []) + [
         _("📥 Số liệu chỉ số tháng {month} — {commune}").format(month=month_label(turn, month), commune=commune.name)]
     for indicator in INDICATORS:
@@ -84,7 +82,7 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
             lines.append(_("• {name}: {n}/{d} = {percent}").format(
                 name=_(INDICATORS[indicator][0]), n=tr.number(row.numerator), d=tr.number(row.denominator),
                 percent=percent_text(turn, indicators.percent_of(row.numerator, row.denominator))))
-    locked = is_locked(turn.session, member.commune_code, month)
+    locked = is_locked(turn.session, commune_code, month)
     buttons: list[list[Button]] = []
     if locked:
         lines += ["", _("🔒 Tháng {month} đã nộp báo cáo nên không sửa được số liệu.").format(
@@ -105,8 +103,8 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
 def _save_figures(turn: Turn, text: str) -> None:
     """Save every figure of a message, or none if one is refused."""
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     found, unknown = indicators.parse_figures(text)
     if unknown and not found:
         turn.say(_("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
@@ -119,7 +117,7 @@ def _save_figures(turn: Turn, text: str) -> None:
     try:
         with turn.session.begin_nested():
             for indicator, numerator, denominator in found:
-                indicators.set_figure(turn.session, actor=member, commune_code=member.commune_code, month=month,
+                indicators.set_figure(turn.session, actor=member, commune_code=commune_code, month=month,
                                       indicator=indicator, numerator=numerator, denominator=denominator,
                                       now=turn.now)
     except DomainError as error:
@@ -198,16 +196,15 @@ def _can_set_targets(turn: Turn) -> bool:
 def show_targets(turn: Turn, header: str = "") -> None:
     """The targets that apply, and where each comes from."""
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     year = int(turn.data["year"])
     if member.role == ROLE_PROVINCE_VIEWER:
         area = get_province(turn.session, member.province_code).name
         targets = indicators.province_targets(turn.session, member.province_code, year)
     else:
-        assert member.commune_code is not None
-        area = get_commune(turn.session, member.commune_code).name
-        targets = indicators.commune_targets(turn.session, member.commune_code, year)
+        commune_code = turn.require_commune()
+        area = get_commune(turn.session, commune_code).name
+        targets = indicators.commune_targets(turn.session, commune_code, year)
     lines = ([header, ""] if header else []) + [_("🎯 Chỉ tiêu năm {year} — {area}").format(year=year, area=area)]
     for indicator in INDICATORS:
         target = targets.get(indicator)
@@ -229,8 +226,7 @@ def show_targets(turn: Turn, header: str = "") -> None:
 
 def _save_targets(turn: Turn, text: str) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if not _can_set_targets(turn):
         turn.end_flow()
         turn.say(explain(DomainError("target_not_allowed"), turn.tr), main_menu(turn))

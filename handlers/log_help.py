@@ -198,8 +198,7 @@ def save(turn: Turn) -> None:
     """Save the confirmed counts and say exactly what was saved."""
     _ = turn._
     data = turn.data
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if turn.step != CONFIRM or _missing(turn) is not None:
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))

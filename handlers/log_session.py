@@ -211,8 +211,7 @@ def save(turn: Turn) -> None:
     """Save the confirmed session and say exactly what was saved."""
     _ = turn._
     data = turn.data
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if turn.step not in (CONFIRM, TWIN) or _missing(turn) is not None:
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))

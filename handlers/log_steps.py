@@ -11,6 +11,7 @@ from bot.messages import Button
 from bot.nlu.dates import DateResult, read_day
 from bot.nlu.numbers import read_count
 from handlers.base import Turn
+from handlers.common import main_menu
 from handlers.errors import explain
 from storage import activity
 from storage.areas import villages_of
@@ -127,8 +128,7 @@ def date_from_text(turn: Turn) -> Optional[dt.date]:
 
 def choosable_villages(turn: Turn) -> list[Village]:
     """The villages this person may log for: their own, or (commune admin) all of the commune's."""
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if member.role == ROLE_COMMUNE_ADMIN and member.commune_code is not None:
         return villages_of(turn.session, member.commune_code)
     if member.village_id is not None:
@@ -285,8 +285,6 @@ def shared_button(turn: Turn, flow: str, action: str, arg: str, *, date_text_ste
     """The buttons every logging flow has: cancel, day, village, on behalf. True when the press was one."""
     _ = turn._
     if action == "cancel":
-        from handlers.common import main_menu
-
         turn.end_flow()
         turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
     elif action == "date":

@@ -8,15 +8,19 @@ and tells the province viewers through the outbox; reopening tells the commune a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.nlu.parser import parse_report
+from bot.reports.data import commune_report, file_name
 from handlers.asked_area import AskedArea, asked_area
-from handlers.base import Turn
+from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
+from handlers.progress import send_chart as send_progress_chart
+from handlers.report_files import commune_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, send_file
 from storage import outbox
 from storage.areas import get_commune
@@ -26,6 +30,7 @@ from storage.progress import Period, Scope, commune_progress, province_rollup
 from storage.reports import (
     MIN_REASON_LENGTH,
     accounts_of,
+    communes_of_province,
     deadline_day,
     due_date,
     month_end,
@@ -74,9 +79,9 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
     """The report's text: status, activity, indicators; with the buttons that fit the person and the month."""
     _ = turn._
     tr = turn.tr
-    member = turn.member
-    assert member is not None and member.commune_code is not None
-    commune = get_commune(turn.session, member.commune_code)
+    member = turn.require_member()
+    commune_code = turn.require_commune()
+    commune = get_commune(turn.session, commune_code)
     progress = commune_progress(turn.session, Scope.of(member), commune.code, Period.month(month),
                                 max(turn.today, month_end(month)))
     report = report_for(turn.session, commune.code, month)
@@ -123,14 +128,14 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
 
 def _ask_submit(turn: Turn) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
     if turn.today < month_end(month):
         turn.say(explain(DomainError("report_month_not_over", month=_month_text(turn, month), day=month_end(month)),
                          turn.tr))
         return
-    progress = commune_progress(turn.session, Scope.of(member), member.commune_code, Period.month(month),
+    progress = commune_progress(turn.session, Scope.of(member), commune_code, Period.month(month),
                                 max(turn.today, month_end(month)))
     due = due_date(month, deadline_day(turn.session, progress.province_code))
     missing = [i for i in progress.indicators if i.denominator is None]
@@ -149,17 +154,17 @@ def _ask_submit(turn: Turn) -> None:
 
 def _submit(turn: Turn) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
     try:
-        report = submit(turn.session, actor=member, commune_code=member.commune_code, month=month, now=turn.now,
+        report = submit(turn.session, actor=member, commune_code=commune_code, month=month, now=turn.now,
                         today=turn.today)
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
         return
-    commune = get_commune(turn.session, member.commune_code)
+    commune = get_commune(turn.session, commune_code)
     local = turn.now.astimezone(turn.config.tz)
 
     def told(tr: Translator) -> str:
@@ -198,14 +203,11 @@ def notify(turn: Turn, recipients: list[tuple[Member, object]], text: Callable[[
 
 
 def _send_xlsx(turn: Turn) -> None:
-    from bot.reports.data import commune_report, file_name
-    from bot.reports.xlsx import commune_workbook
-
     _ = turn._
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
-    data = commune_report(turn.session, Scope.of(member), member.commune_code, month, today=turn.today,
+    data = commune_report(turn.session, Scope.of(member), commune_code, month, today=turn.today,
                           tz=turn.config.tz, now=turn.now)
     content = commune_workbook(data, turn.tr, today=turn.today)
     send_file(turn, content=content, filename=file_name(data, "xlsx"), kind="document",
@@ -215,12 +217,10 @@ def _send_xlsx(turn: Turn) -> None:
 
 
 def _send_chart(turn: Turn) -> None:
-    from handlers.progress import send_chart
-
-    member = turn.member
-    assert member is not None and member.commune_code is not None
+    member = turn.require_member()
+    commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
-    send_chart(turn, commune_progress(turn.session, Scope.of(member), member.commune_code, Period.month(month),
+    send_progress_chart(turn, commune_progress(turn.session, Scope.of(member), commune_code, Period.month(month),
                                       max(turn.today, month_end(month))))
 
 
@@ -250,20 +250,14 @@ def reopen_command(turn: Turn, argument: str = "") -> None:
 
 
 def _strip_month_words(text: str) -> str:
-    import re
-
     return re.sub(r"(?i)\b(tháng|thang)\s*\d{1,2}(\s*/\s*\d{4})?\b|\b\d{1,2}/\d{4}\b", " ", text).strip()
 
 
 def _pick_commune(turn: Turn, words: str) -> None:
     """Communes of the viewer's province matching a name or a code; a single match goes straight on."""
-    from sqlmodel import select
-
     _ = turn._
-    member = turn.member
-    assert member is not None
-    communes = turn.session.exec(select(Commune).where(Commune.province_code == member.province_code)
-                                 .order_by(Commune.code)).all()
+    member = turn.require_member()
+    communes = communes_of_province(turn.session, member.province_code)
     key = fold(words)
     if key.isdigit():
         matches = [c for c in communes if c.code == int(key)]
@@ -313,8 +307,7 @@ def _reason_typed(turn: Turn) -> None:
 
 def _reopen(turn: Turn) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     commune = get_commune(turn.session, int(turn.data["commune"]))
     month = dt.date.fromisoformat(turn.data["month"])
     try:
@@ -379,13 +372,12 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         turn.say(_("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."), main_menu(turn))
 
 
-def on_text(turn: Turn) -> None:
+def on_text(turn: Turn) -> Routing | None:
     """Typed answers: the commune to reopen, the reason; anything typed over a report view is routed anew."""
     if turn.step == REOPEN_COMMUNE:
-        return _pick_commune(turn, turn.text)
-    if turn.step == REOPEN_REASON:
-        return _reason_typed(turn)
-    from handlers.router import route
-
-    turn.end_flow()
-    route(turn)
+        _pick_commune(turn, turn.text)
+    elif turn.step == REOPEN_REASON:
+        _reason_typed(turn)
+    else:
+        return ROUTE_AGAIN
+    return None

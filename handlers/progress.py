@@ -13,8 +13,9 @@ from typing import Optional
 
 from bot.nlu.parser import parse_report
 from handlers.asked_area import asked_area
-from handlers.base import Turn
+from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
+from handlers.report_files import progress_chart
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
 from storage.areas import villages_of
 from storage.errors import DomainError
@@ -160,8 +161,7 @@ def indicator_block(turn: Turn, progress: CommuneProgress, full: bool = False) -
         latest = latest_month_with_figures(turn.session, progress.commune_code, previous_month(month))
         if latest is None:
             return [_("🎯 Chỉ tiêu: xã chưa nhập số liệu tháng nào (cán bộ xã nhập bằng /chiso).")]
-        member = turn.member
-        assert member is not None
+        member = turn.require_member()
         older = commune_progress(turn.session, Scope.of(member), progress.commune_code, Period.month(latest),
                                  turn.today)
         items = [i for i in older.indicators if i.id in {p.id for p in progress.indicators}]
@@ -188,8 +188,6 @@ def report_line(turn: Turn, progress: CommuneProgress) -> str:
 
 def send_chart(turn: Turn, progress: CommuneProgress) -> None:
     """The progress as a picture."""
-    from bot.reports.charts import progress_chart
-
     _ = turn._
     title = _("{unit} — {period}").format(
         unit=progress.villages[0].name if progress.village_only is not None and progress.villages
@@ -211,10 +209,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
                                  dt.date.fromisoformat(day) if day else None, commune, village))
 
 
-def on_text(turn: Turn) -> None:
-    """The view takes no typing: whatever is typed is handled as if no view were open."""
-    from handlers.router import route
-
-    turn.end_flow()
-    route(turn)
+def on_text(turn: Turn) -> Routing:
+    """The view takes no typing: whatever is typed is routed as if no view were open."""
+    return ROUTE_AGAIN
 

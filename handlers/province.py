@@ -7,10 +7,12 @@ import datetime as dt
 
 from bot.messages import Button
 from bot.nlu.parser import parse_report
+from bot.reports.data import file_name, province_report
 from handlers.asked_area import AskedArea, asked_area
-from handlers.base import Turn
+from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
 from handlers.progress import render as render_progress
+from handlers.report_files import province_chart, province_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, percent_text, send_file
 from storage.progress import PERIOD_MONTH, ProvinceRollup, Scope, province_rollup
 from storage.reports import deadline_day, due_date, month_end, month_start, previous_month
@@ -45,8 +47,7 @@ def show(turn: Turn, argument: str = "") -> None:
 
 
 def rollup_for(turn: Turn, month: dt.date) -> ProvinceRollup:
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     return province_rollup(turn.session, Scope.of(member), member.province_code, month)
 
 
@@ -110,8 +111,6 @@ def summary_text(turn: Turn, rollup: ProvinceRollup) -> str:
 
 
 def send_chart(turn: Turn, month: dt.date) -> None:
-    from bot.reports.charts import province_chart
-
     _ = turn._
     rollup = rollup_for(turn, month)
     title = _("{province} — tháng {month}").format(province=rollup.province_name, month=month_label(turn, month))
@@ -120,12 +119,8 @@ def send_chart(turn: Turn, month: dt.date) -> None:
 
 
 def send_xlsx(turn: Turn, month: dt.date) -> None:
-    from bot.reports.data import file_name, province_report
-    from bot.reports.xlsx import province_workbook
-
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     data = province_report(turn.session, Scope.of(member), member.province_code, month, tz=turn.config.tz,
                            now=turn.now)
     send_file(turn, content=province_workbook(data, turn.tr, today=turn.today), filename=file_name(data, "xlsx"),
@@ -150,9 +145,6 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
             return
 
 
-def on_text(turn: Turn) -> None:
+def on_text(turn: Turn) -> Routing:
     """The view takes no typing: route the message as if no view were open."""
-    from handlers.router import route
-
-    turn.end_flow()
-    route(turn)
+    return ROUTE_AGAIN

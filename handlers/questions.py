@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Optional
 
+from handlers import monthly_report
 from handlers import province as province_view
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
@@ -157,22 +158,18 @@ def _unit(turn: Turn, progress: CommuneProgress) -> str:
 def _export(turn: Turn, q: str, _asked: AskedArea) -> None:
     """The month's XLSX: the commune's, or a province viewer's province roll-up (which holds every commune)."""
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     month = month_from_text(q, turn.today)
     if member.role == ROLE_PROVINCE_VIEWER:
         return province_view.send_xlsx(turn, month or province_view.default_month(turn.today))
     if member.role in COMMUNE_ROLES and member.commune_code is not None:
-        from handlers.monthly_report import export
-
-        return export(turn, month or working_month(turn.session, member.commune_code, turn.today))
+        return monthly_report.export(turn, month or working_month(turn.session, member.commune_code, turn.today))
     turn.say(_("Báo cáo tháng do cán bộ xã lập và nộp. Bạn xem tiến độ của thôn bằng /tiendo."), main_menu(turn))
 
 
 def _deadline(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     commune_code = _one_commune(member, asked)
     if commune_code is not None:
         month = month_from_text(q, turn.today) or working_month(turn.session, commune_code, turn.today)
@@ -196,8 +193,7 @@ def _deadline(turn: Turn, q: str, asked: AskedArea) -> None:
 
 def _submitted(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     commune_code = _one_commune(member, asked)
     if member.role == ROLE_PROVINCE_VIEWER and commune_code is None:
         return province_view.render(turn, month_from_text(q, turn.today) or province_view.default_month(turn.today))
@@ -226,8 +222,7 @@ def _submitted(turn: Turn, q: str, asked: AskedArea) -> None:
 def _no_session(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
     tr = turn.tr
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if _one_commune(member, asked) is None:
         month = month_from_text(q, turn.today) or turn.today.replace(day=1)
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
@@ -270,8 +265,7 @@ def _no_session(turn: Turn, q: str, asked: AskedArea) -> None:
 
 def _indicators(turn: Turn, q: str, asked: AskedArea) -> None:
     _ = turn._
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     named = _indicator_named(q)
     month = month_from_text(q, turn.today)
     if _one_commune(member, asked) is None:
@@ -295,8 +289,7 @@ def _count(turn: Turn, q: str, asked: AskedArea, what: str) -> None:
     """How many sessions, people attending or people helped in a period (a village if one is named)."""
     _ = turn._
     tr = turn.tr
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     period = _period(turn, q)
     label = period_label(turn, period)
     if _one_commune(member, asked) is None:
@@ -344,8 +337,7 @@ def _may_see_progress(member: Member, asked: AskedArea) -> bool:
 
 
 def _progress(turn: Turn, q: str, asked: AskedArea) -> None:
-    member = turn.member
-    assert member is not None
+    member = turn.require_member()
     if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is None:
         return province_view.render(turn, month_from_text(q, turn.today) or province_view.default_month(turn.today))
     if not _may_see_progress(member, asked):

@@ -127,8 +127,8 @@ def show(turn: Turn, argument: str = "") -> None:
 
 def _set_paused(turn: Turn, paused: bool) -> None:
     _ = turn._
-    assert turn.member is not None
-    reminders.set_paused(turn.session, turn.member, paused, turn.now)
+    member = turn.require_member()
+    reminders.set_paused(turn.session, member, paused, turn.now)
     turn.end_flow()
     if paused:
         turn.say(_("🔕 Đã tạm dừng nhắc việc. Bạn vẫn dùng bot bình thường; gõ /nhacnho để nhận lại nhắc việc."),
@@ -225,8 +225,8 @@ def parse_future_date(text: str, today: dt.date) -> Optional[dt.date]:
 
 
 def _editable(turn: Turn) -> tuple[str, tuple[str, ...], int]:
-    assert turn.member is not None
-    scope, kinds, code = reminders.editable_kinds(turn.member)
+    member = turn.require_member()
+    scope, kinds, code = reminders.editable_kinds(member)
     return scope, kinds, code or 0
 
 
@@ -240,8 +240,8 @@ def _pick_rule(turn: Turn) -> None:
 
 
 def _current_rule(turn: Turn, kind: str) -> EffectiveRule:
-    assert turn.member is not None
-    return next(r for r in reminders.rules_for(turn.session, turn.member) if r.kind == kind)
+    member = turn.require_member()
+    return next(r for r in reminders.rules_for(turn.session, member) if r.kind == kind)
 
 
 def _example(turn: Turn, kind: str) -> str:
@@ -300,9 +300,9 @@ def _save_rule(turn: Turn) -> None:
         return
     scope, _kinds, code = _editable(turn)
     kind = turn.data["kind"]
-    assert turn.member is not None
+    member = turn.require_member()
     try:
-        reminders.set_rule(turn.session, actor=turn.member, kind=kind, scope=scope, area_code=code,
+        reminders.set_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code,
                            times=list(turn.data.get("times", [])), enabled=True, now=turn.now)
     except DomainError as error:
         turn.say(_explain(error, turn.tr))
@@ -315,8 +315,8 @@ def _reset_rule(turn: Turn) -> None:
     _ = turn._
     scope, _kinds, code = _editable(turn)
     kind = turn.data.get("kind", "")
-    assert turn.member is not None
-    reminders.reset_rule(turn.session, actor=turn.member, kind=kind, scope=scope, area_code=code, now=turn.now)
+    member = turn.require_member()
+    reminders.reset_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code, now=turn.now)
     turn.end_flow()
     turn.say(_("✅ Đã dùng lại lịch chung. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))),
              main_menu(turn))
@@ -326,9 +326,9 @@ def _toggle_rule(turn: Turn) -> None:
     _ = turn._
     scope, _kinds, code = _editable(turn)
     kind = turn.data.get("kind", "")
-    assert turn.member is not None
+    member = turn.require_member()
     rule = _current_rule(turn, kind)
-    reminders.set_rule(turn.session, actor=turn.member, kind=kind, scope=scope, area_code=code,
+    reminders.set_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code,
                        enabled=not rule.enabled, now=turn.now)
     turn.end_flow()
     turn.say(_("✅ Đã lưu. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))), main_menu(turn))
@@ -338,8 +338,8 @@ def _toggle_rule(turn: Turn) -> None:
 
 
 def _allowed_roles(turn: Turn) -> tuple[str, ...]:
-    assert turn.member is not None
-    scope, _code = reminders.deadline_scope(turn.member)
+    member = turn.require_member()
+    scope, _code = reminders.deadline_scope(member)
     return DEADLINE_ROLES[scope]
 
 
@@ -374,7 +374,6 @@ def _confirm_deadline(turn: Turn) -> None:
         turn.say(_explain(DomainError("deadline_roles_missing"), turn.tr))
         return _ask_roles(turn)
     due = dt.date.fromisoformat(turn.data["due"])
-    assert turn.member is not None
     rule = _current_rule(turn, CUSTOM)
     turn.goto(CONFIRM, roles=roles)
     turn.say("\n".join([
@@ -391,9 +390,9 @@ def _save_deadline(turn: Turn) -> None:
     if turn.step != CONFIRM:
         turn.say(_("Nút này đã cũ."))
         return
-    assert turn.member is not None
+    member = turn.require_member()
     try:
-        row = reminders.create_deadline(turn.session, actor=turn.member, title=turn.data["title"],
+        row = reminders.create_deadline(turn.session, actor=member, title=turn.data["title"],
                                         due_date=dt.date.fromisoformat(turn.data["due"]),
                                         roles=list(turn.data.get("roles", [])), now=turn.now, today=turn.today)
     except DomainError as error:
@@ -407,8 +406,8 @@ def _save_deadline(turn: Turn) -> None:
 
 def _pick_deadline_to_drop(turn: Turn) -> None:
     _ = turn._
-    assert turn.member is not None
-    scope, code = reminders.deadline_scope(turn.member)
+    member = turn.require_member()
+    scope, code = reminders.deadline_scope(member)
     rows = [[turn.button(f"🗑️ {d.title[:40]} — {turn.tr.short_date(d.due_date)}", FLOW, "drop_one", str(d.id))]
             for d in reminders.upcoming_deadlines(turn.session, scope=scope, area_code=code, today=turn.today)]
     turn.goto(MENU)
@@ -417,9 +416,9 @@ def _pick_deadline_to_drop(turn: Turn) -> None:
 
 def _drop_deadline(turn: Turn, arg: str) -> None:
     _ = turn._
-    assert turn.member is not None
+    member = turn.require_member()
     try:
-        row = reminders.cancel_deadline(turn.session, actor=turn.member, deadline_id=int(arg or 0), now=turn.now)
+        row = reminders.cancel_deadline(turn.session, actor=member, deadline_id=int(arg or 0), now=turn.now)
     except (DomainError, ValueError) as error:
         turn.say(_explain(error if isinstance(error, DomainError) else DomainError("deadline_not_found"), turn.tr))
         return

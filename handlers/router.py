@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, week
 from handlers import members as member_handlers
 from handlers import reminders as reminder_handlers
 from handlers import indicators as indicator_handlers
-from handlers import monthly_report, province as province_handlers
+from handlers import monthly_report, questions
+from handlers import province as province_handlers
 from handlers import progress as progress_handlers
-from handlers.base import IDLE, Turn
+from handlers.base import IDLE, ROUTE_AGAIN, Routing, Turn
 from handlers.menu import commands_for
 
 # command -> handler(turn, argument)
@@ -43,20 +45,30 @@ COMMANDS.update({
 })
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
 
-# flow prefix -> (button handler, text handler)
-FLOWS: dict[str, tuple[Callable[[Turn, str, str], None], Callable[[Turn], None]]] = {
-    log_session.FLOW: (log_session.on_button, log_session.on_text),
-    log_help.FLOW: (log_help.on_button, log_help.on_text),
-    admin.FLOW: (admin.on_button, admin.on_text),
-    corrections.FLOW: (corrections.on_button, corrections.on_text),
-    evidence.FLOW: (evidence.on_button, evidence.on_text),
-    freetext.FLOW: (freetext.on_button, freetext.on_text),
-    reminder_handlers.FLOW: (reminder_handlers.on_button, reminder_handlers.on_text),
-    progress_handlers.FLOW: (progress_handlers.on_button, progress_handlers.on_text),
-    indicator_handlers.FLOW: (indicator_handlers.on_button, indicator_handlers.on_text),
-    monthly_report.FLOW: (monthly_report.on_button, monthly_report.on_text),
-    province_handlers.FLOW: (province_handlers.on_button, province_handlers.on_text),
-    member_handlers.FLOW: (member_handlers.on_button, member_handlers.on_text),
+
+
+class Flow(NamedTuple):
+    """What a flow does with a press of one of its buttons, and with a message typed at one of its steps."""
+
+    on_button: Callable[[Turn, str, str], None]
+    #: returns ROUTE_AGAIN when the message is not for the step: the flow ends and the message is routed anew
+    on_text: Callable[[Turn], Routing | None]
+
+
+# flow prefix -> its handlers
+FLOWS: dict[str, Flow] = {
+    log_session.FLOW: Flow(log_session.on_button, log_session.on_text),
+    log_help.FLOW: Flow(log_help.on_button, log_help.on_text),
+    admin.FLOW: Flow(admin.on_button, admin.on_text),
+    corrections.FLOW: Flow(corrections.on_button, corrections.on_text),
+    evidence.FLOW: Flow(evidence.on_button, evidence.on_text),
+    freetext.FLOW: Flow(freetext.on_button, freetext.on_text),
+    reminder_handlers.FLOW: Flow(reminder_handlers.on_button, reminder_handlers.on_text),
+    progress_handlers.FLOW: Flow(progress_handlers.on_button, progress_handlers.on_text),
+    indicator_handlers.FLOW: Flow(indicator_handlers.on_button, indicator_handlers.on_text),
+    monthly_report.FLOW: Flow(monthly_report.on_button, monthly_report.on_text),
+    province_handlers.FLOW: Flow(province_handlers.on_button, province_handlers.on_text),
+    member_handlers.FLOW: Flow(member_handlers.on_button, member_handlers.on_text),
 }
 
 
@@ -77,10 +89,20 @@ def route(turn: Turn) -> None:
         return linking.on_code_text(turn)  # a link code, else onboarding.on_code_text
     flow = turn.step.split(".", 1)[0]
     if turn.step != IDLE and flow in FLOWS:
-        return FLOWS[flow][1](turn)
+        if FLOWS[flow].on_text(turn) is not ROUTE_AGAIN:
+            return None
+        turn.end_flow()  # a view that takes no typing: the message is routed as if no flow were open
     if indicator_handlers.is_figures_line(turn):  # «vneid 1234/5000» from a commune admin
         return indicator_handlers.quick_entry(turn)
-    freetext.on_free_text(turn)
+    return _route_free_text(turn)
+
+
+def _route_free_text(turn: Turn) -> None:
+    """A plain message outside any flow: a question goes to the answers, anything else to the one-line reader."""
+    parsed = freetext.parse(turn)
+    if parsed.intent == "query":
+        return questions.answer(turn, parsed)
+    return freetext.read_line(turn, parsed)
 
 
 def _route_command(turn: Turn, text: str) -> None:
@@ -110,4 +132,4 @@ def _route_button(turn: Turn, payload: str) -> None:
         return common.stale_button(turn)
     if turn.step.split(".", 1)[0] != flow or turn.data.get("nonce") != nonce:
         return common.stale_button(turn)
-    FLOWS[flow][0](turn, action, arg)
+    FLOWS[flow].on_button(turn, action, arg)
