@@ -188,6 +188,7 @@ class PollingWebhookChannel:
             await asyncio.to_thread(self._store_setting, key, value)
 
     def _store_setting(self, key: str, value: str) -> None:
+        """Write the setting in a transaction of its own (runs in a thread)."""
         with self.database.session() as session:
             set_setting(session, key, value, self.clock.now())
 

@@ -34,6 +34,7 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _cut_point(line: str, limit: int) -> int:
+    """Where to cut a line longer than the limit: at a space in its second half, else at the limit."""
     end = limit
     while end > 0 and utf16_len(line[:end]) > limit:
         end -= 1
