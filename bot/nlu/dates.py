@@ -57,12 +57,32 @@ _NOT_WEEKDAYS = frozenset({0, 1, 8, 9})
 _PART_OF_DAY = frozenset({"sang", "trua", "chieu", "toi", "dem", "khuya"})
 _DAY_WORDS = frozenset({"hom", "bua", "ngay"})
 _ORDINAL_NOUNS = frozenset(
-    {"buoi", "lan", "dot", "tuan", "khoa", "lop", "nhom", "tiet", "phan", "bai", "hang",
-     "muc", "cap", "giai", "doan", "chuong", "cau", "nguoi", "ten", "so", "dung", "xep"}
+    {
+        "buoi",
+        "lan",
+        "dot",
+        "tuan",
+        "khoa",
+        "lop",
+        "nhom",
+        "tiet",
+        "phan",
+        "bai",
+        "hang",
+        "muc",
+        "cap",
+        "giai",
+        "doan",
+        "chuong",
+        "cau",
+        "nguoi",
+        "ten",
+        "so",
+        "dung",
+        "xep",
+    }
 )
-_VILLAGE_WORDS = frozenset(
-    {"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"}
-)
+_VILLAGE_WORDS = frozenset({"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"})
 _NUMBER_TAKERS = _VILLAGE_WORDS | ORDINAL_PREV
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
@@ -90,9 +110,7 @@ def resolve_weekday(today: _dt.date, weekday: int, weeks_back: int = 0) -> _dt.d
     return today - _dt.timedelta(days=delta)
 
 
-def resolve_day_month(
-    today: _dt.date, day: int, month: int, year: int | None
-) -> tuple[_dt.date | None, str | None]:
+def resolve_day_month(today: _dt.date, day: int, month: int, year: int | None) -> tuple[_dt.date | None, str | None]:
     """Build a date from parts; a year-less date in the future is last year's.
 
     Returns (date, problem) where problem is ``invalid_date`` or
@@ -362,9 +380,7 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
         if f == "thu" and t.raw in ("thu", "thứ"):
             prev = tokens[i - 1].fold if i > 0 else ""
             # "buổi thứ 2": an ordinal, never a count nor a date
-            if prev in _ORDINAL_NOUNS and (
-                _num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS
-            ):
+            if prev in _ORDINAL_NOUNS and (_num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS):
                 _claim(tokens, i, i + 2, "ordinal")
                 i += 2
                 continue
@@ -402,9 +418,7 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
     return res
 
 
-def _meant_as_date(
-    tokens: Sequence[Token], i: int, start: int, day: int, month: int, year: int | None
-) -> bool:
+def _meant_as_date(tokens: Sequence[Token], i: int, start: int, day: int, month: int, year: int | None) -> bool:
     """Whether an out-of-range day/month token was meant as a day (so it is an impossible one).
 
     A year ("30/13/2026"), a day word before it ("ngày 15/20") or, at the

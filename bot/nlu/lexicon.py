@@ -76,7 +76,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.nlu.normalize import Token, fold, tone_sig
+from bot.nlu.normalize import Token, fold, tone_sig, word_list
 
 __all__ = [
     "COUNT_CONTEXT_PREV",
@@ -154,6 +154,8 @@ def key_of(folded_word: str) -> str:
 _PS, _SH, _PAY, _SAFE, _VN, _OTH = TOPICS
 _L2, _CONF, _FILE, _CASH, _SIGN, _SOC, _HEALTH, _COURSE, _OTHER = HELP_KINDS
 
+# The table is laid out by hand, a phrase list with its role, topic, kind and strength on one line each.
+# fmt: off
 _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
     # ---- help verbs -------------------------------------------------------
     (("giúp; giúp đỡ; giup do; giúp cho; giúp với; làm giúp; làm !hộ; làm cho; làm trực tiếp; "
@@ -314,28 +316,33 @@ _TABLE: list[tuple[str, str, str | None, str | None, int]] = [
      "áp dụng; sau khi; sau đó; nhiều người"),
      "filler", None, None, 0),
 ]
+# fmt: on
 
 #: Folded words after a number that make it something other than a head
 #: count ("2 buổi", "3 lớp", "50k", "80 phần trăm", "4 nội dung").
 NONCOUNT_NEXT: frozenset[str] = frozenset(
-    """buoi lop lan dot noi chuyen gio tieng phut ngay tuan thang nam may cai chiec
+    word_list(
+        """buoi lop lan dot noi chuyen gio tieng phut ngay tuan thang nam may cai chiec
     thon xom ban to xa nhom tin bai video clip dong d k nghin ngan trieu ty ti phan diem
     km m ha kg tan lo tuoi cau tiet phien khoa muc cap trang slide poster pano
     bang ron to roi khau hieu loa dien thoai smartphone chu so lan thu kenh group nhom
-    tieu chi noi dung chuyen de thiet bi""".split()
+    tieu chi noi dung chuyen de thiet bi"""
+    )
 )
 
 #: Folded words before a number that make it an ordinal/label, not a count
 #: ("mức 2", "lần 2", "đợt 3", "tuần 47", "lớp 9", "số 5").
 ORDINAL_PREV: frozenset[str] = frozenset(
-    """muc cap level lv lan dot tuan thang nam so phong tang bai tiet khoa nhom phan
+    word_list(
+        """muc cap level lv lan dot tuan thang nam so phong tang bai tiet khoa nhom phan
     buoi lop chuong cau loai hang top ma version khu to thu giai doan
-    ngay trang de gio luc tu den""".split()
+    ngay trang de gio luc tu den"""
+    )
 )
 
 #: Folded words before a number that mark a following bare number as a count
 #: even when it is a one-word ambiguous number ("được sáu", "là tám").
-COUNT_CONTEXT_PREV: frozenset[str] = frozenset("duoc dc đc la co gom dat tong :".split())
+COUNT_CONTEXT_PREV: frozenset[str] = frozenset(word_list("duoc dc đc la co gom dat tong :"))
 
 
 def _build() -> dict[str, list[Entry]]:

@@ -41,6 +41,7 @@ __all__ = [
     "title_word",
     "tokenize",
     "tone_sig",
+    "word_list",
 ]
 
 # "Ð"/"ð" (Icelandic eth) is often produced by old keyboards instead of "Đ"/"đ".
@@ -88,6 +89,11 @@ def tone_sig(word: str) -> str:
     base = "".join(ch for ch in nfd if ch not in _TONES)
     tones = "".join(sorted(ch for ch in nfd if ch in _TONES))
     return unicodedata.normalize("NFC", base) + ("|" + tones if tones else "")
+
+
+def word_list(text: str) -> tuple[str, ...]:
+    """The words of a word list written as one text: long lists of words read better that way."""
+    return tuple(text.split())
 
 
 def has_diacritics(word: str) -> bool:
@@ -192,8 +198,14 @@ def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
 
 #: Characters that do not show (zero-width spaces and joiners, bidi marks, soft hyphen, BOM): a number
 #: is read as it shows on screen, "5\u200b0" as 50.
-_ASTRAL_FORMAT_BLOCKS = ((0x110BD, 0x110CE), (0x13430, 0x13440), (0x1BCA0, 0x1BCA4), (0x1D173, 0x1D17B),
-                         (0xE0001, 0xE0002), (0xE0020, 0xE0080))
+_ASTRAL_FORMAT_BLOCKS = (
+    (0x110BD, 0x110CE),
+    (0x13430, 0x13440),
+    (0x1BCA0, 0x1BCA4),
+    (0x1D173, 0x1D17B),
+    (0xE0001, 0xE0002),
+    (0xE0020, 0xE0080),
+)
 _INVISIBLE = {
     cp: None
     for cp in itertools.chain(range(0x10000), *(range(a, b) for a, b in _ASTRAL_FORMAT_BLOCKS))

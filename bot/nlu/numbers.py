@@ -89,9 +89,7 @@ _FOLD_WORDS: dict[str, tuple[str, int]] = {
 }
 
 #: Folded words that, standing alone, are more often something else.
-AMBIGUOUS_SINGLE = frozenset(
-    {"mot", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "chuc", "tram", "ngan"}
-)
+AMBIGUOUS_SINGLE = frozenset({"mot", "ba", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "chuc", "tram", "ngan"})
 
 
 @dataclass(slots=True, frozen=True)
@@ -143,9 +141,7 @@ def _tens_unit(role: tuple[str, int] | None) -> int | None:
     return None
 
 
-def _read_below_100(
-    tokens: Sequence[Token], i: int, accented: bool, after_hundred: bool
-) -> tuple[int, int] | None:
+def _read_below_100(tokens: Sequence[Token], i: int, accented: bool, after_hundred: bool) -> tuple[int, int] | None:
     """Read 1..99 starting at ``tokens[i]``; returns (value, next index)."""
     n = len(tokens)
     if i >= n:
@@ -263,9 +259,7 @@ def read_number(tokens: Sequence[Token], i: int, accented_text: bool = False) ->
                 j = rest2[1]
     single = j - i == 1
     tok = tokens[i]
-    ambiguous = single and (
-        tok.fold in AMBIGUOUS_SINGLE and (tok.plain or tok.raw in ("năm", "một"))
-    )
+    ambiguous = single and (tok.fold in AMBIGUOUS_SINGLE and (tok.plain or tok.raw in ("năm", "một")))
     return NumberMatch(value, i, j, ambiguous)
 
 

@@ -147,8 +147,14 @@ class ParsedReport:
 # ---------------------------------------------------------------------------
 
 _AI_ENTRY = Entry(
-    text="AI", words=("ai",), sigs=("ai",), key=("ai",), role="object",
-    topic="other_platforms", kind=None, strength=0,
+    text="AI",
+    words=("ai",),
+    sigs=("ai",),
+    key=("ai",),
+    role="object",
+    topic="other_platforms",
+    kind=None,
+    strength=0,
 )
 
 #: Topic of a help-only phrase when it is taught in a session.
@@ -258,9 +264,7 @@ def _label_word(phrase_at: dict[int, PhraseMatch], k: int) -> bool:
     return True
 
 
-def _find_counts(
-    tokens: list[Token], phrase_at: dict[int, PhraseMatch], accented: bool
-) -> list[_Count]:
+def _find_counts(tokens: list[Token], phrase_at: dict[int, PhraseMatch], accented: bool) -> list[_Count]:
     counts: list[_Count] = []
     n = len(tokens)
     i = 0
@@ -370,8 +374,10 @@ def _range_end(tokens: Sequence[Token], i: int) -> int | None:
     """
     t = tokens[i]
     prev = tokens[i - 1] if i > 0 else None
-    if prev is not None and prev.kind == "word" and (
-        prev.fold in ORDINAL_PREV or (not t.space_before and len(prev.fold) == 1)
+    if (
+        prev is not None
+        and prev.kind == "word"
+        and (prev.fold in ORDINAL_PREV or (not t.space_before and len(prev.fold) == 1))
     ):
         return None
     if t.kind == "pair":
@@ -393,9 +399,7 @@ def _range_end(tokens: Sequence[Token], i: int) -> int | None:
     return end
 
 
-def _refused_ranges(
-    tokens: list[Token], phrase_at: dict[int, PhraseMatch]
-) -> tuple[list[_Count], list[Unreadable]]:
+def _refused_ranges(tokens: list[Token], phrase_at: dict[int, PhraseMatch]) -> tuple[list[_Count], list[Unreadable]]:
     """Ranges and shares where a count would be ("15-20 người"): which number is meant is not guessed."""
     refused: list[_Count] = []
     unreadable: list[Unreadable] = []
@@ -408,16 +412,17 @@ def _refused_ranges(
         unit = _unit_at(phrase_at, end)
         for k in range(i, end):
             tokens[k].role = "count"
-        refused.append(_Count(None, i, unit.end if unit is not None else end,
-                              unit.entry if unit is not None else None, "number_range"))
+        refused.append(
+            _Count(
+                None, i, unit.end if unit is not None else end, unit.entry if unit is not None else None, "number_range"
+            )
+        )
         unreadable.append(Unreadable("number_range", span_text(tokens, i, end)))
         i = end
     return refused, unreadable
 
 
-def _refused_counts(
-    tokens: list[Token], phrase_at: dict[int, PhraseMatch]
-) -> tuple[list[_Count], list[Unreadable]]:
+def _refused_counts(tokens: list[Token], phrase_at: dict[int, PhraseMatch]) -> tuple[list[_Count], list[Unreadable]]:
     """Numbers that stand where a count would but are negative, fractional or scientific.
 
     Each becomes a count without a value, so the clause it belongs to is
@@ -486,11 +491,7 @@ def _presplit(clause: list[_Elem]) -> list[list[_Elem]]:
     has_count = False
     has_content = False
     for e in clause:
-        if (
-            e.role in ("helpverb", "session", "session_weak")
-            and has_count
-            and has_content
-        ):
+        if e.role in ("helpverb", "session", "session_weak") and has_count and has_content:
             parts.append([])
             has_count = has_content = False
         parts[-1].append(e)
@@ -515,13 +516,7 @@ def _merge(clauses: list[list[_Elem]]) -> list[list[_Elem]]:
             out.append(merged + c)
             pending = []
             continue
-        if (
-            out
-            and not pending
-            and _has_count(out[-1])
-            and _kind_after_last_count(out[-1])
-            and _compatible(out[-1], c)
-        ):
+        if out and not pending and _has_count(out[-1]) and _kind_after_last_count(out[-1]) and _compatible(out[-1], c):
             # "giúp 10 người cài VNeID | và kích hoạt mức 2": the count came
             # first, so the trailing words still describe it
             out[-1] = out[-1] + c
@@ -545,9 +540,7 @@ def _split_counts(clause: list[_Elem]) -> list[list[_Elem]]:
     idx = [k for k, e in enumerate(clause) if e.count is not None]
     if len(idx) < 2:
         return [clause]
-    first_content = next(
-        (k for k, e in enumerate(clause) if e.role in _CONTENT_ROLES), None
-    )
+    first_content = next((k for k, e in enumerate(clause) if e.role in _CONTENT_ROLES), None)
     parts: list[list[_Elem]] = []
     if first_content is not None and first_content < idx[0]:
         # kind ... N, kind ... M: each count closes its part
@@ -588,9 +581,7 @@ def _classify(elems: Sequence[_Elem], prev: str | None = None) -> str | None:
     if "session_weak" in roles:
         # "hướng dẫn 30 người cài VNeID" is teaching, but "hướng dẫn 6 người
         # lập tài khoản ngân hàng" (install + a specific help kind) is help
-        if actions and any(
-            p.kind not in (None, "other") and p.strength >= 2 for p in phrases if p.role == "object"
-        ):
+        if actions and any(p.kind not in (None, "other") and p.strength >= 2 for p in phrases if p.role == "object"):
             return "help"
         return "session"
     if actions:
@@ -711,9 +702,7 @@ def _as_object(m: PhraseMatch) -> PhraseMatch:
     return PhraseMatch(obj, m.start, m.end)
 
 
-def _build_clauses(
-    tokens: Sequence[Token], phrase_at: dict[int, PhraseMatch], counts: Sequence[_Count]
-) -> _Scan:
+def _build_clauses(tokens: Sequence[Token], phrase_at: dict[int, PhraseMatch], counts: Sequence[_Count]) -> _Scan:
     """Walk the tokens once: elements in text order, cut at separators."""
     clauses: list[list[_Elem]] = [[]]
     count_at = {c.start: c for c in counts}
@@ -737,9 +726,13 @@ def _build_clauses(
             continue
         m = phrase_at.get(i)
         if m is None:
-            if t.role is None and t.kind == "word" and (
-                (t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả")))
-                or t.raw in _CANCEL_WORDS
+            if (
+                t.role is None
+                and t.kind == "word"
+                and (
+                    (t.fold in _NEG_FOLDS and (t.plain or t.raw in ("chưa", "không", "chẳng", "chả")))
+                    or t.raw in _CANCEL_WORDS
+                )
             ):
                 clauses[-1].append(_Elem(i, neg=True))
             continue
@@ -855,9 +848,7 @@ def _combine_sessions(sessions: Sequence[SessionPart], problems: list[str]) -> S
     return SessionPart(topics, total)
 
 
-def parse_report(
-    text: str, today: _dt.date, village_names: Sequence[str] = ()
-) -> ParsedReport:
+def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) -> ParsedReport:
     """Parse one report message.
 
     ``today`` anchors relative dates; ``village_names`` (the commune's

@@ -22,11 +22,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.nlu import lexicon
-from bot.nlu.normalize import Token, fold, fold_text, title_word, tokenize, tone_sig
+from bot.nlu.normalize import Token, fold, fold_text, title_word, tokenize, tone_sig, word_list
 from bot.nlu.numbers import read_number
 
-__all__ = ["AREA_PREFIXES", "PREFIXES", "Prefix", "claim_area_numbers", "find_village", "match_village_name",
-           "village_key"]
+__all__ = [
+    "AREA_PREFIXES",
+    "PREFIXES",
+    "Prefix",
+    "claim_area_numbers",
+    "find_village",
+    "match_village_name",
+    "village_key",
+]
 
 
 @dataclass(slots=True, frozen=True)
@@ -75,7 +82,8 @@ for _lst in _BY_FIRST.values():
 # signature; unaccented tokens by folded form, except that folded forms that
 # are also common village-name syllables (sang, ha, nam, dong ...) do not
 # stop an unaccented name.
-_STOP_WORDS = """
+_STOP_WORDS = word_list(
+    """
 nay này qua hôm tối sáng chiều trưa đêm ngày thứ có đã được đc dc là và với vs cho tại ở
 của cũng nhé nha ạ em anh chị đến từ trong ngoài gồm thì mà đó kia rồi xong thêm tổng tất cả
 mới vừa đang sẽ không ko k xin gửi tổ người ng lúc khi bà con các những mọi đi về lên vào ra
@@ -83,17 +91,18 @@ tới hết nữa luôn đều bạn mình chúng tôi họ ông cùng theo đ�
 tham nhà hội trường xã huyện tỉnh phường thị xóm thôn bản tdp kp khu tổng số có lớp buổi học
 hoc giúp hỗ trợ kích hoạt cài nộp mở đăng ký hướng dẫn tuyên truyền sinh tập dạy họp bao
 nào mấy gì ai chưa báo cáo xem tiến độ xuất thống kê hd ht dvc vneid zalo sáng tổ chức
-""".split()
+"""
+)
 _NAMEY_FOLDS = frozenset(
-    """sang trua chieu dem toi ha an nam dong tay bac trung tan hoa son thuy my loc xuan
+    word_list(
+        """sang trua chieu dem toi ha an nam dong tay bac trung tan hoa son thuy my loc xuan
     thanh phu hung yen quang minh van vinh kim lac hong luong na tien thinh long cau ho
-    do dai phong hai thuong phuc binh khe che pa coc lung nghia hop thai hien""".split()
+    do dai phong hai thuong phuc binh khe che pa coc lung nghia hop thai hien"""
+    )
 )
 _STOP_SIG = frozenset(tone_sig(w) for w in _STOP_WORDS)
 _STOP_FOLD = frozenset(fold(w) for w in _STOP_WORDS) - _NAMEY_FOLDS
-_NAME_STOP_ROLES = frozenset(
-    {"helpverb", "session", "session_weak", "action", "object", "query"}
-)
+_NAME_STOP_ROLES = frozenset({"helpverb", "session", "session_weak", "action", "object", "query"})
 
 
 def _is_stop(tok: Token) -> bool:
@@ -141,8 +150,10 @@ class _Mention:
 
     @property
     def display(self) -> str:
-        rest = self.number.upper() if self.number is not None else " ".join(
-            [title_word(t.orig) for t in self.name_tokens] + ([self.label.upper()] if self.label else [])
+        rest = (
+            self.number.upper()
+            if self.number is not None
+            else " ".join([title_word(t.orig) for t in self.name_tokens] + ([self.label.upper()] if self.label else []))
         )
         if self.prefix is None:
             return rest
@@ -150,7 +161,7 @@ class _Mention:
 
 
 def _number_after(tokens: Sequence[Token], j: int) -> tuple[str, int] | None:
-    """"3", "03", "3a", "số 3" after a prefix -> ("3", next index)."""
+    """ "3", "03", "3a", "số 3" after a prefix -> ("3", next index)."""
     n = len(tokens)
     if j + 1 < n and tokens[j].kind == "word" and tokens[j].fold == "so" and tokens[j + 1].kind == "num":
         j += 1  # "thôn số 3"
@@ -301,22 +312,30 @@ def _label_after_name(tokens: Sequence[Token], k: int) -> tuple[str, int] | None
 #: words before the name of a commune, a province or a former district (folded, accented): the number that
 #: ends such a name ("xã Sơn Kim 1", "Phường 3") is part of the name, not a count
 AREA_PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("dac", "khu"), ("đặc", "khu")), (("thi", "tran"), ("thị", "trấn")), (("thi", "xa"), ("thị", "xã")),
-    (("thanh", "pho"), ("thành", "phố")), (("xa",), ("xã",)), (("phuong",), ("phường",)), (("tinh",), ("tỉnh",)),
-    (("tp",), ("tp",)), (("huyen",), ("huyện",)), (("quan",), ("quận",)),
+    (("dac", "khu"), ("đặc", "khu")),
+    (("thi", "tran"), ("thị", "trấn")),
+    (("thi", "xa"), ("thị", "xã")),
+    (("thanh", "pho"), ("thành", "phố")),
+    (("xa",), ("xã",)),
+    (("phuong",), ("phường",)),
+    (("tinh",), ("tỉnh",)),
+    (("tp",), ("tp",)),
+    (("huyen",), ("huyện",)),
+    (("quan",), ("quận",)),
 )
 #: prefixes whose units were numbered without a name ("Phường 3", "Quận 10")
 _NUMBERED_AREAS = frozenset({("phuong",), ("quan",)})
 
 
 _AREA_SIGS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
-    (words, tuple(tone_sig(a) for a in accented)) for words, accented in AREA_PREFIXES)
+    (words, tuple(tone_sig(a) for a in accented)) for words, accented in AREA_PREFIXES
+)
 
 
 def _area_prefix_at(tokens: Sequence[Token], i: int) -> tuple[str, ...] | None:
     """The area prefix starting at ``i`` (longest first), typed with the right tones or none at all."""
     for words, sigs in _AREA_SIGS:
-        span = tokens[i:i + len(words)]
+        span = tokens[i : i + len(words)]
         if len(span) == len(words) and all(
             t.kind == "word" and t.role is None and t.fold == w and (t.plain or t.sig == sig)
             for t, w, sig in zip(span, words, sigs, strict=True)
@@ -342,7 +361,7 @@ def claim_area_numbers(tokens: Sequence[Token], accented_text: bool = False) -> 
         k = j + len(name)
         numbered = _number_after(tokens, k) if name or prefix in _NUMBERED_AREAS else None
         if numbered is not None and not _people_unit_at(tokens, numbered[1]):
-            for t in tokens[k:numbered[1]]:
+            for t in tokens[k : numbered[1]]:
                 t.role = "noncount"
             k = numbered[1]
         i = max(k, i + 1)
@@ -397,10 +416,10 @@ def _bare_names(tokens: Sequence[Token], village_names: Sequence[str]) -> tuple[
     best: tuple[str, int, int] | None = None
     for v in village_names:
         _, rest = village_key(v)
-        words = rest.split()
-        if len(words) < 2 or any(w.isdigit() for w in words):
+        name_words = rest.split()
+        if len(name_words) < 2 or any(w.isdigit() for w in name_words):
             continue
-        keys = [lexicon.key_of(w) for w in words]
+        keys = [lexicon.key_of(w) for w in name_words]
         L = len(keys)
         for i in range(len(tokens) - L + 1):
             if all(
@@ -415,9 +434,7 @@ def _bare_names(tokens: Sequence[Token], village_names: Sequence[str]) -> tuple[
     return best
 
 
-def find_village(
-    tokens: Sequence[Token], village_names: Sequence[str] = (), accented_text: bool = False
-) -> str | None:
+def find_village(tokens: Sequence[Token], village_names: Sequence[str] = (), accented_text: bool = False) -> str | None:
     """Return the first village named in ``tokens`` (claiming all mentions).
 
     Tokens of every village mention get role ``village`` so their numbers

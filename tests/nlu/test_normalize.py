@@ -44,7 +44,12 @@ def test_title_word() -> None:
 def test_tokenize_splits_glued_numbers() -> None:
     toks = tokenize("23ng muc2 tdp5")
     assert [(t.kind, t.fold) for t in toks] == [
-        ("num", "23"), ("word", "ng"), ("word", "muc"), ("num", "2"), ("word", "tdp"), ("num", "5"),
+        ("num", "23"),
+        ("word", "ng"),
+        ("word", "muc"),
+        ("num", "2"),
+        ("word", "tdp"),
+        ("num", "5"),
     ]
     assert toks[1].space_before is False
     assert toks[0].value == 23

@@ -73,9 +73,7 @@ def test_village_names_parameter() -> None:
 
 def test_install_decision() -> None:
     assert parse_report("giúp 8 người cài VNeID", TODAY).help == [HelpItem("other", 8)]
-    assert parse_report("giúp 8 người cài VNeID và kích hoạt mức 2", TODAY).help == [
-        HelpItem("vneid_level2", 8)
-    ]
+    assert parse_report("giúp 8 người cài VNeID và kích hoạt mức 2", TODAY).help == [HelpItem("vneid_level2", 8)]
     r = parse_report("học cài VNeID 30 người", TODAY)
     assert r.session == SessionPart(["vneid"], 30) and r.help == []
 

@@ -121,8 +121,9 @@ def test_a_refused_count_leaves_a_merged_total_unknown() -> None:
 def test_legitimate_number_shapes_are_read_as_before(text: str, attendees: int) -> None:
     r = parse_report(text, TODAY)
     assert r.session is not None and r.session.attendees == attendees
-    assert not {"negative_count", "not_a_whole_number", "scientific_number", "number_range",
-                "invalid_date"} & set(r.problems)
+    assert not {"negative_count", "not_a_whole_number", "scientific_number", "number_range", "invalid_date"} & set(
+        r.problems
+    )
 
 
 def test_a_lone_refused_number_is_reported_not_read() -> None:
@@ -132,8 +133,17 @@ def test_a_lone_refused_number_is_reported_not_read() -> None:
 
 def test_tokens_keep_refused_numbers_whole() -> None:
     kinds = [(t.kind, t.value) for t in tokenize("-5 1e18 3,5 - 20 VNeID-7")]
-    assert kinds == [("punct", None), ("neg", -5), ("sci", None), ("dec", None), ("punct", None),
-                     ("num", 20), ("word", None), ("punct", None), ("num", 7)]
+    assert kinds == [
+        ("punct", None),
+        ("neg", -5),
+        ("sci", None),
+        ("dec", None),
+        ("punct", None),
+        ("num", 20),
+        ("word", None),
+        ("punct", None),
+        ("num", 7),
+    ]
 
 
 @pytest.mark.parametrize(
