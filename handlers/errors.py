@@ -1,80 +1,115 @@
-"""Domain errors turned into a clear, polite message in the person's language."""
+"""Domain errors turned into a clear, polite message in the person's language.
+
+Every refusal's message is here, once: a code of `storage.errors.DomainError` (or of a handler's own
+refusal) maps to its msgid, translated when it is shown.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from bot.i18n import Translator
 from storage.errors import DomainError
 from storage.indicators import INDICATORS
+from storage.vocab import N_
+
+#: error code -> the message's msgid (placeholders filled from the error's params)
+MESSAGES: dict[str, str] = {
+    "invite_unknown": N_("Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "
+                        "chữ thường) hoặc xin mã mới từ cán bộ xã."),
+    "invite_expired": N_("Mã mời này đã hết hạn. Bạn vui lòng xin mã mới từ cán bộ xã."),
+    "invite_used_up": N_("Mã mời này đã dùng hết số lượt. Bạn vui lòng xin mã mới từ cán bộ xã."),
+    "already_member": N_("Bạn đã tham gia rồi, không cần dùng mã mời nữa."),
+    "invite_not_again": N_("Mã mời này bạn đã dùng trước đây nên không dùng lại được. "
+                          "Bạn vui lòng xin mã mới từ cán bộ xã."),
+    "invite_not_found": N_("Không tìm thấy mã mời {invite} trong xã của bạn."),
+    "invite_already_revoked": N_("Mã mời {invite} đã được thu hồi từ trước."),
+    "member_not_found": N_("Không tìm thấy người này trong danh sách bạn phụ trách "
+                          "(có thể đã được xoá rồi)."),
+    "member_remove_self": N_("Bạn không tự xoá mình được. Nếu cần, bạn nhờ một cán bộ xã khác."),
+    "member_remove_not_allowed": N_("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng "
+                                   "hay cán bộ xã."),
+    "date_in_future": N_("Ngày {date} chưa tới. Bạn chỉ ghi được những buổi đã diễn ra."),
+    "date_too_old": N_("Ngày {date} đã quá {days} ngày, không ghi được nữa. Nếu cần, bạn nhờ cán bộ xã."),
+    "count_too_small": N_("Số người phải từ 1 trở lên."),
+    "count_too_large": N_("Số {count} có vẻ quá lớn (tối đa {maximum}). Bạn kiểm tra lại giúp nhé."),
+    "no_topic": N_("Bạn chọn ít nhất một nội dung của buổi sinh hoạt."),
+    "no_help_items": N_("Bạn chưa nhập loại hỗ trợ nào."),
+    "unknown_village": N_("Không tìm thấy thôn «{village}» trong xã."),
+    "unknown_commune": N_("Không có xã nào mang mã {unit}."),
+    "unknown_province": N_("Không có tỉnh nào mang mã {unit}."),
+    "invite_needs_village": N_("Mã mời cho thành viên hoặc tổ trưởng cần chọn một thôn."),
+    "invite_needs_commune": N_("Mã mời cho vai trò này cần một xã."),
+    "invite_needs_province": N_("Mã mời cho cán bộ Sở cần một tỉnh."),
+    "unknown_role": N_("Không có vai trò «{role}»."),
+    "unknown_topic": N_("Không có nội dung «{topic}»."),
+    "unknown_help_kind": N_("Không có loại hỗ trợ «{kind}»."),
+    "month_locked": N_("Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
+                      "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."),
+    "entry_not_found": N_("Không tìm thấy mục này, hoặc bạn không có quyền sửa mục này."),
+    "village_name_too_long": N_("Tên thôn «{name}» dài quá (tối đa {limit} ký tự)."),
+    # indicators, targets and monthly reports
+    "unknown_indicator": N_("Không có chỉ số «{indicator}»."),
+    "indicator_zero_denominator": N_("«{indicator}»: tổng số (mẫu số) phải lớn hơn 0."),
+    "indicator_negative": N_("«{indicator}»: số đạt không được là số âm."),
+    "indicator_over_denominator": N_("«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
+                                    "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."),
+    "indicator_not_allowed": N_("Chỉ cán bộ xã phụ trách mới nhập được số liệu chỉ số của xã."),
+    "target_over_100": N_("«{indicator}»: chỉ tiêu {percent}% vượt quá 100%. Chỉ tiêu là tỷ lệ từ 0 đến 100%."),
+    "target_negative": N_("«{indicator}»: chỉ tiêu không được là số âm."),
+    "target_not_allowed": N_("Chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở KH&CN (cho tỉnh) mới đặt được "
+                            "chỉ tiêu."),
+    "deadline_day_invalid": N_("Hạn nộp phải là một ngày từ 1 đến 28 của tháng sau."),
+    "report_not_allowed": N_("Chỉ cán bộ xã phụ trách mới nộp được báo cáo của xã."),
+    "report_month_not_over": N_("Tháng {month} chưa kết thúc: bạn nộp được từ ngày {day}."),
+    "report_already_submitted": N_("Báo cáo tháng {month} đã nộp rồi."),
+    "reopen_not_allowed": N_("Chỉ cán bộ Sở KH&CN của tỉnh mới mở lại được báo cáo đã nộp của xã."),
+    "reopen_reason_required": N_("Bạn cần ghi lý do mở lại (ít nhất {minimum} ký tự)."),
+    "report_not_submitted": N_("{commune} chưa nộp báo cáo tháng {month}, không cần mở lại."),
+    "out_of_scope": N_("Bạn không xem được số liệu của đơn vị này: ngoài phạm vi phụ trách của bạn."),
+    # linking two messengers (handlers/linking.py passes the code's lifetime and the other messenger)
+    "link_code_unknown": N_("Mã liên kết không đúng hoặc đã hết hạn (mã dùng được {minutes} phút, một lần). "
+                            "Bạn gõ /lienket trên ứng dụng đã tham gia để lấy mã mới."),
+    "link_already_linked": N_("Tài khoản này đã được liên kết rồi, không cần làm lại."),
+    "link_other_member": N_("Tài khoản này đã tham gia với một vai trò khác nên không liên kết được. "
+                            "Nếu cần gộp hai tài khoản, bạn nhờ cán bộ xã."),
+    "link_same_channel": N_("Mã này dùng để liên kết ứng dụng kia ({other}). Bạn mở bot trên {other} "
+                            "và gửi mã ở đó."),
+    # reminders and deadlines
+    "reminder_not_allowed": N_("Việc này chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở (cho tỉnh) làm được."),
+    "reminder_kind_unknown": N_("Không có loại nhắc việc này."),
+    "reminder_time_invalid": N_("Giờ «{text}» không đúng. Bạn gõ giờ dạng 19:00 hoặc 19h."),
+    "reminder_day_invalid": N_("Ngày {day} không dùng được (chỉ từ 1 đến {limit})."),
+    "reminder_times_unreadable": N_("Tôi chưa đọc được lịch «{text}». Bạn gõ lại theo ví dụ nhé."),
+    "reminder_too_many_times": N_("Mỗi loại nhắc việc có tối đa {limit} lần nhắc."),
+    "deadline_title_missing": N_("Bạn gõ nội dung công việc cần nhắc."),
+    "deadline_title_too_long": N_("Nội dung dài quá (tối đa {limit} ký tự). Bạn viết ngắn lại giúp nhé."),
+    "deadline_not_in_future": N_("Hạn chót {date} phải là một ngày sau hôm nay."),
+    "deadline_too_far": N_("Hạn chót {date} xa quá (tối đa một năm nữa)."),
+    "deadline_roles_missing": N_("Bạn chọn ít nhất một nhóm người được nhắc."),
+    "deadline_not_found": N_("Không tìm thấy hạn chót này, hoặc nó đã được huỷ."),
+}
+#: a code with no message of its own
+UNKNOWN = N_("Không làm được việc này.")
+_NUMBER_KEYS = frozenset({"count", "maximum"})
+_FIGURE_KEYS = frozenset({"numerator", "denominator", "percent"})
 
 
-def explain(error: DomainError, tr: Translator) -> str:
-    """The message for a refused action."""
-    _ = tr.gettext
-    p = dict(error.params)
-    for key, value in list(p.items()):
-        if isinstance(value, dt.date):
-            p[key] = tr.date(value)
-        elif isinstance(value, int) and not isinstance(value, bool) and key in ("count", "maximum"):
-            p[key] = tr.number(value)
-        elif key in ("numerator", "denominator", "percent") and isinstance(value, (int, float)):
-            p[key] = tr.number(value)
-        elif key == "indicator" and isinstance(value, str):
-            p[key] = _(INDICATORS[value][0]) if value in INDICATORS else value
-    messages = {
-        "invite_unknown": _("Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "
-                            "chữ thường) hoặc xin mã mới từ cán bộ xã."),
-        "invite_expired": _("Mã mời này đã hết hạn. Bạn vui lòng xin mã mới từ cán bộ xã."),
-        "invite_used_up": _("Mã mời này đã dùng hết số lượt. Bạn vui lòng xin mã mới từ cán bộ xã."),
-        "already_member": _("Bạn đã tham gia rồi, không cần dùng mã mời nữa."),
-        "invite_not_again": _("Mã mời này bạn đã dùng trước đây nên không dùng lại được. "
-                              "Bạn vui lòng xin mã mới từ cán bộ xã."),
-        "invite_not_found": _("Không tìm thấy mã mời {invite} trong xã của bạn."),
-        "invite_already_revoked": _("Mã mời {invite} đã được thu hồi từ trước."),
-        "member_not_found": _("Không tìm thấy người này trong danh sách bạn phụ trách "
-                              "(có thể đã được xoá rồi)."),
-        "member_remove_self": _("Bạn không tự xoá mình được. Nếu cần, bạn nhờ một cán bộ xã khác."),
-        "member_remove_not_allowed": _("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng "
-                                       "hay cán bộ xã."),
-        "date_in_future": _("Ngày {date} chưa tới. Bạn chỉ ghi được những buổi đã diễn ra."),
-        "date_too_old": _("Ngày {date} đã quá {days} ngày, không ghi được nữa. Nếu cần, bạn nhờ cán bộ xã."),
-        "count_too_small": _("Số người phải từ 1 trở lên."),
-        "count_too_large": _("Số {count} có vẻ quá lớn (tối đa {maximum}). Bạn kiểm tra lại giúp nhé."),
-        "no_topic": _("Bạn chọn ít nhất một nội dung của buổi sinh hoạt."),
-        "no_help_items": _("Bạn chưa nhập loại hỗ trợ nào."),
-        "unknown_village": _("Không tìm thấy thôn «{village}» trong xã."),
-        "unknown_commune": _("Không có xã nào mang mã {unit}."),
-        "unknown_province": _("Không có tỉnh nào mang mã {unit}."),
-        "invite_needs_village": _("Mã mời cho thành viên hoặc tổ trưởng cần chọn một thôn."),
-        "invite_needs_commune": _("Mã mời cho vai trò này cần một xã."),
-        "invite_needs_province": _("Mã mời cho cán bộ Sở cần một tỉnh."),
-        "unknown_role": _("Không có vai trò «{role}»."),
-        "unknown_topic": _("Không có nội dung «{topic}»."),
-        "unknown_help_kind": _("Không có loại hỗ trợ «{kind}»."),
-        "month_locked": _("Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
-                          "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."),
-        "entry_not_found": _("Không tìm thấy mục này, hoặc bạn không có quyền sửa mục này."),
-        "village_name_too_long": _("Tên thôn «{name}» dài quá (tối đa {limit} ký tự)."),
-        # indicators, targets and monthly reports
-        "unknown_indicator": _("Không có chỉ số «{indicator}»."),
-        "indicator_zero_denominator": _("«{indicator}»: tổng số (mẫu số) phải lớn hơn 0."),
-        "indicator_negative": _("«{indicator}»: số đạt không được là số âm."),
-        "indicator_over_denominator": _("«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
-                                        "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."),
-        "indicator_not_allowed": _("Chỉ cán bộ xã phụ trách mới nhập được số liệu chỉ số của xã."),
-        "target_over_100": _("«{indicator}»: chỉ tiêu {percent}% vượt quá 100%. Chỉ tiêu là tỷ lệ từ 0 đến 100%."),
-        "target_negative": _("«{indicator}»: chỉ tiêu không được là số âm."),
-        "target_not_allowed": _("Chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở KH&CN (cho tỉnh) mới đặt được "
-                                "chỉ tiêu."),
-        "deadline_day_invalid": _("Hạn nộp phải là một ngày từ 1 đến 28 của tháng sau."),
-        "report_not_allowed": _("Chỉ cán bộ xã phụ trách mới nộp được báo cáo của xã."),
-        "report_month_not_over": _("Tháng {month} chưa kết thúc: bạn nộp được từ ngày {day}."),
-        "report_already_submitted": _("Báo cáo tháng {month} đã nộp rồi."),
-        "reopen_not_allowed": _("Chỉ cán bộ Sở KH&CN của tỉnh mới mở lại được báo cáo đã nộp của xã."),
-        "reopen_reason_required": _("Bạn cần ghi lý do mở lại (ít nhất {minimum} ký tự)."),
-        "report_not_submitted": _("{commune} chưa nộp báo cáo tháng {month}, không cần mở lại."),
-        "out_of_scope": _("Bạn không xem được số liệu của đơn vị này: ngoài phạm vi phụ trách của bạn."),
-    }
-    template = messages.get(error.code, _("Không làm được việc này."))
-    return template.format(**p)
+def _shown(key: str, value: Any, tr: Translator) -> Any:
+    """A parameter of an error as it reads in the message: dates and counts in the locale, indicators by name."""
+    if isinstance(value, dt.date):
+        return tr.date(value)
+    if key in _NUMBER_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return tr.number(value)
+    if key in _FIGURE_KEYS and isinstance(value, (int, float)):
+        return tr.number(value)
+    if key == "indicator" and isinstance(value, str):
+        return tr.gettext(INDICATORS[value][0]) if value in INDICATORS else value
+    return value
+
+
+def explain(error: DomainError, tr: Translator, **context: Any) -> str:
+    """The message for a refused action; ``context`` fills placeholders the error does not carry."""
+    params = {key: _shown(key, value, tr) for key, value in error.params.items()}
+    return tr.gettext(MESSAGES.get(error.code, UNKNOWN)).format(**{**params, **context})

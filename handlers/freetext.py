@@ -7,6 +7,7 @@ over; a photo sent with the message (caption) is attached to the session on save
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from bot.messages import Button
@@ -25,6 +26,24 @@ from storage.vocab import HELP_KINDS, TOPICS, VILLAGE_ROLES
 FLOW = "t"
 CONFIRM, DATE, DATE_TEXT, VILLAGE, TOPICS_STEP, ATTENDEES, COUNT, FIX = (
     "t.confirm", "t.date", "t.date_text", "t.village", "t.topics", "t.attendees", "t.count", "t.fix")
+
+#: each button of this flow is taken only at the step whose question offered it (an older button of the
+#: same draft still carries its nonce, and would otherwise read a draft not filled in yet)
+OFFERED: steps.Offered = {
+    "cancel": {steps.ANY_STEP},
+    "date": {DATE, DATE_TEXT},
+    "village": {VILLAGE},
+    "village_page": {VILLAGE},
+    "topic": {TOPICS_STEP},
+    "topics_done": {TOPICS_STEP},
+    "save": {CONFIRM},
+    "again": {CONFIRM},  # «Vẫn ghi thêm» under the twin question, asked at the read-back
+    "fix": {CONFIRM},
+    "behalf": {CONFIRM},
+    "behalf_pick": {CONFIRM},
+    "fix_field": {FIX},
+    "back": {FIX},
+}
 
 
 def examples(turn: Turn) -> str:
@@ -243,45 +262,75 @@ def ask_fix(turn: Turn) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of the free-text flow."""
-    _ = turn._
-    data = dict(turn.data)
+    """A button of the one-line report's draft, taken only at the step that offered it."""
+    if not steps.offered(turn, action, OFFERED):
+        return steps.old_button(turn, ask_again)
     if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=_next,
                            ask_village=_next, next_step=_next, read_back=read_back):
+        return None
+    return _BUTTONS[action](turn, arg)
+
+
+def ask_again(turn: Turn) -> None:
+    """Ask the question of the current step once more (after an old button was pressed)."""
+    askers: dict[str, Callable[[Turn], None]] = {
+        DATE_TEXT: steps.ask_typed_date, TOPICS_STEP: _ask_topics, FIX: ask_fix, CONFIRM: read_back,
+        COUNT: lambda t: _ask_count(t, t.data["kind"]) if t.data.get("kind") else _next(t)}
+    askers.get(turn.step, _next)(turn)
+
+
+def _save_again(turn: Turn, _arg: str) -> None:
+    """«Vẫn ghi thêm»: save although the village has a session of that day with the same topics."""
+    turn.goto(CONFIRM, again=True)
+    save(turn)
+
+
+def _toggle_topic(turn: Turn, arg: str) -> None:
+    """Tick or untick one topic of the session."""
+    if arg not in TOPICS:
         return
-    if action == "save" and turn.step == CONFIRM:
-        save(turn)
-    elif action == "again" and turn.step == CONFIRM:
-        turn.goto(CONFIRM, again=True)
-        save(turn)
-    elif action == "fix":
-        ask_fix(turn)
-    elif action == "back":
-        _next(turn)
-    elif action == "topic" and arg in TOPICS:
-        topics = list(data.get("topics", []))
-        topics.remove(arg) if arg in topics else topics.append(arg)
-        turn.goto(TOPICS_STEP, topics=topics)
-        _ask_topics(turn, edit=True)
-    elif action == "topics_done":
-        if not data.get("topics"):
-            turn.toast = _("Bạn chọn ít nhất một nội dung.")
-            return _ask_topics(turn, edit=True)
-        _next(turn)
-    elif action == "fix_field":
-        if arg == "date":
-            data.pop("date", None)
-        elif arg == "village":
-            data.pop("village_id", None)
-        elif arg == "topics":
-            data["topics"] = []
-        elif arg == "attendees":
-            data.pop("attendees", None)
-        elif arg in HELP_KINDS:
-            turn.state.data = data
-            return _ask_count(turn, arg)
+    topics = list(turn.data.get("topics", []))
+    topics.remove(arg) if arg in topics else topics.append(arg)
+    turn.goto(TOPICS_STEP, topics=topics)
+    _ask_topics(turn, edit=True)
+
+
+def _topics_done(turn: Turn, _arg: str) -> None:
+    """«Xong» under the topics: at least one is needed."""
+    if not turn.data.get("topics"):
+        turn.toast = turn._("Bạn chọn ít nhất một nội dung.")
+        return _ask_topics(turn, edit=True)
+    _next(turn)
+
+
+#: the part of the draft each «Sửa» choice clears (a kind of help asks its count instead)
+_CLEARED = {"date": "date", "village": "village_id", "attendees": "attendees"}
+
+
+def _fix_field(turn: Turn, arg: str) -> None:
+    """Clear the chosen part of the draft and ask it again."""
+    data = dict(turn.data)
+    if arg == "topics":
+        data["topics"] = []
+    elif arg in _CLEARED:
+        data.pop(_CLEARED[arg], None)
+    elif arg in HELP_KINDS:
         turn.state.data = data
-        _next(turn)
+        return _ask_count(turn, arg)
+    turn.state.data = data
+    _next(turn)
+
+
+#: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
+_BUTTONS: dict[str, Callable[[Turn, str], None]] = {
+    "save": lambda turn, _arg: save(turn),
+    "again": _save_again,
+    "fix": lambda turn, _arg: ask_fix(turn),
+    "back": lambda turn, _arg: _next(turn),
+    "topic": _toggle_topic,
+    "topics_done": _topics_done,
+    "fix_field": _fix_field,
+}
 
 
 def on_text(turn: Turn) -> None:

@@ -111,15 +111,6 @@ def redeem(turn: Turn, code: str) -> None:
 
 
 def _explain(turn: Turn, error: DomainError) -> str:
-    _ = turn._
-    messages = {
-        "link_code_unknown": _("Mã liên kết không đúng hoặc đã hết hạn (mã dùng được {minutes} phút, một lần). "
-                               "Bạn gõ /lienket trên ứng dụng đã tham gia để lấy mã mới.").format(
-                                 minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60))),
-        "link_already_linked": _("Tài khoản này đã được liên kết rồi, không cần làm lại."),
-        "link_other_member": _("Tài khoản này đã tham gia với một vai trò khác nên không liên kết được. "
-                               "Nếu cần gộp hai tài khoản, bạn nhờ cán bộ xã."),
-        "link_same_channel": _("Mã này dùng để liên kết ứng dụng kia ({other}). Bạn mở bot trên {other} "
-                               "và gửi mã ở đó.").format(other=_other(turn.incoming.channel)),
-    }
-    return messages.get(error.code) or explain(error, turn.tr)
+    """A refused link code, with the code's lifetime and the other messenger for the messages that name them."""
+    return explain(error, turn.tr, minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60)),
+                   other=_other(turn.incoming.channel))

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from typing import Optional
 
-from bot.i18n import Translator
 from bot.reminders.texts import kind_label, slot_label
 from handlers.base import Turn
 from handlers.common import area_label, main_menu
@@ -33,30 +32,6 @@ MENU, RULE, RULE_CONFIRM, TITLE, DATE, ROLES_STEP, CONFIRM = (
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?\s*$")
 _OFF_WORDS = {"tat", "dung", "tam dung", "off", "pause", "stop"}
 _ON_WORDS = {"bat", "mo", "tiep tuc", "on", "resume", "start"}
-
-
-def _explain(error: DomainError, tr: Translator) -> str:
-    """Our own refusals, in plain words; others go to handlers.errors."""
-    _ = tr.gettext
-    p = dict(error.params)
-    if isinstance(p.get("date"), dt.date):
-        p["date"] = tr.date(p["date"])
-    messages = {
-        "reminder_not_allowed": _("Việc này chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở (cho tỉnh) làm được."),
-        "reminder_kind_unknown": _("Không có loại nhắc việc này."),
-        "reminder_time_invalid": _("Giờ «{text}» không đúng. Bạn gõ giờ dạng 19:00 hoặc 19h."),
-        "reminder_day_invalid": _("Ngày {day} không dùng được (chỉ từ 1 đến {limit})."),
-        "reminder_times_unreadable": _("Tôi chưa đọc được lịch «{text}». Bạn gõ lại theo ví dụ nhé."),
-        "reminder_too_many_times": _("Mỗi loại nhắc việc có tối đa {limit} lần nhắc."),
-        "deadline_title_missing": _("Bạn gõ nội dung công việc cần nhắc."),
-        "deadline_title_too_long": _("Nội dung dài quá (tối đa {limit} ký tự). Bạn viết ngắn lại giúp nhé."),
-        "deadline_not_in_future": _("Hạn chót {date} phải là một ngày sau hôm nay."),
-        "deadline_too_far": _("Hạn chót {date} xa quá (tối đa một năm nữa)."),
-        "deadline_roles_missing": _("Bạn chọn ít nhất một nhóm người được nhắc."),
-        "deadline_not_found": _("Không tìm thấy hạn chót này, hoặc nó đã được huỷ."),
-    }
-    template = messages.get(error.code)
-    return template.format(**p) if template is not None else explain(error, tr)
 
 
 def _can_edit(turn: Turn) -> bool:
@@ -150,7 +125,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         _set_paused(turn, action == "pause")
     elif not _can_edit(turn):
         turn.end_flow()
-        turn.say(_explain(DomainError("reminder_not_allowed"), turn.tr), main_menu(turn))
+        turn.say(explain(DomainError("reminder_not_allowed"), turn.tr), main_menu(turn))
     elif action == "rules":
         _pick_rule(turn)
     elif action == "rule":
@@ -187,7 +162,7 @@ def on_text(turn: Turn) -> None:
     if turn.step == TITLE:
         title = " ".join(turn.text.split())
         if not title or len(title) > reminders.MAX_TITLE:
-            turn.say(_explain(DomainError("deadline_title_too_long" if title else "deadline_title_missing",
+            turn.say(explain(DomainError("deadline_title_too_long" if title else "deadline_title_missing",
                                           limit=reminders.MAX_TITLE), turn.tr))
             return
         turn.goto(DATE, title=title)
@@ -281,7 +256,7 @@ def _read_times(turn: Turn) -> None:
     try:
         times = reminders.parse_times(kind, turn.text)
     except DomainError as error:
-        turn.say(_explain(error, turn.tr) + "\n" + _("Ví dụ: {example}").format(example=_example(turn, kind)))
+        turn.say(explain(error, turn.tr) + "\n" + _("Ví dụ: {example}").format(example=_example(turn, kind)))
         return
     slots = reminders.slots_of(kind, times)
     turn.goto(RULE_CONFIRM, times=times)
@@ -305,7 +280,7 @@ def _save_rule(turn: Turn) -> None:
         reminders.set_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code,
                            times=list(turn.data.get("times", [])), enabled=True, now=turn.now)
     except DomainError as error:
-        turn.say(_explain(error, turn.tr))
+        turn.say(explain(error, turn.tr))
         return
     turn.end_flow()
     turn.say(_("✅ Đã lưu. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))), main_menu(turn))
@@ -371,7 +346,7 @@ def _confirm_deadline(turn: Turn) -> None:
         return
     roles = [r for r in _allowed_roles(turn) if r in turn.data.get("roles", [])]
     if not roles:
-        turn.say(_explain(DomainError("deadline_roles_missing"), turn.tr))
+        turn.say(explain(DomainError("deadline_roles_missing"), turn.tr))
         return _ask_roles(turn)
     due = dt.date.fromisoformat(turn.data["due"])
     rule = _current_rule(turn, CUSTOM)
@@ -397,7 +372,7 @@ def _save_deadline(turn: Turn) -> None:
                                         roles=list(turn.data.get("roles", [])), now=turn.now, today=turn.today)
     except DomainError as error:
         turn.end_flow()
-        turn.say(_explain(error, turn.tr), main_menu(turn))
+        turn.say(explain(error, turn.tr), main_menu(turn))
         return
     turn.end_flow()
     turn.say(_("✅ Đã tạo hạn chót «{title}» ngày {date}. Bot sẽ nhắc {roles} trước hạn.").format(
@@ -420,7 +395,7 @@ def _drop_deadline(turn: Turn, arg: str) -> None:
     try:
         row = reminders.cancel_deadline(turn.session, actor=member, deadline_id=int(arg or 0), now=turn.now)
     except (DomainError, ValueError) as error:
-        turn.say(_explain(error if isinstance(error, DomainError) else DomainError("deadline_not_found"), turn.tr))
+        turn.say(explain(error if isinstance(error, DomainError) else DomainError("deadline_not_found"), turn.tr))
         return
     turn.end_flow()
     turn.say(_("✅ Đã huỷ hạn chót «{title}».").format(title=row.title), main_menu(turn))

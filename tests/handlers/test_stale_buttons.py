@@ -13,7 +13,7 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.engine import ConversationEngine, Outcome
 from bot.messages import Incoming
-from handlers import corrections, log_help, log_session
+from handlers import corrections, freetext, log_help, log_session
 from handlers.log_steps import Offered
 from handlers.router import route
 from storage import invites
@@ -328,3 +328,45 @@ def test_a_commune_with_a_hundred_villages_is_offered_them_a_page_at_a_time(
     question = last_with_buttons(chat.press(ADMIN, question, "Trang sau"))
     replies = chat.press(ADMIN, last_with_buttons(chat.press(ADMIN, question, "Thôn 199")), "Lưu")
     assert "Đã sửa" in replies[-1].text and "Thôn 199" in replies[-1].text
+
+
+FREETEXT_ACTIONS = [*SESSION_ACTIONS, "back", "village_page:1", "kind:e_health"]
+
+
+def test_every_step_of_a_one_line_report_refuses_the_buttons_it_did_not_offer(
+        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    table = freetext.OFFERED
+    replies = say(chat, ADMIN, "hôm nay học VNeID 20 người")  # an admin's line names no village: it is asked
+    assert step_of(database, ADMIN) == freetext.VILLAGE
+    n = nonce(replies)
+    for action in ("save", "again"):  # «Đúng» and «Vẫn ghi thêm» before there is a read-back
+        replies = press_raw(chat, ADMIN, f"t:{n}:{action}")
+        assert OLD_BUTTON in texts(replies) and "thôn nào" in replies[-1].text, action
+    pressed = _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # the village
+    press_raw(chat, ADMIN, f"t:{n}:village:{area['Thôn 1']}")
+    assert step_of(database, ADMIN) == freetext.CONFIRM
+    replies = press_raw(chat, ADMIN, f"t:{n}:topic:online_safety")
+    assert OLD_BUTTON in texts(replies) and "Đúng chưa?" in replies[-1].text
+    pressed += _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # the read-back
+    press_raw(chat, ADMIN, f"t:{n}:fix")
+    assert step_of(database, ADMIN) == freetext.FIX
+    replies = press_raw(chat, ADMIN, f"t:{n}:save")
+    assert OLD_BUTTON in texts(replies) and "sửa mục nào" in replies[-1].text
+    pressed += _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # which part
+    press_raw(chat, ADMIN, f"t:{n}:fix_field:date")
+    assert step_of(database, ADMIN) == freetext.DATE
+    pressed += _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # the day
+    press_raw(chat, ADMIN, f"t:{n}:date:other")
+    pressed += _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # the typed day
+    press_raw(chat, ADMIN, f"t:{n}:date:today")
+    press_raw(chat, ADMIN, f"t:{n}:fix")
+    press_raw(chat, ADMIN, f"t:{n}:fix_field:topics")
+    assert step_of(database, ADMIN) == freetext.TOPICS_STEP
+    pressed += _press_each_not_offered(chat, database, ADMIN, "t", n, table, FREETEXT_ACTIONS)  # the topics
+    press_raw(chat, ADMIN, f"t:{n}:topic:online_safety")
+    press_raw(chat, ADMIN, f"t:{n}:topics_done")
+    assert step_of(database, ADMIN) == freetext.CONFIRM
+    assert count(database, TrainingSession) == 0 and pressed > 50
+    replies = press_raw(chat, ADMIN, f"t:{n}:save")
+    assert "Đã lưu" in replies[-1].text
+    assert count(database, TrainingSession, TrainingSession.village_id == area["Thôn 1"]) == 1
