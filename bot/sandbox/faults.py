@@ -119,6 +119,7 @@ class PlatformFaults:
         self.held.append(call)
 
         async def finish() -> web.Response:
+            """Wait out the hold, then carry the call out or drop it (see the module doc)."""
             await asyncio.sleep(fault.hold)
             transport = request.transport
             call.client_connected = transport is not None and not transport.is_closing()

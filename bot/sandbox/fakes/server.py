@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypedDict
 
 from aiohttp import web
 
@@ -39,6 +39,20 @@ class FakeApiError(Exception):
         return {"ok": False, "error_code": self.error_code, "description": self.description}
 
 
+class FakeOptions(TypedDict, total=False):
+    """The options every fake platform takes (see `FakeBotApi.__init__`)."""
+
+    rate_limit_per_second: float | None
+    rate_limit_burst: float | None
+    per_chat_rate_limit_per_second: float | None
+    strict_chats: bool
+    webhook_max_attempts: int
+    webhook_retry_delay: float
+    webhook_timeout: float
+    clock: Callable[[], float]
+    monotonic: Callable[[], float]
+
+
 def token_shaped(token: str) -> bool:
     """Whether the token looks like ``<digits>:<secret>`` (both platforms' shape)."""
     return bool(_TOKEN_RE.match(token))
@@ -63,21 +77,26 @@ class FakeBotApi(WaitingHelpers):
         self,
         token: str,
         *,
-        rate_limit_per_second: float | None,
-        rate_limit_burst: float | None,
-        per_chat_rate_limit_per_second: float | None,
-        strict_chats: bool,
-        webhook: tuple[int, float, float],
+        rate_limit_per_second: float | None = None,
+        rate_limit_burst: float | None = None,
+        per_chat_rate_limit_per_second: float | None = None,
+        strict_chats: bool = True,
+        webhook_max_attempts: int = 5,
+        webhook_retry_delay: float = 0.05,
+        webhook_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """The common state; `webhook` is (max attempts, first retry delay, time-out) of a delivery."""
+        """The common state: flood limits (for the bot, and for one chat), strict or lenient chats, how a
+        webhook delivery is retried (attempts, first delay, doubling; time-out of one), and the two clocks."""
         super().__init__()
         self.token = token
         self.rate_limit_per_second = rate_limit_per_second
         self.per_chat_rate_limit_per_second = per_chat_rate_limit_per_second
         self.strict_chats = strict_chats  # sending to a chat nobody opened: 400 "chat not found"
-        self.webhook_max_attempts, self.webhook_retry_delay, self.webhook_timeout = webhook
+        self.webhook_max_attempts = webhook_max_attempts
+        self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_timeout = webhook_timeout
         self._clock = clock
         self._monotonic = monotonic
 
@@ -147,7 +166,7 @@ class FakeBotApi(WaitingHelpers):
             await runner.cleanup()
         await self._stop_background()
 
-    async def __aenter__(self) -> FakeBotApi:
+    async def __aenter__(self) -> Self:
         """Start serving."""
         await self.start()
         return self

@@ -8,9 +8,7 @@ import itertools
 import math
 import mimetypes
 import re
-import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import telegram
 from aiohttp import web
@@ -18,7 +16,7 @@ from aiohttp import web
 from ..faults import Fault
 from .chats import Chat, Pending, Record
 from .files import FileStore, StoredFile, image_mime
-from .server import ApiHandler, FakeApiError, FakeBotApi, token_shaped
+from .server import ApiHandler, FakeApiError, FakeBotApi, FakeOptions, token_shaped
 from .telegram_params import (
     ACCEPTED_NOOP_METHODS,
     MAX_UPLOAD_BYTES,
@@ -51,30 +49,13 @@ class TelegramChats(FakeBotApi):
         bot_username: str = "bdhvs_sandbox_bot",
         *,
         bot_first_name: str = "Bình dân học vụ số",
-        rate_limit_per_second: float | None = None,
-        rate_limit_burst: float | None = None,
-        per_chat_rate_limit_per_second: float | None = None,
-        strict_chats: bool = True,
-        webhook_max_attempts: int = 5,
-        webhook_retry_delay: float = 0.05,
-        webhook_timeout: float = 10.0,
         first_update_id: int = 1,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
+        **options: Unpack[FakeOptions],
     ) -> None:
-        """A fake Telegram for the bot with this token; nobody has opened a chat yet."""
+        """A fake Telegram for the bot with this token; nobody has opened a chat yet (options: FakeBotApi's)."""
         if not token_shaped(token):
             raise ValueError(f"not a Telegram-shaped token: {token!r}")
-        super().__init__(
-            token,
-            rate_limit_per_second=rate_limit_per_second,
-            rate_limit_burst=rate_limit_burst,
-            per_chat_rate_limit_per_second=per_chat_rate_limit_per_second,
-            strict_chats=strict_chats,
-            webhook=(webhook_max_attempts, webhook_retry_delay, webhook_timeout),
-            clock=clock,
-            monotonic=monotonic,
-        )
+        super().__init__(token, **options)
         self.bot_username = bot_username
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_first_name = bot_first_name

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from .chats import Pending
+from .chats import Chat, Pending, Record
 from .server import FakeApiError
 from .telegram_chats import TelegramChats, jsonable
 from .telegram_params import (
@@ -205,13 +205,7 @@ class TelegramMethods(TelegramChats):
         ):
             raise BotApiError(400, NOT_MODIFIED)
         message["text"] = plain
-        for key, value in (("entities", entities), ("reply_markup", markup)):
-            if value:
-                message[key] = value
-            else:
-                message.pop(key, None)
-        self._mark_edited(chat, record)
-        return jsonable(message)
+        return self._edited(chat, record, {"entities": entities, "reply_markup": markup})
 
     async def api_editMessageCaption(self, params: dict[str, Any]) -> dict[str, Any]:
         """A new caption (and inline keyboard) for a bot photo or document."""
@@ -225,13 +219,17 @@ class TelegramMethods(TelegramChats):
         markup = check_markup(params.get("reply_markup"))
         if plain == message.get("caption", "") and markup == message.get("reply_markup"):
             raise BotApiError(400, NOT_MODIFIED)
-        for key, value in (("caption", plain), ("caption_entities", entities), ("reply_markup", markup)):
+        return self._edited(chat, record, {"caption": plain, "caption_entities": entities, "reply_markup": markup})
+
+    def _edited(self, chat: Chat, record: Record, fields: dict[str, Any]) -> dict[str, Any]:
+        """Set the fields that have a value, remove the others; the message is edited now. Returns a copy."""
+        for key, value in fields.items():
             if value:
-                message[key] = value
+                record.message[key] = value
             else:
-                message.pop(key, None)
+                record.message.pop(key, None)
         self._mark_edited(chat, record)
-        return jsonable(message)
+        return jsonable(record.message)
 
     async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         """A new inline keyboard for a bot message (none removes it)."""

@@ -25,14 +25,12 @@ import contextlib
 import copy
 import re
 import secrets
-import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from aiohttp import web
 
 from .chats import Chat, Pending
-from .server import FakeApiError, FakeBotApi, token_shaped
+from .server import FakeApiError, FakeBotApi, FakeOptions, token_shaped
 
 __all__ = ["FakeZalo", "ZaloApiFault"]
 
@@ -68,29 +66,17 @@ class FakeZalo(FakeBotApi):
         *,
         bot_name: str = "Bình dân học vụ số",
         account_name: str = "bot.bdhvs",
-        rate_limit_per_second: float | None = None,
-        rate_limit_burst: float | None = None,
-        strict_chats: bool = True,
-        webhook_max_attempts: int = 4,
-        webhook_retry_delay: float = 0.05,
-        webhook_timeout: float = 10.0,
         http_errors: bool = True,
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
+        **options: Unpack[FakeOptions],
     ) -> None:
-        """A fake Zalo for the bot with this token (``{bot_id}:{secret}``); nobody has opened a chat yet."""
+        """A fake Zalo for the bot with this token (``{bot_id}:{secret}``); nobody has opened a chat yet.
+
+        The options are FakeBotApi's; a webhook delivery is tried 4 times unless `webhook_max_attempts` says.
+        """
         if not token_shaped(token):
             raise ValueError(f"not a Zalo-shaped token ({{bot_id}}:{{secret}}): {token!r}")
-        super().__init__(
-            token,
-            rate_limit_per_second=rate_limit_per_second,
-            rate_limit_burst=rate_limit_burst,
-            per_chat_rate_limit_per_second=None,
-            strict_chats=strict_chats,
-            webhook=(webhook_max_attempts, webhook_retry_delay, webhook_timeout),
-            clock=clock,
-            monotonic=monotonic,
-        )
+        options.setdefault("webhook_max_attempts", 4)
+        super().__init__(token, **options)
         self.bot_id = token.split(":", 1)[0]
         self.bot_name = bot_name
         self.account_name = account_name
