@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import select
 
@@ -45,7 +45,7 @@ class ChatDriver:
         self.engine = engine
         self.database = database
         self.channel = channel
-        self.last_outcome: Optional[Outcome] = None
+        self.last_outcome: Outcome | None = None
         self._seen = 0
 
     def _outbox_after(self, after: int) -> list[Sent]:
@@ -63,26 +63,51 @@ class ChatDriver:
         rows = self._outbox_after(0)
         return rows[-1].id if rows else 0
 
-    def say(self, user: int | str, text: str, name: str = "Người thử", update_id: Optional[str] = None) -> list[Sent]:
+    def say(self, user: int | str, text: str, name: str = "Người thử", update_id: str | None = None) -> list[Sent]:
         uid = str(user)
-        return self.send(Incoming(channel=self.channel, update_id=update_id or f"u{next(_update_ids)}",
-                                  user_id=uid, chat_id=uid, display_name=name, text=text))
+        return self.send(
+            Incoming(
+                channel=self.channel,
+                update_id=update_id or f"u{next(_update_ids)}",
+                user_id=uid,
+                chat_id=uid,
+                display_name=name,
+                text=text,
+            )
+        )
 
-    def photo(self, user: int | str, file_id: str, caption: Optional[str] = None) -> list[Sent]:
+    def photo(self, user: int | str, file_id: str, caption: str | None = None) -> list[Sent]:
         uid = str(user)
-        return self.send(Incoming(channel=self.channel, update_id=f"u{next(_update_ids)}", user_id=uid,
-                                  chat_id=uid, text=caption, photo_file_id=file_id))
+        return self.send(
+            Incoming(
+                channel=self.channel,
+                update_id=f"u{next(_update_ids)}",
+                user_id=uid,
+                chat_id=uid,
+                text=caption,
+                photo_file_id=file_id,
+            )
+        )
 
-    def press(self, user: int | str, message: Sent, label_part: str, update_id: Optional[str] = None) -> list[Sent]:
+    def press(self, user: int | str, message: Sent, label_part: str, update_id: str | None = None) -> list[Sent]:
         """Press the button whose label contains `label_part` on a message the bot sent."""
         matches = [b for b in message.buttons if label_part in b.label]
         assert matches, f"no button with {label_part!r} in {[b.label for b in message.buttons]}"
         button = matches[0]
         uid = str(user)
-        return self.send(Incoming(channel=self.channel, update_id=update_id or f"u{next(_update_ids)}",
-                                  user_id=uid, chat_id=uid, payload=button.payload, callback_id=f"cb{uid}",
-                                  message_id=str(message.id), message_text=message.text,
-                                  button_label=button.label))
+        return self.send(
+            Incoming(
+                channel=self.channel,
+                update_id=update_id or f"u{next(_update_ids)}",
+                user_id=uid,
+                chat_id=uid,
+                payload=button.payload,
+                callback_id=f"cb{uid}",
+                message_id=str(message.id),
+                message_text=message.text,
+                button_label=button.label,
+            )
+        )
 
     def all_items(self) -> list[Sent]:
         return self._outbox_after(0)

@@ -5,20 +5,17 @@ and a factory that builds and starts the real application with a tiny test route
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.app import BotApplication, build_application
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.config import Config, FloodLimits, RateLimits
 from bot.messages import Button
 from bot.sandbox.fake_telegram import FakeTelegram
@@ -26,9 +23,11 @@ from handlers.base import Turn
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, PG_URL, reset_postgres
+from tests.helpers import ServedApi, ShiftedClock, free_port, served  # noqa: F401  # the tests import them from here
 
-FAST_LIMITS = RateLimits(global_per_second=1000.0, private_chat_per_second=1000.0, private_chat_burst=20,
-                         group_per_minute=60000.0)
+FAST_LIMITS = RateLimits(
+    global_per_second=1000.0, private_chat_per_second=1000.0, private_chat_burst=20, group_per_minute=60000.0
+)
 # Scripted people type faster than anyone: the flood limit is lifted here and tested on its own
 # (tests/reliability/test_flood.py; a test that wants it passes `flood=FloodLimits()`).
 UNLIMITED_FLOOD = FloodLimits(per_minute=1e9, burst=1_000_000)
@@ -61,61 +60,9 @@ def echo_router(turn: Turn) -> None:
     turn.say(f"echo: {text}", buttons=[[Button("Again", "again")]])
 
 
-# -- the fake Bot API behind a fault injector ------------------------------------------------------
+# -- the fake Bot API behind a fault injector (tests/helpers.py) ----------------------------------
 
-
-@dataclass
-class Fault:
-    method: str
-    status: int
-    description: str
-    retry_after: Optional[float]
-    times: int
-
-
-@dataclass
-class Faults:
-    """Answers chosen Bot API calls with an error before the fake sees them; logs every call's time."""
-
-    rules: list[Fault] = field(default_factory=list)
-    log: list[tuple[str, float, int]] = field(default_factory=list)  # (method, monotonic time, status)
-
-    def add(self, method: str, status: int, description: str = "", *, retry_after: Optional[float] = None,
-            times: int = 1) -> None:
-        self.rules.append(Fault(method, status, description or f"Error {status}", retry_after, times))
-
-    def clear(self) -> None:
-        self.rules.clear()
-
-    def times_of(self, method: str, status: Optional[int] = None) -> list[float]:
-        return [at for name, at, code in self.log if name == method and (status is None or code == status)]
-
-    @web.middleware
-    async def middleware(self, request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-        method = request.match_info.get("method", "")
-        for rule in self.rules:
-            if rule.times > 0 and rule.method.lower() == method.lower():
-                rule.times -= 1
-                body: dict[str, Any] = {"ok": False, "error_code": rule.status, "description": rule.description}
-                if rule.retry_after is not None:
-                    body["parameters"] = {"retry_after": rule.retry_after}
-                self.log.append((method, time.monotonic(), rule.status))
-                return web.json_response(body, status=rule.status)
-        response = await handler(request)
-        self.log.append((method, time.monotonic(), response.status))
-        return response
-
-
-@dataclass
-class FakeApi:
-    fake: FakeTelegram
-    faults: Faults
-    url: str
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.url}/bot"
+FakeApi = ServedApi[FakeTelegram]
 
 
 @pytest.fixture
@@ -126,18 +73,9 @@ def fake_options() -> dict[str, Any]:
 
 @pytest.fixture
 async def fake_api(fake_options: dict[str, Any]) -> AsyncIterator[FakeApi]:
-    fake = FakeTelegram(**fake_options)
-    faults = Faults()
-    app = web.Application(middlewares=[faults.middleware], client_max_size=50 * 1024**2)
-    fake.add_route(app)
-    runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield FakeApi(fake, faults, f"http://{host}:{port}")
-    await runner.cleanup()
-    await fake.close()
+    """The fake Bot API served on 127.0.0.1 behind a fault injector."""
+    async with served(FakeTelegram(**fake_options), client_max_size=50 * 1024**2) as api:
+        yield api
 
 
 # -- databases -------------------------------------------------------------------------------------
@@ -156,16 +94,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 # -- the application -------------------------------------------------------------------------------
 
 
-class ShiftedClock:
-    """The real time moved by a fixed amount: a restart "later" without sleeping."""
-
-    def __init__(self, shift: dt.timedelta) -> None:
-        self.shift = shift
-
-    def now(self) -> dt.datetime:
-        return SystemClock().now() + self.shift
-
-
 AppFactory = Callable[..., Awaitable[BotApplication]]
 
 
@@ -174,9 +102,15 @@ async def make_app(db_url: str, fake_api: FakeApi) -> AsyncIterator[AppFactory]:
     """Build and start the real application against the fake Bot API; stopped at the end of the test."""
     apps: list[BotApplication] = []
 
-    async def factory(*, clock: Optional[Clock] = None, router: Any = echo_router, start: bool = True,
-                      sender_options: Optional[dict[str, Any]] = None, drain_on_stop: float = 2.0,
-                      **overrides: Any) -> BotApplication:
+    async def factory(
+        *,
+        clock: Clock | None = None,
+        router: Any = echo_router,
+        start: bool = True,
+        sender_options: dict[str, Any] | None = None,
+        drain_on_stop: float = 2.0,
+        **overrides: Any,
+    ) -> BotApplication:
         config = Config(
             database_url=db_url,
             telegram_token=fake_api.fake.token,
@@ -217,9 +151,3 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: s
 def outbox_rows(database: Database) -> list[OutboxMessage]:
     with database.session() as session:
         return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))  # type: ignore[arg-type]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -14,11 +14,10 @@ import contextlib
 import datetime as dt
 import io
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from bot.app import BotApplication, build_application
 from bot.clock import Clock, FixedClock
 from bot.config import load_config
 from bot.sandbox.fake_telegram import FakeTelegram
+from tests.helpers import free_port
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SON_KIM_1 = 18196
@@ -67,12 +67,6 @@ def check_menu(menu: list[dict[str, str]], required: list[str], forbidden: tuple
     assert len(vietnamese) >= 0.8 * len(menu), f"not a Vietnamese menu: {menu}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def buttons_of(message: dict[str, Any]) -> list[dict[str, str]]:
     return [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
 
@@ -92,7 +86,7 @@ class Step:
     update_id: int
     new: list[dict[str, Any]]
     edited: list[dict[str, Any]]
-    answer: Optional[dict[str, Any]] = None  # the answerCallbackQuery of a press
+    answer: dict[str, Any] | None = None  # the answerCallbackQuery of a press
 
     @property
     def texts(self) -> list[str]:
@@ -127,7 +121,7 @@ class Harness:
     clock: Clock = field(default_factory=lambda: FixedClock(FROZEN_AT))
     port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)  # more of the deployer's settings
-    app: Optional[BotApplication] = None
+    app: BotApplication | None = None
     apps: list[BotApplication] = field(default_factory=list)
 
     @property
@@ -160,8 +154,7 @@ class Harness:
     async def start_app(self) -> BotApplication:
         config = load_config(env=self.env())
         # Sent items are marked in the database in batches; a short gathering time keeps each step quick.
-        app = build_application(config, clock=self.clock, drain_on_stop=2.0,
-                                sender_options={"flush_interval": 0.002})
+        app = build_application(config, clock=self.clock, drain_on_stop=2.0, sender_options={"flush_interval": 0.002})
         self.apps.append(app)
         await app.start()
         self.app = app
@@ -201,7 +194,7 @@ class Harness:
         assert code == 0, out
         return json.loads(out)
 
-    def person(self, user_id: int, name: str) -> "Person":
+    def person(self, user_id: int, name: str) -> Person:
         self.fake.add_user(user_id, name, language_code="vi")
         return Person(self, user_id, name)
 
@@ -244,20 +237,27 @@ class Person:
         edited = [m for m in after if m["message_id"] in before and _snapshot(m) != before[m["message_id"]]]
         return Step(update_id, new, edited)
 
-    async def say(self, text: str, expect: Optional[str] = None) -> Step:
+    async def say(self, text: str, expect: str | None = None) -> Step:
         step = await self._act(lambda: self.fake.user_says(self.user_id, text, first_name=self.name))
         if expect is not None:
             assert expect in step.text, f"after {text!r} expected {expect!r} in:\n{step.text}"
         return step
 
-    async def photo(self, caption: Optional[str] = None, expect: Optional[str] = None) -> Step:
+    async def photo(self, caption: str | None = None, expect: str | None = None) -> Step:
         step = await self._act(lambda: self.fake.user_sends_photo(self.user_id, caption=caption, first_name=self.name))
         if expect is not None:
             assert expect in step.text, f"after a photo expected {expect!r} in:\n{step.text}"
         return step
 
-    async def press(self, message: dict[str, Any], label: str, expect: Optional[str] = None, *,
-                    closes: bool = True, strict: bool = True) -> Step:
+    async def press(
+        self,
+        message: dict[str, Any],
+        label: str,
+        expect: str | None = None,
+        *,
+        closes: bool = True,
+        strict: bool = True,
+    ) -> Step:
         """Press the button whose label contains `label` under a bot message.
 
         Checks that the press was answered (answerCallbackQuery) and, with `closes`, that the pressed message
@@ -268,8 +268,7 @@ class Person:
         assert matches, f"no button {label!r} under message {message['message_id']}: {labels(message)}"
         data = matches[0]["callback_data"]
         answered_before = set(self.fake.callback_answers)
-        step = await self._act(lambda: self.fake.user_presses(self.user_id, message["message_id"], data,
-                                                                  strict=strict))
+        step = await self._act(lambda: self.fake.user_presses(self.user_id, message["message_id"], data, strict=strict))
         answers = [a for qid, a in self.fake.callback_answers.items() if qid not in answered_before]
         assert len(answers) == 1, f"the press of {label!r} was answered {len(answers)} times"
         step.answer = answers[0]
@@ -285,13 +284,14 @@ class Person:
 async def fake() -> AsyncIterator[FakeTelegram]:
     """An independent fake Bot API on its own port, as a checker would start it."""
     # Webhook deliveries are retried for ~25 s, so a restart of the bot loses nothing (Telegram retries longer).
-    fake = FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME, bot_first_name="Trợ lý BDHVS",
-                        webhook_max_attempts=10, webhook_retry_delay=0.05)
-    await fake.start()
-    try:
+    async with FakeTelegram(
+        token=TOKEN,
+        bot_username=BOT_USERNAME,
+        bot_first_name="Trợ lý BDHVS",
+        webhook_max_attempts=10,
+        webhook_retry_delay=0.05,
+    ) as fake:
         yield fake
-    finally:
-        await fake.close()
 
 
 @pytest.fixture(params=["polling", "webhook"])
@@ -300,8 +300,9 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def harness(fake: FakeTelegram, mode: str, tmp_path: Path,
-                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+async def harness(
+    fake: FakeTelegram, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Harness]:
     port = free_port() if mode == "webhook" else 0
     h = Harness(fake=fake, db_path=tmp_path / "bdhvs.db", mode=mode, monkeypatch=monkeypatch, port=port)
     try:
@@ -350,5 +351,10 @@ async def set_up_commune(h: Harness) -> Commune:
     member = h.person(MEMBER, "Bác Hùng")
     await member.say(f"/start {deep_link_code(link)}", expect="Chào mừng Bác Hùng")
     await h.settle()
-    return Commune(admin=admin, member=member, member_invite=deep_link_code(link), admin_join=join.update_id,
-                   villages_confirm=villages_confirm)
+    return Commune(
+        admin=admin,
+        member=member,
+        member_invite=deep_link_code(link),
+        admin_join=join.update_id,
+        villages_confirm=villages_confirm,
+    )

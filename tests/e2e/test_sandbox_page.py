@@ -19,29 +19,15 @@ from bot.app import BotApplication, build_application
 from bot.clock import FixedClock
 from bot.config import Config
 from storage.activity import export_commune
+from tests.browser import BROWSER_MARKS, chromium, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 WAIT_MS = 15_000
 # Wednesday 25/11/2026 in Vietnam: the demo data is seeded relative to this day, so the session logged below
 # ("today", VNeID) never meets a seeded twin and the duplicate question.
 FROZEN_AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 MEMBER_ID = 900001  # the demo team member of Thôn 2 (bot/sandbox/demo.py)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install chromium)"),
-]
-playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-expect = playwright_api.expect
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -58,12 +44,8 @@ async def sandbox_app(tmp_path: Path) -> AsyncIterator[BotApplication]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
 
 
 async def test_team_member_logs_a_session_on_the_sandbox_page(sandbox_app: BotApplication, browser: Any,

@@ -51,9 +51,19 @@ class Area:
             row = session.get(Village, self.villages[village])
             member = session.get(Member, self.people[author])
             assert row is not None and member is not None
-            activity.record_session(session, village=row, day=day, topics=["vneid"], attendees=attendees,
-                                    member=member, author=member, source="guided",
-                                    now=dt.datetime.combine(day, dt.time(20), tzinfo=VN), today=day, bounds=BOUNDS)
+            activity.record_session(
+                session,
+                village=row,
+                day=day,
+                topics=["vneid"],
+                attendees=attendees,
+                member=member,
+                author=member,
+                source="guided",
+                now=dt.datetime.combine(day, dt.time(20), tzinfo=VN),
+                today=day,
+                bounds=BOUNDS,
+            )
 
 
 PEOPLE = [
@@ -85,13 +95,27 @@ def seed_area(database: Database) -> Area:
             added, _ = add_villages(session, commune, names, now=created, actor_id=None)
             made.villages.update({v.name: v.id for v in added})  # type: ignore[misc]
         for name, display, role, commune, village, locale, paused in PEOPLE:
-            member = Member(display_name=display, role=role, province_code=HA_TINH, commune_code=commune,
-                            village_id=made.villages[village] if village else None, locale=locale,
-                            reminders_paused=paused, created_at=created)
+            member = Member(
+                display_name=display,
+                role=role,
+                province_code=HA_TINH,
+                commune_code=commune,
+                village_id=made.villages[village] if village else None,
+                locale=locale,
+                reminders_paused=paused,
+                created_at=created,
+            )
             session.add(member)
             session.flush()
-            session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id=str(member.id),
-                                       chat_id=str(member.id), created_at=created))
+            session.add(
+                ChannelAccount(
+                    member_id=member.id,
+                    channel="telegram",
+                    user_id=str(member.id),
+                    chat_id=str(member.id),
+                    created_at=created,
+                )
+            )
             made.people[name] = member.id  # type: ignore[assignment]
     return made
 

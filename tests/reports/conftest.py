@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from sqlmodel import Session
 
 from bot.clock import FixedClock
 from storage import activity, indicators
@@ -42,28 +43,75 @@ class Month:
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=VN).astimezone(dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=VN).astimezone(dt.UTC)
 
 
-def add_member(session, user_id: int, role: str, *, province: int = HA_TINH, commune: int | None = None,
-               village: int | None = None, name: str = "Người thử") -> Member:  # type: ignore[no-untyped-def]
-    member = Member(display_name=name, role=role, province_code=province, commune_code=commune, village_id=village,
-                    created_at=at(dt.date(2026, 9, 1)))
+def add_member(
+    session: Session,
+    user_id: int,
+    role: str,
+    *,
+    province: int = HA_TINH,
+    commune: int | None = None,
+    village: int | None = None,
+    name: str = "Người thử",
+) -> Member:
+    member = Member(
+        display_name=name,
+        role=role,
+        province_code=province,
+        commune_code=commune,
+        village_id=village,
+        created_at=at(dt.date(2026, 9, 1)),
+    )
     session.add(member)
     session.flush()
-    session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id=str(user_id), chat_id=str(user_id),
-                               created_at=at(dt.date(2026, 9, 1))))
+    session.add(
+        ChannelAccount(
+            member_id=member.id,
+            channel="telegram",
+            user_id=str(user_id),
+            chat_id=str(user_id),
+            created_at=at(dt.date(2026, 9, 1)),
+        )
+    )
     return member
 
 
-def log(session, village: Village, member: Member, day: dt.date, people: int,  # type: ignore[no-untyped-def]
-        help: list[tuple[str, int]] | None = None) -> TrainingSession:
-    row = activity.record_session(session, village=village, day=day, topics=["vneid"], attendees=people,
-                                  member=member, author=member, source="guided", now=at(day), today=day,
-                                  bounds=BOUNDS)
+def log(
+    session: Session,
+    village: Village,
+    member: Member,
+    day: dt.date,
+    people: int,
+    help: list[tuple[str, int]] | None = None,
+) -> TrainingSession:
+    row = activity.record_session(
+        session,
+        village=village,
+        day=day,
+        topics=["vneid"],
+        attendees=people,
+        member=member,
+        author=member,
+        source="guided",
+        now=at(day),
+        today=day,
+        bounds=BOUNDS,
+    )
     if help:
-        activity.record_help(session, village=village, day=day, items=help, member=member, author=member,
-                             source="guided", now=at(day), today=day, bounds=BOUNDS)
+        activity.record_help(
+            session,
+            village=village,
+            day=day,
+            items=help,
+            member=member,
+            author=member,
+            source="guided",
+            now=at(day),
+            today=day,
+            bounds=BOUNDS,
+        )
     return row
 
 
@@ -83,8 +131,15 @@ def build_month(database: Database) -> Month:
         viewer = add_member(session, VIEWER, "province_viewer", name="Chị Hà")
         other_viewer = add_member(session, OTHER_VIEWER, "province_viewer", province=OTHER_PROVINCE, name="Anh Sài Gòn")
         other_leader = add_member(session, OTHER_LEADER, "commune_leader", commune=SON_KIM_2, name="Bà Kim")
-        for user_id, row in ((ADMIN, admin), (LEADER, leader), (MEMBER, member), (ADMIN_2, admin_2),
-                             (VIEWER, viewer), (OTHER_VIEWER, other_viewer), (OTHER_LEADER, other_leader)):
+        for user_id, row in (
+            (ADMIN, admin),
+            (LEADER, leader),
+            (MEMBER, member),
+            (ADMIN_2, admin_2),
+            (VIEWER, viewer),
+            (OTHER_VIEWER, other_viewer),
+            (OTHER_LEADER, other_leader),
+        ):
             script.members[user_id] = row.id  # type: ignore[assignment]
         d = dt.date
         log(session, t1, member, d(2026, 10, 3), 20, [("vneid_level2", 10), ("public_service_filing", 5)])
@@ -106,20 +161,67 @@ def build_month(database: Database) -> Month:
             session.add(record)
         log(session, trung, admin_2, d(2026, 10, 7), 25)
         log(session, trung, admin_2, d(2026, 10, 8), 5)
-        for indicator, n, total in (("adults_vneid_confirmed", 1234, 5000), ("students_digital_skills", 950, 1000),
-                                    ("officials_digital_skills", 120, 120), ("vneid_level2_activated", 3000, 5000)):
-            indicators.set_figure(session, actor=admin, commune_code=SON_KIM_1, month=OCTOBER, indicator=indicator,
-                                  numerator=n, denominator=total, now=now)
-        indicators.set_figure(session, actor=admin, commune_code=SON_KIM_1, month=dt.date(2026, 9, 1),
-                              indicator="adults_vneid_confirmed", numerator=1000, denominator=5000, now=now)
-        indicators.set_figure(session, actor=admin_2, commune_code=SON_KIM_2, month=OCTOBER,
-                              indicator="adults_vneid_confirmed", numerator=500, denominator=1000, now=now)
-        for indicator, percent in (("adults_vneid_confirmed", 80), ("students_digital_skills", 100),
-                                   ("officials_digital_skills", 100)):
-            indicators.set_target(session, actor=viewer, year=2026, indicator=indicator, percent=percent,
-                                  scope="province", area_code=HA_TINH, now=now)
-        indicators.set_target(session, actor=admin, year=2026, indicator="students_digital_skills", percent=90,
-                              scope="commune", area_code=SON_KIM_1, now=now)
+        for indicator, n, total in (
+            ("adults_vneid_confirmed", 1234, 5000),
+            ("students_digital_skills", 950, 1000),
+            ("officials_digital_skills", 120, 120),
+            ("vneid_level2_activated", 3000, 5000),
+        ):
+            indicators.set_figure(
+                session,
+                actor=admin,
+                commune_code=SON_KIM_1,
+                month=OCTOBER,
+                indicator=indicator,
+                numerator=n,
+                denominator=total,
+                now=now,
+            )
+        indicators.set_figure(
+            session,
+            actor=admin,
+            commune_code=SON_KIM_1,
+            month=dt.date(2026, 9, 1),
+            indicator="adults_vneid_confirmed",
+            numerator=1000,
+            denominator=5000,
+            now=now,
+        )
+        indicators.set_figure(
+            session,
+            actor=admin_2,
+            commune_code=SON_KIM_2,
+            month=OCTOBER,
+            indicator="adults_vneid_confirmed",
+            numerator=500,
+            denominator=1000,
+            now=now,
+        )
+        for indicator, percent in (
+            ("adults_vneid_confirmed", 80),
+            ("students_digital_skills", 100),
+            ("officials_digital_skills", 100),
+        ):
+            indicators.set_target(
+                session,
+                actor=viewer,
+                year=2026,
+                indicator=indicator,
+                percent=percent,
+                scope="province",
+                area_code=HA_TINH,
+                now=now,
+            )
+        indicators.set_target(
+            session,
+            actor=admin,
+            year=2026,
+            indicator="students_digital_skills",
+            percent=90,
+            scope="commune",
+            area_code=SON_KIM_1,
+            now=now,
+        )
     return script
 
 

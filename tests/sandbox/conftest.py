@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -13,10 +13,8 @@ from bot.sandbox import FakeTelegram
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.close()
+    async with FakeTelegram() as fake:
+        yield fake
 
 
 @pytest.fixture

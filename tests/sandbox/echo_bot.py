@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import struct
 import zlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import telegram
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
@@ -45,7 +45,8 @@ async def echo_bot(bot: telegram.Bot) -> None:
             offset = update.update_id + 1
             if update.message and update.message.photo:
                 await bot.send_chat_action(update.message.chat_id, "upload_photo")
-                await bot.send_photo(update.message.chat_id, tiny_png(), caption="Đã nhận ảnh của bạn, đây là ảnh trả lời.")
+                caption = "Đã nhận ảnh của bạn, đây là ảnh trả lời."
+                await bot.send_photo(update.message.chat_id, tiny_png(), caption=caption)
             elif update.message and update.message.text == "/baocao":
                 await bot.send_document(
                     update.message.chat_id,
@@ -60,7 +61,12 @@ async def echo_bot(bot: telegram.Bot) -> None:
                     f"Bạn nói: <b>{_html(update.message.text)}</b>",
                     parse_mode="HTML",
                     reply_markup=InlineKeyboardMarkup(
-                        [[InlineKeyboardButton("Đồng ý", callback_data="yes"), InlineKeyboardButton("Không", callback_data="no")]]
+                        [
+                            [
+                                InlineKeyboardButton("Đồng ý", callback_data="yes"),
+                                InlineKeyboardButton("Không", callback_data="no"),
+                            ]
+                        ]
                     ),
                 )
             elif update.callback_query:

@@ -80,7 +80,7 @@ async def test_wrong_token_raises_invalid_token(fake: FakeTelegram) -> None:
 
 async def test_real_but_unfaked_method_is_a_clear_bad_request(bot: telegram.Bot) -> None:
     fake_user = await bot.get_me()
-    with pytest.raises(BadRequest, match="(?i)not supported by the sandbox"):
+    with pytest.raises(BadRequest, match=r"(?i)not supported by the sandbox"):
         await bot.send_poll(fake_user.id, "Câu hỏi?", ["A", "B"])
 
 
@@ -103,7 +103,8 @@ async def test_json_bodies_are_accepted(fake: FakeTelegram, http: aiohttp.Client
 
 async def test_send_edit_and_transcript(bot: telegram.Bot, fake: FakeTelegram) -> None:
     await fake.user_says(USER, "xin chào", first_name="Lan")
-    sent = await bot.send_message(USER, "Bạn muốn làm gì?", reply_markup=keyboard(("Ghi buổi", "log"), ("Xem tuần", "week")))
+    menu = keyboard(("Ghi buổi", "log"), ("Xem tuần", "week"))
+    sent = await bot.send_message(USER, "Bạn muốn làm gì?", reply_markup=menu)
     assert sent.chat.id == USER
     assert sent.from_user.username == fake.bot_username
     assert sent.reply_markup.inline_keyboard[0][1].callback_data == "week"
@@ -113,7 +114,7 @@ async def test_send_edit_and_transcript(bot: telegram.Bot, fake: FakeTelegram) -
     assert edited.edit_date is not None
     assert edited.reply_markup is None  # editing without reply_markup drops the keyboard, as on Telegram
 
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_text("Đã chọn: Ghi buổi", chat_id=USER, message_id=sent.message_id)
 
     transcript = fake.messages(USER)
@@ -132,21 +133,21 @@ async def test_edit_reply_markup(bot: telegram.Bot, fake: FakeTelegram) -> None:
     sent = await bot.send_message(USER, "Chọn", reply_markup=keyboard(("A", "a")))
     await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=keyboard(("B", "b")))
     assert fake.last_bot_message(USER)["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "b"
-    with pytest.raises(BadRequest, match="(?i)not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
         await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=keyboard(("B", "b")))
     await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=None)
     assert "reply_markup" not in fake.last_bot_message(USER)
     assert fake.last_bot_message(USER)["edited"] is True
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", chat_id=USER, message_id=999)
 
 
 async def test_text_limits(bot: telegram.Bot, fake: FakeTelegram) -> None:
     fake.add_user(USER)
     await bot.send_message(USER, "ệ" * 4096)  # the limit counts characters, not bytes
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(USER, "a" * 4097)
-    with pytest.raises(BadRequest, match="(?i)text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)text is empty"):
         await bot.send_message(USER, "   ")
     assert fake.errors[-1][2:] == (400, "Bad Request: message text is empty")
 
@@ -155,7 +156,7 @@ async def test_callback_data_is_limited_to_64_bytes(bot: telegram.Bot, fake: Fak
     fake.add_user(USER)
     await bot.send_message(USER, "ok", reply_markup=keyboard(("A", "x" * 64)))
     # 22 Vietnamese letters are 66 bytes in UTF-8: Telegram counts bytes
-    with pytest.raises(BadRequest, match="(?i)Button_data_invalid|BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)Button_data_invalid|BUTTON_DATA_INVALID"):
         await bot.send_message(USER, "quá dài", reply_markup=keyboard(("A", "ệ" * 22)))
 
 
@@ -164,9 +165,9 @@ async def test_formatting_is_parsed_like_telegram(bot: telegram.Bot, fake: FakeT
     sent = await bot.send_message(USER, "<b>Thôn Đông</b> &amp; /tuan", parse_mode="HTML")
     assert sent.text == "Thôn Đông & /tuan"
     assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 0, 9), ("bot_command", 12, 5)]
-    with pytest.raises(BadRequest, match="(?i)parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)parse entities"):
         await bot.send_message(USER, "Thôn <Đông>", parse_mode="HTML")
-    with pytest.raises(BadRequest, match="(?i)reserved"):
+    with pytest.raises(BadRequest, match=r"(?i)reserved"):
         await bot.send_message(USER, "Đã lưu 3 buổi.", parse_mode="MarkdownV2")
     ok = await bot.send_message(USER, r"*Đã lưu* 3 buổi\.", parse_mode="MarkdownV2")
     assert ok.text == "Đã lưu 3 buổi." and ok.entities[0].type == "bold"
@@ -182,11 +183,11 @@ async def test_user_commands_carry_a_bot_command_entity(bot: telegram.Bot, fake:
 
 
 async def test_unknown_and_blocked_chats(bot: telegram.Bot, fake: FakeTelegram) -> None:
-    with pytest.raises(BadRequest, match="(?i)[Cc]hat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)[Cc]hat not found"):
         await bot.send_message(777, "ai đó")
     fake.add_user(USER)
     fake.block(USER)
-    with pytest.raises(Forbidden, match="(?i)blocked"):
+    with pytest.raises(Forbidden, match=r"(?i)blocked"):
         await bot.send_message(USER, "nhắc nhở")
     fake.block(USER, False)
     await bot.send_message(USER, "nhắc nhở")
@@ -223,10 +224,10 @@ async def test_button_press_and_answer(bot: telegram.Bot, fake: FakeTelegram) ->
     assert await bot.answer_callback_query(query.id, text="Đã lưu") is True
     assert fake.callback_answers[query.id]["text"] == "Đã lưu"
     assert fake.chat_state(USER)["notices"][-1]["text"] == "Đã lưu"
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query.id)
 
-    with pytest.raises(ValueError, match="(?i)no button"):
+    with pytest.raises(ValueError, match=r"(?i)no button"):
         fake.user_presses(USER, sent.message_id, "n:30")
 
 
@@ -301,7 +302,7 @@ async def test_user_side_methods_can_be_awaited(fake: FakeTelegram) -> None:
 
 async def test_commands_are_kept_per_scope_and_language(bot: telegram.Bot, fake: FakeTelegram) -> None:
     member = [BotCommand("start", "Bắt đầu"), BotCommand("ghi", "Ghi buổi sinh hoạt")]
-    admin = member + [BotCommand("baocao", "Báo cáo tháng")]
+    admin = [*member, BotCommand("baocao", "Báo cáo tháng")]
     await bot.set_my_commands(member, language_code="vi")
     await bot.set_my_commands([BotCommand("start", "Start")])
     await bot.set_my_commands(admin, scope=BotCommandScopeChat(USER), language_code="vi")
@@ -324,7 +325,7 @@ async def test_commands_are_kept_per_scope_and_language(bot: telegram.Bot, fake:
 
     await bot.delete_my_commands(scope=BotCommandScopeChat(USER), language_code="vi")
     assert [c["command"] for c in fake.menu(USER, "vi")] == ["start", "ghi"]
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Ghi-Buoi", "sai")])
 
 
@@ -353,9 +354,9 @@ async def test_photo_and_document_upload(bot: telegram.Bot, fake: FakeTelegram) 
     assert bytes(downloaded) == report
     assert [m.get("document", {}).get("file_name") for m in fake.bot_messages(USER)][-1] == "bao-cao-11-2026.csv"
 
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_photo(USER, "no-such-file-id")
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo(USER, size.file_id, caption="x" * 1025)
 
 
@@ -404,12 +405,12 @@ async def test_webhook_delivery_with_secret(bot: telegram.Bot, fake: FakeTelegra
 
         update_id = fake.user_says(USER, "qua webhook")
         await fake.wait_until_acknowledged(update_id)
-        (body, secret), = receiver.received
+        ((body, secret),) = receiver.received
         assert secret == "bi-mat_123"
         assert body["update_id"] == update_id and body["message"]["text"] == "qua webhook"
         assert telegram.Update.de_json(body, bot).message.text == "qua webhook"
 
-        with pytest.raises(Conflict, match="(?i)webhook is active"):
+        with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await bot.get_updates()
 
         fake.redeliver(update_id)
@@ -456,9 +457,7 @@ async def test_pending_updates_go_to_a_new_webhook(bot: telegram.Bot, fake: Fake
 
 async def test_rate_limit_answers_429_with_retry_after() -> None:
     now = [1000.0]
-    fake = FakeTelegram(rate_limit_per_second=2, monotonic=lambda: now[0])
-    await fake.start()
-    try:
+    async with FakeTelegram(rate_limit_per_second=2, monotonic=lambda: now[0]) as fake:
         fake.add_user(USER)
         async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
             await bot.send_message(USER, "1")
@@ -471,24 +470,20 @@ async def test_rate_limit_answers_429_with_retry_after() -> None:
             now[0] += 0.5  # one token back at 2/s
             await bot.send_message(USER, "3")
             assert [m["text"] for m in fake.bot_messages(USER)] == ["1", "2", "3"]
-        async with aiohttp.ClientSession() as http:
-            async with http.post(f"{fake.base_url}{fake.token}/sendMessage", data={"chat_id": USER, "text": "4"}) as r:
-                assert r.status == 429
-                assert await r.json() == {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": "Too Many Requests: retry after 1",
-                    "parameters": {"retry_after": 1},
-                }
-    finally:
-        await fake.close()
+        url = f"{fake.base_url}{fake.token}/sendMessage"
+        async with aiohttp.ClientSession() as http, http.post(url, data={"chat_id": USER, "text": "4"}) as r:
+            assert r.status == 429
+            assert await r.json() == {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
 
 
 async def test_per_chat_rate_limit() -> None:
     now = [50.0]
-    fake = FakeTelegram(per_chat_rate_limit_per_second=1, monotonic=lambda: now[0])
-    await fake.start()
-    try:
+    async with FakeTelegram(per_chat_rate_limit_per_second=1, monotonic=lambda: now[0]) as fake:
         fake.add_user(USER)
         fake.add_user(USER + 1)
         async with telegram.Bot(fake.token, base_url=fake.base_url) as bot:
@@ -500,8 +495,6 @@ async def test_per_chat_rate_limit() -> None:
             await bot.send_message(USER, "2")
         assert fake.rate_limited_count == 1
         assert [e[2] for e in fake.errors] == [429]
-    finally:
-        await fake.close()
 
 
 # ---------------------------------------------------------------------------------- waiting
@@ -564,7 +557,7 @@ async def test_a_ptb_application_polls_the_fake(fake: FakeTelegram) -> None:
             fake.user_presses(USER, welcome["message_id"], "ok")
             await fake.wait_for(lambda: fake.last_bot_message(USER)["edited"], what="the edit after the press")
             assert fake.last_bot_message(USER)["text"] == "Đã xác nhận"
-            assert list(fake.callback_answers.values())[0]["text"] == "Đã nhận"
+            assert next(iter(fake.callback_answers.values()))["text"] == "Đã nhận"
             fake.user_says(USER, "tiếng Việt có dấu")
             await fake.wait_for_bot_messages(USER, 2)
             assert fake.last_bot_message(USER)["text"] == "tiếng Việt có dấu"

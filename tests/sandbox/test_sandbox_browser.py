@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
@@ -11,27 +10,13 @@ from aiohttp.test_utils import TestServer
 
 from bot.sandbox import FakeTelegram
 from bot.sandbox.web import EXAMPLE_PERSONAS, add_sandbox_routes
+from tests.browser import BROWSER_MARKS, chromium, expect
 
 from .echo_bot import running_echo_bot, tiny_png
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 WAIT_MS = 10_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install chromium)"),
-]
-playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
-expect = playwright_api.expect
+pytestmark = BROWSER_MARKS
 
 ADMIN = EXAMPLE_PERSONAS[2]  # Cán bộ xã
 
@@ -43,25 +28,18 @@ async def site() -> AsyncIterator[tuple[FakeTelegram, str]]:
     app = web.Application()
     fake.add_route(app)
     add_sandbox_routes(app, fake, EXAMPLE_PERSONAS)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("/"))
-    try:
+    async with TestServer(app, host="127.0.0.1") as server:
+        url = str(server.make_url("/"))
         async with running_echo_bot(fake, url + "bot"):
             await fake.wait_for(lambda: fake.calls_to("getUpdates"), what="the echo bot to poll")
             yield fake, url
-    finally:
-        await server.close()
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    """A headless Chromium for the test."""
+    async with chromium() as browser:
+        yield browser
 
 
 async def test_chat_through_the_page(site, browser) -> None:

@@ -4,49 +4,28 @@ tests/app), the real application built against it (real router, real database), 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from typing import Any, Optional
+from dataclasses import replace
+from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.app import BotApplication, build_application
-from bot.clock import SystemClock
 from bot.config import Config
 from bot.sandbox.fake_zalo import FakeZalo
 from storage import invites
 from storage.db import Database
 from storage.models import ProcessedUpdate
-# db_url, fake_api and fake_options are fixtures of tests/app, shared here (the Telegram fake for linking).
-from tests.app.conftest import FAST_LIMITS, Faults, db_url, fake_api, fake_options, free_port, wait_until  # noqa: F401
-from tests.app.conftest import UNLIMITED_FLOOD
+from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, db_url, fake_api, fake_options, wait_until  # noqa: F401  # fixtures of tests/app used here too
+from tests.helpers import ServedApi, ShiftedClock, free_port, served
 
 SON_KIM_1 = 18196
 SECRET = "zalo-webhook-secret-123"
 
 
-class MovableClock:
-    """The real time, moved forward on demand (a link that expires, without sleeping)."""
-
-    def __init__(self) -> None:
-        self.shift = dt.timedelta(0)
-
-    def now(self) -> dt.datetime:
-        return SystemClock().now() + self.shift
-
-
-@dataclass
-class ZaloApi:
-    fake: FakeZalo
-    faults: Faults
-    url: str
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.url}/bot"
+MovableClock = ShiftedClock  # the real time, moved forward on demand (a link that expires, without sleeping)
+ZaloApi = ServedApi[FakeZalo]
 
 
 @pytest.fixture
@@ -57,19 +36,9 @@ def zalo_options() -> dict[str, Any]:
 
 @pytest.fixture
 async def zalo_api(zalo_options: dict[str, Any]) -> AsyncIterator[ZaloApi]:
-    fake = FakeZalo(**zalo_options)
-    faults = Faults()
-    app = web.Application(middlewares=[faults.middleware])
-    fake.add_route(app)
-    runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    fake.url = f"http://{host}:{port}"
-    yield ZaloApi(fake, faults, fake.url)
-    await runner.cleanup()
-    await fake.close()
+    """The fake Zalo API served on 127.0.0.1 behind a fault injector."""
+    async with served(FakeZalo(**zalo_options)) as api:
+        yield api
 
 
 @pytest.fixture
@@ -78,21 +47,37 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def make_zalo_app(db_url: str, zalo_api: ZaloApi,  # noqa: F811
-                        clock: MovableClock) -> AsyncIterator[Any]:
+async def make_zalo_app(
+    db_url: str,  # noqa: F811  # the fixture of tests/app, imported above
+    zalo_api: ZaloApi,
+    clock: MovableClock,
+) -> AsyncIterator[Any]:
     """Build and start the real application (real router) against the fake Zalo API."""
     apps: list[BotApplication] = []
 
     async def factory(*, mode: str = "polling", router: Any = None, **overrides: Any) -> BotApplication:
-        config = Config(database_url=db_url, zalo_token=zalo_api.fake.token, zalo_api_base_url=zalo_api.base_url,
-                        zalo_mode=mode, web_port=0, demo_data=False, rate_limits=FAST_LIMITS,
-                        flood=UNLIMITED_FLOOD)
+        config = Config(
+            database_url=db_url,
+            zalo_token=zalo_api.fake.token,
+            zalo_api_base_url=zalo_api.base_url,
+            zalo_mode=mode,
+            web_port=0,
+            demo_data=False,
+            rate_limits=FAST_LIMITS,
+            flood=UNLIMITED_FLOOD,
+        )
         if mode == "webhook":
             port = free_port()
             config = replace(config, web_port=port, public_url=f"http://127.0.0.1:{port}", zalo_secret_token=SECRET)
         config = replace(config, **overrides)
-        app = build_application(config, clock, router, sender_options={"base_backoff": 0.02},
-                                zalo_options={"quota_pause": 0.2, "poll_timeout": 5}, drain_on_stop=2.0)
+        app = build_application(
+            config,
+            clock,
+            router,
+            sender_options={"base_backoff": 0.02},
+            zalo_options={"quota_pause": 0.2, "poll_timeout": 5},
+            drain_on_stop=2.0,
+        )
         apps.append(app)
         await app.start()
         return app
@@ -104,15 +89,22 @@ async def make_zalo_app(db_url: str, zalo_api: ZaloApi,  # noqa: F811
 
 def processed(database: Database, channel: str, update_id: str) -> bool:
     with database.session() as session:
-        return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
-                                                          ProcessedUpdate.update_id == update_id)).first() is not None
+        return (
+            session.exec(
+                select(ProcessedUpdate).where(
+                    ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id
+                )
+            ).first()
+            is not None
+        )
 
 
 class ZaloPerson:
     """One person chatting with the bot through the fake Zalo: says something, reads what came back."""
 
-    def __init__(self, app: BotApplication, fake: FakeZalo, user_id: str, name: str,
-                 chat_id: Optional[str] = None) -> None:
+    def __init__(
+        self, app: BotApplication, fake: FakeZalo, user_id: str, name: str, chat_id: str | None = None
+    ) -> None:
         self.app, self.fake, self.user_id, self.name = app, fake, user_id, name
         self.chat_id = chat_id or user_id
 
@@ -129,7 +121,7 @@ class ZaloPerson:
         message_id = self.fake.user_says(self.user_id, text, display_name=self.name, **chat, **kwargs)
         return await self._settle(message_id, before)
 
-    async def sends_photo(self, url: str, caption: Optional[str] = None) -> list[str]:
+    async def sends_photo(self, url: str, caption: str | None = None) -> list[str]:
         before = self.fake.bot_message_count(self.chat_id)
         message_id = self.fake.user_sends_photo(self.user_id, caption=caption, url=url, display_name=self.name)
         return await self._settle(message_id, before)
@@ -142,8 +134,9 @@ class ZaloPerson:
 
 def admin_code(database: Database, clock: Any, role: str = "commune_admin") -> str:
     with database.session() as session:
-        return invites.create_invite(session, role=role, commune_code=SON_KIM_1, now=clock.now(), days=7,
-                                     max_uses=5).code
+        return invites.create_invite(
+            session, role=role, commune_code=SON_KIM_1, now=clock.now(), days=7, max_uses=5
+        ).code
 
 
 def choice_lines(text: str) -> list[str]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.sandbox.fake_zalo import FakeZalo
 
@@ -16,24 +17,21 @@ USER = "e4ea2cd5189df1c3a88c"
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeZalo]:
-    fake = FakeZalo()
-    await fake.start()
-    yield fake
-    await fake.close()
+    async with FakeZalo() as fake:
+        yield fake
 
 
 async def call(fake: FakeZalo, method: str, **params: object) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as client:
-        async with client.post(f"{fake.base_url}{fake.token}/{method}", json=params) as response:
-            return response.status, await response.json()
+    url = f"{fake.base_url}{fake.token}/{method}"
+    async with aiohttp.ClientSession() as client, client.post(url, json=params) as response:
+        return response.status, await response.json()
 
 
 async def test_get_me_and_a_wrong_token(fake: FakeZalo) -> None:
     status, body = await call(fake, "getMe")
     assert status == 200 and body["ok"] and body["result"]["account_name"] == "bot.bdhvs"
-    async with aiohttp.ClientSession() as client:
-        async with client.post(f"{fake.base_url}1:nope/getMe", json={}) as response:
-            assert response.status == 401 and (await response.json())["error_code"] == 401
+    async with aiohttp.ClientSession() as client, client.post(f"{fake.base_url}1:nope/getMe", json={}) as response:
+        assert response.status == 401 and (await response.json())["error_code"] == 401
 
 
 async def test_get_updates_one_at_a_time_wrapped_and_408_when_empty(fake: FakeZalo) -> None:
@@ -81,19 +79,13 @@ async def test_send_photo_by_url_and_chat_action(fake: FakeZalo) -> None:
 
 
 async def test_rate_limit_answers_429() -> None:
-    fake = FakeZalo(rate_limit_per_second=2.0, rate_limit_burst=2.0)
-    await fake.start()
-    try:
+    async with FakeZalo(rate_limit_per_second=2.0, rate_limit_burst=2.0) as fake:
         fake.add_user(USER)
         statuses = [(await call(fake, "sendMessage", chat_id=USER, text=str(n)))[0] for n in range(4)]
         assert statuses[:2] == [200, 200] and 429 in statuses[2:] and fake.rate_limited_count >= 1
-    finally:
-        await fake.close()
 
 
 async def test_webhook_delivery_with_the_secret_and_retries() -> None:
-    fake = FakeZalo(webhook_retry_delay=0.01)
-    await fake.start()
     seen: list[tuple[str, dict]] = []
     fail_first = [True]
 
@@ -106,16 +98,10 @@ async def test_webhook_delivery_with_the_secret_and_retries() -> None:
 
     app = web.Application()
     app.router.add_post("/zalo/webhook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        hook_url = f"http://{host}:{port}/zalo/webhook"
+    async with TestServer(app, host="127.0.0.1") as server, FakeZalo(webhook_retry_delay=0.01) as fake:
+        hook_url = str(server.make_url("/zalo/webhook"))
         assert (await call(fake, "setWebhook", url=hook_url, secret_token="short"))[0] == 400
-        status, body = await call(fake, "setWebhook", url=f"http://{host}:{port}/zalo/webhook",
-                                  secret_token="s3cret-token")
+        status, body = await call(fake, "setWebhook", url=hook_url, secret_token="s3cret-token")
         assert status == 200 and body["result"]["url"].endswith("/zalo/webhook")
         assert (await call(fake, "getUpdates", timeout=0))[0] == 409  # webhook and polling exclude each other
         message_id = fake.user_says(USER, "qua webhook")
@@ -125,16 +111,13 @@ async def test_webhook_delivery_with_the_secret_and_retries() -> None:
         assert (await call(fake, "getWebhookInfo"))[1]["result"]["url"].endswith("/zalo/webhook")
         await call(fake, "deleteWebhook")
         assert fake.webhook_url is None
-    finally:
-        await fake.close()
-        await runner.cleanup()
 
 
 async def test_group_messages_reach_the_bot_only_when_they_mention_it(fake: FakeZalo) -> None:
     fake.add_group("g1")
     fake.user_says(USER, "chuyện phiếm", chat_id="g1", mention=False)
     fake.user_says(USER, "/tuannay", chat_id="g1")
-    status, body = await call(fake, "getUpdates", timeout=0)
+    _status, body = await call(fake, "getUpdates", timeout=0)
     message = body["result"]["message"]
     assert message["chat"] == {"id": "g1", "chat_type": "GROUP"} and message["text"] == "@Bình dân học vụ số /tuannay"
     assert (await call(fake, "getUpdates", timeout=0))[0] == 408
