@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.errors import DomainError
+from storage.models import HelpRecord, Member, TrainingSession, Village, saved_id
 from storage.reports import ensure_open
-from storage.models import HelpRecord, Member, TrainingSession, Village
 from storage.vocab import HELP_KINDS, TOPICS
 
 SESSION_FIELDS = ("village_id", "session_date", "topics", "attendees", "member_id", "author_id", "source")
@@ -67,12 +67,12 @@ def record_session(
         raise DomainError("no_topic")
     row = TrainingSession(
         commune_code=village.commune_code,
-        village_id=village.id,  # type: ignore[arg-type]
+        village_id=saved_id(village),
         session_date=day,
         topics=list(dict.fromkeys(topics)),
         attendees=attendees,
-        member_id=member.id,  # type: ignore[arg-type]
-        author_id=author.id,  # type: ignore[arg-type]
+        member_id=saved_id(member),
+        author_id=saved_id(author),
         source=source,
         created_at=now,
         updated_at=now,
@@ -109,12 +109,12 @@ def record_help(
         check_count(count, bounds.max_help_count)
         row = HelpRecord(
             commune_code=village.commune_code,
-            village_id=village.id,  # type: ignore[arg-type]
+            village_id=saved_id(village),
             record_date=day,
             kind=kind,
             count=count,
-            member_id=member.id,  # type: ignore[arg-type]
-            author_id=author.id,  # type: ignore[arg-type]
+            member_id=saved_id(member),
+            author_id=saved_id(author),
             source=source,
             created_at=now,
             updated_at=now,
@@ -142,11 +142,11 @@ class VillageWeek:
 
 
 def activity_by_village(
-    session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: Optional[int] = None
+    session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: int | None = None
 ) -> list[VillageWeek]:
     """Sessions, attendees and people helped per village between two dates (inclusive)."""
     villages = session.exec(
-        select(Village).where(Village.commune_code == commune_code).order_by(Village.id)
+        select(Village).where(Village.commune_code == commune_code).order_by(col(Village.id))
     ).all()
     if village_id is not None:
         villages = [v for v in villages if v.id == village_id]
@@ -157,9 +157,9 @@ def activity_by_village(
             TrainingSession.commune_code == commune_code,
             TrainingSession.session_date >= start,
             TrainingSession.session_date <= end,
-            TrainingSession.deleted_at == None,  # noqa: E711
+            col(TrainingSession.deleted_at).is_(None),
         )
-        .group_by(TrainingSession.village_id)
+        .group_by(col(TrainingSession.village_id))
     ).all()
     for vid, count, attendees in sessions:
         if vid in rows:
@@ -170,9 +170,9 @@ def activity_by_village(
             HelpRecord.commune_code == commune_code,
             HelpRecord.record_date >= start,
             HelpRecord.record_date <= end,
-            HelpRecord.deleted_at == None,  # noqa: E711
+            col(HelpRecord.deleted_at).is_(None),
         )
-        .group_by(HelpRecord.village_id, HelpRecord.kind)
+        .group_by(col(HelpRecord.village_id), col(HelpRecord.kind))
     ).all()
     for vid, kind, total in helps:
         if vid in rows:
@@ -185,13 +185,13 @@ def export_commune(session: Session, commune_code: int) -> dict[str, list[dict[s
     names = {v.id: v.name for v in session.exec(select(Village).where(Village.commune_code == commune_code))}
     sessions = session.exec(
         select(TrainingSession)
-        .where(TrainingSession.commune_code == commune_code, TrainingSession.deleted_at == None)  # noqa: E711
-        .order_by(TrainingSession.session_date, TrainingSession.id)
+        .where(TrainingSession.commune_code == commune_code, col(TrainingSession.deleted_at).is_(None))
+        .order_by(col(TrainingSession.session_date), col(TrainingSession.id))
     ).all()
     helps = session.exec(
         select(HelpRecord)
-        .where(HelpRecord.commune_code == commune_code, HelpRecord.deleted_at == None)  # noqa: E711
-        .order_by(HelpRecord.record_date, HelpRecord.id)
+        .where(HelpRecord.commune_code == commune_code, col(HelpRecord.deleted_at).is_(None))
+        .order_by(col(HelpRecord.record_date), col(HelpRecord.id))
     ).all()
     return {
         "sessions": [

@@ -6,10 +6,9 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.errors import DomainError
@@ -33,7 +32,7 @@ def get_province(session: Session, code: int) -> Province:
     return province
 
 
-_VILLAGES_OF = select(Village).where(Village.commune_code == bindparam("commune")).order_by(Village.id)  # type: ignore[arg-type]
+_VILLAGES_OF = select(Village).where(Village.commune_code == bindparam("commune")).order_by(col(Village.id))
 
 
 def villages_of(session: Session, commune_code: int) -> list[Village]:
@@ -41,7 +40,7 @@ def villages_of(session: Session, commune_code: int) -> list[Village]:
     return list(session.exec(_VILLAGES_OF, params={"commune": commune_code}))
 
 
-def find_village(session: Session, commune_code: int, name: str) -> Optional[Village]:
+def find_village(session: Session, commune_code: int, name: str) -> Village | None:
     """A village of the commune by name, ignoring case and diacritics."""
     return session.exec(
         select(Village).where(Village.commune_code == commune_code, Village.name_key == fold(name))
@@ -57,7 +56,7 @@ def village_in_commune(session: Session, commune_code: int, village_id: int) -> 
 
 
 def add_villages(
-    session: Session, commune_code: int, names: list[str], *, now: dt.datetime, actor_id: Optional[int]
+    session: Session, commune_code: int, names: list[str], *, now: dt.datetime, actor_id: int | None
 ) -> tuple[list[Village], list[str]]:
     """Add villages to a commune; returns (added, names already there). Names are tidied, not guessed."""
     get_commune(session, commune_code)
@@ -147,7 +146,8 @@ def _prefix_at(words: list[_Word], i: int, prefixes: tuple[tuple[str, ...], ...]
     for prefix in prefixes:
         span = words[i:i + len(prefix)]
         if len(span) == len(prefix) and all(
-                w.folded == p and (not w.marks or w.marks == _marks(_PREFIX_SPELLINGS[p])) for w, p in zip(span, prefix)):
+                w.folded == p and (not w.marks or w.marks == _marks(_PREFIX_SPELLINGS[p]))
+                for w, p in zip(span, prefix, strict=True)):
             return len(prefix)
     return 0
 
@@ -156,7 +156,9 @@ def _name_matches(words: list[_Word], start: int, stored_name: str, length: int,
     """Whether the words from start spell the stored name's last `length` words (its name without the prefix)."""
     stored = _words(stored_name)[-length:]
     span = words[start:start + length]
-    return len(span) == length == len(stored) and all(_same_word(t, s, accented) for t, s in zip(span, stored))
+    if not len(span) == length == len(stored):
+        return False
+    return all(_same_word(t, s, accented) for t, s in zip(span, stored, strict=True))
 
 
 def _candidates(words: list[_Word], start: int) -> list[str]:
@@ -202,7 +204,7 @@ def _after_unit_word(word: _Word) -> bool:
 
 
 def _province_at(words: list[_Word], start: int, by_codename: dict[str, Province], accented: bool,
-                 bare: bool = False) -> Optional[tuple[Province, int]]:
+                 bare: bool = False) -> tuple[Province, int] | None:
     """The province named from start, and how many words its name takes."""
     for key in _candidates(words, start):
         codename = _PROVINCE_ALIASES.get(key, key)
@@ -222,7 +224,7 @@ def _communes_at(session: Session, words: list[_Word], spans: list[tuple[int, li
     wanted = {f"{kind}_{key}" for _start, keys in spans for key in keys for kind in COMMUNE_KINDS}
     if not wanted:
         return []
-    communes = list(session.exec(select(Commune).where(Commune.codename.in_(sorted(wanted)))))  # type: ignore[attr-defined]
+    communes = list(session.exec(select(Commune).where(col(Commune.codename).in_(sorted(wanted)))))
     found: list[NamedArea] = []
     for start, keys in spans:
         for key in keys:  # the longest name that fits
@@ -238,4 +240,4 @@ def _communes_at(session: Session, words: list[_Word], spans: list[tuple[int, li
 
 def villages_named(session: Session, name: str) -> list[Village]:
     """Villages of any commune with this name, ignoring case and diacritics (to tell «not yours» from «none»)."""
-    return list(session.exec(select(Village).where(Village.name_key == fold(name)).order_by(Village.id)))
+    return list(session.exec(select(Village).where(Village.name_key == fold(name)).order_by(col(Village.id))))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, table_of
 
-_INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
+_INSERT = insert(table_of(AuditEntry))
 
 
 def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -25,13 +25,13 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 def record(
     session: Session,
     *,
-    actor_id: Optional[int],
+    actor_id: int | None,
     action: str,
     entity: str,
     entity_id: Any,
     now: dt.datetime,
-    before: Optional[dict[str, Any]] = None,
-    after: Optional[dict[str, Any]] = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
     """Add one entry, inserted at once in the session's transaction (a prebuilt statement: entries are only
     ever written here and read elsewhere, so no ORM object is needed)."""

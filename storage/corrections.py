@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional, Union
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from storage import audit
 from storage.activity import HELP_FIELDS, SESSION_FIELDS, Bounds, check_count, check_date
 from storage.errors import DomainError
-from storage.models import HelpRecord, Member, TrainingSession, Village
+from storage.models import HelpRecord, Member, TrainingSession, Village, saved_id
 from storage.reports import ensure_open
 from storage.vocab import HELP_KINDS, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, TOPICS
 
-Entry = Union[TrainingSession, HelpRecord]
+Entry = TrainingSession | HelpRecord
+EntryT = TypeVar("EntryT", TrainingSession, HelpRecord)
 KIND_SESSION, KIND_HELP = "s", "h"
 
 
@@ -36,13 +37,13 @@ def recent_entries(session: Session, actor: Member, limit: int = 6) -> list[Entr
     """The person's latest live entries (authored by them or logged for them), newest first."""
     mine = or_(TrainingSession.author_id == actor.id, TrainingSession.member_id == actor.id)
     sessions = session.exec(
-        select(TrainingSession).where(mine, TrainingSession.deleted_at == None)  # noqa: E711
-        .order_by(TrainingSession.created_at.desc(), TrainingSession.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(TrainingSession).where(mine, col(TrainingSession.deleted_at).is_(None))
+        .order_by(col(TrainingSession.created_at).desc(), col(TrainingSession.id).desc()).limit(limit)
     ).all()
     mine_help = or_(HelpRecord.author_id == actor.id, HelpRecord.member_id == actor.id)
     helps = session.exec(
-        select(HelpRecord).where(mine_help, HelpRecord.deleted_at == None)  # noqa: E711
-        .order_by(HelpRecord.created_at.desc(), HelpRecord.id.desc()).limit(limit)  # type: ignore[union-attr]
+        select(HelpRecord).where(mine_help, col(HelpRecord.deleted_at).is_(None))
+        .order_by(col(HelpRecord.created_at).desc(), col(HelpRecord.id).desc()).limit(limit)
     ).all()
     entries: list[Entry] = [*sessions, *helps]
     entries.sort(key=lambda e: (e.created_at, e.id or 0), reverse=True)
@@ -51,8 +52,13 @@ def recent_entries(session: Session, actor: Member, limit: int = 6) -> list[Entr
 
 def get_entry(session: Session, actor: Member, kind: str, entry_id: int) -> Entry:
     """A live entry the actor may change; refused if out of scope or in a submitted month."""
-    model = TrainingSession if kind == KIND_SESSION else HelpRecord
-    entry = session.get(model, entry_id)
+    if kind == KIND_SESSION:
+        return _manageable(session, actor, session.get(TrainingSession, entry_id))
+    return _manageable(session, actor, session.get(HelpRecord, entry_id))
+
+
+def _manageable(session: Session, actor: Member, entry: EntryT | None) -> EntryT:
+    """The entry, if it is live and the actor may change it; refused if out of scope or in a submitted month."""
     if entry is None or entry.deleted_at is not None or not can_manage(session, actor, entry):
         raise DomainError("entry_not_found")
     ensure_open(session, entry.commune_code, entry_date(entry))
@@ -114,7 +120,7 @@ def update_entry(
             village = session.get(Village, int(value))
             if village is None or village.commune_code != entry.commune_code:
                 raise DomainError("unknown_village", village=str(value))
-            entry.village_id = village.id  # type: ignore[assignment]
+            entry.village_id = saved_id(village)
         else:
             raise ValueError(f"cannot change {name} of {type(entry).__name__}")
     entry.updated_at = now
@@ -127,8 +133,7 @@ def update_entry(
 def attach_evidence(session: Session, actor: Member, entry_id: int, file_ref: dict[str, Any],
                     now: dt.datetime) -> TrainingSession:
     """Attach a photo (the platform's file reference, never the bytes) to a session."""
-    entry = get_entry(session, actor, KIND_SESSION, entry_id)
-    assert isinstance(entry, TrainingSession)
+    entry = _manageable(session, actor, session.get(TrainingSession, entry_id))
     entry.evidence = [*entry.evidence, file_ref]
     entry.updated_at = now
     session.add(entry)
@@ -140,11 +145,11 @@ def attach_evidence(session: Session, actor: Member, entry_id: int, file_ref: di
 # Built once (asked on every session saved).
 _SESSIONS_OF_DAY = select(TrainingSession).where(
     TrainingSession.village_id == bindparam("village"), TrainingSession.session_date == bindparam("day"),
-    TrainingSession.deleted_at == None)  # noqa: E711
+    col(TrainingSession.deleted_at).is_(None))
 
 
 def find_duplicate_session(session: Session, village_id: int, day: dt.date, topics: list[str],
-                           exclude_id: Optional[int] = None) -> Optional[TrainingSession]:
+                           exclude_id: int | None = None) -> TrainingSession | None:
     """A live session of the same village and day sharing a topic: logging it again is probably a mistake."""
     rows = session.exec(_SESSIONS_OF_DAY, params={"village": village_id, "day": day}).all()
     for row in rows:

@@ -8,18 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 
 def conflict_insert(dialect: str, table: Any) -> Any:
     """INSERT INTO table, in the dialect's own form, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    return insert(table)
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def normalize_url(url: str) -> str:
@@ -51,7 +48,7 @@ def _make_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # Autocommit at the driver level: transactions are begun by the "begin" listener below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -65,7 +62,7 @@ def _make_engine(url: str) -> Engine:
     # Writers take the write lock at BEGIN, so two writers queue instead of failing on upgrade from read;
     # read-only units of work begin deferred and never wait for a writer (WAL).
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _sqlite_begin(conn: Connection) -> None:
         readonly = conn.get_execution_options().get("bdhvs_readonly", False)
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
@@ -90,9 +87,9 @@ class Database:
 
         `readonly=True` is for units of work that only read (on SQLite they do not take the write lock).
         """
-        with Session(self._readonly_engine if readonly else self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        engine = self._readonly_engine if readonly else self.engine
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Optional
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.areas import get_commune, get_province
@@ -53,7 +52,9 @@ _ALIAS_LIST = sorted(((a, i) for i, names in ALIASES.items() for a in (*names, i
 _NUMBER = r"(\d{1,3}(?:[.,\s]\d{3})+|\d+)"
 # The name before a figure is at most 80 characters: unbounded, the lazy scan from every position made a long
 # message without figures cost time in the square of its length (10,000 characters: 8 s of the engine's thread).
-_FIGURE = re.compile(r"([^\d:;,\n/]{1,80}?)\s*[:=]?\s*" + _NUMBER + r"\s*(?:/|tren|trên|of)\s*" + _NUMBER, re.IGNORECASE)
+_FIGURE = re.compile(
+    r"([^\d:;,\n/]{1,80}?)\s*[:=]?\s*" + _NUMBER + r"\s*(?:/|tren|trên|of)\s*" + _NUMBER, re.IGNORECASE
+)
 _TARGET = re.compile(r"([^\d:;,\n%]+?)\s*[:=]?\s*(\d{1,4}(?:[.,]\d{1,2})?)\s*%?", re.IGNORECASE)
 _LEVEL_TWO = re.compile(r"\b(?:m[ứưu]c|level)\s*(?:2|ii)\b|\bmd2\b", re.IGNORECASE)  # "mức 2" names, not counts
 
@@ -71,7 +72,7 @@ def _number(text: str) -> int:
     return int(re.sub(r"[.,\s]", "", text))
 
 
-def find_indicator(words: str) -> Optional[str]:
+def find_indicator(words: str) -> str | None:
     """The indicator named by some words, ignoring case and diacritics; None if none is named."""
     key = fold(words).strip(" -:=.")
     for alias, indicator in _ALIAS_LIST:
@@ -150,7 +151,7 @@ def check_target(indicator: str, percent: float) -> None:
         raise DomainError("target_negative", indicator=indicator, percent=percent)
 
 
-def percent_of(numerator: Optional[int], denominator: Optional[int]) -> Optional[float]:
+def percent_of(numerator: int | None, denominator: int | None) -> float | None:
     """numerator/denominator as a percent rounded to 2 decimals (the JSON contract); None without data."""
     if numerator is None or not denominator:
         return None
@@ -160,7 +161,7 @@ def percent_of(numerator: Optional[int], denominator: Optional[int]) -> Optional
 def set_figure(
     session: Session,
     *,
-    actor: Optional[Member],
+    actor: Member | None,
     commune_code: int,
     month: dt.date,
     indicator: str,
@@ -205,12 +206,12 @@ def figures(session: Session, commune_code: int, month: dt.date) -> dict[str, In
     return {r.indicator: r for r in rows}
 
 
-def latest_month_with_figures(session: Session, commune_code: int, up_to: dt.date) -> Optional[dt.date]:
+def latest_month_with_figures(session: Session, commune_code: int, up_to: dt.date) -> dt.date | None:
     """The latest month (not after `up_to`) for which the commune entered any figure."""
     return session.exec(
-        select(IndicatorValue.month).where(IndicatorValue.commune_code == commune_code,
+        select(col(IndicatorValue.month)).where(IndicatorValue.commune_code == commune_code,
                                            IndicatorValue.month <= month_start(up_to))
-        .order_by(IndicatorValue.month.desc()).limit(1)  # type: ignore[attr-defined]
+        .order_by(col(IndicatorValue.month).desc()).limit(1)
     ).first()
 
 
@@ -226,7 +227,7 @@ class Target:
 def set_target(
     session: Session,
     *,
-    actor: Optional[Member],
+    actor: Member | None,
     year: int,
     indicator: str,
     percent: float,
@@ -278,7 +279,7 @@ def commune_targets(session: Session, commune_code: int, year: int) -> dict[str,
     """The targets that apply to a commune: its own, else its province's."""
     commune = session.get(Commune, commune_code)
     if commune is None:
-        raise DomainError("unknown_commune", code=commune_code)
+        raise DomainError("unknown_commune", unit=commune_code)
     targets = province_targets(session, commune.province_code, year)
     own = session.exec(
         select(IndicatorTarget).where(IndicatorTarget.year == year, IndicatorTarget.scope == SCOPE_COMMUNE,
@@ -293,7 +294,7 @@ def expected_share(month: dt.date) -> float:
     return month.month / 12.0
 
 
-def on_track(percent: Optional[float], target: Optional[float], month: dt.date) -> Optional[bool]:
+def on_track(percent: float | None, target: float | None, month: dt.date) -> bool | None:
     """Whether a percent is on the straight path to the year's target by the end of the month.
 
     With no baseline known, the path starts at 0 % in January and reaches the target in December; a

@@ -6,11 +6,11 @@ import datetime as dt
 import re
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.errors import DomainError
-from storage.models import ChannelAccount, LinkCode, Member
+from storage.models import ChannelAccount, LinkCode, Member, saved_id
 
 # Digits only: typed on a phone keypad without switching keyboards; 8 of them resist guessing for 10 minutes.
 CODE_LENGTH = 8
@@ -29,15 +29,14 @@ def looks_like_link_code(text: str) -> bool:
 
 def create_link_code(session: Session, member: Member, *, channel: str, user_id: str, now: dt.datetime) -> LinkCode:
     """A fresh one-time code for this member; earlier unused codes of the member stop working."""
-    for old in session.exec(select(LinkCode).where(LinkCode.member_id == member.id,
-                                                   LinkCode.used_at == None)):  # noqa: E711
+    for old in session.exec(select(LinkCode).where(LinkCode.member_id == member.id, col(LinkCode.used_at).is_(None))):
         old.expires_at = min(old.expires_at, now)
         session.add(old)
     while True:
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
         if session.get(LinkCode, code) is None:
             break
-    link = LinkCode(code=code, member_id=member.id, channel=channel, user_id=user_id,  # type: ignore[arg-type]
+    link = LinkCode(code=code, member_id=saved_id(member), channel=channel, user_id=user_id,
                     created_at=now, expires_at=now + LIFETIME)
     session.add(link)
     return link
@@ -70,7 +69,7 @@ def redeem_link_code(
         raise DomainError("link_same_channel")
     link.used_at = now
     session.add(link)
-    account = ChannelAccount(member_id=member.id, channel=channel, user_id=user_id, chat_id=chat_id,  # type: ignore[arg-type]
+    account = ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id,
                              created_at=now)
     session.add(account)
     session.flush()

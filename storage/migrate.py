@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import vietnam_provinces as vp
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import func
@@ -35,8 +37,6 @@ def upgrade(database: Database) -> None:
 
 def load_reference_data(database: Database) -> int:
     """Insert provinces and communes from `vietnam-provinces` if missing; returns how many were added."""
-    import vietnam_provinces as vp
-
     with database.session() as session:
         have = session.exec(select(func.count()).select_from(Commune)).one()
         if have:
@@ -54,8 +54,11 @@ def load_reference_data(database: Database) -> int:
         return len(provinces) + len(communes)
 
 
-def _province_name(province: object) -> str:
-    """The name as people write it: "Tỉnh Hà Tĩnh", "Thành phố Hà Nội" (the package omits "Tỉnh")."""
-    name: str = province.name  # type: ignore[attr-defined]
-    kind = province.division_type.value  # type: ignore[attr-defined]
+def _province_name(province: Any) -> str:
+    """The name as people write it: "Tỉnh Hà Tĩnh", "Thành phố Hà Nội" (the package omits "Tỉnh").
+
+    `province` is a `vietnam_provinces.Province`; the package ships no type information.
+    """
+    name: str = province.name
+    kind = province.division_type.value
     return f"Tỉnh {name}" if kind == "tỉnh" and not name.startswith("Tỉnh") else name

@@ -8,10 +8,10 @@ as counts only, never as names, phone or ID numbers (Decree 13/2023/NĐ-CP).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, Table, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 class Province(SQLModel, table=True):
@@ -36,7 +36,7 @@ class Village(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("commune_code", "name_key", name="uq_village_commune_name"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code", index=True)
     name: str
     name_key: str  # folded name (no diacritics, lower case) for matching and uniqueness
@@ -46,18 +46,18 @@ class Village(SQLModel, table=True):
 class Member(SQLModel, table=True):
     """A person using the bot, with one role and the area that role covers."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     display_name: str
     role: str  # member | team_lead | commune_admin | commune_leader | province_viewer
     province_code: int = Field(foreign_key="province.code", index=True)
-    commune_code: Optional[int] = Field(default=None, foreign_key="commune.code", index=True)
-    village_id: Optional[int] = Field(default=None, foreign_key="village.id", index=True)
+    commune_code: int | None = Field(default=None, foreign_key="commune.code", index=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id", index=True)
     locale: str = "vi"
     reminders_paused: bool = False
     unreachable: bool = False
-    joined_with: Optional[str] = None  # invite code
+    joined_with: str | None = None  # invite code
     created_at: dt.datetime
-    removed_at: Optional[dt.datetime] = None  # removed from the area: their entries stay, their accounts go
+    removed_at: dt.datetime | None = None  # removed from the area: their entries stay, their accounts go
 
 
 class ChannelAccount(SQLModel, table=True):
@@ -65,7 +65,7 @@ class ChannelAccount(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("channel", "user_id", name="uq_account_channel_user"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     channel: str
     user_id: str
@@ -79,9 +79,9 @@ class Invite(SQLModel, table=True):
     code: str = Field(primary_key=True)
     role: str
     province_code: int = Field(foreign_key="province.code")
-    commune_code: Optional[int] = Field(default=None, foreign_key="commune.code", index=True)
-    village_id: Optional[int] = Field(default=None, foreign_key="village.id")
-    created_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    commune_code: int | None = Field(default=None, foreign_key="commune.code", index=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+    created_by: int | None = Field(default=None, foreign_key="member.id")
     max_uses: int
     uses: int = 0
     expires_at: dt.datetime
@@ -94,7 +94,7 @@ class TrainingSession(SQLModel, table=True):
 
     __table_args__ = (Index("ix_session_commune_date", "commune_code", "session_date"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code")
     village_id: int = Field(foreign_key="village.id", index=True)
     session_date: dt.date
@@ -106,7 +106,7 @@ class TrainingSession(SQLModel, table=True):
     evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime
     updated_at: dt.datetime
-    deleted_at: Optional[dt.datetime] = None
+    deleted_at: dt.datetime | None = None
 
 
 class HelpRecord(SQLModel, table=True):
@@ -114,7 +114,7 @@ class HelpRecord(SQLModel, table=True):
 
     __table_args__ = (Index("ix_help_commune_date", "commune_code", "record_date"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code")
     village_id: int = Field(foreign_key="village.id", index=True)
     record_date: dt.date
@@ -125,7 +125,7 @@ class HelpRecord(SQLModel, table=True):
     source: str = "guided"
     created_at: dt.datetime
     updated_at: dt.datetime
-    deleted_at: Optional[dt.datetime] = None
+    deleted_at: dt.datetime | None = None
 
 
 class ConversationState(SQLModel, table=True):
@@ -135,7 +135,7 @@ class ConversationState(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     name: str = "idle"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    locale: Optional[str] = None  # chosen before joining
+    locale: str | None = None  # chosen before joining
     updated_at: dt.datetime
 
 
@@ -153,7 +153,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
 
     # BigInteger at national scale; SQLite only auto-increments an INTEGER primary key.
-    id: Optional[int] = Field(
+    id: int | None = Field(
         default=None,
         sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
     )
@@ -161,19 +161,19 @@ class OutboxMessage(SQLModel, table=True):
     chat_id: str
     kind: str  # message | edit | answer_callback | set_commands
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    idempotency_key: Optional[str] = Field(default=None, unique=True)
+    idempotency_key: str | None = Field(default=None, unique=True)
     status: str = "pending"  # pending | sent | failed
     attempts: int = 0
-    next_attempt_at: Optional[dt.datetime] = None
-    last_error: Optional[str] = None
+    next_attempt_at: dt.datetime | None = None
+    last_error: str | None = None
     created_at: dt.datetime
-    sent_at: Optional[dt.datetime] = None
+    sent_at: dt.datetime | None = None
 
 
 class StoredFile(SQLModel, table=True):
     """A generated file (chart, report) kept for sending and for expiring download links."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token: str = Field(unique=True)
     filename: str
     mime_type: str
@@ -185,14 +185,14 @@ class StoredFile(SQLModel, table=True):
 class AuditEntry(SQLModel, table=True):
     """Who changed what, when, with the values before and after."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(index=True)
-    actor_id: Optional[int] = Field(default=None, foreign_key="member.id")
+    actor_id: int | None = Field(default=None, foreign_key="member.id")
     action: str  # create | update | delete | join | ...
     entity: str
-    entity_id: Optional[str] = None
-    before: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
-    after: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON, nullable=True))
+    entity_id: str | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class BotSetting(SQLModel, table=True):
@@ -208,16 +208,16 @@ class MonthlyReport(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("commune_code", "month", name="uq_report_commune_month"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code", index=True)
     month: dt.date  # the first day of the month
     status: str = "draft"  # draft | submitted
-    submitted_at: Optional[dt.datetime] = None
-    submitted_by: Optional[int] = Field(default=None, foreign_key="member.id")
-    on_time: Optional[bool] = None
-    reopened_at: Optional[dt.datetime] = None
-    reopened_by: Optional[int] = Field(default=None, foreign_key="member.id")
-    reopen_reason: Optional[str] = None
+    submitted_at: dt.datetime | None = None
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    on_time: bool | None = None
+    reopened_at: dt.datetime | None = None
+    reopened_by: int | None = Field(default=None, foreign_key="member.id")
+    reopen_reason: str | None = None
 
 
 class IndicatorValue(SQLModel, table=True):
@@ -228,13 +228,13 @@ class IndicatorValue(SQLModel, table=True):
         Index("ix_indicator_month", "month", "commune_code"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code")
     month: dt.date  # the first day of the month
     indicator: str  # an id of storage.indicators.INDICATORS
     numerator: int
     denominator: int
-    entered_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    entered_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
 
 
@@ -243,13 +243,13 @@ class IndicatorTarget(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("year", "indicator", "scope", "area_code", name="uq_target_year_area"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     year: int
     indicator: str
     scope: str  # province | commune
     area_code: int  # the province code or the commune code, by scope
     percent: float
-    set_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    set_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
 
 
@@ -258,13 +258,13 @@ class ProvinceSetting(SQLModel, table=True):
 
     province_code: int = Field(primary_key=True, foreign_key="province.code")
     report_deadline_day: int = 20
-    updated_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
 
 
 # Province and national roll-ups read a month of sessions and help records across many communes.
-Index("ix_session_date_commune", TrainingSession.session_date, TrainingSession.commune_code)  # type: ignore[arg-type]
-Index("ix_help_date_commune", HelpRecord.record_date, HelpRecord.commune_code)  # type: ignore[arg-type]
+Index("ix_session_date_commune", col(TrainingSession.session_date), col(TrainingSession.commune_code))
+Index("ix_help_date_commune", col(HelpRecord.record_date), col(HelpRecord.commune_code))
 
 
 class ReminderRule(SQLModel, table=True):
@@ -276,13 +276,13 @@ class ReminderRule(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("kind", "scope", "area_code", name="uq_reminder_rule_area"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str  # weekly_session | weekly_summary | monthly_report | monthly_escalation | province_consolidation | custom
     scope: str  # default | province | commune
     area_code: int = 0  # the province or commune code, by scope; 0 for the default
     times: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     enabled: bool = True
-    updated_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
 
 
@@ -291,15 +291,15 @@ class ReminderDeadline(SQLModel, table=True):
 
     __table_args__ = (Index("ix_deadline_area", "scope", "area_code", "due_date"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     title: str
     due_date: dt.date  # a local date
     scope: str  # commune | province
     area_code: int  # the commune or province code, by scope
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_by: Optional[int] = Field(default=None, foreign_key="member.id")
+    created_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: dt.datetime
-    cancelled_at: Optional[dt.datetime] = None
+    cancelled_at: dt.datetime | None = None
 
 
 class OfferedChoices(SQLModel, table=True):
@@ -320,7 +320,7 @@ class LinkCode(SQLModel, table=True):
     user_id: str
     created_at: dt.datetime
     expires_at: dt.datetime
-    used_at: Optional[dt.datetime] = None
+    used_at: dt.datetime | None = None
 
 
 class CodeAttempt(SQLModel, table=True):
@@ -329,7 +329,7 @@ class CodeAttempt(SQLModel, table=True):
     channel: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
     failures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # ISO times, UTC
-    locked_until: Optional[dt.datetime] = None
+    locked_until: dt.datetime | None = None
     updated_at: dt.datetime
 
 
@@ -351,3 +351,16 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not a table model")
     return table
+
+
+class _Stored(Protocol):
+    """A row with an id given by the database."""
+
+    id: int | None
+
+
+def saved_id(row: _Stored) -> int:
+    """The id of a row already in the database (its type says optional because a new row has none yet)."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no id: it was never saved")
+    return row.id

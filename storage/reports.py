@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -15,13 +14,12 @@ from storage.models import ChannelAccount, Commune, Member, MonthlyReport, Provi
 from storage.periods import month_end, month_start, previous_month
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
-
 # Built once (asked on every save): the compiled form is found without walking a new statement.
 _REPORT_FOR = select(MonthlyReport).where(MonthlyReport.commune_code == bindparam("commune"),
                                           MonthlyReport.month == bindparam("month"))
 
 
-def report_for(session: Session, commune_code: int, day: dt.date) -> Optional[MonthlyReport]:
+def report_for(session: Session, commune_code: int, day: dt.date) -> MonthlyReport | None:
     return session.exec(_REPORT_FOR, params={"commune": commune_code, "month": month_start(day)}).first()
 
 
@@ -66,7 +64,7 @@ def deadline_day(session: Session, province_code: int) -> int:
     return setting.report_deadline_day if setting is not None else DEFAULT_DEADLINE_DAY
 
 
-def set_deadline_day(session: Session, province_code: int, day: int, *, actor_id: Optional[int],
+def set_deadline_day(session: Session, province_code: int, day: int, *, actor_id: int | None,
                      now: dt.datetime) -> None:
     """Change a province's deadline day (1–28, so that it exists in every month)."""
     if not 1 <= day <= 28:
@@ -161,22 +159,22 @@ def reports_of_month(session: Session, commune_codes: list[int], month: dt.date)
         return {}
     rows = session.exec(
         select(MonthlyReport).where(MonthlyReport.month == month_start(month),
-                                    MonthlyReport.commune_code.in_(commune_codes))  # type: ignore[attr-defined]
+                                    col(MonthlyReport.commune_code).in_(commune_codes))
     ).all()
     return {r.commune_code: r for r in rows}
 
 
-def accounts_of(session: Session, *, role: str, province_code: Optional[int] = None,
-                commune_code: Optional[int] = None) -> list[tuple[Member, ChannelAccount]]:
+def accounts_of(session: Session, *, role: str, province_code: int | None = None,
+                commune_code: int | None = None) -> list[tuple[Member, ChannelAccount]]:
     """The reachable messenger accounts of the members with a role in an area (to tell them something)."""
 
-    query = select(Member, ChannelAccount).join(ChannelAccount, ChannelAccount.member_id == Member.id).where(
-        Member.role == role, Member.unreachable == False)  # noqa: E712
+    query = select(Member, ChannelAccount).join(ChannelAccount, col(ChannelAccount.member_id) == Member.id).where(
+        Member.role == role, col(Member.unreachable).is_(False))
     if province_code is not None:
         query = query.where(Member.province_code == province_code)
     if commune_code is not None:
         query = query.where(Member.commune_code == commune_code)
-    return [(m, a) for m, a in session.exec(query.order_by(Member.id, ChannelAccount.id)).all()]
+    return [(m, a) for m, a in session.exec(query.order_by(col(Member.id), col(ChannelAccount.id))).all()]
 
 
 def communes_of_province(session: Session, province_code: int) -> list[Commune]:

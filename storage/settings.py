@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlmodel import Session
 
 from storage.models import BotSetting
 
 
-def get_setting(session: Session, key: str) -> Optional[str]:
+def get_setting(session: Session, key: str) -> str | None:
     row = session.get(BotSetting, key)
     return row.value if row else None
 

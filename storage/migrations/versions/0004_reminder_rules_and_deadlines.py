@@ -5,17 +5,16 @@ Revises: 0003
 Create Date: 2026-11-25
 """
 import datetime
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-
+import sqlmodel.sql.sqltypes
+from alembic import op
 
 revision: str = '0004'
-down_revision: Union[str, None] = '0003'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 DEFAULTS = {
     'weekly_session': ['thu 19:00', 'sat 08:00'],
@@ -63,7 +62,7 @@ def upgrade() -> None:
     rules = sa.table('reminderrule', sa.column('kind', sa.String), sa.column('scope', sa.String),
                      sa.column('area_code', sa.Integer), sa.column('times', sa.JSON),
                      sa.column('enabled', sa.Boolean), sa.column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime()))
-    created = datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc)
+    created = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)
     op.bulk_insert(rules, [
         {'kind': kind, 'scope': 'default', 'area_code': 0, 'times': times, 'enabled': True, 'updated_at': created}
         for kind, times in DEFAULTS.items()
