@@ -23,7 +23,6 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -195,24 +194,9 @@ class FloodGate:
                     "gửi lại hoặc bấm lại nút nhé."
                 )
             )
-            items: list[dict[str, Any]] = []
+            items = [outbox.message_item(incoming.channel, incoming.chat_id, notice.to_payload())]
             if incoming.callback_id:
-                items.append(
-                    {
-                        "channel": incoming.channel,
-                        "chat_id": incoming.chat_id,
-                        "kind": outbox.KIND_ANSWER_CALLBACK,
-                        "payload": {"callback_id": incoming.callback_id, "text": None},
-                    }
-                )
-            items.append(
-                {
-                    "channel": incoming.channel,
-                    "chat_id": incoming.chat_id,
-                    "kind": outbox.KIND_MESSAGE,
-                    "payload": notice.to_payload(),
-                }
-            )
+                items.insert(0, outbox.callback_answer_item(incoming.channel, incoming.chat_id, incoming.callback_id))
             return outbox.enqueue_many(session, items, now=now)
 
 

@@ -105,6 +105,21 @@ def enqueue(
     return item
 
 
+def message_item(channel: str, chat_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An item for `enqueue_many`: a message to the chat (payload from `Reply.to_payload()`)."""
+    return {"channel": channel, "chat_id": chat_id, "kind": KIND_MESSAGE, "payload": payload}
+
+
+def callback_answer_item(channel: str, chat_id: str, callback_id: str, text: str | None = None) -> dict[str, Any]:
+    """An item for `enqueue_many`: the answer to a button press, which stops its spinner (`text`: a toast)."""
+    return {
+        "channel": channel,
+        "chat_id": chat_id,
+        "kind": KIND_ANSWER_CALLBACK,
+        "payload": {"callback_id": callback_id, "text": text},
+    }
+
+
 def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datetime) -> list[OutboxItem]:
     """Add several items (each a dict of channel, chat_id, kind, payload) in one statement, in this order.
 
@@ -304,15 +319,7 @@ def enqueue_once(
     idempotency_key: str,
 ) -> bool:
     """Add one item unless its idempotency key was used; True when added (race-safe, see `enqueue`)."""
-    return (
-        enqueue(
-            session,
-            channel=channel,
-            chat_id=chat_id,
-            kind=kind,
-            payload=payload,
-            now=now,
-            idempotency_key=idempotency_key,
-        )
-        is not None
+    added = enqueue(
+        session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now, idempotency_key=idempotency_key
     )
+    return added is not None
