@@ -27,7 +27,8 @@ class UnreachableHook(Protocol):
 
     def __call__(
         self, session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime
-    ) -> None: ...
+    ) -> None:
+        """Act on the lost chat in `session` (the caller commits); `cause_item_id` is the item that failed."""
 
 
 class OutboxStore:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import pytest
-from sqlmodel import select
 
+import pytest
 import telegram.error as tg_error
+from sqlmodel import select
 
 from bot.app import BotApplication
 from bot.channels.telegram import TEXT_LIMIT
@@ -25,8 +25,9 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 def enqueue(app: BotApplication, chat_id: str, kind: str, payload: dict) -> int:
     with app.database.session() as session:
-        item = outbox.enqueue(session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload,
-                              now=app.clock.now())
+        item = outbox.enqueue(
+            session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload, now=app.clock.now()
+        )
         assert item is not None
         session.flush()
         item_id = item.id
@@ -77,19 +78,23 @@ async def test_blocked_person_is_marked_unreachable(make_app: AppFactory, fake_a
     with app.database.session() as session:
         province = session.exec(select(Province)).first()
         assert province is not None
-        member = Member(display_name="Chị Lan", role="member", province_code=province.code,
-                        created_at=app.clock.now())
+        member = Member(display_name="Chị Lan", role="member", province_code=province.code, created_at=app.clock.now())
         session.add(member)
         session.flush()
-        session.add(ChannelAccount(member_id=member.id, channel="telegram", user_id="1103", chat_id="1103",
-                                   created_at=app.clock.now()))
         member_id = member.id
+        assert member_id is not None
+        session.add(
+            ChannelAccount(
+                member_id=member_id, channel="telegram", user_id="1103", chat_id="1103", created_at=app.clock.now()
+            )
+        )
     fake.block(1103)
     fake.user_says(1103, "twice chào")
 
     def unreachable() -> bool:
         with app.database.session() as session:
-            return session.get(Member, member_id).unreachable  # type: ignore[union-attr]
+            member = session.get(Member, member_id)
+            return member is not None and member.unreachable
 
     await wait_until(unreachable, what="member marked unreachable")
     assert await app.sender.drain()
@@ -178,15 +183,32 @@ async def test_files_are_sent_with_caption_or_text(make_app: AppFactory, fake_ap
     app = await make_app()
     now = app.clock.now()
     with app.database.session() as session:
-        session.add(StoredFile(token="chart1", filename="chart.png", mime_type="image/png", content=PNG,
-                               created_at=now, expires_at=now + dt.timedelta(days=1)))
-        session.add(StoredFile(token="report1", filename="bao-cao.xlsx", mime_type="application/vnd.ms-excel",
-                               content=b"PK\x03\x04 not really", created_at=now,
-                               expires_at=now + dt.timedelta(days=1)))
-    enqueue(app, "1109", "message", {**Reply("Biểu đồ tuần").to_payload(), "file_token": "chart1",
-                                     "file_kind": "photo"})
-    enqueue(app, "1109", "message", {**Reply("x" * 1500).to_payload(), "file_token": "report1",
-                                     "file_kind": "document"})
+        session.add(
+            StoredFile(
+                token="chart1",
+                filename="chart.png",
+                mime_type="image/png",
+                content=PNG,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=1),
+            )
+        )
+        session.add(
+            StoredFile(
+                token="report1",
+                filename="bao-cao.xlsx",
+                mime_type="application/vnd.ms-excel",
+                content=b"PK\x03\x04 not really",
+                created_at=now,
+                expires_at=now + dt.timedelta(days=1),
+            )
+        )
+    enqueue(
+        app, "1109", "message", {**Reply("Biểu đồ tuần").to_payload(), "file_token": "chart1", "file_kind": "photo"}
+    )
+    enqueue(
+        app, "1109", "message", {**Reply("x" * 1500).to_payload(), "file_token": "report1", "file_kind": "document"}
+    )
     assert await app.sender.drain()
     photo, document, text = fake.bot_messages(1109)
     assert photo["photo"] and photo["caption"] == "Biểu đồ tuần"
@@ -272,8 +294,9 @@ async def test_a_slow_answer_within_the_send_timeout_is_waited_for(make_app: App
     assert app.sender.stats["timed_out"] == 0 and app.sender.stats["transient"] == 0
 
 
-async def test_a_timed_out_send_is_retried_once_closed_and_the_chat_waits(make_app: AppFactory,
-                                                                         fake_api: FakeApi) -> None:
+async def test_a_timed_out_send_is_retried_once_closed_and_the_chat_waits(
+    make_app: AppFactory, fake_api: FakeApi
+) -> None:
     """Held beyond the send time-out: the connection is closed, so the platform drops the held call; the
     retry goes out, and the chat's next message only after it."""
     fake = fake_api.fake
@@ -289,8 +312,9 @@ async def test_a_timed_out_send_is_retried_once_closed_and_the_chat_waits(make_a
     assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 0)]
 
 
-async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(make_app: AppFactory,
-                                                                                fake_api: FakeApi) -> None:
+async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(
+    make_app: AppFactory, fake_api: FakeApi
+) -> None:
     """A platform that carries a call out although its connection was closed: the one message in flight
     shows twice, and, its retry waiting `timeout_settle`, before the chat's next message, not after it."""
     fake = fake_api.fake
@@ -300,14 +324,18 @@ async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order
     await fake.wait_for_bot_messages(1123, 3, timeout=10)
     assert await app.sender.drain()
     assert [m["text"] for m in fake.bot_messages(1123)] == [
-        "first: twice treo", "first: twice treo", "second: twice treo"]
+        "first: twice treo",
+        "first: twice treo",
+        "second: twice treo",
+    ]
     [held] = fake.faults.held
     assert (held.outcome, held.client_connected) == ("landed", False)
     assert app.sender.stats["timed_out"] == 1
 
 
-async def test_a_long_text_cut_off_mid_way_resumes_at_the_part_not_accepted(make_app: AppFactory,
-                                                                           fake_api: FakeApi) -> None:
+async def test_a_long_text_cut_off_mid_way_resumes_at_the_part_not_accepted(
+    make_app: AppFactory, fake_api: FakeApi
+) -> None:
     """A text sent in three parts whose second part times out: the retry starts at the second part, so the
     first never shows again after the others."""
     fake = fake_api.fake
@@ -325,5 +353,6 @@ async def test_a_long_text_cut_off_mid_way_resumes_at_the_part_not_accepted(make
     messages = fake.bot_messages(1124)
     assert len(messages) == 3
     assert [line for m in messages for line in m["text"].split("\n")] == [
-        f"line {i:04d} " + "x" * 40 for i in range(200)]
+        f"line {i:04d} " + "x" * 40 for i in range(200)
+    ]
     assert app.sender.stats["timed_out"] == 1

@@ -4,7 +4,7 @@ engine — dropped updates never open a transaction, and the person is told once
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FixedClock
 from bot.config import Config
@@ -33,8 +33,16 @@ def says(user: str, text: str, update_id: str) -> Incoming:
 
 
 def presses(user: str, payload: str, update_id: str) -> Incoming:
-    return Incoming(channel="telegram", update_id=update_id, user_id=user, chat_id=user, payload=payload,
-                    callback_id=f"cb{update_id}", message_id="5", message_text="Lưu buổi này?")
+    return Incoming(
+        channel="telegram",
+        update_id=update_id,
+        user_id=user,
+        chat_id=user,
+        payload=payload,
+        callback_id=f"cb{update_id}",
+        message_id="5",
+        message_text="Lưu buổi này?",
+    )
 
 
 def echo(turn: Turn) -> None:
@@ -73,8 +81,9 @@ def test_calm_accounts_are_forgotten() -> None:
     assert len(limiter._buckets) < 9000  # the first ones were swept when full again
 
 
-def _gate(database: Database, config: Config, clock: FixedClock, now: FakeMonotonic,
-          handed: list[OutboxItem]) -> tuple[FloodGate, list[str]]:
+def _gate(
+    database: Database, config: Config, clock: FixedClock, now: FakeMonotonic, handed: list[OutboxItem]
+) -> tuple[FloodGate, list[str]]:
     """The real engine behind a gate of 3 at once, 6 a minute; and a log of the database's commits."""
     engine = ConversationEngine(database, config, clock, echo, on_outbox=handed.extend)
     commits: list[str] = []
@@ -82,9 +91,10 @@ def _gate(database: Database, config: Config, clock: FixedClock, now: FakeMonoto
     return FloodGate(engine, FloodLimiter(per_minute=6, burst=3, now=now), database, clock, handed.extend), commits
 
 
-def test_gate_drops_before_any_transaction_and_tells_once(database: Database, config: Config,
-                                                          clock: FixedClock) -> None:
-    now, handed = FakeMonotonic(), []
+def test_gate_drops_before_any_transaction_and_tells_once(
+    database: Database, config: Config, clock: FixedClock
+) -> None:
+    now, handed = FakeMonotonic(), list[OutboxItem]()
     gate, commits = _gate(database, config, clock, now, handed)
     batch = [says("7", f"tin {n}", str(n)) for n in range(50)] + [says("8", "người khác", "500")]
     outcomes = list(gate.process_each(batch))
@@ -94,8 +104,11 @@ def test_gate_drops_before_any_transaction_and_tells_once(database: Database, co
     assert (gate.dropped, gate.notices) == (47, 1)
     with database.session() as session:
         assert len(session.exec(select(ProcessedUpdate)).all()) == 4  # dropped ones are not even recorded
-        texts = [row.payload["text"] for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))
-                 if row.chat_id == "7"]
+        texts = [
+            row.payload["text"]
+            for row in session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+            if row.chat_id == "7"
+        ]
     assert texts[:3] == ["echo: tin 0", "echo: tin 1", "echo: tin 2"]
     assert len(texts) == 4 and texts[3].startswith("Bạn gửi nhanh quá")
     assert [item.payload.get("text", "")[:16] for item in handed if item.chat_id == "7"][-1] == "Bạn gửi nhanh qu"
@@ -103,13 +116,17 @@ def test_gate_drops_before_any_transaction_and_tells_once(database: Database, co
     assert gate.process(says("7", "đã đợi", "600")) is Outcome.HANDLED
 
 
-def test_a_dropped_press_is_answered_and_the_notice_is_in_the_persons_language(database: Database, config: Config,
-                                                                             clock: FixedClock) -> None:
-    now, handed = FakeMonotonic(), []
+def test_a_dropped_press_is_answered_and_the_notice_is_in_the_persons_language(
+    database: Database, config: Config, clock: FixedClock
+) -> None:
+    now, handed = FakeMonotonic(), list[OutboxItem]()
     gate, _ = _gate(database, config, clock, now, handed)
     with database.session() as session:
-        session.add(ConversationState(channel="telegram", user_id="9", name="idle", data={}, locale="en",
-                                      updated_at=clock.now()))
+        session.add(
+            ConversationState(
+                channel="telegram", user_id="9", name="idle", data={}, locale="en", updated_at=clock.now()
+            )
+        )
     for n in range(3):
         assert gate.process(says("9", f"m{n}", f"9{n}")) is Outcome.HANDLED
     assert gate.process(presses("9", "log:ok", "950")) is Outcome.DROPPED

@@ -7,21 +7,24 @@ import collections
 import datetime as dt
 import threading
 import time
-from typing import Any, Optional
+from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
-from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError
+from bot.channels.base import PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.clock import FixedClock, SystemClock
 from bot.config import RateLimits
 from bot.outbox_sender import OutboxSender
+from bot.pacing import Pacer
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.outbox import DueScan, OutboxItem
 from tests.app.conftest import outbox_rows
 
-FAST = RateLimits(global_per_second=10000.0, private_chat_per_second=10000.0, private_chat_burst=100,
-                  group_per_minute=600000.0)
+FAST = RateLimits(
+    global_per_second=10000.0, private_chat_per_second=10000.0, private_chat_burst=100, group_per_minute=600000.0
+)
 
 
 class ScriptedRenderer:
@@ -41,7 +44,7 @@ class ScriptedRenderer:
     def is_group_chat(self, chat_id: str) -> bool:
         return chat_id.startswith("-")
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         text = item.payload.get("text") or item.kind
         self.in_flight[item.chat_id] += 1
         if self.in_flight[item.chat_id] > 1:
@@ -58,23 +61,25 @@ class ScriptedRenderer:
         finally:
             self.in_flight[item.chat_id] -= 1
 
-    def texts(self, chat: Optional[str] = None) -> list[str]:
+    def texts(self, chat: str | None = None) -> list[str]:
         return [text for c, text, _ in self.delivered if chat is None or c == chat]
 
 
-def put(database: Database, chat_id: str, text: str, kind: str = "message", now: Optional[dt.datetime] = None) -> int:
+def put(database: Database, chat_id: str, text: str, kind: str = "message", now: dt.datetime | None = None) -> int:
     with database.session() as session:
         payload: dict[str, Any] = {"text": text} if kind != "answer_callback" else {"callback_id": text}
-        item = outbox.enqueue(session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload,
-                              now=now or SystemClock().now())
-        session.flush()
-        return item.id  # type: ignore[union-attr,return-value]
+        item = outbox.enqueue(
+            session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload, now=now or SystemClock().now()
+        )
+        if item is None:
+            raise ValueError("an item without an idempotency key is always added")
+        return item.id
 
 
-async def started(database: Database, renderer: ScriptedRenderer, limits: RateLimits = FAST,
-                  clock: Any = None, **options: Any) -> OutboxSender:
-    sender = OutboxSender(database, clock or SystemClock(), limits, [renderer],
-                          **{"base_backoff": 0.01, **options})
+async def started(
+    database: Database, renderer: ScriptedRenderer, limits: RateLimits = FAST, clock: Any = None, **options: Any
+) -> OutboxSender:
+    sender = OutboxSender(database, clock or SystemClock(), limits, [renderer], **{"base_backoff": 0.01, **options})
     await sender.start()
     return sender
 
@@ -100,8 +105,9 @@ async def test_order_per_chat_survives_transient_failures(database: Database) ->
 
 
 async def test_private_chat_rate_and_burst(database: Database) -> None:
-    limits = RateLimits(global_per_second=10000.0, private_chat_per_second=20.0, private_chat_burst=2,
-                        group_per_minute=600.0)
+    limits = RateLimits(
+        global_per_second=10000.0, private_chat_per_second=20.0, private_chat_burst=2, group_per_minute=600.0
+    )
     renderer = ScriptedRenderer()
     for n in range(6):
         put(database, "7", f"m{n}")
@@ -122,8 +128,9 @@ async def test_private_chat_rate_and_burst(database: Database) -> None:
 
 
 async def test_chats_are_sent_in_parallel(database: Database) -> None:
-    limits = RateLimits(global_per_second=10000.0, private_chat_per_second=1.0, private_chat_burst=2,
-                        group_per_minute=20.0)
+    limits = RateLimits(
+        global_per_second=10000.0, private_chat_per_second=1.0, private_chat_burst=2, group_per_minute=20.0
+    )
     renderer = ScriptedRenderer(delay=0.02)
     for chat in range(16):
         put(database, str(chat), f"{chat}-1")
@@ -159,7 +166,7 @@ async def test_retry_after_pauses_the_channel(database: Database) -> None:
 
 
 async def test_fixed_clock_and_notify(database: Database) -> None:
-    clock = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc))
+    clock = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC))
     renderer = ScriptedRenderer()
     renderer.failures["x"] = [TransientError("503")]
     put(database, "5", "x", now=clock.now())
@@ -234,12 +241,18 @@ async def test_stop_finishes_the_item_in_flight(database: Database) -> None:
     assert renderer.texts() == ["slow", "later"]
 
 
-def committed(database: Database, chat_id: str, *texts: str) -> list[OutboxMessage]:
+def committed(database: Database, chat_id: str, *texts: str) -> list[OutboxItem]:
     """Items written in one unit of work, as the engine hands them over after its commit."""
     with database.session() as session:
         for text in texts:
-            outbox.enqueue(session, channel="telegram", chat_id=chat_id, kind="message", payload={"text": text},
-                           now=SystemClock().now())
+            outbox.enqueue(
+                session,
+                channel="telegram",
+                chat_id=chat_id,
+                kind="message",
+                payload={"text": text},
+                now=SystemClock().now(),
+            )
         items = list(session.info[outbox.NEW_ITEMS])
     assert all(item.id is not None for item in items)
     return items
@@ -248,9 +261,14 @@ def committed(database: Database, chat_id: str, *texts: str) -> list[OutboxMessa
 async def test_handed_items_go_out_without_reading_them_back(database: Database) -> None:
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, poll_interval=60.0)
-    reads = []
+    reads: list[tuple[Any, ...]] = []
     fetch = sender.store.scan
-    sender.store.scan = lambda *args: reads.append(args) or fetch(*args)  # type: ignore[method-assign]
+
+    def counted_scan(*args: Any) -> DueScan:
+        reads.append(args)
+        return fetch(*args)
+
+    sender.store.scan = counted_scan  # type: ignore[method-assign,assignment]  # counts the sender's reads
     try:
         assert await sender.drain(5)
         for _ in range(200):  # the start-up scan has read the outbox
@@ -315,12 +333,12 @@ async def test_an_item_another_writer_committed_first_goes_first(database: Datab
     gate = asyncio.Event()
     deliver = renderer.deliver
 
-    async def slow_first(item: OutboxMessage) -> None:
+    async def slow_first(item: OutboxItem) -> None:
         if item.payload.get("text") == "busy":
             await gate.wait()
         await deliver(item)
 
-    renderer.deliver = slow_first  # type: ignore[method-assign]
+    renderer.deliver = slow_first  # type: ignore[method-assign]  # the first item waits for the gate
     sender = await started(database, renderer, workers=1, poll_interval=60.0)
     try:
         assert await sender.drain(5)
@@ -340,15 +358,22 @@ async def test_an_item_another_writer_committed_first_goes_first(database: Datab
 
 
 async def test_a_held_item_waits_without_holding_back_its_chat(database: Database) -> None:
-    clock = FixedClock(dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.timezone.utc))  # 21:30 in Hà Nội
-    morning = dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.timezone.utc)  # 07:00 in Hà Nội
+    clock = FixedClock(dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.UTC))  # 21:30 in Hà Nội
+    morning = dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.UTC)  # 07:00 in Hà Nội
 
-    def hold(item: Any, now: dt.datetime) -> Optional[dt.datetime]:
+    def hold(item: Any, now: dt.datetime) -> dt.datetime | None:
         return morning if (item.idempotency_key or "").startswith("reminder:") and now < morning else None
 
     with database.session() as session:
-        outbox.enqueue(session, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"},
-                       now=clock.now(), idempotency_key="reminder:weekly_session:2026-W48:1:m7")
+        outbox.enqueue(
+            session,
+            channel="telegram",
+            chat_id="7",
+            kind="message",
+            payload={"text": "nhắc"},
+            now=clock.now(),
+            idempotency_key="reminder:weekly_session:2026-W48:1:m7",
+        )
     put(database, "7", "trả lời", now=clock.now())
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, clock=clock, poll_interval=0.05, hold=hold)
@@ -373,12 +398,19 @@ async def test_a_held_item_waits_without_holding_back_its_chat(database: Databas
 
 
 async def test_a_held_item_is_released_after_a_restart(database: Database) -> None:
-    clock = FixedClock(dt.datetime(2026, 11, 26, 0, 5, tzinfo=dt.timezone.utc))
+    clock = FixedClock(dt.datetime(2026, 11, 26, 0, 5, tzinfo=dt.UTC))
     with database.session() as session:
-        item = outbox.enqueue(session, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"},
-                              now=clock.now(), idempotency_key="reminder:weekly_session:2026-W48:1:m7")
+        item = outbox.enqueue(
+            session,
+            channel="telegram",
+            chat_id="7",
+            kind="message",
+            payload={"text": "nhắc"},
+            now=clock.now(),
+            idempotency_key="reminder:weekly_session:2026-W48:1:m7",
+        )
         assert item is not None
-        outbox.hold(session, item.id, dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.timezone.utc))
+        outbox.hold(session, item.id, dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.UTC))
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, clock=clock, poll_interval=0.05)
     try:
@@ -393,13 +425,20 @@ async def test_a_held_item_is_released_after_a_restart(database: Database) -> No
 
 
 async def test_a_reply_goes_before_a_fan_out_of_reminders(database: Database) -> None:
-    limits = RateLimits(global_per_second=50.0, private_chat_per_second=10000.0, private_chat_burst=100,
-                        group_per_minute=600000.0)
+    limits = RateLimits(
+        global_per_second=50.0, private_chat_per_second=10000.0, private_chat_burst=100, group_per_minute=600000.0
+    )
     with database.session() as session:
         for n in range(150):
-            outbox.enqueue(session, channel="telegram", chat_id=str(1000 + n), kind="message",
-                           payload={"text": f"nhắc {n}"}, now=SystemClock().now(),
-                           idempotency_key=f"reminder:weekly_session:2026-W48:1:m{n}")
+            outbox.enqueue(
+                session,
+                channel="telegram",
+                chat_id=str(1000 + n),
+                kind="message",
+                payload={"text": f"nhắc {n}"},
+                now=SystemClock().now(),
+                idempotency_key=f"reminder:weekly_session:2026-W48:1:m{n}",
+            )
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, limits, workers=2, max_claimed=40)
     try:
@@ -443,7 +482,7 @@ async def test_a_timed_out_item_waits_the_settle_time_with_its_chat_behind_it(da
 class HangingOnceRenderer(ScriptedRenderer):
     """Its first delivery never answers (a renderer without a time-out of its own); the rest go through."""
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         if not self.attempts:
             self.attempts.append((item.payload.get("text") or item.kind, time.monotonic()))
             await asyncio.sleep(3600)
@@ -489,11 +528,15 @@ class MarkCheckingRenderer(ScriptedRenderer):
         self.database = database
         self.unmarked_before: list[int] = []
 
-    async def deliver(self, item: OutboxMessage) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         with self.database.session() as session:
-            earlier = session.exec(select(OutboxMessage).where(
-                OutboxMessage.chat_id == item.chat_id, OutboxMessage.id < item.id,  # type: ignore[operator]
-                OutboxMessage.status != "sent")).all()
+            earlier = session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.chat_id == item.chat_id,
+                    col(OutboxMessage.id) < item.id,
+                    OutboxMessage.status != "sent",
+                )
+            ).all()
         self.unmarked_before.append(len(earlier))
         await super().deliver(item)
 
@@ -511,3 +554,47 @@ async def test_a_chats_next_item_waits_for_the_previous_ones_mark(database: Data
         await sender.stop()
     assert len(renderer.delivered) == 36
     assert renderer.unmarked_before == [0] * 36
+
+
+async def test_an_unreachable_chat_fails_with_its_queue_and_goes_to_the_hook(database: Database) -> None:
+    renderer = ScriptedRenderer()
+    renderer.failures["blocked"] = [Unreachable("Forbidden: bot was blocked by the user")]
+    first = put(database, "5", "blocked")
+    for text in ("later 1", "later 2"):
+        put(database, "5", text)
+    put(database, "6", "other chat")
+    told: list[tuple[str, str, int]] = []
+
+    def on_unreachable(session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime) -> None:
+        told.append((channel, chat_id, cause_item_id))
+
+    sender = await started(database, renderer, on_unreachable=on_unreachable)
+    try:
+        assert await sender.drain(5, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert renderer.texts() == ["other chat"] and told == [("telegram", "5", first)]
+    statuses = {r.payload["text"]: r.status for r in outbox_rows(database)}
+    assert statuses == {"blocked": "failed", "later 1": "failed", "later 2": "failed", "other chat": "sent"}
+    assert sender.stats["unreachable"] == 1
+
+
+def test_pacing_per_chat_per_group_and_a_channel_pause() -> None:
+    pacer = Pacer(
+        RateLimits(global_per_second=2.0, private_chat_per_second=1.0, private_chat_burst=2, group_per_minute=30.0),
+        is_group=lambda channel, chat: chat.startswith("-"),
+    )
+    chat, group = ("telegram", "7"), ("telegram", "-100")
+    for _ in range(2):  # the burst
+        assert pacer.chat_wait(chat, "message", 0.0) == 0.0
+        pacer.take_chat(chat, "message", 0.0)
+    assert pacer.chat_wait(chat, "message", 0.0) == 1.0
+    assert pacer.chat_wait(chat, "answer_callback", 0.0) == 0.0  # adds no message to the chat
+    for _ in range(2):
+        pacer.take_chat(group, "message", 0.0)
+    assert pacer.chat_wait(group, "message", 0.0) == 2.0  # 30 a minute
+    assert pacer.take_channel("telegram", 0.0) == 0.0 and pacer.take_channel("telegram", 0.0) == 0.0
+    assert pacer.take_channel("telegram", 0.0) == 0.5  # the bot's overall rate
+    pacer.pause("telegram", 5.0, 1.0)
+    assert pacer.take_channel("telegram", 1.0) == 5.0 and pacer.take_channel("zalo", 1.0) == 0.0
+    assert pacer.take_channel("telegram", 6.0) == 0.0

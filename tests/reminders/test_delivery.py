@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FixedClock
 from storage.models import AuditEntry, Member, OutboxMessage
@@ -13,8 +13,9 @@ from tests.app.conftest import AppFactory, FakeApi
 from tests.reminders.conftest import local, seed_area
 
 
-async def test_reminders_arrive_once_and_a_blocked_member_is_reported_once(make_app: AppFactory,
-                                                                          fake_api: FakeApi) -> None:
+async def test_reminders_arrive_once_and_a_blocked_member_is_reported_once(
+    make_app: AppFactory, fake_api: FakeApi
+) -> None:
     fake = fake_api.fake
     clock = FixedClock(local(2026, 11, 26, 18, 0))
     app = await make_app(clock=clock, router=None, start=False)
@@ -53,7 +54,7 @@ async def test_reminders_arrive_once_and_a_blocked_member_is_reported_once(make_
     assert len(fake.bot_messages(admin)) == 1 and len(fake.bot_messages(lead3)) == 2
     assert len([e for e in fake.errors if e[2] == 403]) == 1
     with app.database.session() as session:
-        notices = session.exec(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key.like("unreachable:%"))).all()  # type: ignore[union-attr]
+        unreachable_notice = col(OutboxMessage.idempotency_key).like("unreachable:%")
+        notices = session.exec(select(OutboxMessage).where(unreachable_notice)).all()
         assert len(notices) == 1
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "unreachable")).first() is not None
