@@ -34,6 +34,7 @@ def _today_vn() -> _dt.date:
 
 
 def _iso_date(value: str) -> _dt.date:
+    """A day given on the command line as YYYY-MM-DD, or argparse's error."""
     try:
         return _dt.date.fromisoformat(value)
     except ValueError as exc:

@@ -346,6 +346,7 @@ COUNT_CONTEXT_PREV: frozenset[str] = frozenset(word_list("duoc dc đc la co gom 
 
 
 def _build() -> dict[str, list[Entry]]:
+    """Index the phrase table by the key of each phrase's first word."""
     index: dict[str, list[Entry]] = {}
     for phrases, role, topic, kind, strength in _TABLE:
         for phrase in phrases.split(";"):
@@ -384,6 +385,7 @@ _INDEX: dict[str, list[Entry]] = _build()
 
 
 def _token_key(tok: Token) -> str | None:
+    """The lookup key of a token (its folded form with i/y spellings made one)."""
     if tok.kind == "word" or tok.kind == "num":
         return key_of(tok.fold)
     return None

@@ -181,6 +181,7 @@ _VNEID_RE = re.compile(r"(?i)\bv[\s\-_.]*n[\s\-_.]*e[\s\-_.]*i[\s\-_.]*d\b")
 
 
 def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
+    """A token for the regex match ``m``: its typed, lower-cased and folded spellings."""
     orig = m.group(0)
     raw = _lower(orig)
     folded = fold(raw)

@@ -124,6 +124,7 @@ def _role(tok: Token, accented_text: bool) -> tuple[str, int] | None:
 
 
 def _digit(role: tuple[str, int] | None) -> int | None:
+    """The digit of a number word's role ("d", n), else None."""
     if role and role[0] == "d":
         return role[1]
     return None
@@ -195,6 +196,7 @@ def _read_below_100(tokens: Sequence[Token], i: int, accented: bool, after_hundr
 
 
 def _read_below_1000(tokens: Sequence[Token], i: int, accented: bool) -> tuple[int, int] | None:
+    """Read 1..999 starting at ``tokens[i]``; returns (value, next index)."""
     n = len(tokens)
     if i >= n:
         return None

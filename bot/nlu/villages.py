@@ -106,12 +106,14 @@ _NAME_STOP_ROLES = frozenset({"helpverb", "session", "session_weak", "action", "
 
 
 def _is_stop(tok: Token) -> bool:
+    """Whether a word ends a village name (a keyword or function word)."""
     if tok.plain:
         return tok.fold in _STOP_FOLD
     return tok.sig in _STOP_SIG
 
 
 def _prefix_at(tokens: Sequence[Token], i: int) -> Prefix | None:
+    """The village prefix ("thôn", "xóm", "tdp") starting at ``i``, longest first."""
     t = tokens[i]
     if t.kind != "word" or t.role is not None:
         return None
@@ -144,12 +146,14 @@ class _Mention:
 
     @property
     def rest_fold(self) -> str:
+        """The folded name (or number) after the prefix."""
         if self.number is not None:
             return self.number
         return " ".join([t.fold for t in self.name_tokens] + ([self.label] if self.label else []))
 
     @property
     def display(self) -> str:
+        """The mention spelled for display ("Thôn 3", "Xóm Nà Sang")."""
         rest = (
             self.number.upper()
             if self.number is not None
@@ -199,6 +203,7 @@ def _name_not_time(tokens: Sequence[Token], j: int) -> bool:
 
 
 def _name_after(tokens: Sequence[Token], j: int, accented_text: bool) -> list[Token]:
+    """The village name words after a prefix, up to four, until a stop word."""
     out: list[Token] = []
     n = len(tokens)
     while j < n and len(out) < 4:
@@ -247,6 +252,7 @@ def _inside_phrase(tokens: Sequence[Token], i: int, plen: int) -> bool:
 
 
 def _people_unit_at(tokens: Sequence[Token], k: int) -> bool:
+    """Whether a people unit starts at ``j``: the number before it is a count, not a village."""
     if k >= len(tokens) or tokens[k].kind != "word":
         return False
     m = lexicon.match_at(tokens, k)
@@ -254,6 +260,7 @@ def _people_unit_at(tokens: Sequence[Token], k: int) -> bool:
 
 
 def _scan(tokens: Sequence[Token], accented_text: bool) -> list[_Mention]:
+    """Every village mention in the message, in text order."""
     mentions: list[_Mention] = []
     n = len(tokens)
     i = 0
