@@ -63,51 +63,27 @@ class ChatDriver:
         rows = self._outbox_after(0)
         return rows[-1].id if rows else 0
 
-    def say(self, user: int | str, text: str, name: str = "Người thử", update_id: str | None = None) -> list[Sent]:
+    def _incoming(self, user: int | str, update_id: str | None, **fields: Any) -> Incoming:
+        """An update from the person in their private chat (a new update id unless one is given)."""
         uid = str(user)
-        return self.send(
-            Incoming(
-                channel=self.channel,
-                update_id=update_id or f"u{next(_update_ids)}",
-                user_id=uid,
-                chat_id=uid,
-                display_name=name,
-                text=text,
-            )
-        )
+        update_id = update_id or f"u{next(_update_ids)}"
+        return Incoming(channel=self.channel, update_id=update_id, user_id=uid, chat_id=uid, **fields)
+
+    def say(self, user: int | str, text: str, name: str = "Người thử", update_id: str | None = None) -> list[Sent]:
+        """The person writes `text`; returns the messages and edits the bot queued."""
+        return self.send(self._incoming(user, update_id, display_name=name, text=text))
 
     def photo(self, user: int | str, file_id: str, caption: str | None = None) -> list[Sent]:
-        uid = str(user)
-        return self.send(
-            Incoming(
-                channel=self.channel,
-                update_id=f"u{next(_update_ids)}",
-                user_id=uid,
-                chat_id=uid,
-                text=caption,
-                photo_file_id=file_id,
-            )
-        )
+        """The person sends a photo; returns the messages and edits the bot queued."""
+        return self.send(self._incoming(user, None, text=caption, photo_file_id=file_id))
 
     def press(self, user: int | str, message: Sent, label_part: str, update_id: str | None = None) -> list[Sent]:
         """Press the button whose label contains `label_part` on a message the bot sent."""
         matches = [b for b in message.buttons if label_part in b.label]
         assert matches, f"no button with {label_part!r} in {[b.label for b in message.buttons]}"
         button = matches[0]
-        uid = str(user)
-        return self.send(
-            Incoming(
-                channel=self.channel,
-                update_id=update_id or f"u{next(_update_ids)}",
-                user_id=uid,
-                chat_id=uid,
-                payload=button.payload,
-                callback_id=f"cb{uid}",
-                message_id=str(message.id),
-                message_text=message.text,
-                button_label=button.label,
-            )
-        )
+        pressed = {"message_id": str(message.id), "message_text": message.text, "button_label": button.label}
+        return self.send(self._incoming(user, update_id, payload=button.payload, callback_id=f"cb{user}", **pressed))
 
     def all_items(self) -> list[Sent]:
         return self._outbox_after(0)

@@ -12,9 +12,32 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
+from sqlmodel import Session
 
 from bot.clock import SystemClock
 from bot.sandbox.fakes.server import FakeBotApi
+from storage import activity
+from storage.models import Member, TrainingSession, Village
+
+
+def log_guided(
+    session: Session,
+    village: Village,
+    member: Member,
+    day: dt.date,
+    *,
+    now: dt.datetime,
+    bounds: activity.Bounds,
+    attendees: int,
+    help: list[tuple[str, int]] | None = None,
+) -> TrainingSession:
+    """A VNeID session of `attendees` people (and the people helped) logged by `member` through the guided flow."""
+    logged = {"village": village, "day": day, "member": member, "author": member, "source": "guided"}
+    when = {"now": now, "today": day, "bounds": bounds}
+    row = activity.record_session(session, topics=["vneid"], attendees=attendees, **logged, **when)
+    if help:
+        activity.record_help(session, items=help, **logged, **when)
+    return row
 
 
 def free_port() -> int:

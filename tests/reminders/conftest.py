@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.models import ChannelAccount, Member, Village
 from tests.app.conftest import db_url, fake_api, fake_options, make_app  # noqa: F401  (the app fixtures)
 from tests.conftest import VN
+from tests.helpers import log_guided
 
 SON_KIM_1, SONG_TRI, HA_TINH = 18196, 18754, 42
 BOUNDS = activity.Bounds(max_attendees=1000, max_help_count=2000, max_days_back=62)
@@ -51,19 +52,8 @@ class Area:
             row = session.get(Village, self.villages[village])
             member = session.get(Member, self.people[author])
             assert row is not None and member is not None
-            activity.record_session(
-                session,
-                village=row,
-                day=day,
-                topics=["vneid"],
-                attendees=attendees,
-                member=member,
-                author=member,
-                source="guided",
-                now=dt.datetime.combine(day, dt.time(20), tzinfo=VN),
-                today=day,
-                bounds=BOUNDS,
-            )
+            evening = dt.datetime.combine(day, dt.time(20), tzinfo=VN)
+            log_guided(session, row, member, day, now=evening, bounds=BOUNDS, attendees=attendees)
 
 
 PEOPLE = [

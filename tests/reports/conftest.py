@@ -18,14 +18,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.clock import FixedClock
 from storage import activity, indicators
 from storage.areas import add_villages
 from storage.db import Database
-from storage.models import ChannelAccount, Member, TrainingSession, Village
+from storage.models import ChannelAccount, HelpRecord, Member, TrainingSession, Village
 from tests.conftest import VN
+from tests.helpers import log_guided
 
 SON_KIM_1, SON_KIM_2, HA_TINH, OTHER_PROVINCE = 18196, 18199, 42, 79
 OCTOBER = dt.date(2026, 10, 1)
@@ -56,25 +57,14 @@ def add_member(
     village: int | None = None,
     name: str = "Người thử",
 ) -> Member:
-    member = Member(
-        display_name=name,
-        role=role,
-        province_code=province,
-        commune_code=commune,
-        village_id=village,
-        created_at=at(dt.date(2026, 9, 1)),
-    )
+    """A member of that role and area, with a Telegram account (user id = chat id), joined on 1/9/2026."""
+    joined = at(dt.date(2026, 9, 1))
+    area = {"province_code": province, "commune_code": commune, "village_id": village}
+    member = Member(display_name=name, role=role, created_at=joined, **area)
     session.add(member)
     session.flush()
-    session.add(
-        ChannelAccount(
-            member_id=member.id,
-            channel="telegram",
-            user_id=str(user_id),
-            chat_id=str(user_id),
-            created_at=at(dt.date(2026, 9, 1)),
-        )
-    )
+    chat = {"user_id": str(user_id), "chat_id": str(user_id)}
+    session.add(ChannelAccount(member_id=member.id, channel="telegram", created_at=joined, **chat))
     return member
 
 
@@ -86,33 +76,26 @@ def log(
     people: int,
     help: list[tuple[str, int]] | None = None,
 ) -> TrainingSession:
-    row = activity.record_session(
-        session,
-        village=village,
-        day=day,
-        topics=["vneid"],
-        attendees=people,
-        member=member,
-        author=member,
-        source="guided",
-        now=at(day),
-        today=day,
-        bounds=BOUNDS,
-    )
-    if help:
-        activity.record_help(
-            session,
-            village=village,
-            day=day,
-            items=help,
-            member=member,
-            author=member,
-            source="guided",
-            now=at(day),
-            today=day,
-            bounds=BOUNDS,
-        )
-    return row
+    """A session (and the people helped) logged by `member` through the guided flow, on that day."""
+    return log_guided(session, village, member, day, now=at(day), bounds=BOUNDS, attendees=people, help=help)
+
+
+# The month's figures: (who set them, commune, month, indicator, numerator, denominator).
+FIGURES = [
+    (ADMIN, SON_KIM_1, OCTOBER, "adults_vneid_confirmed", 1234, 5000),
+    (ADMIN, SON_KIM_1, OCTOBER, "students_digital_skills", 950, 1000),
+    (ADMIN, SON_KIM_1, OCTOBER, "officials_digital_skills", 120, 120),
+    (ADMIN, SON_KIM_1, OCTOBER, "vneid_level2_activated", 3000, 5000),
+    (ADMIN, SON_KIM_1, dt.date(2026, 9, 1), "adults_vneid_confirmed", 1000, 5000),
+    (ADMIN_2, SON_KIM_2, OCTOBER, "adults_vneid_confirmed", 500, 1000),
+]
+# The targets of 2026: (who set them, indicator, percent, scope, area).
+TARGETS = [
+    (VIEWER, "adults_vneid_confirmed", 80, "province", HA_TINH),
+    (VIEWER, "students_digital_skills", 100, "province", HA_TINH),
+    (VIEWER, "officials_digital_skills", 100, "province", HA_TINH),
+    (ADMIN, "students_digital_skills", 90, "commune", SON_KIM_1),
+]
 
 
 def build_month(database: Database) -> Month:
@@ -124,105 +107,55 @@ def build_month(database: Database) -> Month:
         (trung,), _ = add_villages(session, SON_KIM_2, ["Thôn Trung"], now=now, actor_id=None)
         t1, t2, t3 = villages
         script.villages = {"Thôn 1": t1.id, "Thôn 2": t2.id, "Thôn 3": t3.id, "Thôn Trung": trung.id}
-        admin = add_member(session, ADMIN, "commune_admin", commune=SON_KIM_1, name="Chị Lan")
-        leader = add_member(session, LEADER, "commune_leader", commune=SON_KIM_1, name="Ông Thắng")
-        member = add_member(session, MEMBER, "member", commune=SON_KIM_1, village=t2.id, name="Bác Hùng")
-        admin_2 = add_member(session, ADMIN_2, "commune_admin", commune=SON_KIM_2, name="Anh Nam")
-        viewer = add_member(session, VIEWER, "province_viewer", name="Chị Hà")
-        other_viewer = add_member(session, OTHER_VIEWER, "province_viewer", province=OTHER_PROVINCE, name="Anh Sài Gòn")
-        other_leader = add_member(session, OTHER_LEADER, "commune_leader", commune=SON_KIM_2, name="Bà Kim")
-        for user_id, row in (
-            (ADMIN, admin),
-            (LEADER, leader),
-            (MEMBER, member),
-            (ADMIN_2, admin_2),
-            (VIEWER, viewer),
-            (OTHER_VIEWER, other_viewer),
-            (OTHER_LEADER, other_leader),
-        ):
-            script.members[user_id] = row.id  # type: ignore[assignment]
-        d = dt.date
-        log(session, t1, member, d(2026, 10, 3), 20, [("vneid_level2", 10), ("public_service_filing", 5)])
-        log(session, t1, member, d(2026, 10, 4), 10)
-        log(session, t1, member, d(2026, 10, 10), 15, [("vneid_level2", 3)])
-        log(session, t1, member, d(2026, 10, 24), 12)
-        log(session, t2, member, d(2026, 10, 31), 30, [("e_health", 7)])
-        log(session, t2, member, d(2026, 11, 1), 8)
-        log(session, t3, member, d(2026, 9, 30), 9)
-        gone = log(session, t3, member, d(2026, 10, 15), 40, [("other", 4)])
-        gone.deleted_at = now
-        session.add(gone)
-        from sqlmodel import select
-
-        from storage.models import HelpRecord
-
-        for record in session.exec(select(HelpRecord).where(HelpRecord.kind == "other")):
-            record.deleted_at = now
-            session.add(record)
-        log(session, trung, admin_2, d(2026, 10, 7), 25)
-        log(session, trung, admin_2, d(2026, 10, 8), 5)
-        for indicator, n, total in (
-            ("adults_vneid_confirmed", 1234, 5000),
-            ("students_digital_skills", 950, 1000),
-            ("officials_digital_skills", 120, 120),
-            ("vneid_level2_activated", 3000, 5000),
-        ):
-            indicators.set_figure(
-                session,
-                actor=admin,
-                commune_code=SON_KIM_1,
-                month=OCTOBER,
-                indicator=indicator,
-                numerator=n,
-                denominator=total,
-                now=now,
-            )
-        indicators.set_figure(
-            session,
-            actor=admin,
-            commune_code=SON_KIM_1,
-            month=dt.date(2026, 9, 1),
-            indicator="adults_vneid_confirmed",
-            numerator=1000,
-            denominator=5000,
-            now=now,
-        )
-        indicators.set_figure(
-            session,
-            actor=admin_2,
-            commune_code=SON_KIM_2,
-            month=OCTOBER,
-            indicator="adults_vneid_confirmed",
-            numerator=500,
-            denominator=1000,
-            now=now,
-        )
-        for indicator, percent in (
-            ("adults_vneid_confirmed", 80),
-            ("students_digital_skills", 100),
-            ("officials_digital_skills", 100),
-        ):
-            indicators.set_target(
-                session,
-                actor=viewer,
-                year=2026,
-                indicator=indicator,
-                percent=percent,
-                scope="province",
-                area_code=HA_TINH,
-                now=now,
-            )
-        indicators.set_target(
-            session,
-            actor=admin,
-            year=2026,
-            indicator="students_digital_skills",
-            percent=90,
-            scope="commune",
-            area_code=SON_KIM_1,
-            now=now,
-        )
+        people = _add_people(session, t2)
+        script.members = {user_id: row.id for user_id, row in people.items()}  # type: ignore[misc]
+        _log_sessions(session, (t1, t2, t3, trung), people, now)
+        _set_indicators(session, people, now)
     return script
+
+
+def _add_people(session: Session, t2: Village) -> dict[int, Member]:
+    """The people of the script, by Telegram user id."""
+    return {
+        ADMIN: add_member(session, ADMIN, "commune_admin", commune=SON_KIM_1, name="Chị Lan"),
+        LEADER: add_member(session, LEADER, "commune_leader", commune=SON_KIM_1, name="Ông Thắng"),
+        MEMBER: add_member(session, MEMBER, "member", commune=SON_KIM_1, village=t2.id, name="Bác Hùng"),
+        ADMIN_2: add_member(session, ADMIN_2, "commune_admin", commune=SON_KIM_2, name="Anh Nam"),
+        VIEWER: add_member(session, VIEWER, "province_viewer", name="Chị Hà"),
+        OTHER_VIEWER: add_member(session, OTHER_VIEWER, "province_viewer", province=OTHER_PROVINCE, name="Anh Sài Gòn"),
+        OTHER_LEADER: add_member(session, OTHER_LEADER, "commune_leader", commune=SON_KIM_2, name="Bà Kim"),
+    }
+
+
+def _log_sessions(session: Session, villages: tuple[Village, ...], people: dict[int, Member], now: dt.datetime) -> None:
+    """The sessions of the script (see the module doc), one deleted with its help records."""
+    t1, t2, t3, trung = villages
+    member, admin_2, d = people[MEMBER], people[ADMIN_2], dt.date
+    log(session, t1, member, d(2026, 10, 3), 20, [("vneid_level2", 10), ("public_service_filing", 5)])
+    log(session, t1, member, d(2026, 10, 4), 10)
+    log(session, t1, member, d(2026, 10, 10), 15, [("vneid_level2", 3)])
+    log(session, t1, member, d(2026, 10, 24), 12)
+    log(session, t2, member, d(2026, 10, 31), 30, [("e_health", 7)])
+    log(session, t2, member, d(2026, 11, 1), 8)
+    log(session, t3, member, d(2026, 9, 30), 9)
+    gone = log(session, t3, member, d(2026, 10, 15), 40, [("other", 4)])
+    gone.deleted_at = now
+    session.add(gone)
+    for record in session.exec(select(HelpRecord).where(HelpRecord.kind == "other")):
+        record.deleted_at = now
+        session.add(record)
+    log(session, trung, admin_2, d(2026, 10, 7), 25)
+    log(session, trung, admin_2, d(2026, 10, 8), 5)
+
+
+def _set_indicators(session: Session, people: dict[int, Member], now: dt.datetime) -> None:
+    """The figures and targets of the script, in order."""
+    for user_id, commune, month, indicator, n, total in FIGURES:
+        figure = {"indicator": indicator, "numerator": n, "denominator": total}
+        indicators.set_figure(session, actor=people[user_id], commune_code=commune, month=month, now=now, **figure)
+    for user_id, indicator, percent, scope, area in TARGETS:
+        target = {"indicator": indicator, "percent": percent, "scope": scope, "area_code": area}
+        indicators.set_target(session, actor=people[user_id], year=2026, now=now, **target)
 
 
 @pytest.fixture
