@@ -11,12 +11,12 @@ from sqlmodel import Session
 from bot.i18n import Translator
 from bot.messages import Button
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed, please_choose, stale_button
+from handlers.common import go_button, main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
 from storage import invites
 from storage.areas import add_villages, get_commune, village_in_commune, villages_of
-from storage.invites import normalize_code
 from storage.errors import DomainError
+from storage.invites import normalize_code
 from storage.models import Invite
 from storage.settings import get_setting
 from storage.text import fold, tidy_name
@@ -126,7 +126,7 @@ def _save_villages(turn: Turn) -> None:
                                                              names=", ".join(v.name for v in added)))
     if existing:
         lines.append(_("Đã có sẵn, không thêm lại: {names}.").format(names=", ".join(existing)))
-    turn.say("\n".join(lines), [[Button(_("🔑 Tạo mã mời"), "c:-:go:moi")]])
+    turn.say("\n".join(lines), [[go_button(_("🔑 Tạo mã mời"), "moi")]])
 
 
 # Invites ----------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def _on_codes_button(turn: Turn, action: str, arg: str) -> None:
         return _revoke(turn, str(turn.data.get("code", "")))
     if action == "revoke_no" and turn.step == INVITE_REVOKE:
         turn.end_flow()
-        turn.say(_("Không thu hồi mã nào."), [[Button(_("🔑 Mã mời"), "c:-:go:moi")]])
+        turn.say(_("Không thu hồi mã nào."), [[go_button(_("🔑 Mã mời"), "moi")]])
         return
     stale_button(turn)
 
@@ -213,7 +213,7 @@ def _revoke(turn: Turn, code: str) -> None:
     turn.say(_("✅ Đã thu hồi mã {code} ({role}). Không ai tham gia được bằng mã này nữa; {n} người đã tham gia "
                "bằng mã này vẫn là thành viên.").format(code=revoked.code, role=_(ROLES[revoked.role]),
                                                        n=turn.tr.number(revoked.uses)),
-             [[Button(_("🔑 Mã mời"), "c:-:go:moi")]])
+             [[go_button(_("🔑 Mã mời"), "moi")]])
 
 
 def invite(turn: Turn) -> None:

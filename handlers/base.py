@@ -11,9 +11,9 @@ from typing import Any, Optional
 from sqlmodel import Session
 
 from bot.clock import Clock, local_today
-from bot.settings import Config
 from bot.i18n import Translator
 from bot.messages import Button, Incoming, Reply
+from bot.settings import Config
 from storage.models import ChannelAccount, ConversationState, Member
 
 IDLE = "idle"
@@ -28,6 +28,42 @@ class Routing(Enum):
 #: a flow's text handler returns this when the message is not for its step: the router ends the flow and
 #: routes the message as if no flow were open
 ROUTE_AGAIN = Routing.AGAIN
+
+
+#: Telegram's limit on a button's callback data, in bytes (Zalo's numbered choices keep the same payloads)
+MAX_BUTTON_DATA = 64
+#: the nonce of buttons that belong to no flow (the main menu, the language choice)
+NO_NONCE = "-"
+
+
+@dataclass(frozen=True)
+class ButtonData:
+    """What a button carries: ``flow:nonce:action[:arg]``, the wire format of every button already in chats.
+
+    ``flow`` is the prefix of the flow that answers it, ``nonce`` the flow's when the button was made (an older
+    flow's button is recognised as stale), ``action`` what the press means and ``arg`` its argument, which may
+    itself hold colons.
+    """
+
+    flow: str
+    nonce: str
+    action: str
+    arg: str = ""
+
+    def pack(self) -> str:
+        """The payload sent with the button; a payload over Telegram's 64 bytes is a mistake in the code."""
+        payload = f"{self.flow}:{self.nonce}:{self.action}" + (f":{self.arg}" if self.arg else "")
+        if len(payload.encode()) > MAX_BUTTON_DATA:
+            raise ValueError(f"button payload too long: {payload}")
+        return payload
+
+    @classmethod
+    def unpack(cls, payload: str) -> ButtonData:
+        """A pressed button's payload read back; missing parts are empty (a forged payload routes nowhere)."""
+        flow, _, rest = payload.partition(":")
+        nonce, _, rest = rest.partition(":")
+        action, _, arg = rest.partition(":")
+        return cls(flow, nonce, action, arg)
 
 
 class MissingContext(RuntimeError):
@@ -121,9 +157,4 @@ class Turn:
 
     def button(self, label: str, flow: str, action: str, arg: str = "") -> Button:
         """A button of the current flow: `flow:nonce:action[:arg]`, within Telegram's 64 bytes."""
-        payload = f"{flow}:{self.state.data.get('nonce', '-')}:{action}"
-        if arg:
-            payload += f":{arg}"
-        if len(payload.encode()) > 64:
-            raise ValueError(f"button payload too long: {payload}")
-        return Button(label, payload)
+        return Button(label, ButtonData(flow, self.state.data.get("nonce", NO_NONCE), action, arg).pack())

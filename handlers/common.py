@@ -6,12 +6,17 @@ from sqlmodel import Session
 
 from bot.i18n import SUPPORTED, Translator
 from bot.messages import Button
-from handlers.base import IDLE, Turn
+from handlers.base import IDLE, NO_NONCE, ButtonData, Turn
 from storage.areas import get_commune, get_province
 from storage.models import Member, Village
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER, ROLE_PROVINCE_VIEWER, ROLES
 
 FLOW = "c"  # payloads of this module: c:-:<action>[:arg]
+
+
+def go_button(label: str, command: str) -> Button:
+    """A button that runs a command (``c:-:go:<command>``), as if it were typed."""
+    return Button(label, ButtonData(FLOW, NO_NONCE, "go", command).pack())
 
 
 def area_label(session: Session, member: Member) -> str:
@@ -40,16 +45,16 @@ def main_menu(turn: Turn) -> list[list[Button]]:
         return []
     rows: list[list[Button]] = []
     if member.role in ("member", "team_lead", ROLE_COMMUNE_ADMIN):
-        rows.append([Button(_("📝 Ghi buổi sinh hoạt"), "c:-:go:ghibuoi"),
-                     Button(_("🤝 Ghi người được hỗ trợ"), "c:-:go:ghigiup")])
+        rows.append([go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"),
+                     go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup")])
     if member.role != ROLE_PROVINCE_VIEWER:
-        rows.append([Button(_("📊 Tuần này"), "c:-:go:tuannay"), Button(_("📈 Tiến độ"), "c:-:go:tiendo")])
+        rows.append([go_button(_("📊 Tuần này"), "tuannay"), go_button(_("📈 Tiến độ"), "tiendo")])
     if member.role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER):
-        rows.append([Button(_("📋 Báo cáo tháng"), "c:-:go:baocao")])
+        rows.append([go_button(_("📋 Báo cáo tháng"), "baocao")])
     if member.role == ROLE_COMMUNE_ADMIN:
-        rows.append([Button(_("🏘️ Thôn"), "c:-:go:thon"), Button(_("🔑 Tạo mã mời"), "c:-:go:moi")])
+        rows.append([go_button(_("🏘️ Thôn"), "thon"), go_button(_("🔑 Tạo mã mời"), "moi")])
     if member.role == ROLE_PROVINCE_VIEWER:
-        rows.append([Button(_("🏛️ Tình hình các xã"), "c:-:go:tinh")])
+        rows.append([go_button(_("🏛️ Tình hình các xã"), "tinh")])
     return rows
 
 
@@ -115,7 +120,8 @@ def cancel(turn: Turn) -> None:
 def choose_language(turn: Turn) -> None:
     """/lang: switch between Vietnamese and English."""
     turn.say(turn._("Chọn ngôn ngữ / Choose a language:"),
-             [[Button("🇻🇳 Tiếng Việt", "c:-:lang:vi"), Button("🇬🇧 English", "c:-:lang:en")]])
+             [[Button("🇻🇳 Tiếng Việt", ButtonData(FLOW, NO_NONCE, "lang", "vi").pack()),
+              Button("🇬🇧 English", ButtonData(FLOW, NO_NONCE, "lang", "en").pack())]])
 
 
 def set_language(turn: Turn, locale: str) -> None:

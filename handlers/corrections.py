@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from handlers import log_steps as steps
 from handlers.base import Turn
@@ -113,44 +114,47 @@ def _offered(turn: Turn, action: str) -> bool:
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of the corrections flow, taken only at the step that offered it."""
-    _ = turn._
     if not _offered(turn, action):
         return steps.old_button(turn, ask_again)
     if action == "cancel":
         turn.end_flow()
-        turn.say(_("Đã huỷ, không thay đổi gì."), main_menu(turn))
-        return
+        turn.say(turn._("Đã huỷ, không thay đổi gì."), main_menu(turn))
+        return None
     if action == "pick":
         return _pick(turn, arg)
     entry = _load(turn)
     if entry is None:
-        return
-    if action == "delete":
-        member = turn.require_member()
-        text = describe(turn, entry)
-        corrections.delete_entry(turn.session, member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
-        turn.end_flow()
-        turn.say(_("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
-    elif action == "field":
-        if arg not in _fields(turn, entry):  # a part this entry does not have, or not offered to this person
-            return steps.old_button(turn, ask_again)
-        _ask_value(turn, entry, arg)
-    elif action == "topic":
-        _toggle_topic(turn, arg)
-    elif action == "topics_done":
-        if not turn.data.get("topics"):
-            turn.toast = _("Bạn chọn ít nhất một nội dung.")
-            return _ask_topics(turn, edit=True)
-        _confirm(turn, entry, {"topics": list(turn.data["topics"])})
-    elif action == "village":
-        _choose_village(turn, entry, arg)
-    elif action == "village_page":
-        steps.keep_village_page(turn, arg)
-        _ask_value(turn, entry, "village")
-    elif action == "date":
-        _choose_date(turn, entry, arg)
-    elif action == "save":
-        _save(turn, entry)
+        return None
+    return _ENTRY_BUTTONS[action](turn, entry, arg)
+
+
+def _delete(turn: Turn, entry: Entry, _arg: str) -> None:
+    """«Xoá» confirmed: the entry goes, and the person is told what went."""
+    member = turn.require_member()
+    text = describe(turn, entry)
+    corrections.delete_entry(turn.session, member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
+    turn.end_flow()
+    turn.say(turn._("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
+
+
+def _field_pressed(turn: Turn, entry: Entry, arg: str) -> None:
+    """The part of the entry to change; one it does not have, or not offered to this person, is an old button."""
+    if arg not in _fields(turn, entry):
+        return steps.old_button(turn, ask_again)
+    return _ask_value(turn, entry, arg)
+
+
+def _topics_done(turn: Turn, entry: Entry, _arg: str) -> None:
+    """«Xong» under the topics: at least one is needed."""
+    if not turn.data.get("topics"):
+        turn.toast = turn._("Bạn chọn ít nhất một nội dung.")
+        return _ask_topics(turn, edit=True)
+    return _confirm(turn, entry, {"topics": list(turn.data["topics"])})
+
+
+def _village_page(turn: Turn, entry: Entry, arg: str) -> None:
+    steps.keep_village_page(turn, arg)
+    _ask_value(turn, entry, "village")
 
 
 def ask_again(turn: Turn) -> None:
@@ -324,3 +328,16 @@ def _save(turn: Turn, entry: Entry) -> None:
         return _ask_field(turn, entry)
     turn.end_flow()
     turn.say(_("✅ Đã sửa:") + "\n" + details(turn, updated), main_menu(turn))
+
+
+#: button action -> what it does with the entry picked (cancel and pick come before an entry is loaded)
+_ENTRY_BUTTONS: dict[str, Callable[[Turn, Entry, str], None]] = {
+    "delete": _delete,
+    "field": _field_pressed,
+    "topic": lambda turn, _entry, arg: _toggle_topic(turn, arg),
+    "topics_done": _topics_done,
+    "village": _choose_village,
+    "village_page": _village_page,
+    "date": _choose_date,
+    "save": lambda turn, entry, _arg: _save(turn, entry),
+}

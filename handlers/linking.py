@@ -7,6 +7,8 @@ same member: same role, same area, same entries. The link is audited, and the fi
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from bot.i18n import Translator
 from bot.messages import Reply
 from handlers import onboarding
@@ -18,7 +20,6 @@ from storage.errors import DomainError
 from storage.invites import normalize_code as normalize_invite
 from storage.linking import LIFETIME, create_link_code, live_link_code, looks_like_link_code, redeem_link_code
 from storage.models import ChannelAccount, Invite
-from sqlmodel import select
 
 MESSENGERS = {"telegram": "Telegram", "zalo": "Zalo"}
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from bot.messages import Button
 from handlers import freetext
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import not_allowed, please_choose
+from handlers.common import go_button, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
@@ -218,5 +217,5 @@ def save(turn: Turn) -> None:
     turn.end_flow()
     turn.toast = _("Đã lưu")
     turn.say(_("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
-             [[Button(_("📝 Ghi buổi sinh hoạt"), "c:-:go:ghibuoi"),
-               Button(_("🤝 Ghi thêm người được hỗ trợ"), "c:-:go:ghigiup")]])
+             [[go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"),
+               go_button(_("🤝 Ghi thêm người được hỗ trợ"), "ghigiup")]])

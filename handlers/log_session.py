@@ -9,10 +9,9 @@ from bot.messages import Button
 from handlers import freetext
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import not_allowed, please_choose
+from handlers.common import go_button, not_allowed, please_choose
 from handlers.errors import explain
-from storage import activity
-from storage import corrections
+from storage import activity, corrections
 from storage.corrections import find_duplicate_session
 from storage.errors import DomainError
 from storage.models import Member, Village
@@ -235,8 +234,8 @@ def save(turn: Turn) -> None:
     turn.end_flow()
     turn.toast = _("Đã lưu")
     turn.say(_("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
-             [[Button(_("🤝 Ghi người được hỗ trợ"), "c:-:go:ghigiup"),
-               Button(_("📝 Ghi buổi khác"), "c:-:go:ghibuoi")]])
+             [[go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup"),
+               go_button(_("📝 Ghi buổi khác"), "ghibuoi")]])
 
 
 def _ask_twin(turn: Turn, village: Village) -> bool:

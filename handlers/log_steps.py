@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Optional
 
+from sqlmodel import col, select
+
 from bot.messages import Button
 from bot.nlu.dates import DateResult, read_day
 from bot.nlu.numbers import read_count
@@ -16,8 +18,6 @@ from handlers.errors import explain
 from storage import activity
 from storage.areas import villages_of
 from storage.errors import DomainError
-from sqlmodel import col, select
-
 from storage.models import Member, Village
 from storage.reports import ensure_open
 from storage.text import fold

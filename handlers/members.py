@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from handlers.base import Turn
-from handlers.common import area_label, main_menu, not_allowed, please_choose, role_label, stale_button
+from handlers.common import area_label, go_button, main_menu, not_allowed, please_choose, role_label, stale_button
 from handlers.errors import explain
 from handlers.menu import default_menu
 from storage import outbox
@@ -163,7 +163,7 @@ def _remove(turn: Turn, target_id: int) -> None:
     turn.say(_("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ; bot đã báo cho họ.").format(
         name=target.display_name) if former else
         _("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ.").format(name=target.display_name),
-        [[Button(_("👥 Thành viên"), "c:-:go:thanhvien")]])
+        [[go_button(_("👥 Thành viên"), "thanhvien")]])
 
 
 def _tell_removed(turn: Turn, target: Member, former: list[FormerAccount]) -> None:

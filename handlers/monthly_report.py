@@ -337,39 +337,51 @@ def _reopen(turn: Turn) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """The buttons of /baocao and /molai."""
-    _ = turn._
+    """The buttons of /baocao and /molai, each taken only at the step that offered it."""
     if action == "cancel":
         turn.end_flow()
-        turn.say(_("Đã huỷ."), main_menu(turn))
-    elif action == "submit" and turn.step == VIEW:
-        _ask_submit(turn)
-    elif action == "submit_yes" and turn.step == CONFIRM:
-        _submit(turn)
-    elif action == "back" and turn.step == CONFIRM:
-        render(turn, dt.date.fromisoformat(turn.data["month"]))
-    elif action == "xlsx" and turn.step == VIEW:
-        turn.toast = _("Đang tạo file…")
-        _send_xlsx(turn)
-    elif action == "chart" and turn.step == VIEW:
-        turn.toast = _("Đang vẽ biểu đồ…")
-        _send_chart(turn)
-    elif action == "month" and turn.step == VIEW:
-        try:
-            month = dt.date.fromisoformat(arg)
-        except ValueError:
-            return
-        render(turn, month, edit=True)
-    elif action == "commune" and turn.step == REOPEN_COMMUNE and arg.isdigit():
-        member = turn.member
-        commune = turn.session.get(Commune, int(arg))
-        if commune is None or member is None or commune.province_code != member.province_code:
-            return
-        _chosen(turn, commune)
-    elif action == "reopen_yes" and turn.step == REOPEN_CONFIRM:
-        _reopen(turn)
-    else:
-        turn.say(_("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."), main_menu(turn))
+        turn.say(turn._("Đã huỷ."), main_menu(turn))
+        return None
+    step, press = _BUTTONS.get(action, ("", None))
+    if press is None or turn.step != step:
+        return _finished(turn)
+    return press(turn, arg)
+
+
+def _finished(turn: Turn) -> None:
+    """A button of a report view or a reopening that is over."""
+    turn.say(turn._("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."),
+             main_menu(turn))
+
+
+def _xlsx_pressed(turn: Turn, _arg: str) -> None:
+    turn.toast = turn._("Đang tạo file…")
+    _send_xlsx(turn)
+
+
+def _chart_pressed(turn: Turn, _arg: str) -> None:
+    turn.toast = turn._("Đang vẽ biểu đồ…")
+    _send_chart(turn)
+
+
+def _month_pressed(turn: Turn, arg: str) -> None:
+    """Another month of the report (a malformed month is ignored)."""
+    try:
+        month = dt.date.fromisoformat(arg)
+    except ValueError:
+        return
+    render(turn, month, edit=True)
+
+
+def _commune_pressed(turn: Turn, arg: str) -> None:
+    """A commune of the viewer's own province, to reopen its report."""
+    if not arg.isdigit():
+        return _finished(turn)
+    member = turn.member
+    commune = turn.session.get(Commune, int(arg))
+    if commune is None or member is None or commune.province_code != member.province_code:
+        return None
+    return _chosen(turn, commune)
 
 
 def on_text(turn: Turn) -> Routing | None:
@@ -381,3 +393,16 @@ def on_text(turn: Turn) -> Routing | None:
     else:
         return ROUTE_AGAIN
     return None
+
+
+#: button action -> the step that offers it, and what it does
+_BUTTONS: dict[str, tuple[str, Callable[[Turn, str], None]]] = {
+    "submit": (VIEW, lambda turn, _arg: _ask_submit(turn)),
+    "submit_yes": (CONFIRM, lambda turn, _arg: _submit(turn)),
+    "back": (CONFIRM, lambda turn, _arg: render(turn, dt.date.fromisoformat(turn.data["month"]))),
+    "xlsx": (VIEW, _xlsx_pressed),
+    "chart": (VIEW, _chart_pressed),
+    "month": (VIEW, _month_pressed),
+    "commune": (REOPEN_COMMUNE, _commune_pressed),
+    "reopen_yes": (REOPEN_CONFIRM, lambda turn, _arg: _reopen(turn)),
+}

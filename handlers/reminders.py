@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Optional
 
 from bot.reminders.texts import kind_label, slot_label
@@ -15,12 +16,12 @@ from storage import reminders
 from storage.areas import get_commune, get_province
 from storage.errors import DomainError
 from storage.reminders import (
+    CUSTOM,
     DEADLINE_ROLES,
     SCOPE_COMMUNE,
     SCOPE_DEFAULT,
     SCOPE_PROVINCE,
     WEEKLY_KINDS,
-    CUSTOM,
     EffectiveRule,
 )
 from storage.text import fold
@@ -116,42 +117,31 @@ def _set_paused(turn: Turn, paused: bool) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """Buttons of /nhacnho."""
-    _ = turn._
-    if action == "close":
-        turn.end_flow()
-        turn.say(_("Đã đóng."), main_menu(turn))
-    elif action in ("pause", "resume"):
-        _set_paused(turn, action == "pause")
-    elif not _can_edit(turn):
+    """Buttons of /nhacnho: close, pause and resume for everyone; the rest for those who set the reminders."""
+    if action in _ANYONE:
+        return _ANYONE[action](turn, arg)
+    if not _can_edit(turn):
         turn.end_flow()
         turn.say(explain(DomainError("reminder_not_allowed"), turn.tr), main_menu(turn))
-    elif action == "rules":
-        _pick_rule(turn)
-    elif action == "rule":
-        _ask_times(turn, arg)
-    elif action == "reset":
-        _reset_rule(turn)
-    elif action == "toggle":
-        _toggle_rule(turn)
-    elif action == "save_rule":
-        _save_rule(turn)
-    elif action == "add":
-        turn.goto(TITLE, title=None, due=None, roles=[])
-        turn.say(_("Bạn gõ nội dung công việc cần nhắc, ví dụ: Gửi danh sách đề cử khen thưởng Ngày Chuyển đổi số "
-                   "10/10."), [[turn.button(_("❌ Huỷ"), FLOW, "close")]])
-    elif action == "role":
-        _toggle_role(turn, arg)
-    elif action == "roles_done":
-        _confirm_deadline(turn)
-    elif action == "save_deadline":
-        _save_deadline(turn)
-    elif action == "drop":
-        _pick_deadline_to_drop(turn)
-    elif action == "drop_one":
-        _drop_deadline(turn, arg)
-    else:
-        turn.say(_("Nút này đã cũ."))
+        return None
+    if action not in _EDITORS:
+        turn.say(turn._("Nút này đã cũ."))
+        return None
+    return _EDITORS[action](turn, arg)
+
+
+def _close(turn: Turn, _arg: str) -> None:
+    """«Đóng»: leave the reminders' menu."""
+    turn.end_flow()
+    turn.say(turn._("Đã đóng."), main_menu(turn))
+
+
+def _ask_title(turn: Turn, _arg: str) -> None:
+    """«Thêm hạn chót»: ask what is to be done."""
+    _ = turn._
+    turn.goto(TITLE, title=None, due=None, roles=[])
+    turn.say(_("Bạn gõ nội dung công việc cần nhắc, ví dụ: Gửi danh sách đề cử khen thưởng Ngày Chuyển đổi số "
+               "10/10."), [[turn.button(_("❌ Huỷ"), FLOW, "close")]])
 
 
 def on_text(turn: Turn) -> None:
@@ -399,3 +389,25 @@ def _drop_deadline(turn: Turn, arg: str) -> None:
         return
     turn.end_flow()
     turn.say(_("✅ Đã huỷ hạn chót «{title}».").format(title=row.title), main_menu(turn))
+
+
+#: buttons anyone with reminders may press
+_ANYONE: dict[str, Callable[[Turn, str], None]] = {
+    "close": _close,
+    "pause": lambda turn, _arg: _set_paused(turn, True),
+    "resume": lambda turn, _arg: _set_paused(turn, False),
+}
+#: buttons of those who set the reminders of an area (checked again at each press)
+_EDITORS: dict[str, Callable[[Turn, str], None]] = {
+    "rules": lambda turn, _arg: _pick_rule(turn),
+    "rule": _ask_times,
+    "reset": lambda turn, _arg: _reset_rule(turn),
+    "toggle": lambda turn, _arg: _toggle_rule(turn),
+    "save_rule": lambda turn, _arg: _save_rule(turn),
+    "add": _ask_title,
+    "role": _toggle_role,
+    "roles_done": lambda turn, _arg: _confirm_deadline(turn),
+    "save_deadline": lambda turn, _arg: _save_deadline(turn),
+    "drop": lambda turn, _arg: _pick_deadline_to_drop(turn),
+    "drop_one": _drop_deadline,
+}

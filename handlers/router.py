@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from handlers import admin, common, corrections, evidence, freetext, linking, log_help, log_session, week
-from handlers import members as member_handlers
-from handlers import reminders as reminder_handlers
+from handlers import (
+    admin,
+    common,
+    corrections,
+    evidence,
+    freetext,
+    linking,
+    log_help,
+    log_session,
+    monthly_report,
+    questions,
+    week,
+)
 from handlers import indicators as indicator_handlers
-from handlers import monthly_report, questions
-from handlers import province as province_handlers
+from handlers import members as member_handlers
 from handlers import progress as progress_handlers
-from handlers.base import IDLE, ROUTE_AGAIN, Routing, Turn
+from handlers import province as province_handlers
+from handlers import reminders as reminder_handlers
+from handlers.base import IDLE, ROUTE_AGAIN, ButtonData, Routing, Turn
 from handlers.menu import commands_for
 
 # command -> handler(turn, argument)
@@ -76,7 +87,7 @@ def route(turn: Turn) -> None:
     """Send the turn to the handler it belongs to."""
     incoming = turn.incoming
     if incoming.payload:
-        return _route_button(turn, incoming.payload)
+        return _route_button(turn, ButtonData.unpack(incoming.payload))
     if incoming.photo_file_id and turn.member is not None and not turn.text:
         return evidence.on_photo(turn)
     text = turn.text
@@ -118,18 +129,16 @@ def _route_command(turn: Turn, text: str) -> None:
     handler(turn, argument.strip())
 
 
-def _route_button(turn: Turn, payload: str) -> None:
-    flow, _, rest = payload.partition(":")
-    nonce, _, rest = rest.partition(":")
-    action, _, arg = rest.partition(":")
-    if flow == common.FLOW:
-        if action == "lang":
-            return common.set_language(turn, arg)
-        if action == "go" and arg in COMMANDS:
-            return _route_command(turn, "/" + arg)
+def _route_button(turn: Turn, button: ButtonData) -> None:
+    """A pressed button: the menu's and the language's, else the flow in progress if the button is its own."""
+    if button.flow == common.FLOW:
+        if button.action == "lang":
+            return common.set_language(turn, button.arg)
+        if button.action == "go" and button.arg in COMMANDS:
+            return _route_command(turn, "/" + button.arg)
         return common.stale_button(turn)
-    if flow not in FLOWS or turn.member is None:
+    if button.flow not in FLOWS or turn.member is None:
         return common.stale_button(turn)
-    if turn.step.split(".", 1)[0] != flow or turn.data.get("nonce") != nonce:
+    if turn.step.split(".", 1)[0] != button.flow or turn.data.get("nonce") != button.nonce:
         return common.stale_button(turn)
-    FLOWS[flow].on_button(turn, action, arg)
+    return FLOWS[button.flow].on_button(turn, button.action, button.arg)
