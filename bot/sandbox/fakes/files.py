@@ -134,16 +134,8 @@ class FileStore:
         unique = f"AQAD{n:06d}{secrets.token_hex(3)}"
         prefix = "AgAC" if kind == "photo" else "BQAC"
         width, height = image_size(data) if (kind == "photo" and data) else (0, 0)
-        stored = StoredFile(
-            file_id=f"{prefix}{unique}{secrets.token_hex(8)}",
-            file_unique_id=unique,
-            kind=kind,
-            data=data,
-            file_name=file_name,
-            mime_type=mime_type,
-            url=url,
-            width=width or 1,
-            height=height or 1,
-        )
+        file_id = f"{prefix}{unique}{secrets.token_hex(8)}"
+        described = {"file_name": file_name, "mime_type": mime_type, "url": url}
+        stored = StoredFile(file_id, unique, kind, data, width=width or 1, height=height or 1, **described)
         self.files[stored.file_id] = stored
         return stored
