@@ -56,6 +56,8 @@ _NOT_WEEKDAYS = frozenset({0, 1, 8, 9})
 
 _PART_OF_DAY = frozenset({"sang", "trua", "chieu", "toi", "dem", "khuya"})
 _DAY_WORDS = frozenset({"hom", "bua", "ngay"})
+#: "hôm nay", "tối qua", "hôm kia", "tối mai": days after today
+_RELATIVE_DAYS = {"nay": 0, "qua": -1, "kia": -2, "mai": 1}
 _ORDINAL_NOUNS = frozenset(
     {
         "buoi",
@@ -163,6 +165,7 @@ def _w(tokens: Sequence[Token], i: int) -> str:
 
 
 def _num(tokens: Sequence[Token], i: int) -> int | None:
+    """The value of a free number token at ``i``, else None."""
     if 0 <= i < len(tokens):
         t = tokens[i]
         if t.kind == "num" and t.role is None:
@@ -171,11 +174,13 @@ def _num(tokens: Sequence[Token], i: int) -> int | None:
 
 
 def _claim(tokens: Sequence[Token], a: int, b: int, role: str = "date") -> None:
+    """Mark tokens ``a..b-1`` as used by a day (or a month, year, ordinal) so no count takes them."""
     for k in range(max(a, 0), min(b, len(tokens))):
         tokens[k].role = role
 
 
 def _next_is_people_unit(tokens: Sequence[Token], i: int) -> bool:
+    """Whether a people unit ("người", "lượt", "bà con") starts at ``i``: the number before it is a count."""
     if i < len(tokens) and tokens[i].kind == "word":
         f = tokens[i].fold
         if f in _PEOPLE_UNIT_FOLDS:
@@ -200,181 +205,192 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
     2") are claimed too (roles ``month``, ``year``, ``ordinal``) but do not
     set a date.
     """
-    res = DateResult()
-    found: list[tuple[_dt.date, bool]] = []  # (date, future)
+    return _DateReader(tokens, today).read()
 
-    def add(d: _dt.date | None, problem: str | None, span: tuple[int, int] | None = None) -> None:
-        if problem and problem not in res.problems:
-            res.problems.append(problem)
+
+class _DateReader:
+    """One pass over the tokens: each rule reads the day words at ``i`` and says where to go on."""
+
+    def __init__(self, tokens: Sequence[Token], today: _dt.date) -> None:
+        """Start reading ``tokens`` with ``today`` as the anchor of relative days."""
+        self.tokens = tokens
+        self.today = today
+        self.res = DateResult()
+        self.found: list[tuple[_dt.date, bool]] = []  # (date, future)
+
+    def read(self) -> DateResult:
+        """Run every rule at each free token; the first day named wins."""
+        rules = (self._numeric, self._ngay, self._day_month, self._month_or_year, self._relative, self._weekday)
+        tokens = self.tokens
+        i = 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.role is not None:
+                i += 1
+                continue
+            f = t.fold if t.kind == "word" else ""
+            nxt: int | None = None
+            for rule in rules:
+                nxt = rule(i, t, f)
+                if nxt is not None:
+                    break
+            i = nxt if nxt is not None else i + 1
+        res = self.res
+        if self.found:
+            res.date, future = self.found[0]
+            res.named = True
+            if not future and "future_date" in res.problems:
+                res.problems.remove("future_date")
+        return res
+
+    def add(self, d: _dt.date | None, problem: str | None, span: tuple[int, int] | None = None) -> None:
+        """Record a day named (or its problem, with the text of an impossible one)."""
+        if problem and problem not in self.res.problems:
+            self.res.problems.append(problem)
         if problem == "invalid_date" and span is not None:
-            res.invalid_texts.append(span_text(tokens, *span))
+            self.res.invalid_texts.append(span_text(self.tokens, *span))
         if d is not None:
-            found.append((d, problem == "future_date"))
+            self.found.append((d, problem == "future_date"))
 
-    def invalid(a: int, b: int) -> None:
+    def invalid(self, a: int, b: int) -> None:
         """An impossible day: reported, and its digits claimed so they are never a count."""
-        add(None, "invalid_date", (a, b))
-        _claim(tokens, a, b)
+        self.add(None, "invalid_date", (a, b))
+        _claim(self.tokens, a, b)
 
-    n = len(tokens)
-    i = 0
-    while i < n:
-        t = tokens[i]
-        if t.role is not None:
-            i += 1
-            continue
-        f = t.fold if t.kind == "word" else ""
-
-        # ---- numeric date token: 12/11, 12-11, 12.11.2026 ------------------
-        if t.kind == "date":
-            parts = t.parts
-            day, month = parts[0], parts[1]
-            year = parts[2] if len(parts) > 2 else None
-            start = i - 1 if _w(tokens, i - 1) in _DAY_WORDS else i
-            if _next_is_people_unit(tokens, i + 1):
-                # "15-20 người", "23/30 người": a range or a share; "3.5 người": a decimal
+    def _numeric(self, i: int, t: Token, f: str) -> int | None:
+        """A numeric date token: 12/11, 12-11, 12.11.2026 (or a range, share or decimal it turns out to be)."""
+        if t.kind != "date":
+            return None
+        tokens = self.tokens
+        parts = t.parts
+        day, month = parts[0], parts[1]
+        year = parts[2] if len(parts) > 2 else None
+        start = i - 1 if _w(tokens, i - 1) in _DAY_WORDS else i
+        if _next_is_people_unit(tokens, i + 1):
+            # "15-20 người", "23/30 người": a range or a share; "3.5 người": a decimal
+            t.kind = "dec" if "." in t.orig else "pair"
+            return i + 1
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            if _meant_as_date(tokens, i, start, day, month, year):
+                self.invalid(start, i + 1)
+            else:  # "23/30", "4.0": not a date
                 t.kind = "dec" if "." in t.orig else "pair"
-                i += 1
-                continue
-            if not (1 <= month <= 12 and 1 <= day <= 31):
-                if _meant_as_date(tokens, i, start, day, month, year):
-                    invalid(start, i + 1)
-                else:  # "23/30", "4.0": not a date
-                    t.kind = "dec" if "." in t.orig else "pair"
-                i += 1
-                continue
-            add(*resolve_day_month(today, day, month, year), span=(start, i + 1))
-            _claim(tokens, start, i + 1)
-            i += 1
-            continue
+            return i + 1
+        self.add(*resolve_day_month(self.today, day, month, year), span=(start, i + 1))
+        _claim(tokens, start, i + 1)
+        return i + 1
 
-        # ---- ngày N [tháng M [năm Y]] --------------------------------------
-        if f == "ngay":
-            d = _num(tokens, i + 1)
-            if d is not None and 1 <= d <= 31 and not _next_is_people_unit(tokens, i + 2):
-                j = i + 2
-                month = None
-                year = None
-                if _w(tokens, j) == "thang" and _num(tokens, j + 1) is not None:
-                    month = _num(tokens, j + 1)
+    def _ngay(self, i: int, t: Token, f: str) -> int | None:
+        """``ngày N [tháng M [năm Y]]``, ``ngày mai``; ``ngày hôm qua`` is left to the "hôm" rule."""
+        if f != "ngay":
+            return None
+        tokens = self.tokens
+        d = _num(tokens, i + 1)
+        if d is not None and 1 <= d <= 31 and not _next_is_people_unit(tokens, i + 2):
+            j = i + 2
+            month: int | None = None
+            year: int | None = None
+            if _w(tokens, j) == "thang" and _num(tokens, j + 1) is not None:
+                month = _num(tokens, j + 1)
+                j += 2
+                if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
+                    year = _num(tokens, j + 1)
                     j += 2
-                    if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
-                        year = _num(tokens, j + 1)
-                        j += 2
-                if month is not None:
-                    add(*resolve_day_month(today, d, month, year), span=(i, j))
-                else:
-                    add(*_resolve_day_only(today, d), span=(i, j))
-                _claim(tokens, i, j)
-                i = j
-                continue
-            if d is not None and d <= 99 and not _next_is_people_unit(tokens, i + 2):
-                invalid(i, _month_year_end(tokens, i + 2))  # "ngày 32", "ngày 0 tháng 5"
-                i = _month_year_end(tokens, i + 2)
-                continue
-            if _w(tokens, i + 1) == "mai":
-                add(today + _dt.timedelta(days=1), "future_date")
-                _claim(tokens, i, i + 2)
-                i += 2
-                continue
-            if _w(tokens, i + 1) == "hom" and _w(tokens, i + 2) in ("qua", "nay", "kia"):
-                i += 1  # "ngày hôm qua": let the "hôm" rule handle it
-                tokens[i - 1].role = "date"
-                continue
+            if month is not None:
+                self.add(*resolve_day_month(self.today, d, month, year), span=(i, j))
+            else:
+                self.add(*_resolve_day_only(self.today, d), span=(i, j))
+            _claim(tokens, i, j)
+            return j
+        if d is not None and d <= 99 and not _next_is_people_unit(tokens, i + 2):
+            self.invalid(i, _month_year_end(tokens, i + 2))  # "ngày 32", "ngày 0 tháng 5"
+            return _month_year_end(tokens, i + 2)
+        if _w(tokens, i + 1) == "mai":
+            self.add(self.today + _dt.timedelta(days=1), "future_date")
+            _claim(tokens, i, i + 2)
+            return i + 2
+        if _w(tokens, i + 1) == "hom" and _w(tokens, i + 2) in ("qua", "nay", "kia"):
+            tokens[i].role = "date"  # "ngày hôm qua": let the "hôm" rule handle it
+            return i + 1
+        return None
 
-        # ---- N tháng M  (day month) -----------------------------------------
-        if (
+    def _day_month(self, i: int, t: Token, f: str) -> int | None:
+        """``N tháng M [năm Y]`` (day, month), or an impossible one ("32 tháng 1", "15 tháng 13")."""
+        tokens = self.tokens
+        if not (
             t.kind == "num"
             and _w(tokens, i + 1) == "thang"
             and _num(tokens, i + 2) is not None
             and (i == 0 or tokens[i - 1].fold not in _NUMBER_TAKERS)
         ):
-            d, m = t.value or 0, _num(tokens, i + 2) or 0
-            if 1 <= d <= 31 and 1 <= m <= 12:
-                j = i + 3
-                year = None
-                if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
-                    year = _num(tokens, j + 1)
-                    j += 2
-                add(*resolve_day_month(today, d, m, year), span=(i, j))
-                _claim(tokens, i, j)
-                i = j
-                continue
-            if d <= 99 and m <= 99 and not _next_is_people_unit(tokens, i + 3):  # "32 tháng 1", "15 tháng 13"
-                j = _month_year_end(tokens, i + 1)
-                invalid(i, j)
-                i = j
-                continue
+            return None
+        d, m = t.value or 0, _num(tokens, i + 2) or 0
+        if 1 <= d <= 31 and 1 <= m <= 12:
+            j = i + 3
+            year = None
+            if _w(tokens, j) == "nam" and _num(tokens, j + 1) is not None:
+                year = _num(tokens, j + 1)
+                j += 2
+            self.add(*resolve_day_month(self.today, d, m, year), span=(i, j))
+            _claim(tokens, i, j)
+            return j
+        if d <= 99 and m <= 99 and not _next_is_people_unit(tokens, i + 3):
+            j = _month_year_end(tokens, i + 1)
+            self.invalid(i, j)
+            return j
+        return None
 
-        # ---- tháng M / năm YYYY / tuần N: claimed, not a date ---------------
+    def _month_or_year(self, i: int, t: Token, f: str) -> int | None:
+        """``tháng M`` and ``năm YYYY``: claimed, not a day; ``tháng 13`` is an impossible one."""
+        tokens = self.tokens
         if f == "thang" and _num(tokens, i + 1) is not None and 1 <= (_num(tokens, i + 1) or 0) <= 12:
             _claim(tokens, i, i + 2, "month")
-            i += 2
-            continue
+            return i + 2
         month_named = _num(tokens, i + 1) if f == "thang" else None
         if (
             month_named is not None
             and (month_named == 0 or 13 <= month_named <= 99)
             and not _next_is_people_unit(tokens, i + 2)
         ):
-            invalid(i, i + 2)  # "tháng 13"
-            i += 2
-            continue
+            self.invalid(i, i + 2)  # "tháng 13"
+            return i + 2
         if f == "nam" and (_num(tokens, i + 1) or 0) >= 1900:
             _claim(tokens, i, i + 2, "year")
-            i += 2
-            continue
+            return i + 2
+        return None
 
-        # ---- relative days -------------------------------------------------
+    def _relative(self, i: int, t: Token, f: str) -> int | None:
+        """``hôm nay``, ``tối qua``, ``hôm kia``, ``tối mai``, ``hnay``; a part of the day before a weekday."""
+        tokens, today = self.tokens, self.today
         if f in _DAY_WORDS or f in _PART_OF_DAY:
             j = i + 1
             if f in _PART_OF_DAY and _w(tokens, j) in _DAY_WORDS:
                 j += 1
             nxt = _w(tokens, j)
-            if nxt in ("nay", "qua", "kia", "mai") and not (nxt == "mai" and f == "hom"):
-                if nxt == "nay":
-                    add(today, None)
-                elif nxt == "qua":
-                    add(today - _dt.timedelta(days=1), None)
-                elif nxt == "kia":
-                    add(today - _dt.timedelta(days=2), None)
-                else:
-                    add(today + _dt.timedelta(days=1), "future_date")
+            if nxt in _RELATIVE_DAYS and not (nxt == "mai" and f == "hom"):
+                shift = _RELATIVE_DAYS[nxt]
+                self.add(today + _dt.timedelta(days=shift), "future_date" if shift > 0 else None)
                 _claim(tokens, i, j + 1)
-                i = j + 1
-                continue
+                return j + 1
             # "tối thứ 7", "sáng chủ nhật", "hôm thứ 2": fall through to weekday
             if _w(tokens, j) in ("thu", "chu", "cn", "t"):
                 _claim(tokens, i, j)
-                i = j
-                continue
-        if f in ("hnay", "homnay"):
-            add(today, None)
-            _claim(tokens, i, i + 1)
-            i += 1
-            continue
-        if f in ("hqua", "homqua"):
-            add(today - _dt.timedelta(days=1), None)
-            _claim(tokens, i, i + 1)
-            i += 1
-            continue
-        if f == "nay" and i == _first_word_index(tokens):
-            add(today, None)
-            _claim(tokens, i, i + 1)
-            i += 1
-            continue
-        if f == "mai" and t.plain and i == _first_word_index(tokens):
-            add(today + _dt.timedelta(days=1), "future_date")
-            _claim(tokens, i, i + 1)
-            i += 1
-            continue
-        if f == "hn" and i == _first_word_index(tokens):
-            add(today, None)
-            _claim(tokens, i, i + 1)
-            i += 1
-            continue
+                return j
+        first = i == _first_word_index(tokens)
+        if f in ("hnay", "homnay") or (f in ("nay", "hn") and first):
+            self.add(today, None)
+        elif f in ("hqua", "homqua"):
+            self.add(today - _dt.timedelta(days=1), None)
+        elif f == "mai" and t.plain and first:
+            self.add(today + _dt.timedelta(days=1), "future_date")
+        else:
+            return None
+        _claim(tokens, i, i + 1)
+        return i + 1
 
-        # ---- weekdays ---------------------------------------------------------
+    def _weekday(self, i: int, t: Token, f: str) -> int | None:
+        """``thứ 2..7``, ``thứ hai``, ``t2``, ``chủ nhật``, ``cn`` [``tuần trước``]; ``buổi thứ 2`` is an ordinal."""
+        tokens = self.tokens
         wd: int | None = None
         j = i
         if f == "thu" and t.raw in ("thu", "thứ"):
@@ -382,15 +398,13 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             # "buổi thứ 2": an ordinal, never a count nor a date
             if prev in _ORDINAL_NOUNS and (_num(tokens, i + 1) is not None or _w(tokens, i + 1) in _WEEKDAY_WORDS):
                 _claim(tokens, i, i + 2, "ordinal")
-                i += 2
-                continue
+                return i + 2
             nv = _num(tokens, i + 1)
             if nv is not None and nv in _WEEKDAY_NUM and nv != 8:
                 wd, j = _WEEKDAY_NUM[nv], i + 2
             elif nv is not None and nv in _NOT_WEEKDAYS:
-                invalid(i, i + 2)  # "thứ 8", "thứ 1": no such day
-                i += 2
-                continue
+                self.invalid(i, i + 2)  # "thứ 8", "thứ 1": no such day
+                return i + 2
             elif _w(tokens, i + 1) in _WEEKDAY_WORDS:
                 w2 = tokens[i + 1]
                 if w2.plain or w2.raw in ("hai", "ba", "tư", "bốn", "năm", "sáu", "bảy", "bẩy"):
@@ -401,21 +415,13 @@ def find_dates(tokens: Sequence[Token], today: _dt.date) -> DateResult:
             wd, j = 6, i + 2
         elif f in ("cn", "chunhat"):
             wd, j = 6, i + 1
-        if wd is not None:
-            back, j2 = _weeks_back_after(tokens, j)
-            d = resolve_weekday(today, wd, back)
-            add(d, "future_date" if d > today else None)
-            _claim(tokens, i, j2)
-            i = j2
-            continue
-        i += 1
-
-    if found:
-        res.date, future = found[0]
-        res.named = True
-        if not future and "future_date" in res.problems:
-            res.problems.remove("future_date")
-    return res
+        if wd is None:
+            return None
+        back, j2 = _weeks_back_after(tokens, j)
+        day = resolve_weekday(self.today, wd, back)
+        self.add(day, "future_date" if day > self.today else None)
+        _claim(tokens, i, j2)
+        return j2
 
 
 def _meant_as_date(tokens: Sequence[Token], i: int, start: int, day: int, month: int, year: int | None) -> bool:
@@ -450,6 +456,7 @@ def read_day(text: str, today: _dt.date) -> DateResult:
 
 
 def _first_word_index(tokens: Sequence[Token]) -> int:
+    """Index of the first word of the message, -1 when there is none."""
     for k, t in enumerate(tokens):
         if t.kind == "word":
             return k
