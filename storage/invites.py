@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from typing import Optional
 
 from sqlmodel import Session, col, select
 
@@ -13,7 +12,7 @@ from storage import audit
 from storage.areas import get_commune, get_province, village_in_commune
 from storage.db import conflict_insert
 from storage.errors import DomainError
-from storage.models import ChannelAccount, CodeAttempt, Invite, Member, RemovedAccount
+from storage.models import ChannelAccount, CodeAttempt, Invite, Member, RemovedAccount, saved_id, table_of
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER, ROLES, VILLAGE_ROLES
 
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
@@ -44,10 +43,10 @@ def create_invite(
     now: dt.datetime,
     days: int,
     max_uses: int,
-    province_code: Optional[int] = None,
-    commune_code: Optional[int] = None,
-    village_id: Optional[int] = None,
-    created_by: Optional[int] = None,
+    province_code: int | None = None,
+    commune_code: int | None = None,
+    village_id: int | None = None,
+    created_by: int | None = None,
 ) -> Invite:
     """Make an invite for a role; the area must fit the role (village, commune or province)."""
     if role not in ROLES:
@@ -135,7 +134,7 @@ def redeem(
     )
     session.add(member)
     session.flush()
-    session.add(ChannelAccount(member_id=member.id, channel=channel, user_id=user_id, chat_id=chat_id,
+    session.add(ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id,
                                created_at=now))
     invite.uses += 1
     session.add(invite)
@@ -150,7 +149,7 @@ def _removed_with(session: Session, channel: str, user_id: str, code: str) -> bo
     """Whether this account belonged to a member who joined with this code and was removed."""
     found = session.exec(
         select(RemovedAccount.member_id)
-        .join(Member, Member.id == RemovedAccount.member_id)  # type: ignore[arg-type]
+        .join(Member, col(Member.id) == RemovedAccount.member_id)
         .where(RemovedAccount.channel == channel, RemovedAccount.user_id == user_id, Member.joined_with == code)
     ).first()
     return found is not None
@@ -159,10 +158,10 @@ def _removed_with(session: Session, channel: str, user_id: str, code: str) -> bo
 # Listing and revoking ----------------------------------------------------------------------------
 
 def active_invites(
-    session: Session, *, now: dt.datetime, commune_code: Optional[int] = None, province_code: Optional[int] = None
+    session: Session, *, now: dt.datetime, commune_code: int | None = None, province_code: int | None = None
 ) -> list[Invite]:
     """Invites of an area that can still be used (not revoked, not expired, uses left), newest first."""
-    query = select(Invite).where(Invite.revoked == False, Invite.expires_at > now,  # noqa: E712
+    query = select(Invite).where(col(Invite.revoked).is_(False), Invite.expires_at > now,
                                  Invite.uses < Invite.max_uses)
     if commune_code is not None:
         query = query.where(Invite.commune_code == commune_code)
@@ -171,7 +170,7 @@ def active_invites(
     return list(session.exec(query.order_by(col(Invite.created_at).desc(), col(Invite.code))))
 
 
-def revoke_invite(session: Session, code: str, *, now: dt.datetime, actor: Optional[Member] = None,
+def revoke_invite(session: Session, code: str, *, now: dt.datetime, actor: Member | None = None,
                   via: str = "chat") -> Invite:
     """Stop a code from letting anyone else join; those who joined with it stay. A chat actor (a commune
     admin) may revoke only their own commune's codes; None is the operator at the shell."""
@@ -197,7 +196,7 @@ def _may_revoke(actor: Member, invite: Invite) -> bool:
 
 # Wrong codes -------------------------------------------------------------------------------------
 
-def code_wait_until(session: Session, channel: str, user_id: str, now: dt.datetime) -> Optional[dt.datetime]:
+def code_wait_until(session: Session, channel: str, user_id: str, now: dt.datetime) -> dt.datetime | None:
     """When this account may try codes again, if it is waiting now; else None."""
     row = session.get(CodeAttempt, (channel, user_id))
     if row is None or row.locked_until is None or row.locked_until <= now:
@@ -228,7 +227,7 @@ def clear_wrong_codes(session: Session, channel: str, user_id: str) -> None:
 def _attempt_row(session: Session, channel: str, user_id: str, now: dt.datetime) -> CodeAttempt:
     """The account's row, created if missing and locked for this transaction (two processes count once each)."""
     connection = session.connection()
-    table = CodeAttempt.__table__  # type: ignore[attr-defined]
+    table = table_of(CodeAttempt)
     connection.execute(conflict_insert(connection.dialect.name, table).on_conflict_do_nothing(), {
         "channel": channel, "user_id": user_id, "failures": [], "locked_until": None, "updated_at": now})
     row = session.exec(select(CodeAttempt).where(CodeAttempt.channel == channel, CodeAttempt.user_id == user_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -43,7 +42,7 @@ class AreaMember:
     """One person of the list: the member and their village (None for commune-level roles)."""
 
     member: Member
-    village: Optional[Village]
+    village: Village | None
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,8 @@ class FormerAccount:
 def area_members(session: Session, actor: Member) -> list[AreaMember]:
     """The members a commune admin (their commune) or a team lead (their village) looks after, not removed,
     commune-level roles first, then by village, role and name."""
-    query = (select(Member, Village).outerjoin(Village, Village.id == Member.village_id)  # type: ignore[arg-type]
-             .where(Member.removed_at == None))  # noqa: E711
+    query = (select(Member, Village).outerjoin(Village, col(Village.id) == Member.village_id)
+             .where(col(Member.removed_at).is_(None)))
     if actor.role == ROLE_COMMUNE_ADMIN and actor.commune_code is not None:
         query = query.where(Member.commune_code == actor.commune_code)
     elif actor.role == ROLE_TEAM_LEAD and actor.village_id is not None:
@@ -73,7 +72,7 @@ def area_members(session: Session, actor: Member) -> list[AreaMember]:
     return rows
 
 
-def removal_refusal(actor: Member, target: Member) -> Optional[str]:
+def removal_refusal(actor: Member, target: Member) -> str | None:
     """Why this actor may not remove this member (an error code), or None when they may."""
     if target.removed_at is not None or actor.removed_at is not None:
         return "member_not_found"

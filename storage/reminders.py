@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -34,6 +34,7 @@ from storage.models import (
     ReminderRule,
     TrainingSession,
     Village,
+    saved_id,
 )
 from storage.text import fold
 from storage.vocab import (
@@ -154,7 +155,7 @@ def out_of_quiet(local: dt.datetime) -> dt.datetime:
     return local
 
 
-def datetime_at(day: dt.date, at: dt.time, tz: Optional[dt.tzinfo]) -> dt.datetime:
+def datetime_at(day: dt.date, at: dt.time, tz: dt.tzinfo | None) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz)
 
 
@@ -252,19 +253,19 @@ class RuleBook:
         self._rows = {(r.kind, r.scope, r.area_code): r for r in rows}
 
     @classmethod
-    def load(cls, session: Session) -> "RuleBook":
+    def load(cls, session: Session) -> RuleBook:
         return cls(session.exec(select(ReminderRule)).all())
 
     def rows(self) -> list[ReminderRule]:
         """Every rule row (defaults and areas' own)."""
         return list(self._rows.values())
 
-    def own(self, kind: str, scope: str, area_code: int) -> Optional[ReminderRule]:
+    def own(self, kind: str, scope: str, area_code: int) -> ReminderRule | None:
         """The rule row set exactly for this area (None: it follows a wider rule)."""
         return self._rows.get((kind, scope, 0 if scope == SCOPE_DEFAULT else area_code))
 
-    def effective(self, kind: str, *, province_code: Optional[int] = None,
-                  commune_code: Optional[int] = None) -> EffectiveRule:
+    def effective(self, kind: str, *, province_code: int | None = None,
+                  commune_code: int | None = None) -> EffectiveRule:
         """The most local rule: the commune's, else the province's, else the default (built in if missing)."""
         for scope, code in ((SCOPE_COMMUNE, commune_code), (SCOPE_PROVINCE, province_code), (SCOPE_DEFAULT, 0)):
             if code is None:
@@ -292,7 +293,7 @@ def _check_editor(session: Session, actor: Member, kind: str, scope: str, area_c
 
 
 def set_rule(session: Session, *, actor: Member, kind: str, scope: str, area_code: int,
-             times: Optional[list[str]] = None, enabled: Optional[bool] = None, now: dt.datetime) -> ReminderRule:
+             times: list[str] | None = None, enabled: bool | None = None, now: dt.datetime) -> ReminderRule:
     """Give an area its own times for a kind (or switch it off or on); audited."""
     _check_editor(session, actor, kind, scope, area_code)
     book = RuleBook.load(session)
@@ -333,7 +334,7 @@ def reset_rule(session: Session, *, actor: Member, kind: str, scope: str, area_c
     bump_version(session, now)
 
 
-def _area_args(session: Session, scope: str, area_code: int) -> dict[str, Optional[int]]:
+def _area_args(session: Session, scope: str, area_code: int) -> dict[str, int | None]:
     if scope == SCOPE_COMMUNE:
         return {"commune_code": area_code, "province_code": get_commune(session, area_code).province_code}
     if scope == SCOPE_PROVINCE:
@@ -341,7 +342,7 @@ def _area_args(session: Session, scope: str, area_code: int) -> dict[str, Option
     return {}
 
 
-def editable_kinds(member: Member) -> tuple[str, tuple[str, ...], Optional[int]]:
+def editable_kinds(member: Member) -> tuple[str, tuple[str, ...], int | None]:
     """(scope, kinds, area code) a member may edit; no kinds for other roles."""
     if member.role == ROLE_COMMUNE_ADMIN and member.commune_code is not None:
         return SCOPE_COMMUNE, COMMUNE_KINDS, member.commune_code
@@ -382,7 +383,7 @@ def rules_version(session: Session) -> str:
 CHECKED_KEY = "reminders.checked_until"
 
 
-def checked_until(session: Session) -> Optional[dt.datetime]:
+def checked_until(session: Session) -> dt.datetime | None:
     """Up to when some scheduler has queued the due reminders (None: no scheduler ever ran)."""
     row = session.get(BotSetting, CHECKED_KEY)
     return dt.datetime.fromisoformat(row.value) if row is not None else None
@@ -459,8 +460,8 @@ def upcoming_deadlines(session: Session, *, scope: str, area_code: int, today: d
     return list(session.exec(
         select(ReminderDeadline).where(ReminderDeadline.scope == scope, ReminderDeadline.area_code == area_code,
                                        ReminderDeadline.due_date >= today,
-                                       ReminderDeadline.cancelled_at == None)  # noqa: E711
-        .order_by(ReminderDeadline.due_date, ReminderDeadline.id)  # type: ignore[arg-type]
+                                       col(ReminderDeadline.cancelled_at).is_(None))
+        .order_by(col(ReminderDeadline.due_date), col(ReminderDeadline.id))
     ).all())
 
 
@@ -480,8 +481,8 @@ def live_deadlines(session: Session, first: dt.date, last: dt.date) -> list[Remi
     """Deadlines not cancelled, due between two dates (inclusive)."""
     return list(session.exec(
         select(ReminderDeadline).where(ReminderDeadline.due_date >= first, ReminderDeadline.due_date <= last,
-                                       ReminderDeadline.cancelled_at == None)  # noqa: E711
-        .order_by(ReminderDeadline.id)  # type: ignore[arg-type]
+                                       col(ReminderDeadline.cancelled_at).is_(None))
+        .order_by(col(ReminderDeadline.id))
     ).all())
 
 
@@ -507,8 +508,8 @@ def active_communes(session: Session) -> dict[int, int]:
     """Communes with at least one member, by code, with their province code."""
     rows = session.exec(
         select(Commune.code, Commune.province_code)
-        .where(Commune.code.in_(select(Member.commune_code).where(Member.commune_code != None,  # type: ignore[attr-defined]  # noqa: E711
-                                                                  col(Member.removed_at).is_(None))))
+        .where(col(Commune.code).in_(select(Member.commune_code).where(col(Member.commune_code).is_not(None),
+                                                                       col(Member.removed_at).is_(None))))
     ).all()
     return {int(code): int(province) for code, province in rows}
 
@@ -522,19 +523,19 @@ def active_provinces(session: Session) -> list[int]:
     return sorted(int(code) for code in rows)
 
 
-def reachable(session: Session, *conditions: object) -> list[tuple[Member, ChannelAccount]]:
-    """Members matching the conditions who take reminders (not paused, not unreachable, not removed), each
+def reachable(session: Session, *conditions: ColumnElement[bool] | bool) -> list[tuple[Member, ChannelAccount]]:
+    """Members matching the SQL conditions who take reminders (not paused, not unreachable, not removed), each
     with the messenger account they joined with most recently."""
     rows = session.exec(
         select(Member, ChannelAccount)
-        .join(ChannelAccount, ChannelAccount.member_id == Member.id)
-        .where(Member.reminders_paused == False, Member.unreachable == False,  # noqa: E712
-               col(Member.removed_at).is_(None), *conditions)  # type: ignore[arg-type]
-        .order_by(Member.id, ChannelAccount.id)  # type: ignore[arg-type]
+        .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+        .where(col(Member.reminders_paused).is_(False), col(Member.unreachable).is_(False),
+               col(Member.removed_at).is_(None), *conditions)
+        .order_by(col(Member.id), col(ChannelAccount.id))
     ).all()
     latest: dict[int, tuple[Member, ChannelAccount]] = {}
     for member, account in rows:
-        latest[member.id] = (member, account)  # type: ignore[index]
+        latest[saved_id(member)] = (member, account)
     return list(latest.values())
 
 
@@ -545,14 +546,13 @@ def villages_without_session(session: Session, commune_codes: list[int], first: 
         return []
     held = (
         select(TrainingSession.village_id)
-        .where(TrainingSession.commune_code.in_(commune_codes),  # type: ignore[attr-defined]
+        .where(col(TrainingSession.commune_code).in_(commune_codes),
                TrainingSession.session_date >= first, TrainingSession.session_date <= last,
-               TrainingSession.deleted_at == None)  # noqa: E711
+               col(TrainingSession.deleted_at).is_(None))
     )
     return list(session.exec(
-        select(Village).where(Village.commune_code.in_(commune_codes),  # type: ignore[attr-defined]
-                              Village.id.notin_(held))  # type: ignore[union-attr]
-        .order_by(Village.commune_code, Village.id)  # type: ignore[arg-type]
+        select(Village).where(col(Village.commune_code).in_(commune_codes), col(Village.id).not_in(held))
+        .order_by(col(Village.commune_code), col(Village.id))
     ).all())
 
 
@@ -561,8 +561,8 @@ def count_villages(session: Session, commune_codes: list[int]) -> dict[int, int]
     if not commune_codes:
         return {}
     rows = session.exec(
-        select(Village.commune_code, func.count()).where(Village.commune_code.in_(commune_codes))  # type: ignore[attr-defined]
-        .group_by(Village.commune_code)
+        select(Village.commune_code, func.count()).where(col(Village.commune_code).in_(commune_codes))
+        .group_by(col(Village.commune_code))
     ).all()
     return {int(code): int(n) for code, n in rows}
 
