@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.db import conflict_insert
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, table_of
 
 KIND_MESSAGE = "message"
 KIND_EDIT = "edit"
@@ -44,7 +44,7 @@ class OutboxItem:
     idempotency_key: str | None = None
 
 
-TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel makes __table__ at runtime
+TABLE: Table = table_of(OutboxMessage)
 ITEM_COLUMNS = ("id", "channel", "chat_id", "kind", "payload", "attempts", "idempotency_key")
 
 
