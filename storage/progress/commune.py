@@ -13,7 +13,7 @@ from sqlmodel import Session
 from storage.errors import DomainError
 from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
 from storage.periods import Period, month_start, previous_month, week_of, weeks_between
-from storage.progress.figures import Figure, IndicatorProgress, Target, indicator_lines
+from storage.progress.figures import Figure, IndicatorProgress, Target, help_by_kind, indicator_lines
 from storage.progress.sql import (
     COMMUNES,
     FIGURES,
@@ -232,11 +232,7 @@ class CommuneProgress:
     @property
     def help(self) -> dict[str, int]:
         """People helped by kind, all villages together."""
-        total: dict[str, int] = {}
-        for village in self.villages:
-            for kind, count in village.help.items():
-                total[kind] = total.get(kind, 0) + count
-        return total
+        return help_by_kind(self.villages)
 
     @property
     def helped(self) -> int:

@@ -1,9 +1,11 @@
-"""An indicator's figure for a month against the year's target, as the roll-ups show it."""
+"""What the roll-ups share: an indicator's figure for a month against the year's target; help totals."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from storage.indicators import INDICATORS, on_track, percent_of
 
@@ -60,3 +62,20 @@ def indicator_lines(
             )
         )
     return out
+
+
+class _Helping(Protocol):
+    """An area with its people helped by kind (a village, a commune)."""
+
+    @property
+    def help(self) -> dict[str, int]:
+        """People helped, by kind."""
+
+
+def help_by_kind(areas: Iterable[_Helping]) -> dict[str, int]:
+    """People helped by kind, all these areas together."""
+    total: dict[str, int] = {}
+    for area in areas:
+        for kind, count in area.help.items():
+            total[kind] = total.get(kind, 0) + count
+    return total

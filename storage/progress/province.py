@@ -14,7 +14,7 @@ from storage.errors import DomainError
 from storage.indicators import FIVE, SCOPE_COMMUNE, SCOPE_PROVINCE, percent_of
 from storage.models import Province
 from storage.periods import Period, month_start
-from storage.progress.figures import Figure, IndicatorProgress, indicator_lines
+from storage.progress.figures import Figure, IndicatorProgress, help_by_kind, indicator_lines
 from storage.progress.sql import (
     COMMUNES,
     FIGURES,
@@ -267,11 +267,7 @@ class ProvinceRollup:
     @property
     def help(self) -> dict[str, int]:
         """People helped by kind, all communes together."""
-        total: dict[str, int] = {}
-        for commune in self.communes:
-            for kind, count in commune.help.items():
-                total[kind] = total.get(kind, 0) + count
-        return total
+        return help_by_kind(self.communes)
 
 
 CommuneFact = VillageCount | CommuneActivity | CommuneHelp | CommuneFigure | CommuneReport

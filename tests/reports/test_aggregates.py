@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pytest
 
@@ -18,6 +19,7 @@ from storage.progress import (
     province_rollup,
     weeks_between,
 )
+from storage.progress.sql import LineKinds
 from storage.reports import submit
 from tests.reports.conftest import (
     ADMIN,
@@ -147,3 +149,36 @@ def test_national_rollup(database: Database, month: Month) -> None:
     assert ha_tinh.figures["adults_vneid_confirmed"] == (1734, 6000, 2)
     assert ha_tinh.help == {"vneid_level2": 13, "public_service_filing": 5, "e_health": 7}
     assert sum(p.sessions for p in provinces.values()) == 7
+
+
+def test_an_unknown_commune_or_province_is_refused_by_name(database: Database, month: Month) -> None:
+    with database.session() as session:
+        with pytest.raises(DomainError) as commune:
+            commune_progress(session, Scope.operator(), 99_999, Period.month(OCTOBER), LATE_NOVEMBER)
+        with pytest.raises(DomainError) as province:
+            province_rollup(session, Scope.operator(), 99, OCTOBER)
+    assert (commune.value.code, commune.value.params) == ("unknown_commune", {"unit": 99_999})
+    assert (province.value.code, province.value.params) == ("unknown_province", {"unit": 99})
+
+
+class _Named(NamedTuple):
+    code: int
+    name: str
+    share: float
+
+
+class _Counted(NamedTuple):
+    code: int
+    first: int
+    second: int
+
+
+def test_line_kinds_share_columns_by_type_and_read_back_named_lines() -> None:
+    kinds = LineKinds(_Named, _Counted)
+    assert [name for name, _ in kinds.columns] == ["str_1", "int_1", "int_2", "int_3", "float_1"]
+    assert kinds.read([(0, "Xã A", 7, None, None, 12.5), (1, None, 7, 3, 4, None)]) == [
+        _Named(7, "Xã A", 12.5),
+        _Counted(7, 3, 4),
+    ]
+    with pytest.raises(ValueError, match="_Counted has no field name"):
+        kinds.part(_Counted, code=1, name="Xã A")
