@@ -1,4 +1,8 @@
-"""Text folding shared by storage and handlers: matching names without caring for diacritics."""
+"""Folding text for matching names without caring for diacritics: the one folding of the project.
+
+Storage keys names with :func:`fold`; the one-line reader (``bot/nlu/normalize.py``) folds each word of a
+message with :func:`strip_marks`, after mending the look-alike letters old keyboards type.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,19 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_D_WITH_STROKE = str.maketrans({"đ": "d"})
+
+
+def strip_marks(text: str) -> str:
+    """Lower-case and drop every Vietnamese mark (đ -> d), keeping spaces and punctuation as typed."""
+    low = unicodedata.normalize("NFC", text).lower().translate(_D_WITH_STROKE)
+    decomposed = unicodedata.normalize("NFD", low)
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip Vietnamese diacritics (đ -> d) and collapse spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return _SPACES.sub(" ", stripped).strip().lower()
+    """Lower-case, strip Vietnamese diacritics (đ -> d) and collapse spaces: the key a name is stored under."""
+    return _SPACES.sub(" ", strip_marks(text)).strip()
 
 
 def tidy_name(text: str) -> str:

@@ -31,6 +31,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from storage.text import strip_marks
+
 __all__ = [
     "MINUS_SIGNS",
     "Token",
@@ -46,7 +48,6 @@ __all__ = [
 
 # "Ð"/"ð" (Icelandic eth) is often produced by old keyboards instead of "Đ"/"đ".
 _PRE_MAP = str.maketrans({"Ð": "Đ", "ð": "đ", "\u2019": "'", "\u00a0": " "})
-_FOLD_MAP = str.maketrans({"đ": "d", "Đ": "d"})
 
 
 def _lower(text: str) -> str:
@@ -57,11 +58,10 @@ def _lower(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip every Vietnamese diacritic (``đ`` -> ``d``).
 
-    Only combining marks are dropped, so punctuation and spacing are kept.
+    Look-alike letters are mended first (eth "Ð" is "Đ"); then the project's one folding
+    (:func:`storage.text.strip_marks`): only marks are dropped, so punctuation and spacing are kept.
     """
-    low = _lower(text).translate(_FOLD_MAP)
-    decomposed = unicodedata.normalize("NFD", low)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return strip_marks(text.translate(_PRE_MAP))
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
