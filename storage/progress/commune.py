@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, distinct, func, or_, select, union_all
-from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, case, distinct, func, or_, select, union_all
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Select
 from sqlmodel import Session
 
 from storage.errors import DomainError
@@ -93,15 +93,10 @@ class ReportLine(NamedTuple):
 _KINDS = LineKinds(CommuneHead, VillageLine, WeeksLine, HelpLine, FigureLine, TargetLine, ReportLine)
 
 
-def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
-    """Villages with their activity, weeks, help, indicators (month and previous), targets, report."""
-    commune, month = bindparam("c", type_=Integer), bindparam("m", type_=Date)
-    village = bindparam("v", type_=Integer)
-    in_village_s = [SESSIONS.c.village_id == village] if one_village else []
-    in_village_h = [HELP.c.village_id == village] if one_village else []
-    in_village_v = [VILLAGES.c.id == village] if one_village else []
-    weeks = village_weeks(SESSIONS.c.commune_code == commune, *in_village_s, per_commune=False)
-    province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune).scalar_subquery()
+def _villages_part(
+    kinds: LineKinds, weeks: CTE, village_filter: list[ColumnElement[bool]], sessions_filter: list[ColumnElement[bool]]
+) -> Select[Any]:
+    """Each village of the commune with its activity over the period and whether it met this week."""
     activity = (
         select(
             weeks.c.village_id,
@@ -115,19 +110,16 @@ def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
     this_week = (
         select(SESSIONS.c.village_id)
         .where(
-            SESSIONS.c.commune_code == commune,
+            SESSIONS.c.commune_code == bindparam("c", type_=Integer),
             SESSIONS.c.session_date >= bindparam("ws", type_=Date),
             SESSIONS.c.session_date <= bindparam("we", type_=Date),
             SESSIONS.c.deleted_at.is_(None),
-            *in_village_s,
+            *sessions_filter,
         )
         .group_by(SESSIONS.c.village_id)
         .subquery("this_week")
     )
-    return union_all(
-        select(
-            *kinds.part(CommuneHead, code=COMMUNES.c.code, name=COMMUNES.c.name, province_code=COMMUNES.c.province_code)
-        ).where(COMMUNES.c.code == commune),
+    return (
         select(
             *kinds.part(
                 VillageLine,
@@ -144,11 +136,15 @@ def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
                 this_week, this_week.c.village_id == VILLAGES.c.id
             )
         )
-        .where(VILLAGES.c.commune_code == commune, *in_village_v),
-        select(*kinds.part(WeeksLine, weeks_with_session=func.count(distinct(weeks.c.week)))),
-        select(*kinds.part(HelpLine, village_id=HELP.c.village_id, kind=HELP.c.kind, helped=func.sum(HELP.c.count)))
-        .where(live_help(HELP.c.commune_code == commune, *in_village_h))
-        .group_by(HELP.c.village_id, HELP.c.kind),
+        .where(VILLAGES.c.commune_code == bindparam("c", type_=Integer), *village_filter)
+    )
+
+
+def _month_parts(kinds: LineKinds) -> list[Select[Any]]:
+    """The commune's indicator figures (the month and the one before), the year's targets, the month's report."""
+    commune, month = bindparam("c", type_=Integer), bindparam("m", type_=Date)
+    province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune).scalar_subquery()
+    return [
         select(
             *kinds.part(
                 FigureLine,
@@ -175,6 +171,26 @@ def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
         select(*kinds.part(ReportLine, status=REPORTS.c.status, submitted=SUBMITTED, on_time=ON_TIME)).where(
             REPORTS.c.commune_code == commune, REPORTS.c.month == month
         ),
+    ]
+
+
+def _commune_statement(kinds: LineKinds, one_village: bool) -> CompoundSelect:
+    """Villages with their activity, weeks, help, indicators (month and previous), targets, report."""
+    commune, village = bindparam("c", type_=Integer), bindparam("v", type_=Integer)
+    in_village_s = [SESSIONS.c.village_id == village] if one_village else []
+    in_village_h = [HELP.c.village_id == village] if one_village else []
+    in_village_v = [VILLAGES.c.id == village] if one_village else []
+    weeks = village_weeks(SESSIONS.c.commune_code == commune, *in_village_s, per_commune=False)
+    return union_all(
+        select(
+            *kinds.part(CommuneHead, code=COMMUNES.c.code, name=COMMUNES.c.name, province_code=COMMUNES.c.province_code)
+        ).where(COMMUNES.c.code == commune),
+        _villages_part(kinds, weeks, in_village_v, in_village_s),
+        select(*kinds.part(WeeksLine, weeks_with_session=func.count(distinct(weeks.c.week)))),
+        select(*kinds.part(HelpLine, village_id=HELP.c.village_id, kind=HELP.c.kind, helped=func.sum(HELP.c.count)))
+        .where(live_help(HELP.c.commune_code == commune, *in_village_h))
+        .group_by(HELP.c.village_id, HELP.c.kind),
+        *_month_parts(kinds),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, bindparam, distinct, func, select, union_all
-from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.selectable import CompoundSelect, Subquery
 from sqlmodel import Session
 
 from storage.indicators import SCOPE_PROVINCE
@@ -94,10 +94,10 @@ _PROVINCE_FACTS = (ProvinceVillages, ProvinceActivity, ProvinceHelp, ProvinceFig
 _KINDS = LineKinds(ProvinceName, *_PROVINCE_FACTS)
 
 
-def _national_statement(kinds: LineKinds) -> CompoundSelect:
-    """Per province: communes, villages, sessions, village-weeks, help, indicator sums, reports, targets."""
+def _activity_per_commune() -> Subquery:
+    """Per commune: sessions and attendees of the period, (village, week) pairs and villages with a session."""
     per_week = village_weeks()
-    per_commune = (
+    return (
         select(
             per_week.c.commune_code,
             func.sum(per_week.c.sessions).label("sessions"),
@@ -108,6 +108,11 @@ def _national_statement(kinds: LineKinds) -> CompoundSelect:
         .group_by(per_week.c.commune_code)
         .subquery()
     )
+
+
+def _national_statement(kinds: LineKinds) -> CompoundSelect:
+    """Per province: communes, villages, sessions, village-weeks, help, indicator sums, reports, targets."""
+    per_commune = _activity_per_commune()
     help_per_commune = (
         select(HELP.c.commune_code, HELP.c.kind, func.sum(HELP.c.count).label("helped"))
         .where(live_help())
