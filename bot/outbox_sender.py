@@ -70,7 +70,7 @@ from bot.channels.base import (
 from bot.clock import Clock
 from bot.delivery.claims import ClaimBook
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.marker import SentMarker
+from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer
@@ -274,15 +274,7 @@ class OutboxSender:
     def mark_lag(self) -> dict[str, float]:
         """How long sent items stayed unmarked after the platform's answer (the window in which a crash sends
         one again): count, mean, p99 and max in seconds, over the latest 10,000 items."""
-        lags = sorted(self._mark_lags)
-        if not lags:
-            return {"count": 0, "mean": 0.0, "p99": 0.0, "max": 0.0}
-        return {
-            "count": len(lags),
-            "mean": sum(lags) / len(lags),
-            "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
-            "max": lags[-1],
-        }
+        return lag_summary(self._mark_lags)
 
     def _is_group(self, channel: str, chat_id: str) -> bool:
         """True when the chat is a group on its channel (paced by the group limit)."""

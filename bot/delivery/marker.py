@@ -11,7 +11,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from queue import Empty, SimpleQueue
 
 log = logging.getLogger(__name__)
@@ -87,3 +87,16 @@ class SentMarker:
                 time.sleep(1.0)
         done = time.monotonic()
         self._marked(ids, [done - answered for _, answered in batch])
+
+
+def lag_summary(lags: Iterable[float]) -> dict[str, float]:
+    """Count, mean, p99 and max of the seconds items waited for their mark (what `OutboxSender.mark_lag` tells)."""
+    ordered = sorted(lags)
+    if not ordered:
+        return {"count": 0, "mean": 0.0, "p99": 0.0, "max": 0.0}
+    return {
+        "count": len(ordered),
+        "mean": sum(ordered) / len(ordered),
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        "max": ordered[-1],
+    }

@@ -25,9 +25,7 @@ T = TypeVar("T")
 class UnreachableHook(Protocol):
     """Told, inside the transaction that fails a chat's items, that the chat can no longer be reached."""
 
-    def __call__(
-        self, session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime
-    ) -> None:
+    def __call__(self, session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime) -> None:
         """Act on the lost chat in `session` (the caller commits); `cause_item_id` is the item that failed."""
 
 

@@ -31,14 +31,23 @@ def mark_unreachable(session: Session, member_id: int, *, cause_item_id: int, no
     member = session.get(Member, member_id)
     if member is not None:
         session.refresh(member)
-        audit.record(session, actor_id=None, action="unreachable", entity="member", entity_id=member_id, now=now,
-                     before={"unreachable": False}, after={"unreachable": True})
+        audit.record(
+            session,
+            actor_id=None,
+            action="unreachable",
+            entity="member",
+            entity_id=member_id,
+            now=now,
+            before={"unreachable": False},
+            after={"unreachable": True},
+        )
         tell_admins(session, member, cause_item_id=cause_item_id, now=now)
     return True
 
 
-def mark_chat_unreachable(session: Session, channel: str, chat_id: str, *, cause_item_id: int,
-                          now: dt.datetime) -> None:
+def mark_chat_unreachable(
+    session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime
+) -> None:
     """The bot can no longer reach this chat: mark the members behind it unreachable (telling their commune
     admins, once). The outbox sender is handed this function by the wiring and calls it in the transaction that
     fails the chat's items."""
@@ -54,9 +63,14 @@ def tell_admins(session: Session, member: Member, *, cause_item_id: int, now: dt
     if member.commune_code is None:
         return 0
     admins = session.exec(
-        select(Member, ChannelAccount).join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
-        .where(Member.role == ROLE_COMMUNE_ADMIN, Member.commune_code == member.commune_code,
-               Member.id != member.id, col(Member.unreachable).is_(False))
+        select(Member, ChannelAccount)
+        .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+        .where(
+            Member.role == ROLE_COMMUNE_ADMIN,
+            Member.commune_code == member.commune_code,
+            Member.id != member.id,
+            col(Member.unreachable).is_(False),
+        )
         .order_by(col(Member.id), col(ChannelAccount.id))
     ).all()
     latest = {admin.id: (admin, account) for admin, account in admins}
@@ -67,10 +81,15 @@ def tell_admins(session: Session, member: Member, *, cause_item_id: int, now: dt
             area = f"{village.name}, {area}"
     told = 0
     for admin, account in latest.values():
-        text = texts.unreachable_notice(Translator(admin.locale), name=member.display_name, role=member.role,
-                                        area=area)
+        text = texts.unreachable_notice(Translator(admin.locale), name=member.display_name, role=member.role, area=area)
         # One episode of unreachability is one failed item: the key makes the notice once per admin.
-        told += outbox.enqueue_once(session, channel=account.channel, chat_id=account.chat_id,
-                                    kind=outbox.KIND_MESSAGE, payload=Reply(text).to_payload(), now=now,
-                                    idempotency_key=f"unreachable:m{member.id}:i{cause_item_id}:a{admin.id}")
+        told += outbox.enqueue_once(
+            session,
+            channel=account.channel,
+            chat_id=account.chat_id,
+            kind=outbox.KIND_MESSAGE,
+            payload=Reply(text).to_payload(),
+            now=now,
+            idempotency_key=f"unreachable:m{member.id}:i{cause_item_id}:a{admin.id}",
+        )
     return told
