@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -30,8 +29,12 @@ from storage.vocab import (
 )
 
 FLOW = "a"
-VILLAGE_NAMES, VILLAGE_CONFIRM, INVITE_ROLE, INVITE_VILLAGE = ("a.village_names", "a.village_confirm",
-                                                               "a.invite_role", "a.invite_village")
+VILLAGE_NAMES, VILLAGE_CONFIRM, INVITE_ROLE, INVITE_VILLAGE = (
+    "a.village_names",
+    "a.village_confirm",
+    "a.invite_role",
+    "a.invite_village",
+)
 INVITE_REVOKE = "a.invite_revoke"
 CODES_PER_PAGE = 10  # revoke buttons per message: a page fits a phone screen
 _SPLIT = re.compile(r"[\n;,]+")
@@ -41,7 +44,7 @@ def _is_admin(turn: Turn) -> bool:
     return turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN
 
 
-def invite_link(session: Session, code: str, channel: str = "telegram") -> Optional[str]:
+def invite_link(session: Session, code: str, channel: str = "telegram") -> str | None:
     """The deep link that joins with a code, if the bot's username is known."""
     username = get_setting(session, f"{channel}.username")
     if channel == "telegram" and username:
@@ -49,7 +52,7 @@ def invite_link(session: Session, code: str, channel: str = "telegram") -> Optio
     return None
 
 
-def describe_invite(session: Session, invite: Invite, tr: Translator, tz: Optional[ZoneInfo] = None) -> str:
+def describe_invite(session: Session, invite: Invite, tr: Translator, tz: ZoneInfo | None = None) -> str:
     """The text an admin forwards: code, link, role, area and validity (the last day in `tz`, the teams')."""
     _ = tr.gettext
     expires = invite.expires_at.astimezone(tz) if tz is not None else invite.expires_at
@@ -60,8 +63,7 @@ def describe_invite(session: Session, invite: Invite, tr: Translator, tz: Option
         _("🔑 Mã mời: {code}").format(code=invite.code),
         _("Vai trò: {role}").format(role=_(ROLES[invite.role])),
         _("Nơi: {area}").format(area=area),
-        _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses),
-                                                          day=tr.date(expires.date())),
+        _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses), day=tr.date(expires.date())),
     ]
     link = invite_link(session, invite.code)
     if link:
@@ -71,6 +73,7 @@ def describe_invite(session: Session, invite: Invite, tr: Translator, tz: Option
 
 
 # Villages ---------------------------------------------------------------------------------------
+
 
 def villages(turn: Turn) -> None:
     """/thon: list the commune's villages; the admin can add more."""
@@ -89,9 +92,15 @@ def villages(turn: Turn) -> None:
         turn.say(text, main_menu(turn))
         return
     turn.start_flow(VILLAGE_NAMES)
-    turn.say(text + "\n\n" + _("Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
-                               "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"),
-             [[turn.button(_("❌ Đóng"), FLOW, "cancel")]])
+    turn.say(
+        text
+        + "\n\n"
+        + _(
+            "Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
+            "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"
+        ),
+        [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
+    )
 
 
 def on_village_names(turn: Turn) -> None:
@@ -101,9 +110,10 @@ def on_village_names(turn: Turn) -> None:
         turn.say(_("Bạn gõ từ 1 đến 50 tên thôn, mỗi thôn một dòng."))
         return
     turn.goto(VILLAGE_CONFIRM, names=names)
-    turn.say(_("Thêm {n} thôn sau vào xã?").format(n=turn.tr.number(len(names))) + "\n"
-             + "\n".join(f"• {n}" for n in names),
-             [[turn.button(_("✅ Đúng, thêm"), FLOW, "villages_save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+    turn.say(
+        _("Thêm {n} thôn sau vào xã?").format(n=turn.tr.number(len(names))) + "\n" + "\n".join(f"• {n}" for n in names),
+        [[turn.button(_("✅ Đúng, thêm"), FLOW, "villages_save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
+    )
 
 
 def _save_villages(turn: Turn) -> None:
@@ -113,8 +123,9 @@ def _save_villages(turn: Turn) -> None:
     if turn.step != VILLAGE_CONFIRM:
         return
     try:
-        added, existing = add_villages(turn.session, commune_code, list(turn.data.get("names", [])),
-                                       now=turn.now, actor_id=member.id)
+        added, existing = add_villages(
+            turn.session, commune_code, list(turn.data.get("names", [])), now=turn.now, actor_id=member.id
+        )
     except DomainError as error:
         turn.goto(VILLAGE_NAMES)
         turn.say(explain(error, turn.tr))
@@ -122,14 +133,18 @@ def _save_villages(turn: Turn) -> None:
     turn.end_flow()
     lines = []
     if added:
-        lines.append(_("✅ Đã thêm {n} thôn: {names}.").format(n=turn.tr.number(len(added)),
-                                                             names=", ".join(v.name for v in added)))
+        lines.append(
+            _("✅ Đã thêm {n} thôn: {names}.").format(
+                n=turn.tr.number(len(added)), names=", ".join(v.name for v in added)
+            )
+        )
     if existing:
         lines.append(_("Đã có sẵn, không thêm lại: {names}.").format(names=", ".join(existing)))
     turn.say("\n".join(lines), [[go_button(_("🔑 Tạo mã mời"), "moi")]])
 
 
 # Invites ----------------------------------------------------------------------------------------
+
 
 def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> str:
     """One code still in use: code, role, village, uses left, last day (local)."""
@@ -139,7 +154,8 @@ def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> s
         who += ", " + village_names.get(invite.village_id, "?")
     last_day = invite.expires_at.astimezone(turn.config.tz).date()
     return _("{code} — {who} · còn {n} lượt · hết hạn {day}").format(
-        code=invite.code, who=who, n=turn.tr.number(invite.max_uses - invite.uses), day=turn.tr.date(last_day))
+        code=invite.code, who=who, n=turn.tr.number(invite.max_uses - invite.uses), day=turn.tr.date(last_day)
+    )
 
 
 def _codes_page(turn: Turn, page: int) -> tuple[str, list[list[Button]]]:
@@ -153,7 +169,7 @@ def _codes_page(turn: Turn, page: int) -> tuple[str, list[list[Button]]]:
         return "", []
     pages = (len(active) + CODES_PER_PAGE - 1) // CODES_PER_PAGE
     page = min(max(page, 0), pages - 1)
-    shown = active[page * CODES_PER_PAGE:(page + 1) * CODES_PER_PAGE]
+    shown = active[page * CODES_PER_PAGE : (page + 1) * CODES_PER_PAGE]
     names = {v.id: v.name for v in villages_of(turn.session, member.commune_code) if v.id is not None}
     text = _("🔑 Mã mời đang dùng được ({n}):").format(n=turn.tr.number(len(active)))
     text += "\n" + "\n".join("• " + _invite_line(turn, i, names) for i in shown)
@@ -165,7 +181,7 @@ def _codes_page(turn: Turn, page: int) -> tuple[str, list[list[Button]]]:
         nav.append(turn.button(_("◀️ Trang trước"), FLOW, "codes", str(page - 1)))
     if page + 1 < pages:
         nav.append(turn.button(_("Trang sau ▶️"), FLOW, "codes", str(page + 1)))
-    return text, rows + [nav]
+    return text, [*rows, nav]
 
 
 def _on_codes_button(turn: Turn, action: str, arg: str) -> None:
@@ -189,15 +205,28 @@ def _ask_revoke(turn: Turn, code: str) -> None:
     _ = turn._
     member = turn.member
     invite = turn.session.get(Invite, code)
-    if member is None or invite is None or invite.commune_code != member.commune_code or invite.revoked:
+    if (
+        member is None
+        or invite is None
+        or invite.commune_code is None
+        or invite.commune_code != member.commune_code
+        or invite.revoked
+    ):
         turn.say(explain(DomainError("invite_not_found", invite=code), turn.tr))
         return
     names = {v.id: v.name for v in villages_of(turn.session, invite.commune_code) if v.id is not None}
     turn.goto(INVITE_REVOKE, code=code)
-    turn.say(_("Thu hồi mã này?") + "\n" + _invite_line(turn, invite, names) + "\n\n"
-             + _("Sau khi thu hồi, không ai tham gia được bằng mã này nữa. Những người đã tham gia vẫn là "
-                 "thành viên. Việc này không hoàn tác được."),
-             [[turn.button(_("🚫 Thu hồi"), FLOW, "revoke_yes"), turn.button(_("Không"), FLOW, "revoke_no")]])
+    turn.say(
+        _("Thu hồi mã này?")
+        + "\n"
+        + _invite_line(turn, invite, names)
+        + "\n\n"
+        + _(
+            "Sau khi thu hồi, không ai tham gia được bằng mã này nữa. Những người đã tham gia vẫn là "
+            "thành viên. Việc này không hoàn tác được."
+        ),
+        [[turn.button(_("🚫 Thu hồi"), FLOW, "revoke_yes"), turn.button(_("Không"), FLOW, "revoke_no")]],
+    )
 
 
 def _revoke(turn: Turn, code: str) -> None:
@@ -210,10 +239,13 @@ def _revoke(turn: Turn, code: str) -> None:
     except DomainError as error:
         turn.say(explain(error, turn.tr), main_menu(turn))
         return
-    turn.say(_("✅ Đã thu hồi mã {code} ({role}). Không ai tham gia được bằng mã này nữa; {n} người đã tham gia "
-               "bằng mã này vẫn là thành viên.").format(code=revoked.code, role=_(ROLES[revoked.role]),
-                                                       n=turn.tr.number(revoked.uses)),
-             [[go_button(_("🔑 Mã mời"), "moi")]])
+    turn.say(
+        _(
+            "✅ Đã thu hồi mã {code} ({role}). Không ai tham gia được bằng mã này nữa; {n} người đã tham gia "
+            "bằng mã này vẫn là thành viên."
+        ).format(code=revoked.code, role=_(ROLES[revoked.role]), n=turn.tr.number(revoked.uses)),
+        [[go_button(_("🔑 Mã mời"), "moi")]],
+    )
 
 
 def invite(turn: Turn) -> None:
@@ -229,14 +261,22 @@ def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
     _ = turn._
     codes_text, code_rows = _codes_page(turn, page)
     question = _("Tạo mã mời cho ai?")
-    turn.say(codes_text + "\n\n" + question if codes_text else question, [
-        [turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
-         turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD)],
-        [turn.button(_("Lãnh đạo xã"), FLOW, "role", ROLE_COMMUNE_LEADER),
-         turn.button(_("Cán bộ xã"), FLOW, "role", ROLE_COMMUNE_ADMIN)],
-        *code_rows,
-        [turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-    ], edit=edit)
+    turn.say(
+        codes_text + "\n\n" + question if codes_text else question,
+        [
+            [
+                turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
+                turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD),
+            ],
+            [
+                turn.button(_("Lãnh đạo xã"), FLOW, "role", ROLE_COMMUNE_LEADER),
+                turn.button(_("Cán bộ xã"), FLOW, "role", ROLE_COMMUNE_ADMIN),
+            ],
+            *code_rows,
+            [turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+        ],
+        edit=edit,
+    )
 
 
 def _choose_role(turn: Turn, role: str) -> None:
@@ -251,22 +291,29 @@ def _choose_role(turn: Turn, role: str) -> None:
             turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
             return
         turn.goto(INVITE_VILLAGE, role=role)
-        buttons = [[turn.button(v.name, FLOW, "village", str(v.id)) for v in rows[i:i + 2]]
-                   for i in range(0, len(rows), 2)]
-        turn.say(_("Mời vào thôn nào?"), buttons + [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+        buttons = [
+            [turn.button(v.name, FLOW, "village", str(v.id)) for v in rows[i : i + 2]] for i in range(0, len(rows), 2)
+        ]
+        turn.say(_("Mời vào thôn nào?"), [*buttons, [turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
         return
     _create(turn, role, None)
 
 
-def _create(turn: Turn, role: str, village_id: Optional[int]) -> None:
+def _create(turn: Turn, role: str, village_id: int | None) -> None:
     member = turn.require_member()
     commune_code = turn.require_commune()
     limits = turn.config.limits
     try:
         created = invites.create_invite(
-            turn.session, role=role, now=turn.now, days=limits.invite_days,
+            turn.session,
+            role=role,
+            now=turn.now,
+            days=limits.invite_days,
             max_uses=1 if role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER) else limits.invite_max_uses,
-            commune_code=commune_code, village_id=village_id, created_by=member.id)
+            commune_code=commune_code,
+            village_id=village_id,
+            created_by=member.id,
+        )
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr))

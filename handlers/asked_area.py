@@ -10,7 +10,6 @@ or a province viewer naming a commune of their province (or a village of one), g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from handlers.base import Turn
 from storage.areas import NamedArea, areas_named, find_village, get_commune, get_province, villages_named
@@ -23,9 +22,9 @@ from storage.vocab import ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 class AskedArea:
     """The area an answer is about, and what to say first when it is not the one named."""
 
-    commune_code: Optional[int] = None  # a commune (None: the asker's own commune, or a viewer's province)
-    village_id: Optional[int] = None  # one village of that commune (None: all that the asker may see)
-    notice: Optional[str] = None  # said before the answer
+    commune_code: int | None = None  # a commune (None: the asker's own commune, or a viewer's province)
+    village_id: int | None = None  # one village of that commune (None: all that the asker may see)
+    notice: str | None = None  # said before the answer
     named: bool = False  # whether the words named an area at all
 
     def say_notice(self, turn: Turn) -> None:
@@ -34,7 +33,7 @@ class AskedArea:
             turn.say(self.notice)
 
 
-def asked_area(turn: Turn, text: str, village: Optional[str]) -> AskedArea:
+def asked_area(turn: Turn, text: str, village: str | None) -> AskedArea:
     """The area some words ask about, within what the asker may see; `village` is the one the parser read."""
     member = turn.member
     if member is None:
@@ -64,20 +63,22 @@ def _spans(named: list[NamedArea]) -> list[list[NamedArea]]:
     return list(spans.values())
 
 
-def _for_team(turn: Turn, member: Member, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_team(turn: Turn, member: Member, spans: list[list[NamedArea]], village: str | None) -> AskedArea:
     """A team member sees their own village only: naming it (with its commune) is fine, anything else is not."""
     own = turn.session.get(Village, member.village_id) if member.village_id is not None else None
     if own is None:
         return AskedArea(named=True)
     own_named = village is not None and fold(village) == own.name_key
-    within = all(any(a.code == (member.commune_code if a.kind == "commune" else member.province_code) for a in span)
-                 for span in spans)
+    within = all(
+        any(a.code == (member.commune_code if a.kind == "commune" else member.province_code) for a in span)
+        for span in spans
+    )
     if own_named and within:
         return AskedArea(named=True)
     return only_yours(turn, own.name)
 
 
-def _for_commune(turn: Turn, commune_code: int, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_commune(turn: Turn, commune_code: int, spans: list[list[NamedArea]], village: str | None) -> AskedArea:
     """A commune admin or leader sees their commune and its villages, not another commune nor the province."""
     commune = get_commune(turn.session, commune_code)
     communes = [span for span in spans if span[0].kind == "commune"]
@@ -91,7 +92,7 @@ def _for_commune(turn: Turn, commune_code: int, spans: list[list[NamedArea]], vi
     return _village_missing(turn, village, commune.name)
 
 
-def _for_province(turn: Turn, member: Member, spans: list[list[NamedArea]], village: Optional[str]) -> AskedArea:
+def _for_province(turn: Turn, member: Member, spans: list[list[NamedArea]], village: str | None) -> AskedArea:
     """A province viewer sees their province, each of its communes, and a village of one of them."""
     province = get_province(turn.session, member.province_code)
     inside: list[NamedArea] = []
@@ -119,21 +120,29 @@ def _village_in_province(turn: Turn, village: str, province_code: int, province_
     if len(mine) == 1:
         return AskedArea(mine[0].commune_code, mine[0].id, named=True)
     if len(mine) > 1:
-        return AskedArea(notice=turn._("Trong {province} có {n} nơi tên «{village}». Bạn ghi thêm tên xã để xem "
-                                       "riêng nơi đó; dưới đây là số liệu cả tỉnh.").format(
-            province=province_name, n=turn.tr.number(len(mine)), village=village), named=True)
+        return AskedArea(
+            notice=turn._(
+                "Trong {province} có {n} nơi tên «{village}». Bạn ghi thêm tên xã để xem "
+                "riêng nơi đó; dưới đây là số liệu cả tỉnh."
+            ).format(province=province_name, n=turn.tr.number(len(mine)), village=village),
+            named=True,
+        )
     return _village_missing(turn, village, province_name)
 
 
-def _province_of(turn: Turn, village: Village) -> Optional[int]:
+def _province_of(turn: Turn, village: Village) -> int | None:
     commune = turn.session.get(Commune, village.commune_code)
     return commune.province_code if commune is not None else None
 
 
-def _village_missing(turn: Turn, village: str, area: str, commune_code: Optional[int] = None) -> AskedArea:
+def _village_missing(turn: Turn, village: str, area: str, commune_code: int | None = None) -> AskedArea:
     """A village not in the area: another's («you see only yours») or nobody's («not in the list»)."""
     if villages_named(turn.session, village):
-        return AskedArea(commune_code, notice=turn._("Bạn chỉ xem được số liệu của {area}.").format(area=area),
-                         named=True)
-    return AskedArea(commune_code, notice=turn._("{area} không có «{village}» trong danh sách thôn.").format(
-        area=area, village=village), named=True)
+        return AskedArea(
+            commune_code, notice=turn._("Bạn chỉ xem được số liệu của {area}.").format(area=area), named=True
+        )
+    return AskedArea(
+        commune_code,
+        notice=turn._("{area} không có «{village}» trong danh sách thôn.").format(area=area, village=village),
+        named=True,
+    )

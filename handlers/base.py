@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session
 
@@ -87,15 +88,15 @@ class Turn:
     config: Config
     clock: Clock
     state: ConversationState
-    member: Optional[Member] = None
-    account: Optional[ChannelAccount] = None
+    member: Member | None = None
+    account: ChannelAccount | None = None
     tr: Translator = field(default_factory=Translator)
     replies: list[Reply] = field(default_factory=list)
-    toast: Optional[str] = None  # a short notice shown when a button press is answered
+    toast: str | None = None  # a short notice shown when a button press is answered
     commands_changed: bool = False  # the person's command menu must be set again
 
     @property
-    def _(self):  # type: ignore[no-untyped-def]
+    def _(self) -> Callable[[str], str]:
         return self.tr.gettext
 
     @property
@@ -110,7 +111,7 @@ class Turn:
     def text(self) -> str:
         return (self.incoming.text or "").strip()
 
-    def say(self, text: str, buttons: Optional[list[list[Button]]] = None, edit: bool = False) -> Reply:
+    def say(self, text: str, buttons: list[list[Button]] | None = None, edit: bool = False) -> Reply:
         """Queue a reply in this turn."""
         reply = Reply(text=text, buttons=[row for row in buttons or [] if row], edit=edit)
         self.replies.append(reply)

@@ -45,8 +45,9 @@ def main_menu(turn: Turn) -> list[list[Button]]:
         return []
     rows: list[list[Button]] = []
     if member.role in ("member", "team_lead", ROLE_COMMUNE_ADMIN):
-        rows.append([go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"),
-                     go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup")])
+        rows.append(
+            [go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"), go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup")]
+        )
     if member.role != ROLE_PROVINCE_VIEWER:
         rows.append([go_button(_("📊 Tuần này"), "tuannay"), go_button(_("📈 Tiến độ"), "tiendo")])
     if member.role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER):
@@ -63,13 +64,19 @@ def show_help(turn: Turn) -> None:
     _ = turn._
     member = turn.member
     if member is None:
-        turn.say(_("Chào bạn! Đây là trợ lý của Tổ Công nghệ số cộng đồng (Bình dân học vụ số).\n\n"
-                   "Để bắt đầu, bạn cần mã mời do cán bộ xã gửi. Bạn gõ mã mời vào đây "
-                   "(ví dụ: ABCD2345) hoặc bấm vào đường link mời.\n\n"
-                   "/lang — đổi ngôn ngữ (Tiếng Việt / English)"))
+        turn.say(
+            _(
+                "Chào bạn! Đây là trợ lý của Tổ Công nghệ số cộng đồng (Bình dân học vụ số).\n\n"
+                "Để bắt đầu, bạn cần mã mời do cán bộ xã gửi. Bạn gõ mã mời vào đây "
+                "(ví dụ: ABCD2345) hoặc bấm vào đường link mời.\n\n"
+                "/lang — đổi ngôn ngữ (Tiếng Việt / English)"
+            )
+        )
         return
-    lines = [_("Bạn là {role} — {area}.").format(role=role_label(member, turn.tr),
-                                                 area=area_label(turn.session, member)), ""]
+    lines = [
+        _("Bạn là {role} — {area}.").format(role=role_label(member, turn.tr), area=area_label(turn.session, member)),
+        "",
+    ]
     if member.role in ("member", "team_lead", ROLE_COMMUNE_ADMIN):
         lines += [
             _("/ghibuoi — ghi một buổi sinh hoạt: ngày, nội dung, số người tham dự"),
@@ -81,29 +88,45 @@ def show_help(turn: Turn) -> None:
         lines.append(_("/tuannay — xem hoạt động tuần này"))
         lines.append(_("/tiendo — tiến độ tuần, tháng, quý: các thôn, chỉ tiêu, biểu đồ"))
     if member.role in (ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER):
-        lines.append(_("/baocao — báo cáo tháng: xem, tải file Excel") if member.role == ROLE_COMMUNE_LEADER
-                     else _("/baocao — báo cáo tháng: xem, nộp, tải file Excel"))
+        lines.append(
+            _("/baocao — báo cáo tháng: xem, tải file Excel")
+            if member.role == ROLE_COMMUNE_LEADER
+            else _("/baocao — báo cáo tháng: xem, nộp, tải file Excel")
+        )
     if member.role == ROLE_COMMUNE_ADMIN:
-        lines += [_("/chiso — nhập số liệu các chỉ tiêu hằng tháng (ví dụ: vneid 1234/5000)"),
-                  _("/chitieu — xem và đặt chỉ tiêu năm của xã")]
-        lines += [_("/thon — xem và thêm thôn của xã"),
-                  _("/moi — tạo, xem và thu hồi mã mời cho tổ viên, tổ trưởng, lãnh đạo xã"),
-                  _("/thanhvien — danh sách thành viên của xã, xoá người đã nghỉ")]
+        lines += [
+            _("/chiso — nhập số liệu các chỉ tiêu hằng tháng (ví dụ: vneid 1234/5000)"),
+            _("/chitieu — xem và đặt chỉ tiêu năm của xã"),
+        ]
+        lines += [
+            _("/thon — xem và thêm thôn của xã"),
+            _("/moi — tạo, xem và thu hồi mã mời cho tổ viên, tổ trưởng, lãnh đạo xã"),
+            _("/thanhvien — danh sách thành viên của xã, xoá người đã nghỉ"),
+        ]
     if member.role == "team_lead":
         lines.append(_("/thanhvien — danh sách thành viên của thôn, xoá người đã nghỉ"))
     if member.role == ROLE_COMMUNE_LEADER:
         lines.append(_("Bạn xem được tiến độ của các thôn trong xã."))
         lines.append(_("/chitieu — xem chỉ tiêu năm của xã"))
     if member.role == ROLE_PROVINCE_VIEWER:
-        lines += [_("/tinh — các xã đã nộp báo cáo chưa, đúng hạn hay muộn; chỉ tiêu toàn tỉnh; biểu đồ, Excel"),
-                  _("/chitieu — xem và đặt chỉ tiêu năm của tỉnh"),
-                  _("/molai — mở lại báo cáo đã nộp của một xã (ghi lý do)")]
-    lines.append(_("Bạn cũng có thể hỏi bằng lời, ví dụ: «xã nào chưa nộp báo cáo?»")
-                 if member.role == ROLE_PROVINCE_VIEWER else
-                 _("Bạn cũng có thể hỏi bằng lời, ví dụ: «thôn nào chưa có buổi học tuần này?»"))
-    lines += ["", _("/nhacnho — nhắc việc: tạm dừng, bật lại, đặt giờ nhắc"),
-              _("/huy — huỷ việc đang làm dở"), _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
-              "", choose_hint(turn)]
+        lines += [
+            _("/tinh — các xã đã nộp báo cáo chưa, đúng hạn hay muộn; chỉ tiêu toàn tỉnh; biểu đồ, Excel"),
+            _("/chitieu — xem và đặt chỉ tiêu năm của tỉnh"),
+            _("/molai — mở lại báo cáo đã nộp của một xã (ghi lý do)"),
+        ]
+    lines.append(
+        _("Bạn cũng có thể hỏi bằng lời, ví dụ: «xã nào chưa nộp báo cáo?»")
+        if member.role == ROLE_PROVINCE_VIEWER
+        else _("Bạn cũng có thể hỏi bằng lời, ví dụ: «thôn nào chưa có buổi học tuần này?»")
+    )
+    lines += [
+        "",
+        _("/nhacnho — nhắc việc: tạm dừng, bật lại, đặt giờ nhắc"),
+        _("/huy — huỷ việc đang làm dở"),
+        _("/lang — đổi ngôn ngữ (Tiếng Việt / English)"),
+        "",
+        choose_hint(turn),
+    ]
     turn.say("\n".join(lines), main_menu(turn))
 
 
@@ -119,9 +142,15 @@ def cancel(turn: Turn) -> None:
 
 def choose_language(turn: Turn) -> None:
     """/lang: switch between Vietnamese and English."""
-    turn.say(turn._("Chọn ngôn ngữ / Choose a language:"),
-             [[Button("🇻🇳 Tiếng Việt", ButtonData(FLOW, NO_NONCE, "lang", "vi").pack()),
-              Button("🇬🇧 English", ButtonData(FLOW, NO_NONCE, "lang", "en").pack())]])
+    turn.say(
+        turn._("Chọn ngôn ngữ / Choose a language:"),
+        [
+            [
+                Button("🇻🇳 Tiếng Việt", ButtonData(FLOW, NO_NONCE, "lang", "vi").pack()),
+                Button("🇬🇧 English", ButtonData(FLOW, NO_NONCE, "lang", "en").pack()),
+            ]
+        ],
+    )
 
 
 def set_language(turn: Turn, locale: str) -> None:
@@ -142,8 +171,10 @@ def not_understood(turn: Turn) -> None:
     if turn.member is None:
         turn.say(_("Bạn chưa tham gia. Bạn gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345) để bắt đầu."))
         return
-    turn.say(_("Xin lỗi, tôi chưa hiểu tin nhắn này. Bạn chọn việc cần làm bên dưới, hoặc gõ /help để xem hướng dẫn."),
-             main_menu(turn))
+    turn.say(
+        _("Xin lỗi, tôi chưa hiểu tin nhắn này. Bạn chọn việc cần làm bên dưới, hoặc gõ /help để xem hướng dẫn."),
+        main_menu(turn),
+    )
 
 
 def unknown_command(turn: Turn) -> None:
@@ -157,15 +188,16 @@ def not_allowed(turn: Turn) -> None:
     if turn.member is None:
         turn.say(_("Bạn cần tham gia trước: gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345)."))
     else:
-        turn.say(_("Việc này không thuộc vai trò của bạn ({role}).").format(role=role_label(turn.member, turn.tr)),
-                 main_menu(turn))
+        turn.say(
+            _("Việc này không thuộc vai trò của bạn ({role}).").format(role=role_label(turn.member, turn.tr)),
+            main_menu(turn),
+        )
 
 
 def stale_button(turn: Turn) -> None:
     """A button of a flow that has ended or been replaced."""
     turn.toast = turn._("Nút này đã cũ.")
     turn.say(turn._("Nút này thuộc một thao tác đã xong hoặc đã huỷ. Bạn chọn lại việc cần làm nhé."), main_menu(turn))
-
 
 
 def has_buttons(turn: Turn) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from handlers import log_steps as steps
 from handlers.base import Turn
@@ -12,12 +13,18 @@ from handlers.errors import explain
 from storage import corrections
 from storage.corrections import KIND_HELP, KIND_SESSION, Entry
 from storage.errors import DomainError
-from storage.models import Member, TrainingSession, Village
+from storage.models import Member, TrainingSession, Village, saved_id
 from storage.vocab import HELP_KINDS, TOPICS
 
 FLOW = "x"
 PICK, DELETE_CONFIRM, FIELD, VALUE, TOPICS_STEP, SAVE_CONFIRM = (
-    "x.pick", "x.delete", "x.field", "x.value", "x.topics", "x.save")
+    "x.pick",
+    "x.delete",
+    "x.field",
+    "x.value",
+    "x.topics",
+    "x.save",
+)
 
 
 def describe(turn: Turn, entry: Entry) -> str:
@@ -27,10 +34,14 @@ def describe(turn: Turn, entry: Entry) -> str:
     where = village.name if village else "?"
     if isinstance(entry, TrainingSession):
         return _("Buổi sinh hoạt {day} · {village} · {n} người").format(
-            day=turn.tr.short_date(entry.session_date), village=where, n=turn.tr.number(entry.attendees))
+            day=turn.tr.short_date(entry.session_date), village=where, n=turn.tr.number(entry.attendees)
+        )
     return _("Hỗ trợ {day} · {village} · {kind}: {n}").format(
-        day=turn.tr.short_date(entry.record_date), village=where, kind=_(HELP_KINDS[entry.kind]),
-        n=turn.tr.number(entry.count))
+        day=turn.tr.short_date(entry.record_date),
+        village=where,
+        kind=_(HELP_KINDS[entry.kind]),
+        n=turn.tr.number(entry.count),
+    )
 
 
 def details(turn: Turn, entry: Entry) -> str:
@@ -42,8 +53,11 @@ def details(turn: Turn, entry: Entry) -> str:
     if entry.author_id != entry.member_id:
         author = turn.session.get(Member, entry.author_id)
         owner = turn.session.get(Member, entry.member_id)
-        lines.append(_("👤 Của {member}, do {author} ghi thay").format(
-            member=owner.display_name if owner else "?", author=author.display_name if author else "?"))
+        lines.append(
+            _("👤 Của {member}, do {author} ghi thay").format(
+                member=owner.display_name if owner else "?", author=author.display_name if author else "?"
+            )
+        )
     return "\n".join(lines)
 
 
@@ -66,8 +80,17 @@ def _ask_pick(turn: Turn) -> None:
     member = turn.require_member()
     turn.goto(PICK)
     entries = corrections.recent_entries(turn.session, member)
-    rows = [[turn.button(describe(turn, e)[:60], FLOW, "pick",
-                         f"{KIND_SESSION if isinstance(e, TrainingSession) else KIND_HELP}{e.id}")] for e in entries]
+    rows = [
+        [
+            turn.button(
+                describe(turn, e)[:60],
+                FLOW,
+                "pick",
+                f"{KIND_SESSION if isinstance(e, TrainingSession) else KIND_HELP}{e.id}",
+            )
+        ]
+        for e in entries
+    ]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
     question = _("Bạn muốn sửa mục nào?") if turn.data.get("mode") == "edit" else _("Bạn muốn xoá mục nào?")
     turn.say(question, rows)
@@ -132,7 +155,7 @@ def _delete(turn: Turn, entry: Entry, _arg: str) -> None:
     """«Xoá» confirmed: the entry goes, and the person is told what went."""
     member = turn.require_member()
     text = describe(turn, entry)
-    corrections.delete_entry(turn.session, member, turn.data["kind"], entry.id, turn.now)  # type: ignore[arg-type]
+    corrections.delete_entry(turn.session, member, turn.data["kind"], saved_id(entry), turn.now)
     turn.end_flow()
     turn.say(turn._("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
 
@@ -195,8 +218,10 @@ def _pick(turn: Turn, arg: str) -> None:
 def _ask_delete(turn: Turn, entry: Entry) -> None:
     _ = turn._
     turn.goto(DELETE_CONFIRM)
-    turn.say(_("Xoá mục này?") + "\n" + details(turn, entry),
-             [[turn.button(_("🗑️ Xoá"), FLOW, "delete"), turn.button(_("Không xoá"), FLOW, "cancel")]])
+    turn.say(
+        _("Xoá mục này?") + "\n" + details(turn, entry),
+        [[turn.button(_("🗑️ Xoá"), FLOW, "delete"), turn.button(_("Không xoá"), FLOW, "cancel")]],
+    )
 
 
 def _toggle_topic(turn: Turn, topic: str) -> None:
@@ -239,8 +264,10 @@ def _ask_field(turn: Turn, entry: Entry) -> None:
     turn.goto(FIELD)
     rows = [[turn.button(_("Ngày"), FLOW, "field", "date")]]
     if isinstance(entry, TrainingSession):
-        rows[0] += [turn.button(_("Nội dung"), FLOW, "field", "topics"),
-                    turn.button(_("Số người"), FLOW, "field", "attendees")]
+        rows[0] += [
+            turn.button(_("Nội dung"), FLOW, "field", "topics"),
+            turn.button(_("Số người"), FLOW, "field", "attendees"),
+        ]
     else:
         rows[0].append(turn.button(_("Số người"), FLOW, "field", "count"))
     if len(steps.choosable_villages(turn)) > 1:
@@ -268,8 +295,9 @@ def _ask_value(turn: Turn, entry: Entry, field: str) -> None:
 
 def _ask_topics(turn: Turn, edit: bool = False) -> None:
     chosen = set(turn.data.get("topics", []))
-    rows = [[turn.button(("✅ " if t in chosen else "▫️ ") + turn._(label), FLOW, "topic", t)]
-            for t, label in TOPICS.items()]
+    rows = [
+        [turn.button(("✅ " if t in chosen else "▫️ ") + turn._(label), FLOW, "topic", t)] for t, label in TOPICS.items()
+    ]
     rows.append([turn.button(turn._("Xong ➡️"), FLOW, "topics_done")])
     turn.say(turn._("Chọn lại nội dung của buổi sinh hoạt, rồi bấm «Xong»."), rows, edit=edit)
 
@@ -295,7 +323,7 @@ def on_text(turn: Turn) -> None:
         please_choose(turn)
 
 
-def _confirm(turn: Turn, entry: Entry, change: dict[str, object]) -> None:
+def _confirm(turn: Turn, entry: Entry, change: dict[str, Any]) -> None:
     """Show the entry before and after the change; save only on «Lưu»."""
     _ = turn._
     turn.goto(SAVE_CONFIRM, change=change)
@@ -303,15 +331,20 @@ def _confirm(turn: Turn, entry: Entry, change: dict[str, object]) -> None:
     if name == "date":
         new = turn.tr.date(dt.date.fromisoformat(str(value)))
     elif name == "topics":
-        new = "; ".join(_(TOPICS[t]) for t in value)  # type: ignore[attr-defined]
+        new = "; ".join(_(TOPICS[t]) for t in value)
     elif name == "village_id":
-        village = turn.session.get(Village, int(value))  # type: ignore[call-overload]
+        village = turn.session.get(Village, int(value))
         new = village.name if village else "?"
     else:
-        new = turn.tr.number(int(value))  # type: ignore[call-overload]
-    turn.say(_("Trước: {before}").format(before=details(turn, entry)) + "\n"
-             + _("Sửa thành: {value}").format(value=new) + "\n\n" + _("Lưu thay đổi này?"),
-             [[turn.button(_("✅ Lưu"), FLOW, "save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+        new = turn.tr.number(int(value))
+    turn.say(
+        _("Trước: {before}").format(before=details(turn, entry))
+        + "\n"
+        + _("Sửa thành: {value}").format(value=new)
+        + "\n\n"
+        + _("Lưu thay đổi này?"),
+        [[turn.button(_("✅ Lưu"), FLOW, "save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
+    )
 
 
 def _save(turn: Turn, entry: Entry) -> None:
@@ -321,8 +354,16 @@ def _save(turn: Turn, entry: Entry) -> None:
     if "date" in change:
         change["date"] = dt.date.fromisoformat(change["date"])
     try:
-        updated = corrections.update_entry(turn.session, member, turn.data["kind"], entry.id,  # type: ignore[arg-type]
-                                           change, now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+        updated = corrections.update_entry(
+            turn.session,
+            member,
+            turn.data["kind"],
+            saved_id(entry),
+            change,
+            now=turn.now,
+            today=turn.today,
+            bounds=steps.bounds(turn),
+        )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return _ask_field(turn, entry)

@@ -16,20 +16,21 @@ from storage.vocab import N_
 
 #: error code -> the message's msgid (placeholders filled from the error's params)
 MESSAGES: dict[str, str] = {
-    "invite_unknown": N_("Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "
-                        "chữ thường) hoặc xin mã mới từ cán bộ xã."),
+    "invite_unknown": N_(
+        "Mã mời này không đúng. Bạn kiểm tra lại mã (8 ký tự, không phân biệt chữ hoa, "
+        "chữ thường) hoặc xin mã mới từ cán bộ xã."
+    ),
     "invite_expired": N_("Mã mời này đã hết hạn. Bạn vui lòng xin mã mới từ cán bộ xã."),
     "invite_used_up": N_("Mã mời này đã dùng hết số lượt. Bạn vui lòng xin mã mới từ cán bộ xã."),
     "already_member": N_("Bạn đã tham gia rồi, không cần dùng mã mời nữa."),
-    "invite_not_again": N_("Mã mời này bạn đã dùng trước đây nên không dùng lại được. "
-                          "Bạn vui lòng xin mã mới từ cán bộ xã."),
+    "invite_not_again": N_(
+        "Mã mời này bạn đã dùng trước đây nên không dùng lại được. Bạn vui lòng xin mã mới từ cán bộ xã."
+    ),
     "invite_not_found": N_("Không tìm thấy mã mời {invite} trong xã của bạn."),
     "invite_already_revoked": N_("Mã mời {invite} đã được thu hồi từ trước."),
-    "member_not_found": N_("Không tìm thấy người này trong danh sách bạn phụ trách "
-                          "(có thể đã được xoá rồi)."),
+    "member_not_found": N_("Không tìm thấy người này trong danh sách bạn phụ trách (có thể đã được xoá rồi)."),
     "member_remove_self": N_("Bạn không tự xoá mình được. Nếu cần, bạn nhờ một cán bộ xã khác."),
-    "member_remove_not_allowed": N_("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng "
-                                   "hay cán bộ xã."),
+    "member_remove_not_allowed": N_("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng hay cán bộ xã."),
     "date_in_future": N_("Ngày {date} chưa tới. Bạn chỉ ghi được những buổi đã diễn ra."),
     "date_too_old": N_("Ngày {date} đã quá {days} ngày, không ghi được nữa. Nếu cần, bạn nhờ cán bộ xã."),
     "count_too_small": N_("Số người phải từ 1 trở lên."),
@@ -45,21 +46,24 @@ MESSAGES: dict[str, str] = {
     "unknown_role": N_("Không có vai trò «{role}»."),
     "unknown_topic": N_("Không có nội dung «{topic}»."),
     "unknown_help_kind": N_("Không có loại hỗ trợ «{kind}»."),
-    "month_locked": N_("Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
-                      "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."),
+    "month_locked": N_(
+        "Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
+        "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."
+    ),
     "entry_not_found": N_("Không tìm thấy mục này, hoặc bạn không có quyền sửa mục này."),
     "village_name_too_long": N_("Tên thôn «{name}» dài quá (tối đa {limit} ký tự)."),
     # indicators, targets and monthly reports
     "unknown_indicator": N_("Không có chỉ số «{indicator}»."),
     "indicator_zero_denominator": N_("«{indicator}»: tổng số (mẫu số) phải lớn hơn 0."),
     "indicator_negative": N_("«{indicator}»: số đạt không được là số âm."),
-    "indicator_over_denominator": N_("«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
-                                    "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."),
+    "indicator_over_denominator": N_(
+        "«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
+        "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."
+    ),
     "indicator_not_allowed": N_("Chỉ cán bộ xã phụ trách mới nhập được số liệu chỉ số của xã."),
     "target_over_100": N_("«{indicator}»: chỉ tiêu {percent}% vượt quá 100%. Chỉ tiêu là tỷ lệ từ 0 đến 100%."),
     "target_negative": N_("«{indicator}»: chỉ tiêu không được là số âm."),
-    "target_not_allowed": N_("Chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở KH&CN (cho tỉnh) mới đặt được "
-                            "chỉ tiêu."),
+    "target_not_allowed": N_("Chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở KH&CN (cho tỉnh) mới đặt được chỉ tiêu."),
     "deadline_day_invalid": N_("Hạn nộp phải là một ngày từ 1 đến 28 của tháng sau."),
     "report_not_allowed": N_("Chỉ cán bộ xã phụ trách mới nộp được báo cáo của xã."),
     "report_month_not_over": N_("Tháng {month} chưa kết thúc: bạn nộp được từ ngày {day}."),
@@ -69,13 +73,16 @@ MESSAGES: dict[str, str] = {
     "report_not_submitted": N_("{commune} chưa nộp báo cáo tháng {month}, không cần mở lại."),
     "out_of_scope": N_("Bạn không xem được số liệu của đơn vị này: ngoài phạm vi phụ trách của bạn."),
     # linking two messengers (handlers/linking.py passes the code's lifetime and the other messenger)
-    "link_code_unknown": N_("Mã liên kết không đúng hoặc đã hết hạn (mã dùng được {minutes} phút, một lần). "
-                            "Bạn gõ /lienket trên ứng dụng đã tham gia để lấy mã mới."),
+    "link_code_unknown": N_(
+        "Mã liên kết không đúng hoặc đã hết hạn (mã dùng được {minutes} phút, một lần). "
+        "Bạn gõ /lienket trên ứng dụng đã tham gia để lấy mã mới."
+    ),
     "link_already_linked": N_("Tài khoản này đã được liên kết rồi, không cần làm lại."),
-    "link_other_member": N_("Tài khoản này đã tham gia với một vai trò khác nên không liên kết được. "
-                            "Nếu cần gộp hai tài khoản, bạn nhờ cán bộ xã."),
-    "link_same_channel": N_("Mã này dùng để liên kết ứng dụng kia ({other}). Bạn mở bot trên {other} "
-                            "và gửi mã ở đó."),
+    "link_other_member": N_(
+        "Tài khoản này đã tham gia với một vai trò khác nên không liên kết được. "
+        "Nếu cần gộp hai tài khoản, bạn nhờ cán bộ xã."
+    ),
+    "link_same_channel": N_("Mã này dùng để liên kết ứng dụng kia ({other}). Bạn mở bot trên {other} và gửi mã ở đó."),
     # reminders and deadlines
     "reminder_not_allowed": N_("Việc này chỉ cán bộ xã phụ trách (cho xã) hoặc cán bộ Sở (cho tỉnh) làm được."),
     "reminder_kind_unknown": N_("Không có loại nhắc việc này."),

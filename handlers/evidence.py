@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import or_, select
-
 from handlers.base import Turn
 from handlers.common import main_menu, please_choose
 from handlers.errors import explain
 from storage import corrections
+from storage.activity import recent_sessions
 from storage.errors import DomainError
-from storage.models import TrainingSession, Village
+from storage.models import TrainingSession, Village, saved_id
 
 FLOW = "p"
 PICK = "p.pick"
@@ -33,18 +32,15 @@ def on_photo(turn: Turn) -> None:
         turn.state.data = {**turn.data, "evidence": [*turn.data.get("evidence", []), file_ref(turn)]}
         turn.say(_("📎 Đã nhận ảnh. Ảnh sẽ được đính kèm khi bạn lưu buổi sinh hoạt này."))
         return
-    mine = or_(TrainingSession.author_id == member.id, TrainingSession.member_id == member.id)
-    recent = turn.session.exec(
-        select(TrainingSession).where(mine, TrainingSession.deleted_at == None,  # noqa: E711
-                                      TrainingSession.session_date >= turn.today - dt.timedelta(days=7))
-        .order_by(TrainingSession.created_at.desc()).limit(5)  # type: ignore[attr-defined]
-    ).all()
+    recent = recent_sessions(turn.session, member, since=turn.today - dt.timedelta(days=7))
     if not recent:
-        turn.say(_("Ảnh cần gắn với một buổi sinh hoạt. Bạn ghi buổi sinh hoạt trước (/ghibuoi), rồi gửi ảnh."),
-                 main_menu(turn))
+        turn.say(
+            _("Ảnh cần gắn với một buổi sinh hoạt. Bạn ghi buổi sinh hoạt trước (/ghibuoi), rồi gửi ảnh."),
+            main_menu(turn),
+        )
         return
     if turn.now - recent[0].created_at <= RECENT:
-        return attach(turn, recent[0].id, file_ref(turn))  # type: ignore[arg-type]
+        return attach(turn, saved_id(recent[0]), file_ref(turn))
     turn.start_flow(PICK, photo=file_ref(turn))
     rows = [[turn.button(_label(turn, s), FLOW, "attach", str(s.id))] for s in recent]
     rows.append([turn.button(_("❌ Không đính kèm"), FLOW, "cancel")])
@@ -54,8 +50,10 @@ def on_photo(turn: Turn) -> None:
 def _label(turn: Turn, row: TrainingSession) -> str:
     village = turn.session.get(Village, row.village_id)
     return turn._("{day} · {village} · {n} người").format(
-        day=turn.tr.short_date(row.session_date), village=village.name if village else "?",
-        n=turn.tr.number(row.attendees))
+        day=turn.tr.short_date(row.session_date),
+        village=village.name if village else "?",
+        n=turn.tr.number(row.attendees),
+    )
 
 
 def attach(turn: Turn, session_id: int, ref: dict[str, Any]) -> None:
@@ -67,8 +65,11 @@ def attach(turn: Turn, session_id: int, ref: dict[str, Any]) -> None:
         turn.say(explain(error, turn.tr))
         return
     turn.end_flow()
-    turn.say(turn._("📎 Đã đính kèm ảnh vào buổi sinh hoạt {entry} (số {id}, có {n} ảnh).").format(
-        entry=_label(turn, row), id=row.id, n=turn.tr.number(len(row.evidence))))
+    turn.say(
+        turn._("📎 Đã đính kèm ảnh vào buổi sinh hoạt {entry} (số {id}, có {n} ảnh).").format(
+            entry=_label(turn, row), id=row.id, n=turn.tr.number(len(row.evidence))
+        )
+    )
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

@@ -20,12 +20,20 @@ from handlers.evidence import file_ref
 from storage import activity, corrections
 from storage.areas import find_village, villages_of
 from storage.errors import DomainError
-from storage.models import Member, Village
+from storage.models import Member, Village, saved_id
 from storage.vocab import HELP_KINDS, TOPICS, VILLAGE_ROLES
 
 FLOW = "t"
 CONFIRM, DATE, DATE_TEXT, VILLAGE, TOPICS_STEP, ATTENDEES, COUNT, FIX = (
-    "t.confirm", "t.date", "t.date_text", "t.village", "t.topics", "t.attendees", "t.count", "t.fix")
+    "t.confirm",
+    "t.date",
+    "t.date_text",
+    "t.village",
+    "t.topics",
+    "t.attendees",
+    "t.count",
+    "t.fix",
+)
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
 #: same draft still carries its nonce, and would otherwise read a draft not filled in yet)
@@ -48,11 +56,13 @@ OFFERED: steps.Offered = {
 
 def examples(turn: Turn) -> str:
     _ = turn._
-    return "\n".join([
-        _("Ví dụ:"),
-        _("• «tối qua thôn 3 học cài VNeID 23 người»"),
-        _("• «hôm nay giúp 10 người kích hoạt mức 2 và 5 người nộp hồ sơ DVC»"),
-    ])
+    return "\n".join(
+        [
+            _("Ví dụ:"),
+            _("• «tối qua thôn 3 học cài VNeID 23 người»"),
+            _("• «hôm nay giúp 10 người kích hoạt mức 2 và 5 người nộp hồ sơ DVC»"),
+        ]
+    )
 
 
 def parse(turn: Turn) -> ParsedReport:
@@ -70,11 +80,17 @@ def read_line(turn: Turn, parsed: ParsedReport) -> None:
         turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
         return
     if parsed.intent != "log" or (parsed.session is None and not parsed.help):
-        notes = [steps.number_refusal(turn, u.problem, u.text) for u in parsed.unreadable
-                 if u.problem in NUMBER_PROBLEMS]
-        turn.say("\n".join(notes + [_("Xin lỗi, tôi chưa hiểu tin nhắn này.")]) + "\n\n" + examples(turn) + "\n\n"
-                 + (_("Hoặc bấm nút để ghi từng bước.") if has_buttons(turn) else _("Hoặc chọn số để ghi từng bước.")),
-                 main_menu(turn))
+        notes = [
+            steps.number_refusal(turn, u.problem, u.text) for u in parsed.unreadable if u.problem in NUMBER_PROBLEMS
+        ]
+        turn.say(
+            "\n".join([*notes, _("Xin lỗi, tôi chưa hiểu tin nhắn này.")])
+            + "\n\n"
+            + examples(turn)
+            + "\n\n"
+            + (_("Hoặc bấm nút để ghi từng bước.") if has_buttons(turn) else _("Hoặc chọn số để ghi từng bước.")),
+            main_menu(turn),
+        )
         return
     _start_draft(turn, parsed)
 
@@ -108,8 +124,9 @@ def _refusal_notes(turn: Turn, parsed: ParsedReport) -> list[str]:
     notes: list[str] = []
     for item in parsed.unreadable:
         if item.problem == "invalid_date":
-            notes.append(_("Tôi không đọc được ngày trong tin nhắn: «{text}» không có trên lịch.").format(
-                text=item.text))
+            notes.append(
+                _("Tôi không đọc được ngày trong tin nhắn: «{text}» không có trên lịch.").format(text=item.text)
+            )
         elif item.problem in NUMBER_PROBLEMS:
             notes.append(steps.number_refusal(turn, item.problem, item.text))
     return notes
@@ -153,8 +170,9 @@ def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village
     if member.role in VILLAGE_ROLES:
         own = turn.session.get(Village, member.village_id) if member.village_id else None
         if named and own and find_village(turn.session, own.commune_code, named) != own:
-            notes.append(_("Bạn thuộc {own} nên tôi ghi cho {own}, không ghi cho «{named}».").format(
-                own=own.name, named=named))
+            notes.append(
+                _("Bạn thuộc {own} nên tôi ghi cho {own}, không ghi cho «{named}».").format(own=own.name, named=named)
+            )
         return own
     if named and member.commune_code is not None:
         village = find_village(turn.session, member.commune_code, named)
@@ -202,14 +220,14 @@ def _incomplete(data: dict[str, Any]) -> bool:
 def _ask_count(turn: Turn, kind: str) -> None:
     """Ask how many people were helped with one kind of task."""
     turn.goto(COUNT, kind=kind)
-    turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số.").format(
-        kind=turn._(HELP_KINDS[kind])))
+    turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số.").format(kind=turn._(HELP_KINDS[kind])))
 
 
 def _ask_topics(turn: Turn, edit: bool = False) -> None:
     chosen = set(turn.data.get("topics", []))
-    rows = [[turn.button(("✅ " if t in chosen else "▫️ ") + turn._(label), FLOW, "topic", t)]
-            for t, label in TOPICS.items()]
+    rows = [
+        [turn.button(("✅ " if t in chosen else "▫️ ") + turn._(label), FLOW, "topic", t)] for t, label in TOPICS.items()
+    ]
     rows.append([turn.button(turn._("Xong ➡️"), FLOW, "topics_done")])
     turn.say(turn._("Buổi sinh hoạt có những nội dung nào? Bạn bấm chọn, rồi bấm «Xong»."), rows, edit=edit)
 
@@ -224,8 +242,11 @@ def summary(turn: Turn) -> str:
         _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
     ]
     if data.get("has_session"):
-        lines.append(_("📝 Buổi sinh hoạt: {topics} — {n} người tham dự").format(
-            topics="; ".join(_(TOPICS[t]) for t in data["topics"]), n=turn.tr.number(data["attendees"])))
+        lines.append(
+            _("📝 Buổi sinh hoạt: {topics} — {n} người tham dự").format(
+                topics="; ".join(_(TOPICS[t]) for t in data["topics"]), n=turn.tr.number(data["attendees"])
+            )
+        )
     if data.get("items"):
         lines.append(_("🤝 Người được hỗ trợ:"))
         for kind, count in data["items"]:
@@ -238,10 +259,17 @@ def summary(turn: Turn) -> str:
 def read_back(turn: Turn) -> None:
     _ = turn._
     turn.goto(CONFIRM)
-    turn.say(_("Tôi hiểu là:") + "\n" + summary(turn) + "\n\n" + _("Đúng chưa?"),
-             [[turn.button(_("✅ Đúng"), FLOW, "save"), turn.button(_("✏️ Sửa"), FLOW, "fix"),
-               turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-              steps.behalf_button(turn, FLOW)])
+    turn.say(
+        _("Tôi hiểu là:") + "\n" + summary(turn) + "\n\n" + _("Đúng chưa?"),
+        [
+            [
+                turn.button(_("✅ Đúng"), FLOW, "save"),
+                turn.button(_("✏️ Sửa"), FLOW, "fix"),
+                turn.button(_("❌ Huỷ"), FLOW, "cancel"),
+            ],
+            steps.behalf_button(turn, FLOW),
+        ],
+    )
 
 
 def ask_fix(turn: Turn) -> None:
@@ -252,11 +280,14 @@ def ask_fix(turn: Turn) -> None:
     if len(steps.choosable_villages(turn)) > 1:
         rows[0].append(turn.button(_("Thôn"), FLOW, "fix_field", "village"))
     if data.get("has_session"):
-        rows.append([turn.button(_("Nội dung"), FLOW, "fix_field", "topics"),
-                     turn.button(_("Số người dự"), FLOW, "fix_field", "attendees")])
+        rows.append(
+            [
+                turn.button(_("Nội dung"), FLOW, "fix_field", "topics"),
+                turn.button(_("Số người dự"), FLOW, "fix_field", "attendees"),
+            ]
+        )
     for kind, _count in data.get("items", []):
-        rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind]))[:60], FLOW, "fix_field",
-                                 kind)])
+        rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind]))[:60], FLOW, "fix_field", kind)])
     rows.append([turn.button(_("↩️ Quay lại"), FLOW, "back")])
     turn.say(_("Bạn muốn sửa mục nào?"), rows)
 
@@ -265,8 +296,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of the one-line report's draft, taken only at the step that offered it."""
     if not steps.offered(turn, action, OFFERED):
         return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=_next,
-                           ask_village=_next, next_step=_next, read_back=read_back):
+    if steps.shared_button(turn, _LOGGING, action, arg):
         return None
     return _BUTTONS[action](turn, arg)
 
@@ -274,8 +304,12 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 def ask_again(turn: Turn) -> None:
     """Ask the question of the current step once more (after an old button was pressed)."""
     askers: dict[str, Callable[[Turn], None]] = {
-        DATE_TEXT: steps.ask_typed_date, TOPICS_STEP: _ask_topics, FIX: ask_fix, CONFIRM: read_back,
-        COUNT: lambda t: _ask_count(t, t.data["kind"]) if t.data.get("kind") else _next(t)}
+        DATE_TEXT: steps.ask_typed_date,
+        TOPICS_STEP: _ask_topics,
+        FIX: ask_fix,
+        CONFIRM: read_back,
+        COUNT: lambda t: _ask_count(t, t.data["kind"]) if t.data.get("kind") else _next(t),
+    }
     askers.get(turn.step, _next)(turn)
 
 
@@ -321,6 +355,8 @@ def _fix_field(turn: Turn, arg: str) -> None:
     _next(turn)
 
 
+#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
+_LOGGING = steps.LoggingFlow(FLOW, DATE_TEXT, ask_date=_next, ask_village=_next, next_step=_next, read_back=read_back)
 #: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
 _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "save": lambda turn, _arg: save(turn),
@@ -372,24 +408,36 @@ def save(turn: Turn) -> None:
         return _next(turn)
     owner = turn.session.get(Member, data.get("member_id", member.id)) or member
     day = dt.date.fromisoformat(data["date"])
-    common: dict[str, Any] = dict(village=village, day=day, member=owner, author=member, source="text",
-                                  now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+    common: dict[str, Any] = dict(
+        village=village,
+        day=day,
+        member=owner,
+        author=member,
+        source="text",
+        now=turn.now,
+        today=turn.today,
+        bounds=steps.bounds(turn),
+    )
     if data.get("has_session") and not data.get("again"):
-        twin = corrections.find_duplicate_session(turn.session, village.id, day, list(data["topics"]))  # type: ignore[arg-type]
+        twin = corrections.find_duplicate_session(turn.session, saved_id(village), day, list(data["topics"]))
         if twin is not None:
-            turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
-                       "Bạn có muốn ghi thêm một buổi nữa không?").format(
-                         village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
-                     [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
+            turn.say(
+                _(
+                    "{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
+                    "Bạn có muốn ghi thêm một buổi nữa không?"
+                ).format(village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
+                [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]],
+            )
             return
     try:
         with turn.session.begin_nested():  # all or nothing
             saved = []
             if data.get("has_session"):
-                row = activity.record_session(turn.session, topics=list(data["topics"]),
-                                              attendees=int(data["attendees"]), **common)
+                row = activity.record_session(
+                    turn.session, topics=list(data["topics"]), attendees=int(data["attendees"]), **common
+                )
                 for ref in data.get("evidence", []):
-                    corrections.attach_evidence(turn.session, member, row.id, ref, turn.now)  # type: ignore[arg-type]
+                    corrections.attach_evidence(turn.session, member, saved_id(row), ref, turn.now)
                 saved.append(row)
             if data.get("items"):
                 activity.record_help(turn.session, items=[(k, int(c)) for k, c in data["items"]], **common)

@@ -25,8 +25,9 @@ from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWE
 
 FLOW = "i"
 FIGURES, VALUE, TARGETS = "i.figures", "i.value", "i.targets"
-_PAIR = re.compile(r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:/|trên|tren)\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*$",
-                   re.IGNORECASE)
+_PAIR = re.compile(
+    r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:/|trên|tren)\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*$", re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
 
@@ -73,30 +74,46 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
     rows = indicators.figures(turn.session, commune_code, month)
     commune = get_commune(turn.session, commune_code)
     lines = ([header, ""] if header else []) + [
-        _("📥 Số liệu chỉ số tháng {month} — {commune}").format(month=month_label(turn, month), commune=commune.name)]
+        _("📥 Số liệu chỉ số tháng {month} — {commune}").format(month=month_label(turn, month), commune=commune.name)
+    ]
     for indicator in INDICATORS:
         row = rows.get(indicator)
         if row is None:
             lines.append(_("• {name}: chưa nhập").format(name=_(INDICATORS[indicator][0])))
         else:
-            lines.append(_("• {name}: {n}/{d} = {percent}").format(
-                name=_(INDICATORS[indicator][0]), n=tr.number(row.numerator), d=tr.number(row.denominator),
-                percent=percent_text(turn, indicators.percent_of(row.numerator, row.denominator))))
+            lines.append(
+                _("• {name}: {n}/{d} = {percent}").format(
+                    name=_(INDICATORS[indicator][0]),
+                    n=tr.number(row.numerator),
+                    d=tr.number(row.denominator),
+                    percent=percent_text(turn, indicators.percent_of(row.numerator, row.denominator)),
+                )
+            )
     locked = is_locked(turn.session, commune_code, month)
     buttons: list[list[Button]] = []
     if locked:
-        lines += ["", _("🔒 Tháng {month} đã nộp báo cáo nên không sửa được số liệu.").format(
-            month=month_label(turn, month))]
+        lines += [
+            "",
+            _("🔒 Tháng {month} đã nộp báo cáo nên không sửa được số liệu.").format(month=month_label(turn, month)),
+        ]
     else:
-        lines += ["", _("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», nhiều chỉ số cách nhau bằng dấu phẩy "
-                        "hoặc xuống dòng, ví dụ:\nvneid 1234/5000\nhọc sinh 950/1000, cán bộ 120/120\n"
-                        "Hoặc bấm tên chỉ số để nhập từng cái.")]
+        lines += [
+            "",
+            _(
+                "Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», nhiều chỉ số cách nhau bằng dấu phẩy "
+                "hoặc xuống dòng, ví dụ:\nvneid 1234/5000\nhọc sinh 950/1000, cán bộ 120/120\n"
+                "Hoặc bấm tên chỉ số để nhập từng cái."
+            ),
+        ]
         names = [turn.button(_(short_label(i)), FLOW, "pick", i) for i in INDICATORS]
-        buttons = [names[i:i + 2] for i in range(0, len(names), 2)]
+        buttons = [names[i : i + 2] for i in range(0, len(names), 2)]
     other = previous_month(month) if month == month_start(turn.today) else month_start(turn.today)
-    buttons.append([turn.button(_("📅 Tháng {month}").format(month=month_label(turn, other)), FLOW, "month",
-                                other.isoformat()),
-                    turn.button(_("✅ Xong"), FLOW, "done")])
+    buttons.append(
+        [
+            turn.button(_("📅 Tháng {month}").format(month=month_label(turn, other)), FLOW, "month", other.isoformat()),
+            turn.button(_("✅ Xong"), FLOW, "done"),
+        ]
+    )
     turn.say("\n".join(lines), buttons, edit=edit)
 
 
@@ -107,8 +124,11 @@ def _save_figures(turn: Turn, text: str) -> None:
     commune_code = turn.require_commune()
     found, unknown = indicators.parse_figures(text)
     if unknown and not found:
-        turn.say(_("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
-            name=unknown[0], names=_names_hint(turn)))
+        turn.say(
+            _("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
+                name=unknown[0], names=_names_hint(turn)
+            )
+        )
         return
     if not found:
         turn.say(_("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», ví dụ: vneid 1234/5000."))
@@ -117,14 +137,25 @@ def _save_figures(turn: Turn, text: str) -> None:
     try:
         with turn.session.begin_nested():
             for indicator, numerator, denominator in found:
-                indicators.set_figure(turn.session, actor=member, commune_code=commune_code, month=month,
-                                      indicator=indicator, numerator=numerator, denominator=denominator,
-                                      now=turn.now)
+                indicators.set_figure(
+                    turn.session,
+                    actor=member,
+                    commune_code=commune_code,
+                    month=month,
+                    indicator=indicator,
+                    numerator=numerator,
+                    denominator=denominator,
+                    now=turn.now,
+                )
     except DomainError as error:
         turn.say(explain(error, turn.tr) + "\n" + _("Chưa lưu số liệu nào của tin nhắn này."))
         return
-    saved = [_("✅ Đã lưu {name}: {percent}").format(
-        name=_(short_label(i)), percent=percent_text(turn, indicators.percent_of(n, d))) for i, n, d in found]
+    saved = [
+        _("✅ Đã lưu {name}: {percent}").format(
+            name=_(short_label(i)), percent=percent_text(turn, indicators.percent_of(n, d))
+        )
+        for i, n, d in found
+    ]
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     turn.goto(FIGURES)
@@ -212,8 +243,11 @@ def show_targets(turn: Turn, header: str = "") -> None:
             lines.append(_("• {name}: chưa đặt").format(name=_(INDICATORS[indicator][0])))
         else:
             source = _("của xã") if target.scope == SCOPE_COMMUNE else _("của tỉnh")
-            lines.append(_("• {name}: {percent} ({source})").format(
-                name=_(INDICATORS[indicator][0]), percent=percent_text(turn, target.percent), source=source))
+            lines.append(
+                _("• {name}: {percent} ({source})").format(
+                    name=_(INDICATORS[indicator][0]), percent=percent_text(turn, target.percent), source=source
+                )
+            )
     if _can_set_targets(turn):
         if member.role == ROLE_COMMUNE_ADMIN:
             lines += ["", _("Chỉ tiêu của tỉnh áp dụng cho xã, trừ khi xã đặt chỉ tiêu riêng.")]
@@ -233,22 +267,37 @@ def _save_targets(turn: Turn, text: str) -> None:
         return
     found, unknown = indicators.parse_targets(text)
     if not found:
-        turn.say(_("Bạn gõ theo mẫu «tên chỉ số phần trăm», ví dụ: vneid 80%. Các tên: {names}.").format(
-            names=_names_hint(turn)))
+        turn.say(
+            _("Bạn gõ theo mẫu «tên chỉ số phần trăm», ví dụ: vneid 80%. Các tên: {names}.").format(
+                names=_names_hint(turn)
+            )
+        )
         return
     year = int(turn.data["year"])
-    scope, area = ((SCOPE_PROVINCE, member.province_code) if member.role == ROLE_PROVINCE_VIEWER
-                   else (SCOPE_COMMUNE, member.commune_code))
+    scope, area = (
+        (SCOPE_PROVINCE, member.province_code)
+        if member.role == ROLE_PROVINCE_VIEWER
+        else (SCOPE_COMMUNE, turn.require_commune())
+    )
     try:
         with turn.session.begin_nested():
             for indicator, percent in found:
-                indicators.set_target(turn.session, actor=member, year=year, indicator=indicator, percent=percent,
-                                      scope=scope, area_code=area, now=turn.now)  # type: ignore[arg-type]
+                indicators.set_target(
+                    turn.session,
+                    actor=member,
+                    year=year,
+                    indicator=indicator,
+                    percent=percent,
+                    scope=scope,
+                    area_code=area,
+                    now=turn.now,
+                )
     except DomainError as error:
         turn.say(explain(error, turn.tr) + "\n" + _("Chưa lưu chỉ tiêu nào của tin nhắn này."))
         return
-    saved = [_("✅ Đã đặt {name}: {percent}").format(name=_(short_label(i)), percent=percent_text(turn, p))
-             for i, p in found]
+    saved = [
+        _("✅ Đã đặt {name}: {percent}").format(name=_(short_label(i)), percent=percent_text(turn, p)) for i, p in found
+    ]
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     show_targets(turn, header="\n".join(saved))

@@ -34,17 +34,28 @@ def command(turn: Turn, argument: str) -> None:
     if argument:
         return redeem(turn, argument)
     if turn.member is None:
-        turn.say(_("Để dùng bot trên cả Telegram và Zalo với cùng một tài khoản: trên ứng dụng bạn đã tham gia, "
-                   "gõ /lienket để lấy mã liên kết, rồi gửi mã đó vào đây."))
+        turn.say(
+            _(
+                "Để dùng bot trên cả Telegram và Zalo với cùng một tài khoản: trên ứng dụng bạn đã tham gia, "
+                "gõ /lienket để lấy mã liên kết, rồi gửi mã đó vào đây."
+            )
+        )
         return
-    link = create_link_code(turn.session, turn.member, channel=turn.incoming.channel,
-                            user_id=turn.incoming.user_id, now=turn.now)
-    turn.say(_("🔗 Mã liên kết của bạn: {code}\n\n"
-               "Trong {minutes} phút, bạn mở bot trên {other} và gửi mã này (chỉ cần gửi 8 chữ số). "
-               "Mã chỉ dùng được một lần.\n"
-               "Không đưa mã cho người khác: ai có mã sẽ dùng được tài khoản của bạn.").format(
-                 code=link.code, minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60)),
-                 other=_other(turn.incoming.channel)))
+    link = create_link_code(
+        turn.session, turn.member, channel=turn.incoming.channel, user_id=turn.incoming.user_id, now=turn.now
+    )
+    turn.say(
+        _(
+            "🔗 Mã liên kết của bạn: {code}\n\n"
+            "Trong {minutes} phút, bạn mở bot trên {other} và gửi mã này (chỉ cần gửi 8 chữ số). "
+            "Mã chỉ dùng được một lần.\n"
+            "Không đưa mã cho người khác: ai có mã sẽ dùng được tài khoản của bạn."
+        ).format(
+            code=link.code,
+            minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60)),
+            other=_other(turn.incoming.channel),
+        )
+    )
 
 
 def start(turn: Turn, argument: str) -> None:
@@ -79,13 +90,20 @@ def redeem(turn: Turn, code: str) -> None:
         # Same rule as invite codes: told once when the wait began, then codes are neither checked nor answered.
         return
     try:
-        member, link = redeem_link_code(turn.session, code, channel=incoming.channel, user_id=incoming.user_id,
-                                        chat_id=incoming.chat_id, now=turn.now)
+        member, link = redeem_link_code(
+            turn.session,
+            code,
+            channel=incoming.channel,
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            now=turn.now,
+        )
     except DomainError as error:
         text = _explain(turn, error)
         # An 8-digit code lives 10 minutes: without a limit it could be guessed by trying many.
         if error.code == "link_code_unknown" and invites.record_wrong_code(
-                turn.session, incoming.channel, incoming.user_id, turn.now):
+            turn.session, incoming.channel, incoming.user_id, turn.now
+        ):
             text += "\n\n" + onboarding.wait_notice(turn)
         turn.say(text)
         return
@@ -96,22 +114,38 @@ def redeem(turn: Turn, code: str) -> None:
     turn.end_flow()
     turn.commands_changed = True
     here, there = MESSENGERS.get(incoming.channel, incoming.channel), MESSENGERS.get(link.channel, link.channel)
-    turn.say(_("✅ Đã liên kết. Tài khoản {here} này dùng chung với tài khoản {there} của {name}: "
-               "{role} — {area}.").format(here=here, there=there, name=member.display_name,
-                                          role=role_label(member, turn.tr), area=area_label(turn.session, member)))
+    turn.say(
+        _("✅ Đã liên kết. Tài khoản {here} này dùng chung với tài khoản {there} của {name}: {role} — {area}.").format(
+            here=here,
+            there=there,
+            name=member.display_name,
+            role=role_label(member, turn.tr),
+            area=area_label(turn.session, member),
+        )
+    )
     show_help(turn)
-    first = turn.session.exec(select(ChannelAccount).where(ChannelAccount.channel == link.channel,
-                                                           ChannelAccount.user_id == link.user_id)).first()
+    first = turn.session.exec(
+        select(ChannelAccount).where(ChannelAccount.channel == link.channel, ChannelAccount.user_id == link.user_id)
+    ).first()
     if first is not None:
         # Tell the first account: if this was not them, they can act at once.
-        outbox.enqueue(turn.session, channel=first.channel, chat_id=first.chat_id, kind=outbox.KIND_MESSAGE,
-                       payload=Reply(_("🔗 Tài khoản {here} vừa được liên kết với bạn. Từ nay bạn dùng bot trên cả "
-                                       "hai ứng dụng. Nếu không phải bạn làm việc này, hãy báo ngay cho cán bộ xã.")
-                                     .format(here=here)).to_payload(),
-                       now=turn.now)
+        outbox.enqueue(
+            turn.session,
+            channel=first.channel,
+            chat_id=first.chat_id,
+            kind=outbox.KIND_MESSAGE,
+            payload=Reply(
+                _(
+                    "🔗 Tài khoản {here} vừa được liên kết với bạn. Từ nay bạn dùng bot trên cả "
+                    "hai ứng dụng. Nếu không phải bạn làm việc này, hãy báo ngay cho cán bộ xã."
+                ).format(here=here)
+            ).to_payload(),
+            now=turn.now,
+        )
 
 
 def _explain(turn: Turn, error: DomainError) -> str:
     """A refused link code, with the code's lifetime and the other messenger for the messages that name them."""
-    return explain(error, turn.tr, minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60)),
-                   other=_other(turn.incoming.channel))
+    return explain(
+        error, turn.tr, minutes=turn.tr.number(int(LIFETIME.total_seconds() // 60)), other=_other(turn.incoming.channel)
+    )

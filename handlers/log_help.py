@@ -16,8 +16,14 @@ from storage.models import Member, Village
 from storage.vocab import HELP_KINDS
 
 FLOW = "h"
-DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM = ("h.date", "h.date_text", "h.village", "h.kind", "h.count",
-                                                   "h.confirm")
+DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM = (
+    "h.date",
+    "h.date_text",
+    "h.village",
+    "h.kind",
+    "h.count",
+    "h.confirm",
+)
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
 #: same flow still carries its nonce, and would otherwise read a draft not filled in yet)
@@ -53,8 +59,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of this flow, taken only at the step that offered it."""
     if not steps.offered(turn, action, OFFERED):
         return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=ask_date,
-                           ask_village=ask_village, next_step=_next, read_back=read_back):
+    if steps.shared_button(turn, _LOGGING, action, arg):
         return
     if action == "kind":
         ask_count(turn, arg)
@@ -84,8 +89,11 @@ def ask_count(turn: Turn, kind: str) -> None:
     if kind not in HELP_KINDS:
         return ask_kind(turn)
     turn.goto(COUNT, kind=kind)
-    turn.say(turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
-        kind=turn._(HELP_KINDS[kind])))
+    turn.say(
+        turn._("«{kind}»: bao nhiêu người được hỗ trợ? Bạn gõ một con số, ví dụ 5.").format(
+            kind=turn._(HELP_KINDS[kind])
+        )
+    )
 
 
 def on_text(turn: Turn) -> None:
@@ -159,12 +167,20 @@ def read_back(turn: Turn) -> None:
     if missing is not None:
         return missing(turn)
     turn.goto(CONFIRM)
-    turn.say(_("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
-             + _("Thông tin đã đúng chưa?"),
-             [[turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
-              [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
-              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-              steps.behalf_button(turn, FLOW)])
+    turn.say(
+        _("Bạn kiểm tra lại số người được hỗ trợ:")
+        + "\n"
+        + summary(turn)
+        + steps.behalf_line(turn)
+        + "\n\n"
+        + _("Thông tin đã đúng chưa?"),
+        [
+            [turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
+            [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
+            [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+            steps.behalf_button(turn, FLOW),
+        ],
+    )
 
 
 def ask_fix(turn: Turn) -> None:
@@ -207,15 +223,30 @@ def save(turn: Turn) -> None:
     owner = turn.session.get(Member, data.get("member_id", member.id)) or member
     try:
         activity.record_help(
-            turn.session, village=village, day=dt.date.fromisoformat(data["date"]),
-            items=[(kind, int(count)) for kind, count in data["items"]], member=owner, author=member,
-            source="guided", now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+            turn.session,
+            village=village,
+            day=dt.date.fromisoformat(data["date"]),
+            items=[(kind, int(count)) for kind, count in data["items"]],
+            member=owner,
+            author=member,
+            source="guided",
+            now=turn.now,
+            today=turn.today,
+            bounds=steps.bounds(turn),
+        )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
     text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
-    turn.say(_("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
-             [[go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"),
-               go_button(_("🤝 Ghi thêm người được hỗ trợ"), "ghigiup")]])
+    turn.say(
+        _("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
+        [[go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"), go_button(_("🤝 Ghi thêm người được hỗ trợ"), "ghigiup")]],
+    )
+
+
+#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
+_LOGGING = steps.LoggingFlow(
+    FLOW, DATE_TEXT, ask_date=ask_date, ask_village=ask_village, next_step=_next, read_back=read_back
+)

@@ -14,12 +14,20 @@ from handlers.errors import explain
 from storage import activity, corrections
 from storage.corrections import find_duplicate_session
 from storage.errors import DomainError
-from storage.models import Member, Village
+from storage.models import Member, Village, saved_id
 from storage.vocab import TOPICS
 
 FLOW = "s"
 DATE, DATE_TEXT, VILLAGE, TOPIC, ATTENDEES, CONFIRM, FIX, TWIN = (
-    "s.date", "s.date_text", "s.village", "s.topics", "s.attendees", "s.confirm", "s.fix", "s.twin")
+    "s.date",
+    "s.date_text",
+    "s.village",
+    "s.topics",
+    "s.attendees",
+    "s.confirm",
+    "s.fix",
+    "s.twin",
+)
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
 #: same flow still carries its nonce, and would otherwise read a draft not filled in yet)
@@ -54,39 +62,50 @@ def ask_date(turn: Turn) -> None:
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of this flow, taken only at the step that offered it."""
-    _ = turn._
     if not steps.offered(turn, action, OFFERED):
         return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, FLOW, action, arg, date_text_step=DATE_TEXT, ask_date=ask_date,
-                           ask_village=ask_village, next_step=_next, read_back=read_back):
+    if steps.shared_button(turn, _LOGGING, action, arg):
         return
-    if action == "topic" and arg in TOPICS:
-        topics = list(turn.data.get("topics", []))
-        topics.remove(arg) if arg in topics else topics.append(arg)
-        turn.goto(TOPIC, topics=topics)
+    return _BUTTONS[action](turn, arg)
+
+
+def _toggle_topic(turn: Turn, arg: str) -> None:
+    """Tick or untick one topic of the session."""
+    if arg not in TOPICS:
+        return
+    topics = list(turn.data.get("topics", []))
+    topics.remove(arg) if arg in topics else topics.append(arg)
+    turn.goto(TOPIC, topics=topics)
+    ask_topics(turn, edit=True)
+
+
+def _topics_done(turn: Turn, _arg: str) -> None:
+    """«Xong» under the topics: at least one is needed."""
+    if not turn.data.get("topics"):
+        turn.toast = turn._("Bạn chọn ít nhất một nội dung.")
         ask_topics(turn, edit=True)
-    elif action == "topics_done":
-        if not turn.data.get("topics"):
-            turn.toast = _("Bạn chọn ít nhất một nội dung.")
-            ask_topics(turn, edit=True)
-            return
-        turn.goto(turn.step, topics_done=True)
-        _next(turn)
-    elif action == "save":
-        save(turn)
-    elif action == "again":
-        turn.goto(CONFIRM, again=True)
-        save(turn)
-    elif action == "fix":
-        ask_fix(turn)
-    elif action == "fix_field":
-        _fix_field(turn, arg)
+        return
+    turn.goto(turn.step, topics_done=True)
+    _next(turn)
+
+
+def _save_again(turn: Turn, _arg: str) -> None:
+    """«Vẫn ghi thêm»: save although the village has a session of that day with the same topics."""
+    turn.goto(CONFIRM, again=True)
+    save(turn)
 
 
 def ask_again(turn: Turn) -> None:
     """Ask the question of the current step once more (after an old button was pressed)."""
-    askers = {DATE: ask_date, DATE_TEXT: steps.ask_typed_date, VILLAGE: ask_village, TOPIC: ask_topics,
-              ATTENDEES: ask_attendees, FIX: ask_fix, TWIN: _ask_twin_again}
+    askers = {
+        DATE: ask_date,
+        DATE_TEXT: steps.ask_typed_date,
+        VILLAGE: ask_village,
+        TOPIC: ask_topics,
+        ATTENDEES: ask_attendees,
+        FIX: ask_fix,
+        TWIN: _ask_twin_again,
+    }
     askers.get(turn.step, _next)(turn)
 
 
@@ -138,16 +157,21 @@ def ask_village(turn: Turn) -> None:
 
 def topic_buttons(turn: Turn) -> list[list[Button]]:
     chosen = set(turn.data.get("topics", []))
-    rows = [[turn.button(("✅ " if topic in chosen else "▫️ ") + turn._(label), FLOW, "topic", topic)]
-            for topic, label in TOPICS.items()]
+    rows = [
+        [turn.button(("✅ " if topic in chosen else "▫️ ") + turn._(label), FLOW, "topic", topic)]
+        for topic, label in TOPICS.items()
+    ]
     rows.append([turn.button(turn._("Xong ➡️"), FLOW, "topics_done"), turn.button(turn._("❌ Huỷ"), FLOW, "cancel")])
     return rows
 
 
 def ask_topics(turn: Turn, edit: bool = False) -> None:
     turn.goto(TOPIC)
-    turn.say(turn._("Buổi học có những nội dung nào? Bạn bấm chọn (chọn được nhiều), rồi bấm «Xong»."),
-             topic_buttons(turn), edit=edit)
+    turn.say(
+        turn._("Buổi học có những nội dung nào? Bạn bấm chọn (chọn được nhiều), rồi bấm «Xong»."),
+        topic_buttons(turn),
+        edit=edit,
+    )
 
 
 def ask_attendees(turn: Turn) -> None:
@@ -160,12 +184,14 @@ def summary(turn: Turn) -> str:
     data = turn.data
     village = turn.session.get(Village, data["village_id"])
     topics = "; ".join(_(TOPICS[t]) for t in data.get("topics", []))
-    return "\n".join([
-        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
-        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
-        _("📚 Nội dung: {topics}").format(topics=topics),
-        _("👥 Số người tham dự: {n}").format(n=turn.tr.number(data["attendees"])),
-    ])
+    return "\n".join(
+        [
+            _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
+            _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
+            _("📚 Nội dung: {topics}").format(topics=topics),
+            _("👥 Số người tham dự: {n}").format(n=turn.tr.number(data["attendees"])),
+        ]
+    )
 
 
 def read_back(turn: Turn) -> None:
@@ -175,18 +201,28 @@ def read_back(turn: Turn) -> None:
     if missing is not None:
         return missing(turn)
     turn.goto(CONFIRM)
-    turn.say(_("Bạn kiểm tra lại buổi sinh hoạt:") + "\n" + summary(turn) + steps.behalf_line(turn) + "\n\n"
-             + _("Thông tin đã đúng chưa?"),
-             [[turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
-              [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-              steps.behalf_button(turn, FLOW)])
+    turn.say(
+        _("Bạn kiểm tra lại buổi sinh hoạt:")
+        + "\n"
+        + summary(turn)
+        + steps.behalf_line(turn)
+        + "\n\n"
+        + _("Thông tin đã đúng chưa?"),
+        [
+            [turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
+            [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
+            steps.behalf_button(turn, FLOW),
+        ],
+    )
 
 
 def ask_fix(turn: Turn) -> None:
     _ = turn._
     turn.goto(FIX)
-    rows = [[turn.button(_("Ngày"), FLOW, "fix_field", "date"), turn.button(_("Nội dung"), FLOW, "fix_field", "topics")],
-            [turn.button(_("Số người"), FLOW, "fix_field", "attendees")]]
+    rows = [
+        [turn.button(_("Ngày"), FLOW, "fix_field", "date"), turn.button(_("Nội dung"), FLOW, "fix_field", "topics")],
+        [turn.button(_("Số người"), FLOW, "fix_field", "attendees")],
+    ]
     if len(steps.choosable_villages(turn)) > 1:
         rows[1].insert(0, turn.button(_("Thôn"), FLOW, "fix_field", "village"))
     turn.say(_("Bạn muốn sửa mục nào?"), rows)
@@ -222,34 +258,47 @@ def save(turn: Turn) -> None:
         return
     try:
         row = activity.record_session(
-            turn.session, village=village, day=dt.date.fromisoformat(data["date"]), topics=list(data["topics"]),
-            attendees=int(data["attendees"]), member=owner, author=member, source="guided",
-            now=turn.now, today=turn.today, bounds=steps.bounds(turn))
+            turn.session,
+            village=village,
+            day=dt.date.fromisoformat(data["date"]),
+            topics=list(data["topics"]),
+            attendees=int(data["attendees"]),
+            member=owner,
+            author=member,
+            source="guided",
+            now=turn.now,
+            today=turn.today,
+            bounds=steps.bounds(turn),
+        )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
     for ref in data.get("evidence", []):
-        corrections.attach_evidence(turn.session, member, row.id, ref, turn.now)  # type: ignore[arg-type]
+        corrections.attach_evidence(turn.session, member, saved_id(row), ref, turn.now)
     text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
-    turn.say(_("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
-             [[go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup"),
-               go_button(_("📝 Ghi buổi khác"), "ghibuoi")]])
+    turn.say(
+        _("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
+        [[go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup"), go_button(_("📝 Ghi buổi khác"), "ghibuoi")]],
+    )
 
 
 def _ask_twin(turn: Turn, village: Village) -> bool:
     """When the village already has a session that day with the same topics, ask before logging another."""
     _ = turn._
     day = dt.date.fromisoformat(turn.data["date"])
-    twin = find_duplicate_session(turn.session, village.id, day, list(turn.data["topics"]))  # type: ignore[arg-type]
+    twin = find_duplicate_session(turn.session, saved_id(village), day, list(turn.data["topics"]))
     if twin is None:
         return False
     turn.goto(TWIN)
-    turn.say(_("{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
-               "Bạn có muốn ghi thêm một buổi nữa không?").format(
-                 village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
-             [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]])
+    turn.say(
+        _(
+            "{village} đã có một buổi ngày {day} cùng nội dung ({n} người dự, số {id}). "
+            "Bạn có muốn ghi thêm một buổi nữa không?"
+        ).format(village=village.name, day=turn.tr.date(day), n=turn.tr.number(twin.attendees), id=twin.id),
+        [[turn.button(_("Vẫn ghi thêm"), FLOW, "again"), turn.button(_("Không ghi"), FLOW, "cancel")]],
+    )
     return True
 
 
@@ -258,3 +307,18 @@ def _ask_twin_again(turn: Turn) -> None:
     village = steps.village_by_id(turn, int(turn.data["village_id"])) if _missing(turn) is None else None
     if village is None or not _ask_twin(turn, village):
         _next(turn)
+
+
+#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
+_LOGGING = steps.LoggingFlow(
+    FLOW, DATE_TEXT, ask_date=ask_date, ask_village=ask_village, next_step=_next, read_back=read_back
+)
+#: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
+_BUTTONS: dict[str, Callable[[Turn, str], None]] = {
+    "topic": _toggle_topic,
+    "topics_done": _topics_done,
+    "save": lambda turn, _arg: save(turn),
+    "again": _save_again,
+    "fix": lambda turn, _arg: ask_fix(turn),
+    "fix_field": _fix_field,
+}

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Optional
-
-from sqlmodel import col, select
+from dataclasses import dataclass
 
 from bot.messages import Button
 from bot.nlu.dates import DateResult, read_day
@@ -21,7 +19,7 @@ from storage.errors import DomainError
 from storage.models import Member, Village
 from storage.reports import ensure_open
 from storage.text import fold
-from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD, VILLAGE_ROLES
+from storage.vocab import LOGGING_ROLES, ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD
 
 #: "12 / 11" typed with spaces around the separator reads as "12/11"
 _SPACED_DATE = re.compile(r"(?<=\d)\s*([/.\-])\s*(?=\d)")
@@ -48,7 +46,7 @@ def old_button(turn: Turn, ask_again: Callable[[Turn], None]) -> None:
     ask_again(turn)
 
 
-def id_arg(arg: str) -> Optional[int]:
+def id_arg(arg: str) -> int | None:
     """A button argument that is a row id (ASCII digits only: «²» passes str.isdigit but not int)."""
     return int(arg) if arg.isascii() and arg.isdigit() else None
 
@@ -67,8 +65,10 @@ def date_buttons(turn: Turn, flow: str) -> list[list[Button]]:
     today = turn.today
     yesterday = today - dt.timedelta(days=1)
     return [
-        [turn.button(_("Hôm nay ({day})").format(day=turn.tr.short_date(today)), flow, "date", "today"),
-         turn.button(_("Hôm qua ({day})").format(day=turn.tr.short_date(yesterday)), flow, "date", "yesterday")],
+        [
+            turn.button(_("Hôm nay ({day})").format(day=turn.tr.short_date(today)), flow, "date", "today"),
+            turn.button(_("Hôm qua ({day})").format(day=turn.tr.short_date(yesterday)), flow, "date", "yesterday"),
+        ],
         [turn.button(_("📅 Ngày khác"), flow, "date", "other")],
         [turn.button(_("❌ Huỷ"), flow, "cancel")],
     ]
@@ -97,7 +97,7 @@ def accept_date(turn: Turn, day: dt.date) -> bool:
     return True
 
 
-def date_from_button(turn: Turn, arg: str) -> Optional[dt.date]:
+def date_from_button(turn: Turn, arg: str) -> dt.date | None:
     if arg == "today":
         return turn.today
     if arg == "yesterday":
@@ -106,22 +106,31 @@ def date_from_button(turn: Turn, arg: str) -> Optional[dt.date]:
 
 
 def ask_typed_date(turn: Turn) -> None:
-    turn.say(turn._("Bạn gõ ngày theo dạng ngày/tháng, ví dụ {example}.").format(
-        example=turn.tr.short_date(turn.today - dt.timedelta(days=2))))
+    turn.say(
+        turn._("Bạn gõ ngày theo dạng ngày/tháng, ví dụ {example}.").format(
+            example=turn.tr.short_date(turn.today - dt.timedelta(days=2))
+        )
+    )
 
 
-def date_from_text(turn: Turn) -> Optional[dt.date]:
+def date_from_text(turn: Turn) -> dt.date | None:
     """The typed day if valid; otherwise explain and return None (the caller asks again)."""
     _ = turn._
     example = turn.tr.short_date(turn.today - dt.timedelta(days=2))
     result = typed_day(turn.text, turn.today)
     if "invalid_date" in result.problems:
-        turn.say(_("«{text}» không có trên lịch. Bạn gõ lại ngày theo dạng ngày/tháng, ví dụ {example}.").format(
-            text=turn.text[:40], example=example))
+        turn.say(
+            _("«{text}» không có trên lịch. Bạn gõ lại ngày theo dạng ngày/tháng, ví dụ {example}.").format(
+                text=turn.text[:40], example=example
+            )
+        )
         return None
     if result.date is None:
-        turn.say(_("Tôi chưa đọc được ngày «{text}». Bạn gõ theo dạng ngày/tháng, ví dụ {example}.").format(
-            text=turn.text[:40], example=example))
+        turn.say(
+            _("Tôi chưa đọc được ngày «{text}». Bạn gõ theo dạng ngày/tháng, ví dụ {example}.").format(
+                text=turn.text[:40], example=example
+            )
+        )
         return None
     return result.date if accept_date(turn, result.date) else None
 
@@ -142,10 +151,10 @@ def village_buttons(turn: Turn, flow: str, villages: list[Village]) -> list[list
     with a hundred villages would pass Telegram's 100 buttons, and fill a phone screen long before."""
     pages = max(1, -(-len(villages) // VILLAGES_PER_PAGE))
     page = min(max(int(turn.data.get("village_page", 0)), 0), pages - 1)
-    shown = villages[page * VILLAGES_PER_PAGE:(page + 1) * VILLAGES_PER_PAGE]
+    shown = villages[page * VILLAGES_PER_PAGE : (page + 1) * VILLAGES_PER_PAGE]
     rows: list[list[Button]] = []
     for index in range(0, len(shown), 2):
-        rows.append([turn.button(v.name, flow, "village", str(v.id)) for v in shown[index:index + 2]])
+        rows.append([turn.button(v.name, flow, "village", str(v.id)) for v in shown[index : index + 2]])
     nav = []
     if page > 0:
         nav.append(turn.button(turn._("◀️ Trang trước"), flow, "village_page", str(page - 1)))
@@ -161,7 +170,7 @@ def keep_village_page(turn: Turn, arg: str) -> None:
     turn.goto(turn.step, village_page=id_arg(arg) or 0)
 
 
-def village_by_id(turn: Turn, village_id: int) -> Optional[Village]:
+def village_by_id(turn: Turn, village_id: int) -> Village | None:
     """A village this person may log for, by id (scope check)."""
     for village in choosable_villages(turn):
         if village.id == village_id:
@@ -191,7 +200,7 @@ def retry_helped(turn: Turn) -> str:
     return turn._("Bạn gõ lại số người được hỗ trợ nhé.")
 
 
-def count_from_text(turn: Turn, maximum: int, retry: Optional[str] = None) -> Optional[int]:
+def count_from_text(turn: Turn, maximum: int, retry: str | None = None) -> int | None:
     """A valid count from the message, or None after saying what is wrong and asking again (``retry``)."""
     _ = turn._
     again = retry or _("Bạn gõ lại số người nhé.")
@@ -200,8 +209,9 @@ def count_from_text(turn: Turn, maximum: int, retry: Optional[str] = None) -> Op
         turn.say(number_refusal(turn, reading.problem, reading.text) + "\n" + again)
         return None
     if reading.value is None:
-        turn.say(_("«{text}» chưa phải là một con số. Bạn gõ số người bằng chữ số, ví dụ 15.").format(
-            text=turn.text[:40]))
+        turn.say(
+            _("«{text}» chưa phải là một con số. Bạn gõ số người bằng chữ số, ví dụ 15.").format(text=turn.text[:40])
+        )
         return None
     try:
         activity.check_count(reading.value, maximum)
@@ -212,7 +222,7 @@ def count_from_text(turn: Turn, maximum: int, retry: Optional[str] = None) -> Op
 
 
 def day_label(turn: Turn, day: dt.date) -> str:
-    """"Thứ Tư, 25/11/2026"."""
+    """ "Thứ Tư, 25/11/2026"."""
     return f"{turn.tr.weekday(day)}, {turn.tr.date(day)}"
 
 
@@ -221,13 +231,7 @@ def behalf_candidates(turn: Turn) -> list[Member]:
     member = turn.member
     if member is None or member.role not in (ROLE_TEAM_LEAD, ROLE_COMMUNE_ADMIN):
         return []
-    query = select(Member).where(Member.role.in_(VILLAGE_ROLES), Member.id != member.id,  # type: ignore[attr-defined]
-                                 col(Member.removed_at).is_(None))
-    if member.role == ROLE_TEAM_LEAD:
-        query = query.where(Member.village_id == member.village_id)
-    else:
-        query = query.where(Member.commune_code == member.commune_code)
-    return list(turn.session.exec(query.order_by(Member.display_name).limit(30)))
+    return activity.loggable_for(turn.session, member)
 
 
 def behalf_line(turn: Turn) -> str:
@@ -279,41 +283,74 @@ def begin(turn: Turn, step: str, **data: object) -> bool:
     return True
 
 
-def shared_button(turn: Turn, flow: str, action: str, arg: str, *, date_text_step: str,
-                  ask_date: Callable[[Turn], None], ask_village: Callable[[Turn], None],
-                  next_step: Callable[[Turn], None], read_back: Callable[[Turn], None]) -> bool:
+@dataclass(frozen=True)
+class LoggingFlow:
+    """What the buttons every logging flow shares need of that flow: its prefix, its typed-day step, and how
+    it asks the day, the village, the next missing part and the read-back."""
+
+    flow: str
+    date_text_step: str
+    ask_date: Callable[[Turn], None]
+    ask_village: Callable[[Turn], None]
+    next_step: Callable[[Turn], None]
+    read_back: Callable[[Turn], None]
+
+
+def shared_button(turn: Turn, flow: LoggingFlow, action: str, arg: str) -> bool:
     """The buttons every logging flow has: cancel, day, village, on behalf. True when the press was one."""
-    _ = turn._
-    if action == "cancel":
-        turn.end_flow()
-        turn.say(_("Đã huỷ, chưa lưu gì."), main_menu(turn))
-    elif action == "date":
-        day = date_from_button(turn, arg)
-        if day is None:
-            turn.goto(date_text_step)
-            ask_typed_date(turn)
-        elif accept_date(turn, day):
-            turn.goto(turn.step, date=day.isoformat())
-            next_step(turn)
-        else:
-            ask_date(turn)
-    elif action == "village":
-        village_id = id_arg(arg)
-        village = village_by_id(turn, village_id) if village_id is not None else None
-        if village is None:
-            turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
-            ask_village(turn)
-        else:
-            turn.goto(turn.step, village_id=village.id)
-            next_step(turn)
-    elif action == "village_page":
-        keep_village_page(turn, arg)
-        ask_village(turn)
-    elif action == "behalf":
-        ask_behalf(turn, flow)
-    elif action == "behalf_pick":
-        pick_behalf(turn, arg)
-        read_back(turn)
-    else:
+    press = _SHARED.get(action)
+    if press is None:
         return False
+    press(turn, flow, arg)
     return True
+
+
+def _cancel(turn: Turn, _flow: LoggingFlow, _arg: str) -> None:
+    turn.end_flow()
+    turn.say(turn._("Đã huỷ, chưa lưu gì."), main_menu(turn))
+
+
+def _day_pressed(turn: Turn, flow: LoggingFlow, arg: str) -> None:
+    """«Hôm nay», «Hôm qua» (checked against the rules), or «Ngày khác» (typed next)."""
+    day = date_from_button(turn, arg)
+    if day is None:
+        turn.goto(flow.date_text_step)
+        ask_typed_date(turn)
+    elif accept_date(turn, day):
+        turn.goto(turn.step, date=day.isoformat())
+        flow.next_step(turn)
+    else:
+        flow.ask_date(turn)
+
+
+def _village_pressed(turn: Turn, flow: LoggingFlow, arg: str) -> None:
+    """A village this person may log for (checked again: a forged id of another commune is refused)."""
+    village_id = id_arg(arg)
+    village = village_by_id(turn, village_id) if village_id is not None else None
+    if village is None:
+        turn.say(turn._("Không tìm thấy thôn này trong xã của bạn."))
+        flow.ask_village(turn)
+    else:
+        turn.goto(turn.step, village_id=village.id)
+        flow.next_step(turn)
+
+
+def _village_page(turn: Turn, flow: LoggingFlow, arg: str) -> None:
+    keep_village_page(turn, arg)
+    flow.ask_village(turn)
+
+
+def _behalf_picked(turn: Turn, flow: LoggingFlow, arg: str) -> None:
+    pick_behalf(turn, arg)
+    flow.read_back(turn)
+
+
+#: button action -> what it does, the same in every logging flow
+_SHARED: dict[str, Callable[[Turn, LoggingFlow, str], None]] = {
+    "cancel": _cancel,
+    "date": _day_pressed,
+    "village": _village_pressed,
+    "village_page": _village_page,
+    "behalf": lambda turn, flow, _arg: ask_behalf(turn, flow.flow),
+    "behalf_pick": _behalf_picked,
+}

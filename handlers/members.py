@@ -66,7 +66,7 @@ def _show_page(turn: Turn, page: int, edit: bool = False) -> None:
     pages = max(1, (len(people) + PER_PAGE - 1) // PER_PAGE)
     page = min(max(page, 0), pages - 1)
     first = page * PER_PAGE
-    shown = people[first:first + PER_PAGE]
+    shown = people[first : first + PER_PAGE]
     lines = [_("👥 Thành viên của {area} ({n} người):").format(area=_area_name(turn), n=turn.tr.number(len(people)))]
     rows: list[list[Button]] = []
     group: object = False
@@ -87,14 +87,13 @@ def _show_page(turn: Turn, page: int, edit: bool = False) -> None:
         nav.append(turn.button(_("Trang sau ▶️"), FLOW, "page", str(page + 1)))
     if rows:
         lines += ["", _("Bấm «Xoá» khi một người không còn trong tổ: những gì họ đã ghi vẫn được giữ.")]
-    turn.say("\n".join(lines), rows + [nav, [turn.button(_("❌ Đóng"), FLOW, "close")]], edit=edit)
+    turn.say("\n".join(lines), [*rows, nav, [turn.button(_("❌ Đóng"), FLOW, "close")]], edit=edit)
 
 
 def _person_line(turn: Turn, person: AreaMember) -> str:
-    """"• Bác Hùng — tổ trưởng tổ CNSCĐ (bạn)"."""
+    """ "• Bác Hùng — tổ trưởng tổ CNSCĐ (bạn)"."""
     _ = turn._
-    line = "• " + _("{name} — {role}").format(name=person.member.display_name,
-                                             role=role_label(person.member, turn.tr))
+    line = "• " + _("{name} — {role}").format(name=person.member.display_name, role=role_label(person.member, turn.tr))
     if turn.member is not None and person.member.id == turn.member.id:
         line += " " + _("(bạn)")
     return line
@@ -139,12 +138,17 @@ def _ask_remove(turn: Turn, target_id: int) -> None:
         turn.say(explain(error, turn.tr))
         return
     turn.goto(CONFIRM, target=target.id)
-    turn.say(_("Xoá {name} ({role} — {area}) khỏi danh sách?").format(
-                 name=target.display_name, role=role_label(target, turn.tr),
-                 area=area_label(turn.session, target)) + "\n\n"
-             + _("Những gì người này đã ghi vẫn được giữ. Tài khoản Telegram và Zalo của họ sẽ không dùng bot được "
-                 "nữa; muốn tham gia lại, họ cần mã mời mới. Bot sẽ báo cho họ biết."),
-             [[turn.button(_("🗑️ Xoá"), FLOW, "rm_yes"), turn.button(_("Không xoá"), FLOW, "rm_no")]])
+    turn.say(
+        _("Xoá {name} ({role} — {area}) khỏi danh sách?").format(
+            name=target.display_name, role=role_label(target, turn.tr), area=area_label(turn.session, target)
+        )
+        + "\n\n"
+        + _(
+            "Những gì người này đã ghi vẫn được giữ. Tài khoản Telegram và Zalo của họ sẽ không dùng bot được "
+            "nữa; muốn tham gia lại, họ cần mã mời mới. Bot sẽ báo cho họ biết."
+        ),
+        [[turn.button(_("🗑️ Xoá"), FLOW, "rm_yes"), turn.button(_("Không xoá"), FLOW, "rm_no")]],
+    )
 
 
 def _remove(turn: Turn, target_id: int) -> None:
@@ -160,30 +164,48 @@ def _remove(turn: Turn, target_id: int) -> None:
         turn.say(explain(error, turn.tr), main_menu(turn))
         return
     _tell_removed(turn, target, former)
-    turn.say(_("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ; bot đã báo cho họ.").format(
-        name=target.display_name) if former else
-        _("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ.").format(name=target.display_name),
-        [[go_button(_("👥 Thành viên"), "thanhvien")]])
+    turn.say(
+        _("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ; bot đã báo cho họ.").format(
+            name=target.display_name
+        )
+        if former
+        else _("✅ Đã xoá {name} khỏi danh sách. Những gì họ đã ghi vẫn được giữ.").format(name=target.display_name),
+        [[go_button(_("👥 Thành viên"), "thanhvien")]],
+    )
 
 
 def _tell_removed(turn: Turn, target: Member, former: list[FormerAccount]) -> None:
     """A polite message to each of the removed person's accounts, and the menu of someone not joined."""
     tr = Translator(target.locale)
-    who = tr.gettext(ROLES[ROLE_COMMUNE_ADMIN]) if turn.member and turn.member.role == ROLE_COMMUNE_ADMIN \
+    who = (
+        tr.gettext(ROLES[ROLE_COMMUNE_ADMIN])
+        if turn.member and turn.member.role == ROLE_COMMUNE_ADMIN
         else tr.gettext(ROLES[ROLE_TEAM_LEAD])
-    text = tr.gettext("Chào {name}, {who} đã cập nhật danh sách: bạn không còn là {role} — {area} trên bot nữa. "
-                      "Những gì bạn đã ghi vẫn được giữ nguyên. Nếu cần tham gia lại, bạn vui lòng xin mã mời mới "
-                      "từ cán bộ xã. Cảm ơn bạn đã đóng góp cho phong trào!").format(
-        name=target.display_name, who=who, role=role_label(target, tr), area=area_label(turn.session, target))
+    )
+    text = tr.gettext(
+        "Chào {name}, {who} đã cập nhật danh sách: bạn không còn là {role} — {area} trên bot nữa. "
+        "Những gì bạn đã ghi vẫn được giữ nguyên. Nếu cần tham gia lại, bạn vui lòng xin mã mời mới "
+        "từ cán bộ xã. Cảm ơn bạn đã đóng góp cho phong trào!"
+    ).format(name=target.display_name, who=who, role=role_label(target, tr), area=area_label(turn.session, target))
     for account in former:
-        outbox.enqueue(turn.session, channel=account.channel, chat_id=account.chat_id, kind=outbox.KIND_MESSAGE,
-                       payload=Reply(text).to_payload(), now=turn.now)
-        outbox.enqueue(turn.session, channel=account.channel, chat_id=account.chat_id,
-                       kind=outbox.KIND_SET_COMMANDS,
-                       payload={"commands": default_menu(tr), "language": tr.locale}, now=turn.now)
+        outbox.enqueue(
+            turn.session,
+            channel=account.channel,
+            chat_id=account.chat_id,
+            kind=outbox.KIND_MESSAGE,
+            payload=Reply(text).to_payload(),
+            now=turn.now,
+        )
+        outbox.enqueue(
+            turn.session,
+            channel=account.channel,
+            chat_id=account.chat_id,
+            kind=outbox.KIND_SET_COMMANDS,
+            payload={"commands": default_menu(tr), "language": tr.locale},
+            now=turn.now,
+        )
 
 
 def on_text(turn: Turn) -> None:
     """Typed text while the list or the confirm is shown."""
     please_choose(turn)
-

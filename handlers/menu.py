@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from bot.i18n import Translator
 from storage.models import Member
 from storage.vocab import (
@@ -41,26 +39,54 @@ COMMANDS: dict[str, str] = {
 
 # Each role's menu, most used first. People who have not joined see only how to join (None).
 # /lienket is for every member: it gives a code to use the bot on the other messenger too.
-_VILLAGE_TEAM = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "sua", "xoa", "huy", "nhacnho", "help", "lang",
-                 "lienket")
-_BY_ROLE: dict[Optional[str], tuple[str, ...]] = {
+_VILLAGE_TEAM = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "sua", "xoa", "huy", "nhacnho", "help", "lang", "lienket")
+_BY_ROLE: dict[str | None, tuple[str, ...]] = {
     None: ("start", "help", "lang"),
     ROLE_MEMBER: _VILLAGE_TEAM,
-    ROLE_TEAM_LEAD: ("ghibuoi", "ghigiup", "tuannay", "tiendo", "sua", "xoa", "thanhvien", "huy", "nhacnho", "help",
-                     "lang", "lienket"),
-    ROLE_COMMUNE_ADMIN: ("ghibuoi", "ghigiup", "tuannay", "tiendo", "baocao", "chiso", "chitieu", "sua", "xoa",
-                         "thon", "moi", "thanhvien", "huy", "nhacnho", "help", "lang", "lienket"),
+    ROLE_TEAM_LEAD: (
+        "ghibuoi",
+        "ghigiup",
+        "tuannay",
+        "tiendo",
+        "sua",
+        "xoa",
+        "thanhvien",
+        "huy",
+        "nhacnho",
+        "help",
+        "lang",
+        "lienket",
+    ),
+    ROLE_COMMUNE_ADMIN: (
+        "ghibuoi",
+        "ghigiup",
+        "tuannay",
+        "tiendo",
+        "baocao",
+        "chiso",
+        "chitieu",
+        "sua",
+        "xoa",
+        "thon",
+        "moi",
+        "thanhvien",
+        "huy",
+        "nhacnho",
+        "help",
+        "lang",
+        "lienket",
+    ),
     ROLE_COMMUNE_LEADER: ("tuannay", "tiendo", "baocao", "chitieu", "nhacnho", "help", "lang", "lienket"),
     ROLE_PROVINCE_VIEWER: ("tinh", "chitieu", "molai", "nhacnho", "help", "lang", "lienket"),
 }
 
 
-def commands_for(role: Optional[str]) -> tuple[str, ...]:
+def commands_for(role: str | None) -> tuple[str, ...]:
     """The commands a person with this role (None: not joined yet) can use."""
     return _BY_ROLE.get(role, _BY_ROLE[None])
 
 
-def command_menu(member: Optional[Member], tr: Translator) -> list[list[str]]:
+def command_menu(member: Member | None, tr: Translator) -> list[list[str]]:
     """[command, description] pairs for the messenger's menu."""
     return [[name, tr.gettext(COMMANDS[name])] for name in commands_for(member.role if member else None)]
 
@@ -68,4 +94,3 @@ def command_menu(member: Optional[Member], tr: Translator) -> list[list[str]]:
 def default_menu(tr: Translator) -> list[list[str]]:
     """The menu shown to people who have not joined yet."""
     return command_menu(None, tr)
-

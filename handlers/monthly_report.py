@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from bot.i18n import Translator
-from bot.messages import Button, Reply
+from bot.messages import Button
 from bot.nlu.parser import parse_report
 from bot.reports.data import commune_report, file_name
 from handlers.asked_area import AskedArea, asked_area
@@ -21,11 +21,10 @@ from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
 from handlers.progress import send_chart as send_progress_chart
 from handlers.report_files import commune_workbook
-from handlers.reporting import indicator_line, month_from_text, month_label, send_file
-from storage import outbox
+from handlers.reporting import indicator_line, month_from_text, month_label, notify, send_file
 from storage.areas import get_commune
 from storage.errors import DomainError
-from storage.models import Commune, Member
+from storage.models import Commune
 from storage.progress import Period, Scope, commune_progress, province_rollup
 from storage.reports import (
     MIN_REASON_LENGTH,
@@ -82,28 +81,45 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
     member = turn.require_member()
     commune_code = turn.require_commune()
     commune = get_commune(turn.session, commune_code)
-    progress = commune_progress(turn.session, Scope.of(member), commune.code, Period.month(month),
-                                max(turn.today, month_end(month)))
+    progress = commune_progress(
+        turn.session, Scope.of(member), commune.code, Period.month(month), max(turn.today, month_end(month))
+    )
     report = report_for(turn.session, commune.code, month)
     due = due_date(month, deadline_day(turn.session, commune.province_code))
     submitted = report is not None and report.status == "submitted"
     lines = [_("📋 Báo cáo tháng {month} — {commune}").format(month=_month_text(turn, month), commune=commune.name)]
     if submitted and report is not None and report.submitted_at is not None:
         local = report.submitted_at.astimezone(turn.config.tz)
-        lines.append(_("✅ Đã nộp lúc {time} ngày {day} — {verdict}.").format(
-            time=local.strftime("%H:%M"), day=tr.date(local.date()),
-            verdict=_("đúng hạn") if report.on_time else _("muộn")))
+        lines.append(
+            _("✅ Đã nộp lúc {time} ngày {day} — {verdict}.").format(
+                time=local.strftime("%H:%M"),
+                day=tr.date(local.date()),
+                verdict=_("đúng hạn") if report.on_time else _("muộn"),
+            )
+        )
     else:
         lines.append(_("📝 Bản nháp, chưa nộp. Hạn nộp: {due}.").format(due=tr.date(due)))
         if report is not None and report.reopen_reason:
-            lines.append(_("🔓 Sở KH&CN đã mở lại ngày {day}. Lý do: {reason}").format(
-                day=tr.date(report.reopened_at.astimezone(turn.config.tz).date()) if report.reopened_at else "",
-                reason=report.reopen_reason))
+            lines.append(
+                _("🔓 Sở KH&CN đã mở lại ngày {day}. Lý do: {reason}").format(
+                    day=tr.date(report.reopened_at.astimezone(turn.config.tz).date()) if report.reopened_at else "",
+                    reason=report.reopen_reason,
+                )
+            )
     active = sum(1 for v in progress.villages if v.sessions)
-    lines += ["", _("🏘️ {active}/{villages} thôn có buổi sinh hoạt; cả xã {sessions} buổi, {people} người dự, "
-                    "{helped} lượt hỗ trợ.").format(
-        active=tr.number(active), villages=tr.number(len(progress.villages)), sessions=tr.number(progress.sessions),
-        people=tr.number(progress.attendees), helped=tr.number(progress.helped))]
+    lines += [
+        "",
+        _(
+            "🏘️ {active}/{villages} thôn có buổi sinh hoạt; cả xã {sessions} buổi, {people} người dự, "
+            "{helped} lượt hỗ trợ."
+        ).format(
+            active=tr.number(active),
+            villages=tr.number(len(progress.villages)),
+            sessions=tr.number(progress.sessions),
+            people=tr.number(progress.attendees),
+            helped=tr.number(progress.helped),
+        ),
+    ]
     idle = [v.name for v in progress.villages if not v.sessions]
     if idle:
         lines.append(_("⚠️ Cả tháng chưa có buổi nào: {villages}.").format(villages=", ".join(idle)))
@@ -117,12 +133,16 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
         rows.append([turn.button(_("📤 Nộp báo cáo"), FLOW, "submit")])
     rows.append([turn.button(_("📄 File Excel"), FLOW, "xlsx"), turn.button(_("📈 Biểu đồ"), FLOW, "chart")])
     other = previous_month(month)
-    rows.append([turn.button(_("◀️ Tháng {month}").format(month=_month_text(turn, other)), FLOW, "month",
-                             other.isoformat())])
+    rows.append(
+        [turn.button(_("◀️ Tháng {month}").format(month=_month_text(turn, other)), FLOW, "month", other.isoformat())]
+    )
     following = month_end(month) + dt.timedelta(days=1)
     if following <= turn.today:
-        rows[-1].append(turn.button(_("Tháng {month} ▶️").format(month=_month_text(turn, following)), FLOW,
-                                    "month", following.isoformat()))
+        rows[-1].append(
+            turn.button(
+                _("Tháng {month} ▶️").format(month=_month_text(turn, following)), FLOW, "month", following.isoformat()
+            )
+        )
     turn.say("\n".join(lines), rows, edit=edit)
 
 
@@ -132,24 +152,32 @@ def _ask_submit(turn: Turn) -> None:
     commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
     if turn.today < month_end(month):
-        turn.say(explain(DomainError("report_month_not_over", month=_month_text(turn, month), day=month_end(month)),
-                         turn.tr))
+        turn.say(
+            explain(DomainError("report_month_not_over", month=_month_text(turn, month), day=month_end(month)), turn.tr)
+        )
         return
-    progress = commune_progress(turn.session, Scope.of(member), commune_code, Period.month(month),
-                                max(turn.today, month_end(month)))
+    progress = commune_progress(
+        turn.session, Scope.of(member), commune_code, Period.month(month), max(turn.today, month_end(month))
+    )
     due = due_date(month, deadline_day(turn.session, progress.province_code))
     missing = [i for i in progress.indicators if i.denominator is None]
-    lines = [_("Nộp báo cáo tháng {month} của {commune}?").format(month=_month_text(turn, month),
-                                                                   commune=progress.commune_name),
-             _("Sau khi nộp, số liệu tháng này được khoá: không ghi thêm, không sửa được, trừ khi Sở KH&CN mở lại."),
-             _("Hôm nay {today}, hạn nộp {due}: báo cáo sẽ được tính {verdict}.").format(
-                 today=turn.tr.date(turn.today), due=turn.tr.date(due),
-                 verdict=_("đúng hạn") if turn.today <= due else _("muộn"))]
+    lines = [
+        _("Nộp báo cáo tháng {month} của {commune}?").format(
+            month=_month_text(turn, month), commune=progress.commune_name
+        ),
+        _("Sau khi nộp, số liệu tháng này được khoá: không ghi thêm, không sửa được, trừ khi Sở KH&CN mở lại."),
+        _("Hôm nay {today}, hạn nộp {due}: báo cáo sẽ được tính {verdict}.").format(
+            today=turn.tr.date(turn.today),
+            due=turn.tr.date(due),
+            verdict=_("đúng hạn") if turn.today <= due else _("muộn"),
+        ),
+    ]
     if missing:
         lines.append(_("⚠️ Còn {n} chỉ số chưa nhập số liệu.").format(n=turn.tr.number(len(missing))))
     turn.goto(CONFIRM)
-    turn.say("\n".join(lines), [[turn.button(_("✅ Nộp"), FLOW, "submit_yes"),
-                                 turn.button(_("↩️ Chưa nộp"), FLOW, "back")]])
+    turn.say(
+        "\n".join(lines), [[turn.button(_("✅ Nộp"), FLOW, "submit_yes"), turn.button(_("↩️ Chưa nộp"), FLOW, "back")]]
+    )
 
 
 def _submit(turn: Turn) -> None:
@@ -158,8 +186,9 @@ def _submit(turn: Turn) -> None:
     commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
     try:
-        report = submit(turn.session, actor=member, commune_code=commune_code, month=month, now=turn.now,
-                        today=turn.today)
+        report = submit(
+            turn.session, actor=member, commune_code=commune_code, month=month, now=turn.now, today=turn.today
+        )
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
@@ -169,37 +198,36 @@ def _submit(turn: Turn) -> None:
 
     def told(tr: Translator) -> str:
         rollup = province_rollup(turn.session, Scope.operator(), commune.province_code, month)
-        return tr.gettext("📥 {commune} đã nộp báo cáo tháng {month} lúc {time} ngày {day} ({verdict}). "
-                          "Toàn tỉnh đã nộp {submitted}/{expected} xã. Gõ /tinh để xem.").format(
-            commune=commune.name, month=f"{month.month:02d}/{month.year}", time=local.strftime("%H:%M"),
+        return tr.gettext(
+            "📥 {commune} đã nộp báo cáo tháng {month} lúc {time} ngày {day} ({verdict}). "
+            "Toàn tỉnh đã nộp {submitted}/{expected} xã. Gõ /tinh để xem."
+        ).format(
+            commune=commune.name,
+            month=f"{month.month:02d}/{month.year}",
+            time=local.strftime("%H:%M"),
             day=tr.date(local.date()),
             verdict=tr.gettext("đúng hạn") if report.on_time else tr.gettext("muộn"),
-            submitted=tr.number(rollup.submitted), expected=tr.number(rollup.expected))
+            submitted=tr.number(rollup.submitted),
+            expected=tr.number(rollup.expected),
+        )
 
-    told_count = notify(turn, accounts_of(turn.session, role=ROLE_PROVINCE_VIEWER, province_code=commune.province_code),
-                        told, key=f"report-submitted:{report.id}:{turn.now.isoformat()}")
+    told_count = notify(
+        turn,
+        accounts_of(turn.session, role=ROLE_PROVINCE_VIEWER, province_code=commune.province_code),
+        told,
+        key=f"report-submitted:{report.id}:{turn.now.isoformat()}",
+    )
     turn.end_flow()
     turn.toast = _("Đã nộp")
-    lines = [_("✅ Đã nộp báo cáo tháng {month} — {verdict}.").format(
-        month=_month_text(turn, month), verdict=_("đúng hạn") if report.on_time else _("nộp muộn")),
-        _("Số liệu tháng này đã được khoá.")]
+    lines = [
+        _("✅ Đã nộp báo cáo tháng {month} — {verdict}.").format(
+            month=_month_text(turn, month), verdict=_("đúng hạn") if report.on_time else _("nộp muộn")
+        ),
+        _("Số liệu tháng này đã được khoá."),
+    ]
     if told_count:
         lines.append(_("Đã báo cho {n} cán bộ Sở KH&CN.").format(n=turn.tr.number(told_count)))
     turn.say("\n".join(lines), main_menu(turn))
-
-
-def notify(turn: Turn, recipients: list[tuple[Member, object]], text: Callable[[Translator], str], key: str) -> int:
-    """Tell other people, each in their own language, through the outbox (once per key and account)."""
-    count = 0
-    for person, account in recipients:
-        if turn.member is not None and person.id == turn.member.id:
-            continue
-        message = text(Translator(person.locale))
-        item = outbox.enqueue(turn.session, channel=account.channel, chat_id=account.chat_id,  # type: ignore[attr-defined]
-                              kind=outbox.KIND_MESSAGE, payload=Reply(text=message).to_payload(), now=turn.now,
-                              idempotency_key=f"{key}:{account.id}")  # type: ignore[attr-defined]
-        count += 1 if item is not None else 0
-    return count
 
 
 def _send_xlsx(turn: Turn) -> None:
@@ -207,21 +235,33 @@ def _send_xlsx(turn: Turn) -> None:
     member = turn.require_member()
     commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
-    data = commune_report(turn.session, Scope.of(member), commune_code, month, today=turn.today,
-                          tz=turn.config.tz, now=turn.now)
+    data = commune_report(
+        turn.session, Scope.of(member), commune_code, month, today=turn.today, tz=turn.config.tz, now=turn.now
+    )
     content = commune_workbook(data, turn.tr, today=turn.today)
-    send_file(turn, content=content, filename=file_name(data, "xlsx"), kind="document",
-              caption=_("📄 Báo cáo tháng {month} — {commune} ({status}).").format(
-                  month=_month_text(turn, month), commune=data["commune"]["name"],
-                  status=_("đã nộp") if data["status"] == "submitted" else _("bản nháp")))
+    send_file(
+        turn,
+        content=content,
+        filename=file_name(data, "xlsx"),
+        kind="document",
+        caption=_("📄 Báo cáo tháng {month} — {commune} ({status}).").format(
+            month=_month_text(turn, month),
+            commune=data["commune"]["name"],
+            status=_("đã nộp") if data["status"] == "submitted" else _("bản nháp"),
+        ),
+    )
 
 
 def _send_chart(turn: Turn) -> None:
     member = turn.require_member()
     commune_code = turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
-    send_progress_chart(turn, commune_progress(turn.session, Scope.of(member), commune_code, Period.month(month),
-                                      max(turn.today, month_end(month))))
+    send_progress_chart(
+        turn,
+        commune_progress(
+            turn.session, Scope.of(member), commune_code, Period.month(month), max(turn.today, month_end(month))
+        ),
+    )
 
 
 def export(turn: Turn, month: dt.date) -> None:
@@ -245,8 +285,12 @@ def reopen_command(turn: Turn, argument: str = "") -> None:
     words = _strip_month_words(argument)
     if words:
         return _pick_commune(turn, words)
-    turn.say(_("Mở lại báo cáo tháng {month}: bạn gõ tên hoặc mã xã (ví dụ: Sơn Kim 1 hoặc 18196).").format(
-        month=_month_text(turn, month)), [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+    turn.say(
+        _("Mở lại báo cáo tháng {month}: bạn gõ tên hoặc mã xã (ví dụ: Sơn Kim 1 hoặc 18196).").format(
+            month=_month_text(turn, month)
+        ),
+        [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
+    )
 
 
 def _strip_month_words(text: str) -> str:
@@ -270,8 +314,11 @@ def _pick_commune(turn: Turn, words: str) -> None:
     if len(matches) > 1:
         rows = [[turn.button(c.name, FLOW, "commune", str(c.code))] for c in matches[:MAX_CHOICES]]
         rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
-        more = "" if len(matches) <= MAX_CHOICES else _(" (và {n} xã khác, bạn gõ rõ hơn)").format(
-            n=turn.tr.number(len(matches) - MAX_CHOICES))
+        more = (
+            ""
+            if len(matches) <= MAX_CHOICES
+            else _(" (và {n} xã khác, bạn gõ rõ hơn)").format(n=turn.tr.number(len(matches) - MAX_CHOICES))
+        )
         turn.say(_("Bạn chọn xã:") + more, rows)
         return
     _chosen(turn, matches[0])
@@ -283,12 +330,18 @@ def _chosen(turn: Turn, commune: Commune) -> None:
     report = report_for(turn.session, commune.code, month)
     if report is None or report.status != "submitted":
         turn.end_flow()
-        turn.say(explain(DomainError("report_not_submitted", month=_month_text(turn, month), commune=commune.name),
-                         turn.tr), main_menu(turn))
+        turn.say(
+            explain(DomainError("report_not_submitted", month=_month_text(turn, month), commune=commune.name), turn.tr),
+            main_menu(turn),
+        )
         return
     turn.goto(REOPEN_REASON, commune=commune.code)
-    turn.say(_("{commune} đã nộp báo cáo tháng {month}. Bạn gõ lý do mở lại (xã sẽ nhận được lý do này):").format(
-        commune=commune.name, month=_month_text(turn, month)), [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+    turn.say(
+        _("{commune} đã nộp báo cáo tháng {month}. Bạn gõ lý do mở lại (xã sẽ nhận được lý do này):").format(
+            commune=commune.name, month=_month_text(turn, month)
+        ),
+        [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
+    )
 
 
 def _reason_typed(turn: Turn) -> None:
@@ -300,9 +353,12 @@ def _reason_typed(turn: Turn) -> None:
     commune = get_commune(turn.session, int(turn.data["commune"]))
     month = dt.date.fromisoformat(turn.data["month"])
     turn.goto(REOPEN_CONFIRM, reason=reason)
-    turn.say(_("Mở lại báo cáo tháng {month} của {commune}?\nLý do: {reason}").format(
-        month=_month_text(turn, month), commune=commune.name, reason=reason),
-        [[turn.button(_("🔓 Mở lại"), FLOW, "reopen_yes"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+    turn.say(
+        _("Mở lại báo cáo tháng {month} của {commune}?\nLý do: {reason}").format(
+            month=_month_text(turn, month), commune=commune.name, reason=reason
+        ),
+        [[turn.button(_("🔓 Mở lại"), FLOW, "reopen_yes"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
+    )
 
 
 def _reopen(turn: Turn) -> None:
@@ -311,25 +367,42 @@ def _reopen(turn: Turn) -> None:
     commune = get_commune(turn.session, int(turn.data["commune"]))
     month = dt.date.fromisoformat(turn.data["month"])
     try:
-        report = reopen(turn.session, actor=member, commune_code=commune.code, month=month,
-                        reason=str(turn.data.get("reason", "")), now=turn.now)
+        report = reopen(
+            turn.session,
+            actor=member,
+            commune_code=commune.code,
+            month=month,
+            reason=str(turn.data.get("reason", "")),
+            now=turn.now,
+        )
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
         return
 
     def told(tr: Translator) -> str:
-        return tr.gettext("🔓 Sở KH&CN đã mở lại báo cáo tháng {month} của {commune}.\nLý do: {reason}\n"
-                          "Bạn sửa số liệu rồi nộp lại bằng /baocao.").format(
-            month=f"{month.month:02d}/{month.year}", commune=commune.name, reason=report.reopen_reason)
+        return tr.gettext(
+            "🔓 Sở KH&CN đã mở lại báo cáo tháng {month} của {commune}.\nLý do: {reason}\n"
+            "Bạn sửa số liệu rồi nộp lại bằng /baocao."
+        ).format(month=f"{month.month:02d}/{month.year}", commune=commune.name, reason=report.reopen_reason)
 
-    count = notify(turn, accounts_of(turn.session, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code), told,
-                   key=f"report-reopened:{report.id}:{turn.now.isoformat()}")
+    count = notify(
+        turn,
+        accounts_of(turn.session, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code),
+        told,
+        key=f"report-reopened:{report.id}:{turn.now.isoformat()}",
+    )
     turn.end_flow()
-    lines = [_("🔓 Đã mở lại báo cáo tháng {month} của {commune}. Lý do đã được ghi lại.").format(
-        month=_month_text(turn, month), commune=commune.name)]
-    lines.append(_("Đã báo cho {n} cán bộ xã.").format(n=turn.tr.number(count)) if count else
-                 _("Xã chưa có cán bộ phụ trách dùng bot để nhận thông báo."))
+    lines = [
+        _("🔓 Đã mở lại báo cáo tháng {month} của {commune}. Lý do đã được ghi lại.").format(
+            month=_month_text(turn, month), commune=commune.name
+        )
+    ]
+    lines.append(
+        _("Đã báo cho {n} cán bộ xã.").format(n=turn.tr.number(count))
+        if count
+        else _("Xã chưa có cán bộ phụ trách dùng bot để nhận thông báo.")
+    )
     turn.say("\n".join(lines), main_menu(turn))
 
 
@@ -350,8 +423,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 
 def _finished(turn: Turn) -> None:
     """A button of a report view or a reopening that is over."""
-    turn.say(turn._("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."),
-             main_menu(turn))
+    turn.say(turn._("Nút này thuộc một thao tác đã xong. Bạn gõ /baocao hoặc /tinh để bắt đầu lại."), main_menu(turn))
 
 
 def _xlsx_pressed(turn: Turn, _arg: str) -> None:

@@ -17,16 +17,23 @@ def start(turn: Turn, argument: str) -> None:
     turn.end_flow()
     if turn.member is not None:
         if argument:
-            turn.say(_("Bạn đã tham gia với vai trò {role} — {area}. Mã mời này không cần dùng nữa.").format(
-                role=role_label(turn.member, turn.tr), area=area_label(turn.session, turn.member)))
+            turn.say(
+                _("Bạn đã tham gia với vai trò {role} — {area}. Mã mời này không cần dùng nữa.").format(
+                    role=role_label(turn.member, turn.tr), area=area_label(turn.session, turn.member)
+                )
+            )
         show_help(turn)
         return
     if argument:
         join(turn, argument)
         return
     turn.goto(AWAIT_CODE)
-    turn.say(_("Chào bạn! Đây là trợ lý của Tổ Công nghệ số cộng đồng — phong trào «Bình dân học vụ số».\n\n"
-               "Bạn gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345) để tham gia."))
+    turn.say(
+        _(
+            "Chào bạn! Đây là trợ lý của Tổ Công nghệ số cộng đồng — phong trào «Bình dân học vụ số».\n\n"
+            "Bạn gõ mã mời do cán bộ xã gửi (ví dụ: ABCD2345) để tham gia."
+        )
+    )
 
 
 def on_code_text(turn: Turn) -> None:
@@ -62,16 +69,20 @@ def join(turn: Turn, code: str) -> None:
     except DomainError as error:
         turn.goto(AWAIT_CODE)
         text = explain(error, turn.tr)
-        if error.code != "already_member" and invites.record_wrong_code(turn.session, incoming.channel,
-                                                                       incoming.user_id, turn.now):
+        if error.code != "already_member" and invites.record_wrong_code(
+            turn.session, incoming.channel, incoming.user_id, turn.now
+        ):
             text += "\n\n" + wait_notice(turn)
         turn.say(text)
         return
     turn.member = member
     turn.end_flow()
     turn.commands_changed = True
-    turn.say(_("Chào mừng {name}! Bạn đã tham gia với vai trò {role} — {area}.").format(
-        name=member.display_name, role=role_label(member, turn.tr), area=area_label(turn.session, member)))
+    turn.say(
+        _("Chào mừng {name}! Bạn đã tham gia với vai trò {role} — {area}.").format(
+            name=member.display_name, role=role_label(member, turn.tr), area=area_label(turn.session, member)
+        )
+    )
     show_help(turn)
 
 
@@ -79,4 +90,5 @@ def wait_notice(turn: Turn) -> str:
     """What an account that tried too many wrong codes is told, once."""
     minutes = int(invites.WRONG_CODE_WAIT.total_seconds() // 60)
     return turn._("Bạn đã nhập sai mã nhiều lần. Bạn vui lòng đợi {minutes} phút rồi thử lại nhé.").format(
-        minutes=turn.tr.number(minutes))
+        minutes=turn.tr.number(minutes)
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Optional
 
 from bot.nlu.parser import parse_report
 from handlers.asked_area import asked_area
@@ -58,8 +57,9 @@ def show(turn: Turn, argument: str = "") -> None:
     render(turn, kind or (period.kind if period else PERIOD_MONTH), village_id=asked.village_id)
 
 
-def current(turn: Turn, kind: str, day: Optional[dt.date] = None, commune_code: Optional[int] = None,
-            village_id: Optional[int] = None) -> CommuneProgress:
+def current(
+    turn: Turn, kind: str, day: dt.date | None = None, commune_code: int | None = None, village_id: int | None = None
+) -> CommuneProgress:
     """The progress for the period of this kind holding `day` (today by default): the asker's own commune
     (or village), or a commune and village of it the asker may see."""
     member = turn.member
@@ -77,16 +77,25 @@ def only_village(progress: CommuneProgress, village_id: int) -> CommuneProgress:
     return dataclasses.replace(progress, villages=rows, village_only=village_id)
 
 
-def render(turn: Turn, kind: str, edit: bool = False, day: Optional[dt.date] = None,
-           commune_code: Optional[int] = None, village_id: Optional[int] = None) -> None:
+def render(
+    turn: Turn,
+    kind: str,
+    edit: bool = False,
+    day: dt.date | None = None,
+    commune_code: int | None = None,
+    village_id: int | None = None,
+) -> None:
     """The progress text with its buttons: other periods, the chart (of the same commune and village)."""
     _ = turn._
     progress = current(turn, kind, day, commune_code, village_id)
-    turn.start_flow(VIEW, period=kind, day=progress.period.start.isoformat(), commune=commune_code,
-                    village=village_id)
-    rows = [[turn.button(("• " if k == kind else "") + label, FLOW, "period", k)
-             for k, label in ((PERIOD_WEEK, _("Tuần")), (PERIOD_MONTH, _("Tháng")), (PERIOD_QUARTER, _("Quý")))],
-            [turn.button(_("📈 Biểu đồ"), FLOW, "chart")]]
+    turn.start_flow(VIEW, period=kind, day=progress.period.start.isoformat(), commune=commune_code, village=village_id)
+    rows = [
+        [
+            turn.button(("• " if k == kind else "") + label, FLOW, "period", k)
+            for k, label in ((PERIOD_WEEK, _("Tuần")), (PERIOD_MONTH, _("Tháng")), (PERIOD_QUARTER, _("Quý")))
+        ],
+        [turn.button(_("📈 Biểu đồ"), FLOW, "chart")],
+    ]
     turn.say(progress_text(turn, progress), rows, edit=edit)
 
 
@@ -97,8 +106,9 @@ def progress_text(turn: Turn, progress: CommuneProgress) -> str:
     period = progress.period
     weeks = progress.weeks_in_period
     head = _("📈 Tiến độ {period}").format(period=period_label(turn, period))
-    week = _("{start} – {end}").format(start=tr.short_date(progress.this_week[0]),
-                                        end=tr.short_date(progress.this_week[1]))
+    week = _("{start} – {end}").format(
+        start=tr.short_date(progress.this_week[0]), end=tr.short_date(progress.this_week[1])
+    )
     # «Tuần này (23/11 – 29/11)» for the current period; a past period's last week is named by its dates
     week_label = _("Tuần này ({week})").format(week=week) if progress.current else _("Tuần {week}").format(week=week)
     lines: list[str]
@@ -106,36 +116,58 @@ def progress_text(turn: Turn, progress: CommuneProgress) -> str:
         village = progress.villages[0] if progress.villages else None
         if village is None:
             return head + "\n" + _("Chưa có dữ liệu.")
-        lines = [head, _("{village}, {commune}").format(village=village.name, commune=progress.commune_name), "",
-                 _("📝 {sessions} buổi · {people} người dự · {weeks}/{all} tuần có buổi").format(
-                     sessions=tr.number(village.sessions), people=tr.number(village.attendees),
-                     weeks=tr.number(village.weeks_with_session), all=tr.number(weeks))]
+        lines = [
+            head,
+            _("{village}, {commune}").format(village=village.name, commune=progress.commune_name),
+            "",
+            _("📝 {sessions} buổi · {people} người dự · {weeks}/{all} tuần có buổi").format(
+                sessions=tr.number(village.sessions),
+                people=tr.number(village.attendees),
+                weeks=tr.number(village.weeks_with_session),
+                all=tr.number(weeks),
+            ),
+        ]
         lines += _help_lines(turn, village.help)
-        lines.append(_("✅ {week} thôn đã có buổi sinh hoạt.").format(week=week_label)
-                     if village.session_this_week else
-                     _("⚠️ {week} thôn chưa có buổi sinh hoạt. Mỗi thôn cần ít nhất một buổi mỗi tuần.")
-                     .format(week=week_label))
+        lines.append(
+            _("✅ {week} thôn đã có buổi sinh hoạt.").format(week=week_label)
+            if village.session_this_week
+            else _("⚠️ {week} thôn chưa có buổi sinh hoạt. Mỗi thôn cần ít nhất một buổi mỗi tuần.").format(
+                week=week_label
+            )
+        )
     else:
-        lines = [head, progress.commune_name, "",
-                 _("🏘️ Theo thôn: buổi · người dự · lượt hỗ trợ · tuần có buổi")]
+        lines = [head, progress.commune_name, "", _("🏘️ Theo thôn: buổi · người dự · lượt hỗ trợ · tuần có buổi")]
         for village in progress.villages:
-            lines.append(_("• {village}: {sessions} · {people} · {helped} · {weeks}/{all}").format(
-                village=village.name, sessions=tr.number(village.sessions), people=tr.number(village.attendees),
-                helped=tr.number(village.helped), weeks=tr.number(village.weeks_with_session),
-                all=tr.number(weeks)))
+            lines.append(
+                _("• {village}: {sessions} · {people} · {helped} · {weeks}/{all}").format(
+                    village=village.name,
+                    sessions=tr.number(village.sessions),
+                    people=tr.number(village.attendees),
+                    helped=tr.number(village.helped),
+                    weeks=tr.number(village.weeks_with_session),
+                    all=tr.number(weeks),
+                )
+            )
         if not progress.villages:
             lines.append(_("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng /thon."))
-        lines.append(_("Cả xã: {sessions} buổi, {people} người dự, {helped} lượt hỗ trợ.").format(
-            sessions=tr.number(progress.sessions), people=tr.number(progress.attendees),
-            helped=tr.number(progress.helped)))
+        lines.append(
+            _("Cả xã: {sessions} buổi, {people} người dự, {helped} lượt hỗ trợ.").format(
+                sessions=tr.number(progress.sessions),
+                people=tr.number(progress.attendees),
+                helped=tr.number(progress.helped),
+            )
+        )
         lines += _help_lines(turn, progress.help)
         missing = progress.without_session_this_week
         if progress.villages and missing:
-            lines.append(_("⚠️ {week} chưa có buổi: {villages}.").format(
-                week=week_label, villages=", ".join(v.name for v in missing)))
+            lines.append(
+                _("⚠️ {week} chưa có buổi: {villages}.").format(
+                    week=week_label, villages=", ".join(v.name for v in missing)
+                )
+            )
         elif progress.villages:
             lines.append(_("✅ {week} thôn nào cũng đã có buổi sinh hoạt.").format(week=week_label))
-    lines += [""] + indicator_block(turn, progress)
+    lines += ["", *indicator_block(turn, progress)]
     if progress.village_only is None:
         lines.append(report_line(turn, progress))
     return "\n".join(lines)
@@ -162,11 +194,13 @@ def indicator_block(turn: Turn, progress: CommuneProgress, full: bool = False) -
         if latest is None:
             return [_("🎯 Chỉ tiêu: xã chưa nhập số liệu tháng nào (cán bộ xã nhập bằng /chiso).")]
         member = turn.require_member()
-        older = commune_progress(turn.session, Scope.of(member), progress.commune_code, Period.month(latest),
-                                 turn.today)
+        older = commune_progress(
+            turn.session, Scope.of(member), progress.commune_code, Period.month(latest), turn.today
+        )
         items = [i for i in older.indicators if i.id in {p.id for p in progress.indicators}]
         header = _("🎯 Chỉ tiêu (tháng {month} chưa nhập, đây là số liệu tháng {latest}):").format(
-            month=month_label(turn, month), latest=month_label(turn, latest))
+            month=month_label(turn, month), latest=month_label(turn, latest)
+        )
     else:
         header = _("🎯 Chỉ tiêu tháng {month}:").format(month=month_label(turn, month))
     lines = [header]
@@ -181,20 +215,30 @@ def report_line(turn: Turn, progress: CommuneProgress) -> str:
     due = due_date(month, deadline_day(turn.session, progress.province_code))
     if progress.report_status == "submitted":
         return _("📋 Báo cáo tháng {month}: đã nộp ({verdict}).").format(
-            month=month_label(turn, month), verdict=_("đúng hạn") if progress.on_time else _("muộn"))
+            month=month_label(turn, month), verdict=_("đúng hạn") if progress.on_time else _("muộn")
+        )
     return _("📋 Báo cáo tháng {month}: chưa nộp, hạn {due} (/baocao).").format(
-        month=month_label(turn, month), due=turn.tr.date(due))
+        month=month_label(turn, month), due=turn.tr.date(due)
+    )
 
 
 def send_chart(turn: Turn, progress: CommuneProgress) -> None:
     """The progress as a picture."""
     _ = turn._
     title = _("{unit} — {period}").format(
-        unit=progress.villages[0].name if progress.village_only is not None and progress.villages
-        else progress.commune_name, period=period_label(turn, progress.period))
+        unit=progress.villages[0].name
+        if progress.village_only is not None and progress.villages
+        else progress.commune_name,
+        period=period_label(turn, progress.period),
+    )
     content = progress_chart(progress, turn.tr, title)
-    send_file(turn, content=content, filename=f"tien-do-{progress.commune_code}-{progress.period.start}.png",
-              kind="photo", caption=title)
+    send_file(
+        turn,
+        content=content,
+        filename=f"tien-do-{progress.commune_code}-{progress.period.start}.png",
+        kind="photo",
+        caption=title,
+    )
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
@@ -205,11 +249,18 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
     elif action == "chart":
         turn.toast = turn._("Đang vẽ biểu đồ…")
         day = turn.data.get("day")
-        send_chart(turn, current(turn, turn.data.get("period", PERIOD_MONTH),
-                                 dt.date.fromisoformat(day) if day else None, commune, village))
+        send_chart(
+            turn,
+            current(
+                turn,
+                turn.data.get("period", PERIOD_MONTH),
+                dt.date.fromisoformat(day) if day else None,
+                commune,
+                village,
+            ),
+        )
 
 
 def on_text(turn: Turn) -> Routing:
     """The view takes no typing: whatever is typed is routed as if no view were open."""
     return ROUTE_AGAIN
-

@@ -41,8 +41,13 @@ def show(turn: Turn, argument: str = "") -> None:
         return
     asked.say_notice(turn)
     if asked.commune_code is not None:  # «/tinh xã Sơn Kim 2»: that commune's month, as its leader sees it
-        return render_progress(turn, PERIOD_MONTH, day=month_end(month or default_month(turn.today)),
-                               commune_code=asked.commune_code, village_id=asked.village_id)
+        return render_progress(
+            turn,
+            PERIOD_MONTH,
+            day=month_end(month or default_month(turn.today)),
+            commune_code=asked.commune_code,
+            village_id=asked.village_id,
+        )
     render(turn, month or default_month(turn.today))
 
 
@@ -57,13 +62,22 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
     turn.start_flow(VIEW, month=month.isoformat())
     rows: list[list[Button]] = [
         [turn.button(_("📈 Biểu đồ"), FLOW, "chart"), turn.button(_("📄 File Excel"), FLOW, "xlsx")],
-        [turn.button(_("◀️ Tháng {month}").format(month=month_label(turn, previous_month(month))), FLOW, "month",
-                     previous_month(month).isoformat())],
+        [
+            turn.button(
+                _("◀️ Tháng {month}").format(month=month_label(turn, previous_month(month))),
+                FLOW,
+                "month",
+                previous_month(month).isoformat(),
+            )
+        ],
     ]
     following = month_end(month) + dt.timedelta(days=1)
     if following <= turn.today:
-        rows[-1].append(turn.button(_("Tháng {month} ▶️").format(month=month_label(turn, following)), FLOW, "month",
-                                    following.isoformat()))
+        rows[-1].append(
+            turn.button(
+                _("Tháng {month} ▶️").format(month=month_label(turn, following)), FLOW, "month", following.isoformat()
+            )
+        )
     turn.say(summary_text(turn, rollup), rows, edit=edit)
 
 
@@ -76,11 +90,16 @@ def summary_text(turn: Turn, rollup: ProvinceRollup) -> str:
     late = rollup.submitted - rollup.on_time_count
     lines = [
         _("🏛️ {province} — báo cáo tháng {month} (hạn {due})").format(
-            province=rollup.province_name, month=month_label(turn, month), due=tr.date(due)),
+            province=rollup.province_name, month=month_label(turn, month), due=tr.date(due)
+        ),
         _("📥 Đã nộp {submitted}/{expected} xã ({rate}); đúng hạn {on_time} ({on_time_rate}); muộn {late}.").format(
-            submitted=tr.number(rollup.submitted), expected=tr.number(rollup.expected),
-            rate=percent_text(turn, rollup.reporting_rate), on_time=tr.number(rollup.on_time_count),
-            on_time_rate=percent_text(turn, rollup.on_time_rate), late=tr.number(late)),
+            submitted=tr.number(rollup.submitted),
+            expected=tr.number(rollup.expected),
+            rate=percent_text(turn, rollup.reporting_rate),
+            on_time=tr.number(rollup.on_time_count),
+            on_time_rate=percent_text(turn, rollup.on_time_rate),
+            late=tr.number(late),
+        ),
     ]
     waiting = rollup.not_submitted
     if waiting:
@@ -99,13 +118,25 @@ def summary_text(turn: Turn, rollup: ProvinceRollup) -> str:
     if behind:
         lines += ["", _("🐢 Xã chậm nhất so với chỉ tiêu:")]
         for commune in behind:
-            lines.append(_("• {commune}: bình quân đạt {share} chỉ tiêu").format(
-                commune=commune.name, share=percent_text(turn, 100 * (commune.achievement() or 0))))
+            lines.append(
+                _("• {commune}: bình quân đạt {share} chỉ tiêu").format(
+                    commune=commune.name, share=percent_text(turn, 100 * (commune.achievement() or 0))
+                )
+            )
     active = sum(1 for c in rollup.communes if c.sessions)
-    lines += ["", _("🏘️ Hoạt động: {active}/{expected} xã có buổi sinh hoạt; {sessions} buổi, {people} người dự, "
-                    "{helped} lượt hỗ trợ.").format(
-        active=tr.number(active), expected=tr.number(rollup.expected), sessions=tr.number(rollup.sessions),
-        people=tr.number(rollup.attendees), helped=tr.number(sum(rollup.help.values())))]
+    lines += [
+        "",
+        _(
+            "🏘️ Hoạt động: {active}/{expected} xã có buổi sinh hoạt; {sessions} buổi, {people} người dự, "
+            "{helped} lượt hỗ trợ."
+        ).format(
+            active=tr.number(active),
+            expected=tr.number(rollup.expected),
+            sessions=tr.number(rollup.sessions),
+            people=tr.number(rollup.attendees),
+            helped=tr.number(sum(rollup.help.values())),
+        ),
+    ]
     lines.append(_("Mở lại báo cáo đã nộp của một xã: /molai."))
     return "\n".join(lines)
 
@@ -114,18 +145,28 @@ def send_chart(turn: Turn, month: dt.date) -> None:
     _ = turn._
     rollup = rollup_for(turn, month)
     title = _("{province} — tháng {month}").format(province=rollup.province_name, month=month_label(turn, month))
-    send_file(turn, content=province_chart(rollup, turn.tr, title),
-              filename=f"tinh-{rollup.province_code}-{month:%Y-%m}.png", kind="photo", caption=title)
+    send_file(
+        turn,
+        content=province_chart(rollup, turn.tr, title),
+        filename=f"tinh-{rollup.province_code}-{month:%Y-%m}.png",
+        kind="photo",
+        caption=title,
+    )
 
 
 def send_xlsx(turn: Turn, month: dt.date) -> None:
     _ = turn._
     member = turn.require_member()
-    data = province_report(turn.session, Scope.of(member), member.province_code, month, tz=turn.config.tz,
-                           now=turn.now)
-    send_file(turn, content=province_workbook(data, turn.tr, today=turn.today), filename=file_name(data, "xlsx"),
-              kind="document", caption=_("📄 Tổng hợp báo cáo tháng {month} — {province}.").format(
-                  month=month_label(turn, month), province=data["province"]["name"]))
+    data = province_report(turn.session, Scope.of(member), member.province_code, month, tz=turn.config.tz, now=turn.now)
+    send_file(
+        turn,
+        content=province_workbook(data, turn.tr, today=turn.today),
+        filename=file_name(data, "xlsx"),
+        kind="document",
+        caption=_("📄 Tổng hợp báo cáo tháng {month} — {province}.").format(
+            month=month_label(turn, month), province=data["province"]["name"]
+        ),
+    )
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Optional
+from typing import Any
 
 from handlers import monthly_report
 from handlers import province as province_view
@@ -40,16 +40,61 @@ from storage.vocab import COMMUNE_ROLES, HELP_KINDS, ROLE_PROVINCE_VIEWER, VILLA
 
 _EXPORT = ("xuat", "file excel", "excel", "tai file", "gui file", "tai bao cao", "file bao cao")
 _DEADLINE = ("han nop", "han bao cao", "han chot", "khi nao nop", "bao gio nop", "ngay nao nop", "truoc ngay")
-_SUBMITTED = ("chua nop", "da nop", "nop chua", "nop bao cao", "nop bc", "ty le nop", "dung han", "nop muon",
-              "bao nhieu xa nop", "da gui", "gui chua", "gui bao cao", "chua gui")
-_NO_SESSION = ("chua co buoi", "chua hoc", "chua sinh hoat", "chua to chuc", "khong co buoi", "chua mo lop",
-               "chua co lop", "thon nao chua", "xa nao chua co", "chua hop", "co buoi chua", "da co buoi",
-               "hoc chua", "sinh hoat chua", "to chuc chua")
+_SUBMITTED = (
+    "chua nop",
+    "da nop",
+    "nop chua",
+    "nop bao cao",
+    "nop bc",
+    "ty le nop",
+    "dung han",
+    "nop muon",
+    "bao nhieu xa nop",
+    "da gui",
+    "gui chua",
+    "gui bao cao",
+    "chua gui",
+)
+_NO_SESSION = (
+    "chua co buoi",
+    "chua hoc",
+    "chua sinh hoat",
+    "chua to chuc",
+    "khong co buoi",
+    "chua mo lop",
+    "chua co lop",
+    "thon nao chua",
+    "xa nao chua co",
+    "chua hop",
+    "co buoi chua",
+    "da co buoi",
+    "hoc chua",
+    "sinh hoat chua",
+    "to chuc chua",
+)
 _PERCENT = ("phan tram", "ty le", "ti le", "%", "dat bao nhieu", "dat duoc", "chi tieu", "chi so", "duoc bao nhieu")
-_SESSIONS = ("bao nhieu buoi", "may buoi", "so buoi", "bn buoi", "bnh buoi", "nhieu buoi", "tong buoi",
-             "bao nhieu lop", "may lop")
-_PEOPLE = ("bao nhieu nguoi", "may nguoi", "so nguoi", "bao nhieu luot", "bn nguoi", "tong nguoi", "nhieu nguoi",
-           "bao nhieu ba con", "bao nhieu dan")
+_SESSIONS = (
+    "bao nhieu buoi",
+    "may buoi",
+    "so buoi",
+    "bn buoi",
+    "bnh buoi",
+    "nhieu buoi",
+    "tong buoi",
+    "bao nhieu lop",
+    "may lop",
+)
+_PEOPLE = (
+    "bao nhieu nguoi",
+    "may nguoi",
+    "so nguoi",
+    "bao nhieu luot",
+    "bn nguoi",
+    "tong nguoi",
+    "nhieu nguoi",
+    "bao nhieu ba con",
+    "bao nhieu dan",
+)
 _HELPED = ("ho tro", "giup", "kich hoat", "nop ho so", "huong dan")
 _CHART = ("bieu do", "do thi", "chart")
 _PROGRESS = ("tien do", "the nao", "ra sao", "tinh hinh", "ket qua", "thong ke", "tong hop", "tong ket", "sao roi")
@@ -75,14 +120,15 @@ def answer(turn: Turn, parsed: Any) -> None:
     reply(turn, q, asked)
 
 
-def _answer_for(q: str) -> Optional[Callable[[Turn, str, AskedArea], None]]:
+def _answer_for(q: str) -> Callable[[Turn, str, AskedArea], None] | None:
     """Which answer a question asks for (None: not one the bot answers)."""
     if _has(q, _CHART):
         return _chart
     if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai"))):
         return _export
-    if _has(q, _DEADLINE) or (_has(q, ("han", "bao gio", "khi nao", "ngay nao", "hom nao"))
-                              and _has(q, ("nop", "bao cao", "bc"))):
+    if _has(q, _DEADLINE) or (
+        _has(q, ("han", "bao gio", "khi nao", "ngay nao", "hom nao")) and _has(q, ("nop", "bao cao", "bc"))
+    ):
         return _deadline
     if _has(q, _NO_SESSION):
         return _no_session
@@ -99,7 +145,7 @@ def _answer_for(q: str) -> Optional[Callable[[Turn, str, AskedArea], None]]:
     return None
 
 
-def _indicator_named(q: str) -> Optional[str]:
+def _indicator_named(q: str) -> str | None:
     """An indicator named by one of its words in the question (longest name first)."""
     for alias, indicator in sorted(((a, i) for i, names in ALIASES.items() for a in names), key=lambda p: -len(p[0])):
         if len(alias) > 3 and f" {alias} " in f" {q} ":
@@ -115,13 +161,25 @@ def what_can_be_asked(turn: Turn) -> None:
     member = turn.member
     lines = [_("Tôi chưa trả lời được câu này. Bạn có thể hỏi, có dấu hay không dấu đều được:")]
     if member is not None and member.role == ROLE_PROVINCE_VIEWER:
-        lines += [_("• «xã nào chưa nộp báo cáo?»"), _("• «tỉnh đạt bao nhiêu phần trăm vneid?»"),
-                  _("• «tháng 10 có bao nhiêu buổi?»"), _("• «xuất báo cáo tháng 10»"),
-                  _("• «hạn nộp báo cáo là ngày nào?»"), _("• «cho xem biểu đồ tháng này»"), "", _("Hoặc gõ /tinh.")]
+        lines += [
+            _("• «xã nào chưa nộp báo cáo?»"),
+            _("• «tỉnh đạt bao nhiêu phần trăm vneid?»"),
+            _("• «tháng 10 có bao nhiêu buổi?»"),
+            _("• «xuất báo cáo tháng 10»"),
+            _("• «hạn nộp báo cáo là ngày nào?»"),
+            _("• «cho xem biểu đồ tháng này»"),
+            "",
+            _("Hoặc gõ /tinh."),
+        ]
     else:
-        lines += [_("• «thôn nào chưa có buổi học tuần này?»"), _("• «xã mình đạt bao nhiêu phần trăm vneid?»"),
-                  _("• «tháng 10 có bao nhiêu buổi?»"), _("• «tháng này bao nhiêu người được hỗ trợ?»"),
-                  _("• «tiến độ quý này thế nào?»"), _("• «cho xem biểu đồ tháng này»")]
+        lines += [
+            _("• «thôn nào chưa có buổi học tuần này?»"),
+            _("• «xã mình đạt bao nhiêu phần trăm vneid?»"),
+            _("• «tháng 10 có bao nhiêu buổi?»"),
+            _("• «tháng này bao nhiêu người được hỗ trợ?»"),
+            _("• «tiến độ quý này thế nào?»"),
+            _("• «cho xem biểu đồ tháng này»"),
+        ]
         if member is not None and member.role in COMMUNE_ROLES:
             lines += [_("• «xuất báo cáo tháng 11»"), _("• «hạn nộp báo cáo là ngày nào?»")]
         lines += ["", _("Hoặc gõ /tiendo để xem tiến độ.")]
@@ -144,7 +202,7 @@ def _progress_of(turn: Turn, member: Member, period: Period, asked: AskedArea) -
     return only_village(progress, asked.village_id) if asked.village_id is not None else progress
 
 
-def _one_commune(member: Member, asked: AskedArea) -> Optional[int]:
+def _one_commune(member: Member, asked: AskedArea) -> int | None:
     """The commune an answer is about (None: a province viewer's whole province)."""
     return asked.commune_code or member.commune_code
 
@@ -176,8 +234,9 @@ def _deadline(turn: Turn, q: str, asked: AskedArea) -> None:
     else:
         month = month_from_text(q, turn.today) or previous_month(turn.today)
     due = due_date(month, deadline_day(turn.session, member.province_code))
-    text = _("Hạn nộp báo cáo tháng {month} là ngày {due}.").format(month=month_label(turn, month),
-                                                                     due=turn.tr.date(due))
+    text = _("Hạn nộp báo cáo tháng {month} là ngày {due}.").format(
+        month=month_label(turn, month), due=turn.tr.date(due)
+    )
     if commune_code is not None:
         if commune_code != member.commune_code:
             text = get_commune(turn.session, commune_code).name + ": " + text
@@ -186,8 +245,11 @@ def _deadline(turn: Turn, q: str, asked: AskedArea) -> None:
             text += " " + _("Xã đã nộp ({verdict}).").format(verdict=_("đúng hạn") if report.on_time else _("muộn"))
         else:
             days = (due - turn.today).days
-            text += " " + (_("Xã chưa nộp, còn {n} ngày.").format(n=turn.tr.number(days)) if days >= 0
-                           else _("Xã chưa nộp, đã quá hạn {n} ngày.").format(n=turn.tr.number(-days)))
+            text += " " + (
+                _("Xã chưa nộp, còn {n} ngày.").format(n=turn.tr.number(days))
+                if days >= 0
+                else _("Xã chưa nộp, đã quá hạn {n} ngày.").format(n=turn.tr.number(-days))
+            )
     turn.say(text, main_menu(turn))
 
 
@@ -206,14 +268,18 @@ def _submitted(turn: Turn, q: str, asked: AskedArea) -> None:
     if report is not None and report.status == "submitted" and report.submitted_at is not None:
         local = report.submitted_at.astimezone(turn.config.tz)
         text = _("✅ Báo cáo tháng {month} đã nộp ngày {day} ({verdict}).").format(
-            month=month_label(turn, month), day=turn.tr.date(local.date()),
-            verdict=_("đúng hạn") if report.on_time else _("muộn"))
+            month=month_label(turn, month),
+            day=turn.tr.date(local.date()),
+            verdict=_("đúng hạn") if report.on_time else _("muộn"),
+        )
     elif commune_code != member.commune_code:
         text = _("📝 Báo cáo tháng {month} chưa nộp; hạn nộp {due}.").format(
-            month=month_label(turn, month), due=turn.tr.date(due))
+            month=month_label(turn, month), due=turn.tr.date(due)
+        )
     else:
         text = _("📝 Báo cáo tháng {month} chưa nộp; hạn nộp {due}. Gõ /baocao để xem và nộp.").format(
-            month=month_label(turn, month), due=turn.tr.date(due))
+            month=month_label(turn, month), due=turn.tr.date(due)
+        )
     if commune_code != member.commune_code:
         text = get_commune(turn.session, commune_code).name + ": " + text
     turn.say(text, main_menu(turn))
@@ -228,9 +294,11 @@ def _no_session(turn: Turn, q: str, asked: AskedArea) -> None:
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
         idle = [c.name for c in rollup.communes if not c.sessions]
         head = _("Tháng {month}, {n}/{all} xã chưa ghi buổi sinh hoạt nào").format(
-            month=month_label(turn, month), n=tr.number(len(idle)), all=tr.number(rollup.expected))
-        shown = ", ".join(idle[:20]) + (_(" và {n} xã khác").format(n=tr.number(len(idle) - 20)) if len(idle) > 20
-                                         else "")
+            month=month_label(turn, month), n=tr.number(len(idle)), all=tr.number(rollup.expected)
+        )
+        shown = ", ".join(idle[:20]) + (
+            _(" và {n} xã khác").format(n=tr.number(len(idle) - 20)) if len(idle) > 20 else ""
+        )
         turn.say(head + (": " + shown + "." if idle else "."), main_menu(turn))
         return
     period = _period(turn, q, PERIOD_WEEK)
@@ -241,23 +309,36 @@ def _no_session(turn: Turn, q: str, asked: AskedArea) -> None:
         village = progress.villages[0] if progress.villages else None
         if village is None:
             return what_can_be_asked(turn)
-        text = (_("✅ {village} đã có {n} buổi sinh hoạt {period}.").format(
-            village=village.name, n=tr.number(village.sessions), period=label) if village.sessions else
-            _("⚠️ {village} chưa có buổi sinh hoạt nào {period}. Mỗi thôn cần ít nhất một buổi mỗi tuần.").format(
-                village=village.name, period=label))
+        text = (
+            _("✅ {village} đã có {n} buổi sinh hoạt {period}.").format(
+                village=village.name, n=tr.number(village.sessions), period=label
+            )
+            if village.sessions
+            else _("⚠️ {village} chưa có buổi sinh hoạt nào {period}. Mỗi thôn cần ít nhất một buổi mỗi tuần.").format(
+                village=village.name, period=label
+            )
+        )
     elif not progress.villages:
         text = _("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng /thon.")
     elif progress.commune_code != member.commune_code:
-        text = progress.commune_name + ": " + (_("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.")
-                                               .format(period=label, n=tr.number(len(missing)),
-                                                       all=tr.number(len(progress.villages)),
-                                                       villages=", ".join(missing)) if missing else
-                                               _("✅ {period}, thôn nào cũng đã có buổi sinh hoạt.").format(
-                                                   period=label[:1].upper() + label[1:]))
+        text = (
+            progress.commune_name
+            + ": "
+            + (
+                _("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.").format(
+                    period=label,
+                    n=tr.number(len(missing)),
+                    all=tr.number(len(progress.villages)),
+                    villages=", ".join(missing),
+                )
+                if missing
+                else _("✅ {period}, thôn nào cũng đã có buổi sinh hoạt.").format(period=label[:1].upper() + label[1:])
+            )
+        )
     elif missing:
         text = _("⚠️ Chưa có buổi sinh hoạt {period} ({n}/{all} thôn): {villages}.").format(
-            period=label, n=tr.number(len(missing)), all=tr.number(len(progress.villages)),
-            villages=", ".join(missing))
+            period=label, n=tr.number(len(missing)), all=tr.number(len(progress.villages)), villages=", ".join(missing)
+        )
     else:
         text = _("✅ {period}, thôn nào cũng đã có buổi sinh hoạt.").format(period=label[:1].upper() + label[1:])
     turn.say(text, main_menu(turn))
@@ -272,8 +353,11 @@ def _indicators(turn: Turn, q: str, asked: AskedArea) -> None:
         month = month or province_view.default_month(turn.today)
         rollup = province_rollup(turn.session, Scope.of(member), member.province_code, month)
         items = [i for i in rollup.indicator_sums() if named is None or i.id == named]
-        lines = [_("🎯 {province}, tháng {month} (cộng các xã đã nhập):").format(
-            province=rollup.province_name, month=month_label(turn, month))]
+        lines = [
+            _("🎯 {province}, tháng {month} (cộng các xã đã nhập):").format(
+                province=rollup.province_name, month=month_label(turn, month)
+            )
+        ]
         lines += [indicator_line(turn, i, with_change=False, full=named is not None) for i in items]
         turn.say("\n".join(lines), main_menu(turn))
         return
@@ -281,7 +365,7 @@ def _indicators(turn: Turn, q: str, asked: AskedArea) -> None:
     progress = _progress_of(turn, member, period, asked)
     if named is not None:
         progress.indicators = [i for i in progress.indicators if i.id == named]
-    lines = [progress.commune_name] + indicator_block(turn, progress, full=named is not None)
+    lines = [progress.commune_name, *indicator_block(turn, progress, full=named is not None)]
     turn.say("\n".join(lines), main_menu(turn))
 
 
@@ -303,27 +387,41 @@ def _count(turn: Turn, q: str, asked: AskedArea, what: str) -> None:
         progress = _progress_of(turn, member, period, asked)
         rows = progress.villages
         unit = _unit(turn, progress)
-        totals = {"sessions": sum(v.sessions for v in rows), "attendees": sum(v.attendees for v in rows),
-                  "helped": sum(v.helped for v in rows)}
+        totals = {
+            "sessions": sum(v.sessions for v in rows),
+            "attendees": sum(v.attendees for v in rows),
+            "helped": sum(v.helped for v in rows),
+        }
         help_by_kind = {}
         for v in rows:
             for kind, n in v.help.items():
                 help_by_kind[kind] = help_by_kind.get(kind, 0) + n
-        villages = [(v.name, v.sessions if what == "sessions" else v.attendees if what == "attendees" else v.helped)
-                    for v in rows] if len(rows) > 1 else []
+        villages = (
+            [
+                (v.name, v.sessions if what == "sessions" else v.attendees if what == "attendees" else v.helped)
+                for v in rows
+            ]
+            if len(rows) > 1
+            else []
+        )
     label = label[:1].upper() + label[1:]
     if what == "sessions":
-        text = _("{period}, {unit} có {n} buổi sinh hoạt.").format(period=label, unit=unit,
-                                                                   n=tr.number(totals["sessions"]))
+        text = _("{period}, {unit} có {n} buổi sinh hoạt.").format(
+            period=label, unit=unit, n=tr.number(totals["sessions"])
+        )
     elif what == "attendees":
         text = _("{period}, {unit} có {n} lượt người tham dự các buổi sinh hoạt.").format(
-            period=label, unit=unit, n=tr.number(totals["attendees"]))
+            period=label, unit=unit, n=tr.number(totals["attendees"])
+        )
     else:
-        text = _("{period}, {unit} đã hỗ trợ {n} lượt người.").format(period=label, unit=unit,
-                                                                      n=tr.number(totals["helped"]))
+        text = _("{period}, {unit} đã hỗ trợ {n} lượt người.").format(
+            period=label, unit=unit, n=tr.number(totals["helped"])
+        )
         if help_by_kind:
-            text += "\n" + "\n".join(_("• {kind}: {n}").format(kind=_(HELP_KINDS[k]), n=tr.number(n))
-                                     for k, n in sorted(help_by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+            text += "\n" + "\n".join(
+                _("• {kind}: {n}").format(kind=_(HELP_KINDS[k]), n=tr.number(n))
+                for k, n in sorted(help_by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
     if villages and what != "helped":
         text += "\n" + "\n".join(_("• {village}: {n}").format(village=name, n=tr.number(n)) for name, n in villages)
     turn.say(text, main_menu(turn))
@@ -343,8 +441,13 @@ def _progress(turn: Turn, q: str, asked: AskedArea) -> None:
     if not _may_see_progress(member, asked):
         return what_can_be_asked(turn)
     period = period_from_text(q, turn.today)
-    render_progress(turn, period.kind if period else PERIOD_MONTH, day=period.start if period else None,
-                    commune_code=asked.commune_code, village_id=asked.village_id)
+    render_progress(
+        turn,
+        period.kind if period else PERIOD_MONTH,
+        day=period.start if period else None,
+        commune_code=asked.commune_code,
+        village_id=asked.village_id,
+    )
 
 
 def _chart(turn: Turn, q: str, asked: AskedArea) -> None:
@@ -354,10 +457,17 @@ def _chart(turn: Turn, q: str, asked: AskedArea) -> None:
     if member is None:
         return what_can_be_asked(turn)
     if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is None:
-        return province_view.send_chart(turn, month_from_text(q, turn.today)
-                                        or province_view.default_month(turn.today))
+        return province_view.send_chart(turn, month_from_text(q, turn.today) or province_view.default_month(turn.today))
     if not _may_see_progress(member, asked):
         return what_can_be_asked(turn)
     period = period_from_text(q, turn.today)
-    send_chart(turn, current(turn, period.kind if period else PERIOD_MONTH, period.start if period else None,
-                             asked.commune_code, asked.village_id))
+    send_chart(
+        turn,
+        current(
+            turn,
+            period.kind if period else PERIOD_MONTH,
+            period.start if period else None,
+            asked.commune_code,
+            asked.village_id,
+        ),
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Optional
 
 from bot.reminders.texts import kind_label, slot_label
 from handlers.base import Turn
@@ -29,7 +28,14 @@ from storage.vocab import ROLES
 
 FLOW = "rm"
 MENU, RULE, RULE_CONFIRM, TITLE, DATE, ROLES_STEP, CONFIRM = (
-    "rm.menu", "rm.rule", "rm.rule_confirm", "rm.title", "rm.date", "rm.roles", "rm.confirm")
+    "rm.menu",
+    "rm.rule",
+    "rm.rule_confirm",
+    "rm.title",
+    "rm.date",
+    "rm.roles",
+    "rm.confirm",
+)
 _DATE = re.compile(r"^\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{2,4}))?\s*$")
 _OFF_WORDS = {"tat", "dung", "tam dung", "off", "pause", "stop"}
 _ON_WORDS = {"bat", "mo", "tiep tuc", "on", "resume", "start"}
@@ -76,13 +82,19 @@ def show(turn: Turn, argument: str = "") -> None:
     if _can_edit(turn):
         scope, _kinds, code = reminders.editable_kinds(member)
         lines += ["", _("Lịch nhắc của {area}:").format(area=_area_name(turn, scope, code or 0))]
-        lines += [f"{n}. {_rule_line(turn, rule)}" for n, rule in
-                  enumerate(reminders.rules_for(turn.session, member), start=1)]
+        lines += [
+            f"{n}. {_rule_line(turn, rule)}"
+            for n, rule in enumerate(reminders.rules_for(turn.session, member), start=1)
+        ]
         deadlines = reminders.upcoming_deadlines(turn.session, scope=scope, area_code=code or 0, today=turn.today)
         if deadlines:
             lines += ["", _("Hạn chót riêng:")]
-            lines += [_("• «{title}» — {date}, nhắc: {roles}").format(
-                title=d.title, date=turn.tr.date(d.due_date), roles=_roles_text(turn, d.roles)) for d in deadlines]
+            lines += [
+                _("• «{title}» — {date}, nhắc: {roles}").format(
+                    title=d.title, date=turn.tr.date(d.due_date), roles=_roles_text(turn, d.roles)
+                )
+                for d in deadlines
+            ]
         nonce_data["deadlines"] = [d.id for d in deadlines]
     else:
         mine = reminders.deadlines_concerning(turn.session, member, turn.today)
@@ -90,11 +102,15 @@ def show(turn: Turn, argument: str = "") -> None:
             lines += ["", _("Hạn chót sắp tới:")]
             lines += [_("• «{title}» — {date}").format(title=d.title, date=turn.tr.date(d.due_date)) for d in mine]
     turn.start_flow(MENU, **nonce_data)
-    rows = [[turn.button(_("🔔 Nhận lại nhắc việc"), FLOW, "resume")] if member.reminders_paused
-            else [turn.button(_("🔕 Tạm dừng nhắc việc"), FLOW, "pause")]]
+    rows = [
+        [turn.button(_("🔔 Nhận lại nhắc việc"), FLOW, "resume")]
+        if member.reminders_paused
+        else [turn.button(_("🔕 Tạm dừng nhắc việc"), FLOW, "pause")]
+    ]
     if _can_edit(turn):
-        rows.append([turn.button(_("⏰ Đổi lịch nhắc"), FLOW, "rules"),
-                     turn.button(_("➕ Thêm hạn chót"), FLOW, "add")])
+        rows.append(
+            [turn.button(_("⏰ Đổi lịch nhắc"), FLOW, "rules"), turn.button(_("➕ Thêm hạn chót"), FLOW, "add")]
+        )
         if nonce_data.get("deadlines"):
             rows.append([turn.button(_("🗑️ Huỷ một hạn chót"), FLOW, "drop")])
     rows.append([turn.button(_("❌ Đóng"), FLOW, "close")])
@@ -107,8 +123,10 @@ def _set_paused(turn: Turn, paused: bool) -> None:
     reminders.set_paused(turn.session, member, paused, turn.now)
     turn.end_flow()
     if paused:
-        turn.say(_("🔕 Đã tạm dừng nhắc việc. Bạn vẫn dùng bot bình thường; gõ /nhacnho để nhận lại nhắc việc."),
-                 main_menu(turn))
+        turn.say(
+            _("🔕 Đã tạm dừng nhắc việc. Bạn vẫn dùng bot bình thường; gõ /nhacnho để nhận lại nhắc việc."),
+            main_menu(turn),
+        )
     else:
         turn.say(_("🔔 Đã bật lại nhắc việc. Bot sẽ nhắc bạn trước các hạn chót."), main_menu(turn))
 
@@ -140,8 +158,10 @@ def _ask_title(turn: Turn, _arg: str) -> None:
     """«Thêm hạn chót»: ask what is to be done."""
     _ = turn._
     turn.goto(TITLE, title=None, due=None, roles=[])
-    turn.say(_("Bạn gõ nội dung công việc cần nhắc, ví dụ: Gửi danh sách đề cử khen thưởng Ngày Chuyển đổi số "
-               "10/10."), [[turn.button(_("❌ Huỷ"), FLOW, "close")]])
+    turn.say(
+        _("Bạn gõ nội dung công việc cần nhắc, ví dụ: Gửi danh sách đề cử khen thưởng Ngày Chuyển đổi số 10/10."),
+        [[turn.button(_("❌ Huỷ"), FLOW, "close")]],
+    )
 
 
 def on_text(turn: Turn) -> None:
@@ -152,18 +172,30 @@ def on_text(turn: Turn) -> None:
     if turn.step == TITLE:
         title = " ".join(turn.text.split())
         if not title or len(title) > reminders.MAX_TITLE:
-            turn.say(explain(DomainError("deadline_title_too_long" if title else "deadline_title_missing",
-                                          limit=reminders.MAX_TITLE), turn.tr))
+            turn.say(
+                explain(
+                    DomainError(
+                        "deadline_title_too_long" if title else "deadline_title_missing", limit=reminders.MAX_TITLE
+                    ),
+                    turn.tr,
+                )
+            )
             return
         turn.goto(DATE, title=title)
-        turn.say(_("Hạn chót là ngày nào? Bạn gõ ngày/tháng hoặc ngày/tháng/năm, ví dụ {example}.").format(
-            example=turn.tr.date(turn.today + dt.timedelta(days=30))))
+        turn.say(
+            _("Hạn chót là ngày nào? Bạn gõ ngày/tháng hoặc ngày/tháng/năm, ví dụ {example}.").format(
+                example=turn.tr.date(turn.today + dt.timedelta(days=30))
+            )
+        )
         return
     if turn.step == DATE:
         day = parse_future_date(turn.text, turn.today)
         if day is None or day <= turn.today:
-            turn.say(_("Tôi chưa đọc được ngày «{text}», hoặc ngày đó đã qua. Bạn gõ ví dụ {example}.").format(
-                text=turn.text[:40], example=turn.tr.date(turn.today + dt.timedelta(days=30))))
+            turn.say(
+                _("Tôi chưa đọc được ngày «{text}», hoặc ngày đó đã qua. Bạn gõ ví dụ {example}.").format(
+                    text=turn.text[:40], example=turn.tr.date(turn.today + dt.timedelta(days=30))
+                )
+            )
             return
         turn.goto(ROLES_STEP, due=day.isoformat(), roles=[])
         _ask_roles(turn)
@@ -171,7 +203,7 @@ def on_text(turn: Turn) -> None:
     turn.say(_("Bạn chọn bằng các nút bên trên, hoặc gõ /huy để thôi."))
 
 
-def parse_future_date(text: str, today: dt.date) -> Optional[dt.date]:
+def parse_future_date(text: str, today: dt.date) -> dt.date | None:
     """dd/mm or dd/mm/yyyy; without a year, the next such day after today."""
     match = _DATE.match(text)
     if not match:
@@ -199,9 +231,8 @@ def _pick_rule(turn: Turn) -> None:
     _ = turn._
     _scope, kinds, _code = _editable(turn)
     turn.goto(MENU)
-    rows = [[turn.button(kind_label(turn.tr, kind)[:60], FLOW, "rule", str(index))]
-            for index, kind in enumerate(kinds)]
-    turn.say(_("Đổi lịch của loại nhắc việc nào?"), rows + [[turn.button(_("❌ Đóng"), FLOW, "close")]])
+    rows = [[turn.button(kind_label(turn.tr, kind)[:60], FLOW, "rule", str(index))] for index, kind in enumerate(kinds)]
+    turn.say(_("Đổi lịch của loại nhắc việc nào?"), [*rows, [turn.button(_("❌ Đóng"), FLOW, "close")]])
 
 
 def _current_rule(turn: Turn, kind: str) -> EffectiveRule:
@@ -230,14 +261,21 @@ def _ask_times(turn: Turn, arg: str) -> None:
     rows = []
     if rule.scope == _scope:
         rows.append([turn.button(_("↩️ Dùng lại lịch chung"), FLOW, "reset")])
-    rows.append([turn.button(_("🔕 Tắt loại nhắc này") if rule.enabled else _("🔔 Bật lại loại nhắc này"),
-                             FLOW, "toggle")])
+    rows.append(
+        [turn.button(_("🔕 Tắt loại nhắc này") if rule.enabled else _("🔔 Bật lại loại nhắc này"), FLOW, "toggle")]
+    )
     rows.append([turn.button(_("❌ Đóng"), FLOW, "close")])
-    turn.say("\n".join([
-        _rule_line(turn, rule), "",
-        _("Bạn gõ lịch mới, ví dụ: {example}").format(example=_example(turn, kind)),
-        _("Lời nhắc rơi vào giờ nghỉ (21:00–07:00) sẽ được gửi lúc 07:00."),
-    ]), rows)
+    turn.say(
+        "\n".join(
+            [
+                _rule_line(turn, rule),
+                "",
+                _("Bạn gõ lịch mới, ví dụ: {example}").format(example=_example(turn, kind)),
+                _("Lời nhắc rơi vào giờ nghỉ (21:00–07:00) sẽ được gửi lúc 07:00."),
+            ]
+        ),
+        rows,
+    )
 
 
 def _read_times(turn: Turn) -> None:
@@ -254,8 +292,7 @@ def _read_times(turn: Turn) -> None:
     for slot in slots:
         quiet = kind not in (CUSTOM,) and (slot.at >= reminders.QUIET_START or slot.at < reminders.QUIET_END)
         lines.append("• " + slot_label(turn.tr, kind, slot) + (_(" (giờ nghỉ: gửi lúc 07:00)") if quiet else ""))
-    turn.say("\n".join(lines), [[turn.button(_("✅ Lưu"), FLOW, "save_rule"),
-                                 turn.button(_("❌ Huỷ"), FLOW, "close")]])
+    turn.say("\n".join(lines), [[turn.button(_("✅ Lưu"), FLOW, "save_rule"), turn.button(_("❌ Huỷ"), FLOW, "close")]])
 
 
 def _save_rule(turn: Turn) -> None:
@@ -267,8 +304,16 @@ def _save_rule(turn: Turn) -> None:
     kind = turn.data["kind"]
     member = turn.require_member()
     try:
-        reminders.set_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code,
-                           times=list(turn.data.get("times", [])), enabled=True, now=turn.now)
+        reminders.set_rule(
+            turn.session,
+            actor=member,
+            kind=kind,
+            scope=scope,
+            area_code=code,
+            times=list(turn.data.get("times", [])),
+            enabled=True,
+            now=turn.now,
+        )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return
@@ -283,8 +328,9 @@ def _reset_rule(turn: Turn) -> None:
     member = turn.require_member()
     reminders.reset_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code, now=turn.now)
     turn.end_flow()
-    turn.say(_("✅ Đã dùng lại lịch chung. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))),
-             main_menu(turn))
+    turn.say(
+        _("✅ Đã dùng lại lịch chung. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))), main_menu(turn)
+    )
 
 
 def _toggle_rule(turn: Turn) -> None:
@@ -293,8 +339,9 @@ def _toggle_rule(turn: Turn) -> None:
     kind = turn.data.get("kind", "")
     member = turn.require_member()
     rule = _current_rule(turn, kind)
-    reminders.set_rule(turn.session, actor=member, kind=kind, scope=scope, area_code=code,
-                       enabled=not rule.enabled, now=turn.now)
+    reminders.set_rule(
+        turn.session, actor=member, kind=kind, scope=scope, area_code=code, enabled=not rule.enabled, now=turn.now
+    )
     turn.end_flow()
     turn.say(_("✅ Đã lưu. {line}").format(line=_rule_line(turn, _current_rule(turn, kind))), main_menu(turn))
 
@@ -311,8 +358,10 @@ def _allowed_roles(turn: Turn) -> tuple[str, ...]:
 def _ask_roles(turn: Turn, edit: bool = False) -> None:
     _ = turn._
     chosen = set(turn.data.get("roles", []))
-    rows = [[turn.button(("✅ " if role in chosen else "▫️ ") + _(ROLES[role]), FLOW, "role", str(index))]
-            for index, role in enumerate(_allowed_roles(turn))]
+    rows = [
+        [turn.button(("✅ " if role in chosen else "▫️ ") + _(ROLES[role]), FLOW, "role", str(index))]
+        for index, role in enumerate(_allowed_roles(turn))
+    ]
     rows.append([turn.button(_("Xong ➡️"), FLOW, "roles_done"), turn.button(_("❌ Huỷ"), FLOW, "close")])
     turn.say(_("Nhắc những ai? Bạn bấm để chọn (bấm lại để bỏ), rồi bấm «Xong»."), rows, edit=edit)
 
@@ -324,7 +373,7 @@ def _toggle_role(turn: Turn, arg: str) -> None:
         return
     role = roles[int(arg)]
     chosen = list(turn.data.get("roles", []))
-    chosen = [r for r in chosen if r != role] if role in chosen else chosen + [role]
+    chosen = [r for r in chosen if r != role] if role in chosen else [*chosen, role]
     turn.goto(ROLES_STEP, roles=chosen)
     _ask_roles(turn, edit=True)  # the same message shows the new choice
 
@@ -341,13 +390,18 @@ def _confirm_deadline(turn: Turn) -> None:
     due = dt.date.fromisoformat(turn.data["due"])
     rule = _current_rule(turn, CUSTOM)
     turn.goto(CONFIRM, roles=roles)
-    turn.say("\n".join([
-        _("Tạo hạn chót:"),
-        _("• Việc: {title}").format(title=turn.data["title"]),
-        _("• Hạn: {date}").format(date=turn.tr.date(due)),
-        _("• Nhắc: {roles}").format(roles=_roles_text(turn, roles)),
-        _("• Lúc nhắc: {times}").format(times=", ".join(slot_label(turn.tr, CUSTOM, s) for s in rule.slots())),
-    ]), [[turn.button(_("✅ Lưu"), FLOW, "save_deadline"), turn.button(_("❌ Huỷ"), FLOW, "close")]])
+    turn.say(
+        "\n".join(
+            [
+                _("Tạo hạn chót:"),
+                _("• Việc: {title}").format(title=turn.data["title"]),
+                _("• Hạn: {date}").format(date=turn.tr.date(due)),
+                _("• Nhắc: {roles}").format(roles=_roles_text(turn, roles)),
+                _("• Lúc nhắc: {times}").format(times=", ".join(slot_label(turn.tr, CUSTOM, s) for s in rule.slots())),
+            ]
+        ),
+        [[turn.button(_("✅ Lưu"), FLOW, "save_deadline"), turn.button(_("❌ Huỷ"), FLOW, "close")]],
+    )
 
 
 def _save_deadline(turn: Turn) -> None:
@@ -357,26 +411,38 @@ def _save_deadline(turn: Turn) -> None:
         return
     member = turn.require_member()
     try:
-        row = reminders.create_deadline(turn.session, actor=member, title=turn.data["title"],
-                                        due_date=dt.date.fromisoformat(turn.data["due"]),
-                                        roles=list(turn.data.get("roles", [])), now=turn.now, today=turn.today)
+        row = reminders.create_deadline(
+            turn.session,
+            actor=member,
+            title=turn.data["title"],
+            due_date=dt.date.fromisoformat(turn.data["due"]),
+            roles=list(turn.data.get("roles", [])),
+            now=turn.now,
+            today=turn.today,
+        )
     except DomainError as error:
         turn.end_flow()
         turn.say(explain(error, turn.tr), main_menu(turn))
         return
     turn.end_flow()
-    turn.say(_("✅ Đã tạo hạn chót «{title}» ngày {date}. Bot sẽ nhắc {roles} trước hạn.").format(
-        title=row.title, date=turn.tr.date(row.due_date), roles=_roles_text(turn, row.roles)), main_menu(turn))
+    turn.say(
+        _("✅ Đã tạo hạn chót «{title}» ngày {date}. Bot sẽ nhắc {roles} trước hạn.").format(
+            title=row.title, date=turn.tr.date(row.due_date), roles=_roles_text(turn, row.roles)
+        ),
+        main_menu(turn),
+    )
 
 
 def _pick_deadline_to_drop(turn: Turn) -> None:
     _ = turn._
     member = turn.require_member()
     scope, code = reminders.deadline_scope(member)
-    rows = [[turn.button(f"🗑️ {d.title[:40]} — {turn.tr.short_date(d.due_date)}", FLOW, "drop_one", str(d.id))]
-            for d in reminders.upcoming_deadlines(turn.session, scope=scope, area_code=code, today=turn.today)]
+    rows = [
+        [turn.button(f"🗑️ {d.title[:40]} — {turn.tr.short_date(d.due_date)}", FLOW, "drop_one", str(d.id))]
+        for d in reminders.upcoming_deadlines(turn.session, scope=scope, area_code=code, today=turn.today)
+    ]
     turn.goto(MENU)
-    turn.say(_("Huỷ hạn chót nào?"), rows + [[turn.button(_("❌ Đóng"), FLOW, "close")]])
+    turn.say(_("Huỷ hạn chót nào?"), [*rows, [turn.button(_("❌ Đóng"), FLOW, "close")]])
 
 
 def _drop_deadline(turn: Turn, arg: str) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Optional
+from collections.abc import Callable, Sequence
 
+from bot.i18n import Translator
 from bot.messages import Reply
 from handlers.base import Turn
+from storage import outbox
 from storage.files import MIME_PNG, MIME_XLSX, save_file
 from storage.indicators import INDICATORS, short_label
+from storage.models import ChannelAccount, Member
 from storage.progress import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, IndicatorProgress, Period
 from storage.reports import month_start, previous_month
 from storage.text import fold
@@ -22,7 +25,7 @@ _QUARTER = re.compile(r"\bquy\s*(\d|i{1,3}|iv)\b")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
-def month_from_text(text: str, today: dt.date) -> Optional[dt.date]:
+def month_from_text(text: str, today: dt.date) -> dt.date | None:
     """The month named in some words: "tháng 10", "thang 10/2026", "10", "2026-10", "tháng này", "tháng trước".
 
     A month without a year is the latest one not after this month (in November, "tháng 12" is last December).
@@ -48,7 +51,7 @@ def month_from_text(text: str, today: dt.date) -> Optional[dt.date]:
     return dt.date(year, month, 1)
 
 
-def period_from_text(text: str, today: dt.date) -> Optional[Period]:
+def period_from_text(text: str, today: dt.date) -> Period | None:
     """The period named in some words: this/last week, a month, this/a quarter; None if none is named."""
     key = fold(text)
     if "tuan truoc" in key or "last week" in key:
@@ -74,11 +77,14 @@ def period_from_text(text: str, today: dt.date) -> Optional[Period]:
     return None
 
 
-def period_kind(text: str) -> Optional[str]:
+def period_kind(text: str) -> str | None:
     """tuần / tháng / quý (with or without diacritics) as a period kind."""
     key = fold(text)
-    for words, kind in ((("tuan", "week"), PERIOD_WEEK), (("thang", "month"), PERIOD_MONTH),
-                        (("quy", "quarter"), PERIOD_QUARTER)):
+    for words, kind in (
+        (("tuan", "week"), PERIOD_WEEK),
+        (("thang", "month"), PERIOD_MONTH),
+        (("quy", "quarter"), PERIOD_QUARTER),
+    ):
         if key in words or any(key.startswith(w + " ") for w in words):
             return kind
     return None
@@ -99,7 +105,7 @@ def period_label(turn: Turn, period: Period) -> str:
     return _("tháng {month}").format(month=month_label(turn, period.start))
 
 
-def percent_text(turn: Turn, value: Optional[float]) -> str:
+def percent_text(turn: Turn, value: float | None) -> str:
     return "—" if value is None else turn.tr.percent(value / 100)
 
 
@@ -120,9 +126,15 @@ def indicator_line(turn: Turn, item: IndicatorProgress, with_change: bool = True
     name = _(INDICATORS[item.id][0]) if full else _(short_label(item.id))
     if item.percent is None:
         return _("{icon} {name}: chưa nhập").format(icon=indicator_icon(item), name=name)
-    parts = [_("{icon} {name}: {percent} ({n}/{d})").format(
-        icon=indicator_icon(item), name=name, percent=percent_text(turn, item.percent),
-        n=tr.number(item.numerator or 0), d=tr.number(item.denominator or 0))]
+    parts = [
+        _("{icon} {name}: {percent} ({n}/{d})").format(
+            icon=indicator_icon(item),
+            name=name,
+            percent=percent_text(turn, item.percent),
+            n=tr.number(item.numerator or 0),
+            d=tr.number(item.denominator or 0),
+        )
+    ]
     if item.target is not None:
         parts.append(_("chỉ tiêu {target}").format(target=percent_text(turn, item.target)))
         if item.percent >= item.target:
@@ -134,8 +146,9 @@ def indicator_line(turn: Turn, item: IndicatorProgress, with_change: bool = True
     change = item.change
     if with_change and change is not None:
         sign = "+" if change > 0 else ("−" if change < 0 else "±")
-        parts.append(_("{sign}{points} điểm so với tháng trước").format(
-            sign=sign, points=tr.number(round(abs(change), 1))))
+        parts.append(
+            _("{sign}{points} điểm so với tháng trước").format(sign=sign, points=tr.number(round(abs(change), 1)))
+        )
     return " · ".join(parts)
 
 
@@ -144,3 +157,25 @@ def send_file(turn: Turn, *, content: bytes, filename: str, kind: str, caption: 
     mime = MIME_PNG if kind == "photo" else MIME_XLSX
     stored = save_file(turn.session, content=content, filename=filename, mime_type=mime, now=turn.now)
     turn.replies.append(Reply(text=caption, file_token=stored.token, file_kind=kind))
+
+
+def notify(
+    turn: Turn, recipients: Sequence[tuple[Member, ChannelAccount]], text: Callable[[Translator], str], key: str
+) -> int:
+    """Tell other people, each in their own language, through the outbox (once per key and account)."""
+    count = 0
+    for person, account in recipients:
+        if turn.member is not None and person.id == turn.member.id:
+            continue
+        message = text(Translator(person.locale))
+        item = outbox.enqueue(
+            turn.session,
+            channel=account.channel,
+            chat_id=account.chat_id,
+            kind=outbox.KIND_MESSAGE,
+            payload=Reply(text=message).to_payload(),
+            now=turn.now,
+            idempotency_key=f"{key}:{account.id}",
+        )
+        count += 1 if item is not None else 0
+    return count

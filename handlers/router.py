@@ -46,16 +46,17 @@ ALWAYS = {"start", "help", "huy", "cancel", "lang", "lienket"}
 COMMANDS["nhacnho"] = reminder_handlers.show
 KEEP_FLOW = {"help", "huy", "cancel", "lang"}  # these do not drop a half-done flow by themselves
 # Progress, indicators and reports (issue 5).
-COMMANDS.update({
-    "tiendo": progress_handlers.show,
-    "baocao": monthly_report.show,
-    "chiso": indicator_handlers.figures_command,
-    "chitieu": indicator_handlers.targets_command,
-    "tinh": province_handlers.show,
-    "molai": monthly_report.reopen_command,
-})
+COMMANDS.update(
+    {
+        "tiendo": progress_handlers.show,
+        "baocao": monthly_report.show,
+        "chiso": indicator_handlers.figures_command,
+        "chitieu": indicator_handlers.targets_command,
+        "tinh": province_handlers.show,
+        "molai": monthly_report.reopen_command,
+    }
+)
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
-
 
 
 class Flow(NamedTuple):

@@ -26,9 +26,12 @@ def show_week(turn: Turn) -> None:
         if row is None:
             turn.say(header + "\n" + _("Chưa có dữ liệu."), main_menu(turn))
             return
-        lines = [header, row.village.name,
-                 _("Buổi sinh hoạt: {n}").format(n=tr.number(row.sessions)),
-                 _("Người tham dự: {n}").format(n=tr.number(row.attendees))]
+        lines = [
+            header,
+            row.village.name,
+            _("Buổi sinh hoạt: {n}").format(n=tr.number(row.sessions)),
+            _("Người tham dự: {n}").format(n=tr.number(row.attendees)),
+        ]
         for kind, count in sorted(row.help.items(), key=lambda kv: -kv[1]):
             lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=tr.number(count)))
         if row.sessions == 0:
@@ -38,14 +41,24 @@ def show_week(turn: Turn) -> None:
     commune = get_commune(turn.session, member.commune_code)
     lines = [header, commune.name, ""]
     for row in rows:
-        lines.append(_("{village}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ").format(
-            village=row.village.name, sessions=tr.number(row.sessions), attendees=tr.number(row.attendees),
-            helped=tr.number(row.helped)))
+        lines.append(
+            _("{village}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ").format(
+                village=row.village.name,
+                sessions=tr.number(row.sessions),
+                attendees=tr.number(row.attendees),
+                helped=tr.number(row.helped),
+            )
+        )
     missing = [row.village.name for row in rows if row.sessions == 0]
     total_sessions = sum(r.sessions for r in rows)
-    lines += ["", _("Cả xã: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ.").format(
-        sessions=tr.number(total_sessions), attendees=tr.number(sum(r.attendees for r in rows)),
-        helped=tr.number(sum(r.helped for r in rows)))]
+    lines += [
+        "",
+        _("Cả xã: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ.").format(
+            sessions=tr.number(total_sessions),
+            attendees=tr.number(sum(r.attendees for r in rows)),
+            helped=tr.number(sum(r.helped for r in rows)),
+        ),
+    ]
     if not rows:
         lines.append(_("Xã chưa có thôn nào."))
     elif missing:

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from storage import audit
 from storage.errors import DomainError
 from storage.models import HelpRecord, Member, TrainingSession, Village, saved_id
 from storage.reports import ensure_open
-from storage.vocab import HELP_KINDS, TOPICS
+from storage.vocab import HELP_KINDS, ROLE_TEAM_LEAD, TOPICS, VILLAGE_ROLES
 
 SESSION_FIELDS = ("village_id", "session_date", "topics", "attendees", "member_id", "author_id", "source")
 HELP_FIELDS = ("village_id", "record_date", "kind", "count", "member_id", "author_id", "source")
@@ -224,3 +224,25 @@ def export_commune(session: Session, commune_code: int) -> dict[str, list[dict[s
             for h in helps
         ],
     }
+
+
+def recent_sessions(session: Session, member: Member, since: dt.date, limit: int = 5) -> list[TrainingSession]:
+    """A member's sessions (logged by them or for them) held since a day, the latest logged first: where a
+    photo sent on its own may belong."""
+    mine = or_(col(TrainingSession.author_id) == member.id, col(TrainingSession.member_id) == member.id)
+    query = (select(TrainingSession)
+             .where(mine, col(TrainingSession.deleted_at).is_(None), col(TrainingSession.session_date) >= since)
+             .order_by(col(TrainingSession.created_at).desc()).limit(limit))
+    return list(session.exec(query))
+
+
+def loggable_for(session: Session, lead: Member, limit: int = 30) -> list[Member]:
+    """The members a team lead (their village) or a commune admin (their commune) may log for, by name; never
+    a removed one, nor the lead themself."""
+    query = select(Member).where(col(Member.role).in_(VILLAGE_ROLES), col(Member.id) != lead.id,
+                                 col(Member.removed_at).is_(None))
+    if lead.role == ROLE_TEAM_LEAD:
+        query = query.where(Member.village_id == lead.village_id)
+    else:
+        query = query.where(Member.commune_code == lead.commune_code)
+    return list(session.exec(query.order_by(col(Member.display_name)).limit(limit)))
