@@ -293,12 +293,8 @@ def ask_fix(turn: Turn) -> None:
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of the one-line report's draft, taken only at the step that offered it."""
-    if not steps.offered(turn, action, OFFERED):
-        return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, _LOGGING, action, arg):
-        return None
-    return _BUTTONS[action](turn, arg)
+    """A button of this flow, taken only at the step that offered it."""
+    steps.press(turn, _LOGGING, action, arg)
 
 
 def ask_again(turn: Turn) -> None:
@@ -355,8 +351,6 @@ def _fix_field(turn: Turn, arg: str) -> None:
     _next(turn)
 
 
-#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
-_LOGGING = steps.LoggingFlow(FLOW, DATE_TEXT, ask_date=_next, ask_village=_next, next_step=_next, read_back=read_back)
 #: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
 _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "save": lambda turn, _arg: save(turn),
@@ -448,3 +442,17 @@ def save(turn: Turn) -> None:
     turn.end_flow()
     turn.toast = _("Đã lưu")
     turn.say(_("✅ Đã lưu:") + "\n" + text + "\n\n" + _("Cảm ơn bạn! Gõ /sua nếu cần sửa."), main_menu(turn))
+
+
+#: this flow's buttons, and what the shared ones (cancel, day, village, on behalf) ask next in it
+_LOGGING = steps.LoggingFlow(
+    FLOW,
+    DATE_TEXT,
+    ask_date=_next,
+    ask_village=_next,
+    next_step=_next,
+    read_back=read_back,
+    offered=OFFERED,
+    ask_again=ask_again,
+    buttons=_BUTTONS,
+)

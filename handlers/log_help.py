@@ -57,20 +57,7 @@ def ask_date(turn: Turn) -> None:
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of this flow, taken only at the step that offered it."""
-    if not steps.offered(turn, action, OFFERED):
-        return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, _LOGGING, action, arg):
-        return
-    if action == "kind":
-        ask_count(turn, arg)
-    elif action == "more":
-        ask_kind(turn)
-    elif action == "save":
-        save(turn)
-    elif action == "fix":
-        ask_fix(turn)
-    elif action == "fix_field":
-        _fix_field(turn, arg)
+    steps.press(turn, _LOGGING, action, arg)
 
 
 def ask_again(turn: Turn) -> None:
@@ -246,7 +233,23 @@ def save(turn: Turn) -> None:
     )
 
 
-#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
+#: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
+_BUTTONS: dict[str, Callable[[Turn, str], None]] = {
+    "kind": ask_count,
+    "more": lambda turn, _arg: ask_kind(turn),
+    "save": lambda turn, _arg: save(turn),
+    "fix": lambda turn, _arg: ask_fix(turn),
+    "fix_field": _fix_field,
+}
+#: this flow's buttons, and what the shared ones (cancel, day, village, on behalf) ask next in it
 _LOGGING = steps.LoggingFlow(
-    FLOW, DATE_TEXT, ask_date=ask_date, ask_village=ask_village, next_step=_next, read_back=read_back
+    FLOW,
+    DATE_TEXT,
+    ask_date=ask_date,
+    ask_village=ask_village,
+    next_step=_next,
+    read_back=read_back,
+    offered=OFFERED,
+    ask_again=ask_again,
+    buttons=_BUTTONS,
 )

@@ -62,11 +62,7 @@ def ask_date(turn: Turn) -> None:
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of this flow, taken only at the step that offered it."""
-    if not steps.offered(turn, action, OFFERED):
-        return steps.old_button(turn, ask_again)
-    if steps.shared_button(turn, _LOGGING, action, arg):
-        return
-    return _BUTTONS[action](turn, arg)
+    steps.press(turn, _LOGGING, action, arg)
 
 
 def _toggle_topic(turn: Turn, arg: str) -> None:
@@ -309,10 +305,6 @@ def _ask_twin_again(turn: Turn) -> None:
         _next(turn)
 
 
-#: what the shared buttons (cancel, day, village, on behalf) ask next in this flow
-_LOGGING = steps.LoggingFlow(
-    FLOW, DATE_TEXT, ask_date=ask_date, ask_village=ask_village, next_step=_next, read_back=read_back
-)
 #: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
 _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "topic": _toggle_topic,
@@ -322,3 +314,15 @@ _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "fix": lambda turn, _arg: ask_fix(turn),
     "fix_field": _fix_field,
 }
+#: this flow's buttons, and what the shared ones (cancel, day, village, on behalf) ask next in it
+_LOGGING = steps.LoggingFlow(
+    FLOW,
+    DATE_TEXT,
+    ask_date=ask_date,
+    ask_village=ask_village,
+    next_step=_next,
+    read_back=read_back,
+    offered=OFFERED,
+    ask_again=ask_again,
+    buttons=_BUTTONS,
+)

@@ -294,15 +294,22 @@ class LoggingFlow:
     ask_village: Callable[[Turn], None]
     next_step: Callable[[Turn], None]
     read_back: Callable[[Turn], None]
+    #: which step offers which button
+    offered: Offered
+    #: asks the current step's question again (after an old button)
+    ask_again: Callable[[Turn], None]
+    #: the flow's own buttons: action -> what it does
+    buttons: Mapping[str, Callable[[Turn, str], None]]
 
 
-def shared_button(turn: Turn, flow: LoggingFlow, action: str, arg: str) -> bool:
-    """The buttons every logging flow has: cancel, day, village, on behalf. True when the press was one."""
-    press = _SHARED.get(action)
-    if press is None:
-        return False
-    press(turn, flow, arg)
-    return True
+def press(turn: Turn, flow: LoggingFlow, action: str, arg: str) -> None:
+    """A button of a logging flow, taken only at the step that offered it: a shared one, else the flow's own."""
+    if not offered(turn, action, flow.offered):
+        return old_button(turn, flow.ask_again)
+    shared = _SHARED.get(action)
+    if shared is not None:
+        return shared(turn, flow, arg)
+    return flow.buttons[action](turn, arg)
 
 
 def _cancel(turn: Turn, _flow: LoggingFlow, _arg: str) -> None:
