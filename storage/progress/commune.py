@@ -25,6 +25,7 @@ from storage.progress.sql import (
     TARGETS,
     VILLAGES,
     LineKinds,
+    Lines,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -266,52 +267,39 @@ class CommuneProgress:
         return any(i.denominator for i in self.indicators)
 
 
-def _village(villages: dict[int, VillageProgress], village_id: int) -> VillageProgress:
-    """A village's line, made by whichever of its lines comes first (UNION ALL has no order)."""
-    village = villages.get(village_id)
-    if village is None:
-        village = villages[village_id] = VillageProgress(village_id, "")
-    return village
+def _villages(lines: Lines) -> list[VillageProgress]:
+    """Each village with its activity and its help by kind (help of a village without its own line still counts)."""
+    villages = {
+        line.village_id: VillageProgress(
+            line.village_id,
+            line.name,
+            int(line.sessions or 0),
+            int(line.attendees or 0),
+            int(line.weeks_with_session or 0),
+            session_this_week=bool(line.session_this_week),
+        )
+        for line in lines.of(VillageLine)
+    }
+    for line in lines.of(HelpLine):
+        village = villages.get(line.village_id)
+        if village is None:
+            village = villages[line.village_id] = VillageProgress(line.village_id, "")
+        village.help[line.kind] = int(line.helped)
+    return [villages[k] for k in sorted(villages)]
 
 
-@dataclass
-class _CommuneLines:
-    """What a commune's lines say, gathered in one pass."""
-
-    head: CommuneHead | None = None
-    villages: dict[int, VillageProgress] = field(default_factory=dict)
-    figures: dict[str, Figure] = field(default_factory=dict)
-    previous: dict[str, Figure] = field(default_factory=dict)
-    targets: dict[str, Target] = field(default_factory=dict)
-    weeks: int = 0
-    status: str = "draft"
-    on_time: bool | None = None
-
-    def read(self, lines: list[tuple[Any, ...]]) -> _CommuneLines:
-        """Gather every line (the most frequent kinds first); a commune's own target wins over its province's."""
-        province_targets: dict[str, Target] = {}
-        for line in lines:
-            if isinstance(line, HelpLine):
-                _village(self.villages, line.village_id).help[line.kind] = int(line.helped)
-            elif isinstance(line, VillageLine):
-                village = _village(self.villages, line.village_id)
-                village.name, village.session_this_week = line.name, bool(line.session_this_week)
-                village.sessions, village.attendees = int(line.sessions or 0), int(line.attendees or 0)
-                village.weeks_with_session = int(line.weeks_with_session or 0)
-            elif isinstance(line, FigureLine):
-                figures = self.figures if line.current else self.previous
-                figures[line.indicator] = (int(line.numerator), int(line.denominator))
-            elif isinstance(line, TargetLine):
-                targets = self.targets if line.own else province_targets
-                targets[line.indicator] = (float(line.percent), SCOPE_COMMUNE if line.own else SCOPE_PROVINCE)
-            elif isinstance(line, CommuneHead):
-                self.head = line
-            elif isinstance(line, WeeksLine):
-                self.weeks = int(line.weeks_with_session)
-            elif isinstance(line, ReportLine):
-                self.status, self.on_time = line.status, (bool(line.on_time) if line.submitted else None)
-        self.targets = {**province_targets, **self.targets}
-        return self
+def _indicators(lines: Lines, month: dt.date) -> list[IndicatorProgress]:
+    """The indicators with the month's and the previous month's figures; a commune's own target wins."""
+    figures: dict[str, Figure] = {}
+    previous: dict[str, Figure] = {}
+    for figure in lines.of(FigureLine):
+        (figures if figure.current else previous)[figure.indicator] = (int(figure.numerator), int(figure.denominator))
+    own: dict[str, Target] = {}
+    of_province: dict[str, Target] = {}
+    for target in lines.of(TargetLine):
+        scope = SCOPE_COMMUNE if target.own else SCOPE_PROVINCE
+        (own if target.own else of_province)[target.indicator] = (float(target.percent), scope)
+    return indicator_lines(month, figures, previous, {**of_province, **own})
 
 
 def commune_progress(
@@ -333,23 +321,27 @@ def commune_progress(
     }
     if village is not None:
         params["v"] = village
-    found = _CommuneLines().read((_WHOLE_COMMUNE if village is None else _ONE_VILLAGE).fetch(session, params))
-    if found.head is None:
+    lines = (_WHOLE_COMMUNE if village is None else _ONE_VILLAGE).fetch(session, params)
+    heads = lines.of(CommuneHead)
+    if not heads:
         raise DomainError("unknown_commune", unit=commune_code)
-    scope.check_commune(commune_code, found.head.province_code)
+    head = heads[0]
+    scope.check_commune(commune_code, head.province_code)
+    reports = lines.of(ReportLine)
+    report = reports[0] if reports else None
     return CommuneProgress(
         commune_code=commune_code,
-        commune_name=found.head.name,
-        province_code=found.head.province_code,
+        commune_name=head.name,
+        province_code=head.province_code,
         period=period,
         month=month,
         this_week=this_week,
         weeks_in_period=weeks_between(period.start, min(period.end, today)),
-        villages=[found.villages[k] for k in sorted(found.villages)],
-        weeks_with_session=found.weeks,
-        indicators=indicator_lines(month, found.figures, found.previous, found.targets),
-        report_status=found.status,
-        on_time=found.on_time,
+        villages=_villages(lines),
+        weeks_with_session=sum(int(line.weeks_with_session) for line in lines.of(WeeksLine)),
+        indicators=_indicators(lines, month),
+        report_status=report.status if report else "draft",
+        on_time=bool(report.on_time) if report and report.submitted else None,
         village_only=village,
         current=today <= period.end,
     )

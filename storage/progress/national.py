@@ -23,6 +23,7 @@ from storage.progress.sql import (
     TARGETS,
     VILLAGES,
     LineKinds,
+    Lines,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -89,9 +90,9 @@ class ProvinceTarget(NamedTuple):
     percent: float
 
 
-ProvinceFact = ProvinceVillages | ProvinceActivity | ProvinceHelp | ProvinceFigure | ProvinceReports | ProvinceTarget
-_PROVINCE_FACTS = (ProvinceVillages, ProvinceActivity, ProvinceHelp, ProvinceFigure, ProvinceReports, ProvinceTarget)
-_KINDS = LineKinds(ProvinceName, *_PROVINCE_FACTS)
+_KINDS = LineKinds(
+    ProvinceName, ProvinceVillages, ProvinceActivity, ProvinceHelp, ProvinceFigure, ProvinceReports, ProvinceTarget
+)
 
 
 def _activity_per_commune() -> Subquery:
@@ -203,24 +204,36 @@ class ProvinceTotals:
     targets: dict[str, float] = field(default_factory=dict)
 
 
-def _add_fact(province: ProvinceTotals, line: ProvinceFact) -> None:
-    """Add one line of the roll-up to its province's totals."""
-    if isinstance(line, ProvinceHelp):
-        province.help[line.kind] = int(line.helped)
-    elif isinstance(line, ProvinceFigure):
-        province.figures[line.indicator] = (int(line.numerator), int(line.denominator), int(line.communes_with_figure))
-    elif isinstance(line, ProvinceActivity):
-        province.sessions, province.attendees = int(line.sessions), int(line.attendees)
-        province.village_weeks, province.villages_with_session = (
-            int(line.village_weeks),
-            int(line.villages_with_session),
-        )
-    elif isinstance(line, ProvinceVillages):
-        province.villages = int(line.villages)
-    elif isinstance(line, ProvinceReports):
-        province.submitted, province.on_time = int(line.submitted or 0), int(line.on_time or 0)
-    else:
-        province.targets[line.indicator] = float(line.percent)
+def _activity(provinces: dict[int, ProvinceTotals], lines: Lines) -> None:
+    """Each province's villages, sessions and help."""
+    for villages in lines.of(ProvinceVillages):
+        if province := provinces.get(villages.province_code):
+            province.villages = int(villages.villages)
+    for activity in lines.of(ProvinceActivity):
+        if province := provinces.get(activity.province_code):
+            province.sessions, province.attendees = int(activity.sessions), int(activity.attendees)
+            province.village_weeks = int(activity.village_weeks)
+            province.villages_with_session = int(activity.villages_with_session)
+    for helped in lines.of(ProvinceHelp):
+        if province := provinces.get(helped.province_code):
+            province.help[helped.kind] = int(helped.helped)
+
+
+def _figures_and_reports(provinces: dict[int, ProvinceTotals], lines: Lines) -> None:
+    """Each province's indicator sums, reports and targets."""
+    for figure in lines.of(ProvinceFigure):
+        if province := provinces.get(figure.province_code):
+            province.figures[figure.indicator] = (
+                int(figure.numerator),
+                int(figure.denominator),
+                int(figure.communes_with_figure),
+            )
+    for reports in lines.of(ProvinceReports):
+        if province := provinces.get(reports.province_code):
+            province.submitted, province.on_time = int(reports.submitted or 0), int(reports.on_time or 0)
+    for target in lines.of(ProvinceTarget):
+        if province := provinces.get(target.province_code):
+            province.targets[target.indicator] = float(target.percent)
 
 
 def national_rollup(session: Session, scope: Scope, month: dt.date) -> list[ProvinceTotals]:
@@ -230,11 +243,8 @@ def national_rollup(session: Session, scope: Scope, month: dt.date) -> list[Prov
     params = {"s": period.start, "e": period.end, "m": period.start, "y": period.start.year}
     lines = _NATIONAL.fetch(session, params)
     provinces = {
-        line.code: ProvinceTotals(line.code, line.name, communes=int(line.communes))
-        for line in lines
-        if isinstance(line, ProvinceName)
+        line.code: ProvinceTotals(line.code, line.name, communes=int(line.communes)) for line in lines.of(ProvinceName)
     }
-    for line in lines:
-        if isinstance(line, _PROVINCE_FACTS) and line.province_code in provinces:
-            _add_fact(provinces[line.province_code], line)
+    _activity(provinces, lines)
+    _figures_and_reports(provinces, lines)
     return sorted(provinces.values(), key=lambda p: p.code)

@@ -26,6 +26,7 @@ from storage.progress.sql import (
     TARGETS,
     VILLAGES,
     LineKinds,
+    Lines,
     PreparedRollup,
     live_help,
     village_weeks,
@@ -270,25 +271,39 @@ class ProvinceRollup:
         return help_by_kind(self.communes)
 
 
-CommuneFact = VillageCount | CommuneActivity | CommuneHelp | CommuneFigure | CommuneReport
-_COMMUNE_FACTS = (VillageCount, CommuneActivity, CommuneHelp, CommuneFigure, CommuneReport)
+def _activity(communes: dict[int, CommuneTotals], lines: Lines) -> None:
+    """Each commune's villages, sessions and help (a line of a commune not in the province is left out)."""
+    for villages in lines.of(VillageCount):
+        if commune := communes.get(villages.commune_code):
+            commune.villages = int(villages.villages)
+    for activity in lines.of(CommuneActivity):
+        if commune := communes.get(activity.commune_code):
+            commune.sessions, commune.attendees = int(activity.sessions), int(activity.attendees)
+            commune.village_weeks = int(activity.village_weeks)
+            commune.villages_with_session = int(activity.villages_with_session)
+            commune.weeks_with_session = int(activity.weeks_with_session)
+    for helped in lines.of(CommuneHelp):
+        if commune := communes.get(helped.commune_code):
+            commune.help[helped.kind] = int(helped.helped)
 
 
-def _add_fact(commune: CommuneTotals, line: CommuneFact) -> None:
-    """Add one line of the roll-up to its commune's totals."""
-    if isinstance(line, CommuneHelp):
-        commune.help[line.kind] = int(line.helped)
-    elif isinstance(line, CommuneFigure):
-        commune.figures[line.indicator] = (int(line.numerator), int(line.denominator))
-    elif isinstance(line, CommuneActivity):
-        commune.sessions, commune.attendees = int(line.sessions), int(line.attendees)
-        commune.village_weeks, commune.villages_with_session = int(line.village_weeks), int(line.villages_with_session)
-        commune.weeks_with_session = int(line.weeks_with_session)
-    elif isinstance(line, VillageCount):
-        commune.villages = int(line.villages)
-    else:
-        commune.submitted = bool(line.submitted)
-        commune.on_time = bool(line.on_time) if line.submitted else None
+def _figures_and_reports(communes: dict[int, CommuneTotals], lines: Lines) -> dict[str, float]:
+    """Each commune's figures, targets (its own over the province's) and report; the province's targets."""
+    for figure in lines.of(CommuneFigure):
+        if commune := communes.get(figure.commune_code):
+            commune.figures[figure.indicator] = (int(figure.numerator), int(figure.denominator))
+    for report in lines.of(CommuneReport):
+        if commune := communes.get(report.commune_code):
+            commune.submitted = bool(report.submitted)
+            commune.on_time = bool(report.on_time) if report.submitted else None
+    targets = lines.of(AreaTarget)
+    province_targets = {target.indicator: float(target.percent) for target in targets if not target.own}
+    for commune in communes.values():
+        commune.targets = dict(province_targets)
+    for target in targets:
+        if target.own and (commune := communes.get(target.area_code)):
+            commune.targets[target.indicator] = float(target.percent)
+    return province_targets
 
 
 def province_rollup(session: Session, scope: Scope, province_code: int, month: dt.date) -> ProvinceRollup:
@@ -300,16 +315,8 @@ def province_rollup(session: Session, scope: Scope, province_code: int, month: d
     period = Period.month(month)
     params = {"p": province_code, "s": period.start, "e": period.end, "m": period.start, "y": period.start.year}
     lines = _PROVINCE.fetch(session, params)
-    communes = {line.code: CommuneTotals(line.code, line.name) for line in lines if isinstance(line, CommuneName)}
-    targets = [line for line in lines if isinstance(line, AreaTarget)]
-    province_targets = {target.indicator: float(target.percent) for target in targets if not target.own}
-    for commune in communes.values():
-        commune.targets = dict(province_targets)
-    for target in targets:
-        if target.own and target.area_code in communes:
-            communes[target.area_code].targets[target.indicator] = float(target.percent)
-    for line in lines:
-        if isinstance(line, _COMMUNE_FACTS) and line.commune_code in communes:
-            _add_fact(communes[line.commune_code], line)
+    communes = {line.code: CommuneTotals(line.code, line.name) for line in lines.of(CommuneName)}
+    _activity(communes, lines)
+    province_targets = _figures_and_reports(communes, lines)
     ordered = sorted(communes.values(), key=lambda c: c.code)
     return ProvinceRollup(province_code, province.name, period, ordered, province_targets)

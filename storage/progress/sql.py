@@ -11,10 +11,11 @@ counted Monday–Sunday from a fixed Monday (2000-01-03), the same on SQLite and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 import typing
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     CTE,
@@ -122,6 +123,7 @@ def village_weeks(*conditions: ColumnElement[bool], per_commune: bool = True) ->
 SUBMITTED = case((REPORTS.c.status == "submitted", 1), else_=0)
 ON_TIME = case((and_(REPORTS.c.status == "submitted", REPORTS.c.on_time.is_(True)), 1), else_=0)
 
+Line = TypeVar("Line", bound=tuple[Any, ...])
 _SQL_TYPES: dict[type, type[TypeEngine[Any]]] = {str: String, int: Integer, float: Float}
 
 
@@ -175,12 +177,14 @@ class LineKinds:
         self._readers = [self._reader(kind, slots) for kind, slots in zip(kinds, self._slots, strict=True)]
 
     @staticmethod
-    def _reader(kind: type[tuple[Any, ...]], slots: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
-        """How a row of this kind becomes its NamedTuple (as `kind._make`, on the kind's slots)."""
-        get = operator.itemgetter(*slots)
+    def _reader(kind: type[tuple[Any, ...]], slots: list[int]) -> Callable[[list[tuple[Any, ...]]], list[Any]]:
+        """How the rows of this kind become its NamedTuples (as `kind._make` on the kind's slots, in C)."""
+        make = functools.partial(tuple.__new__, kind)
         if len(slots) == 1:
-            return lambda row: tuple.__new__(kind, (get(row),))
-        return lambda row: tuple.__new__(kind, get(row))
+            slot = slots[0]
+            return lambda rows: [make((row[slot],)) for row in rows]
+        get = operator.itemgetter(*slots)
+        return lambda rows: list(map(make, map(get, rows)))
 
     def part(self, line_kind: type[tuple[Any, ...]], /, **values: Any) -> list[ColumnElement[Any]]:
         """The columns of one part of the UNION ALL, making lines of `line_kind` (a field not given is NULL)."""
@@ -197,10 +201,26 @@ class LineKinds:
             *(column.label(name) for column, (name, _) in zip(columns, self.columns, strict=True)),
         ]
 
-    def read(self, rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The driver's rows as the NamedTuples of their kinds."""
-        readers = self._readers
-        return [readers[row[0]](row) for row in rows]
+    def read(self, rows: Iterable[tuple[Any, ...]]) -> Lines:
+        """The driver's rows as the NamedTuples of their kinds, sorted out by kind."""
+        buckets: list[list[tuple[Any, ...]]] = [[] for _ in self.kinds]
+        for row in rows:
+            buckets[row[0]].append(row)
+        return Lines(
+            {kind: read(bucket) for kind, read, bucket in zip(self.kinds, self._readers, buckets, strict=True)}
+        )
+
+
+class Lines:
+    """A roll-up's lines by kind."""
+
+    def __init__(self, by_kind: dict[type[tuple[Any, ...]], list[Any]]) -> None:
+        """Keep the lines of each kind."""
+        self._by_kind = by_kind
+
+    def of(self, kind: type[Line]) -> list[Line]:
+        """The lines of one kind, in no order."""
+        return self._by_kind[kind]
 
 
 class PreparedRollup:
@@ -228,7 +248,7 @@ class PreparedRollup:
             compiled = self._compiled[dialect.name] = built
         return compiled
 
-    def fetch(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def fetch(self, session: Session, params: dict[str, Any]) -> Lines:
         """Run the statement with these parameters in the session's transaction; its lines, in no order."""
         connection = session.connection()
         dialect = connection.dialect

@@ -176,9 +176,9 @@ class _Counted(NamedTuple):
 def test_line_kinds_share_columns_by_type_and_read_back_named_lines() -> None:
     kinds = LineKinds(_Named, _Counted)
     assert [name for name, _ in kinds.columns] == ["str_1", "int_1", "int_2", "int_3", "float_1"]
-    assert kinds.read([(0, "Xã A", 7, None, None, 12.5), (1, None, 7, 3, 4, None)]) == [
-        _Named(7, "Xã A", 12.5),
-        _Counted(7, 3, 4),
-    ]
+    lines = kinds.read([(0, "Xã A", 7, None, None, 12.5), (1, None, 7, 3, 4, None), (1, None, 8, 5, 6, None)])
+    assert lines.of(_Named) == [_Named(7, "Xã A", 12.5)]
+    assert lines.of(_Counted) == [_Counted(7, 3, 4), _Counted(8, 5, 6)]
+    assert lines.of(_Counted)[1].second == 6
     with pytest.raises(ValueError, match="_Counted has no field name"):
         kinds.part(_Counted, code=1, name="Xã A")
