@@ -65,14 +65,31 @@ class ScriptedRenderer:
         return [text for c, text, _ in self.delivered if chat is None or c == chat]
 
 
-def put(database: Database, chat_id: str, text: str, kind: str = "message", now: dt.datetime | None = None) -> int:
+REMINDER_KEY = "reminder:weekly_session:2026-W48:1:m7"
+
+
+def put(
+    database: Database,
+    chat_id: str,
+    text: str,
+    kind: str = "message",
+    now: dt.datetime | None = None,
+    key: str | None = None,
+) -> int:
+    """Write one item to the outbox (with an idempotency key: a reminder or a notice), as its own commit."""
     with database.session() as session:
         payload: dict[str, Any] = {"text": text} if kind != "answer_callback" else {"callback_id": text}
         item = outbox.enqueue(
-            session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload, now=now or SystemClock().now()
+            session,
+            channel="telegram",
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            now=now or SystemClock().now(),
+            idempotency_key=key,
         )
         if item is None:
-            raise ValueError("an item without an idempotency key is always added")
+            raise ValueError("each test uses an idempotency key once")
         return item.id
 
 
@@ -364,16 +381,7 @@ async def test_a_held_item_waits_without_holding_back_its_chat(database: Databas
     def hold(item: Any, now: dt.datetime) -> dt.datetime | None:
         return morning if (item.idempotency_key or "").startswith("reminder:") and now < morning else None
 
-    with database.session() as session:
-        outbox.enqueue(
-            session,
-            channel="telegram",
-            chat_id="7",
-            kind="message",
-            payload={"text": "nhắc"},
-            now=clock.now(),
-            idempotency_key="reminder:weekly_session:2026-W48:1:m7",
-        )
+    put(database, "7", "nhắc", now=clock.now(), key=REMINDER_KEY)
     put(database, "7", "trả lời", now=clock.now())
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, clock=clock, poll_interval=0.05, hold=hold)
@@ -399,18 +407,9 @@ async def test_a_held_item_waits_without_holding_back_its_chat(database: Databas
 
 async def test_a_held_item_is_released_after_a_restart(database: Database) -> None:
     clock = FixedClock(dt.datetime(2026, 11, 26, 0, 5, tzinfo=dt.UTC))
+    item_id = put(database, "7", "nhắc", now=clock.now(), key=REMINDER_KEY)
     with database.session() as session:
-        item = outbox.enqueue(
-            session,
-            channel="telegram",
-            chat_id="7",
-            kind="message",
-            payload={"text": "nhắc"},
-            now=clock.now(),
-            idempotency_key="reminder:weekly_session:2026-W48:1:m7",
-        )
-        assert item is not None
-        outbox.hold(session, item.id, dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.UTC))
+        outbox.hold(session, item_id, dt.datetime(2026, 11, 26, 0, 0, tzinfo=dt.UTC))
     renderer = ScriptedRenderer()
     sender = await started(database, renderer, clock=clock, poll_interval=0.05)
     try:
