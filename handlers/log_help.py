@@ -154,19 +154,11 @@ def read_back(turn: Turn) -> None:
     if missing is not None:
         return missing(turn)
     turn.goto(CONFIRM)
-    turn.say(
-        _("Bạn kiểm tra lại số người được hỗ trợ:")
-        + "\n"
-        + summary(turn)
-        + steps.behalf_line(turn)
-        + "\n\n"
-        + _("Thông tin đã đúng chưa?"),
-        [
-            [turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
-            [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
-            [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-            steps.behalf_button(turn, FLOW),
-        ],
+    steps.say_read_back(
+        turn,
+        FLOW,
+        _("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn),
+        [[turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")]],
     )
 
 

@@ -197,19 +197,7 @@ def read_back(turn: Turn) -> None:
     if missing is not None:
         return missing(turn)
     turn.goto(CONFIRM)
-    turn.say(
-        _("Bạn kiểm tra lại buổi sinh hoạt:")
-        + "\n"
-        + summary(turn)
-        + steps.behalf_line(turn)
-        + "\n\n"
-        + _("Thông tin đã đúng chưa?"),
-        [
-            [turn.button(_("✅ Đúng, lưu lại"), FLOW, "save")],
-            [turn.button(_("✏️ Sửa"), FLOW, "fix"), turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-            steps.behalf_button(turn, FLOW),
-        ],
-    )
+    steps.say_read_back(turn, FLOW, _("Bạn kiểm tra lại buổi sinh hoạt:") + "\n" + summary(turn))
 
 
 def ask_fix(turn: Turn) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.messages import Button
@@ -268,6 +268,21 @@ def behalf_button(turn: Turn, flow: str) -> list[Button]:
     if not behalf_candidates(turn):
         return []
     return [turn.button(turn._("👤 Ghi thay cho thành viên"), flow, "behalf")]
+
+
+def say_read_back(turn: Turn, flow: str, text: str, extra_rows: Sequence[list[Button]] = ()) -> None:
+    """A guided flow's read-back: what is understood, for whom, then «Đúng, lưu lại», the flow's own rows,
+    «Sửa», «Huỷ», and logging on behalf for those who may."""
+    _ = turn._
+    turn.say(
+        text + behalf_line(turn) + "\n\n" + _("Thông tin đã đúng chưa?"),
+        [
+            [turn.button(_("✅ Đúng, lưu lại"), flow, "save")],
+            *extra_rows,
+            [turn.button(_("✏️ Sửa"), flow, "fix"), turn.button(_("❌ Huỷ"), flow, "cancel")],
+            behalf_button(turn, flow),
+        ],
+    )
 
 
 def begin(turn: Turn, step: str, **data: object) -> bool:
