@@ -34,7 +34,7 @@ import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -80,15 +80,15 @@ class BotApplication:
     def __init__(
         self,
         config: Config,
-        clock: Optional[Clock] = None,
-        router: Optional[Router] = None,
+        clock: Clock | None = None,
+        router: Router | None = None,
         *,
-        sender_options: Optional[dict[str, Any]] = None,
-        telegram_options: Optional[dict[str, Any]] = None,
-        zalo_options: Optional[dict[str, Any]] = None,
-        reminder_options: Optional[dict[str, Any]] = None,
+        sender_options: dict[str, Any] | None = None,
+        telegram_options: dict[str, Any] | None = None,
+        zalo_options: dict[str, Any] | None = None,
+        reminder_options: dict[str, Any] | None = None,
         drain_on_stop: float = 5.0,
-        flood_clock: Optional[Monotonic] = None,
+        flood_clock: Monotonic | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock or SystemClock()
@@ -100,29 +100,36 @@ class BotApplication:
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
         # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
-        self._sender = OutboxSender(self._database, self.clock, config.rate_limits,
-                                    **{"hold": self._quiet_hours_hold,
-                                       # the reminders domain marks the people behind a lost chat
-                                       "on_unreachable": mark_chat_unreachable,
-                                       "deliver_timeout": max(300.0, 5 * config.send_timeout),
-                                       **(sender_options or {})})
+        self._sender = OutboxSender(
+            self._database,
+            self.clock,
+            config.rate_limits,
+            **{
+                "hold": self._quiet_hours_hold,
+                # the reminders domain marks the people behind a lost chat
+                "on_unreachable": mark_chat_unreachable,
+                "deliver_timeout": max(300.0, 5 * config.send_timeout),
+                **(sender_options or {}),
+            },
+        )
         self._engine = ConversationEngine(
             self._database, config, self.clock, router or route, on_outbox=self._after_commit
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
-        self.reminders = ReminderService(self._database, config.tz, self.clock, notify=self._sender.notify,
-                                         **(reminder_options or {}))
+        self.reminders = ReminderService(
+            self._database, config.tz, self.clock, notify=self._sender.notify, **(reminder_options or {})
+        )
         self.web = WebServer(config.web_host, config.web_port, health=self._health)
-        self.telegram: Optional[TelegramChannel] = None
+        self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
-        self.zalo: Optional[ZaloChannel] = None
+        self.zalo: ZaloChannel | None = None
         self.fake_zalo: Any = None  # the sandbox's fake Zalo Bot API
         self.personas: list[Any] = []  # the sandbox's demo people
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
-        self._engine_process: Optional[EngineProcess] = None  # the engine in a child, when it runs there
+        self._engine_process: EngineProcess | None = None  # the engine in a child, when it runs there
         # Per-account flood control in front of the engine (bot/flood.py); `flood_clock` lets tests move time.
         self.flood_limiter = FloodLimiter.from_limits(config.flood, flood_clock or time.monotonic)
-        self.flood_gate: Optional[FloodGate] = None  # built once the engine's place (thread or process) is known
+        self.flood_gate: FloodGate | None = None  # built once the engine's place (thread or process) is known
         self._started = False
         self._stopped = False
 
@@ -221,8 +228,11 @@ class BotApplication:
             await self._start_zalo(config.zalo_token, config.zalo_mode, config.zalo_secret_token)
         log.info("bot started; web server at %s", self.web_url)
         if config.sandbox:
-            log.info("sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
-                     "as one of the demo people (Ctrl+C stops it)", self.web_url)
+            log.info(
+                "sandbox: no messenger token is configured; open %s/ in a browser to chat with the bot "
+                "as one of the demo people (Ctrl+C stops it)",
+                self.web_url,
+            )
 
     async def _start_engine_process(self) -> None:
         """Move the engine to a process of its own when the config asks for it (or, on "auto", when there are
@@ -232,14 +242,16 @@ class BotApplication:
             return
         if not can_run(self.config, self.clock, self._custom_router):
             if mode == "process":
-                log.warning("the engine stays in this process: an in-memory database, a test clock or a custom "
-                            "router cannot be shared with another one")
+                log.warning(
+                    "the engine stays in this process: an in-memory database, a test clock or a custom "
+                    "router cannot be shared with another one"
+                )
             return
         engine_process = EngineProcess(self.config, self._after_commit)
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
 
-    def _channel_options(self, token: str, mode: str, secret: Optional[str]) -> dict[str, Any]:
+    def _channel_options(self, token: str, mode: str, secret: str | None) -> dict[str, Any]:
         """What every channel is built with: its token and mode, the engine, the database and the clock."""
         return {
             "token": token,
@@ -253,26 +265,33 @@ class BotApplication:
             "send_timeout": self.config.send_timeout,
         }
 
-    async def _start_telegram(self, token: str, mode: str, secret: Optional[str]) -> None:
+    async def _start_telegram(self, token: str, mode: str, secret: str | None) -> None:
         options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
-        channel = TelegramChannel(base_url=self.telegram_base_url, **self._channel_options(token, mode, secret),
-                                  **options)
+        channel = TelegramChannel(
+            base_url=self.telegram_base_url, **self._channel_options(token, mode, secret), **options
+        )
         self.telegram = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()
 
-    async def _start_zalo(self, token: str, mode: str, secret: Optional[str]) -> None:
+    async def _start_zalo(self, token: str, mode: str, secret: str | None) -> None:
         options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
-        channel = ZaloChannel(base_url=self.zalo_base_url, **self._channel_options(token, mode, secret),
-                              file_base=lambda: self.files_base_url, tz=self.config.tz, **options)
+        channel = ZaloChannel(
+            base_url=self.zalo_base_url,
+            **self._channel_options(token, mode, secret),
+            file_base=lambda: self.files_base_url,
+            tz=self.config.tz,
+            **options,
+        )
         self.zalo = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()
 
     async def _prepare_sandbox(self) -> None:
         """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
-        self.fake_telegram = FakeTelegram(token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME,
-                                          rate_limit_per_second=None)
+        self.fake_telegram = FakeTelegram(
+            token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME, rate_limit_per_second=None
+        )
         fake = self.fake_telegram
         self.web.add_routes(lambda app: fake.add_route(app, SANDBOX_PREFIX))
         self.fake_zalo = FakeZalo(token=SANDBOX_ZALO_TOKEN)
@@ -338,7 +357,7 @@ class BotApplication:
                 loop.remove_signal_handler(sig)
             await self.stop()
 
-    def _quiet_hours_hold(self, item: OutboxItem, now: dt.datetime) -> Optional[dt.datetime]:
+    def _quiet_hours_hold(self, item: OutboxItem, now: dt.datetime) -> dt.datetime | None:
         """A reminder that reaches the quiet hours (21:00–07:00 local) still queued waits for 07:00.
 
         The planner never fires one then, but a large fan-out at 20:55 sent at 30 a second would spill into
@@ -368,17 +387,18 @@ class BotApplication:
 
     async def _health(self) -> None:
         """The health check: returns when the database answers a trivial query, raises otherwise."""
+
         def check() -> None:
             with self._database.session(readonly=True) as session:
-                session.exec(select(text("1"))).one()  # type: ignore[call-overload]
+                session.exec(select(text("1"))).one()
 
         await asyncio.to_thread(check)
 
 
 def build_application(
     config: Config,
-    clock: Optional[Clock] = None,
-    router: Optional[Router] = None,
+    clock: Clock | None = None,
+    router: Router | None = None,
     **options: Any,
 ) -> BotApplication:
     """Build (not start) the application for a config; `router` replaces handlers.router.route (tests)."""

@@ -10,7 +10,7 @@ in Telegram, so JavaScript can slice the text with them directly.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 
 class EntityParseError(ValueError):
@@ -94,48 +94,42 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         if ch == "<":
             end = source.find(">", i)
             if end == -1:
-                raise EntityParseError(
-                    f"Unclosed start tag at byte offset {_byte_offset(source, i)}"
-                )
+                raise EntityParseError(f"Unclosed start tag at byte offset {_byte_offset(source, i)}")
             inner = source[i + 1 : end].strip()
             if inner.startswith("/"):
                 name = inner[1:].strip().lower()
                 if not stack:
-                    raise EntityParseError(
-                        f"Unexpected end tag at byte offset {_byte_offset(source, i)}"
-                    )
-                tag, start, extra = stack.pop()
+                    raise EntityParseError(f"Unexpected end tag at byte offset {_byte_offset(source, i)}")
+                tag, start, closed_extra = stack.pop()
                 if tag != name:
                     raise EntityParseError(
-                        f'Unmatched end tag at byte offset {_byte_offset(source, i)}, '
+                        f"Unmatched end tag at byte offset {_byte_offset(source, i)}, "
                         f'expected "</{tag}>", found "</{name}>"'
                     )
-                kind = extra.pop("_kind")
-                if kind == "code" and stack and stack[-1][0] == "pre":
+                closed_kind = closed_extra.pop("_kind")
+                if closed_kind == "code" and stack and stack[-1][0] == "pre":
                     # <pre><code class="language-x"> is one pre entity with a language
-                    language = extra.get("language")
+                    language = closed_extra.get("language")
                     if language:
                         stack[-1][2]["language"] = language
-                elif kind:
-                    out.entity(kind, start, **{k: v for k, v in extra.items() if k != "language"})
+                elif closed_kind:
+                    out.entity(closed_kind, start, **{k: v for k, v in closed_extra.items() if k != "language"})
             else:
                 match = re.match(r"([a-zA-Z][-a-zA-Z0-9]*)", inner)
                 name = match.group(1).lower() if match else ""
                 if name not in _HTML_TAGS:
                     raise EntityParseError(
-                        f'Unsupported start tag "{name or inner}" at byte offset '
-                        f"{_byte_offset(source, i)}"
+                        f'Unsupported start tag "{name or inner}" at byte offset {_byte_offset(source, i)}'
                     )
                 attrs = {
                     m.group(1).lower(): _unescape_html(m.group(2) or m.group(3) or m.group(4) or "")
                     for m in _ATTR_RE.finditer(inner[len(name) :])
                 }
-                kind: Optional[str] = _HTML_TAGS[name]
+                kind: str | None = _HTML_TAGS[name]
                 extra: dict[str, Any] = {"_kind": kind}
                 if name == "span" and attrs.get("class") != "tg-spoiler":
                     raise EntityParseError(
-                        f'Tag "span" must have class "tg-spoiler" at byte offset '
-                        f"{_byte_offset(source, i)}"
+                        f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(source, i)}'
                     )
                 if name == "a":
                     href = attrs.get("href", "")
@@ -333,7 +327,7 @@ def _strip(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[st
 
 
 def format_text(
-    text: str, parse_mode: Optional[str] = None, entities: Optional[list[dict[str, Any]]] = None
+    text: str, parse_mode: str | None = None, entities: list[dict[str, Any]] | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """Turn a sent text into (plain text, entities) as Telegram stores it."""
     mode = (parse_mode or "").lower()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -57,8 +57,9 @@ EXAMPLE_PERSONAS: list[dict[str, Any]] = [
 class SandboxChat:
     """The state behind the page: the fake, the demo people and the newcomers made so far."""
 
-    def __init__(self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float,
-                 zalo: Optional[FakeZalo] = None) -> None:
+    def __init__(
+        self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float, zalo: FakeZalo | None = None
+    ) -> None:
         self.fake = fake
         self.zalo = zalo
         self.personas = [dict(p) for p in personas]
@@ -80,7 +81,7 @@ class SandboxChat:
     def everyone(self) -> list[dict[str, Any]]:
         return self.personas + self.newcomers
 
-    def person(self, user_id: int) -> Optional[dict[str, Any]]:
+    def person(self, user_id: int) -> dict[str, Any] | None:
         return next((p for p in self.everyone() if p["user_id"] == user_id), None)
 
     def new_person(self) -> dict[str, Any]:
@@ -236,7 +237,9 @@ def _user_id(value: Any) -> int:
     try:
         user_id = int(value)
     except (TypeError, ValueError):
-        raise web.HTTPBadRequest(text='{"error": "user_id must be a number"}', content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text='{"error": "user_id must be a number"}', content_type="application/json"
+        ) from None
     if user_id <= 0:
         raise web.HTTPBadRequest(text='{"error": "user_id must be positive"}', content_type="application/json")
     return user_id
@@ -250,15 +253,16 @@ async def _static(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if name not in STATIC_FILES:
         raise web.HTTPNotFound()
-    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache", "Content-Type": STATIC_FILES[name]})
+    return web.FileResponse(
+        STATIC_DIR / name, headers={"Cache-Control": "no-cache", "Content-Type": STATIC_FILES[name]}
+    )
 
 
 async def _bot(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
     fake = sandbox.fake
     channels = ["telegram", "zalo"] if sandbox.zalo is not None else ["telegram"]
-    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name,
-                              "channels": channels})
+    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name, "channels": channels})
 
 
 async def _personas(request: web.Request) -> web.Response:
@@ -288,7 +292,10 @@ async def _send(request: web.Request) -> web.Response:
         message_id = sandbox.zalo.user_says(zalo_id, text, display_name=_first_name(person) if person else None)
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_says(
-        user_id, text, first_name=_first_name(person) if person else None, language_code=person.get("language_code", "vi")
+        user_id,
+        text,
+        first_name=_first_name(person) if person else None,
+        language_code=person.get("language_code", "vi"),
     )
     return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
 
@@ -299,7 +306,7 @@ async def _press(request: web.Request) -> web.Response:
     user_id = _user_id(body.get("user_id"))
     callback_data = body.get("callback_data")
     try:
-        message_id = int(body.get("message_id"))
+        message_id = int(body.get("message_id"))  # type: ignore[arg-type]  # None or junk: refused just below
     except (TypeError, ValueError):
         return _bad("message_id must be a number")
     if not isinstance(callback_data, str) or not callback_data:
@@ -341,8 +348,12 @@ async def _photo(request: web.Request) -> web.Response:
             return _bad("Zalo is not part of this sandbox")
         zalo_id = sandbox.zalo_id(user_id)
         message_id = sandbox.zalo.user_sends_photo(
-            zalo_id, data, caption=caption if isinstance(caption, str) and caption.strip() else None,
-            mime_type=photo.content_type or "image/jpeg", display_name=_first_name(person) if person else None)
+            zalo_id,
+            data,
+            caption=caption if isinstance(caption, str) and caption.strip() else None,
+            mime_type=photo.content_type or "image/jpeg",
+            display_name=_first_name(person) if person else None,
+        )
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_sends_photo(
         user_id,
@@ -395,7 +406,7 @@ def add_sandbox_routes(
     personas: list[dict[str, Any]],
     *,
     long_poll_seconds: float = LONG_POLL_SECONDS,
-    zalo: Optional[FakeZalo] = None,
+    zalo: FakeZalo | None = None,
 ) -> SandboxChat:
     """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
 
