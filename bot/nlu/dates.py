@@ -86,6 +86,12 @@ _ORDINAL_NOUNS = frozenset(
 )
 _VILLAGE_WORDS = frozenset({"thon", "xom", "to", "tdp", "ban", "ap", "kp", "khu", "khoi", "doi", "lang", "pho"})
 _NUMBER_TAKERS = _VILLAGE_WORDS | ORDINAL_PREV
+#: Folded words a day rule can start at (besides numbers and numeric dates); the others are skipped at once.
+_RULE_WORDS = (
+    _DAY_WORDS
+    | _PART_OF_DAY
+    | {"thang", "nam", "hnay", "homnay", "nay", "hn", "hqua", "homqua", "mai", "thu", "t", "chu", "cn", "chunhat"}
+)
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
 
@@ -229,6 +235,9 @@ class _DateReader:
                 i += 1
                 continue
             f = t.fold if t.kind == "word" else ""
+            if t.kind not in ("date", "num") and f not in _RULE_WORDS:
+                i += 1  # no rule starts here: most words of a message
+                continue
             nxt: int | None = None
             for rule in rules:
                 nxt = rule(i, t, f)
@@ -376,12 +385,11 @@ class _DateReader:
             if _w(tokens, j) in ("thu", "chu", "cn", "t"):
                 _claim(tokens, i, j)
                 return j
-        first = i == _first_word_index(tokens)
-        if f in ("hnay", "homnay") or (f in ("nay", "hn") and first):
+        if f in ("hnay", "homnay") or (f in ("nay", "hn") and i == _first_word_index(tokens)):
             self.add(today, None)
         elif f in ("hqua", "homqua"):
             self.add(today - _dt.timedelta(days=1), None)
-        elif f == "mai" and t.plain and first:
+        elif f == "mai" and t.plain and i == _first_word_index(tokens):
             self.add(today + _dt.timedelta(days=1), "future_date")
         else:
             return None

@@ -184,7 +184,7 @@ def _make(text: str, m: re.Match[str], kind: str, prev_end: int) -> Token:
     """A token for the regex match ``m``: its typed, lower-cased and folded spellings."""
     orig = m.group(0)
     raw = _lower(orig)
-    folded = fold(raw)
+    folded = strip_marks(raw)  # raw is already mended and lower-cased: fold(raw) without redoing that
     return Token(
         orig=orig,
         raw=raw,
