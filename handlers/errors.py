@@ -56,6 +56,9 @@ MESSAGES: dict[str, str] = {
     "unknown_indicator": N_("Không có chỉ số «{indicator}»."),
     "indicator_zero_denominator": N_("«{indicator}»: tổng số (mẫu số) phải lớn hơn 0."),
     "indicator_negative": N_("«{indicator}»: số đạt không được là số âm."),
+    "indicator_too_large": N_(
+        "«{indicator}»: con số lớn quá (hơn {limit} người), chắc là gõ nhầm. Bạn kiểm tra lại giúp nhé."
+    ),
     "indicator_over_denominator": N_(
         "«{indicator}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), "
         "tỷ lệ sẽ vượt 100%. Bạn kiểm tra lại giúp nhé."
@@ -99,7 +102,7 @@ MESSAGES: dict[str, str] = {
 }
 #: a code with no message of its own
 UNKNOWN = N_("Không làm được việc này.")
-_NUMBER_KEYS = frozenset({"count", "maximum"})
+_NUMBER_KEYS = frozenset({"count", "maximum", "limit"})
 _FIGURE_KEYS = frozenset({"numerator", "denominator", "percent"})
 
 

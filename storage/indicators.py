@@ -129,10 +129,17 @@ def parse_targets(text: str) -> tuple[list[tuple[str, float]], list[str]]:
     return found, unknown
 
 
+#: More people than any commune has (the largest hold a few hundred thousand): a figure above it is a typing
+#: slip, and refusing it also keeps the number within the database's integer column.
+MAX_FIGURE = 10_000_000
+
+
 def check_figure(indicator: str, numerator: int, denominator: int) -> None:
     """Refuse a figure that cannot be a share of people."""
     if indicator not in INDICATORS:
         raise DomainError("unknown_indicator", indicator=indicator)
+    if denominator > MAX_FIGURE or numerator > MAX_FIGURE:
+        raise DomainError("indicator_too_large", indicator=indicator, limit=MAX_FIGURE)
     if denominator <= 0:
         raise DomainError("indicator_zero_denominator", indicator=indicator)
     if numerator < 0:

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from bot.i18n import Translator
+from handlers.errors import explain
 from storage import indicators
 from storage.db import Database
 from storage.errors import DomainError
@@ -36,7 +38,8 @@ def test_targets_typed_in_one_line() -> None:
 
 def test_refusals() -> None:
     for n, d, code in ((1, 0, "indicator_zero_denominator"), (6000, 5000, "indicator_over_denominator"),
-                       (-1, 5, "indicator_negative")):
+                       (-1, 5, "indicator_negative"), (1, 99_999_999_999_999_999_999, "indicator_too_large"),
+                       (10_000_001, 10_000_001, "indicator_too_large")):
         with pytest.raises(DomainError) as refused:
             indicators.check_figure("adults_vneid_confirmed", n, d)
         assert refused.value.code == code
@@ -79,3 +82,10 @@ def test_who_sets_figures_and_targets(database: Database, month: Month) -> None:
             "adults_vneid_confirmed": (80.0, "province"), "students_digital_skills": (100.0, "province"),
             "officials_digital_skills": (100.0, "province")}
         assert indicators.commune_targets(session, SON_KIM_1, 2026)["students_digital_skills"].scope == "commune"
+
+
+def test_a_huge_figure_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(DomainError) as refused:
+        indicators.check_figure("adults_vneid_confirmed", 1, 99_999_999_999_999_999_999)
+    text = explain(refused.value, Translator("vi"))
+    assert "10.000.000" in text and "gõ nhầm" in text
