@@ -46,7 +46,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check bot handlers storage tests bench
 	$(VENV)/bin/mypy
 
-test: setup browser
+test: lint browser
 	$(PY) -m pytest
 
 bench: setup

@@ -22,22 +22,29 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.throughput import VILLAGES, seed_members  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.config import Config  # noqa: E402
-from bot.engine import ConversationEngine  # noqa: E402
-from bot.messages import Incoming, Reply  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.outbox import OutboxItem  # noqa: E402
+from bench.throughput import VILLAGES, seed_members
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.engine import ConversationEngine
+from bot.messages import Incoming, Reply
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.outbox import OutboxItem
 
 TOPICS = ["public_services", "online_shopping", "online_payment", "online_safety", "vneid", "other_platforms"]
-KINDS = ["vneid_level2", "vneid_skill_confirmed", "public_service_filing", "cashless_account",
-         "digital_signature", "social_security_vneid", "e_health"]
+KINDS = [
+    "vneid_level2",
+    "vneid_skill_confirmed",
+    "public_service_filing",
+    "cashless_account",
+    "digital_signature",
+    "social_security_vneid",
+    "e_health",
+]
 HELP_WORDS = ["kích hoạt mức 2", "nộp hồ sơ DVC", "mở tài khoản ngân hàng số"]
 TOPIC_WORDS = ["cài VNeID", "dịch vụ công trực tuyến", "thanh toán không dùng tiền mặt", "chống lừa đảo trên mạng"]
 
@@ -47,8 +54,13 @@ class Bench:
         self.database = database
         self.rng = rng
         self.outbox: list[OutboxItem] = []
-        self.engine = ConversationEngine(database, Config(database_url=database.url, demo_data=False),
-                                         SystemClock(), _router, on_outbox=self.outbox.extend)
+        self.engine = ConversationEngine(
+            database,
+            Config(database_url=database.url, demo_data=False),
+            SystemClock(),
+            _router,
+            on_outbox=self.outbox.extend,
+        )
         self.users = [str(900_000 + n) for n in range(users)]
         self.ids = itertools.count(1)
         self.cpu: dict[str, list[float]] = defaultdict(list)
@@ -61,18 +73,37 @@ class Bench:
         return [item for item in self.outbox[mark:] if item.kind in ("message", "edit")]
 
     def say(self, step: str, user: str, text: str) -> list[OutboxItem]:
-        return self.process(step, Incoming(channel="telegram", update_id=str(next(self.ids)), user_id=user,
-                                           chat_id=user, display_name="Tổ viên", text=text))
+        return self.process(
+            step,
+            Incoming(
+                channel="telegram",
+                update_id=str(next(self.ids)),
+                user_id=user,
+                chat_id=user,
+                display_name="Tổ viên",
+                text=text,
+            ),
+        )
 
     def press(self, step: str, user: str, shown: list[OutboxItem], action: str) -> list[OutboxItem]:
         for item in reversed(shown):
             for row in Reply.from_payload(item.payload).buttons:
                 for button in row:
                     if action in button.payload:
-                        return self.process(step, Incoming(
-                            channel="telegram", update_id=str(next(self.ids)), user_id=user, chat_id=user,
-                            payload=button.payload, callback_id=f"cb{item.id}", message_id=str(item.id),
-                            message_text=item.payload.get("text"), button_label=button.label))
+                        return self.process(
+                            step,
+                            Incoming(
+                                channel="telegram",
+                                update_id=str(next(self.ids)),
+                                user_id=user,
+                                chat_id=user,
+                                payload=button.payload,
+                                callback_id=f"cb{item.id}",
+                                message_id=str(item.id),
+                                message_text=item.payload.get("text"),
+                                button_label=button.label,
+                            ),
+                        )
         raise RuntimeError(f"no button {action!r} in {[i.payload.get('text') for i in shown]}")
 
     def confirm(self, user: str, shown: list[OutboxItem]) -> None:
@@ -96,8 +127,10 @@ class Bench:
         self.confirm(user, shown)
 
     def text_flow(self, user: str, village: int) -> None:
-        text = (f"hôm nay thôn {village} học {self.rng.choice(TOPIC_WORDS)} {self.rng.randint(8, 40)} người, "
-                f"giúp {self.rng.randint(1, 12)} người {self.rng.choice(HELP_WORDS)}")
+        text = (
+            f"hôm nay thôn {village} học {self.rng.choice(TOPIC_WORDS)} {self.rng.randint(8, 40)} người, "
+            f"giúp {self.rng.randint(1, 12)} người {self.rng.choice(HELP_WORDS)}"
+        )
         self.confirm(user, self.say("free text", user, text))
 
     def run(self, updates: int) -> None:
@@ -127,7 +160,7 @@ def _router(turn: Any) -> None:
     route(turn)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--updates", type=int, default=2000, help="updates to measure (2000)")
     parser.add_argument("--users", type=int, default=100, help="people (100)")

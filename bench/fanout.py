@@ -32,9 +32,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import web  # noqa: E402
+from aiohttp import web
 
-from bot.sandbox.fake_telegram import FakeTelegram  # noqa: E402
+from bot.sandbox.fake_telegram import FakeTelegram
 
 TOKEN = "5550002:BENCH-fanout-token"
 FIRST_USER = 70_000_000
@@ -59,13 +59,37 @@ def _seed(database: Any, count: int, now: dt.datetime) -> None:
         added, _ = add_villages(session, COMMUNE, [f"Thôn {n + 1}" for n in range(villages)], now=now, actor_id=None)
         ids = [v.id for v in added]
     with database.engine.begin() as connection:
-        connection.execute(insert(Member.__table__), [  # type: ignore[attr-defined]
-            {"id": n + 1, "display_name": f"Thành viên {n + 1}", "role": "member", "province_code": PROVINCE,
-             "commune_code": COMMUNE, "village_id": ids[n // PER_VILLAGE], "locale": "vi",
-             "reminders_paused": False, "unreachable": False, "created_at": now} for n in range(count)])
-        connection.execute(insert(ChannelAccount.__table__), [  # type: ignore[attr-defined]
-            {"member_id": n + 1, "channel": "telegram", "user_id": str(FIRST_USER + n),
-             "chat_id": str(FIRST_USER + n), "created_at": now} for n in range(count)])
+        connection.execute(
+            insert(Member.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "id": n + 1,
+                    "display_name": f"Thành viên {n + 1}",
+                    "role": "member",
+                    "province_code": PROVINCE,
+                    "commune_code": COMMUNE,
+                    "village_id": ids[n // PER_VILLAGE],
+                    "locale": "vi",
+                    "reminders_paused": False,
+                    "unreachable": False,
+                    "created_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+        connection.execute(
+            insert(ChannelAccount.__table__),
+            [  # type: ignore[attr-defined]
+                {
+                    "member_id": n + 1,
+                    "channel": "telegram",
+                    "user_id": str(FIRST_USER + n),
+                    "chat_id": str(FIRST_USER + n),
+                    "created_at": now,
+                }
+                for n in range(count)
+            ],
+        )
 
 
 async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count: int) -> dict[str, Any]:
@@ -89,18 +113,26 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     seeded = time.perf_counter()
     with database.session() as session:
         dues = planner.plan(session, VN, firing, firing + dt.timedelta(minutes=1), firing)
-        queued = planner.enqueue(session, dues, firing.astimezone(dt.timezone.utc))
+        queued = planner.enqueue(session, dues, firing.astimezone(dt.UTC))
     planned = time.perf_counter()
     with database.session() as session:  # a second firing of the same minute adds nothing
-        again = planner.enqueue(session, planner.plan(session, VN, firing, firing + dt.timedelta(minutes=1),
-                                                      firing), firing.astimezone(dt.timezone.utc))
+        again = planner.enqueue(
+            session,
+            planner.plan(session, VN, firing, firing + dt.timedelta(minutes=1), firing),
+            firing.astimezone(dt.UTC),
+        )
 
-    bot = Bot(TOKEN, base_url=f"{api_url}/bot",
-              request=HTTPXRequest(connection_pool_size=workers + 4, read_timeout=30, write_timeout=30,
-                                   connect_timeout=30, pool_timeout=30))
+    bot = Bot(
+        TOKEN,
+        base_url=f"{api_url}/bot",
+        request=HTTPXRequest(
+            connection_pool_size=workers + 4, read_timeout=30, write_timeout=30, connect_timeout=30, pool_timeout=30
+        ),
+    )
     await bot.initialize()
-    limits = RateLimits(global_per_second=rate, private_chat_per_second=1.0, private_chat_burst=3,
-                        group_per_minute=20.0)
+    limits = RateLimits(
+        global_per_second=rate, private_chat_per_second=1.0, private_chat_burst=3, group_per_minute=20.0
+    )
     renderer = TelegramRenderer(bot, database)
     sender = OutboxSender(database, SystemClock(), limits, [renderer], workers=workers)
     send_start, cpu_start = time.perf_counter(), time.process_time()
@@ -115,14 +147,22 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     await renderer.api.close()
     await bot.shutdown()
     database.dispose()
-    return {"seed_s": seeded - started, "plan_s": planned - seeded, "planned": len(dues), "queued": queued,
-            "queued_again": again, "send_s": send_end - send_start, "sender_cpu_s": cpu_end - cpu_start,
-            "drained": drained,
-            "sender_stats": dict(sender.stats)}
+    return {
+        "seed_s": seeded - started,
+        "plan_s": planned - seeded,
+        "planned": len(dues),
+        "queued": queued,
+        "queued_again": again,
+        "send_s": send_end - send_start,
+        "sender_cpu_s": cpu_end - cpu_start,
+        "drained": drained,
+        "sender_stats": dict(sender.stats),
+    }
 
 
-def _child(db_url: str, api_url: str, rate: float, workers: int, count: int, results: Any,
-           profile: str | None = None) -> None:
+def _child(
+    db_url: str, api_url: str, rate: float, workers: int, count: int, results: Any, profile: str | None = None
+) -> None:
     try:
         if profile:
             import cProfile
@@ -133,7 +173,7 @@ def _child(db_url: str, api_url: str, rate: float, workers: int, count: int, res
             results.put(report)
             return
         results.put(asyncio.run(_send_all(db_url, api_url, rate, workers, count)))
-    except BaseException as error:  # noqa: BLE001 - reported to the parent
+    except BaseException as error:
         results.put({"error": repr(error)})
         raise
 
@@ -141,8 +181,9 @@ def _child(db_url: str, api_url: str, rate: float, workers: int, count: int, res
 # -- this process: the fake Bot API and the counting ------------------------------------------------
 
 
-async def run(count: int, limit: float, workers: int, headroom: float = 0.98,
-              profile: str | None = None) -> dict[str, Any]:
+async def run(
+    count: int, limit: float, workers: int, headroom: float = 0.98, profile: str | None = None
+) -> dict[str, Any]:
     fake = FakeTelegram(token=TOKEN, bot_username="bdhvs_fanout_bot", rate_limit_per_second=limit)
     for n in range(count):
         fake.add_user(FIRST_USER + n, first_name=f"U{n}")
@@ -166,8 +207,18 @@ async def run(count: int, limit: float, workers: int, headroom: float = 0.98,
     with tempfile.TemporaryDirectory() as tmp:
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
-        child = context.Process(target=_child, args=(f"sqlite:///{tmp}/fanout.db", f"http://{host}:{port}",
-                                                     limit * headroom, workers, count, results, profile))
+        child = context.Process(
+            target=_child,
+            args=(
+                f"sqlite:///{tmp}/fanout.db",
+                f"http://{host}:{port}",
+                limit * headroom,
+                workers,
+                count,
+                results,
+                profile,
+            ),
+        )
         child.start()
         loop = asyncio.get_running_loop()
         report: dict[str, Any] = await loop.run_in_executor(None, results.get)
@@ -186,17 +237,28 @@ async def run(count: int, limit: float, workers: int, headroom: float = 0.98,
     elapsed = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
     rate = (len(accepted) - 1) / elapsed if len(accepted) > 1 else 0.0
     burst = int(limit)  # the fake's bucket starts full: one second's worth goes out at once
-    steady = ((len(accepted) - 1 - burst) / (accepted[-1] - accepted[burst])
-              if len(accepted) > 2 * burst else rate)
-    report.update({
-        "count": count, "limit_per_s": limit, "sender_rate_per_s": limit * headroom, "workers": workers,
-        "delivered": delivered, "lost": lost,
-        "duplicated": duplicated, "answered_429": fake.rate_limited_count, "send_calls": sends,
-        "share_429": fake.rate_limited_count / sends if sends else 0.0, "elapsed_s": elapsed,
-        "achieved_per_s": rate, "ratio": rate / limit, "steady_ratio": steady / limit,
-    })
-    report["goal_met"] = (report["ratio"] >= GOAL_RATIO and lost == 0 and duplicated == 0
-                          and report["share_429"] < GOAL_429)
+    steady = (len(accepted) - 1 - burst) / (accepted[-1] - accepted[burst]) if len(accepted) > 2 * burst else rate
+    report.update(
+        {
+            "count": count,
+            "limit_per_s": limit,
+            "sender_rate_per_s": limit * headroom,
+            "workers": workers,
+            "delivered": delivered,
+            "lost": lost,
+            "duplicated": duplicated,
+            "answered_429": fake.rate_limited_count,
+            "send_calls": sends,
+            "share_429": fake.rate_limited_count / sends if sends else 0.0,
+            "elapsed_s": elapsed,
+            "achieved_per_s": rate,
+            "ratio": rate / limit,
+            "steady_ratio": steady / limit,
+        }
+    )
+    report["goal_met"] = (
+        report["ratio"] >= GOAL_RATIO and lost == 0 and duplicated == 0 and report["share_429"] < GOAL_429
+    )
     return report
 
 
@@ -205,9 +267,13 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=20_000, help="reminders and chats (default 20000)")
     parser.add_argument("--limit", type=float, default=400.0, help="the fake's flood limit, messages/s")
     parser.add_argument("--workers", type=int, default=6, help="outbox sender workers")
-    parser.add_argument("--headroom", type=float, default=0.98,
-                        help="the sender's global rate as a share of the limit (a little below it: a 429 costs "
-                             "a pause of retry_after >= 1 s)")
+    parser.add_argument(
+        "--headroom",
+        type=float,
+        default=0.98,
+        help="the sender's global rate as a share of the limit (a little below it: a 429 costs "
+        "a pause of retry_after >= 1 s)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--profile", help="write a cProfile of the sender's process to this file")
     args = parser.parse_args()
@@ -215,18 +281,28 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"fan-out: {report['count']:,} reminders to {report['count']:,} chats, fake limit "
-              f"{report['limit_per_s']:.0f}/s, sender global rate {report['sender_rate_per_s']:.0f}/s, "
-              f"{report['workers']} workers")
-        print(f"  seed {report['seed_s']:.1f} s; plan + enqueue {report['planned']:,} reminders "
-              f"{report['plan_s']:.1f} s (a second firing queued {report['queued_again']})")
-        print(f"  achieved {report['achieved_per_s']:.1f} msg/s over {report['elapsed_s']:.1f} s: "
-              f"ratio {report['ratio']:.3f} of the limit (after the first second's burst: "
-              f"{report['steady_ratio']:.3f})")
-        print(f"  lost {report['lost']}, duplicated {report['duplicated']}, answered 429: "
-              f"{report['answered_429']} of {report['send_calls']:,} calls ({100 * report['share_429']:.3f}%)")
-        print(f"  goal (ratio >= {GOAL_RATIO}, none lost or duplicated, < {100 * GOAL_429:.1f}% 429): "
-              f"{'met' if report['goal_met'] else 'NOT met'}")
+        print(
+            f"fan-out: {report['count']:,} reminders to {report['count']:,} chats, fake limit "
+            f"{report['limit_per_s']:.0f}/s, sender global rate {report['sender_rate_per_s']:.0f}/s, "
+            f"{report['workers']} workers"
+        )
+        print(
+            f"  seed {report['seed_s']:.1f} s; plan + enqueue {report['planned']:,} reminders "
+            f"{report['plan_s']:.1f} s (a second firing queued {report['queued_again']})"
+        )
+        print(
+            f"  achieved {report['achieved_per_s']:.1f} msg/s over {report['elapsed_s']:.1f} s: "
+            f"ratio {report['ratio']:.3f} of the limit (after the first second's burst: "
+            f"{report['steady_ratio']:.3f})"
+        )
+        print(
+            f"  lost {report['lost']}, duplicated {report['duplicated']}, answered 429: "
+            f"{report['answered_429']} of {report['send_calls']:,} calls ({100 * report['share_429']:.3f}%)"
+        )
+        print(
+            f"  goal (ratio >= {GOAL_RATIO}, none lost or duplicated, < {100 * GOAL_429:.1f}% 429): "
+            f"{'met' if report['goal_met'] else 'NOT met'}"
+        )
     return 0 if report["goal_met"] else 1
 
 

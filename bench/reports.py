@@ -38,15 +38,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import column, insert, literal_column, select, table, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import column, insert, literal_column, select, table, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
-from sqlmodel import Session  # noqa: E402
-
-from storage.db import Database, normalize_url  # noqa: E402
-from storage.indicators import INDICATORS  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
+from storage.db import Database, normalize_url
+from storage.indicators import INDICATORS
+from storage.migrate import upgrade
+from storage.models import (
     BotSetting,
     Commune,
     HelpRecord,
@@ -57,10 +56,10 @@ from storage.models import (  # noqa: E402
     TrainingSession,
     Village,
 )
-from storage.periods import Period, week_of  # noqa: E402
-from storage.progress import commune_progress, national_rollup, province_rollup  # noqa: E402
-from storage.scope import Scope  # noqa: E402
-from storage.vocab import HELP_KINDS, TOPICS  # noqa: E402
+from storage.periods import Period, week_of
+from storage.progress import commune_progress, national_rollup, province_rollup
+from storage.scope import Scope
+from storage.vocab import HELP_KINDS, TOPICS
 
 MONTH = dt.date(2026, 10, 1)  # the month measured: complete, reported in November
 TODAY = dt.date(2026, 11, 25)
@@ -89,30 +88,46 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
 def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, int]:
     """Fill the database; returns how many rows of each kind went in."""
     rng = random.Random(seed)
-    now = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
     counts: dict[str, int] = {}
     engine = database.engine
     with database.session() as session:
-        communes = [(int(c), int(p)) for c, p in session.execute(
-            select(Commune.code, Commune.province_code).order_by(Commune.code))]
+        communes = [
+            (int(c), int(p))
+            for c, p in session.execute(select(Commune.code, Commune.province_code).order_by(Commune.code))
+        ]
     step = max(1, round(1 / scale)) if scale < 1 else 1
     communes = communes[::step]
-    secondary = [ix for table in (TrainingSession.__table__, HelpRecord.__table__)  # type: ignore[attr-defined]
-                 for ix in table.indexes]
+    secondary = [
+        ix
+        for table in (TrainingSession.__table__, HelpRecord.__table__)  # type: ignore[attr-defined]
+        for ix in table.indexes
+    ]
     with engine.begin() as connection:
         for index in secondary:  # bulk load first, index after: the usual way to load a data set
             index.drop(connection)
     with engine.begin() as connection:
-        members = [{"display_name": f"Tổ trưởng {code}", "role": "team_lead", "province_code": province,
-                    "commune_code": code, "created_at": now} for code, province in communes]
+        members = [
+            {
+                "display_name": f"Tổ trưởng {code}",
+                "role": "team_lead",
+                "province_code": province,
+                "commune_code": code,
+                "created_at": now,
+            }
+            for code, province in communes
+        ]
         connection.execute(insert(Member), members)
-        member_of = {code: mid for mid, code in connection.execute(text(
-            "SELECT id, commune_code FROM member WHERE role = 'team_lead'"))}
+        member_of = {
+            code: mid
+            for mid, code in connection.execute(text("SELECT id, commune_code FROM member WHERE role = 'team_lead'"))
+        }
         villages = []
         for code, _province in communes:
             for number in range(1, rng.randint(25, 35) + 1):
-                villages.append({"commune_code": code, "name": f"Thôn {number}", "name_key": f"thon {number}",
-                                 "created_at": now})
+                villages.append(
+                    {"commune_code": code, "name": f"Thôn {number}", "name_key": f"thon {number}", "created_at": now}
+                )
         for batch in _chunks(iter(villages)):
             connection.execute(insert(Village), batch)
         counts["villages"] = len(villages)
@@ -124,14 +139,47 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     sqlite = database.is_sqlite
     stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
     shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
-    session_table = table("trainingsession", *(column(n) for n in (
-        "commune_code", "village_id", "session_date", "topics", "attendees", "member_id", "author_id", "source",
-        "evidence", "created_at", "updated_at")))
-    help_table = table("helprecord", *(column(n) for n in (
-        "commune_code", "village_id", "record_date", "kind", "count", "member_id", "author_id", "source",
-        "created_at", "updated_at")))
-    statements = {"s": insert(session_table).values(evidence=literal_column("'[]'"), **shared),
-                  "h": insert(help_table).values(**shared)}
+    session_table = table(
+        "trainingsession",
+        *(
+            column(n)
+            for n in (
+                "commune_code",
+                "village_id",
+                "session_date",
+                "topics",
+                "attendees",
+                "member_id",
+                "author_id",
+                "source",
+                "evidence",
+                "created_at",
+                "updated_at",
+            )
+        ),
+    )
+    help_table = table(
+        "helprecord",
+        *(
+            column(n)
+            for n in (
+                "commune_code",
+                "village_id",
+                "record_date",
+                "kind",
+                "count",
+                "member_id",
+                "author_id",
+                "source",
+                "created_at",
+                "updated_at",
+            )
+        ),
+    )
+    statements = {
+        "s": insert(session_table).values(evidence=literal_column("'[]'"), **shared),
+        "h": insert(help_table).values(**shared),
+    }
     topic_json = [json.dumps([t]) for t in topics]
     days = [FIRST_DAY + dt.timedelta(days=d) for d in range(7 * WEEKS)]
     day_values: list[Any] = [d.isoformat() for d in days] if sqlite else days
@@ -147,15 +195,38 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
                 held = 2 if draw < 0.05 else (1 if draw < 0.05 + usual * 0.95 else 0)
                 for _ in range(held):
                     day = day_values[7 * week + offsets[int(rand() * 4)]]
-                    yield "s", {"commune_code": code, "village_id": village_id, "session_date": day,
-                                "topics": topic_json[int(rand() * 6)], "attendees": 8 + int(rand() * 38),
-                                "member_id": member, "author_id": member}
+                    yield (
+                        "s",
+                        {
+                            "commune_code": code,
+                            "village_id": village_id,
+                            "session_date": day,
+                            "topics": topic_json[int(rand() * 6)],
+                            "attendees": 8 + int(rand() * 38),
+                            "member_id": member,
+                            "author_id": member,
+                        },
+                    )
                     draw = rand()  # half the sessions come with help counts: of one kind, a tenth with two
-                    for kind in (() if draw < 0.5 else (kinds[int(draw * 70) % 7],) if draw < 0.9 else
-                                 (kinds[int(draw * 70) % 7], kinds[(int(draw * 70) + 3) % 7])):
-                        yield "h", {"commune_code": code, "village_id": village_id, "record_date": day,
-                                    "kind": kind, "count": 1 + int(rand() * 15), "member_id": member,
-                                    "author_id": member}
+                    for kind in (
+                        ()
+                        if draw < 0.5
+                        else (kinds[int(draw * 70) % 7],)
+                        if draw < 0.9
+                        else (kinds[int(draw * 70) % 7], kinds[(int(draw * 70) + 3) % 7])
+                    ):
+                        yield (
+                            "h",
+                            {
+                                "commune_code": code,
+                                "village_id": village_id,
+                                "record_date": day,
+                                "kind": kind,
+                                "count": 1 + int(rand() * 15),
+                                "member_id": member,
+                                "author_id": member,
+                            },
+                        )
 
     counts["sessions"] = counts["help_records"] = 0
     buffers: dict[str, list[dict[str, Any]]] = {"s": [], "h": []}
@@ -188,22 +259,47 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
             for month in range(1, 11):
                 for indicator, denominator in base.items():
                     share = min(1.0, rng.uniform(0.2, 0.6) + 0.04 * month)
-                    values.append({"commune_code": code, "month": dt.date(2026, month, 1), "indicator": indicator,
-                                   "numerator": int(denominator * share), "denominator": denominator,
-                                   "updated_at": now})
+                    values.append(
+                        {
+                            "commune_code": code,
+                            "month": dt.date(2026, month, 1),
+                            "indicator": indicator,
+                            "numerator": int(denominator * share),
+                            "denominator": denominator,
+                            "updated_at": now,
+                        }
+                    )
             if rng.random() < 0.85:
                 late = rng.random() < 0.2
-                reports.append({"commune_code": code, "month": MONTH, "status": "submitted", "on_time": not late,
-                                "submitted_at": now - dt.timedelta(days=3 if late else 8)})
+                reports.append(
+                    {
+                        "commune_code": code,
+                        "month": MONTH,
+                        "status": "submitted",
+                        "on_time": not late,
+                        "submitted_at": now - dt.timedelta(days=3 if late else 8),
+                    }
+                )
         for batch in _chunks(iter(values)):
             connection.execute(insert(IndicatorValue), batch)
         connection.execute(insert(MonthlyReport), reports)
         provinces = sorted({p for _c, p in communes})
-        targets = [{"year": 2026, "indicator": i, "scope": "province", "area_code": p, "percent": pct,
-                    "updated_at": now}
-                   for p in provinces for i, pct in zip(INDICATORS, (100, 100, 90, 80, 100, 90))]
-        targets += [{"year": 2026, "indicator": "adults_vneid_confirmed", "scope": "commune", "area_code": c,
-                     "percent": 85.0, "updated_at": now} for c, _p in communes[::7]]
+        targets = [
+            {"year": 2026, "indicator": i, "scope": "province", "area_code": p, "percent": pct, "updated_at": now}
+            for p in provinces
+            for i, pct in zip(INDICATORS, (100, 100, 90, 80, 100, 90), strict=False)
+        ]
+        targets += [
+            {
+                "year": 2026,
+                "indicator": "adults_vneid_confirmed",
+                "scope": "commune",
+                "area_code": c,
+                "percent": 85.0,
+                "updated_at": now,
+            }
+            for c, _p in communes[::7]
+        ]
         connection.execute(insert(IndicatorTarget), targets)
         counts.update(indicator_values=len(values), reports=len(reports), communes=len(communes))
     if database.is_sqlite:
@@ -309,9 +405,10 @@ class HandSQL:
         self.sqlite = database.is_sqlite
         self.raw = database.engine.raw_connection()
         week = WEEK_SQLITE if self.sqlite else WEEK_PG
-        self.sql = {name: self._dialect(sql.format(week=week))
-                    for name, sql in (("commune", COMMUNE_SQL), ("province", PROVINCE_SQL),
-                                      ("national", NATIONAL_SQL))}
+        self.sql = {
+            name: self._dialect(sql.format(week=week))
+            for name, sql in (("commune", COMMUNE_SQL), ("province", PROVINCE_SQL), ("national", NATIONAL_SQL))
+        }
 
     def _dialect(self, sql: str) -> str:
         if self.sqlite:
@@ -340,8 +437,16 @@ class HandSQL:
 def commune_params(code: int) -> dict[str, Any]:
     period = Period.month(MONTH)
     week = week_of(period.end)
-    return {"c": code, "s": period.start, "e": period.end, "ws": week[0], "we": week[1], "m": MONTH,
-            "pm": dt.date(2026, 9, 1), "y": 2026}
+    return {
+        "c": code,
+        "s": period.start,
+        "e": period.end,
+        "ws": week[0],
+        "we": week[1],
+        "m": MONTH,
+        "pm": dt.date(2026, 9, 1),
+        "y": 2026,
+    }
 
 
 def month_params(**extra: Any) -> dict[str, Any]:
@@ -371,10 +476,14 @@ def _commune_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 
 def _commune_numbers_ours(progress: Any) -> dict[str, Any]:
-    return {"weeks": progress.weeks_with_session,
-            "figures": {i.id: (i.numerator, i.denominator) for i in progress.indicators if i.denominator},
-            "villages": {v.village_id: [v.sessions, v.attendees, v.weeks_with_session, v.help, v.session_this_week]
-                         for v in progress.villages}}
+    return {
+        "weeks": progress.weeks_with_session,
+        "figures": {i.id: (i.numerator, i.denominator) for i in progress.indicators if i.denominator},
+        "villages": {
+            v.village_id: [v.sessions, v.attendees, v.weeks_with_session, v.help, v.session_this_week]
+            for v in progress.villages
+        },
+    }
 
 
 def _province_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
@@ -394,8 +503,20 @@ def _province_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, 
 
 
 def _province_numbers_ours(rollup: Any) -> dict[int, tuple[Any, ...]]:
-    return {c.code: (c.villages, c.sessions, c.attendees, c.village_weeks, c.villages_with_session,
-                     c.weeks_with_session, c.help, c.figures, c.submitted) for c in rollup.communes}
+    return {
+        c.code: (
+            c.villages,
+            c.sessions,
+            c.attendees,
+            c.village_weeks,
+            c.villages_with_session,
+            c.weeks_with_session,
+            c.help,
+            c.figures,
+            c.submitted,
+        )
+        for c in rollup.communes
+    }
 
 
 def _national_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
@@ -415,8 +536,20 @@ def _national_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, 
 
 
 def _national_numbers_ours(provinces: Any) -> dict[int, tuple[Any, ...]]:
-    return {p.code: (p.communes, p.villages, p.sessions, p.attendees, p.village_weeks, p.villages_with_session,
-                     p.submitted, p.help, p.figures) for p in provinces}
+    return {
+        p.code: (
+            p.communes,
+            p.villages,
+            p.sessions,
+            p.attendees,
+            p.village_weeks,
+            p.villages_with_session,
+            p.submitted,
+            p.help,
+            p.figures,
+        )
+        for p in provinces
+    }
 
 
 # -- timing -------------------------------------------------------------------------------------------
@@ -437,11 +570,18 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
     scope = Scope.operator()
     results = []
     with database.session() as session:
-        communes = [c for (c,) in session.execute(text(
-            "SELECT commune_code FROM village GROUP BY commune_code ORDER BY commune_code"))]
-        largest = session.execute(text(
-            "SELECT c.province_code FROM village v JOIN commune c ON v.commune_code = c.code "
-            "GROUP BY c.province_code ORDER BY COUNT(DISTINCT c.code) DESC, c.province_code LIMIT 1")).scalar()
+        communes = [
+            c
+            for (c,) in session.execute(
+                text("SELECT commune_code FROM village GROUP BY commune_code ORDER BY commune_code")
+            )
+        ]
+        largest = session.execute(
+            text(
+                "SELECT c.province_code FROM village v JOIN commune c ON v.commune_code = c.code "
+                "GROUP BY c.province_code ORDER BY COUNT(DISTINCT c.code) DESC, c.province_code LIMIT 1"
+            )
+        ).scalar()
     sample = random.Random(7).sample(communes, min(len(communes), 40))
     period = Period.month(MONTH)
 
@@ -476,10 +616,20 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
 
     cases = [
         ("commune", f"commune monthly progress ({len(sample)} communes)", ours_commune, hand_commune, runs * 10),
-        ("province", f"province roll-up (province {largest})", ours_province,
-         lambda: hand.run("province", month_params(p=largest)), runs),
-        ("national", "national roll-up (34 provinces)", ours_national, lambda: hand.run("national", month_params()),
-         max(3, runs // 2)),
+        (
+            "province",
+            f"province roll-up (province {largest})",
+            ours_province,
+            lambda: hand.run("province", month_params(p=largest)),
+            runs,
+        ),
+        (
+            "national",
+            "national roll-up (34 provinces)",
+            ours_national,
+            lambda: hand.run("national", month_params()),
+            max(3, runs // 2),
+        ),
     ]
     for key, title, ours_fn, hand_fn, n in cases:
         ours_fn(), hand_fn()  # warm the caches once
@@ -491,9 +641,12 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
         results.append((key, ours_t, hand_t))
         goal = GOALS[key]
         ratio = ours_t / hand_t if hand_t else float("inf")
-        print(f"  [{label}] {title:<45} {ours_t * 1000:9.1f} ms  (goal < {goal * 1000:.0f} ms "
-              f"{'✓' if ours_t < goal else '✗'})   hand-written SQL {hand_t * 1000:9.1f} ms   "
-              f"ratio {ratio:4.2f} (goal ≤ {RATIO_GOAL} {'✓' if ratio <= RATIO_GOAL else '✗'})", flush=True)
+        print(
+            f"  [{label}] {title:<45} {ours_t * 1000:9.1f} ms  (goal < {goal * 1000:.0f} ms "
+            f"{'✓' if ours_t < goal else '✗'})   hand-written SQL {hand_t * 1000:9.1f} ms   "
+            f"ratio {ratio:4.2f} (goal ≤ {RATIO_GOAL} {'✓' if ratio <= RATIO_GOAL else '✗'})",
+            flush=True,
+        )
     session.close()
     hand.close()
     return results
@@ -523,17 +676,18 @@ def prepare(database: Database, scale: float, label: str) -> None:
     print(f"  [{label}] generating the data set (scale {scale}) ...", flush=True)
     counts = generate(database, scale)
     with database.session() as session:
-        session.merge(BotSetting(key="bench.dataset", value=signature(scale),
-                                 updated_at=dt.datetime.now(dt.timezone.utc)))
-    print(f"  [{label}] generated in {time.perf_counter() - started:.0f} s: "
-          + ", ".join(f"{v:,} {k}" for k, v in counts.items()), flush=True)
+        session.merge(BotSetting(key="bench.dataset", value=signature(scale), updated_at=dt.datetime.now(dt.UTC)))
+    print(
+        f"  [{label}] generated in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
+        flush=True,
+    )
 
 
 def pg_url_with_schema(url: str) -> str:
     """The same database, with our own schema first on the search path."""
     parsed = make_url(normalize_url(url))
-    return parsed.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(
-        hide_password=False)
+    return parsed.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"}).render_as_string(hide_password=False)
 
 
 def run_postgres(url: str, args: argparse.Namespace) -> list[tuple[str, float, float]]:
@@ -595,8 +749,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         parser.error("--scale must be in (0, 1]")
-    print(f"bench/reports.py — progress roll-ups for {MONTH:%m/%Y}, scale {args.scale} "
-          f"({round(3321 * args.scale):,} communes, ~30 villages each, {WEEKS} weeks)", flush=True)
+    print(
+        f"bench/reports.py — progress roll-ups for {MONTH:%m/%Y}, scale {args.scale} "
+        f"({round(3321 * args.scale):,} communes, ~30 villages each, {WEEKS} weeks)",
+        flush=True,
+    )
     failed = False
     results: dict[str, list[tuple[str, float, float]]] = {}
     if not args.no_sqlite:

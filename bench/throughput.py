@@ -46,11 +46,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.sandbox.fake_telegram import FakeTelegram  # noqa: E402
+from bot.sandbox.fake_telegram import FakeTelegram
 
 TOKEN = "5550001:BENCH-fake_bot-token"
 COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
@@ -73,8 +73,15 @@ HELP_WORDS = {
     "cashless_account": "mở tài khoản ngân hàng số",
 }
 TOPICS = ["public_services", "online_shopping", "online_payment", "online_safety", "vneid", "other_platforms"]
-KINDS = ["vneid_level2", "vneid_skill_confirmed", "public_service_filing", "cashless_account",
-         "digital_signature", "social_security_vneid", "e_health"]
+KINDS = [
+    "vneid_level2",
+    "vneid_skill_confirmed",
+    "public_service_filing",
+    "cashless_account",
+    "digital_signature",
+    "social_security_vneid",
+    "e_health",
+]
 MIX = (("text", 0.40), ("session", 0.35), ("help", 0.25))
 
 
@@ -89,13 +96,26 @@ def seed_members(database: Any, users: list[str]) -> None:
 
     now = SystemClock().now()
     with database.session() as session:
-        villages, _ = add_villages(session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now,
-                                   actor_id=None)
-        codes = [invites.create_invite(session, role="member", now=now, days=30, max_uses=100000,
-                                       commune_code=COMMUNE, village_id=v.id).code for v in villages]
+        villages, _ = add_villages(
+            session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now, actor_id=None
+        )
+        codes = [
+            invites.create_invite(
+                session, role="member", now=now, days=30, max_uses=100000, commune_code=COMMUNE, village_id=v.id
+            ).code
+            for v in villages
+        ]
         for index, user_id in enumerate(users):
-            invites.redeem(session, codes[index % VILLAGES], channel="telegram", user_id=user_id,
-                           chat_id=user_id, display_name=f"Tổ viên {index}", locale="vi", now=now)
+            invites.redeem(
+                session,
+                codes[index % VILLAGES],
+                channel="telegram",
+                user_id=user_id,
+                chat_id=user_id,
+                display_name=f"Tổ viên {index}",
+                locale="vi",
+                now=now,
+            )
 
 
 def _seed(db_url: str, users: list[int]) -> None:
@@ -158,8 +178,9 @@ async def _run_app(base_url: str, db_url: str, users: list[int], conn: Any, tuni
         demo_data=False,
         # cProfile of the engine sees only this process's thread: keep the engine here for it.
         engine_mode="thread" if tuning.get("engine_profile") else tuning.get("engine_mode") or "auto",
-        rate_limits=RateLimits(global_per_second=1e6, private_chat_per_second=1e6, private_chat_burst=1000,
-                               group_per_minute=1e6),
+        rate_limits=RateLimits(
+            global_per_second=1e6, private_chat_per_second=1e6, private_chat_burst=1000, group_per_minute=1e6
+        ),
         # Simulated people answer as fast as the bot does, far beyond the per-account flood limit; the gate's
         # dict lookup per update is still measured.
         flood=FloodLimits(per_minute=1e9, burst=1_000_000),
@@ -220,8 +241,9 @@ async def _run_echo(base_url: str, conn: Any) -> dict[str, Any]:
     return stats
 
 
-def bot_process(kind: str, base_url: str, db_url: str, users: list[int], conn: Any,
-                profile: Optional[str], tuning: dict[str, Any]) -> None:
+def bot_process(
+    kind: str, base_url: str, db_url: str, users: list[int], conn: Any, profile: str | None, tuning: dict[str, Any]
+) -> None:
     """Entry point of the bot process: run the echo bot or the real application until told to stop."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -277,7 +299,7 @@ class StepFailed(Exception):
 Want = Callable[[str, dict[str, Any]], bool]
 
 
-def _data(message: dict[str, Any], action: str) -> Optional[str]:
+def _data(message: dict[str, Any], action: str) -> str | None:
     """The callback data of the button whose payload holds `action` (e.g. ":save", ":topic:vneid")."""
     for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
         for button in row:
@@ -311,18 +333,25 @@ class Stats:
 class Person:
     """A simulated team member in a private chat with the bot; one step at a time."""
 
-    def __init__(self, fake: BenchFake, user_id: int, village: int, stats: Stats, rng: random.Random,
-                 permits: Optional[asyncio.Queue[None]] = None) -> None:
+    def __init__(
+        self,
+        fake: BenchFake,
+        user_id: int,
+        village: int,
+        stats: Stats,
+        rng: random.Random,
+        permits: asyncio.Queue[None] | None = None,
+    ) -> None:
         self.fake = fake
         self.user_id = user_id
         self.village = village
         self.stats = stats
         self.rng = rng
         self.permits = permits
-        self._want: Optional[Want] = None
-        self._done: Optional[asyncio.Future[dict[str, Any]]] = None
+        self._want: Want | None = None
+        self._done: asyncio.Future[dict[str, Any]] | None = None
         self._sent_at = 0.0
-        self._first: Optional[float] = None
+        self._first: float | None = None
         fake.people[user_id] = self
 
     def on_output(self, kind: str, message: dict[str, Any]) -> None:
@@ -372,8 +401,9 @@ class Person:
         message = await self.press(message, ":date:today", new_with(":topics_done"))
         topic = self.rng.choice(TOPICS)
         pressed = message["message_id"]
-        message = await self.press(message, f":topic:{topic}",
-                                   lambda kind, m: kind == "edit" and m["message_id"] == pressed)
+        message = await self.press(
+            message, f":topic:{topic}", lambda kind, m: kind == "edit" and m["message_id"] == pressed
+        )
         message = await self.press(message, ":topics_done", new_message)
         message = await self.say(str(self.rng.randint(8, 40)), new_with(":save"))
         await self._confirm(message)
@@ -388,8 +418,10 @@ class Person:
     async def free_text(self) -> None:
         topic = self.rng.choice(list(TOPIC_WORDS))
         kind = self.rng.choice(list(HELP_WORDS))
-        text = (f"hôm nay thôn {self.village} học {TOPIC_WORDS[topic]} {self.rng.randint(8, 40)} người, "
-                f"giúp {self.rng.randint(1, 12)} người {HELP_WORDS[kind]}")
+        text = (
+            f"hôm nay thôn {self.village} học {TOPIC_WORDS[topic]} {self.rng.randint(8, 40)} người, "
+            f"giúp {self.rng.randint(1, 12)} người {HELP_WORDS[kind]}"
+        )
         message = await self.say(text, new_with(":save"))
         await self._confirm(message)
 
@@ -400,13 +432,13 @@ class Person:
 
     async def live(self, echo: bool, stop: asyncio.Event) -> None:
         flows = {"text": self.free_text, "session": self.log_session, "help": self.log_help}
-        names, weights = zip(*MIX)
+        names, weights = zip(*MIX, strict=True)
         while not stop.is_set():
             name = "echo" if echo else self.rng.choices(names, weights)[0]
             try:
                 await (self.echo() if echo else flows[name]())
                 self.stats.by_flow[name] = self.stats.by_flow.get(name, 0) + 1
-            except (StepFailed, asyncio.TimeoutError) as error:
+            except (TimeoutError, StepFailed) as error:
                 self.stats.errors += 1
                 if self.stats.errors <= 5:
                     print(f"  person {self.user_id}: {type(error).__name__}: {error}", file=sys.stderr)
@@ -429,22 +461,23 @@ class Result:
     seconds: float
     bot_cpu: float  # share of one core used by the bot (its process and the engine's own process, if any)
     harness_cpu: float  # share of one core used by this process (fake + people)
-    offered: Optional[float] = None  # fixed-rate phase: updates offered per second
+    offered: float | None = None  # fixed-rate phase: updates offered per second
     by_flow: dict[str, int] = field(default_factory=dict)
     api_calls: dict[str, float] = field(default_factory=dict)  # Bot API calls per update, whole phase
-    engine: Optional[str] = None  # the real bot: where it handled updates ("process" or "thread")
+    engine: str | None = None  # the real bot: where it handled updates ("process" or "thread")
 
 
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
     return ordered[index]
 
 
-async def run_phase(name: str, kind: str, args: argparse.Namespace, workdir: Path,
-                    rate: Optional[float] = None, profile: Optional[str] = None) -> Result:
+async def run_phase(
+    name: str, kind: str, args: argparse.Namespace, workdir: Path, rate: float | None = None, profile: str | None = None
+) -> Result:
     fake = BenchFake(token=TOKEN, bot_username="bdhvs_bench_bot")
     await fake.start()
     users = [800_000 + n for n in range(args.users)]
@@ -453,11 +486,15 @@ async def run_phase(name: str, kind: str, args: argparse.Namespace, workdir: Pat
     db_url = f"sqlite:///{workdir / f'{name}.db'}"
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    tuning = {"workers": args.app_workers, "pool": args.app_pool, "engine_mode": args.engine_mode,
-              "engine_profile": args.profile_engine if name == "bot" else None}
-    process = context.Process(target=bot_process,
-                              args=(kind, fake.base_url, db_url, users, child, profile, tuning),
-                              name=f"bench-{name}")
+    tuning = {
+        "workers": args.app_workers,
+        "pool": args.app_pool,
+        "engine_mode": args.engine_mode,
+        "engine_profile": args.profile_engine if name == "bot" else None,
+    }
+    process = context.Process(
+        target=bot_process, args=(kind, fake.base_url, db_url, users, child, profile, tuning), name=f"bench-{name}"
+    )
     process.start()
     if args.verbose:
         print(f"  [{name}] bot process pid {process.pid}", file=sys.stderr, flush=True)
@@ -471,10 +508,12 @@ async def run_phase(name: str, kind: str, args: argparse.Namespace, workdir: Pat
 
         stats = Stats()
         stop = asyncio.Event()
-        permits: Optional[asyncio.Queue[None]] = asyncio.Queue() if rate else None
+        permits: asyncio.Queue[None] | None = asyncio.Queue() if rate else None
         rng = random.Random(20261125)
-        people = [Person(fake, user_id, 1 + index % VILLAGES, stats, random.Random(rng.random()), permits)
-                  for index, user_id in enumerate(users)]
+        people = [
+            Person(fake, user_id, 1 + index % VILLAGES, stats, random.Random(rng.random()), permits)
+            for index, user_id in enumerate(users)
+        ]
         tasks = [asyncio.create_task(p.live(kind == "echo", stop)) for p in people]
         pacer = asyncio.create_task(_pace(permits, rate)) if permits is not None and rate else None
 
@@ -539,27 +578,34 @@ async def _pace(permits: asyncio.Queue[None], rate: float) -> None:
 
 
 def _line(result: Result) -> str:
-    text = (f"  {result.name:<6} {result.updates:>6} updates in {result.seconds:5.1f} s = {result.rate:7.1f} upd/s; "
-            f"latency p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:6.1f} ms; errors {result.errors}; "
-            f"CPU bot {result.bot_cpu:4.0%}, fake+people {result.harness_cpu:4.0%}")
+    text = (
+        f"  {result.name:<6} {result.updates:>6} updates in {result.seconds:5.1f} s = {result.rate:7.1f} upd/s; "
+        f"latency p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:6.1f} ms; errors {result.errors}; "
+        f"CPU bot {result.bot_cpu:4.0%}, fake+people {result.harness_cpu:4.0%}"
+    )
     if result.engine:
         text += f"\n         engine: {result.engine}"
     if result.by_flow:
         text += "\n         flows completed: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_flow.items()))
     if result.api_calls:
         text += "\n         Bot API calls per update: " + ", ".join(
-            f"{k} {v:.2f}" for k, v in sorted(result.api_calls.items(), key=lambda kv: -kv[1]) if v >= 0.01)
+            f"{k} {v:.2f}" for k, v in sorted(result.api_calls.items(), key=lambda kv: -kv[1]) if v >= 0.01
+        )
     return text
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    print(f"bench/throughput.py: {args.users} people, up to {args.updates} updates or {args.seconds:g} s per phase, "
-          f"{os.cpu_count()} CPUs; the bot runs in its own process")
+    print(
+        f"bench/throughput.py: {args.users} people, up to {args.updates} updates or {args.seconds:g} s per phase, "
+        f"{os.cpu_count()} CPUs; the bot runs in its own process"
+    )
     try:
         import sniffio  # noqa: F401
     except ImportError:
-        print("  note: sniffio is not installed, so httpcore retries a failed `import sniffio` on every request "
-              "(encode/httpcore#1103); both bots pay it")
+        print(
+            "  note: sniffio is not installed, so httpcore retries a failed `import sniffio` on every request "
+            "(encode/httpcore#1103); both bots pay it"
+        )
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
         workdir = Path(tmp)
         echo = await run_phase("echo", "echo", args, workdir)
@@ -571,32 +617,49 @@ async def main_async(args: argparse.Namespace) -> int:
     ratio = bot.rate / echo.rate if echo.rate else float("nan")
     print()
     print(f"throughput: {bot.rate:.0f} upd/s (echo bot: {echo.rate:.0f} upd/s, ratio {ratio:.2f})")
-    print(f"latency at {args.rate:g} upd/s: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms "
-          f"(achieved {fixed.rate:.0f} upd/s)")
+    print(
+        f"latency at {args.rate:g} upd/s: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms "
+        f"(achieved {fixed.rate:.0f} upd/s)"
+    )
     goals = [ratio >= GOAL_RATIO, fixed.p99_ms < GOAL_P99_MS, bot.errors == 0 and fixed.errors == 0]
-    print(f"goals: ratio >= {GOAL_RATIO} {'met' if goals[0] else 'NOT met'}; "
-          f"p99 < {GOAL_P99_MS:g} ms {'met' if goals[1] else 'NOT met'}; "
-          f"no failed steps {'met' if goals[2] else 'NOT met'}")
+    print(
+        f"goals: ratio >= {GOAL_RATIO} {'met' if goals[0] else 'NOT met'}; "
+        f"p99 < {GOAL_P99_MS:g} ms {'met' if goals[1] else 'NOT met'}; "
+        f"no failed steps {'met' if goals[2] else 'NOT met'}"
+    )
     if args.profile:
-        print(f"profile of the bot process (phase 2): {args.profile} "
-              f"(python -m pstats {args.profile}, then: sort cumtime / stats 40)")
+        print(
+            f"profile of the bot process (phase 2): {args.profile} "
+            f"(python -m pstats {args.profile}, then: sort cumtime / stats 40)"
+        )
     return 0 if all(goals) or not args.check else 1
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=100, help="simulated people chatting at once (100)")
-    parser.add_argument("--updates", type=int, default=6000,
-                        help="stop a throughput phase after this many answered updates (6000)")
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="at most this long per throughput phase; the fixed-rate phase's length (10)")
+    parser.add_argument(
+        "--updates", type=int, default=6000, help="stop a throughput phase after this many answered updates (6000)"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="at most this long per throughput phase; the fixed-rate phase's length (10)",
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the fixed-rate phase (100)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the bot process of phase 2 into FILE")
-    parser.add_argument("--profile-engine", metavar="FILE",
-                        help="cProfile the engine's calls (its own thread) in the bot process of phase 2 into FILE")
-    parser.add_argument("--engine-mode", choices=("auto", "process", "thread"), default="auto",
-                        help="where the bot handles updates (config engine.mode; auto: a process of its own "
-                             "on two cores or more)")
+    parser.add_argument(
+        "--profile-engine",
+        metavar="FILE",
+        help="cProfile the engine's calls (its own thread) in the bot process of phase 2 into FILE",
+    )
+    parser.add_argument(
+        "--engine-mode",
+        choices=("auto", "process", "thread"),
+        default="auto",
+        help="where the bot handles updates (config engine.mode; auto: a process of its own on two cores or more)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
     parser.add_argument("--verbose", action="store_true", help="print the bot processes' ids (for py-spy)")
     parser.add_argument("--app-workers", type=int, help="experiment: the outbox sender's worker count (default 12)")
@@ -607,7 +670,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     return asyncio.run(main_async(parse_args(argv)))
 
 

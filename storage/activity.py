@@ -79,8 +79,15 @@ def record_session(
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=author.id, action="create", entity="training_session", entity_id=row.id,
-                 now=now, after=audit.snapshot(row, SESSION_FIELDS))
+    audit.record(
+        session,
+        actor_id=author.id,
+        action="create",
+        entity="training_session",
+        entity_id=row.id,
+        now=now,
+        after=audit.snapshot(row, SESSION_FIELDS),
+    )
     return row
 
 
@@ -121,8 +128,15 @@ def record_help(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor_id=author.id, action="create", entity="help_record", entity_id=row.id,
-                     now=now, after=audit.snapshot(row, HELP_FIELDS))
+        audit.record(
+            session,
+            actor_id=author.id,
+            action="create",
+            entity="help_record",
+            entity_id=row.id,
+            now=now,
+            after=audit.snapshot(row, HELP_FIELDS),
+        )
         rows.append(row)
     return rows
 
@@ -145,9 +159,7 @@ def activity_by_village(
     session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: int | None = None
 ) -> list[VillageWeek]:
     """Sessions, attendees and people helped per village between two dates (inclusive)."""
-    villages = session.exec(
-        select(Village).where(Village.commune_code == commune_code).order_by(col(Village.id))
-    ).all()
+    villages = session.exec(select(Village).where(Village.commune_code == commune_code).order_by(col(Village.id))).all()
     if village_id is not None:
         villages = [v for v in villages if v.id == village_id]
     rows = {v.id: VillageWeek(village=v) for v in villages}
@@ -230,17 +242,21 @@ def recent_sessions(session: Session, member: Member, since: dt.date, limit: int
     """A member's sessions (logged by them or for them) held since a day, the latest logged first: where a
     photo sent on its own may belong."""
     mine = or_(col(TrainingSession.author_id) == member.id, col(TrainingSession.member_id) == member.id)
-    query = (select(TrainingSession)
-             .where(mine, col(TrainingSession.deleted_at).is_(None), col(TrainingSession.session_date) >= since)
-             .order_by(col(TrainingSession.created_at).desc()).limit(limit))
+    query = (
+        select(TrainingSession)
+        .where(mine, col(TrainingSession.deleted_at).is_(None), col(TrainingSession.session_date) >= since)
+        .order_by(col(TrainingSession.created_at).desc())
+        .limit(limit)
+    )
     return list(session.exec(query))
 
 
 def loggable_for(session: Session, lead: Member, limit: int = 30) -> list[Member]:
     """The members a team lead (their village) or a commune admin (their commune) may log for, by name; never
     a removed one, nor the lead themself."""
-    query = select(Member).where(col(Member.role).in_(VILLAGE_ROLES), col(Member.id) != lead.id,
-                                 col(Member.removed_at).is_(None))
+    query = select(Member).where(
+        col(Member.role).in_(VILLAGE_ROLES), col(Member.id) != lead.id, col(Member.removed_at).is_(None)
+    )
     if lead.role == ROLE_TEAM_LEAD:
         query = query.where(Member.village_id == lead.village_id)
     else:

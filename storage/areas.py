@@ -80,8 +80,15 @@ def add_villages(
         village = Village(commune_code=commune_code, name=name, name_key=key, created_at=now)
         session.add(village)
         session.flush()
-        audit.record(session, actor_id=actor_id, action="create", entity="village", entity_id=village.id,
-                     now=now, after={"name": name, "commune_code": commune_code})
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="create",
+            entity="village",
+            entity_id=village.id,
+            now=now,
+            after={"name": name, "commune_code": commune_code},
+        )
         added.append(village)
     return added, existing
 
@@ -95,8 +102,16 @@ def add_villages(
 COMMUNE_KINDS = ("xa", "phuong", "dac_khu")
 _COMMUNE_PREFIXES: tuple[tuple[str, ...], ...] = (("dac", "khu"), ("xa",), ("phuong",))
 _PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("thanh", "pho"), ("tinh",), ("tp",))
-_PREFIX_SPELLINGS = {"xa": "xã", "phuong": "phường", "dac": "đặc", "khu": "khu", "tinh": "tỉnh", "thanh": "thành",
-                     "pho": "phố", "tp": "tp"}
+_PREFIX_SPELLINGS = {
+    "xa": "xã",
+    "phuong": "phường",
+    "dac": "đặc",
+    "khu": "khu",
+    "tinh": "tỉnh",
+    "thanh": "thành",
+    "pho": "phố",
+    "tp": "tp",
+}
 # Words that follow a prefix without naming anything, typed without diacritics: «xa ta hoc» is «our commune
 # studies», not Xã Tà Học. Not «minh», «nha», «do»: «xa minh tan», «phuong nha trang», «xa do luong» are names.
 _NOT_A_NAME = frozenset({"nao", "nay", "ta", "toi", "khac", "kia", "ay", "day"})
@@ -144,10 +159,11 @@ def _same_word(typed: _Word, stored: _Word, accented: bool) -> bool:
 def _prefix_at(words: list[_Word], i: int, prefixes: tuple[tuple[str, ...], ...]) -> int:
     """How many words a prefix at position i takes (0: none); a prefix typed with other marks is another word."""
     for prefix in prefixes:
-        span = words[i:i + len(prefix)]
+        span = words[i : i + len(prefix)]
         if len(span) == len(prefix) and all(
-                w.folded == p and (not w.marks or w.marks == _marks(_PREFIX_SPELLINGS[p]))
-                for w, p in zip(span, prefix, strict=True)):
+            w.folded == p and (not w.marks or w.marks == _marks(_PREFIX_SPELLINGS[p]))
+            for w, p in zip(span, prefix, strict=True)
+        ):
             return len(prefix)
     return 0
 
@@ -155,7 +171,7 @@ def _prefix_at(words: list[_Word], i: int, prefixes: tuple[tuple[str, ...], ...]
 def _name_matches(words: list[_Word], start: int, stored_name: str, length: int, accented: bool) -> bool:
     """Whether the words from start spell the stored name's last `length` words (its name without the prefix)."""
     stored = _words(stored_name)[-length:]
-    span = words[start:start + length]
+    span = words[start : start + length]
     if not len(span) == length == len(stored):
         return False
     return all(_same_word(t, s, accented) for t, s in zip(span, stored, strict=True))
@@ -165,8 +181,9 @@ def _candidates(words: list[_Word], start: int) -> list[str]:
     """Underscored folded names of 1.._LONGEST_NAME words from start, longest first."""
     if start >= len(words) or (not words[start].marks and words[start].folded in _NOT_A_NAME):
         return []
-    return ["_".join(w.folded for w in words[start:end])
-            for end in range(min(len(words), start + _LONGEST_NAME), start, -1)]
+    return [
+        "_".join(w.folded for w in words[start:end]) for end in range(min(len(words), start + _LONGEST_NAME), start, -1)
+    ]
 
 
 def areas_named(session: Session, text: str) -> list[NamedArea]:
@@ -203,8 +220,9 @@ def _after_unit_word(word: _Word) -> bool:
     return word.folded in {"xa", "phuong", "khu", "thon", "ban", "ap", "xom", "to", "pho", "lang", "buon"}
 
 
-def _province_at(words: list[_Word], start: int, by_codename: dict[str, Province], accented: bool,
-                 bare: bool = False) -> tuple[Province, int] | None:
+def _province_at(
+    words: list[_Word], start: int, by_codename: dict[str, Province], accented: bool, bare: bool = False
+) -> tuple[Province, int] | None:
     """The province named from start, and how many words its name takes."""
     for key in _candidates(words, start):
         codename = _PROVINCE_ALIASES.get(key, key)
@@ -212,14 +230,16 @@ def _province_at(words: list[_Word], start: int, by_codename: dict[str, Province
         if province is None:
             continue
         length = key.count("_") + 1
-        if codename != key or (_name_matches(words, start, province.name, length, accented)
-                               and (not bare or length >= 2)):
+        if codename != key or (
+            _name_matches(words, start, province.name, length, accented) and (not bare or length >= 2)
+        ):
             return province, length
     return None
 
 
-def _communes_at(session: Session, words: list[_Word], spans: list[tuple[int, list[str]]],
-                 accented: bool) -> list[NamedArea]:
+def _communes_at(
+    session: Session, words: list[_Word], spans: list[tuple[int, list[str]]], accented: bool
+) -> list[NamedArea]:
     """The communes named after each commune prefix (one query for all of them)."""
     wanted = {f"{kind}_{key}" for _start, keys in spans for key in keys for kind in COMMUNE_KINDS}
     if not wanted:
@@ -229,11 +249,14 @@ def _communes_at(session: Session, words: list[_Word], spans: list[tuple[int, li
     for start, keys in spans:
         for key in keys:  # the longest name that fits
             length = key.count("_") + 1
-            fits = [c for c in communes if c.codename.split("_", 1 + c.codename.startswith("dac_"))[-1] == key
-                    and _name_matches(words, start, c.name, length, accented)]
+            fits = [
+                c
+                for c in communes
+                if c.codename.split("_", 1 + c.codename.startswith("dac_"))[-1] == key
+                and _name_matches(words, start, c.name, length, accented)
+            ]
             if fits:
-                found += [NamedArea("commune", c.code, c.name, c.province_code, start, start + length)
-                          for c in fits]
+                found += [NamedArea("commune", c.code, c.name, c.province_code, start, start + length) for c in fits]
                 break
     return found
 

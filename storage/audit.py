@@ -35,12 +35,15 @@ def record(
 ) -> None:
     """Add one entry, inserted at once in the session's transaction (a prebuilt statement: entries are only
     ever written here and read elsewhere, so no ORM object is needed)."""
-    session.connection().execute(_INSERT, {
-        "at": now,
-        "actor_id": actor_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": None if entity_id is None else str(entity_id),
-        "before": before,
-        "after": after,
-    })
+    session.connection().execute(
+        _INSERT,
+        {
+            "at": now,
+            "actor_id": actor_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "before": before,
+            "after": after,
+        },
+    )

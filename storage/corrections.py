@@ -37,13 +37,17 @@ def recent_entries(session: Session, actor: Member, limit: int = 6) -> list[Entr
     """The person's latest live entries (authored by them or logged for them), newest first."""
     mine = or_(TrainingSession.author_id == actor.id, TrainingSession.member_id == actor.id)
     sessions = session.exec(
-        select(TrainingSession).where(mine, col(TrainingSession.deleted_at).is_(None))
-        .order_by(col(TrainingSession.created_at).desc(), col(TrainingSession.id).desc()).limit(limit)
+        select(TrainingSession)
+        .where(mine, col(TrainingSession.deleted_at).is_(None))
+        .order_by(col(TrainingSession.created_at).desc(), col(TrainingSession.id).desc())
+        .limit(limit)
     ).all()
     mine_help = or_(HelpRecord.author_id == actor.id, HelpRecord.member_id == actor.id)
     helps = session.exec(
-        select(HelpRecord).where(mine_help, col(HelpRecord.deleted_at).is_(None))
-        .order_by(col(HelpRecord.created_at).desc(), col(HelpRecord.id).desc()).limit(limit)
+        select(HelpRecord)
+        .where(mine_help, col(HelpRecord.deleted_at).is_(None))
+        .order_by(col(HelpRecord.created_at).desc(), col(HelpRecord.id).desc())
+        .limit(limit)
     ).all()
     entries: list[Entry] = [*sessions, *helps]
     entries.sort(key=lambda e: (e.created_at, e.id or 0), reverse=True)
@@ -76,8 +80,9 @@ def delete_entry(session: Session, actor: Member, kind: str, entry_id: int, now:
     entry.deleted_at = now
     entry.updated_at = now
     session.add(entry)
-    audit.record(session, actor_id=actor.id, action="delete", entity=_entity(entry), entity_id=entry.id, now=now,
-                 before=before)
+    audit.record(
+        session, actor_id=actor.id, action="delete", entity=_entity(entry), entity_id=entry.id, now=now, before=before
+    )
     return entry
 
 
@@ -125,31 +130,50 @@ def update_entry(
             raise ValueError(f"cannot change {name} of {type(entry).__name__}")
     entry.updated_at = now
     session.add(entry)
-    audit.record(session, actor_id=actor.id, action="update", entity=_entity(entry), entity_id=entry.id, now=now,
-                 before=before, after=audit.snapshot(entry, _fields(entry)))
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="update",
+        entity=_entity(entry),
+        entity_id=entry.id,
+        now=now,
+        before=before,
+        after=audit.snapshot(entry, _fields(entry)),
+    )
     return entry
 
 
-def attach_evidence(session: Session, actor: Member, entry_id: int, file_ref: dict[str, Any],
-                    now: dt.datetime) -> TrainingSession:
+def attach_evidence(
+    session: Session, actor: Member, entry_id: int, file_ref: dict[str, Any], now: dt.datetime
+) -> TrainingSession:
     """Attach a photo (the platform's file reference, never the bytes) to a session."""
     entry = _manageable(session, actor, session.get(TrainingSession, entry_id))
     entry.evidence = [*entry.evidence, file_ref]
     entry.updated_at = now
     session.add(entry)
-    audit.record(session, actor_id=actor.id, action="attach", entity="training_session", entity_id=entry.id,
-                 now=now, after={"evidence": file_ref})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="attach",
+        entity="training_session",
+        entity_id=entry.id,
+        now=now,
+        after={"evidence": file_ref},
+    )
     return entry
 
 
 # Built once (asked on every session saved).
 _SESSIONS_OF_DAY = select(TrainingSession).where(
-    TrainingSession.village_id == bindparam("village"), TrainingSession.session_date == bindparam("day"),
-    col(TrainingSession.deleted_at).is_(None))
+    TrainingSession.village_id == bindparam("village"),
+    TrainingSession.session_date == bindparam("day"),
+    col(TrainingSession.deleted_at).is_(None),
+)
 
 
-def find_duplicate_session(session: Session, village_id: int, day: dt.date, topics: list[str],
-                           exclude_id: int | None = None) -> TrainingSession | None:
+def find_duplicate_session(
+    session: Session, village_id: int, day: dt.date, topics: list[str], exclude_id: int | None = None
+) -> TrainingSession | None:
     """A live session of the same village and day sharing a topic: logging it again is probably a mistake."""
     rows = session.exec(_SESSIONS_OF_DAY, params={"village": village_id, "day": day}).all()
     for row in rows:

@@ -16,11 +16,18 @@ MIME_JSON = "application/json"
 MIME_CSV = "text/csv"
 
 
-def save_file(session: Session, *, content: bytes, filename: str, mime_type: str, now: dt.datetime,
-              days: int = KEEP_DAYS) -> StoredFile:
+def save_file(
+    session: Session, *, content: bytes, filename: str, mime_type: str, now: dt.datetime, days: int = KEEP_DAYS
+) -> StoredFile:
     """Keep a file under a random token (the only way to fetch it) until it expires."""
-    row = StoredFile(token=secrets.token_urlsafe(24), filename=filename, mime_type=mime_type, content=content,
-                     created_at=now, expires_at=now + dt.timedelta(days=days))
+    row = StoredFile(
+        token=secrets.token_urlsafe(24),
+        filename=filename,
+        mime_type=mime_type,
+        content=content,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
     session.add(row)
     session.flush()
     return row

@@ -27,11 +27,9 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "officials_digital_skills": (N_("Cán bộ, công chức, viên chức có kỹ năng số"), N_("CBCCVC có KNS")),
     "students_digital_skills": (N_("Học sinh được trang bị kỹ năng số"), N_("Học sinh")),
     "adults_digital_skills": (N_("Người dân trưởng thành có kỹ năng số"), N_("Người dân có KNS")),
-    "adults_vneid_confirmed": (N_("Người dân được xác nhận phổ cập kỹ năng số trên VNeID"),
-                               N_("Xác nhận trên VNeID")),
+    "adults_vneid_confirmed": (N_("Người dân được xác nhận phổ cập kỹ năng số trên VNeID"), N_("Xác nhận trên VNeID")),
     "workers_digital_skills": (N_("Người lao động trong doanh nghiệp có kỹ năng số"), N_("Lao động DN")),
-    "vneid_level2_activated": (N_("Người dân kích hoạt định danh điện tử mức 2 (báo cáo riêng)"),
-                               N_("VNeID mức 2")),
+    "vneid_level2_activated": (N_("Người dân kích hoạt định danh điện tử mức 2 (báo cáo riêng)"), N_("VNeID mức 2")),
 }
 FIVE = tuple(list(INDICATORS)[:5])
 SCOPE_PROVINCE, SCOPE_COMMUNE = "province", "commune"
@@ -41,11 +39,25 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "officials_digital_skills": ("cbccvc", "cbcc", "can bo", "cong chuc", "vien chuc", "officials"),
     "students_digital_skills": ("hoc sinh", "hs", "students"),
     "adults_digital_skills": ("nguoi dan", "nguoi truong thanh", "dan", "ky nang so", "kns", "adults"),
-    "adults_vneid_confirmed": ("vneid", "xac nhan", "pho cap", "xac nhan vneid", "vneid xac nhan",
-                               "xac nhan pho cap", "confirmed"),
+    "adults_vneid_confirmed": (
+        "vneid",
+        "xac nhan",
+        "pho cap",
+        "xac nhan vneid",
+        "vneid xac nhan",
+        "xac nhan pho cap",
+        "confirmed",
+    ),
     "workers_digital_skills": ("lao dong", "nguoi lao dong", "doanh nghiep", "nld", "dn", "cong nhan", "workers"),
-    "vneid_level2_activated": ("muc hai", "vneid muc hai", "kich hoat", "kich hoat muc hai",
-                               "dinh danh muc hai", "dddt muc hai", "level hai"),
+    "vneid_level2_activated": (
+        "muc hai",
+        "vneid muc hai",
+        "kich hoat",
+        "kich hoat muc hai",
+        "dinh danh muc hai",
+        "dddt muc hai",
+        "level hai",
+    ),
 }
 _ALIAS_LIST = sorted(((a, i) for i, names in ALIASES.items() for a in (*names, i)), key=lambda p: -len(p[0]))
 
@@ -145,8 +157,9 @@ def check_figure(indicator: str, numerator: int, denominator: int) -> None:
     if numerator < 0:
         raise DomainError("indicator_negative", indicator=indicator)
     if numerator > denominator:
-        raise DomainError("indicator_over_denominator", indicator=indicator, numerator=numerator,
-                          denominator=denominator)
+        raise DomainError(
+            "indicator_over_denominator", indicator=indicator, numerator=numerator, denominator=denominator
+        )
 
 
 def check_target(indicator: str, percent: float) -> None:
@@ -184,31 +197,54 @@ def set_figure(
     month = month_start(month)
     ensure_open(session, commune_code, month)
     row = session.exec(
-        select(IndicatorValue).where(IndicatorValue.commune_code == commune_code, IndicatorValue.month == month,
-                                     IndicatorValue.indicator == indicator)
+        select(IndicatorValue).where(
+            IndicatorValue.commune_code == commune_code,
+            IndicatorValue.month == month,
+            IndicatorValue.indicator == indicator,
+        )
     ).first()
     before = None
     if row is None:
-        row = IndicatorValue(commune_code=commune_code, month=month, indicator=indicator, numerator=numerator,
-                             denominator=denominator, entered_by=actor.id if actor else None, updated_at=now)
+        row = IndicatorValue(
+            commune_code=commune_code,
+            month=month,
+            indicator=indicator,
+            numerator=numerator,
+            denominator=denominator,
+            entered_by=actor.id if actor else None,
+            updated_at=now,
+        )
     else:
         before = {"numerator": row.numerator, "denominator": row.denominator}
         row.numerator, row.denominator = numerator, denominator
         row.entered_by, row.updated_at = (actor.id if actor else None), now
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id if actor else None, action="update" if before else "create",
-                 entity="indicator_value", entity_id=row.id, now=now, before=before,
-                 after={"commune_code": commune_code, "month": month.isoformat(), "indicator": indicator,
-                        "numerator": numerator, "denominator": denominator})
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="update" if before else "create",
+        entity="indicator_value",
+        entity_id=row.id,
+        now=now,
+        before=before,
+        after={
+            "commune_code": commune_code,
+            "month": month.isoformat(),
+            "indicator": indicator,
+            "numerator": numerator,
+            "denominator": denominator,
+        },
+    )
     return row
 
 
 def figures(session: Session, commune_code: int, month: dt.date) -> dict[str, IndicatorValue]:
     """A commune's figures for one month, by indicator."""
     rows = session.exec(
-        select(IndicatorValue).where(IndicatorValue.commune_code == commune_code,
-                                     IndicatorValue.month == month_start(month))
+        select(IndicatorValue).where(
+            IndicatorValue.commune_code == commune_code, IndicatorValue.month == month_start(month)
+        )
     ).all()
     return {r.indicator: r for r in rows}
 
@@ -216,9 +252,10 @@ def figures(session: Session, commune_code: int, month: dt.date) -> dict[str, In
 def latest_month_with_figures(session: Session, commune_code: int, up_to: dt.date) -> dt.date | None:
     """The latest month (not after `up_to`) for which the commune entered any figure."""
     return session.exec(
-        select(col(IndicatorValue.month)).where(IndicatorValue.commune_code == commune_code,
-                                           IndicatorValue.month <= month_start(up_to))
-        .order_by(col(IndicatorValue.month).desc()).limit(1)
+        select(col(IndicatorValue.month))
+        .where(IndicatorValue.commune_code == commune_code, IndicatorValue.month <= month_start(up_to))
+        .order_by(col(IndicatorValue.month).desc())
+        .limit(1)
     ).first()
 
 
@@ -255,29 +292,49 @@ def set_target(
         raise DomainError("target_not_allowed")
     check_target(indicator, percent)
     row = session.exec(
-        select(IndicatorTarget).where(IndicatorTarget.year == year, IndicatorTarget.indicator == indicator,
-                                      IndicatorTarget.scope == scope, IndicatorTarget.area_code == area_code)
+        select(IndicatorTarget).where(
+            IndicatorTarget.year == year,
+            IndicatorTarget.indicator == indicator,
+            IndicatorTarget.scope == scope,
+            IndicatorTarget.area_code == area_code,
+        )
     ).first()
     before = None
     if row is None:
-        row = IndicatorTarget(year=year, indicator=indicator, scope=scope, area_code=area_code, percent=percent,
-                              set_by=actor.id if actor else None, updated_at=now)
+        row = IndicatorTarget(
+            year=year,
+            indicator=indicator,
+            scope=scope,
+            area_code=area_code,
+            percent=percent,
+            set_by=actor.id if actor else None,
+            updated_at=now,
+        )
     else:
         before = {"percent": row.percent}
         row.percent, row.set_by, row.updated_at = percent, (actor.id if actor else None), now
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id if actor else None, action="update" if before else "create",
-                 entity="indicator_target", entity_id=row.id, now=now, before=before,
-                 after={"year": year, "indicator": indicator, "scope": scope, "area_code": area_code,
-                        "percent": percent})
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="update" if before else "create",
+        entity="indicator_target",
+        entity_id=row.id,
+        now=now,
+        before=before,
+        after={"year": year, "indicator": indicator, "scope": scope, "area_code": area_code, "percent": percent},
+    )
     return row
 
 
 def province_targets(session: Session, province_code: int, year: int) -> dict[str, Target]:
     rows = session.exec(
-        select(IndicatorTarget).where(IndicatorTarget.year == year, IndicatorTarget.scope == SCOPE_PROVINCE,
-                                      IndicatorTarget.area_code == province_code)
+        select(IndicatorTarget).where(
+            IndicatorTarget.year == year,
+            IndicatorTarget.scope == SCOPE_PROVINCE,
+            IndicatorTarget.area_code == province_code,
+        )
     ).all()
     return {r.indicator: Target(r.indicator, r.percent, SCOPE_PROVINCE) for r in rows}
 
@@ -289,8 +346,11 @@ def commune_targets(session: Session, commune_code: int, year: int) -> dict[str,
         raise DomainError("unknown_commune", unit=commune_code)
     targets = province_targets(session, commune.province_code, year)
     own = session.exec(
-        select(IndicatorTarget).where(IndicatorTarget.year == year, IndicatorTarget.scope == SCOPE_COMMUNE,
-                                      IndicatorTarget.area_code == commune_code)
+        select(IndicatorTarget).where(
+            IndicatorTarget.year == year,
+            IndicatorTarget.scope == SCOPE_COMMUNE,
+            IndicatorTarget.area_code == commune_code,
+        )
     ).all()
     targets.update({r.indicator: Target(r.indicator, r.percent, SCOPE_COMMUNE) for r in own})
     return targets

@@ -84,9 +84,22 @@ def create_invite(
         created_at=now,
     )
     session.add(invite)
-    audit.record(session, actor_id=created_by, action="create", entity="invite", entity_id=code, now=now,
-                 after={"role": role, "province_code": province_code, "commune_code": commune_code,
-                        "village_id": village_id, "max_uses": max_uses, "days": days})
+    audit.record(
+        session,
+        actor_id=created_by,
+        action="create",
+        entity="invite",
+        entity_id=code,
+        now=now,
+        after={
+            "role": role,
+            "province_code": province_code,
+            "commune_code": commune_code,
+            "village_id": village_id,
+            "max_uses": max_uses,
+            "days": days,
+        },
+    )
     return invite
 
 
@@ -134,14 +147,27 @@ def redeem(
     )
     session.add(member)
     session.flush()
-    session.add(ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id,
-                               created_at=now))
+    session.add(
+        ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now)
+    )
     invite.uses += 1
     session.add(invite)
     clear_wrong_codes(session, channel, user_id)
-    audit.record(session, actor_id=member.id, action="join", entity="member", entity_id=member.id, now=now,
-                 after={"role": member.role, "invite": invite.code, "commune_code": member.commune_code,
-                        "village_id": member.village_id, "province_code": member.province_code})
+    audit.record(
+        session,
+        actor_id=member.id,
+        action="join",
+        entity="member",
+        entity_id=member.id,
+        now=now,
+        after={
+            "role": member.role,
+            "invite": invite.code,
+            "commune_code": member.commune_code,
+            "village_id": member.village_id,
+            "province_code": member.province_code,
+        },
+    )
     return member
 
 
@@ -157,12 +183,12 @@ def _removed_with(session: Session, channel: str, user_id: str, code: str) -> bo
 
 # Listing and revoking ----------------------------------------------------------------------------
 
+
 def active_invites(
     session: Session, *, now: dt.datetime, commune_code: int | None = None, province_code: int | None = None
 ) -> list[Invite]:
     """Invites of an area that can still be used (not revoked, not expired, uses left), newest first."""
-    query = select(Invite).where(col(Invite.revoked).is_(False), Invite.expires_at > now,
-                                 Invite.uses < Invite.max_uses)
+    query = select(Invite).where(col(Invite.revoked).is_(False), Invite.expires_at > now, Invite.uses < Invite.max_uses)
     if commune_code is not None:
         query = query.where(Invite.commune_code == commune_code)
     if province_code is not None:
@@ -170,8 +196,9 @@ def active_invites(
     return list(session.exec(query.order_by(col(Invite.created_at).desc(), col(Invite.code))))
 
 
-def revoke_invite(session: Session, code: str, *, now: dt.datetime, actor: Member | None = None,
-                  via: str = "chat") -> Invite:
+def revoke_invite(
+    session: Session, code: str, *, now: dt.datetime, actor: Member | None = None, via: str = "chat"
+) -> Invite:
     """Stop a code from letting anyone else join; those who joined with it stay. A chat actor (a commune
     admin) may revoke only their own commune's codes; None is the operator at the shell."""
     invite = session.get(Invite, normalize_code(code))
@@ -179,22 +206,39 @@ def revoke_invite(session: Session, code: str, *, now: dt.datetime, actor: Membe
         raise DomainError("invite_not_found", invite=normalize_code(code))
     if invite.revoked:
         raise DomainError("invite_already_revoked", invite=invite.code)
-    before = {"revoked": False, "uses": invite.uses, "max_uses": invite.max_uses,
-              "expires_at": invite.expires_at.isoformat()}
+    before = {
+        "revoked": False,
+        "uses": invite.uses,
+        "max_uses": invite.max_uses,
+        "expires_at": invite.expires_at.isoformat(),
+    }
     invite.revoked = True
     session.add(invite)
-    audit.record(session, actor_id=actor.id if actor else None, action="revoke", entity="invite",
-                 entity_id=invite.code, now=now, before=before, after={"revoked": True, "via": via})
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="revoke",
+        entity="invite",
+        entity_id=invite.code,
+        now=now,
+        before=before,
+        after={"revoked": True, "via": via},
+    )
     return invite
 
 
 def _may_revoke(actor: Member, invite: Invite) -> bool:
     """A commune admin revokes the codes of their own commune, and no other."""
-    return (actor.role == ROLE_COMMUNE_ADMIN and actor.removed_at is None and actor.commune_code is not None
-            and invite.commune_code == actor.commune_code)
+    return (
+        actor.role == ROLE_COMMUNE_ADMIN
+        and actor.removed_at is None
+        and actor.commune_code is not None
+        and invite.commune_code == actor.commune_code
+    )
 
 
 # Wrong codes -------------------------------------------------------------------------------------
+
 
 def code_wait_until(session: Session, channel: str, user_id: str, now: dt.datetime) -> dt.datetime | None:
     """When this account may try codes again, if it is waiting now; else None."""
@@ -228,8 +272,14 @@ def _attempt_row(session: Session, channel: str, user_id: str, now: dt.datetime)
     """The account's row, created if missing and locked for this transaction (two processes count once each)."""
     connection = session.connection()
     table = table_of(CodeAttempt)
-    connection.execute(conflict_insert(connection.dialect.name, table).on_conflict_do_nothing(), {
-        "channel": channel, "user_id": user_id, "failures": [], "locked_until": None, "updated_at": now})
-    row = session.exec(select(CodeAttempt).where(CodeAttempt.channel == channel, CodeAttempt.user_id == user_id)
-                       .with_for_update().execution_options(populate_existing=True)).one()
+    connection.execute(
+        conflict_insert(connection.dialect.name, table).on_conflict_do_nothing(),
+        {"channel": channel, "user_id": user_id, "failures": [], "locked_until": None, "updated_at": now},
+    )
+    row = session.exec(
+        select(CodeAttempt)
+        .where(CodeAttempt.channel == channel, CodeAttempt.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     return row

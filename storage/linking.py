@@ -36,8 +36,14 @@ def create_link_code(session: Session, member: Member, *, channel: str, user_id:
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
         if session.get(LinkCode, code) is None:
             break
-    link = LinkCode(code=code, member_id=saved_id(member), channel=channel, user_id=user_id,
-                    created_at=now, expires_at=now + LIFETIME)
+    link = LinkCode(
+        code=code,
+        member_id=saved_id(member),
+        channel=channel,
+        user_id=user_id,
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
     session.add(link)
     return link
 
@@ -69,11 +75,18 @@ def redeem_link_code(
         raise DomainError("link_same_channel")
     link.used_at = now
     session.add(link)
-    account = ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id,
-                             created_at=now)
+    account = ChannelAccount(
+        member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now
+    )
     session.add(account)
     session.flush()
-    audit.record(session, actor_id=member.id, action="link", entity="channel_account", entity_id=account.id,
-                 now=now, after={"member_id": member.id, "channel": channel, "user_id": user_id,
-                                 "code_from_channel": link.channel})
+    audit.record(
+        session,
+        actor_id=member.id,
+        action="link",
+        entity="channel_account",
+        entity_id=account.id,
+        now=now,
+        after={"member_id": member.id, "channel": channel, "user_id": user_id, "code_from_channel": link.channel},
+    )
     return member, link

@@ -57,8 +57,11 @@ class FormerAccount:
 def area_members(session: Session, actor: Member) -> list[AreaMember]:
     """The members a commune admin (their commune) or a team lead (their village) looks after, not removed,
     commune-level roles first, then by village, role and name."""
-    query = (select(Member, Village).outerjoin(Village, col(Village.id) == Member.village_id)
-             .where(col(Member.removed_at).is_(None)))
+    query = (
+        select(Member, Village)
+        .outerjoin(Village, col(Village.id) == Member.village_id)
+        .where(col(Member.removed_at).is_(None))
+    )
     if actor.role == ROLE_COMMUNE_ADMIN and actor.commune_code is not None:
         query = query.where(Member.commune_code == actor.commune_code)
     elif actor.role == ROLE_TEAM_LEAD and actor.village_id is not None:
@@ -66,9 +69,15 @@ def area_members(session: Session, actor: Member) -> list[AreaMember]:
     else:
         return []
     rows = [AreaMember(member, village) for member, village in session.exec(query)]
-    rows.sort(key=lambda row: (row.village is not None, row.village.name_key if row.village else "",
-                               ROLE_ORDER.get(row.member.role, 9), row.member.display_name.casefold(),
-                               row.member.id or 0))
+    rows.sort(
+        key=lambda row: (
+            row.village is not None,
+            row.village.name_key if row.village else "",
+            ROLE_ORDER.get(row.member.role, 9),
+            row.member.display_name.casefold(),
+            row.member.id or 0,
+        )
+    )
     return rows
 
 
@@ -102,44 +111,69 @@ def removable_member(session: Session, actor: Member, target_id: int) -> Member:
     return target
 
 
-def remove_member(session: Session, actor: Member, target_id: int,
-                  now: dt.datetime) -> tuple[Member, list[FormerAccount]]:
+def remove_member(
+    session: Session, actor: Member, target_id: int, now: dt.datetime
+) -> tuple[Member, list[FormerAccount]]:
     """Remove a member from their area: entries kept, every account unlinked (audited with before/after).
 
     Returns the member and the accounts they had, to tell them."""
     target = removable_member(session, actor, target_id)
-    accounts = list(session.exec(select(ChannelAccount).where(ChannelAccount.member_id == target.id)
-                                 .order_by(col(ChannelAccount.id))))
+    accounts = list(
+        session.exec(
+            select(ChannelAccount).where(ChannelAccount.member_id == target.id).order_by(col(ChannelAccount.id))
+        )
+    )
     former = [FormerAccount(a.channel, a.user_id, a.chat_id) for a in accounts]
-    before = {**audit.snapshot(target, ("display_name", "role", "province_code", "commune_code", "village_id",
-                                        "joined_with")),
-              "removed_at": None, "accounts": [{"channel": a.channel, "user_id": a.user_id} for a in former]}
+    before = {
+        **audit.snapshot(
+            target, ("display_name", "role", "province_code", "commune_code", "village_id", "joined_with")
+        ),
+        "removed_at": None,
+        "accounts": [{"channel": a.channel, "user_id": a.user_id} for a in former],
+    }
     for account in accounts:
-        session.add(RemovedAccount(channel=account.channel, user_id=account.user_id,
-                                   member_id=account.member_id, removed_at=now))
+        session.add(
+            RemovedAccount(
+                channel=account.channel, user_id=account.user_id, member_id=account.member_id, removed_at=now
+            )
+        )
         session.delete(account)
     _forget_conversations(session, target, former, now)
     target.removed_at = now
     session.add(target)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="remove", entity="member", entity_id=target.id, now=now,
-                 before=before, after={**{k: before[k] for k in ("role", "commune_code", "village_id")},
-                                       "removed_at": now.isoformat(), "accounts": []})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="remove",
+        entity="member",
+        entity_id=target.id,
+        now=now,
+        before=before,
+        after={
+            **{k: before[k] for k in ("role", "commune_code", "village_id")},
+            "removed_at": now.isoformat(),
+            "accounts": [],
+        },
+    )
     return target, former
 
 
-def _forget_conversations(session: Session, target: Member, former: list[FormerAccount],
-                          now: dt.datetime) -> None:
+def _forget_conversations(session: Session, target: Member, former: list[FormerAccount], now: dt.datetime) -> None:
     """Drop what the removed accounts were in the middle of, and the link codes they could still use."""
-    session.execute(update(LinkCode)
-                    .where(col(LinkCode.member_id) == target.id, col(LinkCode.used_at).is_(None),
-                           col(LinkCode.expires_at) > now)
-                    .values(expires_at=now))
+    session.execute(
+        update(LinkCode)
+        .where(col(LinkCode.member_id) == target.id, col(LinkCode.used_at).is_(None), col(LinkCode.expires_at) > now)
+        .values(expires_at=now)
+    )
     for account in former:
-        session.execute(update(ConversationState)
-                        .where(col(ConversationState.channel) == account.channel,
-                               col(ConversationState.user_id) == account.user_id)
-                        .values(name="idle", data={}, updated_at=now))
-        session.execute(delete(OfferedChoices)
-                        .where(col(OfferedChoices.channel) == account.channel,
-                               col(OfferedChoices.user_id) == account.user_id))
+        session.execute(
+            update(ConversationState)
+            .where(col(ConversationState.channel) == account.channel, col(ConversationState.user_id) == account.user_id)
+            .values(name="idle", data={}, updated_at=now)
+        )
+        session.execute(
+            delete(OfferedChoices).where(
+                col(OfferedChoices.channel) == account.channel, col(OfferedChoices.user_id) == account.user_id
+            )
+        )

@@ -192,7 +192,7 @@ def parse_times(kind: str, typed: str) -> list[str]:
             continue
         found = _TIME.search(part)
         at = _clock(found) if found else default
-        rest = (part[: found.start()] + " " + part[found.end():]) if found else part
+        rest = (part[: found.start()] + " " + part[found.end() :]) if found else part
         if kind in WEEKLY_KINDS:
             days = _weekdays(rest)
         else:
@@ -264,8 +264,9 @@ class RuleBook:
         """The rule row set exactly for this area (None: it follows a wider rule)."""
         return self._rows.get((kind, scope, 0 if scope == SCOPE_DEFAULT else area_code))
 
-    def effective(self, kind: str, *, province_code: int | None = None,
-                  commune_code: int | None = None) -> EffectiveRule:
+    def effective(
+        self, kind: str, *, province_code: int | None = None, commune_code: int | None = None
+    ) -> EffectiveRule:
         """The most local rule: the commune's, else the province's, else the default (built in if missing)."""
         for scope, code in ((SCOPE_COMMUNE, commune_code), (SCOPE_PROVINCE, province_code), (SCOPE_DEFAULT, 0)):
             if code is None:
@@ -281,7 +282,7 @@ def _check_editor(session: Session, actor: Member, kind: str, scope: str, area_c
     if kind not in KINDS:
         raise DomainError("reminder_kind_unknown", kind=kind)
     if scope == SCOPE_COMMUNE:
-        allowed = (actor.role == ROLE_COMMUNE_ADMIN and actor.commune_code == area_code and kind in COMMUNE_KINDS)
+        allowed = actor.role == ROLE_COMMUNE_ADMIN and actor.commune_code == area_code and kind in COMMUNE_KINDS
         get_commune(session, area_code)
     elif scope == SCOPE_PROVINCE:
         allowed = actor.role == ROLE_PROVINCE_VIEWER and actor.province_code == area_code
@@ -292,8 +293,17 @@ def _check_editor(session: Session, actor: Member, kind: str, scope: str, area_c
         raise DomainError("reminder_not_allowed")
 
 
-def set_rule(session: Session, *, actor: Member, kind: str, scope: str, area_code: int,
-             times: list[str] | None = None, enabled: bool | None = None, now: dt.datetime) -> ReminderRule:
+def set_rule(
+    session: Session,
+    *,
+    actor: Member,
+    kind: str,
+    scope: str,
+    area_code: int,
+    times: list[str] | None = None,
+    enabled: bool | None = None,
+    now: dt.datetime,
+) -> ReminderRule:
     """Give an area its own times for a kind (or switch it off or on); audited."""
     _check_editor(session, actor, kind, scope, area_code)
     book = RuleBook.load(session)
@@ -301,8 +311,14 @@ def set_rule(session: Session, *, actor: Member, kind: str, scope: str, area_cod
     current = book.effective(kind, **_area_args(session, scope, area_code))
     before = {"times": list(row.times), "enabled": row.enabled} if row else None
     if row is None:
-        row = ReminderRule(kind=kind, scope=scope, area_code=area_code, times=list(current.times),
-                           enabled=current.enabled, updated_at=now)
+        row = ReminderRule(
+            kind=kind,
+            scope=scope,
+            area_code=area_code,
+            times=list(current.times),
+            enabled=current.enabled,
+            updated_at=now,
+        )
     if times is not None:
         row.times = [slot.text(kind) for slot in slots_of(kind, times)]
         if not row.times:
@@ -312,23 +328,35 @@ def set_rule(session: Session, *, actor: Member, kind: str, scope: str, area_cod
     row.updated_by, row.updated_at = actor.id, now
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="update", entity="reminder_rule", entity_id=row.id, now=now,
-                 before=before, after={"kind": kind, "scope": scope, "area_code": area_code,
-                                       "times": list(row.times), "enabled": row.enabled})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="update",
+        entity="reminder_rule",
+        entity_id=row.id,
+        now=now,
+        before=before,
+        after={"kind": kind, "scope": scope, "area_code": area_code, "times": list(row.times), "enabled": row.enabled},
+    )
     bump_version(session, now)
     return row
 
 
-def reset_rule(session: Session, *, actor: Member, kind: str, scope: str, area_code: int,
-               now: dt.datetime) -> None:
+def reset_rule(session: Session, *, actor: Member, kind: str, scope: str, area_code: int, now: dt.datetime) -> None:
     """Drop an area's own times: the wider rule applies again."""
     _check_editor(session, actor, kind, scope, area_code)
     row = RuleBook.load(session).own(kind, scope, area_code)
     if row is None:
         return
-    audit.record(session, actor_id=actor.id, action="delete", entity="reminder_rule", entity_id=row.id, now=now,
-                 before={"kind": kind, "scope": scope, "area_code": area_code, "times": list(row.times),
-                         "enabled": row.enabled})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="delete",
+        entity="reminder_rule",
+        entity_id=row.id,
+        now=now,
+        before={"kind": kind, "scope": scope, "area_code": area_code, "times": list(row.times), "enabled": row.enabled},
+    )
     session.delete(row)
     session.flush()
     bump_version(session, now)
@@ -413,8 +441,16 @@ def deadline_scope(member: Member) -> tuple[str, int]:
     raise DomainError("reminder_not_allowed")
 
 
-def create_deadline(session: Session, *, actor: Member, title: str, due_date: dt.date, roles: list[str],
-                    now: dt.datetime, today: dt.date) -> ReminderDeadline:
+def create_deadline(
+    session: Session,
+    *,
+    actor: Member,
+    title: str,
+    due_date: dt.date,
+    roles: list[str],
+    now: dt.datetime,
+    today: dt.date,
+) -> ReminderDeadline:
     """A one-off deadline for the actor's commune or province, reminded to the chosen roles."""
     scope, area = deadline_scope(actor)
     title = " ".join(title.split())
@@ -430,13 +466,20 @@ def create_deadline(session: Session, *, actor: Member, title: str, due_date: dt
     chosen = [role for role in allowed if role in roles]
     if not chosen:
         raise DomainError("deadline_roles_missing")
-    row = ReminderDeadline(title=title, due_date=due_date, scope=scope, area_code=area, roles=chosen,
-                           created_by=actor.id, created_at=now)
+    row = ReminderDeadline(
+        title=title, due_date=due_date, scope=scope, area_code=area, roles=chosen, created_by=actor.id, created_at=now
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="create", entity="reminder_deadline", entity_id=row.id,
-                 now=now, after={"title": title, "due_date": due_date.isoformat(), "scope": scope,
-                                 "area_code": area, "roles": chosen})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="create",
+        entity="reminder_deadline",
+        entity_id=row.id,
+        now=now,
+        after={"title": title, "due_date": due_date.isoformat(), "scope": scope, "area_code": area, "roles": chosen},
+    )
     bump_version(session, now)
     return row
 
@@ -449,20 +492,33 @@ def cancel_deadline(session: Session, *, actor: Member, deadline_id: int, now: d
         raise DomainError("deadline_not_found")
     row.cancelled_at = now
     session.add(row)
-    audit.record(session, actor_id=actor.id, action="delete", entity="reminder_deadline", entity_id=row.id,
-                 now=now, before={"title": row.title, "due_date": row.due_date.isoformat()})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="delete",
+        entity="reminder_deadline",
+        entity_id=row.id,
+        now=now,
+        before={"title": row.title, "due_date": row.due_date.isoformat()},
+    )
     bump_version(session, now)
     return row
 
 
 def upcoming_deadlines(session: Session, *, scope: str, area_code: int, today: dt.date) -> list[ReminderDeadline]:
     """Deadlines of one area from today on, soonest first."""
-    return list(session.exec(
-        select(ReminderDeadline).where(ReminderDeadline.scope == scope, ReminderDeadline.area_code == area_code,
-                                       ReminderDeadline.due_date >= today,
-                                       col(ReminderDeadline.cancelled_at).is_(None))
-        .order_by(col(ReminderDeadline.due_date), col(ReminderDeadline.id))
-    ).all())
+    return list(
+        session.exec(
+            select(ReminderDeadline)
+            .where(
+                ReminderDeadline.scope == scope,
+                ReminderDeadline.area_code == area_code,
+                ReminderDeadline.due_date >= today,
+                col(ReminderDeadline.cancelled_at).is_(None),
+            )
+            .order_by(col(ReminderDeadline.due_date), col(ReminderDeadline.id))
+        ).all()
+    )
 
 
 def deadlines_concerning(session: Session, member: Member, today: dt.date) -> list[ReminderDeadline]:
@@ -472,18 +528,25 @@ def deadlines_concerning(session: Session, member: Member, today: dt.date) -> li
         areas.append((SCOPE_COMMUNE, member.commune_code))
     rows: list[ReminderDeadline] = []
     for scope, code in areas:
-        rows += [d for d in upcoming_deadlines(session, scope=scope, area_code=code, today=today)
-                 if member.role in d.roles]
+        rows += [
+            d for d in upcoming_deadlines(session, scope=scope, area_code=code, today=today) if member.role in d.roles
+        ]
     return sorted(rows, key=lambda d: (d.due_date, d.id or 0))
 
 
 def live_deadlines(session: Session, first: dt.date, last: dt.date) -> list[ReminderDeadline]:
     """Deadlines not cancelled, due between two dates (inclusive)."""
-    return list(session.exec(
-        select(ReminderDeadline).where(ReminderDeadline.due_date >= first, ReminderDeadline.due_date <= last,
-                                       col(ReminderDeadline.cancelled_at).is_(None))
-        .order_by(col(ReminderDeadline.id))
-    ).all())
+    return list(
+        session.exec(
+            select(ReminderDeadline)
+            .where(
+                ReminderDeadline.due_date >= first,
+                ReminderDeadline.due_date <= last,
+                col(ReminderDeadline.cancelled_at).is_(None),
+            )
+            .order_by(col(ReminderDeadline.id))
+        ).all()
+    )
 
 
 # -- pausing ----------------------------------------------------------------------------------------
@@ -495,9 +558,16 @@ def set_paused(session: Session, member: Member, paused: bool, now: dt.datetime)
         return False
     member.reminders_paused = paused
     session.add(member)
-    audit.record(session, actor_id=member.id, action="pause" if paused else "resume", entity="member",
-                 entity_id=member.id, now=now, before={"reminders_paused": not paused},
-                 after={"reminders_paused": paused})
+    audit.record(
+        session,
+        actor_id=member.id,
+        action="pause" if paused else "resume",
+        entity="member",
+        entity_id=member.id,
+        now=now,
+        before={"reminders_paused": not paused},
+        after={"reminders_paused": paused},
+    )
     return True
 
 
@@ -507,9 +577,13 @@ def set_paused(session: Session, member: Member, paused: bool, now: dt.datetime)
 def active_communes(session: Session) -> dict[int, int]:
     """Communes with at least one member, by code, with their province code."""
     rows = session.exec(
-        select(Commune.code, Commune.province_code)
-        .where(col(Commune.code).in_(select(Member.commune_code).where(col(Member.commune_code).is_not(None),
-                                                                       col(Member.removed_at).is_(None))))
+        select(Commune.code, Commune.province_code).where(
+            col(Commune.code).in_(
+                select(Member.commune_code).where(
+                    col(Member.commune_code).is_not(None), col(Member.removed_at).is_(None)
+                )
+            )
+        )
     ).all()
     return {int(code): int(province) for code, province in rows}
 
@@ -517,7 +591,8 @@ def active_communes(session: Session) -> dict[int, int]:
 def active_provinces(session: Session) -> list[int]:
     """Provinces with at least one province viewer."""
     rows = session.exec(
-        select(Member.province_code).where(Member.role == ROLE_PROVINCE_VIEWER, col(Member.removed_at).is_(None))
+        select(Member.province_code)
+        .where(Member.role == ROLE_PROVINCE_VIEWER, col(Member.removed_at).is_(None))
         .distinct()
     ).all()
     return sorted(int(code) for code in rows)
@@ -529,8 +604,12 @@ def reachable(session: Session, *conditions: ColumnElement[bool] | bool) -> list
     rows = session.exec(
         select(Member, ChannelAccount)
         .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
-        .where(col(Member.reminders_paused).is_(False), col(Member.unreachable).is_(False),
-               col(Member.removed_at).is_(None), *conditions)
+        .where(
+            col(Member.reminders_paused).is_(False),
+            col(Member.unreachable).is_(False),
+            col(Member.removed_at).is_(None),
+            *conditions,
+        )
         .order_by(col(Member.id), col(ChannelAccount.id))
     ).all()
     latest: dict[int, tuple[Member, ChannelAccount]] = {}
@@ -539,21 +618,25 @@ def reachable(session: Session, *conditions: ColumnElement[bool] | bool) -> list
     return list(latest.values())
 
 
-def villages_without_session(session: Session, commune_codes: list[int], first: dt.date,
-                             last: dt.date) -> list[Village]:
+def villages_without_session(
+    session: Session, commune_codes: list[int], first: dt.date, last: dt.date
+) -> list[Village]:
     """Villages of these communes with no live session dated between two days (inclusive)."""
     if not commune_codes:
         return []
-    held = (
-        select(TrainingSession.village_id)
-        .where(col(TrainingSession.commune_code).in_(commune_codes),
-               TrainingSession.session_date >= first, TrainingSession.session_date <= last,
-               col(TrainingSession.deleted_at).is_(None))
+    held = select(TrainingSession.village_id).where(
+        col(TrainingSession.commune_code).in_(commune_codes),
+        TrainingSession.session_date >= first,
+        TrainingSession.session_date <= last,
+        col(TrainingSession.deleted_at).is_(None),
     )
-    return list(session.exec(
-        select(Village).where(col(Village.commune_code).in_(commune_codes), col(Village.id).not_in(held))
-        .order_by(col(Village.commune_code), col(Village.id))
-    ).all())
+    return list(
+        session.exec(
+            select(Village)
+            .where(col(Village.commune_code).in_(commune_codes), col(Village.id).not_in(held))
+            .order_by(col(Village.commune_code), col(Village.id))
+        ).all()
+    )
 
 
 def count_villages(session: Session, commune_codes: list[int]) -> dict[int, int]:
@@ -561,14 +644,16 @@ def count_villages(session: Session, commune_codes: list[int]) -> dict[int, int]
     if not commune_codes:
         return {}
     rows = session.exec(
-        select(Village.commune_code, func.count()).where(col(Village.commune_code).in_(commune_codes))
+        select(Village.commune_code, func.count())
+        .where(col(Village.commune_code).in_(commune_codes))
         .group_by(col(Village.commune_code))
     ).all()
     return {int(code): int(n) for code, n in rows}
 
 
-def firings_between(kind: str, slots: list[Slot], first: dt.date, last: dt.date,
-                    tz: dt.tzinfo) -> Iterator[tuple[int, dt.datetime, dt.datetime]]:
+def firings_between(
+    kind: str, slots: list[Slot], first: dt.date, last: dt.date, tz: dt.tzinfo
+) -> Iterator[tuple[int, dt.datetime, dt.datetime]]:
     """(slot index on its day, set local time, local time it goes out) of a weekly or monthly rule's firings
     on the local days from `first` to `last`, in order."""
     day = first

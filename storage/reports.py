@@ -15,8 +15,9 @@ from storage.periods import month_end, month_start, previous_month
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
 # Built once (asked on every save): the compiled form is found without walking a new statement.
-_REPORT_FOR = select(MonthlyReport).where(MonthlyReport.commune_code == bindparam("commune"),
-                                          MonthlyReport.month == bindparam("month"))
+_REPORT_FOR = select(MonthlyReport).where(
+    MonthlyReport.commune_code == bindparam("commune"), MonthlyReport.month == bindparam("month")
+)
 
 
 def report_for(session: Session, commune_code: int, day: dt.date) -> MonthlyReport | None:
@@ -64,8 +65,7 @@ def deadline_day(session: Session, province_code: int) -> int:
     return setting.report_deadline_day if setting is not None else DEFAULT_DEADLINE_DAY
 
 
-def set_deadline_day(session: Session, province_code: int, day: int, *, actor_id: int | None,
-                     now: dt.datetime) -> None:
+def set_deadline_day(session: Session, province_code: int, day: int, *, actor_id: int | None, now: dt.datetime) -> None:
     """Change a province's deadline day (1–28, so that it exists in every month)."""
     if not 1 <= day <= 28:
         raise DomainError("deadline_day_invalid", day=day)
@@ -73,13 +73,22 @@ def set_deadline_day(session: Session, province_code: int, day: int, *, actor_id
     setting = session.get(ProvinceSetting, province_code)
     before = {"report_deadline_day": setting.report_deadline_day} if setting else None
     if setting is None:
-        setting = ProvinceSetting(province_code=province_code, report_deadline_day=day, updated_by=actor_id,
-                                  updated_at=now)
+        setting = ProvinceSetting(
+            province_code=province_code, report_deadline_day=day, updated_by=actor_id, updated_at=now
+        )
     else:
         setting.report_deadline_day, setting.updated_by, setting.updated_at = day, actor_id, now
     session.add(setting)
-    audit.record(session, actor_id=actor_id, action="update", entity="province_setting", entity_id=province_code,
-                 now=now, before=before, after={"report_deadline_day": day})
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="province_setting",
+        entity_id=province_code,
+        now=now,
+        before=before,
+        after={"report_deadline_day": day},
+    )
 
 
 def due_date(month: dt.date, day: int = DEFAULT_DEADLINE_DAY) -> dt.date:
@@ -95,8 +104,9 @@ def working_month(session: Session, commune_code: int, today: dt.date) -> dt.dat
     return last if not is_locked(session, commune_code, last) else month_start(today)
 
 
-def submit(session: Session, *, actor: Member, commune_code: int, month: dt.date, now: dt.datetime,
-           today: dt.date) -> MonthlyReport:
+def submit(
+    session: Session, *, actor: Member, commune_code: int, month: dt.date, now: dt.datetime, today: dt.date
+) -> MonthlyReport:
     """Submit a commune's month: it is locked and judged on time or late (first submission's verdict kept)."""
     if actor.role != ROLE_COMMUNE_ADMIN or actor.commune_code != commune_code:
         raise DomainError("report_not_allowed")
@@ -119,14 +129,26 @@ def submit(session: Session, *, actor: Member, commune_code: int, month: dt.date
     report.on_time = first_verdict if first_verdict is not None else today <= due
     session.add(report)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="submit", entity="monthly_report", entity_id=report.id, now=now,
-                 after={"commune_code": commune_code, "month": month.isoformat(), "on_time": report.on_time,
-                        "due": due.isoformat()})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="submit",
+        entity="monthly_report",
+        entity_id=report.id,
+        now=now,
+        after={
+            "commune_code": commune_code,
+            "month": month.isoformat(),
+            "on_time": report.on_time,
+            "due": due.isoformat(),
+        },
+    )
     return report
 
 
-def reopen(session: Session, *, actor: Member, commune_code: int, month: dt.date, reason: str,
-           now: dt.datetime) -> MonthlyReport:
+def reopen(
+    session: Session, *, actor: Member, commune_code: int, month: dt.date, reason: str, now: dt.datetime
+) -> MonthlyReport:
     """Reopen a submitted month; only a province viewer of the commune's province, with a reason."""
     commune = get_commune(session, commune_code)
     if actor.role != ROLE_PROVINCE_VIEWER or actor.province_code != commune.province_code:
@@ -138,8 +160,11 @@ def reopen(session: Session, *, actor: Member, commune_code: int, month: dt.date
     report = report_for(session, commune_code, month)
     if report is None or report.status != "submitted":
         raise DomainError("report_not_submitted", month=f"{month.month:02d}/{month.year}", commune=commune.name)
-    before = {"status": report.status, "submitted_at": report.submitted_at.isoformat() if report.submitted_at
-              else None, "on_time": report.on_time}
+    before = {
+        "status": report.status,
+        "submitted_at": report.submitted_at.isoformat() if report.submitted_at else None,
+        "on_time": report.on_time,
+    }
     report.status = "draft"
     session.info.pop(_LOCKS, None)
     report.submitted_at = None
@@ -148,8 +173,16 @@ def reopen(session: Session, *, actor: Member, commune_code: int, month: dt.date
     report.reopen_reason = reason[:500]
     session.add(report)
     session.flush()
-    audit.record(session, actor_id=actor.id, action="reopen", entity="monthly_report", entity_id=report.id,
-                 now=now, before=before, after={"status": "draft", "reason": report.reopen_reason})
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="reopen",
+        entity="monthly_report",
+        entity_id=report.id,
+        now=now,
+        before=before,
+        after={"status": "draft", "reason": report.reopen_reason},
+    )
     return report
 
 
@@ -158,18 +191,23 @@ def reports_of_month(session: Session, commune_codes: list[int], month: dt.date)
     if not commune_codes:
         return {}
     rows = session.exec(
-        select(MonthlyReport).where(MonthlyReport.month == month_start(month),
-                                    col(MonthlyReport.commune_code).in_(commune_codes))
+        select(MonthlyReport).where(
+            MonthlyReport.month == month_start(month), col(MonthlyReport.commune_code).in_(commune_codes)
+        )
     ).all()
     return {r.commune_code: r for r in rows}
 
 
-def accounts_of(session: Session, *, role: str, province_code: int | None = None,
-                commune_code: int | None = None) -> list[tuple[Member, ChannelAccount]]:
+def accounts_of(
+    session: Session, *, role: str, province_code: int | None = None, commune_code: int | None = None
+) -> list[tuple[Member, ChannelAccount]]:
     """The reachable messenger accounts of the members with a role in an area (to tell them something)."""
 
-    query = select(Member, ChannelAccount).join(ChannelAccount, col(ChannelAccount.member_id) == Member.id).where(
-        Member.role == role, col(Member.unreachable).is_(False))
+    query = (
+        select(Member, ChannelAccount)
+        .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
+        .where(Member.role == role, col(Member.unreachable).is_(False))
+    )
     if province_code is not None:
         query = query.where(Member.province_code == province_code)
     if commune_code is not None:
@@ -179,5 +217,4 @@ def accounts_of(session: Session, *, role: str, province_code: int | None = None
 
 def communes_of_province(session: Session, province_code: int) -> list[Commune]:
     """The communes of a province, by code (a province viewer picks the one whose report to reopen)."""
-    return list(session.exec(select(Commune).where(Commune.province_code == province_code)
-                             .order_by(col(Commune.code))))
+    return list(session.exec(select(Commune).where(Commune.province_code == province_code).order_by(col(Commune.code))))

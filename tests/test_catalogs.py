@@ -33,9 +33,25 @@ def test_every_english_entry_is_translated_with_the_same_placeholders() -> None:
 def test_every_string_in_the_code_is_in_the_catalogs(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_",
-         "--no-location", "-o", str(pot), "bot", "handlers", "storage"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            "bot",
+            "handlers",
+            "storage",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     in_code = {m.id for m in _catalog(pot) if m.id}
     for locale in ("vi", "en"):

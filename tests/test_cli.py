@@ -43,8 +43,9 @@ def test_village_invites_need_an_existing_village(db_env: Path, capsys: pytest.C
     assert code == 0 and out.splitlines() == ["added: Thôn 9", "added: Bản Nà Sang"]
     code, out, _ = run(capsys, "village", "add", "--commune", "18196", "THÔN 9")
     assert out.strip() == "exists: Thôn 9"
-    code, out, _ = run(capsys, "invite", "create", "--commune", "18196", "--role", "member", "--village", "thon 9",
-                       "--json")
+    code, out, _ = run(
+        capsys, "invite", "create", "--commune", "18196", "--role", "member", "--village", "thon 9", "--json"
+    )
     assert code == 0 and json.loads(out)["code"]
 
 
@@ -65,12 +66,19 @@ def test_export_json_and_csv_of_an_empty_commune(db_env: Path, capsys: pytest.Ca
 def test_parse_prints_the_public_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "parse", "--today", "2026-11-25", "hom qua thon 3 hoc VNeID 23 nguoi")
     assert code == 0 and json.loads(out) == {
-        "intent": "log", "date": "2026-11-24", "village": "Thôn 3",
-        "session": {"topics": ["vneid"], "attendees": 23}, "help": [], "problems": [], "unreadable": []}
+        "intent": "log",
+        "date": "2026-11-24",
+        "village": "Thôn 3",
+        "session": {"topics": ["vneid"], "attendees": 23},
+        "help": [],
+        "problems": [],
+        "unreadable": [],
+    }
 
 
-def test_a_wrong_setting_stops_with_one_line(db_env: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_setting_stops_with_one_line(
+    db_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BDHVS_WEB_PORT", "abc")
     code, _, err = run(capsys, "db", "upgrade")
     assert code == 2 and err.count("\n") == 1 and "BDHVS_WEB_PORT" in err
@@ -83,10 +91,27 @@ def test_invite_list_shows_live_codes_and_revoke_is_audited(db_env: Path, capsys
     from storage.models import AuditEntry
 
     run(capsys, "village", "add", "--commune", "18196", "Thôn 2")
-    member = json.loads(run(capsys, "invite", "create", "--commune", "18196", "--role", "member", "--village",
-                            "Thôn 2", "--uses", "30", "--days", "7", "--json")[1])["code"]
-    leader = json.loads(run(capsys, "invite", "create", "--commune", "18196", "--role", "commune_leader",
-                            "--json")[1])["code"]
+    member = json.loads(
+        run(
+            capsys,
+            "invite",
+            "create",
+            "--commune",
+            "18196",
+            "--role",
+            "member",
+            "--village",
+            "Thôn 2",
+            "--uses",
+            "30",
+            "--days",
+            "7",
+            "--json",
+        )[1]
+    )["code"]
+    leader = json.loads(run(capsys, "invite", "create", "--commune", "18196", "--role", "commune_leader", "--json")[1])[
+        "code"
+    ]
     json.loads(run(capsys, "invite", "create", "--commune", "18199", "--role", "commune_leader", "--json")[1])
     code, out, _ = run(capsys, "invite", "list", "--commune", "18196", "--json")
     rows = {row["code"]: row for row in json.loads(out)}
@@ -110,8 +135,7 @@ def test_invite_list_shows_live_codes_and_revoke_is_audited(db_env: Path, capsys
     database = Database(f"sqlite:///{db_env}")
     with database.session() as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "revoke")).one()
-        assert entry.entity_id == member and entry.actor_id is None and entry.after == {"revoked": True,
-                                                                                          "via": "shell"}
+        assert entry.entity_id == member and entry.actor_id is None and entry.after == {"revoked": True, "via": "shell"}
     database.dispose()
     code, _, err = run(capsys, "invite", "list")
     assert code == 2 and "--commune" in err

@@ -47,10 +47,14 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ({"BDHVS_TIMEZONE": "Mars/Olympus"}, "BDHVS_TIMEZONE"),
         ({"BDHVS_DATABASE_URL": "mysql://x"}, "BDHVS_DATABASE_URL"),
         ({"BDHVS_TELEGRAM_API_BASE_URL": "not a url"}, "BDHVS_TELEGRAM_API_BASE_URL"),
-        ({"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_TELEGRAM_SECRET_TOKEN": "s"},
-         "BDHVS_PUBLIC_URL"),
-        ({"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_PUBLIC_URL": "https://x.vn"},
-         "BDHVS_TELEGRAM_SECRET_TOKEN"),
+        (
+            {"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_TELEGRAM_SECRET_TOKEN": "s"},
+            "BDHVS_PUBLIC_URL",
+        ),
+        (
+            {"BDHVS_TELEGRAM_TOKEN": "t", "BDHVS_TELEGRAM_MODE": "webhook", "BDHVS_PUBLIC_URL": "https://x.vn"},
+            "BDHVS_TELEGRAM_SECRET_TOKEN",
+        ),
         ({"BDHVS_CONFIG": "/nonexistent/bdhvs.toml"}, "BDHVS_CONFIG"),
         ({"BDHVS_ENGINE_MODE": "fast"}, "BDHVS_ENGINE_MODE"),
         ({"BDHVS_ENGINE_MODE": "process", "BDHVS_DATABASE_URL": "sqlite://"}, "BDHVS_ENGINE_MODE"),
@@ -81,7 +85,7 @@ def test_example_config_loads_with_the_documented_defaults() -> None:
 
 def test_wrong_value_in_file_names_the_toml_key(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
-    file.write_text("[web]\nport = \"eighty\"\n", encoding="utf-8")
+    file.write_text('[web]\nport = "eighty"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^web.port \(config file\)"):
         load_config(file, env={})
 

@@ -30,8 +30,11 @@ def test_a_wheel_install_speaks_english(tmp_path: Path) -> None:
     source.mkdir()
     _copy_sources(source)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = wheels.glob("bdhvs_bot-*.whl")
     subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True, capture_output=True)
 
@@ -41,8 +44,9 @@ def test_a_wheel_install_speaks_english(tmp_path: Path) -> None:
         "print(i18n.Translator('en').gettext('Đã chuyển sang tiếng Việt.'))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    )
     module_file, english = result.stdout.splitlines()
     assert module_file.startswith(str(site)), module_file  # the installed copy, not the checkout
     assert english == "Switched to English."

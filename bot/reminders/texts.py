@@ -14,7 +14,7 @@ MAX_NAMES = 20  # villages or communes listed by name in one message; the rest a
 
 
 def names_list(tr: Translator, names: list[str], limit: int = MAX_NAMES) -> str:
-    """"Thôn 1, Thôn 3 và 4 thôn khác" style: at most `limit` names, the rest counted."""
+    """ "Thôn 1, Thôn 3 và 4 thôn khác" style: at most `limit` names, the rest counted."""
     _ = tr.gettext
     if len(names) <= limit:
         return ", ".join(names)
@@ -26,47 +26,80 @@ def go_button(tr: Translator, label: str, command: str) -> Button:
     return Button(label, f"c:-:go:{command}")
 
 
-def weekly_session(tr: Translator, *, name: str, village: str, monday: dt.date, sunday: dt.date,
-                   nth: int) -> tuple[str, list[list[Button]]]:
+def weekly_session(
+    tr: Translator, *, name: str, village: str, monday: dt.date, sunday: dt.date, nth: int
+) -> tuple[str, list[list[Button]]]:
     """To a village team with no session logged this week."""
     _ = tr.gettext
     lines = [
         _("🔔 Chào {name},").format(name=name),
         _("Tuần này ({start} – {end}) {village} chưa ghi buổi sinh hoạt cộng đồng nào.").format(
-            start=tr.short_date(monday), end=tr.date(sunday), village=village),
+            start=tr.short_date(monday), end=tr.date(sunday), village=village
+        ),
         _("Mỗi thôn cần ít nhất một buổi sinh hoạt mỗi tuần, buổi tối hoặc cuối tuần."),
         _("Nếu tổ đã tổ chức, bạn gõ /ghibuoi để ghi lại giúp nhé. Xin cảm ơn!"),
     ]
     if nth > 1:
         lines[0] = _("🔔 Nhắc lại: chào {name},").format(name=name)
-    buttons = [[go_button(tr, _("📝 Ghi buổi sinh hoạt"), "ghibuoi")],
-               [go_button(tr, _("🔕 Tạm dừng nhắc việc"), "nhacnho")]]
+    buttons = [
+        [go_button(tr, _("📝 Ghi buổi sinh hoạt"), "ghibuoi")],
+        [go_button(tr, _("🔕 Tạm dừng nhắc việc"), "nhacnho")],
+    ]
     return "\n".join(lines), buttons
 
 
-def weekly_summary(tr: Translator, *, name: str, commune: str, monday: dt.date, sunday: dt.date, villages: int,
-                   missing: list[str], sessions: int, attendees: int, helped: int) -> tuple[str, list[list[Button]]]:
+def weekly_summary(
+    tr: Translator,
+    *,
+    name: str,
+    commune: str,
+    monday: dt.date,
+    sunday: dt.date,
+    villages: int,
+    missing: list[str],
+    sessions: int,
+    attendees: int,
+    helped: int,
+) -> tuple[str, list[list[Button]]]:
     """To the commune admin and leaders on Sunday evening: the week's totals and the villages with no session."""
     _ = tr.gettext
     lines = [
         _("📊 Chào {name}, tổng kết tuần {start} – {end} của {commune}:").format(
-            name=name, start=tr.short_date(monday), end=tr.date(sunday), commune=commune),
+            name=name, start=tr.short_date(monday), end=tr.date(sunday), commune=commune
+        ),
         _("• {sessions} buổi sinh hoạt, {attendees} người tham dự, {helped} lượt người được hỗ trợ.").format(
-            sessions=tr.number(sessions), attendees=tr.number(attendees), helped=tr.number(helped)),
+            sessions=tr.number(sessions), attendees=tr.number(attendees), helped=tr.number(helped)
+        ),
     ]
     if missing:
-        lines.append(_("• {n}/{total} thôn chưa có buổi sinh hoạt: {villages}.").format(
-            n=tr.number(len(missing)), total=tr.number(villages), villages=names_list(tr, missing)))
+        lines.append(
+            _("• {n}/{total} thôn chưa có buổi sinh hoạt: {villages}.").format(
+                n=tr.number(len(missing)), total=tr.number(villages), villages=names_list(tr, missing)
+            )
+        )
         lines.append(_("Anh/chị nhắc giúp các thôn này tổ chức và ghi lại buổi sinh hoạt nhé."))
     else:
-        lines.append(_("• ✅ Cả {total} thôn đều đã có buổi sinh hoạt. Cảm ơn các tổ!").format(
-            total=tr.number(villages)))
+        lines.append(
+            _("• ✅ Cả {total} thôn đều đã có buổi sinh hoạt. Cảm ơn các tổ!").format(total=tr.number(villages))
+        )
     return "\n".join(lines), [[go_button(tr, _("📊 Xem chi tiết tuần này"), "tuannay")]]
 
 
-def monthly_report(tr: Translator, *, name: str, commune: str, month: dt.date, due: dt.date, today: dt.date,
-                   sessions: int, attendees: int, helped: int, missing_indicators: list[str],
-                   villages_with_gaps: list[str], nth: int) -> tuple[str, list[list[Button]]]:
+def monthly_report(
+    tr: Translator,
+    *,
+    name: str,
+    commune: str,
+    month: dt.date,
+    due: dt.date,
+    today: dt.date,
+    sessions: int,
+    attendees: int,
+    helped: int,
+    missing_indicators: list[str],
+    villages_with_gaps: list[str],
+    nth: int,
+) -> tuple[str, list[list[Button]]]:
     """To the commune admin before the monthly deadline: the draft month, the missing figures and gaps."""
     _ = tr.gettext
     label = f"{month.month:02d}/{month.year}"
@@ -80,9 +113,10 @@ def monthly_report(tr: Translator, *, name: str, commune: str, month: dt.date, d
     lines = [
         (_("🔔 Nhắc lại: chào {name},") if nth > 1 else _("🗓️ Chào {name},")).format(name=name),
         _("Báo cáo tháng {month} của {commune} chưa nộp; {when}.").format(month=label, commune=commune, when=when),
-        _("Số liệu tạm tính của tháng: {sessions} buổi sinh hoạt, {attendees} người tham dự, "
-          "{helped} lượt người được hỗ trợ.").format(sessions=tr.number(sessions), attendees=tr.number(attendees),
-                                                    helped=tr.number(helped)),
+        _(
+            "Số liệu tạm tính của tháng: {sessions} buổi sinh hoạt, {attendees} người tham dự, "
+            "{helped} lượt người được hỗ trợ."
+        ).format(sessions=tr.number(sessions), attendees=tr.number(attendees), helped=tr.number(helped)),
     ]
     if missing_indicators:
         labels = [tr.gettext(short_label(i)) for i in missing_indicators if i in INDICATORS]
@@ -90,47 +124,63 @@ def monthly_report(tr: Translator, *, name: str, commune: str, month: dt.date, d
     else:
         lines.append(_("• ✅ Đã nhập đủ số liệu các chỉ tiêu."))
     if villages_with_gaps:
-        lines.append(_("• Thôn có tuần chưa sinh hoạt: {villages}.").format(
-            villages=names_list(tr, villages_with_gaps)))
+        lines.append(
+            _("• Thôn có tuần chưa sinh hoạt: {villages}.").format(villages=names_list(tr, villages_with_gaps))
+        )
     lines.append(_("Anh/chị kiểm tra và nộp báo cáo trước hạn giúp nhé."))
     return "\n".join(lines), []
 
 
-def monthly_escalation(tr: Translator, *, name: str, commune: str, month: dt.date,
-                       due: dt.date) -> tuple[str, list[list[Button]]]:
+def monthly_escalation(
+    tr: Translator, *, name: str, commune: str, month: dt.date, due: dt.date
+) -> tuple[str, list[list[Button]]]:
     """To the commune leaders when the month is still not submitted after the deadline."""
     _ = tr.gettext
     lines = [
         _("⚠️ Kính gửi {name},").format(name=name),
         _("Báo cáo tháng {month} của {commune} đến nay vẫn chưa nộp (hạn {date}).").format(
-            month=f"{month.month:02d}/{month.year}", commune=commune, date=tr.date(due)),
+            month=f"{month.month:02d}/{month.year}", commune=commune, date=tr.date(due)
+        ),
         _("Đề nghị lãnh đạo xã đôn đốc cán bộ phụ trách hoàn thiện và nộp báo cáo sớm."),
     ]
     return "\n".join(lines), []
 
 
-def province_consolidation(tr: Translator, *, name: str, province: str, month: dt.date, expected: int,
-                           submitted: int, on_time: int, missing: list[str],
-                           deadline: dt.date) -> tuple[str, list[list[Button]]]:
+def province_consolidation(
+    tr: Translator,
+    *,
+    name: str,
+    province: str,
+    month: dt.date,
+    expected: int,
+    submitted: int,
+    on_time: int,
+    missing: list[str],
+    deadline: dt.date,
+) -> tuple[str, list[list[Button]]]:
     """To province viewers: who reported the month, how many on time, which communes have not."""
     _ = tr.gettext
     lines = [
         _("🗂️ Chào {name}, báo cáo tháng {month} của các xã thuộc {province}:").format(
-            name=name, month=f"{month.month:02d}/{month.year}", province=province),
+            name=name, month=f"{month.month:02d}/{month.year}", province=province
+        ),
         _("• Đã nộp: {submitted}/{expected} xã, trong đó {on_time} xã đúng hạn.").format(
-            submitted=tr.number(submitted), expected=tr.number(expected), on_time=tr.number(on_time)),
+            submitted=tr.number(submitted), expected=tr.number(expected), on_time=tr.number(on_time)
+        ),
     ]
     if missing:
-        lines.append(_("• Chưa nộp ({n}): {communes}.").format(n=tr.number(len(missing)),
-                                                              communes=names_list(tr, missing)))
+        lines.append(
+            _("• Chưa nộp ({n}): {communes}.").format(n=tr.number(len(missing)), communes=names_list(tr, missing))
+        )
     else:
         lines.append(_("• ✅ Tất cả các xã đã nộp."))
     lines.append(_("Sở tổng hợp báo cáo toàn tỉnh trước ngày {date}.").format(date=tr.date(deadline)))
     return "\n".join(lines), []
 
 
-def custom_deadline(tr: Translator, *, name: str, title: str, due: dt.date,
-                    today: dt.date) -> tuple[str, list[list[Button]]]:
+def custom_deadline(
+    tr: Translator, *, name: str, title: str, due: dt.date, today: dt.date
+) -> tuple[str, list[list[Button]]]:
     """To the people a one-off deadline concerns, some days before it."""
     _ = tr.gettext
     days = (due - today).days
@@ -151,12 +201,18 @@ def custom_deadline(tr: Translator, *, name: str, title: str, due: dt.date,
 def unreachable_notice(tr: Translator, *, name: str, role: str, area: str) -> str:
     """To the commune admin, once, when the bot can no longer reach a member."""
     _ = tr.gettext
-    return "\n".join([
-        _("⚠️ Bot không gửi được tin nhắn cho {name} ({role}, {area}).").format(
-            name=name, role=tr.gettext(ROLES.get(role, role)), area=area),
-        _("Có thể người này đã chặn bot hoặc xoá cuộc trò chuyện, nên sẽ không nhận được nhắc việc."),
-        _("Anh/chị liên hệ giúp để họ mở lại bot và nhắn một tin bất kỳ (ví dụ /start); bot sẽ nhắn lại bình thường."),
-    ])
+    return "\n".join(
+        [
+            _("⚠️ Bot không gửi được tin nhắn cho {name} ({role}, {area}).").format(
+                name=name, role=tr.gettext(ROLES.get(role, role)), area=area
+            ),
+            _("Có thể người này đã chặn bot hoặc xoá cuộc trò chuyện, nên sẽ không nhận được nhắc việc."),
+            _(
+                "Anh/chị liên hệ giúp để họ mở lại bot và nhắn một tin bất kỳ (ví dụ /start); "
+                "bot sẽ nhắn lại bình thường."
+            ),
+        ]
+    )
 
 
 def slot_label(tr: Translator, kind: str, slot: Slot) -> str:
@@ -165,8 +221,9 @@ def slot_label(tr: Translator, kind: str, slot: Slot) -> str:
     clock = f"{slot.at.hour:02d}:{slot.at.minute:02d}"
     if kind in WEEKLY_KINDS:
         # 2026-11-23 is a Monday: any week gives the weekday's name in the person's language.
-        return _("{weekday} {time}").format(weekday=tr.weekday(dt.date(2026, 11, 23) + dt.timedelta(days=slot.day)),
-                                            time=clock)
+        return _("{weekday} {time}").format(
+            weekday=tr.weekday(dt.date(2026, 11, 23) + dt.timedelta(days=slot.day)), time=clock
+        )
     if kind == CUSTOM:
         return _("{n} ngày trước, lúc {time}").format(n=tr.number(slot.day), time=clock)
     return _("ngày {day} lúc {time}").format(day=slot.day, time=clock)
@@ -178,4 +235,3 @@ def kind_label(tr: Translator, kind: str) -> str:
 
 def weekday_name(tr: Translator, index: int) -> str:
     return tr.weekday(dt.date(2026, 11, 23) + dt.timedelta(days=index))
-

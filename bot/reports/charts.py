@@ -7,19 +7,18 @@ ships with matplotlib and carries the Vietnamese letters (ạ ầ ẩ ễ ự ..
 from __future__ import annotations
 
 import io
-from typing import Optional
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from bot.i18n import Translator  # noqa: E402
-from storage.indicators import FIVE, INDICATORS, short_label  # noqa: E402
-from storage.progress import CommuneProgress, IndicatorProgress, ProvinceRollup  # noqa: E402
+from bot.i18n import Translator
+from storage.indicators import FIVE, INDICATORS, short_label
+from storage.progress import CommuneProgress, IndicatorProgress, ProvinceRollup
 
 WIDTH_PX = 1080
 DPI = 150
@@ -58,18 +57,20 @@ def _indicator_panel(axes: object, items: list[IndicatorProgress], tr: Translato
             colours.append(GREY)
         elif item.target is not None and item.percent >= item.target:
             colours.append(GREEN)
-        elif item.on_track:
-            colours.append(BLUE)
-        elif item.target is None:
+        elif item.on_track or item.target is None:
             colours.append(BLUE)
         else:
             colours.append(RED)
     positions = list(range(len(items)))[::-1]
     axes.barh(positions, values, color=colours, height=0.6)  # type: ignore[attr-defined]
-    for position, item in zip(positions, items):
+    for position, item in zip(positions, items, strict=True):
         if item.target is not None:
-            axes.plot([item.target, item.target], [position - 0.4, position + 0.4], color="black",  # type: ignore[attr-defined]
-                      linewidth=2)
+            axes.plot(  # type: ignore[attr-defined]
+                [item.target, item.target],
+                [position - 0.4, position + 0.4],
+                color="black",
+                linewidth=2,
+            )
         text = _("chưa có số liệu") if item.percent is None else tr.percent(item.percent / 100)
         if item.target is not None and item.percent is not None:
             text += " / " + tr.percent(item.target / 100)
@@ -88,25 +89,34 @@ def commune_chart(progress: CommuneProgress, tr: Translator, title: str) -> byte
     village_rows = max(1, len(villages))
     height = 1.2 + 0.32 * village_rows + 0.5 * len(INDICATORS) + 1.4
     figure = _figure(height)
-    grid = figure.add_gridspec(2, 1, height_ratios=[0.32 * village_rows + 0.6, 0.5 * len(INDICATORS) + 0.4],
-                               hspace=0.45)
+    grid = figure.add_gridspec(
+        2, 1, height_ratios=[0.32 * village_rows + 0.6, 0.5 * len(INDICATORS) + 0.4], hspace=0.45
+    )
     figure.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
     top = figure.add_subplot(grid[0])
     positions = list(range(len(villages)))[::-1]
     values = [v.sessions for v in villages]
     colours = [BLUE if v.session_this_week else RED for v in villages]
     top.barh(positions, values, color=colours, height=0.65)
-    peak = max(values + [1])
-    for position, village in zip(positions, villages):
-        top.text(village.sessions + peak * 0.02, position,
-                 _("{sessions} buổi · {people} người").format(sessions=tr.number(village.sessions),
-                                                            people=tr.number(village.attendees)),
-                 va="center", fontsize=8)
+    peak = max([*values, 1])
+    for position, village in zip(positions, villages, strict=True):
+        top.text(
+            village.sessions + peak * 0.02,
+            position,
+            _("{sessions} buổi · {people} người").format(
+                sessions=tr.number(village.sessions), people=tr.number(village.attendees)
+            ),
+            va="center",
+            fontsize=8,
+        )
     top.set_yticks(positions, [v.name for v in villages], fontsize=9)
     top.set_xlim(0, peak * 1.45)
     top.xaxis.set_major_locator(MaxNLocator(integer=True))
-    legend = (_("Số buổi sinh hoạt theo thôn (đỏ: tuần này chưa có buổi)") if progress.current else
-              _("Số buổi sinh hoạt theo thôn (đỏ: tuần cuối kỳ chưa có buổi)"))
+    legend = (
+        _("Số buổi sinh hoạt theo thôn (đỏ: tuần này chưa có buổi)")
+        if progress.current
+        else _("Số buổi sinh hoạt theo thôn (đỏ: tuần cuối kỳ chưa có buổi)")
+    )
     top.set_title(legend, fontsize=11, loc="left", fontweight="bold")
     _style(top)
     if not villages:
@@ -130,8 +140,11 @@ def province_chart(rollup: ProvinceRollup, tr: Translator, title: str) -> bytes:
     late = rollup.submitted - rollup.on_time_count
     missing = rollup.expected - rollup.submitted
     left = 0
-    for count, colour, name in ((rollup.on_time_count, GREEN, _("Đúng hạn")), (late, AMBER, _("Muộn")),
-                                (missing, GREY, _("Chưa nộp"))):
+    for count, colour, name in (
+        (rollup.on_time_count, GREEN, _("Đúng hạn")),
+        (late, AMBER, _("Muộn")),
+        (missing, GREY, _("Chưa nộp")),
+    ):
         if count:
             top.barh([0], [count], left=left, color=colour, height=0.6)
             top.text(left + count / 2, 0, f"{name}\n{tr.number(count)}", ha="center", va="center", fontsize=9)
@@ -140,8 +153,12 @@ def province_chart(rollup: ProvinceRollup, tr: Translator, title: str) -> bytes:
     top.xaxis.set_major_locator(MaxNLocator(integer=True))
     top.set_yticks([])
     rate = "—" if rollup.reporting_rate is None else tr.percent(rollup.reporting_rate / 100)
-    top.set_title(_("Báo cáo của {n} xã: đã nộp {rate}").format(n=tr.number(rollup.expected), rate=rate),
-                  fontsize=11, loc="left", fontweight="bold")
+    top.set_title(
+        _("Báo cáo của {n} xã: đã nộp {rate}").format(n=tr.number(rollup.expected), rate=rate),
+        fontsize=11,
+        loc="left",
+        fontweight="bold",
+    )
     _style(top)
     middle = figure.add_subplot(grid[1])
     _indicator_panel(middle, rollup.indicator_sums(), tr, _("Chỉ tiêu toàn tỉnh (cộng các xã đã nhập)"))
@@ -150,11 +167,13 @@ def province_chart(rollup: ProvinceRollup, tr: Translator, title: str) -> bytes:
         positions = list(range(len(behind)))[::-1]
         shares = [100 * (c.achievement() or 0) for c in behind]
         low.barh(positions, shares, color=RED, height=0.6)
-        for position, share in zip(positions, shares):
+        for position, share in zip(positions, shares, strict=True):
             low.text(share + 1.5, position, tr.percent(share / 100), va="center", fontsize=9)
         low.set_yticks(positions, [c.name for c in behind], fontsize=9)
         low.set_xlim(0, 115)
-        low.set_title(_("Xã chậm nhất (bình quân phần trăm chỉ tiêu đã đạt)"), fontsize=11, loc="left", fontweight="bold")
+        low.set_title(
+            _("Xã chậm nhất (bình quân phần trăm chỉ tiêu đã đạt)"), fontsize=11, loc="left", fontweight="bold"
+        )
         _style(low)
     figure.subplots_adjust(left=0.30, right=0.97, top=1 - 0.75 / height, bottom=0.4 / height)
     return _png(figure)
@@ -173,8 +192,8 @@ def village_chart(progress: CommuneProgress, tr: Translator, title: str) -> byte
     values = [village.sessions, village.attendees, village.helped] if village else [0, 0, 0]
     positions = [2, 1, 0]
     top.barh(positions, values, color=[BLUE, GREEN, AMBER], height=0.6)
-    peak = max(values + [1])
-    for position, value in zip(positions, values):
+    peak = max([*values, 1])
+    for position, value in zip(positions, values, strict=True):
         top.text(value + peak * 0.02, position, tr.number(value), va="center", fontsize=10)
     top.set_yticks(positions, labels, fontsize=10)
     top.set_xlim(0, peak * 1.25)
@@ -187,7 +206,7 @@ def village_chart(progress: CommuneProgress, tr: Translator, title: str) -> byte
     return _png(figure)
 
 
-def progress_chart(progress: CommuneProgress, tr: Translator, title: Optional[str] = None) -> bytes:
+def progress_chart(progress: CommuneProgress, tr: Translator, title: str | None = None) -> bytes:
     """The right chart for a commune or a single village."""
     heading = title or progress.commune_name
     if progress.village_only is not None:
@@ -195,4 +214,4 @@ def progress_chart(progress: CommuneProgress, tr: Translator, title: Optional[st
     return commune_chart(progress, tr, heading)
 
 
-__all__ = ["commune_chart", "province_chart", "village_chart", "progress_chart", "FIVE"]
+__all__ = ["FIVE", "commune_chart", "progress_chart", "province_chart", "village_chart"]

@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from storage.areas import get_commune, get_province
-from storage.indicators import INDICATORS, label as indicator_label, percent_of
+from storage.indicators import INDICATORS, percent_of
+from storage.indicators import label as indicator_label
 from storage.models import MonthlyReport
 from storage.periods import Period, month_start, weeks_between
 from storage.progress import CommuneProgress, IndicatorProgress, commune_progress, province_rollup, sessions_in
@@ -29,18 +30,26 @@ from storage.vocab import HELP_KINDS
 SCHEMA_VERSION = 1
 
 
-def _local(moment: Optional[dt.datetime], tz: ZoneInfo) -> Optional[str]:
+def _local(moment: dt.datetime | None, tz: ZoneInfo) -> str | None:
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
 
 
 def _indicator(item: IndicatorProgress) -> dict[str, Any]:
-    return {"id": item.id, "label": indicator_label(item.id), "numerator": item.numerator,
-            "denominator": item.denominator, "percent": item.percent, "target": item.target,
-            "target_scope": item.target_scope, "on_track": item.on_track,
-            "previous_percent": item.previous_percent, "change": item.change}
+    return {
+        "id": item.id,
+        "label": indicator_label(item.id),
+        "numerator": item.numerator,
+        "denominator": item.denominator,
+        "percent": item.percent,
+        "target": item.target,
+        "target_scope": item.target_scope,
+        "on_track": item.on_track,
+        "previous_percent": item.previous_percent,
+        "change": item.change,
+    }
 
 
-def _report_fields(report: Optional[MonthlyReport], tz: ZoneInfo) -> dict[str, Any]:
+def _report_fields(report: MonthlyReport | None, tz: ZoneInfo) -> dict[str, Any]:
     submitted = report is not None and report.status == "submitted"
     return {
         "status": "submitted" if submitted else "draft",
@@ -51,8 +60,16 @@ def _report_fields(report: Optional[MonthlyReport], tz: ZoneInfo) -> dict[str, A
     }
 
 
-def commune_report(session: Session, scope: Scope, commune_code: int, month: dt.date, *, today: dt.date,
-                   tz: ZoneInfo, now: Optional[dt.datetime] = None) -> dict[str, Any]:
+def commune_report(
+    session: Session,
+    scope: Scope,
+    commune_code: int,
+    month: dt.date,
+    *,
+    today: dt.date,
+    tz: ZoneInfo,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """A commune's month: villages, totals, indicators, sessions, and the submission."""
     commune = get_commune(session, commune_code)
     scope.check_commune(commune_code, commune.province_code)
@@ -74,27 +91,41 @@ def commune_report(session: Session, scope: Scope, commune_code: int, month: dt.
         "weeks_in_month": weeks_between(period.start, period.end),
         "totals": _commune_totals(progress),
         "villages": [
-            {"id": v.village_id, "name": v.name, "sessions": v.sessions, "attendees": v.attendees,
-             "help": dict(sorted(v.help.items())), "helped": v.helped, "weeks_with_session": v.weeks_with_session}
+            {
+                "id": v.village_id,
+                "name": v.name,
+                "sessions": v.sessions,
+                "attendees": v.attendees,
+                "help": dict(sorted(v.help.items())),
+                "helped": v.helped,
+                "weeks_with_session": v.weeks_with_session,
+            }
             for v in progress.villages
         ],
         "indicators": [_indicator(i) for i in progress.indicators],
-        "sessions": [{"id": s.id, "date": s.day.isoformat(), "village": s.village, "topics": s.topics,
-                      "attendees": s.attendees} for s in lines],
+        "sessions": [
+            {"id": s.id, "date": s.day.isoformat(), "village": s.village, "topics": s.topics, "attendees": s.attendees}
+            for s in lines
+        ],
         "generated_at": _local(now, tz) if now else None,
     }
 
 
 def _commune_totals(progress: CommuneProgress) -> dict[str, Any]:
-    return {"villages": len(progress.villages),
-            "villages_with_session": sum(1 for v in progress.villages if v.sessions),
-            "sessions": progress.sessions, "attendees": progress.attendees,
-            "help": dict(sorted(progress.help.items())), "helped": progress.helped,
-            "weeks_with_session": progress.weeks_with_session}
+    return {
+        "villages": len(progress.villages),
+        "villages_with_session": sum(1 for v in progress.villages if v.sessions),
+        "sessions": progress.sessions,
+        "attendees": progress.attendees,
+        "help": dict(sorted(progress.help.items())),
+        "helped": progress.helped,
+        "weeks_with_session": progress.weeks_with_session,
+    }
 
 
-def province_report(session: Session, scope: Scope, province_code: int, month: dt.date, *, tz: ZoneInfo,
-                    now: Optional[dt.datetime] = None) -> dict[str, Any]:
+def province_report(
+    session: Session, scope: Scope, province_code: int, month: dt.date, *, tz: ZoneInfo, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """A province's month: who reported (on time or late), the roll-up, every commune's totals."""
     rollup = province_rollup(session, scope, province_code, month)
     period = rollup.period
@@ -103,17 +134,34 @@ def province_report(session: Session, scope: Scope, province_code: int, month: d
     communes = []
     for c in rollup.communes:
         report = reports.get(c.code)
-        communes.append({
-            "code": c.code, "name": c.name, "submitted": c.submitted,
-            "submitted_at": _local(report.submitted_at, tz) if report and c.submitted else None,
-            "on_time": c.on_time if c.submitted else None,
-            "villages": c.villages, "villages_with_session": c.villages_with_session, "sessions": c.sessions,
-            "attendees": c.attendees, "help": dict(sorted(c.help.items())), "helped": c.helped,
-            "weeks_with_session": c.weeks_with_session, "village_weeks": c.village_weeks,
-            "indicators": [{"id": i, "numerator": c.figures[i][0], "denominator": c.figures[i][1],
-                            "percent": percent_of(*c.figures[i]), "target": c.targets.get(i)}
-                           for i in INDICATORS if i in c.figures],
-        })
+        communes.append(
+            {
+                "code": c.code,
+                "name": c.name,
+                "submitted": c.submitted,
+                "submitted_at": _local(report.submitted_at, tz) if report and c.submitted else None,
+                "on_time": c.on_time if c.submitted else None,
+                "villages": c.villages,
+                "villages_with_session": c.villages_with_session,
+                "sessions": c.sessions,
+                "attendees": c.attendees,
+                "help": dict(sorted(c.help.items())),
+                "helped": c.helped,
+                "weeks_with_session": c.weeks_with_session,
+                "village_weeks": c.village_weeks,
+                "indicators": [
+                    {
+                        "id": i,
+                        "numerator": c.figures[i][0],
+                        "denominator": c.figures[i][1],
+                        "percent": percent_of(*c.figures[i]),
+                        "target": c.targets.get(i),
+                    }
+                    for i in INDICATORS
+                    if i in c.figures
+                ],
+            }
+        )
     return {
         "schema": SCHEMA_VERSION,
         "kind": "province",
@@ -127,10 +175,14 @@ def province_report(session: Session, scope: Scope, province_code: int, month: d
         "communes_late": rollup.submitted - rollup.on_time_count,
         "reporting_rate": rollup.reporting_rate,
         "on_time_rate": rollup.on_time_rate,
-        "totals": {"villages": sum(c.villages for c in rollup.communes),
-                   "villages_with_session": sum(c.villages_with_session for c in rollup.communes),
-                   "sessions": rollup.sessions, "attendees": rollup.attendees,
-                   "help": dict(sorted(rollup.help.items())), "helped": sum(rollup.help.values())},
+        "totals": {
+            "villages": sum(c.villages for c in rollup.communes),
+            "villages_with_session": sum(c.villages_with_session for c in rollup.communes),
+            "sessions": rollup.sessions,
+            "attendees": rollup.attendees,
+            "help": dict(sorted(rollup.help.items())),
+            "helped": sum(rollup.help.values()),
+        },
         "indicators": [{**_indicator(i), "communes_reporting": rollup.reporting_figures(i.id)} for i in sums],
         "furthest_behind": [c.code for c in rollup.furthest_behind()],
         "communes": communes,
@@ -145,35 +197,115 @@ def to_csv(data: dict[str, Any]) -> str:
     kinds = list(HELP_KINDS)
     if data["kind"] == "commune":
         writer.writerow(["commune_code", "commune", "month", "status", "submitted_at", "on_time", "deadline"])
-        writer.writerow([data["commune"]["code"], data["commune"]["name"], data["month"], data["status"],
-                         data["submitted_at"] or "", _flag(data["on_time"]), data["deadline"]])
+        writer.writerow(
+            [
+                data["commune"]["code"],
+                data["commune"]["name"],
+                data["month"],
+                data["status"],
+                data["submitted_at"] or "",
+                _flag(data["on_time"]),
+                data["deadline"],
+            ]
+        )
         writer.writerow([])
         writer.writerow(["village", "sessions", "attendees", "weeks_with_session", *kinds, "helped"])
         for v in data["villages"]:
-            writer.writerow([v["name"], v["sessions"], v["attendees"], v["weeks_with_session"],
-                             *[v["help"].get(k, 0) for k in kinds], v["helped"]])
+            writer.writerow(
+                [
+                    v["name"],
+                    v["sessions"],
+                    v["attendees"],
+                    v["weeks_with_session"],
+                    *[v["help"].get(k, 0) for k in kinds],
+                    v["helped"],
+                ]
+            )
         t = data["totals"]
-        writer.writerow(["TOTAL", t["sessions"], t["attendees"], t["weeks_with_session"],
-                         *[t["help"].get(k, 0) for k in kinds], t["helped"]])
+        writer.writerow(
+            [
+                "TOTAL",
+                t["sessions"],
+                t["attendees"],
+                t["weeks_with_session"],
+                *[t["help"].get(k, 0) for k in kinds],
+                t["helped"],
+            ]
+        )
     else:
-        writer.writerow(["province_code", "province", "month", "communes_expected", "communes_submitted",
-                         "communes_on_time", "reporting_rate", "on_time_rate", "deadline"])
-        writer.writerow([data["province"]["code"], data["province"]["name"], data["month"],
-                         data["communes_expected"], data["communes_submitted"], data["communes_on_time"],
-                         _num(data["reporting_rate"]), _num(data["on_time_rate"]), data["deadline"]])
+        writer.writerow(
+            [
+                "province_code",
+                "province",
+                "month",
+                "communes_expected",
+                "communes_submitted",
+                "communes_on_time",
+                "reporting_rate",
+                "on_time_rate",
+                "deadline",
+            ]
+        )
+        writer.writerow(
+            [
+                data["province"]["code"],
+                data["province"]["name"],
+                data["month"],
+                data["communes_expected"],
+                data["communes_submitted"],
+                data["communes_on_time"],
+                _num(data["reporting_rate"]),
+                _num(data["on_time_rate"]),
+                data["deadline"],
+            ]
+        )
         writer.writerow([])
-        writer.writerow(["code", "commune", "submitted", "submitted_at", "on_time", "villages",
-                         "villages_with_session", "sessions", "attendees", "weeks_with_session", *kinds, "helped"])
+        writer.writerow(
+            [
+                "code",
+                "commune",
+                "submitted",
+                "submitted_at",
+                "on_time",
+                "villages",
+                "villages_with_session",
+                "sessions",
+                "attendees",
+                "weeks_with_session",
+                *kinds,
+                "helped",
+            ]
+        )
         for c in data["communes"]:
-            writer.writerow([c["code"], c["name"], _flag(c["submitted"]), c["submitted_at"] or "",
-                             _flag(c["on_time"]), c["villages"], c["villages_with_session"], c["sessions"],
-                             c["attendees"], c["weeks_with_session"], *[c["help"].get(k, 0) for k in kinds],
-                             c["helped"]])
+            writer.writerow(
+                [
+                    c["code"],
+                    c["name"],
+                    _flag(c["submitted"]),
+                    c["submitted_at"] or "",
+                    _flag(c["on_time"]),
+                    c["villages"],
+                    c["villages_with_session"],
+                    c["sessions"],
+                    c["attendees"],
+                    c["weeks_with_session"],
+                    *[c["help"].get(k, 0) for k in kinds],
+                    c["helped"],
+                ]
+            )
     writer.writerow([])
     writer.writerow(["indicator", "numerator", "denominator", "percent", "target", "on_track"])
     for i in data["indicators"]:
-        writer.writerow([i["id"], _num(i["numerator"]), _num(i["denominator"]), _num(i["percent"]),
-                         _num(i["target"]), _flag(i["on_track"])])
+        writer.writerow(
+            [
+                i["id"],
+                _num(i["numerator"]),
+                _num(i["denominator"]),
+                _num(i["percent"]),
+                _num(i["target"]),
+                _flag(i["on_track"]),
+            ]
+        )
     if data["kind"] == "commune":
         writer.writerow([])
         writer.writerow(["date", "village", "topics", "attendees"])
@@ -182,7 +314,7 @@ def to_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _flag(value: Optional[bool]) -> str:
+def _flag(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 

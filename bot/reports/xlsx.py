@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, Optional
+from collections.abc import Sequence
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -34,16 +35,28 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 class Form:
     """A sheet written top to bottom, row by row."""
 
-    def __init__(self, sheet: Worksheet, widths: list[float]) -> None:
+    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
         self.sheet = sheet
         self.row = 1
         self.columns = len(widths)
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
 
-    def cell(self, column: int, value: Any, *, bold: bool = False, italic: bool = False, size: int = 12,
-             align: Alignment = LEFT, span: int = 1, box: bool = False, fill: Optional[PatternFill] = None,
-             fmt: Optional[str] = None, underline: bool = False) -> None:
+    def cell(
+        self,
+        column: int,
+        value: Any,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: int = 12,
+        align: Alignment = LEFT,
+        span: int = 1,
+        box: bool = False,
+        fill: PatternFill | None = None,
+        fmt: str | None = None,
+        underline: bool = False,
+    ) -> None:
         sheet = self.sheet
         target = sheet.cell(row=self.row, column=column, value=value)
         target.font = Font(name=FONT, size=size, bold=bold, italic=italic, underline="single" if underline else None)
@@ -51,8 +64,7 @@ class Form:
         if fmt:
             target.number_format = fmt
         if span > 1:
-            sheet.merge_cells(start_row=self.row, start_column=column, end_row=self.row,
-                              end_column=column + span - 1)
+            sheet.merge_cells(start_row=self.row, start_column=column, end_row=self.row, end_column=column + span - 1)
         for c in range(column, column + span):
             if box:
                 sheet.cell(row=self.row, column=c).border = BOX
@@ -70,8 +82,14 @@ class Form:
     def height(self, points: float) -> None:
         self.sheet.row_dimensions[self.row].height = points
 
-    def table(self, headers: list[tuple[str, int]], rows: list[list[Any]], *, formats: Optional[list[str]] = None,
-              total: Optional[list[Any]] = None) -> tuple[int, int]:
+    def table(
+        self,
+        headers: list[tuple[str, int]],
+        rows: list[list[Any]],
+        *,
+        formats: list[str] | None = None,
+        total: list[Any] | None = None,
+    ) -> tuple[int, int]:
         """A boxed table; headers are (title, columns spanned). Returns the first and last data rows."""
         self.height(max(30, 15 * max(1 + len(t) // 14 for t, _ in headers)))
         column = 1
@@ -83,12 +101,20 @@ class Form:
         for values in [*rows, *([total] if total else [])]:
             column = 1
             is_total = total is not None and values is total
-            for index, ((_, span), value) in enumerate(zip(headers, values)):
+            for index, ((_, span), value) in enumerate(zip(headers, values, strict=False)):
                 fmt = formats[index] if formats else None
                 numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-                self.cell(column, value, size=11, span=span, box=True, bold=is_total,
-                          align=CENTER if index == 0 else (RIGHT if numeric else LEFT),
-                          fmt=fmt if numeric else None, fill=TOTAL_FILL if is_total else None)
+                self.cell(
+                    column,
+                    value,
+                    size=11,
+                    span=span,
+                    box=True,
+                    bold=is_total,
+                    align=CENTER if index == 0 else (RIGHT if numeric else LEFT),
+                    fmt=fmt if numeric else None,
+                    fill=TOTAL_FILL if is_total else None,
+                )
                 column += span
             self.row += 1
         return first, self.row - 1
@@ -103,8 +129,7 @@ def _heading(form: Form, left_top: str, left_bottom: str, place_date: str, tr: T
     form.cell(half + 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align=CENTER, span=right)
     form.row += 1
     form.cell(1, left_bottom, bold=True, size=12, align=CENTER, span=half)
-    form.cell(half + 1, "Độc lập - Tự do - Hạnh phúc", bold=True, size=12, align=CENTER, span=right,
-              underline=True)
+    form.cell(half + 1, "Độc lập - Tự do - Hạnh phúc", bold=True, size=12, align=CENTER, span=right, underline=True)
     form.row += 2
     form.cell(half + 1, place_date, italic=True, size=12, align=CENTER, span=right)
     form.row += 2
@@ -114,13 +139,14 @@ def _place(name: str) -> str:
     """ "Xã Sơn Kim 1" -> "Sơn Kim 1" (the place in "…, ngày … tháng … năm …")."""
     for prefix in ("Xã ", "Phường ", "Đặc khu ", "Tỉnh ", "Thành phố "):
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
 def _date_line(place: str, day: dt.date, tr: Translator) -> str:
-    return tr.gettext("{place}, ngày {d} tháng {m} năm {y}").format(place=place, d=f"{day.day:02d}",
-                                                                     m=f"{day.month:02d}", y=day.year)
+    return tr.gettext("{place}, ngày {d} tháng {m} năm {y}").format(
+        place=place, d=f"{day.day:02d}", m=f"{day.month:02d}", y=day.year
+    )
 
 
 def _month_label(month: str, tr: Translator) -> str:
@@ -135,7 +161,8 @@ def _status_line(data: dict[str, Any], tr: Translator) -> str:
         day = tr.date(dt.datetime.fromisoformat(data["submitted_at"]).date())
         verdict = _("đúng hạn") if data.get("on_time") else _("muộn")
         return _("Tình trạng: đã nộp ngày {day} ({verdict}; hạn nộp {deadline}).").format(
-            day=day, verdict=verdict, deadline=deadline)
+            day=day, verdict=verdict, deadline=deadline
+        )
     return _("Tình trạng: bản nháp, chưa nộp (hạn nộp {deadline}).").format(deadline=deadline)
 
 
@@ -155,13 +182,29 @@ def _indicator_rows(data: dict[str, Any], tr: Translator) -> list[list[Any]]:
     rows = []
     for number, item in enumerate(data["indicators"], start=1):
         label = INDICATORS[item["id"]][0]  # marked with N_ where it is defined
-        rows.append([number, _(label), item["numerator"], item["denominator"], item["percent"],
-                     item["target"], _verdict(item, tr)])
+        rows.append(
+            [
+                number,
+                _(label),
+                item["numerator"],
+                item["denominator"],
+                item["percent"],
+                item["target"],
+                _verdict(item, tr),
+            ]
+        )
     return rows
 
 
-INDICATOR_HEADERS = [(N_("STT"), 1), (N_("Chỉ tiêu"), 3), (N_("Số đạt (tử số)"), 1), (N_("Tổng số (mẫu số)"), 1),
-                     (N_("Tỷ lệ (%)"), 1), (N_("Chỉ tiêu năm (%)"), 1), (N_("Đánh giá"), 2)]
+INDICATOR_HEADERS = [
+    (N_("STT"), 1),
+    (N_("Chỉ tiêu"), 3),
+    (N_("Số đạt (tử số)"), 1),
+    (N_("Tổng số (mẫu số)"), 1),
+    (N_("Tỷ lệ (%)"), 1),
+    (N_("Chỉ tiêu năm (%)"), 1),
+    (N_("Đánh giá"), 2),
+]
 INDICATOR_FORMATS = ["0", "@", "#,##0", "#,##0", "0.00", "0.##", "@"]
 
 
@@ -169,7 +212,7 @@ def _translated(headers: list[tuple[str, int]], tr: Translator) -> list[tuple[st
     return [(tr.gettext(title), span) for title, span in headers]
 
 
-def commune_workbook(data: dict[str, Any], tr: Optional[Translator] = None, today: Optional[dt.date] = None) -> bytes:
+def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: dt.date | None = None) -> bytes:
     """The commune's monthly report form."""
     tr = tr or Translator("vi")
     _ = tr.gettext
@@ -181,44 +224,98 @@ def commune_workbook(data: dict[str, Any], tr: Optional[Translator] = None, toda
     form = Form(sheet, widths)
     commune = data["commune"]["name"]
     day = today or dt.date.today()
-    _heading(form, _("UBND {unit}").format(unit=commune.upper()), _("TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG"),
-             _date_line(_place(commune), day, tr), tr)
+    _heading(
+        form,
+        _("UBND {unit}").format(unit=commune.upper()),
+        _("TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG"),
+        _date_line(_place(commune), day, tr),
+        tr,
+    )
     form.height(36)
     form.line(_("BÁO CÁO KẾT QUẢ TRIỂN KHAI PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ”"), bold=True, size=14, align=CENTER)
     form.line(_month_label(data["month"], tr), bold=True, size=13, align=CENTER)
     form.skip()
-    form.line(_("Đơn vị: {commune}, {province} (mã {code}).").format(
-        commune=commune, province=data["province"]["name"], code=data["commune"]["code"]), size=12)
+    form.line(
+        _("Đơn vị: {commune}, {province} (mã {code}).").format(
+            commune=commune, province=data["province"]["name"], code=data["commune"]["code"]
+        ),
+        size=12,
+    )
     form.line(_status_line(data, tr), size=12)
     form.skip()
 
     form.line(_("I. CÁC CHỈ TIÊU"), bold=True, size=12)
     form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
-    form.line(_("Tỷ lệ = số đạt / tổng số. Đánh giá theo lộ trình đều từ đầu năm đến chỉ tiêu cuối năm; "
-                "kích hoạt định danh điện tử mức 2 báo cáo riêng với xác nhận phổ cập trên VNeID."),
-              italic=True, size=10)
+    form.line(
+        _(
+            "Tỷ lệ = số đạt / tổng số. Đánh giá theo lộ trình đều từ đầu năm đến chỉ tiêu cuối năm; "
+            "kích hoạt định danh điện tử mức 2 báo cáo riêng với xác nhận phổ cập trên VNeID."
+        ),
+        italic=True,
+        size=10,
+    )
     form.skip()
 
     form.line(_("II. HOẠT ĐỘNG CỦA CÁC TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG THEO THÔN"), bold=True, size=12)
-    headers = [(_("STT"), 1), (_("Thôn, tổ dân phố"), 1), (_("Số buổi sinh hoạt"), 1), (_("Người tham dự"), 1),
-               (_("Số tuần có buổi / {weeks}").format(weeks=data["weeks_in_month"]), 1)]
+    headers = [
+        (_("STT"), 1),
+        (_("Thôn, tổ dân phố"), 1),
+        (_("Số buổi sinh hoạt"), 1),
+        (_("Người tham dự"), 1),
+        (_("Số tuần có buổi / {weeks}").format(weeks=data["weeks_in_month"]), 1),
+    ]
     headers += [(_(HELP_KINDS[k]), 1) for k in kinds] + [(_("Tổng lượt hỗ trợ"), 1)]
-    rows = [[n, v["name"], v["sessions"], v["attendees"], v["weeks_with_session"],
-             *[v["help"].get(k, 0) for k in kinds], v["helped"]] for n, v in enumerate(data["villages"], start=1)]
+    rows = [
+        [
+            n,
+            v["name"],
+            v["sessions"],
+            v["attendees"],
+            v["weeks_with_session"],
+            *[v["help"].get(k, 0) for k in kinds],
+            v["helped"],
+        ]
+        for n, v in enumerate(data["villages"], start=1)
+    ]
     t = data["totals"]
-    total = ["", _("Tổng cộng"), t["sessions"], t["attendees"], t["weeks_with_session"],
-             *[t["help"].get(k, 0) for k in kinds], t["helped"]]
+    total = [
+        "",
+        _("Tổng cộng"),
+        t["sessions"],
+        t["attendees"],
+        t["weeks_with_session"],
+        *[t["help"].get(k, 0) for k in kinds],
+        t["helped"],
+    ]
     form.table(headers, rows, formats=["0", "@"] + ["#,##0"] * (len(headers) - 2), total=total)
-    form.line(_("Dòng tổng: số tuần trong tháng có ít nhất một buổi ở bất kỳ thôn nào. "
-                "Mỗi thôn cần ít nhất một buổi sinh hoạt mỗi tuần."), italic=True, size=10)
+    form.line(
+        _(
+            "Dòng tổng: số tuần trong tháng có ít nhất một buổi ở bất kỳ thôn nào. "
+            "Mỗi thôn cần ít nhất một buổi sinh hoạt mỗi tuần."
+        ),
+        italic=True,
+        size=10,
+    )
     form.skip()
 
     form.line(_("III. DANH SÁCH BUỔI SINH HOẠT"), bold=True, size=12)
-    headers = [(_("STT"), 1), (_("Ngày"), 1), (_("Thôn, tổ dân phố"), 2), (_("Nội dung"), len(widths) - 5),
-               (_("Số người"), 1)]
-    rows = [[n, tr.date(dt.date.fromisoformat(s["date"])), s["village"],
-             "; ".join(_(TOPICS[t]) if t in TOPICS else t for t in s["topics"]), s["attendees"]]
-            for n, s in enumerate(data["sessions"], start=1)]
+    headers = [
+        (_("STT"), 1),
+        (_("Ngày"), 1),
+        (_("Thôn, tổ dân phố"), 2),
+        (_("Nội dung"), len(widths) - 5),
+        (_("Số người"), 1),
+    ]
+    rows = [
+        [
+            n,
+            tr.date(dt.date.fromisoformat(s["date"])),
+            s["village"],
+            "; ".join(_(TOPICS[t]) if t in TOPICS else t for t in s["topics"]),
+            s["attendees"],
+        ]
+        for n, s in enumerate(data["sessions"], start=1)
+    ]
     if rows:
         form.table(headers, rows, formats=["0", "@", "@", "@", "#,##0"])
     else:
@@ -229,8 +326,7 @@ def commune_workbook(data: dict[str, Any], tr: Optional[Translator] = None, toda
     return _save(book)
 
 
-def province_workbook(data: dict[str, Any], tr: Optional[Translator] = None,
-                      today: Optional[dt.date] = None) -> bytes:
+def province_workbook(data: dict[str, Any], tr: Translator | None = None, today: dt.date | None = None) -> bytes:
     """The province's consolidated monthly report form."""
     tr = tr or Translator("vi")
     _ = tr.gettext
@@ -242,52 +338,107 @@ def province_workbook(data: dict[str, Any], tr: Optional[Translator] = None,
     form = Form(sheet, widths)
     province = data["province"]["name"]
     day = today or dt.date.today()
-    _heading(form, _("UBND {unit}").format(unit=province.upper()), _("SỞ KHOA HỌC VÀ CÔNG NGHỆ"),
-             _date_line(_place(province), day, tr), tr)
+    _heading(
+        form,
+        _("UBND {unit}").format(unit=province.upper()),
+        _("SỞ KHOA HỌC VÀ CÔNG NGHỆ"),
+        _date_line(_place(province), day, tr),
+        tr,
+    )
     form.height(36)
-    form.line(_("BÁO CÁO TỔNG HỢP KẾT QUẢ PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ” CỦA CÁC XÃ, PHƯỜNG"), bold=True,
-              size=14, align=CENTER)
+    form.line(
+        _("BÁO CÁO TỔNG HỢP KẾT QUẢ PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ” CỦA CÁC XÃ, PHƯỜNG"),
+        bold=True,
+        size=14,
+        align=CENTER,
+    )
     form.line(_month_label(data["month"], tr), bold=True, size=13, align=CENTER)
     form.skip()
-    form.line(_("Đơn vị: {province} (mã {code}). Hạn nộp của các xã: {deadline}.").format(
-        province=province, code=data["province"]["code"],
-        deadline=tr.date(dt.date.fromisoformat(data["deadline"]))), size=12)
-    form.line(_("Số xã phải báo cáo: {expected}; đã nộp: {submitted} ({rate}); đúng hạn: {on_time} ({on_time_rate}); "
-                "nộp muộn: {late}.").format(
-        expected=tr.number(data["communes_expected"]), submitted=tr.number(data["communes_submitted"]),
-        rate=_rate(data["reporting_rate"], tr), on_time=tr.number(data["communes_on_time"]),
-        on_time_rate=_rate(data["on_time_rate"], tr), late=tr.number(data["communes_late"])), size=12)
+    form.line(
+        _("Đơn vị: {province} (mã {code}). Hạn nộp của các xã: {deadline}.").format(
+            province=province, code=data["province"]["code"], deadline=tr.date(dt.date.fromisoformat(data["deadline"]))
+        ),
+        size=12,
+    )
+    form.line(
+        _(
+            "Số xã phải báo cáo: {expected}; đã nộp: {submitted} ({rate}); đúng hạn: {on_time} ({on_time_rate}); "
+            "nộp muộn: {late}."
+        ).format(
+            expected=tr.number(data["communes_expected"]),
+            submitted=tr.number(data["communes_submitted"]),
+            rate=_rate(data["reporting_rate"], tr),
+            on_time=tr.number(data["communes_on_time"]),
+            on_time_rate=_rate(data["on_time_rate"], tr),
+            late=tr.number(data["communes_late"]),
+        ),
+        size=12,
+    )
     form.skip()
     form.line(_("I. CÁC CHỈ TIÊU TOÀN TỈNH (cộng số liệu các xã đã nhập)"), bold=True, size=12)
     form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
     form.skip()
     form.line(_("II. TÌNH HÌNH BÁO CÁO VÀ HOẠT ĐỘNG CỦA CÁC XÃ, PHƯỜNG"), bold=True, size=12)
-    headers = [(_("STT"), 1), (_("Mã xã"), 1), (_("Xã, phường"), 1), (_("Tình trạng"), 1), (_("Ngày nộp"), 1),
-               (_("Đúng hạn"), 1), (_("Số thôn"), 1), (_("Thôn có buổi"), 1), (_("Số buổi"), 1),
-               (_("Người tham dự"), 1), (_("Lượt hỗ trợ"), 1)]
+    headers = [
+        (_("STT"), 1),
+        (_("Mã xã"), 1),
+        (_("Xã, phường"), 1),
+        (_("Tình trạng"), 1),
+        (_("Ngày nộp"), 1),
+        (_("Đúng hạn"), 1),
+        (_("Số thôn"), 1),
+        (_("Thôn có buổi"), 1),
+        (_("Số buổi"), 1),
+        (_("Người tham dự"), 1),
+        (_("Lượt hỗ trợ"), 1),
+    ]
     headers += [(_("{indicator} (%)").format(indicator=_(short_label(i))), 1) for i in five]
     rows = []
     for n, c in enumerate(data["communes"], start=1):
         percents = {i["id"]: i["percent"] for i in c["indicators"]}
-        submitted_day = (tr.date(dt.datetime.fromisoformat(c["submitted_at"]).date())
-                         if c["submitted_at"] else "")
+        submitted_day = tr.date(dt.datetime.fromisoformat(c["submitted_at"]).date()) if c["submitted_at"] else ""
         on_time = "" if c["on_time"] is None else (_("Đúng hạn") if c["on_time"] else _("Muộn"))
-        rows.append([n, c["code"], c["name"], _("Đã nộp") if c["submitted"] else _("Chưa nộp"), submitted_day,
-                     on_time, c["villages"], c["villages_with_session"], c["sessions"], c["attendees"], c["helped"],
-                     *[percents.get(i) for i in five]])
+        rows.append(
+            [
+                n,
+                c["code"],
+                c["name"],
+                _("Đã nộp") if c["submitted"] else _("Chưa nộp"),
+                submitted_day,
+                on_time,
+                c["villages"],
+                c["villages_with_session"],
+                c["sessions"],
+                c["attendees"],
+                c["helped"],
+                *[percents.get(i) for i in five],
+            ]
+        )
     t = data["totals"]
-    total = ["", "", _("Tổng cộng"), data["communes_submitted"], "", data["communes_on_time"], t["villages"],
-             t["villages_with_session"], t["sessions"], t["attendees"], t["helped"],
-             *[next((i["percent"] for i in data["indicators"] if i["id"] == k), None) for k in five]]
-    form.table(headers, rows, formats=["0", "0", "@", "@", "@", "@"] + ["#,##0"] * 5 + ["0.00"] * len(five),
-               total=total)
+    total = [
+        "",
+        "",
+        _("Tổng cộng"),
+        data["communes_submitted"],
+        "",
+        data["communes_on_time"],
+        t["villages"],
+        t["villages_with_session"],
+        t["sessions"],
+        t["attendees"],
+        t["helped"],
+        *[next((i["percent"] for i in data["indicators"] if i["id"] == k), None) for k in five],
+    ]
+    form.table(
+        headers, rows, formats=["0", "0", "@", "@", "@", "@"] + ["#,##0"] * 5 + ["0.00"] * len(five), total=total
+    )
     form.skip()
     _signatures(form, _("NGƯỜI TỔNG HỢP"), _("GIÁM ĐỐC SỞ"), tr)
     _page_setup(sheet, form)
     return _save(book)
 
 
-def _rate(value: Optional[float], tr: Translator) -> str:
+def _rate(value: float | None, tr: Translator) -> str:
     return "—" if value is None else tr.percent(value / 100)
 
 
@@ -298,8 +449,9 @@ def _signatures(form: Form, left: str, right: str, tr: Translator) -> None:
     form.cell(half + 1, right, bold=True, align=CENTER, span=form.columns - half)
     form.row += 1
     form.cell(1, _("(Ký, ghi rõ họ tên)"), italic=True, size=11, align=CENTER, span=half)
-    form.cell(half + 1, _("(Ký, ghi rõ họ tên, đóng dấu)"), italic=True, size=11, align=CENTER,
-              span=form.columns - half)
+    form.cell(
+        half + 1, _("(Ký, ghi rõ họ tên, đóng dấu)"), italic=True, size=11, align=CENTER, span=form.columns - half
+    )
     form.row += 1
 
 

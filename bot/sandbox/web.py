@@ -107,7 +107,9 @@ class SandboxChat:
         return str(person.get("zalo_user_id") or f"zalo{user_id}")
 
     def zalo_chat_view(self, user_id: int) -> dict[str, Any]:
-        assert self.zalo is not None
+        """One person's Zalo chat as the page shows it (only called when the sandbox runs Zalo)."""
+        if self.zalo is None:
+            raise web.HTTPNotFound(text="Zalo is not running in this sandbox")
         zalo_id = self.zalo_id(user_id)
         return {
             "user_id": user_id,

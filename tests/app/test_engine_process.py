@@ -27,8 +27,14 @@ _ids = count(1)
 
 
 def stranger_says(text: str, user: str = "4242", update_id: str | None = None) -> Incoming:
-    return Incoming(channel="telegram", update_id=update_id or f"p{next(_ids)}", user_id=user, chat_id=user,
-                    display_name="Khách", text=text)
+    return Incoming(
+        channel="telegram",
+        update_id=update_id or f"p{next(_ids)}",
+        user_id=user,
+        chat_id=user,
+        display_name="Khách",
+        text=text,
+    )
 
 
 @pytest.fixture
@@ -46,7 +52,8 @@ def engine_process(database: Database, handed: list[OutboxItem]) -> EngineProces
 
 
 def test_one_update_in_the_child_commits_once_and_hands_over_what_it_wrote(
-        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    engine_process: EngineProcess, database: Database, handed: list[OutboxItem]
+) -> None:
     assert engine_process.pid not in (None, os.getpid())
     update = stranger_says("/start")
     assert engine_process.process(update) is Outcome.HANDLED
@@ -62,7 +69,8 @@ def test_one_update_in_the_child_commits_once_and_hands_over_what_it_wrote(
 
 
 def test_a_batch_streams_back_in_order_and_a_stop_midway_loses_nothing(
-        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    engine_process: EngineProcess, database: Database, handed: list[OutboxItem]
+) -> None:
     people = [str(5000 + n) for n in range(5)]
     outcomes = engine_process.process_each([stranger_says("/help", user) for user in people])
     assert next(outcomes) is Outcome.HANDLED
@@ -77,7 +85,8 @@ def test_a_batch_streams_back_in_order_and_a_stop_midway_loses_nothing(
 
 
 def test_conversation_state_lives_in_the_database_not_in_the_child(
-        engine_process: EngineProcess, database: Database) -> None:
+    engine_process: EngineProcess, database: Database
+) -> None:
     engine_process.process(stranger_says("/lang", "7000"))
     with database.session() as session:
         state = session.get(ConversationState, ("telegram", "7000"))
@@ -88,7 +97,8 @@ def test_conversation_state_lives_in_the_database_not_in_the_child(
 
 
 def test_a_killed_child_fails_only_its_update_and_the_next_one_starts_a_new_child(
-        engine_process: EngineProcess, database: Database, handed: list[OutboxItem]) -> None:
+    engine_process: EngineProcess, database: Database, handed: list[OutboxItem]
+) -> None:
     first = engine_process.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
@@ -117,7 +127,7 @@ def test_stop_ends_the_child(database: Database) -> None:
 
 def test_only_a_shared_database_the_system_clock_and_the_real_router_go_to_a_child(tmp_path: Path) -> None:
     file = Config(database_url=f"sqlite:///{tmp_path / 'x.db'}")
-    frozen = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc))
+    frozen = FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC))
     assert can_run(file, SystemClock(), custom_router=False)
     assert can_run(Config(database_url="postgresql://postgres@127.0.0.1:5432/test"), SystemClock(), False)
     assert not can_run(Config(database_url="sqlite://"), SystemClock(), False)
@@ -126,16 +136,28 @@ def test_only_a_shared_database_the_system_clock_and_the_real_router_go_to_a_chi
     assert not can_run(file, SystemClock(), custom_router=True)
 
 
-@pytest.mark.parametrize(("mode", "clock", "expected"), [
-    ("process", SystemClock(), "process"),
-    ("thread", SystemClock(), "thread"),
-    ("process", FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.timezone.utc)), "thread"),
-])
+@pytest.mark.parametrize(
+    ("mode", "clock", "expected"),
+    [
+        ("process", SystemClock(), "process"),
+        ("thread", SystemClock(), "thread"),
+        ("process", FixedClock(dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)), "thread"),
+    ],
+)
 async def test_the_application_puts_the_engine_where_the_config_says(
-        db_url: str, mode: str, clock: object, expected: str) -> None:
-    app = BotApplication(Config(database_url=db_url, web_port=0, demo_data=False, telegram_token="1:T",
-                                telegram_api_base_url="http://127.0.0.1:9/bot", engine_mode=mode),
-                         clock)  # type: ignore[arg-type]
+    db_url: str, mode: str, clock: object, expected: str
+) -> None:
+    app = BotApplication(
+        Config(
+            database_url=db_url,
+            web_port=0,
+            demo_data=False,
+            telegram_token="1:T",
+            telegram_api_base_url="http://127.0.0.1:9/bot",
+            engine_mode=mode,
+        ),
+        clock,
+    )  # type: ignore[arg-type]
     try:
         await app._start_engine_process()
         assert app.engine_mode == expected

@@ -14,6 +14,7 @@ from storage.db import Database
 
 def _health_of(database: Database) -> HealthCheck:
     """The app's kind of health check: one trivial query, off the event loop."""
+
     def query() -> None:
         with database.session(readonly=True) as session:
             session.connection().execute(text("SELECT 1"))
@@ -28,8 +29,10 @@ async def test_healthz_says_ok_or_unavailable_and_nothing_else(tmp_path: Path) -
     working = Database(f"sqlite:///{tmp_path / 'ok.db'}")
     (tmp_path / "a-directory.db").mkdir()
     missing = Database(f"sqlite:///{tmp_path / 'a-directory.db'}")  # cannot be opened as a database
-    servers = [WebServer("127.0.0.1", 0, health=_health_of(working)),
-               WebServer("127.0.0.1", 0, health=_health_of(missing))]
+    servers = [
+        WebServer("127.0.0.1", 0, health=_health_of(working)),
+        WebServer("127.0.0.1", 0, health=_health_of(missing)),
+    ]
     try:
         for server in servers:
             await server.start()

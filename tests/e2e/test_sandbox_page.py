@@ -48,8 +48,9 @@ async def browser() -> AsyncIterator[Any]:
         yield browser
 
 
-async def test_team_member_logs_a_session_on_the_sandbox_page(sandbox_app: BotApplication, browser: Any,
-                                                             tmp_path: Path) -> None:
+async def test_team_member_logs_a_session_on_the_sandbox_page(
+    sandbox_app: BotApplication, browser: Any, tmp_path: Path
+) -> None:
     page = await browser.new_page(viewport={"width": 1100, "height": 900})
     await page.goto(sandbox_app.web_url + "/")
     await expect(page).to_have_title("bdhvs-bot — Thử trò chuyện với bot")
@@ -69,7 +70,8 @@ async def test_team_member_logs_a_session_on_the_sandbox_page(sandbox_app: BotAp
     # The menu the bot registered for this person is in Vietnamese.
     await page.get_by_test_id("menu-button").click()
     await expect(page.get_by_test_id("menu-command").filter(has_text="/ghibuoi")).to_contain_text(
-        "Ghi buổi sinh hoạt", timeout=WAIT_MS)
+        "Ghi buổi sinh hoạt", timeout=WAIT_MS
+    )
     await page.get_by_test_id("menu-button").click()
 
     async def press(label: str) -> None:
@@ -77,23 +79,22 @@ async def test_team_member_logs_a_session_on_the_sandbox_page(sandbox_app: BotAp
 
     # Log a session by pressing the buttons on the page.
     await press("Ghi buổi sinh hoạt")
-    await expect(page.get_by_test_id("bot-message").last).to_contain_text("Buổi học diễn ra ngày nào?",
-                                                                          timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message").last).to_contain_text("Buổi học diễn ra ngày nào?", timeout=WAIT_MS)
     await press("Hôm nay")
     topics = page.get_by_test_id("bot-message").last
     await expect(topics).to_contain_text("nội dung nào", timeout=WAIT_MS)
     await press("Ứng dụng VNeID")
     # The same message is edited in place: the chosen topic is ticked.
     await expect(page.get_by_test_id("inline-button").filter(has_text="✅ Ứng dụng VNeID")).to_have_count(
-        1, timeout=WAIT_MS)
+        1, timeout=WAIT_MS
+    )
     await press("Xong")
     await expect(page.get_by_test_id("bot-message").last).to_contain_text("bao nhiêu người", timeout=WAIT_MS)
 
     # A wrong count first, then the right one.
     await page.get_by_test_id("chat-input").fill("abc")
     await page.get_by_test_id("chat-send").click()
-    await expect(page.get_by_test_id("bot-message").last).to_contain_text("chưa phải là một con số",
-                                                                          timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message").last).to_contain_text("chưa phải là một con số", timeout=WAIT_MS)
     await page.get_by_test_id("chat-input").fill("17")
     await page.get_by_test_id("chat-input").press("Enter")
     read_back = page.get_by_test_id("bot-message").last
@@ -116,4 +117,5 @@ async def test_team_member_logs_a_session_on_the_sandbox_page(sandbox_app: BotAp
     with sandbox_app.database.session() as session:
         today = [s for s in export_commune(session, 18196)["sessions"] if s["source"] == "guided"]
     assert [(s["date"], s["village"], s["topics"], s["attendees"]) for s in today] == [
-        ("2026-11-25", "Thôn 2", ["vneid"], 17)]
+        ("2026-11-25", "Thôn 2", ["vneid"], 17)
+    ]

@@ -19,7 +19,6 @@ from sqlmodel import select
 from storage import reports
 from storage.db import Database
 from storage.models import ChannelAccount, Member
-
 from tests.e2e.conftest import (
     ADMIN,
     ADMIN_COMMANDS,
@@ -142,8 +141,11 @@ async def test_commune_set_up_in_chat(harness: Harness) -> None:
     closed = [m for m in commune.admin.messages() if m["edited"]]
     assert closed and all("➡️" in m["text"] and not buttons_of(m) for m in closed)
     assert len(fake.callback_answers) == len(fake.calls_to("answerCallbackQuery")) == 4
-    assert await harness.export() == {"commune": {"code": 18196, "name": "Xã Sơn Kim 1"}, "sessions": [],
-                                      "help_records": []}
+    assert await harness.export() == {
+        "commune": {"code": 18196, "name": "Xã Sơn Kim 1"},
+        "sessions": [],
+        "help_records": [],
+    }
 
 
 # -- logging by buttons -----------------------------------------------------------------------------
@@ -204,8 +206,10 @@ async def test_guided_logging_with_wrong_input(harness: Harness) -> None:
 
     export = await harness.export()
     assert sessions_of(export) == [("2026-11-22", "Thôn 2", ["vneid", "public_services"], 17, 0)]
-    assert help_of(export) == [("2026-11-25", "Thôn 2", "vneid_level2", 5),
-                               ("2026-11-25", "Thôn 2", "public_service_filing", 3)]
+    assert help_of(export) == [
+        ("2026-11-25", "Thôn 2", "vneid_level2", 5),
+        ("2026-11-25", "Thôn 2", "public_service_filing", 3),
+    ]
 
 
 @POLLING_ONLY
@@ -273,8 +277,14 @@ async def test_on_behalf_logging_and_a_locked_month(harness: Harness) -> None:
                 account = session.exec(select(ChannelAccount).where(ChannelAccount.user_id == str(ADMIN))).one()
                 actor = session.get(Member, account.member_id)
                 assert actor is not None
-                reports.submit(session, actor=actor, commune_code=18196, month=dt.date(2026, 10, 1),
-                               now=harness.clock.now(), today=TODAY)
+                reports.submit(
+                    session,
+                    actor=actor,
+                    commune_code=18196,
+                    month=dt.date(2026, 10, 1),
+                    now=harness.clock.now(),
+                    today=TODAY,
+                )
         finally:
             database.dispose()
 
@@ -289,8 +299,10 @@ async def test_on_behalf_logging_and_a_locked_month(harness: Harness) -> None:
     await member.say("/huy")
 
     export = await harness.export()
-    assert sessions_of(export) == [("2026-10-30", "Thôn 2", ["online_payment"], 14, 0),
-                                   ("2026-11-25", "Thôn 2", ["vneid"], 12, 0)]
+    assert sessions_of(export) == [
+        ("2026-10-30", "Thôn 2", ["online_payment"], 14, 0),
+        ("2026-11-25", "Thôn 2", ["vneid"], 12, 0),
+    ]
     october, november = export["sessions"]
     assert november["member_id"] == october["member_id"] == october["author_id"]  # the member's own
     assert november["author_id"] != november["member_id"]  # logged by the admin on his behalf
@@ -304,8 +316,9 @@ async def test_free_text_fix_photo_duplicate_and_corrections(harness: Harness) -
     member = commune.member
 
     # One line, read back in full; «Sửa» changes one field; «Đúng» saves the session and the help together.
-    step = await member.say("hôm kia thôn 2 học mua sắm trực tuyến 23 người, giúp 10 người kích hoạt mức 2",
-                            expect="Tôi hiểu là")
+    step = await member.say(
+        "hôm kia thôn 2 học mua sắm trực tuyến 23 người, giúp 10 người kích hoạt mức 2", expect="Tôi hiểu là"
+    )
     assert "23/11/2026" in step.text and "Mua sắm trực tuyến — 23 người" in step.text
     assert "Kích hoạt định danh điện tử mức 2: 10 người" in step.text
     assert (await harness.export())["sessions"] == []
@@ -345,8 +358,10 @@ async def test_free_text_fix_photo_duplicate_and_corrections(harness: Harness) -
     await member.press(step.with_buttons(), "Xoá", expect="Đã xoá")
 
     export = await harness.export()
-    assert sessions_of(export) == [("2026-11-23", "Thôn 2", ["online_shopping"], 27, 1),
-                                   ("2026-11-25", "Thôn 2", ["online_safety"], 12, 1)]
+    assert sessions_of(export) == [
+        ("2026-11-23", "Thôn 2", ["online_shopping"], 27, 1),
+        ("2026-11-25", "Thôn 2", ["online_safety"], 12, 1),
+    ]
     assert help_of(export) == []
 
 
@@ -361,8 +376,10 @@ async def test_photo_during_a_free_text_read_back_joins_that_report(harness: Har
     step = await member.press(read_back, "Đúng", closes=False)
     assert "Đã lưu" in step.text
     export = await harness.export()
-    assert sessions_of(export) == [("2026-11-24", "Thôn 2", ["vneid"], 17, 0),
-                                   ("2026-11-25", "Thôn 2", ["online_shopping"], 23, 1)]
+    assert sessions_of(export) == [
+        ("2026-11-24", "Thôn 2", ["vneid"], 17, 0),
+        ("2026-11-25", "Thôn 2", ["online_shopping"], 23, 1),
+    ]
 
 
 # -- redelivery and restarts -----------------------------------------------------------------------
@@ -389,8 +406,14 @@ async def test_redelivered_updates_change_nothing(harness: Harness) -> None:
     before_calls = sent_calls(harness)
     before_chats = {uid: fake.messages(uid) for uid in (ADMIN, MEMBER)}
     # Telegram sends again what it thinks was not acknowledged: a join, villages, a count, «Đúng» presses.
-    for update_id in (commune.admin_join, commune.villages_confirm, count.update_id, saved.update_id,
-                      text.update_id, *taps):
+    for update_id in (
+        commune.admin_join,
+        commune.villages_confirm,
+        count.update_id,
+        saved.update_id,
+        text.update_id,
+        *taps,
+    ):
         fake.redeliver(update_id)
         await fake.wait_until_acknowledged(update_id)
     await harness.settle()
@@ -442,8 +465,10 @@ async def test_restart_in_the_middle_of_a_flow(harness: Harness) -> None:
 
     export = await harness.export()
     assert sessions_of(export) == []
-    assert help_of(export) == [("2026-11-25", "Thôn 2", "digital_signature", 6),
-                               ("2026-11-25", "Thôn 2", "e_health", 2)]
+    assert help_of(export) == [
+        ("2026-11-25", "Thôn 2", "digital_signature", 6),
+        ("2026-11-25", "Thôn 2", "e_health", 2),
+    ]
 
 
 async def test_the_whole_story_exports_exactly_what_was_confirmed(harness: Harness) -> None:
@@ -458,8 +483,10 @@ async def test_the_whole_story_exports_exactly_what_was_confirmed(harness: Harne
     await fake.wait_until_acknowledged(saved.update_id)
     await harness.settle()
     export = await harness.export()
-    assert sessions_of(export) == [("2026-11-24", "Thôn 2", ["public_services"], 19, 0),
-                                   ("2026-11-25", "Thôn 1", ["vneid"], 30, 0)]
+    assert sessions_of(export) == [
+        ("2026-11-24", "Thôn 2", ["public_services"], 19, 0),
+        ("2026-11-25", "Thôn 1", ["vneid"], 30, 0),
+    ]
     assert help_of(export) == [("2026-11-25", "Thôn 1", "public_service_filing", 8)]
     by_date = {s["date"]: s for s in export["sessions"]}
     member_id = by_date["2026-11-24"]["member_id"]
@@ -480,15 +507,22 @@ async def test_webhook_refuses_a_wrong_secret(harness: Harness) -> None:
     assert all(attempt.get("status") == 200 for attempt in harness.fake.webhook_attempts)
     update = {
         "update_id": 990001,
-        "message": {"message_id": 99, "date": 1795600000, "text": "/tuannay",
-                    "chat": {"id": MEMBER, "type": "private", "first_name": "Bác Hùng"},
-                    "from": {"id": MEMBER, "is_bot": False, "first_name": "Bác Hùng", "language_code": "vi"}},
+        "message": {
+            "message_id": 99,
+            "date": 1795600000,
+            "text": "/tuannay",
+            "chat": {"id": MEMBER, "type": "private", "first_name": "Bác Hùng"},
+            "from": {"id": MEMBER, "is_bot": False, "first_name": "Bác Hùng", "language_code": "vi"},
+        },
     }
     url = f"{app.web_url}/telegram/webhook"
     before = len(harness.fake.bot_messages(MEMBER))
     async with aiohttp.ClientSession() as client:
-        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
-                        {"X-Telegram-Bot-Api-Secret-Token": SECRET + "x"}):
+        for headers in (
+            {},
+            {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            {"X-Telegram-Bot-Api-Secret-Token": SECRET + "x"},
+        ):
             async with client.post(url, json=update, headers=headers) as response:
                 assert response.status == 403, headers
         await harness.settle()

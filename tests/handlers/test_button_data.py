@@ -7,8 +7,9 @@ import pytest
 from handlers.base import MAX_BUTTON_DATA, ButtonData
 
 
-@pytest.mark.parametrize("payload", ["s:ab12:date:today", "c:-:go:moi", "x:9f3e:pick:h12", "t:0a0a:save",
-                                     "rm:beef:drop_one:7:extra"])
+@pytest.mark.parametrize(
+    "payload", ["s:ab12:date:today", "c:-:go:moi", "x:9f3e:pick:h12", "t:0a0a:save", "rm:beef:drop_one:7:extra"]
+)
 def test_a_payload_of_the_buttons_already_sent_reads_back_to_the_same(payload: str) -> None:
     assert ButtonData.unpack(payload).pack() == payload
 

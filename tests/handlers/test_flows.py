@@ -29,8 +29,9 @@ def chat(database: Database, config: Config, clock: FixedClock) -> ChatDriver:
 
 def admin_code(database: Database, clock: FixedClock) -> str:
     with database.session() as session:
-        return invites.create_invite(session, role="commune_admin", commune_code=SON_KIM_1, now=clock.now(),
-                                     days=7, max_uses=1).code
+        return invites.create_invite(
+            session, role="commune_admin", commune_code=SON_KIM_1, now=clock.now(), days=7, max_uses=1
+        ).code
 
 
 def setup_commune(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
@@ -64,8 +65,14 @@ def test_expired_and_used_up_codes(chat: ChatDriver, database: Database, clock: 
     assert "Chào mừng" in chat.say(ADMIN, f"/start {code}")[0].text
     assert "dùng hết" in chat.say(STRANGER, f"/start {code}")[0].text
     with database.session() as session:
-        old = invites.create_invite(session, role="commune_leader", commune_code=SON_KIM_1,
-                                    now=clock.now() - dt.timedelta(days=30), days=7, max_uses=5).code
+        old = invites.create_invite(
+            session,
+            role="commune_leader",
+            commune_code=SON_KIM_1,
+            now=clock.now() - dt.timedelta(days=30),
+            days=7,
+            max_uses=5,
+        ).code
     assert "hết hạn" in chat.say(STRANGER, f"/start {old}")[0].text
 
 
@@ -93,7 +100,8 @@ def test_member_logs_a_session_by_buttons(chat: ChatDriver, database: Database, 
     with database.session() as session:
         sessions = export_commune(session, SON_KIM_1)["sessions"]
     assert [(s["date"], s["village"], s["topics"], s["attendees"]) for s in sessions] == [
-        ("2026-11-24", "Thôn 2", ["vneid", "public_services"], 17)]
+        ("2026-11-24", "Thôn 2", ["vneid", "public_services"], 17)
+    ]
     # Pressing «Đúng» again (a double tap) saves nothing more.
     again = chat.press(MEMBER, confirm, "Đúng")
     assert "đã cũ" in again[-1].text or "đã xong" in again[-1].text
@@ -134,8 +142,7 @@ def test_help_record_with_two_kinds_and_fix(chat: ChatDriver, database: Database
     assert sorted((h["kind"], h["count"]) for h in helps) == [("public_service_filing", 5), ("vneid_level2", 12)]
 
 
-def test_redelivered_update_changes_and_sends_nothing(chat: ChatDriver, database: Database,
-                                                      clock: FixedClock) -> None:
+def test_redelivered_update_changes_and_sends_nothing(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
     setup_commune(chat, database, clock)
     replies = chat.say(MEMBER, "/ghibuoi")
     chat.press(MEMBER, last_with_buttons(replies), "Hôm nay")
@@ -193,8 +200,7 @@ def log_session_by_buttons(chat: ChatDriver, user: int, day_button: str, topic: 
     return chat.press(user, replies[-1], "Đúng")
 
 
-def test_duplicate_session_asks_before_logging_again(chat: ChatDriver, database: Database,
-                                                     clock: FixedClock) -> None:
+def test_duplicate_session_asks_before_logging_again(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
     setup_commune(chat, database, clock)
     log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
     replies = log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "15")
@@ -224,8 +230,9 @@ def test_fix_and_remove_the_last_entry(chat: ChatDriver, database: Database, clo
     assert "Đã xoá" in replies[-1].text
     with database.session() as session:
         assert export_commune(session, SON_KIM_1)["sessions"] == []
-        trail = session.exec(select(AuditEntry).where(AuditEntry.entity == "training_session")
-                             .order_by(AuditEntry.id)).all()
+        trail = session.exec(
+            select(AuditEntry).where(AuditEntry.entity == "training_session").order_by(AuditEntry.id)
+        ).all()
     assert [a.action for a in trail] == ["create", "update", "delete"]
     assert trail[1].before["attendees"] == 12 and trail[1].after["attendees"] == 21
 
@@ -236,8 +243,15 @@ def test_submitted_month_is_locked(chat: ChatDriver, database: Database, clock: 
     setup_commune(chat, database, clock)
     log_session_by_buttons(chat, MEMBER, "Hôm nay", "VNeID", "12")
     with database.session() as session:
-        session.add(MonthlyReport(commune_code=SON_KIM_1, month=dt.date(2026, 11, 1), status="submitted",
-                                  submitted_at=clock.now(), on_time=True))
+        session.add(
+            MonthlyReport(
+                commune_code=SON_KIM_1,
+                month=dt.date(2026, 11, 1),
+                status="submitted",
+                submitted_at=clock.now(),
+                on_time=True,
+            )
+        )
     replies = chat.say(MEMBER, "/ghibuoi")
     replies = chat.press(MEMBER, last_with_buttons(replies), "Hôm qua")
     assert "đã nộp báo cáo" in replies[1].text and "ngày nào" in replies[-1].text  # asked again
@@ -275,8 +289,15 @@ def test_team_lead_logs_on_behalf_of_a_member(chat: ChatDriver, database: Databa
         from storage.areas import find_village
 
         village = find_village(session, SON_KIM_1, "Thôn 2")
-        code = invites.create_invite(session, role="team_lead", commune_code=SON_KIM_1, village_id=village.id,
-                                     now=clock.now(), days=7, max_uses=1).code
+        code = invites.create_invite(
+            session,
+            role="team_lead",
+            commune_code=SON_KIM_1,
+            village_id=village.id,
+            now=clock.now(),
+            days=7,
+            max_uses=1,
+        ).code
     chat.say(LEAD, f"/start {code}", name="Chị Mai")
     replies = chat.say(LEAD, "/ghigiup")
     replies = chat.press(LEAD, last_with_buttons(replies), "Hôm nay")
@@ -292,7 +313,11 @@ def test_team_lead_logs_on_behalf_of_a_member(chat: ChatDriver, database: Databa
         member_id = session.exec(select(Member.id).where(Member.display_name == "Bác Hùng")).one()
         lead_id = session.exec(select(Member.id).where(Member.display_name == "Chị Mai")).one()
     assert (record["kind"], record["count"], record["member_id"], record["author_id"]) == (
-        "digital_signature", 4, member_id, lead_id)
+        "digital_signature",
+        4,
+        member_id,
+        lead_id,
+    )
     # The member sees it among their entries and can fix it.
     replies = chat.say(MEMBER, "/sua")
     assert any("Chữ ký số" in b.label for b in last_with_buttons(replies).buttons)

@@ -39,9 +39,12 @@ def test_one_line_is_read_back_and_saved_only_on_yes(chat: ChatDriver, database:
     assert "Đã lưu" in replies[-1].text
     data = saved(database)
     assert [(s["date"], s["village"], s["topics"], s["attendees"], s["source"]) for s in data["sessions"]] == [
-        ("2026-11-24", "Thôn 2", ["vneid"], 23, "text")]
-    assert [(h["kind"], h["count"]) for h in data["help_records"]] == [("vneid_level2", 10),
-                                                                      ("public_service_filing", 5)]
+        ("2026-11-24", "Thôn 2", ["vneid"], 23, "text")
+    ]
+    assert [(h["kind"], h["count"]) for h in data["help_records"]] == [
+        ("vneid_level2", 10),
+        ("public_service_filing", 5),
+    ]
 
 
 def test_fix_one_field_without_starting_over(chat: ChatDriver, database: Database) -> None:

@@ -31,16 +31,18 @@ def chat(database: Database, config: Config, clock: FixedClock) -> ChatDriver:
     return ChatDriver(ConversationEngine(database, config, clock, route), database)
 
 
-def make_invite(database: Database, clock: FixedClock, role: str, commune: int, village: str | None = None,
-                uses: int = 1) -> str:
+def make_invite(
+    database: Database, clock: FixedClock, role: str, commune: int, village: str | None = None, uses: int = 1
+) -> str:
     """A code made from the shell, as an operator would."""
     with database.session() as session:
         village_id = None
         if village is not None:
             added, _ = add_villages(session, commune, [village], now=clock.now(), actor_id=None)
             village_id = added[0].id if added else None
-        return invites.create_invite(session, role=role, commune_code=commune, village_id=village_id,
-                                     now=clock.now(), days=14, max_uses=uses).code
+        return invites.create_invite(
+            session, role=role, commune_code=commune, village_id=village_id, now=clock.now(), days=14, max_uses=uses
+        ).code
 
 
 def join_admin(chat: ChatDriver, database: Database, clock: FixedClock, user: int, commune: int) -> None:
@@ -51,8 +53,18 @@ def join_admin(chat: ChatDriver, database: Database, clock: FixedClock, user: in
 def press_raw(chat: ChatDriver, user: int, payload: str) -> list[Sent]:
     """A button press with a payload written by hand (a forged or replayed button)."""
     uid = str(user)
-    return chat.send(Incoming(channel="telegram", update_id=f"forged{next(_forged_ids)}", user_id=uid, chat_id=uid,
-                              payload=payload, callback_id=f"cb{uid}", message_id="1", message_text="…"))
+    return chat.send(
+        Incoming(
+            channel="telegram",
+            update_id=f"forged{next(_forged_ids)}",
+            user_id=uid,
+            chat_id=uid,
+            payload=payload,
+            callback_id=f"cb{uid}",
+            message_id="1",
+            message_text="…",
+        )
+    )
 
 
 def is_revoked(database: Database, code: str) -> bool:
@@ -62,8 +74,9 @@ def is_revoked(database: Database, code: str) -> bool:
         return invite.revoked
 
 
-def test_moi_lists_live_codes_and_revokes_one_after_a_confirm(chat: ChatDriver, database: Database,
-                                                              clock: FixedClock) -> None:
+def test_moi_lists_live_codes_and_revokes_one_after_a_confirm(
+    chat: ChatDriver, database: Database, clock: FixedClock
+) -> None:
     join_admin(chat, database, clock, ADMIN, SON_KIM_1)
     member_code = make_invite(database, clock, "member", SON_KIM_1, village="Thôn 2", uses=50)
     leader_code = make_invite(database, clock, "commune_leader", SON_KIM_1)
@@ -74,8 +87,10 @@ def test_moi_lists_live_codes_and_revokes_one_after_a_confirm(chat: ChatDriver, 
     assert "Mã mời đang dùng được (2)" in codes.text
     assert f"{member_code} — thành viên tổ CNSCĐ, Thôn 2 · còn 50 lượt · hết hạn 09/12/2026" in codes.text
     assert f"{leader_code} — lãnh đạo xã · còn 1 lượt" in codes.text
-    assert {b.label for b in codes.buttons if "Thu hồi" in b.label} == {f"🚫 Thu hồi mã {member_code}",
-                                                                         f"🚫 Thu hồi mã {leader_code}"}
+    assert {b.label for b in codes.buttons if "Thu hồi" in b.label} == {
+        f"🚫 Thu hồi mã {member_code}",
+        f"🚫 Thu hồi mã {leader_code}",
+    }
     assert codes.text.endswith("Tạo mã mời cho ai?") and codes.buttons[0].label == "Thành viên tổ"
 
     replies = chat.press(ADMIN, codes, f"Thu hồi mã {member_code}")
@@ -94,8 +109,9 @@ def test_moi_lists_live_codes_and_revokes_one_after_a_confirm(chat: ChatDriver, 
     assert member_code not in replies[0].text and "Mã mời đang dùng được (1)" in replies[0].text
 
 
-def test_creating_an_invite_still_works_beside_the_list(chat: ChatDriver, database: Database,
-                                                        clock: FixedClock) -> None:
+def test_creating_an_invite_still_works_beside_the_list(
+    chat: ChatDriver, database: Database, clock: FixedClock
+) -> None:
     join_admin(chat, database, clock, ADMIN, SON_KIM_1)
     replies = chat.say(ADMIN, "/moi")
     assert len(replies) == 1 and "Tạo mã mời cho ai?" in replies[0].text  # no live codes: no list
@@ -107,8 +123,7 @@ def test_creating_an_invite_still_works_beside_the_list(chat: ChatDriver, databa
     assert "Mã mời:" in replies[-1].text
 
 
-def test_codes_are_paged_and_revoked_by_number_on_zalo(database: Database, config: Config,
-                                                       clock: FixedClock) -> None:
+def test_codes_are_paged_and_revoked_by_number_on_zalo(database: Database, config: Config, clock: FixedClock) -> None:
     zalo = ChatDriver(ConversationEngine(database, config, clock, route), database, channel="zalo")
     assert "Chào mừng" in zalo.say(ADMIN, f"/start {make_invite(database, clock, 'commune_admin', SON_KIM_1)}")[0].text
     codes = [make_invite(database, clock, "commune_leader", SON_KIM_1) for _ in range(12)]
@@ -127,8 +142,9 @@ def test_codes_are_paged_and_revoked_by_number_on_zalo(database: Database, confi
     assert is_revoked(database, target) and sum(is_revoked(database, c) for c in codes) == 1
 
 
-def test_revoke_buttons_refuse_other_people_and_other_communes(chat: ChatDriver, database: Database,
-                                                               clock: FixedClock) -> None:
+def test_revoke_buttons_refuse_other_people_and_other_communes(
+    chat: ChatDriver, database: Database, clock: FixedClock
+) -> None:
     join_admin(chat, database, clock, ADMIN, SON_KIM_1)
     join_admin(chat, database, clock, OTHER_ADMIN, SON_KIM_2)
     mine = make_invite(database, clock, "member", SON_KIM_1, village="Thôn 1", uses=50)
@@ -153,8 +169,9 @@ def test_revoke_buttons_refuse_other_people_and_other_communes(chat: ChatDriver,
     assert refused.value.code == "invite_not_found" and not is_revoked(database, theirs)
 
 
-def test_five_wrong_codes_make_an_account_wait_ten_minutes(chat: ChatDriver, database: Database,
-                                                           clock: FixedClock, config: Config) -> None:
+def test_five_wrong_codes_make_an_account_wait_ten_minutes(
+    chat: ChatDriver, database: Database, clock: FixedClock, config: Config
+) -> None:
     right = make_invite(database, clock, "commune_leader", SON_KIM_1)
     for attempt in range(4):
         replies = chat.say(STRANGER, f"/start WRONG{attempt}AB")
@@ -176,8 +193,9 @@ def test_five_wrong_codes_make_an_account_wait_ten_minutes(chat: ChatDriver, dat
         assert session.exec(select(CodeAttempt)).all() == []  # forgotten once joined
 
 
-def test_wrong_codes_spread_over_more_than_ten_minutes_do_not_lock(chat: ChatDriver, database: Database,
-                                                                   clock: FixedClock) -> None:
+def test_wrong_codes_spread_over_more_than_ten_minutes_do_not_lock(
+    chat: ChatDriver, database: Database, clock: FixedClock
+) -> None:
     for _ in range(4):
         chat.say(NEIGHBOUR, "/start AAAA2222")
     clock.advance(dt.timedelta(minutes=10, seconds=1))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import Optional
 
 import pytest
 from sqlmodel import select
@@ -40,16 +39,18 @@ def zalo(engine: ConversationEngine, database: Database) -> ChatDriver:
     return ChatDriver(engine, database, channel="zalo")
 
 
-def code_for(database: Database, clock: FixedClock, role: str, commune: int = SON_KIM_1,
-             village: Optional[str] = None) -> str:
+def code_for(
+    database: Database, clock: FixedClock, role: str, commune: int = SON_KIM_1, village: str | None = None
+) -> str:
     with database.session() as session:
         village_id = None
         if village is not None:
             added, _ = add_villages(session, commune, [village], now=clock.now(), actor_id=None)
             found = added[0] if added else find_village(session, commune, village)
             village_id = found.id if found else None
-        return invites.create_invite(session, role=role, commune_code=commune, village_id=village_id,
-                                     now=clock.now(), days=14, max_uses=50).code
+        return invites.create_invite(
+            session, role=role, commune_code=commune, village_id=village_id, now=clock.now(), days=14, max_uses=50
+        ).code
 
 
 def join(chat: ChatDriver, user: int, code: str, name: str) -> None:
@@ -59,9 +60,11 @@ def join(chat: ChatDriver, user: int, code: str, name: str) -> None:
 @pytest.fixture
 def commune(chat: ChatDriver, database: Database, clock: FixedClock) -> dict[str, str]:
     """Xã Sơn Kim 1: two admins, a leader, Thôn 2 with two leads and two members, Thôn 5 with a lead."""
-    codes = {"member": code_for(database, clock, "member", village="Thôn 2"),
-             "lead": code_for(database, clock, "team_lead", village="Thôn 2"),
-             "lead5": code_for(database, clock, "team_lead", village="Thôn 5")}
+    codes = {
+        "member": code_for(database, clock, "member", village="Thôn 2"),
+        "lead": code_for(database, clock, "team_lead", village="Thôn 2"),
+        "lead5": code_for(database, clock, "team_lead", village="Thôn 5"),
+    }
     join(chat, ADMIN, code_for(database, clock, "commune_admin"), "Chị Lan")
     join(chat, ADMIN_2, code_for(database, clock, "commune_admin"), "Anh Tú")
     join(chat, LEADER, code_for(database, clock, "commune_leader"), "Ông Bình")
@@ -83,17 +86,40 @@ def member_id(database: Database, name: str) -> int:
 
 def press_raw(chat: ChatDriver, user: int, payload: str) -> list[Sent]:
     uid = str(user)
-    return chat.send(Incoming(channel=chat.channel, update_id=f"forged-m{next(_forged_ids)}", user_id=uid,
-                              chat_id=uid, payload=payload, callback_id=f"cb{uid}", message_id="1",
-                              message_text="…"))
+    return chat.send(
+        Incoming(
+            channel=chat.channel,
+            update_id=f"forged-m{next(_forged_ids)}",
+            user_id=uid,
+            chat_id=uid,
+            payload=payload,
+            callback_id=f"cb{uid}",
+            message_id="1",
+            message_text="…",
+        )
+    )
 
 
 def test_an_admin_sees_the_commune_by_village_and_role(chat: ChatDriver, commune: dict[str, str]) -> None:
     listing = chat.say(ADMIN, "/thanhvien")[0]
     text = listing.text
     assert "Thành viên của Xã Sơn Kim 1 (8 người)" in text and "Chị Thu" not in text
-    order = [text.index(part) for part in ("Cấp xã", "Anh Tú", "Chị Lan", "Ông Bình", "Thôn 2", "Bác Hùng",
-                                           "Chú Ba", "Cô Mai", "Em Hoa", "Thôn 5", "Chú Sơn")]
+    order = [
+        text.index(part)
+        for part in (
+            "Cấp xã",
+            "Anh Tú",
+            "Chị Lan",
+            "Ông Bình",
+            "Thôn 2",
+            "Bác Hùng",
+            "Chú Ba",
+            "Cô Mai",
+            "Em Hoa",
+            "Thôn 5",
+            "Chú Sơn",
+        )
+    ]
     assert order == sorted(order)
     assert "Chị Lan — cán bộ xã phụ trách (bạn)" in text
     labels = [b.label for b in listing.buttons]
@@ -101,8 +127,9 @@ def test_an_admin_sees_the_commune_by_village_and_role(chat: ChatDriver, commune
     assert any("Anh Tú" in label for label in labels) and any("Cô Mai" in label for label in labels)
 
 
-def test_removing_a_member_keeps_entries_and_locks_every_account(chat: ChatDriver, zalo: ChatDriver,
-                                                                 database: Database, commune: dict[str, str]) -> None:
+def test_removing_a_member_keeps_entries_and_locks_every_account(
+    chat: ChatDriver, zalo: ChatDriver, database: Database, commune: dict[str, str]
+) -> None:
     link = chat.say(MEMBER, "/lienket")[0].text.split("Mã liên kết của bạn: ")[1].split()[0]
     assert any("Đã liên kết" in r.text for r in zalo.say(MEMBER, link))
     replies = chat.say(MEMBER, "/ghibuoi")
@@ -130,8 +157,10 @@ def test_removing_a_member_keeps_entries_and_locks_every_account(chat: ChatDrive
         sessions = export_commune(session, SON_KIM_1)["sessions"]
     assert entry.actor_id == member_id(database, "Chị Lan") and entry.entity_id == str(mai)
     assert entry.before and entry.before["removed_at"] is None and entry.before["role"] == "member"
-    assert {(a["channel"], a["user_id"]) for a in entry.before["accounts"]} == {("telegram", str(MEMBER)),
-                                                                                ("zalo", str(MEMBER))}
+    assert {(a["channel"], a["user_id"]) for a in entry.before["accounts"]} == {
+        ("telegram", str(MEMBER)),
+        ("zalo", str(MEMBER)),
+    }
     assert entry.after and entry.after["removed_at"] and entry.after["accounts"] == []
     notices = [m for m in told if m.kind == "message" and m.chat_id == str(MEMBER)]
     assert {m.channel for m in notices} == {"telegram", "zalo"}
@@ -146,8 +175,9 @@ def test_removing_a_member_keeps_entries_and_locks_every_account(chat: ChatDrive
     assert "Cô Mai" not in chat.say(ADMIN, "/thanhvien")[0].text
 
 
-def test_admins_cannot_remove_themselves_nor_other_communes(chat: ChatDriver, database: Database,
-                                                            commune: dict[str, str]) -> None:
+def test_admins_cannot_remove_themselves_nor_other_communes(
+    chat: ChatDriver, database: Database, commune: dict[str, str]
+) -> None:
     listing = chat.say(ADMIN, "/thanhvien")[0]
     payload = next(b.payload for b in listing.buttons if "Anh Tú" in b.label)
     prefix = payload.rsplit(":", 1)[0]
@@ -161,15 +191,20 @@ def test_admins_cannot_remove_themselves_nor_other_communes(chat: ChatDriver, da
         assert all(m.removed_at is None for m in session.exec(select(Member)))
 
 
-def test_a_team_lead_sees_the_village_and_removes_only_members(chat: ChatDriver, database: Database,
-                                                               commune: dict[str, str]) -> None:
+def test_a_team_lead_sees_the_village_and_removes_only_members(
+    chat: ChatDriver, database: Database, commune: dict[str, str]
+) -> None:
     listing = chat.say(LEAD, "/thanhvien")[0]
     assert "Thành viên của Thôn 2 (4 người)" in listing.text
     assert "Chị Lan" not in listing.text and "Chú Sơn" not in listing.text
     assert sorted(b.label for b in listing.buttons if "Xoá" in b.label) == ["🗑️ Xoá Cô Mai", "🗑️ Xoá Em Hoa"]
     prefix = listing.buttons[0].payload.rsplit(":", 1)[0]
-    for name, refusal in (("Chị Lan", "Không tìm thấy"), ("Chú Sơn", "Không tìm thấy"), ("Bác Hùng", "không tự"),
-                          ("Chú Ba", "chỉ xoá được thành viên")):
+    for name, refusal in (
+        ("Chị Lan", "Không tìm thấy"),
+        ("Chú Sơn", "Không tìm thấy"),
+        ("Bác Hùng", "không tự"),
+        ("Chú Ba", "chỉ xoá được thành viên"),
+    ):
         assert refusal in press_raw(chat, LEAD, f"{prefix}:{member_id(database, name)}")[-1].text
     listing = chat.say(LEAD, "/thanhvien")[0]
     confirm = last_with_buttons(chat.press(LEAD, listing, "Em Hoa"))
@@ -182,8 +217,9 @@ def test_members_and_leaders_cannot_list(chat: ChatDriver, commune: dict[str, st
         assert "không thuộc vai trò" in chat.say(user, "/thanhvien")[0].text
 
 
-def test_on_zalo_a_lead_removes_a_member_by_numbered_choices(chat: ChatDriver, zalo: ChatDriver,
-                                                            database: Database, commune: dict[str, str]) -> None:
+def test_on_zalo_a_lead_removes_a_member_by_numbered_choices(
+    chat: ChatDriver, zalo: ChatDriver, database: Database, commune: dict[str, str]
+) -> None:
     zalo_lead = 3100
     assert "Chào mừng" in zalo.say(zalo_lead, f"/start {commune['lead']}", name="Bà Tư")[0].text
     listing = zalo.say(zalo_lead, "/thanhvien")[0]

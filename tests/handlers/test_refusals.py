@@ -78,8 +78,9 @@ def test_a_typed_day_after_an_impossible_one_is_checked_too(chat: ChatDriver, da
         ("hôm qua học VNeID 15 đến 20 người", "15 đến 20", "số người cụ thể"),
     ],
 )
-def test_a_refused_attendee_count_is_named_and_asked_again(chat: ChatDriver, database: Database, line: str,
-                                                         number: str, why: str) -> None:
+def test_a_refused_attendee_count_is_named_and_asked_again(
+    chat: ChatDriver, database: Database, line: str, number: str, why: str
+) -> None:
     replies = chat.say(MEMBER, line)
     said = texts(replies)
     assert f"«{number}»" in said and why in said
@@ -130,11 +131,19 @@ def _to_attendees(chat: ChatDriver) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "why"),
-    [("-5", "số âm"), ("3,5", "số nguyên"), ("3.5", "số nguyên"), ("1e3", "chữ số thường"),
-     ("0", "từ 1 trở lên"), ("-5 người", "số âm"), ("15-20", "số người cụ thể")],
+    [
+        ("-5", "số âm"),
+        ("3,5", "số nguyên"),
+        ("3.5", "số nguyên"),
+        ("1e3", "chữ số thường"),
+        ("0", "từ 1 trở lên"),
+        ("-5 người", "số âm"),
+        ("15-20", "số người cụ thể"),
+    ],
 )
-def test_guided_attendees_refuses_and_asks_for_attendees(chat: ChatDriver, database: Database, typed: str,
-                                                          why: str) -> None:
+def test_guided_attendees_refuses_and_asks_for_attendees(
+    chat: ChatDriver, database: Database, typed: str, why: str
+) -> None:
     _to_attendees(chat)
     replies = chat.say(MEMBER, typed)
     assert len(replies) == 1 and why in replies[0].text
@@ -144,10 +153,12 @@ def test_guided_attendees_refuses_and_asks_for_attendees(chat: ChatDriver, datab
     assert nothing_saved(database)
 
 
-@pytest.mark.parametrize(("typed", "why"), [("-2", "số âm"), ("2,5", "số nguyên"), ("1E2", "chữ số thường"),
-                                            ("0", "từ 1 trở lên")])
-def test_guided_help_count_refuses_and_asks_for_people_helped(chat: ChatDriver, database: Database, typed: str,
-                                                              why: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "why"), [("-2", "số âm"), ("2,5", "số nguyên"), ("1E2", "chữ số thường"), ("0", "từ 1 trở lên")]
+)
+def test_guided_help_count_refuses_and_asks_for_people_helped(
+    chat: ChatDriver, database: Database, typed: str, why: str
+) -> None:
     replies = chat.say(MEMBER, "/ghigiup")
     replies = chat.press(MEMBER, last_with_buttons(replies), "Hôm nay")
     replies = chat.press(MEMBER, last_with_buttons(replies), "mức 2")

@@ -34,8 +34,9 @@ def chat(database: Database, config: Config, clock: FixedClock) -> ChatDriver:
     return ChatDriver(ConversationEngine(database, config, clock, route), database)
 
 
-def code_for(database: Database, clock: FixedClock, role: str, commune: int = SON_KIM_1,
-             village: str | None = None) -> str:
+def code_for(
+    database: Database, clock: FixedClock, role: str, commune: int = SON_KIM_1, village: str | None = None
+) -> str:
     """An invite for a role (adding the village when it is new)."""
     with database.session() as session:
         village_id = None
@@ -43,35 +44,53 @@ def code_for(database: Database, clock: FixedClock, role: str, commune: int = SO
             added, _ = add_villages(session, commune, [village], now=clock.now(), actor_id=None)
             found = added[0] if added else find_village(session, commune, village)
             village_id = found.id if found else None
-        return invites.create_invite(session, role=role, commune_code=commune, village_id=village_id,
-                                     now=clock.now(), days=14, max_uses=50).code
+        return invites.create_invite(
+            session, role=role, commune_code=commune, village_id=village_id, now=clock.now(), days=14, max_uses=50
+        ).code
 
 
 @pytest.fixture
 def area(chat: ChatDriver, database: Database, clock: FixedClock) -> dict[str, int]:
     """Xã Sơn Kim 1 with Thôn 1 and Thôn 2 (an admin, a lead and two members of Thôn 2); Xã Sơn Kim 2 with
     Thôn 9 and its admin. Returns the village ids by name."""
-    codes = {"member": code_for(database, clock, "member", village="Thôn 2"),
-             "lead": code_for(database, clock, "team_lead", village="Thôn 2"),
-             "other": code_for(database, clock, "commune_admin", commune=SON_KIM_2)}
+    codes = {
+        "member": code_for(database, clock, "member", village="Thôn 2"),
+        "lead": code_for(database, clock, "team_lead", village="Thôn 2"),
+        "other": code_for(database, clock, "commune_admin", commune=SON_KIM_2),
+    }
     code_for(database, clock, "member", village="Thôn 1")
     code_for(database, clock, "member", commune=SON_KIM_2, village="Thôn 9")
-    for user, code, name in ((ADMIN, code_for(database, clock, "commune_admin"), "Chị Lan"),
-                             (LEAD, codes["lead"], "Bác Hùng"), (MEMBER, codes["member"], "Cô Mai"),
-                             (MEMBER_2, codes["member"], "Em Hoa"), (OTHER_ADMIN, codes["other"], "Chị Thu")):
+    for user, code, name in (
+        (ADMIN, code_for(database, clock, "commune_admin"), "Chị Lan"),
+        (LEAD, codes["lead"], "Bác Hùng"),
+        (MEMBER, codes["member"], "Cô Mai"),
+        (MEMBER_2, codes["member"], "Em Hoa"),
+        (OTHER_ADMIN, codes["other"], "Chị Thu"),
+    ):
         assert "Chào mừng" in chat.say(user, f"/start {code}", name=name)[0].text
     with database.session() as session:
-        villages = {name: find_village(session, commune, name)
-                    for name, commune in (("Thôn 1", SON_KIM_1), ("Thôn 2", SON_KIM_1), ("Thôn 9", SON_KIM_2))}
+        villages = {
+            name: find_village(session, commune, name)
+            for name, commune in (("Thôn 1", SON_KIM_1), ("Thôn 2", SON_KIM_1), ("Thôn 9", SON_KIM_2))
+        }
         return {name: v.id for name, v in villages.items() if v is not None and v.id is not None}
 
 
 def press_raw(chat: ChatDriver, user: int, payload: str) -> list[Sent]:
     """Press a button with this payload (as a forger would), and check that nothing raised."""
     uid = str(user)
-    replies = chat.send(Incoming(channel=chat.channel, update_id=f"stale-{next(_forged)}", user_id=uid,
-                                 chat_id=uid, payload=payload, callback_id=f"cb{uid}", message_id="1",
-                                 message_text="…"))
+    replies = chat.send(
+        Incoming(
+            channel=chat.channel,
+            update_id=f"stale-{next(_forged)}",
+            user_id=uid,
+            chat_id=uid,
+            payload=payload,
+            callback_id=f"cb{uid}",
+            message_id="1",
+            message_text="…",
+        )
+    )
     assert chat.last_outcome is Outcome.HANDLED, payload
     return replies
 
@@ -103,7 +122,8 @@ def count(database: Database, model: type, *conditions: object) -> int:
 
 
 def test_again_right_after_start_is_an_old_button_and_the_day_is_asked_again(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     replies = say(chat, MEMBER, "/ghibuoi")
     replies = press_raw(chat, MEMBER, f"s:{nonce(replies)}:again")  # was KeyError: 'date'
     assert OLD_BUTTON in texts(replies) and "ngày nào" in replies[-1].text
@@ -118,7 +138,8 @@ def test_again_right_after_start_is_an_old_button_and_the_day_is_asked_again(
 
 
 def test_a_forged_village_of_another_commune_then_pressed_through_saves_nothing(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     replies = say(chat, ADMIN, "/ghibuoi")
     n = nonce(replies)
     press_raw(chat, ADMIN, f"s:{n}:date:today")
@@ -135,8 +156,7 @@ def test_a_forged_village_of_another_commune_then_pressed_through_saves_nothing(
     assert count(database, TrainingSession) == 0
 
 
-def test_kind_before_the_village_is_an_old_button(chat: ChatDriver, database: Database,
-                                                  area: dict[str, int]) -> None:
+def test_kind_before_the_village_is_an_old_button(chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
     replies = say(chat, ADMIN, "/ghigiup")
     n = nonce(replies)
     press_raw(chat, ADMIN, f"h:{n}:date:today")
@@ -151,8 +171,22 @@ def test_kind_before_the_village_is_an_old_button(chat: ChatDriver, database: Da
     assert count(database, HelpRecord, HelpRecord.village_id == area["Thôn 1"], HelpRecord.count == 7) == 1
 
 
-SESSION_ACTIONS = ["again", "save", "fix", "behalf", "behalf_pick:me", "fix_field:date", "topic:vneid",
-                   "topics_done", "village:1", "date:today", "more", "nonsense", "pick:s1", "field:date"]
+SESSION_ACTIONS = [
+    "again",
+    "save",
+    "fix",
+    "behalf",
+    "behalf_pick:me",
+    "fix_field:date",
+    "topic:vneid",
+    "topics_done",
+    "village:1",
+    "date:today",
+    "more",
+    "nonsense",
+    "pick:s1",
+    "field:date",
+]
 
 
 def _not_offered(table: Offered, step: str, actions: list[str]) -> list[str]:
@@ -160,8 +194,9 @@ def _not_offered(table: Offered, step: str, actions: list[str]) -> list[str]:
     return [a for a in actions if not ({step, "*"} & set(table.get(a.split(":")[0], ())))]
 
 
-def _press_each_not_offered(chat: ChatDriver, database: Database, user: int, flow: str, n: str,
-                            table: Offered, actions: list[str]) -> int:
+def _press_each_not_offered(
+    chat: ChatDriver, database: Database, user: int, flow: str, n: str, table: Offered, actions: list[str]
+) -> int:
     """At the current step, every button it did not offer: refused politely, the step unchanged."""
     step = step_of(database, user)
     pressed = 0
@@ -174,7 +209,8 @@ def _press_each_not_offered(chat: ChatDriver, database: Database, user: int, flo
 
 
 def test_every_step_of_the_session_flow_refuses_the_buttons_it_did_not_offer(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     table = log_session.OFFERED
     replies = say(chat, LEAD, "/ghibuoi")
     n = nonce(replies)
@@ -208,7 +244,8 @@ def test_every_step_of_the_session_flow_refuses_the_buttons_it_did_not_offer(
 
 
 def test_every_step_of_the_help_flow_refuses_the_buttons_it_did_not_offer(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     table = log_help.OFFERED
     actions = [*SESSION_ACTIONS, "kind:e_health"]
     replies = say(chat, ADMIN, "/ghigiup")
@@ -230,7 +267,8 @@ def test_every_step_of_the_help_flow_refuses_the_buttons_it_did_not_offer(
 
 
 def test_corrections_take_each_button_only_where_it_was_offered(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     replies = say(chat, MEMBER, "/ghigiup")
     n = nonce(replies)
     for action in ("date:today", "kind:e_health"):
@@ -263,7 +301,8 @@ def test_corrections_take_each_button_only_where_it_was_offered(
 
 
 def test_an_admin_cannot_move_an_entry_to_another_communes_village(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     replies = say(chat, ADMIN, "/ghibuoi")
     n = nonce(replies)
     for action in ("date:today", f"village:{area['Thôn 1']}", "topic:vneid", "topics_done"):
@@ -280,8 +319,9 @@ def test_an_admin_cannot_move_an_entry_to_another_communes_village(
     assert count(database, TrainingSession, TrainingSession.village_id == area["Thôn 1"]) == 1
 
 
-def test_a_removed_member_is_not_offered_to_log_for(chat: ChatDriver, database: Database, clock: FixedClock,
-                                                    area: dict[str, int]) -> None:
+def test_a_removed_member_is_not_offered_to_log_for(
+    chat: ChatDriver, database: Database, clock: FixedClock, area: dict[str, int]
+) -> None:
     with database.session() as session:
         admin = session.exec(select(Member).where(Member.display_name == "Chị Lan")).one()
         hoa = session.exec(select(Member).where(Member.display_name == "Em Hoa")).one()
@@ -301,7 +341,8 @@ def test_a_removed_member_is_not_offered_to_log_for(chat: ChatDriver, database: 
 
 
 def test_a_commune_with_a_hundred_villages_is_offered_them_a_page_at_a_time(
-        chat: ChatDriver, database: Database, clock: FixedClock, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, clock: FixedClock, area: dict[str, int]
+) -> None:
     with database.session() as session:
         add_villages(session, SON_KIM_1, [f"Thôn {n}" for n in range(100, 200)], now=clock.now(), actor_id=None)
     replies = say(chat, ADMIN, "/ghigiup")
@@ -334,7 +375,8 @@ FREETEXT_ACTIONS = [*SESSION_ACTIONS, "back", "village_page:1", "kind:e_health"]
 
 
 def test_every_step_of_a_one_line_report_refuses_the_buttons_it_did_not_offer(
-        chat: ChatDriver, database: Database, area: dict[str, int]) -> None:
+    chat: ChatDriver, database: Database, area: dict[str, int]
+) -> None:
     table = freetext.OFFERED
     replies = say(chat, ADMIN, "hôm nay học VNeID 20 người")  # an admin's line names no village: it is asked
     assert step_of(database, ADMIN) == freetext.VILLAGE

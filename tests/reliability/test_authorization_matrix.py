@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from sqlalchemy import select as sa_select
@@ -86,23 +86,77 @@ class AreaSeed:
 
 
 SEEDS = {
-    OWN: AreaSeed(OWN, HA_TINH, SON_KIM_1, "Thôn Nhà Mình", "Bác Hùng", 41, 13, 1111, "Hạn Nhà Mình",
-                  "Xã Sơn Kim 1", "Tỉnh Hà Tĩnh"),
-    VILLAGE_2: AreaSeed(VILLAGE_2, HA_TINH, SON_KIM_1, "Thôn Kề Bên", "Bà Kề Bên", 173, 157, 1111, "Hạn Nhà Mình",
-                        "Xã Sơn Kim 1", "Tỉnh Hà Tĩnh"),
-    COMMUNE_2: AreaSeed(COMMUNE_2, HA_TINH, SON_KIM_2, "Thôn Lạ Gần", "Ông Lạ Gần", 389, 271, 2323, "Hạn Lạ Gần",
-                        "Xã Sơn Kim 2", "Tỉnh Hà Tĩnh"),
-    PROVINCE_2: AreaSeed(PROVINCE_2, HA_NOI, BA_DINH, "Thôn Lạ Xa", "Ông Lạ Xa", 777, 643, 4747, "Hạn Lạ Xa",
-                         "Phường Ba Đình", "Thành phố Hà Nội"),
+    OWN: AreaSeed(
+        OWN,
+        HA_TINH,
+        SON_KIM_1,
+        "Thôn Nhà Mình",
+        "Bác Hùng",
+        41,
+        13,
+        1111,
+        "Hạn Nhà Mình",
+        "Xã Sơn Kim 1",
+        "Tỉnh Hà Tĩnh",
+    ),
+    VILLAGE_2: AreaSeed(
+        VILLAGE_2,
+        HA_TINH,
+        SON_KIM_1,
+        "Thôn Kề Bên",
+        "Bà Kề Bên",
+        173,
+        157,
+        1111,
+        "Hạn Nhà Mình",
+        "Xã Sơn Kim 1",
+        "Tỉnh Hà Tĩnh",
+    ),
+    COMMUNE_2: AreaSeed(
+        COMMUNE_2,
+        HA_TINH,
+        SON_KIM_2,
+        "Thôn Lạ Gần",
+        "Ông Lạ Gần",
+        389,
+        271,
+        2323,
+        "Hạn Lạ Gần",
+        "Xã Sơn Kim 2",
+        "Tỉnh Hà Tĩnh",
+    ),
+    PROVINCE_2: AreaSeed(
+        PROVINCE_2,
+        HA_NOI,
+        BA_DINH,
+        "Thôn Lạ Xa",
+        "Ông Lạ Xa",
+        777,
+        643,
+        4747,
+        "Hạn Lạ Xa",
+        "Phường Ba Đình",
+        "Thành phố Hà Nội",
+    ),
 }
 
-STRANGER, MEMBER, LEAD, ADMIN, LEADER, VIEWER = "stranger", "member", "team_lead", "commune_admin", \
-    "commune_leader", "province_viewer"
+STRANGER, MEMBER, LEAD, ADMIN, LEADER, VIEWER = (
+    "stranger",
+    "member",
+    "team_lead",
+    "commune_admin",
+    "commune_leader",
+    "province_viewer",
+)
 ROLES = (STRANGER, MEMBER, LEAD, ADMIN, LEADER, VIEWER)
 USER_IDS = {STRANGER: 9100, MEMBER: 9101, LEAD: 9102, ADMIN: 9103, LEADER: 9104, VIEWER: 9105}
 # Who may see (and change) which areas.
 VISIBLE: dict[str, tuple[str, ...]] = {
-    STRANGER: (), MEMBER: (OWN,), LEAD: (OWN,), ADMIN: (OWN, VILLAGE_2), LEADER: (OWN, VILLAGE_2),
+    STRANGER: (),
+    MEMBER: (OWN,),
+    LEAD: (OWN,),
+    ADMIN: (OWN, VILLAGE_2),
+    LEADER: (OWN, VILLAGE_2),
     VIEWER: (OWN, VILLAGE_2, COMMUNE_2),
 }
 # Own-area figures entered by the people of the own area (besides the member's seeded session and help).
@@ -125,31 +179,65 @@ class World:
 
 
 def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=VN).astimezone(dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=VN).astimezone(dt.UTC)
 
 
-def _person(session: Any, name: str, role: str, province: int, commune: Optional[int], village: Optional[int],
-            user_id: Optional[int]) -> Member:
-    row = Member(display_name=name, role=role, province_code=province, commune_code=commune, village_id=village,
-                 created_at=_at(dt.date(2026, 9, 1)))
+def _person(
+    session: Any, name: str, role: str, province: int, commune: int | None, village: int | None, user_id: int | None
+) -> Member:
+    row = Member(
+        display_name=name,
+        role=role,
+        province_code=province,
+        commune_code=commune,
+        village_id=village,
+        created_at=_at(dt.date(2026, 9, 1)),
+    )
     session.add(row)
     session.flush()
     if user_id is not None:
-        session.add(ChannelAccount(member_id=row.id, channel="telegram", user_id=str(user_id), chat_id=str(user_id),
-                                   created_at=_at(dt.date(2026, 9, 1))))
+        session.add(
+            ChannelAccount(
+                member_id=row.id,
+                channel="telegram",
+                user_id=str(user_id),
+                chat_id=str(user_id),
+                created_at=_at(dt.date(2026, 9, 1)),
+            )
+        )
     return row
 
 
-def _activity(session: Any, village: Village, member: Member, attendees: int, helped: int,
-              world: World, key: str) -> None:
+def _activity(
+    session: Any, village: Village, member: Member, attendees: int, helped: int, world: World, key: str
+) -> None:
     """A session and a help record this week and in October."""
     for day in (THIS_WEEK, OCTOBER_DAY):
-        row = activity.record_session(session, village=village, day=day, topics=["vneid"], attendees=attendees,
-                                      member=member, author=member, source="guided", now=_at(day),
-                                      today=NOW.date(), bounds=BOUNDS)
-        helps = activity.record_help(session, village=village, day=day, items=[("vneid_level2", helped)],
-                                     member=member, author=member, source="guided", now=_at(day),
-                                     today=NOW.date(), bounds=BOUNDS)
+        row = activity.record_session(
+            session,
+            village=village,
+            day=day,
+            topics=["vneid"],
+            attendees=attendees,
+            member=member,
+            author=member,
+            source="guided",
+            now=_at(day),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
+        helps = activity.record_help(
+            session,
+            village=village,
+            day=day,
+            items=[("vneid_level2", helped)],
+            member=member,
+            author=member,
+            source="guided",
+            now=_at(day),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
         world.attendees[row.id] = attendees  # type: ignore[index]
         if day == THIS_WEEK:
             world.sessions[key] = row.id  # type: ignore[assignment]
@@ -183,42 +271,99 @@ def seed(database: Database) -> World:
             world.members[role] = row.id  # type: ignore[assignment]
             world.area_of_member[row.id] = OWN  # type: ignore[index]
         # Each person who logs has an entry of their own to fix or remove.
-        mine = activity.record_session(session, village=own_village, day=THIS_WEEK, topics=["online_safety"],
-                                       attendees=own.attendees, member=people[MEMBER], author=people[MEMBER],
-                                       source="guided", now=_at(THIS_WEEK), today=NOW.date(), bounds=BOUNDS)
+        mine = activity.record_session(
+            session,
+            village=own_village,
+            day=THIS_WEEK,
+            topics=["online_safety"],
+            attendees=own.attendees,
+            member=people[MEMBER],
+            author=people[MEMBER],
+            source="guided",
+            now=_at(THIS_WEEK),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
         world.sessions[MEMBER] = mine.id  # type: ignore[assignment]
         world.attendees[mine.id] = own.attendees  # type: ignore[index]
-        activity.record_help(session, village=own_village, day=THIS_WEEK, items=[("e_health", LEAD_HELPED)],
-                             member=people[LEAD], author=people[LEAD], source="guided", now=_at(THIS_WEEK),
-                             today=NOW.date(), bounds=BOUNDS)
-        activity.record_session(session, village=own_village, day=OCTOBER_DAY, topics=["online_payment"],
-                                attendees=ADMIN_ATTENDEES, member=people[ADMIN], author=people[ADMIN],
-                                source="guided", now=_at(OCTOBER_DAY), today=NOW.date(), bounds=BOUNDS)
+        activity.record_help(
+            session,
+            village=own_village,
+            day=THIS_WEEK,
+            items=[("e_health", LEAD_HELPED)],
+            member=people[LEAD],
+            author=people[LEAD],
+            source="guided",
+            now=_at(THIS_WEEK),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
+        activity.record_session(
+            session,
+            village=own_village,
+            day=OCTOBER_DAY,
+            topics=["online_payment"],
+            attendees=ADMIN_ATTENDEES,
+            member=people[ADMIN],
+            author=people[ADMIN],
+            source="guided",
+            now=_at(OCTOBER_DAY),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
         admins = {OWN: people[ADMIN]}
         for key in (COMMUNE_2, PROVINCE_2):
             area = SEEDS[key]
-            admins[key] = _person(session, area.person + " Xã", "commune_admin", area.province, area.commune,
-                                  None, None)
+            admins[key] = _person(
+                session, area.person + " Xã", "commune_admin", area.province, area.commune, None, None
+            )
             world.area_of_member[admins[key].id] = key  # type: ignore[index]
-        viewers = {OWN: people[VIEWER],
-                   PROVINCE_2: _person(session, "Ông Sở Lạ Xa", "province_viewer", HA_NOI, None, None, None)}
+        viewers = {
+            OWN: people[VIEWER],
+            PROVINCE_2: _person(session, "Ông Sở Lạ Xa", "province_viewer", HA_NOI, None, None, None),
+        }
         world.area_of_member[viewers[PROVINCE_2].id] = PROVINCE_2  # type: ignore[index]
         world.admins = {key: row.id for key, row in admins.items()}  # type: ignore[misc]
-        province_deadline = reminders.create_deadline(session, actor=people[VIEWER], title="Hạn Tỉnh Nhà",
-                                                      due_date=dt.date(2026, 12, 11), roles=["commune_admin"],
-                                                      now=now, today=dt.date(2026, 11, 2))
+        province_deadline = reminders.create_deadline(
+            session,
+            actor=people[VIEWER],
+            title="Hạn Tỉnh Nhà",
+            due_date=dt.date(2026, 12, 11),
+            roles=["commune_admin"],
+            now=now,
+            today=dt.date(2026, 11, 2),
+        )
         world.deadlines[VIEWER] = province_deadline.id  # type: ignore[assignment]
         for key in (OWN, COMMUNE_2, PROVINCE_2):
             area = SEEDS[key]
-            indicators.set_figure(session, actor=admins[key], commune_code=area.commune, month=OCTOBER,
-                                  indicator="adults_vneid_confirmed", numerator=area.numerator, denominator=9000,
-                                  now=now)
-            submit(session, actor=admins[key], commune_code=area.commune, month=OCTOBER, now=now,
-                   today=dt.date(2026, 11, 2))
+            indicators.set_figure(
+                session,
+                actor=admins[key],
+                commune_code=area.commune,
+                month=OCTOBER,
+                indicator="adults_vneid_confirmed",
+                numerator=area.numerator,
+                denominator=9000,
+                now=now,
+            )
+            submit(
+                session,
+                actor=admins[key],
+                commune_code=area.commune,
+                month=OCTOBER,
+                now=now,
+                today=dt.date(2026, 11, 2),
+            )
             creator = viewers[PROVINCE_2] if key == PROVINCE_2 else admins[key]
-            row = reminders.create_deadline(session, actor=creator, title=area.deadline,
-                                            due_date=dt.date(2026, 12, 10), roles=["member", "commune_admin"],
-                                            now=now, today=dt.date(2026, 11, 2))
+            row = reminders.create_deadline(
+                session,
+                actor=creator,
+                title=area.deadline,
+                due_date=dt.date(2026, 12, 10),
+                roles=["member", "commune_admin"],
+                now=now,
+                today=dt.date(2026, 11, 2),
+            )
             world.deadlines[key] = row.id  # type: ignore[assignment]
     return world
 
@@ -226,8 +371,13 @@ def seed(database: Database) -> World:
 # What a person may see -----------------------------------------------------------------------------
 
 ANSWERED, REFUSED, OWN_ONLY = "answered", "refused", "own area only"
-AREA_NAME = {MEMBER: "Thôn Nhà Mình", LEAD: "Thôn Nhà Mình", ADMIN: "Xã Sơn Kim 1", LEADER: "Xã Sơn Kim 1",
-             VIEWER: "Tỉnh Hà Tĩnh"}
+AREA_NAME = {
+    MEMBER: "Thôn Nhà Mình",
+    LEAD: "Thôn Nhà Mình",
+    ADMIN: "Xã Sơn Kim 1",
+    LEADER: "Xã Sơn Kim 1",
+    VIEWER: "Tỉnh Hà Tĩnh",
+}
 
 
 def hidden_areas(role: str) -> list[str]:
@@ -256,8 +406,10 @@ def forbidden_for(role: str) -> tuple[set[str], set[str]]:
         if area.province_name not in own_provinces:
             names.add(area.province_name)
         for times in (1, 2):
-            for value, seen in ((area.attendees, sum(a.attendees for a in visible)),
-                                (area.helped, sum(a.helped for a in visible))):
+            for value, seen in (
+                (area.attendees, sum(a.attendees for a in visible)),
+                (area.helped, sum(a.helped for a in visible)),
+            ):
                 numbers |= _number_forms(times * value) | _number_forms(times * (value + seen))
         if area.commune_name not in own_communes:
             numbers |= _number_forms(area.numerator)
@@ -274,16 +426,25 @@ def _number_pattern(numbers: set[str]) -> re.Pattern[str]:
 def xlsx_text(content: bytes) -> str:
     """Every string of a workbook (shared strings, inline strings and cell values), for leak checks."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        parts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
-                 if name.endswith(".xml")]
+        parts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist() if name.endswith(".xml")]
     text = re.sub(r"<[^>]+>", " ", "\n".join(parts))
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
 
 
 # Rows of the areas a person may not change ---------------------------------------------------------
 
-SKIPPED_TABLES = {"province", "commune", "processedupdate", "outboxmessage", "conversationstate", "offeredchoices",
-                  "storedfile", "botsetting", "auditentry", "alembic_version"}
+SKIPPED_TABLES = {
+    "province",
+    "commune",
+    "processedupdate",
+    "outboxmessage",
+    "conversationstate",
+    "offeredchoices",
+    "storedfile",
+    "botsetting",
+    "auditentry",
+    "alembic_version",
+}
 Tag = tuple[str, int]
 
 
@@ -334,14 +495,19 @@ def protected_rows(database: Database, world: World, role: str) -> dict[str, lis
     with database.session(readonly=True) as session:
         connection = session.connection()
         tables = {t.name: t for t in SQLModel.metadata.sorted_tables if t.name not in SKIPPED_TABLES}
-        rows = {name: [dict(r._mapping) for r in connection.execute(sa_select(table))]
-                for name, table in tables.items()}
-    geo = Geography({r["id"]: r["commune_code"] for r in rows.get("village", [])},
-                    _commune_provinces(database), world.villages[OWN])
+        rows = {
+            name: [dict(r._mapping) for r in connection.execute(sa_select(table))] for name, table in tables.items()
+        }
+    geo = Geography(
+        {r["id"]: r["commune_code"] for r in rows.get("village", [])}, _commune_provinces(database), world.villages[OWN]
+    )
     member_tags = {r["id"]: _tags(r, "member", {}) for r in rows.get("member", [])}
     for name, table_rows in rows.items():
-        kept = [json.dumps(r, sort_keys=True, default=str) for r in table_rows
-                if any(not may_change(role, tag, geo) for tag in _tags(r, name, member_tags))]
+        kept = [
+            json.dumps(r, sort_keys=True, default=str)
+            for r in table_rows
+            if any(not may_change(role, tag, geo) for tag in _tags(r, name, member_tags))
+        ]
         if kept:
             result[name] = sorted(kept)
     return result
@@ -419,13 +585,22 @@ class Probe:
 
     def _send(self, role: str, **fields: Any) -> None:
         user = str(USER_IDS[role])
-        outcome = self.engine.process(Incoming(channel="telegram", update_id=f"auth{next(self._update_ids)}",
-                                               user_id=user, chat_id=user, display_name="Người thử", **fields))
+        outcome = self.engine.process(
+            Incoming(
+                channel="telegram",
+                update_id=f"auth{next(self._update_ids)}",
+                user_id=user,
+                chat_id=user,
+                display_name="Người thử",
+                **fields,
+            )
+        )
         if outcome == Outcome.FAILED:
             self.shown.failed.append(self.failures.pop() if self.failures else "?")
         with self.database.session(readonly=True) as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.id > self._last_id)
-                                .order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
+            rows = session.exec(
+                select(OutboxMessage).where(OutboxMessage.id > self._last_id).order_by(OutboxMessage.id)
+            ).all()  # type: ignore[arg-type]
             for row in rows:
                 self._last_id = max(self._last_id, int(row.id or 0))
                 if row.chat_id == user:
@@ -450,8 +625,14 @@ class Probe:
         self._send(role, text=text)
 
     def press(self, role: str, payload: str) -> None:
-        self._send(role, payload=payload, callback_id=f"cb{next(self._update_ids)}", message_id="1",
-                   message_text="…", button_label="…")
+        self._send(
+            role,
+            payload=payload,
+            callback_id=f"cb{next(self._update_ids)}",
+            message_id="1",
+            message_text="…",
+            button_label="…",
+        )
 
     def nonce(self, flow: str) -> str:
         """The nonce of the flow's buttons the person was last shown (a forger reads it off their own buttons)."""
@@ -514,18 +695,30 @@ QUESTIONS: dict[str, str] = {
 # Questions naming an area: about the own area they are answered; about another area the answer may only be
 # the own area's figures (with a word saying so) or a refusal, whatever the wording.
 AREA_QUESTIONS: dict[str, dict[str, str]] = {
-    "sessions": {OWN: "xã mình tháng này có bao nhiêu buổi?", VILLAGE_2: "Thôn Kề Bên có bao nhiêu buổi tháng này?",
-                 COMMUNE_2: "xã Sơn Kim 2 tháng này có bao nhiêu buổi?",
-                 PROVINCE_2: "Phường Ba Đình tháng này có bao nhiêu buổi?"},
-    "helped": {OWN: "tháng này bao nhiêu người được hỗ trợ?",
-               VILLAGE_2: "tháng này Thôn Kề Bên bao nhiêu người được hỗ trợ?",
-               COMMUNE_2: "tháng này Thôn Lạ Gần bao nhiêu người được hỗ trợ?",
-               PROVINCE_2: "tháng này Thôn Lạ Xa bao nhiêu người được hỗ trợ?"},
-    "progress": {OWN: "tiến độ quý này thế nào?", VILLAGE_2: "tiến độ của Thôn Kề Bên thế nào?",
-                 COMMUNE_2: "tiến độ của xã Sơn Kim 2 thế nào?", PROVINCE_2: "tiến độ của Hà Nội thế nào?"},
-    "percent": {OWN: "xã mình đạt bao nhiêu phần trăm vneid?", VILLAGE_2: "Thôn Kề Bên đạt bao nhiêu phần trăm vneid?",
-                COMMUNE_2: "xã Sơn Kim 2 đạt bao nhiêu phần trăm vneid?",
-                PROVINCE_2: "thành phố Hà Nội đạt bao nhiêu phần trăm vneid?"},
+    "sessions": {
+        OWN: "xã mình tháng này có bao nhiêu buổi?",
+        VILLAGE_2: "Thôn Kề Bên có bao nhiêu buổi tháng này?",
+        COMMUNE_2: "xã Sơn Kim 2 tháng này có bao nhiêu buổi?",
+        PROVINCE_2: "Phường Ba Đình tháng này có bao nhiêu buổi?",
+    },
+    "helped": {
+        OWN: "tháng này bao nhiêu người được hỗ trợ?",
+        VILLAGE_2: "tháng này Thôn Kề Bên bao nhiêu người được hỗ trợ?",
+        COMMUNE_2: "tháng này Thôn Lạ Gần bao nhiêu người được hỗ trợ?",
+        PROVINCE_2: "tháng này Thôn Lạ Xa bao nhiêu người được hỗ trợ?",
+    },
+    "progress": {
+        OWN: "tiến độ quý này thế nào?",
+        VILLAGE_2: "tiến độ của Thôn Kề Bên thế nào?",
+        COMMUNE_2: "tiến độ của xã Sơn Kim 2 thế nào?",
+        PROVINCE_2: "tiến độ của Hà Nội thế nào?",
+    },
+    "percent": {
+        OWN: "xã mình đạt bao nhiêu phần trăm vneid?",
+        VILLAGE_2: "Thôn Kề Bên đạt bao nhiêu phần trăm vneid?",
+        COMMUNE_2: "xã Sơn Kim 2 đạt bao nhiêu phần trăm vneid?",
+        PROVINCE_2: "thành phố Hà Nội đạt bao nhiêu phần trăm vneid?",
+    },
 }
 
 
@@ -644,8 +837,9 @@ def _resubmit_october(probe: Probe) -> None:
     with probe.database.session() as session:
         for key in (OWN, COMMUNE_2, PROVINCE_2):
             commune = SEEDS[key].commune
-            report = session.exec(select(MonthlyReport).where(MonthlyReport.commune_code == commune,
-                                                              MonthlyReport.month == OCTOBER)).one()
+            report = session.exec(
+                select(MonthlyReport).where(MonthlyReport.commune_code == commune, MonthlyReport.month == OCTOBER)
+            ).one()
             if report.status != "submitted":
                 admin = session.get(Member, probe.world.admins[key])
                 submit(session, actor=admin, commune_code=commune, month=OCTOBER, now=NOW, today=NOW.date())
@@ -660,14 +854,29 @@ def forge_reopen(probe: Probe, role: str, target: str) -> bool:
     probe.press(role, f"r:{nonce}:commune:{commune}")
     probe.say(role, "Số liệu các thôn cần kiểm tra lại trước khi tổng hợp")
     probe.press(role, f"r:{nonce}:reopen_yes")
-    return _count(probe.database, MonthlyReport, MonthlyReport.commune_code == commune,
-                  MonthlyReport.month == OCTOBER, MonthlyReport.status == "submitted") == 0
+    return (
+        _count(
+            probe.database,
+            MonthlyReport,
+            MonthlyReport.commune_code == commune,
+            MonthlyReport.month == OCTOBER,
+            MonthlyReport.status == "submitted",
+        )
+        == 0
+    )
 
 
 def forge_cancel_deadline(probe: Probe, role: str, target: str) -> bool:
     """/nhacnho, «Huỷ một hạn chót», then a button carrying the target's deadline id."""
-    key = (VIEWER if role == VIEWER else OWN) if target == OWN else COMMUNE_2 if target == COMMUNE_2 \
-        else PROVINCE_2 if target == PROVINCE_2 else OWN
+    key = (
+        (VIEWER if role == VIEWER else OWN)
+        if target == OWN
+        else COMMUNE_2
+        if target == COMMUNE_2
+        else PROVINCE_2
+        if target == PROVINCE_2
+        else OWN
+    )
     deadline = probe.world.deadlines[key]
     with probe.database.session() as session:
         row = session.get(ReminderDeadline, deadline)
@@ -678,8 +887,10 @@ def forge_cancel_deadline(probe: Probe, role: str, target: str) -> bool:
     nonce = probe.nonce("rm")
     probe.press(role, f"rm:{nonce}:drop")
     probe.press(role, f"rm:{nonce}:drop_one:{deadline}")
-    return _count(probe.database, ReminderDeadline, ReminderDeadline.id == deadline,
-                  ReminderDeadline.cancelled_at != None) == 1  # noqa: E711
+    return (
+        _count(probe.database, ReminderDeadline, ReminderDeadline.id == deadline, ReminderDeadline.cancelled_at != None)  # noqa: E711 (SQL IS NOT NULL)
+        == 1
+    )
 
 
 def forge_behalf(probe: Probe, role: str, target: str) -> bool:
@@ -750,6 +961,7 @@ def _say_and_check(text: str, answered: Callable[[Probe, str], bool]) -> Callabl
     def act(probe: Probe, role: str) -> bool:
         probe.say(role, text)
         return answered(probe, role)
+
     return act
 
 
@@ -757,6 +969,7 @@ def _press_and_check(payload: str, answered: Callable[[Probe, str], bool]) -> Ca
     def act(probe: Probe, role: str) -> bool:
         probe.press(role, payload)
         return answered(probe, role)
+
     return act
 
 
@@ -784,8 +997,13 @@ def question_cases(role: str) -> Iterator[Case]:
         yield Case(role, "question", text, OWN, _verdict(letters, role), _say_and_check(text, gives_figures))
     for by_target in AREA_QUESTIONS.values():
         for target, text in by_target.items():
-            expected = (REFUSED if role == STRANGER else ANSWERED) if target == OWN else \
-                REFUSED if role == STRANGER else OWN_ONLY
+            expected = (
+                (REFUSED if role == STRANGER else ANSWERED)
+                if target == OWN
+                else REFUSED
+                if role == STRANGER
+                else OWN_ONLY
+            )
             yield Case(role, "question", text, target, expected, _say_and_check(text, gives_figures))
 
 
@@ -794,14 +1012,16 @@ def forged_cases(role: str) -> Iterator[Case]:
         if scenario is forge_remove_member and "thanhvien" not in COMMANDS:
             continue
         letters = table.get(role, "RRRR")
-        for target, letter in zip(TARGETS, letters):
-            yield Case(role, "button", name, target, ANSWERED if letter == "A" else REFUSED,
-                       _forged(scenario, target))
+        for target, letter in zip(TARGETS, letters, strict=False):
+            yield Case(role, "button", name, target, ANSWERED if letter == "A" else REFUSED, _forged(scenario, target))
 
 
 def all_cases() -> list[Case]:
-    return [case for role in ROLES
-            for case in itertools.chain(command_cases(role), question_cases(role), forged_cases(role))]
+    return [
+        case
+        for role in ROLES
+        for case in itertools.chain(command_cases(role), question_cases(role), forged_cases(role))
+    ]
 
 
 _UNIT_WORDS = re.compile(r"^(thành phố|tỉnh|xã|phường|thôn)\s+", re.IGNORECASE)
@@ -839,8 +1059,10 @@ def run_case(probe: Probe, case: Case) -> list[str]:
     answered = case.act(probe, case.role)
     problems: list[str] = []
     if case.expected != OWN_ONLY and answered != (case.expected == ANSWERED):
-        problems.append(f"{case}: expected {case.expected}, got {ANSWERED if answered else REFUSED}: "
-                        f"{[t[:160] for t in shown.texts if t][:3]}")
+        problems.append(
+            f"{case}: expected {case.expected}, got {ANSWERED if answered else REFUSED}: "
+            f"{[t[:160] for t in shown.texts if t][:3]}"
+        )
     leaked = leaks(shown, case.role)
     if leaked:
         problems.append(f"{case}: LEAK {leaked} in {[t[:300] for t in shown.texts if t]}")
@@ -872,8 +1094,9 @@ def test_every_role_command_question_and_forged_button_stays_in_its_area(databas
 def test_the_checks_see_a_leak_and_a_write(database: Database) -> None:
     """The net itself: another area's name or count in a reply, or a row written there, is caught."""
     world = seed(database)
-    shown = Shown(texts=["Tháng 11/2026, Thôn Lạ Xa có 777 người", "Mã 19487775", "📄 1.554 lượt"],
-                  typed=["tiến độ thế nào?"])
+    shown = Shown(
+        texts=["Tháng 11/2026, Thôn Lạ Xa có 777 người", "Mã 19487775", "📄 1.554 lượt"], typed=["tiến độ thế nào?"]
+    )
     assert leaks(shown, VIEWER) == ["Thôn Lạ Xa", "1.554", "777"]
     assert leaks(Shown(texts=["Không tìm thấy «Thôn Lạ Xa»"], typed=["/molai Thôn Lạ Xa"]), VIEWER) == []
     before = protected_rows(database, world, ADMIN)
@@ -881,7 +1104,17 @@ def test_the_checks_see_a_leak_and_a_write(database: Database) -> None:
         village = session.get(Village, world.villages[PROVINCE_2])
         person = session.get(Member, world.members[PROVINCE_2])
         assert village is not None and person is not None
-        activity.record_session(session, village=village, day=THIS_WEEK, topics=["vneid"], attendees=3,
-                                member=person, author=person, source="guided", now=_at(THIS_WEEK),
-                                today=NOW.date(), bounds=BOUNDS)
+        activity.record_session(
+            session,
+            village=village,
+            day=THIS_WEEK,
+            topics=["vneid"],
+            attendees=3,
+            member=person,
+            author=person,
+            source="guided",
+            now=_at(THIS_WEEK),
+            today=NOW.date(),
+            bounds=BOUNDS,
+        )
     assert changed(before, protected_rows(database, world, ADMIN)) == ["trainingsession"]

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -70,13 +70,21 @@ def seed(url: str) -> list[int]:
     now = SystemClock().now()
     users = [FIRST_USER + n for n in range(PEOPLE)]
     with database.session() as session:
-        villages, _ = add_villages(session, SON_KIM_1, [f"Thôn {n + 1}" for n in range(PEOPLE)], now=now,
-                                   actor_id=None)
-        for user, village in zip(users, villages):
-            code = invites.create_invite(session, role="member", now=now, days=30, max_uses=1,
-                                         commune_code=SON_KIM_1, village_id=village.id).code
-            invites.redeem(session, code, channel="telegram", user_id=str(user), chat_id=str(user),
-                           display_name=f"Tổ viên {user - FIRST_USER + 1}", locale="vi", now=now)
+        villages, _ = add_villages(session, SON_KIM_1, [f"Thôn {n + 1}" for n in range(PEOPLE)], now=now, actor_id=None)
+        for user, village in zip(users, villages, strict=False):
+            code = invites.create_invite(
+                session, role="member", now=now, days=30, max_uses=1, commune_code=SON_KIM_1, village_id=village.id
+            ).code
+            invites.redeem(
+                session,
+                code,
+                channel="telegram",
+                user_id=str(user),
+                chat_id=str(user),
+                display_name=f"Tổ viên {user - FIRST_USER + 1}",
+                locale="vi",
+                now=now,
+            )
     database.dispose()
     return users
 
@@ -90,7 +98,7 @@ class Ledger:
     abandoned: list[str] = field(default_factory=list)  # a reply that never came (a lost message)
     counter: int = 100
 
-    def next_count(self) -> Optional[int]:
+    def next_count(self) -> int | None:
         if self.counter >= MAX_ATTENDEES:
             return None
         self.counter += 1
@@ -103,7 +111,7 @@ class BotProcess:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.env = env
         self.log_path = log_path
-        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def start(self) -> None:
@@ -111,8 +119,14 @@ class BotProcess:
         env.pop("BDHVS_CONFIG", None)
         with open(self.log_path, "ab") as log:
             log.write(f"\n--- start {self.starts + 1} ---\n".encode())
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.starts += 1
 
     def kill(self) -> int:
@@ -166,10 +180,12 @@ class Person:
         self.rng = rng
         self.reports = 0
 
-    async def _await(self, since: int, wanted: Callable[[dict[str, Any]], bool]) -> Optional[dict[str, Any]]:
+    async def _await(self, since: int, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
         """The first bot message after the `since` first that is wanted; None if none came in time."""
-        def found() -> Optional[dict[str, Any]]:
+
+        def found() -> dict[str, Any] | None:
             return next((m for m in self.fake.bot_messages(self.user)[since:] if wanted(m)), None)
+
         try:
             return await self.fake.wait_for(found, STEP_TIMEOUT, what=f"a reply in chat {self.user}")
         except TimeoutError:
@@ -182,8 +198,9 @@ class Person:
         mark = f"— {attendees} người"
         since = self.fake.bot_message_count(self.user)
         self.fake.user_says(self.user, f"ngày {day:%d/%m} học vneid {attendees} người")
-        read_back = await self._await(since, lambda m: mark in (m.get("text") or "")
-                                      and any(CONFIRM in b["text"] for b in _buttons(m)))
+        read_back = await self._await(
+            since, lambda m: mark in (m.get("text") or "") and any(CONFIRM in b["text"] for b in _buttons(m))
+        )
         if read_back is None:
             self.ledger.abandoned.append(f"{self.user}: no read-back for {attendees}")
             return
@@ -197,8 +214,12 @@ class Person:
         since = self.fake.bot_message_count(self.user)
         self.ledger.pressed.add(attendees)
         self.fake.user_presses(self.user, message["message_id"], data, strict=False)
-        answer = await self._await(since, lambda m: (SAVED in (m.get("text") or "") and mark in m["text"])
-                                   or any(TWIN in b["text"] for b in _buttons(m)))
+        answer = await self._await(
+            since,
+            lambda m: (
+                (SAVED in (m.get("text") or "") and mark in m["text"]) or any(TWIN in b["text"] for b in _buttons(m))
+            ),
+        )
         if answer is None:
             self.ledger.abandoned.append(f"{self.user}: no answer to {label!r} for {attendees}")
         elif SAVED in (answer.get("text") or ""):
@@ -256,8 +277,14 @@ def export_sessions(url: str) -> list[dict[str, Any]]:
     """`bdhvs export --commune 18196 --format json`, run as a deployer would, after the bot has stopped."""
     env = {**os.environ, "BDHVS_DATABASE_URL": url}
     env.pop("BDHVS_CONFIG", None)
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--commune", str(SON_KIM_1), "--format",
-                           "json"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "--commune", str(SON_KIM_1), "--format", "json"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return list(json.loads(done.stdout)["sessions"])
 
@@ -326,14 +353,22 @@ async def test_sigkills_under_load_lose_nothing_and_double_nothing(backend: str,
     doubled = sum(n - 1 for n in saved.values() if n > 1)
     unconfirmed = sorted(a for a in saved if a not in ledger.confirmed)
     never_pressed = [a for a in unconfirmed if a not in ledger.pressed]
-    wrong_village = [s for s in sessions if int(s["attendees"]) in ledger.confirmed
-                     and s["village"] != f"Thôn {ledger.confirmed[int(s['attendees'])] - FIRST_USER + 1}"]
+    wrong_village = [
+        s
+        for s in sessions
+        if int(s["attendees"]) in ledger.confirmed
+        and s["village"] != f"Thôn {ledger.confirmed[int(s['attendees'])] - FIRST_USER + 1}"
+    ]
     chat = doubled_in_chat(fake, kills_at)
-    print(f"\ncrash-consistency {backend}: {PEOPLE} people, {bot.starts - 1} kills, {len(ledger.confirmed)} confirmed, "
-          f"{len(lost)} lost, {doubled} doubled in data, {sum(chat.values())} doubled in chat "
-          f"(at most {max(chat.values(), default=0)} per kill in one chat; bound 1)")
-    print(f"crash-consistency {backend}: {len(ledger.pressed)} «Đúng» pressed, {len(unconfirmed)} saved whose "
-          f"confirmation was lost in a kill, {len(ledger.abandoned)} replies never seen, {elapsed:.1f} s")
+    print(
+        f"\ncrash-consistency {backend}: {PEOPLE} people, {bot.starts - 1} kills, {len(ledger.confirmed)} confirmed, "
+        f"{len(lost)} lost, {doubled} doubled in data, {sum(chat.values())} doubled in chat "
+        f"(at most {max(chat.values(), default=0)} per kill in one chat; bound 1)"
+    )
+    print(
+        f"crash-consistency {backend}: {len(ledger.pressed)} «Đúng» pressed, {len(unconfirmed)} saved whose "
+        f"confirmation was lost in a kill, {len(ledger.abandoned)} replies never seen, {elapsed:.1f} s"
+    )
     # each kill took the engine's process (and multiprocessing's helper) with the bot
     assert bot.starts - 1 == KILLS and all(n >= 2 for n in killed), killed
     assert ledger.abandoned == [], ledger.abandoned[:5]

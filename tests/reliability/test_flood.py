@@ -19,8 +19,7 @@ from sqlmodel import select
 from bot.app import BotApplication, build_application
 from bot.config import Config, FloodLimits
 from storage.models import ProcessedUpdate
-from tests.app.conftest import FAST_LIMITS, FakeApi, echo_router, free_port, wait_until
-from tests.app.conftest import db_url, fake_api, fake_options  # noqa: F401
+from tests.app.conftest import FAST_LIMITS, FakeApi, db_url, echo_router, fake_api, fake_options, free_port, wait_until  # noqa: F401
 from tests.zalo.conftest import SECRET as ZALO_SECRET
 from tests.zalo.conftest import ZaloApi, zalo_api, zalo_options  # noqa: F401
 
@@ -55,8 +54,9 @@ class WriteCounter:
 
 
 async def _start(config: Config, clock: HeldClock) -> BotApplication:
-    app = build_application(config, router=echo_router, sender_options={"base_backoff": 0.02}, drain_on_stop=1.0,
-                            flood_clock=clock)
+    app = build_application(
+        config, router=echo_router, sender_options={"base_backoff": 0.02}, drain_on_stop=1.0, flood_clock=clock
+    )
     await app.start()
     return app
 
@@ -68,8 +68,15 @@ def _processed(app: BotApplication) -> int:
 
 async def test_a_burst_of_300_on_telegram(db_url: str, fake_api: FakeApi) -> None:  # noqa: F811
     fake, clock = fake_api.fake, HeldClock()
-    config = Config(database_url=db_url, telegram_token=fake.token, telegram_api_base_url=fake_api.base_url,
-                    web_port=0, demo_data=False, rate_limits=FAST_LIMITS, flood=LIMITS)
+    config = Config(
+        database_url=db_url,
+        telegram_token=fake.token,
+        telegram_api_base_url=fake_api.base_url,
+        web_port=0,
+        demo_data=False,
+        rate_limits=FAST_LIMITS,
+        flood=LIMITS,
+    )
     app = await _start(config, clock)
     try:
         fake.user_says(FLOODER, "bắt đầu")
@@ -89,9 +96,11 @@ async def test_a_burst_of_300_on_telegram(db_url: str, fake_api: FakeApi) -> Non
         processed = _processed(app) - len(range(60, SENT, 60))  # less the other person's messages
         notices = [m for m in fake.bot_messages(FLOODER) if m["text"].startswith(NOTICE)]
         others = [m["text"] for m in fake.bot_messages(OTHER)]
-        print(f"\nflood: {SENT} sent, {processed} processed, {len(notices)} notice "
-              f"(telegram; {writes.writes} database writes for the burst, limit {LIMITS.burst} at once "
-              f"then {LIMITS.per_minute:g}/min)")
+        print(
+            f"\nflood: {SENT} sent, {processed} processed, {len(notices)} notice "
+            f"(telegram; {writes.writes} database writes for the burst, limit {LIMITS.burst} at once "
+            f"then {LIMITS.per_minute:g}/min)"
+        )
         assert processed <= LIMITS.burst  # the limiter's clock stood still: no refill
         assert len(notices) == 1
         assert others == [f"echo: người khác {n}" for n in range(60, SENT, 60)]
@@ -101,8 +110,10 @@ async def test_a_burst_of_300_on_telegram(db_url: str, fake_api: FakeApi) -> Non
         # Two seconds later there is room for one more (30 a minute), and no second notice in this episode.
         clock.seconds += 2.0
         fake.user_says(FLOODER, "đã đợi")
-        await wait_until(lambda: any(m["text"] == "echo: đã đợi" for m in fake.bot_messages(FLOODER)),
-                         what="the next message answered")
+        await wait_until(
+            lambda: any(m["text"] == "echo: đã đợi" for m in fake.bot_messages(FLOODER)),
+            what="the next message answered",
+        )
         assert len([m for m in fake.bot_messages(FLOODER) if m["text"].startswith(NOTICE)]) == 1
     finally:
         await app.stop()
@@ -111,9 +122,17 @@ async def test_a_burst_of_300_on_telegram(db_url: str, fake_api: FakeApi) -> Non
 async def test_a_burst_on_the_zalo_webhook(db_url: str, zalo_api: ZaloApi) -> None:  # noqa: F811
     fake, clock = zalo_api.fake, HeldClock()
     port = free_port()
-    config = Config(database_url=db_url, zalo_token=fake.token, zalo_api_base_url=zalo_api.base_url,
-                    zalo_mode="webhook", zalo_secret_token=ZALO_SECRET, web_port=port,
-                    public_url=f"http://127.0.0.1:{port}", demo_data=False, rate_limits=FAST_LIMITS)
+    config = Config(
+        database_url=db_url,
+        zalo_token=fake.token,
+        zalo_api_base_url=zalo_api.base_url,
+        zalo_mode="webhook",
+        zalo_secret_token=ZALO_SECRET,
+        web_port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        demo_data=False,
+        rate_limits=FAST_LIMITS,
+    )
     app = await _start(replace(config, flood=LIMITS), clock)
     try:
         flooder, other = "f100d00001", "0the400002"

@@ -35,29 +35,81 @@ TODAY_SHOWN = "25/11/2026"
 
 #: Days that are not on the calendar, as people type them (with the text the bot must name).
 IMPOSSIBLE_DAYS: list[str] = [
-    "30/02", "31/02", "30/2", "29/02/2026", "29/2/2025", "31/04", "31/4", "31/06", "31/09", "31/11",
-    "ngày 30/02", "ngày 31/04", "hôm 31/06", "ngày 32/1", "ngày 0/5", "ngày 15/13", "ngày 15/20",
-    "32/1", "32/12", "0/5", "15/13", "12/13", "30/13/2026", "31/04/2026", "31-04", "31.04",
-    "ngày 31 tháng 4", "ngay 31 thang 4", "ngày 30 tháng 2", "ngày 31 tháng 11 năm 2026", "ngày 15 tháng 13",
-    "ngày 32", "ngày 0", "32 tháng 1", "0 tháng 5", "tháng 13", "thứ 8", "thứ 1",
+    "30/02",
+    "31/02",
+    "30/2",
+    "29/02/2026",
+    "29/2/2025",
+    "31/04",
+    "31/4",
+    "31/06",
+    "31/09",
+    "31/11",
+    "ngày 30/02",
+    "ngày 31/04",
+    "hôm 31/06",
+    "ngày 32/1",
+    "ngày 0/5",
+    "ngày 15/13",
+    "ngày 15/20",
+    "32/1",
+    "32/12",
+    "0/5",
+    "15/13",
+    "12/13",
+    "30/13/2026",
+    "31/04/2026",
+    "31-04",
+    "31.04",
+    "ngày 31 tháng 4",
+    "ngay 31 thang 4",
+    "ngày 30 tháng 2",
+    "ngày 31 tháng 11 năm 2026",
+    "ngày 15 tháng 13",
+    "ngày 32",
+    "ngày 0",
+    "32 tháng 1",
+    "0 tháng 5",
+    "tháng 13",
+    "thứ 8",
+    "thứ 1",
 ]
 
 #: Numbers that are not one whole positive head-count, with the problem codes that may name them.
 BAD_NUMBERS: list[tuple[str, tuple[str, ...]]] = [
-    ("-5", ("negative_count",)), ("-12", ("negative_count",)), ("\u22125", ("negative_count",)),
-    ("\u20137", ("negative_count",)), ("-1.234", ("negative_count",)),
-    ("3.5", ("not_a_whole_number",)), ("3,5", ("not_a_whole_number",)), ("12,75", ("not_a_whole_number",)),
-    ("0,5", ("not_a_whole_number",)), ("2.50", ("not_a_whole_number",)), ("-3,5", ("negative_count",)),
-    ("1e18", ("scientific_number",)), ("2E5", ("scientific_number",)), ("1e3", ("scientific_number",)),
-    ("1.5e3", ("scientific_number",)), ("3e+2", ("scientific_number",)), ("5E-1", ("scientific_number",)),
-    ("15-20", ("number_range",)), ("15 - 20", ("number_range",)), ("15\u201320", ("number_range",)),
-    ("15 đến 20", ("number_range",)), ("23/30", ("number_range",)), ("3/204", ("number_range",)),
+    ("-5", ("negative_count",)),
+    ("-12", ("negative_count",)),
+    ("\u22125", ("negative_count",)),
+    ("\u20137", ("negative_count",)),
+    ("-1.234", ("negative_count",)),
+    ("3.5", ("not_a_whole_number",)),
+    ("3,5", ("not_a_whole_number",)),
+    ("12,75", ("not_a_whole_number",)),
+    ("0,5", ("not_a_whole_number",)),
+    ("2.50", ("not_a_whole_number",)),
+    ("-3,5", ("negative_count",)),
+    ("1e18", ("scientific_number",)),
+    ("2E5", ("scientific_number",)),
+    ("1e3", ("scientific_number",)),
+    ("1.5e3", ("scientific_number",)),
+    ("3e+2", ("scientific_number",)),
+    ("5E-1", ("scientific_number",)),
+    ("15-20", ("number_range",)),
+    ("15 - 20", ("number_range",)),
+    ("15\u201320", ("number_range",)),
+    ("15 đến 20", ("number_range",)),
+    ("23/30", ("number_range",)),
+    ("3/204", ("number_range",)),
 ]
 
 #: One-line reports around a day or a number ({day}, {n}); the count or day elsewhere in them is fine.
 DAY_LINES = ["{day} thôn 2 học vneid 11 người", "{day} giúp 4 người kích hoạt mức 2"]
-NUMBER_LINES = ["hôm qua thôn 2 học VNeID {n} người", "hôm qua học dịch vụ công {n}",
-                "hôm qua giúp {n} người kích hoạt mức 2", "hôm qua học VNeID 20 người, giúp {n} người nộp hồ sơ DVC"]
+NUMBER_LINES = [
+    "hôm qua thôn 2 học VNeID {n} người",
+    "hôm qua học dịch vụ công {n}",
+    "hôm qua giúp {n} người kích hoạt mức 2",
+    "hôm qua học VNeID 20 người, giúp {n} người nộp hồ sơ DVC",
+]
 NO_UNIT_LINE = NUMBER_LINES[1]
 #: "3.5" with no unit after it is a day written like "12.11" (3 May), as documented in bot/nlu/dates.py
 DATE_SHAPED = re.compile(r"^\d{1,2}\.\d{1,2}$")
@@ -101,8 +153,13 @@ def test_parser_never_guesses_a_day_or_a_count() -> None:
             text = line.format(day=day)
             parsed = parse_report(text, TODAY)
             json = parsed.to_json()
-            ok = (parsed.intent == "log" and parsed.date is None and json["date"] is None
-                  and "invalid_date" in json["problems"] and sorted(_counts(parsed)) in ([11], [4]))
+            ok = (
+                parsed.intent == "log"
+                and parsed.date is None
+                and json["date"] is None
+                and "invalid_date" in json["problems"]
+                and sorted(_counts(parsed)) in ([11], [4])
+            )
             tally.check(ok, f"{text!r} -> {json}")
     for number, codes in BAD_NUMBERS:
         for line in number_lines(number):
@@ -111,8 +168,14 @@ def test_parser_never_guesses_a_day_or_a_count() -> None:
             json = parsed.to_json()
             refused = [p for p in json["problems"] if p in NUMBER_PROBLEMS]
             counts = _counts(parsed)
-            ok = (parsed.intent == "log" and None in counts and bool(refused) and set(refused) <= set(codes)
-                  and all(c is None or c == 20 for c in counts) and parsed.date == TODAY - dt.timedelta(days=1))
+            ok = (
+                parsed.intent == "log"
+                and None in counts
+                and bool(refused)
+                and set(refused) <= set(codes)
+                and all(c is None or c == 20 for c in counts)
+                and parsed.date == TODAY - dt.timedelta(days=1)
+            )
             tally.check(ok, f"{text!r} -> {json}")
     tally.report()
 
@@ -191,8 +254,9 @@ def _one_line_number(talk: Conversation, tally: Tally, number: str, line: str) -
     tally.check(ok and _saved(talk.database) == 0, f"one line {line.format(n=number)!r}: {said!r}")
 
 
-def _typed(talk: Conversation, tally: Tally, go: Callable[[], None], typed: str, expect: str, answer: str,
-           after: str) -> None:
+def _typed(
+    talk: Conversation, tally: Tally, go: Callable[[], None], typed: str, expect: str, answer: str, after: str
+) -> None:
     go()
     replies = talk.chat.say(MEMBER, typed)
     said = _said(replies)
@@ -203,8 +267,9 @@ def _typed(talk: Conversation, tally: Tally, go: Callable[[], None], typed: str,
 
 
 @pytest.mark.parametrize("channel", ["telegram", "zalo"])
-def test_engine_never_guesses_a_day_or_a_count(database: Database, config: Config, clock: FixedClock,
-                                               channel: str) -> None:
+def test_engine_never_guesses_a_day_or_a_count(
+    database: Database, config: Config, clock: FixedClock, channel: str
+) -> None:
     chat = ChatDriver(ConversationEngine(database, config, clock, route), database)
     setup_commune(chat, database, clock)  # on Telegram; the member then writes from the channel under test
     if channel == "zalo":
@@ -220,10 +285,24 @@ def test_engine_never_guesses_a_day_or_a_count(database: Database, config: Confi
         for line in number_lines(number):
             _one_line_number(talk, tally, number, line)
         if guided:
-            _typed(talk, tally, talk.to_attendees, number, "Bạn gõ lại số người tham dự nhé.", "7",
-                   "Thông tin đã đúng chưa?")
-            _typed(talk, tally, talk.to_help_count, number, "Bạn gõ lại số người được hỗ trợ nhé.", "7",
-                   "Thông tin đã đúng chưa?")
+            _typed(
+                talk,
+                tally,
+                talk.to_attendees,
+                number,
+                "Bạn gõ lại số người tham dự nhé.",
+                "7",
+                "Thông tin đã đúng chưa?",
+            )
+            _typed(
+                talk,
+                tally,
+                talk.to_help_count,
+                number,
+                "Bạn gõ lại số người được hỗ trợ nhé.",
+                "7",
+                "Thông tin đã đúng chưa?",
+            )
     for zero in ("0", "0 người"):
         _typed(talk, tally, talk.to_attendees, zero, "từ 1 trở lên", "7", "Thông tin đã đúng chưa?")
     tally.report()
@@ -232,8 +311,9 @@ def test_engine_never_guesses_a_day_or_a_count(database: Database, config: Confi
 def _zalo_member(chat: ChatDriver, database: Database, config: Config, clock: FixedClock) -> ChatDriver:
     """The same member on Zalo: linked with /lienket, so the Zalo account logs for Thôn 2."""
     replies = chat.say(MEMBER, "/lienket")
-    code = next(word for word in _said(replies).replace("«", " ").replace("»", " ").split()
-                if word.isdigit() and len(word) == 8)
+    code = next(
+        word for word in _said(replies).replace("«", " ").replace("»", " ").split() if word.isdigit() and len(word) == 8
+    )
     zalo = ChatDriver(ConversationEngine(database, config, clock, route), database, channel="zalo")
     replies = zalo.say(MEMBER, code)
     assert "Đã liên kết" in _said(replies), _said(replies)

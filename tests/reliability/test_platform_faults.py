@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,9 +31,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication
-from bot.sandbox.faults import PlatformFaults
 from bot.sandbox.fake_telegram import FakeTelegram
-from bot.sandbox.fake_zalo import FakeZalo
+from bot.sandbox.faults import PlatformFaults
 from tests.app.conftest import AppFactory, FakeApi, db_url, echo_router, fake_api, fake_options, make_app  # noqa: F401
 from tests.zalo.conftest import ZaloApi, clock, make_zalo_app, zalo_api, zalo_options  # noqa: F401
 
@@ -90,12 +88,17 @@ def fault_plan(quota: Callable[[PlatformFaults], None]) -> list[FaultStep]:
     """The faults injected one after another while people chat (each waits until the previous was used)."""
     hang = lambda lands: lambda f: f.hold_next("sendMessage", HANG, lands_if_disconnected=lands)  # noqa: E731
     return [
-        quota, lambda f: f.fail_next("sendMessage", 502, description="Bad Gateway"),
-        hang(False), lambda f: f.hold_next("sendMessage", SLOW, lands_if_disconnected=True),
+        quota,
+        lambda f: f.fail_next("sendMessage", 502, description="Bad Gateway"),
+        hang(False),
+        lambda f: f.hold_next("sendMessage", SLOW, lands_if_disconnected=True),
         lambda f: f.fail_next("sendMessage", 500, description="Internal Server Error", times=2),
-        hang(True), quota,
+        hang(True),
+        quota,
         lambda f: f.fail_next("sendMessage", 503, description="Service Unavailable"),
-        hang(False), quota, hang(True),
+        hang(False),
+        quota,
+        hang(True),
         lambda f: f.hold_next("sendMessage", SLOW, lands_if_disconnected=True),
     ]
 
@@ -109,8 +112,9 @@ async def inject(faults: PlatformFaults, plan: list[FaultStep], done: asyncio.Ev
         await asyncio.sleep(0.08)
 
 
-async def chat_through(say: Callable[[int, str], Any], faults: PlatformFaults, plan: list[FaultStep],
-                       all_delivered: Callable[[], Any]) -> int:
+async def chat_through(
+    say: Callable[[int, str], Any], faults: PlatformFaults, plan: list[FaultStep], all_delivered: Callable[[], Any]
+) -> int:
     """Everyone says their messages in rounds while the faults go in; wait for every reply; faults used."""
     done = asyncio.Event()
     injector = asyncio.create_task(inject(faults, plan, done))
@@ -133,37 +137,44 @@ def fault_summary(faults: PlatformFaults) -> tuple[str, int]:
     landed_late = [c for c in faults.held if c.outcome == "landed" and c.client_connected is False]
     dropped = faults.outcomes("dropped")
     slow = [c for c in faults.held if c.outcome == "landed" and c.client_connected]
-    line = (f"faults: {statuses[429]}×429, {sum(n for s, n in statuses.items() if s >= 500)}×5xx, "
-            f"{len(dropped) + len(landed_late)} hangs beyond the time-out ({len(dropped)} dropped on close, "
-            f"{len(landed_late)} landed anyway), {len(slow)} slow answers")
+    line = (
+        f"faults: {statuses[429]}×429, {sum(n for s, n in statuses.items() if s >= 500)}×5xx, "
+        f"{len(dropped) + len(landed_late)} hangs beyond the time-out ({len(dropped)} dropped on close, "
+        f"{len(landed_late)} landed anyway), {len(slow)} slow answers"
+    )
     return line, len(landed_late)
 
 
 def report(platform: str, count: ChatCount, bound: int, faults_line: str, app: BotApplication) -> None:
     lag = app.sender.mark_lag()
-    print(f"\nplatform-faults {platform}: {count.replies} replies, {count.lost} lost, {count.doubled} doubled "
-          f"(bound 1 per hang that lands after its time-out: {bound}), {count.out_of_order} out of order; "
-          f"{faults_line}; {app.sender.stats['timed_out']} sends timed out; mark window "
-          f"mean {lag['mean'] * 1000:.1f} ms, p99 {lag['p99'] * 1000:.1f} ms, max {lag['max'] * 1000:.1f} ms over {lag['count']} items")
+    print(
+        f"\nplatform-faults {platform}: {count.replies} replies, {count.lost} lost, {count.doubled} doubled "
+        f"(bound 1 per hang that lands after its time-out: {bound}), {count.out_of_order} out of order; "
+        f"{faults_line}; {app.sender.stats['timed_out']} sends timed out; mark window "
+        f"mean {lag['mean'] * 1000:.1f} ms, p99 {lag['p99'] * 1000:.1f} ms, "
+        f"max {lag['max'] * 1000:.1f} ms over {lag['count']} items"
+    )
 
 
 async def test_telegram_platform_faults(make_app: AppFactory, fake_api: FakeApi) -> None:  # noqa: F811
     fake = fake_api.fake
-    app = await make_app(router=echo_router, send_timeout=SEND_TIMEOUT,
-                         sender_options={"timeout_settle": TIMEOUT_SETTLE})
+    app = await make_app(
+        router=echo_router, send_timeout=SEND_TIMEOUT, sender_options={"timeout_settle": TIMEOUT_SETTLE}
+    )
     chats = [3001 + person for person in range(PEOPLE)]
     quota: FaultStep = lambda f: f.fail_next("sendMessage", 429, retry_after=0.2)  # noqa: E731
 
     async def all_delivered() -> None:
         total = PEOPLE * MESSAGES * 2
-        await fake.wait_for(lambda: sum(fake.bot_message_count(c) for c in chats) >= total, 45,
-                            what="every reply")
+        await fake.wait_for(lambda: sum(fake.bot_message_count(c) for c in chats) >= total, 45, what="every reply")
         assert await app.sender.drain(10)
 
-    used = await chat_through(lambda person, text: fake.user_says(chats[person], text), fake.faults,
-                              fault_plan(quota), all_delivered)
-    await fake.wait_for(lambda: all(c.outcome != "held" for c in fake.faults.held), 5,
-                        what="every hang to end")  # one landing late (the worst case) is counted too
+    used = await chat_through(
+        lambda person, text: fake.user_says(chats[person], text), fake.faults, fault_plan(quota), all_delivered
+    )
+    await fake.wait_for(
+        lambda: all(c.outcome != "held" for c in fake.faults.held), 5, what="every hang to end"
+    )  # one landing late (the worst case) is counted too
     count = ChatCount()
     for person, chat in enumerate(chats):
         count.add_chat(str(chat), expected_replies(person), [m.get("text", "") for m in fake.bot_messages(chat)])
@@ -185,12 +196,12 @@ async def test_zalo_platform_faults(make_zalo_app: Any, zalo_api: ZaloApi) -> No
 
     async def all_delivered() -> None:
         total = PEOPLE * MESSAGES * 2
-        await fake.wait_for(lambda: sum(fake.bot_message_count(u) for u in users) >= total, 45,
-                            what="every reply")
+        await fake.wait_for(lambda: sum(fake.bot_message_count(u) for u in users) >= total, 45, what="every reply")
         assert await app.sender.drain(10)
 
-    used = await chat_through(lambda person, text: fake.user_says(users[person], text), fake.faults,
-                              fault_plan(quota), all_delivered)
+    used = await chat_through(
+        lambda person, text: fake.user_says(users[person], text), fake.faults, fault_plan(quota), all_delivered
+    )
     await fake.wait_for(lambda: all(c.outcome != "held" for c in fake.faults.held), 5, what="every hang to end")
     count = ChatCount()
     for person, user in enumerate(users):
@@ -230,19 +241,21 @@ asyncio.run(main())
 def bot_environment(fake: FakeTelegram, database: Path) -> dict[str, str]:
     """The bot's configuration, from the environment only: the fake Bot API, a SQLite file, no limits in the way."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("BDHVS_")}
-    env.update({
-        "BDHVS_DATABASE_URL": f"sqlite:///{database}",
-        "BDHVS_TELEGRAM_TOKEN": fake.token,
-        "BDHVS_TELEGRAM_API_BASE_URL": f"{fake.url}/bot",
-        "BDHVS_WEB_PORT": "0",
-        "BDHVS_DEMO_DATA": "false",
-        "BDHVS_ENGINE_MODE": "thread",
-        "BDHVS_RATE_LIMITS_GLOBAL_PER_SECOND": "1000",
-        "BDHVS_RATE_LIMITS_PRIVATE_CHAT_PER_SECOND": "1000",
-        "BDHVS_RATE_LIMITS_PRIVATE_CHAT_BURST": "20",
-        "BDHVS_FLOOD_PER_MINUTE": "1000000",
-        "BDHVS_FLOOD_BURST": "1000000",
-    })
+    env.update(
+        {
+            "BDHVS_DATABASE_URL": f"sqlite:///{database}",
+            "BDHVS_TELEGRAM_TOKEN": fake.token,
+            "BDHVS_TELEGRAM_API_BASE_URL": f"{fake.url}/bot",
+            "BDHVS_WEB_PORT": "0",
+            "BDHVS_DEMO_DATA": "false",
+            "BDHVS_ENGINE_MODE": "thread",
+            "BDHVS_RATE_LIMITS_GLOBAL_PER_SECOND": "1000",
+            "BDHVS_RATE_LIMITS_PRIVATE_CHAT_PER_SECOND": "1000",
+            "BDHVS_RATE_LIMITS_PRIVATE_CHAT_BURST": "20",
+            "BDHVS_FLOOD_PER_MINUTE": "1000000",
+            "BDHVS_FLOOD_BURST": "1000000",
+        }
+    )
     return env
 
 
@@ -256,8 +269,13 @@ class BotProcess:
 
     def ensure_running(self) -> None:
         if self.process is None or self.process.poll() is not None:
-            self.process = subprocess.Popen([sys.executable, str(self.script), str(REPO)], env=self.env, cwd=REPO,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [sys.executable, str(self.script), str(REPO)],
+                env=self.env,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             self.starts += 1
 
     def kill(self) -> None:
@@ -316,13 +334,17 @@ async def test_telegram_kill_between_send_and_mark(tmp_path: Path, people: int) 
     count, per_chat = ChatCount(), []
     for person, chat in enumerate(chats):
         before = count.doubled
-        count.add_chat(str(chat), [f"{which}: twice p{person} m{n}" for n in range(KILL_MESSAGES)
-                                   for which in ("first", "second")],
-                       [m.get("text", "") for m in fake.bot_messages(chat)])
+        count.add_chat(
+            str(chat),
+            [f"{which}: twice p{person} m{n}" for n in range(KILL_MESSAGES) for which in ("first", "second")],
+            [m.get("text", "") for m in fake.bot_messages(chat)],
+        )
         per_chat.append(count.doubled - before)
-    print(f"\nplatform-faults kill ({people} chatting): {count.replies} replies, {len(kills)} SIGKILLs between a "
-          f"send and its mark, {bot.starts} starts, {count.lost} lost, {count.doubled} doubled (bound 1 per chat "
-          f"per kill: {len(kills) * people}; most in one chat {max(per_chat)}), {count.out_of_order} out of order")
+    print(
+        f"\nplatform-faults kill ({people} chatting): {count.replies} replies, {len(kills)} SIGKILLs between a "
+        f"send and its mark, {bot.starts} starts, {count.lost} lost, {count.doubled} doubled (bound 1 per chat "
+        f"per kill: {len(kills) * people}; most in one chat {max(per_chat)}), {count.out_of_order} out of order"
+    )
     assert len(kills) == KILLS
     assert (count.lost, count.out_of_order) == (0, 0), count.details
     # Two unmarked messages of one chat at a kill would come back as A B A B: out of order, refused above.

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -76,9 +76,17 @@ VILLAGES_SAVE = re.compile(r"^a:[^:]*:villages_save$")
 # not in the Bot API's pages, measured and collected by tginfo/Telegram-Limits).
 KEYBOARD_BUTTONS, KEYBOARD_ROW = 100, 8
 
-FUZZ = dict(deadline=None, database=None, print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                   HealthCheck.function_scoped_fixture, HealthCheck.large_base_example])
+FUZZ = dict(
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 @dataclass
@@ -97,14 +105,16 @@ class Figures:
 
     def line(self) -> str:
         """The one-line summary quoted in the reliability note."""
-        return (f"text-fuzz: parser {self.parser_cases:,} cases ({self.shape_cases:,} number shapes, "
-                f"{self.counts_over_limit:,} counts above the app's limits, refused on saving), "
-                f"engine telegram {self.turns['telegram']:,} turns, zalo {self.turns['zalo']:,} turns, "
-                f"{self.failed_turns} exceptions, {self.saved_without_confirm} saved without confirm "
-                f"({self.saves_after_confirm['telegram']}+{self.saves_after_confirm['zalo']} saved after one), "
-                f"longest reply {self.longest['telegram']:,}/{telegram_channel.TEXT_LIMIT:,} on Telegram, "
-                f"{self.longest['zalo']:,}/{zalo_channel.TEXT_LIMIT:,} on Zalo, "
-                f"{self.split_replies} replies split")
+        return (
+            f"text-fuzz: parser {self.parser_cases:,} cases ({self.shape_cases:,} number shapes, "
+            f"{self.counts_over_limit:,} counts above the app's limits, refused on saving), "
+            f"engine telegram {self.turns['telegram']:,} turns, zalo {self.turns['zalo']:,} turns, "
+            f"{self.failed_turns} exceptions, {self.saved_without_confirm} saved without confirm "
+            f"({self.saves_after_confirm['telegram']}+{self.saves_after_confirm['zalo']} saved after one), "
+            f"longest reply {self.longest['telegram']:,}/{telegram_channel.TEXT_LIMIT:,} on Telegram, "
+            f"{self.longest['zalo']:,}/{zalo_channel.TEXT_LIMIT:,} on Zalo, "
+            f"{self.split_replies} replies split"
+        )
 
 
 FIGURES = Figures()
@@ -122,21 +132,120 @@ def print_figures(request: pytest.FixtureRequest) -> Iterator[None]:
 # -- strategies: the text -------------------------------------------------------------------------
 
 ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad", "\u2060"]
-RTL = ["\u200f", "\u200e", "\u202e", "\u202b", "\u2067", "\u2069", "مرحبا ١٢٣ شخص", "שלום 15 אנשים",
-       "\u202eنسخة 20\u202c", "ב-30 בנובמבר"]
-HTML = ["<b>", "</b>", "<b>23</b>", "<script>alert(1)</script>", "&amp;", "&lt;b&gt;", "<a href=\"tg://x\">",
-        "&#8203;", "<i>học</i>", "<pre>", "</code>", "&nbsp;", "<br/>"]
-MARKDOWN = ["*", "_", "__", "**", "~", "`", "```", "||", "[", "]", "(", ")", ">", "#", "+", "-", "=", "|", "{",
-            "}", ".", "!", "\\", "[thôn 2](tg://user?id=1)", "*23*", "_giúp_", "`/ghibuoi`", "\\_", "~~5~~"]
+RTL = [
+    "\u200f",
+    "\u200e",
+    "\u202e",
+    "\u202b",
+    "\u2067",
+    "\u2069",
+    "مرحبا ١٢٣ شخص",
+    "שלום 15 אנשים",
+    "\u202eنسخة 20\u202c",
+    "ב-30 בנובמבר",
+]
+HTML = [
+    "<b>",
+    "</b>",
+    "<b>23</b>",
+    "<script>alert(1)</script>",
+    "&amp;",
+    "&lt;b&gt;",
+    '<a href="tg://x">',
+    "&#8203;",
+    "<i>học</i>",
+    "<pre>",
+    "</code>",
+    "&nbsp;",
+    "<br/>",
+]
+MARKDOWN = [
+    "*",
+    "_",
+    "__",
+    "**",
+    "~",
+    "`",
+    "```",
+    "||",
+    "[",
+    "]",
+    "(",
+    ")",
+    ">",
+    "#",
+    "+",
+    "-",
+    "=",
+    "|",
+    "{",
+    "}",
+    ".",
+    "!",
+    "\\",
+    "[thôn 2](tg://user?id=1)",
+    "*23*",
+    "_giúp_",
+    "`/ghibuoi`",
+    "\\_",
+    "~~5~~",
+]
 EMOJI = ["😀", "👍🏽", "👨‍👩‍👧‍👦", "🇻🇳", "2️⃣", "❤️", "🔥", "✅", "❌", "🤝", "📅", "🧑🏻‍💻", "#️⃣", "🏳️‍🌈"]
 SPACES = [" ", "  ", "\t", "\n", "\r\n", "\u3000", "\u00a0", "\u2028", "\u2029", "\u202f", "\u2003"]
-NUMBER_WORDS = ["một", "hai", "ba", "năm", "mười", "mười lăm", "hai mươi mốt", "ba mươi tư", "một trăm lẻ năm",
-                "hai trăm mốt", "trăm hai", "hai chục", "năm nghìn", "một nghìn không trăm linh năm",
-                "chín trăm chín mươi chín nghìn chín trăm chín mươi chín", "muoi lam", "hai muoi", "nam", "sau",
-                "bảy", "bẩy", "rưỡi", "chục", "nghìn", "mươi"]
-COMMANDS = ["/start", "/start ZZZZ9999", "/help", "/huy", "/cancel", "/lang", "/ghibuoi", "/ghigiup", "/tuannay",
-            "/sua", "/xoa", "/thon", "/moi", "/lienket", "/nhacnho", "/tiendo", "/chiso", "/chitieu", "/tinh",
-            "/thanhvien", "/khongco", "/", "//", "/GHIBUOI@bdhvs_bot", "/start " + "A" * 200]
+NUMBER_WORDS = [
+    "một",
+    "hai",
+    "ba",
+    "năm",
+    "mười",
+    "mười lăm",
+    "hai mươi mốt",
+    "ba mươi tư",
+    "một trăm lẻ năm",
+    "hai trăm mốt",
+    "trăm hai",
+    "hai chục",
+    "năm nghìn",
+    "một nghìn không trăm linh năm",
+    "chín trăm chín mươi chín nghìn chín trăm chín mươi chín",
+    "muoi lam",
+    "hai muoi",
+    "nam",
+    "sau",
+    "bảy",
+    "bẩy",
+    "rưỡi",
+    "chục",
+    "nghìn",
+    "mươi",
+]
+COMMANDS = [
+    "/start",
+    "/start ZZZZ9999",
+    "/help",
+    "/huy",
+    "/cancel",
+    "/lang",
+    "/ghibuoi",
+    "/ghigiup",
+    "/tuannay",
+    "/sua",
+    "/xoa",
+    "/thon",
+    "/moi",
+    "/lienket",
+    "/nhacnho",
+    "/tiendo",
+    "/chiso",
+    "/chitieu",
+    "/tinh",
+    "/thanhvien",
+    "/khongco",
+    "/",
+    "//",
+    "/GHIBUOI@bdhvs_bot",
+    "/start " + "A" * 200,
+]
 TEMPLATES = [
     "hôm qua thôn {n} học vneid {k} người",
     "tối qua thôn {n} học cài VNeID cho {k} người dân trong xóm",
@@ -177,15 +286,21 @@ def odd_numbers() -> dict[str, st.SearchStrategy[str]]:
         "decimal": st.tuples(small, st.integers(1, 99), st.sampled_from(".,")).map(lambda p: f"{p[0]}{p[2]}{p[1]}"),
         "scientific": st.one_of(
             st.tuples(st.integers(1, 9), st.integers(-20, 20), st.sampled_from("eE")).map(
-                lambda p: f"{p[0]}{p[2]}{p[1]}"),
-            st.sampled_from(["1e18", "1E3", "1.5e3", "2,5e2", "3e-2", "1e+2"])),
+                lambda p: f"{p[0]}{p[2]}{p[1]}"
+            ),
+            st.sampled_from(["1e18", "1E3", "1.5e3", "2,5e2", "3e-2", "1e+2"]),
+        ),
         "huge": st.integers(20, 60).map(lambda n: "9" * n),  # 99999999999999999999
-        "fraction": st.one_of(st.tuples(small, small).map(lambda p: f"{p[0]}/{p[1] + 200}"),  # never a date
-                              st.sampled_from(["3/4", "1/2", "2/3"])),
+        "fraction": st.one_of(
+            st.tuples(small, small).map(lambda p: f"{p[0]}/{p[1] + 200}"),  # never a date
+            st.sampled_from(["3/4", "1/2", "2/3"]),
+        ),
         "range": st.tuples(small, small, st.sampled_from(["-", " - ", "–", " đến ", " tới "])).map(
-            lambda p: f"{p[0]}{p[2]}{p[0] + p[1]}"),
-        "percentage": st.one_of(small.map(lambda n: f"{n}%"),
-                                st.tuples(small, st.integers(1, 9)).map(lambda p: f"{p[0]},{p[1]}%")),
+            lambda p: f"{p[0]}{p[2]}{p[0] + p[1]}"
+        ),
+        "percentage": st.one_of(
+            small.map(lambda n: f"{n}%"), st.tuples(small, st.integers(1, 9)).map(lambda p: f"{p[0]},{p[1]}%")
+        ),
     }
 
 
@@ -209,8 +324,14 @@ def noise() -> st.SearchStrategy[str]:
 def report_line(draw: st.DrawFn) -> str:
     """A real report template filled with numbers of every shape, with noise spliced in."""
     template = draw(st.sampled_from(TEMPLATES))
-    text = template.format(n=draw(numbers()), k=draw(numbers()), j=draw(numbers()), d=draw(numbers()),
-                           m=draw(numbers()), village=draw(st.sampled_from(VILLAGES + ("thôn 99", "Thôn ‮2"))))
+    text = template.format(
+        n=draw(numbers()),
+        k=draw(numbers()),
+        j=draw(numbers()),
+        d=draw(numbers()),
+        m=draw(numbers()),
+        village=draw(st.sampled_from((*VILLAGES, "thôn 99", "Thôn ‮2"))),
+    )
     for _ in range(draw(st.integers(0, 4))):
         at = draw(st.integers(0, len(text)))
         text = text[:at] + draw(noise()) + text[at:]
@@ -233,8 +354,9 @@ def any_text() -> st.SearchStrategy[str]:
         report_line(),
         st.text(max_size=200),
         st.lists(noise(), max_size=8).map("".join),
-        st.lists(st.one_of(noise(), numbers(), st.sampled_from(["người", "học", "giúp", "thôn", "vneid"])),
-                 max_size=12).map(" ".join),
+        st.lists(
+            st.one_of(noise(), numbers(), st.sampled_from(["người", "học", "giúp", "thôn", "vneid"])), max_size=12
+        ).map(" ".join),
         st.lists(st.sampled_from(SPACES + ZERO_WIDTH), max_size=10).map("".join),  # empty and whitespace-only
         long_text(),
     )
@@ -254,7 +376,7 @@ def visible(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
-def _value(digits: str) -> Optional[int]:
+def _value(digits: str) -> int | None:
     """A run of digits as a number; None past any count (and Python's guard on converting long digit runs)."""
     stripped = digits.lstrip("0") or "0"
     return int(stripped) if len(stripped) <= _MOST_DIGITS else None
@@ -325,16 +447,21 @@ def test_the_parser_never_raises_and_never_invents_a_count(text: str, today: dt.
     for count in counts_of(report):
         assert type(count) is int and count >= 1, (count, data)
         assert is_sum_of(count, written), (
-            f"count {count} was not written in {visible(text)[:300]!r} (numbers shown: {sorted(set(written))[:30]})")
+            f"count {count} was not written in {visible(text)[:300]!r} (numbers shown: {sorted(set(written))[:30]})"
+        )
     attendees = (data["session"] or {}).get("attendees") or 0
     helped = [item["count"] or 0 for item in data["help"]]
     if attendees > LIMITS.max_attendees or any(n > LIMITS.max_help_count for n in helped):
         FIGURES.counts_over_limit += 1
 
 
-SHAPE_TEMPLATES = ["hôm qua học vneid {k} người", "giúp {k} người kích hoạt vneid",
-                   "tối qua học dịch vụ công, {k} người dự", "hom qua hoc chong lua dao {k} nguoi",
-                   "học thanh toán trực tuyến có {k} người"]
+SHAPE_TEMPLATES = [
+    "hôm qua học vneid {k} người",
+    "giúp {k} người kích hoạt vneid",
+    "tối qua học dịch vụ công, {k} người dự",
+    "hom qua hoc chong lua dao {k} nguoi",
+    "học thanh toán trực tuyến có {k} người",
+]
 
 
 @pytest.mark.parametrize("shape", sorted(odd_numbers()))
@@ -407,25 +534,50 @@ Action = Say | Press | Forge | ReportAndConfirm | Confirm | AddVillages
 PEOPLE = st.sampled_from(["member", "member", "admin", "stranger"])
 FORGED = st.one_of(
     st.text(max_size=64).filter(lambda s: len(s.encode()) <= CALLBACK_DATA_LIMIT),
-    st.sampled_from(["t:-:save", "s:-:save", "h:-:save", "t:x:again", "c:-:go:ghibuoi", "c:-:go:xoa",
-                     "c:-:lang:xx", "a:-:villages_save", "x:-:undo:999999", "r:-:submit", "i:-:save",
-                     "c:-:go:" + "z" * 50, ":::", "t::save:", "s:abc:date:2026-02-30", "h:abc:count:-5",
-                     "s:abc:count:1e18", "pv:-:x", "rm:-:x", "g:-:chart", "p:-:x", "t:1:save:1:2:3"]),
+    st.sampled_from(
+        [
+            "t:-:save",
+            "s:-:save",
+            "h:-:save",
+            "t:x:again",
+            "c:-:go:ghibuoi",
+            "c:-:go:xoa",
+            "c:-:lang:xx",
+            "a:-:villages_save",
+            "x:-:undo:999999",
+            "r:-:submit",
+            "i:-:save",
+            "c:-:go:" + "z" * 50,
+            ":::",
+            "t::save:",
+            "s:abc:date:2026-02-30",
+            "h:abc:count:-5",
+            "s:abc:count:1e18",
+            "pv:-:x",
+            "rm:-:x",
+            "g:-:chart",
+            "p:-:x",
+            "t:1:save:1:2:3",
+        ]
+    ),
 )
 
 
 def good_report() -> st.SearchStrategy[str]:
     """A clean one-line report of a session in the member's village."""
-    return st.builds(lambda day, topic, k: f"{day} thôn 2 {topic} {k} người",
-                     st.sampled_from(["hôm qua", "hôm nay", "tối qua"]),
-                     st.sampled_from(["học vneid", "học dịch vụ công", "học chống lừa đảo", "hướng dẫn cài VNeID cho"]),
-                     st.integers(1, 80))
+    return st.builds(
+        lambda day, topic, k: f"{day} thôn 2 {topic} {k} người",
+        st.sampled_from(["hôm qua", "hôm nay", "tối qua"]),
+        st.sampled_from(["học vneid", "học dịch vụ công", "học chống lừa đảo", "hướng dẫn cài VNeID cho"]),
+        st.integers(1, 80),
+    )
 
 
 def village_names() -> st.SearchStrategy[str]:
     """Names a commune admin may type for villages: plain, long, or full of odd characters."""
-    plain = st.builds(lambda kind, n: f"{kind} {n}", st.sampled_from(["Thôn", "Bản", "Tổ dân phố", "Ấp", "Khối"]),
-                      st.integers(3, 999))
+    plain = st.builds(
+        lambda kind, n: f"{kind} {n}", st.sampled_from(["Thôn", "Bản", "Tổ dân phố", "Ấp", "Khối"]), st.integers(3, 999)
+    )
     long = st.builds(lambda n, size: f"Thôn {n} " + "Hà Tân Sơn Kim " * size, st.integers(3, 999), st.integers(1, 6))
     return st.one_of(plain, plain, long, report_line().map(lambda text: text.replace("\n", " ").strip()[:90]))
 
@@ -510,8 +662,11 @@ class FuzzChat:
 
     def _play_press(self, action: Press, user: str) -> None:
         """Press a button on the person's (or someone else's) last message; on Zalo, answer with its number or words."""
-        owner = action.who if action.how != "other" else next(
-            (who for who in self.last_buttons if who != action.who), action.who)
+        owner = (
+            action.who
+            if action.how != "other"
+            else next((who for who in self.last_buttons if who != action.who), action.who)
+        )
         shown = self.last_buttons.get(owner)
         if shown is None:
             self.turn(self._text(user, str(action.pick)), action.who)  # a number with nothing offered
@@ -530,15 +685,28 @@ class FuzzChat:
 
     def _text(self, user: str, text: str) -> Incoming:
         """A typed message from a person in their private chat."""
-        return Incoming(channel=self.channel, update_id=f"f{next(self.update_ids)}", user_id=user, chat_id=user,
-                        display_name="Người thử ‮", text=text)
+        return Incoming(
+            channel=self.channel,
+            update_id=f"f{next(self.update_ids)}",
+            user_id=user,
+            chat_id=user,
+            display_name="Người thử ‮",
+            text=text,
+        )
 
-    def _press(self, user: str, payload: str, shown: Optional[Sent], label: Optional[str]) -> Incoming:
+    def _press(self, user: str, payload: str, shown: Sent | None, label: str | None) -> Incoming:
         """A callback query as Telegram delivers it: the data, and the message the button sits on."""
-        return Incoming(channel=self.channel, update_id=f"f{next(self.update_ids)}", user_id=user, chat_id=user,
-                        payload=payload, callback_id=f"cb{next(self.update_ids)}",
-                        message_id=str(shown.id if shown else 987654), message_text=shown.text if shown else "?",
-                        button_label=label)
+        return Incoming(
+            channel=self.channel,
+            update_id=f"f{next(self.update_ids)}",
+            user_id=user,
+            chat_id=user,
+            payload=payload,
+            callback_id=f"cb{next(self.update_ids)}",
+            message_id=str(shown.id if shown else 987654),
+            message_text=shown.text if shown else "?",
+            button_label=label,
+        )
 
     # -- one turn, checked -------------------------------------------------------------------------
 
@@ -576,8 +744,10 @@ class FuzzChat:
     def _rows(self) -> int:
         """Sessions and help records saved so far."""
         with self.database.session() as session:
-            return (session.exec(select(func.count()).select_from(TrainingSession)).one()
-                    + session.exec(select(func.count()).select_from(HelpRecord)).one())
+            return (
+                session.exec(select(func.count()).select_from(TrainingSession)).one()
+                + session.exec(select(func.count()).select_from(HelpRecord)).one()
+            )
 
     def _outbox_max(self) -> int:
         """The newest outbox item's id (0 when empty)."""
@@ -587,8 +757,9 @@ class FuzzChat:
     def _new_items(self) -> list[Sent]:
         """The outbox items written since the last call, in order."""
         with self.database.session() as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.id > self.outbox_seen)
-                                .order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
+            rows = session.exec(
+                select(OutboxMessage).where(OutboxMessage.id > self.outbox_seen).order_by(OutboxMessage.id)
+            ).all()  # type: ignore[arg-type]
             items = [Sent(r.id, r.kind, r.chat_id, dict(r.payload)) for r in rows]  # type: ignore[arg-type]
         if items:
             self.outbox_seen = items[-1].id
@@ -607,10 +778,13 @@ class FuzzChat:
             if len(button.payload.encode()) > CALLBACK_DATA_LIMIT or not button.label.strip():
                 self.failures.append(f"button {button} after {where}")
         rows = item.reply.buttons
-        if self.channel == "telegram" and (len(item.buttons) > KEYBOARD_BUTTONS
-                                           or any(len(row) > KEYBOARD_ROW for row in rows)):
-            self.failures.append(f"a keyboard of {len(item.buttons)} buttons in rows of "
-                                 f"{sorted({len(row) for row in rows})} after {where}: {item.text[:80]!r}")
+        if self.channel == "telegram" and (
+            len(item.buttons) > KEYBOARD_BUTTONS or any(len(row) > KEYBOARD_ROW for row in rows)
+        ):
+            self.failures.append(
+                f"a keyboard of {len(item.buttons)} buttons in rows of "
+                f"{sorted({len(row) for row in rows})} after {where}: {item.text[:80]!r}"
+            )
         if not item.text.strip() and not item.payload.get("file_token"):
             self.failures.append(f"a blank {item.kind} after {where}: {item.payload}")
             return
@@ -626,8 +800,13 @@ class FuzzChat:
         if self.channel == "telegram":
             versions = [telegram_channel.split_text(text)]
         else:
-            versions = [split_text(choices.numbered_text(text, item.payload.get("buttons"), Translator(locale)),
-                                   zalo_channel.TEXT_LIMIT) for locale in ("vi", "en")]
+            versions = [
+                split_text(
+                    choices.numbered_text(text, item.payload.get("buttons"), Translator(locale)),
+                    zalo_channel.TEXT_LIMIT,
+                )
+                for locale in ("vi", "en")
+            ]
         if any(len(parts) > 1 for parts in versions):
             FIGURES.split_replies += 1
         return [part for parts in versions for part in parts]
@@ -661,8 +840,9 @@ class _FailureLog(logging.Handler):
 
 
 @pytest.fixture
-def fuzz_chat(request: pytest.FixtureRequest, database: Database, config: Config,
-              clock: FixedClock) -> Iterator[FuzzChat]:
+def fuzz_chat(
+    request: pytest.FixtureRequest, database: Database, config: Config, clock: FixedClock
+) -> Iterator[FuzzChat]:
     """A commune set up on the channel (admin, three villages, a member of Thôn 2), ready to be fuzzed."""
     channel = request.param
     engine = ConversationEngine(database, config, clock, route)
@@ -691,8 +871,12 @@ def test_the_engine_survives_any_text_and_saves_only_on_confirm(fuzz_chat: FuzzC
     @example(moves=[Say("stranger", "/start \x00X")])
     @example(moves=[AddVillages(("Thôn \x00 9",))])
     # A commune of 150 villages: the admin's «Ở thôn nào?» must still fit one Telegram keyboard (100 buttons).
-    @example(moves=[*(AddVillages(tuple(f"Thôn {n}" for n in range(start, start + 50))) for start in (100, 150, 200)),
-                    Say("admin", "hôm qua học vneid 20 người")])
+    @example(
+        moves=[
+            *(AddVillages(tuple(f"Thôn {n}" for n in range(start, start + 50))) for start in (100, 150, 200)),
+            Say("admin", "hôm qua học vneid 20 người"),
+        ]
+    )
     def conversation(moves: list[Action]) -> None:
         """Play the moves from idle, every turn checked."""
         fuzz_chat.new_conversation()

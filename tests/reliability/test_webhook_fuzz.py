@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 from bot.app import build_application
 from bot.config import Config
-from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, FakeApi, free_port
-from tests.app.conftest import db_url, fake_api, fake_options  # noqa: F401
+from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, FakeApi, db_url, fake_api, fake_options, free_port  # noqa: F401
 from tests.zalo.conftest import ZaloApi, zalo_api, zalo_options  # noqa: F401
 
 pytestmark = pytest.mark.reliability
@@ -35,11 +34,31 @@ EXAMPLES = 350  # per webhook; the whole module stays well under a minute
 
 # -- values ---------------------------------------------------------------------------------------
 
-ODD_TEXT = st.sampled_from([
-    "", " ", "\u200b\u200c\u200d", "\u202eRTL\u202c", "<b>đậm</b><script>x</script>", "*_`[a](http://x)`_*",
-    "\x00nul\x00", "🙂" * 50, "1e18 người", "-5 người", "3,5 người", "ngày 30/02 thôn 2 học vneid 11 người",
-    "/start", "/start ABCD1234", "/ghibuoi", "/help", "/tiendo", "/huy", "/lang", "1", "Đúng",
-])
+ODD_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "\u200b\u200c\u200d",
+        "\u202eRTL\u202c",
+        "<b>đậm</b><script>x</script>",
+        "*_`[a](http://x)`_*",
+        "\x00nul\x00",
+        "🙂" * 50,
+        "1e18 người",
+        "-5 người",
+        "3,5 người",
+        "ngày 30/02 thôn 2 học vneid 11 người",
+        "/start",
+        "/start ABCD1234",
+        "/ghibuoi",
+        "/help",
+        "/tiendo",
+        "/huy",
+        "/lang",
+        "1",
+        "Đúng",
+    ]
+)
 TEXT = st.one_of(st.text(max_size=200), ODD_TEXT, st.text(min_size=4000, max_size=10_000))
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -53,21 +72,37 @@ TG_USER = st.fixed_dictionaries(
     {"id": st.integers(1, 2**40), "is_bot": st.just(False), "first_name": st.text(max_size=64)},
     optional={"last_name": st.text(max_size=64), "language_code": st.sampled_from(["vi", "en", "fr", ""])},
 )
-TG_CHAT = st.fixed_dictionaries({"id": st.integers(-(2**52), 2**52),
-                                 "type": st.sampled_from(["private", "group", "supergroup"])})
+TG_CHAT = st.fixed_dictionaries(
+    {"id": st.integers(-(2**52), 2**52), "type": st.sampled_from(["private", "group", "supergroup"])}
+)
 TG_MESSAGE = st.fixed_dictionaries(
     {"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": TG_CHAT, "from": TG_USER},
-    optional={"text": TEXT, "caption": TEXT,
-              "photo": st.lists(st.fixed_dictionaries({"file_id": st.text(min_size=1, max_size=40),
-                                                       "width": st.integers(1, 4000),
-                                                       "height": st.integers(1, 4000)}), max_size=3)},
+    optional={
+        "text": TEXT,
+        "caption": TEXT,
+        "photo": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "file_id": st.text(min_size=1, max_size=40),
+                    "width": st.integers(1, 4000),
+                    "height": st.integers(1, 4000),
+                }
+            ),
+            max_size=3,
+        ),
+    },
 )
-TG_PRESS = st.fixed_dictionaries({
-    "id": st.text(min_size=1, max_size=20), "from": TG_USER, "chat_instance": st.text(max_size=20),
-    "data": st.one_of(st.text(min_size=1, max_size=64), st.sampled_from(["log:ok", "log:cancel", "lang:en"])),
-    "message": st.fixed_dictionaries({"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31),
-                                      "chat": TG_CHAT, "text": TEXT}),
-})
+TG_PRESS = st.fixed_dictionaries(
+    {
+        "id": st.text(min_size=1, max_size=20),
+        "from": TG_USER,
+        "chat_instance": st.text(max_size=20),
+        "data": st.one_of(st.text(min_size=1, max_size=64), st.sampled_from(["log:ok", "log:cancel", "lang:en"])),
+        "message": st.fixed_dictionaries(
+            {"message_id": st.integers(1, 2**31), "date": st.integers(0, 2**31), "chat": TG_CHAT, "text": TEXT}
+        ),
+    }
+)
 TG_UPDATE = st.builds(
     lambda update_id, body: {"update_id": update_id, **body},
     st.integers(0, 2**31),
@@ -78,14 +113,26 @@ ZALO_ID = st.text(alphabet="0123456789abcdef", min_size=8, max_size=20)
 ZALO_MESSAGE = st.builds(
     lambda user, name, chat_type, text, message_id, date: {
         "from": {"id": user, "display_name": name, "is_bot": False},
-        "chat": {"id": user, "chat_type": chat_type}, "text": text, "message_id": message_id, "date": date},
-    ZALO_ID, st.text(max_size=64), st.sampled_from(["PRIVATE", "GROUP"]), TEXT, ZALO_ID, st.integers(0, 2**42),
+        "chat": {"id": user, "chat_type": chat_type},
+        "text": text,
+        "message_id": message_id,
+        "date": date,
+    },
+    ZALO_ID,
+    st.text(max_size=64),
+    st.sampled_from(["PRIVATE", "GROUP"]),
+    TEXT,
+    ZALO_ID,
+    st.integers(0, 2**42),
 )
 ZALO_UPDATE = st.one_of(
     ZALO_MESSAGE.map(lambda m: {"event_name": "message.text.received", "message": m}),
     ZALO_MESSAGE.map(lambda m: {"ok": True, "result": {"message": m}}),
-    st.builds(lambda m, url: {"event_name": "message.image.received", "message": {**m, "photo": url}},
-              ZALO_MESSAGE, st.text(max_size=80)),
+    st.builds(
+        lambda m, url: {"event_name": "message.image.received", "message": {**m, "photo": url}},
+        ZALO_MESSAGE,
+        st.text(max_size=80),
+    ),
 )
 
 # -- malformed updates ------------------------------------------------------------------------------
@@ -132,15 +179,28 @@ def bodies(well_formed: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[
 # -- the test ---------------------------------------------------------------------------------------
 
 
-async def test_webhooks_answer_200_400_or_403_and_never_crash(db_url: str, fake_api: FakeApi,  # noqa: F811
-                                                              zalo_api: ZaloApi,  # noqa: F811
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_webhooks_answer_200_400_or_403_and_never_crash(
+    db_url: str,  # noqa: F811 (the fixture imported above)
+    fake_api: FakeApi,  # noqa: F811
+    zalo_api: ZaloApi,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     port = free_port()
     config = Config(
-        database_url=db_url, web_port=port, public_url=f"http://127.0.0.1:{port}", demo_data=False,
-        telegram_token=fake_api.fake.token, telegram_api_base_url=fake_api.base_url, telegram_mode="webhook",
-        telegram_secret_token=TELEGRAM_SECRET, zalo_token=zalo_api.fake.token, zalo_api_base_url=zalo_api.base_url,
-        zalo_mode="webhook", zalo_secret_token=ZALO_SECRET, engine_mode="thread", rate_limits=FAST_LIMITS,
+        database_url=db_url,
+        web_port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        demo_data=False,
+        telegram_token=fake_api.fake.token,
+        telegram_api_base_url=fake_api.base_url,
+        telegram_mode="webhook",
+        telegram_secret_token=TELEGRAM_SECRET,
+        zalo_token=zalo_api.fake.token,
+        zalo_api_base_url=zalo_api.base_url,
+        zalo_mode="webhook",
+        zalo_secret_token=ZALO_SECRET,
+        engine_mode="thread",
+        rate_limits=FAST_LIMITS,
         flood=UNLIMITED_FLOOD,
     )
     app = build_application(config, sender_options={"base_backoff": 0.02}, drain_on_stop=1.0)
@@ -148,11 +208,14 @@ async def test_webhooks_answer_200_400_or_403_and_never_crash(db_url: str, fake_
     statuses: Counter[tuple[str, str, int]] = Counter()
     unexpected: list[str] = []
     try:
-        targets = [("telegram", "/telegram/webhook", "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_SECRET, TG_UPDATE),
-                   ("zalo", "/zalo/webhook", "X-Bot-Api-Secret-Token", ZALO_SECRET, ZALO_UPDATE)]
+        targets = [
+            ("telegram", "/telegram/webhook", "X-Telegram-Bot-Api-Secret-Token", TELEGRAM_SECRET, TG_UPDATE),
+            ("zalo", "/zalo/webhook", "X-Bot-Api-Secret-Token", ZALO_SECRET, ZALO_UPDATE),
+        ]
         for channel, path, header, secret, well_formed in targets:
-            await asyncio.to_thread(_fuzz, f"{app.web_url}{path}", channel, header, secret, well_formed,
-                                    statuses, unexpected)
+            await asyncio.to_thread(
+                _fuzz, f"{app.web_url}{path}", channel, header, secret, well_formed, statuses, unexpected
+            )
     finally:
         await app.stop()
     sent = sum(statuses.values())
@@ -169,14 +232,28 @@ async def test_webhooks_answer_200_400_or_403_and_never_crash(db_url: str, fake_
         assert any(status == 400 for (c, _, status) in statuses if c == channel)
 
 
-def _fuzz(url: str, channel: str, header: str, secret: str, well_formed: st.SearchStrategy[dict[str, Any]],
-          statuses: Counter[tuple[str, str, int]], unexpected: list[str]) -> None:
+def _fuzz(
+    url: str,
+    channel: str,
+    header: str,
+    secret: str,
+    well_formed: st.SearchStrategy[dict[str, Any]],
+    statuses: Counter[tuple[str, str, int]],
+    unexpected: list[str],
+) -> None:
     """Post Hypothesis' bodies to one webhook with a blocking client; tally (channel, kind, status)."""
     with httpx.Client(timeout=30.0) as client:
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                         HealthCheck.function_scoped_fixture])
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=[
+                HealthCheck.too_slow,
+                HealthCheck.data_too_large,
+                HealthCheck.function_scoped_fixture,
+            ],
+        )
         @given(body=bodies(well_formed), forged=st.sampled_from([False] * 9 + [True]))
         def post(body: tuple[str, bytes], forged: bool) -> None:
             kind, data = body

@@ -44,11 +44,13 @@ def guesses(right: str) -> list[str]:
     return out
 
 
-def test_a_burst_of_wrong_codes_is_checked_five_times_then_waits(database: Database, config: Config,
-                                                                 clock: FixedClock) -> None:
+def test_a_burst_of_wrong_codes_is_checked_five_times_then_waits(
+    database: Database, config: Config, clock: FixedClock
+) -> None:
     with database.session() as session:
-        right = invites.create_invite(session, role="commune_leader", commune_code=SON_KIM_1, now=clock.now(),
-                                      days=7, max_uses=1).code
+        right = invites.create_invite(
+            session, role="commune_leader", commune_code=SON_KIM_1, now=clock.now(), days=7, max_uses=1
+        ).code
     drivers = [ChatDriver(ConversationEngine(database, config, clock, route), database) for _ in range(2)]
     turn = itertools.cycle(drivers)
     answers: list[list[Sent]] = []

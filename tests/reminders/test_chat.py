@@ -61,7 +61,11 @@ def test_commune_admin_changes_the_weekly_times(chat: ChatDriver, database: Data
         row = session.exec(reminders.select(ReminderRule).where(ReminderRule.scope == "commune")).one()
         assert (row.kind, row.area_code, row.times) == ("weekly_session", SON_KIM_1, ["wed 18:30", "sun 22:00"])
         assert {d.name for d in preview(session, VN, local(2026, 11, 25, 18, 30))} == {
-            "Bác Hùng", "Chị Mai", "Anh Tuấn", "Mr Nam"}
+            "Bác Hùng",
+            "Chị Mai",
+            "Anh Tuấn",
+            "Mr Nam",
+        }
         assert {d.name for d in preview(session, VN, local(2026, 11, 26, 19))} == {"Chị Vân"}  # Sông Trí
     # Back to the common schedule.
     replies = chat.say(user, "/nhacnho")
@@ -73,8 +77,9 @@ def test_commune_admin_changes_the_weekly_times(chat: ChatDriver, database: Data
         assert session.exec(reminders.select(ReminderRule).where(ReminderRule.scope == "commune")).first() is None
 
 
-def test_province_viewer_creates_a_deadline_for_commune_admins(chat: ChatDriver, database: Database,
-                                                               area: Area) -> None:
+def test_province_viewer_creates_a_deadline_for_commune_admins(
+    chat: ChatDriver, database: Database, area: Area
+) -> None:
     user = area.people["viewer"]
     replies = chat.say(user, "/nhacnho")
     assert "Lịch nhắc của Tỉnh Hà Tĩnh" in replies[0].text and "Nhắc Sở tổng hợp" in replies[0].text
@@ -114,28 +119,41 @@ def test_members_cannot_edit_rules(chat: ChatDriver, database: Database, area: A
         leader = session.get(Member, area.people["leader"])
         assert leader is not None
         with pytest.raises(reminders.DomainError):
-            reminders.set_rule(session, actor=leader, kind="weekly_session", scope="commune", area_code=SON_KIM_1,
-                               times=["mon 08:00"], now=dt.datetime(2026, 11, 23, tzinfo=VN))
+            reminders.set_rule(
+                session,
+                actor=leader,
+                kind="weekly_session",
+                scope="commune",
+                area_code=SON_KIM_1,
+                times=["mon 08:00"],
+                now=dt.datetime(2026, 11, 23, tzinfo=VN),
+            )
 
 
-@pytest.mark.parametrize(("kind", "typed", "stored"), [
-    ("weekly_session", "Thứ 5 19h, thứ 7 8:00", ["thu 19:00", "sat 08:00"]),
-    ("weekly_session", "T2 7h30 tối", ["mon 19:30"]),
-    ("weekly_summary", "Chủ nhật 20:00", ["sun 20:00"]),
-    ("weekly_summary", "sun 20:00", ["sun 20:00"]),
-    ("monthly_report", "ngày 15, 18, 19 lúc 8h", ["15 08:00", "18 08:00", "19 08:00"]),
-    ("monthly_report", "10", ["10 08:00"]),
-    ("custom", "7 và 1 ngày trước, lúc 9:00", ["-7 09:00", "-1 09:00"]),
-])
+@pytest.mark.parametrize(
+    ("kind", "typed", "stored"),
+    [
+        ("weekly_session", "Thứ 5 19h, thứ 7 8:00", ["thu 19:00", "sat 08:00"]),
+        ("weekly_session", "T2 7h30 tối", ["mon 19:30"]),
+        ("weekly_summary", "Chủ nhật 20:00", ["sun 20:00"]),
+        ("weekly_summary", "sun 20:00", ["sun 20:00"]),
+        ("monthly_report", "ngày 15, 18, 19 lúc 8h", ["15 08:00", "18 08:00", "19 08:00"]),
+        ("monthly_report", "10", ["10 08:00"]),
+        ("custom", "7 và 1 ngày trước, lúc 9:00", ["-7 09:00", "-1 09:00"]),
+    ],
+)
 def test_times_as_people_type_them(kind: str, typed: str, stored: list[str]) -> None:
     assert reminders.parse_times(kind, typed) == stored
 
 
-@pytest.mark.parametrize(("kind", "typed", "code"), [
-    ("monthly_report", "ngày 31", "reminder_day_invalid"),
-    ("weekly_session", "25:00 thứ 2", "reminder_time_invalid"),
-    ("weekly_session", "khi nào rảnh", "reminder_times_unreadable"),
-])
+@pytest.mark.parametrize(
+    ("kind", "typed", "code"),
+    [
+        ("monthly_report", "ngày 31", "reminder_day_invalid"),
+        ("weekly_session", "25:00 thứ 2", "reminder_time_invalid"),
+        ("weekly_session", "khi nào rảnh", "reminder_times_unreadable"),
+    ],
+)
 def test_times_refused(kind: str, typed: str, code: str) -> None:
     with pytest.raises(reminders.DomainError) as caught:
         reminders.parse_times(kind, typed)

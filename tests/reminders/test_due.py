@@ -45,8 +45,7 @@ def test_weekly_session_thursday_reaches_only_villages_without_a_session(databas
     assert due_at(database, local(2026, 11, 26, 18, 59)) == []
 
 
-def test_weekly_session_saturday_is_a_second_reminder_to_those_still_missing(database: Database,
-                                                                            area: Area) -> None:
+def test_weekly_session_saturday_is_a_second_reminder_to_those_still_missing(database: Database, area: Area) -> None:
     scripted_week(area)
     area.log_session("Thôn 2", dt.date(2026, 11, 27), author="mem2")
     dues = due_at(database, local(2026, 11, 28, 8, 0))
@@ -70,8 +69,15 @@ def test_weekly_summary_sunday_evening_to_admin_and_leader(database: Database, a
 def test_quiet_hours_hold_and_the_reminder_waits_for_seven(database: Database, area: Area) -> None:
     admin = area.member("admin")
     with database.session() as session:
-        reminders.set_rule(session, actor=admin, kind="weekly_summary", scope="commune", area_code=SON_KIM_1,
-                           times=["sun 22:30"], now=local(2026, 11, 23, 9))
+        reminders.set_rule(
+            session,
+            actor=admin,
+            kind="weekly_summary",
+            scope="commune",
+            area_code=SON_KIM_1,
+            times=["sun 22:30"],
+            now=local(2026, 11, 23, 9),
+        )
     assert [d for d in due_at(database, local(2026, 11, 29, 22, 30)) if d.rule == "weekly_summary"] == []
     for hour in (21, 23, 0, 3, 6):
         day = 29 if hour >= 21 else 30
@@ -85,9 +91,16 @@ def test_quiet_hours_hold_and_the_reminder_waits_for_seven(database: Database, a
 def test_monthly_report_reminds_the_admin_with_the_draft_in_numbers(database: Database, area: Area) -> None:
     scripted_week(area)
     with database.session() as session:
-        set_figure(session, actor=session.get(Member, area.people["admin"]), commune_code=SON_KIM_1,
-                   month=dt.date(2026, 11, 1), indicator="adults_digital_skills", numerator=500,
-                   denominator=1000, now=local(2026, 12, 2, 9))
+        set_figure(
+            session,
+            actor=session.get(Member, area.people["admin"]),
+            commune_code=SON_KIM_1,
+            month=dt.date(2026, 11, 1),
+            indicator="adults_digital_skills",
+            numerator=500,
+            denominator=1000,
+            now=local(2026, 12, 2, 9),
+        )
     dues = due_at(database, local(2026, 12, 15, 8, 0))
     assert {d.rule for d in dues} == {"monthly_report"}
     assert set(who(dues)) == {"Chị Lan", "Anh Phúc"}
@@ -100,15 +113,27 @@ def test_monthly_report_reminds_the_admin_with_the_draft_in_numbers(database: Da
     assert "Nhắc lại" in second and "còn 2 ngày" in second
     # Once submitted, the admin is not reminded again.
     with database.session() as session:
-        reports.submit(session, actor=session.get(Member, area.people["admin"]), commune_code=SON_KIM_1,  # type: ignore[arg-type]
-                       month=dt.date(2026, 11, 1), now=local(2026, 12, 18, 10), today=dt.date(2026, 12, 18))
+        reports.submit(
+            session,
+            actor=session.get(Member, area.people["admin"]),
+            commune_code=SON_KIM_1,  # type: ignore[arg-type]
+            month=dt.date(2026, 11, 1),
+            now=local(2026, 12, 18, 10),
+            today=dt.date(2026, 12, 18),
+        )
     assert set(who(due_at(database, local(2026, 12, 19, 8, 0)), "monthly_report")) == {"Anh Phúc"}  # a Saturday
 
 
 def test_escalation_and_province_consolidation_on_the_21st(database: Database, area: Area) -> None:
     with database.session() as session:
-        reports.submit(session, actor=session.get(Member, area.people["admin_st"]), commune_code=SONG_TRI,  # type: ignore[arg-type]
-                       month=dt.date(2026, 11, 1), now=local(2026, 12, 19, 10), today=dt.date(2026, 12, 19))
+        reports.submit(
+            session,
+            actor=session.get(Member, area.people["admin_st"]),
+            commune_code=SONG_TRI,  # type: ignore[arg-type]
+            month=dt.date(2026, 11, 1),
+            now=local(2026, 12, 19, 10),
+            today=dt.date(2026, 12, 19),
+        )
     dues = due_at(database, local(2026, 12, 21, 8, 0))
     assert who(dues, "monthly_escalation").keys() == {"Ông Thắng"}
     assert "Báo cáo tháng 11/2026 của Xã Sơn Kim 1 đến nay vẫn chưa nộp (hạn 20/12/2026)" in who(dues)["Ông Thắng"]
@@ -123,9 +148,15 @@ def test_escalation_and_province_consolidation_on_the_21st(database: Database, a
 def test_custom_deadline_seven_days_and_one_day_before(database: Database, area: Area) -> None:
     viewer = area.member("viewer")
     with database.session() as session:
-        deadline = reminders.create_deadline(session, actor=viewer, title="Gửi danh sách đề cử khen thưởng",
-                                             due_date=dt.date(2026, 12, 10), roles=["commune_admin"],
-                                             now=local(2026, 11, 25, 10), today=dt.date(2026, 11, 25))
+        deadline = reminders.create_deadline(
+            session,
+            actor=viewer,
+            title="Gửi danh sách đề cử khen thưởng",
+            due_date=dt.date(2026, 12, 10),
+            roles=["commune_admin"],
+            now=local(2026, 11, 25, 10),
+            today=dt.date(2026, 11, 25),
+        )
         deadline_id = deadline.id
     first = due_at(database, local(2026, 12, 3, 8, 0))
     assert set(who(first, "custom")) == {"Chị Lan", "Anh Phúc"}
@@ -152,13 +183,28 @@ def test_paused_and_unreachable_members_are_skipped(database: Database, area: Ar
 
 
 def test_a_rule_switched_off_sends_nothing_and_a_province_rule_applies_to_its_communes(
-        database: Database, area: Area) -> None:
+    database: Database, area: Area
+) -> None:
     viewer, admin_st = area.member("viewer"), area.member("admin_st")
     with database.session() as session:
-        reminders.set_rule(session, actor=viewer, kind="weekly_session", scope="province",
-                           area_code=42, times=["wed 18:00"], now=local(2026, 11, 23, 9))
-        reminders.set_rule(session, actor=admin_st, kind="weekly_session", scope="commune",
-                           area_code=SONG_TRI, enabled=False, now=local(2026, 11, 23, 9))
+        reminders.set_rule(
+            session,
+            actor=viewer,
+            kind="weekly_session",
+            scope="province",
+            area_code=42,
+            times=["wed 18:00"],
+            now=local(2026, 11, 23, 9),
+        )
+        reminders.set_rule(
+            session,
+            actor=admin_st,
+            kind="weekly_session",
+            scope="commune",
+            area_code=SONG_TRI,
+            enabled=False,
+            now=local(2026, 11, 23, 9),
+        )
     assert due_at(database, local(2026, 11, 26, 19, 0)) == []
     dues = due_at(database, local(2026, 11, 25, 18, 0))
     assert {d.area.split(", ")[-1] for d in dues} == {"Xã Sơn Kim 1"}
@@ -168,6 +214,8 @@ def test_fire_times_of_the_defaults(database: Database, area: Area) -> None:
     with database.session() as session:
         found = firings(session, VN, local(2026, 11, 23), local(2026, 12, 1))
     assert sorted({(f.kind, f.at.strftime("%a %d %H:%M")) for f in found}) == [
-        ("province_consolidation", "Tue 24 08:00"), ("weekly_session", "Sat 28 08:00"),
+        ("province_consolidation", "Tue 24 08:00"),
+        ("weekly_session", "Sat 28 08:00"),
         ("weekly_session", "Thu 26 19:00"),
-        ("weekly_summary", "Sun 29 20:00")]
+        ("weekly_summary", "Sun 29 20:00"),
+    ]

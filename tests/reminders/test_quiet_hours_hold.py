@@ -14,8 +14,9 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def item(key: str | None) -> OutboxItem:
-    return OutboxItem(id=1, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"},
-                      idempotency_key=key)
+    return OutboxItem(
+        id=1, channel="telegram", chat_id="7", kind="message", payload={"text": "nhắc"}, idempotency_key=key
+    )
 
 
 def test_the_app_holds_reminders_in_the_quiet_hours_only(tmp_path: Path) -> None:

@@ -22,8 +22,11 @@ from tests.reminders.conftest import SON_KIM_1, Area, local
 
 def reminder_rows(database: Database) -> list[OutboxMessage]:
     with database.session() as session:
-        return list(session.exec(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key.like("reminder:%")).order_by(OutboxMessage.id)))  # type: ignore[union-attr]
+        return list(
+            session.exec(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key.like("reminder:%")).order_by(OutboxMessage.id)
+            )
+        )  # type: ignore[union-attr]
 
 
 async def started(database: Database, config: Config, clock: FixedClock) -> ReminderService:
@@ -32,8 +35,9 @@ async def started(database: Database, config: Config, clock: FixedClock) -> Remi
     return service
 
 
-async def test_jobs_are_built_from_the_rules_and_rebuilt_on_change(database: Database, config: Config,
-                                                                   area: Area, week_clock: FixedClock) -> None:
+async def test_jobs_are_built_from_the_rules_and_rebuilt_on_change(
+    database: Database, config: Config, area: Area, week_clock: FixedClock
+) -> None:
     service = await started(database, config, week_clock)
     try:
         local_times = [t.astimezone(VN).strftime("%a %d/%m %H:%M") for t in service.fire_times()]
@@ -42,8 +46,15 @@ async def test_jobs_are_built_from_the_rules_and_rebuilt_on_change(database: Dat
         assert not await service.check_version()  # nothing changed
         admin = area.member("admin")
         with database.session() as session:
-            reminders.set_rule(session, actor=admin, kind="weekly_session", scope="commune", area_code=SON_KIM_1,
-                               times=["wed 17:30"], now=week_clock.now())
+            reminders.set_rule(
+                session,
+                actor=admin,
+                kind="weekly_session",
+                scope="commune",
+                area_code=SON_KIM_1,
+                times=["wed 17:30"],
+                now=week_clock.now(),
+            )
         assert await service.check_version()
         local_times = [t.astimezone(VN).strftime("%a %d/%m %H:%M") for t in service.fire_times()]
         assert "Wed 25/11 17:30" in local_times and "Thu 26/11 19:00" in local_times  # Sông Trí keeps Thursday
@@ -51,14 +62,15 @@ async def test_jobs_are_built_from_the_rules_and_rebuilt_on_change(database: Dat
         await service.stop()
 
 
-async def test_a_triggered_job_queues_each_reminder_once(database: Database, config: Config, area: Area,
-                                                         week_clock: FixedClock) -> None:
+async def test_a_triggered_job_queues_each_reminder_once(
+    database: Database, config: Config, area: Area, week_clock: FixedClock
+) -> None:
     area.log_session("Thôn 1", dt.date(2026, 11, 24))
     service = await started(database, config, week_clock)
     try:
         assert reminder_rows(database) == []  # the first start of a deployment catches nothing up
         week_clock.set(local(2026, 11, 26, 19, 0))
-        job = FIRE_PREFIX + local(2026, 11, 26, 19, 0).astimezone(dt.timezone.utc).isoformat()
+        job = FIRE_PREFIX + local(2026, 11, 26, 19, 0).astimezone(dt.UTC).isoformat()
         assert await service.run_job(job) == 3  # Thôn 2, Thôn 3, Tổ dân phố 1 (the paused member skipped)
         assert await service.run_job(job) == 0  # a double firing adds nothing
         await service.rebuild()
@@ -97,7 +109,7 @@ async def test_a_firing_missed_overnight_waits_for_seven(database: Database, con
     try:
         assert reminder_rows(database) == []  # quiet hours: nothing now
         clock.set(local(2026, 11, 30, 7, 0))
-        job = FIRE_PREFIX + local(2026, 11, 30, 7, 0).astimezone(dt.timezone.utc).isoformat()
+        job = FIRE_PREFIX + local(2026, 11, 30, 7, 0).astimezone(dt.UTC).isoformat()
         assert await service.run_job(job) == 3  # the Sunday summary: both admins and the leader, at 07:00
         rows = reminder_rows(database)
         assert {r.idempotency_key.split(":")[1] for r in rows} == {"weekly_summary"}  # type: ignore[union-attr]
@@ -113,8 +125,9 @@ async def test_a_firing_missed_for_too_long_is_dropped(database: Database, confi
     assert reminder_rows(database) == []
 
 
-async def test_two_schedulers_on_one_database_queue_each_reminder_once(database: Database, config: Config,
-                                                                       area: Area) -> None:
+async def test_two_schedulers_on_one_database_queue_each_reminder_once(
+    database: Database, config: Config, area: Area
+) -> None:
     clock = FixedClock(local(2026, 11, 26, 18, 0))
     other_process = Database(database.url)  # a second process: its own engine and connections
     one = await started(database, config, clock)

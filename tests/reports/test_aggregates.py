@@ -59,8 +59,10 @@ def test_commune_month_by_village(database: Database, month: Month) -> None:
 def test_indicators_targets_and_change(database: Database, month: Month) -> None:
     with database.session() as session:
         progress = commune_progress(session, Scope.operator(), SON_KIM_1, Period.month(OCTOBER), LATE_NOVEMBER)
-    got = {i.id: (i.numerator, i.denominator, i.percent, i.target, i.target_scope, i.on_track, i.change)
-           for i in progress.indicators}
+    got = {
+        i.id: (i.numerator, i.denominator, i.percent, i.target, i.target_scope, i.on_track, i.change)
+        for i in progress.indicators
+    }
     assert got["adults_vneid_confirmed"] == (1234, 5000, 24.68, 80.0, "province", False, 4.68)
     assert got["students_digital_skills"] == (950, 1000, 95.0, 90.0, "commune", True, None)  # the commune's own
     assert got["officials_digital_skills"] == (120, 120, 100.0, 100.0, "province", True, None)
@@ -70,10 +72,12 @@ def test_indicators_targets_and_change(database: Database, month: Month) -> None
 
 def test_week_and_quarter(database: Database, month: Month) -> None:
     with database.session() as session:
-        week = commune_progress(session, Scope.operator(), SON_KIM_1,
-                                Period.holding(PERIOD_WEEK, dt.date(2026, 10, 28)), LATE_NOVEMBER)
-        quarter = commune_progress(session, Scope.operator(), SON_KIM_1,
-                                   Period.holding(PERIOD_QUARTER, dt.date(2026, 11, 2)), LATE_NOVEMBER)
+        week = commune_progress(
+            session, Scope.operator(), SON_KIM_1, Period.holding(PERIOD_WEEK, dt.date(2026, 10, 28)), LATE_NOVEMBER
+        )
+        quarter = commune_progress(
+            session, Scope.operator(), SON_KIM_1, Period.holding(PERIOD_QUARTER, dt.date(2026, 11, 2)), LATE_NOVEMBER
+        )
     assert (week.period.start, week.period.end) == (dt.date(2026, 10, 26), dt.date(2026, 11, 1))
     assert {v.name: v.sessions for v in week.villages} == {"Thôn 1": 0, "Thôn 2": 2, "Thôn 3": 0}
     assert (quarter.period.start, quarter.period.end) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
@@ -115,19 +119,37 @@ def test_a_leader_never_sees_another_commune(database: Database, month: Month) -
 def test_province_rollup(database: Database, month: Month) -> None:
     admin, admin_2 = member_of(database, ADMIN, month), member_of(database, ADMIN_2, month)
     with database.session() as session:
-        submit(session, actor=admin, commune_code=SON_KIM_1, month=OCTOBER, now=at(dt.date(2026, 11, 19)),
-               today=dt.date(2026, 11, 19))
-        submit(session, actor=admin_2, commune_code=SON_KIM_2, month=OCTOBER, now=at(dt.date(2026, 11, 22)),
-               today=dt.date(2026, 11, 22))
+        submit(
+            session,
+            actor=admin,
+            commune_code=SON_KIM_1,
+            month=OCTOBER,
+            now=at(dt.date(2026, 11, 19)),
+            today=dt.date(2026, 11, 19),
+        )
+        submit(
+            session,
+            actor=admin_2,
+            commune_code=SON_KIM_2,
+            month=OCTOBER,
+            now=at(dt.date(2026, 11, 22)),
+            today=dt.date(2026, 11, 22),
+        )
     with database.session() as session:
         rollup = province_rollup(session, Scope.operator(), HA_TINH, OCTOBER)
     assert (rollup.expected, rollup.submitted, rollup.on_time_count) == (69, 2, 1)
     assert rollup.reporting_rate == round(100 * 2 / 69, 2) and rollup.on_time_rate == round(100 / 69, 2)
     lines = {c.code: c for c in rollup.communes}
     one, two = lines[SON_KIM_1], lines[SON_KIM_2]
-    assert (one.villages, one.villages_with_session, one.sessions, one.attendees, one.weeks_with_session,
-            one.village_weeks, one.help) == (3, 2, 5, 87, 4, 4,
-                                             {"vneid_level2": 13, "public_service_filing": 5, "e_health": 7})
+    assert (
+        one.villages,
+        one.villages_with_session,
+        one.sessions,
+        one.attendees,
+        one.weeks_with_session,
+        one.village_weeks,
+        one.help,
+    ) == (3, 2, 5, 87, 4, 4, {"vneid_level2": 13, "public_service_filing": 5, "e_health": 7})
     assert (one.submitted, one.on_time, two.submitted, two.on_time) == (True, True, True, False)
     assert (two.sessions, two.attendees, two.weeks_with_session) == (2, 30, 1)
     sums = {i.id: (i.numerator, i.denominator, i.percent, i.target) for i in rollup.indicator_sums()}
@@ -144,8 +166,14 @@ def test_national_rollup(database: Database, month: Month) -> None:
         provinces = {p.code: p for p in national_rollup(session, Scope.operator(), OCTOBER)}
     assert len(provinces) == 34
     ha_tinh = provinces[HA_TINH]
-    assert (ha_tinh.communes, ha_tinh.villages, ha_tinh.sessions, ha_tinh.attendees, ha_tinh.village_weeks,
-            ha_tinh.villages_with_session) == (69, 4, 7, 117, 5, 3)
+    assert (
+        ha_tinh.communes,
+        ha_tinh.villages,
+        ha_tinh.sessions,
+        ha_tinh.attendees,
+        ha_tinh.village_weeks,
+        ha_tinh.villages_with_session,
+    ) == (69, 4, 7, 117, 5, 3)
     assert ha_tinh.figures["adults_vneid_confirmed"] == (1734, 6000, 2)
     assert ha_tinh.help == {"vneid_level2": 13, "public_service_filing": 5, "e_health": 7}
     assert sum(p.sessions for p in provinces.values()) == 7

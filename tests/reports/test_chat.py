@@ -98,9 +98,12 @@ def test_figures_guided_and_in_one_line(chat: ChatDriver, database: Database) ->
     with database.session() as session:
         saved = indicators.figures(session, SON_KIM_1, OCTOBER)
         assert {k: (v.numerator, v.denominator) for k, v in saved.items()} == {
-            "adults_vneid_confirmed": (1300, 5000), "students_digital_skills": (960, 1000),
-            "officials_digital_skills": (120, 120), "vneid_level2_activated": (3100, 5000),
-            "workers_digital_skills": (40, 50)}
+            "adults_vneid_confirmed": (1300, 5000),
+            "students_digital_skills": (960, 1000),
+            "officials_digital_skills": (120, 120),
+            "vneid_level2_activated": (3100, 5000),
+            "workers_digital_skills": (40, 50),
+        }
     assert "không thuộc vai trò" in chat.say(LEADER, "/chiso")[-1].text
 
 

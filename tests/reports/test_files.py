@@ -44,10 +44,22 @@ def submit_both(database: Database, script: Month) -> None:
     """Sơn Kim 1 on the 19th (on time), Sơn Kim 2 on the 22nd (late)."""
     admin, admin_2 = member_of(database, ADMIN, script), member_of(database, ADMIN_2, script)
     with database.session() as session:
-        submit(session, actor=admin, commune_code=SON_KIM_1, month=OCTOBER, now=at(dt.date(2026, 11, 19), 9),
-               today=dt.date(2026, 11, 19))
-        submit(session, actor=admin_2, commune_code=SON_KIM_2, month=OCTOBER, now=at(dt.date(2026, 11, 22), 16),
-               today=dt.date(2026, 11, 22))
+        submit(
+            session,
+            actor=admin,
+            commune_code=SON_KIM_1,
+            month=OCTOBER,
+            now=at(dt.date(2026, 11, 19), 9),
+            today=dt.date(2026, 11, 19),
+        )
+        submit(
+            session,
+            actor=admin_2,
+            commune_code=SON_KIM_2,
+            month=OCTOBER,
+            now=at(dt.date(2026, 11, 22), 16),
+            today=dt.date(2026, 11, 22),
+        )
 
 
 def commune_json(database: Database) -> dict:
@@ -68,10 +80,16 @@ def test_commune_json_contract(database: Database, month: Month) -> None:
     assert data["month"] == "2026-10" and data["commune"] == {"code": SON_KIM_1, "name": "Xã Sơn Kim 1"}
     assert data["submitted_at"] == "2026-11-19T09:00:00+07:00" and data["on_time"] is True
     assert data["deadline"] == "2026-11-20"
-    assert [{k: v[k] for k in ("name", "sessions", "attendees", "help", "weeks_with_session")}
-            for v in data["villages"]] == [
-        {"name": "Thôn 1", "sessions": 4, "attendees": 57, "help": {"public_service_filing": 5, "vneid_level2": 13},
-         "weeks_with_session": 3},
+    assert [
+        {k: v[k] for k in ("name", "sessions", "attendees", "help", "weeks_with_session")} for v in data["villages"]
+    ] == [
+        {
+            "name": "Thôn 1",
+            "sessions": 4,
+            "attendees": 57,
+            "help": {"public_service_filing": 5, "vneid_level2": 13},
+            "weeks_with_session": 3,
+        },
         {"name": "Thôn 2", "sessions": 1, "attendees": 30, "help": {"e_health": 7}, "weeks_with_session": 1},
         {"name": "Thôn 3", "sessions": 0, "attendees": 0, "help": {}, "weeks_with_session": 0},
     ]
@@ -85,8 +103,13 @@ def test_commune_json_contract(database: Database, month: Month) -> None:
         "vneid_level2_activated": (3000, 5000, 60.0, None),
     }
     assert data["totals"]["sessions"] == 5 and data["totals"]["attendees"] == 87
-    assert [s["date"] for s in data["sessions"]] == ["2026-10-03", "2026-10-04", "2026-10-10", "2026-10-24",
-                                                     "2026-10-31"]
+    assert [s["date"] for s in data["sessions"]] == [
+        "2026-10-03",
+        "2026-10-04",
+        "2026-10-10",
+        "2026-10-24",
+        "2026-10-31",
+    ]
     json.dumps(data)  # plain JSON
 
 
@@ -99,10 +122,19 @@ def test_province_json_contract(database: Database, month: Month) -> None:
     assert len(communes) == 69
     one, two = communes[SON_KIM_1], communes[SON_KIM_2]
     assert (one["submitted"], one["on_time"], one["sessions"], one["attendees"], one["weeks_with_session"]) == (
-        True, True, 5, 87, 4)
+        True,
+        True,
+        5,
+        87,
+        4,
+    )
     assert one["help"] == {"e_health": 7, "public_service_filing": 5, "vneid_level2": 13}
     assert (two["submitted"], two["on_time"], two["sessions"], two["submitted_at"]) == (
-        True, False, 2, "2026-11-22T16:00:00+07:00")
+        True,
+        False,
+        2,
+        "2026-11-22T16:00:00+07:00",
+    )
     other = next(c for c in data["communes"] if c["code"] not in (SON_KIM_1, SON_KIM_2))
     assert (other["submitted"], other["on_time"], other["sessions"], other["help"]) == (False, None, 0, {})
     vneid = next(i for i in data["indicators"] if i["id"] == "adults_vneid_confirmed")
@@ -172,10 +204,12 @@ def test_charts_are_phone_sized_pngs(database: Database, month: Month) -> None:
         progress = commune_progress(session, Scope.operator(), SON_KIM_1, Period.month(OCTOBER), TODAY)
         own = commune_progress(session, Scope.of(member), SON_KIM_1, Period.month(OCTOBER), TODAY)
         rollup = province_rollup(session, Scope.operator(), HA_TINH, OCTOBER)
-    for picture in (commune_chart(progress, tr, "Xã Sơn Kim 1 — tháng 10/2026"),
-                    village_chart(own, tr, "Thôn 2 — tháng 10/2026"),
-                    province_chart(rollup, tr, "Tỉnh Hà Tĩnh — tháng 10/2026"),
-                    commune_chart(progress, Translator("en"), "Son Kim 1")):
+    for picture in (
+        commune_chart(progress, tr, "Xã Sơn Kim 1 — tháng 10/2026"),
+        village_chart(own, tr, "Thôn 2 — tháng 10/2026"),
+        province_chart(rollup, tr, "Tỉnh Hà Tĩnh — tháng 10/2026"),
+        commune_chart(progress, Translator("en"), "Son Kim 1"),
+    ):
         assert picture.startswith(PNG)
         image = Image.open(io.BytesIO(picture))
         image.verify()
@@ -200,8 +234,9 @@ def test_cli_report(cli_db: Database, tmp_path: Path, capsys: pytest.CaptureFixt
     data = json.loads(capsys.readouterr().out)
     assert data["on_time"] is True and data["villages"][0]["sessions"] == 4
     target = tmp_path / "tinh.xlsx"
-    assert main(["report", "--province", str(HA_TINH), "--month", "2026-10", "--format", "xlsx", "-o",
-                 str(target)]) == 0
+    assert (
+        main(["report", "--province", str(HA_TINH), "--month", "2026-10", "--format", "xlsx", "-o", str(target)]) == 0
+    )
     rows, _ = _cells(target.read_bytes())
     assert any("Xã Sơn Kim 2" in r for r in rows)
     assert main(["report", "--province", str(HA_TINH), "--month", "2026-10", "--format", "csv"]) == 0

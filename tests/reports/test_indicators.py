@@ -17,11 +17,18 @@ from tests.reports.conftest import ADMIN, ADMIN_2, LEADER, OCTOBER, SON_KIM_1, S
 
 def test_figures_typed_in_one_line() -> None:
     assert parse_figures("vneid 1234/5000") == ([("adults_vneid_confirmed", 1234, 5000)], [])
-    assert parse_figures("VNeID mức 2: 3.000/5.000; học sinh 950/1000, cán bộ 120 trên 120") == ([
-        ("vneid_level2_activated", 3000, 5000), ("students_digital_skills", 950, 1000),
-        ("officials_digital_skills", 120, 120)], [])
-    assert parse_figures("lao dong 40/50, nguoi dan 700/900") == ([
-        ("workers_digital_skills", 40, 50), ("adults_digital_skills", 700, 900)], [])
+    assert parse_figures("VNeID mức 2: 3.000/5.000; học sinh 950/1000, cán bộ 120 trên 120") == (
+        [
+            ("vneid_level2_activated", 3000, 5000),
+            ("students_digital_skills", 950, 1000),
+            ("officials_digital_skills", 120, 120),
+        ],
+        [],
+    )
+    assert parse_figures("lao dong 40/50, nguoi dan 700/900") == (
+        [("workers_digital_skills", 40, 50), ("adults_digital_skills", 700, 900)],
+        [],
+    )
     assert parse_figures("abc 1/2") == ([], ["abc"])
     assert looks_like_figures("vneid 1234/5000") and looks_like_figures("học sinh 950/1000")
     assert not looks_like_figures("hôm nay 10/11 học vneid 20 người")
@@ -31,15 +38,21 @@ def test_figures_typed_in_one_line() -> None:
 
 
 def test_targets_typed_in_one_line() -> None:
-    assert parse_targets("vneid 80%, học sinh 100, người dân 92,5%") == ([
-        ("adults_vneid_confirmed", 80.0), ("students_digital_skills", 100.0), ("adults_digital_skills", 92.5)], [])
+    assert parse_targets("vneid 80%, học sinh 100, người dân 92,5%") == (
+        [("adults_vneid_confirmed", 80.0), ("students_digital_skills", 100.0), ("adults_digital_skills", 92.5)],
+        [],
+    )
     assert parse_targets("mức 2 90%") == ([("vneid_level2_activated", 90.0)], [])
 
 
 def test_refusals() -> None:
-    for n, d, code in ((1, 0, "indicator_zero_denominator"), (6000, 5000, "indicator_over_denominator"),
-                       (-1, 5, "indicator_negative"), (1, 99_999_999_999_999_999_999, "indicator_too_large"),
-                       (10_000_001, 10_000_001, "indicator_too_large")):
+    for n, d, code in (
+        (1, 0, "indicator_zero_denominator"),
+        (6000, 5000, "indicator_over_denominator"),
+        (-1, 5, "indicator_negative"),
+        (1, 99_999_999_999_999_999_999, "indicator_too_large"),
+        (10_000_001, 10_000_001, "indicator_too_large"),
+    ):
         with pytest.raises(DomainError) as refused:
             indicators.check_figure("adults_vneid_confirmed", n, d)
         assert refused.value.code == code
@@ -64,23 +77,57 @@ def test_who_sets_figures_and_targets(database: Database, month: Month) -> None:
     with database.session() as session:
         for actor in (leader, admin_2, viewer):
             with pytest.raises(DomainError) as refused:
-                indicators.set_figure(session, actor=actor, commune_code=SON_KIM_1, month=OCTOBER,
-                                      indicator="workers_digital_skills", numerator=1, denominator=2, now=now)
+                indicators.set_figure(
+                    session,
+                    actor=actor,
+                    commune_code=SON_KIM_1,
+                    month=OCTOBER,
+                    indicator="workers_digital_skills",
+                    numerator=1,
+                    denominator=2,
+                    now=now,
+                )
             assert refused.value.code == "indicator_not_allowed"
         with pytest.raises(DomainError):
-            indicators.set_target(session, actor=admin, year=2026, indicator="adults_vneid_confirmed", percent=70,
-                                  scope="province", area_code=42, now=now)
+            indicators.set_target(
+                session,
+                actor=admin,
+                year=2026,
+                indicator="adults_vneid_confirmed",
+                percent=70,
+                scope="province",
+                area_code=42,
+                now=now,
+            )
         with pytest.raises(DomainError):
-            indicators.set_target(session, actor=viewer, year=2026, indicator="adults_vneid_confirmed", percent=70,
-                                  scope="commune", area_code=SON_KIM_1, now=now)
-        row = indicators.set_figure(session, actor=admin, commune_code=SON_KIM_1, month=OCTOBER,
-                                    indicator="adults_vneid_confirmed", numerator=1300, denominator=5000, now=now)
+            indicators.set_target(
+                session,
+                actor=viewer,
+                year=2026,
+                indicator="adults_vneid_confirmed",
+                percent=70,
+                scope="commune",
+                area_code=SON_KIM_1,
+                now=now,
+            )
+        row = indicators.set_figure(
+            session,
+            actor=admin,
+            commune_code=SON_KIM_1,
+            month=OCTOBER,
+            indicator="adults_vneid_confirmed",
+            numerator=1300,
+            denominator=5000,
+            now=now,
+        )
         assert (row.numerator, row.denominator) == (1300, 5000)  # replaced, not added
         assert len(indicators.figures(session, SON_KIM_1, OCTOBER)) == 4
         targets = indicators.commune_targets(session, SON_KIM_2, 2026)
         assert {k: (t.percent, t.scope) for k, t in targets.items()} == {
-            "adults_vneid_confirmed": (80.0, "province"), "students_digital_skills": (100.0, "province"),
-            "officials_digital_skills": (100.0, "province")}
+            "adults_vneid_confirmed": (80.0, "province"),
+            "students_digital_skills": (100.0, "province"),
+            "officials_digital_skills": (100.0, "province"),
+        }
         assert indicators.commune_targets(session, SON_KIM_1, 2026)["students_digital_skills"].scope == "commune"
 
 

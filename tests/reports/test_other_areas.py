@@ -56,14 +56,17 @@ def no_notice(replies: list[Sent]) -> str:
     return replies[0].text
 
 
-@pytest.mark.parametrize("question", [
-    "Phường Thành Sen tháng 10 có bao nhiêu buổi?",
-    "phuong thanh sen thang 10 co bao nhieu buoi",
-    "xã Thành Sen tháng 10 có bao nhiêu buổi?",  # the wrong prefix still names the unit
-    "thành sen thì sao, xã Thành Sen tháng 10 có bao nhiêu buổi",
-    "xã Sơn Kim 2 tháng 10 có bao nhiêu buổi?",
-    "xa son kim 2 thang 10 co bao nhieu buoi",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Phường Thành Sen tháng 10 có bao nhiêu buổi?",
+        "phuong thanh sen thang 10 co bao nhieu buoi",
+        "xã Thành Sen tháng 10 có bao nhiêu buổi?",  # the wrong prefix still names the unit
+        "thành sen thì sao, xã Thành Sen tháng 10 có bao nhiêu buổi",
+        "xã Sơn Kim 2 tháng 10 có bao nhiêu buổi?",
+        "xa son kim 2 thang 10 co bao nhieu buoi",
+    ],
+)
 def test_commune_admin_asking_about_another_commune_of_the_province(chat: ChatDriver, question: str) -> None:
     answer = notice_then(chat.say(ADMIN, question), ONLY_COMMUNE)
     assert OWN_SESSIONS in answer and "Sơn Kim 2" not in answer and "Thành Sen" not in answer
@@ -82,7 +85,8 @@ def test_commune_admin_asking_about_another_province_or_its_communes(chat: ChatD
     # naming their own commune changes nothing
     assert OWN_SESSIONS in no_notice(chat.say(ADMIN, "xã Sơn Kim 1 tháng 10 có bao nhiêu buổi?"))
     assert "24,7% (1.234/5.000)" in no_notice(
-        chat.say(ADMIN, "tỉnh Hà Tĩnh, xã Sơn Kim 1 tháng 10 đạt bao nhiêu phần trăm vneid?"))
+        chat.say(ADMIN, "tỉnh Hà Tĩnh, xã Sơn Kim 1 tháng 10 đạt bao nhiêu phần trăm vneid?")
+    )
 
 
 def test_commune_admin_asking_about_villages(chat: ChatDriver) -> None:
@@ -90,12 +94,14 @@ def test_commune_admin_asking_about_villages(chat: ChatDriver) -> None:
     answer = notice_then(chat.say(ADMIN, "Thôn Trung tháng 10 có bao nhiêu buổi?"), ONLY_COMMUNE)
     assert OWN_SESSIONS in answer and "Trung" not in answer
     # a village nobody has
-    answer = notice_then(chat.say(ADMIN, "thôn 9 tháng 10 có bao nhiêu buổi?"),
-                         "Xã Sơn Kim 1 không có «Thôn 9» trong danh sách thôn.")
+    answer = notice_then(
+        chat.say(ADMIN, "thôn 9 tháng 10 có bao nhiêu buổi?"), "Xã Sơn Kim 1 không có «Thôn 9» trong danh sách thôn."
+    )
     assert OWN_SESSIONS in answer
     # a village of their own commune: that village, for every kind of question
     assert "Tháng 10/2026, Thôn 1 có 4 buổi sinh hoạt." in no_notice(
-        chat.say(LEADER, "thôn 1 tháng 10 có bao nhiêu buổi?"))
+        chat.say(LEADER, "thôn 1 tháng 10 có bao nhiêu buổi?")
+    )
     assert "Thôn 1 có 57 lượt người tham dự" in no_notice(chat.say(ADMIN, "thon 1 thang 10 bao nhieu nguoi"))
     assert "Thôn 3 chưa có buổi sinh hoạt nào tuần" in no_notice(chat.say(ADMIN, "thôn 3 đã có buổi chưa tuần này?"))
     text = no_notice(chat.say(LEADER, "tiến độ thôn 1 tháng 10 thế nào?"))
@@ -120,9 +126,11 @@ def test_province_viewer_asking_about_another_province(chat: ChatDriver) -> None
 
 def test_province_viewer_asking_about_a_commune_of_the_province(chat: ChatDriver) -> None:
     assert "Tháng 10/2026, Xã Sơn Kim 2 có 2 buổi sinh hoạt." in no_notice(
-        chat.say(VIEWER, "xã Sơn Kim 2 tháng 10 có bao nhiêu buổi?"))
+        chat.say(VIEWER, "xã Sơn Kim 2 tháng 10 có bao nhiêu buổi?")
+    )
     assert "Tháng 10/2026, Xã Sơn Kim 1 có 87 lượt người tham dự" in no_notice(
-        chat.say(VIEWER, "xa son kim 1 thang 10 bao nhieu nguoi"))
+        chat.say(VIEWER, "xa son kim 1 thang 10 bao nhieu nguoi")
+    )
     text = no_notice(chat.say(VIEWER, "xã Sơn Kim 1 tháng 10 đạt bao nhiêu phần trăm vneid?"))
     assert text.startswith("Xã Sơn Kim 1") and "24,7% (1.234/5.000)" in text
     text = no_notice(chat.say(VIEWER, "xã Sơn Kim 1 tháng 10 đã nộp báo cáo chưa?"))
@@ -132,7 +140,8 @@ def test_province_viewer_asking_about_a_commune_of_the_province(chat: ChatDriver
     assert "Tiến độ tháng 10/2026" in text and "Xã Sơn Kim 1" in text and "• Thôn 1: 4 · 57" in text
     # a village named alone, found in one commune of the province
     assert "Tháng 10/2026, Thôn Trung có 2 buổi sinh hoạt." in no_notice(
-        chat.say(VIEWER, "Thôn Trung tháng 10 có bao nhiêu buổi?"))
+        chat.say(VIEWER, "Thôn Trung tháng 10 có bao nhiêu buổi?")
+    )
     # a name several communes share: ask for the commune, answer for the province
     replies = chat.say(VIEWER, "thôn 1 tháng 10 có bao nhiêu buổi?")
     assert "Thôn 1 có 4 buổi" in no_notice(replies)  # only Sơn Kim 1 has a Thôn 1 here
@@ -150,21 +159,24 @@ def test_member_asking_about_another_village_or_the_commune(chat: ChatDriver) ->
     assert own in no_notice(chat.say(MEMBER, "thôn 2 xã Sơn Kim 1 tháng 10 có bao nhiêu buổi?"))
 
 
-@pytest.mark.parametrize(("user", "question"), [
-    (ADMIN, "xã mình đạt bao nhiêu phần trăm vneid?"),
-    (ADMIN, "xa minh dat bao nhieu phan tram vneid"),
-    (ADMIN, "thôn nào chưa có buổi học tuần này?"),
-    (ADMIN, "thon nao chua co buoi hoc tuan nay"),
-    (ADMIN, "tháng này bao nhiêu người được hỗ trợ?"),
-    (ADMIN, "xã ta tháng này có bao nhiêu buổi?"),
-    (ADMIN, "xa ta hoc duoc bao nhieu nguoi thang nay"),
-    (LEADER, "tình hình xã mình tháng này ra sao?"),
-    (MEMBER, "thôn mình tháng này có bao nhiêu buổi?"),
-    (VIEWER, "tỉnh mình đạt bao nhiêu phần trăm vneid?"),
-    (VIEWER, "tinh minh dat bao nhieu phan tram vneid"),
-    (VIEWER, "xã nào chưa nộp báo cáo?"),
-    (VIEWER, "tỉnh đạt bao nhiêu phần trăm vneid?"),
-])
+@pytest.mark.parametrize(
+    ("user", "question"),
+    [
+        (ADMIN, "xã mình đạt bao nhiêu phần trăm vneid?"),
+        (ADMIN, "xa minh dat bao nhieu phan tram vneid"),
+        (ADMIN, "thôn nào chưa có buổi học tuần này?"),
+        (ADMIN, "thon nao chua co buoi hoc tuan nay"),
+        (ADMIN, "tháng này bao nhiêu người được hỗ trợ?"),
+        (ADMIN, "xã ta tháng này có bao nhiêu buổi?"),
+        (ADMIN, "xa ta hoc duoc bao nhieu nguoi thang nay"),
+        (LEADER, "tình hình xã mình tháng này ra sao?"),
+        (MEMBER, "thôn mình tháng này có bao nhiêu buổi?"),
+        (VIEWER, "tỉnh mình đạt bao nhiêu phần trăm vneid?"),
+        (VIEWER, "tinh minh dat bao nhieu phan tram vneid"),
+        (VIEWER, "xã nào chưa nộp báo cáo?"),
+        (VIEWER, "tỉnh đạt bao nhiêu phần trăm vneid?"),
+    ],
+)
 def test_ordinary_words_are_not_areas(chat: ChatDriver, user: int, question: str) -> None:
     no_notice(chat.say(user, question))
 
@@ -183,8 +195,21 @@ def test_area_names_found_in_text(database: Database) -> None:
     assert names("phuong nha trang") == ["Phường Nha Trang"]
     assert names("xa do luong") == ["Xã Đô Lương"]
     assert "Xã Minh Tân" in names("xa minh tan co bao nhieu buoi")
-    for ordinary in ("xã mình", "xã nào", "tỉnh nào", "tỉnh mình", "xã sơn kim", "tình hình", "tinh hinh",
-                     "xã ta học", "xa ta hoc", "thôn nào", "tháng này", "Huế quá", "hôm nay trời có mưa không"):
+    for ordinary in (
+        "xã mình",
+        "xã nào",
+        "tỉnh nào",
+        "tỉnh mình",
+        "xã sơn kim",
+        "tình hình",
+        "tinh hinh",
+        "xã ta học",
+        "xa ta hoc",
+        "thôn nào",
+        "tháng này",
+        "Huế quá",
+        "hôm nay trời có mưa không",
+    ):
         assert names(ordinary) == [], ordinary
 
 
@@ -210,18 +235,21 @@ def test_commands_naming_an_area(chat: ChatDriver) -> None:
     assert "Thôn Trung: 2 · 30" in view[-1].text
 
 
-@pytest.mark.parametrize(("user", "request_", "caption"), [
-    (ADMIN, "cho xem biểu đồ tháng này", "Xã Sơn Kim 1 — tháng 11/2026"),
-    (ADMIN, "bieu do tien do", "Xã Sơn Kim 1 — tháng 11/2026"),
-    (LEADER, "gửi biểu đồ", "Xã Sơn Kim 1 — tháng 11/2026"),
-    (LEADER, "xem biểu đồ tuần này", "Xã Sơn Kim 1 — tuần 23/11 – 29/11/2026"),
-    (ADMIN, "biểu đồ quý này", "Xã Sơn Kim 1 — quý 4/2026"),
-    (ADMIN, "biểu đồ tháng 10", "Xã Sơn Kim 1 — tháng 10/2026"),
-    (MEMBER, "cho xem biểu đồ tháng này", "Thôn 2 — tháng 11/2026"),
-    (ADMIN, "biểu đồ thôn 1 tháng 10", "Thôn 1 — tháng 10/2026"),
-    (VIEWER, "gửi biểu đồ", "Tỉnh Hà Tĩnh — tháng 10/2026"),
-    (VIEWER, "biểu đồ xã Sơn Kim 2 tháng 10", "Xã Sơn Kim 2 — tháng 10/2026"),
-])
+@pytest.mark.parametrize(
+    ("user", "request_", "caption"),
+    [
+        (ADMIN, "cho xem biểu đồ tháng này", "Xã Sơn Kim 1 — tháng 11/2026"),
+        (ADMIN, "bieu do tien do", "Xã Sơn Kim 1 — tháng 11/2026"),
+        (LEADER, "gửi biểu đồ", "Xã Sơn Kim 1 — tháng 11/2026"),
+        (LEADER, "xem biểu đồ tuần này", "Xã Sơn Kim 1 — tuần 23/11 – 29/11/2026"),
+        (ADMIN, "biểu đồ quý này", "Xã Sơn Kim 1 — quý 4/2026"),
+        (ADMIN, "biểu đồ tháng 10", "Xã Sơn Kim 1 — tháng 10/2026"),
+        (MEMBER, "cho xem biểu đồ tháng này", "Thôn 2 — tháng 11/2026"),
+        (ADMIN, "biểu đồ thôn 1 tháng 10", "Thôn 1 — tháng 10/2026"),
+        (VIEWER, "gửi biểu đồ", "Tỉnh Hà Tĩnh — tháng 10/2026"),
+        (VIEWER, "biểu đồ xã Sơn Kim 2 tháng 10", "Xã Sơn Kim 2 — tháng 10/2026"),
+    ],
+)
 def test_chart_on_request(chat: ChatDriver, user: int, request_: str, caption: str) -> None:
     picture = chat.say(user, request_)[-1]
     assert picture.payload["file_kind"] == "photo" and picture.text == caption
@@ -234,9 +262,39 @@ def test_chart_of_another_area_says_so(chat: ChatDriver) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(max_size=300) | st.lists(st.sampled_from(
-    ["xã", "xa", "phường", "tỉnh", "tp", "thành phố", "đặc khu", "Sơn", "Kim", "1", "Hà", "Nội", "mình", "nào",
-     "’", "-", "\u200b", "ﷺ", "Thành", "Sen", "hcm", "_", "Xã"]), max_size=60).map(" ".join))
+@given(
+    text=st.text(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [
+                "xã",
+                "xa",
+                "phường",
+                "tỉnh",
+                "tp",
+                "thành phố",
+                "đặc khu",
+                "Sơn",
+                "Kim",
+                "1",
+                "Hà",
+                "Nội",
+                "mình",
+                "nào",
+                "’",
+                "-",
+                "\u200b",
+                "ﷺ",
+                "Thành",
+                "Sen",
+                "hcm",
+                "_",
+                "Xã",
+            ]
+        ),
+        max_size=60,
+    ).map(" ".join)
+)
 def test_area_names_never_raise(database: Database, text: str) -> None:
     with database.session() as session:
         for area in areas_named(session, text):

@@ -22,15 +22,24 @@ from tests.zalo.conftest import MovableClock, ZaloApi
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
-       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 USER = "0a0b0c0d0e0f10111213"
 
 
 def enqueue(app: BotApplication, chat_id: str, kind: str, payload: dict, key: str | None = None) -> int:
     with app.database.session() as session:
-        item = outbox.enqueue(session, channel="zalo", chat_id=chat_id, kind=kind, payload=payload,
-                              now=app.clock.now(), idempotency_key=key)
+        item = outbox.enqueue(
+            session,
+            channel="zalo",
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            now=app.clock.now(),
+            idempotency_key=key,
+        )
         assert item is not None
         session.flush()
         item_id = item.id
@@ -48,19 +57,20 @@ def status_of(app: BotApplication, item_id: int) -> OutboxMessage:
 
 def stored(app: BotApplication, name: str, mime: str, content: bytes, days: int = 1) -> str:
     with app.database.session() as session:
-        return save_file(session, filename=name, mime_type=mime, content=content, now=app.clock.now(),
-                         days=days).token
+        return save_file(session, filename=name, mime_type=mime, content=content, now=app.clock.now(), days=days).token
 
 
-async def test_chart_is_sent_as_a_link_that_loads_as_png_and_expires(make_zalo_app, zalo_api: ZaloApi,
-                                                                    clock: MovableClock) -> None:
+async def test_chart_is_sent_as_a_link_that_loads_as_png_and_expires(
+    make_zalo_app, zalo_api: ZaloApi, clock: MovableClock
+) -> None:
     fake = zalo_api.fake
     app = await make_zalo_app(public_url="https://bdhvs.example.vn")
     fake.add_user(USER, "Chị Mai")
     token = stored(app, "tien-do.png", "image/png", PNG)
     assert len(token) >= 32
-    enqueue(app, USER, outbox.KIND_MESSAGE,
-            Reply("📊 Tiến độ tháng 11", file_token=token, file_kind="photo").to_payload())
+    enqueue(
+        app, USER, outbox.KIND_MESSAGE, Reply("📊 Tiến độ tháng 11", file_token=token, file_kind="photo").to_payload()
+    )
     [photo] = await fake.wait_for_bot_messages(USER, 1)
     assert photo["photo"] == f"https://bdhvs.example.vn/files/{token}"  # the public base, for Zalo to fetch
     assert photo["caption"] == "📊 Tiến độ tháng 11"
@@ -83,12 +93,20 @@ async def test_photo_with_a_long_text_and_a_document_link(make_zalo_app, zalo_ap
     app = await make_zalo_app()
     fake.add_user(USER, "Chị Mai")
     chart = stored(app, "bieu-do.png", "image/png", PNG)
-    report = stored(app, "bao-cao-11-2026.xlsx",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04 xlsx")
+    report = stored(
+        app,
+        "bao-cao-11-2026.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK\x03\x04 xlsx",
+    )
     long_text = "\n".join(f"Thôn {n}: {n * 3} người" for n in range(200))
     enqueue(app, USER, outbox.KIND_MESSAGE, Reply(long_text, file_token=chart, file_kind="photo").to_payload())
-    enqueue(app, USER, outbox.KIND_MESSAGE,
-            Reply("Báo cáo tháng 11/2026", file_token=report, file_kind="document").to_payload())
+    enqueue(
+        app,
+        USER,
+        outbox.KIND_MESSAGE,
+        Reply("Báo cáo tháng 11/2026", file_token=report, file_kind="document").to_payload(),
+    )
     await wait_until(lambda: all(r.status == "sent" for r in outbox_rows(app.database)), what="all sent")
     messages = fake.bot_messages(USER)
     assert messages[0]["photo"] == f"{app.web_url}/files/{chart}" and "caption" not in messages[0]
@@ -97,11 +115,10 @@ async def test_photo_with_a_long_text_and_a_document_link(make_zalo_app, zalo_ap
     document = texts[-1]
     assert document.startswith("Báo cáo tháng 11/2026\n\n📎 bao-cao-11-2026.xlsx: ")
     assert f"{app.web_url}/files/{report}" in document and "Đường dẫn dùng được đến" in document
-    async with aiohttp.ClientSession() as client:
-        async with client.get(f"{app.web_url}/files/{report}") as response:
-            assert response.status == 200
-            assert response.headers["Content-Disposition"].startswith("attachment")
-            assert await response.read() == b"PK\x03\x04 xlsx"
+    async with aiohttp.ClientSession() as client, client.get(f"{app.web_url}/files/{report}") as response:
+        assert response.status == 200
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert await response.read() == b"PK\x03\x04 xlsx"
 
 
 async def test_expired_file_sends_the_text_alone(make_zalo_app, zalo_api: ZaloApi) -> None:
@@ -119,20 +136,24 @@ async def test_edits_become_new_messages_and_menu_and_callbacks_are_no_ops(make_
     app = await make_zalo_app()
     fake.add_user(USER)
     ids = [
-        enqueue(app, USER, outbox.KIND_MESSAGE, Reply("Câu hỏi", [[Button("Có", "a"), Button("Không", "b")]])
-                .to_payload()),
+        enqueue(
+            app, USER, outbox.KIND_MESSAGE, Reply("Câu hỏi", [[Button("Có", "a"), Button("Không", "b")]]).to_payload()
+        ),
         enqueue(app, USER, outbox.KIND_EDIT, {**Reply("Đã sửa", edit=True).to_payload(), "message_id": "x"}),
         enqueue(app, USER, outbox.KIND_ANSWER_CALLBACK, {"callback_id": "1", "text": "ok"}),
         enqueue(app, USER, outbox.KIND_SET_COMMANDS, {"commands": [["help", "Hướng dẫn"]], "language": "vi"}),
     ]
     await wait_until(lambda: all(status_of(app, i).status == "sent" for i in ids), what="all sent")
     assert [m["text"] for m in fake.bot_messages(USER)] == [
-        "Câu hỏi\n\n1. Có\n2. Không\nBạn trả lời bằng số, ví dụ 1.", "Đã sửa"]
+        "Câu hỏi\n\n1. Có\n2. Không\nBạn trả lời bằng số, ví dụ 1.",
+        "Đã sửa",
+    ]
     assert {name for name, _ in fake.calls} == {"getMe", "deleteWebhook", "getUpdates", "sendMessage"}
 
 
-async def test_choices_of_a_reminder_are_remembered_when_delivered(make_zalo_app, zalo_api: ZaloApi,
-                                                                  clock: MovableClock) -> None:
+async def test_choices_of_a_reminder_are_remembered_when_delivered(
+    make_zalo_app, zalo_api: ZaloApi, clock: MovableClock
+) -> None:
     """A message from outside a turn (a reminder, with an idempotency key): "1" still answers it."""
     fake = zalo_api.fake
     # Daytime in Việt Nam, whatever the hour this runs at: a reminder is held in the quiet hours.
@@ -143,15 +164,19 @@ async def test_choices_of_a_reminder_are_remembered_when_delivered(make_zalo_app
     with app.database.session() as session:
         province = session.exec(select(Province)).first()
         assert province is not None
-        member = Member(display_name="Chị Mai", role="member", province_code=province.code,
-                        created_at=app.clock.now())
+        member = Member(display_name="Chị Mai", role="member", province_code=province.code, created_at=app.clock.now())
         session.add(member)
         session.flush()
-        session.add(ChannelAccount(member_id=member.id, channel="zalo", user_id=USER, chat_id=USER,
-                                   created_at=app.clock.now()))
-    enqueue(app, USER, outbox.KIND_MESSAGE,
-            Reply("⏰ Tuần này thôn chưa ghi buổi sinh hoạt.", [[Button("📊 Tuần này", "c:-:go:tuannay")]])
-            .to_payload(), key="reminder:weekly:2026-W48:1")
+        session.add(
+            ChannelAccount(member_id=member.id, channel="zalo", user_id=USER, chat_id=USER, created_at=app.clock.now())
+        )
+    enqueue(
+        app,
+        USER,
+        outbox.KIND_MESSAGE,
+        Reply("⏰ Tuần này thôn chưa ghi buổi sinh hoạt.", [[Button("📊 Tuần này", "c:-:go:tuannay")]]).to_payload(),
+        key="reminder:weekly:2026-W48:1",
+    )
     await fake.wait_for_bot_messages(USER, 1)
     fake.user_says(USER, "1")
     messages = await fake.wait_for_bot_messages(USER, 2)
@@ -198,8 +223,9 @@ async def test_blocked_person_is_marked_unreachable(make_zalo_app, zalo_api: Zal
         member = Member(display_name="Anh Ba", role="member", province_code=province.code, created_at=app.clock.now())
         session.add(member)
         session.flush()
-        session.add(ChannelAccount(member_id=member.id, channel="zalo", user_id=USER, chat_id=USER,
-                                   created_at=app.clock.now()))
+        session.add(
+            ChannelAccount(member_id=member.id, channel="zalo", user_id=USER, chat_id=USER, created_at=app.clock.now())
+        )
         member_id = member.id
     item = enqueue(app, USER, outbox.KIND_MESSAGE, Reply("nhắc việc").to_payload())
     await wait_until(lambda: status_of(app, item).status == "failed", what="the 403")
@@ -261,8 +287,9 @@ async def test_a_timed_out_send_is_retried_and_the_chat_waits(make_zalo_app, zal
     assert status_of(app, first).attempts == 1 and app.sender.stats["timed_out"] == 1
 
 
-async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(make_zalo_app,
-                                                                                zalo_api: ZaloApi) -> None:
+async def test_worst_case_a_timed_out_send_that_lands_anyway_is_doubled_in_order(
+    make_zalo_app, zalo_api: ZaloApi
+) -> None:
     """A platform that finishes a call whose connection closed: the one message shows twice, before the next."""
     fake = zalo_api.fake
     app = await make_zalo_app(send_timeout=0.3)

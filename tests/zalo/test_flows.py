@@ -84,7 +84,8 @@ async def test_guided_logging_by_numbers(make_zalo_app, zalo_api: ZaloApi) -> No
     with app.database.session() as session:
         sessions = export_commune(session, SON_KIM_1)["sessions"]
     assert [(s["village"], sorted(s["topics"]), s["attendees"]) for s in sessions] == [
-        ("Thôn 2", ["public_services", "vneid"], 2)]
+        ("Thôn 2", ["public_services", "vneid"], 2)
+    ]
     # "1" again answers the new choices («Ghi người được hỗ trợ»), it does not save twice.
     replies = await member.says("1")
     assert "Ghi người được hỗ trợ" in replies[-1] or "ngày nào" in replies[-1]
@@ -187,8 +188,9 @@ async def test_stickers_voice_and_photos(make_zalo_app, zalo_api: ZaloApi) -> No
     for kind in ("sticker", "voice", "unsupported"):
         replies = await member.sends(kind)
         assert replies and "chỉ đọc được tin nhắn chữ" in replies[0]
-    replies = await member.sends_photo("https://zalo.example/photo/ds-diem-danh.jpg",
-                                       caption="tối qua học cài VNeID 20 người")
+    replies = await member.sends_photo(
+        "https://zalo.example/photo/ds-diem-danh.jpg", caption="tối qua học cài VNeID 20 người"
+    )
     assert "Kèm 1 ảnh" in replies[-1]
     await member.says("1")
     with app.database.session() as session:
@@ -202,7 +204,7 @@ async def test_stickers_voice_and_photos(make_zalo_app, zalo_api: ZaloApi) -> No
 
 async def test_group_chat_mentions_only_and_answers_in_the_group(make_zalo_app, zalo_api: ZaloApi) -> None:
     app = await make_zalo_app()
-    _admin, member = await set_up_commune(app, zalo_api)
+    _admin, _member = await set_up_commune(app, zalo_api)
     group = "group0000000000000001"
     zalo_api.fake.add_group(group)
     in_group = ZaloPerson(app, zalo_api.fake, MEMBER, "Bác Hùng", chat_id=group)
@@ -230,15 +232,13 @@ async def test_progress_chart_and_monthly_report_as_links(make_zalo_app, zalo_ap
     await admin.says("biểu đồ")
     photo = zalo_api.fake.last_bot_message(ADMIN)
     assert photo is not None and photo["photo"].startswith(f"{app.web_url}/files/")
-    async with aiohttp.ClientSession() as client:
-        async with client.get(photo["photo"]) as response:
-            assert response.status == 200 and response.headers["Content-Type"] == "image/png"
-            assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
+    async with aiohttp.ClientSession() as client, client.get(photo["photo"]) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+        assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
     replies = await admin.says("/baocao")
     assert "📄 File Excel" in "\n".join(choice_lines(replies[-1]))
     replies = await admin.says("file excel")
     link = re.search(r"📎 (\S+\.xlsx): (\S+)", replies[-1])
     assert link is not None, replies
-    async with aiohttp.ClientSession() as client:
-        async with client.get(link.group(2)) as response:
-            assert response.status == 200 and (await response.read()).startswith(b"PK")
+    async with aiohttp.ClientSession() as client, client.get(link.group(2)) as response:
+        assert response.status == 200 and (await response.read()).startswith(b"PK")

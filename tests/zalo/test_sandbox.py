@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -47,8 +48,9 @@ async def test_sandbox_runs_both_fakes_and_demo_people_chat_on_zalo(sandbox: Bot
         async with client.post(f"{app.web_url}/sandbox/api/send", json=body) as response:
             assert response.status == 200
         await app.fake_zalo.wait_for_bot_messages(person["zalo_user_id"], 1)
-        async with client.get(f"{app.web_url}/sandbox/api/chat",
-                              params={"user_id": person["user_id"], "version": -1, "channel": "zalo"}) as response:
+        async with client.get(
+            f"{app.web_url}/sandbox/api/chat", params={"user_id": person["user_id"], "version": -1, "channel": "zalo"}
+        ) as response:
             view = await response.json()
         assert view["channel"] == "zalo" and view["commands"] == []
         [mine, help_text] = view["messages"]
@@ -60,8 +62,9 @@ async def test_sandbox_runs_both_fakes_and_demo_people_chat_on_zalo(sandbox: Bot
         messages = await app.fake_zalo.wait_for_bot_messages(person["zalo_user_id"], 2)
         assert "tuần" in messages[-1]["text"].lower()
         # the Telegram chat of the same person is separate
-        async with client.get(f"{app.web_url}/sandbox/api/chat",
-                              params={"user_id": person["user_id"], "version": -1}) as response:
+        async with client.get(
+            f"{app.web_url}/sandbox/api/chat", params={"user_id": person["user_id"], "version": -1}
+        ) as response:
             assert (await response.json())["messages"] == []
         form = aiohttp.FormData()
         form.add_field("user_id", str(person["user_id"]))
@@ -69,12 +72,13 @@ async def test_sandbox_runs_both_fakes_and_demo_people_chat_on_zalo(sandbox: Bot
         form.add_field("photo", b"\x89PNG\r\n\x1a\nfake", filename="a.png", content_type="image/png")
         async with client.post(f"{app.web_url}/sandbox/api/photo", data=form) as response:
             assert response.status == 200
-        user_photo = [m for m in app.fake_zalo.messages(person["zalo_user_id"]) if m.get("photo")][0]["photo"]
+        user_photo = next(m for m in app.fake_zalo.messages(person["zalo_user_id"]) if m.get("photo"))["photo"]
         assert user_photo.startswith(f"{app.web_url}/sandbox/zalo/files/")
         async with client.get(user_photo) as response:
             assert response.status == 200 and await response.read() == b"\x89PNG\r\n\x1a\nfake"
-        async with client.post(f"{app.web_url}/sandbox/api/send",
-                               json={"user_id": person["user_id"], "text": "x", "channel": "viber"}) as response:
+        async with client.post(
+            f"{app.web_url}/sandbox/api/send", json={"user_id": person["user_id"], "text": "x", "channel": "viber"}
+        ) as response:
             assert response.status == 400
 
 
@@ -86,8 +90,9 @@ async def test_page_switches_between_telegram_and_zalo(sandbox: BotApplication) 
     app = sandbox
     person = app.personas[1]
     async with playwright_api.async_playwright() as p:
-        browser: Any = await p.chromium.launch(executable_path=str(CHROMIUM),
-                                               args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser: Any = await p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = await browser.new_page(viewport={"width": 1200, "height": 800})
             await page.goto(app.web_url + "/")
@@ -108,7 +113,8 @@ async def test_page_switches_between_telegram_and_zalo(sandbox: BotApplication) 
             await page.get_by_test_id("channel-telegram").click()
             await expect(page.get_by_test_id("bot-message")).to_have_count(0, timeout=10_000)
             await page.reload()
-            await expect(page.get_by_test_id("channel-telegram")).to_have_attribute("aria-pressed", "true",
-                                                                                      timeout=10_000)
+            await expect(page.get_by_test_id("channel-telegram")).to_have_attribute(
+                "aria-pressed", "true", timeout=10_000
+            )
         finally:
             await browser.close()
