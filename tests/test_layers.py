@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.reminders",
         ),
     ),
-    ("wiring", ("bot.app", "bot.cli", "bot.config", "bot.__main__")),
+    ("wiring", ("bot.app", "bot.cli", "bot.config")),
 ]
 # Imports allowed inside a function: heavy libraries loaded only when a chart or a file is made.
 LAZY_ALLOWED = ("matplotlib", "openpyxl")
