@@ -31,10 +31,12 @@ SCHEMA_VERSION = 1
 
 
 def _local(moment: dt.datetime | None, tz: ZoneInfo) -> str | None:
+    """A moment as local ISO time to the second, or None when there is none."""
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
 
 
 def _indicator(item: IndicatorProgress) -> dict[str, Any]:
+    """An indicator's progress as the JSON the reports share."""
     return {
         "id": item.id,
         "label": indicator_label(item.id),
@@ -50,6 +52,7 @@ def _indicator(item: IndicatorProgress) -> dict[str, Any]:
 
 
 def _report_fields(report: MonthlyReport | None, tz: ZoneInfo) -> dict[str, Any]:
+    """The submission part of a commune's report: status, when submitted, on time, reopened and why."""
     submitted = report is not None and report.status == "submitted"
     return {
         "status": "submitted" if submitted else "draft",
@@ -112,6 +115,7 @@ def commune_report(
 
 
 def _commune_totals(progress: CommuneProgress) -> dict[str, Any]:
+    """The commune's totals over its villages, for the commune report."""
     return {
         "villages": len(progress.villages),
         "villages_with_session": sum(1 for v in progress.villages if v.sessions),
@@ -190,113 +194,136 @@ def province_report(
     }
 
 
+Rows = list[list[Any]]
+
+
 def to_csv(data: dict[str, Any]) -> str:
     """The report as CSV: one table per section, separated by an empty line, one header row each."""
+    if data["kind"] == "commune":
+        sections = [_commune_csv_head(data), _villages_csv(data), _indicators_csv(data), _sessions_csv(data)]
+    else:
+        sections = [_province_csv_head(data), _communes_csv(data), _indicators_csv(data)]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    kinds = list(HELP_KINDS)
-    if data["kind"] == "commune":
-        writer.writerow(["commune_code", "commune", "month", "status", "submitted_at", "on_time", "deadline"])
-        writer.writerow(
-            [
-                data["commune"]["code"],
-                data["commune"]["name"],
-                data["month"],
-                data["status"],
-                data["submitted_at"] or "",
-                _flag(data["on_time"]),
-                data["deadline"],
-            ]
-        )
-        writer.writerow([])
-        writer.writerow(["village", "sessions", "attendees", "weeks_with_session", *kinds, "helped"])
-        for v in data["villages"]:
-            writer.writerow(
-                [
-                    v["name"],
-                    v["sessions"],
-                    v["attendees"],
-                    v["weeks_with_session"],
-                    *[v["help"].get(k, 0) for k in kinds],
-                    v["helped"],
-                ]
-            )
-        t = data["totals"]
-        writer.writerow(
-            [
-                "TOTAL",
-                t["sessions"],
-                t["attendees"],
-                t["weeks_with_session"],
-                *[t["help"].get(k, 0) for k in kinds],
-                t["helped"],
-            ]
-        )
-    else:
-        writer.writerow(
-            [
-                "province_code",
-                "province",
-                "month",
-                "communes_expected",
-                "communes_submitted",
-                "communes_on_time",
-                "reporting_rate",
-                "on_time_rate",
-                "deadline",
-            ]
-        )
-        writer.writerow(
-            [
-                data["province"]["code"],
-                data["province"]["name"],
-                data["month"],
-                data["communes_expected"],
-                data["communes_submitted"],
-                data["communes_on_time"],
-                _num(data["reporting_rate"]),
-                _num(data["on_time_rate"]),
-                data["deadline"],
-            ]
-        )
-        writer.writerow([])
-        writer.writerow(
-            [
-                "code",
-                "commune",
-                "submitted",
-                "submitted_at",
-                "on_time",
-                "villages",
-                "villages_with_session",
-                "sessions",
-                "attendees",
-                "weeks_with_session",
-                *kinds,
-                "helped",
-            ]
-        )
-        for c in data["communes"]:
-            writer.writerow(
-                [
-                    c["code"],
-                    c["name"],
-                    _flag(c["submitted"]),
-                    c["submitted_at"] or "",
-                    _flag(c["on_time"]),
-                    c["villages"],
-                    c["villages_with_session"],
-                    c["sessions"],
-                    c["attendees"],
-                    c["weeks_with_session"],
-                    *[c["help"].get(k, 0) for k in kinds],
-                    c["helped"],
-                ]
-            )
-    writer.writerow([])
-    writer.writerow(["indicator", "numerator", "denominator", "percent", "target", "on_track"])
-    for i in data["indicators"]:
-        writer.writerow(
+    for number, rows in enumerate(sections):
+        if number:
+            writer.writerow([])
+        writer.writerows(rows)
+    return out.getvalue()
+
+
+def _commune_csv_head(data: dict[str, Any]) -> Rows:
+    """The commune, the month and the submission: one header row and one value row."""
+    return [
+        ["commune_code", "commune", "month", "status", "submitted_at", "on_time", "deadline"],
+        [
+            data["commune"]["code"],
+            data["commune"]["name"],
+            data["month"],
+            data["status"],
+            data["submitted_at"] or "",
+            _flag(data["on_time"]),
+            data["deadline"],
+        ],
+    ]
+
+
+def activity_figures(row: dict[str, Any]) -> list[Any]:
+    """Activity columns of a village or the commune total (sessions … helped), shared by the CSV and the XLSX."""
+    return [
+        row["sessions"],
+        row["attendees"],
+        row["weeks_with_session"],
+        *[row["help"].get(k, 0) for k in HELP_KINDS],
+        row["helped"],
+    ]
+
+
+def _villages_csv(data: dict[str, Any]) -> Rows:
+    """One row per village, then the commune's TOTAL row."""
+    return [
+        ["village", "sessions", "attendees", "weeks_with_session", *HELP_KINDS, "helped"],
+        *[[v["name"], *activity_figures(v)] for v in data["villages"]],
+        ["TOTAL", *activity_figures(data["totals"])],
+    ]
+
+
+PROVINCE_CSV_HEADER = [
+    "province_code",
+    "province",
+    "month",
+    "communes_expected",
+    "communes_submitted",
+    "communes_on_time",
+    "reporting_rate",
+    "on_time_rate",
+    "deadline",
+]
+
+
+def _province_csv_head(data: dict[str, Any]) -> Rows:
+    """The province, the month and who reported: one header row and one value row."""
+    return [
+        PROVINCE_CSV_HEADER,
+        [
+            data["province"]["code"],
+            data["province"]["name"],
+            data["month"],
+            data["communes_expected"],
+            data["communes_submitted"],
+            data["communes_on_time"],
+            _num(data["reporting_rate"]),
+            _num(data["on_time_rate"]),
+            data["deadline"],
+        ],
+    ]
+
+
+COMMUNES_CSV_HEADER = [
+    "code",
+    "commune",
+    "submitted",
+    "submitted_at",
+    "on_time",
+    "villages",
+    "villages_with_session",
+    "sessions",
+    "attendees",
+    "weeks_with_session",
+    *HELP_KINDS,
+    "helped",
+]
+
+
+def _communes_csv(data: dict[str, Any]) -> Rows:
+    """One row per commune of the province: its submission and its totals."""
+    return [COMMUNES_CSV_HEADER, *[_commune_csv_row(c) for c in data["communes"]]]
+
+
+def _commune_csv_row(c: dict[str, Any]) -> list[Any]:
+    """A commune's row in the province CSV."""
+    return [
+        c["code"],
+        c["name"],
+        _flag(c["submitted"]),
+        c["submitted_at"] or "",
+        _flag(c["on_time"]),
+        c["villages"],
+        c["villages_with_session"],
+        c["sessions"],
+        c["attendees"],
+        c["weeks_with_session"],
+        *[c["help"].get(k, 0) for k in HELP_KINDS],
+        c["helped"],
+    ]
+
+
+def _indicators_csv(data: dict[str, Any]) -> Rows:
+    """One row per indicator: its figures, the target and whether it is on track."""
+    header = ["indicator", "numerator", "denominator", "percent", "target", "on_track"]
+    return [
+        header,
+        *[
             [
                 i["id"],
                 _num(i["numerator"]),
@@ -305,20 +332,24 @@ def to_csv(data: dict[str, Any]) -> str:
                 _num(i["target"]),
                 _flag(i["on_track"]),
             ]
-        )
-    if data["kind"] == "commune":
-        writer.writerow([])
-        writer.writerow(["date", "village", "topics", "attendees"])
-        for s in data["sessions"]:
-            writer.writerow([s["date"], s["village"], "|".join(s["topics"]), s["attendees"]])
-    return out.getvalue()
+            for i in data["indicators"]
+        ],
+    ]
+
+
+def _sessions_csv(data: dict[str, Any]) -> Rows:
+    """One row per session of the commune's month, topics joined with |."""
+    rows = [[s["date"], s["village"], "|".join(s["topics"]), s["attendees"]] for s in data["sessions"]]
+    return [["date", "village", "topics", "attendees"], *rows]
 
 
 def _flag(value: bool | None) -> str:
+    """A yes/no for CSV: true, false, or empty when unknown."""
     return "" if value is None else ("true" if value else "false")
 
 
 def _num(value: Any) -> str:
+    """A number for CSV, empty when there is none."""
     return "" if value is None else str(value)
 
 

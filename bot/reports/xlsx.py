@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import Translator
+from bot.reports.data import activity_figures
 from storage.indicators import INDICATORS, short_label
 from storage.vocab import HELP_KINDS, N_, TOPICS
 
@@ -36,6 +37,7 @@ class Form:
     """A sheet written top to bottom, row by row."""
 
     def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+        """Start at the first row, with the columns set to `widths`."""
         self.sheet = sheet
         self.row = 1
         self.columns = len(widths)
@@ -57,6 +59,7 @@ class Form:
         fmt: str | None = None,
         underline: bool = False,
     ) -> None:
+        """Write one cell on the current row, styled, optionally spanning, boxed and filled."""
         sheet = self.sheet
         target = sheet.cell(row=self.row, column=column, value=value)
         target.font = Font(name=FONT, size=size, bold=bold, italic=italic, underline="single" if underline else None)
@@ -77,9 +80,11 @@ class Form:
         self.row += 1
 
     def skip(self, rows: int = 1) -> None:
+        """Leave `rows` empty rows."""
         self.row += rows
 
     def height(self, points: float) -> None:
+        """Set the current row's height in points."""
         self.sheet.row_dimensions[self.row].height = points
 
     def table(
@@ -144,17 +149,20 @@ def _place(name: str) -> str:
 
 
 def _date_line(place: str, day: dt.date, tr: Translator) -> str:
+    """The place and date line, e.g. “Sơn Kim 1, ngày 25 tháng 11 năm 2026”."""
     return tr.gettext("{place}, ngày {d} tháng {m} năm {y}").format(
         place=place, d=f"{day.day:02d}", m=f"{day.month:02d}", y=day.year
     )
 
 
 def _month_label(month: str, tr: Translator) -> str:
+    """“2026-10” as the form's month line, e.g. “Tháng 10 năm 2026”."""
     year, number = month.split("-")
     return tr.gettext("Tháng {month} năm {year}").format(month=int(number), year=year)
 
 
 def _status_line(data: dict[str, Any], tr: Translator) -> str:
+    """Whether the report was submitted, when and whether on time, or that it is still a draft."""
     _ = tr.gettext
     deadline = tr.date(dt.date.fromisoformat(data["deadline"]))
     if data.get("status") == "submitted" and data.get("submitted_at"):
@@ -167,6 +175,7 @@ def _status_line(data: dict[str, Any], tr: Translator) -> str:
 
 
 def _verdict(item: dict[str, Any], tr: Translator) -> str:
+    """An indicator's assessment: no data, no target, target met, on track or behind."""
     _ = tr.gettext
     if item.get("percent") is None:
         return _("Chưa có số liệu")
@@ -178,6 +187,7 @@ def _verdict(item: dict[str, Any], tr: Translator) -> str:
 
 
 def _indicator_rows(data: dict[str, Any], tr: Translator) -> list[list[Any]]:
+    """The indicator table's rows: number, translated label, figures, target and assessment."""
     _ = tr.gettext
     rows = []
     for number, item in enumerate(data["indicators"], start=1):
@@ -209,32 +219,54 @@ INDICATOR_FORMATS = ["0", "@", "#,##0", "#,##0", "0.00", "0.##", "@"]
 
 
 def _translated(headers: list[tuple[str, int]], tr: Translator) -> list[tuple[str, int]]:
+    """Table headers with their titles translated."""
     return [(tr.gettext(title), span) for title, span in headers]
+
+
+# Commune form: STT, village, sessions, attendees, weeks with a session, one column per help kind, helped.
+COMMUNE_WIDTHS = [6, 22, 10, 10, 10] + [11] * len(HELP_KINDS) + [11]
+# Province form: the eleven columns of a commune's submission and activity, then one per indicator percent.
+PROVINCE_WIDTHS = [6, 10, 24, 11, 12, 10, 9, 9, 10, 11, 11] + [10] * len(INDICATORS)
+
+
+def _new_form(title: str, widths: Sequence[float]) -> tuple[Workbook, Form]:
+    """A workbook with one sheet named `title` (Excel allows 31 characters), columns set to `widths`."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    return book, Form(sheet, widths)
+
+
+def _title(form: Form, title: str, month: str, tr: Translator) -> None:
+    """The report's title and its month, centred, then a blank row."""
+    form.height(36)
+    form.line(title, bold=True, size=14, align=CENTER)
+    form.line(_month_label(month, tr), bold=True, size=13, align=CENTER)
+    form.skip()
+
+
+def _finish(book: Workbook, form: Form, signers: tuple[str, str], tr: Translator) -> bytes:
+    """Signatures under the last table, the A4 page setup, and the file's bytes."""
+    form.skip()
+    _signatures(form, *signers, tr)
+    _page_setup(form.sheet, form)
+    return _save(book)
 
 
 def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: dt.date | None = None) -> bytes:
     """The commune's monthly report form."""
     tr = tr or Translator("vi")
     _ = tr.gettext
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Báo cáo tháng")[:31]
-    kinds = list(HELP_KINDS)
-    widths = [6, 22, 10, 10, 10] + [11] * len(kinds) + [11]
-    form = Form(sheet, widths)
+    book, form = _new_form(_("Báo cáo tháng"), COMMUNE_WIDTHS)
     commune = data["commune"]["name"]
-    day = today or dt.date.today()
     _heading(
         form,
         _("UBND {unit}").format(unit=commune.upper()),
         _("TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG"),
-        _date_line(_place(commune), day, tr),
+        _date_line(_place(commune), today or dt.date.today(), tr),
         tr,
     )
-    form.height(36)
-    form.line(_("BÁO CÁO KẾT QUẢ TRIỂN KHAI PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ”"), bold=True, size=14, align=CENTER)
-    form.line(_month_label(data["month"], tr), bold=True, size=13, align=CENTER)
-    form.skip()
+    _title(form, _("BÁO CÁO KẾT QUẢ TRIỂN KHAI PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ”"), data["month"], tr)
     form.line(
         _("Đơn vị: {commune}, {province} (mã {code}).").format(
             commune=commune, province=data["province"]["name"], code=data["commune"]["code"]
@@ -243,7 +275,15 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
     )
     form.line(_status_line(data, tr), size=12)
     form.skip()
+    _commune_indicators(form, data, tr)
+    _village_activity(form, data, tr)
+    _session_list(form, data, tr)
+    return _finish(book, form, (_("NGƯỜI LẬP BIỂU"), _("TM. ỦY BAN NHÂN DÂN")), tr)
 
+
+def _commune_indicators(form: Form, data: dict[str, Any], tr: Translator) -> None:
+    """Part I of the commune form: the indicator table and how to read it."""
+    _ = tr.gettext
     form.line(_("I. CÁC CHỈ TIÊU"), bold=True, size=12)
     form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
     form.line(
@@ -256,6 +296,10 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
     )
     form.skip()
 
+
+def _village_activity(form: Form, data: dict[str, Any], tr: Translator) -> None:
+    """Part II of the commune form: sessions, attendees, weeks and help by village, with the commune's total."""
+    _ = tr.gettext
     form.line(_("II. HOẠT ĐỘNG CỦA CÁC TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG THEO THÔN"), bold=True, size=12)
     headers = [
         (_("STT"), 1),
@@ -264,29 +308,9 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
         (_("Người tham dự"), 1),
         (_("Số tuần có buổi / {weeks}").format(weeks=data["weeks_in_month"]), 1),
     ]
-    headers += [(_(HELP_KINDS[k]), 1) for k in kinds] + [(_("Tổng lượt hỗ trợ"), 1)]
-    rows = [
-        [
-            n,
-            v["name"],
-            v["sessions"],
-            v["attendees"],
-            v["weeks_with_session"],
-            *[v["help"].get(k, 0) for k in kinds],
-            v["helped"],
-        ]
-        for n, v in enumerate(data["villages"], start=1)
-    ]
-    t = data["totals"]
-    total = [
-        "",
-        _("Tổng cộng"),
-        t["sessions"],
-        t["attendees"],
-        t["weeks_with_session"],
-        *[t["help"].get(k, 0) for k in kinds],
-        t["helped"],
-    ]
+    headers += [(_(title), 1) for title in HELP_KINDS.values()] + [(_("Tổng lượt hỗ trợ"), 1)]
+    rows = [[n, v["name"], *activity_figures(v)] for n, v in enumerate(data["villages"], start=1)]
+    total = ["", _("Tổng cộng"), *activity_figures(data["totals"])]
     form.table(headers, rows, formats=["0", "@"] + ["#,##0"] * (len(headers) - 2), total=total)
     form.line(
         _(
@@ -298,12 +322,16 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
     )
     form.skip()
 
+
+def _session_list(form: Form, data: dict[str, Any], tr: Translator) -> None:
+    """Part III of the commune form: every session of the month, or a line saying there was none."""
+    _ = tr.gettext
     form.line(_("III. DANH SÁCH BUỔI SINH HOẠT"), bold=True, size=12)
     headers = [
         (_("STT"), 1),
         (_("Ngày"), 1),
         (_("Thôn, tổ dân phố"), 2),
-        (_("Nội dung"), len(widths) - 5),
+        (_("Nội dung"), form.columns - 5),
         (_("Số người"), 1),
     ]
     rows = [
@@ -320,43 +348,39 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
         form.table(headers, rows, formats=["0", "@", "@", "@", "#,##0"])
     else:
         form.line(_("Chưa có buổi sinh hoạt nào trong tháng."), italic=True, size=11)
-    form.skip()
-    _signatures(form, _("NGƯỜI LẬP BIỂU"), _("TM. ỦY BAN NHÂN DÂN"), tr)
-    _page_setup(sheet, form)
-    return _save(book)
 
 
 def province_workbook(data: dict[str, Any], tr: Translator | None = None, today: dt.date | None = None) -> bytes:
     """The province's consolidated monthly report form."""
     tr = tr or Translator("vi")
     _ = tr.gettext
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Tổng hợp tháng")[:31]
-    five = list(INDICATORS)
-    widths = [6, 10, 24, 11, 12, 10, 9, 9, 10, 11, 11] + [10] * len(five)
-    form = Form(sheet, widths)
+    book, form = _new_form(_("Tổng hợp tháng"), PROVINCE_WIDTHS)
     province = data["province"]["name"]
-    day = today or dt.date.today()
     _heading(
         form,
         _("UBND {unit}").format(unit=province.upper()),
         _("SỞ KHOA HỌC VÀ CÔNG NGHỆ"),
-        _date_line(_place(province), day, tr),
+        _date_line(_place(province), today or dt.date.today(), tr),
         tr,
     )
-    form.height(36)
-    form.line(
-        _("BÁO CÁO TỔNG HỢP KẾT QUẢ PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ” CỦA CÁC XÃ, PHƯỜNG"),
-        bold=True,
-        size=14,
-        align=CENTER,
-    )
-    form.line(_month_label(data["month"], tr), bold=True, size=13, align=CENTER)
+    _title(form, _("BÁO CÁO TỔNG HỢP KẾT QUẢ PHONG TRÀO “BÌNH DÂN HỌC VỤ SỐ” CỦA CÁC XÃ, PHƯỜNG"), data["month"], tr)
+    _province_summary(form, data, tr)
     form.skip()
+    form.line(_("I. CÁC CHỈ TIÊU TOÀN TỈNH (cộng số liệu các xã đã nhập)"), bold=True, size=12)
+    form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
+    form.skip()
+    _commune_status(form, data, tr)
+    return _finish(book, form, (_("NGƯỜI TỔNG HỢP"), _("GIÁM ĐỐC SỞ")), tr)
+
+
+def _province_summary(form: Form, data: dict[str, Any], tr: Translator) -> None:
+    """The province, the communes' deadline, and how many communes reported, on time or late."""
+    _ = tr.gettext
     form.line(
         _("Đơn vị: {province} (mã {code}). Hạn nộp của các xã: {deadline}.").format(
-            province=province, code=data["province"]["code"], deadline=tr.date(dt.date.fromisoformat(data["deadline"]))
+            province=data["province"]["name"],
+            code=data["province"]["code"],
+            deadline=tr.date(dt.date.fromisoformat(data["deadline"])),
         ),
         size=12,
     )
@@ -374,46 +398,27 @@ def province_workbook(data: dict[str, Any], tr: Translator | None = None, today:
         ),
         size=12,
     )
-    form.skip()
-    form.line(_("I. CÁC CHỈ TIÊU TOÀN TỈNH (cộng số liệu các xã đã nhập)"), bold=True, size=12)
-    form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
-    form.skip()
+
+
+def _commune_status(form: Form, data: dict[str, Any], tr: Translator) -> None:
+    """Part II of the province form: each commune's submission, activity and indicator percents, with totals."""
+    _ = tr.gettext
     form.line(_("II. TÌNH HÌNH BÁO CÁO VÀ HOẠT ĐỘNG CỦA CÁC XÃ, PHƯỜNG"), bold=True, size=12)
-    headers = [
-        (_("STT"), 1),
-        (_("Mã xã"), 1),
-        (_("Xã, phường"), 1),
-        (_("Tình trạng"), 1),
-        (_("Ngày nộp"), 1),
-        (_("Đúng hạn"), 1),
-        (_("Số thôn"), 1),
-        (_("Thôn có buổi"), 1),
-        (_("Số buổi"), 1),
-        (_("Người tham dự"), 1),
-        (_("Lượt hỗ trợ"), 1),
+    titles = [
+        _("STT"),
+        _("Mã xã"),
+        _("Xã, phường"),
+        _("Tình trạng"),
+        _("Ngày nộp"),
+        _("Đúng hạn"),
+        _("Số thôn"),
+        _("Thôn có buổi"),
+        _("Số buổi"),
+        _("Người tham dự"),
+        _("Lượt hỗ trợ"),
     ]
-    headers += [(_("{indicator} (%)").format(indicator=_(short_label(i))), 1) for i in five]
-    rows = []
-    for n, c in enumerate(data["communes"], start=1):
-        percents = {i["id"]: i["percent"] for i in c["indicators"]}
-        submitted_day = tr.date(dt.datetime.fromisoformat(c["submitted_at"]).date()) if c["submitted_at"] else ""
-        on_time = "" if c["on_time"] is None else (_("Đúng hạn") if c["on_time"] else _("Muộn"))
-        rows.append(
-            [
-                n,
-                c["code"],
-                c["name"],
-                _("Đã nộp") if c["submitted"] else _("Chưa nộp"),
-                submitted_day,
-                on_time,
-                c["villages"],
-                c["villages_with_session"],
-                c["sessions"],
-                c["attendees"],
-                c["helped"],
-                *[percents.get(i) for i in five],
-            ]
-        )
+    titles += [_("{indicator} (%)").format(indicator=_(short_label(i))) for i in INDICATORS]
+    rows = [_commune_row(n, c, tr) for n, c in enumerate(data["communes"], start=1)]
     t = data["totals"]
     total = [
         "",
@@ -427,22 +432,41 @@ def province_workbook(data: dict[str, Any], tr: Translator | None = None, today:
         t["sessions"],
         t["attendees"],
         t["helped"],
-        *[next((i["percent"] for i in data["indicators"] if i["id"] == k), None) for k in five],
+        *[next((i["percent"] for i in data["indicators"] if i["id"] == k), None) for k in INDICATORS],
     ]
-    form.table(
-        headers, rows, formats=["0", "0", "@", "@", "@", "@"] + ["#,##0"] * 5 + ["0.00"] * len(five), total=total
-    )
-    form.skip()
-    _signatures(form, _("NGƯỜI TỔNG HỢP"), _("GIÁM ĐỐC SỞ"), tr)
-    _page_setup(sheet, form)
-    return _save(book)
+    formats = ["0", "0", "@", "@", "@", "@"] + ["#,##0"] * 5 + ["0.00"] * len(INDICATORS)
+    form.table([(title, 1) for title in titles], rows, formats=formats, total=total)
+
+
+def _commune_row(number: int, c: dict[str, Any], tr: Translator) -> list[Any]:
+    """A commune's row in the province form: submitted or not, when, on time, activity, indicator percents."""
+    _ = tr.gettext
+    percents = {i["id"]: i["percent"] for i in c["indicators"]}
+    submitted_day = tr.date(dt.datetime.fromisoformat(c["submitted_at"]).date()) if c["submitted_at"] else ""
+    on_time = "" if c["on_time"] is None else (_("Đúng hạn") if c["on_time"] else _("Muộn"))
+    return [
+        number,
+        c["code"],
+        c["name"],
+        _("Đã nộp") if c["submitted"] else _("Chưa nộp"),
+        submitted_day,
+        on_time,
+        c["villages"],
+        c["villages_with_session"],
+        c["sessions"],
+        c["attendees"],
+        c["helped"],
+        *[percents.get(i) for i in INDICATORS],
+    ]
 
 
 def _rate(value: float | None, tr: Translator) -> str:
+    """A 0–100 rate as a localised percent, or a dash when there is none."""
     return "—" if value is None else tr.percent(value / 100)
 
 
 def _signatures(form: Form, left: str, right: str, tr: Translator) -> None:
+    """The two signature blocks at the foot of the form."""
     _ = tr.gettext
     half = form.columns // 2 - 1
     form.cell(1, left, bold=True, align=CENTER, span=half)
@@ -456,6 +480,7 @@ def _signatures(form: Form, left: str, right: str, tr: Translator) -> None:
 
 
 def _page_setup(sheet: Worksheet, form: Form) -> None:
+    """A4 landscape, fit to one page wide, narrow margins, print area over the form."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -468,6 +493,7 @@ def _page_setup(sheet: Worksheet, form: Form) -> None:
 
 
 def _save(book: Workbook) -> bytes:
+    """The workbook as XLSX bytes."""
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
