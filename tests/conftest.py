@@ -56,3 +56,25 @@ def clock() -> FixedClock:
 @pytest.fixture
 def config(database: Database) -> Config:
     return Config(database_url=database.url, demo_data=False)
+
+
+# The reliability suite prints its own figures (cases tried, kills survived, lost, doubled); pytest keeps a
+# passing test's output to itself, so the figures are gathered here and shown at the end of every run.
+RELIABILITY_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep what a reliability test printed, once it has run."""
+    if report.when == "call" and "tests/reliability/" in report.nodeid:
+        lines = [line for line in report.capstdout.splitlines() if line.strip()]
+        if lines:
+            RELIABILITY_FIGURES.append(f"{report.nodeid.split('::', 1)[-1]}")
+            RELIABILITY_FIGURES.extend(f"    {line}" for line in lines)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the reliability suite's figures after the test results."""
+    if RELIABILITY_FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in RELIABILITY_FIGURES:
+            terminalreporter.write_line(line)
