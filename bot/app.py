@@ -209,7 +209,7 @@ class BotApplication:
             self.web.add_routes(lambda app: app.router.add_post("/zalo/webhook", self._zalo_webhook))
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         for hook in self.web_hooks:
-            self.web.add_routes(lambda app, hook=hook: hook(app, self))  # type: ignore[misc]
+            self.web.add_routes(self._bound(hook))
         await self.web.start()
         await self._sender.start()
         await self._start_engine_process()
@@ -319,7 +319,8 @@ class BotApplication:
         steps.append(("web server", self.web.stop))
         steps.append(("update executor", lambda: asyncio.to_thread(self.process_executor.shutdown, True)))
         if self._engine_process is not None:
-            steps.append(("engine process", lambda: asyncio.to_thread(self._engine_process.stop)))  # type: ignore[union-attr]
+            engine_process = self._engine_process
+            steps.append(("engine process", lambda: asyncio.to_thread(engine_process.stop)))
         if self.fake_telegram is not None:
             for name in ("aclose", "close", "shutdown"):
                 closer = getattr(self.fake_telegram, name, None)
@@ -379,6 +380,10 @@ class BotApplication:
         if self.telegram is None:
             return web.Response(status=503, text="starting")
         return await self.telegram.handle_webhook(request)
+
+    def _bound(self, hook: WebHook) -> Callable[[web.Application], None]:
+        """A web hook with this application bound, as the web server's route registrar takes it."""
+        return lambda app: hook(app, self)
 
     async def _zalo_webhook(self, request: web.Request) -> web.StreamResponse:
         if self.zalo is None:

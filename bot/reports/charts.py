@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -40,13 +41,13 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _style(axes: object) -> None:
+def _style(axes: Axes) -> None:
     for side in ("top", "right"):
-        axes.spines[side].set_visible(False)  # type: ignore[attr-defined]
-    axes.tick_params(labelsize=9)  # type: ignore[attr-defined]
+        axes.spines[side].set_visible(False)
+    axes.tick_params(labelsize=9)
 
 
-def _indicator_panel(axes: object, items: list[IndicatorProgress], tr: Translator, title: str) -> None:
+def _indicator_panel(axes: Axes, items: list[IndicatorProgress], tr: Translator, title: str) -> None:
     """Horizontal bars of percent, a black tick at the target, the value written beside the bar."""
     _ = tr.gettext
     labels = [_(short_label(i.id)) for i in items]
@@ -62,10 +63,10 @@ def _indicator_panel(axes: object, items: list[IndicatorProgress], tr: Translato
         else:
             colours.append(RED)
     positions = list(range(len(items)))[::-1]
-    axes.barh(positions, values, color=colours, height=0.6)  # type: ignore[attr-defined]
+    axes.barh(positions, values, color=colours, height=0.6)
     for position, item in zip(positions, items, strict=True):
         if item.target is not None:
-            axes.plot(  # type: ignore[attr-defined]
+            axes.plot(
                 [item.target, item.target],
                 [position - 0.4, position + 0.4],
                 color="black",
@@ -74,11 +75,11 @@ def _indicator_panel(axes: object, items: list[IndicatorProgress], tr: Translato
         text = _("chưa có số liệu") if item.percent is None else tr.percent(item.percent / 100)
         if item.target is not None and item.percent is not None:
             text += " / " + tr.percent(item.target / 100)
-        axes.text(min(item.percent or 0, 100) + 1.5, position, text, va="center", fontsize=9)  # type: ignore[attr-defined]
-    axes.set_yticks(positions, labels, fontsize=10)  # type: ignore[attr-defined]
-    axes.set_xlim(0, 125)  # type: ignore[attr-defined]
-    axes.set_xticks([0, 25, 50, 75, 100])  # type: ignore[attr-defined]
-    axes.set_title(title, fontsize=12, loc="left", fontweight="bold")  # type: ignore[attr-defined]
+        axes.text(min(item.percent or 0, 100) + 1.5, position, text, va="center", fontsize=9)
+    axes.set_yticks(positions, labels, fontsize=10)
+    axes.set_xlim(0, 125)
+    axes.set_xticks([0, 25, 50, 75, 100])
+    axes.set_title(title, fontsize=12, loc="left", fontweight="bold")
     _style(axes)
 
 
