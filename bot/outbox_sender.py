@@ -66,6 +66,7 @@ from bot.channels.base import (
     TransientError,
     Unreachable,
     is_group_chat,
+    unseen_when_repeated,
 )
 from bot.clock import Clock
 from bot.delivery.claims import ClaimBook
@@ -443,7 +444,8 @@ class OutboxSender:
         if self._marker is None:  # stopped meanwhile: it stays pending and goes out again after restart
             self.claims.release(item.id)
             return
-        self._awaiting_mark[key], self._awaiting_chat[item.id] = item.id, key
+        if item.kind not in unseen_when_repeated(self.renderers.get(item.channel)):
+            self._awaiting_mark[key], self._awaiting_chat[item.id] = item.id, key
         self._marker.put(item.id, time.monotonic())
         self.stats["sent"] += 1
         if self.claims.blocked.get(key) == item.id:

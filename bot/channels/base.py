@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from storage.outbox import OutboxItem
+from storage.outbox import KIND_ANSWER_CALLBACK, KIND_SET_COMMANDS, OutboxItem
 
 
 class DeliveryError(Exception):
@@ -48,6 +48,17 @@ class ChannelRenderer(Protocol):
     async def deliver(self, item: OutboxItem) -> None:
         """Send one item; raise a DeliveryError subclass when it could not be sent."""
         ...
+
+
+#: Kinds that show nothing new when sent twice on any channel (a button's answer, the command menu).
+UNSEEN_WHEN_REPEATED: frozenset[str] = frozenset({KIND_ANSWER_CALLBACK, KIND_SET_COMMANDS})
+
+
+def unseen_when_repeated(renderer: ChannelRenderer | None) -> frozenset[str]:
+    """The kinds a person does not see twice when this channel sends them twice; renderers may widen the set
+    with an `unseen_when_repeated` attribute (Telegram: an edit done again leaves the same message)."""
+    kinds = getattr(renderer, "unseen_when_repeated", None)
+    return kinds if isinstance(kinds, frozenset) else UNSEEN_WHEN_REPEATED
 
 
 def is_group_chat(renderer: ChannelRenderer, chat_id: str) -> bool:

@@ -18,7 +18,15 @@ import telegram.error as tg_error
 from sqlmodel import select
 from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.base import DeliveryError, PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
+from bot.channels.base import (
+    UNSEEN_WHEN_REPEATED,
+    DeliveryError,
+    PermanentError,
+    RetryAfter,
+    SendTimedOut,
+    TransientError,
+    Unreachable,
+)
 from bot.channels.sending import SplitSends, in_executor
 from bot.channels.telegram_api import BotApiClient
 from bot.channels.telegram_updates import CHANNEL
@@ -120,6 +128,8 @@ class TelegramRenderer:
     """Delivers outbox items through the Bot API."""
 
     channel = CHANNEL
+    # An edit made again leaves the message as it was; on Zalo an edit is a new message, so it is not here.
+    unseen_when_repeated = UNSEEN_WHEN_REPEATED | {outbox.KIND_EDIT}
 
     def __init__(
         self, bot: Bot, database: Database, db_executor: Executor | None = None, api: BotApiClient | None = None
