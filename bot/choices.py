@@ -102,27 +102,29 @@ def match(text: str, choices: Sequence[Choice]) -> int | None:
 # -- remembering what was offered -----------------------------------------------------------------
 
 
-def remember(session: Session, channel: str, user_id: str, choices: Iterable[Choice], now: dt.datetime) -> None:
-    """Replace the choices offered to a person."""
+def remember(
+    session: Session, channel: str, user_id: str, choices: Iterable[Choice], now: dt.datetime, group_id: str = ""
+) -> None:
+    """Replace the choices offered to a person (in their private chat, or in one group)."""
     data = [[label, payload] for label, payload in choices]
-    row = session.get(OfferedChoices, (channel, user_id))
+    row = session.get(OfferedChoices, (channel, user_id, group_id))
     if row is None:
-        session.add(OfferedChoices(channel=channel, user_id=user_id, choices=data, offered_at=now))
+        session.add(OfferedChoices(channel=channel, user_id=user_id, group_id=group_id, choices=data, offered_at=now))
     else:
         row.choices, row.offered_at = data, now
         session.add(row)
 
 
-def forget(session: Session, channel: str, user_id: str) -> None:
+def forget(session: Session, channel: str, user_id: str, group_id: str = "") -> None:
     """Drop the choices offered to a person (a new step offers its own)."""
-    row = session.get(OfferedChoices, (channel, user_id))
+    row = session.get(OfferedChoices, (channel, user_id, group_id))
     if row is not None:
         session.delete(row)
 
 
-def offered(session: Session, channel: str, user_id: str) -> list[Choice]:
-    """The (label, payload) choices last offered to a person, in order."""
-    row = session.get(OfferedChoices, (channel, user_id))
+def offered(session: Session, channel: str, user_id: str, group_id: str = "") -> list[Choice]:
+    """The (label, payload) choices last offered to a person (in a chat), in order."""
+    row = session.get(OfferedChoices, (channel, user_id, group_id))
     return [(label, payload) for label, payload in (row.choices if row else [])]
 
 
@@ -151,7 +153,7 @@ def resolve(session: Session, incoming: Incoming) -> Incoming:
         return incoming
     if incoming.text.strip().startswith("/"):
         return incoming  # a command is never a choice
-    choices = offered(session, incoming.channel, incoming.user_id)
+    choices = offered(session, incoming.channel, incoming.user_id, incoming.group_id)
     index = match(incoming.text, choices)
     if index is None:
         return incoming
@@ -172,6 +174,6 @@ def after_turn(
         return
     with_buttons = [reply for reply in replies if flatten(getattr(reply, "buttons", None))]
     if with_buttons:
-        remember(session, incoming.channel, incoming.user_id, flatten(with_buttons[-1].buttons), now)
+        remember(session, incoming.channel, incoming.user_id, flatten(with_buttons[-1].buttons), now, incoming.group_id)
     elif step_of(state) != before:
-        forget(session, incoming.channel, incoming.user_id)
+        forget(session, incoming.channel, incoming.user_id, incoming.group_id)

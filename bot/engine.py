@@ -58,6 +58,7 @@ _LOAD_TURN = (
         and_(
             col(ConversationState.channel) == col(ChannelAccount.channel),
             col(ConversationState.user_id) == col(ChannelAccount.user_id),
+            col(ConversationState.group_id) == bindparam("group_id"),
         ),
     )
     .outerjoin(Village, col(Village.id) == col(Member.village_id))
@@ -70,7 +71,7 @@ def _state_statement(dialect: str) -> Any:
     """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
     upsert = conflict_insert(dialect, ConversationState.__table__)  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
     return upsert.on_conflict_do_update(
-        index_elements=["channel", "user_id"],
+        index_elements=["channel", "user_id", "group_id"],
         set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
     )
 
@@ -144,7 +145,8 @@ class ConversationEngine:
         """The turn for an update: who wrote (if known), their state and language."""
         # Account, member, conversation state and the member's village in one query (the village then comes
         # from the session's identity map when a handler asks for it); a stranger's state on its own.
-        found = session.exec(_LOAD_TURN, params={"channel": incoming.channel, "user_id": incoming.user_id}).first()
+        params = {"channel": incoming.channel, "user_id": incoming.user_id, "group_id": incoming.group_id}
+        found = session.exec(_LOAD_TURN, params=params).first()
         account: ChannelAccount | None = None
         member: Member | None = None
         state: ConversationState | None
@@ -152,7 +154,7 @@ class ConversationEngine:
             account, member, state, village = found
             session.info["bdhvs.engine.village"] = village  # the identity map holds objects weakly: keep it
         else:
-            state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+            state = session.get(ConversationState, (incoming.channel, incoming.user_id, incoming.group_id))
         if state is not None:
             # Not tracked by the session: handlers change it freely and `_finish` writes it once.
             session.expunge(state)
@@ -163,6 +165,7 @@ class ConversationEngine:
             state = ConversationState(
                 channel=incoming.channel,
                 user_id=incoming.user_id,
+                group_id=incoming.group_id,
                 name=IDLE,
                 data={},
                 locale=None,  # Vietnamese until the person chooses otherwise (/lang)
@@ -191,6 +194,7 @@ class ConversationEngine:
             {
                 "channel": state.channel,
                 "user_id": state.user_id,
+                "group_id": state.group_id,
                 "name": state.name,
                 "data": state.data,
                 "locale": state.locale,
@@ -248,7 +252,7 @@ class ConversationEngine:
                         channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now()
                     )
                 )
-                state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+                state = session.get(ConversationState, (incoming.channel, incoming.user_id, incoming.group_id))
                 tr = Translator((state.locale if state else None) or "vi")
                 if state is not None:
                     state.name, state.data = IDLE, {}

@@ -205,6 +205,6 @@ def _locale(session: Session, incoming: Incoming) -> str:
     params = {"channel": incoming.channel, "user_id": incoming.user_id}
     locale = session.exec(_ACCOUNT_LOCALE, params=params).first()
     if locale is None:
-        state = session.get(ConversationState, (incoming.channel, incoming.user_id))
+        state = session.get(ConversationState, (incoming.channel, incoming.user_id, ""))
         locale = state.locale if state is not None else None
     return locale or "vi"

@@ -29,6 +29,12 @@ class Incoming:
     button_label: str | None = None  # the label of the pressed button
     photo_file_id: str | None = None  # the platform's file reference, never the bytes
 
+    @property
+    def group_id(self) -> str:
+        """The group chat this came from, or "" in the person's private chat (where their conversation with the
+        bot lives: a person has one conversation in private and one in each group)."""
+        return self.chat_id if self.chat_type == "group" else ""
+
     def __post_init__(self) -> None:
         # A NUL character means nothing to a person, and PostgreSQL refuses it in a text column: a NUL typed in a
         # code or a village name would fail the whole update there while SQLite stored it. Both drop it.

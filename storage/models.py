@@ -60,6 +60,36 @@ class Member(SQLModel, table=True):
     removed_at: dt.datetime | None = None  # removed from the area: their entries stay, their accounts go
 
 
+class GroupChat(SQLModel, table=True):
+    """A group chat the bot is a member of, and the area it is bound to (`/nhom`).
+
+    One group is bound to one area at most: the commune (`village_id` empty) or one of its villages; an area
+    may have several groups. A group the bot was removed from keeps its row with `left_at` set (and no area),
+    so the audit trail and a later return make sense."""
+
+    channel: str = Field(primary_key=True)
+    chat_id: str = Field(primary_key=True)
+    title: str = ""
+    commune_code: int | None = Field(default=None, foreign_key="commune.code", index=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id", index=True)
+    bound_by: int | None = Field(default=None, foreign_key="member.id")
+    bound_at: dt.datetime | None = None
+    joined_at: dt.datetime  # when the bot was added (or first heard of the group)
+    greeted: bool = False  # the hello was said once
+    left_at: dt.datetime | None = None  # the bot was removed from the group
+
+
+class CommuneSetting(SQLModel, table=True):
+    """A commune's own choices: where the weekly session reminder goes (`group`, `direct`, `both`).
+
+    No row, or no choice, means the default: to the village's group when one is bound, else to each member."""
+
+    commune_code: int = Field(primary_key=True, foreign_key="commune.code")
+    reminder_delivery: str | None = None  # group | direct | both
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
 class ChannelAccount(SQLModel, table=True):
     """One messenger account (Telegram or Zalo user) linked to a member."""
 
@@ -129,10 +159,14 @@ class HelpRecord(SQLModel, table=True):
 
 
 class ConversationState(SQLModel, table=True):
-    """Where a person is in a conversation; kept in the database so restarts lose nothing."""
+    """Where a person is in a conversation; kept in the database so restarts lose nothing.
+
+    A person has one conversation in their private chat (`group_id` empty) and one in each group chat where
+    they talk to the bot: a read-back started in a group belongs to its author, in that group."""
 
     channel: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
+    group_id: str = Field(default="", primary_key=True)  # the group chat's id; "" for the private chat
     name: str = "idle"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     locale: str | None = None  # chosen before joining
@@ -307,6 +341,7 @@ class OfferedChoices(SQLModel, table=True):
 
     channel: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
+    group_id: str = Field(default="", primary_key=True)  # as in ConversationState: "" for the private chat
     choices: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [label, payload]
     offered_at: dt.datetime
 

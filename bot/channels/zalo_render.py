@@ -163,5 +163,5 @@ def _locale(session: Session, chat_id: str) -> str | None:
     member = session.get(Member, account.member_id) if account is not None else None
     if member is not None and member.locale is not None:
         return member.locale
-    state = session.get(ConversationState, (CHANNEL, chat_id))
+    state = session.get(ConversationState, (CHANNEL, chat_id, ""))
     return state.locale if state else None

@@ -89,7 +89,7 @@ def test_conversation_state_lives_in_the_database_not_in_the_child(
 ) -> None:
     engine_process.process(stranger_says("/lang", "7000"))
     with database.session() as session:
-        state = session.get(ConversationState, ("telegram", "7000"))
+        state = session.get(ConversationState, ("telegram", "7000", ""))
         assert state is not None
     engine_process.stop()
     engine_process.start()  # a new child reads what the old one saved

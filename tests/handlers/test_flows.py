@@ -173,7 +173,7 @@ def test_cancel_language_and_scope(chat: ChatDriver, database: Database, clock: 
     chat.say(MEMBER, "/ghibuoi")
     assert "Đã huỷ" in chat.say(MEMBER, "/huy")[0].text
     with database.session() as session:
-        assert session.get(ConversationState, ("telegram", str(MEMBER))).name == "idle"
+        assert session.get(ConversationState, ("telegram", str(MEMBER), "")).name == "idle"
     assert "không thuộc vai trò" in chat.say(MEMBER, "/moi")[0].text
     replies = chat.say(MEMBER, "/lang")
     replies = chat.press(MEMBER, last_with_buttons(replies), "English")

@@ -123,7 +123,7 @@ async def test_unknown_answer_keeps_the_choices(make_zalo_app, zalo_api: ZaloApi
     replies = await member.says("an toan")  # words: «An toàn, chống lừa đảo trên mạng»
     assert "✅ An toàn, chống lừa đảo trên mạng" in replies[-1]
     with app.database.session() as session:
-        offered = session.get(OfferedChoices, ("zalo", MEMBER))
+        offered = session.get(OfferedChoices, ("zalo", MEMBER, ""))
         assert offered is not None and len(offered.choices) == 8  # 6 topics, «Xong», «Huỷ»
 
 
