@@ -28,6 +28,12 @@ MESSAGES: dict[str, str] = {
     ),
     "invite_not_found": N_("Không tìm thấy mã mời {invite} trong xã của bạn."),
     "invite_already_revoked": N_("Mã mời {invite} đã được thu hồi từ trước."),
+    "group_left": N_("Bot không còn ở trong nhóm này nên chưa gắn nhóm được. Bạn thêm bot vào nhóm rồi gửi lại /nhom."),
+    "group_not_yours": N_(
+        "Chỉ cán bộ xã phụ trách (nhóm của xã hoặc của một thôn trong xã) hoặc tổ trưởng (nhóm của thôn mình) "
+        "mới gắn hoặc đổi được nhóm này."
+    ),
+    "delivery_choice_unknown": N_("Cách gửi nhắc «{choice}» không có. Bạn chọn: nhóm, riêng từng người, hoặc cả hai."),
     "member_not_found": N_("Không tìm thấy người này trong danh sách bạn phụ trách (có thể đã được xoá rồi)."),
     "member_remove_self": N_("Bạn không tự xoá mình được. Nếu cần, bạn nhờ một cán bộ xã khác."),
     "member_remove_not_allowed": N_("Tổ trưởng chỉ xoá được thành viên tổ, không xoá được tổ trưởng hay cán bộ xã."),
