@@ -213,7 +213,7 @@ class ConversationEngine:
                 }
             )
         replies = list(turn.replies)
-        if incoming.payload and incoming.message_id and not any(r.edit for r in replies):
+        if incoming.payload and incoming.message_id and not turn.leave_pressed and not any(r.edit for r in replies):
             # Close the pressed message: keep its text, drop its buttons, show what was chosen.
             closed = (incoming.message_text or "").rstrip()
             if incoming.button_label:
@@ -226,7 +226,7 @@ class ConversationEngine:
                 kind = outbox.KIND_EDIT
                 payload["message_id"] = incoming.message_id
             items.append({"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": kind, "payload": payload})
-        if turn.commands_changed:
+        if turn.commands_changed and (turn.account is not None or incoming.chat_type == "private"):
             items.append(
                 {
                     "channel": incoming.channel,

@@ -28,6 +28,13 @@ class Incoming:
     message_text: str | None = None  # that message's text, to close it after the press
     button_label: str | None = None  # the label of the pressed button
     photo_file_id: str | None = None  # the platform's file reference, never the bytes
+    said_id: str | None = None  # in a group: the id of the person's own message (the bot's answer replies to it)
+    chat_title: str = ""  # a group's title
+    # In a group: the message is for the bot (a command, a mention of the bot, a reply to one of its messages).
+    # Other group talk is not the bot's business, even when the platform delivers it.
+    addressed: bool = True
+    group_event: str | None = None  # bot_added | bot_removed | migrated: what happened to the group itself
+    migrated_to: str | None = None  # group_event "migrated": the new chat id of the group (chat_id the old one)
 
     @property
     def group_id(self) -> str:
@@ -59,6 +66,10 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     edit: bool = False  # replace the message whose button was pressed instead of sending a new one
+    # In a group, ask the person to answer this message (Telegram: a selective ForceReply), since the bot only
+    # sees replies, mentions and commands there.
+    answer_here: bool = False
+    reply_to: str | None = None  # the person's message this answers (`Incoming.said_id`), in a group
     file_token: str | None = None  # a StoredFile to send as a document or picture
     file_kind: str | None = None  # photo | document
 
@@ -70,6 +81,8 @@ class Reply:
             "edit": self.edit,
             "file_token": self.file_token,
             "file_kind": self.file_kind,
+            **({"answer_here": True} if self.answer_here else {}),
+            **({"reply_to": self.reply_to} if self.reply_to else {}),
         }
 
     @classmethod
@@ -82,4 +95,6 @@ class Reply:
             edit=bool(data.get("edit")),
             file_token=data.get("file_token"),
             file_kind=data.get("file_kind"),
+            answer_here=bool(data.get("answer_here")),
+            reply_to=data.get("reply_to"),
         )

@@ -15,7 +15,7 @@ from bot.clock import Clock, local_today
 from bot.i18n import Translator
 from bot.messages import Button, Incoming, Reply
 from bot.settings import Config
-from storage.models import ChannelAccount, ConversationState, Member
+from storage.models import ChannelAccount, ConversationState, GroupChat, Member
 
 IDLE = "idle"
 
@@ -94,6 +94,8 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None  # a short notice shown when a button press is answered
     commands_changed: bool = False  # the person's command menu must be set again
+    group: GroupChat | None = None  # the group chat this turn happens in (None in a private chat)
+    leave_pressed: bool = False  # a press refused (another person's button): the pressed message stays as it is
 
     @property
     def _(self) -> Callable[[str], str]:

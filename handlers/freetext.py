@@ -167,6 +167,9 @@ def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village
     """The member's own village for team members; the named one for a commune admin."""
     _ = turn._
     member = turn.require_member()
+    in_group = steps.group_village(turn)
+    if in_group is not None and (not named or find_village(turn.session, in_group.commune_code, named) is None):
+        return in_group  # logged in a village's group: that village, unless the line names another one
     if member.role in VILLAGE_ROLES:
         own = turn.session.get(Village, member.village_id) if member.village_id else None
         if named and own and find_village(turn.session, own.commune_code, named) != own:

@@ -293,9 +293,20 @@ def begin(turn: Turn, step: str, **data: object) -> bool:
         turn.end_flow()
         turn.say(turn._("Xã chưa có thôn nào. Cán bộ xã thêm thôn bằng lệnh /thon trước nhé."))
         return False
-    if len(villages) == 1 and turn.member is not None and turn.member.role != ROLE_COMMUNE_ADMIN:
+    in_group = group_village(turn)
+    if in_group is not None:
+        turn.goto(step, village_id=in_group.id)  # logged in a village's group: that village
+    elif len(villages) == 1 and turn.member is not None and turn.member.role != ROLE_COMMUNE_ADMIN:
         turn.goto(step, village_id=villages[0].id)
     return True
+
+
+def group_village(turn: Turn) -> Village | None:
+    """The village whose group chat this turn happens in, when the person may log for it (else None)."""
+    group, member = turn.group, turn.member
+    if group is None or group.village_id is None or member is None:
+        return None
+    return next((v for v in choosable_villages(turn) if v.id == group.village_id), None)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from handlers import (
     corrections,
     evidence,
     freetext,
+    groups,
     linking,
     log_help,
     log_session,
@@ -57,6 +58,8 @@ COMMANDS.update(
     }
 )
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
+COMMANDS["nhom"] = groups.command  # bind a group chat to the commune or a village (the command says who may)
+ALWAYS.add("nhom")
 
 
 class Flow(NamedTuple):
@@ -81,12 +84,20 @@ FLOWS: dict[str, Flow] = {
     monthly_report.FLOW: Flow(monthly_report.on_button, monthly_report.on_text),
     province_handlers.FLOW: Flow(province_handlers.on_button, province_handlers.on_text),
     member_handlers.FLOW: Flow(member_handlers.on_button, member_handlers.on_text),
+    groups.FLOW: Flow(groups.on_button, groups.on_text),
 }
 
 
 def route(turn: Turn) -> None:
-    """Send the turn to the handler it belongs to."""
+    """Send the turn to the handler it belongs to; in a group, a question waiting for typing asks for a reply."""
+    _route(turn)
+    groups.after_turn(turn)
+
+
+def _route(turn: Turn) -> None:
     incoming = turn.incoming
+    if groups.handles(turn):  # a group's events, talk not for the bot, strangers, another person's button
+        return None
     if incoming.payload:
         return _route_button(turn, ButtonData.unpack(incoming.payload))
     if incoming.photo_file_id and turn.member is not None and not turn.text:

@@ -33,7 +33,7 @@ from bot.channels.telegram_render import (
     retry_seconds,
     split_text,
 )
-from bot.channels.telegram_updates import CHANNEL, to_incoming
+from bot.channels.telegram_updates import CHANNEL, NOBODY, BotIdentity, to_incoming
 from bot.channels.text import utf16_len
 from bot.channels.update_shape import MalformedUpdate
 from bot.i18n import Translator
@@ -58,7 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 USERNAME_SETTING = "telegram.username"
@@ -111,6 +111,7 @@ class TelegramChannel(PollingWebhookChannel):
         self.poll_api = BotApiClient(f"{base_url}{token}", timeout=poll_timeout + request_timeout, connections=1)
         self.renderer = TelegramRenderer(self.bot, self.database, api=self.api)
         self.username: str | None = None
+        self.identity = NOBODY  # who the bot is, once getMe answered: to read mentions and replies in groups
         self.offset: int | None = None
 
     # start and stop
@@ -123,6 +124,7 @@ class TelegramChannel(PollingWebhookChannel):
             # PTB's message repeats the token; ours names the setting instead.
             raise ConfigError("BDHVS_TELEGRAM_TOKEN: the Bot API rejected the token") from None
         self.username = self.bot.username
+        self.identity = BotIdentity(self.bot.id, self.username)
         await self.remember_setting(USERNAME_SETTING, self.username)
         if self.set_default_commands:
             await self._set_default_commands()
@@ -161,13 +163,13 @@ class TelegramChannel(PollingWebhookChannel):
 
     def to_incoming(self, data: Any) -> Incoming | None:
         """The channel-neutral form of an update (bot/channels/telegram_updates.py)."""
-        return to_incoming(data)
+        return to_incoming(data, self.identity)
 
     def read_pushed(self, data: Any) -> Incoming | None:
         """A webhook body: a JSON object that is a well-formed update."""
         if not isinstance(data, dict):
             raise MalformedUpdate("not a JSON object")
-        return to_incoming(data)
+        return to_incoming(data, self.identity)
 
     def update_ref(self, data: Any) -> str:
         """An update is named by its update_id."""

@@ -174,7 +174,12 @@ class TelegramRenderer:
                 log.warning("stored file %s is gone; sending the text alone to chat %s", token, chat_id)
         if not text.strip():
             raise PermanentError("empty message")
-        await self._send_text(chat_id, text, keyboard_json(payload.get("buttons")), item_id)
+        markup = keyboard_json(payload.get("buttons"))
+        if markup is None and payload.get("answer_here"):
+            # In a group the bot sees only replies, mentions and commands: the person's app opens a reply to this
+            # message (selective: only the person whose message it answers).
+            markup = {"force_reply": True, "selective": True}
+        await self._send_text(chat_id, text, markup, item_id, payload.get("reply_to"))
 
     async def _send_file(self, chat_id: str, payload: dict[str, Any], stored: StoredFile, text: str) -> None:
         """A photo or document, with the text as caption and the buttons when the text fits in a caption."""
@@ -191,7 +196,12 @@ class TelegramRenderer:
         )
 
     async def _send_text(
-        self, chat_id: str, text: str, markup: dict[str, Any] | None, item_id: int | None = None
+        self,
+        chat_id: str,
+        text: str,
+        markup: dict[str, Any] | None,
+        item_id: int | None = None,
+        reply_to: str | None = None,
     ) -> None:
         """Send a text in parts of at most TEXT_LIMIT; a retry of the same item skips the parts accepted."""
         calls: list[tuple[str, dict[str, Any]]] = [
@@ -199,6 +209,9 @@ class TelegramRenderer:
         ]
         if markup is not None:
             calls[-1][1]["reply_markup"] = markup
+        if reply_to is not None and reply_to.isdigit():
+            # The person's message this answers (in a group); sent anyway if it was deleted meanwhile.
+            calls[0][1]["reply_parameters"] = {"message_id": int(reply_to), "allow_sending_without_reply": True}
         await self.split_sends.send(item_id, calls, self.api.call)
 
     async def _edit(self, chat_id: str, payload: dict[str, Any], item_id: int | None = None) -> None:

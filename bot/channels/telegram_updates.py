@@ -2,10 +2,17 @@
 
 Read straight from the JSON: building python-telegram-bot's `Update` objects for every update cost more than
 the rest of receiving it. Every field read is checked (bot/channels/update_shape.py).
+
+In a group (privacy mode on, as deployers leave it) Telegram sends the bot only commands, mentions of it and
+replies to its messages; with privacy mode off it sends everything. Either way a group message is `addressed`
+only when it is one of those three, and the command's `@bot` suffix or the leading mention is dropped from the
+text so that handlers read «/ghibuoi» and «thôn 2 học VNeID 12 người» as in a private chat. `my_chat_member`
+(the bot added or removed) and a group's migration to a supergroup come as group events.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.channels import update_shape as shape
@@ -15,17 +22,52 @@ from bot.messages import Incoming
 CHANNEL = "telegram"
 
 
-def to_incoming(update: dict[str, Any]) -> Incoming | None:
+@dataclass(frozen=True)
+class BotIdentity:
+    """Who the bot is on Telegram (getMe): to tell a mention of it or a reply to it in a group."""
+
+    user_id: int | None = None
+    username: str | None = None
+
+    def is_me(self, user: dict[str, Any] | None) -> bool:
+        """Whether a `from` of a message is this bot."""
+        if user is None or user.get("is_bot") is not True:
+            return False
+        if self.user_id is not None:
+            return user.get("id") == self.user_id
+        return self.username is not None and str(user.get("username") or "").lower() == self.username.lower()
+
+
+NOBODY = BotIdentity()
+_JOINED = ("member", "administrator", "creator", "restricted")
+
+
+def to_incoming(update: dict[str, Any], bot: BotIdentity = NOBODY) -> Incoming | None:
     """The channel-neutral form of a Telegram update (the Bot API's JSON); None for kinds the bot does not
     handle; `MalformedUpdate` when a field it reads has the wrong type (so no handler ever sees `"text": 5`)."""
     update_id = str(shape.integer(update, "update_id", required=True))
     query = shape.mapping(update, "callback_query")
     if query is not None:
         return _pressed(update_id, query)
+    member_update = shape.mapping(update, "my_chat_member")
+    if member_update is not None:
+        return _membership(update_id, member_update)
     message = shape.mapping(update, "message")
     if message is None:
         return None  # edited messages, channel posts, ...: not requested, ignored if they come
-    return _written(update_id, message)
+    return _written(update_id, message, bot)
+
+
+def _membership(update_id: str, change: dict[str, Any]) -> Incoming | None:
+    """The bot added to a group or removed from it (my_chat_member); None for private chats (blocked, unblocked)."""
+    chat = shape.mapping(change, "chat", required=True)
+    if (shape.text(chat, "type") or "private") == "private":
+        return None
+    user = shape.mapping(change, "from", required=True)
+    new = shape.mapping(change, "new_chat_member", required=True)
+    status = shape.text(new, "status") or ""
+    event = "bot_added" if status in _JOINED else "bot_removed"
+    return Incoming(**_sender_fields(update_id, user, chat), group_event=event)
 
 
 def _pressed(update_id: str, query: dict[str, Any]) -> Incoming | None:
@@ -68,24 +110,85 @@ def _button_label(message: dict[str, Any], data: str) -> str | None:
     return None
 
 
-def _written(update_id: str, message: dict[str, Any]) -> Incoming | None:
-    """A message a person wrote: text, a photo (with its caption), or nothing the bot reads."""
+def _written(update_id: str, message: dict[str, Any], bot: BotIdentity) -> Incoming | None:
+    """A message a person wrote: text, a photo (with its caption), a group's migration, or nothing the bot reads."""
     chat = shape.mapping(message, "chat", required=True)
-    shape.integer(message, "message_id", required=True)
+    said_id = shape.integer(message, "message_id", required=True)
     user = shape.mapping(message, "from")
     if user is None:
         return None  # channel posts have no sender
+    migration = _migration(message, chat)
+    if migration is not None:
+        old, new = migration
+        fields = _sender_fields(update_id, user, chat)
+        return Incoming(**{**fields, "chat_id": old}, group_event="migrated", migrated_to=new)
     photo_file_id = _photo_file_id(message)
     text = shape.text(message, "text")
+    entities_key = "entities"
     if text is None:
-        text = shape.text(message, "caption")
+        text, entities_key = shape.text(message, "caption"), "caption_entities"
     if text is None and photo_file_id is None:
         return None  # stickers, voice, locations, members joining, ...
-    return Incoming(
-        **_sender_fields(update_id, user, chat),
-        text=text,
-        photo_file_id=photo_file_id,
-    )
+    fields = _sender_fields(update_id, user, chat)
+    if fields["chat_type"] != "group":
+        return Incoming(**fields, text=text, photo_file_id=photo_file_id)
+    text, addressed = _addressed(message, text, shape.objects(message, entities_key), bot)
+    return Incoming(**fields, text=text, photo_file_id=photo_file_id, addressed=addressed, said_id=str(said_id))
+
+
+def _migration(message: dict[str, Any], chat: dict[str, Any]) -> tuple[str, str] | None:
+    """(old chat id, new chat id) when this service message tells of a group becoming a supergroup."""
+    to = shape.integer(message, "migrate_to_chat_id")
+    if to is not None:
+        return str(shape.integer(chat, "id", required=True)), str(to)
+    came_from = shape.integer(message, "migrate_from_chat_id")
+    if came_from is not None:
+        return str(came_from), str(shape.integer(chat, "id", required=True))
+    return None
+
+
+def _addressed(
+    message: dict[str, Any], text: str | None, entities: list[dict[str, Any]], bot: BotIdentity
+) -> tuple[str | None, bool]:
+    """A group message's text for the handlers and whether it is for the bot: a command (not another bot's), a
+    mention of the bot (dropped from the text), or a reply to one of the bot's messages."""
+    replied = shape.mapping(message, "reply_to_message")
+    to_me = replied is not None and bot.is_me(shape.mapping(replied, "from"))
+    if not text:
+        return text, to_me
+    stripped = text.lstrip()
+    if stripped.startswith("/"):
+        word, space, rest = stripped.partition(" ")
+        command, at, addressee = word.partition("@")
+        if at and (bot.username is None or addressee.lower() != bot.username.lower()):
+            return text, False  # «/start@other_bot»: another bot's command
+        return command + space + rest, True
+    mention = _mention_of_me(text, entities, bot)
+    if mention is not None:
+        start, end = mention
+        return (text[:start] + text[end:]).strip(" ,:"), True
+    return text, to_me
+
+
+def _mention_of_me(text: str, entities: list[dict[str, Any]], bot: BotIdentity) -> tuple[int, int] | None:
+    """Where «@bot_username» is in the text (Python indices), from the message's mention entities or, when a client
+    sent none, from the text itself."""
+    if bot.username is None:
+        return None
+    wanted = "@" + bot.username.lower()
+    utf16 = text.encode("utf-16-le")
+    for entity in entities:
+        if entity.get("type") != "mention":
+            continue
+        offset, length = shape.integer(entity, "offset") or 0, shape.integer(entity, "length") or 0
+        found = utf16[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
+        if found.lower() == wanted:
+            start = len(utf16[: offset * 2].decode("utf-16-le", errors="replace"))
+            return start, start + len(found)
+    index = text.lower().find(wanted)
+    if index >= 0 and not text[index + len(wanted) : index + len(wanted) + 1].isalnum():
+        return index, index + len(wanted)
+    return None
 
 
 def _photo_file_id(message: dict[str, Any]) -> str | None:
@@ -117,6 +220,7 @@ def _sender_fields(update_id: str, user: dict[str, Any], chat: dict[str, Any]) -
         "display_name": " ".join(part for part in names if part),
         "language_code": shape.text(user, "language_code"),
         "chat_type": _chat_type(shape.text(chat, "type") or ""),
+        "chat_title": shape.text(chat, "title") or "",
     }
 
 

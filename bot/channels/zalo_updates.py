@@ -117,5 +117,15 @@ def to_incoming(data: Any, bot_names: tuple[str, ...] = ()) -> Incoming | None:
         photo = picture
         text = caption if caption and caption.strip() else None
     # stickers, voice, anything else: neither text nor photo (see the module docstring)
-    who = {"user_id": user_id, "chat_id": chat_id, "display_name": name, "chat_type": chat_type}
-    return Incoming(channel=CHANNEL, update_id=str(message_id), text=text, photo_file_id=photo, **who)
+    # Zalo delivers to the bot only group messages that mention it or reply to it: all are addressed to it.
+    return Incoming(
+        channel=CHANNEL,
+        update_id=str(message_id),
+        user_id=user_id,
+        chat_id=chat_id,
+        display_name=name,
+        chat_type=chat_type,
+        chat_title=shape.text(chat, "display_name") or shape.text(chat, "name") or "",
+        text=text,
+        photo_file_id=photo,
+    )

@@ -14,6 +14,8 @@ def test_a_reply_survives_the_outbox_with_every_field() -> None:
         edit=True,
         file_token="t0k3n",
         file_kind="photo",
+        answer_here=True,
+        reply_to="812",
     )
     payload = reply.to_payload()
     assert set(payload) == {field.name for field in fields(Reply)}

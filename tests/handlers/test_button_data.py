@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
+import handlers
 from handlers.base import MAX_BUTTON_DATA, ButtonData
 
 
@@ -24,3 +28,10 @@ def test_a_payload_over_telegrams_64_bytes_is_refused_when_made() -> None:
     ButtonData("s", "ab12", "village", "x" * (MAX_BUTTON_DATA - len("s:ab12:village:"))).pack()
     with pytest.raises(ValueError):
         ButtonData("s", "ab12", "village", "ê" * 30).pack()  # 60 bytes of argument: two bytes a letter
+
+
+def test_every_flow_has_a_prefix_of_its_own() -> None:
+    """Two flows with one prefix would take each other's buttons (the router keeps only one of them)."""
+    modules = [importlib.import_module(f"handlers.{info.name}") for info in pkgutil.iter_modules(handlers.__path__)]
+    prefixes = [module.FLOW for module in modules if isinstance(getattr(module, "FLOW", None), str)]
+    assert len(prefixes) == len(set(prefixes)), sorted(prefixes)
