@@ -444,7 +444,8 @@ def save(turn: Turn) -> None:
     text = summary(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
-    turn.say(_("✅ Đã lưu:") + "\n" + text + "\n\n" + _("Cảm ơn bạn! Gõ /sua nếu cần sửa."), main_menu(turn))
+    if not steps.saved_in_group(turn):
+        turn.say(_("✅ Đã lưu:") + "\n" + text + "\n\n" + _("Cảm ơn bạn! Gõ /sua nếu cần sửa."), main_menu(turn))
 
 
 #: this flow's buttons, and what the shared ones (cancel, day, village, on behalf) ask next in it

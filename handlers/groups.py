@@ -10,6 +10,8 @@ sent to the private chat.
 
 from __future__ import annotations
 
+import re
+
 from handlers.admin import invite_link
 from handlers.base import IDLE, NO_NONCE, ButtonData, Turn
 from handlers.common import FLOW as MENU_FLOW
@@ -25,6 +27,7 @@ FLOW = "gr"  # payloads of /nhom: gr:<nonce>:<action>[:arg]
 CHOOSE, CONFIRM_END = "gr.choose", "gr.end"
 
 # Commands about one person or their area's members: done in the private chat, never in front of a group.
+_BARE_CHOICE = re.compile(r"(?:số |so )?\d{1,3}")
 PRIVATE_ONLY = frozenset({"start", "lienket", "moi", "thanhvien", "lang"})
 
 
@@ -47,6 +50,8 @@ def handles(turn: Turn) -> bool:
     if turn.member is None:
         _stranger(turn)
         return True
+    if turn.step == IDLE and _BARE_CHOICE.fullmatch(text.strip().lower()):
+        return True  # «2» answering someone else's numbered choices (Zalo): not this person's, nothing happens
     if command in PRIVATE_ONLY:
         turn.say(turn._("Việc này bạn làm trong chat riêng với bot nhé: bạn bấm vào tên bot rồi chọn «Nhắn tin»."))
         return True

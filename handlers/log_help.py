@@ -219,6 +219,8 @@ def save(turn: Turn) -> None:
     text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
+    if steps.saved_in_group(turn):
+        return
     turn.say(
         _("✅ Đã lưu số người được hỗ trợ:") + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
         [[go_button(_("📝 Ghi buổi sinh hoạt"), "ghibuoi"), go_button(_("🤝 Ghi thêm người được hỗ trợ"), "ghigiup")]],

@@ -262,6 +262,8 @@ def save(turn: Turn) -> None:
     text = summary(turn) + steps.behalf_line(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
+    if steps.saved_in_group(turn):
+        return
     turn.say(
         _("✅ Đã lưu buổi sinh hoạt (số {id}):").format(id=row.id) + "\n" + text + "\n\n" + _("Cảm ơn bạn!"),
         [[go_button(_("🤝 Ghi người được hỗ trợ"), "ghigiup"), go_button(_("📝 Ghi buổi khác"), "ghibuoi")]],

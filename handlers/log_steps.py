@@ -387,3 +387,13 @@ _SHARED: dict[str, Callable[[Turn, LoggingFlow, str], None]] = {
     "behalf": lambda turn, flow, _arg: ask_behalf(turn, flow.flow),
     "behalf_pick": _behalf_picked,
 }
+
+
+def saved_in_group(turn: Turn) -> bool:
+    """In a group, what was saved is said in one short line (the read-back above it shows the details, and the
+    group does not need the menu); False in a private chat, where the full confirmation follows."""
+    if turn.group is None:
+        return False
+    name = turn.member.display_name if turn.member is not None else ""
+    turn.say(turn._("✅ Đã lưu. Cảm ơn {name}!").format(name=name).replace(" !", "!"))
+    return True

@@ -137,7 +137,9 @@ def test_logging_in_a_village_group_and_another_persons_button(group: GroupDrive
     with group.database.session() as session:
         assert session.exec(select(TrainingSession)).all() == []
     saved = group.press(MEMBER, read_back, "Đúng")
-    assert any("Đã lưu" in s.text for s in saved) and all(s.chat_id == GROUP for s in saved)
+    closed, thanks = saved  # the read-back closed, then one short line for the group
+    assert closed.kind == "edit" and "Thôn 2" in closed.text and not closed.buttons
+    assert thanks.text == "✅ Đã lưu. Cảm ơn Cô Mai!" and not thanks.buttons and thanks.chat_id == GROUP
     with group.database.session() as session:
         (row,) = session.exec(select(TrainingSession)).all()
     assert row.village_id == people["thon2"] and row.attendees == 12
@@ -187,3 +189,30 @@ def test_a_question_waiting_for_typing_asks_for_a_reply(group: GroupDriver, peop
     # The private chat is as before: no such hint there.
     private = ChatDriver(group.engine, group.database).say(MEMBER, "hôm nay học cài VNeID")
     assert "reply" not in private[-1].text and not private[-1].payload.get("answer_here")
+
+
+def test_on_zalo_only_the_author_answers_the_numbers(engine: ConversationEngine, people: dict[str, Any]) -> None:
+    zalo = GroupDriver(engine, engine.database, chat_id="zg-1")
+    zalo.channel = "zalo"
+    private = ChatDriver(engine, engine.database, channel="zalo")
+    with engine.database.session() as session:
+        code = invites.create_invite(
+            session,
+            role="member",
+            commune_code=SON_KIM_1,
+            village_id=people["thon2"],
+            now=engine.clock.now(),
+            days=1,
+            max_uses=5,
+        ).code
+    for user, name in [(MEMBER, "Cô Mai"), (OTHER, "Em Hoa")]:
+        private.say(user, f"/start {code}", name=name)
+    read_back = zalo.say(MEMBER, "hôm qua thôn 2 học cài VNeID 12 người")
+    assert "1." in read_back[-1].text or "Đúng" in read_back[-1].text
+    assert zalo.say(OTHER, "1") == []  # another person's «1»: nothing, nothing saved
+    with engine.database.session() as session:
+        assert session.exec(select(TrainingSession)).all() == []
+    saved = zalo.say(MEMBER, "1")
+    assert saved[-1].text == "✅ Đã lưu. Cảm ơn Cô Mai!"
+    with engine.database.session() as session:
+        assert len(session.exec(select(TrainingSession)).all()) == 1
