@@ -45,6 +45,9 @@ AccountKey = tuple[str, str]  # (channel, user id)
 
 SWEEP_EVERY = 4096  # admissions between two sweeps of the accounts that have calmed down
 
+_ACCOUNT_CHAT = select(ChannelAccount.chat_id).where(
+    ChannelAccount.channel == bindparam("channel"), ChannelAccount.user_id == bindparam("user_id")
+)
 _ACCOUNT_LOCALE = (
     select(Member.locale)
     .join(ChannelAccount, col(ChannelAccount.member_id) == Member.id)
@@ -194,10 +197,18 @@ class FloodGate:
                     "gửi lại hoặc bấm lại nút nhé."
                 )
             )
-            items = [outbox.message_item(incoming.channel, incoming.chat_id, notice.to_payload())]
+            # In a group the notice is the flooder's business alone: their private chat, if the bot knows it.
+            chat_id = incoming.chat_id if incoming.chat_type == "private" else _private_chat(session, incoming)
+            items = [outbox.message_item(incoming.channel, chat_id, notice.to_payload())] if chat_id else []
             if incoming.callback_id:
                 items.insert(0, outbox.callback_answer_item(incoming.channel, incoming.chat_id, incoming.callback_id))
             return outbox.enqueue_many(session, items, now=now)
+
+
+def _private_chat(session: Session, incoming: Incoming) -> str | None:
+    """The private chat of the person behind a group message, if they joined (else None)."""
+    params = {"channel": incoming.channel, "user_id": incoming.user_id}
+    return session.exec(_ACCOUNT_CHAT, params=params).first()
 
 
 def _locale(session: Session, incoming: Incoming) -> str:

@@ -35,7 +35,11 @@ COMMANDS: dict[str, str] = {
     "lang": N_("Đổi ngôn ngữ / Change language"),
     "lienket": N_("Liên kết tài khoản Telegram / Zalo"),
     "start": N_("Bắt đầu, tham gia bằng mã mời"),
+    "nhom": N_("Gắn nhóm chat này với xã hoặc thôn"),
 }
+
+# The menu shown in group chats: what a team does together there.
+GROUP_COMMANDS = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "huy", "nhom", "help")
 
 # Each role's menu, most used first. People who have not joined see only how to join (None).
 # /lienket is for every member: it gives a code to use the bot on the other messenger too.
@@ -94,3 +98,8 @@ def command_menu(member: Member | None, tr: Translator) -> list[list[str]]:
 def default_menu(tr: Translator) -> list[list[str]]:
     """The menu shown to people who have not joined yet."""
     return command_menu(None, tr)
+
+
+def group_menu(tr: Translator) -> list[list[str]]:
+    """The menu shown in every group chat (Telegram's `all_group_chats` scope)."""
+    return [[name, tr.gettext(COMMANDS[name])] for name in GROUP_COMMANDS]

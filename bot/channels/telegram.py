@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Unpack
 
 import telegram.error as tg_error
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, BotCommandScopeAllGroupChats
 from telegram.request import HTTPXRequest
 
 from bot.channels.channel import Backoff, PollFailed, PollingWebhookChannel, Receiving
@@ -39,7 +39,7 @@ from bot.channels.update_shape import MalformedUpdate
 from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.settings import ConfigError
-from handlers.menu import default_menu
+from handlers.menu import default_menu, group_menu
 
 # What tests and benchmarks import from here; each lives in the module its name says.
 __all__ = [
@@ -134,6 +134,9 @@ class TelegramChannel(PollingWebhookChannel):
         try:
             await self.bot.set_my_commands(_commands("vi"))
             await self.bot.set_my_commands(_commands("en"), language_code="en")
+            groups = BotCommandScopeAllGroupChats()
+            await self.bot.set_my_commands(_commands("vi", group_menu), scope=groups)
+            await self.bot.set_my_commands(_commands("en", group_menu), scope=groups, language_code="en")
         except tg_error.TelegramError as error:
             log.warning("could not set the default command menu: %s", error)
 
@@ -231,6 +234,6 @@ class TelegramChannel(PollingWebhookChannel):
         return offset, False
 
 
-def _commands(language: str) -> list[tuple[str, str]]:
-    """The default command menu in one language, as (command, description) pairs."""
-    return [(command, description) for command, description in default_menu(Translator(language))]
+def _commands(language: str, menu: Callable[[Translator], list[list[str]]] = default_menu) -> list[tuple[str, str]]:
+    """A command menu (the default one, or the groups') in one language, as (command, description) pairs."""
+    return [(command, description) for command, description in menu(Translator(language))]

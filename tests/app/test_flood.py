@@ -14,7 +14,7 @@ from bot.messages import Incoming
 from handlers.base import Turn
 from storage import outbox
 from storage.db import Database
-from storage.models import ConversationState, OutboxMessage, ProcessedUpdate
+from storage.models import ChannelAccount, ConversationState, Member, OutboxMessage, ProcessedUpdate
 from storage.outbox import OutboxItem
 
 
@@ -135,3 +135,26 @@ def test_a_dropped_press_is_answered_and_the_notice_is_in_the_persons_language(
     assert [item.kind for item in notice] == [outbox.KIND_ANSWER_CALLBACK, outbox.KIND_MESSAGE]
     assert notice[0].payload["callback_id"] == "cb950"
     assert notice[1].payload["text"].startswith("You are sending")
+
+
+def test_a_flood_in_a_group_is_told_privately_or_not_at_all(
+    database: Database, config: Config, clock: FixedClock
+) -> None:
+    """The group never sees the notice: the person's private chat does when they joined; a stranger is dropped."""
+    now, handed = FakeMonotonic(), list[OutboxItem]()
+    gate, _ = _gate(database, config, clock, now, handed)
+    with database.session() as session:
+        session.add(Member(display_name="Mai", role="member", province_code=42, created_at=clock.now()))
+        session.flush()
+        session.add(ChannelAccount(member_id=1, channel="telegram", user_id="7", chat_id="7", created_at=clock.now()))
+
+    def in_group(user: str, update_id: str) -> Incoming:
+        return Incoming(
+            channel="telegram", update_id=update_id, user_id=user, chat_id="-100", chat_type="group", text="x"
+        )
+
+    for user in ("7", "8"):
+        for n in range(5):
+            gate.process(in_group(user, f"{user}-{n}"))
+    notices = [item for item in handed if item.payload.get("text", "").startswith("Bạn gửi nhanh")]
+    assert [item.chat_id for item in notices] == ["7"] and gate.notices == 2
