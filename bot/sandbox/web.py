@@ -214,6 +214,11 @@ def _zalo_message_view(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _update_id(update_id: int | None) -> int | None:
+    """The update's id for the page, or None when the bot did not receive the message (group talk)."""
+    return None if update_id is None else int(update_id)
+
+
 def _channel(value: Any) -> str:
     channel = str(value or "telegram").lower()
     if channel not in ("telegram", "zalo"):
@@ -299,7 +304,7 @@ async def _send(request: web.Request) -> web.Response:
         first_name=_first_name(person) if person else None,
         language_code=person.get("language_code", "vi"),
     )
-    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
 
 
 async def _press(request: web.Request) -> web.Response:
@@ -326,7 +331,7 @@ async def _press(request: web.Request) -> web.Response:
         )
     except ValueError as exc:
         return _bad(str(exc), 404)
-    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
 
 
 async def _photo(request: web.Request) -> web.Response:
@@ -364,7 +369,7 @@ async def _photo(request: web.Request) -> web.Response:
         first_name=_first_name(person) if person else None,
         mime_type=photo.content_type or "image/jpeg",
     )
-    return web.json_response({"update_id": int(update_id), "version": sandbox.fake.chat_version(user_id)})
+    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
 
 
 async def _chat(request: web.Request) -> web.Response:

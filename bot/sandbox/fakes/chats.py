@@ -17,6 +17,8 @@ class Record:
     sender: str  # bot | user
     edited: bool = False
     deleted: bool = False
+    sent_with: dict[str, Any] = field(default_factory=dict)  # how the bot sent it: force_reply, reply_parameters
+    delivered: bool = True  # a person's message: whether the bot received it (privacy mode may keep it away)
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Chat:
     version: int = 0  # bumped on every change a chat client would show
     reply_keyboard: dict[str, Any] | None = None  # the custom keyboard currently shown, if any
     last_action: tuple[str, float] | None = None  # (action, monotonic time)
-    notices: list[dict[str, Any]] = field(default_factory=list)  # callback answers with text
+    notices: list[dict[str, Any]] = field(default_factory=list)  # callback answers with text (private chats)
 
 
 @dataclass(eq=False)

@@ -15,16 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..formatting import format_text
-from .chats import Pending
+from .chats import Chat, Pending
 from .files import StoredFile, image_mime
 from .telegram_chats import jsonable
-from .telegram_methods import TelegramMethods
+from .telegram_groups import TelegramGroups
 from .telegram_params import TYPING_SECONDS, UpdateId, scope_key
 
 _ONE_PIXEL_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 
 
-class FakeTelegram(TelegramMethods):
+class FakeTelegram(TelegramGroups):
     """A fake Telegram Bot API server plus the user side of every chat, for tests and the sandbox."""
 
     # ------------------------------------------------------------------ the user side
@@ -38,24 +38,27 @@ class FakeTelegram(TelegramMethods):
         language_code: str | None = "vi",
         chat_id: int | None = None,
         chat_title: str | None = None,
+        reply_to: int | None = None,
         reply_to_message_id: int | None = None,
-    ) -> UpdateId:
-        """A person writes ``text`` (in their private chat unless chat_id is a group's); returns the update_id."""
+    ) -> UpdateId | None:
+        """A person writes ``text`` (in their private chat, or in the group ``chat_id``), as a reply to message
+        ``reply_to`` when given. Returns the update_id, or None when the bot does not receive the message
+        (a group's talk that privacy mode keeps from it, or a bot not in the group).
+
+        In a group, a person whose app shows a ForceReply meant for them (``force_reply_for``) answers that
+        message, as the app opens the reply by itself.
+        """
         plain, entities = format_text(text)
         if not plain:
             raise ValueError("a Telegram client does not send an empty message")
-        user = self._touch_user(user_id, first_name, language_code)
+        user = self._speaker(user_id, first_name, language_code, chat_id)
         chat = self._chat_for(user, chat_id, chat_title)
         message = self._new_message(chat, dict(user))
         message["text"] = plain
         if entities:
             message["entities"] = entities
-        if reply_to_message_id is not None:
-            replied = self._find_record(chat, reply_to_message_id)
-            if replied is not None:
-                message["reply_to_message"] = jsonable(replied.message)
-        self._add_record(chat, message, "user")
-        return self._enqueue({"message": message})
+        self._reply_to(chat, message, reply_to if reply_to is not None else reply_to_message_id)
+        return self._said(chat, message)
 
     def user_sends_photo(
         self,
@@ -67,9 +70,11 @@ class FakeTelegram(TelegramMethods):
         language_code: str | None = "vi",
         chat_id: int | None = None,
         mime_type: str = "image/jpeg",
-    ) -> UpdateId:
-        """A person sends a picture (optionally captioned); the bot can getFile and download it."""
-        user = self._touch_user(user_id, first_name, language_code)
+        reply_to: int | None = None,
+    ) -> UpdateId | None:
+        """A person sends a picture (optionally captioned); the bot can getFile and download it. None when the
+        bot does not receive it (in a group, as for ``user_says``)."""
+        user = self._speaker(user_id, first_name, language_code, chat_id)
         chat = self._chat_for(user, chat_id, None)
         stored = self._store.store("photo", file_bytes, mime_type=image_mime(file_bytes) or mime_type)
         message = self._new_message(chat, dict(user))
@@ -79,7 +84,36 @@ class FakeTelegram(TelegramMethods):
             message["caption"] = plain
             if entities:
                 message["caption_entities"] = entities
-        self._add_record(chat, message, "user")
+        self._reply_to(chat, message, reply_to)
+        return self._said(chat, message)
+
+    def _speaker(self, user_id: int, first_name: str | None, language_code: str | None, chat_id: int | None) -> Any:
+        """The person writing: in their private chat, registered with it; in a group, without opening one."""
+        if chat_id is None or chat_id == user_id or chat_id > 0:
+            return self._touch_user(user_id, first_name, language_code)
+        user = self._known_user(user_id, first_name)
+        if language_code:
+            user["language_code"] = language_code
+        return user
+
+    def _reply_to(self, chat: Chat, message: dict[str, Any], reply_to: int | None) -> None:
+        """Make the message a reply to ``reply_to``, or, in a group, to the ForceReply the person's app shows."""
+        if reply_to is None and chat.info["type"] != "private":
+            reply_to = self.force_reply_for(chat.info["id"], message["from"]["id"])
+        if reply_to is None:
+            return
+        replied = self._find_record(chat, reply_to)
+        if replied is None or replied.deleted:
+            raise ValueError(f"chat {chat.info['id']} has no message {reply_to} to reply to")
+        message["reply_to_message"] = jsonable(replied.message)
+
+    def _said(self, chat: Chat, message: dict[str, Any]) -> UpdateId | None:
+        """Log a person's message and hand it to the bot, unless Telegram would keep it from it."""
+        record = self._add_record(chat, message, "user")
+        if chat.info["type"] != "private" and not self._delivered_in_group(chat, message):
+            record.delivered = False
+            self._changed()
+            return None
         return self._enqueue({"message": message})
 
     def user_presses(
@@ -92,13 +126,13 @@ class FakeTelegram(TelegramMethods):
         first_name: str | None = None,
         language_code: str | None = "vi",
         strict: bool = True,
-    ) -> UpdateId:
+    ) -> UpdateId | None:
         """A person presses the inline button with ``callback_data`` under bot message ``message_id``.
 
         strict (default): the message must exist and still carry that button, as in a Telegram client.
         strict=False sends the press anyway (a press racing with the bot's edit).
         """
-        user = self._touch_user(user_id, first_name, language_code)
+        user = self._speaker(user_id, first_name, language_code, chat_id)
         chat = self._chat_for(user, chat_id, None)
         record = self._find_record(chat, message_id)
         if record is None or record.deleted:
@@ -123,7 +157,7 @@ class FakeTelegram(TelegramMethods):
             "chat_instance": str(-abs(hash((self.bot_id, chat.info["id"]))) % 10**18),
             "data": callback_data,
         }
-        self._callback_queries[query_id] = {"chat_id": chat.info["id"], "answered": False}
+        self._callback_queries[query_id] = {"chat_id": chat.info["id"], "user_id": user_id, "answered": False}
         return self._enqueue({"callback_query": query})
 
     def redeliver(self, update_id: int) -> UpdateId:
@@ -137,11 +171,16 @@ class FakeTelegram(TelegramMethods):
 
     # ------------------------------------------------------------------ reading
 
-    def chat_state(self, chat_id: int) -> dict[str, Any]:
-        """What a chat client shows besides messages: custom keyboard, typing, callback notices."""
+    def chat_state(self, chat_id: int, user_id: int | None = None) -> dict[str, Any]:
+        """What a chat client shows besides messages: custom keyboard, typing, callback notices (in a group, those
+        shown to ``user_id``: nobody else sees them)."""
         chat = self._chats.get(int(chat_id))
         if chat is None:
             return {"reply_keyboard": None, "chat_action": None, "notices": []}
+        notices = chat.notices[-5:]
+        if chat.info["type"] != "private":
+            shown = self.notices_for(user_id, chat_id) if user_id is not None else []
+            notices = [{k: n[k] for k in ("callback_query_id", "text", "show_alert")} for n in shown[-5:]]
         action = None
         if chat.last_action is not None:
             name, at = chat.last_action
@@ -150,7 +189,7 @@ class FakeTelegram(TelegramMethods):
         return {
             "reply_keyboard": jsonable(chat.reply_keyboard),
             "chat_action": action,
-            "notices": jsonable(chat.notices[-5:]),
+            "notices": jsonable(notices),
         }
 
     def file(self, file_id: str) -> StoredFile | None:

@@ -20,6 +20,7 @@ from .server import ApiHandler, FakeApiError, FakeBotApi, FakeOptions, token_sha
 from .telegram_params import (
     ACCEPTED_NOOP_METHODS,
     MAX_UPLOAD_BYTES,
+    NOT_SENT_BY_DEFAULT,
     SENDING_METHODS,
     BotApiError,
     UpdateId,
@@ -69,6 +70,9 @@ class TelegramChats(FakeBotApi):
         self._commands: dict[tuple[tuple[Any, ...], str], list[dict[str, str]]] = {}
         self._webhook_last_error: tuple[int, str] | None = None
         self._poll_generation = 0
+        self._allowed_updates: frozenset[str] | None = None  # None: Telegram's default types
+        self.not_made: list[dict[str, Any]] = []  # update bodies of a type the bot did not ask for
+        self.callback_notices: list[dict[str, Any]] = []  # callback answers with a text, each shown to one person
 
     @property
     def bot_user(self) -> dict[str, Any]:
@@ -86,8 +90,14 @@ class TelegramChats(FakeBotApi):
         return int(chat_id)
 
     def _shown(self, record: Record) -> dict[str, Any]:
-        """A message of the log with its ``sender`` and whether it was ``edited``."""
-        return {**jsonable(record.message), "sender": record.sender, "edited": record.edited}
+        """A message of the log with its ``sender``, whether it was ``edited``, how the bot sent it (``force_reply``,
+        ``reply_parameters``: Telegram does not echo them) and, for a person's message in a group, whether the bot
+        received it (``delivered``: privacy mode keeps most group talk from it)."""
+        shown = {**jsonable(record.message), "sender": record.sender, "edited": record.edited}
+        shown.update(jsonable(record.sent_with))
+        if record.sender == "user" and record.message["chat"]["type"] != "private":
+            shown["delivered"] = record.delivered
+        return shown
 
     # ------------------------------------------------------------------ people, chats, updates
 
@@ -153,8 +163,29 @@ class TelegramChats(FakeBotApi):
         chat.next_message_id += 1
         return {"message_id": message_id, "from": sender, "chat": dict(chat.info), "date": int(self._clock())}
 
-    def _enqueue(self, body: dict[str, Any]) -> UpdateId:
-        """Make an update of `body` (``{"message": ...}``, ``{"callback_query": ...}``) for the bot."""
+    def allows(self, update_type: str) -> bool:
+        """Whether the bot asked for updates of this type (the allowed_updates of its last getUpdates or
+        setWebhook that named them; by default every type but chat_member and the message reactions)."""
+        if self._allowed_updates is None:
+            return update_type not in NOT_SENT_BY_DEFAULT
+        return update_type in self._allowed_updates
+
+    def _note_allowed_updates(self, value: Any) -> None:
+        """A getUpdates or setWebhook named the types it wants (an empty list: the default ones); not naming any
+        keeps the previous choice, as Telegram does."""
+        if value is None or value == "":
+            return
+        if not isinstance(value, list) or not all(isinstance(kind, str) for kind in value):
+            raise bad_request("can't parse allowed_updates JSON object")
+        self._allowed_updates = frozenset(value) or None
+
+    def _enqueue(self, body: dict[str, Any]) -> UpdateId | None:
+        """Make an update of `body` (``{"message": ...}``, ``{"callback_query": ...}``) for the bot; None when
+        the bot did not ask for updates of that type (Telegram never makes it, so it is never delivered)."""
+        update_type = next(iter(body))
+        if not self.allows(update_type):
+            self.not_made.append(jsonable(body))
+            return None
         update_id = self._next_update_id
         self._next_update_id += 1
         update = {"update_id": update_id, **body}
@@ -277,6 +308,19 @@ class TelegramChats(FakeBotApi):
             ):
                 raise bad_request("message to be replied not found")
         return message
+
+    @staticmethod
+    def _how_sent(params: dict[str, Any], markup: dict[str, Any] | None) -> dict[str, Any]:
+        """What a sending call asked that the message Telegram answers does not show: a ForceReply markup, and
+        the reply_parameters (or the older reply_to_message_id)."""
+        how: dict[str, Any] = {}
+        if markup is not None and markup.get("force_reply"):
+            how["force_reply"] = jsonable(markup)
+        if isinstance(params.get("reply_parameters"), dict):
+            how["reply_parameters"] = jsonable(params["reply_parameters"])
+        elif params.get("reply_to_message_id") is not None:
+            how["reply_parameters"] = {"message_id": int(params["reply_to_message_id"])}
+        return how
 
     def _input_file(self, params: dict[str, Any], key: str, kind: str) -> StoredFile:
         """The file a call sends: an upload, a known file_id, or an http(s) URL (kept, never fetched)."""

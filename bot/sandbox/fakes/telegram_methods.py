@@ -51,6 +51,7 @@ class TelegramMethods(TelegramChats):
         """Confirm up to `offset`, then hand out the pending updates (a long poll with `timeout`)."""
         if self._webhook is not None:
             raise BotApiError(409, WEBHOOK_CONFLICT)
+        self._note_allowed_updates(params.get("allowed_updates"))
         offset = params.get("offset")
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0, int(params.get("timeout") or 0))
@@ -122,7 +123,7 @@ class TelegramMethods(TelegramChats):
         if params.get("link_preview_options"):
             message["link_preview_options"] = params["link_preview_options"]
         self._apply_markup(chat, message, markup)
-        self._add_record(chat, message, "bot")
+        self._add_record(chat, message, "bot").sent_with = self._how_sent(params, markup)
         return jsonable(message)
 
     async def _send_file(self, params: dict[str, Any], key: str, kind: str) -> dict[str, Any]:
@@ -151,7 +152,7 @@ class TelegramMethods(TelegramChats):
             if entities:
                 message["caption_entities"] = entities
         self._apply_markup(chat, message, markup)
-        self._add_record(chat, message, "bot")
+        self._add_record(chat, message, "bot").sent_with = self._how_sent(params, markup)
         return jsonable(message)
 
     async def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -271,8 +272,11 @@ class TelegramMethods(TelegramChats):
         self.callback_answers[query_id] = dict(params)
         chat = self._chats.get(query["chat_id"]) if text else None
         if chat is not None:
+            # a notice shows to the person who pressed, never to the rest of a group
             notice = {"callback_query_id": query_id, "text": str(text), "show_alert": bool(params.get("show_alert"))}
-            chat.notices.append(notice)
+            self.callback_notices.append({**notice, "user_id": query["user_id"], "chat_id": query["chat_id"]})
+            if chat.info["type"] == "private":
+                chat.notices.append(notice)
             chat.version += 1
         return True
 
@@ -314,6 +318,7 @@ class TelegramMethods(TelegramChats):
         secret = params.get("secret_token")
         if secret is not None and secret != "" and not SECRET_RE.match(str(secret)):
             raise bad_request("secret token contains unallowed characters")
+        self._note_allowed_updates(params.get("allowed_updates"))
         if params.get("drop_pending_updates"):
             self._drop_pending()
         new = {

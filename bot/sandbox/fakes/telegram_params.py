@@ -41,6 +41,12 @@ SENDING_METHODS = frozenset(
         "editMessageReplyMarkup",
     }
 )
+# Methods that make a new message: what Telegram's limit of 20 messages a minute in one group counts.
+NEW_MESSAGE_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"}
+)
+# Update types Telegram sends only to a bot that names them in allowed_updates.
+NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 # Parameters PTB sends JSON-encoded in form fields.
 JSON_PARAMS = frozenset(
     {
