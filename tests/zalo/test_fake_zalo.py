@@ -122,3 +122,82 @@ async def test_group_messages_reach_the_bot_only_when_they_mention_it(fake: Fake
     assert message["chat"] == {"id": "g1", "chat_type": "GROUP"} and message["text"] == "@Bình dân học vụ số /tuannay"
     assert (await call(fake, "getUpdates", timeout=0))[0] == 408
     assert [m["text"] for m in fake.messages("g1")] == ["chuyện phiếm", "@Bình dân học vụ số /tuannay"]
+
+
+# ---------------------------------------------------------------------------------- groups
+
+LAN, HUNG = "zalo-lan-0001", "zalo-hung-0002"
+
+
+async def next_update(fake: FakeZalo) -> dict | None:
+    status, body = await call(fake, "getUpdates", timeout=0)
+    return body["result"] if status == 200 else None
+
+
+async def test_a_group_made_with_members_and_the_bot_added_later(fake: FakeZalo) -> None:
+    group = fake.create_group("Tổ CNSCĐ Thôn 2", members=[LAN, HUNG])
+    assert fake.group(group) == {"id": group, "name": "Tổ CNSCĐ Thôn 2", "members": [LAN, HUNG], "bot_in": False}
+    assert fake.user_says(LAN, "/nhom", chat_id=group) is None  # the bot is not there yet
+    assert (await call(fake, "sendMessage", chat_id=group, text="chào"))[0] == 403
+    fake.bot_added_to_group(group, by_user_id=LAN)  # Zalo tells the bot nothing of it
+    assert await next_update(fake) is None
+    said = fake.user_says(LAN, "/nhom", chat_id=group)
+    update = await next_update(fake)
+    assert update is not None and update["message"]["message_id"] == said
+    assert update["event_name"] == "message.text.received"
+    assert update["message"]["chat"] == {"id": group, "chat_type": "GROUP", "display_name": "Tổ CNSCĐ Thôn 2"}
+    assert update["message"]["text"] == "@Bình dân học vụ số /nhom"
+    assert (await call(fake, "sendMessage", chat_id=group, text="Chào cả tổ"))[0] == 200
+    with pytest.raises(ValueError, match="user_joins_group"):
+        fake.user_says("zalo-stranger", "chào", chat_id=group)
+    fake.user_joins_group(group, "zalo-stranger", display_name="Bác Tư")
+    assert fake.user_says("zalo-stranger", "chào", chat_id=group) is not None
+    assert (await call(fake, "sendMessage", chat_id="zalo-stranger", text="riêng"))[0] == 400  # no private chat
+
+
+async def test_only_mentions_and_replies_to_the_bot_reach_it_in_a_group(fake: FakeZalo) -> None:
+    group = fake.create_group("Tổ CNSCĐ Thôn 2", members=[LAN, HUNG])
+    fake.bot_added_to_group(group, by_user_id=LAN)
+    assert fake.user_says(HUNG, "chiều nay họp nhé", chat_id=group, mention=False) is None
+    lan_said = fake.user_says(LAN, "@Bình dân học vụ số thôn 2 học VNeID 12 người", chat_id=group, mention=False)
+    assert lan_said is None  # typed, not picked as a mention: the flag says what the app sent
+    asked = fake.user_says(LAN, "thôn 2 học VNeID 12 người", chat_id=group)
+    assert asked is not None and await next_update(fake)
+    _status, body = await call(fake, "sendMessage", chat_id=group, text="1. Đúng\n2. Sửa")
+    bot_message = body["result"]["message_id"]
+    assert fake.user_says(HUNG, "ok", chat_id=group, mention=False, reply_to=asked) is None  # a reply to Lan
+    answer = fake.user_says(LAN, "1", chat_id=group, mention=False, reply_to=bot_message)
+    update = await next_update(fake)
+    assert update is not None and update["message"]["message_id"] == answer
+    assert update["message"]["text"] == "1" and update["message"]["quote_message_id"] == bot_message
+    transcript = fake.group_transcript(group)
+    assert [(m.get("text"), m.get("delivered")) for m in transcript if m["sender"] == "user"][:2] == [
+        ("chiều nay họp nhé", False),
+        ("@Bình dân học vụ số thôn 2 học VNeID 12 người", False),
+    ]
+
+
+async def test_photos_and_stickers_in_a_group_reach_the_bot_only_as_replies_to_it(fake: FakeZalo) -> None:
+    group = fake.create_group("Tổ", members=[LAN])
+    fake.bot_added_to_group(group, by_user_id=LAN)
+    assert fake.user_sends_photo(LAN, url="https://zalo.example/a.jpg", chat_id=group) is None
+    assert fake.user_sends_sticker(LAN, chat_id=group) is None
+    _status, body = await call(fake, "sendMessage", chat_id=group, text="Gửi ảnh buổi học vào đây nhé")
+    bot_message = body["result"]["message_id"]
+    photo = fake.user_sends_photo(LAN, url="https://zalo.example/b.jpg", chat_id=group, reply_to=bot_message)
+    update = await next_update(fake)
+    assert update is not None and update["message"]["message_id"] == photo
+    assert update["event_name"] == "message.image.received"
+    assert fake.user_sends_sticker(LAN, chat_id=group, reply_to=bot_message) is not None
+
+
+async def test_a_removed_bot_hears_nothing_and_cannot_send(fake: FakeZalo) -> None:
+    group = fake.create_group("Xã Sơn Kim 1", members=[LAN])
+    fake.bot_added_to_group(group, by_user_id=LAN)
+    fake.bot_removed_from_group(group, by_user_id=LAN)
+    assert fake.group(group)["bot_in"] is False
+    status, body = await call(fake, "sendMessage", chat_id=group, text="còn ai không")
+    assert status == 403 and body["ok"] is False
+    assert fake.user_says(LAN, "/nhom", chat_id=group) is None
+    fake.user_leaves_group(group, LAN)
+    assert fake.group(group)["members"] == []

@@ -14,7 +14,11 @@ What it models of Zalo:
 * sendMessage: text of 1–2,000 characters; sendPhoto: a photo *URL*, recorded, never fetched; sendSticker,
   sendChatAction (typing). Sending to a chat nobody opened: 400; to a person who blocked the bot: 403.
 * An optional flood limit answers 429 (no retry time, as Zalo documents none).
-* In a group the bot only receives messages that mention it or reply to it (others stay in the transcript).
+* Groups: the bot receives only the group messages that mention it (the text starts with "@<bot name>") or
+  reply to one of its messages; everything else, photos and stickers included unless they reply to the bot,
+  stays in the transcript only. A group's update says ``chat_type`` "GROUP" and, when it has one, its name
+  (``display_name``). Zalo describes no event for the bot being added or removed: ``bot_added_to_group`` and
+  ``bot_removed_from_group`` change who is in the group without an update; a removed bot's sends answer 403.
 
 Everything runs on the caller's event loop; state is plain Python, touched only from that loop.
 """
@@ -23,16 +27,18 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import re
 import secrets
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Unpack
 
 from aiohttp import web
 
-from .chats import Chat, Pending
+from .chats import Chat, Pending, Record
 from .server import FakeApiError, FakeBotApi, FakeOptions, token_shaped
 
-__all__ = ["FakeZalo", "ZaloApiFault"]
+__all__ = ["FakeZalo", "ZaloApiFault", "ZaloGroup"]
 
 MAX_TEXT_LENGTH = 2000
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
@@ -44,6 +50,17 @@ _URL_RE = re.compile(r"^https?://[^\s/]+")
 
 class ZaloApiFault(FakeApiError):
     """An error answer of the fake Zalo: HTTP status = error_code (unless errors come as HTTP 200)."""
+
+
+@dataclass
+class ZaloGroup:
+    """A Zalo group: its name, who is in it, whether the bot is."""
+
+    group_id: str
+    name: str | None
+    members: list[str] = field(default_factory=list)
+    bot_in: bool = False
+    open: bool = False  # made by add_group (or first seen in a message): anyone may write, the bot is in it
 
 
 def _utf16_len(text: str) -> int:
@@ -83,6 +100,8 @@ class FakeZalo(FakeBotApi):
         self.http_errors = http_errors  # False: errors come as HTTP 200 with ok=false (both exist in the wild)
         self.delivered: list[str] = []  # message ids handed out (getUpdates) or accepted (webhook 2xx)
         self._files: dict[str, tuple[bytes, str]] = {}  # photos users sent: id -> (bytes, mime)
+        self._groups: dict[str, ZaloGroup] = {}
+        self._group_ids = itertools.count(6_000_000_000_000_000_001)
 
     @staticmethod
     def _chat_key(chat_id: Any) -> Any:
@@ -98,9 +117,62 @@ class FakeZalo(FakeBotApi):
         self._chat(str(user_id), "PRIVATE")
         return dict(user)
 
-    def add_group(self, group_id: str) -> None:
-        """A group the bot is a member of."""
-        self._chat(str(group_id), "GROUP")
+    def add_group(self, group_id: str, name: str | None = None) -> None:
+        """A group the bot is a member of, where anyone may write (no member list kept)."""
+        self._chat(str(group_id), "GROUP", name)
+        self._groups.setdefault(str(group_id), ZaloGroup(str(group_id), name, bot_in=True, open=True))
+
+    def create_group(self, name: str, members: list[str] | tuple[str, ...] = ()) -> str:
+        """A new group of these people, without the bot; returns its id."""
+        group_id = str(next(self._group_ids))
+        self._chat(group_id, "GROUP", name)
+        self._groups[group_id] = ZaloGroup(group_id, name, members=[str(m) for m in members])
+        for user_id in members:
+            self._known_user(str(user_id))
+        return group_id
+
+    def group(self, group_id: str) -> dict[str, Any]:
+        """What the fake knows of a group: id, name, members (user ids), whether the bot is in it."""
+        group = self._group(group_id)
+        return {"id": group.group_id, "name": group.name, "members": list(group.members), "bot_in": group.bot_in}
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Every group the fake knows, in the order they were made."""
+        return [self.group(group_id) for group_id in self._groups]
+
+    def group_transcript(self, group_id: str) -> list[dict[str, Any]]:
+        """The group's messages, oldest first; a person's message says whether the bot received it."""
+        self._group(group_id)
+        return self.messages(group_id)
+
+    def bot_added_to_group(self, group_id: str, by_user_id: str) -> None:
+        """A member adds the bot to the group (Zalo sends the bot no update for it)."""
+        group = self._group(group_id)
+        self._member(group, by_user_id)
+        if group.bot_in:
+            raise ValueError(f"the bot is already in group {group_id}")
+        group.bot_in = True
+
+    def bot_removed_from_group(self, group_id: str, by_user_id: str) -> None:
+        """A member removes the bot: no update; its sends to the group answer 403 from then on."""
+        group = self._group(group_id)
+        self._member(group, by_user_id)
+        if not group.bot_in:
+            raise ValueError(f"the bot is not in group {group_id}")
+        group.bot_in = False
+
+    def user_joins_group(self, group_id: str, user_id: str, display_name: str | None = None) -> None:
+        """A person joins the group (no update: Zalo tells the bot nothing of it)."""
+        group = self._group(group_id)
+        self._known_user(str(user_id), display_name)
+        if str(user_id) not in group.members:
+            group.members.append(str(user_id))
+
+    def user_leaves_group(self, group_id: str, user_id: str) -> None:
+        """A person leaves the group."""
+        group = self._group(group_id)
+        self._member(group, user_id)
+        group.members.remove(str(user_id))
 
     def user_says(
         self,
@@ -111,8 +183,9 @@ class FakeZalo(FakeBotApi):
         chat_id: str | None = None,
         mention: bool = True,
         reply_to: str | None = None,
-    ) -> str:
-        """A person writes ``text`` (in a group when chat_id is given); returns the message_id.
+    ) -> str | None:
+        """A person writes ``text`` (in a group when chat_id is given); returns the message_id, or None when the
+        bot does not receive it.
 
         In a group the bot gets the message only when it mentions the bot (``mention``, the text then starts
         with "@<bot name> ") or replies to one of the bot's messages (``reply_to`` = that message_id).
@@ -120,16 +193,14 @@ class FakeZalo(FakeBotApi):
         if not text:
             raise ValueError("a Zalo client does not send an empty message")
         group = chat_id is not None and str(chat_id) != str(user_id)
-        if group and mention and reply_to is None:
+        if group and mention and reply_to is None and not text.startswith(f"@{self.bot_name}"):
             text = f"@{self.bot_name} {text}"
         message = self._user_message(user_id, display_name, chat_id)
         message["text"] = text
         if reply_to is not None:
             message["quote_message_id"] = reply_to
-        self._record(message, "user")
-        if group and not mention and reply_to is None:
-            return str(message["message_id"])  # the bot does not see it
-        return self._enqueue("message.text.received", message)
+        addressed = (mention and reply_to is None) or self._replies_to_bot(message)
+        return self._handed(message, "message.text.received", addressed)
 
     def user_sends_photo(
         self,
@@ -141,8 +212,10 @@ class FakeZalo(FakeBotApi):
         mime_type: str = "image/jpeg",
         display_name: str | None = None,
         chat_id: str | None = None,
-    ) -> str:
-        """A person sends a picture: by ``url``, or ``data`` served by this fake at ``{url}/files/<id>``."""
+        reply_to: str | None = None,
+    ) -> str | None:
+        """A person sends a picture: by ``url``, or ``data`` served by this fake at ``{url}/files/<id>``. In a
+        group the bot gets it only as a reply to one of its messages (None otherwise)."""
         if url is None:
             file_id = secrets.token_hex(8)
             self._files[file_id] = (data or b"", mime_type)
@@ -151,28 +224,30 @@ class FakeZalo(FakeBotApi):
         message["photo"] = url
         if caption:
             message["caption"] = caption
-        self._record(message, "user")
-        return self._enqueue("message.image.received", message)
+        if reply_to is not None:
+            message["quote_message_id"] = reply_to
+        return self._handed(message, "message.image.received", self._replies_to_bot(message))
 
-    def user_sends_sticker(self, user_id: str, sticker: str = "0e078a2fb66a5f34067b", **kwargs: Any) -> str:
+    def user_sends_sticker(self, user_id: str, sticker: str = "0e078a2fb66a5f34067b", **kwargs: Any) -> str | None:
         """A person sends a sticker."""
         return self._user_sends(user_id, "message.sticker.received", {"sticker": sticker}, **kwargs)
 
-    def user_sends_voice(self, user_id: str, **kwargs: Any) -> str:
+    def user_sends_voice(self, user_id: str, **kwargs: Any) -> str | None:
         """A person sends a voice message."""
         voice = {"voice": {"url": "https://example.invalid/voice.aac", "duration": 3}}
         return self._user_sends(user_id, "message.voice.received", voice, **kwargs)
 
-    def user_sends_unsupported(self, user_id: str, **kwargs: Any) -> str:
+    def user_sends_unsupported(self, user_id: str, **kwargs: Any) -> str | None:
         """A person sends something the platform does not describe."""
         return self._user_sends(user_id, "message.unsupported.received", {}, **kwargs)
 
-    def _user_sends(self, user_id: str, event_name: str, content: dict[str, Any], **kwargs: Any) -> str:
-        """A person sends a message with `content` (display_name and chat_id may be given)."""
+    def _user_sends(self, user_id: str, event_name: str, content: dict[str, Any], **kwargs: Any) -> str | None:
+        """A person sends a message with `content` (display_name, chat_id and reply_to may be given)."""
         message = self._user_message(user_id, kwargs.get("display_name"), kwargs.get("chat_id"))
         message.update(content)
-        self._record(message, "user")
-        return self._enqueue(event_name, message)
+        if kwargs.get("reply_to") is not None:
+            message["quote_message_id"] = kwargs["reply_to"]
+        return self._handed(message, event_name, self._replies_to_bot(message))
 
     def redeliver(self, message_id: str) -> str:
         """Send the very same update again (Zalo retrying a webhook call it thinks failed)."""
@@ -214,22 +289,53 @@ class FakeZalo(FakeBotApi):
 
     # ------------------------------------------------------------------ internals: chats and updates
 
-    def _chat(self, chat_id: str, chat_type: str) -> Chat:
-        """The chat, made on first use."""
+    def _chat(self, chat_id: str, chat_type: str, name: str | None = None) -> Chat:
+        """The chat, made on first use (a group's with its name, when it has one)."""
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = self._chats[chat_id] = Chat(info={"id": chat_id, "chat_type": chat_type})
+            info = {"id": chat_id, "chat_type": chat_type}
+            if name:
+                info["display_name"] = name
+            chat = self._chats[chat_id] = Chat(info=info)
         return chat
+
+    def _group(self, group_id: str) -> ZaloGroup:
+        """A group the fake knows, or KeyError."""
+        group = self._groups.get(str(group_id))
+        if group is None:
+            raise KeyError(f"no group {group_id}")
+        return group
+
+    def _member(self, group: ZaloGroup, user_id: str) -> None:
+        """ValueError unless the person is in the group."""
+        if not group.open and str(user_id) not in group.members:
+            raise ValueError(f"user {user_id} is not a member of group {group.group_id}: call user_joins_group first")
+
+    def _known_user(self, user_id: str, display_name: str | None = None) -> dict[str, Any]:
+        """A person the fake knows, registered on first sight without a private chat with the bot."""
+        user = self._users.get(user_id)
+        if user is None:
+            user = self._users[user_id] = {"id": user_id, "display_name": display_name or "Người dùng", "is_bot": False}
+        elif display_name:
+            user["display_name"] = display_name
+        return user
 
     def _user_message(self, user_id: str, display_name: str | None, chat_id: str | None) -> dict[str, Any]:
         """A new message from the person (registered on first sight) in their chat or a group."""
         user_id = str(user_id)
-        user = self._users.get(user_id)
-        if user is None:
-            user = self.add_user(user_id, display_name or "Người dùng")
-        elif display_name:
-            user["display_name"] = display_name
         group = chat_id is not None and str(chat_id) != user_id
+        if group:
+            known_group = self._groups.get(str(chat_id))
+            if known_group is None:
+                self.add_group(str(chat_id))
+            else:
+                self._member(known_group, user_id)
+            user = self._known_user(user_id, display_name)
+        elif user_id not in self._chats:  # first words in the private chat: the person opens it
+            known = self._users.get(user_id) or {}
+            user = self.add_user(user_id, display_name or known.get("display_name") or "Người dùng")
+        else:
+            user = self._known_user(user_id, display_name)
         chat = self._chat(str(chat_id) if group else user_id, "GROUP" if group else "PRIVATE")
         return {
             "from": dict(user),
@@ -238,10 +344,38 @@ class FakeZalo(FakeBotApi):
             "date": int(self._clock() * 1000),
         }
 
-    def _record(self, message: dict[str, Any], sender: str) -> None:
+    def _record(self, message: dict[str, Any], sender: str) -> Record:
         """Keep a copy of the message in its chat's log."""
-        self._add_record(self._chats[message["chat"]["id"]], copy.deepcopy(message), sender)
+        record = self._add_record(self._chats[message["chat"]["id"]], copy.deepcopy(message), sender)
         self._changed()
+        return record
+
+    def _replies_to_bot(self, message: dict[str, Any]) -> bool:
+        """Whether the message quotes one of the bot's messages in its chat."""
+        quoted = message.get("quote_message_id")
+        if quoted is None:
+            return False
+        chat = self._chats[message["chat"]["id"]]
+        record = self._find_record(chat, quoted)
+        return record is not None and record.sender == "bot"
+
+    def _handed(self, message: dict[str, Any], event_name: str, addressed: bool) -> str | None:
+        """Log a person's message and hand it to the bot: always in a private chat; in a group only when it is
+        addressed to the bot (a mention or a reply to it) and the bot is in the group. Returns the message_id,
+        or None when the bot does not receive it."""
+        record = self._record(message, "user")
+        group = self._groups.get(message["chat"]["id"]) if message["chat"]["chat_type"] == "GROUP" else None
+        if group is not None and not (addressed and group.bot_in):
+            record.delivered = False
+            return None
+        return self._enqueue(event_name, message)
+
+    def _shown(self, record: Record) -> dict[str, Any]:
+        """A message of the log with its ``sender`` and, for a person's group message, ``delivered``."""
+        shown = super()._shown(record)
+        if record.sender == "user" and record.message["chat"]["chat_type"] == "GROUP":
+            shown["delivered"] = record.delivered
+        return shown
 
     def _enqueue(self, event_name: str, message: dict[str, Any]) -> str:
         """Make an update of the message for the bot; returns its message_id."""
@@ -296,6 +430,9 @@ class FakeZalo(FakeBotApi):
             if self.strict_chats:
                 raise ZaloApiFault(400, "Bad Request: chat not found")
             chat = self._chat(str(chat_id), "PRIVATE")
+        group = self._groups.get(str(chat_id))
+        if group is not None and not group.bot_in:
+            raise ZaloApiFault(403, "Forbidden: the bot is not a member of this group")
         if str(chat_id) in self._blocked:
             raise ZaloApiFault(403, "Forbidden: the user has blocked the bot")
         return chat
