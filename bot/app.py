@@ -52,7 +52,7 @@ from bot.outbox_sender import OutboxSender
 from bot.reminders.notices import mark_chat_unreachable
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
-from bot.sandbox.demo import seed_demo
+from bot.sandbox.demo import demo_groups, seed_demo
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.fake_zalo import FakeZalo
 from bot.sandbox.web import add_sandbox_routes
@@ -303,9 +303,10 @@ class BotApplication:
         self.fake_zalo = FakeZalo(token=SANDBOX_ZALO_TOKEN)
         fake_zalo = self.fake_zalo
         self.web.add_routes(lambda app: fake_zalo.add_route(app, SANDBOX_ZALO_PREFIX))
+        groups = demo_groups() if self.config.demo_data else []
         if self.config.demo_data:
             self.personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
-        self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo))
+        self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo, groups=groups))
 
     async def stop(self) -> None:
         """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""

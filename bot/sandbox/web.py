@@ -11,14 +11,21 @@ picks which messenger a request goes through.
 Routes (all under the app given to ``add_sandbox_routes``):
     GET  /                              the page (static/index.html)
     GET  /sandbox/static/{name}         app.js, style.css
-    GET  /sandbox/api/bot               {username, first_name, channels}
+    GET  /sandbox/api/bot               {username, first_name, channels, zalo_name}
     GET  /sandbox/api/personas          the demo people, then the newcomers made on this server
     POST /sandbox/api/personas/new      a fresh user id ("Người mới") to try an invite code
-    POST /sandbox/api/send              {user_id, text, channel?}         -> {update_id, version}
-    POST /sandbox/api/press             {user_id, message_id, callback_data} -> {update_id, version}
-    POST /sandbox/api/photo             multipart: user_id, photo, caption, channel? -> {update_id, version}
-    GET  /sandbox/api/chat?user_id=&version=N&channel=   long poll (LONG_POLL_SECONDS) while the version is N
+    GET  /sandbox/api/groups            the demo group chats (see bot/sandbox/web_groups.py)
+    POST /sandbox/api/send              {user_id, text, channel?, group?, reply_to?, mention?} -> {update_id, version}
+    POST /sandbox/api/press             {user_id, message_id, callback_data, group?} -> {update_id, version}
+    POST /sandbox/api/photo             multipart: user_id, photo, caption, channel?, group?, reply_to?
+                                        -> {update_id, version}
+    GET  /sandbox/api/chat?user_id=&version=N&channel=&group=   long poll (LONG_POLL_SECONDS) while the version is N
     GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
+
+With ``group`` (a group's key) a request speaks in that group as ``user_id``, one of its members, and the chat
+is the group as that person's app shows it. ``update_id`` is null when the bot did not receive the message
+(in a group, only commands, mentions and replies reach it). On Zalo, ``mention`` (or a text starting with
+"@<bot name>") is a message that mentions the bot.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from aiohttp import web
 
 from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
 from .fake_zalo import FakeZalo
+from .web_groups import PageGroup, SandboxGroups
 
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {
@@ -58,7 +66,12 @@ class SandboxChat:
     """The state behind the page: the fake, the demo people and the newcomers made so far."""
 
     def __init__(
-        self, fake: FakeTelegram, personas: list[dict[str, Any]], long_poll_seconds: float, zalo: FakeZalo | None = None
+        self,
+        fake: FakeTelegram,
+        personas: list[dict[str, Any]],
+        long_poll_seconds: float,
+        zalo: FakeZalo | None = None,
+        groups: list[dict[str, Any]] | None = None,
     ) -> None:
         self.fake = fake
         self.zalo = zalo
@@ -77,6 +90,8 @@ class SandboxChat:
             if zalo is not None:
                 persona.setdefault("zalo_user_id", f"zalo{persona['user_id']}")
                 zalo.add_user(str(persona["zalo_user_id"]), _first_name(persona))
+        zalo_ids = {p["user_id"]: str(p.get("zalo_user_id") or f"zalo{p['user_id']}") for p in self.personas}
+        self.groups = SandboxGroups(fake, zalo, groups or [], zalo_ids)
 
     def everyone(self) -> list[dict[str, Any]]:
         return self.personas + self.newcomers
@@ -269,7 +284,14 @@ async def _bot(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
     fake = sandbox.fake
     channels = ["telegram", "zalo"] if sandbox.zalo is not None else ["telegram"]
-    return web.json_response({"username": fake.bot_username, "first_name": fake.bot_first_name, "channels": channels})
+    return web.json_response(
+        {
+            "username": fake.bot_username,
+            "first_name": fake.bot_first_name,
+            "channels": channels,
+            "zalo_name": sandbox.zalo.bot_name if sandbox.zalo is not None else None,
+        }
+    )
 
 
 async def _personas(request: web.Request) -> web.Response:
@@ -290,6 +312,8 @@ async def _send(request: web.Request) -> web.Response:
     if len(text) > MAX_TEXT_LENGTH:
         return _bad(f"text is longer than {MAX_TEXT_LENGTH} characters")
     person = sandbox.person(user_id) or {}
+    if body.get("group") is not None:
+        return _send_in_group(sandbox, _group(sandbox, body.get("group")), user_id, text, body)
     if _channel(body.get("channel")) == "zalo":
         if sandbox.zalo is None:
             return _bad("Zalo is not part of this sandbox")
@@ -319,19 +343,23 @@ async def _press(request: web.Request) -> web.Response:
     if not isinstance(callback_data, str) or not callback_data:
         return _bad("callback_data is empty")
     person = sandbox.person(user_id) or {}
+    group = _group(sandbox, body["group"]) if body.get("group") is not None else None
+    chat_id = group.telegram_chat_id if group is not None else None
     try:
         # not strict: a press may race with the bot editing the buttons away, as on a phone
         update_id = sandbox.fake.user_presses(
             user_id,
             message_id,
             callback_data,
+            chat_id=chat_id,
             first_name=_first_name(person) if person else None,
             language_code=person.get("language_code", "vi"),
             strict=False,
         )
     except ValueError as exc:
         return _bad(str(exc), 404)
-    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
+    version = sandbox.fake.chat_version(chat_id if chat_id is not None else user_id)
+    return web.json_response({"update_id": _update_id(update_id), "version": version})
 
 
 async def _photo(request: web.Request) -> web.Response:
@@ -350,6 +378,10 @@ async def _photo(request: web.Request) -> web.Response:
         return _bad("photo is empty")
     caption = form.get("caption")
     person = sandbox.person(user_id) or {}
+    if form.get("group"):
+        group = _group(sandbox, form.get("group"))
+        text = caption if isinstance(caption, str) and caption.strip() else None
+        return _photo_in_group(sandbox, group, user_id, data, text, photo.content_type, form)
     if _channel(form.get("channel")) == "zalo":
         if sandbox.zalo is None:
             return _bad("Zalo is not part of this sandbox")
@@ -379,6 +411,8 @@ async def _chat(request: web.Request) -> web.Response:
         version = int(request.query.get("version", "-1"))
     except ValueError:
         return _bad("version must be a number")
+    if request.query.get("group"):
+        return await _group_chat(sandbox, _group(sandbox, request.query["group"]), user_id, version, request)
     if _channel(request.query.get("channel")) == "zalo":
         if sandbox.zalo is None:
             return _bad("Zalo is not part of this sandbox")
@@ -389,6 +423,134 @@ async def _chat(request: web.Request) -> web.Response:
     if version == sandbox.fake.chat_version(user_id):
         await sandbox.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
     return web.json_response(sandbox.chat_view(user_id), headers={"Cache-Control": "no-store"})
+
+
+async def _groups(request: web.Request) -> web.Response:
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    listed = sandbox.groups.listed()
+    for group in listed:
+        group["people"] = [
+            {"user_id": p["user_id"], "name": p["name"], "role": p.get("role", "")}
+            for p in (sandbox.person(m) for m in group["members"])
+            if p is not None
+        ]
+    return web.json_response(listed)
+
+
+def _group(sandbox: SandboxChat, key: Any) -> PageGroup:
+    group = sandbox.groups.get(str(key))
+    if group is None:
+        raise web.HTTPNotFound(text='{"error": "no such group"}', content_type="application/json")
+    return group
+
+
+def _reply_to(value: Any, channel: str) -> Any:
+    """The message a group message answers: a Telegram message id (a number) or a Zalo one (a string)."""
+    if value is None or value == "":
+        return None
+    if channel == "zalo":
+        return str(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise web.HTTPBadRequest(
+            text='{"error": "reply_to must be a message id"}', content_type="application/json"
+        ) from None
+
+
+def _send_in_group(
+    sandbox: SandboxChat, group: PageGroup, user_id: int, text: str, body: dict[str, Any]
+) -> web.Response:
+    """A member of the group writes in it, on the messenger asked."""
+    person = sandbox.person(user_id) or {}
+    channel = _channel(body.get("channel"))
+    reply_to = _reply_to(body.get("reply_to"), channel)
+    try:
+        if channel == "zalo":
+            if sandbox.zalo is None:
+                return _bad("Zalo is not part of this sandbox")
+            if len(text) > 2000:
+                return _bad("text is longer than 2000 characters")
+            mention = bool(body.get("mention")) or text.startswith(f"@{sandbox.zalo.bot_name}")
+            message_id = sandbox.zalo.user_says(
+                sandbox.zalo_id(user_id),
+                text,
+                display_name=_first_name(person) if person else None,
+                chat_id=group.zalo_group_id,
+                mention=mention,
+                reply_to=reply_to,
+            )
+            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
+        update_id = sandbox.fake.user_says(
+            user_id,
+            text,
+            first_name=_first_name(person) if person else None,
+            language_code=person.get("language_code", "vi"),
+            chat_id=group.telegram_chat_id,
+            reply_to=reply_to,
+        )
+    except ValueError as exc:
+        return _bad(str(exc), 409)
+    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.groups.version(group, channel)})
+
+
+def _photo_in_group(
+    sandbox: SandboxChat,
+    group: PageGroup,
+    user_id: int,
+    data: bytes,
+    caption: str | None,
+    mime_type: str | None,
+    form: Any,
+) -> web.Response:
+    """A member of the group sends a picture in it."""
+    person = sandbox.person(user_id) or {}
+    channel = _channel(form.get("channel"))
+    reply_to = _reply_to(form.get("reply_to"), channel)
+    try:
+        if channel == "zalo":
+            if sandbox.zalo is None:
+                return _bad("Zalo is not part of this sandbox")
+            message_id = sandbox.zalo.user_sends_photo(
+                sandbox.zalo_id(user_id),
+                data,
+                caption=caption,
+                mime_type=mime_type or "image/jpeg",
+                display_name=_first_name(person) if person else None,
+                chat_id=group.zalo_group_id,
+                reply_to=reply_to,
+            )
+            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
+        update_id = sandbox.fake.user_sends_photo(
+            user_id,
+            data,
+            caption=caption,
+            first_name=_first_name(person) if person else None,
+            mime_type=mime_type or "image/jpeg",
+            chat_id=group.telegram_chat_id,
+            reply_to=reply_to,
+        )
+    except ValueError as exc:
+        return _bad(str(exc), 409)
+    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.groups.version(group, channel)})
+
+
+async def _group_chat(
+    sandbox: SandboxChat, group: PageGroup, user_id: int, version: int, request: web.Request
+) -> web.Response:
+    """The long poll of a group chat, as the member `user_id` sees it."""
+    channel = _channel(request.query.get("channel"))
+    if channel == "zalo":
+        if sandbox.zalo is None:
+            return _bad("Zalo is not part of this sandbox")
+        if version == sandbox.groups.version(group, channel):
+            await sandbox.zalo.wait_for_chat_change(group.zalo_group_id, version, sandbox.long_poll_seconds)
+        view = sandbox.groups.zalo_view(group, user_id, _zalo_message_view)
+    else:
+        if version == sandbox.groups.version(group, channel):
+            await sandbox.fake.wait_for_chat_change(group.telegram_chat_id, version, sandbox.long_poll_seconds)
+        view = sandbox.groups.telegram_view(group, user_id, _message_view)
+    return web.json_response(view, headers={"Cache-Control": "no-store"})
 
 
 async def _file(request: web.Request) -> web.StreamResponse:
@@ -414,20 +576,24 @@ def add_sandbox_routes(
     *,
     long_poll_seconds: float = LONG_POLL_SECONDS,
     zalo: FakeZalo | None = None,
+    groups: list[dict[str, Any]] | None = None,
 ) -> SandboxChat:
     """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
 
     personas: the demo people, each ``{"user_id", "name", "role", "area"}`` (optional ``language_code``,
     ``first_name``, ``zalo_user_id``); they are registered with the fake(s) as people who opened the chat.
     zalo: the fake Zalo Bot API, to chat through Zalo as well (the page shows a channel switch).
+    groups: the demo group chats (bot/sandbox/web_groups.py), made in the fakes with the bot already in them;
+    the page lists them beside the people and speaks in them as any of their members.
     """
-    sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo)
+    sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo, groups)
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _index)
     app.router.add_get("/sandbox/static/{name}", _static)
     app.router.add_get("/sandbox/api/bot", _bot)
     app.router.add_get("/sandbox/api/personas", _personas)
     app.router.add_post("/sandbox/api/personas/new", _new_persona)
+    app.router.add_get("/sandbox/api/groups", _groups)
     app.router.add_post("/sandbox/api/send", _send)
     app.router.add_post("/sandbox/api/press", _press)
     app.router.add_post("/sandbox/api/photo", _photo)

@@ -119,3 +119,79 @@ async def test_team_member_logs_a_session_on_the_sandbox_page(
     assert [(s["date"], s["village"], s["topics"], s["attendees"]) for s in today] == [
         ("2026-11-25", "Thôn 2", ["vneid"], 17)
     ]
+
+
+async def test_the_village_group_on_the_sandbox_page(sandbox_app: BotApplication, browser: Any, tmp_path: Path) -> None:
+    """Thôn 1's group: Nam talks to Mai (the bot does not hear it), Mai logs a session by mentioning the bot, Nam
+    presses her button (a private notice, nothing changes), Mai presses it (saved, one line of thanks); then the
+    commune's group on Zalo answers a mention."""
+    mai, nam = "900002", "900006"
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await page.goto(sandbox_app.web_url + "/")
+    group = page.get_by_test_id("group-thon-1")
+    await expect(group).to_contain_text("Tổ CNSCĐ Thôn 1", timeout=WAIT_MS)
+    await group.click()
+    await expect(page.locator("#bot-name")).to_have_text("Tổ CNSCĐ Thôn 1", timeout=WAIT_MS)
+    speaker = page.get_by_test_id("speaker")
+    chat_input = page.get_by_test_id("chat-input")
+
+    # People talk together: the bot, in privacy mode, does not receive it.
+    await speaker.select_option(nam)
+    await chat_input.fill("Chị Mai ơi, tối nay học lúc 7 giờ nhé")
+    await chat_input.press("Enter")
+    said = page.get_by_test_id("user-message").filter(has_text="tối nay học lúc 7 giờ")
+    await expect(said).to_have_attribute("data-delivered", "false", timeout=WAIT_MS)
+    await expect(said.get_by_test_id("unseen-mark")).to_be_visible()
+
+    # Mai mentions the bot with one line: the read-back comes in the group, with its buttons.
+    await speaker.select_option(mai)
+    await expect(page.get_by_test_id("current-persona")).to_contain_text("Chị Nguyễn Thị Mai", timeout=WAIT_MS)
+    other = page.get_by_test_id("user-message").filter(has_text="tối nay học lúc 7 giờ")
+    await expect(other.get_by_test_id("sender-name")).to_have_text("Anh Đỗ Văn Nam", timeout=WAIT_MS)
+    await page.get_by_test_id("mention-bot").click()
+    await expect(chat_input).to_have_value("@bdhvs_sandbox_bot ")
+    await chat_input.press_sequentially("hôm nay thôn 1 học VNeID 15 người")
+    await chat_input.press("Enter")
+    read_back = page.get_by_test_id("bot-message").filter(has_text="Đúng chưa?")
+    await expect(read_back).to_contain_text("15 người tham dự", timeout=WAIT_MS)
+
+    # Nam presses Mai's button: only he sees a notice, and nothing changes.
+    await speaker.select_option(nam)
+    await (
+        page.get_by_test_id("bot-message")
+        .filter(has_text="Đúng chưa?")
+        .get_by_test_id("inline-button")
+        .filter(has_text="Đúng")
+        .first.click()
+    )
+    await expect(page.get_by_test_id("notice")).to_contain_text("Nút này dành cho người", timeout=WAIT_MS)
+    await expect(read_back.get_by_test_id("inline-button").first).to_be_visible()
+
+    # Mai presses it: saved, and the group sees one short line of thanks.
+    await speaker.select_option(mai)
+    await (
+        page.get_by_test_id("bot-message")
+        .filter(has_text="Đúng chưa?")
+        .get_by_test_id("inline-button")
+        .filter(has_text="Đúng")
+        .first.click()
+    )
+    thanks = page.get_by_test_id("bot-message").filter(has_text="Đã lưu")
+    await expect(thanks).to_contain_text("Chị Nguyễn Thị Mai", timeout=WAIT_MS)
+    await page.screenshot(path=str(tmp_path / "sandbox-village-group.png"), full_page=True)
+    with sandbox_app.database.session() as session:
+        today = [s for s in export_commune(session, 18196)["sessions"] if s["date"] == "2026-11-25"]
+    assert [(s["village"], s["topics"], s["attendees"]) for s in today if s["source"] != "import"] == [
+        ("Thôn 1", ["vneid"], 15)
+    ]
+
+    # The commune's group on Zalo: a mention reaches the bot, which answers in the group.
+    await page.get_by_test_id("group-xa-son-kim-1").click()
+    await page.get_by_test_id("channel-zalo").click()
+    await expect(page.get_by_test_id("chat-status")).to_contain_text("Zalo", timeout=WAIT_MS)
+    await page.get_by_test_id("mention-bot").click()
+    await expect(chat_input).to_have_value("@Bình dân học vụ số ")
+    await chat_input.press_sequentially("/tuannay")
+    await chat_input.press("Enter")
+    await expect(page.get_by_test_id("bot-message").last).to_contain_text("Tuần 23/11", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("user-message").last).to_have_attribute("data-delivered", "true")

@@ -100,13 +100,29 @@ class TelegramGroups(TelegramMethods):
 
     # ------------------------------------------------------------------ the test API: groups
 
-    def create_group(self, title: str, kind: str = "group", members: list[int] | tuple[int, ...] = ()) -> int:
-        """A new group (or supergroup) without the bot; the first member is its creator. Returns its id."""
+    def create_group(
+        self,
+        title: str,
+        kind: str = "group",
+        members: list[int] | tuple[int, ...] = (),
+        *,
+        chat_id: int | None = None,
+        bot_status: str = "left",
+    ) -> int:
+        """A new group (or supergroup) without the bot; the first member is its creator. Returns its id.
+
+        chat_id: a given id (of the kind's shape) instead of a new one; bot_status "member" or "administrator":
+        the bot is in the group already, with no update (a sandbox restarted over a database that knows it)."""
         if kind not in ("group", "supergroup"):
             raise ValueError(f"a group's kind is group or supergroup, not {kind!r}")
-        number = next(self._group_ids)
-        chat_id = -number if kind == "group" else SUPERGROUP_PREFIX - number
-        group = self._make_group(chat_id, title, kind, bot_status="left")
+        if bot_status not in ("left", "member", "administrator"):
+            raise ValueError(f"the bot starts a group left, member or administrator, not {bot_status!r}")
+        if chat_id is None:
+            number = next(self._group_ids)
+            chat_id = -number if kind == "group" else SUPERGROUP_PREFIX - number
+        elif chat_id >= 0 or group_kind(chat_id) != kind or chat_id in self._chats:
+            raise ValueError(f"{chat_id} is not a free {kind} id")
+        group = self._make_group(chat_id, title, kind, bot_status=bot_status)
         for index, user_id in enumerate(members):
             self._known_user(user_id)
             group.members[user_id] = "creator" if index == 0 else "member"

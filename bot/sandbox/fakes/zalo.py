@@ -122,11 +122,16 @@ class FakeZalo(FakeBotApi):
         self._chat(str(group_id), "GROUP", name)
         self._groups.setdefault(str(group_id), ZaloGroup(str(group_id), name, bot_in=True, open=True))
 
-    def create_group(self, name: str, members: list[str] | tuple[str, ...] = ()) -> str:
-        """A new group of these people, without the bot; returns its id."""
-        group_id = str(next(self._group_ids))
+    def create_group(
+        self, name: str, members: list[str] | tuple[str, ...] = (), *, group_id: str | None = None, bot_in: bool = False
+    ) -> str:
+        """A new group of these people, without the bot (or with it: ``bot_in``); returns its id (a given one,
+        or a new one)."""
+        group_id = str(group_id) if group_id is not None else str(next(self._group_ids))
+        if group_id in self._chats:
+            raise ValueError(f"chat {group_id} exists already")
         self._chat(group_id, "GROUP", name)
-        self._groups[group_id] = ZaloGroup(group_id, name, members=[str(m) for m in members])
+        self._groups[group_id] = ZaloGroup(group_id, name, members=[str(m) for m in members], bot_in=bot_in)
         for user_id in members:
             self._known_user(str(user_id))
         return group_id

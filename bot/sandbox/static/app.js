@@ -1,4 +1,5 @@
-// The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram or the fake Zalo.
+// The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram or the fake Zalo;
+// or open a demo group and speak there as any of its members, the others' words shown beside the bot's.
 // Plain JavaScript, no build step, no network beyond this server.
 (() => {
   "use strict";
@@ -26,6 +27,15 @@
     scrim: $("scrim"),
     sayStart: $("say-start"),
     channelSwitch: $("channel-switch"),
+    groupList: $("group-list"),
+    groups: $("groups"),
+    groupBar: $("group-bar"),
+    speaker: $("speaker"),
+    mentionBot: $("mention-bot"),
+    replyBar: $("reply-bar"),
+    replyBarLabel: $("reply-bar-label"),
+    replyBarQuote: $("reply-bar-quote"),
+    replyCancel: $("reply-cancel"),
   };
 
   const TEXT_LIMITS = { telegram: 4096, zalo: 2000 };
@@ -41,7 +51,10 @@
     bot: { username: "", first_name: "bdhvs-bot", channels: ["telegram"] },
     channel: "telegram", // telegram | zalo: the messenger the page chats through
     personas: [],
-    current: null,
+    current: null, // the person speaking: in a private chat, its owner; in a group, the chosen member
+    groups: [],
+    group: null, // the open group, or null for a private chat
+    replyTo: null, // { message_id, name, text, auto } the message the next one answers (in a group)
     version: -1,
     pollToken: 0,
     abort: null,
@@ -201,7 +214,7 @@
           role: "link",
           tabindex: "0",
           title: "Bấm để gửi lệnh",
-          onclick: () => sendText(content.split("@")[0]),
+          onclick: () => sendText(commandText(content.split("@")[0].slice(1))),
         });
       default:
         return el("span", { class: `entity-${entity.type}` });
@@ -219,7 +232,7 @@
         class: "persona",
         "data-testid": `persona-${person.user_id}`,
         "data-user-id": String(person.user_id),
-        "aria-current": state.current && state.current.user_id === person.user_id ? "true" : "false",
+        "aria-current": !state.group && state.current && state.current.user_id === person.user_id ? "true" : "false",
         title: `${person.name} — ${person.role || ""}${person.area ? `, ${person.area}` : ""}`,
         onclick: () => selectPersona(person.user_id),
       },
@@ -237,16 +250,146 @@
     renderPersonas();
   }
 
+  // ------------------------------------------------------------------ groups
+
+  function groupButton(group) {
+    const names = (group.people || []).map((p) => p.name).join(", ");
+    return el(
+      "button",
+      {
+        type: "button",
+        class: "persona",
+        "data-testid": `group-${group.key}`,
+        "aria-current": state.group && state.group.key === group.key ? "true" : "false",
+        title: `${group.title} — ${names}`,
+        onclick: () => selectGroup(group.key),
+      },
+      el("span", { class: "avatar avatar-group", "aria-hidden": "true", text: group.kind === "commune" ? "Xã" : "Thôn" }),
+      el(
+        "span",
+        { class: "persona-text" },
+        el("span", { class: "persona-name", text: group.title }),
+        el("span", { class: "persona-role" }, el("b", { text: group.kind === "commune" ? "Nhóm xã" : "Nhóm thôn" }), ` · ${(group.people || []).length} người và bot`)
+      )
+    );
+  }
+
+  function renderGroups() {
+    els.groupList.hidden = state.groups.length === 0;
+    els.groups.replaceChildren(...state.groups.map(groupButton));
+  }
+
+  async function loadGroups() {
+    try {
+      state.groups = await api("/sandbox/api/groups");
+    } catch (_) {
+      state.groups = [];
+    }
+    renderGroups();
+  }
+
+  function savedSpeaker(group) {
+    try {
+      const saved = Number(localStorage.getItem(`bdhvs-sandbox-speaker-${group.key}`));
+      if ((group.people || []).some((p) => p.user_id === saved)) return saved;
+    } catch (_) {
+      /* private mode */
+    }
+    return group.people && group.people.length ? group.people[0].user_id : null;
+  }
+
+  function selectGroup(key) {
+    const group = state.groups.find((g) => g.key === key);
+    if (!group || !group.people || !group.people.length) return;
+    state.group = group;
+    try {
+      localStorage.setItem("bdhvs-sandbox-group", key);
+    } catch (_) {
+      /* private mode */
+    }
+    els.speaker.replaceChildren(
+      ...group.people.map((p) => el("option", { value: String(p.user_id), text: `${p.name} · ${p.role}` }))
+    );
+    setSpeaker(savedSpeaker(group), false);
+    renderPersonas();
+    renderGroups();
+    showGroupControls();
+    els.app.classList.remove("sidebar-open");
+    resetChat();
+    startPolling();
+    els.input.focus({ preventScroll: true });
+  }
+
+  function setSpeaker(userId, restart) {
+    const person = state.personas.find((p) => p.user_id === userId) || state.group.people.find((p) => p.user_id === userId);
+    if (!person) return;
+    state.current = person;
+    els.speaker.value = String(userId);
+    try {
+      localStorage.setItem(`bdhvs-sandbox-speaker-${state.group.key}`, String(userId));
+    } catch (_) {
+      /* private mode */
+    }
+    els.asPersona.replaceChildren(
+      el("span", { class: "as-label", text: "Bạn nói là: " }),
+      el("span", { class: "as-name", text: person.name }),
+      person.role ? el("span", { class: "as-role", text: ` · ${person.role}` }) : null
+    );
+    if (restart) {
+      resetChat();
+      startPolling();
+    }
+  }
+
+  // The header and composer of a group: its title, who speaks, the mention chip; none of it in a private chat.
+  function showGroupControls() {
+    const group = state.group;
+    els.groupBar.hidden = !group;
+    els.botName.textContent = group ? group.title : state.bot.first_name || "bdhvs-bot";
+    setReplyTo(null);
+  }
+
+  function mentionText() {
+    return state.channel === "zalo" ? `@${state.bot.zalo_name || state.bot.first_name} ` : `@${state.bot.username} `;
+  }
+
+  function insertMention() {
+    const mention = mentionText();
+    if (!els.input.value.startsWith(mention.trim())) els.input.value = mention + els.input.value.replace(/^\s+/, "");
+    autoGrow();
+    updateSendButton();
+    els.input.focus({ preventScroll: true });
+    els.input.setSelectionRange(els.input.value.length, els.input.value.length);
+  }
+
+  function setReplyTo(reply) {
+    state.replyTo = reply;
+    els.replyBar.hidden = !reply;
+    if (!reply) return;
+    els.replyBarLabel.textContent = reply.auto ? `Trả lời ${reply.name} (bot đang chờ bạn trả lời)` : `Trả lời ${reply.name}`;
+    els.replyBarQuote.textContent = reply.text || "…";
+    els.replyCancel.hidden = Boolean(reply.auto);
+  }
+
+  function chatQuery() {
+    const base = `user_id=${state.current.user_id}&version=${state.version}&channel=${state.channel}`;
+    return state.group ? `${base}&group=${encodeURIComponent(state.group.key)}` : base;
+  }
+
   function selectPersona(userId) {
     const person = state.personas.find((p) => p.user_id === userId);
     if (!person) return;
     state.current = person;
+    state.group = null;
     try {
       localStorage.setItem("bdhvs-sandbox-persona", String(userId));
+      localStorage.removeItem("bdhvs-sandbox-group");
     } catch (_) {
       /* private mode */
     }
     renderPersonas();
+    renderGroups();
+    showGroupControls();
     els.asPersona.replaceChildren(
       el("span", { class: "as-label", text: "Bạn là: " }),
       el("span", { class: "as-name", text: person.name }),
@@ -279,18 +422,18 @@
   function startPolling() {
     state.pollToken += 1;
     if (state.abort) state.abort.abort();
-    pollLoop(state.pollToken, state.current.user_id);
+    pollLoop(state.pollToken);
   }
 
-  async function pollLoop(token, userId) {
+  async function pollLoop(token) {
     let failures = 0;
     while (token === state.pollToken) {
       const controller = new AbortController();
       state.abort = controller;
       try {
         const channel = state.channel;
-        const data = await api(`/sandbox/api/chat?user_id=${userId}&version=${state.version}&channel=${channel}`, { signal: controller.signal });
-        if (token !== state.pollToken || (data.channel && data.channel !== state.channel)) return;
+        const data = await api(`/sandbox/api/chat?${chatQuery()}`, { signal: controller.signal });
+        if (token !== state.pollToken || (data.channel && data.channel !== channel)) return;
         failures = 0;
         els.connection.hidden = true;
         renderChat(data);
@@ -328,9 +471,9 @@
         nodes.push(el("div", { class: "day", text: day }));
         lastDay = day;
       }
-      const key = JSON.stringify(message);
+      const key = JSON.stringify(message) + (state.group ? `|${state.current.user_id}` : "");
       const old = state.rendered.get(message.message_id);
-      const node = old && old.key === key ? old.el : messageNode(message);
+      const node = old && old.key === key ? old.el : message.service ? serviceNode(message) : messageNode(message);
       keep.set(message.message_id, { key, el: node });
       nodes.push(node);
     }
@@ -349,15 +492,48 @@
     renderReplyKeyboard(data.reply_keyboard);
     renderCommands(data.commands || []);
     renderNotices(data.notices || []);
+    renderForceReply(data);
 
-    const lastIsMine = data.messages.length && data.messages[data.messages.length - 1].sender === "user";
+    const last = data.messages.length ? data.messages[data.messages.length - 1] : null;
+    const lastIsMine = last && last.sender === "user" && isMine(last);
     if (stick || (lastIsMine && keep.size > hadCount)) scrollToBottom();
     state.firstRender = false;
   }
 
+  function isMine(message) {
+    if (message.sender !== "user") return false;
+    return !state.group || (message.from && message.from.user_id === state.current.user_id);
+  }
+
+  function serviceNode(message) {
+    return el("div", { class: "service", "data-testid": "service-message", text: message.service });
+  }
+
+  // A Telegram ForceReply meant for the speaker: their app answers that message by itself.
+  function renderForceReply(data) {
+    const wanted = data.force_reply_to;
+    if (!wanted) {
+      if (state.replyTo && state.replyTo.auto) setReplyTo(null);
+      return;
+    }
+    if (state.replyTo && !state.replyTo.auto) return;
+    const asked = data.messages.find((m) => m.message_id === wanted);
+    setReplyTo({ message_id: wanted, name: "bot", text: asked ? asked.text || asked.caption : "", auto: true });
+  }
+
   function messageNode(message) {
-    const mine = message.sender === "user";
+    const mine = isMine(message);
+    const person = message.sender === "user";
     const bubbleParts = [];
+    if (state.group && !mine) {
+      const name = person ? (message.from && message.from.name) || "?" : state.bot.first_name || "bot";
+      bubbleParts.push(el("span", { class: "sender-name", "data-testid": "sender-name", text: name }));
+    }
+    if (state.group && message.reply_to) {
+      bubbleParts.push(
+        el("div", { class: "quote", "data-testid": "message-quote" }, el("b", { text: message.reply_to.name }), message.reply_to.text || "…")
+      );
+    }
     let photoOnly = false;
     if (message.photo) {
       const img = el("img", {
@@ -396,18 +572,39 @@
         el("time", { text: timeOf(message.date) })
       )
     );
+    if (state.group && person && message.delivered === false) {
+      bubbleParts.push(el("span", { class: "unseen-mark", "data-testid": "unseen-mark", text: "Bot không nhận tin này (không gọi tên, không trả lời bot)" }));
+    }
 
     const row = el(
       "div",
       {
-        class: `row ${mine ? "user" : "bot"}`,
-        "data-testid": mine ? "user-message" : "bot-message",
+        class: `row ${mine ? "user" : person ? "other" : "bot"}`,
+        "data-testid": person ? "user-message" : "bot-message",
         "data-message-id": String(message.message_id),
         "data-edited": message.edited ? "true" : "false",
+        "data-from": state.group && message.from ? message.from.name : null,
+        "data-delivered": state.group && person ? String(message.delivered !== false) : null,
       },
       el("div", { class: `bubble${photoOnly && !message.text ? " photo-only" : ""}` }, ...bubbleParts)
     );
-    if (!mine && message.buttons && message.buttons.length) row.append(keyboardNode(message));
+    if (!person && message.buttons && message.buttons.length) row.append(keyboardNode(message));
+    if (state.group) {
+      const name = person ? (message.from && message.from.name) || "?" : "bot";
+      const quote = message.text || message.caption || (message.photo ? "[ảnh]" : "");
+      row.append(
+        el("button", {
+          type: "button",
+          class: "reply-action",
+          "data-testid": "reply-action",
+          text: "↩ Trả lời",
+          onclick: () => {
+            setReplyTo({ message_id: message.message_id, name, text: quote, auto: false });
+            els.input.focus({ preventScroll: true });
+          },
+        })
+      );
+    }
     return row;
   }
 
@@ -465,7 +662,8 @@
   function setTyping(on) {
     clearTimeout(state.typingTimer);
     els.status.classList.toggle("typing", on);
-    const idle = state.channel === "zalo" ? "bot · Zalo" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    let idle = state.channel === "zalo" ? "bot · Zalo" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    if (state.group) idle = `nhóm · ${(state.group.people || []).length} người và bot · ${state.channel === "zalo" ? "Zalo" : "Telegram"}`;
     els.status.textContent = on ? "đang soạn tin…" : idle;
     if (on) {
       // Telegram shows a chat action for 5 s at most; nothing tells the page it ended.
@@ -505,7 +703,7 @@
       ...commands.map((c) =>
         el(
           "button",
-          { type: "button", class: "menu-item", "data-testid": "menu-command", onclick: () => { els.menuPanel.hidden = true; els.menuButton.setAttribute("aria-expanded", "false"); sendText(`/${c.command}`); } },
+          { type: "button", class: "menu-item", "data-testid": "menu-command", onclick: () => { els.menuPanel.hidden = true; els.menuButton.setAttribute("aria-expanded", "false"); sendText(commandText(c.command)); } },
           el("span", { class: "cmd-name", text: `/${c.command}` }),
           el("span", { class: "cmd-desc", text: c.description })
         )
@@ -536,11 +734,23 @@
 
   // ------------------------------------------------------------------ actions
 
+  // A command as the app sends it: in a Telegram group, addressed to this bot (/lenh@ten_bot).
+  function commandText(command) {
+    if (state.group && state.channel === "telegram" && state.bot.username) return `/${command}@${state.bot.username}`;
+    return `/${command}`;
+  }
+
   async function sendText(text) {
     const value = String(text || "").trim();
     if (!value || !state.current) return;
+    const body = { user_id: state.current.user_id, text: value, channel: state.channel };
+    if (state.group) {
+      body.group = state.group.key;
+      if (state.replyTo) body.reply_to = state.replyTo.message_id;
+      setReplyTo(null);
+    }
     try {
-      await postJSON("/sandbox/api/send", { user_id: state.current.user_id, text: value, channel: state.channel });
+      await postJSON("/sandbox/api/send", body);
     } catch (error) {
       showNotice(`Không gửi được: ${error.message}`, true);
     }
@@ -573,7 +783,9 @@
     clearTimeout(state.pressTimer);
     state.pressTimer = setTimeout(clearPressed, 4000);
     try {
-      await postJSON("/sandbox/api/press", { user_id: state.current.user_id, message_id: messageId, callback_data: callbackData });
+      const body = { user_id: state.current.user_id, message_id: messageId, callback_data: callbackData };
+      if (state.group) body.group = state.group.key;
+      await postJSON("/sandbox/api/press", body);
     } catch (error) {
       clearPressed();
       showNotice(`Không bấm được: ${error.message}`, true);
@@ -586,6 +798,11 @@
     form.append("user_id", String(state.current.user_id));
     form.append("channel", state.channel);
     form.append("photo", file, file.name || "anh.jpg");
+    if (state.group) {
+      form.append("group", state.group.key);
+      if (state.replyTo) form.append("reply_to", String(state.replyTo.message_id));
+      setReplyTo(null);
+    }
     const caption = els.input.value.trim();
     if (caption) {
       form.append("caption", caption);
@@ -614,6 +831,7 @@
     els.app.classList.toggle("channel-zalo", state.channel === "zalo");
     els.input.maxLength = TEXT_LIMITS[state.channel];
     if (restart && state.current) {
+      setReplyTo(null);
       resetChat();
       startPolling();
     }
@@ -663,6 +881,12 @@
     sendPhoto(file);
   });
   els.newPersona.addEventListener("click", newPersona);
+  els.speaker.addEventListener("change", () => {
+    setReplyTo(null);
+    setSpeaker(Number(els.speaker.value), true);
+  });
+  els.mentionBot.addEventListener("click", insertMention);
+  els.replyCancel.addEventListener("click", () => setReplyTo(null));
   for (const button of els.channelSwitch.querySelectorAll("[data-channel]")) {
     button.addEventListener("click", () => {
       if (button.dataset.channel !== state.channel) setChannel(button.dataset.channel, true);
@@ -704,6 +928,17 @@
         els.connection.hidden = false;
         await delay(Math.min(5000, 500 * attempt));
       }
+    }
+    await loadGroups();
+    let savedGroup = null;
+    try {
+      savedGroup = localStorage.getItem("bdhvs-sandbox-group");
+    } catch (_) {
+      savedGroup = null;
+    }
+    if (savedGroup && state.groups.some((g) => g.key === savedGroup)) {
+      selectGroup(savedGroup);
+      return;
     }
     let saved = null;
     try {
