@@ -108,3 +108,31 @@ async def test_the_commune_group_on_zalo_answers_a_mention(sandbox) -> None:
     people = [m for m in view["messages"] if m["sender"] == "user"]
     assert [(m["from"]["user_id"], m["delivered"]) for m in people] == [(TUAN, False), (TUAN, True)]
     assert any(m["sender"] == "bot" for m in view["messages"])
+
+
+async def test_answering_the_read_back_by_replying_in_the_zalo_village_group(sandbox) -> None:
+    app, client = sandbox
+    zalo = app.fake_zalo
+    group_id = VILLAGE.zalo_group_id
+    status, said = await say(client, "thon-1", MAI, "hôm nay thôn 1 học VNeID 15 người", channel="zalo", mention=True)
+    assert status == 200 and said["update_id"] is not None
+    [read_back] = await zalo.wait_for_bot_messages(group_id, 1, timeout=15)
+    assert "1. ✅ Đúng" in read_back["text"]
+    status, said = await say(client, "thon-1", NAM, "1", channel="zalo", reply_to=read_back["message_id"])
+    assert said["update_id"] is not None  # a reply to the bot reaches it, whoever sends it
+    await say(client, "thon-1", MAI, "1", channel="zalo", reply_to=read_back["message_id"])
+    await zalo.wait_for(lambda: any("Đã lưu" in t for t in zalo.bot_texts(group_id)), 15, what="saved")
+    view = await chat(client, "thon-1", NAM, "zalo")
+    answers = [m for m in view["messages"] if m["sender"] == "user" and m["text"] == "1"]
+    assert [m["reply_to"]["message_id"] for m in answers] == [read_back["message_id"]] * 2
+    assert [m["from"]["user_id"] for m in answers] == [NAM, MAI]
+
+
+async def test_unknown_groups_and_bad_replies_are_refused(sandbox) -> None:
+    _app, client = sandbox
+    async with client.get("/sandbox/api/chat?group=nope&user_id=900002&version=-1") as response:
+        assert response.status == 404
+    status, _ = await say(client, "thon-1", MAI, "chào", reply_to="not a number")
+    assert status == 400
+    status, refused = await say(client, "thon-1", MAI, "chào", reply_to=999999)
+    assert status == 409 and "no message 999999" in refused["error"]
