@@ -316,6 +316,8 @@ async def test_force_reply_and_reply_parameters_are_recorded_and_the_app_answers
     assert "force_reply" not in question.api_kwargs and question.reply_markup is None  # Telegram does not echo it
     assert fake.force_reply_for(chat_id, HUNG) == question.message_id
     assert fake.force_reply_for(chat_id, MAI) is None  # selective: only the person it answers
+    await bot.send_message(chat_id, "Nhắc cả tổ: thứ Bảy họp.")  # a later message leaves his reply open
+    assert fake.force_reply_for(chat_id, HUNG) == question.message_id
 
     assert fake.user_says(MAI, "12 chứ nhỉ", chat_id=chat_id) is None  # her app shows no reply: the bot sees nothing
     answer = fake.user_says(HUNG, "12", chat_id=chat_id)  # his app opened the reply by itself

@@ -235,9 +235,10 @@ class TelegramGroups(TelegramMethods):
         return new_id
 
     def force_reply_for(self, chat_id: int, user_id: int) -> int | None:
-        """The bot message a person's app would answer on its own: the bot's latest message in the chat, when it
-        asked for a ForceReply meant for this person (selective: it replies to their message or mentions them)
-        and they have not written since. None otherwise."""
+        """The bot message a person's app would answer on its own: the bot's latest message in the chat that asked
+        for a ForceReply meant for this person (selective: it replies to their message or mentions them), when
+        they have not written since (the app opens the reply when the message comes, and sending closes it).
+        None otherwise."""
         chat = self._chats.get(int(chat_id))
         if chat is None:
             return None
@@ -249,11 +250,8 @@ class TelegramGroups(TelegramMethods):
                     return None
                 continue
             markup = record.sent_with.get("force_reply")
-            if markup is None:
-                return None
-            if not markup.get("selective") or self._targets(record.message, user_id):
+            if markup is not None and (not markup.get("selective") or self._targets(record.message, user_id)):
                 return int(record.message["message_id"])
-            return None
         return None
 
     # ------------------------------------------------------------------ the test API: notices
