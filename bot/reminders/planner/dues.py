@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.messages import Button, Reply
+from storage.outbox import TO_GROUP
 
 KEY_PREFIX = "reminder:"  # every reminder's idempotency key starts so (the sender holds them at night)
 GROUP_ROLE = "group"  # a group recipient's "role" in the preview
-TO_GROUP = "to_group"  # set in a group reminder's outbox payload: the sender paces its chat as a group
 
 
 @dataclass
