@@ -12,9 +12,9 @@ from sqlmodel import col, select
 from bot.app import BotApplication
 from bot.clock import FixedClock
 from bot.sandbox.fake_telegram import FakeTelegram
-from storage import groups
+from storage import groups, outbox
 from storage.db import Database
-from storage.models import AuditEntry, Member, OutboxMessage
+from storage.models import AuditEntry, ChannelAccount, Member, OutboxMessage
 from tests.app.conftest import AppFactory, FakeApi, wait_until
 from tests.reminders.conftest import SON_KIM_1, Area, local, seed_area
 from tests.zalo.conftest import ZaloApi, zalo_api, zalo_options  # noqa: F401  # the fake Zalo's fixtures
@@ -172,3 +172,89 @@ async def test_a_group_that_removed_the_bot_or_moved_is_followed(
         "reminder:weekly_summary:2026-11-23:2026-11-29.1:g:telegram:-1000"
     )
     assert await app.reminders.tick() == 0
+
+
+async def test_a_zalo_group_bound_in_chat_gets_its_reminder_with_the_bots_name(
+    make_app: AppFactory,
+    fake_api: FakeApi,
+    zalo_api: ZaloApi,  # noqa: F811  # the fixture imported above
+) -> None:
+    zalo = zalo_api.fake
+    clock = FixedClock(local(2026, 11, 26, 18, 0))
+    app = await started(make_app, clock, zalo_api)
+    area = seed_area(app.database)
+    for member_id in area.people.values():
+        fake_api.fake.add_user(member_id, first_name=f"user{member_id}")
+    with app.database.session() as session:  # the commune admin uses the bot on Zalo too
+        session.add(
+            ChannelAccount(
+                member_id=area.people["admin"], channel="zalo", user_id="z-lan", chat_id="z-lan", created_at=clock.now()
+            )
+        )
+    zalo.add_group(THON3_ZALO)
+    zalo.user_says("z-lan", "/nhom", display_name="Chị Lan", chat_id=THON3_ZALO)  # mentioning the bot
+    [offer] = await zalo.wait_for_bot_messages(THON3_ZALO, 1)
+    assert "Thôn 3" in offer["text"]
+    zalo.user_says("z-lan", "Thôn 3", display_name="Chị Lan", chat_id=THON3_ZALO)
+
+    def bound_to_thon3() -> bool:
+        with app.database.session() as session:
+            group = groups.find(session, "zalo", THON3_ZALO)
+            return group is not None and group.village_id == area.villages["Thôn 3"]
+
+    await wait_until(bound_to_thon3, what="the Zalo group bound to Thôn 3")
+    assert await app.sender.drain()
+    before = len(zalo.bot_messages(THON3_ZALO))
+    clock.set(local(2026, 11, 26, 19, 0))
+    assert await app.reminders.tick() == 5  # Thôn 1's two, Thôn 2's member, Thôn 3's Zalo group, Sông Trí's member
+    reminder = (await zalo.wait_for_bot_messages(THON3_ZALO, before + 1))[-1]
+    assert reminder["text"].startswith("🔔 Chào cả tổ Thôn 3,") and "Nhờ tổ trưởng Mr Nam" in reminder["text"]
+    assert f"«@{zalo.bot_name} hôm nay học cài VNeID 12 người»" in reminder["text"]
+    assert await app.sender.drain() and fake_api.fake.bot_messages(area.people["lead3"]) == []  # not privately
+
+
+async def test_quiet_hours_hold_a_group_reminder_until_seven(
+    make_app: AppFactory,
+    fake_api: FakeApi,
+    zalo_api: ZaloApi,  # noqa: F811  # the fixture imported above
+) -> None:
+    fake = fake_api.fake
+    clock = FixedClock(local(2026, 11, 29, 19, 0))
+    app = await started(make_app, clock, zalo_api)
+    area = seed_area(app.database)
+    for member_id in area.people.values():
+        fake.add_user(member_id, first_name=f"user{member_id}")
+    await talk_in(app, fake, area.people["admin"], COMMUNE_GROUP)
+    bind(app.database, area, "telegram", COMMUNE_GROUP, None)
+    await app.stop()  # down over Sunday 20:00, the summary's firing ...
+    clock.set(local(2026, 11, 29, 23, 0))
+    app = await started(make_app, clock, zalo_api)  # ... up again in the quiet hours: nothing goes out
+    assert group_rows(app.database, COMMUNE_GROUP) == []
+    clock.set(local(2026, 11, 30, 7, 0))
+    assert await app.reminders.tick() == 2  # at 07:00: the commune's group (not its admin), Sông Trí's admin
+    [summary] = await fake.wait_for_bot_messages(int(COMMUNE_GROUP), 1)
+    assert summary["text"].startswith("📊 Tổng kết tuần 23/11 – 29/11/2026 của Xã Sơn Kim 1:")
+    assert "Tuần này chưa thôn nào ghi buổi sinh hoạt" in summary["text"]
+
+    # A group reminder still queued when the quiet hours begin waits for 07:00, holding nothing else back.
+    clock.set(local(2026, 11, 30, 21, 30))
+    with app.database.session() as session:
+        outbox.enqueue(
+            session,
+            channel="telegram",
+            chat_id=COMMUNE_GROUP,
+            kind="message",
+            payload={"text": "late", "to_group": True},
+            now=clock.now(),
+            idempotency_key="reminder:test:late:g:telegram:-1000",
+        )
+    app.sender.notify()
+
+    def held() -> bool:
+        return [r.status for r in group_rows(app.database, COMMUNE_GROUP)][-1] == "held"
+
+    await wait_until(held, what="the late reminder held")
+    [row] = [r for r in group_rows(app.database, COMMUNE_GROUP) if r.payload["text"] == "late"]
+    until = row.next_attempt_at
+    assert until is not None and (until if until.tzinfo else until.replace(tzinfo=dt.UTC)) == local(2026, 12, 1, 7, 0)
+    assert len(fake.bot_messages(int(COMMUNE_GROUP))) == 1
