@@ -14,7 +14,11 @@ How it works
   for that time; `TransientError` retries with exponential backoff and gives up (`failed`) after
   `max_attempts`; `Unreachable` fails the item and the rest of that chat's queue and hands the chat to
   `on_unreachable` (the wiring passes the reminders' notice: the member is marked unreachable and, the first
-  time, their commune admin is told); `PermanentError` fails the item and logs it.
+  time, their commune admin is told; a group chat loses its binding); `ChatMoved` (a Telegram group became a
+  supergroup) moves the item and the rest of its chat to the new chat id, the group's binding with them, and
+  sends them there; `PermanentError` fails the item and logs it.
+* A group chat is paced by the group limit: the renderer knows it (Telegram: a negative id; Zalo: a group it
+  has heard from), or an item to it says so (`TO_GROUP` in a reminder's payload).
 * A `hold` policy may keep an item back (the app holds reminders that reach the quiet hours, 21:00–07:00,
   behind a long queue): it is marked `held` until the given time, the rest of its chat goes on, and a full
   scan after that time makes it pending again.
@@ -60,6 +64,7 @@ from typing import Any
 
 from bot.channels.base import (
     ChannelRenderer,
+    ChatMoved,
     PermanentError,
     RetryAfter,
     SendTimedOut,
@@ -77,7 +82,7 @@ from bot.delivery.worker import Worker
 from bot.pacing import Pacer
 from bot.settings import RateLimits
 from storage.db import Database
-from storage.outbox import OutboxItem
+from storage.outbox import TO_GROUP, OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +140,7 @@ class OutboxSender:
         self._mark_lags: collections.deque[float] = collections.deque(maxlen=10_000)
         self._awaiting_mark: dict[ChatKey, int] = {}  # a chat's item answered by the platform, not yet marked
         self._awaiting_chat: dict[int, ChatKey] = {}  # the same, by item id
+        self._group_chats: set[ChatKey] = set()  # chats an item said were groups (`TO_GROUP` in its payload)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -278,7 +284,9 @@ class OutboxSender:
         return lag_summary(self._mark_lags)
 
     def _is_group(self, channel: str, chat_id: str) -> bool:
-        """True when the chat is a group on its channel (paced by the group limit)."""
+        """True when the chat is a group on its channel, or an item to it said so (paced by the group limit)."""
+        if (channel, chat_id) in self._group_chats:
+            return True
         renderer = self.renderers.get(channel)
         return renderer is not None and is_group_chat(renderer, chat_id)
 
@@ -289,6 +297,8 @@ class OutboxSender:
 
     def _queue_with_worker(self, key: ChatKey, item: OutboxItem) -> None:
         """Queue a claimed item, in id order, with its chat's worker."""
+        if item.payload.get(TO_GROUP):
+            self._group_chats.add(key)  # a group the channel may not have heard from since start-up (Zalo)
         self._worker_for(key).queue(key, item)
 
     def _worker_for(self, key: ChatKey) -> Worker:
@@ -364,6 +374,8 @@ class OutboxSender:
             await self._after_retry_after(worker, item, error)
         except Unreachable as error:
             await self._after_unreachable(worker, item, error)
+        except ChatMoved as error:
+            await self._after_moved(worker, item, error)
         except PermanentError as error:
             self.stats["failed"] += 1
             log.warning("%s refused item %s (%s to chat %s): %s", item.channel, item.id, item.kind, item.chat_id, error)
@@ -404,6 +416,27 @@ class OutboxSender:
         self.claims.finish(item.id)
         self.notify()  # the commune admin's notice may be waiting
         self._drop_queued(worker, (item.channel, item.chat_id))  # failed in the database together with this one
+
+    async def _after_moved(self, worker: Worker, item: OutboxItem, error: ChatMoved) -> None:
+        """The group chat moved to a new id (a Telegram group became a supergroup): the item and the rest of its
+        chat are sent again to the new id, and the group's binding follows it. A move to the same id (never
+        seen) would loop: it fails the item instead."""
+        old_key, new_id = (item.channel, item.chat_id), error.new_chat_id
+        if not new_id or new_id == item.chat_id:
+            self.stats["failed"] += 1
+            await self.store.run(self.store.fail, item.id, f"permanent: {error}", self.clock.now())
+            self.claims.finish(item.id)
+            return
+        self.stats["moved"] += 1
+        log.info("%s chat %s moved to %s; item %s and the rest follow", item.channel, item.chat_id, new_id, item.id)
+        if old_key in self._group_chats:
+            self._group_chats.add((item.channel, new_id))
+        try:
+            await self.store.run(self.store.moved, item, new_id, self.clock.now())
+        finally:
+            self.claims.release(item.id)  # read again, now addressed to the new id
+        self._drop_queued(worker, old_key)
+        self._rescan_soon()
 
     async def _after_transient(self, worker: Worker, item: OutboxItem, error: BaseException) -> None:
         """A failure that may pass: try again with backoff (after a time-out, not before `timeout_settle`, the

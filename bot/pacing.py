@@ -70,9 +70,18 @@ class Pacer:
                 self._chat_buckets = {k: b for k, b in self._chat_buckets.items() if not b.full(now)}
             limits = self.limits
             if self.is_group(*key):
-                # Telegram allows 20 a minute in a group: a small burst, then one every 3 s.
-                bucket = TokenBucket(limits.group_per_minute / 60.0, min(limits.private_chat_burst, 3), now)
+                bucket = group_bucket(limits, now)
             else:
                 bucket = TokenBucket(limits.private_chat_per_second, limits.private_chat_burst, now)
             self._chat_buckets[key] = bucket
         return bucket
+
+
+def group_bucket(limits: RateLimits, now: float) -> TokenBucket:
+    """A group's bucket: Telegram allows 20 messages a minute in a group. A small burst (a reply of two or three
+    messages goes out at once), then a rate that leaves room for it, so no 60 seconds hold more than
+    `group_per_minute` messages (a burst of 3 at 20 a minute would let 22 through)."""
+    per_minute = limits.group_per_minute
+    burst = max(1.0, min(limits.private_chat_burst, 3, per_minute / 2))
+    rate = (per_minute - burst) if per_minute > burst else per_minute
+    return TokenBucket(rate / 60.0, burst, now)

@@ -38,6 +38,9 @@ COMMANDS: dict[str, str] = {
     "nhom": N_("Gắn nhóm chat này với xã hoặc thôn"),
 }
 
+# In a private chat a command may do another thing than in a group: /nhom there is where reminders go.
+_PRIVATE_DESCRIPTIONS: dict[str, str] = {"nhom": N_("Nhóm chat của xã, nơi gửi nhắc việc")}
+
 # The menu shown in group chats: what a team does together there.
 GROUP_COMMANDS = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "huy", "nhom", "help")
 
@@ -76,6 +79,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "thanhvien",
         "huy",
         "nhacnho",
+        "nhom",
         "help",
         "lang",
         "lienket",
@@ -92,7 +96,10 @@ def commands_for(role: str | None) -> tuple[str, ...]:
 
 def command_menu(member: Member | None, tr: Translator) -> list[list[str]]:
     """[command, description] pairs for the messenger's menu."""
-    return [[name, tr.gettext(COMMANDS[name])] for name in commands_for(member.role if member else None)]
+    return [
+        [name, tr.gettext(_PRIVATE_DESCRIPTIONS.get(name, COMMANDS[name]))]
+        for name in commands_for(member.role if member else None)
+    ]
 
 
 def default_menu(tr: Translator) -> list[list[str]]:

@@ -17,6 +17,7 @@ from handlers import (
     log_session,
     monthly_report,
     questions,
+    reminder_delivery,
     week,
 )
 from handlers import indicators as indicator_handlers
@@ -58,7 +59,9 @@ COMMANDS.update(
     }
 )
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
-COMMANDS["nhom"] = groups.command  # bind a group chat to the commune or a village (the command says who may)
+# In a group, bind it to the commune or a village (the command says who may); in a commune admin's private chat,
+# choose where the commune's reminders go (its groups, each person, or both).
+COMMANDS["nhom"] = reminder_delivery.command
 ALWAYS.add("nhom")
 
 
@@ -85,6 +88,7 @@ FLOWS: dict[str, Flow] = {
     province_handlers.FLOW: Flow(province_handlers.on_button, province_handlers.on_text),
     member_handlers.FLOW: Flow(member_handlers.on_button, member_handlers.on_text),
     groups.FLOW: Flow(groups.on_button, groups.on_text),
+    reminder_delivery.FLOW: Flow(reminder_delivery.on_button, reminder_delivery.on_text),
 }
 
 

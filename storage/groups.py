@@ -213,20 +213,21 @@ def delivery_choice(session: Session, commune_code: int) -> str | None:
 
 
 def set_delivery_choice(
-    session: Session, commune_code: int, choice: str | None, actor: Member, now: dt.datetime
+    session: Session, commune_code: int, choice: str | None, actor: Member | None, now: dt.datetime
 ) -> None:
-    """Set (or clear, None) where the commune's weekly session reminders go; audited."""
+    """Set (or clear, None) where the commune's weekly session reminders go; audited (actor None: the CLI)."""
     if choice is not None and choice not in DELIVERY_CHOICES:
         raise DomainError("delivery_choice_unknown", choice=choice)
     setting = session.get(CommuneSetting, commune_code)
     before = {"reminder_delivery": setting.reminder_delivery} if setting is not None else None
     if setting is None:
         setting = CommuneSetting(commune_code=commune_code, updated_at=now)
-    setting.reminder_delivery, setting.updated_by, setting.updated_at = choice, actor.id, now
+    actor_id = actor.id if actor is not None else None
+    setting.reminder_delivery, setting.updated_by, setting.updated_at = choice, actor_id, now
     session.add(setting)
     audit.record(
         session,
-        actor_id=actor.id,
+        actor_id=actor_id,
         action="update",
         entity="communesetting",
         entity_id=commune_code,

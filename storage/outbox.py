@@ -23,6 +23,10 @@ KIND_SET_COMMANDS = "set_commands"
 # sent, failed.
 STATUS_HELD = "held"
 
+# In a message's payload: it goes to a group chat (a reminder to a bound group), paced by the group limit even when
+# the channel has not heard from the group since start-up.
+TO_GROUP = "to_group"
+
 # session.info keys: what a unit of work put in the outbox, for the sender after commit.
 NEW_ITEMS = "bdhvs.outbox.new_items"  # the OutboxItems added, to hand to the sender once committed
 
@@ -323,3 +327,18 @@ def enqueue_once(
         session, channel=channel, chat_id=chat_id, kind=kind, payload=payload, now=now, idempotency_key=idempotency_key
     )
     return added is not None
+
+
+def move_chat(session: Session, channel: str, old_chat_id: str, new_chat_id: str) -> int:
+    """A group chat moved to a new id (a Telegram group became a supergroup): what is still to send to the old
+    id (pending or held) goes to the new one, in the same order; how many items moved."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.chat_id) == old_chat_id,
+            col(OutboxMessage.status).in_(["pending", STATUS_HELD]),
+        )
+        .values(chat_id=new_chat_id)
+    )
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result

@@ -68,6 +68,7 @@ class Fault:
     description: str
     retry_after: float | None
     times: int
+    parameters: dict[str, Any] | None = None  # the answer's other `parameters` (Telegram's migrate_to_chat_id)
 
 
 @dataclass
@@ -78,10 +79,17 @@ class Faults:
     log: list[tuple[str, float, int]] = field(default_factory=list)  # (method, monotonic time, status)
 
     def add(
-        self, method: str, status: int, description: str = "", *, retry_after: float | None = None, times: int = 1
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        *,
+        retry_after: float | None = None,
+        times: int = 1,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
-        """Answer the next `times` calls of `method` with `status`."""
-        self.rules.append(Fault(method, status, description or f"Error {status}", retry_after, times))
+        """Answer the next `times` calls of `method` with `status` (and these `parameters`)."""
+        self.rules.append(Fault(method, status, description or f"Error {status}", retry_after, times, parameters))
 
     def clear(self) -> None:
         """No more planned errors."""
@@ -101,8 +109,10 @@ class Faults:
             if rule.times > 0 and rule.method.lower() == method.lower():
                 rule.times -= 1
                 body: dict[str, Any] = {"ok": False, "error_code": rule.status, "description": rule.description}
-                if rule.retry_after is not None:
-                    body["parameters"] = {"retry_after": rule.retry_after}
+                if rule.retry_after is not None or rule.parameters:
+                    body["parameters"] = {**(rule.parameters or {})}
+                    if rule.retry_after is not None:
+                        body["parameters"]["retry_after"] = rule.retry_after
                 self.log.append((method, time.monotonic(), rule.status))
                 return web.json_response(body, status=rule.status)
         response = await handler(request)

@@ -39,6 +39,15 @@ class PermanentError(DeliveryError):
     """The platform refused this item for good (HTTP 400 and the like): give it up, log it."""
 
 
+class ChatMoved(PermanentError):
+    """The group became a supergroup with a new chat id (Telegram's 400 with `migrate_to_chat_id`): nothing more
+    goes to the old id; the sender moves the chat's items, and the group's binding, to the new one."""
+
+    def __init__(self, new_chat_id: str, message: str = "") -> None:
+        super().__init__(message or f"the group chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id
+
+
 @runtime_checkable
 class ChannelRenderer(Protocol):
     """Renders and delivers outbox items of one channel."""

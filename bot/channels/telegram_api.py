@@ -50,6 +50,8 @@ def _error(code: int, description: str, parameters: dict[str, Any]) -> tg_error.
     message = description.removeprefix("Bad Request: ").removeprefix("Forbidden: ")
     if code == 429 or "retry_after" in parameters:
         return tg_error.RetryAfter(parameters.get("retry_after") or 1)
+    if parameters.get("migrate_to_chat_id"):
+        return tg_error.ChatMigrated(int(parameters["migrate_to_chat_id"]))
     if code == 403:
         return tg_error.Forbidden(message)
     if code == 401:

@@ -20,6 +20,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton,
 
 from bot.channels.base import (
     UNSEEN_WHEN_REPEATED,
+    ChatMoved,
     DeliveryError,
     PermanentError,
     RetryAfter,
@@ -102,7 +103,9 @@ def map_error(error: tg_error.TelegramError) -> DeliveryError:
         return RetryAfter(retry_seconds(error), str(error))
     if isinstance(error, tg_error.Forbidden):
         return Unreachable(str(error))
-    if isinstance(error, (tg_error.ChatMigrated, tg_error.BadRequest)):
+    if isinstance(error, tg_error.ChatMigrated):
+        return ChatMoved(str(error.new_chat_id), str(error))
+    if isinstance(error, tg_error.BadRequest):
         return PermanentError(str(error))
     if isinstance(error, tg_error.TimedOut):
         return SendTimedOut(f"TimedOut: {error}")  # no answer in time: it may still land

@@ -1,4 +1,5 @@
-"""`bdhvs reminders preview`: the reminders due at a moment, read from the database, nothing sent."""
+"""`bdhvs reminders preview`: the reminders due at a moment, read from the database, nothing sent; a reminder to a
+group chat is listed with the group's chat id."""
 
 from __future__ import annotations
 
@@ -27,8 +28,13 @@ def _print_dues(rows: list[dict[str, Any]], at: dt.datetime, config: Config) -> 
     print(f"{len(rows)} reminder(s) due at {local:%Y-%m-%d %H:%M} ({config.timezone})")
     for row in rows:
         who = row["recipient"]
+        to = (
+            f"group «{who['name']}» ({who['area']})"
+            if row["group"]
+            else f"{who['name']} ({who['role']}, {who['area']})"
+        )
         print(
-            f"\n[{row['rule']}] {row['channel']}:{row['chat_id']} — {who['name']} ({who['role']}, {who['area']})"
+            f"\n[{row['rule']}] {row['channel']}:{row['chat_id']} — {to}"
             + (" [already queued]" if row["queued"] else "")
         )
         print(row["text"])
@@ -64,6 +70,9 @@ def add_reminder_commands(commands: Commands) -> None:
     preview_parser.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON array: rule, channel, chat_id, text, recipient, at, period, idempotency_key, queued",
+        help=(
+            "print a JSON array: rule, channel, chat_id, group (true for a group chat), text, recipient, at, "
+            "period, idempotency_key, queued"
+        ),
     )
     preview_parser.set_defaults(func=cmd_reminders_preview)

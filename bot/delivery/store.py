@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
-from storage import outbox
+from storage import groups, outbox
 from storage.db import Database
 from storage.outbox import DueScan, OutboxItem
 
@@ -98,6 +98,14 @@ class OutboxStore:
         """Try the item again at `at`."""
         with self.database.session() as session:
             outbox.reschedule(session, item_id, error, at, count_attempt=count_attempt)
+
+    def moved(self, item: OutboxItem, new_chat_id: str, now: dt.datetime) -> int:
+        """The item's group chat moved to a new id: its items still to send go there, and the group's binding
+        follows (audited), in one transaction; how many items moved."""
+        with self.database.session() as session:
+            moved = outbox.move_chat(session, item.channel, item.chat_id, new_chat_id)
+            groups.migrated(session, item.channel, item.chat_id, new_chat_id, now)
+            return moved
 
     def unreachable(self, item: OutboxItem, error: str, now: dt.datetime) -> None:
         """The chat cannot be reached: fail the item and the rest of its chat, and tell `on_unreachable`, in one

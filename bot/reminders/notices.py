@@ -1,4 +1,5 @@
-"""Telling a commune admin, once, that the bot can no longer reach one of the commune's people."""
+"""Telling a commune admin, once, that the bot can no longer reach one of the commune's people; a group chat the
+bot can no longer post in loses its binding."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.reminders import texts
-from storage import audit, outbox
+from storage import audit, groups, outbox
 from storage.areas import get_commune
 from storage.models import ChannelAccount, Member, Village
 from storage.vocab import ROLE_COMMUNE_ADMIN
@@ -49,8 +50,10 @@ def mark_chat_unreachable(
     session: Session, channel: str, chat_id: str, *, cause_item_id: int, now: dt.datetime
 ) -> None:
     """The bot can no longer reach this chat: mark the members behind it unreachable (telling their commune
-    admins, once). The outbox sender is handed this function by the wiring and calls it in the transaction that
-    fails the chat's items."""
+    admins, once); a group chat (the bot was removed from it) loses its binding, so nothing more is planned for
+    it. The outbox sender is handed this function by the wiring and calls it in the transaction that fails the
+    chat's items."""
+    groups.bot_removed(session, channel, chat_id, now)  # nothing when the chat is no group the bot knows
     accounts = session.exec(
         select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.chat_id == chat_id)
     ).all()

@@ -48,6 +48,86 @@ def weekly_session(
     return "\n".join(lines), buttons
 
 
+def group_weekly_session(
+    tr: Translator,
+    *,
+    village: str,
+    leads: list[str],
+    mention: str,
+    monday: dt.date,
+    sunday: dt.date,
+    nth: int,
+) -> tuple[str, list[list[Button]]]:
+    """To a village's group chat, in Vietnamese (a group has no one language): the week has no session logged
+    yet; the team lead is named, and anyone in the team may log right there in the group."""
+    _ = tr.gettext
+    lines = [
+        (_("🔔 Nhắc lại: chào cả tổ {village},") if nth > 1 else _("🔔 Chào cả tổ {village},")).format(village=village),
+        _("Tuần này ({start} – {end}) {village} chưa ghi buổi sinh hoạt cộng đồng nào.").format(
+            start=tr.short_date(monday), end=tr.date(sunday), village=village
+        ),
+    ]
+    if leads:
+        lines.append(
+            _("Nhờ tổ trưởng {leads} cùng cả tổ sắp xếp ít nhất một buổi, buổi tối hoặc cuối tuần.").format(
+                leads=", ".join(leads)
+            )
+        )
+    else:
+        lines.append(_("Mỗi thôn cần ít nhất một buổi sinh hoạt mỗi tuần, buổi tối hoặc cuối tuần."))
+    lines.append(
+        _(
+            "Nếu tổ đã tổ chức, ai trong tổ cũng ghi được ngay trong nhóm này: gõ /ghibuoi, hoặc nhắc tên tôi "
+            "kèm một dòng, ví dụ «{mention} hôm nay học cài VNeID 12 người». Xin cảm ơn!"
+        ).format(mention=mention)
+    )
+    return "\n".join(lines), []
+
+
+def group_weekly_summary(
+    tr: Translator,
+    *,
+    commune: str,
+    monday: dt.date,
+    sunday: dt.date,
+    villages: int,
+    held: list[str],
+    missing: list[str],
+    sessions: int,
+    attendees: int,
+    helped: int,
+) -> tuple[str, list[list[Button]]]:
+    """To a commune's group chat on Sunday evening, in Vietnamese: the week's totals, thanks to the villages that
+    held a session (by name), and the villages that have none yet."""
+    _ = tr.gettext
+    lines = [
+        _("📊 Tổng kết tuần {start} – {end} của {commune}:").format(
+            start=tr.short_date(monday), end=tr.date(sunday), commune=commune
+        ),
+        _("• {sessions} buổi sinh hoạt, {attendees} người tham dự, {helped} lượt người được hỗ trợ.").format(
+            sessions=tr.number(sessions), attendees=tr.number(attendees), helped=tr.number(helped)
+        ),
+    ]
+    if held:
+        thanks = (
+            _("🙏 Cảm ơn tổ {villages} đã tổ chức buổi sinh hoạt tuần này!")
+            if len(held) == 1
+            else _("🙏 Cảm ơn các tổ {villages} đã tổ chức buổi sinh hoạt tuần này!")
+        )
+        lines.append(thanks.format(villages=names_list(tr, held)))
+    if missing and held:
+        lines.append(
+            _("• {n}/{total} thôn chưa có buổi sinh hoạt: {villages}. Tuần tới các tổ cố gắng tổ chức nhé.").format(
+                n=tr.number(len(missing)), total=tr.number(villages), villages=names_list(tr, missing)
+            )
+        )
+    elif missing:
+        lines.append(_("• Tuần này chưa thôn nào ghi buổi sinh hoạt. Tuần tới các tổ cố gắng tổ chức nhé."))
+    else:
+        lines.append(_("• ✅ Cả {total} thôn đều đã có buổi sinh hoạt.").format(total=tr.number(villages)))
+    return "\n".join(lines), []
+
+
 def weekly_summary(
     tr: Translator,
     *,

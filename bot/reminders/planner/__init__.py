@@ -20,7 +20,8 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
-from bot.reminders.planner.collectors import COLLECTORS, KEY_PREFIX, Due
+from bot.reminders.planner.collectors import COLLECTORS
+from bot.reminders.planner.dues import KEY_PREFIX, Due
 from bot.reminders.planner.firings import Firing, firings
 from storage import outbox
 from storage.models import OutboxMessage
@@ -74,7 +75,7 @@ def enqueue(session: Session, dues: list[Due], now: dt.datetime) -> int:
             channel=due.channel,
             chat_id=due.chat_id,
             kind=outbox.KIND_MESSAGE,
-            payload=due.reply().to_payload(),
+            payload=due.payload(),
             now=now,
             idempotency_key=due.key,
         ):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import Translator
-from bot.messages import Button, Reply
+from bot.messages import Button
 from bot.reminders import texts
+from bot.reminders.planner import group_dues
+from bot.reminders.planner.dues import Due, member_key
 from bot.reminders.planner.firings import CONSOLIDATION_DAY, Firing
+from storage import group_reminders
 from storage.activity import activity_by_village
 from storage.areas import get_commune
 from storage.models import ChannelAccount, Commune, Member, Province
@@ -32,55 +33,6 @@ from storage.reminders import (
 )
 from storage.reports import deadline_day, due_date, previous_month, report_for
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_COMMUNE_LEADER, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
-
-KEY_PREFIX = "reminder:"  # every reminder's idempotency key starts so (the sender holds them at night)
-
-
-@dataclass
-class Due:
-    """One reminder to one person."""
-
-    rule: str
-    key: str  # the outbox idempotency key: (rule, period, recipient)
-    period: str
-    at: dt.datetime  # when it goes out, UTC
-    member_id: int
-    name: str
-    role: str
-    locale: str
-    channel: str
-    chat_id: str
-    area: str
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
-
-    def reply(self) -> Reply:
-        """The reminder as the message the outbox sends."""
-        return Reply(text=self.text, buttons=self.buttons)
-
-    def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
-        """The public form printed by `bdhvs reminders preview --json`."""
-        return {
-            "rule": self.rule,
-            "channel": self.channel,
-            "chat_id": self.chat_id,
-            "text": self.text,
-            "recipient": {
-                "member_id": self.member_id,
-                "name": self.name,
-                "role": self.role,
-                "locale": self.locale,
-                "area": self.area,
-            },
-            "at": self.at.astimezone(tz).isoformat(),
-            "period": self.period,
-            "idempotency_key": self.key,
-        }
-
-
-def _key(kind: str, period: str, slot: str, member_id: int) -> str:
-    """The idempotency key (rule, period, slot, recipient) that makes a reminder go out once."""
-    return f"{KEY_PREFIX}{kind}:{period}:{slot}:m{member_id}"
 
 
 def _stored_id(value: int | None) -> int:
@@ -103,7 +55,7 @@ def _due(
     member_id = _stored_id(member.id)
     return Due(
         rule=firing.kind,
-        key=_key(firing.kind, period, firing.slot, member_id),
+        key=member_key(firing.kind, period, firing.slot, member_id),
         period=period,
         at=firing.at.astimezone(dt.UTC),
         member_id=member_id,
@@ -128,12 +80,15 @@ def _weekly_session(session: Session, firing: Firing, now: dt.datetime) -> list[
         c.code: c.name
         for c in session.exec(select(Commune).where(col(Commune.code).in_({v.commune_code for v in villages.values()})))
     }
+    routes = group_reminders.routes(session, communes)
     out = []
     period = monday.isoformat()
     for member, account in reachable(
         session, col(Member.role).in_(VILLAGE_ROLES), col(Member.village_id).in_(list(villages))
     ):
         village = villages[member.village_id]
+        if not group_reminders.to_people(routes.for_village(village.commune_code, _stored_id(village.id))):
+            continue  # the village's group is reminded instead
         tr = Translator(member.locale)
         message = texts.weekly_session(
             tr, name=member.display_name, village=village.name, monday=monday, sunday=sunday, nth=firing.nth
@@ -141,7 +96,7 @@ def _weekly_session(session: Session, firing: Firing, now: dt.datetime) -> list[
         out.append(
             _due(firing, period, member, account, f"{village.name}, {communes.get(village.commune_code, '')}", message)
         )
-    return out
+    return out + group_dues.weekly_session(session, firing, list(villages.values()), communes, routes, monday)
 
 
 def _people_by_commune(
@@ -158,14 +113,18 @@ def _weekly_summary(session: Session, firing: Firing, now: dt.datetime) -> list[
     """The week's totals, and the villages with no session, for each commune's admin and leaders."""
     monday, sunday = week_of(firing.scheduled.date())
     people = _people_by_commune(session, list(firing.areas), COMMUNE_ROLES)
+    routes = group_reminders.routes(session, firing.areas)
     out = []
-    for code in sorted(people):
+    for code in sorted(set(people) | set(routes.commune_groups)):
         rows = activity_by_village(session, code, monday, sunday)
         if not rows:
             continue  # no villages set up yet: nothing to sum up
         commune = session.get(Commune, code)
         missing = [r.village.name for r in rows if r.sessions == 0]
-        for member, account in people[code]:
+        out += group_dues.weekly_summary(firing, code, commune.name if commune else str(code), rows, routes, monday)
+        if not group_reminders.to_people(routes.for_commune(code)):
+            continue  # the commune's group has it instead
+        for member, account in people.get(code, []):
             tr = Translator(member.locale)
             message = texts.weekly_summary(
                 tr,
