@@ -54,6 +54,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "tiendo",
         "sua",
         "xoa",
+        "moi",
         "thanhvien",
         "huy",
         "nhacnho",

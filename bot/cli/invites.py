@@ -1,4 +1,8 @@
-"""`bdhvs invite create|list|revoke`: invite codes and their deep links."""
+"""`bdhvs invite create|list|revoke|bulk`: invite codes and their deep links.
+
+`invite create --role member --village NAME` makes the village's join link (one code for the whole village, to
+post in its group) unless `--personal` is given; `invite bulk` makes one invite per commune of a province.
+"""
 
 from __future__ import annotations
 
@@ -67,23 +71,33 @@ def _invite_link(config: Config, database: Database, code: str) -> str | None:
         return invite_link(session, code)
 
 
+def _kind_of(args: argparse.Namespace) -> str:
+    """A member invite for a village is the village's join link, unless asked for one person."""
+    if args.role == "member" and args.village and not args.personal:
+        return invites.KIND_VILLAGE
+    return invites.KIND_PERSONAL
+
+
 def cmd_invite_create(args: argparse.Namespace) -> int:
     """Create an invite code (and its deep link) for a role in a commune, a village or a province."""
     config = config_of(args)
     database = open_database(config)
     now = SystemClock().now()
+    kind = _kind_of(args)
     with database.session() as session:
         village_id = None
+        village_name = None
         if args.village:
             if args.commune is None:
                 raise DomainError("invite_needs_commune")
             village = find_village(session, args.commune, args.village)
             if village is None:
                 raise DomainError("unknown_village", village=args.village)
-            village_id = village.id
+            village_id, village_name = village.id, village.name
         invite = invites.create_invite(
             session,
             role=args.role,
+            kind=kind,
             now=now,
             days=args.days or config.limits.invite_days,
             max_uses=args.uses or (1 if args.role in ONE_USE_ROLES else config.limits.invite_max_uses),
@@ -97,14 +111,23 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"code": code, "link": link, "role": args.role, "expires_at": expires.isoformat(), "max_uses": uses},
+                {
+                    "code": code,
+                    "link": link,
+                    "role": args.role,
+                    "kind": kind,
+                    "village": village_name,
+                    "expires_at": expires.isoformat(),
+                    "max_uses": uses,
+                },
                 ensure_ascii=False,
             )
         )
     else:
         local = expires.astimezone(config.tz)
         print(
-            f"Mã mời / invite code: {code}\nLink: {link or '-'}\n"
+            f"Mã mời / invite code: {code}{' (cả thôn / village link)' if kind == invites.KIND_VILLAGE else ''}\n"
+            f"Link: {link or '-'}\n"
             f"Hết hạn / expires: {local:%d/%m/%Y %H:%M} ({config.timezone})\nSố lượt / uses: {uses}"
         )
     return 0
@@ -115,6 +138,7 @@ def _invite_row(invite: Invite, villages: dict[int, str], config: Config) -> dic
     return {
         "code": invite.code,
         "role": invite.role,
+        "kind": invite.kind,
         "province_code": invite.province_code,
         "commune_code": invite.commune_code,
         "village": villages.get(invite.village_id) if invite.village_id is not None else None,
@@ -189,7 +213,12 @@ def add_invite_commands(commands: Commands) -> None:
     create.add_argument("--village", help="village name (for member and team_lead)")
     create.add_argument("--days", type=int, help="days the code stays valid")
     create.add_argument("--uses", type=int, help="how many people may join with it")
-    create.add_argument("--json", action="store_true", help="print a JSON object with code and link")
+    create.add_argument(
+        "--personal",
+        action="store_true",
+        help="a member invite for one person (without it, a member invite for a village is the village's join link)",
+    )
+    create.add_argument("--json", action="store_true", help="print a JSON object with code, link, kind and village")
     create.set_defaults(func=cmd_invite_create)
     listing = invite.add_parser("list", help="invite codes that can still be used: role, village, uses left, expiry")
     listing.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
