@@ -17,7 +17,7 @@ from storage import audit
 from storage.areas import get_commune, get_province, village_in_commune
 from storage.db import conflict_insert
 from storage.errors import DomainError
-from storage.models import ChannelAccount, CodeAttempt, Invite, Member, RemovedAccount, saved_id, table_of
+from storage.models import ChannelAccount, CodeAttempt, Commune, Invite, Member, RemovedAccount, saved_id, table_of
 from storage.vocab import (
     COMMUNE_ROLES,
     ROLE_COMMUNE_ADMIN,
@@ -149,6 +149,47 @@ def village_join_link(session: Session, village_id: int, now: dt.datetime) -> In
         )
         .order_by(col(Invite.created_at).desc(), col(Invite.code))
     ).first()
+
+
+def commune_invites(
+    session: Session, province_code: int, role: str, *, now: dt.datetime, days: int
+) -> list[tuple[Commune, Invite, bool]]:
+    """One invite for `role` per commune of the province, for the province office to send out: each commune's
+    unused live invite of that role made this way is kept (so running it again makes no new codes), else a new
+    one-use code is made. Returns (commune, invite, kept) by commune code."""
+    if role not in COMMUNE_ROLES:
+        raise DomainError("invite_needs_commune_role", role=role)
+    get_province(session, province_code)
+    communes = list(
+        session.exec(select(Commune).where(Commune.province_code == province_code).order_by(col(Commune.code)))
+    )
+    live: dict[int, Invite] = {}
+    for invite in session.exec(
+        select(Invite)
+        .where(
+            Invite.province_code == province_code,
+            Invite.role == role,
+            Invite.kind == KIND_PERSONAL,
+            col(Invite.village_id).is_(None),
+            col(Invite.invitee_name).is_(None),
+            col(Invite.revoked).is_(False),
+            Invite.uses == 0,
+            Invite.max_uses == 1,
+            Invite.expires_at > now,
+        )
+        .order_by(col(Invite.created_at), col(Invite.code))
+    ):
+        if invite.commune_code is not None:
+            live[invite.commune_code] = invite  # the newest wins
+    made: list[tuple[Commune, Invite, bool]] = []
+    for commune in communes:
+        kept = live.get(commune.code)
+        if kept is not None:
+            made.append((commune, kept, True))
+            continue
+        invite = create_invite(session, role=role, now=now, days=days, max_uses=1, commune_code=commune.code)
+        made.append((commune, invite, False))
+    return made
 
 
 def check_invite(session: Session, code: str, now: dt.datetime) -> Invite:

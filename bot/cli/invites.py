@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import telegram
@@ -19,6 +20,8 @@ from sqlmodel import col, select
 from bot.app import SANDBOX_USERNAME
 from bot.cli.common import Commands, config_of, migrated_session, open_database
 from bot.clock import SystemClock
+from bot.i18n import Translator
+from bot.imports_files import ListedInvite, invite_list_xlsx
 from bot.settings import Config
 from handlers.admin import invite_link
 from storage import invites
@@ -27,6 +30,7 @@ from storage.db import Database
 from storage.errors import DomainError
 from storage.models import Invite, Village
 from storage.settings import get_setting, set_setting
+from storage.vocab import ROLES
 
 ONE_USE_ROLES = ("commune_admin", "province_viewer", "commune_leader")  # a code for one person only
 
@@ -53,7 +57,7 @@ def _ask_username(config: Config) -> str | None:
         return None
 
 
-def _learn_bot_username(config: Config, database: Database) -> None:
+def learn_bot_username(config: Config, database: Database) -> None:
     """Ask the Bot API who we are (getMe) when the running bot has not recorded it yet."""
     with database.session() as session:
         if get_setting(session, "telegram.username"):
@@ -66,7 +70,7 @@ def _learn_bot_username(config: Config, database: Database) -> None:
 
 def _invite_link(config: Config, database: Database, code: str) -> str | None:
     """The deep link that opens the bot with the code (None when the bot's username is unknown)."""
-    _learn_bot_username(config, database)
+    learn_bot_username(config, database)
     with database.session() as session:
         return invite_link(session, code)
 
@@ -191,6 +195,66 @@ def cmd_invite_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite_bulk(args: argparse.Namespace) -> int:
+    """One invite per commune of a province (code, name, link, expiry) written to an XLSX for the province
+    office to send out; a commune's unused live invite of that role made before is kept, not made again."""
+    config = config_of(args)
+    database = open_database(config)
+    tr = Translator("vi")
+    try:
+        with database.session() as session:
+            made = invites.commune_invites(
+                session, args.province, args.role, now=SystemClock().now(), days=args.days or config.limits.invite_days
+            )
+            rows = [
+                (commune.code, commune.name, invite.code, invite.expires_at.astimezone(config.tz).date(), kept)
+                for commune, invite, kept in made
+            ]
+        learn_bot_username(config, database)
+        with database.session(readonly=True) as session:
+            links = {code: invite_link(session, code) or "" for _, _, code, _, _ in rows}
+    finally:
+        database.dispose()
+    role = tr.gettext(ROLES[args.role])
+    listed = [
+        ListedInvite(
+            code, name, "", "", role, invite, links[invite], expires, "mã làm lần trước, vẫn dùng được" if kept else ""
+        )
+        for code, name, invite, expires, kept in rows
+    ]
+    Path(args.output).write_bytes(invite_list_xlsx(listed, tr, people=False))
+    new = sum(1 for *_, kept in rows if not kept)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "province": args.province,
+                    "role": args.role,
+                    "communes": len(rows),
+                    "new": new,
+                    "kept": len(rows) - new,
+                    "output": args.output,
+                    "invites": [
+                        {
+                            "commune": c,
+                            "name": n,
+                            "code": i,
+                            "link": links[i] or None,
+                            "expires": e.isoformat(),
+                            "kept": k,
+                        }
+                        for c, n, i, e, k in rows
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(f"{len(rows)} commune(s): {new} new invite(s), {len(rows) - new} kept from before -> {args.output}")
+    return 0
+
+
 def cmd_invite_revoke(args: argparse.Namespace) -> int:
     """Revoke a code from the shell (audited with no member as actor, via "shell")."""
     with migrated_session(config_of(args)) as session:
@@ -231,6 +295,13 @@ def add_invite_commands(commands: Commands) -> None:
         "expires_at, created_at",
     )
     listing.set_defaults(func=cmd_invite_list)
+    bulk = invite.add_parser("bulk", help="one invite per commune of a province, written to an XLSX to send out")
+    bulk.add_argument("--province", type=int, required=True, help="official province code, e.g. 27 (Bắc Ninh)")
+    bulk.add_argument("--role", required=True, choices=["commune_admin", "commune_leader"])
+    bulk.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="where to write the list")
+    bulk.add_argument("--days", type=int, help="days each new code stays valid")
+    bulk.add_argument("--json", action="store_true", help="print a JSON summary with every commune's code and link")
+    bulk.set_defaults(func=cmd_invite_bulk)
     revoke = invite.add_parser("revoke", help="revoke an invite code: nobody else can join with it")
     revoke.add_argument("code", metavar="CODE")
     revoke.set_defaults(func=cmd_invite_revoke)
