@@ -154,9 +154,9 @@ def village_join_link(session: Session, village_id: int, now: dt.datetime) -> In
 def commune_invites(
     session: Session, province_code: int, role: str, *, now: dt.datetime, days: int
 ) -> list[tuple[Commune, Invite, bool]]:
-    """One invite for `role` per commune of the province, for the province office to send out: each commune's
-    unused live invite of that role made this way is kept (so running it again makes no new codes), else a new
-    one-use code is made. Returns (commune, invite, kept) by commune code."""
+    """One invite for `role` per commune of the province, for the province office to send out: a commune's
+    unused, valid one-person invite of that role (made here or by hand) is kept, so running it again makes no new
+    codes; else a new one-use code is made. Returns (commune, invite, kept) by commune code."""
     if role not in COMMUNE_ROLES:
         raise DomainError("invite_needs_commune_role", role=role)
     get_province(session, province_code)

@@ -197,7 +197,7 @@ def cmd_invite_list(args: argparse.Namespace) -> int:
 
 def cmd_invite_bulk(args: argparse.Namespace) -> int:
     """One invite per commune of a province (code, name, link, expiry) written to an XLSX for the province
-    office to send out; a commune's unused live invite of that role made before is kept, not made again."""
+    office to send out; a commune's unused, valid one-person invite of that role is kept, not made again."""
     config = config_of(args)
     database = open_database(config)
     tr = Translator("vi")
