@@ -1,4 +1,8 @@
-"""Setting up a commune in chat: villages, and invites for members, team leads and leaders."""
+"""Setting up a commune in chat: villages, and invites for members, team leads and leaders.
+
+/moi is a commune admin's (every role, any village of the commune) and a team lead's (their own village's join
+link only): «Mã cho cả thôn» gives the village's live join link, or makes one, to post in the village's group.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,11 @@ _SPLIT = re.compile(r"[\n;,]+")
 
 def _is_admin(turn: Turn) -> bool:
     return turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN
+
+
+def _is_lead(turn: Turn) -> bool:
+    """A team lead of a village: /moi gives them their village's join link."""
+    return turn.member is not None and turn.member.role == ROLE_TEAM_LEAD and turn.member.village_id is not None
 
 
 def invite_link(session: Session, code: str, channel: str = "telegram") -> str | None:
@@ -152,6 +161,8 @@ def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> s
     who = _(ROLES[invite.role])
     if invite.village_id is not None:
         who += ", " + village_names.get(invite.village_id, "?")
+    if invite.kind == invites.KIND_VILLAGE:
+        who = _("mã cho cả thôn {village}").format(village=village_names.get(invite.village_id or 0, "?"))
     last_day = invite.expires_at.astimezone(turn.config.tz).date()
     return _("{code} — {who} · còn {n} lượt · hết hạn {day}").format(
         code=invite.code, who=who, n=turn.tr.number(invite.max_uses - invite.uses), day=turn.tr.date(last_day)
@@ -164,7 +175,12 @@ def _codes_page(turn: Turn, page: int) -> tuple[str, list[list[Button]]]:
     member = turn.member
     if member is None or member.commune_code is None:
         return "", []
-    active = invites.active_invites(turn.session, now=turn.now, commune_code=member.commune_code)
+    if member.role == ROLE_TEAM_LEAD:  # a lead looks after their village's join links only
+        active = invites.active_invites(
+            turn.session, now=turn.now, village_id=member.village_id, kind=invites.KIND_VILLAGE
+        )
+    else:
+        active = invites.active_invites(turn.session, now=turn.now, commune_code=member.commune_code)
     if not active:
         return "", []
     pages = (len(active) + CODES_PER_PAGE - 1) // CODES_PER_PAGE
@@ -205,13 +221,7 @@ def _ask_revoke(turn: Turn, code: str) -> None:
     _ = turn._
     member = turn.member
     invite = turn.session.get(Invite, code)
-    if (
-        member is None
-        or invite is None
-        or invite.commune_code is None
-        or invite.commune_code != member.commune_code
-        or invite.revoked
-    ):
+    if member is None or invite is None or invite.commune_code is None or not invites.may_revoke(member, invite):
         turn.say(explain(DomainError("invite_not_found", invite=code), turn.tr))
         return
     names = {v.id: v.name for v in villages_of(turn.session, invite.commune_code) if v.id is not None}
@@ -249,8 +259,9 @@ def _revoke(turn: Turn, code: str) -> None:
 
 
 def invite(turn: Turn) -> None:
-    """/moi: a new invite for a role, and the commune's codes still in use, each with a revoke button."""
-    if not _is_admin(turn):
+    """/moi: a new invite for a role (a lead: their village's join link), and the codes still in use in the
+    person's care, each with a revoke button."""
+    if not (_is_admin(turn) or _is_lead(turn)):
         return not_allowed(turn)
     turn.start_flow(INVITE_ROLE)
     _invite_menu(turn, 0)
@@ -260,10 +271,13 @@ def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
     """One message (on Zalo, one numbered list): the roles to invite, then a page of live codes to revoke."""
     _ = turn._
     codes_text, code_rows = _codes_page(turn, page)
-    question = _("Tạo mã mời cho ai?")
-    turn.say(
-        codes_text + "\n\n" + question if codes_text else question,
-        [
+    village_link = [turn.button(_("🏘️ Mã cho cả thôn"), FLOW, "vlink_pick")]
+    if _is_lead(turn):
+        question = _("Mã cho cả thôn: một link để bạn đăng vào nhóm của thôn, ai bấm sẽ tham gia thôn.")
+        rows = [village_link]
+    else:
+        question = _("Tạo mã mời cho ai?")
+        rows = [
             [
                 turn.button(_("Thành viên tổ"), FLOW, "role", ROLE_MEMBER),
                 turn.button(_("Tổ trưởng"), FLOW, "role", ROLE_TEAM_LEAD),
@@ -272,10 +286,72 @@ def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
                 turn.button(_("Lãnh đạo xã"), FLOW, "role", ROLE_COMMUNE_LEADER),
                 turn.button(_("Cán bộ xã"), FLOW, "role", ROLE_COMMUNE_ADMIN),
             ],
-            *code_rows,
-            [turn.button(_("❌ Huỷ"), FLOW, "cancel")],
-        ],
+            village_link,
+        ]
+    turn.say(
+        codes_text + "\n\n" + question if codes_text else question,
+        [*rows, *code_rows, [turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
         edit=edit,
+    )
+
+
+def _pick_village_for_link(turn: Turn) -> None:
+    """«Mã cho cả thôn»: a lead's own village at once; a commune admin picks one of the commune's villages."""
+    _ = turn._
+    member = turn.require_member()
+    if _is_lead(turn) and member.village_id is not None:
+        return _village_link(turn, member.village_id)
+    rows = villages_of(turn.session, turn.require_commune())
+    if not rows:
+        turn.end_flow()
+        turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
+        return
+    turn.goto(INVITE_VILLAGE, role=ROLE_MEMBER)
+    buttons = [[turn.button(v.name, FLOW, "vlink", str(v.id)) for v in rows[i : i + 2]] for i in range(0, len(rows), 2)]
+    turn.say(_("Mã cho cả thôn nào?"), [*buttons, [turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+
+
+def _village_link(turn: Turn, village_id: int) -> None:
+    """The village's live join link, or a new one: one link per village at a time, posted in its group."""
+    _ = turn._
+    member = turn.require_member()
+    turn.end_flow()
+    try:
+        village = village_in_commune(turn.session, turn.require_commune(), village_id)
+        if _is_lead(turn) and member.village_id != village.id:
+            raise DomainError("unknown_village", village=str(village_id))
+        link = invites.village_join_link(turn.session, village_id, turn.now)
+        reused = link is not None
+        if link is None:
+            limits = turn.config.limits
+            link = invites.create_invite(
+                turn.session,
+                role=ROLE_MEMBER,
+                kind=invites.KIND_VILLAGE,
+                now=turn.now,
+                days=limits.invite_days,
+                max_uses=limits.invite_max_uses,
+                commune_code=village.commune_code,
+                village_id=village.id,
+                created_by=member.id,
+            )
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return
+    head = (
+        _("🏘️ Mã cho cả {village} đang dùng được, bạn dùng lại mã này:")
+        if reused
+        else _("🏘️ Đã tạo mã cho cả {village}:")
+    ).format(village=village.name)
+    turn.say(
+        head
+        + "\n"
+        + describe_invite(turn.session, link, turn.tr, turn.config.tz)
+        + "\n\n"
+        + _(
+            "Bạn đăng link này vào nhóm chat của thôn: ai bấm vào sẽ tham gia thôn với vai trò thành viên tổ, "
+            "và có tên trong /thanhvien. Muốn dừng, bạn thu hồi mã trong /moi."
+        )
     )
 
 
@@ -322,15 +398,23 @@ def _create(turn: Turn, role: str, village_id: int | None) -> None:
     turn.say(describe_invite(turn.session, created, turn.tr, turn.config.tz))
 
 
+# What a team lead may press in /moi: their village's join link, and its revoking.
+_LEAD_ACTIONS = frozenset({"codes", "revoke", "revoke_yes", "revoke_no", "cancel", "vlink_pick", "vlink"})
+
+
 def on_button(turn: Turn, action: str, arg: str) -> None:
-    """A button of the admin flows."""
-    if not _is_admin(turn):
+    """A button of the admin flows (a team lead: only those of their village's join link)."""
+    if not (_is_admin(turn) or (_is_lead(turn) and action in _LEAD_ACTIONS)):
         return not_allowed(turn)
     if action in ("codes", "revoke", "revoke_yes", "revoke_no"):
         return _on_codes_button(turn, action, arg)
     if action == "cancel":
         turn.end_flow()
         turn.say(turn._("Đã đóng."), main_menu(turn))
+    elif action == "vlink_pick" and turn.step == INVITE_ROLE:
+        _pick_village_for_link(turn)
+    elif action == "vlink" and turn.step == INVITE_VILLAGE and arg.isdigit():
+        _village_link(turn, int(arg))
     elif action == "villages_save":
         _save_villages(turn)
     elif action == "role" and turn.step == INVITE_ROLE:

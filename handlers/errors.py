@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     ),
     "invite_not_found": N_("Không tìm thấy mã mời {invite} trong xã của bạn."),
     "invite_already_revoked": N_("Mã mời {invite} đã được thu hồi từ trước."),
+    "invite_kind_unknown": N_("Không có loại mã mời «{kind}»."),
+    "village_link_members_only": N_("Mã cho cả thôn chỉ dùng để mời thành viên tổ, không ghi tên riêng ai."),
+    "invite_limits_positive": N_("Số lượt và số ngày của mã mời phải từ 1 trở lên."),
+    "invite_needs_commune_role": N_("Mã mời cho từng xã chỉ dành cho cán bộ xã hoặc lãnh đạo xã."),
     "group_left": N_("Bot không còn ở trong nhóm này nên chưa gắn nhóm được. Bạn thêm bot vào nhóm rồi gửi lại /nhom."),
     "group_not_yours": N_(
         "Chỉ cán bộ xã phụ trách (nhóm của xã hoặc của một thôn trong xã) hoặc tổ trưởng (nhóm của thôn mình) "

@@ -21,7 +21,7 @@ from storage import groups, invites
 from storage.areas import get_commune, villages_of
 from storage.errors import DomainError
 from storage.models import GroupChat, Village
-from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_MEMBER
+from storage.vocab import ROLE_COMMUNE_ADMIN
 
 FLOW = "gr"  # payloads of /nhom: gr:<nonce>:<action>[:arg]
 CHOOSE, CONFIRM_END = "gr.choose", "gr.end"
@@ -120,10 +120,10 @@ def _stranger(turn: Turn) -> None:
     """Someone who has not joined talks to the bot in a group: point them to the village's join link."""
     _ = turn._
     group = turn.group
+    # Only the village's join link, made to be posted there: a personal invite is never shown in a group.
     invite = None
-    if group is not None and group.village_id is not None and group.commune_code is not None:
-        live = invites.active_invites(turn.session, now=turn.now, commune_code=group.commune_code)
-        invite = next((i for i in live if i.village_id == group.village_id and i.role == ROLE_MEMBER), None)
+    if group is not None and group.village_id is not None:
+        invite = invites.village_join_link(turn.session, group.village_id, turn.now)
     if invite is not None:
         link = invite_link(turn.session, invite.code, turn.incoming.channel)
         turn.say(

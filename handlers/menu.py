@@ -57,6 +57,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "tiendo",
         "sua",
         "xoa",
+        "moi",
         "thanhvien",
         "huy",
         "nhacnho",

@@ -1,4 +1,9 @@
-"""Invites: random, expiring, use-limited codes that give a person a role in an area."""
+"""Invites: random, expiring, use-limited codes that give a person a role in an area.
+
+Two kinds: a personal invite is handed to a person (from /moi, the CLI or an imported list, then with the name
+the commune wrote for them); a village join link is one code for a whole village, posted in the village's
+group, that makes whoever taps it a member of that village until its uses run out, it expires or is revoked.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,21 @@ from storage import audit
 from storage.areas import get_commune, get_province, village_in_commune
 from storage.db import conflict_insert
 from storage.errors import DomainError
-from storage.models import ChannelAccount, CodeAttempt, Invite, Member, RemovedAccount, saved_id, table_of
-from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER, ROLES, VILLAGE_ROLES
+from storage.models import ChannelAccount, CodeAttempt, Commune, Invite, Member, RemovedAccount, saved_id, table_of
+from storage.vocab import (
+    COMMUNE_ROLES,
+    ROLE_COMMUNE_ADMIN,
+    ROLE_MEMBER,
+    ROLE_PROVINCE_VIEWER,
+    ROLE_TEAM_LEAD,
+    ROLES,
+    VILLAGE_ROLES,
+)
+
+KIND_PERSONAL = "personal"
+KIND_VILLAGE = "village"
+KINDS = (KIND_PERSONAL, KIND_VILLAGE)
+MAX_INVITEE_NAME = 100
 
 # No 0/O, 1/I/L: codes are read aloud and copied from paper.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -47,10 +65,21 @@ def create_invite(
     commune_code: int | None = None,
     village_id: int | None = None,
     created_by: int | None = None,
+    kind: str = KIND_PERSONAL,
+    invitee_name: str | None = None,
 ) -> Invite:
-    """Make an invite for a role; the area must fit the role (village, commune or province)."""
+    """Make an invite for a role; the area must fit the role (village, commune or province). A village join
+    link is for members of one village, and names nobody."""
     if role not in ROLES:
         raise DomainError("unknown_role", role=role)
+    if kind not in KINDS:
+        raise DomainError("invite_kind_unknown", kind=kind)
+    if kind == KIND_VILLAGE and (role != ROLE_MEMBER or invitee_name):
+        raise DomainError("village_link_members_only")
+    if kind == KIND_VILLAGE and village_id is None:
+        raise DomainError("invite_needs_village")
+    if max_uses < 1 or days < 1:
+        raise DomainError("invite_limits_positive")
     if role in VILLAGE_ROLES:
         if commune_code is None or village_id is None:
             raise DomainError("invite_needs_village")
@@ -75,6 +104,8 @@ def create_invite(
     invite = Invite(
         code=code,
         role=role,
+        kind=kind,
+        invitee_name=(invitee_name or "").strip()[:MAX_INVITEE_NAME] or None,
         province_code=province_code,
         commune_code=commune_code,
         village_id=village_id,
@@ -93,6 +124,7 @@ def create_invite(
         now=now,
         after={
             "role": role,
+            "kind": kind,
             "province_code": province_code,
             "commune_code": commune_code,
             "village_id": village_id,
@@ -101,6 +133,63 @@ def create_invite(
         },
     )
     return invite
+
+
+def village_join_link(session: Session, village_id: int, now: dt.datetime) -> Invite | None:
+    """The village's join link that can still be used (not revoked, not expired, uses left), the newest if
+    several; None when the village has none."""
+    return session.exec(
+        select(Invite)
+        .where(
+            Invite.village_id == village_id,
+            Invite.kind == KIND_VILLAGE,
+            col(Invite.revoked).is_(False),
+            Invite.expires_at > now,
+            Invite.uses < Invite.max_uses,
+        )
+        .order_by(col(Invite.created_at).desc(), col(Invite.code))
+    ).first()
+
+
+def commune_invites(
+    session: Session, province_code: int, role: str, *, now: dt.datetime, days: int
+) -> list[tuple[Commune, Invite, bool]]:
+    """One invite for `role` per commune of the province, for the province office to send out: a commune's
+    unused, valid one-person invite of that role (made here or by hand) is kept, so running it again makes no new
+    codes; else a new one-use code is made. Returns (commune, invite, kept) by commune code."""
+    if role not in COMMUNE_ROLES:
+        raise DomainError("invite_needs_commune_role", role=role)
+    get_province(session, province_code)
+    communes = list(
+        session.exec(select(Commune).where(Commune.province_code == province_code).order_by(col(Commune.code)))
+    )
+    live: dict[int, Invite] = {}
+    for invite in session.exec(
+        select(Invite)
+        .where(
+            Invite.province_code == province_code,
+            Invite.role == role,
+            Invite.kind == KIND_PERSONAL,
+            col(Invite.village_id).is_(None),
+            col(Invite.invitee_name).is_(None),
+            col(Invite.revoked).is_(False),
+            Invite.uses == 0,
+            Invite.max_uses == 1,
+            Invite.expires_at > now,
+        )
+        .order_by(col(Invite.created_at), col(Invite.code))
+    ):
+        if invite.commune_code is not None:
+            live[invite.commune_code] = invite  # the newest wins
+    made: list[tuple[Commune, Invite, bool]] = []
+    for commune in communes:
+        kept = live.get(commune.code)
+        if kept is not None:
+            made.append((commune, kept, True))
+            continue
+        invite = create_invite(session, role=role, now=now, days=days, max_uses=1, commune_code=commune.code)
+        made.append((commune, invite, False))
+    return made
 
 
 def check_invite(session: Session, code: str, now: dt.datetime) -> Invite:
@@ -135,8 +224,10 @@ def redeem(
     invite = check_invite(session, code, now)
     if _removed_with(session, channel, user_id, invite.code):
         raise DomainError("invite_not_again")
+    # An imported invite names the person as their commune wrote it: the team's list keeps that name.
+    name = invite.invitee_name or (display_name or "").strip()[:100] or "?"
     member = Member(
-        display_name=(display_name or "").strip()[:100] or "?",
+        display_name=name,
         role=invite.role,
         province_code=invite.province_code,
         commune_code=invite.commune_code,
@@ -163,6 +254,7 @@ def redeem(
         after={
             "role": member.role,
             "invite": invite.code,
+            "invite_kind": invite.kind,
             "commune_code": member.commune_code,
             "village_id": member.village_id,
             "province_code": member.province_code,
@@ -185,12 +277,22 @@ def _removed_with(session: Session, channel: str, user_id: str, code: str) -> bo
 
 
 def active_invites(
-    session: Session, *, now: dt.datetime, commune_code: int | None = None, province_code: int | None = None
+    session: Session,
+    *,
+    now: dt.datetime,
+    commune_code: int | None = None,
+    province_code: int | None = None,
+    village_id: int | None = None,
+    kind: str | None = None,
 ) -> list[Invite]:
     """Invites of an area that can still be used (not revoked, not expired, uses left), newest first."""
     query = select(Invite).where(col(Invite.revoked).is_(False), Invite.expires_at > now, Invite.uses < Invite.max_uses)
     if commune_code is not None:
         query = query.where(Invite.commune_code == commune_code)
+    if village_id is not None:
+        query = query.where(Invite.village_id == village_id)
+    if kind is not None:
+        query = query.where(Invite.kind == kind)
     if province_code is not None:
         query = query.where(Invite.province_code == province_code)
     return list(session.exec(query.order_by(col(Invite.created_at).desc(), col(Invite.code))))
@@ -199,10 +301,11 @@ def active_invites(
 def revoke_invite(
     session: Session, code: str, *, now: dt.datetime, actor: Member | None = None, via: str = "chat"
 ) -> Invite:
-    """Stop a code from letting anyone else join; those who joined with it stay. A chat actor (a commune
-    admin) may revoke only their own commune's codes; None is the operator at the shell."""
+    """Stop a code from letting anyone else join; those who joined with it stay. A chat actor may revoke only
+    the codes in their care (a commune admin: their commune's; a team lead: their village's join links); None
+    is the operator at the shell."""
     invite = session.get(Invite, normalize_code(code))
-    if invite is None or (actor is not None and not _may_revoke(actor, invite)):
+    if invite is None or (actor is not None and not may_revoke(actor, invite)):
         raise DomainError("invite_not_found", invite=normalize_code(code))
     if invite.revoked:
         raise DomainError("invite_already_revoked", invite=invite.code)
@@ -227,11 +330,14 @@ def revoke_invite(
     return invite
 
 
-def _may_revoke(actor: Member, invite: Invite) -> bool:
-    """A commune admin revokes the codes of their own commune, and no other."""
+def may_revoke(actor: Member, invite: Invite) -> bool:
+    """A commune admin revokes the codes of their own commune, a team lead their own village's join links."""
+    if actor.removed_at is not None:
+        return False
+    if actor.role == ROLE_TEAM_LEAD:
+        return invite.kind == KIND_VILLAGE and actor.village_id is not None and invite.village_id == actor.village_id
     return (
         actor.role == ROLE_COMMUNE_ADMIN
-        and actor.removed_at is None
         and actor.commune_code is not None
         and invite.commune_code == actor.commune_code
     )

@@ -104,10 +104,19 @@ class ChannelAccount(SQLModel, table=True):
 
 
 class Invite(SQLModel, table=True):
-    """A random, expiring, use-limited code that lets a person join with a role and area."""
+    """A random, expiring, use-limited code that lets a person join with a role and area.
+
+    A `personal` invite is given to a person (or a few, by hand); a `village` invite is a village's join link,
+    posted in its group for anyone to join that village as a member (the one shown to strangers there). An
+    imported personal invite carries the name the commune wrote for the person (`invitee_name`): a team
+    member's name, never a citizen's."""
+
+    __table_args__ = (Index("ix_invite_village_kind", "village_id", "kind"),)
 
     code: str = Field(primary_key=True)
     role: str
+    kind: str = "personal"  # personal | village
+    invitee_name: str | None = None
     province_code: int = Field(foreign_key="province.code")
     commune_code: int | None = Field(default=None, foreign_key="commune.code", index=True)
     village_id: int | None = Field(default=None, foreign_key="village.id")

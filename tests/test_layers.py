@@ -20,7 +20,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("domain and storage", ("storage",)),
     (
         "domain views",
-        ("bot.nlu", "bot.reports", "bot.reminders.texts", "bot.reminders.planner", "bot.reminders.notices"),
+        (
+            "bot.nlu",
+            "bot.reports",
+            "bot.reminders.texts",
+            "bot.reminders.planner",
+            "bot.reminders.notices",
+            "bot.imports_files",
+        ),
     ),
     ("handlers", ("handlers",)),
     ("engine", ("bot.engine", "bot.engine_process", "bot.choices", "bot.flood")),

@@ -1,7 +1,7 @@
 """The `bdhvs` command: run the bot, migrate the database, set up communes, export, parse.
 
-One module per command group (`run`, `invites`, `areas`, `reports`, `reminders`, `groups`, `parse`); this one builds
-the parser from them and turns the errors a person can fix into one line and an exit code.
+One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`, `parse`); this
+one builds the parser from them and turns the errors a person can fix into one line and an exit code.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.cli.areas import add_province_commands, add_village_commands
 from bot.cli.groups import add_group_commands
+from bot.cli.imports import add_import_commands
 from bot.cli.invites import add_invite_commands
 from bot.cli.parse import add_parse_commands
 from bot.cli.reminders import add_reminder_commands
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_commands(commands)
     add_invite_commands(commands)
     add_village_commands(commands)
+    add_import_commands(commands)
     add_export_commands(commands)
     add_reminder_commands(commands)
     add_group_commands(commands)

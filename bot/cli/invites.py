@@ -1,4 +1,8 @@
-"""`bdhvs invite create|list|revoke`: invite codes and their deep links."""
+"""`bdhvs invite create|list|revoke|bulk`: invite codes and their deep links.
+
+`invite create --role member --village NAME` makes the village's join link (one code for the whole village, to
+post in its group) unless `--personal` is given; `invite bulk` makes one invite per commune of a province.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import telegram
@@ -15,6 +20,8 @@ from sqlmodel import col, select
 from bot.app import SANDBOX_USERNAME
 from bot.cli.common import Commands, config_of, migrated_session, open_database
 from bot.clock import SystemClock
+from bot.i18n import Translator
+from bot.imports_files import ListedInvite, invite_list_xlsx
 from bot.settings import Config
 from handlers.admin import invite_link
 from storage import invites
@@ -23,6 +30,7 @@ from storage.db import Database
 from storage.errors import DomainError
 from storage.models import Invite, Village
 from storage.settings import get_setting, set_setting
+from storage.vocab import ROLES
 
 ONE_USE_ROLES = ("commune_admin", "province_viewer", "commune_leader")  # a code for one person only
 
@@ -49,7 +57,7 @@ def _ask_username(config: Config) -> str | None:
         return None
 
 
-def _learn_bot_username(config: Config, database: Database) -> None:
+def learn_bot_username(config: Config, database: Database) -> None:
     """Ask the Bot API who we are (getMe) when the running bot has not recorded it yet."""
     with database.session() as session:
         if get_setting(session, "telegram.username"):
@@ -62,9 +70,16 @@ def _learn_bot_username(config: Config, database: Database) -> None:
 
 def _invite_link(config: Config, database: Database, code: str) -> str | None:
     """The deep link that opens the bot with the code (None when the bot's username is unknown)."""
-    _learn_bot_username(config, database)
+    learn_bot_username(config, database)
     with database.session() as session:
         return invite_link(session, code)
+
+
+def _kind_of(args: argparse.Namespace) -> str:
+    """A member invite for a village is the village's join link, unless asked for one person."""
+    if args.role == "member" and args.village and not args.personal:
+        return invites.KIND_VILLAGE
+    return invites.KIND_PERSONAL
 
 
 def cmd_invite_create(args: argparse.Namespace) -> int:
@@ -72,18 +87,21 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     config = config_of(args)
     database = open_database(config)
     now = SystemClock().now()
+    kind = _kind_of(args)
     with database.session() as session:
         village_id = None
+        village_name = None
         if args.village:
             if args.commune is None:
                 raise DomainError("invite_needs_commune")
             village = find_village(session, args.commune, args.village)
             if village is None:
                 raise DomainError("unknown_village", village=args.village)
-            village_id = village.id
+            village_id, village_name = village.id, village.name
         invite = invites.create_invite(
             session,
             role=args.role,
+            kind=kind,
             now=now,
             days=args.days or config.limits.invite_days,
             max_uses=args.uses or (1 if args.role in ONE_USE_ROLES else config.limits.invite_max_uses),
@@ -97,14 +115,23 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
     if args.json:
         print(
             json.dumps(
-                {"code": code, "link": link, "role": args.role, "expires_at": expires.isoformat(), "max_uses": uses},
+                {
+                    "code": code,
+                    "link": link,
+                    "role": args.role,
+                    "kind": kind,
+                    "village": village_name,
+                    "expires_at": expires.isoformat(),
+                    "max_uses": uses,
+                },
                 ensure_ascii=False,
             )
         )
     else:
         local = expires.astimezone(config.tz)
         print(
-            f"Mã mời / invite code: {code}\nLink: {link or '-'}\n"
+            f"Mã mời / invite code: {code}{' (cả thôn / village link)' if kind == invites.KIND_VILLAGE else ''}\n"
+            f"Link: {link or '-'}\n"
             f"Hết hạn / expires: {local:%d/%m/%Y %H:%M} ({config.timezone})\nSố lượt / uses: {uses}"
         )
     return 0
@@ -115,6 +142,7 @@ def _invite_row(invite: Invite, villages: dict[int, str], config: Config) -> dic
     return {
         "code": invite.code,
         "role": invite.role,
+        "kind": invite.kind,
         "province_code": invite.province_code,
         "commune_code": invite.commune_code,
         "village": villages.get(invite.village_id) if invite.village_id is not None else None,
@@ -167,6 +195,66 @@ def cmd_invite_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite_bulk(args: argparse.Namespace) -> int:
+    """One invite per commune of a province (code, name, link, expiry) written to an XLSX for the province
+    office to send out; a commune's unused, valid one-person invite of that role is kept, not made again."""
+    config = config_of(args)
+    database = open_database(config)
+    tr = Translator("vi")
+    try:
+        with database.session() as session:
+            made = invites.commune_invites(
+                session, args.province, args.role, now=SystemClock().now(), days=args.days or config.limits.invite_days
+            )
+            rows = [
+                (commune.code, commune.name, invite.code, invite.expires_at.astimezone(config.tz).date(), kept)
+                for commune, invite, kept in made
+            ]
+        learn_bot_username(config, database)
+        with database.session(readonly=True) as session:
+            links = {code: invite_link(session, code) or "" for _, _, code, _, _ in rows}
+    finally:
+        database.dispose()
+    role = tr.gettext(ROLES[args.role])
+    listed = [
+        ListedInvite(
+            code, name, "", "", role, invite, links[invite], expires, "mã làm lần trước, vẫn dùng được" if kept else ""
+        )
+        for code, name, invite, expires, kept in rows
+    ]
+    Path(args.output).write_bytes(invite_list_xlsx(listed, tr, people=False))
+    new = sum(1 for *_, kept in rows if not kept)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "province": args.province,
+                    "role": args.role,
+                    "communes": len(rows),
+                    "new": new,
+                    "kept": len(rows) - new,
+                    "output": args.output,
+                    "invites": [
+                        {
+                            "commune": c,
+                            "name": n,
+                            "code": i,
+                            "link": links[i] or None,
+                            "expires": e.isoformat(),
+                            "kept": k,
+                        }
+                        for c, n, i, e, k in rows
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(f"{len(rows)} commune(s): {new} new invite(s), {len(rows) - new} kept from before -> {args.output}")
+    return 0
+
+
 def cmd_invite_revoke(args: argparse.Namespace) -> int:
     """Revoke a code from the shell (audited with no member as actor, via "shell")."""
     with migrated_session(config_of(args)) as session:
@@ -189,7 +277,12 @@ def add_invite_commands(commands: Commands) -> None:
     create.add_argument("--village", help="village name (for member and team_lead)")
     create.add_argument("--days", type=int, help="days the code stays valid")
     create.add_argument("--uses", type=int, help="how many people may join with it")
-    create.add_argument("--json", action="store_true", help="print a JSON object with code and link")
+    create.add_argument(
+        "--personal",
+        action="store_true",
+        help="a member invite for one person (without it, a member invite for a village is the village's join link)",
+    )
+    create.add_argument("--json", action="store_true", help="print a JSON object with code, link, kind and village")
     create.set_defaults(func=cmd_invite_create)
     listing = invite.add_parser("list", help="invite codes that can still be used: role, village, uses left, expiry")
     listing.add_argument("--commune", type=int, help="official commune code, e.g. 18196")
@@ -202,6 +295,13 @@ def add_invite_commands(commands: Commands) -> None:
         "expires_at, created_at",
     )
     listing.set_defaults(func=cmd_invite_list)
+    bulk = invite.add_parser("bulk", help="one invite per commune of a province, written to an XLSX to send out")
+    bulk.add_argument("--province", type=int, required=True, help="official province code, e.g. 27 (Bắc Ninh)")
+    bulk.add_argument("--role", required=True, choices=["commune_admin", "commune_leader"])
+    bulk.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="where to write the list")
+    bulk.add_argument("--days", type=int, help="days each new code stays valid")
+    bulk.add_argument("--json", action="store_true", help="print a JSON summary with every commune's code and link")
+    bulk.set_defaults(func=cmd_invite_bulk)
     revoke = invite.add_parser("revoke", help="revoke an invite code: nobody else can join with it")
     revoke.add_argument("code", metavar="CODE")
     revoke.set_defaults(func=cmd_invite_revoke)

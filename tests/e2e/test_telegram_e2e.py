@@ -120,7 +120,7 @@ async def test_invites_menus_and_joining(harness: Harness) -> None:
     assert "tổ trưởng tổ CNSCĐ — Bản Nà Sang, Xã Sơn Kim 1" in step.text
     await lead.say(f"/start {lead_invite['code']}", expect="Bạn đã tham gia")
     await harness.settle()
-    check_menu(fake.commands(scope_chat_id=LEAD), MEMBER_COMMANDS, tuple(ADMIN_ONLY))
+    check_menu(fake.commands(scope_chat_id=LEAD), [*MEMBER_COMMANDS[:5], "moi", *MEMBER_COMMANDS[5:]], ("thon",))
 
     # The admin sees both villages and invites a commune leader by buttons (no village asked).
     step = await admin.say("/thon", expect="Các thôn của Xã Sơn Kim 1 (2)")
@@ -128,8 +128,9 @@ async def test_invites_menus_and_joining(harness: Harness) -> None:
     step = await admin.say("/moi", expect="Tạo mã mời cho ai?")
     step = await admin.press(step.with_buttons(), "Lãnh đạo xã", expect="Mã mời:")
     assert "Vai trò: lãnh đạo xã" in step.text and f"https://t.me/{BOT_USERNAME}?start=" in step.text
-    # A member or lead cannot use the admin's commands.
-    await lead.say("/moi", expect="không thuộc vai trò")
+    # A lead's /moi gives only their village's join link (no personal invites, no other village).
+    step = await lead.say("/moi", expect="Mã cho cả thôn")
+    assert [b["text"] for b in buttons_of(step.last)] == ["🏘️ Mã cho cả thôn", "❌ Huỷ"]
 
 
 async def test_commune_set_up_in_chat(harness: Harness) -> None:

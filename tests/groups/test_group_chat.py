@@ -155,8 +155,18 @@ def test_guided_logging_in_the_group_starts_with_the_groups_village(group: Group
 
 def test_strangers_group_talk_and_private_matters(group: GroupDriver, people: dict[str, Any]) -> None:
     _bind_to_thon2(group)
+    # The village has a personal member invite only: it is never shown in the group.
+    asked = group.say(STRANGER, "@bot cho mình tham gia với")
+    assert len(asked) == 1 and "chưa tham gia" in asked[0].text and people["member_code"] not in asked[0].text
+    # The lead makes the village's join link in private (/moi, «Mã cho cả thôn»): strangers are pointed to it.
+    private = ChatDriver(group.engine, group.database)
+    menu = last_with_buttons(private.say(LEAD, "/moi"))
+    made = private.press(LEAD, menu, "Mã cho cả thôn")
+    with group.database.session() as session:
+        link = invites.village_join_link(session, people["thon2"], group.engine.clock.now())
+    assert link is not None and link.code in made[-1].text
     pointed = group.say(STRANGER, "@bot cho mình tham gia với")
-    assert len(pointed) == 1 and "chưa tham gia" in pointed[0].text and people["member_code"] in pointed[0].text
+    assert len(pointed) == 1 and "chưa tham gia" in pointed[0].text and link.code in pointed[0].text
     assert group.mumble(MEMBER, "hôm nay mưa to quá") == []  # not for the bot: silence
     private = group.say(MEMBER, "/moi")
     assert "chat riêng" in private[-1].text

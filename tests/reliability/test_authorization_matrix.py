@@ -34,7 +34,7 @@ from bot.config import Config
 from bot.engine import ConversationEngine, Outcome
 from bot.messages import Incoming
 from handlers.router import COMMANDS, route
-from storage import activity, indicators, reminders
+from storage import activity, indicators, invites, reminders
 from storage.areas import add_villages
 from storage.db import Database
 from storage.models import (
@@ -675,7 +675,7 @@ COMMAND_TABLE: dict[str, tuple[Callable[[Probe, str], bool], str]] = {
     "sua": (offers("x"), "RAAARR"),
     "xoa": (offers("x"), "RAAARR"),
     "thon": (names_own_area, "RRRARR"),
-    "moi": (offers("a"), "RRRARR"),
+    "moi": (offers("a"), "RRAARR"),  # a team lead: their own village's join link only
     "nhacnho": (offers("rm"), "RAAAAA"),
     "tiendo": (offers("g"), "RAAAAR"),
     "chiso": (offers("i"), "RRRARR"),
@@ -832,6 +832,19 @@ def forge_invite(probe: Probe, role: str, target: str) -> bool:
     return _count(probe.database, Invite, Invite.village_id == village) > before
 
 
+def forge_village_link(probe: Probe, role: str, target: str) -> bool:
+    """/moi, «Mã cho cả thôn», then a village button carrying the target's village id: answered when the person
+    is shown the target village's live join link (made now, or the one already there)."""
+    village = _target_village(probe, target)
+    probe.say(role, "/moi")
+    nonce = probe.nonce("a")
+    probe.press(role, f"a:{nonce}:vlink_pick")
+    probe.press(role, f"a:{nonce}:vlink:{village}")
+    with probe.database.session(readonly=True) as session:
+        link = invites.village_join_link(session, village, NOW)
+    return link is not None and any(link.code in text for text in probe.shown.texts)
+
+
 def _resubmit_october(probe: Probe) -> None:
     """Every seeded commune's October submitted again (an earlier case may have reopened one)."""
     with probe.database.session() as session:
@@ -932,6 +945,7 @@ FORGED: dict[str, tuple[Callable[[Probe, str, str], bool], dict[str, str]]] = {
     "remove a session of": (forge_remove, {MEMBER: "ARRR", LEAD: "ARRR", ADMIN: "AARR"}),
     "fix a session of": (forge_fix, {MEMBER: "ARRR", LEAD: "ARRR", ADMIN: "AARR"}),
     "invite a member into": (forge_invite, {ADMIN: "AARR"}),
+    "make the village join link of": (forge_village_link, {LEAD: "ARRR", ADMIN: "AARR"}),
     "reopen the October report of": (forge_reopen, {VIEWER: "AAAR"}),
     "cancel a deadline of": (forge_cancel_deadline, {ADMIN: "AARR", VIEWER: "ARRR"}),
     "log on behalf of a member of": (forge_behalf, {LEAD: "ARRR", ADMIN: "AARR"}),
