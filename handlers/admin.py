@@ -16,6 +16,7 @@ from bot.messages import Button
 from handlers.base import Turn
 from handlers.common import go_button, main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
+from handlers.log_steps import keep_village_page, village_buttons
 from storage import invites
 from storage.areas import add_villages, get_commune, village_in_commune, villages_of
 from storage.errors import DomainError
@@ -297,18 +298,30 @@ def _invite_menu(turn: Turn, page: int, edit: bool = False) -> None:
 
 def _pick_village_for_link(turn: Turn) -> None:
     """«Mã cho cả thôn»: a lead's own village at once; a commune admin picks one of the commune's villages."""
-    _ = turn._
     member = turn.require_member()
     if _is_lead(turn) and member.village_id is not None:
         return _village_link(turn, member.village_id)
-    rows = villages_of(turn.session, turn.require_commune())
-    if not rows:
+    _ask_village(turn, role=ROLE_MEMBER, whole_village=True)
+
+
+def _ask_village(turn: Turn, role: str, whole_village: bool) -> None:
+    """Which village the invite (or the whole village's link) is for: the commune's villages, a page at a time
+    (a commune may have hundreds, past the platforms' button limits)."""
+    _ = turn._
+    if not villages_of(turn.session, turn.require_commune()):
         turn.end_flow()
         turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
         return
-    turn.goto(INVITE_VILLAGE, role=ROLE_MEMBER)
-    buttons = [[turn.button(v.name, FLOW, "vlink", str(v.id)) for v in rows[i : i + 2]] for i in range(0, len(rows), 2)]
-    turn.say(_("Mã cho cả thôn nào?"), [*buttons, [turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
+    turn.goto(INVITE_VILLAGE, role=role, whole_village=whole_village, village_page=0)
+    _ask_village_again(turn)
+
+
+def _ask_village_again(turn: Turn, edit: bool = False) -> None:
+    """The village question of the current step, on the page kept in the flow's data."""
+    _ = turn._
+    rows = villages_of(turn.session, turn.require_commune())
+    question = _("Mã cho cả thôn nào?") if turn.data.get("whole_village") else _("Mời vào thôn nào?")
+    turn.say(question, village_buttons(turn, FLOW, rows), edit=edit)
 
 
 def _village_link(turn: Turn, village_id: int) -> None:
@@ -356,22 +369,11 @@ def _village_link(turn: Turn, village_id: int) -> None:
 
 
 def _choose_role(turn: Turn, role: str) -> None:
-    _ = turn._
-    commune_code = turn.require_commune()
+    turn.require_commune()
     if role not in ROLES or role == "province_viewer":
         return invite(turn)
     if role in VILLAGE_ROLES:
-        rows = villages_of(turn.session, commune_code)
-        if not rows:
-            turn.end_flow()
-            turn.say(_("Xã chưa có thôn nào. Bạn thêm thôn bằng lệnh /thon trước nhé."))
-            return
-        turn.goto(INVITE_VILLAGE, role=role)
-        buttons = [
-            [turn.button(v.name, FLOW, "village", str(v.id)) for v in rows[i : i + 2]] for i in range(0, len(rows), 2)
-        ]
-        turn.say(_("Mời vào thôn nào?"), [*buttons, [turn.button(_("❌ Huỷ"), FLOW, "cancel")]])
-        return
+        return _ask_village(turn, role=role, whole_village=False)
     _create(turn, role, None)
 
 
@@ -413,13 +415,18 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         turn.say(turn._("Đã đóng."), main_menu(turn))
     elif action == "vlink_pick" and turn.step == INVITE_ROLE:
         _pick_village_for_link(turn)
-    elif action == "vlink" and turn.step == INVITE_VILLAGE and arg.isdigit():
+    elif action == "vlink" and turn.step == INVITE_VILLAGE and arg.isdigit():  # buttons sent before paging
         _village_link(turn, int(arg))
+    elif action == "village_page" and turn.step == INVITE_VILLAGE:
+        keep_village_page(turn, arg)
+        _ask_village_again(turn, edit=True)
     elif action == "villages_save":
         _save_villages(turn)
     elif action == "role" and turn.step == INVITE_ROLE:
         _choose_role(turn, arg)
     elif action == "village" and turn.step == INVITE_VILLAGE and arg.isdigit():
+        if turn.data.get("whole_village"):
+            return _village_link(turn, int(arg))
         commune_code = turn.require_commune()
         try:
             village_in_commune(turn.session, commune_code, int(arg))

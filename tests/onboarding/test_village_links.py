@@ -14,7 +14,7 @@ from storage import invites
 from storage.areas import add_villages
 from storage.db import Database
 from storage.errors import DomainError
-from storage.models import AuditEntry, Invite, Member
+from storage.models import AuditEntry, Invite, Member, Village
 from tests.chat import ChatDriver, last_with_buttons
 from tests.onboarding.conftest import Shell
 
@@ -209,3 +209,29 @@ def test_the_cli_makes_a_village_link_with_its_uses_and_days(shell: Shell, datab
     assert personal["kind"] == "personal"
     listed = json.loads(shell("invite", "list", "--commune", "18196", "--json")[1])
     assert {(row["code"], row["kind"]) for row in listed} == {(made["code"], "village"), (personal["code"], "personal")}
+
+
+def test_a_commune_of_two_hundred_villages_is_paged_for_invites_and_village_links(
+    chat: ChatDriver, database: Database, clock: FixedClock
+) -> None:
+    """A commune with more villages than a keyboard may carry (Telegram: 100 buttons) gets them a page at a
+    time; a village on a later page can be picked for a personal invite and for the whole village's link."""
+    _setup(chat, database, clock)
+    names = [f"Tổ dân phố {n}" for n in range(1, 225)]
+    with database.session() as session:
+        add_villages(session, SON_KIM_1, names, now=clock.now(), actor_id=None)
+    for choice, question in [("Thành viên tổ", "Mời vào thôn nào?"), ("Mã cho cả thôn", "Mã cho cả thôn nào?")]:
+        asked = chat.press(ADMIN, last_with_buttons(chat.say(ADMIN, "/moi")), choice)[-1]
+        assert asked.text == question and len(asked.buttons) <= 100
+        assert "Trang sau ▶️" in [b.label for b in asked.buttons]
+        shown = {b.label for b in asked.buttons}
+        while "Tổ dân phố 200" not in shown:
+            asked = chat.press(ADMIN, asked, "Trang sau ▶️")[-1]
+            assert asked.text == question and len(asked.buttons) <= 100
+            shown = {b.label for b in asked.buttons}
+        made = chat.press(ADMIN, asked, "Tổ dân phố 200")[-1].text
+        assert "Tổ dân phố 200" in made
+    with database.session() as session:
+        village = session.exec(select(Village).where(Village.name == "Tổ dân phố 200")).one()
+        made_for_it = session.exec(select(Invite).where(Invite.village_id == village.id)).all()
+    assert sorted(i.kind for i in made_for_it) == ["personal", "village"]
