@@ -10,15 +10,36 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.clock import FixedClock
 from bot.config import Config
-from storage.db import Database
+from storage.db import Database, normalize_url
 from storage.migrate import upgrade
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_URL = os.environ.get("BDHVS_TEST_DATABASE_URL")
+
+
+def worker_database(url: str | None) -> str | None:
+    """The PostgreSQL database this test process uses: the given one, or, when the suite runs in several workers
+    (pytest-xdist), the worker's own copy beside it (``test_gw0``, ...), created when missing. Every test drops
+    and re-creates the schema of its database, which two workers could not share."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if found is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = worker_database(os.environ.get("BDHVS_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
