@@ -10,13 +10,9 @@ How it works
 * Per chat order survives failures: when an item has to wait (429, 5xx), the chat is *blocked* behind it; its
   later items are not sent until the waiting item is sent or finally failed.
 * Rate limits and a channel's pause after a 429 are bot/pacing.py's; replies go before reminders and notices.
-* Errors from the renderer (`bot.channels.base`): `RetryAfter` reschedules the item and pauses the whole channel
-  for that time; `TransientError` retries with exponential backoff and gives up (`failed`) after
-  `max_attempts`; `Unreachable` fails the item and the rest of that chat's queue and hands the chat to
-  `on_unreachable` (the wiring passes the reminders' notice: the member is marked unreachable and, the first
-  time, their commune admin is told; a group chat loses its binding); `ChatMoved` (a Telegram group became a
-  supergroup) moves the item and the rest of its chat to the new chat id, the group's binding with them, and
-  sends them there; `PermanentError` fails the item and logs it.
+* What happens after a send fails is bot/delivery/failures.py's (`FailedSends`): `RetryAfter` pauses the
+  channel, `TransientError` retries with backoff up to `max_attempts`, `Unreachable` fails the chat's queue and
+  calls `on_unreachable`, `ChatMoved` follows the group to its new id, `PermanentError` fails the item.
 * A group chat is paced by the group limit: the renderer knows it (Telegram: a negative id; Zalo: a group it
   has heard from), or an item to it says so (`TO_GROUP` in a reminder's payload).
 * A `hold` policy may keep an item back (the app holds reminders that reach the quiet hours, 21:00–07:00,
@@ -62,20 +58,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
-from bot.channels.base import (
-    ChannelRenderer,
-    ChatMoved,
-    PermanentError,
-    RetryAfter,
-    SendTimedOut,
-    TransientError,
-    Unreachable,
-    is_group_chat,
-    unseen_when_repeated,
-)
+from bot.channels.base import ChannelRenderer, is_group_chat, unseen_when_repeated
 from bot.clock import Clock
 from bot.delivery.claims import ClaimBook
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.failures import FailedSends
 from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.worker import Worker
@@ -141,6 +128,18 @@ class OutboxSender:
         self._awaiting_mark: dict[ChatKey, int] = {}  # a chat's item answered by the platform, not yet marked
         self._awaiting_chat: dict[int, ChatKey] = {}  # the same, by item id
         self._group_chats: set[ChatKey] = set()  # chats an item said were groups (`TO_GROUP` in its payload)
+        # Reads max_attempts, the backoffs and timeout_settle from here at each failure (a test may change them).
+        self.failures = FailedSends(
+            self.store,
+            self.claims,
+            self.pacer,
+            clock,
+            self,
+            self.stats,
+            self._group_chats,
+            notify=self.notify,
+            rescan_soon=self._rescan_soon,
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -370,22 +369,8 @@ class OutboxSender:
         """Hand the item to its renderer and settle what came back."""
         try:
             await asyncio.wait_for(renderer.deliver(item), self.deliver_timeout)
-        except RetryAfter as error:
-            await self._after_retry_after(worker, item, error)
-        except Unreachable as error:
-            await self._after_unreachable(worker, item, error)
-        except ChatMoved as error:
-            await self._after_moved(worker, item, error)
-        except PermanentError as error:
-            self.stats["failed"] += 1
-            log.warning("%s refused item %s (%s to chat %s): %s", item.channel, item.id, item.kind, item.chat_id, error)
-            await self.store.run(self.store.fail, item.id, f"permanent: {error}", self.clock.now())
-            self.claims.finish(item.id)
-        except (TimeoutError, TransientError) as error:
-            await self._after_transient(worker, item, error)
-        except Exception as error:  # a renderer's bug must not lose the item: it is retried like a 5xx
-            log.error("renderer crashed on item %s; treating it as a transient error", item.id, exc_info=error)
-            await self._after_transient(worker, item, error)
+        except Exception as error:  # what came back decides: retry, move, or fail (bot/delivery/failures.py)
+            await self.failures.settle(worker, item, error)
         else:
             self._after_sent(item)
 
@@ -397,77 +382,6 @@ class OutboxSender:
         finally:
             self.claims.release(item.id)
         self.dispatcher.held_until(until)
-
-    async def _after_retry_after(self, worker: Worker, item: OutboxItem, error: RetryAfter) -> None:
-        """The platform asked to slow down: pause the channel, and try the item again then (not an attempt)."""
-        self.stats["retry_after"] += 1
-        pause = max(error.seconds, 0.0)
-        self.pacer.pause(item.channel, pause, time.monotonic())
-        log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause, item.id, item.chat_id)
-        self._drop_queued(worker, (item.channel, item.chat_id))
-        at = self.clock.now() + dt.timedelta(seconds=pause)
-        await self._retry_later(item, str(error) or "retry after", at, count_attempt=False)
-
-    async def _after_unreachable(self, worker: Worker, item: OutboxItem, error: Unreachable) -> None:
-        """The chat cannot be reached (blocked, deleted): fail it with the rest of its chat, and say so."""
-        self.stats["unreachable"] += 1
-        log.info("chat %s on %s is unreachable (%s); item %s failed", item.chat_id, item.channel, error, item.id)
-        await self.store.run(self.store.unreachable, item, str(error) or "unreachable", self.clock.now())
-        self.claims.finish(item.id)
-        self.notify()  # the commune admin's notice may be waiting
-        self._drop_queued(worker, (item.channel, item.chat_id))  # failed in the database together with this one
-
-    async def _after_moved(self, worker: Worker, item: OutboxItem, error: ChatMoved) -> None:
-        """The group chat moved to a new id (a Telegram group became a supergroup): the item and the rest of its
-        chat are sent again to the new id, and the group's binding follows it. A move to the same id (never
-        seen) would loop: it fails the item instead."""
-        old_key, new_id = (item.channel, item.chat_id), error.new_chat_id
-        if not new_id or new_id == item.chat_id:
-            self.stats["failed"] += 1
-            await self.store.run(self.store.fail, item.id, f"permanent: {error}", self.clock.now())
-            self.claims.finish(item.id)
-            return
-        self.stats["moved"] += 1
-        log.info("%s chat %s moved to %s; item %s and the rest follow", item.channel, item.chat_id, new_id, item.id)
-        if old_key in self._group_chats:
-            self._group_chats.add((item.channel, new_id))
-        try:
-            await self.store.run(self.store.moved, item, new_id, self.clock.now())
-        finally:
-            self.claims.release(item.id)  # read again, now addressed to the new id
-        self._drop_queued(worker, old_key)
-        self._rescan_soon()
-
-    async def _after_transient(self, worker: Worker, item: OutboxItem, error: BaseException) -> None:
-        """A failure that may pass: try again with backoff (after a time-out, not before `timeout_settle`, the
-        chat waiting behind it), or give up after `max_attempts`."""
-        self.stats["transient"] += 1
-        timed_out = isinstance(error, (SendTimedOut, asyncio.TimeoutError))
-        if timed_out:
-            self.stats["timed_out"] += 1
-        reason = str(error) or type(error).__name__
-        attempt = item.attempts + 1
-        if attempt >= self.max_attempts:
-            self.stats["failed"] += 1
-            log.warning(
-                "giving up item %s (%s to chat %s) after %d attempts: %s",
-                item.id,
-                item.kind,
-                item.chat_id,
-                attempt,
-                reason,
-            )
-            await self.store.run(
-                self.store.fail, item.id, f"gave up after {attempt} attempts: {reason}", self.clock.now()
-            )
-            self.claims.finish(item.id)
-            return
-        delay = min(self.max_backoff, self.base_backoff * (2**item.attempts))
-        if timed_out:
-            delay = max(delay, self.timeout_settle)  # the call may still land: give it time to, first
-        log.info("item %s failed (%s); attempt %d again in %.1f s", item.id, reason, attempt + 1, delay)
-        self._drop_queued(worker, (item.channel, item.chat_id))
-        await self._retry_later(item, reason, self.clock.now() + dt.timedelta(seconds=delay))
 
     def _after_sent(self, item: OutboxItem) -> None:
         """The platform accepted the item: mark it at once, off the event loop. The chat's next item waits for
@@ -483,21 +397,6 @@ class OutboxSender:
         self.stats["sent"] += 1
         if self.claims.blocked.get(key) == item.id:
             self.claims.unblock(key)
-
-    def _drop_queued(self, worker: Worker, key: ChatKey) -> None:
-        """Hand back the chat's later items queued in the worker: they must wait for the one that failed
-        and are read again, in order, once it has gone (otherwise a lifted block would let them jump it)."""
-        for other in worker.drop(key):
-            self.claims.release(other.id)
-
-    async def _retry_later(self, item: OutboxItem, reason: str, at: dt.datetime, count_attempt: bool = True) -> None:
-        """Reschedule the item and block its chat behind it until then."""
-        self.claims.block((item.channel, item.chat_id), item.id)
-        try:
-            await self.store.run(self.store.reschedule, item.id, reason, at, count_attempt)
-        finally:
-            self.claims.release(item.id)
-        self._rescan_soon()  # the dispatcher learns when to look again
 
     # -- marking ----------------------------------------------------------------------------------
 

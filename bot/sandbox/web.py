@@ -2,7 +2,9 @@
 
 The page talks to a small JSON API; the API plays the user side of ``FakeTelegram`` (and of ``FakeZalo``
 when given: the page then has a Telegram | Zalo switch) and reads its transcript. The bot itself is not
-involved here: it talks to the same fakes through their Bot APIs.
+involved here: it talks to the same fakes through their Bot APIs. This module holds the routes; the state they
+read and change, and the JSON views of a chat, are bot/sandbox/web_state.py's, the demo groups
+bot/sandbox/web_groups.py's.
 
 Every person has a Telegram user id (the page's key for them) and, with Zalo, a Zalo user id
 (``zalo_user_id``, a string as on Zalo). The ``channel`` parameter (``telegram`` by default, or ``zalo``)
@@ -30,7 +32,6 @@ is the group as that person's app shows it. ``update_id`` is null when the bot d
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +40,8 @@ from aiohttp import web
 
 from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
 from .fake_zalo import FakeZalo
-from .web_groups import PageGroup, SandboxGroups
+from .web_groups import PageGroup
+from .web_state import SandboxChat, message_view, persona_name, zalo_message_view
 
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {
@@ -48,7 +50,6 @@ STATIC_FILES = {
 }
 LONG_POLL_SECONDS = 20.0
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
-NEWCOMER_FIRST_ID = 7_000_000_001
 
 SANDBOX_KEY: web.AppKey[SandboxChat] = web.AppKey("bdhvs_sandbox_chat")
 
@@ -60,173 +61,6 @@ EXAMPLE_PERSONAS: list[dict[str, Any]] = [
     {"user_id": 1004, "name": "Phạm Quốc Bảo", "role": "Lãnh đạo xã", "area": "Xã Sơn Kim 1"},
     {"user_id": 1005, "name": "Võ Minh Châu", "role": "Sở KH&CN", "area": "Tỉnh Hà Tĩnh"},
 ]
-
-
-class SandboxChat:
-    """The state behind the page: the fake, the demo people and the newcomers made so far."""
-
-    def __init__(
-        self,
-        fake: FakeTelegram,
-        personas: list[dict[str, Any]],
-        long_poll_seconds: float,
-        zalo: FakeZalo | None = None,
-        groups: list[dict[str, Any]] | None = None,
-    ) -> None:
-        self.fake = fake
-        self.zalo = zalo
-        self.personas = [dict(p) for p in personas]
-        self.newcomers: list[dict[str, Any]] = []
-        self.long_poll_seconds = long_poll_seconds
-        self._ids = itertools.count(NEWCOMER_FIRST_ID)
-        for persona in self.personas:
-            persona["user_id"] = int(persona["user_id"])
-            # the demo people have opened the chat already, so the bot may write to them first
-            fake.add_user(
-                persona["user_id"],
-                _first_name(persona),
-                language_code=persona.get("language_code", "vi"),
-            )
-            if zalo is not None:
-                persona.setdefault("zalo_user_id", f"zalo{persona['user_id']}")
-                zalo.add_user(str(persona["zalo_user_id"]), _first_name(persona))
-        zalo_ids = {p["user_id"]: str(p.get("zalo_user_id") or f"zalo{p['user_id']}") for p in self.personas}
-        self.groups = SandboxGroups(fake, zalo, groups or [], zalo_ids)
-
-    def everyone(self) -> list[dict[str, Any]]:
-        return self.personas + self.newcomers
-
-    def person(self, user_id: int) -> dict[str, Any] | None:
-        return next((p for p in self.everyone() if p["user_id"] == user_id), None)
-
-    def new_person(self) -> dict[str, Any]:
-        known = {p["user_id"] for p in self.everyone()}
-        user_id = next(self._ids)
-        while user_id in known or self.fake.messages(user_id):
-            user_id = next(self._ids)
-        number = len(self.newcomers) + 1
-        person = {
-            "user_id": user_id,
-            "name": f"Người mới {number}",
-            "role": "Chưa tham gia",
-            "area": "Thử tham gia bằng mã mời",
-            "is_new": True,
-        }
-        if self.zalo is not None:
-            person["zalo_user_id"] = f"zalo{user_id}"
-        self.newcomers.append(person)
-        return person
-
-    def zalo_id(self, user_id: int) -> str:
-        person = self.person(user_id) or {}
-        return str(person.get("zalo_user_id") or f"zalo{user_id}")
-
-    def zalo_chat_view(self, user_id: int) -> dict[str, Any]:
-        """One person's Zalo chat as the page shows it (only called when the sandbox runs Zalo)."""
-        if self.zalo is None:
-            raise web.HTTPNotFound(text="Zalo is not running in this sandbox")
-        zalo_id = self.zalo_id(user_id)
-        return {
-            "user_id": user_id,
-            "channel": "zalo",
-            "version": self.zalo.chat_version(zalo_id),
-            "messages": [_zalo_message_view(m) for m in self.zalo.messages(zalo_id)],
-            "reply_keyboard": None,
-            "typing": self.zalo.typing(zalo_id),
-            "notices": [],
-            "commands": [],  # Zalo has no command menu
-        }
-
-    def chat_view(self, user_id: int) -> dict[str, Any]:
-        fake = self.fake
-        person = self.person(user_id) or {}
-        state = fake.chat_state(user_id)
-        keyboard = state["reply_keyboard"]
-        return {
-            "user_id": user_id,
-            "channel": "telegram",
-            "version": fake.chat_version(user_id),
-            "messages": [_message_view(m) for m in fake.messages(user_id)],
-            "reply_keyboard": [
-                [b if isinstance(b, str) else b.get("text", "") for b in row] for row in keyboard.get("keyboard", [])
-            ]
-            if keyboard
-            else None,
-            "typing": state["chat_action"] is not None,
-            "notices": state["notices"],
-            "commands": fake.menu(user_id, person.get("language_code", "vi")),
-        }
-
-
-def _first_name(persona: dict[str, Any]) -> str:
-    # Vietnamese names end with the given name, which is how people are addressed
-    name = str(persona.get("first_name") or persona.get("name") or "Người dùng")
-    return name
-
-
-def _file_url(file_id: str) -> str:
-    return f"/sandbox/api/file/{file_id}"
-
-
-def _message_view(message: dict[str, Any]) -> dict[str, Any]:
-    """A transcript message in the page's shape (buttons flattened, files as URLs)."""
-    view: dict[str, Any] = {
-        "message_id": message["message_id"],
-        "sender": message["sender"],
-        "date": message["date"],
-        "edited": message["edited"],
-        "text": message.get("text"),
-        "entities": message.get("entities", []),
-        "caption": message.get("caption"),
-        "caption_entities": message.get("caption_entities", []),
-        "photo": None,
-        "document": None,
-        "buttons": [],
-    }
-    if message.get("photo"):
-        size = message["photo"][-1]
-        view["photo"] = {"url": _file_url(size["file_id"]), "width": size["width"], "height": size["height"]}
-    if message.get("document"):
-        document = message["document"]
-        view["document"] = {
-            "url": _file_url(document["file_id"]),
-            "file_name": document.get("file_name") or "tệp",
-            "mime_type": document.get("mime_type"),
-            "file_size": document.get("file_size", 0),
-        }
-    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-        buttons = []
-        for button in row:
-            item: dict[str, Any] = {"text": button.get("text", "")}
-            for key in ("callback_data", "url"):
-                if key in button:
-                    item[key] = button[key]
-            buttons.append(item)
-        view["buttons"].append(buttons)
-    return view
-
-
-def _zalo_message_view(message: dict[str, Any]) -> dict[str, Any]:
-    """A Zalo transcript message in the page's shape (no buttons on Zalo: choices are numbered lines)."""
-    text = message.get("text")
-    if text is None and message.get("sticker"):
-        text = "[sticker]"
-    elif text is None and message.get("voice"):
-        text = "[tin nhắn thoại]"
-    photo = message.get("photo")
-    return {
-        "message_id": message["message_id"],
-        "sender": message["sender"],
-        "date": int(message["date"]) // 1000,
-        "edited": False,
-        "text": text,
-        "entities": [],
-        "caption": message.get("caption"),
-        "caption_entities": [],
-        "photo": {"url": photo, "width": 0, "height": 0} if isinstance(photo, str) else None,
-        "document": None,
-        "buttons": [],
-    }
 
 
 def _update_id(update_id: int | None) -> int | None:
@@ -320,12 +154,12 @@ async def _send(request: web.Request) -> web.Response:
         if len(text) > 2000:
             return _bad("text is longer than 2000 characters")
         zalo_id = sandbox.zalo_id(user_id)
-        message_id = sandbox.zalo.user_says(zalo_id, text, display_name=_first_name(person) if person else None)
+        message_id = sandbox.zalo.user_says(zalo_id, text, display_name=persona_name(person) if person else None)
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_says(
         user_id,
         text,
-        first_name=_first_name(person) if person else None,
+        first_name=persona_name(person) if person else None,
         language_code=person.get("language_code", "vi"),
     )
     return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
@@ -352,7 +186,7 @@ async def _press(request: web.Request) -> web.Response:
             message_id,
             callback_data,
             chat_id=chat_id,
-            first_name=_first_name(person) if person else None,
+            first_name=persona_name(person) if person else None,
             language_code=person.get("language_code", "vi"),
             strict=False,
         )
@@ -391,14 +225,14 @@ async def _photo(request: web.Request) -> web.Response:
             data,
             caption=caption if isinstance(caption, str) and caption.strip() else None,
             mime_type=photo.content_type or "image/jpeg",
-            display_name=_first_name(person) if person else None,
+            display_name=persona_name(person) if person else None,
         )
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     update_id = sandbox.fake.user_sends_photo(
         user_id,
         data,
         caption=caption if isinstance(caption, str) and caption.strip() else None,
-        first_name=_first_name(person) if person else None,
+        first_name=persona_name(person) if person else None,
         mime_type=photo.content_type or "image/jpeg",
     )
     return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
@@ -475,7 +309,7 @@ def _send_in_group(
             message_id = sandbox.zalo.user_says(
                 sandbox.zalo_id(user_id),
                 text,
-                display_name=_first_name(person) if person else None,
+                display_name=persona_name(person) if person else None,
                 chat_id=group.zalo_group_id,
                 mention=mention,
                 reply_to=reply_to,
@@ -484,7 +318,7 @@ def _send_in_group(
         update_id = sandbox.fake.user_says(
             user_id,
             text,
-            first_name=_first_name(person) if person else None,
+            first_name=persona_name(person) if person else None,
             language_code=person.get("language_code", "vi"),
             chat_id=group.telegram_chat_id,
             reply_to=reply_to,
@@ -516,7 +350,7 @@ def _photo_in_group(
                 data,
                 caption=caption,
                 mime_type=mime_type or "image/jpeg",
-                display_name=_first_name(person) if person else None,
+                display_name=persona_name(person) if person else None,
                 chat_id=group.zalo_group_id,
                 reply_to=reply_to,
             )
@@ -525,7 +359,7 @@ def _photo_in_group(
             user_id,
             data,
             caption=caption,
-            first_name=_first_name(person) if person else None,
+            first_name=persona_name(person) if person else None,
             mime_type=mime_type or "image/jpeg",
             chat_id=group.telegram_chat_id,
             reply_to=reply_to,
@@ -545,11 +379,11 @@ async def _group_chat(
             return _bad("Zalo is not part of this sandbox")
         if version == sandbox.groups.version(group, channel):
             await sandbox.zalo.wait_for_chat_change(group.zalo_group_id, version, sandbox.long_poll_seconds)
-        view = sandbox.groups.zalo_view(group, user_id, _zalo_message_view)
+        view = sandbox.groups.zalo_view(group, user_id, zalo_message_view)
     else:
         if version == sandbox.groups.version(group, channel):
             await sandbox.fake.wait_for_chat_change(group.telegram_chat_id, version, sandbox.long_poll_seconds)
-        view = sandbox.groups.telegram_view(group, user_id, _message_view)
+        view = sandbox.groups.telegram_view(group, user_id, message_view)
     return web.json_response(view, headers={"Cache-Control": "no-store"})
 
 

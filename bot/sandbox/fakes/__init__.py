@@ -5,7 +5,9 @@
 * `server.py`: the HTTP side of a fake Bot API (routes, start and stop, flood limit, planned faults);
 * `webhook.py`: handing updates to the bot's webhook, in order, with bounded retries;
 * `files.py`: the files a fake holds (uploaded by the bot, or sent by a person);
-* `telegram_*.py`, `telegram.py`: the Telegram Bot API; `zalo.py`: the Zalo Bot API.
+* `groups.py`: the book of groups both fakes keep (listing, finding one, a group's transcript);
+* `telegram_*.py`, `telegram.py`: the Telegram Bot API; `zalo_methods.py`, `zalo_groups.py`, `zalo.py`: the Zalo
+  Bot API.
 
 `bot/sandbox/fake_telegram.py` and `bot/sandbox/fake_zalo.py` name the two fakes for their users.
 """

@@ -16,7 +16,9 @@
   answers 403 "Forbidden: bot can't initiate conversation with a user".
 
 An unknown negative id first seen through ``user_says`` (or a send, with lenient chats) becomes a group the bot
-is already an administrator of, so that tests written before groups were modelled keep working.
+is already an administrator of, so that tests written before groups were modelled keep working. Listing the
+groups, finding one and a group's transcript (service messages included) are groups.py's, shared with the fake
+Zalo.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, Unpack
 from bot.ratelimit import TokenBucket
 
 from .chats import Chat
+from .groups import GroupBook
 from .server import FakeOptions
 from .telegram_chats import jsonable
 from .telegram_methods import TelegramMethods
@@ -76,7 +79,7 @@ def group_kind(chat_id: int) -> str:
     return "supergroup" if chat_id <= SUPERGROUP_PREFIX else "group"
 
 
-class TelegramGroups(TelegramMethods):
+class TelegramGroups(TelegramMethods, GroupBook[int, Group]):
     """The fake Telegram's groups: their members, the bot's membership, privacy mode and the group limit."""
 
     def __init__(
@@ -139,16 +142,6 @@ class TelegramGroups(TelegramMethods):
             "bot_status": group.bot_status,
             "migrated_to": group.migrated_to,
         }
-
-    def groups(self) -> list[dict[str, Any]]:
-        """Every group the fake knows, in the order they were made."""
-        return [self.group(chat_id) for chat_id in self._groups]
-
-    def group_transcript(self, chat_id: int) -> list[dict[str, Any]]:
-        """The group's messages, oldest first, service messages included; a person's message says whether the
-        bot received it (``delivered``)."""
-        self._group(chat_id)
-        return self.messages(chat_id)
 
     def bot_added_to_group(self, chat_id: int, by_user_id: int, admin: bool = False) -> UpdateId | None:
         """A member adds the bot (as a member, or an administrator): ``my_chat_member`` left → member (or
@@ -379,13 +372,6 @@ class TelegramGroups(TelegramMethods):
         group = Group(chat_id=chat_id, kind=kind, title=title, bot_status=bot_status, implicit=implicit)
         self._groups[chat_id] = group
         self._chats[chat_id] = Chat(info={"id": chat_id, "type": kind, "title": title})
-        return group
-
-    def _group(self, chat_id: int) -> Group:
-        """A group the fake knows, or KeyError."""
-        group = self._groups.get(int(chat_id))
-        if group is None:
-            raise KeyError(f"no group {chat_id}")
         return group
 
     def _live_group(self, chat_id: int) -> Group:
