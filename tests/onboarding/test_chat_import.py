@@ -17,6 +17,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
+from bot.channels.telegram import to_incoming, wants_content
 from bot.clock import FixedClock
 from bot.engine import Outcome
 from bot.imports_files import MAX_FILE_BYTES
@@ -295,3 +296,27 @@ def test_the_state_kept_for_a_full_file_stays_small(chat: ChatDriver, database: 
         size = len(json.dumps(state.data, ensure_ascii=False).encode())
     assert state.data["sheet"]["headers"] == ["Xã", "Thôn", "Họ và tên", "Vai trò"]
     assert size < 256 * 1024, size
+
+
+def _message(chat: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    user = {"id": ADMIN, "is_bot": False, "first_name": "Lan"}
+    return {"update_id": 9, "message": {"message_id": 3, "from": user, "chat": chat, "date": 0, "document": document}}
+
+
+def test_telegram_reads_a_file_sent_as_a_document_and_fetches_only_a_private_spreadsheet() -> None:
+    private = {"id": ADMIN, "type": "private"}
+    sheet = {"file_id": "BQAC1", "file_unique_id": "u1", "file_name": "thon.xlsx", "file_size": 5120}
+    incoming = to_incoming(_message(private, sheet))
+    assert incoming is not None and incoming.photo_file_id is None
+    assert incoming.document == IncomingFile("BQAC1", "thon.xlsx", 5120)
+    assert wants_content(incoming)
+    # A picture sent as a file stays a photo (evidence); a PDF is a document the channel does not fetch.
+    picture = {**sheet, "file_name": "lop.png", "mime_type": "image/png"}
+    incoming = to_incoming(_message(private, picture))
+    assert incoming is not None and incoming.photo_file_id == "BQAC1" and incoming.document is None
+    incoming = to_incoming(_message(private, {**sheet, "file_name": "bao-cao.pdf"}))
+    assert incoming is not None and incoming.document is not None and not wants_content(incoming)
+    # In a group the file is never fetched.
+    group = {"id": -1001, "type": "supergroup", "title": "Thôn 1"}
+    incoming = to_incoming(_message(group, sheet))
+    assert incoming is not None and incoming.document is not None and not wants_content(incoming)

@@ -13,6 +13,8 @@ import aiohttp
 from .chats import Chat, Pending, Record
 from .server import FakeApiError
 from .telegram_chats import TelegramChats, jsonable
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file the Bot API lets a bot fetch with getFile
 from .telegram_params import (
     CHAT_ACTIONS,
     MAX_CAPTION_LENGTH,
@@ -168,6 +170,8 @@ class TelegramMethods(TelegramChats):
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.file_size > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")  # Telegram's words: a bot downloads 20 MB at most
         result: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
         if stored.data is not None:
             result["file_size"] = stored.file_size
