@@ -4,9 +4,9 @@ python-telegram-bot talks to it unmodified: ``telegram.Bot(fake.token, base_url=
 base_file_url=f"{url}/file/bot")``. It answers like Telegram does (``{"ok": true, "result": ...}``
 or ``{"ok": false, "error_code": N, "description": ...}``, same HTTP status codes, same wording for
 the errors a bot meets in practice), keeps every chat's transcript, and lets a test play the user
-side: ``user_says``, ``user_presses``, ``user_sends_photo``, ``user_sends_document``, ``redeliver``, then ``wait_for`` what
-the bot answers. Groups (``create_group``, ``bot_added_to_group``, ``user_joins_group``, ``migrate_group``...,
-privacy mode and the group limit) are in telegram_groups.py.
+side: ``user_says``, ``user_presses``, ``user_sends_photo``, ``user_sends_document``, ``redeliver``, then
+``wait_for`` what the bot answers. Groups (``create_group``, ``bot_added_to_group``, ``user_joins_group``,
+``migrate_group``..., privacy mode and the group limit) are in telegram_groups.py.
 
 Everything runs on the caller's event loop; state is plain Python, touched only from that loop.
 """

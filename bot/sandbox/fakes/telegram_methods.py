@@ -13,8 +13,6 @@ import aiohttp
 from .chats import Chat, Pending, Record
 from .server import FakeApiError
 from .telegram_chats import TelegramChats, jsonable
-
-DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file the Bot API lets a bot fetch with getFile
 from .telegram_params import (
     CHAT_ACTIONS,
     MAX_CAPTION_LENGTH,
@@ -33,6 +31,8 @@ from .telegram_params import (
 )
 
 _WEBHOOK_URL_RE = re.compile(r"^https?://[^\s/]+")
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file the Bot API lets a bot fetch with getFile
 
 
 class TelegramMethods(TelegramChats):
