@@ -19,10 +19,12 @@ from sqlmodel import func, select
 
 from bot.channels.telegram import to_incoming, wants_content
 from bot.clock import FixedClock
-from bot.engine import Outcome
+from bot.config import Config
+from bot.engine import ConversationEngine, Outcome
 from bot.imports_files import MAX_FILE_BYTES
 from bot.messages import Incoming, IncomingFile
 from handlers.base import IDLE
+from handlers.router import route
 from handlers.sheet_import import MAX_CHAT_ROWS
 from storage import invites
 from storage.areas import add_villages
@@ -320,3 +322,16 @@ def test_telegram_reads_a_file_sent_as_a_document_and_fetches_only_a_private_spr
     group = {"id": -1001, "type": "supergroup", "title": "Thôn 1"}
     incoming = to_incoming(_message(group, sheet))
     assert incoming is not None and incoming.document is not None and not wants_content(incoming)
+
+
+def test_on_zalo_help_points_to_telegram_or_the_cli(database: Database, config: Config, clock: FixedClock) -> None:
+    """Zalo's Bot API delivers no file event: its /help and /thon say where to send the file instead."""
+    zalo = ChatDriver(ConversationEngine(database, config, clock, route), database, channel="zalo")
+    with database.session() as session:
+        code = invites.create_invite(
+            session, role="commune_admin", commune_code=SON_KIM_1, now=clock.now(), days=14, max_uses=1
+        ).code
+    assert "Chào mừng" in zalo.say("zalo-admin", code, name="Chị Lan")[0].text
+    for command in ("/help", "/thon"):
+        text = "\n".join(s.text for s in zalo.say("zalo-admin", command))
+        assert "Zalo không chuyển tệp cho bot" in text and "trên Telegram" in text, text
