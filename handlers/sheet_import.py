@@ -8,9 +8,11 @@ fetched by the channel before this turn (bot/channels/telegram.py): nothing here
 
 What is kept between the preview and «Đúng»: the parsed rows, only the columns an import reads (commune, village,
 name, role), each with its row number, in the conversation state, never the file's bytes. A file in chat has at
-most `MAX_CHAT_ROWS` rows of four short cells, so the state stays within a few hundred kilobytes at worst (a
-2,000-row file is about 150 KB of JSON; a commune's usual list, a few kilobytes); it is written at the preview and
-cleared at «Đúng» or «Huỷ», so a table of drafts with its own key and clean-up would buy nothing. At «Đúng» the
+most `MAX_CHAT_ROWS` rows of four short cells, so the state stays within a few hundred kilobytes at worst
+(measured: 2,000 rows of long Vietnamese names are about 250 KB of JSON as stored, its letters escaped; a
+commune's usual list of a few dozen rows, a few kilobytes). It is written at the preview, read once more at the
+press, and cleared at «Đúng» or «Huỷ» (or by any command), so a table of drafts with its own key and its own
+clean-up of abandoned previews would add a migration and buy nothing. At «Đúng» the
 rows are checked again against the database, and applied only if the plan is the one shown (`plan_digest`):
 when the commune changed meanwhile, the person is shown the new preview instead. Applying is one transaction
 (the engine's), audited like the CLI's; the same file again changes nothing.

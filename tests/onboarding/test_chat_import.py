@@ -286,7 +286,7 @@ def test_files_that_cannot_be_imported_in_chat(chat: ChatDriver, database: Datab
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_the_state_kept_for_a_full_file_stays_small(chat: ChatDriver, database: Database, clock: FixedClock) -> None:
-    """2,000 members rows (the chat's limit) with extra columns: only the four read are kept, in a few hundred KB."""
+    """2,000 members rows (the chat's limit) with extra columns: only the four read are kept, in about 250 KB."""
     _setup(chat, database, clock)
     rows = [["STT", "Xã", "Thôn", "Họ và tên", "Vai trò", "Ghi chú dài"]]
     rows += [[n, "Xã Sơn Kim 1", "Thôn 1", f"Nguyễn Thị Người Thứ {n}", "thành viên", "x" * 80] for n in range(2000)]
@@ -295,9 +295,9 @@ def test_the_state_kept_for_a_full_file_stays_small(chat: ChatDriver, database: 
     with database.session() as session:
         state = session.get(ConversationState, ("telegram", str(ADMIN), ""))
         assert state is not None and state.name == "im.confirm"
-        size = len(json.dumps(state.data, ensure_ascii=False).encode())
+        size = len(json.dumps(state.data).encode())  # as the JSON column stores it, letters escaped
     assert state.data["sheet"]["headers"] == ["Xã", "Thôn", "Họ và tên", "Vai trò"]
-    assert size < 256 * 1024, size
+    assert size < 320 * 1024, size
 
 
 def _message(chat: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
