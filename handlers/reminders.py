@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from bot.reminders.texts import kind_label, slot_label
+from handlers import reminder_delivery
 from handlers.base import Turn
 from handlers.common import area_label, main_menu
 from handlers.errors import explain
@@ -24,7 +25,7 @@ from storage.reminders import (
     EffectiveRule,
 )
 from storage.text import fold
-from storage.vocab import ROLES
+from storage.vocab import ROLE_COMMUNE_ADMIN, ROLES
 
 FLOW = "rm"
 MENU, RULE, RULE_CONFIRM, TITLE, DATE, ROLES_STEP, CONFIRM = (
@@ -113,8 +114,26 @@ def show(turn: Turn, argument: str = "") -> None:
         )
         if nonce_data.get("deadlines"):
             rows.append([turn.button(_("🗑️ Huỷ một hạn chót"), FLOW, "drop")])
+    if _chooses_delivery(turn):
+        rows.append([turn.button(_("👥 Nhắc vào nhóm chat hay nhắn riêng"), FLOW, "delivery")])
     rows.append([turn.button(_("❌ Đóng"), FLOW, "close")])
     turn.say("\n".join(lines), rows)
+
+
+def _chooses_delivery(turn: Turn) -> bool:
+    """A commune admin in their private chat: they choose where the commune's reminders go (as with /nhom)."""
+    member = turn.member
+    private = turn.incoming.chat_type != "group" and turn.group is None
+    return private and member is not None and member.role == ROLE_COMMUNE_ADMIN and member.commune_code is not None
+
+
+def _delivery(turn: Turn, _arg: str) -> None:
+    """«Nhắc vào nhóm chat hay nhắn riêng»: the commune's groups and the delivery choice of /nhom."""
+    if not _chooses_delivery(turn):
+        turn.end_flow()
+        turn.say(explain(DomainError("reminder_not_allowed"), turn.tr), main_menu(turn))
+        return
+    reminder_delivery.show(turn)
 
 
 def _set_paused(turn: Turn, paused: bool) -> None:
@@ -475,5 +494,6 @@ _EDITORS: dict[str, Callable[[Turn, str], None]] = {
     "roles_done": lambda turn, _arg: _confirm_deadline(turn),
     "save_deadline": lambda turn, _arg: _save_deadline(turn),
     "drop": lambda turn, _arg: _pick_deadline_to_drop(turn),
+    "delivery": _delivery,
     "drop_one": _drop_deadline,
 }

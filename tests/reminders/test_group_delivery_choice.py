@@ -87,3 +87,27 @@ def test_the_admins_menu_has_the_groups_view(area: Area) -> None:
     menu = dict(command_menu(area.member("admin"), Translator("vi")))
     assert menu["nhom"] == "Nhóm chat của xã, nơi gửi nhắc việc"
     assert "nhom" not in dict(command_menu(area.member("mem2"), Translator("vi")))
+
+
+def test_the_reminders_menu_leads_the_admin_to_the_same_choice_and_nobody_else(
+    chat: ChatDriver,
+    database: Database,
+    bound: Area,  # noqa: F811  # the fixture imported above
+) -> None:
+    """/nhacnho offers the commune admin «Nhắc vào nhóm chat hay nhắn riêng», which opens /nhom's choice; a
+    member's /nhacnho has no such button, and a forged press of it changes nothing."""
+    admin, member = bound.people["admin"], bound.people["mem2"]
+    menu = last_with_buttons(chat.say(admin, "/nhacnho"))
+    view = chat.press(admin, menu, "Nhắc vào nhóm chat hay nhắn riêng")[-1]
+    assert view.text.startswith("👥 Nhóm chat của Xã Sơn Kim 1")
+    done = chat.press(admin, view, "Cả hai")
+    assert "✅ Đã lưu" in done[-1].text
+    with database.session() as session:
+        assert groups.delivery_choice(session, SON_KIM_1) == "both"
+    theirs = last_with_buttons(chat.say(member, "/nhacnho"))
+    assert "Nhắc vào nhóm chat hay nhắn riêng" not in [b.label for b in theirs.buttons]
+    nonce = theirs.buttons[0].payload.split(":")[1]
+    forged = chat.send(chat._incoming(member, None, payload=f"rm:{nonce}:delivery", callback_id="cb-forged"))
+    assert "Nhóm chat của" not in forged[-1].text
+    with database.session() as session:
+        assert groups.delivery_choice(session, SON_KIM_1) == "both"
