@@ -16,8 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from bot.i18n import Translator
-from storage.imports import Sheet
-from storage.vocab import N_
+from bot.settings import Config
+from storage import imports
+from storage.imports import MemberRow, RowProblem, Sheet
+from storage.vocab import N_, ROLES
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a commune's list is a few hundred kilobytes at most
 XLSX_TYPES = (".xlsx", ".xlsm")
@@ -30,6 +32,15 @@ FILE_PROBLEMS: dict[str, str] = {
     "file_too_big": N_("Tệp lớn quá (tối đa 5 MB). Bạn chia nhỏ tệp giúp nhé."),
     "file_unreadable": N_("Bot không mở được tệp này. Bạn lưu lại thành .xlsx (hoặc .csv) rồi gửi lại nhé."),
     "file_encoding": N_("Tệp CSV này không ở dạng UTF-8. Bạn lưu lại với «CSV UTF-8» rồi gửi lại nhé."),
+}
+
+
+# The note of a person's row in the list sent out.
+NOTES = {
+    imports.NEW: "",
+    imports.RENEWED: N_("mã mới (mã trước đã hết hạn hoặc bị thu hồi)"),
+    imports.UNCHANGED: N_("mã đã làm lần trước, vẫn dùng được"),
+    imports.JOINED: N_("đã tham gia"),
 }
 
 
@@ -54,6 +65,11 @@ class UnreadableFile(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def problem_text(problem: RowProblem, tr: Translator) -> str:
+    """A row's problem as a sentence in the reader's language."""
+    return tr.gettext(imports.PROBLEMS[problem.code]).format(value=problem.value)
 
 
 def is_spreadsheet_name(filename: str) -> bool:
@@ -161,3 +177,25 @@ def invite_list_xlsx(rows: Sequence[ListedInvite], tr: Translator, *, people: bo
         for r in rows
     ]
     return write_sheet(_("Mã mời các xã"), headers, body)
+
+
+def listed(rows: Sequence[MemberRow], links: dict[str, str], config: Config, tr: Translator) -> list[ListedInvite]:
+    """The people's rows as the list sent out (who joined has no code to send), in the reader's language."""
+    result = []
+    for row in rows:
+        invite = row.invite if row.status != imports.JOINED else None
+        note = NOTES[row.status]
+        result.append(
+            ListedInvite(
+                row.commune_code,
+                row.commune_name,
+                row.village_name,
+                row.name,
+                tr.gettext(ROLES[row.role]),
+                invite.code if invite else "",
+                links.get(invite.code, "") if invite else "",
+                invite.expires_at.astimezone(config.tz).date() if invite else None,
+                tr.gettext(note) if note else "",
+            )
+        )
+    return result

@@ -11,6 +11,20 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class IncomingFile:
+    """A file a person sent as a document (not a picture): what the platform says of it, and its bytes when the
+    channel fetched them before the update reached the engine (no download ever happens inside a transaction)."""
+
+    file_id: str  # the platform's reference
+    file_name: str
+    size: int | None = None  # in bytes, as the platform announced it (None: not said)
+    mime_type: str | None = None
+    # Fetched by the channel: only a spreadsheet, in a private chat, within the limit (never in a log line).
+    content: bytes | None = field(default=None, repr=False)
+    problem: str | None = None  # why there is no content: file_too_big | file_not_fetched
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One update from a person, whatever the channel."""
 
@@ -28,6 +42,7 @@ class Incoming:
     message_text: str | None = None  # that message's text, to close it after the press
     button_label: str | None = None  # the label of the pressed button
     photo_file_id: str | None = None  # the platform's file reference, never the bytes
+    document: IncomingFile | None = None  # a file sent as a document (a spreadsheet to import)
     said_id: str | None = None  # in a group: the id of the person's own message (the bot's answer replies to it)
     chat_title: str = ""  # a group's title
     # In a group: the message is for the bot (a command, a mention of the bot, a reply to one of its messages).

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.i18n import Translator
 from bot.messages import Button
 from handlers.base import Turn
-from handlers.common import go_button, main_menu, not_allowed, please_choose, stale_button
+from handlers.common import go_button, import_hint, main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
 from handlers.log_steps import keep_village_page, village_buttons
 from storage import invites
@@ -108,7 +108,9 @@ def villages(turn: Turn) -> None:
         + _(
             "Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
             "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"
-        ),
+        )
+        + "\n\n"
+        + import_hint(turn),
         [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
     )
 

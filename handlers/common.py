@@ -102,6 +102,7 @@ def show_help(turn: Turn) -> None:
             _("/thon — xem và thêm thôn của xã"),
             _("/moi — tạo, xem và thu hồi mã mời cho tổ viên, tổ trưởng, lãnh đạo xã"),
             _("/thanhvien — danh sách thành viên của xã, xoá người đã nghỉ"),
+            import_hint(turn),
         ]
     if member.role == "team_lead":
         lines.append(_("/thanhvien — danh sách thành viên của thôn, xoá người đã nghỉ"))
@@ -203,6 +204,26 @@ def stale_button(turn: Turn) -> None:
 def has_buttons(turn: Turn) -> bool:
     """Whether the person's messenger shows buttons (Telegram) or numbered choices (Zalo)."""
     return turn.incoming.channel != "zalo"
+
+
+def receives_files(turn: Turn) -> bool:
+    """Whether the person's messenger hands the bot a file they send: Telegram does; Zalo's Bot API delivers no
+    file event at all."""
+    return turn.incoming.channel != "zalo"
+
+
+def import_hint(turn: Turn) -> str:
+    """How a commune admin imports a list of villages or team members from a spreadsheet on this messenger."""
+    _ = turn._
+    if receives_files(turn):
+        return _(
+            "📎 Nhập danh sách thôn hoặc thành viên tổ: gửi tệp Excel (.xlsx) hoặc CSV vào đây; bot cho xem trước "
+            "những gì sẽ thay đổi, bạn bấm «Đúng» mới nhập."
+        )
+    return _(
+        "📎 Nhập danh sách thôn hoặc thành viên tổ từ tệp Excel: Zalo không chuyển tệp cho bot, nên bạn gửi tệp "
+        "cho bot trên Telegram (dùng /lienket để dùng chung tài khoản), hoặc nhờ người quản trị hệ thống nhập."
+    )
 
 
 def choose_hint(turn: Turn) -> str:

@@ -18,6 +18,7 @@ from handlers import (
     monthly_report,
     questions,
     reminder_delivery,
+    sheet_import,
     week,
 )
 from handlers import indicators as indicator_handlers
@@ -89,6 +90,7 @@ FLOWS: dict[str, Flow] = {
     member_handlers.FLOW: Flow(member_handlers.on_button, member_handlers.on_text),
     groups.FLOW: Flow(groups.on_button, groups.on_text),
     reminder_delivery.FLOW: Flow(reminder_delivery.on_button, reminder_delivery.on_text),
+    sheet_import.FLOW: Flow(sheet_import.on_button, sheet_import.on_text),
 }
 
 
@@ -104,6 +106,8 @@ def _route(turn: Turn) -> None:
         return None
     if incoming.payload:
         return _route_button(turn, ButtonData.unpack(incoming.payload))
+    if incoming.document is not None:  # a spreadsheet to import (a commune admin's), whatever its caption
+        return sheet_import.on_file(turn)
     if incoming.photo_file_id and turn.member is not None and not turn.text:
         return evidence.on_photo(turn)
     text = turn.text

@@ -14,9 +14,12 @@ whole, before any row is read; only a team member's name, village and role are e
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -235,12 +238,12 @@ class _Communes:
         return next(iter(found.values()), "unknown_commune")
 
 
-def _rows_and_limits(sheet: Sheet, problems: list[RowProblem]) -> list[tuple[int, list[str]]]:
+def _rows_and_limits(sheet: Sheet, problems: list[RowProblem], max_rows: int) -> list[tuple[int, list[str]]]:
     rows = [(number, row) for number, row in sheet.rows if any(cell.strip() for cell in row)]
     if not rows:
         problems.append(RowProblem(1, "no_rows"))
-    if len(rows) > MAX_ROWS:
-        problems.append(RowProblem(1, "too_many_rows", str(MAX_ROWS)))
+    if len(rows) > max_rows:
+        problems.append(RowProblem(1, "too_many_rows", str(max_rows)))
         return []
     return rows
 
@@ -277,7 +280,12 @@ def _start(sheet: Sheet, required: Iterable[tuple[str, str]]) -> tuple[Check, di
 
 
 def check_villages(
-    session: Session, sheet: Sheet, *, province_code: int | None = None, commune_scope: int | None = None
+    session: Session,
+    sheet: Sheet,
+    *,
+    province_code: int | None = None,
+    commune_scope: int | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> Check:
     """Every row of a villages file checked: commune (code, or name in the province), village name, duplicates.
 
@@ -291,7 +299,7 @@ def check_villages(
         return check
     communes = _Communes(session, province_code)
     seen: dict[tuple[int, str], int] = {}
-    for number, row in _rows_and_limits(sheet, check.problems):
+    for number, row in _rows_and_limits(sheet, check.problems, max_rows):
         commune = _commune_of(communes, _cell(row, columns["commune"]), number, commune_scope, check.problems)
         name = tidy_name(_cell(row, columns["village"]))
         if not name:
@@ -336,6 +344,7 @@ def check_members(
     now: dt.datetime,
     province_code: int | None = None,
     commune_scope: int | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> Check:
     """Every row of a members file checked (commune, village of that commune, name, role, duplicates), and what
     importing it would do for each person (see `MemberRow`)."""
@@ -347,7 +356,7 @@ def check_members(
         return check
     communes = _Communes(session, province_code)
     seen: set[tuple[int, str]] = set()
-    for number, row in _rows_and_limits(sheet, check.problems):
+    for number, row in _rows_and_limits(sheet, check.problems, max_rows):
         commune = _commune_of(communes, _cell(row, columns["commune"]), number, commune_scope, check.problems)
         village_text, name = _cell(row, columns["village"]), tidy_name(_cell(row, columns["name"]))
         role = ROLE_WORDS.get(header_key(_cell(row, columns["role"])))
@@ -461,3 +470,52 @@ def changes(check: Check) -> dict[str, int]:
     for row in check.members:
         counts[row.status] += 1
     return counts
+
+
+# -- a file sent in chat: recognised, kept between the preview and «Đúng», checked again ------------------
+
+KIND_VILLAGES, KIND_MEMBERS = "villages", "members"
+
+
+def sheet_kind(sheet: Sheet) -> str | None:
+    """What a file is, from its headers: a members file has a name column (and a village column), a villages
+    file a village column and no name column; None when neither."""
+    has_village = _column(sheet, VILLAGE_HEADERS) is not None
+    if _column(sheet, NAME_HEADERS) is not None:
+        return KIND_MEMBERS
+    return KIND_VILLAGES if has_village else None
+
+
+def recognised_columns(sheet: Sheet) -> Sheet:
+    """The sheet with only the columns an import reads (commune, village, name, role), rows keeping their
+    numbers: what is kept between a preview and its confirmation, and nothing else the file held."""
+    indexes = [
+        index
+        for index in (_column(sheet, names) for names in (COMMUNE_HEADERS, VILLAGE_HEADERS, NAME_HEADERS, ROLE_HEADERS))
+        if index is not None
+    ]
+    return Sheet(
+        headers=[sheet.headers[i] for i in indexes],
+        rows=[(number, [row[i] if i < len(row) else "" for i in indexes]) for number, row in sheet.rows],
+    )
+
+
+def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
+    """A sheet as JSON-ready data (for a conversation's state)."""
+    return {"headers": list(sheet.headers), "rows": [[number, list(row)] for number, row in sheet.rows]}
+
+
+def sheet_from_data(data: dict[str, Any]) -> Sheet:
+    """The sheet back from `sheet_to_data`'s form."""
+    return Sheet(
+        headers=[str(h) for h in data.get("headers", [])],
+        rows=[(int(number), [str(cell) for cell in row]) for number, row in data.get("rows", [])],
+    )
+
+
+def plan_digest(check: Check) -> str:
+    """A short fingerprint of what applying a checked file would do, row by row: the same digest at the preview
+    and at the confirmation means the person is confirming exactly what they were shown."""
+    plan: list[list[Any]] = [[r.row, r.commune_code, r.name, r.exists] for r in check.villages]
+    plan += [[r.row, r.village_id, r.name, r.role, r.status] for r in check.members]
+    return hashlib.sha256(json.dumps(plan, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.engine import ConversationEngine, Outcome
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, IncomingFile, Reply
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -76,6 +76,28 @@ class ChatDriver:
     def photo(self, user: int | str, file_id: str, caption: str | None = None) -> list[Sent]:
         """The person sends a photo; returns the messages and edits the bot queued."""
         return self.send(self._incoming(user, None, text=caption, photo_file_id=file_id))
+
+    def document(
+        self,
+        user: int | str,
+        file_name: str,
+        content: bytes | None,
+        *,
+        size: int | None = None,
+        problem: str | None = None,
+        caption: str | None = None,
+        update_id: str | None = None,
+    ) -> list[Sent]:
+        """The person sends a file as a document in their private chat, its bytes already fetched by the channel
+        (None: not fetched, `problem` says why)."""
+        document = IncomingFile(
+            file_id=f"doc-{file_name}",
+            file_name=file_name,
+            size=len(content) if size is None and content is not None else size,
+            content=content,
+            problem=problem,
+        )
+        return self.send(self._incoming(user, update_id, text=caption, document=document))
 
     def press(self, user: int | str, message: Sent, label_part: str, update_id: str | None = None) -> list[Sent]:
         """Press the button whose label contains `label_part` on a message the bot sent."""

@@ -148,6 +148,11 @@ class PollingWebhookChannel:
     async def after_polling(self) -> None:
         """Anything to tell the platform once polling stopped."""
 
+    async def complete(self, incoming: Incoming) -> Incoming:
+        """What the update needs from the platform before the engine takes it (a sent file's bytes), fetched
+        here on the event loop so that no download is ever held inside the engine's transaction."""
+        return incoming
+
     # lifecycle
 
     async def start(self) -> None:
@@ -241,6 +246,7 @@ class PollingWebhookChannel:
         """Hand one read update to the engine (through the flood gate); returns after its commit."""
         if incoming is None:
             return
+        incoming = await self.complete(incoming)
         loop = asyncio.get_running_loop()
         # Shielded: once handed to the engine the update finishes even if our caller is cancelled.
         await asyncio.shield(loop.run_in_executor(self.process_executor, self.engine.process, incoming))

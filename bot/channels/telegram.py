@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Generator
 from typing import Any, Unpack
@@ -37,6 +38,7 @@ from bot.channels.telegram_updates import CHANNEL, NOBODY, BotIdentity, to_incom
 from bot.channels.text import utf16_len
 from bot.channels.update_shape import MalformedUpdate
 from bot.i18n import Translator
+from bot.imports_files import MAX_FILE_BYTES, is_spreadsheet_name
 from bot.messages import Incoming
 from bot.settings import ConfigError
 from handlers.menu import default_menu, group_menu
@@ -164,6 +166,53 @@ class TelegramChannel(PollingWebhookChannel):
 
     # updates in
 
+    async def complete(self, incoming: Incoming) -> Incoming:
+        """A spreadsheet sent in a private chat comes with its bytes (a webhook call, or one update)."""
+        if not wants_content(incoming):
+            return incoming
+        return await self.fetch_document(incoming)
+
+    async def _fetch_documents(self, updates: list[Any]) -> dict[int, Incoming]:
+        """The polled updates that carry a spreadsheet to fetch, read and completed with its bytes, by update id.
+
+        Fetched on the event loop before the batch goes to the update thread: the engine's transaction never
+        waits on a download. A redelivered update fetches its file again, and the engine's dedupe then does
+        nothing twice."""
+        fetched: dict[int, Incoming] = {}
+        for update in updates:
+            if not _carries_document(update) or not isinstance(update.get("update_id"), int):
+                continue
+            incoming = self.read_polled(update)
+            if incoming is not None and wants_content(incoming):
+                fetched[update["update_id"]] = await self.fetch_document(incoming)
+        return fetched
+
+    async def fetch_document(self, incoming: Incoming) -> Incoming:
+        """The update with its file's bytes (getFile, then the file's download URL), or with the reason there
+        are none: over `MAX_FILE_BYTES` (never downloaded), or the platform did not give it (told, not retried)."""
+        document = incoming.document
+        if document is None:
+            return incoming
+        problem: str | None = None
+        content: bytes | None = None
+        if document.size is not None and document.size > MAX_FILE_BYTES:
+            problem = "file_too_big"
+        else:
+            try:
+                file = await self.bot.get_file(document.file_id)
+                if file.file_size is not None and file.file_size > MAX_FILE_BYTES:
+                    problem = "file_too_big"
+                else:
+                    content = bytes(await file.download_as_bytearray())
+            except tg_error.BadRequest as error:  # Telegram's «file is too big» past 20 MB, a gone file_id
+                problem = "file_too_big" if "too big" in str(error).lower() else "file_not_fetched"
+            except tg_error.TelegramError as error:  # network, time-out: the person is asked to send it again
+                log.warning("could not fetch the file of Telegram update %s: %s", incoming.update_id, error)
+                problem = "file_not_fetched"
+        if content is not None and len(content) > MAX_FILE_BYTES:
+            content, problem = None, "file_too_big"
+        return dataclasses.replace(incoming, document=dataclasses.replace(document, content=content, problem=problem))
+
     def to_incoming(self, data: Any) -> Incoming | None:
         """The channel-neutral form of an update (bot/channels/telegram_updates.py)."""
         return to_incoming(data, self.identity)
@@ -201,20 +250,26 @@ class TelegramChannel(PollingWebhookChannel):
         """The whole batch in one trip to the update thread (one hand-over instead of one per update); it
         stops early on a failed commit or when we are told to stop, and the offset moves past what committed."""
         loop = asyncio.get_running_loop()
-        done, failed = await asyncio.shield(loop.run_in_executor(self.process_executor, self._process_batch, updates))
+        fetched = await self._fetch_documents(updates)
+        done, failed = await asyncio.shield(
+            loop.run_in_executor(self.process_executor, self._process_batch, updates, fetched)
+        )
         if done:
             self.offset = done
         if failed:
             await self.pause(backoff.next())
 
-    def _process_batch(self, updates: list[Any]) -> tuple[int | None, bool]:
-        """Process updates in order on the update thread: (the next offset, whether a commit failed)."""
+    def _process_batch(self, updates: list[Any], fetched: dict[int, Incoming]) -> tuple[int | None, bool]:
+        """Process updates in order on the update thread: (the next offset, whether a commit failed). `fetched`:
+        the updates already read, with the files they carry (`_fetch_documents`)."""
         readable: list[tuple[int, Incoming | None]] = []  # (update id, what it says; None: nothing for us)
         for update in updates:
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 log.warning("skipping a getUpdates entry that is not an update: %.200r", update)
                 continue
-            readable.append((update["update_id"], self.read_polled(update)))  # malformed: moved past
+            update_id = update["update_id"]
+            incoming = fetched[update_id] if update_id in fetched else self.read_polled(update)  # malformed: None
+            readable.append((update_id, incoming))
         outcomes = self.engine.process_each([incoming for _, incoming in readable if incoming is not None])
         offset: int | None = None
         try:
@@ -232,6 +287,25 @@ class TelegramChannel(PollingWebhookChannel):
             if isinstance(outcomes, Generator):  # the engines' process_each are generators
                 outcomes.close()  # stopped early: what the engine already took still finishes and is handed over
         return offset, False
+
+
+def wants_content(incoming: Incoming) -> bool:
+    """Whether the channel fetches a sent file before the engine sees it: a spreadsheet (by its name), in a
+    private chat (a file is never imported from a group), not fetched or refused yet."""
+    document = incoming.document
+    return (
+        document is not None
+        and document.content is None
+        and document.problem is None
+        and incoming.chat_type == "private"
+        and is_spreadsheet_name(document.file_name)
+    )
+
+
+def _carries_document(update: Any) -> bool:
+    """A cheap look at the raw update: a message with a document (read properly only then)."""
+    message = update.get("message") if isinstance(update, dict) else None
+    return isinstance(message, dict) and isinstance(message.get("document"), dict)
 
 
 def _commands(language: str, menu: Callable[[Translator], list[list[str]]] = default_menu) -> list[tuple[str, str]]:

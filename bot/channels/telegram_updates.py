@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.channels import update_shape as shape
 from bot.channels.update_shape import MalformedUpdate
-from bot.messages import Incoming
+from bot.messages import Incoming, IncomingFile
 
 CHANNEL = "telegram"
 
@@ -111,7 +111,8 @@ def _button_label(message: dict[str, Any], data: str) -> str | None:
 
 
 def _written(update_id: str, message: dict[str, Any], bot: BotIdentity) -> Incoming | None:
-    """A message a person wrote: text, a photo (with its caption), a group's migration, or nothing the bot reads."""
+    """A message a person wrote: text, a photo (with its caption), a file sent as a document (a spreadsheet to
+    import), a group's migration, or nothing the bot reads."""
     chat = shape.mapping(message, "chat", required=True)
     said_id = shape.integer(message, "message_id", required=True)
     user = shape.mapping(message, "from")
@@ -123,17 +124,33 @@ def _written(update_id: str, message: dict[str, Any], bot: BotIdentity) -> Incom
         fields = _sender_fields(update_id, user, chat)
         return Incoming(**{**fields, "chat_id": old}, group_event="migrated", migrated_to=new)
     photo_file_id = _photo_file_id(message)
+    document = None if photo_file_id is not None else document_of(message)
     text = shape.text(message, "text")
     entities_key = "entities"
     if text is None:
         text, entities_key = shape.text(message, "caption"), "caption_entities"
-    if text is None and photo_file_id is None:
+    if text is None and photo_file_id is None and document is None:
         return None  # stickers, voice, locations, members joining, ...
     fields = _sender_fields(update_id, user, chat)
     if fields["chat_type"] != "group":
-        return Incoming(**fields, text=text, photo_file_id=photo_file_id)
+        return Incoming(**fields, text=text, photo_file_id=photo_file_id, document=document)
     text, addressed = _addressed(message, text, shape.objects(message, entities_key), bot)
-    return Incoming(**fields, text=text, photo_file_id=photo_file_id, addressed=addressed, said_id=str(said_id))
+    return Incoming(
+        **fields, text=text, photo_file_id=photo_file_id, document=document, addressed=addressed, said_id=str(said_id)
+    )
+
+
+def document_of(message: dict[str, Any]) -> IncomingFile | None:
+    """A file sent as a document that is not a picture (pictures are photos): its reference, name and size."""
+    document = shape.mapping(message, "document")
+    if document is None or (shape.text(document, "mime_type") or "").startswith("image/"):
+        return None
+    return IncomingFile(
+        file_id=shape.text(document, "file_id", required=True) or "",
+        file_name=(shape.text(document, "file_name") or "").replace("\x00", ""),
+        size=shape.integer(document, "file_size"),
+        mime_type=shape.text(document, "mime_type"),
+    )
 
 
 def _migration(message: dict[str, Any], chat: dict[str, Any]) -> tuple[str, str] | None:

@@ -16,27 +16,14 @@ from bot.cli.common import Commands, config_of, open_database
 from bot.cli.invites import learn_bot_username
 from bot.clock import SystemClock
 from bot.i18n import Translator
-from bot.imports_files import FILE_PROBLEMS, ListedInvite, UnreadableFile, invite_list_xlsx, read_sheet
+from bot.imports_files import FILE_PROBLEMS, UnreadableFile, invite_list_xlsx, listed, problem_text, read_sheet
 from bot.settings import Config
 from handlers.admin import invite_link
 from storage import imports
 from storage.db import Database
-from storage.imports import Check, MemberRow, RowProblem, Sheet
-from storage.vocab import ROLES
+from storage.imports import Check, MemberRow, Sheet
 
 _TR = Translator("vi")
-# The note of a person's row in the list sent out.
-NOTES = {
-    imports.NEW: "",
-    imports.RENEWED: "mã mới (mã trước đã hết hạn hoặc bị thu hồi)",
-    imports.UNCHANGED: "mã đã làm lần trước, vẫn dùng được",
-    imports.JOINED: "đã tham gia",
-}
-
-
-def problem_text(problem: RowProblem, tr: Translator) -> str:
-    """A row's problem as a sentence in the reader's language."""
-    return tr.gettext(imports.PROBLEMS[problem.code]).format(value=problem.value)
 
 
 def _read(path: str) -> Sheet:
@@ -118,24 +105,6 @@ def cmd_import_villages(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     return _report(args, "villages", check, applied, None)
-
-
-def listed(rows: list[MemberRow], links: dict[str, str], config: Config, tr: Translator) -> list[ListedInvite]:
-    """The people's rows as the list sent out (who joined has no code to send)."""
-    return [
-        ListedInvite(
-            row.commune_code,
-            row.commune_name,
-            row.village_name,
-            row.name,
-            tr.gettext(ROLES[row.role]),
-            row.invite.code if row.invite and row.status != imports.JOINED else "",
-            links.get(row.invite.code, "") if row.invite and row.status != imports.JOINED else "",
-            row.invite.expires_at.astimezone(config.tz).date() if row.invite and row.status != imports.JOINED else None,
-            NOTES[row.status],
-        )
-        for row in rows
-    ]
 
 
 def _links(config: Config, database: Database, codes: list[str]) -> dict[str, str]:

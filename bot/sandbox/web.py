@@ -20,7 +20,8 @@ Routes (all under the app given to ``add_sandbox_routes``):
     POST /sandbox/api/send              {user_id, text, channel?, group?, reply_to?, mention?} -> {update_id, version}
     POST /sandbox/api/press             {user_id, message_id, callback_data, group?} -> {update_id, version}
     POST /sandbox/api/photo             multipart: user_id, photo, caption, channel?, group?, reply_to?
-                                        -> {update_id, version}
+                                        -> {update_id, version}; on Telegram in a private chat, a file that
+                                        is not a picture (an .xlsx or .csv to import) is sent as a document
     GET  /sandbox/api/chat?user_id=&version=N&channel=&group=   long poll (LONG_POLL_SECONDS) while the version is N
     GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
 
@@ -40,6 +41,7 @@ from aiohttp import web
 
 from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
 from .fake_zalo import FakeZalo
+from .fakes.files import image_mime
 from .web_groups import PageGroup
 from .web_state import SandboxChat, message_view, persona_name, zalo_message_view
 
@@ -228,6 +230,16 @@ async def _photo(request: web.Request) -> web.Response:
             display_name=persona_name(person) if person else None,
         )
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
+    if image_mime(data) is None and not (photo.content_type or "").startswith("image/"):
+        # Not a picture (a spreadsheet to import): sent "as a file", as Telegram's apps do.
+        update_id = sandbox.fake.user_sends_document(
+            user_id,
+            data,
+            photo.filename or "tep",
+            caption=caption if isinstance(caption, str) and caption.strip() else None,
+            first_name=persona_name(person) if person else None,
+        )
+        return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
     update_id = sandbox.fake.user_sends_photo(
         user_id,
         data,

@@ -197,3 +197,17 @@ async def test_commands_and_typing_reach_the_page(sandbox) -> None:
     assert view["typing"] is True
     await bot.send_message(LAN, "Xong")
     assert (await chat(client, LAN))["typing"] is False
+
+
+async def test_a_file_that_is_not_a_picture_is_sent_as_a_document(sandbox) -> None:
+    fake, client, bot = sandbox
+    form = aiohttp.FormData()
+    form.add_field("user_id", str(LAN))
+    form.add_field("photo", b"Thon\nThon 1\n", filename="thon.csv", content_type="text/csv")
+    response = await client.post("/sandbox/api/photo", data=form)
+    assert response.status == 200
+    (update,) = await bot.get_updates()
+    assert update.message.photo == () and update.message.document.file_name == "thon.csv"
+    assert update.message.document.file_size == len(b"Thon\nThon 1\n")
+    file = await bot.get_file(update.message.document.file_id)
+    assert file.file_path.endswith(".csv") and fake.file(file.file_id).data == b"Thon\nThon 1\n"

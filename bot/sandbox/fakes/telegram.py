@@ -4,15 +4,16 @@ python-telegram-bot talks to it unmodified: ``telegram.Bot(fake.token, base_url=
 base_file_url=f"{url}/file/bot")``. It answers like Telegram does (``{"ok": true, "result": ...}``
 or ``{"ok": false, "error_code": N, "description": ...}``, same HTTP status codes, same wording for
 the errors a bot meets in practice), keeps every chat's transcript, and lets a test play the user
-side: ``user_says``, ``user_presses``, ``user_sends_photo``, ``redeliver``, then ``wait_for`` what
-the bot answers. Groups (``create_group``, ``bot_added_to_group``, ``user_joins_group``, ``migrate_group``...,
-privacy mode and the group limit) are in telegram_groups.py.
+side: ``user_says``, ``user_presses``, ``user_sends_photo``, ``user_sends_document``, ``redeliver``, then
+``wait_for`` what the bot answers. Groups (``create_group``, ``bot_added_to_group``, ``user_joins_group``,
+``migrate_group``..., privacy mode and the group limit) are in telegram_groups.py.
 
 Everything runs on the caller's event loop; state is plain Python, touched only from that loop.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from ..formatting import format_text
@@ -80,6 +81,42 @@ class FakeTelegram(TelegramGroups):
         stored = self._store.store("photo", file_bytes, mime_type=image_mime(file_bytes) or mime_type)
         message = self._new_message(chat, dict(user))
         message["photo"] = stored.photo_sizes()
+        if caption:
+            plain, entities = format_text(caption)
+            message["caption"] = plain
+            if entities:
+                message["caption_entities"] = entities
+        self._reply_to(chat, message, reply_to)
+        return self._said(chat, message)
+
+    def user_sends_document(
+        self,
+        user_id: int,
+        file_bytes: bytes,
+        file_name: str,
+        caption: str | None = None,
+        *,
+        mime_type: str | None = None,
+        first_name: str | None = None,
+        language_code: str | None = "vi",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> UpdateId | None:
+        """A person sends a file "as a file" (a spreadsheet, a PDF...): the message's ``document`` names it and
+        its size, and the bot can getFile and download it, as on Telegram. None when the bot does not receive
+        it (in a group, as for ``user_says``)."""
+        user = self._speaker(user_id, first_name, language_code, chat_id)
+        chat = self._chat_for(user, chat_id, None)
+        mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        stored = self._store.store("document", file_bytes, file_name=file_name, mime_type=mime)
+        message = self._new_message(chat, dict(user))
+        message["document"] = {
+            "file_name": file_name,
+            "mime_type": mime,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.file_size,
+        }
         if caption:
             plain, entities = format_text(caption)
             message["caption"] = plain

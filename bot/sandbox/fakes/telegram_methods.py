@@ -32,6 +32,8 @@ from .telegram_params import (
 
 _WEBHOOK_URL_RE = re.compile(r"^https?://[^\s/]+")
 
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file the Bot API lets a bot fetch with getFile
+
 
 class TelegramMethods(TelegramChats):
     """The Bot API methods the fake Telegram models."""
@@ -168,6 +170,8 @@ class TelegramMethods(TelegramChats):
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.file_size > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")  # Telegram's words: a bot downloads 20 MB at most
         result: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
         if stored.data is not None:
             result["file_size"] = stored.file_size
