@@ -3,7 +3,8 @@
 A group is bound to one area at most: its commune (village empty) or one village of that commune; an area may
 have several groups. A commune admin may bind a group to their commune or any of its villages, a team lead to
 their own village; nobody else may. When the bot is removed from a group the binding ends; when a Telegram group
-becomes a supergroup the binding follows it to the new chat id. Every change is in the audit trail.
+becomes a supergroup the binding follows it to the new chat id, and so does each person's conversation there (a
+read-back started before the move is answered after it). Every change is in the audit trail.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from storage import areas, audit
 from storage.errors import DomainError
-from storage.models import CommuneSetting, GroupChat, Member
+from storage.models import CommuneSetting, ConversationState, GroupChat, Member
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_TEAM_LEAD
 
 ENTITY = "groupchat"
@@ -175,6 +176,7 @@ def migrated(session: Session, channel: str, old_chat_id: str, new_chat_id: str,
     session.add(new)
     session.delete(old)
     session.flush()
+    _move_conversations(session, channel, old_chat_id, new_chat_id)
     audit.record(
         session,
         actor_id=None,
@@ -186,6 +188,36 @@ def migrated(session: Session, channel: str, old_chat_id: str, new_chat_id: str,
         after=audit.snapshot(new, FIELDS),
     )
     return new
+
+
+def _move_conversations(session: Session, channel: str, old_chat_id: str, new_chat_id: str) -> None:
+    """Each person's conversation in the old chat goes to the new one: the buttons of a read-back shown before
+    the move are pressed in the supergroup. A person who already talks in the new chat keeps the later of the two.
+    """
+    moving = session.exec(
+        select(ConversationState).where(
+            col(ConversationState.channel) == channel, col(ConversationState.group_id) == old_chat_id
+        )
+    ).all()
+    for state in moving:
+        there = session.get(ConversationState, (channel, state.user_id, new_chat_id))
+        if there is None or there.updated_at < state.updated_at:
+            if there is not None:
+                session.delete(there)
+                session.flush()
+            session.add(
+                ConversationState(
+                    channel=channel,
+                    user_id=state.user_id,
+                    group_id=new_chat_id,
+                    name=state.name,
+                    data=dict(state.data),
+                    locale=state.locale,
+                    updated_at=state.updated_at,
+                )
+            )
+        session.delete(state)
+    session.flush()
 
 
 def bound_groups(

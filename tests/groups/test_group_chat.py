@@ -188,6 +188,22 @@ def test_the_bot_removed_and_the_group_migrated(group: GroupDriver, people: dict
     assert "Xin chào" in moved.event(ADMIN, "bot_added")[0].text  # added back: hello again
 
 
+def test_a_read_back_shown_before_the_migration_is_saved_after_it(group: GroupDriver, people: dict[str, Any]) -> None:
+    """The group becomes a supergroup while a read-back waits: its «Đúng», pressed in the supergroup (Telegram
+    keeps the history there), saves it, once."""
+    _bind_to_thon2(group)
+    read_back = last_with_buttons(group.say(MEMBER, "hôm qua học cài VNeID 12 người"))
+    group.event(ADMIN, "migrated", migrated_to="-1004242")
+    moved = GroupDriver(group.engine, group.database, chat_id="-1004242")
+    saved = moved.press(MEMBER, read_back, "Đúng")
+    assert saved[-1].text == "✅ Đã lưu. Cảm ơn Cô Mai!" and saved[-1].chat_id == "-1004242"
+    again = moved.press(MEMBER, read_back, "Đúng")  # pressed again: not saved twice
+    assert "Đã lưu" not in " ".join(sent.text for sent in again)
+    with group.database.session() as session:
+        (row,) = session.exec(select(TrainingSession)).all()
+    assert row.village_id == people["thon2"] and row.attendees == 12
+
+
 def test_a_question_waiting_for_typing_asks_for_a_reply(group: GroupDriver, people: dict[str, Any]) -> None:
     _bind_to_thon2(group)
     group.say(MEMBER, "hôm nay học cài VNeID")

@@ -11,7 +11,7 @@ from storage import groups
 from storage.areas import add_villages
 from storage.db import Database
 from storage.errors import DomainError
-from storage.models import AuditEntry, Member
+from storage.models import AuditEntry, ConversationState, Member
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_MEMBER, ROLE_TEAM_LEAD
 
 SON_KIM_1, SON_KIM_2 = 18196, 18199
@@ -113,3 +113,29 @@ def test_where_the_session_reminder_goes(database: Database) -> None:
         assert groups.effective_delivery("group", has_group=False) == groups.DELIVERY_DIRECT
         with pytest.raises(DomainError):
             groups.set_delivery_choice(session, SON_KIM_1, "sms", admin, NOW)
+
+
+def test_a_migration_moves_each_persons_conversation_to_the_supergroup(
+    database: Database, area: dict[str, int]
+) -> None:
+    """A read-back started in the group before it became a supergroup is still theirs after: the state moves to
+    the new chat id (a newer state already there is kept); other chats' states are untouched."""
+    later = NOW + dt.timedelta(minutes=5)
+    with database.session() as session:
+        groups.seen(session, "telegram", "-42", "Thôn 2", NOW)
+        for user, group_id, name, when in [
+            ("7", "-42", "fl.confirm", NOW),  # a read-back waiting in the old group
+            ("8", "-42", "ls.topics", NOW),  # older than what person 8 already has in the new chat
+            ("8", "-1000042", "ls.date", later),
+            ("7", "", "idle", NOW),  # a private chat: not a group's
+        ]:
+            session.add(
+                ConversationState(
+                    channel="telegram", user_id=user, group_id=group_id, name=name, data={"n": 1}, updated_at=when
+                )
+            )
+    with database.session() as session:
+        groups.migrated(session, "telegram", "-42", "-1000042", later)
+    with database.session() as session:
+        states = {(s.user_id, s.group_id): s.name for s in session.exec(select(ConversationState)).all()}
+    assert states == {("7", "-1000042"): "fl.confirm", ("8", "-1000042"): "ls.date", ("7", ""): "idle"}
