@@ -121,7 +121,7 @@ class BotApplication:
         self.reminders = ReminderService(
             self._database, config.tz, self.clock, notify=self._sender.notify, **(reminder_options or {})
         )
-        self.web = WebServer(config.web_host, config.web_port, health=self._health)
+        self.web = WebServer(config.web_host, config.web_port, ready=self._ready)
         self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
         self.zalo: ZaloChannel | None = None
@@ -397,14 +397,11 @@ class BotApplication:
             return web.Response(status=503, text="starting")
         return await self.zalo.handle_webhook(request)
 
-    async def _health(self) -> None:
-        """The health check: returns when the database answers a trivial query, raises otherwise."""
-
-        def check() -> None:
-            with self._database.session(readonly=True) as session:
-                session.exec(select(text("1"))).one()
-
-        await asyncio.to_thread(check)
+    def _ready(self) -> None:
+        """The readiness check (blocking, on the web server's own thread): returns when the database answers a
+        trivial query, raises otherwise."""
+        with self._database.session(readonly=True) as session:
+            session.exec(select(text("1"))).one()
 
 
 def build_application(
