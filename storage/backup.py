@@ -136,6 +136,8 @@ def _backup_sqlite(database: Database, target: Path) -> BackupReport:
     path = _sqlite_file(database)
     if not path.is_file():
         raise BackupError(f"no database file at {path}")
+    if _same_file(path, target):
+        raise BackupError(f"{target} is the database itself: write the backup to another file")
     with _staged(target, ".partial") as staged:
         source = sqlite3.connect(path, timeout=30)
         copy = sqlite3.connect(staged)
@@ -297,8 +299,15 @@ def _revision(database: Database) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether two paths name one file (or would: the target need not exist yet)."""
+    return path.resolve() == other.resolve()
+
+
 def _restore_sqlite(database: Database, source: Path) -> str | None:
     path = _sqlite_file(database)
+    if _same_file(path, source):
+        raise BackupError(f"{source} is the configured database itself, not a backup of it")
     backup_copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         try:

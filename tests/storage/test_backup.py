@@ -274,3 +274,14 @@ def test_a_fresh_database_counts_as_empty(tmp_path: Path) -> None:
     upgrade(database)
     assert held_data(row_counts(database)) == {}
     database.dispose()
+
+
+def test_the_database_itself_is_neither_target_nor_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    assert bdhvs(monkeypatch, capsys, url, "db", "upgrade")[0] == 0
+    code, _, err = bdhvs(monkeypatch, capsys, url, "backup", "-o", str(tmp_path / "live.db"))
+    assert code == 1 and "is the database itself" in err
+    code, _, err = bdhvs(monkeypatch, capsys, url, "restore", str(tmp_path / "live.db"), "--force")
+    assert code == 1 and "is the configured database itself" in err
