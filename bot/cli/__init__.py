@@ -1,7 +1,7 @@
 """The `bdhvs` command: run the bot, migrate the database, set up communes, export, parse.
 
-One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`, `parse`); this
-one builds the parser from them and turns the errors a person can fix into one line and an exit code.
+One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`,
+`parse`); this one builds the parser from them and turns the errors a person can fix into one line and an exit code.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.settings import ConfigError
 from handlers.errors import explain
 from storage.errors import DomainError
+from storage.programmes.catalog import CatalogError
 
 __all__ = ["build_parser", "main"]
 
@@ -45,12 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a configuration error exits with 2, a refused action (DomainError) with 1."""
+    """Run one command; a configuration error or a malformed programme file exits with 2 (one line naming the
+    file and the key), a refused action (DomainError) with 1."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    except CatalogError as error:
+        print(f"Programme catalog error: {error}", file=sys.stderr)
         return 2
     except DomainError as error:
         print(f"Error: {explain(error, Translator('vi'))} ({error.code})", file=sys.stderr)
