@@ -93,6 +93,37 @@ def add_villages(
     return added, existing
 
 
+#: more households than any village has: a figure above it is a typing slip
+MAX_HOUSEHOLDS = 100_000
+
+
+def set_households(
+    session: Session, commune_code: int, village_id: int, households: int, *, now: dt.datetime, actor_id: int | None
+) -> Village:
+    """Set how many households a village has (the commune's admin in /thon): a whole number from 1, never
+    guessed; the denominator of a household programme (Gia đình số)."""
+    village = village_in_commune(session, commune_code, village_id)
+    if isinstance(households, bool) or not isinstance(households, int) or not 1 <= households <= MAX_HOUSEHOLDS:
+        raise DomainError("households_invalid", village=village.name, limit=MAX_HOUSEHOLDS)
+    before = village.households
+    if before == households:
+        return village
+    village.households = households
+    session.add(village)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="village",
+        entity_id=village.id,
+        now=now,
+        before={"households": before},
+        after={"households": households},
+    )
+    return village
+
+
 # Areas named in a question -----------------------------------------------------------------------
 # «xã Thành Sen», «phuong thanh sen», «tỉnh Hà Nội», «TP HCM», «Hà Nội»: a prefix word followed by the name
 # of a real unit, or a province's name of two words or more on its own. Ordinary words are never taken for a

@@ -1,6 +1,6 @@
 """The `bdhvs` command: run the bot, migrate the database, set up communes, export, parse.
 
-One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`,
+One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`, `programmes`,
 `parse`); this one builds the parser from them and turns the errors a person can fix into one line and an exit code.
 """
 
@@ -15,6 +15,7 @@ from bot.cli.groups import add_group_commands
 from bot.cli.imports import add_import_commands
 from bot.cli.invites import add_invite_commands
 from bot.cli.parse import add_parse_commands
+from bot.cli.programmes import add_programme_commands
 from bot.cli.reminders import add_reminder_commands
 from bot.cli.reports import add_export_commands, add_report_commands
 from bot.cli.run import add_run_commands
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_group_commands(commands)
     add_report_commands(commands)
     add_province_commands(commands)
+    add_programme_commands(commands)
     add_parse_commands(commands)
     return parser
 

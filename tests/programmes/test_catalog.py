@@ -167,7 +167,7 @@ def test_a_malformed_catalog_stops_a_command_with_one_line(
     monkeypatch.delenv("BDHVS_CONFIG", raising=False)
     shipped.cache_clear()
     try:
-        for argv in (["run"],):
+        for argv in (["programme", "list", "--province", "42"], ["run"]):
             assert main(argv) == 2
             err = capsys.readouterr().err
             line = "programmes/gia_dinh_so.toml: target.percent must be a number between 0 and 100"
