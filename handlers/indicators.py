@@ -4,6 +4,10 @@ Figures are typed as «name numerator/denominator», several per message («vnei
 950/1000»), or one at a time after pressing the indicator's button. A denominator of 0, a numerator above
 the denominator or a target over 100 % is refused with the reason; a message with several figures is saved
 whole or not at all.
+
+A province's own indicators (`storage/province_indicators.py`, added with `bdhvs indicator add`) are shown and
+entered here too, as whole counts («chợ không dùng tiền mặt 3»), for the communes of that province only; a
+province without any sees /chiso exactly as before.
 """
 
 from __future__ import annotations

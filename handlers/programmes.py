@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from handlers.base import Turn
-from handlers.common import main_menu, not_allowed, please_choose
+from handlers.common import has_buttons, main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from handlers.log_steps import Offered, offered, old_button
 from handlers.reporting import percent_text
@@ -161,12 +161,14 @@ def _ask_target(turn: Turn, programme: Programme) -> None:
         )
     else:
         question = _("Mục tiêu năm {year} của «{name}»: bạn gõ một số nguyên ({unit}), ví dụ 120.")
-    turn.say(
-        question.format(
-            year=year, name=name, n=turn.tr.number(programme.target.mentees or 0), unit=_(UNITS[programme.unit])
-        ),
-        [[turn.button(_("◀️ Quay lại"), FLOW, "back"), turn.button(_("✅ Xong"), FLOW, "done")]],
+    text = question.format(
+        year=year, name=name, n=turn.tr.number(programme.target.mentees or 0), unit=_(UNITS[programme.unit])
     )
+    if not has_buttons(turn):
+        # Zalo: no numbered choices here, so that a typed «2» is a target of 2, not the second choice
+        turn.say(text + "\n" + _("(Gõ /huy để thôi.)"))
+        return
+    turn.say(text, [[turn.button(_("◀️ Quay lại"), FLOW, "back"), turn.button(_("✅ Xong"), FLOW, "done")]])
 
 
 def _ask_again(turn: Turn) -> None:

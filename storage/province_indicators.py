@@ -116,9 +116,11 @@ def find(indicators: list[ProvinceIndicator], words: str) -> ProvinceIndicator |
     """The own indicator some words name (its id or its name, folded), or None."""
     key = fold(words).strip(" -:=.")
     for indicator in indicators:
-        if key in (indicator.indicator, fold(indicator.indicator.replace("_", " ")), fold(indicator.name)):
-            return indicator
-        if indicator.name_en and key == fold(indicator.name_en):
+        names = {indicator.indicator, fold(indicator.indicator.replace("_", " ")), fold(indicator.name)}
+        if indicator.name_en:
+            names.add(fold(indicator.name_en))
+        # the whole words, or their end («tháng 10 chợ không dùng tiền mặt»: a month before the name)
+        if any(key == name or key.endswith(" " + name) for name in names):
             return indicator
     return None
 

@@ -17,7 +17,14 @@ from handlers.router import route
 from storage import province_indicators
 from storage.areas import add_villages
 from storage.db import Database
-from storage.models import ConversationState, ProgrammeTarget, ProvinceIndicatorValue, ProvinceProgramme, Village
+from storage.models import (
+    ChannelAccount,
+    ConversationState,
+    ProgrammeTarget,
+    ProvinceIndicatorValue,
+    ProvinceProgramme,
+    Village,
+)
 from storage.programmes import provinces
 from tests.chat import ChatDriver, Sent, last_with_buttons
 from tests.reports.conftest import add_member
@@ -232,3 +239,24 @@ def test_a_commune_admin_sets_a_village_s_households_in_thon(chat: ChatDriver, d
     # a village's name still adds a village, after the households
     assert "Thêm 1 thôn sau vào xã?" in texts(chat.say(ADMIN, "Thôn Hà Tân"))
     assert "Việc này không thuộc vai trò của bạn" in texts(chat.say(LEADER, "/thon Thôn 1 có 5 hộ"))
+
+
+def test_on_zalo_the_buttons_are_numbered_choices(database: Database, config: Config, clock: FixedClock) -> None:
+    with database.session() as session:
+        viewer = add_member(session, VIEWER, "province_viewer", name="Chị Hà")
+        session.add(
+            ChannelAccount(member_id=viewer.id, channel="zalo", user_id="zv1", chat_id="zv1", created_at=clock.now())
+        )
+    zalo = ChatDriver(ConversationEngine(database, config, clock, route), database, channel="zalo")
+    listing = zalo.say("zv1", "/chuongtrinh")[-1]
+    labels = [b.label for b in listing.buttons]
+    assert labels[4] == "▶️ Bật Gia đình số"
+    zalo.say("zv1", "5")  # the fifth choice
+    assert enabled(database, HA_TINH) == {"gia_dinh_so"}
+    listing = zalo.say("zv1", "/chuongtrinh")[-1]
+    assert [b.label for b in listing.buttons][5] == "🎯 Mục tiêu"
+    asked = zalo.say("zv1", "6")[-1]
+    assert "Mục tiêu năm 2026 của «Gia đình số»" in asked.text and not asked.buttons
+    assert "không quá 100%" in texts(zalo.say("zv1", "150"))
+    assert "✅ Đã đặt mục tiêu năm 2026 của «Gia đình số»: 2%." in texts(zalo.say("zv1", "2"))  # a number, not choice 2
+    assert targets(database, HA_TINH) == {"gia_dinh_so": 2.0}

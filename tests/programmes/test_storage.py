@@ -137,6 +137,9 @@ def test_own_values_are_read_from_a_line() -> None:
     ]  # fmt: skip
     found, rest = province_indicators.parse_values("cho khong dung tien mat 12 chợ, vneid 1234/5000", own)
     assert [(i.indicator, n) for i, n in found] == [("cho_khong_tien_mat", "12")] and rest == "vneid 1234/5000"
+    found, rest = province_indicators.parse_values("tháng 10 chợ không dùng tiền mặt 4", own)
+    assert [(i.indicator, n) for i, n in found] == [("cho_khong_tien_mat", "4")] and rest == ""
+    assert province_indicators.parse_values("chợ 4", own) == ([], "chợ 4")  # part of a name names nothing
     found, rest = province_indicators.parse_values("cho_khong_tien_mat: 2,5", own)
     assert [n for _i, n in found] == ["2,5"] and rest == ""
     assert province_indicators.parse_values("vneid 1234/5000", []) == ([], "vneid 1234/5000")
