@@ -63,6 +63,7 @@ from handlers.router import route
 from storage import migrate, outbox
 from storage.db import Database
 from storage.outbox import OutboxItem
+from storage.programmes.catalog import shipped
 from storage.reminders import is_quiet, out_of_quiet
 
 log = logging.getLogger(__name__)
@@ -436,5 +437,8 @@ def build_application(
     router: Router | None = None,
     **options: Any,
 ) -> BotApplication:
-    """Build (not start) the application for a config; `router` replaces handlers.router.route (tests)."""
+    """Build (not start) the application for a config; `router` replaces handlers.router.route (tests).
+
+    The programmes' catalog is read first: a malformed file stops the start-up (CatalogError, one line)."""
+    shipped()
     return BotApplication(config, clock, router, **options)

@@ -18,10 +18,20 @@ from handlers.common import go_button, import_hint, main_menu, not_allowed, plea
 from handlers.errors import explain
 from handlers.log_steps import keep_village_page, village_buttons
 from storage import invites
-from storage.areas import add_villages, get_commune, village_in_commune, villages_of
+from storage.areas import (
+    add_villages,
+    find_village,
+    get_commune,
+    read_households,
+    set_households,
+    village_in_commune,
+    villages_of,
+)
 from storage.errors import DomainError
 from storage.invites import normalize_code
-from storage.models import Invite
+from storage.models import Invite, Village
+from storage.programmes.catalog import SOURCE_VILLAGE_HOUSEHOLDS
+from storage.programmes.provinces import enabled_programmes
 from storage.settings import get_setting
 from storage.text import fold, tidy_name
 from storage.vocab import (
@@ -85,17 +95,38 @@ def describe_invite(session: Session, invite: Invite, tr: Translator, tz: ZoneIn
 # Villages ---------------------------------------------------------------------------------------
 
 
-def villages(turn: Turn) -> None:
-    """/thon: list the commune's villages; the admin can add more."""
+def _village_line(turn: Turn, village: Village) -> str:
+    """A village of the list, with its households once the commune has set them (else as it always read)."""
+    if village.households is None:
+        return f"• {village.name}"
+    return turn._("• {village} — {n} hộ").format(village=village.name, n=turn.tr.number(village.households))
+
+
+def _counts_households(turn: Turn) -> bool:
+    """Whether the province runs a programme whose percent is of a village's households (Gia đình số)."""
+    member = turn.require_member()
+    return any(
+        p.denominator is not None and p.denominator.source == SOURCE_VILLAGE_HOUSEHOLDS
+        for p in enabled_programmes(turn.session, member.province_code)
+    )
+
+
+def villages(turn: Turn, argument: str = "") -> None:
+    """/thon: list the commune's villages; the admin can add more, and set a village's households
+    («/thon Thôn 2 có 120 hộ», or typed after /thon)."""
     _ = turn._
     member = turn.member
     if member is None or member.commune_code is None:
         return not_allowed(turn)
+    if argument and _is_admin(turn):  # only households are read from the command's words, never villages to add
+        turn.start_flow(VILLAGE_NAMES)
+        if _households_lines(turn, argument):
+            return None
     rows = villages_of(turn.session, member.commune_code)
     commune = get_commune(turn.session, member.commune_code)
     if rows:
         text = _("Các thôn của {commune} ({n}):").format(commune=commune.name, n=turn.tr.number(len(rows)))
-        text += "\n" + "\n".join(f"• {v.name}" for v in rows)
+        text += "\n" + "\n".join(_village_line(turn, v) for v in rows)
     else:
         text = _("{commune} chưa có thôn nào.").format(commune=commune.name)
     if not _is_admin(turn):
@@ -109,15 +140,55 @@ def villages(turn: Turn) -> None:
             "Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
             "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"
         )
+        + (
+            "\n\n" + _("Để ghi số hộ của một thôn (cho chương trình Gia đình số), bạn gõ ví dụ: Thôn 2 có 120 hộ")
+            if _counts_households(turn)
+            else ""
+        )
         + "\n\n"
         + import_hint(turn),
         [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
     )
 
 
-def on_village_names(turn: Turn) -> None:
+def _households_lines(turn: Turn, text: str) -> bool:
+    """Lines giving villages' households («Thôn 2 có 120 hộ»): all saved, or none with the reason. False when
+    the message is not of that form (then it names villages to add)."""
     _ = turn._
-    names = list({fold(n): tidy_name(n) for n in _SPLIT.split(turn.text) if n.strip()}.values())
+    lines = [line for line in re.split(r"[\n;]+", text) if line.strip()]
+    try:
+        read = [read_households(line) for line in lines]
+        if not any(read):
+            return False
+        if not all(read):
+            raise DomainError("households_unreadable")
+        member = turn.require_member()
+        commune_code = turn.require_commune()
+        saved = []
+        with turn.session.begin_nested():
+            for name, households in (r for r in read if r is not None):
+                village = find_village(turn.session, commune_code, name)
+                if village is None or village.id is None:
+                    raise DomainError("unknown_village", village=tidy_name(name))
+                set_households(turn.session, commune_code, village.id, households, now=turn.now, actor_id=member.id)
+                saved.append(_village_line(turn, village))
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return True
+    turn.say(
+        _("✅ Đã ghi số hộ:") + "\n" + "\n".join(saved) + "\n\n" + _("Bạn gõ tiếp, hoặc bấm «Đóng» khi xong."),
+        [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
+    )
+    return True
+
+
+def on_village_names(turn: Turn, text: str | None = None) -> None:
+    """Villages to add (one a line), or villages' households («Thôn 2 có 120 hộ»)."""
+    _ = turn._
+    text = turn.text if text is None else text
+    if _households_lines(turn, text):
+        return
+    names = list({fold(n): tidy_name(n) for n in _SPLIT.split(text) if n.strip()}.values())
     if not names or len(names) > 50:
         turn.say(_("Bạn gõ từ 1 đến 50 tên thôn, mỗi thôn một dòng."))
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlmodel import Session
 
 from bot.i18n import SUPPORTED, Translator
@@ -59,8 +61,9 @@ def main_menu(turn: Turn) -> list[list[Button]]:
     return rows
 
 
-def show_help(turn: Turn) -> None:
-    """/help: what this person can do, in plain words."""
+def show_help(turn: Turn, running_programmes: Callable[[Turn], str | None] | None = None) -> None:
+    """/help: what this person can do, in plain words; `running_programmes` gives the line naming the programmes
+    the person's province runs (handlers/programmes.py, handed in by the router), None when it runs none."""
     _ = turn._
     member = turn.member
     if member is None:
@@ -115,6 +118,10 @@ def show_help(turn: Turn) -> None:
             _("/chitieu — xem và đặt chỉ tiêu năm của tỉnh"),
             _("/molai — mở lại báo cáo đã nộp của một xã (ghi lý do)"),
         ]
+    if member.role == ROLE_PROVINCE_VIEWER:
+        lines.append(_("/chuongtrinh — bật, tắt các chương trình của tỉnh (Đại sứ số, Gia đình số…), đặt mục tiêu"))
+    elif running_programmes is not None and (line := running_programmes(turn)) is not None:
+        lines.append(line)  # only where the province runs a programme: elsewhere /help reads as before
     lines.append(
         _("Bạn cũng có thể hỏi bằng lời, ví dụ: «xã nào chưa nộp báo cáo?»")
         if member.role == ROLE_PROVINCE_VIEWER

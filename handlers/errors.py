@@ -12,6 +12,7 @@ from typing import Any
 from bot.i18n import Translator
 from storage.errors import DomainError
 from storage.indicators import INDICATORS
+from storage.programmes.catalog import shipped
 from storage.vocab import N_
 
 #: error code -> the message's msgid (placeholders filled from the error's params)
@@ -109,6 +110,34 @@ MESSAGES: dict[str, str] = {
     "deadline_too_far": N_("Hạn chót {date} xa quá (tối đa một năm nữa)."),
     "deadline_roles_missing": N_("Bạn chọn ít nhất một nhóm người được nhắc."),
     "deadline_not_found": N_("Không tìm thấy hạn chót này, hoặc nó đã được huỷ."),
+    # the provinces' programmes and own indicators
+    "unknown_programme": N_("Không có chương trình «{programme}» trong danh mục."),
+    "programme_not_allowed": N_("Chỉ cán bộ Sở KH&CN của tỉnh mới bật, tắt và đặt mục tiêu chương trình của tỉnh."),
+    "programme_not_enabled": N_("Chương trình «{programme}» chưa được bật cho tỉnh. Bạn bật chương trình trước nhé."),
+    "programme_target_unreadable": N_("Tôi chưa đọc được mục tiêu «{text}». Bạn gõ một con số, ví dụ 80% hoặc 120."),
+    "programme_target_not_count": N_(
+        "Mục tiêu của chương trình này là một số lượng, không phải phần trăm. Bạn gõ một số nguyên, ví dụ 120."
+    ),
+    "programme_target_percent": N_("Mục tiêu {percent}% không dùng được: tỷ lệ phải lớn hơn 0 và không quá 100%."),
+    "programme_target_count": N_("Mục tiêu phải là một số nguyên từ 1 đến {limit}."),
+    "own_indicator_bad_id": N_(
+        "Mã chỉ số «{indicator_id}» không dùng được: chỉ gồm chữ thường không dấu, số và dấu «_», "
+        "bắt đầu bằng chữ, từ 2 đến 40 ký tự."
+    ),
+    "own_indicator_national_id": N_("Mã «{indicator_id}» là của một chỉ số toàn quốc. Bạn chọn mã khác."),
+    "own_indicator_bad_name": N_("Tên chỉ số phải có và không dài quá {limit} ký tự."),
+    "own_indicator_bad_unit": N_("Đơn vị tính phải có và không dài quá {limit} ký tự."),
+    "own_indicator_bad_target": N_("Chỉ tiêu phải là một số nguyên từ 1 đến {limit}."),
+    "own_indicator_not_count": N_("Tôi chưa đọc được số «{text}». Bạn gõ một số nguyên, ví dụ 12."),
+    "own_indicator_not_whole": N_("Số «{text}» không dùng được: bạn gõ một số nguyên không âm, ví dụ 12."),
+    "own_indicator_too_large": N_("Số này lớn quá (tối đa {limit}). Bạn kiểm tra lại giúp nhé."),
+    "unknown_own_indicator": N_("Tỉnh của bạn không có chỉ số «{indicator_id}»."),
+    "households_invalid": N_(
+        "Số hộ của {village} phải là một số nguyên từ 1 đến {limit}. Bạn gõ lại, ví dụ: {village} có 120 hộ."
+    ),
+    "households_unreadable": N_(
+        "Tôi chưa đọc được số hộ. Bạn gõ tên thôn và số hộ bằng chữ số, ví dụ: Thôn 2 có 120 hộ."
+    ),
 }
 #: a code with no message of its own
 UNKNOWN = N_("Không làm được việc này.")
@@ -124,6 +153,9 @@ def _shown(key: str, value: Any, tr: Translator) -> Any:
         return tr.number(value)
     if key in _FIGURE_KEYS and isinstance(value, (int, float)):
         return tr.number(value)
+    if key == "programme" and isinstance(value, str):
+        programme = shipped().get(value)
+        return programme.name(tr.locale) if programme is not None else value
     if key == "indicator" and isinstance(value, str):
         return tr.gettext(INDICATORS[value][0]) if value in INDICATORS else value
     return value

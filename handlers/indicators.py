@@ -4,6 +4,10 @@ Figures are typed as «name numerator/denominator», several per message («vnei
 950/1000»), or one at a time after pressing the indicator's button. A denominator of 0, a numerator above
 the denominator or a target over 100 % is refused with the reason; a message with several figures is saved
 whole or not at all.
+
+A province's own indicators (`storage/province_indicators.py`, added with `bdhvs indicator add`) are shown and
+entered here too, as whole counts («chợ không dùng tiền mặt 3»), for the communes of that province only; a
+province without any sees /chiso exactly as before.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from handlers.base import Turn
 from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
 from handlers.reporting import month_from_text, month_label, percent_text
-from storage import indicators
+from storage import indicators, province_indicators
 from storage.areas import get_commune, get_province
 from storage.errors import DomainError
 from storage.indicators import INDICATORS, SCOPE_COMMUNE, SCOPE_PROVINCE, short_label
+from storage.models import ProvinceIndicator
 from storage.reports import is_locked, month_start, previous_month, working_month
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
@@ -29,6 +34,8 @@ _PAIR = re.compile(
     r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:/|trên|tren)\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*$", re.IGNORECASE
 )
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# the number typed for an own indicator, and a unit word after it («12 chợ» -> «12»)
+_OWN_NUMBER = re.compile(r"^\s*([-−]?[\d.,\s]*?\d)\s*[^\d]*$")
 
 
 def _is_admin(turn: Turn) -> bool:
@@ -45,9 +52,10 @@ def figures_command(turn: Turn, argument: str = "") -> None:
     commune_code = turn.require_commune()
     month = month_from_text(argument, turn.today) if argument else None
     month = month or working_month(turn.session, commune_code, turn.today)
-    found, _unknown = indicators.parse_figures(argument)
+    own, rest = province_indicators.parse_values(argument, _own(turn))
+    found, _unknown = indicators.parse_figures(rest)
     turn.start_flow(FIGURES, month=month.isoformat())
-    if found:
+    if found or own:
         return _save_figures(turn, argument)
     show_figures(turn)
 
@@ -89,6 +97,8 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
                     percent=percent_text(turn, indicators.percent_of(row.numerator, row.denominator)),
                 )
             )
+    own = _own(turn)
+    lines += _own_lines(turn, own, commune_code, month)
     locked = is_locked(turn.session, commune_code, month)
     buttons: list[list[Button]] = []
     if locked:
@@ -105,7 +115,14 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
                 "Hoặc bấm tên chỉ số để nhập từng cái."
             ),
         ]
+        if own:
+            lines.append(
+                _("Chỉ số riêng của tỉnh: bạn gõ «tên chỉ số số lượng», ví dụ: {name} 12").format(
+                    name=province_indicators.name_of(own[0], turn.tr.locale).lower()
+                )
+            )
         names = [turn.button(_(short_label(i)), FLOW, "pick", i) for i in INDICATORS]
+        names += [turn.button(province_indicators.name_of(o, turn.tr.locale), FLOW, "own", o.indicator) for o in own]
         buttons = [names[i : i + 2] for i in range(0, len(names), 2)]
     other = previous_month(month) if month == month_start(turn.today) else month_start(turn.today)
     buttons.append(
@@ -117,25 +134,71 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
     turn.say("\n".join(lines), buttons, edit=edit)
 
 
+def _own(turn: Turn) -> list[ProvinceIndicator]:
+    """The own indicators of the commune's province (none for most provinces: then /chiso reads as before)."""
+    return province_indicators.indicators_for_commune(turn.session, turn.require_commune())
+
+
+def _own_value_text(turn: Turn, indicator: ProvinceIndicator, value: int) -> str:
+    return _own_unit(turn, indicator, turn.tr.number(value))
+
+
+def _own_unit(turn: Turn, indicator: ProvinceIndicator, number: str) -> str:
+    return turn._("{n} {unit}").format(n=number, unit=turn._(province_indicators.unit_label(indicator.unit)))
+
+
+def _own_lines(turn: Turn, own: list[ProvinceIndicator], commune_code: int, month: dt.date) -> list[str]:
+    """The month's figures of the province's own indicators (no line at all when it has none)."""
+    _ = turn._
+    if not own:
+        return []
+    values = province_indicators.values(turn.session, commune_code, month)
+    lines = ["", _("Chỉ số riêng của tỉnh:")]
+    for indicator in own:
+        name = province_indicators.name_of(indicator, turn.tr.locale)
+        row = values.get(indicator.indicator)
+        if row is None:
+            lines.append(_("• {name}: chưa nhập").format(name=name))
+        else:
+            lines.append(_("• {name}: {value}").format(name=name, value=_own_value_text(turn, indicator, row.value)))
+    return lines
+
+
 def _save_figures(turn: Turn, text: str) -> None:
-    """Save every figure of a message, or none if one is refused."""
+    """Save every figure of a message (national and the province's own), or none if one is refused."""
     _ = turn._
     member = turn.require_member()
     commune_code = turn.require_commune()
-    found, unknown = indicators.parse_figures(text)
-    if unknown and not found:
+    own, rest = province_indicators.parse_values(text, _own(turn))
+    found, unknown = indicators.parse_figures(rest)
+    if own and not rest.strip():
+        unknown = []
+    if unknown and not found and not own:
         turn.say(
             _("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
                 name=unknown[0], names=_names_hint(turn)
             )
         )
         return
-    if not found:
+    if not found and not own:
         turn.say(_("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», ví dụ: vneid 1234/5000."))
         return
     month = dt.date.fromisoformat(turn.data["month"])
+    saved_own: list[tuple[ProvinceIndicator, int]] = []
     try:
         with turn.session.begin_nested():
+            for own_indicator, typed in own:
+                value = province_indicators.read_count(typed)
+                province_indicators.set_value(
+                    turn.session,
+                    actor=member,
+                    commune_code=commune_code,
+                    month=month,
+                    indicator_id=own_indicator.indicator,
+                    value=value,
+                    now=turn.now,
+                )
+                saved_own.append((own_indicator, value))
             for indicator, numerator, denominator in found:
                 indicators.set_figure(
                     turn.session,
@@ -156,6 +219,12 @@ def _save_figures(turn: Turn, text: str) -> None:
         )
         for i, n, d in found
     ]
+    saved += [
+        _("✅ Đã lưu {name}: {value}").format(
+            name=province_indicators.name_of(o, turn.tr.locale), value=_own_value_text(turn, o, v)
+        )
+        for o, v in saved_own
+    ]
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     turn.goto(FIGURES)
@@ -166,12 +235,27 @@ def _names_hint(turn: Turn) -> str:
     return "vneid, mức 2, cán bộ, học sinh, người dân, lao động"
 
 
+def _find_own(turn: Turn, indicator_id: str) -> ProvinceIndicator | None:
+    """An own indicator of the commune's province by id (a forged id of another province finds none)."""
+    if not indicator_id or not _is_admin(turn):
+        return None
+    return next((o for o in _own(turn) if o.indicator == indicator_id), None)
+
+
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """The buttons of /chiso and /chitieu."""
     _ = turn._
     if action == "pick" and arg in INDICATORS and turn.step in (FIGURES, VALUE):
-        turn.goto(VALUE, indicator=arg)
+        turn.goto(VALUE, indicator=arg, own=None)
         turn.say(_("«{name}»: bạn gõ số đạt/tổng số, ví dụ 1234/5000.").format(name=_(INDICATORS[arg][0])))
+    elif action == "own" and turn.step in (FIGURES, VALUE) and (own := _find_own(turn, arg)) is not None:
+        turn.goto(VALUE, indicator=None, own=own.indicator)
+        turn.say(
+            _("«{name}»: bạn gõ một số nguyên ({unit}), ví dụ 12.").format(
+                name=province_indicators.name_of(own, turn.tr.locale),
+                unit=_(province_indicators.unit_label(own.unit)),
+            )
+        )
     elif action == "month" and turn.step in (FIGURES, VALUE):
         try:
             month = month_start(dt.date.fromisoformat(arg))
@@ -192,6 +276,14 @@ def on_text(turn: Turn) -> None:
     text = turn.text
     if turn.step == TARGETS:
         return _save_targets(turn, text)
+    if turn.step == VALUE and (own := _find_own(turn, str(turn.data.get("own") or ""))) is not None:
+        number = _OWN_NUMBER.match(text)
+        try:
+            value = province_indicators.read_count(number.group(1) if number else text)
+        except DomainError as error:
+            turn.say(explain(error, turn.tr))
+            return
+        return _save_figures(turn, f"{own.indicator} {value}")
     if turn.step == VALUE and turn.data.get("indicator") in INDICATORS:
         match = _PAIR.match(text)
         if match is None:

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "lienket": N_("Liên kết tài khoản Telegram / Zalo"),
     "start": N_("Bắt đầu, tham gia bằng mã mời"),
     "nhom": N_("Gắn nhóm chat này với xã hoặc thôn"),
+    "chuongtrinh": N_("Chương trình của tỉnh: bật, tắt, mục tiêu"),
 }
 
 # In a private chat a command may do another thing than in a group: /nhom there is where reminders go.
@@ -86,7 +87,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "lienket",
     ),
     ROLE_COMMUNE_LEADER: ("tuannay", "tiendo", "baocao", "chitieu", "nhacnho", "help", "lang", "lienket"),
-    ROLE_PROVINCE_VIEWER: ("tinh", "chitieu", "molai", "nhacnho", "help", "lang", "lienket"),
+    ROLE_PROVINCE_VIEWER: ("tinh", "chitieu", "chuongtrinh", "molai", "nhacnho", "help", "lang", "lienket"),
 }
 
 

@@ -16,6 +16,7 @@ from handlers import (
     log_help,
     log_session,
     monthly_report,
+    programmes,
     questions,
     reminder_delivery,
     sheet_import,
@@ -32,7 +33,7 @@ from handlers.menu import commands_for
 # command -> handler(turn, argument)
 COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "start": linking.start,  # a link code (/lienket), else onboarding.start
-    "help": lambda turn, _arg: common.show_help(turn),
+    "help": lambda turn, _arg: common.show_help(turn, programmes.running_line),
     "huy": lambda turn, _arg: common.cancel(turn),
     "cancel": lambda turn, _arg: common.cancel(turn),
     "lang": lambda turn, _arg: common.choose_language(turn),
@@ -41,7 +42,7 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "tuannay": lambda turn, _arg: week.show_week(turn),
     "sua": lambda turn, _arg: corrections.start(turn, "edit"),
     "xoa": lambda turn, _arg: corrections.start(turn, "delete"),
-    "thon": lambda turn, _arg: admin.villages(turn),
+    "thon": admin.villages,
     "moi": lambda turn, _arg: admin.invite(turn),
     "lienket": linking.command,
 }
@@ -64,6 +65,10 @@ COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (iss
 # choose where the commune's reminders go (its groups, each person, or both).
 COMMANDS["nhom"] = reminder_delivery.command
 ALWAYS.add("nhom")
+# A province's programmes: its viewer turns them on (their menu has it); the people of its communes may type it to
+# see which run (read-only), so it is not kept to one role's menu; the handler says who may do what.
+COMMANDS["chuongtrinh"] = programmes.show
+ALWAYS.add("chuongtrinh")
 
 
 class Flow(NamedTuple):
@@ -91,6 +96,7 @@ FLOWS: dict[str, Flow] = {
     groups.FLOW: Flow(groups.on_button, groups.on_text),
     reminder_delivery.FLOW: Flow(reminder_delivery.on_button, reminder_delivery.on_text),
     sheet_import.FLOW: Flow(sheet_import.on_button, sheet_import.on_text),
+    programmes.FLOW: Flow(programmes.on_button, programmes.on_text),
 }
 
 

@@ -93,6 +93,66 @@ def add_villages(
     return added, existing
 
 
+#: more households than any village has: a figure above it is a typing slip
+MAX_HOUSEHOLDS = 100_000
+
+
+# «Thôn 2 có 120 hộ», «thon 2: 120 ho», «Bản Nà Sang có 85 hộ gia đình»: a village's name, then the number of
+# its households. The number is whatever stands before «hộ», so that «120,5», «-3» or «mười» are refused
+# with the reason rather than read as a village name.
+_HOUSEHOLDS = re.compile(
+    r"^(?P<village>.+?)\s*(?:[:=]|\s(?:có|co)\s)\s*(?P<number>\S+(?:\s\S+)*?)\s*(?:hộ|ho)(?:\s+(?:gia\s+đình|gia\s+dinh))?\s*\.?$"
+    r"|^(?P<village2>.+?)\s+(?P<number2>[-−]?\d[\d.,]*)\s*(?:hộ|ho)(?:\s+(?:gia\s+đình|gia\s+dinh))?\s*\.?$",
+    re.IGNORECASE,
+)
+
+
+def read_households(line: str) -> tuple[str, int] | None:
+    """A line giving a village's household count, as (village name, households); None when the line is not of
+    that form. A number that is not a whole number from 1 is refused (DomainError), never guessed."""
+    match = _HOUSEHOLDS.match(unicodedata.normalize("NFC", line.strip()))
+    if match is None:
+        return None
+    village = (match.group("village") or match.group("village2") or "").strip()
+    typed = (match.group("number") or match.group("number2") or "").strip().replace("−", "-")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", typed):
+        typed = typed.replace(".", "")
+    if typed.isascii() and typed.isdigit():
+        households = int(typed)
+        if 1 <= households <= MAX_HOUSEHOLDS:
+            return village, households
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?", typed):
+        raise DomainError("households_invalid", village=tidy_name(village), limit=MAX_HOUSEHOLDS)
+    raise DomainError("households_unreadable")
+
+
+def set_households(
+    session: Session, commune_code: int, village_id: int, households: int, *, now: dt.datetime, actor_id: int | None
+) -> Village:
+    """Set how many households a village has (the commune's admin in /thon): a whole number from 1, never
+    guessed; the denominator of a household programme (Gia đình số)."""
+    village = village_in_commune(session, commune_code, village_id)
+    if isinstance(households, bool) or not isinstance(households, int) or not 1 <= households <= MAX_HOUSEHOLDS:
+        raise DomainError("households_invalid", village=village.name, limit=MAX_HOUSEHOLDS)
+    before = village.households
+    if before == households:
+        return village
+    village.households = households
+    session.add(village)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="update",
+        entity="village",
+        entity_id=village.id,
+        now=now,
+        before={"households": before},
+        after={"households": households},
+    )
+    return village
+
+
 # Areas named in a question -----------------------------------------------------------------------
 # «xã Thành Sen», «phuong thanh sen», «tỉnh Hà Nội», «TP HCM», «Hà Nội»: a prefix word followed by the name
 # of a real unit, or a province's name of two words or more on its own. Ordinary words are never taken for a

@@ -41,6 +41,7 @@ class Village(SQLModel, table=True):
     name: str
     name_key: str  # folded name (no diacritics, lower case) for matching and uniqueness
     created_at: dt.datetime
+    households: int | None = None  # how many households the village has (set in /thon): Gia đình số's denominator
 
 
 class Member(SQLModel, table=True):
@@ -302,6 +303,57 @@ class ProvinceSetting(SQLModel, table=True):
     province_code: int = Field(primary_key=True, foreign_key="province.code")
     report_deadline_day: int = 20
     updated_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class ProvinceProgramme(SQLModel, table=True):
+    """A programme of the catalog (`storage/programmes/`) a province runs. Turning it off keeps the row (and
+    the targets), so turning it on again finds them."""
+
+    province_code: int = Field(primary_key=True, foreign_key="province.code")
+    programme: str = Field(primary_key=True)  # an id of the catalog
+    enabled: bool
+    updated_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class ProgrammeTarget(SQLModel, table=True):
+    """A province's yearly target for a programme: a percent (percent rule) or a whole number (count rule; the
+    mentors reaching their mentees, per_mentor rule)."""
+
+    province_code: int = Field(primary_key=True, foreign_key="province.code")
+    programme: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    value: float
+    set_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
+class ProvinceIndicator(SQLModel, table=True):
+    """A province's own monthly indicator (`bdhvs indicator add`): a count in its unit, entered by the
+    communes of that province with /chiso."""
+
+    province_code: int = Field(primary_key=True, foreign_key="province.code")
+    indicator: str = Field(primary_key=True)  # lower-case id, never one of the national indicators
+    name: str  # Vietnamese
+    name_en: str | None = None
+    unit: str  # a unit of the catalog (people, markets...) or the province's own word
+    target: int | None = None  # the yearly target, in the unit
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ProvinceIndicatorValue(SQLModel, table=True):
+    """A commune's monthly figure for its province's own indicator."""
+
+    __table_args__ = (UniqueConstraint("commune_code", "month", "indicator", name="uq_own_indicator_commune_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code")
+    month: dt.date  # the first day of the month
+    indicator: str  # ProvinceIndicator.indicator of the commune's province
+    value: int
+    entered_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
 
 

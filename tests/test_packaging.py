@@ -42,14 +42,20 @@ def test_a_wheel_install_speaks_english(tmp_path: Path) -> None:
         "import bot, bot.i18n as i18n\n"
         "print(bot.__file__)\n"
         "print(i18n.Translator('en').gettext('Đã chuyển sang tiếng Việt.'))\n"
+        "from storage.programmes import catalog\n"
+        "print(catalog.FOLDER)\n"
+        "print(' '.join(catalog.shipped().ids))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
     )
-    module_file, english = result.stdout.splitlines()
+    module_file, english, programmes_folder, programmes = result.stdout.splitlines()
     assert module_file.startswith(str(site)), module_file  # the installed copy, not the checkout
     assert english == "Switched to English."
+    # the programmes' catalog is package data: the installed copy carries every file of the checkout's
+    assert programmes_folder.startswith(str(site)), programmes_folder
+    assert programmes.split() == sorted(p.stem for p in (ROOT / "storage/programmes").glob("*.toml"))
     assert "no message catalog" not in result.stderr
 
 
