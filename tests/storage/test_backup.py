@@ -30,6 +30,7 @@ from tests.chat import ChatDriver
 from tests.conftest import PG_URL, reset_postgres
 from tests.handlers.test_flows import MEMBER, SON_KIM_1, setup_commune
 
+
 def restore_url(source: Database, tmp_path: Path) -> str:
     """An empty database of the same kind as `source` to restore into (PostgreSQL: `<test database>_restore`)."""
     if source.is_sqlite:
