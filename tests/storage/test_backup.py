@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -68,6 +69,8 @@ def export(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
 
 @pytest.fixture
 def chat(database: Database, config: Config, clock: FixedClock) -> ChatDriver:
+    if not database.is_sqlite and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump and pg_restore (the PostgreSQL client tools) are not on PATH: no PostgreSQL backup to try")
     chat = ChatDriver(ConversationEngine(database, config, clock, route), database)
     setup_commune(chat, database, clock)
     return chat
