@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from bot.cli.common import Commands, config_of
 from storage.backup import BackupError, BackupReport, backup, describe, restore
 from storage.db import Database
@@ -41,9 +43,13 @@ def _run(action: str, args: argparse.Namespace) -> int:
             report = backup(database, Path(args.output))
         else:
             report = restore(database, Path(args.file), force=args.force)
-    except BackupError as error:
+    except (BackupError, OperationalError) as error:
         verb = "Backup failed / không sao lưu được" if action == "backup" else "Refused / không khôi phục"
-        print(f"{verb}: {error}", file=sys.stderr)
+        if isinstance(error, OperationalError):  # the server is down or the URL wrong: its first line says which
+            reason = f"cannot reach the database: {str(error.orig or error).strip().splitlines()[0]}"
+        else:
+            reason = str(error)
+        print(f"{verb}: {reason}", file=sys.stderr)
         return 1
     finally:
         database.dispose()

@@ -30,6 +30,7 @@ from storage.migrate import alembic_config, upgrade
 from tests.chat import ChatDriver
 from tests.conftest import PG_URL, reset_postgres
 from tests.handlers.test_flows import MEMBER, SON_KIM_1, setup_commune
+from tests.helpers import free_port
 
 
 def restore_url(source: Database, tmp_path: Path) -> str:
@@ -288,3 +289,13 @@ def test_the_database_itself_is_neither_target_nor_source(
     assert code == 1 and "is the database itself" in err
     code, _, err = bdhvs(monkeypatch, capsys, url, "restore", str(tmp_path / "live.db"), "--force")
     assert code == 1 and "is the configured database itself" in err
+
+
+@pytest.mark.skipif(not shutil.which("pg_dump"), reason="pg_dump is not installed: the tool is looked for first")
+def test_an_unreachable_server_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/bdhvs"
+    code, out, err = bdhvs(monkeypatch, capsys, url, "backup", "-o", str(tmp_path / "x.backup"))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("Backup failed / không sao lưu được: cannot reach the database: ")
