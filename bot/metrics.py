@@ -86,6 +86,7 @@ class Metrics:
             "bdhvs_leader_roles", "Leader roles this instance holds (1) or not (0)", ["role"], registry=self.registry
         )
         self._children: dict[tuple[str, str], Any] = {}  # (channel, result) -> its counter, looked up once
+        self._timings: dict[str, Any] = {}  # channel -> its histogram, likewise
         self._depth_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-metrics")
         self._depth_reading: asyncio.Future[dict[str, int]] | None = None
 
@@ -100,7 +101,10 @@ class Metrics:
             counter = self._children[key] = self.updates.labels(*key)
         counter.inc()
         if outcome is Outcome.HANDLED:
-            self.update_seconds.labels(incoming.channel).observe(time.monotonic() - incoming.received)
+            histogram = self._timings.get(incoming.channel)
+            if histogram is None:
+                histogram = self._timings[incoming.channel] = self.update_seconds.labels(incoming.channel)
+            histogram.observe(time.monotonic() - incoming.received)
 
     def sent(self, channel: str, result: str) -> None:
         """One send's result (the sender's `on_result`)."""
