@@ -62,6 +62,7 @@ from bot.web import WebServer
 from handlers.router import route
 from storage import migrate, outbox
 from storage.db import Database
+from storage.instance_lock import AnotherInstance, InstanceLock
 from storage.outbox import OutboxItem
 from storage.programmes.catalog import shipped
 from storage.reminders import is_quiet, out_of_quiet
@@ -101,6 +102,7 @@ class BotApplication:
         self.telegram_options = dict(telegram_options or {})
         self.zalo_options = dict(zalo_options or {})
         self._database = Database(config.database_url)
+        self._instance_lock = InstanceLock(config.database_url)  # SQLite: one running bot per database file
         # What /metrics exports (bot/metrics.py); the outbox is counted only when scraped.
         self.metrics = Metrics(read_depth=self._outbox_depth)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
@@ -205,6 +207,11 @@ class BotApplication:
         if self._started:
             raise RuntimeError("the application was already started")
         self._started = True
+        try:
+            self._instance_lock.acquire()  # before anything is written: a second instance on SQLite stops here
+        except AnotherInstance:
+            self._stopped = True  # nothing was started, so there is nothing to stop
+            raise
         try:
             await self._start()
         except BaseException:
@@ -359,6 +366,7 @@ class BotApplication:
             steps.append(("sandbox fake Zalo Bot API", self.fake_zalo.close))
         steps.append(("metrics", self.metrics.close))
         steps.append(("database", lambda: asyncio.to_thread(self._database.dispose)))
+        steps.append(("instance lock", self._instance_lock.release))
         for name, step in steps:
             try:
                 result = step()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 from bot.app import build_application
 from bot.cli.common import Commands, config_of, open_database
 from bot.logs import setup_logging
+from storage.instance_lock import AnotherInstance
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -18,7 +20,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     for noisy in ("httpx", "apscheduler"):  # a line per HTTP request or timer tick drowns what matters
         logging.getLogger(noisy).setLevel(logging.WARNING)
     application = build_application(config)
-    asyncio.run(application.run_forever())
+    try:
+        asyncio.run(application.run_forever())
+    except AnotherInstance as refused:
+        print(f"bdhvs run: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 
