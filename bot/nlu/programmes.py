@@ -28,6 +28,7 @@ from bot.nlu.elements import Count, is_separator
 from bot.nlu.lexicon import PhraseMatch
 from bot.nlu.normalize import Token
 from storage.programmes.catalog import Programme, shipped
+from storage.vocab import PRIORITY_GROUPS
 
 __all__ = [
     "GROUPS",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 #: priority groups, in the order they are shown
-GROUPS = ("elderly", "disabled", "ethnic_minority")
+GROUPS = tuple(PRIORITY_GROUPS)
 
 # folded words after the number (the people word included) -> group
 _GROUP_WORDS: dict[str, str] = {
