@@ -98,18 +98,24 @@ def _accented(tokens: Sequence[Token]) -> bool:
     return sum(1 for t in words if not t.plain) / len(words) >= 0.35
 
 
-def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) -> ParsedReport:
+def parse_report(
+    text: str, today: _dt.date, village_names: Sequence[str] = (), *, programmes: bool = True
+) -> ParsedReport:
     """Parse one report message.
 
     ``today`` anchors relative dates; ``village_names`` (the commune's
     villages, accented) lets the parser return the stored spelling.
+    ``programmes=False`` reads it as before programmes and priority groups
+    existed (for a province that runs none, which sees nothing new).
     """
     tokens = tokenize(text or "")
     if not any(t.kind in ("word", "num", "date", "pair", "neg", "sci", "dec") for t in tokens):
         return ParsedReport("unknown", None, False, None, None, [], ["empty"])
 
     accented = _accented(tokens)
-    mentions = claim_programmes(tokens)  # before every other stage: "buổi 4T" is a programme, not a session
+    mentions = (
+        claim_programmes(tokens) if programmes else []
+    )  # before every other stage: "buổi 4T" is a programme, not a session
     dres = find_dates(tokens, today)
     village = find_village(tokens, village_names, accented)
     claim_area_numbers(tokens, accented)  # "xã Sơn Kim 1": a name, not one person
@@ -130,7 +136,7 @@ def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) 
     scan = build_clauses(tokens, phrase_at, counts, frozenset(skip))
     outcome = interpret(segment(scan.clauses), future_day)
     groups: dict[str, int | None] = {}
-    group_counts = [g for g in bind_groups(tokens, counts) if g[1].start not in skip]
+    group_counts = [g for g in bind_groups(tokens, counts) if g[1].start not in skip] if programmes else []
     if group_counts:
         # a breakdown of attendees only when the rest still holds a session with its head-count
         rest = [c for c in counts if not any(c is g[1] for g in group_counts)]

@@ -1,0 +1,164 @@
+"""Logging the provinces' programmes and a session's priority groups in one line: read back, saved only on
+«Đúng» in the same transaction, only for programmes the province runs; through the real engine, on both
+channels, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.engine import ConversationEngine
+from handlers.router import route
+from storage.areas import add_villages
+from storage.db import Database
+from storage.models import (
+    AuditEntry,
+    ChannelAccount,
+    HelpRecord,
+    ProgrammeRecord,
+    SessionPriorityGroup,
+    TrainingSession,
+)
+from storage.programmes import provinces
+from tests.chat import ChatDriver, Sent, last_with_buttons
+from tests.reports.conftest import add_member
+
+HA_TINH, SON_KIM_1 = 42, 18196
+VIEWER, MEMBER = 7101, 7102
+RUNNING = ("gia_dinh_so", "dai_su_so", "cho_so_4t")  # not dang_vien_so
+
+
+def user(chat: ChatDriver, who: int) -> str:
+    return f"z{who}" if chat.channel == "zalo" else str(who)
+
+
+@pytest.fixture(params=["telegram", "zalo"])
+def chat(request: pytest.FixtureRequest, database: Database, config: Config, clock: FixedClock) -> ChatDriver:
+    with database.session() as session:
+        (thon_1, _), _ = add_villages(session, SON_KIM_1, ["Thôn 1", "Thôn 2"], now=clock.now(), actor_id=None)
+        viewer = add_member(session, VIEWER, "province_viewer", name="Chị Hà")
+        member = add_member(session, MEMBER, "member", commune=SON_KIM_1, village=thon_1.id, name="Bác Hùng")
+        session.add(
+            ChannelAccount(
+                member_id=member.id, channel="zalo", user_id=f"z{MEMBER}", chat_id=f"z{MEMBER}", created_at=clock.now()
+            )
+        )
+        for programme in RUNNING:
+            provinces.enable(session, actor=viewer, province_code=HA_TINH, programme_id=programme, now=clock.now())
+    return ChatDriver(ConversationEngine(database, config, clock, route), database, channel=request.param)
+
+
+def texts(sent: list[Sent]) -> str:
+    return "\n".join(s.text for s in sent)
+
+
+def choose(chat: ChatDriver, who: int, sent: list[Sent], label: str) -> list[Sent]:
+    """Press a button on Telegram; type its number on Zalo, as a person there does."""
+    message = last_with_buttons(sent)
+    if chat.channel == "zalo":
+        number = next(i for i, b in enumerate(message.buttons, start=1) if label in b.label)
+        return chat.say(user(chat, who), str(number))
+    return chat.press(user(chat, who), message, label)
+
+
+def figures(database: Database) -> list[tuple[str, int, str, str | None, int | None]]:
+    with database.session() as session:
+        rows = session.exec(select(ProgrammeRecord).order_by(ProgrammeRecord.id))  # type: ignore[arg-type]
+        return [(r.programme, r.count, r.unit, r.mentor, r.session_id) for r in rows]
+
+
+def test_a_programme_figure_is_read_back_and_saved_on_yes(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "hôm nay thôn 1 thêm 6 hộ gia đình số")
+    assert "🏅 Chương trình của tỉnh:\n• Gia đình số: 6 hộ" in texts(sent)
+    assert figures(database) == []  # nothing before «Đúng»
+    saved = choose(chat, MEMBER, sent, "Đúng")
+    assert "✅ Đã lưu" in texts(saved)
+    assert figures(database) == [("gia_dinh_so", 6, "households", None, None)]
+    with database.session() as session:
+        trail = session.exec(select(AuditEntry).where(AuditEntry.entity == "programme_record")).one()
+        assert trail.after["count"] == 6  # type: ignore[index]
+
+
+def test_a_mentor_is_saved_by_name(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "dai su so Lan da huong dan xong 5 nguoi")
+    assert "• Đại sứ số (người hướng dẫn: Lan): 5 người" in texts(sent)
+    choose(chat, MEMBER, sent, "Đúng")
+    assert figures(database) == [("dai_su_so", 5, "people", "Lan", None)]
+
+
+def test_a_programme_the_province_does_not_run_is_named_not_counted(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "giúp 8 đảng viên cài VNeID")
+    said = texts(sent)
+    assert "• Hỗ trợ khác: 8 người" in said
+    assert "Tỉnh mình chưa triển khai «Đảng viên số đi trước»" in said
+    choose(chat, MEMBER, sent, "Đúng")
+    assert figures(database) == []
+    with database.session() as session:
+        assert [h.count for h in session.exec(select(HelpRecord))] == [8]
+    only = texts(chat.say(user(chat, MEMBER), "hôm nay thêm 5 đảng viên số"))
+    assert "chưa triển khai «Đảng viên số đi trước»" in only and "Đúng chưa" not in only
+
+
+def test_a_session_with_its_priority_groups_and_a_programme(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "tối qua học VNeID 23 người, 15 người cao tuổi, 2 người khuyết tật")
+    said = texts(sent)
+    assert "23 người tham dự" in said and "👥 Trong đó: 15 người cao tuổi; 2 người khuyết tật" in said
+    choose(chat, MEMBER, sent, "Đúng")
+    with database.session() as session:
+        held = session.exec(select(TrainingSession)).one()
+        groups = {g.group: g.count for g in session.exec(select(SessionPriorityGroup))}
+        assert groups == {"elderly": 15, "disabled": 2}
+        assert all(g.session_id == held.id for g in session.exec(select(SessionPriorityGroup)))
+
+
+def test_a_group_over_the_attendees_is_asked_never_trimmed(chat: ChatDriver, database: Database) -> None:
+    asked = texts(chat.say(user(chat, MEMBER), "hôm nay học VNeID 10 người, 15 người cao tuổi"))
+    assert "Trong 10 người dự buổi, có bao nhiêu người cao tuổi?" in asked
+    assert "quá lớn (tối đa 10)" in texts(chat.say(user(chat, MEMBER), "12"))
+    sent = chat.say(user(chat, MEMBER), "4")
+    assert "👥 Trong đó: 4 người cao tuổi" in texts(sent)
+    choose(chat, MEMBER, sent, "Đúng")
+    with database.session() as session:
+        assert [(g.group, g.count) for g in session.exec(select(SessionPriorityGroup))] == [("elderly", 4)]
+
+
+def test_a_refused_programme_count_is_asked_again(chat: ChatDriver, database: Database) -> None:
+    said = texts(chat.say(user(chat, MEMBER), "hôm nay thêm -6 hộ gia đình số"))
+    assert "«-6»" in said and "«Gia đình số»: bao nhiêu hộ? Bạn gõ một con số." in said
+    assert "phần lẻ" in texts(chat.say(user(chat, MEMBER), "2,5"))
+    sent = chat.say(user(chat, MEMBER), "6")
+    assert "• Gia đình số: 6 hộ" in texts(sent)
+    choose(chat, MEMBER, sent, "Đúng")
+    assert figures(database) == [("gia_dinh_so", 6, "households", None, None)]
+
+
+def test_a_figure_is_fixed_before_saving(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "buổi 4T ở chợ Phố Mới 22 tiểu thương")
+    assert "• Chợ số – Nông thôn số (4T): 22 tiểu thương, nông dân" in texts(sent)
+    fix = choose(chat, MEMBER, sent, "Sửa")
+    asked = choose(chat, MEMBER, fix, "Số liệu: Chợ số")
+    assert "bao nhiêu tiểu thương, nông dân?" in texts(asked)
+    sent = chat.say(user(chat, MEMBER), "25")
+    choose(chat, MEMBER, sent, "Đúng")
+    assert figures(database) == [("cho_so_4t", 25, "traders", None, None)]
+
+
+def test_a_session_and_a_programme_are_saved_together(chat: ChatDriver, database: Database) -> None:
+    sent = chat.say(user(chat, MEMBER), "hôm nay học VNeID 20 người, đại sứ số Minh kèm 5 người")
+    choose(chat, MEMBER, sent, "Đúng")
+    with database.session() as session:
+        held = session.exec(select(TrainingSession)).one()
+    assert figures(database) == [("dai_su_so", 5, "people", "Minh", held.id)]
+
+
+def test_a_province_that_runs_none_sees_what_it_saw(database: Database, config: Config, clock: FixedClock) -> None:
+    with database.session() as session:
+        (thon_1,), _ = add_villages(session, SON_KIM_1, ["Thôn 1"], now=clock.now(), actor_id=None)
+        add_member(session, MEMBER, "member", commune=SON_KIM_1, village=thon_1.id, name="Bác Hùng")
+    chat = ChatDriver(ConversationEngine(database, config, clock, route), database)
+    said = texts(chat.say(str(MEMBER), "hôm nay thôn 1 thêm 6 hộ gia đình số"))
+    assert "Xin lỗi, tôi chưa hiểu tin nhắn này." in said and "chưa triển khai" not in said
+    said = texts(chat.say(str(MEMBER), "học VNeID 23 người, 15 người cao tuổi"))
+    assert "Trong đó" not in said
