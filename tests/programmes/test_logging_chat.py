@@ -4,18 +4,22 @@ channels, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlmodel import select
 
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.engine import ConversationEngine
+from bot.messages import Incoming
 from handlers.router import route
 from storage.areas import add_villages
 from storage.db import Database
 from storage.models import (
     AuditEntry,
     ChannelAccount,
+    ConversationState,
     HelpRecord,
     ProgrammeRecord,
     SessionPriorityGroup,
@@ -28,6 +32,7 @@ from tests.reports.conftest import add_member
 HA_TINH, SON_KIM_1 = 42, 18196
 VIEWER, MEMBER = 7101, 7102
 RUNNING = ("gia_dinh_so", "dai_su_so", "cho_so_4t")  # not dang_vien_so
+_forged = itertools.count(1)
 
 
 def user(chat: ChatDriver, who: int) -> str:
@@ -162,3 +167,89 @@ def test_a_province_that_runs_none_sees_what_it_saw(database: Database, config: 
     assert "Xin lỗi, tôi chưa hiểu tin nhắn này." in said and "chưa triển khai" not in said
     said = texts(chat.say(str(MEMBER), "học VNeID 23 người, 15 người cao tuổi"))
     assert "Trong đó" not in said
+
+
+# Guided: /ghigiup offers the province's programmes after the help kinds ---------------------------------------
+
+
+def nonce_of(database: Database, who: str) -> str:
+    with database.session() as session:
+        state = session.exec(select(ConversationState).where(ConversationState.user_id == who)).one()
+        return str(state.data.get("nonce"))
+
+
+def press_raw(chat: ChatDriver, who: str, payload: str) -> list[Sent]:
+    """A payload pressed as is (a forged or copied button)."""
+    return chat.send(
+        Incoming(
+            channel=chat.channel,
+            update_id=f"forged-{next(_forged)}",
+            user_id=who,
+            chat_id=who,
+            payload=payload,
+            callback_id=f"cb{who}",
+            message_id="1",
+            message_text="…",
+        )
+    )
+
+
+def test_guided_a_programme_figure_after_the_help_kinds(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    sent = chat.say(who, "/ghigiup")
+    kinds = choose(chat, MEMBER, sent, "Hôm nay")
+    assert "Hỗ trợ người dân việc gì?" in texts(kinds)
+    listing = choose(chat, MEMBER, kinds, "Chương trình của tỉnh")
+    labels = [b.label for b in last_with_buttons(listing).buttons]
+    assert labels[:3] == ["Chợ số – Nông thôn số (4T)", "Đại sứ số", "Gia đình số"]  # only what the province runs
+    assert "«Gia đình số»: bao nhiêu hộ? Bạn gõ một con số." in texts(choose(chat, MEMBER, listing, "Gia đình số"))
+    assert "phần lẻ" in texts(chat.say(who, "6,5"))
+    back = chat.say(who, "6")
+    assert "• Gia đình số: 6 hộ" in texts(back)
+    # more help after the programme, then saved together
+    kinds = choose(chat, MEMBER, back, "Thêm việc hỗ trợ khác")
+    asked = choose(chat, MEMBER, kinds, "Chữ ký số")
+    assert "bao nhiêu người" in texts(asked)
+    back = chat.say(who, "3")
+    assert "• Chữ ký số: 3 người" in texts(back) and "• Gia đình số: 6 hộ" in texts(back)
+    assert "✅ Đã lưu" in texts(choose(chat, MEMBER, back, "Đúng"))
+    assert figures(database) == [("gia_dinh_so", 6, "households", None, None)]
+    with database.session() as session:
+        assert [(h.kind, h.count) for h in session.exec(select(HelpRecord))] == [("digital_signature", 3)]
+        assert session.exec(select(ProgrammeRecord)).one().source == "guided"
+
+
+def test_guided_old_and_forged_programme_buttons_change_nothing(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    kinds = choose(chat, MEMBER, chat.say(who, "/ghigiup"), "Hôm nay")
+    listing = choose(chat, MEMBER, kinds, "Chương trình của tỉnh")
+    choose(chat, MEMBER, listing, "Đại sứ số")  # now asked the count
+    nonce = nonce_of(database, who)
+    # a programme the province does not run, and one not in the catalog: refused, asked to choose again
+    for forged in ("dang_vien_so", "khong_co"):
+        answer = texts(press_raw(chat, who, f"h:{nonce}:programme:{forged}"))
+        assert "Nút này đã cũ" in answer  # offered only at the programme question
+    # the old kinds message's button, as pressed (on Zalo a typed number is an answer here, never an old button)
+    listing = chat.press(who, last_with_buttons(kinds), "Chương trình của tỉnh")
+    assert "Nút này đã cũ" in texts(listing)
+    back_to_list = press_raw(chat, who, f"h:{nonce}:fix:")
+    assert "Nút này đã cũ" in texts(back_to_list)
+    # at the programme question itself, a forged id is refused by name, never saved
+    chat.say(who, "/huy")
+    kinds = choose(chat, MEMBER, chat.say(who, "/ghigiup"), "Hôm nay")
+    choose(chat, MEMBER, kinds, "Chương trình của tỉnh")
+    nonce = nonce_of(database, who)
+    answer = texts(press_raw(chat, who, f"h:{nonce}:programme:dang_vien_so"))
+    assert "Tỉnh mình chưa triển khai chương trình này" in answer
+    assert figures(database) == []
+
+
+def test_guided_offers_no_programme_where_the_province_runs_none(
+    database: Database, config: Config, clock: FixedClock
+) -> None:
+    with database.session() as session:
+        (thon_1,), _ = add_villages(session, SON_KIM_1, ["Thôn 1"], now=clock.now(), actor_id=None)
+        add_member(session, MEMBER, "member", commune=SON_KIM_1, village=thon_1.id, name="Bác Hùng")
+    chat = ChatDriver(ConversationEngine(database, config, clock, route), database)
+    kinds = chat.press(str(MEMBER), last_with_buttons(chat.say(str(MEMBER), "/ghigiup")), "Hôm nay")
+    assert not any("Chương trình" in b.label for b in last_with_buttons(kinds).buttons)
