@@ -406,10 +406,15 @@ def on_text(turn: Turn) -> None:
             turn.goto(turn.step, date=day.isoformat())
             _next(turn)
     elif turn.step == ATTENDEES:
-        count = steps.count_from_text(turn, limits.max_attendees, steps.retry_attendees(turn))
-        if count is not None:
-            turn.goto(turn.step, attendees=count)
+        taken, grouped = programme_log.attendance_from_text(turn, steps.retry_attendees(turn))
+        if grouped is not None:  # "23 người, 15 người cao tuổi"
+            turn.goto(turn.step, attendees=grouped[0], groups=grouped[1])
             _next(turn)
+        elif not taken:
+            count = steps.count_from_text(turn, limits.max_attendees, steps.retry_attendees(turn))
+            if count is not None:
+                turn.goto(turn.step, attendees=count)
+                _next(turn)
     elif turn.step == COUNT and turn.data.get("kind"):
         count = steps.count_from_text(turn, limits.max_help_count, steps.retry_helped(turn))
         if count is not None:

@@ -13,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from bot.nlu.parser import read_attendance
 from bot.nlu.report import ParsedReport
 from handlers import log_steps as steps
 from handlers.base import Turn
+from handlers.errors import explain
+from storage import activity
+from storage.errors import DomainError
 from storage.models import Member, TrainingSession, Village
 from storage.programmes import provinces, records
 from storage.programmes.catalog import UNITS, shipped
@@ -212,3 +216,28 @@ def save_part(
         records.record_priority_groups(
             turn.session, training_session=training_session, groups=groups, author=member, now=turn.now
         )
+
+
+def attendance_from_text(turn: Turn, retry: str) -> tuple[bool, tuple[int, dict[str, int]] | None]:
+    """An answer to "how many attended?" that names priority groups ("23 người, 15 người cao tuổi"), where the
+    province runs programmes: (taken, (attendees, groups)); (True, None) when refused and asked again;
+    (False, None) when it names no group (the caller reads a plain count)."""
+    _ = turn._
+    if not enabled_ids(turn):
+        return False, None
+    reading = read_attendance(turn.text or "")
+    if reading is None:
+        return False, None
+    if reading.unreadable or reading.total is None or any(n is None for n in reading.groups.values()):
+        notes = [steps.number_refusal(turn, u.problem, u.text) for u in reading.unreadable]
+        turn.say("\n".join([*notes, retry]))
+        return True, None
+    total = reading.total
+    groups = {g: int(n) for g, n in reading.groups.items() if n is not None}
+    try:
+        activity.check_count(total, turn.config.limits.max_attendees)
+        records.check_priority_groups(groups, total)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr) + "\n" + retry)
+        return True, None
+    return True, (total, groups)

@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.nlu.clauses import build_clauses
 from bot.nlu.counts import find_counts
@@ -87,7 +88,17 @@ from bot.nlu.report import NUMBER_PROBLEMS, HelpItem, ParsedReport, ProgrammeIte
 from bot.nlu.segments import segment
 from bot.nlu.villages import claim_area_numbers, find_village
 
-__all__ = ["NUMBER_PROBLEMS", "HelpItem", "ParsedReport", "ProgrammeItem", "SessionPart", "Unreadable", "parse_report"]
+__all__ = [
+    "NUMBER_PROBLEMS",
+    "Attendance",
+    "HelpItem",
+    "ParsedReport",
+    "ProgrammeItem",
+    "SessionPart",
+    "Unreadable",
+    "parse_report",
+    "read_attendance",
+]
 
 
 def _accented(tokens: Sequence[Token]) -> bool:
@@ -184,6 +195,36 @@ def parse_report(
         programmes=[_item(f) for f in figures],
         priority_groups=groups,
     )
+
+
+@dataclass(slots=True)
+class Attendance:
+    """A typed answer to "how many attended?" naming priority groups ("23 người, 15 người cao tuổi"): the total
+    and each group (None where the number was refused, with its text in ``unreadable``)."""
+
+    total: int | None
+    groups: dict[str, int | None]
+    unreadable: list[Unreadable]
+
+
+def read_attendance(text: str) -> Attendance | None:
+    """The attendees and their priority groups in an answer; None when it names no group, or not one total."""
+    tokens = tokenize(text or "")
+    accented = _accented(tokens)
+    phrase_at = {m.start: m for m in match_phrases(tokens)}
+    ranges, unreadable_ranges = refused_ranges(tokens, phrase_at)
+    counts = find_counts(tokens, phrase_at, accented)
+    refused, unreadable = refused_counts(tokens, phrase_at)
+    counts = sorted(counts + ranges + refused, key=lambda c: c.start)
+    grouped = bind_groups(tokens, counts)
+    rest = [c for c in counts if not any(c is g[1] for g in grouped)]
+    if not grouped or len(rest) != 1:
+        return None
+    groups: dict[str, int | None] = {}
+    for group, count, _end in grouped:
+        known = groups.get(group, 0)
+        groups[group] = None if known is None or count.value is None else known + count.value
+    return Attendance(rest[0].value, groups, unreadable + unreadable_ranges)
 
 
 def _item(figure: ProgrammeFigure) -> ProgrammeItem:

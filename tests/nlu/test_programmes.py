@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.parser import parse_report
+from bot.nlu.parser import parse_report, read_attendance
 
 TODAY = dt.date(2026, 11, 25)
 CASES = Path(__file__).with_name("cases.jsonl")
@@ -95,3 +95,13 @@ def test_a_group_larger_than_the_attendees_is_a_problem() -> None:
 def test_a_group_of_people_helped_is_read_as_before() -> None:
     """Only a session's attendees are broken down: help keeps its reading."""
     assert "priority_groups" not in _read("giúp 14 người kích hoạt mức 2, trong đó có 5 người cao tuổi")
+
+
+def test_an_answer_with_the_attendees_and_their_groups() -> None:
+    reading = read_attendance("23 người, 15 người cao tuổi, 2 người khuyết tật")
+    assert reading is not None
+    assert (reading.total, reading.groups) == (23, {"elderly": 15, "disabled": 2})
+    refused = read_attendance("23 người, -2 người cao tuổi")
+    assert refused is not None and refused.groups == {"elderly": None} and refused.unreadable[0].text == "-2"
+    assert read_attendance("23") is None  # no group: a plain count, read as before
+    assert read_attendance("15 người cao tuổi") is None  # no total: asked, never taken as one

@@ -253,3 +253,30 @@ def test_guided_offers_no_programme_where_the_province_runs_none(
     chat = ChatDriver(ConversationEngine(database, config, clock, route), database)
     kinds = chat.press(str(MEMBER), last_with_buttons(chat.say(str(MEMBER), "/ghigiup")), "Hôm nay")
     assert not any("Chương trình" in b.label for b in last_with_buttons(kinds).buttons)
+
+
+def test_guided_session_attendees_with_their_priority_groups(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    topics = choose(chat, MEMBER, chat.say(who, "/ghibuoi"), "Hôm nay")
+    topics = choose(chat, MEMBER, topics, "VNeID")
+    asked = choose(chat, MEMBER, topics, "Xong")
+    assert "Có bao nhiêu người tham dự?" in texts(asked)
+    assert "nhiều hơn 10 người dự buổi" in texts(chat.say(who, "10 người, 15 người cao tuổi"))  # never trimmed
+    assert "số âm" in texts(chat.say(who, "23 người, -2 người khuyết tật"))
+    back = chat.say(who, "23 người, 15 người cao tuổi")
+    assert "👥 Số người tham dự: 23\n👥 Trong đó: 15 người cao tuổi" in texts(back)
+    assert "✅ Đã lưu" in texts(choose(chat, MEMBER, back, "Đúng"))
+    with database.session() as session:
+        held = session.exec(select(TrainingSession)).one()
+        assert (held.attendees, held.source) == (23, "guided")
+        assert [(g.group, g.count) for g in session.exec(select(SessionPriorityGroup))] == [("elderly", 15)]
+
+
+def test_one_line_asks_the_attendees_with_their_groups(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    assert "bao nhiêu người tham dự" in texts(chat.say(who, "tối qua thôn 1 học VNeID"))
+    back = chat.say(who, "20 người, trong đó 6 người dân tộc thiểu số")
+    assert "👥 Trong đó: 6 người dân tộc thiểu số" in texts(back)
+    choose(chat, MEMBER, back, "Đúng")
+    with database.session() as session:
+        assert [(g.group, g.count) for g in session.exec(select(SessionPriorityGroup))] == [("ethnic_minority", 6)]
