@@ -21,6 +21,7 @@ from storage.models import (
     ChannelAccount,
     ConversationState,
     HelpRecord,
+    Member,
     ProgrammeRecord,
     SessionPriorityGroup,
     TrainingSession,
@@ -280,3 +281,13 @@ def test_one_line_asks_the_attendees_with_their_groups(chat: ChatDriver, databas
     choose(chat, MEMBER, back, "Đúng")
     with database.session() as session:
         assert [(g.group, g.count) for g in session.exec(select(SessionPriorityGroup))] == [("ethnic_minority", 6)]
+
+
+def test_the_read_back_in_english(chat: ChatDriver, database: Database) -> None:
+    with database.session() as session:
+        member = session.exec(select(Member).where(Member.display_name == "Bác Hùng")).one()
+        member.locale = "en"
+        session.add(member)
+    said = texts(chat.say(user(chat, MEMBER), "đại sứ số Lan đã hướng dẫn xong 5 người, giúp 8 đảng viên cài VNeID"))
+    assert "🏅 The province's programmes:\n• Digital ambassadors (mentor: Lan): 5 people" in said
+    assert "Your province does not run «Party members go digital first» here yet" in said
