@@ -376,7 +376,7 @@ def _fix_field(turn: Turn, arg: str) -> None:
     elif arg in HELP_KINDS:
         turn.state.data = data
         return _ask_count(turn, arg)
-    elif programme_log.is_slot(arg):
+    elif programme_log.is_slot(data, arg):
         turn.state.data = data
         return programme_log.ask_slot(turn, SLOT_COUNT, arg)
     turn.state.data = data

@@ -135,8 +135,11 @@ def fix_slots(turn: Turn) -> list[tuple[str, str]]:
     return out
 
 
-def is_slot(arg: str) -> bool:
-    return (arg.startswith("p") and arg[1:].isdigit()) or (arg.startswith("g-") and arg[2:] in PRIORITY_GROUPS)
+def is_slot(data: dict[str, Any], arg: str) -> bool:
+    """Whether a «Sửa» choice names a figure or a group of this draft (a forged one names none)."""
+    if arg.startswith("p") and arg[1:].isdigit():
+        return int(arg[1:]) < len(data.get("programmes", []))
+    return arg.startswith("g-") and arg[2:] in data.get("groups", {})
 
 
 def summary_lines(turn: Turn, data: dict[str, Any]) -> list[str]:

@@ -151,6 +151,17 @@ def test_a_figure_is_fixed_before_saving(chat: ChatDriver, database: Database) -
     assert figures(database) == [("cho_so_4t", 25, "traders", None, None)]
 
 
+def test_a_forged_fix_choice_changes_nothing(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    sent = chat.say(who, "hôm nay thêm 6 hộ gia đình số")
+    choose(chat, MEMBER, sent, "Sửa")
+    nonce = nonce_of(database, who)
+    for forged in ("p7", "g-elderly", "g-khong_co"):
+        answer = texts(press_raw(chat, who, f"t:{nonce}:fix_field:{forged}"))
+        assert "Tôi hiểu là:" in answer and "• Gia đình số: 6 hộ" in answer  # read back, unchanged
+    assert figures(database) == []
+
+
 def test_a_session_and_a_programme_are_saved_together(chat: ChatDriver, database: Database) -> None:
     sent = chat.say(user(chat, MEMBER), "hôm nay học VNeID 20 người, đại sứ số Minh kèm 5 người")
     choose(chat, MEMBER, sent, "Đúng")
