@@ -8,17 +8,18 @@ from collections.abc import Callable
 from handlers import freetext, programme_log
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import go_button, not_allowed, please_choose
+from handlers.common import go_button, has_buttons, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
 from storage.models import Member, Village
 from storage.programmes import provinces
 from storage.programmes.catalog import UNITS, Programme
+from storage.programmes.records import check_mentor
 from storage.vocab import HELP_KINDS
 
 FLOW = "h"
-DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM, PROGRAMME, PROGRAMME_COUNT = (
+DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM, PROGRAMME, PROGRAMME_COUNT, MENTOR = (
     "h.date",
     "h.date_text",
     "h.village",
@@ -27,6 +28,7 @@ DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM, PROGRAMME, PROGRAMME_COUNT = (
     "h.confirm",
     "h.programme",
     "h.programme_count",
+    "h.mentor",
 )
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
@@ -39,6 +41,7 @@ OFFERED: steps.Offered = {
     "kind": {KIND},
     "programmes": {KIND, CONFIRM},  # «🏅 Chương trình của tỉnh», offered when the province runs some
     "programme": {PROGRAMME},
+    "no_mentor": {MENTOR},
     "more": {CONFIRM},
     "save": {CONFIRM},
     "fix": {CONFIRM},
@@ -72,6 +75,8 @@ def ask_again(turn: Turn) -> None:
         return ask_count(turn, str(turn.data.get("kind", "")))
     if turn.step == PROGRAMME_COUNT:
         return _ask_programme_count(turn, str(turn.data.get("programme", "")))
+    if turn.step == MENTOR:
+        return _ask_mentor(turn)
     askers = {
         DATE: ask_date,
         DATE_TEXT: steps.ask_typed_date,
@@ -122,9 +127,22 @@ def on_text(turn: Turn) -> None:
             figures.append([programme.id, count, programme.unit, None])
             data = {k: v for k, v in turn.data.items() if k != "programme"}
             turn.state.data = {**data, "programmes": figures}
+            if programme_log.has_mentors(programme):
+                return _ask_mentor(turn)
             _next(turn)
         elif count is not None:  # turned off meanwhile
             _next(turn)
+    elif turn.step == MENTOR:
+        try:
+            name = check_mentor(turn.text)
+        except DomainError as error:
+            turn.say(explain(error, turn.tr))
+            return _ask_mentor(turn)
+        figures = [list(f) for f in turn.data.get("programmes", [])]
+        if figures and name:
+            figures[-1][3] = name
+        turn.state.data = {**turn.data, "programmes": figures}
+        _next(turn)
     else:
         please_choose(turn)
 
@@ -177,6 +195,18 @@ def ask_programme(turn: Turn) -> None:
     rows = [[turn.button(p.name(turn.tr.locale)[:60], FLOW, "programme", p.id)] for p in loggable.values()]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
     turn.say(_("Số liệu của chương trình nào?"), rows)
+
+
+def _ask_mentor(turn: Turn) -> None:
+    """Who guided them: a mentor's name only (a team member or a registered ambassador), or none."""
+    _ = turn._
+    turn.goto(MENTOR)
+    turn.say(
+        _("Ai là người hướng dẫn (đại sứ số)? Bạn gõ tên, chỉ tên thôi; hoặc bấm «Không ghi tên».")
+        if has_buttons(turn)
+        else _("Ai là người hướng dẫn (đại sứ số)? Bạn gõ tên, chỉ tên thôi; hoặc chọn «Không ghi tên»."),
+        [[turn.button(_("Không ghi tên"), FLOW, "no_mentor")]],
+    )
 
 
 def _ask_programme_count(turn: Turn, programme_id: str) -> None:
@@ -306,6 +336,7 @@ _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "kind": ask_count,
     "programmes": lambda turn, _arg: ask_programme(turn),
     "programme": _ask_programme_count,
+    "no_mentor": lambda turn, _arg: _next(turn),
     "more": lambda turn, _arg: ask_kind(turn),
     "save": lambda turn, _arg: save(turn),
     "fix": lambda turn, _arg: ask_fix(turn),

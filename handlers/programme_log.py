@@ -22,7 +22,7 @@ from storage import activity
 from storage.errors import DomainError
 from storage.models import Member, TrainingSession, Village
 from storage.programmes import provinces, records
-from storage.programmes.catalog import UNITS, shipped
+from storage.programmes.catalog import UNITS, Programme, shipped
 from storage.vocab import PRIORITY_GROUPS
 
 
@@ -48,6 +48,11 @@ def draft_part(turn: Turn, parsed: ParsedReport) -> dict[str, Any]:
     if parsed.session is not None and parsed.priority_groups:
         part["groups"] = dict(parsed.priority_groups)
     return part
+
+
+def has_mentors(programme: Programme) -> bool:
+    """Whether a programme counts mentors by name (Đại sứ số), so a figure may name its mentor."""
+    return any(m.unit == "mentors" for m in (programme.counted, *programme.also_counted))
 
 
 def has_figures(data: dict[str, Any]) -> bool:

@@ -302,3 +302,28 @@ def test_the_read_back_in_english(chat: ChatDriver, database: Database) -> None:
     said = texts(chat.say(user(chat, MEMBER), "đại sứ số Lan đã hướng dẫn xong 5 người, giúp 8 đảng viên cài VNeID"))
     assert "🏅 The province's programmes:\n• Digital ambassadors (mentor: Lan): 5 people" in said
     assert "Your province does not run «Party members go digital first» here yet" in said
+
+
+def test_guided_a_mentor_s_name_or_none(chat: ChatDriver, database: Database) -> None:
+    who = user(chat, MEMBER)
+    kinds = choose(chat, MEMBER, chat.say(who, "/ghigiup"), "Hôm nay")
+    listing = choose(chat, MEMBER, kinds, "Chương trình của tỉnh")
+    choose(chat, MEMBER, listing, "Đại sứ số")
+    asked = chat.say(who, "5")
+    assert "Ai là người hướng dẫn (đại sứ số)?" in texts(asked)
+    assert "không phải một tên người hướng dẫn" in texts(chat.say(who, "Lan 0912345678"))
+    back = chat.say(who, "chị Lan")
+    assert "• Đại sứ số (người hướng dẫn: chị Lan): 5 người" in texts(back)
+    kinds = choose(chat, MEMBER, back, "Thêm số liệu chương trình")
+    choose(chat, MEMBER, kinds, "Gia đình số")
+    back = chat.say(who, "2")
+    choose(chat, MEMBER, back, "Đúng")
+    assert figures(database) == [
+        ("dai_su_so", 5, "people", "chị Lan", None),
+        ("gia_dinh_so", 2, "households", None, None),
+    ]
+    # without a name
+    kinds = choose(chat, MEMBER, chat.say(who, "/ghigiup"), "Hôm nay")
+    choose(chat, MEMBER, choose(chat, MEMBER, kinds, "Chương trình của tỉnh"), "Đại sứ số")
+    back = choose(chat, MEMBER, chat.say(who, "3"), "Không ghi tên")
+    assert "• Đại sứ số: 3 người" in texts(back)
