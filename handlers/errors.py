@@ -57,6 +57,13 @@ MESSAGES: dict[str, str] = {
     "unknown_role": N_("Không có vai trò «{role}»."),
     "unknown_topic": N_("Không có nội dung «{topic}»."),
     "unknown_help_kind": N_("Không có loại hỗ trợ «{kind}»."),
+    "mentor_not_a_name": N_(
+        "«{name}» không phải một tên người hướng dẫn. Bạn chỉ ghi tên thôi, không ghi số điện thoại hay số giấy tờ."
+    ),
+    "unknown_priority_group": N_("Không có nhóm ưu tiên «{group}»."),
+    "priority_group_over_attendees": N_(
+        "Số {count} người trong một nhóm ưu tiên nhiều hơn {attendees} người dự buổi. Bạn kiểm tra lại giúp nhé."
+    ),
     "month_locked": N_(
         "Tháng {month} xã đã nộp báo cáo nên không sửa, không thêm được nữa. "
         "Nếu cần, cán bộ xã đề nghị Sở KH&CN mở lại tháng này."

@@ -13,6 +13,7 @@ from typing import Any
 from bot.messages import Button
 from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport, parse_report
 from handlers import log_steps as steps
+from handlers import programme_log
 from handlers.base import Turn
 from handlers.common import has_buttons, main_menu, please_choose
 from handlers.errors import explain
@@ -34,6 +35,8 @@ CONFIRM, DATE, DATE_TEXT, VILLAGE, TOPICS_STEP, ATTENDEES, COUNT, FIX = (
     "t.count",
     "t.fix",
 )
+#: a programme's figure or a priority group's count, asked by its slot (see handlers/programme_log.py)
+SLOT_COUNT = "t.slot_count"
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
 #: same draft still carries its nonce, and would otherwise read a draft not filled in yet)
@@ -70,7 +73,8 @@ def parse(turn: Turn) -> ParsedReport:
     member = turn.member
     commune = member.commune_code if member is not None else None
     village_names = [v.name for v in villages_of(turn.session, commune)] if commune else []
-    return parse_report(turn.text, turn.today, village_names)
+    # a province that runs no programme sees nothing new: its lines are read as they always were
+    return parse_report(turn.text, turn.today, village_names, programmes=bool(programme_log.enabled_ids(turn)))
 
 
 def read_line(turn: Turn, parsed: ParsedReport) -> None:
@@ -79,7 +83,12 @@ def read_line(turn: Turn, parsed: ParsedReport) -> None:
     if parsed.intent == "log" and not steps.can_log(turn):
         turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
         return
-    if parsed.intent != "log" or (parsed.session is None and not parsed.help):
+    if parsed.intent == "log" and parsed.session is None and not parsed.help and parsed.programmes:
+        part = programme_log.draft_part(turn, parsed)
+        if not programme_log.has_figures(part):  # only programmes the province does not run
+            turn.say(programme_log.not_counted_line(turn, part) or "", main_menu(turn))
+            return
+    if parsed.intent != "log" or (parsed.session is None and not parsed.help and not parsed.programmes):
         notes = [
             steps.number_refusal(turn, u.problem, u.text) for u in parsed.unreadable if u.problem in NUMBER_PROBLEMS
         ]
@@ -108,6 +117,7 @@ def _start_draft(turn: Turn, parsed: ParsedReport) -> None:
     village = _resolve_village(turn, parsed.village, notes)
     if village is not None:
         data["village_id"] = village.id
+    data.update(programme_log.draft_part(turn, parsed))
     if turn.incoming.photo_file_id:
         data["evidence"] = [file_ref(turn)]
     turn.state.data = data
@@ -155,6 +165,8 @@ def _is_whole_report(parsed: ParsedReport) -> bool:
         return False
     named = parsed.date_named or parsed.village is not None
     if any(h.kind != "other" or named for h in parsed.help):
+        return True
+    if any(p.count is not None for p in parsed.programmes):
         return True
     session = parsed.session
     if session is None or not session.topics:
@@ -207,6 +219,8 @@ def _next(turn: Turn) -> None:
         turn.say(_("Buổi sinh hoạt có bao nhiêu người tham dự? Bạn gõ một con số."))
     elif any(count is None for _kind, count in data.get("items", [])):
         _ask_count(turn, next(kind for kind, count in data["items"] if count is None))
+    elif (slot := programme_log.missing_slot(data)) is not None:
+        programme_log.ask_slot(turn, SLOT_COUNT, slot)
     else:
         read_back(turn)
 
@@ -216,6 +230,8 @@ def _incomplete(data: dict[str, Any]) -> bool:
     if "date" not in data or "village_id" not in data:
         return True
     if data.get("has_session") and (not data.get("topics") or "attendees" not in data):
+        return True
+    if programme_log.missing_slot(data) is not None:
         return True
     return any(count is None for _kind, count in data.get("items", []))
 
@@ -254,6 +270,7 @@ def summary(turn: Turn) -> str:
         lines.append(_("🤝 Người được hỗ trợ:"))
         for kind, count in data["items"]:
             lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
+    lines.extend(programme_log.summary_lines(turn, data))
     if data.get("evidence"):
         lines.append(_("📎 Kèm {n} ảnh").format(n=turn.tr.number(len(data["evidence"]))))
     return "\n".join(lines) + steps.behalf_line(turn)
@@ -262,8 +279,14 @@ def summary(turn: Turn) -> str:
 def read_back(turn: Turn) -> None:
     _ = turn._
     turn.goto(CONFIRM)
+    not_counted = programme_log.not_counted_line(turn, turn.data)
     turn.say(
-        _("Tôi hiểu là:") + "\n" + summary(turn) + "\n\n" + _("Đúng chưa?"),
+        _("Tôi hiểu là:")
+        + "\n"
+        + summary(turn)
+        + ("\n\n" + not_counted if not_counted else "")
+        + "\n\n"
+        + _("Đúng chưa?"),
         [
             [
                 turn.button(_("✅ Đúng"), FLOW, "save"),
@@ -291,6 +314,8 @@ def ask_fix(turn: Turn) -> None:
         )
     for kind, _count in data.get("items", []):
         rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind]))[:60], FLOW, "fix_field", kind)])
+    for label, slot in programme_log.fix_slots(turn):
+        rows.append([turn.button(label[:60], FLOW, "fix_field", slot)])
     rows.append([turn.button(_("↩️ Quay lại"), FLOW, "back")])
     turn.say(_("Bạn muốn sửa mục nào?"), rows)
 
@@ -308,6 +333,7 @@ def ask_again(turn: Turn) -> None:
         FIX: ask_fix,
         CONFIRM: read_back,
         COUNT: lambda t: _ask_count(t, t.data["kind"]) if t.data.get("kind") else _next(t),
+        SLOT_COUNT: lambda t: programme_log.ask_slot(t, SLOT_COUNT, t.data["slot"]) if t.data.get("slot") else _next(t),
     }
     askers.get(turn.step, _next)(turn)
 
@@ -350,6 +376,9 @@ def _fix_field(turn: Turn, arg: str) -> None:
     elif arg in HELP_KINDS:
         turn.state.data = data
         return _ask_count(turn, arg)
+    elif programme_log.is_slot(data, arg):
+        turn.state.data = data
+        return programme_log.ask_slot(turn, SLOT_COUNT, arg)
     turn.state.data = data
     _next(turn)
 
@@ -377,16 +406,24 @@ def on_text(turn: Turn) -> None:
             turn.goto(turn.step, date=day.isoformat())
             _next(turn)
     elif turn.step == ATTENDEES:
-        count = steps.count_from_text(turn, limits.max_attendees, steps.retry_attendees(turn))
-        if count is not None:
-            turn.goto(turn.step, attendees=count)
+        taken, grouped = programme_log.attendance_from_text(turn, steps.retry_attendees(turn))
+        if grouped is not None:  # "23 người, 15 người cao tuổi"
+            turn.goto(turn.step, attendees=grouped[0], groups=grouped[1])
             _next(turn)
+        elif not taken:
+            count = steps.count_from_text(turn, limits.max_attendees, steps.retry_attendees(turn))
+            if count is not None:
+                turn.goto(turn.step, attendees=count)
+                _next(turn)
     elif turn.step == COUNT and turn.data.get("kind"):
         count = steps.count_from_text(turn, limits.max_help_count, steps.retry_helped(turn))
         if count is not None:
             kind = turn.data["kind"]
             items = [[k, count if k == kind else c] for k, c in turn.data.get("items", [])]
             turn.state.data = {**{k: v for k, v in turn.data.items() if k != "kind"}, "items": items}
+            _next(turn)
+    elif turn.step == SLOT_COUNT and turn.data.get("slot"):
+        if programme_log.take_slot(turn, SLOT_COUNT):
             _next(turn)
     else:
         please_choose(turn)
@@ -429,6 +466,7 @@ def save(turn: Turn) -> None:
     try:
         with turn.session.begin_nested():  # all or nothing
             saved = []
+            row = None
             if data.get("has_session"):
                 row = activity.record_session(
                     turn.session, topics=list(data["topics"]), attendees=int(data["attendees"]), **common
@@ -438,6 +476,9 @@ def save(turn: Turn) -> None:
                 saved.append(row)
             if data.get("items"):
                 activity.record_help(turn.session, items=[(k, int(c)) for k, c in data["items"]], **common)
+            programme_log.save_part(
+                turn, data, village=village, day=day, owner=owner, source="text", training_session=row
+            )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)

@@ -5,24 +5,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from handlers import freetext
+from handlers import freetext, programme_log
 from handlers import log_steps as steps
 from handlers.base import Turn
-from handlers.common import go_button, not_allowed, please_choose
+from handlers.common import go_button, has_buttons, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
 from storage.models import Member, Village
+from storage.programmes import provinces
+from storage.programmes.catalog import UNITS, Programme
+from storage.programmes.records import check_mentor
 from storage.vocab import HELP_KINDS
 
 FLOW = "h"
-DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM = (
+DATE, DATE_TEXT, VILLAGE, KIND, COUNT, CONFIRM, PROGRAMME, PROGRAMME_COUNT, MENTOR = (
     "h.date",
     "h.date_text",
     "h.village",
     "h.kind",
     "h.count",
     "h.confirm",
+    "h.programme",
+    "h.programme_count",
+    "h.mentor",
 )
 
 #: each button of this flow is taken only at the step whose question offered it (an older button of the
@@ -33,6 +39,9 @@ OFFERED: steps.Offered = {
     "village": {VILLAGE},
     "village_page": {VILLAGE},
     "kind": {KIND},
+    "programmes": {KIND, CONFIRM},  # «🏅 Chương trình của tỉnh», offered when the province runs some
+    "programme": {PROGRAMME},
+    "no_mentor": {MENTOR},
     "more": {CONFIRM},
     "save": {CONFIRM},
     "fix": {CONFIRM},
@@ -64,7 +73,17 @@ def ask_again(turn: Turn) -> None:
     """Ask the question of the current step once more (after an old button was pressed)."""
     if turn.step == COUNT:
         return ask_count(turn, str(turn.data.get("kind", "")))
-    askers = {DATE: ask_date, DATE_TEXT: steps.ask_typed_date, VILLAGE: ask_village, KIND: ask_kind}
+    if turn.step == PROGRAMME_COUNT:
+        return _ask_programme_count(turn, str(turn.data.get("programme", "")))
+    if turn.step == MENTOR:
+        return _ask_mentor(turn)
+    askers = {
+        DATE: ask_date,
+        DATE_TEXT: steps.ask_typed_date,
+        VILLAGE: ask_village,
+        KIND: ask_kind,
+        PROGRAMME: ask_programme,
+    }
     askers.get(turn.step, _next)(turn)
 
 
@@ -100,6 +119,30 @@ def on_text(turn: Turn) -> None:
             data = {k: v for k, v in turn.data.items() if k != "kind"}
             turn.state.data = {**data, "items": items}
             _next(turn)
+    elif turn.step == PROGRAMME_COUNT and turn.data.get("programme"):
+        count = steps.count_from_text(turn, turn.config.limits.max_help_count, turn._("Bạn gõ lại con số nhé."))
+        programme = _loggable(turn).get(str(turn.data["programme"]))
+        if count is not None and programme is not None:
+            figures = [f for f in turn.data.get("programmes", []) if f[0] != programme.id]
+            figures.append([programme.id, count, programme.unit, None])
+            data = {k: v for k, v in turn.data.items() if k != "programme"}
+            turn.state.data = {**data, "programmes": figures}
+            if programme_log.has_mentors(programme):
+                return _ask_mentor(turn)
+            _next(turn)
+        elif count is not None:  # turned off meanwhile
+            _next(turn)
+    elif turn.step == MENTOR:
+        try:
+            name = check_mentor(turn.text)
+        except DomainError as error:
+            turn.say(explain(error, turn.tr))
+            return _ask_mentor(turn)
+        figures = [list(f) for f in turn.data.get("programmes", [])]
+        if figures and name:
+            figures[-1][3] = name
+        turn.state.data = {**turn.data, "programmes": figures}
+        _next(turn)
     else:
         please_choose(turn)
 
@@ -111,7 +154,7 @@ def _missing(turn: Turn) -> Callable[[Turn], None] | None:
         return ask_date
     if "village_id" not in data:
         return ask_village
-    if not data.get("items"):
+    if not data.get("items") and not data.get("programmes"):
         return ask_kind
     return None
 
@@ -130,8 +173,54 @@ def ask_kind(turn: Turn) -> None:
     _ = turn._
     turn.goto(KIND)
     rows = [[turn.button(_(label), FLOW, "kind", kind)] for kind, label in HELP_KINDS.items()]
+    if _loggable(turn):
+        rows.append([turn.button(_("🏅 Chương trình của tỉnh"), FLOW, "programmes")])
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
     turn.say(_("Hỗ trợ người dân việc gì?"), rows)
+
+
+def _loggable(turn: Turn) -> dict[str, Programme]:
+    """The programmes of the member's province that village teams log, by id."""
+    running = provinces.enabled_programmes(turn.session, turn.require_member().province_code)
+    return {p.id: p for p in running if p.logged_by_villages}
+
+
+def ask_programme(turn: Turn) -> None:
+    """Which of the province's programmes the figure is for (only those it runs and villages log)."""
+    _ = turn._
+    loggable = _loggable(turn)
+    if not loggable:
+        return _next(turn)
+    turn.goto(PROGRAMME)
+    rows = [[turn.button(p.name(turn.tr.locale)[:60], FLOW, "programme", p.id)] for p in loggable.values()]
+    rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
+    turn.say(_("Số liệu của chương trình nào?"), rows)
+
+
+def _ask_mentor(turn: Turn) -> None:
+    """Who guided them: a mentor's name only (a team member or a registered ambassador), or none."""
+    _ = turn._
+    turn.goto(MENTOR)
+    turn.say(
+        _("Ai là người hướng dẫn (đại sứ số)? Bạn gõ tên, chỉ tên thôi; hoặc bấm «Không ghi tên».")
+        if has_buttons(turn)
+        else _("Ai là người hướng dẫn (đại sứ số)? Bạn gõ tên, chỉ tên thôi; hoặc chọn «Không ghi tên»."),
+        [[turn.button(_("Không ghi tên"), FLOW, "no_mentor")]],
+    )
+
+
+def _ask_programme_count(turn: Turn, programme_id: str) -> None:
+    """Ask a programme's figure; a programme the province does not run (a forged or old button) is refused."""
+    programme = _loggable(turn).get(programme_id)
+    if programme is None:
+        turn.say(turn._("Tỉnh mình chưa triển khai chương trình này. Bạn chọn trong danh sách nhé."))
+        return ask_programme(turn)
+    turn.goto(PROGRAMME_COUNT, programme=programme.id)
+    turn.say(
+        turn._("«{programme}»: bao nhiêu {unit}? Bạn gõ một con số.").format(
+            programme=programme.name(turn.tr.locale), unit=turn._(UNITS[programme.unit])
+        )
+    )
 
 
 def summary(turn: Turn) -> str:
@@ -144,6 +233,7 @@ def summary(turn: Turn) -> str:
     ]
     for kind, count in data.get("items", []):
         lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
+    lines.extend(programme_log.summary_lines(turn, data))
     return "\n".join(lines)
 
 
@@ -158,7 +248,10 @@ def read_back(turn: Turn) -> None:
         turn,
         FLOW,
         _("Bạn kiểm tra lại số người được hỗ trợ:") + "\n" + summary(turn),
-        [[turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")]],
+        [
+            [turn.button(_("➕ Thêm việc hỗ trợ khác"), FLOW, "more")],
+            *([[turn.button(_("🏅 Thêm số liệu chương trình"), FLOW, "programmes")]] if _loggable(turn) else []),
+        ],
     )
 
 
@@ -170,6 +263,8 @@ def ask_fix(turn: Turn) -> None:
         rows[0].append(turn.button(_("Thôn"), FLOW, "fix_field", "village"))
     for kind, _count in turn.data.get("items", []):
         rows.append([turn.button(_("Số người: {kind}").format(kind=_(HELP_KINDS[kind])), FLOW, "fix_field", kind)])
+    for label, slot in programme_log.fix_slots(turn):
+        rows.append([turn.button(label[:60], FLOW, "fix_field", slot)])
     turn.say(_("Bạn muốn sửa mục nào?"), rows)
 
 
@@ -185,6 +280,9 @@ def _fix_field(turn: Turn, field: str) -> None:
         return _next(turn)
     if field in HELP_KINDS:
         return ask_count(turn, field)
+    figures = data.get("programmes", [])
+    if field.startswith("p") and field[1:].isdigit() and int(field[1:]) < len(figures):
+        return _ask_programme_count(turn, str(figures[int(field[1:])][0]))
     _next(turn)
 
 
@@ -200,19 +298,25 @@ def save(turn: Turn) -> None:
         turn.say(_("Không tìm thấy thôn này trong xã của bạn."))
         return ask_village(turn)
     owner = turn.session.get(Member, data.get("member_id", member.id)) or member
+    day = dt.date.fromisoformat(data["date"])
     try:
-        activity.record_help(
-            turn.session,
-            village=village,
-            day=dt.date.fromisoformat(data["date"]),
-            items=[(kind, int(count)) for kind, count in data["items"]],
-            member=owner,
-            author=member,
-            source="guided",
-            now=turn.now,
-            today=turn.today,
-            bounds=steps.bounds(turn),
-        )
+        with turn.session.begin_nested():  # all or nothing
+            if data.get("items"):
+                activity.record_help(
+                    turn.session,
+                    village=village,
+                    day=day,
+                    items=[(kind, int(count)) for kind, count in data["items"]],
+                    member=owner,
+                    author=member,
+                    source="guided",
+                    now=turn.now,
+                    today=turn.today,
+                    bounds=steps.bounds(turn),
+                )
+            programme_log.save_part(
+                turn, data, village=village, day=day, owner=owner, source="guided", training_session=None
+            )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
@@ -230,6 +334,9 @@ def save(turn: Turn) -> None:
 #: button action -> what it does (cancel, day, village and on-behalf are the logging flows' shared buttons)
 _BUTTONS: dict[str, Callable[[Turn, str], None]] = {
     "kind": ask_count,
+    "programmes": lambda turn, _arg: ask_programme(turn),
+    "programme": _ask_programme_count,
+    "no_mentor": lambda turn, _arg: _next(turn),
     "more": lambda turn, _arg: ask_kind(turn),
     "save": lambda turn, _arg: save(turn),
     "fix": lambda turn, _arg: ask_fix(turn),

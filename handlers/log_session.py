@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from bot.messages import Button
-from handlers import freetext
+from handlers import freetext, programme_log
 from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import go_button, not_allowed, please_choose
@@ -114,8 +114,15 @@ def on_text(turn: Turn) -> None:
         if day is not None:
             _after_date(turn, day)
     elif turn.step == ATTENDEES:
+        taken, grouped = programme_log.attendance_from_text(turn, steps.retry_attendees(turn))
+        if grouped is not None:  # "23 người, 15 người cao tuổi": the attendees and their priority groups
+            turn.goto(ATTENDEES, attendees=grouped[0], groups=grouped[1])
+            return _next(turn)
+        if taken:
+            return
         count = steps.count_from_text(turn, turn.config.limits.max_attendees, steps.retry_attendees(turn))
         if count is not None:
+            turn.state.data = {k: v for k, v in turn.data.items() if k != "groups"}
             turn.goto(ATTENDEES, attendees=count)
             _next(turn)
     else:
@@ -186,6 +193,7 @@ def summary(turn: Turn) -> str:
             _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
             _("📚 Nội dung: {topics}").format(topics=topics),
             _("👥 Số người tham dự: {n}").format(n=turn.tr.number(data["attendees"])),
+            *programme_log.summary_lines(turn, data),
         ]
     )
 
@@ -222,6 +230,7 @@ def _fix_field(turn: Turn, field: str) -> None:
         data.pop("topics_done", None)
     elif field == "attendees":
         data.pop("attendees", None)
+        data.pop("groups", None)  # asked again with the attendees
     turn.state.data = data
     _next(turn)
 
@@ -241,19 +250,23 @@ def save(turn: Turn) -> None:
     if not data.get("again") and _ask_twin(turn, village):
         return
     try:
-        row = activity.record_session(
-            turn.session,
-            village=village,
-            day=dt.date.fromisoformat(data["date"]),
-            topics=list(data["topics"]),
-            attendees=int(data["attendees"]),
-            member=owner,
-            author=member,
-            source="guided",
-            now=turn.now,
-            today=turn.today,
-            bounds=steps.bounds(turn),
-        )
+        with turn.session.begin_nested():  # the session and its priority groups, or nothing
+            row = activity.record_session(
+                turn.session,
+                village=village,
+                day=dt.date.fromisoformat(data["date"]),
+                topics=list(data["topics"]),
+                attendees=int(data["attendees"]),
+                member=owner,
+                author=member,
+                source="guided",
+                now=turn.now,
+                today=turn.today,
+                bounds=steps.bounds(turn),
+            )
+            programme_log.save_part(
+                turn, data, village=village, day=row.session_date, owner=owner, source="guided", training_session=row
+            )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)

@@ -168,6 +168,39 @@ class HelpRecord(SQLModel, table=True):
     deleted_at: dt.datetime | None = None
 
 
+class ProgrammeRecord(SQLModel, table=True):
+    """A province programme's figure logged by a village team on a day (`storage/programmes/`): a count in one
+    of the programme's units, with the mentor's name for a mentor programme (a team member or a registered
+    ambassador, a name only, never a citizen's data), and the session it came with, if any."""
+
+    __table_args__ = (Index("ix_programme_record_commune_date", "commune_code", "record_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme: str  # an id of the catalog
+    commune_code: int = Field(foreign_key="commune.code")
+    village_id: int = Field(foreign_key="village.id", index=True)
+    record_date: dt.date
+    count: int
+    unit: str  # a unit of the programme (`catalog.UNITS`)
+    mentor: str | None = None
+    session_id: int | None = Field(default=None, foreign_key="trainingsession.id")
+    member_id: int = Field(foreign_key="member.id", index=True)  # whose figure it is
+    author_id: int = Field(foreign_key="member.id")  # who entered it
+    source: str = "text"  # guided | text
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None = None
+
+
+class SessionPriorityGroup(SQLModel, table=True):
+    """How many of a session's attendees belong to a priority group (elderly, disabled, ethnic minority): a
+    count, never names. Groups overlap, so each is at most the attendees, not their sum."""
+
+    session_id: int = Field(primary_key=True, foreign_key="trainingsession.id")
+    group: str = Field(primary_key=True)  # a key of `storage.vocab.PRIORITY_GROUPS`
+    count: int
+
+
 class ConversationState(SQLModel, table=True):
     """Where a person is in a conversation; kept in the database so restarts lose nothing.
 

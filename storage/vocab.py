@@ -50,3 +50,10 @@ HELP_KINDS: dict[str, str] = {
     "bdhvs_course": N_("Học khóa Bình dân học vụ số"),
     "other": N_("Hỗ trợ khác"),
 }
+
+# Priority groups a session's attendees may be broken down by (the provincial plans' words).
+PRIORITY_GROUPS: dict[str, str] = {
+    "elderly": N_("người cao tuổi"),
+    "disabled": N_("người khuyết tật"),
+    "ethnic_minority": N_("người dân tộc thiểu số"),
+}

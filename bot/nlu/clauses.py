@@ -61,8 +61,13 @@ def _as_object(m: PhraseMatch) -> PhraseMatch:
     return PhraseMatch(obj, m.start, m.end)
 
 
-def build_clauses(tokens: Sequence[Token], phrase_at: dict[int, PhraseMatch], counts: Sequence[Count]) -> Scan:
-    """Walk the tokens once: elements in text order, cut at separators."""
+def build_clauses(
+    tokens: Sequence[Token],
+    phrase_at: dict[int, PhraseMatch],
+    counts: Sequence[Count],
+    skip: frozenset[int] = frozenset(),
+) -> Scan:
+    """Walk the tokens once: elements in text order, cut at separators; ``skip``: tokens read elsewhere."""
     clauses: list[list[Element]] = [[]]
     count_at = {c.start: c for c in counts}
     in_count_unit: set[int] = set()
@@ -77,6 +82,8 @@ def build_clauses(tokens: Sequence[Token], phrase_at: dict[int, PhraseMatch], co
         if is_separator(tokens, i):
             if clauses[-1]:
                 clauses.append([])
+            continue
+        if i in skip:
             continue
         if i in count_at:
             clauses[-1].append(Element(i, count=count_at[i]))

@@ -3,7 +3,8 @@
 Prints ``json.dumps(parse_report(...).to_json(), ensure_ascii=False)``: intent, date (null when the
 day named is impossible, e.g. 30/02), village, session, help (a count null when the number written was
 refused), ``problems`` (e.g. ``invalid_date``, ``negative_count``, ``not_a_whole_number``) and
-``unreadable`` (each refused day or number with its text).
+``unreadable`` (each refused day or number with its text); only when read, ``programmes`` (``id``, ``count``,
+``unit``, ``mentor`` when named) and ``priority_groups`` (attendees by group: elderly, disabled, ethnic_minority).
 The text may be given as several arguments; they are joined with spaces.
 Without ``--today`` the current date in Asia/Ho_Chi_Minh is used.
 The lead wires this as ``bdhvs parse``.

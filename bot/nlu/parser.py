@@ -4,6 +4,10 @@ Pipeline (pure, no I/O; every table is built at import time):
 
 1. :func:`~bot.nlu.normalize.tokenize` - tokens with accented/folded forms;
    numeric dates, clock times and percentages become their own tokens.
+1b. :func:`~bot.nlu.programmes.claim_programmes` - the words of provinces' programmes that village members
+   log (the catalog's, folded) and a mentor's name after them; bound to a count of their clause after stage 5
+   (:mod:`bot.nlu.programmes`), reported in ``programmes``; a count whose people word names a priority group
+   ("15 người cao tuổi") is a breakdown of a session's attendees, ``priority_groups``.
 2. :func:`~bot.nlu.dates.find_dates` - the day; claims date/month/year
    digits and ordinals ("buổi thứ 2").
 3. :func:`~bot.nlu.villages.find_village` - the village; claims its number.
@@ -62,26 +66,39 @@ The result types live in :mod:`bot.nlu.report` and are re-exported here.
 Problem codes: ``count_without_kind``, ``kind_without_count``,
 ``session_without_count``, ``negated_item``, ``multiple_sessions``,
 ``future_date``, ``invalid_date``, ``negative_count``,
-``not_a_whole_number``, ``scientific_number``, ``number_range``, ``empty``.
+``not_a_whole_number``, ``scientific_number``, ``number_range``, ``empty``,
+``priority_group_over_attendees`` (a priority group larger than the session's attendees: never trimmed).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.nlu.clauses import build_clauses
 from bot.nlu.counts import find_counts
 from bot.nlu.dates import DateResult, find_dates
 from bot.nlu.interpret import combine_sessions, interpret
-from bot.nlu.normalize import Token, tokenize
+from bot.nlu.normalize import Token, span_text, tokenize
 from bot.nlu.phrases import match_phrases
+from bot.nlu.programmes import ProgrammeFigure, bind_groups, bind_programmes, claim_programmes, refused_before
 from bot.nlu.refusals import refused_counts, refused_ranges
-from bot.nlu.report import NUMBER_PROBLEMS, HelpItem, ParsedReport, SessionPart, Unreadable
+from bot.nlu.report import NUMBER_PROBLEMS, HelpItem, ParsedReport, ProgrammeItem, SessionPart, Unreadable
 from bot.nlu.segments import segment
 from bot.nlu.villages import claim_area_numbers, find_village
 
-__all__ = ["NUMBER_PROBLEMS", "HelpItem", "ParsedReport", "SessionPart", "Unreadable", "parse_report"]
+__all__ = [
+    "NUMBER_PROBLEMS",
+    "Attendance",
+    "HelpItem",
+    "ParsedReport",
+    "ProgrammeItem",
+    "SessionPart",
+    "Unreadable",
+    "parse_report",
+    "read_attendance",
+]
 
 
 def _accented(tokens: Sequence[Token]) -> bool:
@@ -92,17 +109,24 @@ def _accented(tokens: Sequence[Token]) -> bool:
     return sum(1 for t in words if not t.plain) / len(words) >= 0.35
 
 
-def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) -> ParsedReport:
+def parse_report(
+    text: str, today: _dt.date, village_names: Sequence[str] = (), *, programmes: bool = True
+) -> ParsedReport:
     """Parse one report message.
 
     ``today`` anchors relative dates; ``village_names`` (the commune's
     villages, accented) lets the parser return the stored spelling.
+    ``programmes=False`` reads it as before programmes and priority groups
+    existed (for a province that runs none, which sees nothing new).
     """
     tokens = tokenize(text or "")
     if not any(t.kind in ("word", "num", "date", "pair", "neg", "sci", "dec") for t in tokens):
         return ParsedReport("unknown", None, False, None, None, [], ["empty"])
 
     accented = _accented(tokens)
+    mentions = (
+        claim_programmes(tokens) if programmes else []
+    )  # before every other stage: "buổi 4T" is a programme, not a session
     dres = find_dates(tokens, today)
     village = find_village(tokens, village_names, accented)
     claim_area_numbers(tokens, accented)  # "xã Sơn Kim 1": a name, not one person
@@ -111,21 +135,44 @@ def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) 
     ranges, unreadable_ranges = refused_ranges(tokens, phrase_at)
     counts = find_counts(tokens, phrase_at, accented)
     refused, unreadable = refused_counts(tokens, phrase_at)
+    for count in refused_before(tokens, mentions):
+        refused.append(count)
+        unreadable.append(Unreadable(str(count.problem), span_text(tokens, count.start, count.end)))
     counts = sorted(counts + ranges + refused, key=lambda c: c.start)
     unreadable = sorted(unreadable + unreadable_ranges, key=lambda u: text.find(u.text))
-    scan = build_clauses(tokens, phrase_at, counts)
+    figures, taken = bind_programmes(tokens, mentions, counts, phrase_at)
+    counts = [c for c in counts if not any(c is t for t in taken)]
+    skip = {k for c in taken for k in range(c.start, c.end)}
     future_day = dres.date is not None and dres.date > today
+    scan = build_clauses(tokens, phrase_at, counts, frozenset(skip))
     outcome = interpret(segment(scan.clauses), future_day)
+    groups: dict[str, int | None] = {}
+    group_counts = [g for g in bind_groups(tokens, counts) if g[1].start not in skip] if programmes else []
+    if group_counts:
+        # a breakdown of attendees only when the rest still holds a session with its head-count
+        rest = [c for c in counts if not any(c is g[1] for g in group_counts)]
+        group_skip = skip | {k for _, c, end in group_counts for k in range(c.start, max(end, c.end))}
+        grouped_scan = build_clauses(tokens, phrase_at, rest, frozenset(group_skip))
+        grouped = interpret(segment(grouped_scan.clauses), future_day)
+        if grouped.sessions and not grouped.help and all(s.attendees is not None for s in grouped.sessions):
+            scan, outcome = grouped_scan, grouped
+            for group, count, _ in group_counts:
+                known = groups.get(group, 0)
+                groups[group] = None if known is None or count.value is None else known + count.value
 
     problems = list(dres.problems) + [u.problem for u in unreadable] + outcome.problems
     unreadable = [Unreadable("invalid_date", text) for text in dres.invalid_texts] + unreadable
     session = combine_sessions(outcome.sessions, problems)
     if session is not None and outcome.refused_session:
         session.attendees = None
+    total = session.attendees if session is not None else None
+    if total is not None and any(n is not None and n > total for n in groups.values()):
+        problems.append("priority_group_over_attendees")  # never trimmed: the caller asks again
     help_items = outcome.help
-    if outcome.counted:
+    asked = scan.has_question or scan.query_words
+    if outcome.counted or (figures and not asked):
         intent = "log"
-    elif scan.has_question or scan.query_words:
+    elif asked:
         intent = "query"
     elif session is not None:
         intent = "log"
@@ -133,7 +180,7 @@ def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) 
         intent = "unknown"
 
     if intent != "log":
-        session, help_items = None, []
+        session, help_items, figures, groups = None, [], [], {}
         problems = [p for p in problems if p != "session_without_count"]
     dedup = list(dict.fromkeys(problems))
     return ParsedReport(
@@ -145,7 +192,43 @@ def parse_report(text: str, today: _dt.date, village_names: Sequence[str] = ()) 
         help=help_items,
         problems=dedup,
         unreadable=unreadable,
+        programmes=[_item(f) for f in figures],
+        priority_groups=groups,
     )
+
+
+@dataclass(slots=True)
+class Attendance:
+    """A typed answer to "how many attended?" naming priority groups ("23 người, 15 người cao tuổi"): the total
+    and each group (None where the number was refused, with its text in ``unreadable``)."""
+
+    total: int | None
+    groups: dict[str, int | None]
+    unreadable: list[Unreadable]
+
+
+def read_attendance(text: str) -> Attendance | None:
+    """The attendees and their priority groups in an answer; None when it names no group, or not one total."""
+    tokens = tokenize(text or "")
+    accented = _accented(tokens)
+    phrase_at = {m.start: m for m in match_phrases(tokens)}
+    ranges, unreadable_ranges = refused_ranges(tokens, phrase_at)
+    counts = find_counts(tokens, phrase_at, accented)
+    refused, unreadable = refused_counts(tokens, phrase_at)
+    counts = sorted(counts + ranges + refused, key=lambda c: c.start)
+    grouped = bind_groups(tokens, counts)
+    rest = [c for c in counts if not any(c is g[1] for g in grouped)]
+    if not grouped or len(rest) != 1:
+        return None
+    groups: dict[str, int | None] = {}
+    for group, count, _end in grouped:
+        known = groups.get(group, 0)
+        groups[group] = None if known is None or count.value is None else known + count.value
+    return Attendance(rest[0].value, groups, unreadable + unreadable_ranges)
+
+
+def _item(figure: ProgrammeFigure) -> ProgrammeItem:
+    return ProgrammeItem(figure.programme, figure.count, figure.unit, figure.mentor)
 
 
 def _report_date(intent: str, dres: DateResult, today: _dt.date) -> _dt.date | None:

@@ -19,7 +19,7 @@ from bot.nlu.parser import parse_report
 CASES = Path(__file__).with_name("cases.jsonl")
 THRESHOLD = 0.95
 BASE_KEYS = {"intent", "date", "village", "session", "help"}
-OPTIONAL_KEYS = {"problems", "unreadable"}
+OPTIONAL_KEYS = {"problems", "unreadable", "programmes", "priority_groups"}
 
 
 def _load() -> list[dict[str, Any]]:
