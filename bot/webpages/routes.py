@@ -385,6 +385,10 @@ class LeadersPages:
         return web.Response(body=body, content_type=mime, headers=headers)
 
     def _month(self, request: web.Request) -> dt.date | None:
+        """The month a download asks for (this month when none is named); a report is monthly, so a quarter is
+        refused."""
+        if "quarter" in request.query:
+            return None
         period = read_period(request.query.get("month"), None, self.today)
         return period.start if period is not None and period.kind == PERIOD_MONTH else None
 
