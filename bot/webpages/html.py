@@ -14,6 +14,7 @@ from urllib.parse import quote
 from bot.i18n import Translator
 from bot.webpages.views import AreaView, Cell, MonthStatus, VillageRow, period_query
 from storage.indicators import label as indicator_label
+from storage.indicators import short_label
 from storage.models import Member
 from storage.periods import PERIOD_QUARTER, Period
 from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup
@@ -40,7 +41,8 @@ nav.period a{padding:.35rem .7rem;border:1px solid #0b5cab;border-radius:1rem;te
 nav.period a[aria-current]{background:#0b5cab;color:#fff}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{padding:.35rem .4rem;border-bottom:1px solid #e3e7ed;text-align:right;white-space:nowrap}
+th,td{padding:.35rem .4rem;border-bottom:1px solid #e3e7ed;text-align:right}
+td{white-space:nowrap}
 th:first-child,td:first-child{text-align:left;white-space:normal}
 th a{color:inherit}
 .totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.6rem}
@@ -185,7 +187,8 @@ def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]
     width = name_w + cell_w * len(weeks)
     height = head_h + cell_h * max(len(rows), 1)
     parts = [
-        f'<svg data-testid="heatmap" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'<svg data-testid="heatmap" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="min-width:{int(width * 0.8)}px;max-width:{int(width * 1.5)}px" '
         f'aria-label="{escape(_(WORDS["heat_map"]))}">'
     ]
     for index, week in enumerate(weeks):
@@ -265,7 +268,7 @@ def indicator_chart(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
     width, bar_h, gap, left = 320, 16, 40, 4
     height = gap * len(items) + 8
     parts = [
-        f'<svg data-testid="indicators" role="img" viewBox="0 0 {width + 60} {height}" width="100%" '
+        f'<svg data-testid="indicators" role="img" viewBox="0 0 {width + 70} {height}" width="100%" '
         f'aria-label="{escape(_(WORDS["indicator_chart"]))}">'
     ]
     for index, item in enumerate(items):
@@ -300,7 +303,8 @@ def _indicator_table(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
         lines.append(
             f'<tr data-indicator="{escape(item.id)}" data-percent="{"" if percent is None else percent}" '
             f'data-target="{"" if item.target is None else item.target}">'
-            f"<td>{escape(tr.gettext(indicator_label(item.id)))}</td>"
+            f'<td><abbr title="{escape(tr.gettext(indicator_label(item.id)))}">'
+            f"{escape(tr.gettext(short_label(item.id)))}</abbr></td>"
             f"<td>{'' if item.numerator is None else tr.number(item.numerator)}</td>"
             f"<td>{'' if item.denominator is None else tr.number(item.denominator)}</td>"
             f"<td>{'' if percent is None else tr.percent(percent / 100)}</td>"
