@@ -129,3 +129,23 @@ async def test_the_cookie_is_secure_behind_https(
         response = await client.post(f"/web/signin/{token}", allow_redirects=False)
         assert response.status == 303
         assert response.cookies[COOKIE]["secure"]
+
+
+@pytest.mark.parametrize(("person", "command"), [(LEADER, "/tiendo"), (ADMIN, "/baocao"), (VIEWER, "/tinh")])
+def test_the_dashboard_button_beside_progress_and_reports_gives_the_link(
+    database: Database, month: Month, web_clock: FixedClock, person: int, command: str
+) -> None:
+    chat = ChatDriver(ConversationEngine(database, web_config(database), web_clock, route), database)
+    answer = chat.say(person, command)[-1]
+    assert "🌐 Mở bảng theo dõi" in [b.label for b in answer.buttons]
+    reply = chat.press(person, answer, "Mở bảng theo dõi")[-1]
+    assert PUBLIC_URL + "/web/signin/" in reply.text
+
+
+def test_no_dashboard_button_in_a_group(database: Database, month: Month, web_clock: FixedClock) -> None:
+    chat = ChatDriver(ConversationEngine(database, web_config(database), web_clock, route), database)
+    incoming = Incoming(
+        channel="telegram", update_id="g2", user_id=str(LEADER), chat_id="-100500", chat_type="group", text="/tiendo"
+    )
+    for sent in chat.send(incoming):
+        assert "🌐 Mở bảng theo dõi" not in [b.label for b in sent.buttons]
