@@ -18,6 +18,7 @@ from storage.indicators import short_label
 from storage.models import Member
 from storage.periods import PERIOD_QUARTER, Period
 from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup
+from storage.text import fold
 from storage.vocab import N_, ROLES
 
 STYLE_PATH = "/web/static/leaders.css"
@@ -388,6 +389,9 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) ->
     return layout(tr, f"{title} – {period_title(tr, view.period)}", "".join(body), member)
 
 
+NUMERIC_COLUMNS = ("submitted", "villages", "sessions", "attendees", "helped", "achievement")
+
+
 # The province table's columns: (key, heading); a heading links to the page sorted by its column.
 def _province_columns(tr: Translator) -> list[tuple[str, str]]:
     _ = tr.gettext
@@ -402,25 +406,26 @@ def _province_columns(tr: Translator) -> list[tuple[str, str]]:
     ]
 
 
+def _column_value(c: CommuneTotals, key: str) -> float | None:
+    """A commune's value in a numeric column of the province table (None: not known, e.g. no figure yet)."""
+    if key == "submitted":
+        return (2.0 if c.on_time else 1.0) if c.submitted else 0.0
+    if key == "villages":
+        return c.villages_with_session / c.villages if c.villages else 0.0
+    if key == "achievement":
+        return c.achievement()
+    return float({"sessions": c.sessions, "attendees": c.attendees, "helped": c.helped}.get(key, 0))
+
+
 def sort_communes(communes: Sequence[CommuneTotals], key: str, descending: bool) -> list[CommuneTotals]:
-    """The communes sorted by one column (unknown values last, whatever the direction)."""
-
-    def value(c: CommuneTotals) -> tuple[int, object]:
-        values: dict[str, object] = {
-            "name": c.name,
-            "submitted": (c.submitted, bool(c.on_time)),
-            "villages": (c.villages_with_session / c.villages) if c.villages else 0.0,
-            "sessions": c.sessions,
-            "attendees": c.attendees,
-            "helped": c.helped,
-            "achievement": c.achievement(),
-        }
-        raw = values.get(key, c.name)
-        return (0, raw) if raw is not None else (1, 0)
-
-    known = [c for c in communes if value(c)[0] == 0]
-    unknown = [c for c in communes if value(c)[0] == 1]
-    return sorted(known, key=lambda c: value(c)[1], reverse=descending) + unknown  # type: ignore[arg-type,return-value]
+    """The communes sorted by one column: names without diacritics' weight, numbers with the unknown last."""
+    by_name = sorted(communes, key=lambda c: (fold(c.name), c.code))
+    if key not in NUMERIC_COLUMNS:
+        return by_name[::-1] if descending else by_name
+    values = {c.code: _column_value(c, key) for c in by_name}
+    known = [c for c in by_name if values[c.code] is not None]
+    unknown = [c for c in by_name if values[c.code] is None]
+    return sorted(known, key=lambda c: values[c.code] or 0.0, reverse=descending) + unknown
 
 
 def province_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.reports.data import commune_report, province_report, to_csv
 from storage.db import Database
 from storage.models import Member
 from storage.scope import Scope
+from storage.text import fold
 from tests.conftest import VN
 from tests.reports.conftest import ADMIN, HA_TINH, MEMBER, OCTOBER, SON_KIM_1, VIEWER, Month
 from tests.web.conftest import sign_in
@@ -157,3 +159,17 @@ async def test_a_week_not_begun_is_shown_as_such(
     assert [c["data-week"] for c in cells][-2:] == ["2026-11-23", "2026-11-30"]
     assert [c["data-sessions"] for c in cells][-2:] == ["", ""]  # weeks that have not begun
     assert cells[0]["data-sessions"] == "1"  # Sunday 01/11, 8 people
+
+
+async def test_the_province_table_sorts_by_the_column_asked_for(
+    client: TestClient, database: Database, month: Month, web_clock: FixedClock
+) -> None:
+    await sign_in(client, database, month.members[VIEWER], web_clock)
+    html = await (await client.get(f"/web/province/{HA_TINH}?month=2026-10")).text()
+    assert 'aria-sort="ascending"' in html and "sort=sessions&amp;order=desc" in html
+    names = re.findall(r'<tr data-commune="\d+"[^>]*><td><a [^>]*>([^<]+)</a>', html)
+    assert len(names) == 69 and names == sorted(names, key=fold)
+    html = await (await client.get(f"/web/province/{HA_TINH}?month=2026-10&sort=name&order=desc")).text()
+    assert re.findall(r'<tr data-commune="\d+"[^>]*><td><a [^>]*>([^<]+)</a>', html) == names[::-1]
+    html = await (await client.get(f"/web/province/{HA_TINH}?month=2026-10&sort=submitted&order=asc")).text()
+    assert 'aria-sort="ascending"' in html
