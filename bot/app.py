@@ -48,6 +48,7 @@ from bot.engine import ConversationEngine, Router, UpdateProcessor
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.flood import FloodGate, FloodLimiter, Monotonic
+from bot.metrics import MeteredUpdates, Metrics, add_metrics_route
 from bot.outbox_sender import OutboxSender
 from bot.reminders.notices import mark_chat_unreachable
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
@@ -60,7 +61,7 @@ from bot.settings import Config
 from bot.web import WebServer
 from bot.webpages.routes import add_leaders_routes
 from handlers.router import route
-from storage import migrate
+from storage import migrate, outbox
 from storage.db import Database
 from storage.outbox import OutboxItem
 from storage.programmes.catalog import shipped
@@ -101,6 +102,8 @@ class BotApplication:
         self.telegram_options = dict(telegram_options or {})
         self.zalo_options = dict(zalo_options or {})
         self._database = Database(config.database_url)
+        # What /metrics exports (bot/metrics.py); the outbox is counted only when scraped.
+        self.metrics = Metrics(read_depth=self._outbox_depth)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
         # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
@@ -113,6 +116,7 @@ class BotApplication:
                 # the reminders domain marks the people behind a lost chat
                 "on_unreachable": mark_chat_unreachable,
                 "deliver_timeout": max(300.0, 5 * config.send_timeout),
+                "on_result": self.metrics.sent,
                 **(sender_options or {}),
             },
         )
@@ -121,9 +125,14 @@ class BotApplication:
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
         self.reminders = ReminderService(
-            self._database, config.tz, self.clock, notify=self._sender.notify, **(reminder_options or {})
+            self._database,
+            config.tz,
+            self.clock,
+            notify=self._sender.notify,
+            on_fired=self.metrics.reminders_fired,
+            **(reminder_options or {}),
         )
-        self.web = WebServer(config.web_host, config.web_port, health=self._health)
+        self.web = WebServer(config.web_host, config.web_port, ready=self._ready)
         self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
         self.zalo: ZaloChannel | None = None
@@ -134,6 +143,7 @@ class BotApplication:
         # Per-account flood control in front of the engine (bot/flood.py); `flood_clock` lets tests move time.
         self.flood_limiter = FloodLimiter.from_limits(config.flood, flood_clock or time.monotonic)
         self.flood_gate: FloodGate | None = None  # built once the engine's place (thread or process) is known
+        self.metered: MeteredUpdates | None = None  # what the channels hand updates to: counted, then the gate
         self._started = False
         self._stopped = False
 
@@ -225,13 +235,19 @@ class BotApplication:
         self.web.add_routes(
             lambda app: add_leaders_routes(app, self._database, config, self.clock, self._telegram_token)
         )
+        metrics_token = config.metrics_token
+        if metrics_token:
+            self.web.add_routes(lambda app: add_metrics_route(app, self.metrics, metrics_token))
         for hook in self.web_hooks:
             self.web.add_routes(self._bound(hook))
         await self.web.start()
         await self._sender.start()
+        self.metrics.hold_role("sender")
         await self._start_engine_process()
         self.flood_gate = FloodGate(self.updates, self.flood_limiter, self._database, self.clock, self._after_commit)
+        self.metered = MeteredUpdates(self.flood_gate, self.metrics)
         await self.reminders.start()
+        self.metrics.hold_role("scheduler")
         if config.sandbox:
             await self._start_telegram(
                 token=getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling", secret=None
@@ -273,7 +289,7 @@ class BotApplication:
         return {
             "token": token,
             "mode": mode,
-            "engine": self.flood_gate or self.updates,
+            "engine": self.metered or self.flood_gate or self.updates,
             "process_executor": self.process_executor,
             "database": self._database,
             "clock": self.clock,
@@ -290,6 +306,8 @@ class BotApplication:
         self.telegram = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()
+        if mode == "polling":
+            self.metrics.hold_role("polling:telegram")
 
     async def _start_zalo(self, token: str, mode: str, secret: str | None) -> None:
         options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
@@ -303,6 +321,8 @@ class BotApplication:
         self.zalo = channel
         self._sender.add_renderer(channel.renderer)
         await channel.start()
+        if mode == "polling":
+            self.metrics.hold_role("polling:zalo")
 
     async def _prepare_sandbox(self) -> None:
         """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
@@ -347,6 +367,7 @@ class BotApplication:
                     break
         if self.fake_zalo is not None:
             steps.append(("sandbox fake Zalo Bot API", self.fake_zalo.close))
+        steps.append(("metrics", self.metrics.close))
         steps.append(("database", lambda: asyncio.to_thread(self._database.dispose)))
         for name, step in steps:
             try:
@@ -408,14 +429,16 @@ class BotApplication:
             return web.Response(status=503, text="starting")
         return await self.zalo.handle_webhook(request)
 
-    async def _health(self) -> None:
-        """The health check: returns when the database answers a trivial query, raises otherwise."""
+    def _ready(self) -> None:
+        """The readiness check (blocking, on the web server's own thread): returns when the database answers a
+        trivial query, raises otherwise."""
+        with self._database.session(readonly=True) as session:
+            session.exec(select(text("1"))).one()
 
-        def check() -> None:
-            with self._database.session(readonly=True) as session:
-                session.exec(select(text("1"))).one()
-
-        await asyncio.to_thread(check)
+    def _outbox_depth(self) -> dict[str, int]:
+        """Outbox rows by status, for /metrics (blocking, on the metrics' own thread)."""
+        with self._database.session(readonly=True) as session:
+            return outbox.depth(session)
 
 
 def build_application(

@@ -82,6 +82,14 @@ def _engine_mode(value: Any) -> str:
     return text
 
 
+def _log_format(value: Any) -> str:
+    """How the log is written: text or json."""
+    text = _text(value).lower()
+    if text not in ("text", "json"):
+        raise ValueError(f"must be 'text' or 'json', got {value!r}")
+    return text
+
+
 def _timezone(value: Any) -> str:
     """An IANA timezone name the system knows."""
     text = _text(value)
@@ -152,6 +160,8 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("web.port", "web_port", _port),
     ("engine.mode", "engine_mode", _engine_mode),
     ("outbox.send_timeout", "send_timeout", _positive_float),
+    ("log.format", "log_format", _log_format),
+    ("metrics.token", "metrics_token", _optional_text),
 ]
 _LIMIT_KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("limits.max_attendees", "max_attendees", _positive_int),

@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.engine import ConversationEngine, Outcome
+from bot.logs import root_log_format, setup_logging
 from bot.messages import Incoming
 from bot.settings import Config
 from handlers.router import route
@@ -130,9 +131,7 @@ class EngineProcess:
         if self._conn is not None:
             return self._conn
         parent, child = self._context.Pipe()
-        root = logging.getLogger()
-        formatter = root.handlers[0].formatter if root.handlers else None
-        log_setup = (root.getEffectiveLevel(), getattr(formatter, "_fmt", None))
+        log_setup = (logging.getLogger().getEffectiveLevel(), root_log_format())
         process = self._context.Process(
             target=serve, args=(child, self.config, log_setup), name="bdhvs-engine", daemon=True
         )
@@ -191,7 +190,10 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, str | None] = 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     level, fmt = log_setup
-    logging.basicConfig(level=level, format=fmt or logging.BASIC_FORMAT)
+    if fmt == "json":  # the parent logs JSON lines: so does the child
+        setup_logging("json", level)
+    else:
+        logging.basicConfig(level=level, format=fmt or logging.BASIC_FORMAT)
 
     database = Database(config.database_url)
     written: list[OutboxItem] = []

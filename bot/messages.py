@@ -6,6 +6,7 @@ Handlers see only these types; each channel adapter converts its platform's upda
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,8 @@ class Incoming:
     addressed: bool = True
     group_event: str | None = None  # bot_added | bot_removed | migrated: what happened to the group itself
     migrated_to: str | None = None  # group_event "migrated": the new chat id of the group (chat_id the old one)
+    # When the update was read from the platform (time.monotonic()), for the time-to-commit metric.
+    received: float = field(default_factory=time.monotonic, compare=False, repr=False)
 
     @property
     def group_id(self) -> str:

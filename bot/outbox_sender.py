@@ -62,7 +62,7 @@ from bot.channels.base import ChannelRenderer, is_group_chat, unseen_when_repeat
 from bot.clock import Clock
 from bot.delivery.claims import ClaimBook
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.failures import FailedSends
+from bot.delivery.failures import FailedSends, send_result
 from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.worker import Worker
@@ -100,8 +100,11 @@ class OutboxSender:
         db_executor: Executor | None = None,
         hold: HoldPolicy | None = None,
         on_unreachable: UnreachableHook | None = None,
+        on_result: Callable[[str, str], None] | None = None,
     ) -> None:
         self.clock = clock
+        # After each send: (channel, result), result "ok" or what `send_result` names a failure (for metrics).
+        self.on_result = on_result or (lambda channel, result: None)
         self.rate_limits = rate_limits or RateLimits()
         self.renderers: dict[str, ChannelRenderer] = {renderer.channel: renderer for renderer in renderers}
         self.max_attempts = max_attempts
@@ -370,8 +373,10 @@ class OutboxSender:
         try:
             await asyncio.wait_for(renderer.deliver(item), self.deliver_timeout)
         except Exception as error:  # what came back decides: retry, move, or fail (bot/delivery/failures.py)
+            self.on_result(item.channel, send_result(error))
             await self.failures.settle(worker, item, error)
         else:
+            self.on_result(item.channel, "ok")
             self._after_sent(item)
 
     async def _hold(self, item: OutboxItem, until: dt.datetime) -> None:

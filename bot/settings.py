@@ -72,6 +72,11 @@ class Config:
     # Where updates are handled: "process" (a child process, a core of its own), "thread" (beside the event
     # loop), or "auto" (a process where there are two cores or more and the database is shared).
     engine_mode: str = "auto"
+    # "text" lines, or "json" lines (one object a line) for a log collector (bot/logs.py).
+    log_format: str = "text"
+    # GET /metrics (Prometheus) is served only when this is set, to requests carrying it as a bearer token:
+    # the figures (queue depths, failures) are not for strangers.
+    metrics_token: str | None = None
     limits: Limits = field(default_factory=Limits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     flood: FloodLimits = field(default_factory=FloodLimits)

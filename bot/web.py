@@ -1,7 +1,10 @@
-"""The aiohttp web server the bot runs: health check, Telegram webhook, sandbox pages and its fake Bot API.
+"""The aiohttp web server the bot runs: health and readiness, webhooks, metrics, sandbox pages and its fake Bot API.
 
-`GET /healthz` is public, so it says only whether the process is alive and its database answers (200 "ok",
-503 "unavailable"): no queue depths, modes or versions for a stranger to read.
+`GET /healthz` and `GET /readyz` are public, so they say only up or down: no queue depths, modes or versions for
+a stranger to read. `/healthz` answers 200 "ok" while the process serves (liveness: restart it when this fails);
+`/readyz` answers 200 "ready" when the database answers a trivial query within `READY_TIMEOUT`, 503
+"unavailable" otherwise (readiness: send it no traffic meanwhile). The check runs on a thread of its own, one
+at a time: a database that hangs holds that one thread, never one per probe.
 
 Each part adds its routes (`add_routes(web_app)`) before the server starts; the server then binds
 `web_host:web_port` (port 0 lets the system choose one, for tests) and tells its actual address.
@@ -11,26 +14,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aiohttp import web
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], Awaitable[None]]  # returns when the database answers, raises otherwise
-HEALTH_TIMEOUT = 5.0  # seconds: a database that does not answer by then is as good as down
+ReadyCheck = Callable[[], None]  # blocking: returns when the database answers, raises otherwise
+READY_TIMEOUT = 2.0  # seconds: a database that does not answer by then is as good as down
 
 
 class WebServer:
     """One aiohttp application and its runner."""
 
-    def __init__(self, host: str, port: int, health: HealthCheck | None = None, shutdown_timeout: float = 5.0) -> None:
+    def __init__(self, host: str, port: int, ready: ReadyCheck | None = None, shutdown_timeout: float = 5.0) -> None:
         self.host = host
         self.port = port
-        self.health = health
+        self.ready = ready
         self.shutdown_timeout = shutdown_timeout
         self.app = web.Application(client_max_size=20 * 1024**2)
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/readyz", self._readyz)
+        self._ready_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-ready")
+        self._ready_check: asyncio.Future[None] | None = None
         self._runner: web.AppRunner | None = None
         self._bound: tuple[str, int] | None = None
 
@@ -60,6 +68,7 @@ class WebServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self._ready_executor.shutdown(wait=False)
 
     @property
     def url(self) -> str:
@@ -76,11 +85,25 @@ class WebServer:
         return f"http://{host}:{port}"
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        """GET /healthz: 200 "ok" while the process runs and its database answers, 503 otherwise; nothing more."""
-        if self.health is not None:
-            try:
-                await asyncio.wait_for(self.health(), HEALTH_TIMEOUT)
-            except Exception as error:  # the database is down or stuck: say so, do not crash the server
-                log.warning("health check failed: %s", type(error).__name__)
-                return web.Response(status=503, text="unavailable")
+        """GET /healthz: 200 "ok" while the process serves; nothing more."""
         return web.Response(text="ok")
+
+    async def _readyz(self, request: web.Request) -> web.Response:
+        """GET /readyz: 200 "ready" when the database answers in time, 503 "unavailable" otherwise."""
+        if self.ready is not None:
+            if self._ready_check is None or self._ready_check.done():
+                loop = asyncio.get_running_loop()
+                self._ready_check = asyncio.ensure_future(loop.run_in_executor(self._ready_executor, self.ready))
+                self._ready_check.add_done_callback(_retrieved)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._ready_check), READY_TIMEOUT)
+            except Exception as error:  # the database is down or stuck: say so, do not crash the server
+                log.warning("readiness check failed: %s", type(error).__name__)
+                return web.Response(status=503, text="unavailable")
+        return web.Response(text="ready")
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Take a check's error even when no request waited for it any more (it was logged by the one that did)."""
+    if not future.cancelled():
+        future.exception()

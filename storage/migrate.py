@@ -8,7 +8,7 @@ from typing import Any
 import vietnam_provinces as vp
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from storage.db import Database
@@ -25,14 +25,31 @@ def alembic_config(database: Database) -> AlembicConfig:
     return cfg
 
 
+# The key of the PostgreSQL advisory lock held while a process migrates (any 64-bit number of our own).
+MIGRATION_LOCK = 0x6264_6876_7301  # "bdhvs" 1
+
+
 def upgrade(database: Database) -> None:
-    """Run pending migrations, then make sure the reference data is there."""
+    """Run pending migrations, then make sure the reference data is there.
+
+    On PostgreSQL the whole of it holds an advisory lock: several instances starting at once on an empty
+    database take turns, and the later ones find the schema and the communes already there (without it both
+    create the same types and tables, and one dies on a unique violation). SQLite has one instance."""
     cfg = alembic_config(database)
     with database.engine.connect() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
-        connection.commit()
-    load_reference_data(database)
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        try:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+            connection.commit()
+            load_reference_data(database)
+        finally:
+            if postgres:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()
 
 
 def load_reference_data(database: Database) -> int:

@@ -342,3 +342,20 @@ def move_chat(session: Session, channel: str, old_chat_id: str, new_chat_id: str
         .values(chat_id=new_chat_id)
     )
     return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result
+
+
+# The statuses `depth` counts: what is still to send, and what failed. Sent rows are left out: they are most
+# of the table at scale, and counting them at each scrape would read it all (the sends counter says as much).
+DEPTH_STATUSES = ("pending", STATUS_HELD, "failed")
+
+
+def depth(session: Session) -> dict[str, int]:
+    """Outbox rows by status (pending, held, failed; each present, 0 when none), counted on the status index."""
+    rows = session.exec(
+        select(OutboxMessage.status, func.count())
+        .where(col(OutboxMessage.status).in_(DEPTH_STATUSES))
+        .group_by(OutboxMessage.status)
+    )
+    counts = dict.fromkeys(DEPTH_STATUSES, 0)
+    counts.update({status: int(count) for status, count in rows})
+    return counts

@@ -16,7 +16,7 @@ PACKAGES = ("bot", "handlers", "storage")
 
 # Lowest first. A module may import its own layer or a lower one, never a higher one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base values", ("bot.settings", "bot.clock", "bot.i18n", "bot.messages", "bot.ratelimit")),
+    ("base values", ("bot.settings", "bot.clock", "bot.i18n", "bot.messages", "bot.ratelimit", "bot.logs")),
     ("domain and storage", ("storage",)),
     (
         "domain views",
@@ -44,6 +44,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.pacing",
             "bot.delivery",
             "bot.reminders",
+            "bot.metrics",
         ),
     ),
     ("wiring", ("bot.app", "bot.cli", "bot.config")),

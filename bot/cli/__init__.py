@@ -1,7 +1,8 @@
-"""The `bdhvs` command: run the bot, migrate the database, set up communes, export, parse.
+"""The `bdhvs` command: run the bot, migrate the database, set up communes, export, parse, back up and restore.
 
 One module per command group (`run`, `invites`, `imports`, `areas`, `reports`, `reminders`, `groups`, `programmes`,
-`parse`); this one builds the parser from them and turns the errors a person can fix into one line and an exit code.
+`parse`, `backup`); this one builds the parser from them and turns the errors a person can fix into one line and an
+exit code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli.areas import add_province_commands, add_village_commands
+from bot.cli.backup import add_backup_commands
 from bot.cli.groups import add_group_commands
 from bot.cli.imports import add_import_commands
 from bot.cli.invites import add_invite_commands
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_province_commands(commands)
     add_programme_commands(commands)
     add_parse_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 

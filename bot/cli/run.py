@@ -8,12 +8,13 @@ import logging
 
 from bot.app import build_application
 from bot.cli.common import Commands, config_of, open_database
+from bot.logs import setup_logging
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot until SIGINT or SIGTERM (the sandbox when no messenger token is configured)."""
     config = config_of(args)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(config.log_format)
     for noisy in ("httpx", "apscheduler"):  # a line per HTTP request or timer tick drowns what matters
         logging.getLogger(noisy).setLevel(logging.WARNING)
     application = build_application(config)

@@ -40,6 +40,24 @@ from storage.outbox import OutboxItem
 log = logging.getLogger("bot.outbox_sender")
 
 
+def send_result(error: BaseException) -> str:
+    """What a failed send came to, as the metrics name it: 429, 403, timeout, 5xx (or the network), moved,
+    refused (any other refusal by the platform) or error (a renderer's bug)."""
+    if isinstance(error, RetryAfter):
+        return "429"
+    if isinstance(error, Unreachable):
+        return "403"
+    if isinstance(error, (SendTimedOut, TimeoutError)):
+        return "timeout"
+    if isinstance(error, TransientError):
+        return "5xx"
+    if isinstance(error, ChatMoved):
+        return "moved"
+    if isinstance(error, PermanentError):
+        return "refused"
+    return "error"
+
+
 class RetrySettings(Protocol):
     """How a failed send is tried again (the sender's settings, read at each failure: they may change)."""
 

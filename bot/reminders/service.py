@@ -26,6 +26,7 @@ How it works
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import logging
@@ -62,6 +63,7 @@ class ReminderService:
         clock: Clock,
         notify: Callable[[], None] = lambda: None,
         *,
+        on_fired: Callable[[str, int], None] | None = None,
         run_jobs: bool = True,
         horizon: dt.timedelta = dt.timedelta(days=8),
         catch_up: dt.timedelta = dt.timedelta(days=8),
@@ -72,6 +74,8 @@ class ReminderService:
         self.tz = tz  # the deployment's timezone: rules, quiet hours and periods are local times
         self.clock = clock
         self.notify = notify
+        # After each commit that queued reminders: how many of one rule kind (the metrics count them).
+        self.on_fired = on_fired or (lambda rule, count: None)
         self.run_jobs = run_jobs
         self.horizon = horizon
         self.catch_up = catch_up
@@ -138,10 +142,13 @@ class ReminderService:
             start = self.watermark or now
             end = now + dt.timedelta(microseconds=1)  # a firing at exactly now is due now
             try:
-                added = await self._db(self._tick_sync, start, end, now)
+                by_rule = await self._db(self._tick_sync, start, end, now)
             except Exception:  # a scheduler job must not die: log it, the next tick covers the same window
                 log.exception("could not queue the reminders due since %s; the next tick tries again", start)
                 return 0
+            added = sum(by_rule.values())
+            for rule, count in by_rule.items():
+                self.on_fired(rule, count)
             self.stats["ticks"] += 1
             self.stats["enqueued"] += added
             if not is_quiet(now.astimezone(self.tz)):
@@ -151,14 +158,17 @@ class ReminderService:
                 self.notify()
             return added
 
-    def _tick_sync(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> int:
-        """Plan and queue the window's reminders and move the watermark, in one transaction."""
+    def _tick_sync(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> collections.Counter[str]:
+        """Plan and queue the window's reminders and move the watermark, in one transaction; returns how many
+        were queued, by rule kind."""
+        by_rule: collections.Counter[str] = collections.Counter()
         with self.database.session() as session:
             dues = planner.plan(session, self.tz, start, end, now)
-            added = planner.enqueue(session, dues, now) if dues else 0
+            if dues:
+                planner.enqueue(session, dues, now, by_rule)
             if not is_quiet(now.astimezone(self.tz)):
                 set_checked_until(session, end, now)  # in the same transaction as the reminders
-            return added
+        return by_rule
 
     def _checked_sync(self) -> dt.datetime | None:
         """Up to when the last scheduler queued reminders (None on a new deployment)."""

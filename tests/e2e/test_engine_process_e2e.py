@@ -8,10 +8,15 @@ import datetime as dt
 import os
 import signal
 
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
 from bot.clock import SystemClock
 from bot.engine_process import EngineProcess
 from tests.e2e.conftest import MEMBER, VN, Harness, set_up_commune
 from tests.e2e.test_telegram_e2e import help_of, log_session_by_buttons, sent_calls, sessions_of
+
+METRICS_TOKEN = "e2e-metrics-token"
 
 
 def engine_of(harness: Harness) -> EngineProcess:
@@ -24,6 +29,7 @@ def engine_of(harness: Harness) -> EngineProcess:
 async def test_the_engine_in_its_own_process_survives_its_death_a_restart_and_redelivery(harness: Harness) -> None:
     harness.clock = SystemClock()
     harness.extra_env["BDHVS_ENGINE_MODE"] = "process"
+    harness.extra_env["BDHVS_METRICS_TOKEN"] = METRICS_TOKEN
     first_day = dt.datetime.now(VN).date()
     commune = await set_up_commune(harness)
     member, fake = commune.member, harness.fake
@@ -54,6 +60,23 @@ async def test_the_engine_in_its_own_process_survives_its_death_a_restart_and_re
         await fake.wait_until_acknowledged(update_id)
     await harness.settle()
     assert sent_calls(harness) == before
+
+    # The engine's outcomes come back to this process, where /metrics counts them (since the restart).
+    assert harness.app is not None
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    url = f"{harness.app.web_url}/metrics"
+    async with aiohttp.ClientSession() as client, client.get(url, headers=headers) as response:
+        assert response.status == 200
+        exposition = await response.text()
+    found = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+    telegram = (("channel", "telegram"),)
+    assert found[("bdhvs_updates_total", (*telegram, ("result", "duplicate")))] == 2
+    processed = found[("bdhvs_updates_total", (*telegram, ("result", "processed")))]
+    assert processed >= 2 and found[("bdhvs_update_seconds_count", telegram)] == processed
 
     export = await harness.export()
     days = {first_day.isoformat(), dt.datetime.now(VN).date().isoformat()}  # a run across midnight

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.metrics import Metrics
 from bot.reminders.service import FIRE_PREFIX, ReminderService
 from storage import reminders
 from storage.db import Database
@@ -142,3 +143,27 @@ async def test_two_schedulers_on_one_database_queue_each_reminder_once(
         await one.stop()
         await two.stop()
         other_process.dispose()
+
+
+async def test_fired_reminders_are_counted_by_rule_once_committed(
+    database: Database, config: Config, area: Area, week_clock: FixedClock
+) -> None:
+    metrics = Metrics()
+    service = ReminderService(
+        database, config.tz, week_clock, run_jobs=False, watch_seconds=3600, on_fired=metrics.reminders_fired
+    )
+    await service.start()
+    try:
+        week_clock.set(local(2026, 11, 26, 19, 0))
+        job = FIRE_PREFIX + local(2026, 11, 26, 19, 0).astimezone(dt.UTC).isoformat()
+        queued = await service.run_job(job)
+        assert queued > 0
+        assert await service.run_job(job) == 0  # a double firing queues nothing, counts nothing
+    finally:
+        await service.stop()
+        metrics.close()
+    by_rule = Counter((r.idempotency_key or "").split(":")[1] for r in reminder_rows(database))
+    assert sum(by_rule.values()) == queued and by_rule["weekly_session"] > 0
+    exposition = metrics.exposition().decode()
+    for rule, count in by_rule.items():
+        assert f'bdhvs_reminders_fired_total{{rule="{rule}"}} {float(count)}' in exposition

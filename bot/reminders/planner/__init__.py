@@ -16,6 +16,7 @@ No reminder is planned while `now` is in the quiet hours: what is due then goes 
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 
 from sqlmodel import Session, col, select
@@ -66,8 +67,11 @@ def queued_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def enqueue(session: Session, dues: list[Due], now: dt.datetime) -> int:
-    """Put the reminders in the outbox, each once (by its key); returns how many were new."""
+def enqueue(
+    session: Session, dues: list[Due], now: dt.datetime, by_rule: collections.Counter[str] | None = None
+) -> int:
+    """Put the reminders in the outbox, each once (by its key); returns how many were new (and counts them by
+    rule kind into `by_rule`, when given)."""
     added = 0
     for due in dues:
         if outbox.enqueue_once(
@@ -80,4 +84,6 @@ def enqueue(session: Session, dues: list[Due], now: dt.datetime) -> int:
             idempotency_key=due.key,
         ):
             added += 1
+            if by_rule is not None:
+                by_rule[due.rule] += 1
     return added
