@@ -59,6 +59,7 @@ from bot.sandbox.fake_zalo import FakeZalo
 from bot.sandbox.web import add_sandbox_routes
 from bot.settings import Config
 from bot.web import WebServer
+from bot.webpages.routes import add_leaders_routes
 from handlers.router import route
 from storage import migrate, outbox
 from storage.db import Database
@@ -196,6 +197,12 @@ class BotApplication:
         """Where people fetch stored files (`/files/{token}`): the public URL, else our own address."""
         return self.config.public_url or self.web_url
 
+    def _telegram_token(self) -> str | None:
+        """The token a Telegram Mini App's initData is signed with: the bot's (the fake's in the sandbox)."""
+        if self.config.sandbox:
+            return getattr(self.fake_telegram, "token", SANDBOX_TOKEN)
+        return self.config.telegram_token
+
     def add_web_hook(self, hook: WebHook) -> None:
         """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
         self.web_hooks.append(hook)
@@ -232,6 +239,9 @@ class BotApplication:
         if config.zalo_token and config.zalo_mode == "webhook":
             self.web.add_routes(lambda app: app.router.add_post("/zalo/webhook", self._zalo_webhook))
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
+        self.web.add_routes(
+            lambda app: add_leaders_routes(app, self._database, config, self.clock, self._telegram_token)
+        )
         metrics_token = config.metrics_token
         if metrics_token:
             self.web.add_routes(lambda app: add_metrics_route(app, self.metrics, metrics_token))

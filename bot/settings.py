@@ -87,6 +87,16 @@ class Config:
         return ZoneInfo(self.timezone)
 
     @property
+    def web_base_url(self) -> str:
+        """Where people open the bot's own pages (the leaders' page): the public URL, else the address the web
+        server binds (a wildcard bind is reached through loopback). Port 0 has no address to give: set
+        `public_url` when the port is chosen by the system."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "", "::") else self.web_host
+        return f"http://{host}:{self.web_port}"
+
+    @property
     def sandbox(self) -> bool:
         """With no messenger token configured the bot runs against its own fake Bot API."""
         return not self.telegram_token and not self.zalo_token

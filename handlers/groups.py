@@ -28,7 +28,7 @@ CHOOSE, CONFIRM_END = "gr.choose", "gr.end"
 
 # Commands about one person or their area's members: done in the private chat, never in front of a group.
 _BARE_CHOICE = re.compile(r"(?:số |so )?\d{1,3}")
-PRIVATE_ONLY = frozenset({"start", "lienket", "moi", "thanhvien", "lang"})
+PRIVATE_ONLY = frozenset({"start", "lienket", "moi", "thanhvien", "lang", "web"})
 
 
 def handles(turn: Turn) -> bool:

@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "start": N_("Bắt đầu, tham gia bằng mã mời"),
     "nhom": N_("Gắn nhóm chat này với xã hoặc thôn"),
     "chuongtrinh": N_("Chương trình của tỉnh: bật, tắt, mục tiêu"),
+    "web": N_("Mở bảng theo dõi trên trình duyệt"),
 }
 
 # In a private chat a command may do another thing than in a group: /nhom there is where reminders go.
@@ -47,7 +48,20 @@ GROUP_COMMANDS = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "huy", "nhom", "hel
 
 # Each role's menu, most used first. People who have not joined see only how to join (None).
 # /lienket is for every member: it gives a code to use the bot on the other messenger too.
-_VILLAGE_TEAM = ("ghibuoi", "ghigiup", "tuannay", "tiendo", "sua", "xoa", "huy", "nhacnho", "help", "lang", "lienket")
+_VILLAGE_TEAM = (
+    "ghibuoi",
+    "ghigiup",
+    "tuannay",
+    "tiendo",
+    "web",
+    "sua",
+    "xoa",
+    "huy",
+    "nhacnho",
+    "help",
+    "lang",
+    "lienket",
+)
 _BY_ROLE: dict[str | None, tuple[str, ...]] = {
     None: ("start", "help", "lang"),
     ROLE_MEMBER: _VILLAGE_TEAM,
@@ -56,6 +70,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "ghigiup",
         "tuannay",
         "tiendo",
+        "web",
         "sua",
         "xoa",
         "moi",
@@ -72,6 +87,7 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "tuannay",
         "tiendo",
         "baocao",
+        "web",
         "chiso",
         "chitieu",
         "sua",
@@ -86,8 +102,8 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "lang",
         "lienket",
     ),
-    ROLE_COMMUNE_LEADER: ("tuannay", "tiendo", "baocao", "chitieu", "nhacnho", "help", "lang", "lienket"),
-    ROLE_PROVINCE_VIEWER: ("tinh", "chitieu", "chuongtrinh", "molai", "nhacnho", "help", "lang", "lienket"),
+    ROLE_COMMUNE_LEADER: ("tuannay", "tiendo", "baocao", "web", "chitieu", "nhacnho", "help", "lang", "lienket"),
+    ROLE_PROVINCE_VIEWER: ("tinh", "web", "chitieu", "chuongtrinh", "molai", "nhacnho", "help", "lang", "lienket"),
 }
 
 

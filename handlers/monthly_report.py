@@ -22,6 +22,7 @@ from handlers.errors import explain
 from handlers.progress import send_chart as send_progress_chart
 from handlers.report_files import commune_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, notify, send_file
+from handlers.web_link import dashboard_buttons
 from storage.areas import get_commune
 from storage.errors import DomainError
 from storage.models import Commune
@@ -143,6 +144,7 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
                 _("Tháng {month} ▶️").format(month=_month_text(turn, following)), FLOW, "month", following.isoformat()
             )
         )
+    rows += dashboard_buttons(turn)
     turn.say("\n".join(lines), rows, edit=edit)
 
 

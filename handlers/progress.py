@@ -16,6 +16,7 @@ from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
 from handlers.report_files import progress_chart
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
+from handlers.web_link import dashboard_buttons
 from storage.areas import villages_of
 from storage.errors import DomainError
 from storage.indicators import latest_month_with_figures
@@ -95,6 +96,7 @@ def render(
             for k, label in ((PERIOD_WEEK, _("Tuần")), (PERIOD_MONTH, _("Tháng")), (PERIOD_QUARTER, _("Quý")))
         ],
         [turn.button(_("📈 Biểu đồ"), FLOW, "chart")],
+        *dashboard_buttons(turn),
     ]
     turn.say(progress_text(turn, progress), rows, edit=edit)
 

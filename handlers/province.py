@@ -14,6 +14,7 @@ from handlers.common import main_menu, not_allowed
 from handlers.progress import render as render_progress
 from handlers.report_files import province_chart, province_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, percent_text, send_file
+from handlers.web_link import dashboard_buttons
 from storage.progress import PERIOD_MONTH, ProvinceRollup, Scope, province_rollup
 from storage.reports import deadline_day, due_date, month_end, month_start, previous_month
 from storage.vocab import ROLE_PROVINCE_VIEWER
@@ -78,6 +79,7 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
                 _("Tháng {month} ▶️").format(month=month_label(turn, following)), FLOW, "month", following.isoformat()
             )
         )
+    rows += dashboard_buttons(turn)
     turn.say(summary_text(turn, rollup), rows, edit=edit)
 
 

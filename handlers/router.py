@@ -20,6 +20,7 @@ from handlers import (
     questions,
     reminder_delivery,
     sheet_import,
+    web_link,
     week,
 )
 from handlers import indicators as indicator_handlers
@@ -69,6 +70,7 @@ ALWAYS.add("nhom")
 # see which run (read-only), so it is not kept to one role's menu; the handler says who may do what.
 COMMANDS["chuongtrinh"] = programmes.show
 ALWAYS.add("chuongtrinh")
+COMMANDS["web"] = web_link.command  # a one-time link to the leaders' page (issue 14)
 
 
 class Flow(NamedTuple):

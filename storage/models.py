@@ -471,6 +471,29 @@ class RemovedAccount(SQLModel, table=True):
     removed_at: dt.datetime
 
 
+class WebSignIn(SQLModel, table=True):
+    """A one-time link to the leaders' page, given in chat (`/web`): only its SHA-256 is kept, so the table
+    alone opens nothing. Used once (`used_at`), and only until `expires_at`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser of the leaders' page: the cookie holds a random token, the table its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    ended_at: dt.datetime | None = None  # signed out
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a table model, for statements built with SQLAlchemy Core.
 

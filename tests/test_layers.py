@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.channels",
             "bot.sandbox",
             "bot.web",
+            "bot.webpages",
             "bot.files",
             "bot.outbox_sender",
             "bot.outbox",

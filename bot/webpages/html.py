@@ -1,0 +1,522 @@
+"""The leaders' pages as HTML: server-rendered, mobile first, charts as inline SVG, no script and no CDN.
+
+Every word goes through the person's translator (Vietnamese first); numbers, percents and dates through Babel.
+Figures a test or a script may want to read are also written raw in `data-*` attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from html import escape
+from urllib.parse import quote
+
+from bot.i18n import Translator
+from bot.webpages.views import AreaView, Cell, MonthStatus, VillageRow, period_query
+from storage.indicators import label as indicator_label
+from storage.indicators import short_label
+from storage.models import Member
+from storage.periods import PERIOD_QUARTER, Period
+from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup
+from storage.text import fold
+from storage.vocab import N_, ROLES
+
+STYLE_PATH = "/web/static/leaders.css"
+
+STYLE = """
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1c2430;
+background:#f5f7fa;line-height:1.45;font-size:16px}
+header{background:#0b5cab;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;
+justify-content:space-between}
+header a{color:#fff}
+header form{margin:0}
+header button{background:transparent;color:#fff;border:1px solid #fff;border-radius:.4rem;padding:.3rem .7rem;
+font-size:.9rem}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+h1{font-size:1.35rem;margin:.2rem 0 .8rem}
+h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
+section{background:#fff;border-radius:.6rem;padding:.8rem 1rem;margin:0 0 1rem;box-shadow:0 1px 2px #0001}
+nav.period{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}
+nav.period a{padding:.35rem .7rem;border:1px solid #0b5cab;border-radius:1rem;text-decoration:none;color:#0b5cab}
+nav.period a[aria-current]{background:#0b5cab;color:#fff}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.95rem}
+th,td{padding:.35rem .4rem;border-bottom:1px solid #e3e7ed;text-align:right}
+td{white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal}
+th a{color:inherit}
+.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.6rem}
+.totals div{background:#eef4fb;border-radius:.5rem;padding:.5rem}
+.totals b{display:block;font-size:1.3rem}
+.ok{color:#17703a}.late{color:#a4161a}.wait{color:#8a5a00}
+.downloads a{display:inline-block;margin:.2rem .5rem .2rem 0;padding:.4rem .8rem;background:#0b5cab;color:#fff;
+border-radius:.4rem;text-decoration:none}
+.legend{font-size:.85rem;color:#445}
+.legend span{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin:0 .2rem 0 .6rem;
+border-radius:.15rem}
+svg text{font-family:inherit}
+.message{max-width:30rem;margin:3rem auto;text-align:center}
+"""
+
+# Heat-map colours: no session, sessions with few to many attendees, a week not begun.
+NONE_COLOUR, FUTURE_COLOUR = "#f4c7c3", "#e8ebef"
+SESSION_COLOURS = ("#b7e1c1", "#7cc791", "#3c9f5c", "#17703a")
+
+
+# The words of the pages, marked here because a message id inside an f-string is not extracted.
+WORDS: dict[str, str] = {
+    "sign_out": N_("Đăng xuất"),
+    "site": N_("Bình dân học vụ số – Bảng theo dõi"),
+    "by_month": N_("Theo tháng"),
+    "whole_quarter": N_("Cả quý"),
+    "choose_period": N_("Chọn kỳ"),
+    "heat_map": N_("Bản đồ nhiệt: buổi sinh hoạt của từng thôn theo tuần"),
+    "no_session": N_("chưa có buổi"),
+    "with_session": N_("có buổi (số trong ô: người dự)"),
+    "future_week": N_("tuần chưa tới"),
+    "no_villages": N_("Xã chưa có thôn nào."),
+    "indicator_chart": N_("Chỉ tiêu: tỉ lệ đạt so với mục tiêu"),
+    "target_mark": N_("Mục tiêu {target}"),
+    "excel_of": N_("Excel {month}"),
+    "csv_of": N_("CSV {month}"),
+    "weeks": N_("Sinh hoạt theo tuần"),
+    "villages": N_("Các thôn"),
+    "indicators_of": N_("Chỉ tiêu – {month}"),
+    "monthly_report": N_("Báo cáo tháng"),
+    "on_time": N_("đúng hạn"),
+    "late": N_("trễ hạn"),
+    "not_submitted": N_("chưa nộp"),
+    "get_excel": N_("Tải Excel"),
+    "get_csv": N_("Tải CSV"),
+    "communes": N_("Các xã"),
+    "province_downloads": N_("Tải báo cáo của tỉnh"),
+    "open_page": N_("Mở bảng theo dõi"),
+    "sign_in": N_("Đăng nhập"),
+    "mini_app_hint": N_("Trang này mở từ Telegram. Nếu không tự mở, bạn gõ /web trong chat với bot."),
+}
+
+
+def layout(tr: Translator, title: str, body: str, member: Member | None = None) -> str:
+    """A whole page: the header (who is signed in, the sign-out), the body, in the person's language."""
+    _ = tr.gettext
+    who = ""
+    if member is not None:
+        who = (
+            f"<span>{escape(member.display_name)} · {escape(tr.gettext(ROLES.get(member.role, member.role)))}</span>"
+            f'<form method="post" action="/web/signout">'
+            f'<button type="submit">{escape(_(WORDS["sign_out"]))}</button></form>'
+        )
+    return (
+        f'<!doctype html><html lang="{tr.locale}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{escape(title)}</title><link rel="stylesheet" href="{STYLE_PATH}"></head><body>'
+        f'<header><a href="/web"><b>{escape(_(WORDS["site"]))}</b></a>{who}</header>'
+        f"<main>{body}</main></body></html>"
+    )
+
+
+def message_page(tr: Translator, title: str, lines: Sequence[str]) -> str:
+    """A page that only says something (a refused link, a missing sign-in, a forbidden area): never any data."""
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return layout(
+        tr, title, f'<section class="message" data-testid="message"><h1>{escape(title)}</h1>{paragraphs}</section>'
+    )
+
+
+def period_title(tr: Translator, period: Period) -> str:
+    """Tháng 11/2026, or Quý 4/2026."""
+    _ = tr.gettext
+    if period.kind == PERIOD_QUARTER:
+        return _("Quý {quarter}/{year}").format(quarter=period.quarter, year=period.start.year)
+    return _("Tháng {month}/{year}").format(month=period.start.month, year=period.start.year)
+
+
+def _period_nav(tr: Translator, base: str, period: Period, today: dt.date) -> str:
+    """Links to the previous and next period, the month and its quarter."""
+    _ = tr.gettext
+    before = period.previous()
+    after = Period.holding(period.kind, period.end + dt.timedelta(days=1))
+    links = [f'<a href="{base}?{period_query(before)}">‹ {escape(period_title(tr, before))}</a>']
+    links.append(f'<a aria-current="page" href="{base}?{period_query(period)}">{escape(period_title(tr, period))}</a>')
+    if after.start <= today:
+        links.append(f'<a href="{base}?{period_query(after)}">{escape(period_title(tr, after))} ›</a>')
+    if period.kind == PERIOD_QUARTER:
+        this_month = Period.month(min(period.end, today))
+        links.append(f'<a href="{base}?{period_query(this_month)}">{escape(_(WORDS["by_month"]))}</a>')
+    else:
+        quarter = Period.holding(PERIOD_QUARTER, period.start)
+        links.append(f'<a href="{base}?{period_query(quarter)}">{escape(_(WORDS["whole_quarter"]))}</a>')
+    return f'<nav class="period" aria-label="{escape(_(WORDS["choose_period"]))}">{"".join(links)}</nav>'
+
+
+def _totals(tr: Translator, view: AreaView) -> str:
+    """The period's totals in big numbers."""
+    _ = tr.gettext
+    with_session = sum(1 for r in view.rows if r.sessions)
+    boxes = [
+        (_("Buổi sinh hoạt"), tr.number(view.sessions), "sessions"),
+        (_("Người tham dự"), tr.number(view.attendees), "attendees"),
+        (_("Lượt hỗ trợ"), tr.number(view.helped), "helped"),
+    ]
+    if view.village is None:
+        boxes.append(
+            (
+                _("Thôn có buổi sinh hoạt"),
+                _("{n}/{total}").format(n=tr.number(with_session), total=tr.number(len(view.rows))),
+                "villages",
+            )
+        )
+    inner = "".join(f'<div data-total="{key}"><b>{value}</b>{escape(name)}</div>' for name, value, key in boxes)
+    return f'<section class="totals">{inner}</section>'
+
+
+def _cell_colour(cell: Cell) -> str:
+    """A week's colour: no session, or green deeper with more attendees."""
+    if cell.sessions is None:
+        return FUTURE_COLOUR
+    if not cell.sessions:
+        return NONE_COLOUR
+    steps = (20, 50, 100)
+    return SESSION_COLOURS[sum(1 for step in steps if cell.attendees >= step)]
+
+
+def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]) -> str:
+    """Villages × weeks as an SVG: each cell a week of a village, its attendees written in it."""
+    _ = tr.gettext
+    name_w, cell_w, cell_h, head_h = 118, 46, 34, 26
+    width = name_w + cell_w * len(weeks)
+    height = head_h + cell_h * max(len(rows), 1)
+    parts = [
+        f'<svg data-testid="heatmap" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="min-width:{int(width * 0.8)}px;max-width:{int(width * 1.5)}px" '
+        f'aria-label="{escape(_(WORDS["heat_map"]))}">'
+    ]
+    for index, week in enumerate(weeks):
+        x = name_w + index * cell_w + cell_w / 2
+        parts.append(f'<text x="{x}" y="17" font-size="12" text-anchor="middle">{tr.short_date(week.start)}</text>')
+    for r, row in enumerate(rows):
+        y = head_h + r * cell_h
+        name = row.name if len(row.name) <= 16 else row.name[:15] + "…"
+        parts.append(
+            f'<text x="4" y="{y + cell_h / 2 + 4}" font-size="13">'
+            f"<title>{escape(row.name)}</title>{escape(name)}</text>"
+        )
+        for c, (week, cell) in enumerate(zip(weeks, row.cells, strict=True)):
+            x = name_w + c * cell_w
+            dates = _("{start} – {end}").format(start=tr.short_date(week.start), end=tr.short_date(week.end))
+            if cell.sessions is None:
+                tip, text = _("{village}, {dates}: tuần chưa tới").format(village=row.name, dates=dates), ""
+            elif not cell.sessions:
+                tip, text = _("{village}, {dates}: chưa có buổi sinh hoạt").format(village=row.name, dates=dates), "0"
+            else:
+                tip = _("{village}, {dates}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ").format(
+                    village=row.name,
+                    dates=dates,
+                    sessions=tr.number(cell.sessions),
+                    attendees=tr.number(cell.attendees),
+                    helped=tr.number(cell.helped),
+                )
+                text = tr.number(cell.attendees)
+            colour = _cell_colour(cell)
+            ink = "#fff" if colour in SESSION_COLOURS[2:] else "#1c2430"
+            parts.append(
+                f'<g data-village="{row.id}" data-week="{week.start.isoformat()}" '
+                f'data-sessions="{"" if cell.sessions is None else cell.sessions}" data-attendees="{cell.attendees}" '
+                f'data-helped="{cell.helped}"><title>{escape(tip)}</title>'
+                f'<rect x="{x + 2}" y="{y + 2}" width="{cell_w - 4}" height="{cell_h - 4}" rx="4" fill="{colour}"/>'
+                f'<text x="{x + cell_w / 2}" y="{y + cell_h / 2 + 4}" font-size="12" text-anchor="middle" '
+                f'fill="{ink}">{text}</text></g>'
+            )
+    parts.append("</svg>")
+    legend = (
+        f'<p class="legend"><span style="background:{NONE_COLOUR}"></span>{escape(_(WORDS["no_session"]))}'
+        f'<span style="background:{SESSION_COLOURS[1]}"></span>{escape(_(WORDS["with_session"]))}'
+        f'<span style="background:{FUTURE_COLOUR}"></span>{escape(_(WORDS["future_week"]))}</p>'
+    )
+    return f'<div class="scroll">{"".join(parts)}</div>{legend}'
+
+
+def _village_table(tr: Translator, view: AreaView, link_villages: bool) -> str:
+    """One line per village: its totals over the period."""
+    _ = tr.gettext
+    weeks = len(view.weeks)
+    head = "".join(
+        f"<th>{escape(h)}</th>" for h in (_("Thôn"), _("Buổi"), _("Người dự"), _("Lượt hỗ trợ"), _("Tuần có buổi"))
+    )
+    lines = []
+    for row in view.rows:
+        name = escape(row.name)
+        if link_villages:
+            name = f'<a href="/web/village/{row.id}?{period_query(view.period)}">{name}</a>'
+        lines.append(
+            f'<tr data-village="{row.id}" data-sessions="{row.sessions}" data-attendees="{row.attendees}" '
+            f'data-helped="{row.helped}" data-weeks="{row.weeks_with_session}"><td>{name}</td>'
+            f"<td>{tr.number(row.sessions)}</td><td>{tr.number(row.attendees)}</td><td>{tr.number(row.helped)}</td>"
+            f"<td>{tr.number(row.weeks_with_session)}/{tr.number(weeks)}</td></tr>"
+        )
+    if not lines:
+        lines.append(f'<tr><td colspan="5">{escape(_(WORDS["no_villages"]))}</td></tr>')
+    return (
+        f'<div class="scroll"><table data-testid="villages"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(lines)}</tbody></table></div>"
+    )
+
+
+def indicator_chart(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
+    """Each indicator's percent as a bar, its target as a mark: a horizontal bar chart in SVG."""
+    _ = tr.gettext
+    width, bar_h, gap, left = 320, 16, 40, 4
+    height = gap * len(items) + 8
+    parts = [
+        f'<svg data-testid="indicators" role="img" viewBox="0 0 {width + 70} {height}" width="100%" '
+        f'aria-label="{escape(_(WORDS["indicator_chart"]))}">'
+    ]
+    for index, item in enumerate(items):
+        y = index * gap + 18
+        percent = item.percent
+        label = tr.gettext(indicator_label(item.id))
+        parts.append(f'<text x="{left}" y="{y - 4}" font-size="12">{escape(label)}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{width}" height="{bar_h}" fill="#e8ebef" rx="3"/>')
+        if percent is not None:
+            colour = "#17703a" if item.on_track else ("#a4161a" if item.on_track is False else "#0b5cab")
+            bar = width * min(percent, 100) / 100
+            parts.append(f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{bar_h}" fill="{colour}" rx="3"/>')
+        if item.target is not None:
+            x = left + width * min(item.target, 100) / 100
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 3}" y2="{y + bar_h + 3}" stroke="#1c2430" stroke-width="2">'
+                f"<title>{escape(_(WORDS['target_mark']).format(target=tr.percent(item.target / 100)))}</title></line>"
+            )
+        shown = tr.percent(percent / 100) if percent is not None else _("chưa có")
+        parts.append(f'<text x="{left + width + 6}" y="{y + 12}" font-size="12">{escape(shown)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _indicator_table(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
+    """The indicators' figures: numerator, denominator, percent, target."""
+    _ = tr.gettext
+    head = "".join(f"<th>{escape(h)}</th>" for h in (_("Chỉ tiêu"), _("Đạt"), _("Tổng"), _("Tỉ lệ"), _("Mục tiêu")))
+    lines = []
+    for item in items:
+        percent = item.percent
+        lines.append(
+            f'<tr data-indicator="{escape(item.id)}" data-percent="{"" if percent is None else percent}" '
+            f'data-target="{"" if item.target is None else item.target}">'
+            f'<td><abbr title="{escape(tr.gettext(indicator_label(item.id)))}">'
+            f"{escape(tr.gettext(short_label(item.id)))}</abbr></td>"
+            f"<td>{'' if item.numerator is None else tr.number(item.numerator)}</td>"
+            f"<td>{'' if item.denominator is None else tr.number(item.denominator)}</td>"
+            f"<td>{'' if percent is None else tr.percent(percent / 100)}</td>"
+            f"<td>{'' if item.target is None else tr.percent(item.target / 100)}</td></tr>"
+        )
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+
+
+def _month_status(tr: Translator, status: MonthStatus, today: dt.date) -> str:
+    """A month's report: submitted on time or late, or not yet and how long until (or since) the deadline."""
+    _ = tr.gettext
+    month = _("Tháng {month}/{year}").format(month=status.month.month, year=status.month.year)
+    deadline = _("hạn nộp {day}").format(day=tr.date(status.deadline))
+    if status.submitted:
+        kind, text = ("ok", _("đã nộp đúng hạn")) if status.on_time else ("late", _("đã nộp, trễ hạn"))
+    elif today > status.deadline:
+        kind, text = "late", _("chưa nộp, đã quá hạn")
+    else:
+        days = (status.deadline - today).days
+        kind, text = "wait", _("chưa nộp, còn {days} ngày").format(days=tr.number(days))
+    state = "submitted" if status.submitted else "draft"
+    return (
+        f'<li data-month="{status.month:%Y-%m}" data-status="{state}"><b>{escape(month)}</b>: '
+        f'<span class="{kind}">{escape(text)}</span> ({escape(deadline)})</li>'
+    )
+
+
+def _downloads(tr: Translator, base: str, months: Sequence[MonthStatus]) -> str:
+    """XLSX and CSV of each month's report, as `/baocao` and `bdhvs report` make them."""
+    _ = tr.gettext
+    links = []
+    for status in months:
+        query = f"month={status.month:%Y-%m}"
+        month = _("Tháng {month}/{year}").format(month=status.month.month, year=status.month.year)
+        links.append(
+            f'<a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["excel_of"]).format(month=month))}</a>'
+            f'<a href="{base}/report.csv?{query}" download>{escape(_(WORDS["csv_of"]).format(month=month))}</a>'
+        )
+    return f'<p class="downloads">{"".join(links)}</p>'
+
+
+def _up_link(href: str, name: str) -> str:
+    """A link up to the area above."""
+    return f'<p><a href="{href}">‹ {escape(name)}</a></p>'
+
+
+def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) -> str:
+    """A commune's page (or a village's): the heat-map, totals, indicators, the report and its downloads."""
+    _ = tr.gettext
+    if view.village is not None:
+        base = f"/web/village/{view.village.id}"
+        title = _("{village}, {commune}").format(village=view.village.name, commune=view.commune_name)
+    else:
+        base = f"/web/commune/{view.commune_code}"
+        title = view.commune_name
+    heading = f"{escape(title)} – {escape(period_title(tr, view.period))}"
+    up = ""
+    if view.village is not None and member.role not in ("member", "team_lead"):
+        up = _up_link(f"/web/commune/{view.commune_code}?{period_query(view.period)}", view.commune_name)
+    elif view.village is None and member.role == "province_viewer":
+        up = _up_link(f"/web/province/{view.province_code}?{period_query(view.period)}", view.province_name)
+    body = [
+        up,
+        f"<h1>{heading}</h1>",
+        _period_nav(tr, base, view.period, today),
+        _totals(tr, view),
+        f"<section><h2>{escape(_(WORDS['weeks']))}</h2>{heat_map(tr, view.weeks, view.rows)}</section>",
+        f"<section><h2>{escape(_(WORDS['villages']))}</h2>{_village_table(tr, view, view.village is None)}</section>",
+    ]
+    if view.village is None:
+        month = _("Tháng {month}/{year}").format(month=view.indicator_month.month, year=view.indicator_month.year)
+        body.append(
+            f"<section><h2>{escape(_(WORDS['indicators_of']).format(month=month))}</h2>"
+            f"{indicator_chart(tr, view.indicators)}{_indicator_table(tr, view.indicators)}</section>"
+        )
+        statuses = "".join(_month_status(tr, s, today) for s in view.months)
+        body.append(
+            f'<section data-testid="report"><h2>{escape(_(WORDS["monthly_report"]))}</h2><ul>{statuses}</ul>'
+            f"{_downloads(tr, base, view.months)}</section>"
+        )
+    return layout(tr, f"{title} – {period_title(tr, view.period)}", "".join(body), member)
+
+
+NUMERIC_COLUMNS = ("submitted", "villages", "sessions", "attendees", "helped", "achievement")
+
+
+# The province table's columns: (key, heading); a heading links to the page sorted by its column.
+def _province_columns(tr: Translator) -> list[tuple[str, str]]:
+    _ = tr.gettext
+    return [
+        ("name", _("Xã")),
+        ("submitted", _("Báo cáo")),
+        ("villages", _("Thôn có buổi")),
+        ("sessions", _("Buổi")),
+        ("attendees", _("Người dự")),
+        ("helped", _("Lượt hỗ trợ")),
+        ("achievement", _("Đạt chỉ tiêu")),
+    ]
+
+
+def _column_value(c: CommuneTotals, key: str) -> float | None:
+    """A commune's value in a numeric column of the province table (None: not known, e.g. no figure yet)."""
+    if key == "submitted":
+        return (2.0 if c.on_time else 1.0) if c.submitted else 0.0
+    if key == "villages":
+        return c.villages_with_session / c.villages if c.villages else 0.0
+    if key == "achievement":
+        return c.achievement()
+    return float({"sessions": c.sessions, "attendees": c.attendees, "helped": c.helped}.get(key, 0))
+
+
+def sort_communes(communes: Sequence[CommuneTotals], key: str, descending: bool) -> list[CommuneTotals]:
+    """The communes sorted by one column: names without diacritics' weight, numbers with the unknown last."""
+    by_name = sorted(communes, key=lambda c: (fold(c.name), c.code))
+    if key not in NUMERIC_COLUMNS:
+        return by_name[::-1] if descending else by_name
+    values = {c.code: _column_value(c, key) for c in by_name}
+    known = [c for c in by_name if values[c.code] is not None]
+    unknown = [c for c in by_name if values[c.code] is None]
+    return sorted(known, key=lambda c: values[c.code] or 0.0, reverse=descending) + unknown
+
+
+def province_page(
+    tr: Translator, member: Member, rollup: ProvinceRollup, period: Period, today: dt.date, sort: str, descending: bool
+) -> str:
+    """A province's month: who reported, and every commune in a table sorted by the column asked for."""
+    _ = tr.gettext
+    base = f"/web/province/{rollup.province_code}"
+    month = Period.month(rollup.period.start)
+    rate = rollup.reporting_rate
+    on_time = rollup.on_time_rate
+    boxes = [
+        (_("Xã đã nộp"), _("{n}/{total}").format(n=tr.number(rollup.submitted), total=tr.number(rollup.expected))),
+        (_("Tỉ lệ nộp"), tr.percent(rate / 100) if rate is not None else "–"),
+        (_("Nộp đúng hạn"), tr.percent(on_time / 100) if on_time is not None else "–"),
+        (_("Buổi sinh hoạt"), tr.number(rollup.sessions)),
+    ]
+    totals = "".join(f"<div><b>{value}</b>{escape(name)}</div>" for name, value in boxes)
+    heads = []
+    for key, heading in _province_columns(tr):
+        flip = "asc" if key == sort and descending else "desc"
+        if key == "name" and key != sort:
+            flip = "asc"
+        mark = (" ▼" if descending else " ▲") if key == sort else ""
+        sorted_attr = f' aria-sort="{"descending" if descending else "ascending"}"' if key == sort else ""
+        heads.append(
+            f'<th{sorted_attr}><a href="{base}?{period_query(month)}&amp;sort={key}&amp;order={flip}">'
+            f"{escape(heading)}{mark}</a></th>"
+        )
+    rows = []
+    for c in sort_communes(rollup.communes, sort, descending):
+        if c.submitted:
+            state = (
+                f'<span class="ok">{escape(_(WORDS["on_time"]))}</span>'
+                if c.on_time
+                else f'<span class="late">{escape(_(WORDS["late"]))}</span>'
+            )
+        else:
+            state = f'<span class="wait">{escape(_(WORDS["not_submitted"]))}</span>'
+        achievement = c.achievement()
+        rows.append(
+            f'<tr data-commune="{c.code}" data-sessions="{c.sessions}" data-submitted="{str(c.submitted).lower()}">'
+            f'<td><a href="/web/commune/{c.code}?{period_query(month)}">{escape(c.name)}</a></td><td>{state}</td>'
+            f"<td>{tr.number(c.villages_with_session)}/{tr.number(c.villages)}</td><td>{tr.number(c.sessions)}</td>"
+            f"<td>{tr.number(c.attendees)}</td><td>{tr.number(c.helped)}</td>"
+            f"<td>{tr.percent(achievement) if achievement is not None else '–'}</td></tr>"
+        )
+    query = f"month={month.start:%Y-%m}"
+    downloads = (
+        f'<p class="downloads"><a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["get_excel"]))}</a>'
+        f'<a href="{base}/report.csv?{query}" download>{escape(_(WORDS["get_csv"]))}</a></p>'
+    )
+    body = (
+        f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
+        f"{_period_nav(tr, base, month, today)}"
+        f'<section class="totals">{totals}</section>'
+        f'<section><h2>{escape(_(WORDS["communes"]))}</h2><div class="scroll"><table data-testid="communes"><thead><tr>'
+        f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
+        f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
+    )
+    return layout(tr, f"{rollup.province_name} – {period_title(tr, month)}", body, member)
+
+
+def sign_in_page(tr: Translator, action: str) -> str:
+    """The page a link opens: one button that signs in (a POST), so a link preview that fetches the address
+    does not use the link up. A tiny inline script presses it at once in a real browser."""
+    _ = tr.gettext
+    body = (
+        f'<section class="message"><h1>{escape(_(WORDS["open_page"]))}</h1>'
+        f'<form id="signin" method="post" action="{escape(action)}">'
+        f'<p><button type="submit">{escape(_(WORDS["sign_in"]))}</button></p></form>'
+        "<script>document.getElementById('signin').submit()</script></section>"
+    )
+    return layout(tr, _("Mở bảng theo dõi"), body)
+
+
+def mini_app_page(tr: Translator) -> str:
+    """The Telegram Mini App's first page: it sends Telegram's signed `initData` (from the address's fragment,
+    where Telegram puts it) to the server, which checks it and opens a session."""
+    _ = tr.gettext
+    body = (
+        f'<section class="message"><h1>{escape(_(WORDS["open_page"]))}</h1>'
+        f'<form id="miniapp" method="post" action="/web/miniapp"><input type="hidden" name="init_data" id="init_data">'
+        f"<p>{escape(_(WORDS['mini_app_hint']))}</p></form>"
+        "<script>var p=new URLSearchParams(location.hash.slice(1)).get('tgWebAppData');"
+        "if(p){document.getElementById('init_data').value=p;document.getElementById('miniapp').submit()}</script>"
+        "</section>"
+    )
+    return layout(tr, _("Mở bảng theo dõi"), body)
+
+
+def quoted(value: str) -> str:
+    """A path part, quoted."""
+    return quote(value, safe="")

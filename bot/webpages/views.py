@@ -1,0 +1,190 @@
+"""What the leaders' pages show, read from the roll-ups `bdhvs report` reads (storage/progress, storage/reports).
+
+A month page is built with the very call the monthly report makes (`commune_progress` over the month, as of
+the month's last day at the earliest), so the page and `bdhvs report --format json` cannot disagree; a quarter
+is read the same way over the quarter. The heat-map's cells are the same roll-up over each week of the period
+(cut to the period's bounds, as the report counts only its own days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from storage.areas import get_commune, get_province
+from storage.models import MonthlyReport, Village
+from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, week_of
+from storage.progress import CommuneProgress, IndicatorProgress, ProvinceRollup, commune_progress, province_rollup
+from storage.reports import deadline_day, due_date, report_for
+from storage.scope import Scope
+
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_QUARTER = re.compile(r"(\d{4})-[Qq]?([1-4])")
+
+
+def read_period(month: str | None, quarter: str | None, today: dt.date) -> Period | None:
+    """`?month=YYYY-MM` or `?quarter=YYYY-Q` (this month when neither is given); None when unreadable."""
+    if quarter:
+        match = _QUARTER.fullmatch(quarter.strip())
+        if not match or not 2000 <= int(match.group(1)) <= 2100:
+            return None
+        return Period.holding(PERIOD_QUARTER, dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1))
+    if month:
+        match = _MONTH.fullmatch(month.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+            return None
+        return Period.month(dt.date(int(match.group(1)), int(match.group(2)), 1))
+    return Period.month(today)
+
+
+def period_query(period: Period) -> str:
+    """The query string naming a period: month=2026-11 or quarter=2026-4."""
+    if period.kind == PERIOD_QUARTER:
+        return f"quarter={period.start.year}-{period.quarter}"
+    return f"month={period.start:%Y-%m}"
+
+
+def as_of(period: Period, today: dt.date) -> dt.date:
+    """The day a period is read as of: a month as the monthly report reads it (its last day at the earliest),
+    a quarter as of today, so its indicators are this month's."""
+    return max(today, period.end) if period.kind == PERIOD_MONTH else today
+
+
+def week_columns(period: Period) -> list[Period]:
+    """The Monday–Sunday weeks overlapping the period, each cut to the period's bounds."""
+    columns = []
+    monday = week_of(period.start)[0]
+    while monday <= period.end:
+        columns.append(Period(PERIOD_WEEK, max(monday, period.start), min(monday + dt.timedelta(days=6), period.end)))
+        monday += dt.timedelta(days=7)
+    return columns
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One village's week: sessions held, people attending, people helped (None: the week has not begun)."""
+
+    sessions: int | None
+    attendees: int = 0
+    helped: int = 0
+
+
+@dataclass
+class VillageRow:
+    """A village's line: its totals over the period and its weeks."""
+
+    id: int
+    name: str
+    sessions: int
+    attendees: int
+    helped: int
+    weeks_with_session: int
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """A month's report: submitted or not, on time or late, and its deadline."""
+
+    month: dt.date
+    submitted: bool
+    on_time: bool | None
+    submitted_at: dt.datetime | None
+    deadline: dt.date
+
+
+@dataclass
+class AreaView:
+    """A commune's or a village's page: the heat-map rows, totals, indicators and the months' reports."""
+
+    commune_code: int
+    commune_name: str
+    province_code: int
+    province_name: str
+    period: Period
+    weeks: list[Period]
+    rows: list[VillageRow]
+    indicators: list[IndicatorProgress]
+    indicator_month: dt.date
+    months: list[MonthStatus]
+    village: Village | None = None
+
+    @property
+    def sessions(self) -> int:
+        """Sessions over the period, all rows together."""
+        return sum(r.sessions for r in self.rows)
+
+    @property
+    def attendees(self) -> int:
+        """Attendees over the period, all rows together."""
+        return sum(r.attendees for r in self.rows)
+
+    @property
+    def helped(self) -> int:
+        """People helped over the period, all rows together."""
+        return sum(r.helped for r in self.rows)
+
+
+def area_view(
+    session: Session, scope: Scope, commune_code: int, period: Period, today: dt.date, village: Village | None = None
+) -> AreaView:
+    """A commune's page (or one village's, with a village scope) over the period, from the reports' roll-ups."""
+    commune = get_commune(session, commune_code)
+    province = get_province(session, commune.province_code)
+    whole: CommuneProgress = commune_progress(session, scope, commune_code, period, as_of(period, today))
+    weeks = week_columns(period)
+    by_week = [
+        {v.village_id: v for v in commune_progress(session, scope, commune_code, week, as_of(week, today)).villages}
+        if week.start <= today
+        else None
+        for week in weeks
+    ]
+    rows = []
+    for v in whole.villages:
+        if village is not None and v.village_id != village.id:
+            continue
+        cells = []
+        for week_villages in by_week:
+            if week_villages is None:
+                cells.append(Cell(None))
+                continue
+            one = week_villages.get(v.village_id)
+            cells.append(Cell(one.sessions, one.attendees, one.helped) if one else Cell(0))
+        rows.append(VillageRow(v.village_id, v.name, v.sessions, v.attendees, v.helped, v.weeks_with_session, cells))
+    deadline = deadline_day(session, commune.province_code)
+    months = []
+    month = period.start
+    while month <= period.end:
+        report: MonthlyReport | None = report_for(session, commune_code, month)
+        submitted = report is not None and report.status == "submitted"
+        months.append(
+            MonthStatus(
+                month,
+                submitted,
+                report.on_time if submitted and report else None,
+                report.submitted_at if submitted and report else None,
+                due_date(month, deadline),
+            )
+        )
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return AreaView(
+        commune_code=commune_code,
+        commune_name=commune.name,
+        province_code=province.code,
+        province_name=province.name,
+        period=period,
+        weeks=weeks,
+        rows=rows,
+        indicators=whole.indicators,
+        indicator_month=whole.month,
+        months=months,
+        village=village,
+    )
+
+
+def province_view(session: Session, scope: Scope, province_code: int, period: Period) -> ProvinceRollup:
+    """A province's month (a quarter's last month), as `bdhvs report --province` reads it."""
+    return province_rollup(session, scope, province_code, period.end.replace(day=1))
