@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from bot.i18n import Translator
-from bot.webpages.views import AreaView, Cell, MonthStatus, VillageRow, period_query
+from bot.webpages.views import AreaView, Cell, MonthStatus, TrendMonth, VillageRow, period_query
 from storage.indicators import label as indicator_label
 from storage.indicators import short_label
 from storage.models import Member
@@ -56,6 +56,9 @@ border-radius:.4rem;text-decoration:none}
 .legend span{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin:0 .2rem 0 .6rem;
 border-radius:.15rem}
 svg text{font-family:inherit}
+.trends{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:.6rem 1rem}
+figure.trend{margin:0}
+figure.trend figcaption{font-size:.9rem;margin:.2rem 0}
 .message{max-width:30rem;margin:3rem auto;text-align:center}
 """
 
@@ -93,6 +96,13 @@ WORDS: dict[str, str] = {
     "province_downloads": N_("Tải báo cáo của tỉnh"),
     "open_page": N_("Mở bảng theo dõi"),
     "sign_in": N_("Đăng nhập"),
+    "trend": N_("Diễn biến theo tháng từ tháng 1"),
+    "trend_hint": N_("Đường liền: số của báo cáo từng tháng; đường đứt: mục tiêu."),
+    "trend_sessions": N_("Buổi sinh hoạt (mục tiêu: mỗi thôn mỗi tuần một buổi)"),
+    "trend_villages": N_("Thôn có buổi sinh hoạt trong tháng (mục tiêu: mọi thôn)"),
+    "target": N_("Mục tiêu"),
+    "figure": N_("Số liệu"),
+    "month_short": N_("T{month}"),
     "mini_app_hint": N_("Trang này mở từ Telegram. Nếu không tự mở, bạn gõ /web trong chat với bot."),
 }
 
@@ -294,6 +304,108 @@ def indicator_chart(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
     return "".join(parts)
 
 
+# A line chart's series: (key, name, colour, dashed, one value per month: None where there is none).
+Series = tuple[str, str, str, bool, Sequence[float | None]]
+
+
+def line_chart(
+    tr: Translator, key: str, title: str, months: Sequence[dt.date], series: Sequence[Series], percent: bool
+) -> str:
+    """Months along the bottom, one line per series (a dashed one for a target), as inline SVG. Each point
+    carries its raw value in `data-value`, so a test reads what is drawn."""
+    _ = tr.gettext
+    width, height, left, right, top, bottom = 340, 170, 40, 12, 12, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for s in series for v in s[4] if v is not None]
+    # Percents on 0–100 % (higher when a figure is above it); counts with a little room above the highest.
+    ceiling = max([100.0, *values]) if percent else max([1.0, *values]) * 1.1
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / ceiling)
+
+    def shown(value: float) -> str:
+        return tr.percent(value / 100) if percent else tr.number(round(value, 1))
+
+    parts = [
+        f'<svg data-trend="{escape(key)}" role="img" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width:30rem" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for fraction in (0, 0.5, 1):
+        gy = y(ceiling * fraction)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{gy:.1f}" y2="{gy:.1f}" stroke="#e3e7ed"/>')
+        tick = escape(shown(ceiling * fraction))
+        parts.append(f'<text x="{left - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end">{tick}</text>')
+    for i, month in enumerate(months):
+        label = _(WORDS["month_short"]).format(month=month.month)
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">{escape(label)}</text>'
+        )
+    for series_key, name, colour, dashed, points in series:
+        drawn = [(i, v) for i, v in enumerate(points) if v is not None]
+        dash = ' stroke-dasharray="5 4"' if dashed else ""
+        if len(drawn) > 1:
+            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in drawn)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
+        for i, v in drawn:
+            parts.append(
+                f'<circle data-series="{escape(series_key)}" data-month="{months[i]:%Y-%m}" data-value="{v}" '
+                f'cx="{x(i):.1f}" cy="{y(v):.1f}" r="{2 if dashed else 3.5}" fill="{colour}">'
+                f"<title>{escape(name)}: {escape(shown(v))}</title></circle>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_charts(tr: Translator, trend: Sequence[TrendMonth]) -> str:
+    """The commune's months since January: sessions, villages with a session, then each indicator, each against
+    its target (the rule of a session a week in every village; every village; the year's target)."""
+    _ = tr.gettext
+    months = [m.month for m in trend]
+    figure, target = _(WORDS["figure"]), _(WORDS["target"])
+    charts: list[tuple[str, str, list[Series], bool]] = [
+        (
+            "sessions",
+            _(WORDS["trend_sessions"]),
+            [
+                ("value", figure, "#0b5cab", False, [float(m.sessions) for m in trend]),
+                ("target", target, "#1c2430", True, [float(m.villages * m.weeks) for m in trend]),
+            ],
+            False,
+        ),
+        (
+            "villages_with_session",
+            _(WORDS["trend_villages"]),
+            [
+                ("value", figure, "#0b5cab", False, [float(m.villages_with_session) for m in trend]),
+                ("target", target, "#1c2430", True, [float(m.villages) for m in trend]),
+            ],
+            False,
+        ),
+    ]
+    for index, item in enumerate(trend[-1].indicators if trend else []):
+        by_month = [m.indicators[index] for m in trend]
+        charts.append(
+            (
+                item.id,
+                tr.gettext(indicator_label(item.id)),
+                [
+                    ("value", figure, "#0b5cab", False, [i.percent for i in by_month]),
+                    ("target", target, "#1c2430", True, [i.target for i in by_month]),
+                ],
+                True,
+            )
+        )
+    blocks = "".join(
+        f'<figure class="trend"><figcaption>{escape(title)}</figcaption>'
+        f"{line_chart(tr, key, title, months, series, percent)}</figure>"
+        for key, title, series, percent in charts
+    )
+    return f'<p class="legend">{escape(_(WORDS["trend_hint"]))}</p><div class="trends">{blocks}</div>'
+
+
 def _indicator_table(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
     """The indicators' figures: numerator, denominator, percent, target."""
     _ = tr.gettext
@@ -381,6 +493,9 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) ->
             f"<section><h2>{escape(_(WORDS['indicators_of']).format(month=month))}</h2>"
             f"{indicator_chart(tr, view.indicators)}{_indicator_table(tr, view.indicators)}</section>"
         )
+        if view.trend:
+            charts = trend_charts(tr, view.trend)
+            body.append(f'<section data-testid="trend"><h2>{escape(_(WORDS["trend"]))}</h2>{charts}</section>')
         statuses = "".join(_month_status(tr, s, today) for s in view.months)
         body.append(
             f'<section data-testid="report"><h2>{escape(_(WORDS["monthly_report"]))}</h2><ul>{statuses}</ul>'

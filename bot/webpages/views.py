@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from storage.areas import get_commune, get_province
 from storage.models import MonthlyReport, Village
-from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, week_of
+from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, week_of, weeks_between
 from storage.progress import CommuneProgress, IndicatorProgress, ProvinceRollup, commune_progress, province_rollup
 from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
@@ -96,6 +96,18 @@ class MonthStatus:
     deadline: dt.date
 
 
+@dataclass(frozen=True)
+class TrendMonth:
+    """One month of the trend since January: the monthly report's figures for that month."""
+
+    month: dt.date
+    indicators: list[IndicatorProgress]
+    sessions: int
+    villages: int
+    villages_with_session: int
+    weeks: int  # weeks of the month: one session a week in every village is the rule
+
+
 @dataclass
 class AreaView:
     """A commune's or a village's page: the heat-map rows, totals, indicators and the months' reports."""
@@ -111,6 +123,7 @@ class AreaView:
     indicator_month: dt.date
     months: list[MonthStatus]
     village: Village | None = None
+    trend: list[TrendMonth] = field(default_factory=list)  # a commune's months since January
 
     @property
     def sessions(self) -> int:
@@ -182,9 +195,42 @@ def area_view(
         indicator_month=whole.month,
         months=months,
         village=village,
+        trend=commune_trend(session, scope, commune_code, period, today) if village is None else [],
     )
 
 
 def province_view(session: Session, scope: Scope, province_code: int, period: Period) -> ProvinceRollup:
     """A province's month (a quarter's last month), as `bdhvs report --province` reads it."""
     return province_rollup(session, scope, province_code, period.end.replace(day=1))
+
+
+def trend_months(period: Period, today: dt.date) -> list[dt.date]:
+    """The months from January of the chosen month's year to the chosen month (a quarter: its last month), none
+    after this month."""
+    last = min(period.end, max(today, period.start)).replace(day=1)
+    return [dt.date(last.year, m, 1) for m in range(1, last.month + 1)]
+
+
+def commune_trend(
+    session: Session, scope: Scope, commune_code: int, period: Period, today: dt.date
+) -> list[TrendMonth]:
+    """Each month since January, read by the very call the monthly report makes for that month.
+
+    Cost: one `commune_progress` roll-up (one statement) per month, so at most 12 statements for a page in
+    December; the month's figures are then exactly those of `bdhvs report` for that month.
+    """
+    months = []
+    for first in trend_months(period, today):
+        month = Period.month(first)
+        progress = commune_progress(session, scope, commune_code, month, as_of(month, today))
+        months.append(
+            TrendMonth(
+                month=first,
+                indicators=progress.indicators,
+                sessions=progress.sessions,
+                villages=len(progress.villages),
+                villages_with_session=sum(1 for v in progress.villages if v.sessions),
+                weeks=weeks_between(month.start, month.end),
+            )
+        )
+    return months
