@@ -59,7 +59,8 @@ async def test_the_trend_plots_each_months_report_figures(
                 assert drawn[key] == indicator["percent"]
             if indicator["target"] is not None:
                 assert points(html, indicator["id"], "target")[key] == indicator["target"]
-    # The script's figures: September 1.000/5.000 and October 1.234/5.000 adults confirmed on VNeID; 1 session in September (30/09), 5 in October (one deleted).
+    # The script: adults confirmed on VNeID 1.000/5.000 in September, 1.234/5.000 in October; one session in
+    # September (30/09), five in October (a sixth deleted).
     assert points(html, "adults_vneid_confirmed", "value") == {"2026-09": 20.0, "2026-10": 24.68}
     assert sessions["2026-10"] == 5 and sessions["2026-09"] == 1
 
