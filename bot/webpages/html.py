@@ -12,7 +12,19 @@ from html import escape
 from urllib.parse import quote
 
 from bot.i18n import Translator
-from bot.webpages.views import AreaView, Cell, MonthStatus, TrendMonth, VillageRow, period_query
+from bot.webpages.views import (
+    FILTERS,
+    AreaView,
+    Cell,
+    MonthRates,
+    MonthStatus,
+    TrendMonth,
+    VillageRow,
+    filter_communes,
+    furthest_behind,
+    period_query,
+    village_share,
+)
 from storage.indicators import label as indicator_label
 from storage.indicators import short_label
 from storage.models import Member
@@ -103,6 +115,25 @@ WORDS: dict[str, str] = {
     "target": N_("Mục tiêu"),
     "figure": N_("Số liệu"),
     "month_short": N_("T{month}"),
+    "filter_all": N_("Tất cả"),
+    "filter_submitted": N_("Đã nộp"),
+    "filter_not_submitted": N_("Chưa nộp"),
+    "filter_on_time": N_("Nộp đúng hạn"),
+    "filter_late": N_("Nộp trễ hạn"),
+    "filter_below_target": N_("Chậm so với mục tiêu"),
+    "filter_label": N_("Lọc các xã"),
+    "filter_count": N_("{name} ({n})"),
+    "no_commune": N_("Không có xã nào."),
+    "behind": N_("Các xã chậm nhất"),
+    "behind_hint": N_(
+        "Xếp theo tỉ lệ thôn có buổi sinh hoạt trong tháng (thấp nhất trước), rồi theo mức đạt chỉ tiêu "
+        "(trung bình tỉ lệ đạt so với mục tiêu năm của 5 chỉ tiêu; chưa nhập số liệu xếp trước)."
+    ),
+    "behind_line": N_("thôn có buổi {share} · đạt chỉ tiêu {achievement}"),
+    "rates": N_("Tỉ lệ nộp báo cáo theo tháng từ tháng 1"),
+    "reporting_rate": N_("Tỉ lệ xã đã nộp"),
+    "on_time_rate": N_("Tỉ lệ xã nộp đúng hạn"),
+    "rates_hint": N_("Xanh: đã nộp; cam: nộp đúng hạn; trên tổng số xã của tỉnh."),
     "mini_app_hint": N_("Trang này mở từ Telegram. Nếu không tự mở, bạn gõ /web trong chat với bot."),
 }
 
@@ -543,10 +574,69 @@ def sort_communes(communes: Sequence[CommuneTotals], key: str, descending: bool)
     return sorted(known, key=lambda c: values[c.code] or 0.0, reverse=descending) + unknown
 
 
+def _filter_nav(tr: Translator, base: str, rollup: ProvinceRollup, chosen: str, sort_query: str) -> str:
+    """Links filtering the communes' table (`?filter=`), each with how many communes it keeps: no script."""
+    _ = tr.gettext
+    month = rollup.period.start
+    links = []
+    for kind in FILTERS:
+        count = len(filter_communes(rollup.communes, kind, month))
+        name = _(WORDS["filter_count"]).format(name=_(WORDS[f"filter_{kind}"]), n=tr.number(count))
+        current = ' aria-current="page"' if kind == chosen else ""
+        href = f"{base}?{period_query(Period.month(month))}&amp;filter={kind}{sort_query}"
+        links.append(f'<a data-filter="{kind}"{current} href="{href}">{escape(name)}</a>')
+    return f'<nav class="period" aria-label="{escape(_(WORDS["filter_label"]))}">{"".join(links)}</nav>'
+
+
+def _behind(tr: Translator, rollup: ProvinceRollup) -> str:
+    """The ten communes furthest behind, each linking to its page."""
+    _ = tr.gettext
+    query = period_query(Period.month(rollup.period.start))
+    lines = []
+    for c in furthest_behind(rollup.communes):
+        achievement = c.achievement()
+        detail = _(WORDS["behind_line"]).format(
+            share=tr.percent(village_share(c)), achievement=tr.percent(achievement) if achievement is not None else "–"
+        )
+        lines.append(
+            f'<li data-commune="{c.code}"><a href="/web/commune/{c.code}?{query}">{escape(c.name)}</a>: '
+            f"{escape(detail)}</li>"
+        )
+    return (
+        f'<section data-testid="behind"><h2>{escape(_(WORDS["behind"]))}</h2>'
+        f'<p class="legend">{escape(_(WORDS["behind_hint"]))}</p><ol>{"".join(lines)}</ol></section>'
+    )
+
+
+def _rates(tr: Translator, rates: Sequence[MonthRates]) -> str:
+    """The reporting and on-time rates of each month since January, as a line chart."""
+    _ = tr.gettext
+    if not rates:
+        return ""
+    series: list[Series] = [
+        ("reporting", _(WORDS["reporting_rate"]), "#0b5cab", False, [r.reporting_rate for r in rates]),
+        ("on_time", _(WORDS["on_time_rate"]), "#c05600", False, [r.on_time_rate for r in rates]),
+    ]
+    chart = line_chart(tr, "rates", _(WORDS["rates"]), [r.month for r in rates], series, True)
+    return (
+        f'<section data-testid="rates"><h2>{escape(_(WORDS["rates"]))}</h2>'
+        f'<p class="legend">{escape(_(WORDS["rates_hint"]))}</p>{chart}</section>'
+    )
+
+
 def province_page(
-    tr: Translator, member: Member, rollup: ProvinceRollup, period: Period, today: dt.date, sort: str, descending: bool
+    tr: Translator,
+    member: Member,
+    rollup: ProvinceRollup,
+    period: Period,
+    today: dt.date,
+    sort: str,
+    descending: bool,
+    chosen: str = "all",
+    rates: Sequence[MonthRates] = (),
 ) -> str:
-    """A province's month: who reported, and every commune in a table sorted by the column asked for."""
+    """A province's month: who reported, the communes furthest behind, the rates by month, and every commune in
+    a table filtered and sorted as asked."""
     _ = tr.gettext
     base = f"/web/province/{rollup.province_code}"
     month = Period.month(rollup.period.start)
@@ -560,6 +650,8 @@ def province_page(
     ]
     totals = "".join(f"<div><b>{value}</b>{escape(name)}</div>" for name, value in boxes)
     heads = []
+    chosen = chosen if chosen in FILTERS else "all"
+    keep = f"&amp;filter={chosen}" if chosen != "all" else ""
     for key, heading in _province_columns(tr):
         flip = "asc" if key == sort and descending else "desc"
         if key == "name" and key != sort:
@@ -567,11 +659,12 @@ def province_page(
         mark = (" ▼" if descending else " ▲") if key == sort else ""
         sorted_attr = f' aria-sort="{"descending" if descending else "ascending"}"' if key == sort else ""
         heads.append(
-            f'<th{sorted_attr}><a href="{base}?{period_query(month)}&amp;sort={key}&amp;order={flip}">'
+            f'<th{sorted_attr}><a href="{base}?{period_query(month)}{keep}&amp;sort={key}&amp;order={flip}">'
             f"{escape(heading)}{mark}</a></th>"
         )
     rows = []
-    for c in sort_communes(rollup.communes, sort, descending):
+    shown = filter_communes(rollup.communes, chosen, month.start)
+    for c in sort_communes(shown, sort, descending):
         if c.submitted:
             state = (
                 f'<span class="ok">{escape(_(WORDS["on_time"]))}</span>'
@@ -588,6 +681,9 @@ def province_page(
             f"<td>{tr.number(c.attendees)}</td><td>{tr.number(c.helped)}</td>"
             f"<td>{tr.percent(achievement) if achievement is not None else '–'}</td></tr>"
         )
+    if not rows:
+        rows.append(f'<tr><td colspan="7">{escape(_(WORDS["no_commune"]))}</td></tr>')
+    sort_query = f"&amp;sort={sort}&amp;order={'desc' if descending else 'asc'}"
     query = f"month={month.start:%Y-%m}"
     downloads = (
         f'<p class="downloads"><a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["get_excel"]))}</a>'
@@ -597,7 +693,9 @@ def province_page(
         f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
         f"{_period_nav(tr, base, month, today)}"
         f'<section class="totals">{totals}</section>'
-        f'<section><h2>{escape(_(WORDS["communes"]))}</h2><div class="scroll"><table data-testid="communes"><thead><tr>'
+        f"{_behind(tr, rollup)}{_rates(tr, rates)}"
+        f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
+        f'<div class="scroll"><table data-testid="communes"><thead><tr>'
         f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
         f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
     )

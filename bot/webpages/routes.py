@@ -1,9 +1,10 @@
 """The leaders' pages on the bot's aiohttp server: signing in from the chat, the area pages and their downloads.
 
 Addresses (a contract): `/web` (to one's own area), `/web/province/{code}`, `/web/commune/{code}`,
-`/web/village/{id}`, each with `?month=YYYY-MM` or `?quarter=YYYY-Q`; `report.xlsx` and `report.csv` below a
-commune or a province (`?month=`). `/web/signin/{token}` is the one-time link `/web` gives in chat,
-`/web/miniapp` the Telegram Mini App's entry, `/web/signout` ends the session.
+`/web/village/{id}`, each with `?month=YYYY-MM` or `?quarter=YYYY-Q` (the province page also `?filter=` and
+`?sort=`/`?order=`); `report.xlsx` and `report.csv` below a commune or a province (`?month=`).
+`/web/signin/{token}` is the one-time link `/web` gives in chat, `/web/miniapp` the Telegram Mini App's entry,
+`/web/signout` ends the session.
 
 Every page and download checks on the server who is asking (`may_see_*`): a commune's people their commune,
 a team their village, a province viewer their province. Not signed in is 401, another area 403, an unknown
@@ -26,7 +27,7 @@ from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
 from bot.webpages import html
 from bot.webpages.initdata import telegram_user_id
-from bot.webpages.views import AreaView, area_view, province_view, read_period
+from bot.webpages.views import AreaView, MonthRates, area_view, province_rates, province_view, read_period
 from handlers.report_files import commune_workbook, province_workbook
 from storage.areas import get_commune
 from storage.db import Database
@@ -34,6 +35,7 @@ from storage.errors import DomainError
 from storage.files import MIME_CSV, MIME_XLSX
 from storage.models import Member, Village
 from storage.periods import PERIOD_MONTH
+from storage.progress import ProvinceRollup
 from storage.scope import Scope
 from storage.vocab import COMMUNE_ROLES, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 from storage.web_access import (
@@ -366,10 +368,16 @@ class LeadersPages:
         period = read_period(request.query.get("month"), request.query.get("quarter"), today)
         if period is None:
             return self._bad_period(tr)
-        rollup = await self._read(lambda session: province_view(session, Scope.of(member), code, period))
+
+        def work(session: Session) -> tuple[ProvinceRollup, list[MonthRates]]:
+            scope = Scope.of(member)
+            return province_view(session, scope, code, period), province_rates(session, scope, code, period, today)
+
+        rollup, rates = await self._read(work)
         sort = request.query.get("sort", "name")
         descending = request.query.get("order", "asc" if sort == "name" else "desc") == "desc"
-        return self._page(html.province_page(tr, member, rollup, period, today, sort, descending))
+        chosen = request.query.get("filter", "all")
+        return self._page(html.province_page(tr, member, rollup, period, today, sort, descending, chosen, rates))
 
     # -- downloads ----------------------------------------------------------------------------------
 

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from storage.areas import get_commune, get_province
+from storage.indicators import FIVE, on_track, percent_of
 from storage.models import MonthlyReport, Village
 from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, week_of, weeks_between
-from storage.progress import CommuneProgress, IndicatorProgress, ProvinceRollup, commune_progress, province_rollup
+from storage.progress import (
+    CommuneProgress,
+    CommuneTotals,
+    IndicatorProgress,
+    ProvinceRollup,
+    commune_progress,
+    province_rollup,
+)
 from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
+from storage.text import fold
 
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})-[Qq]?([1-4])")
@@ -234,3 +244,78 @@ def commune_trend(
             )
         )
     return months
+
+
+# The province table's filters (`?filter=`): a commune's report submitted or not, on time, late, behind target.
+FILTERS = ("all", "submitted", "not_submitted", "on_time", "late", "below_target")
+
+
+def below_target(commune: CommuneTotals, month: dt.date) -> bool:
+    """Whether one of the five indicators is behind the straight path to the year's target by the end of the
+    month (the judgement that colours a commune page's bar red); a figure or target missing says nothing."""
+    return any(
+        on_track(commune.percent(indicator), commune.targets.get(indicator), month) is False for indicator in FIVE
+    )
+
+
+def filter_communes(communes: Sequence[CommuneTotals], kind: str, month: dt.date) -> list[CommuneTotals]:
+    """The communes a filter keeps: `submitted`, `not_submitted`, `on_time` / `late` (submitted on time or after
+    the deadline), `below_target`; anything else keeps all."""
+    keep: dict[str, Callable[[CommuneTotals], bool]] = {
+        "submitted": lambda c: c.submitted,
+        "not_submitted": lambda c: not c.submitted,
+        "on_time": lambda c: c.submitted and bool(c.on_time),
+        "late": lambda c: c.submitted and not c.on_time,
+        "below_target": lambda c: below_target(c, month),
+    }
+    test = keep.get(kind)
+    return list(communes) if test is None else [c for c in communes if test(c)]
+
+
+def village_share(commune: CommuneTotals) -> float:
+    """The share of a commune's villages that held a session in the month (0 with no village set up)."""
+    return commune.villages_with_session / commune.villages if commune.villages else 0.0
+
+
+def furthest_behind(communes: Sequence[CommuneTotals], limit: int = 10) -> list[CommuneTotals]:
+    """The communes furthest behind: the lowest share of villages with a session this month first (a commune
+    with no village set up counts as 0), then the lowest indicator achievement (the mean share of the year's
+    target reached over the five indicators; none entered counts as lowest), then the name."""
+
+    def key(c: CommuneTotals) -> tuple[float, float, str, int]:
+        achievement = c.achievement()
+        return (village_share(c), -1.0 if achievement is None else achievement, fold(c.name), c.code)
+
+    return sorted(communes, key=key)[:limit]
+
+
+@dataclass(frozen=True)
+class MonthRates:
+    """A province's month: how many communes should report, submitted, submitted on time."""
+
+    month: dt.date
+    expected: int
+    submitted: int
+    on_time: int
+
+    @property
+    def reporting_rate(self) -> float | None:
+        """Share of the communes that submitted, in percent."""
+        return percent_of(self.submitted, self.expected)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the communes that submitted on time, in percent."""
+        return percent_of(self.on_time, self.expected)
+
+
+def province_rates(
+    session: Session, scope: Scope, province_code: int, period: Period, today: dt.date
+) -> list[MonthRates]:
+    """The reporting and on-time rates of each month since January, each read by the roll-up the province's
+    monthly report reads. Cost: one `province_rollup` statement per month (at most twelve)."""
+    rates = []
+    for first in trend_months(period, today):
+        rollup = province_rollup(session, scope, province_code, first)
+        rates.append(MonthRates(first, rollup.expected, rollup.submitted, rollup.on_time_count))
+    return rates
