@@ -30,6 +30,7 @@ from storage.indicators import short_label
 from storage.models import Member
 from storage.periods import PERIOD_QUARTER, Period
 from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup
+from storage.supervision import CROWD_FACTOR, CROWD_WEEKS, LATE_DAYS, RULE_BURST, RULE_CROWD, Flag
 from storage.text import fold
 from storage.vocab import N_, ROLES
 
@@ -134,6 +135,19 @@ WORDS: dict[str, str] = {
     "reporting_rate": N_("Tỉ lệ xã đã nộp"),
     "on_time_rate": N_("Tỉ lệ xã nộp đúng hạn"),
     "rates_hint": N_("Xanh: đã nộp; cam: nộp đúng hạn; trên tổng số xã của tỉnh."),
+    "flags": N_("Mục nên xem lại"),
+    "flags_hint": N_(
+        "Để kiểm tra lại cho chắc, không phải kết luận sai phạm: số người dự vượt xa mức thường của thôn, "
+        "nhiều buổi của nhiều thôn do một người ghi trong một ngày, buổi ghi muộn quá {days} ngày."
+    ),
+    "no_flags": N_("Không có mục nào cần xem lại trong kỳ này."),
+    "flag_crowd": N_(
+        "{village}, ngày {date}: {attendees} người dự, hơn {factor} lần mức thường của thôn "
+        "(trung vị {median} người các buổi {weeks} tuần trước). Người ghi: {who}."
+    ),
+    "flag_burst": N_("{who} ghi {n} buổi của {villages} thôn trong ngày {day}: {entries}."),
+    "flag_burst_entry": N_("{village} ngày {date}"),
+    "flag_late": N_("{village}, ngày {date}: ghi sau {days} ngày (ngày ghi {day}). Người ghi: {who}."),
     "mini_app_hint": N_("Trang này mở từ Telegram. Nếu không tự mở, bạn gõ /web trong chat với bot."),
 }
 
@@ -437,6 +451,56 @@ def trend_charts(tr: Translator, trend: Sequence[TrendMonth]) -> str:
     return f'<p class="legend">{escape(_(WORDS["trend_hint"]))}</p><div class="trends">{blocks}</div>'
 
 
+def _flag_text(tr: Translator, flag: Flag) -> str:
+    """A flag in words: the entry (village, day, who entered it) and why it stands out."""
+    _ = tr.gettext
+    first = flag.first
+    if flag.rule == RULE_CROWD:
+        return _(WORDS["flag_crowd"]).format(
+            village=first.village,
+            date=tr.date(first.day),
+            attendees=tr.number(first.attendees),
+            factor=tr.number(CROWD_FACTOR),
+            median=tr.number(flag.median or 0),
+            weeks=tr.number(CROWD_WEEKS),
+            who=first.logged_by,
+        )
+    if flag.rule == RULE_BURST:
+        entries = ", ".join(
+            _(WORDS["flag_burst_entry"]).format(village=e.village, date=tr.date(e.day)) for e in flag.entries
+        )
+        return _(WORDS["flag_burst"]).format(
+            who=first.logged_by,
+            n=tr.number(len(flag.entries)),
+            villages=tr.number(len({e.village_id for e in flag.entries})),
+            day=tr.date(first.logged_on),
+            entries=entries,
+        )
+    return _(WORDS["flag_late"]).format(
+        village=first.village,
+        date=tr.date(first.day),
+        days=tr.number(flag.days_late or 0),
+        day=tr.date(first.logged_on),
+        who=first.logged_by,
+    )
+
+
+def flags_section(tr: Translator, flags: Sequence[Flag]) -> str:
+    """The commune's entries worth a second look, each saying why; never an accusation."""
+    _ = tr.gettext
+    lines = "".join(
+        f'<li data-rule="{flag.rule}" data-sessions="{" ".join(str(e.id) for e in flag.entries)}">'
+        f"{escape(_flag_text(tr, flag))}</li>"
+        for flag in flags
+    )
+    body = f"<ul>{lines}</ul>" if flags else f"<p>{escape(_(WORDS['no_flags']))}</p>"
+    hint = _(WORDS["flags_hint"]).format(days=tr.number(LATE_DAYS))
+    return (
+        f'<section data-testid="flags"><h2>{escape(_(WORDS["flags"]))}</h2>'
+        f'<p class="legend">{escape(hint)}</p>{body}</section>'
+    )
+
+
 def _indicator_table(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
     """The indicators' figures: numerator, denominator, percent, target."""
     _ = tr.gettext
@@ -519,6 +583,7 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) ->
         f"<section><h2>{escape(_(WORDS['villages']))}</h2>{_village_table(tr, view, view.village is None)}</section>",
     ]
     if view.village is None:
+        body.append(flags_section(tr, view.flags))
         month = _("Tháng {month}/{year}").format(month=view.indicator_month.month, year=view.indicator_month.year)
         body.append(
             f"<section><h2>{escape(_(WORDS['indicators_of']).format(month=month))}</h2>"

@@ -321,7 +321,7 @@ class LeadersPages:
                 return 404
             if not may_see_commune(member, code, commune.province_code):
                 return 403
-            return area_view(session, Scope.of(member), code, period, today)
+            return area_view(session, Scope.of(member), code, period, today, tz=self.config.tz)
 
         view = await self._read(work)
         if isinstance(view, int):

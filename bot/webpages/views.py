@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -29,8 +30,10 @@ from storage.progress import (
 )
 from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
+from storage.supervision import Flag, supervision_flags
 from storage.text import fold
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _QUARTER = re.compile(r"(\d{4})-[Qq]?([1-4])")
 
@@ -134,6 +137,7 @@ class AreaView:
     months: list[MonthStatus]
     village: Village | None = None
     trend: list[TrendMonth] = field(default_factory=list)  # a commune's months since January
+    flags: list[Flag] = field(default_factory=list)  # a commune's entries worth a second look
 
     @property
     def sessions(self) -> int:
@@ -152,7 +156,13 @@ class AreaView:
 
 
 def area_view(
-    session: Session, scope: Scope, commune_code: int, period: Period, today: dt.date, village: Village | None = None
+    session: Session,
+    scope: Scope,
+    commune_code: int,
+    period: Period,
+    today: dt.date,
+    village: Village | None = None,
+    tz: ZoneInfo = VIETNAM,
 ) -> AreaView:
     """A commune's page (or one village's, with a village scope) over the period, from the reports' roll-ups."""
     commune = get_commune(session, commune_code)
@@ -206,6 +216,7 @@ def area_view(
         months=months,
         village=village,
         trend=commune_trend(session, scope, commune_code, period, today) if village is None else [],
+        flags=supervision_flags(session, commune_code, period, tz) if village is None else [],
     )
 
 
