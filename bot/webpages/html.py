@@ -353,6 +353,16 @@ def indicator_chart(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
 Series = tuple[str, str, str, bool, Sequence[float | None]]
 
 
+def _round_up(value: float) -> float:
+    """The smallest of 2, 4, 6, 8, 10, 20, 40, ... (a scale whose half is a whole number) at or above the value."""
+    step = 1.0
+    while True:
+        for multiple in (2, 4, 6, 8, 10):
+            if step * multiple >= value:
+                return step * multiple
+        step *= 10
+
+
 def line_chart(
     tr: Translator, key: str, title: str, months: Sequence[dt.date], series: Sequence[Series], percent: bool
 ) -> str:
@@ -362,8 +372,8 @@ def line_chart(
     width, height, left, right, top, bottom = 340, 170, 40, 12, 12, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s[4] if v is not None]
-    # Percents on 0–100 % (higher when a figure is above it); counts with a little room above the highest.
-    ceiling = max([100.0, *values]) if percent else max([1.0, *values]) * 1.1
+    # Percents on 0–100 % (higher when a figure is above it); counts up to a round number above the highest.
+    ceiling = max([100.0, *values]) if percent else _round_up(max([1.0, *values]))
 
     def x(i: int) -> float:
         return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
