@@ -16,7 +16,6 @@ from bot.webpages.views import (
     FILTERS,
     AreaView,
     Cell,
-    MonthRates,
     MonthStatus,
     TrendMonth,
     VillageRow,
@@ -29,7 +28,7 @@ from storage.indicators import label as indicator_label
 from storage.indicators import short_label
 from storage.models import Member
 from storage.periods import PERIOD_QUARTER, Period
-from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup
+from storage.progress import CommuneTotals, IndicatorProgress, ProvinceRollup, ReportingMonth
 from storage.supervision import CROWD_FACTOR, CROWD_WEEKS, LATE_DAYS, RULE_BURST, RULE_CROWD, Flag
 from storage.text import fold
 from storage.vocab import N_, ROLES
@@ -683,7 +682,7 @@ def _behind(tr: Translator, rollup: ProvinceRollup) -> str:
     )
 
 
-def _rates(tr: Translator, rates: Sequence[MonthRates]) -> str:
+def _rates(tr: Translator, rates: Sequence[ReportingMonth]) -> str:
     """The reporting and on-time rates of each month since January, as a line chart."""
     _ = tr.gettext
     if not rates:
@@ -708,7 +707,7 @@ def province_page(
     sort: str,
     descending: bool,
     chosen: str = "all",
-    rates: Sequence[MonthRates] = (),
+    rates: Sequence[ReportingMonth] = (),
 ) -> str:
     """A province's month: who reported, the communes furthest behind, the rates by month, and every commune in
     a table filtered and sorted as asked."""

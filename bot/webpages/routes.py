@@ -27,7 +27,7 @@ from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
 from bot.webpages import html
 from bot.webpages.initdata import telegram_user_id
-from bot.webpages.views import AreaView, MonthRates, area_view, province_rates, province_view, read_period
+from bot.webpages.views import AreaView, area_view, province_rates, province_view, read_period
 from handlers.report_files import commune_workbook, province_workbook
 from storage.areas import get_commune
 from storage.db import Database
@@ -35,7 +35,7 @@ from storage.errors import DomainError
 from storage.files import MIME_CSV, MIME_XLSX
 from storage.models import Member, Village
 from storage.periods import PERIOD_MONTH
-from storage.progress import ProvinceRollup
+from storage.progress import ProvinceRollup, ReportingMonth
 from storage.scope import Scope
 from storage.vocab import COMMUNE_ROLES, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 from storage.web_access import (
@@ -369,7 +369,7 @@ class LeadersPages:
         if period is None:
             return self._bad_period(tr)
 
-        def work(session: Session) -> tuple[ProvinceRollup, list[MonthRates]]:
+        def work(session: Session) -> tuple[ProvinceRollup, list[ReportingMonth]]:
             scope = Scope.of(member)
             return province_view(session, scope, code, period), province_rates(session, scope, code, period, today)
 

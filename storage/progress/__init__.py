@@ -11,7 +11,13 @@ from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, w
 from storage.progress.commune import CommuneProgress, SessionLine, VillageProgress, commune_progress, sessions_in
 from storage.progress.figures import IndicatorProgress
 from storage.progress.national import ProvinceTotals, national_rollup
-from storage.progress.province import CommuneTotals, ProvinceRollup, province_rollup
+from storage.progress.province import (
+    CommuneTotals,
+    ProvinceRollup,
+    ReportingMonth,
+    province_rollup,
+    reporting_by_month,
+)
 from storage.scope import Scope
 
 __all__ = [
@@ -24,12 +30,14 @@ __all__ = [
     "Period",
     "ProvinceRollup",
     "ProvinceTotals",
+    "ReportingMonth",
     "Scope",
     "SessionLine",
     "VillageProgress",
     "commune_progress",
     "national_rollup",
     "province_rollup",
+    "reporting_by_month",
     "sessions_in",
     "weeks_between",
 ]

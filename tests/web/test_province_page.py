@@ -13,8 +13,9 @@ from bot.clock import FixedClock
 from bot.webpages.views import furthest_behind
 from storage.db import Database
 from storage.models import Commune
-from storage.progress import CommuneTotals
+from storage.progress import CommuneTotals, province_rollup
 from storage.reports import submit
+from storage.scope import Scope
 from storage.text import fold
 from tests.reports.conftest import ADMIN, ADMIN_2, HA_TINH, OCTOBER, SON_KIM_1, SON_KIM_2, VIEWER, Month, at, member_of
 from tests.web.conftest import sign_in
@@ -98,6 +99,12 @@ async def test_the_communes_furthest_behind_and_the_rates_by_month(
     assert drawn[("on_time", "2026-10")] == round(100 * 1 / 69, 2)
     assert drawn[("reporting", "2026-01")] == 0.0
     assert sorted({m for _, m in drawn}) == [f"2026-{m:02d}" for m in range(1, 11)]
+    # The one statement over the months counts what each month's province roll-up counts.
+    with database.session() as session:
+        for first in (SEPTEMBER, OCTOBER, dt.date(2026, 1, 1)):
+            rollup = province_rollup(session, Scope.operator(), HA_TINH, first)
+            key = f"{first:%Y-%m}"
+            assert (drawn[("reporting", key)], drawn[("on_time", key)]) == (rollup.reporting_rate, rollup.on_time_rate)
 
 
 def commune(code: int, name: str, villages: int, with_session: int, percent: float | None) -> CommuneTotals:
