@@ -127,6 +127,9 @@ MESSAGES: dict[str, str] = {
     ),
     "programme_target_percent": N_("Mục tiêu {percent}% không dùng được: tỷ lệ phải lớn hơn 0 và không quá 100%."),
     "programme_target_count": N_("Mục tiêu phải là một số nguyên từ 1 đến {limit}."),
+    "province_target_by_province": N_(
+        "Mục tiêu của chương trình và chỉ số riêng của tỉnh do cán bộ Sở KH&CN đặt cho cả tỉnh, xã không đặt riêng."
+    ),
     "programme_not_monthly": N_("Xã không nhập số liệu tháng cho chương trình «{programme}»."),
     "programme_figure_needs_denominator": N_(
         "«{programme}»: bạn gõ số đạt/tổng số, ví dụ 4.100/5.000 (tổng số là số người thuộc diện)."

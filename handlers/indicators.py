@@ -17,7 +17,7 @@ import datetime as dt
 import re
 
 from bot.messages import Button
-from handlers import programme_figures
+from handlers import programme_figures, province_targets
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
@@ -362,10 +362,12 @@ def show_targets(turn: Turn, header: str = "") -> None:
                     name=_(INDICATORS[indicator][0]), percent=percent_text(turn, target.percent), source=source
                 )
             )
+    lines += province_targets.lines(turn, year)
     if _can_set_targets(turn):
         if member.role == ROLE_COMMUNE_ADMIN:
             lines += ["", _("Chỉ tiêu của tỉnh áp dụng cho xã, trừ khi xã đặt chỉ tiêu riêng.")]
         lines += ["", _("Để đặt chỉ tiêu, bạn gõ «tên chỉ số phần trăm», ví dụ: vneid 80%, học sinh 100%.")]
+        lines += province_targets.hint(turn)
         turn.say("\n".join(lines), [[turn.button(_("✅ Xong"), FLOW, "done")]])
     else:
         turn.end_flow()
@@ -379,8 +381,9 @@ def _save_targets(turn: Turn, text: str) -> None:
         turn.end_flow()
         turn.say(explain(DomainError("target_not_allowed"), turn.tr), main_menu(turn))
         return
-    found, unknown = indicators.parse_targets(text)
-    if not found:
+    mine, rest = province_targets.parse(turn, text)
+    found, unknown = indicators.parse_targets(rest) if rest.strip() else ([], [])
+    if not found and not any(mine):
         turn.say(
             _("Bạn gõ theo mẫu «tên chỉ số phần trăm», ví dụ: vneid 80%. Các tên: {names}.").format(
                 names=_names_hint(turn)
@@ -395,6 +398,7 @@ def _save_targets(turn: Turn, text: str) -> None:
     )
     try:
         with turn.session.begin_nested():
+            province_saved = province_targets.save(turn, mine, year)
             for indicator, percent in found:
                 indicators.set_target(
                     turn.session,
@@ -412,6 +416,7 @@ def _save_targets(turn: Turn, text: str) -> None:
     saved = [
         _("✅ Đã đặt {name}: {percent}").format(name=_(short_label(i)), percent=percent_text(turn, p)) for i, p in found
     ]
+    saved += province_saved
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     show_targets(turn, header="\n".join(saved))

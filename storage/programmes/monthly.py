@@ -26,6 +26,7 @@ from storage.indicators import MAX_FIGURE
 from storage.models import Member, ProgrammeMonthValue
 from storage.programmes import provinces
 from storage.programmes.catalog import SOURCE_ENTERED, Programme
+from storage.province_indicators import read_count
 from storage.reports import ensure_open, month_start
 from storage.text import fold
 from storage.vocab import ROLE_COMMUNE_ADMIN
@@ -88,25 +89,11 @@ def parse_values(text: str, programmes: list[Programme]) -> tuple[list[tuple[Pro
     return found, ", ".join(p.strip() for p in rest if p.strip())
 
 
-def _count(text: str) -> int:
-    """A whole count as typed («12», «1.200»); a sign, a fraction or words are refused with the reason."""
-    number = text.replace(" ", "").replace("−", "-")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
-        number = number.replace(".", "")
-    if not re.fullmatch(r"-?\d+(?:[.,]\d+)?", number):
-        raise DomainError("own_indicator_not_count", text=text.strip()[:40])
-    if not number.isdigit():
-        raise DomainError("own_indicator_not_whole", text=text.strip()[:40])
-    if int(number) > MAX_FIGURE:
-        raise DomainError("own_indicator_too_large", limit=MAX_FIGURE)
-    return int(number)
-
-
 def read_figure(programme: Programme, number: str, of: str | None) -> tuple[int, int | None]:
     """A typed figure by the programme's kind: a count, or a count over its denominator; checked by
     `check_figure`."""
-    value = _count(number)
-    denominator = _count(of) if of is not None else None
+    value = read_count(number)
+    denominator = read_count(of) if of is not None else None
     check_figure(programme, value, denominator)
     return value, denominator
 
