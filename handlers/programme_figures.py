@@ -20,7 +20,7 @@ from storage.indicators import percent_of
 from storage.programmes import monthly, records
 from storage.programmes.catalog import UNITS, Programme
 
-FLOW = "i"  # the buttons belong to /chiso's flow
+CHISO_FLOW = "i"  # the buttons belong to /chiso's flow (`handlers/indicators.py`), not a flow of their own
 # a figure typed after its button: «3», «3 chợ», «4.100/5.000», «4100 trên 5000»
 _TYPED = re.compile(
     r"^\s*(?P<number>[-−]?[\d.,\s]*?\d)\s*(?:(?:/|trên|tren)\s*(?P<of>[-−]?[\d.,\s]*?\d))?\s*[^\d]*$", re.IGNORECASE
@@ -102,7 +102,7 @@ def hint(turn: Turn, programmes: list[Programme]) -> list[str]:
 
 
 def buttons(turn: Turn, programmes: list[Programme]) -> list[Button]:
-    return [turn.button(p.name(turn.tr.locale), FLOW, "prog", p.id) for p in programmes]
+    return [turn.button(p.name(turn.tr.locale), CHISO_FLOW, "prog", p.id) for p in programmes]
 
 
 def ask(turn: Turn, programme: Programme) -> None:
