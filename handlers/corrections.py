@@ -1,4 +1,8 @@
-"""/sua and /xoa: fix or remove one of the latest entries, with a read-back and a confirm."""
+"""/sua and /xoa: fix or remove one of the latest entries, with a read-back and a confirm.
+
+An entry is a session, a help record or a programme figure of the province's programmes; a session's
+priority-group breakdown is one of its parts. Removing a session says that its programme figures go with it.
+What is shown of an entry is `handlers/correction_texts.py`; the rules are `storage/corrections.py`."""
 
 from __future__ import annotations
 
@@ -6,15 +10,19 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from bot.nlu.parser import read_attendance
 from handlers import log_steps as steps
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed, please_choose, stale_button
+from handlers.correction_texts import FIELD_LABELS, describe, details, fields, figure_text, groups_text
 from handlers.errors import explain
 from storage import corrections
-from storage.corrections import KIND_HELP, KIND_SESSION, Entry
+from storage.corrections import KINDS, Entry, kind_of
 from storage.errors import DomainError
-from storage.models import Member, TrainingSession, Village, saved_id
-from storage.vocab import HELP_KINDS, TOPICS
+from storage.models import ProgrammeRecord, TrainingSession, Village, saved_id
+from storage.programmes import records
+from storage.programmes.catalog import UNITS
+from storage.vocab import TOPICS
 
 FLOW = "x"
 PICK, DELETE_CONFIRM, FIELD, VALUE, TOPICS_STEP, SAVE_CONFIRM = (
@@ -25,40 +33,6 @@ PICK, DELETE_CONFIRM, FIELD, VALUE, TOPICS_STEP, SAVE_CONFIRM = (
     "x.topics",
     "x.save",
 )
-
-
-def describe(turn: Turn, entry: Entry) -> str:
-    """One line naming an entry: what, when, where, how many."""
-    _ = turn._
-    village = turn.session.get(Village, entry.village_id)
-    where = village.name if village else "?"
-    if isinstance(entry, TrainingSession):
-        return _("Buổi sinh hoạt {day} · {village} · {n} người").format(
-            day=turn.tr.short_date(entry.session_date), village=where, n=turn.tr.number(entry.attendees)
-        )
-    return _("Hỗ trợ {day} · {village} · {kind}: {n}").format(
-        day=turn.tr.short_date(entry.record_date),
-        village=where,
-        kind=_(HELP_KINDS[entry.kind]),
-        n=turn.tr.number(entry.count),
-    )
-
-
-def details(turn: Turn, entry: Entry) -> str:
-    """The whole entry, including who logged it for whom."""
-    _ = turn._
-    lines = [describe(turn, entry)]
-    if isinstance(entry, TrainingSession):
-        lines.append(_("📚 Nội dung: {topics}").format(topics="; ".join(_(TOPICS[t]) for t in entry.topics)))
-    if entry.author_id != entry.member_id:
-        author = turn.session.get(Member, entry.author_id)
-        owner = turn.session.get(Member, entry.member_id)
-        lines.append(
-            _("👤 Của {member}, do {author} ghi thay").format(
-                member=owner.display_name if owner else "?", author=author.display_name if author else "?"
-            )
-        )
-    return "\n".join(lines)
 
 
 def start(turn: Turn, mode: str) -> None:
@@ -80,17 +54,7 @@ def _ask_pick(turn: Turn) -> None:
     member = turn.require_member()
     turn.goto(PICK)
     entries = corrections.recent_entries(turn.session, member)
-    rows = [
-        [
-            turn.button(
-                describe(turn, e)[:60],
-                FLOW,
-                "pick",
-                f"{KIND_SESSION if isinstance(e, TrainingSession) else KIND_HELP}{e.id}",
-            )
-        ]
-        for e in entries
-    ]
+    rows = [[turn.button(describe(turn, e)[:60], FLOW, "pick", f"{kind_of(e)}{e.id}")] for e in entries]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
     question = _("Bạn muốn sửa mục nào?") if turn.data.get("mode") == "edit" else _("Bạn muốn xoá mục nào?")
     turn.say(question, rows)
@@ -100,7 +64,7 @@ def _load(turn: Turn) -> Entry | None:
     """The picked entry, checked again (it may have gone, or never been the person's); None after saying why."""
     member = turn.require_member()
     kind, entry_id = turn.data.get("kind"), turn.data.get("entry_id")
-    if kind not in (KIND_SESSION, KIND_HELP) or not isinstance(entry_id, int):
+    if kind not in KINDS or not isinstance(entry_id, int):
         turn.end_flow()
         stale_button(turn)
         return None
@@ -154,7 +118,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 def _delete(turn: Turn, entry: Entry, _arg: str) -> None:
     """«Xoá» confirmed: the entry goes, and the person is told what went."""
     member = turn.require_member()
-    text = describe(turn, entry)
+    text = details(turn, entry)
     corrections.delete_entry(turn.session, member, turn.data["kind"], saved_id(entry), turn.now)
     turn.end_flow()
     turn.say(turn._("🗑️ Đã xoá: {entry}").format(entry=text), main_menu(turn))
@@ -162,7 +126,7 @@ def _delete(turn: Turn, entry: Entry, _arg: str) -> None:
 
 def _field_pressed(turn: Turn, entry: Entry, arg: str) -> None:
     """The part of the entry to change; one it does not have, or not offered to this person, is an old button."""
-    if arg not in _fields(turn, entry):
+    if arg not in fields(turn, entry):
         return steps.old_button(turn, ask_again)
     return _ask_value(turn, entry, arg)
 
@@ -203,7 +167,7 @@ def ask_again(turn: Turn) -> None:
 def _pick(turn: Turn, arg: str) -> None:
     """The entry picked from the list: ask to confirm the removal, or which part to fix."""
     kind, entry_id = arg[:1], steps.id_arg(arg[1:])
-    if kind not in (KIND_SESSION, KIND_HELP) or entry_id is None:
+    if kind not in KINDS or entry_id is None:
         return steps.old_button(turn, ask_again)
     turn.goto(PICK, kind=kind, entry_id=entry_id)
     entry = _load(turn)
@@ -218,8 +182,10 @@ def _pick(turn: Turn, arg: str) -> None:
 def _ask_delete(turn: Turn, entry: Entry) -> None:
     _ = turn._
     turn.goto(DELETE_CONFIRM)
+    linked = isinstance(entry, TrainingSession) and corrections.linked_figures(turn.session, entry)
+    also = "\n" + _("Số liệu chương trình ghi kèm buổi này cũng sẽ được xoá.") if linked else ""
     turn.say(
-        _("Xoá mục này?") + "\n" + details(turn, entry),
+        _("Xoá mục này?") + "\n" + details(turn, entry) + also,
         [[turn.button(_("🗑️ Xoá"), FLOW, "delete"), turn.button(_("Không xoá"), FLOW, "cancel")]],
     )
 
@@ -253,25 +219,12 @@ def _choose_date(turn: Turn, entry: Entry, arg: str) -> None:
         _confirm(turn, entry, {"date": day.isoformat()})
 
 
-def _fields(turn: Turn, entry: Entry) -> list[str]:
-    """The parts of this entry that may be fixed (the village only when the person has more than one)."""
-    fields = ["date", "topics", "attendees"] if isinstance(entry, TrainingSession) else ["date", "count"]
-    return fields + (["village"] if len(steps.choosable_villages(turn)) > 1 else [])
-
-
 def _ask_field(turn: Turn, entry: Entry) -> None:
     _ = turn._
     turn.goto(FIELD)
-    rows = [[turn.button(_("Ngày"), FLOW, "field", "date")]]
-    if isinstance(entry, TrainingSession):
-        rows[0] += [
-            turn.button(_("Nội dung"), FLOW, "field", "topics"),
-            turn.button(_("Số người"), FLOW, "field", "attendees"),
-        ]
-    else:
-        rows[0].append(turn.button(_("Số người"), FLOW, "field", "count"))
-    if len(steps.choosable_villages(turn)) > 1:
-        rows.append([turn.button(_("Thôn"), FLOW, "field", "village")])
+    names = fields(turn, entry)
+    labels = [turn.button(_(FIELD_LABELS[f]), FLOW, "field", f) for f in names]
+    rows = [labels[:3], *([labels[3:]] if labels[3:] else [])]
     rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
     turn.say(_("Sửa mục này:") + "\n" + details(turn, entry) + "\n\n" + _("Bạn muốn sửa phần nào?"), rows)
 
@@ -279,13 +232,24 @@ def _ask_field(turn: Turn, entry: Entry) -> None:
 def _ask_value(turn: Turn, entry: Entry, field: str) -> None:
     """Ask for the new value of one part of the entry (a part it does not have: ask which part again)."""
     _ = turn._
-    if field not in _fields(turn, entry):
+    if field not in fields(turn, entry):
         return _ask_field(turn, entry)
     turn.goto(VALUE, field=field)
     if field == "date":
         turn.say(_("Ngày đúng là ngày nào?"), steps.date_buttons(turn, FLOW))
     elif field in ("attendees", "count"):
         turn.say(_("Số người đúng là bao nhiêu? Bạn gõ một con số."))
+    elif field == "figure" and isinstance(entry, ProgrammeRecord):
+        turn.say(_("Con số đúng là bao nhiêu ({unit})? Bạn gõ một con số.").format(unit=_unit(turn, entry.unit)))
+    elif field == "mentor":
+        turn.say(_("Tên người hướng dẫn (đại sứ số) đúng là gì? Bạn gõ «không» nếu không ghi tên."))
+    elif field == "groups" and isinstance(entry, TrainingSession):
+        turn.say(
+            _(
+                "Trong {n} người dự buổi, có bao nhiêu người thuộc nhóm ưu tiên? Bạn gõ ví dụ: "
+                "15 người cao tuổi, 2 người khuyết tật. Gõ «không» nếu không có ai."
+            ).format(n=turn.tr.number(entry.attendees))
+        )
     elif field == "topics" and isinstance(entry, TrainingSession):
         turn.goto(TOPICS_STEP, topics=list(entry.topics))
         _ask_topics(turn)
@@ -319,8 +283,60 @@ def on_text(turn: Turn) -> None:
         count = steps.count_from_text(turn, limits.max_attendees if field == "attendees" else limits.max_help_count)
         if count is not None:
             _confirm(turn, entry, {field: count})
+    elif turn.step == VALUE and field == "figure":
+        count = steps.count_from_text(turn, turn.config.limits.max_help_count, turn._("Bạn gõ lại con số nhé."))
+        if count is not None:
+            _confirm(turn, entry, {"count": count})
+    elif turn.step == VALUE and field == "mentor":
+        _mentor_from_text(turn, entry)
+    elif turn.step == VALUE and field == "groups" and isinstance(entry, TrainingSession):
+        _groups_from_text(turn, entry)
     else:
         please_choose(turn)
+
+
+_NONE_WORDS = {"khong", "không", "ko", "k", "none", "no", "0"}
+
+
+def _unit(turn: Turn, unit: str) -> str:
+    return turn._(UNITS[unit]) if unit in UNITS else unit
+
+
+def _mentor_from_text(turn: Turn, entry: Entry) -> None:
+    """A mentor's new name, or «không» to keep none; a text that is not a name is asked again."""
+    text = " ".join(turn.text.split())
+    if text.lower() in _NONE_WORDS:
+        return _confirm(turn, entry, {"mentor": None})
+    try:
+        name = records.check_mentor(text)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr))
+        return None
+    _confirm(turn, entry, {"mentor": name})
+
+
+def _groups_from_text(turn: Turn, entry: TrainingSession) -> None:
+    """A session's new priority groups («15 người cao tuổi, 2 người khuyết tật», or «không»), read against its
+    attendees; anything unread or over the attendees is asked again, never guessed."""
+    _ = turn._
+    retry = _("Bạn gõ lại, ví dụ: 15 người cao tuổi, 2 người khuyết tật (hoặc «không»).")
+    if turn.text.strip().lower() in _NONE_WORDS:
+        return _confirm(turn, entry, {"groups": {}})
+    reading = read_attendance(f"{entry.attendees} người, {turn.text}")
+    if reading is None or reading.total != entry.attendees:
+        turn.say(_("Tôi chưa đọc được nhóm ưu tiên trong «{text}».").format(text=turn.text[:60]) + "\n" + retry)
+        return None
+    if reading.unreadable or any(n is None for n in reading.groups.values()):
+        notes = [steps.number_refusal(turn, u.problem, u.text) for u in reading.unreadable]
+        turn.say("\n".join([*notes, retry]))
+        return None
+    groups = {g: int(n) for g, n in reading.groups.items() if n is not None}
+    try:
+        records.check_priority_groups(groups, entry.attendees)
+    except DomainError as error:
+        turn.say(explain(error, turn.tr) + "\n" + retry)
+        return None
+    _confirm(turn, entry, {"groups": groups})
 
 
 def _confirm(turn: Turn, entry: Entry, change: dict[str, Any]) -> None:
@@ -335,6 +351,12 @@ def _confirm(turn: Turn, entry: Entry, change: dict[str, Any]) -> None:
     elif name == "village_id":
         village = turn.session.get(Village, int(value))
         new = village.name if village else "?"
+    elif name == "mentor":
+        new = str(value) if value else _("(không ghi tên)")
+    elif name == "groups":
+        new = groups_text(turn, dict(value))
+    elif name == "count" and isinstance(entry, ProgrammeRecord):
+        new = figure_text(turn, int(value), entry.unit)
     else:
         new = turn.tr.number(int(value))
     turn.say(
@@ -354,16 +376,20 @@ def _save(turn: Turn, entry: Entry) -> None:
     if "date" in change:
         change["date"] = dt.date.fromisoformat(change["date"])
     try:
-        updated = corrections.update_entry(
-            turn.session,
-            member,
-            turn.data["kind"],
-            saved_id(entry),
-            change,
-            now=turn.now,
-            today=turn.today,
-            bounds=steps.bounds(turn),
-        )
+        if "groups" in change:
+            groups = {str(g): int(n) for g, n in dict(change["groups"]).items()}
+            updated: Entry = corrections.update_priority_groups(turn.session, member, saved_id(entry), groups, turn.now)
+        else:
+            updated = corrections.update_entry(
+                turn.session,
+                member,
+                turn.data["kind"],
+                saved_id(entry),
+                change,
+                now=turn.now,
+                today=turn.today,
+                bounds=steps.bounds(turn),
+            )
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return _ask_field(turn, entry)

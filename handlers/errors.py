@@ -127,6 +127,18 @@ MESSAGES: dict[str, str] = {
     ),
     "programme_target_percent": N_("Mục tiêu {percent}% không dùng được: tỷ lệ phải lớn hơn 0 và không quá 100%."),
     "programme_target_count": N_("Mục tiêu phải là một số nguyên từ 1 đến {limit}."),
+    "province_target_by_province": N_(
+        "Mục tiêu của chương trình và chỉ số riêng của tỉnh do cán bộ Sở KH&CN đặt cho cả tỉnh, xã không đặt riêng."
+    ),
+    "programme_not_monthly": N_("Xã không nhập số liệu tháng cho chương trình «{programme}»."),
+    "programme_figure_needs_denominator": N_(
+        "«{programme}»: bạn gõ số đạt/tổng số, ví dụ 4.100/5.000 (tổng số là số người thuộc diện)."
+    ),
+    "programme_figure_no_denominator": N_("«{programme}»: bạn gõ một số nguyên, không cần tổng số, ví dụ 12."),
+    "programme_zero_denominator": N_("«{programme}»: tổng số (mẫu số) phải lớn hơn 0."),
+    "programme_over_denominator": N_(
+        "«{programme}»: số đạt ({numerator}) lớn hơn tổng số ({denominator}), bạn kiểm tra lại giúp nhé."
+    ),
     "own_indicator_bad_id": N_(
         "Mã chỉ số «{indicator_id}» không dùng được: chỉ gồm chữ thường không dấu, số và dấu «_», "
         "bắt đầu bằng chữ, từ 2 đến 40 ký tự."

@@ -7,7 +7,8 @@ whole or not at all.
 
 A province's own indicators (`storage/province_indicators.py`, added with `bdhvs indicator add`) are shown and
 entered here too, as whole counts («chợ không dùng tiền mặt 3»), for the communes of that province only; a
-province without any sees /chiso exactly as before.
+province without any sees /chiso exactly as before. So are the monthly figures of the province's programmes
+that the commune enters itself («chợ không tiền mặt 3», «định danh số 4.100/5.000»: `handlers/programme_figures.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import datetime as dt
 import re
 
 from bot.messages import Button
+from handlers import programme_figures, province_targets
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed, please_choose
 from handlers.errors import explain
@@ -25,6 +27,8 @@ from storage.areas import get_commune, get_province
 from storage.errors import DomainError
 from storage.indicators import INDICATORS, SCOPE_COMMUNE, SCOPE_PROVINCE, short_label
 from storage.models import ProvinceIndicator
+from storage.programmes import monthly
+from storage.programmes.catalog import Programme
 from storage.reports import is_locked, month_start, previous_month, working_month
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
@@ -53,9 +57,10 @@ def figures_command(turn: Turn, argument: str = "") -> None:
     month = month_from_text(argument, turn.today) if argument else None
     month = month or working_month(turn.session, commune_code, turn.today)
     own, rest = province_indicators.parse_values(argument, _own(turn))
+    programmes, rest = monthly.parse_values(rest, programme_figures.of_commune(turn))
     found, _unknown = indicators.parse_figures(rest)
     turn.start_flow(FIGURES, month=month.isoformat())
-    if found or own:
+    if found or own or programmes:
         return _save_figures(turn, argument)
     show_figures(turn)
 
@@ -99,6 +104,8 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
             )
     own = _own(turn)
     lines += _own_lines(turn, own, commune_code, month)
+    programmes = programme_figures.of_commune(turn)
+    lines += programme_figures.lines(turn, programmes, commune_code, month)
     locked = is_locked(turn.session, commune_code, month)
     buttons: list[list[Button]] = []
     if locked:
@@ -121,8 +128,10 @@ def show_figures(turn: Turn, edit: bool = False, header: str = "") -> None:
                     name=province_indicators.name_of(own[0], turn.tr.locale).lower()
                 )
             )
+        lines += programme_figures.hint(turn, programmes)
         names = [turn.button(_(short_label(i)), FLOW, "pick", i) for i in INDICATORS]
         names += [turn.button(province_indicators.name_of(o, turn.tr.locale), FLOW, "own", o.indicator) for o in own]
+        names += programme_figures.buttons(turn, programmes)
         buttons = [names[i : i + 2] for i in range(0, len(names), 2)]
     other = previous_month(month) if month == month_start(turn.today) else month_start(turn.today)
     buttons.append(
@@ -170,23 +179,25 @@ def _save_figures(turn: Turn, text: str) -> None:
     member = turn.require_member()
     commune_code = turn.require_commune()
     own, rest = province_indicators.parse_values(text, _own(turn))
+    programmes, rest = monthly.parse_values(rest, programme_figures.of_commune(turn))
     found, unknown = indicators.parse_figures(rest)
-    if own and not rest.strip():
+    if (own or programmes) and not rest.strip():
         unknown = []
-    if unknown and not found and not own:
+    if unknown and not found and not own and not programmes:
         turn.say(
             _("Tôi chưa nhận ra chỉ số «{name}». Bạn dùng một trong các tên: {names}.").format(
                 name=unknown[0], names=_names_hint(turn)
             )
         )
         return
-    if not found and not own:
+    if not found and not own and not programmes:
         turn.say(_("Bạn gõ theo mẫu «tên chỉ số số đạt/tổng số», ví dụ: vneid 1234/5000."))
         return
     month = dt.date.fromisoformat(turn.data["month"])
     saved_own: list[tuple[ProvinceIndicator, int]] = []
     try:
         with turn.session.begin_nested():
+            saved_programmes = programme_figures.save(turn, programmes, commune_code, month)
             for own_indicator, typed in own:
                 value = province_indicators.read_count(typed)
                 province_indicators.set_value(
@@ -225,6 +236,7 @@ def _save_figures(turn: Turn, text: str) -> None:
         )
         for o, v in saved_own
     ]
+    saved += saved_programmes
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     turn.goto(FIGURES)
@@ -242,20 +254,28 @@ def _find_own(turn: Turn, indicator_id: str) -> ProvinceIndicator | None:
     return next((o for o in _own(turn) if o.indicator == indicator_id), None)
 
 
+def _find_programme(turn: Turn, programme_id: str) -> Programme | None:
+    """A programme the admin's commune enters monthly, by id (none for anyone else, or a forged id)."""
+    return programme_figures.find(turn, programme_id) if _is_admin(turn) else None
+
+
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """The buttons of /chiso and /chitieu."""
     _ = turn._
     if action == "pick" and arg in INDICATORS and turn.step in (FIGURES, VALUE):
-        turn.goto(VALUE, indicator=arg, own=None)
+        turn.goto(VALUE, indicator=arg, own=None, programme=None)
         turn.say(_("«{name}»: bạn gõ số đạt/tổng số, ví dụ 1234/5000.").format(name=_(INDICATORS[arg][0])))
     elif action == "own" and turn.step in (FIGURES, VALUE) and (own := _find_own(turn, arg)) is not None:
-        turn.goto(VALUE, indicator=None, own=own.indicator)
+        turn.goto(VALUE, indicator=None, own=own.indicator, programme=None)
         turn.say(
             _("«{name}»: bạn gõ một số nguyên ({unit}), ví dụ 12.").format(
                 name=province_indicators.name_of(own, turn.tr.locale),
                 unit=_(province_indicators.unit_label(own.unit)),
             )
         )
+    elif action == "prog" and turn.step in (FIGURES, VALUE) and (programme := _find_programme(turn, arg)) is not None:
+        turn.goto(VALUE, indicator=None, own=None, programme=programme.id)
+        programme_figures.ask(turn, programme)
     elif action == "month" and turn.step in (FIGURES, VALUE):
         try:
             month = month_start(dt.date.fromisoformat(arg))
@@ -284,6 +304,8 @@ def on_text(turn: Turn) -> None:
             turn.say(explain(error, turn.tr))
             return
         return _save_figures(turn, f"{own.indicator} {value}")
+    if turn.step == VALUE and (programme := _find_programme(turn, str(turn.data.get("programme") or ""))) is not None:
+        return _save_figures(turn, programme_figures.typed_line(programme, text))
     if turn.step == VALUE and turn.data.get("indicator") in INDICATORS:
         match = _PAIR.match(text)
         if match is None:
@@ -340,10 +362,12 @@ def show_targets(turn: Turn, header: str = "") -> None:
                     name=_(INDICATORS[indicator][0]), percent=percent_text(turn, target.percent), source=source
                 )
             )
+    lines += province_targets.lines(turn, year)
     if _can_set_targets(turn):
         if member.role == ROLE_COMMUNE_ADMIN:
             lines += ["", _("Chỉ tiêu của tỉnh áp dụng cho xã, trừ khi xã đặt chỉ tiêu riêng.")]
         lines += ["", _("Để đặt chỉ tiêu, bạn gõ «tên chỉ số phần trăm», ví dụ: vneid 80%, học sinh 100%.")]
+        lines += province_targets.hint(turn)
         turn.say("\n".join(lines), [[turn.button(_("✅ Xong"), FLOW, "done")]])
     else:
         turn.end_flow()
@@ -357,8 +381,9 @@ def _save_targets(turn: Turn, text: str) -> None:
         turn.end_flow()
         turn.say(explain(DomainError("target_not_allowed"), turn.tr), main_menu(turn))
         return
-    found, unknown = indicators.parse_targets(text)
-    if not found:
+    mine, rest = province_targets.parse(turn, text)
+    found, unknown = indicators.parse_targets(rest) if rest.strip() else ([], [])
+    if not found and not any(mine):
         turn.say(
             _("Bạn gõ theo mẫu «tên chỉ số phần trăm», ví dụ: vneid 80%. Các tên: {names}.").format(
                 names=_names_hint(turn)
@@ -373,6 +398,7 @@ def _save_targets(turn: Turn, text: str) -> None:
     )
     try:
         with turn.session.begin_nested():
+            province_saved = province_targets.save(turn, mine, year)
             for indicator, percent in found:
                 indicators.set_target(
                     turn.session,
@@ -390,6 +416,7 @@ def _save_targets(turn: Turn, text: str) -> None:
     saved = [
         _("✅ Đã đặt {name}: {percent}").format(name=_(short_label(i)), percent=percent_text(turn, p)) for i, p in found
     ]
+    saved += province_saved
     if unknown:
         saved.append(_("(Không nhận ra: {names}.)").format(names=", ".join(f"«{u}»" for u in unknown)))
     show_targets(turn, header="\n".join(saved))

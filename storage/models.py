@@ -390,6 +390,23 @@ class ProvinceIndicatorValue(SQLModel, table=True):
     updated_at: dt.datetime
 
 
+class ProgrammeMonthValue(SQLModel, table=True):
+    """A commune's monthly figure of a programme its province runs that the catalog says the commune enters
+    (`entered_by` commune or both), typed in /chiso: a count in the programme's unit, and the denominator
+    typed with it when the catalog's denominator is `entered`."""
+
+    __table_args__ = (UniqueConstraint("commune_code", "month", "programme", name="uq_programme_month_value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code")
+    month: dt.date  # the first day of the month
+    programme: str  # an id of the catalog
+    value: int
+    denominator: int | None = None
+    entered_by: int | None = Field(default=None, foreign_key="member.id")
+    updated_at: dt.datetime
+
+
 # Province and national roll-ups read a month of sessions and help records across many communes.
 Index("ix_session_date_commune", col(TrainingSession.session_date), col(TrainingSession.commune_code))
 Index("ix_help_date_commune", col(HelpRecord.record_date), col(HelpRecord.commune_code))

@@ -21,7 +21,7 @@ from storage.models import Member, ProvinceIndicator, ProvinceIndicatorValue
 from storage.programmes.catalog import UNITS
 from storage.reports import ensure_open, month_start
 from storage.text import fold
-from storage.vocab import ROLE_COMMUNE_ADMIN
+from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 MAX_NAME, MAX_UNIT = 120, 30
@@ -90,6 +90,35 @@ def add_indicator(
         after={"province_code": province_code, "indicator": indicator_id, **audit.snapshot(row, fields)},
     )
     return row, before is None
+
+
+def set_target(
+    session: Session, *, actor: Member | None, province_code: int, indicator_id: str, target: int, now: dt.datetime
+) -> ProvinceIndicator:
+    """Set the yearly target of a province's own indicator (a whole number in its unit): a province viewer of
+    the province (/chitieu) or the CLI (actor None); audited."""
+    if actor is not None and not (actor.role == ROLE_PROVINCE_VIEWER and actor.province_code == province_code):
+        raise DomainError("programme_not_allowed")
+    row = session.get(ProvinceIndicator, (province_code, indicator_id))
+    if row is None:
+        raise DomainError("unknown_own_indicator", indicator_id=indicator_id)
+    if not 1 <= target <= MAX_FIGURE:
+        raise DomainError("own_indicator_bad_target", limit=MAX_FIGURE)
+    before = {"target": row.target}
+    row.target, row.updated_at = target, now
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="update",
+        entity="province_indicator",
+        entity_id=f"{province_code}:{indicator_id}",
+        now=now,
+        before=before,
+        after={"target": target},
+    )
+    return row
 
 
 def indicators_of(session: Session, province_code: int) -> list[ProvinceIndicator]:

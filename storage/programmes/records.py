@@ -155,6 +155,34 @@ def record_priority_groups(
     return rows
 
 
+def replace_priority_groups(
+    session: Session, *, training_session: TrainingSession, groups: dict[str, int], author: Member, now: dt.datetime
+) -> dict[str, int]:
+    """A session's priority groups replaced by those given (none: the breakdown removed), audited with the
+    before and after; returns the groups kept."""
+    check_priority_groups(groups, training_session.attendees)
+    session_id = saved_id(training_session)
+    before = priority_groups_of(session, session_id)
+    if before == groups:
+        return before
+    for row in session.exec(select(SessionPriorityGroup).where(SessionPriorityGroup.session_id == session_id)):
+        session.delete(row)
+    session.flush()
+    session.add_all(SessionPriorityGroup(session_id=session_id, group=g, count=n) for g, n in groups.items())
+    session.flush()
+    audit.record(
+        session,
+        actor_id=author.id,
+        action="update",
+        entity="session_priority_groups",
+        entity_id=session_id,
+        now=now,
+        before=before,
+        after=dict(groups),
+    )
+    return priority_groups_of(session, session_id)
+
+
 def priority_groups_of(session: Session, session_id: int) -> dict[str, int]:
     """A session's attendees by priority group, in the order of `PRIORITY_GROUPS`."""
     rows = {
