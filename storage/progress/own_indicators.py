@@ -9,6 +9,7 @@ of the months from January, and it is on track when that sum is on the straight 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,25 +119,27 @@ class ProvinceOwnIndicators:
 
 
 def province_own_indicators(
-    session: Session, scope: Scope, province_code: int, month: dt.date
+    session: Session, scope: Scope, province_code: int, month: dt.date, communes: Iterable[int] = ()
 ) -> ProvinceOwnIndicators:
-    """Each own indicator summed over the communes that entered it (the month's figure None when none did);
-    the target is the province's, for the province as a whole."""
+    """Each own indicator summed over the communes that entered it (the month's figure None when none did),
+    the province's target for the province as a whole; and each commune's (those of `communes`, and every
+    commune with a figure this year)."""
     scope.check_province(province_code)
     own = indicators_of(session, province_code)
     if not own:
         return ProvinceOwnIndicators([], {})
     start = month_of(month)[0]
     sums = _sums(session, start, None, province_code)
-    communes: dict[int, list[OwnIndicatorProgress]] = {}
-    for code, figures in sorted(sums.items()):
-        communes[code] = []
+    per_commune: dict[int, list[OwnIndicatorProgress]] = {}
+    for code in sorted({*sums, *communes}):
+        figures = sums.get(code, {})
+        per_commune[code] = []
         for indicator in own:
             value, year = figures.get(indicator.indicator, (None, 0))
-            communes[code].append(OwnIndicatorProgress(indicator, start, value, year, 0 if value is None else 1))
+            per_commune[code].append(OwnIndicatorProgress(indicator, start, value, year, 0 if value is None else 1))
     total = []
     for index, indicator in enumerate(own):
-        lines = [c[index] for c in communes.values()]
+        lines = [c[index] for c in per_commune.values()]
         entered = [line.value for line in lines if line.value is not None]
         total.append(
             OwnIndicatorProgress(
@@ -147,4 +150,4 @@ def province_own_indicators(
                 len(entered),
             )
         )
-    return ProvinceOwnIndicators(total, communes)
+    return ProvinceOwnIndicators(total, per_commune)
