@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 
+from bot.i18n import Translator
 from bot.reports.data import to_csv
+from bot.reports.xlsx import commune_workbook, province_workbook
 from storage.db import Database
 from tests.reports.conftest import OCTOBER, SON_KIM_1, SON_KIM_2, Month, build_month
 from tests.reports.programmes_script import add_programmes
-from tests.reports.test_files import commune_json, province_json
+from tests.reports.test_files import TODAY, _cells, _row_with, commune_json, province_json
 
 CONTRACT = ("id", "figure", "denominator", "percent", "target", "on_track")
 
@@ -91,3 +93,43 @@ def test_csv_programme_tables(database: Database, month: Month) -> None:
     assert total[3:7] == ["2", "11", "3", "66.67"]
     assert any(r[0] == str(SON_KIM_2) and r[2] == "gia_dinh_so" and r[3] == "10" for r in province[3])
     assert OCTOBER.month == 10
+
+
+def test_commune_xlsx_programme_sections(database: Database, month: Month) -> None:
+    rows_before, _ = _cells(commune_workbook(commune_json(database), today=TODAY))
+    assert not any("CÁC CHƯƠNG TRÌNH CỦA TỈNH" in str(v) for r in rows_before for v in r)
+    add_programmes(database, month)
+    rows, _sheet = _cells(commune_workbook(commune_json(database), today=TODAY))
+    assert _row_with(rows, "IV. CÁC CHƯƠNG TRÌNH CỦA TỈNH")
+    family = _numbers(_row_with(rows, "Gia đình số"))
+    assert family == [3, 45, 65, 300, 20, 100]  # STT, month, year, households, percent, target
+    assert "Chậm tiến độ" in _row_with(rows, "Gia đình số")
+    assert _numbers(_row_with(rows, "Đại sứ số")) == [2, 6, 1, 2, 50, 10]
+    four_t = _row_with(rows, "Chợ số – Nông thôn số (4T)")
+    assert _numbers(four_t) == [1, 22, 34, 40] and "Đúng tiến độ" in four_t
+    assert "Chưa có số liệu" in _row_with(rows, "Mỗi công dân – Một định danh số")
+    assert any("1 thôn chưa có số hộ" in str(v) for r in rows for v in r)
+    wifi = _row_with(rows, "Điểm wifi công cộng")
+    assert _numbers(wifi) == [1, 4, 7, 24] and "Chậm tiến độ" in wifi
+    assert _row_with(rows, "V. CHỈ SỐ RIÊNG CỦA TỈNH")
+    english, _sheet = _cells(commune_workbook(commune_json(database), Translator("en"), today=TODAY))
+    assert _row_with(english, "Digital family")
+
+
+def test_province_xlsx_programme_sections(database: Database, month: Month) -> None:
+    add_programmes(database, month)
+    rows, _sheet = _cells(province_workbook(province_json(database), today=TODAY))
+    assert _row_with(rows, "III. CÁC CHƯƠNG TRÌNH CỦA TỈNH")
+    assert _numbers(_row_with(rows, "Gia đình số")) == [3, 55, 75, 350, 20, 100]
+    header = _row_with(rows, "Gia đình số (%)")
+    below = rows[rows.index(header) :]
+    second = _row_with(below, "Xã Sơn Kim 2")
+    family = header.index("Gia đình số (%)")
+    assert second[family] == 20 and second[header.index("Đại sứ số (%)")] == 100
+    whole = _row_with(below, "Toàn tỉnh")
+    assert whole[family] == 20 and whole[header.index("Chợ số – Nông thôn số (4T) (tiểu thương, nông dân)")] == 34
+    assert _numbers(_row_with(rows, "Điểm wifi công cộng")) == [1, 6, 9, 24]
+
+
+def _numbers(row: list[object]) -> list[object]:
+    return [v for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
