@@ -14,7 +14,7 @@ from handlers.router import route
 from storage.db import Database
 from tests.chat import ChatDriver, last_with_buttons
 from tests.conftest import VN
-from tests.reports.conftest import ADMIN, MEMBER, VIEWER, Month
+from tests.reports.conftest import ADMIN, LEADER, MEMBER, OTHER_VIEWER, VIEWER, Month
 from tests.reports.programmes_script import add_programmes
 
 
@@ -57,3 +57,29 @@ def test_english(chat: ChatDriver) -> None:
     chat.press(ADMIN, last_with_buttons(chat.say(ADMIN, "/lang")), "English")
     text = chat.say(ADMIN, "/tiendo")[-1].text
     assert "Digital family" in text
+
+
+def test_plain_questions_about_programmes(chat: ChatDriver) -> None:
+    for question in ("xã mình bao nhiêu hộ gia đình số?", "xa minh bao nhieu ho gia dinh so"):
+        text = chat.say(ADMIN, question)[-1].text
+        assert text.startswith("🗂️ Xã Sơn Kim 1, tháng 11/2026:")
+        assert "Gia đình số: 72 hộ từ đầu năm (tháng này 7) · 22,3% (67/300 hộ)" in text
+        assert "Đại sứ số" not in text
+    for question in ("bao nhiêu đại sứ số đủ 5 người?", "bao nhieu dai su so du 5 nguoi"):
+        text = chat.say(LEADER, question)[-1].text
+        assert "🔴 Đại sứ số: 2/3 đại sứ số đủ 5 người được hướng dẫn · chỉ tiêu 10 đại sứ số" in text
+    for question in ("tiểu thương 4T tháng này?", "tieu thuong 4t thang 10?"):
+        text = chat.say(ADMIN, question)[-1].text
+        assert "Chợ số – Nông thôn số (4T): 34 tiểu thương, nông dân từ đầu năm" in text
+    assert "(tháng này 22)" in text and "tháng 10/2026" in text
+
+
+def test_programme_questions_are_scoped(chat: ChatDriver) -> None:
+    own = chat.say(MEMBER, "thôn mình bao nhiêu hộ gia đình số?")[-1].text  # a member of Thôn 2
+    assert own.startswith("🗂️ Thôn 2, Xã Sơn Kim 1, tháng 11/2026:") and "10 hộ từ đầu năm" in own
+    province = chat.say(VIEWER, "tỉnh bao nhiêu hộ gia đình số?")[-1].text  # October, being collected
+    assert province.startswith("🗂️ Tỉnh Hà Tĩnh, tháng 10/2026:") and "75 hộ từ đầu năm" in province
+    commune = chat.say(VIEWER, "xã Sơn Kim 2 bao nhiêu hộ gia đình số tháng 10?")[-1].text
+    assert commune.startswith("🗂️ Xã Sơn Kim 2, tháng 10/2026:") and "10 hộ từ đầu năm (tháng này 10)" in commune
+    outsider = chat.say(OTHER_VIEWER, "bao nhiêu hộ gia đình số?")[-1].text  # a province running nothing
+    assert "Gia đình số" not in outsider and "Tôi chưa trả lời được câu này" in outsider
