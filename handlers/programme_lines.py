@@ -6,12 +6,15 @@ tiến độ»), one per own indicator; nothing at all where the province runs n
 
 from __future__ import annotations
 
+import datetime as dt
+
 from handlers.base import Turn
-from handlers.reporting import month_label, percent_text
+from handlers.report_files import programmes_chart
+from handlers.reporting import month_label, percent_text, send_file
 from storage.programmes.catalog import RULE_COUNT, RULE_PER_MENTOR, RULE_PERCENT, UNITS
 from storage.progress import CommuneProgress, Scope
 from storage.progress.own_indicators import OwnIndicatorProgress, commune_own_indicators
-from storage.progress.programmes import ProgrammeProgress, commune_programmes
+from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
 from storage.province_indicators import name_of, unit_label
 
 
@@ -150,3 +153,30 @@ def commune_block(turn: Turn, progress: CommuneProgress) -> list[str]:
         else commune_own_indicators(turn.session, scope, progress.commune_code, progress.month)
     )
     return programme_block(turn, programmes, own)
+
+
+def _months(month: dt.date) -> list[dt.date]:
+    return [dt.date(month.year, m, 1) for m in range(1, month.month + 1)]
+
+
+def send_commune_chart(turn: Turn, commune_code: int, month: dt.date, village_id: int | None, title: str) -> None:
+    """The programmes of a commune (or village) month by month since January, as a picture; nothing when the
+    province runs none. A roll-up per month of the year (a few statements each), asked for by a button."""
+    scope = Scope.of(turn.require_member())
+    series = [(m, commune_programmes(turn.session, scope, commune_code, m, village_id)) for m in _months(month)]
+    _send(turn, series, title, f"chuong-trinh-{commune_code}-{month:%Y-%m}.png")
+
+
+def send_province_chart(turn: Turn, province_code: int, month: dt.date, title: str) -> None:
+    """The province's programmes month by month since January, as a picture; nothing when it runs none."""
+    scope = Scope.of(turn.require_member())
+    series = [(m, province_programmes(turn.session, scope, province_code, m).total) for m in _months(month)]
+    _send(turn, series, title, f"chuong-trinh-tinh-{province_code}-{month:%Y-%m}.png")
+
+
+def _send(turn: Turn, series: list[tuple[dt.date, list[ProgrammeProgress]]], title: str, filename: str) -> None:
+    if not series or not series[-1][1]:
+        return
+    heading = turn._("Chương trình của tỉnh — {title}").format(title=title)
+    content = programmes_chart(series, turn.tr, heading)
+    send_file(turn, content=content, filename=filename, kind="photo", caption="🗂️ " + heading)

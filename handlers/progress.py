@@ -14,7 +14,7 @@ from bot.nlu.parser import parse_report
 from handlers.asked_area import asked_area
 from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
-from handlers.programme_lines import commune_block
+from handlers.programme_lines import commune_block, send_commune_chart
 from handlers.report_files import progress_chart
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
 from handlers.web_link import dashboard_buttons
@@ -242,6 +242,7 @@ def send_chart(turn: Turn, progress: CommuneProgress) -> None:
         kind="photo",
         caption=title,
     )
+    send_commune_chart(turn, progress.commune_code, progress.month, progress.village_only, title)
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

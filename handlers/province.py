@@ -12,7 +12,7 @@ from bot.reports.data import file_name, province_report
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
-from handlers.programme_lines import programme_block
+from handlers.programme_lines import programme_block, send_province_chart
 from handlers.progress import render as render_progress
 from handlers.report_files import province_chart, province_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, percent_text, send_file
@@ -162,6 +162,7 @@ def send_chart(turn: Turn, month: dt.date) -> None:
         kind="photo",
         caption=title,
     )
+    send_province_chart(turn, rollup.province_code, month, title)
 
 
 def send_xlsx(turn: Turn, month: dt.date) -> None:

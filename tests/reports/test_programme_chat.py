@@ -4,6 +4,7 @@ questions, against the figures of `programmes_script.py` worked out by hand for 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -13,6 +14,7 @@ from bot.engine import ConversationEngine
 from handlers.router import route
 from storage.db import Database
 from tests.chat import ChatDriver, last_with_buttons
+from tests.reports.test_chat import stored
 from tests.conftest import VN
 from tests.reports.conftest import ADMIN, LEADER, MEMBER, OTHER_VIEWER, VIEWER, Month
 from tests.reports.programmes_script import add_programmes
@@ -83,3 +85,36 @@ def test_programme_questions_are_scoped(chat: ChatDriver) -> None:
     assert commune.startswith("🗂️ Xã Sơn Kim 2, tháng 10/2026:") and "10 hộ từ đầu năm (tháng này 10)" in commune
     outsider = chat.say(OTHER_VIEWER, "bao nhiêu hộ gia đình số?")[-1].text  # a province running nothing
     assert "Gia đình số" not in outsider and "Tôi chưa trả lời được câu này" in outsider
+
+
+def test_the_chart_button_also_sends_the_programmes(chat: ChatDriver, database: Database) -> None:
+    from PIL import Image
+
+    view = chat.say(ADMIN, "/tiendo")[-1]
+    sent = chat.press(ADMIN, view, "Biểu đồ")
+    pictures = [s for s in sent if s.payload.get("file_kind") == "photo"]
+    assert len(pictures) == 2 and pictures[1].text.startswith("🗂️ Chương trình của tỉnh — ")
+    for picture in pictures:
+        image = Image.open(io.BytesIO(stored(database, picture).content))
+        assert image.size[0] == 1080
+    province = chat.press(VIEWER, chat.say(VIEWER, "/tinh")[-1], "Biểu đồ")
+    assert sum(1 for s in province if s.payload.get("file_kind") == "photo") == 2
+
+
+def test_month_labels_are_vietnamese(database: Database, chat: ChatDriver) -> None:
+    from bot.i18n import Translator
+    from bot.reports.charts import _figure
+    from bot.reports.programme_charts import _panel
+    from storage.progress import Scope
+    from storage.progress.programmes import commune_programmes
+    from tests.reports.conftest import SON_KIM_1
+
+    months = [dt.date(2026, m, 1) for m in range(1, 11)]
+    with database.session(readonly=True) as session:
+        series = [commune_programmes(session, Scope.operator(), SON_KIM_1, m) for m in months]
+    family = [next(i for i in items if i.id == "gia_dinh_so") for items in series]
+    axes = _figure(3).add_subplot()
+    _panel(axes, months, family, Translator("vi"))
+    assert [t.get_text() for t in axes.get_xticklabels()] == [f"T{m}" for m in range(1, 11)]
+    assert [round(p.get_height(), 2) for p in axes.patches][7:] == [0.0, 6.67, 20.0]  # August, 20/300, 60/300
+    assert axes.get_title(loc="left").startswith("Gia đình số (%) — chỉ tiêu năm 100%")
