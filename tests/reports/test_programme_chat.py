@@ -7,17 +7,23 @@ import datetime as dt
 import io
 
 import pytest
+from PIL import Image
 
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.engine import ConversationEngine
+from bot.i18n import Translator
+from bot.reports.charts import _figure
+from bot.reports.programme_charts import _panel
 from handlers.router import route
 from storage.db import Database
+from storage.progress import Scope
+from storage.progress.programmes import commune_programmes
 from tests.chat import ChatDriver, last_with_buttons
-from tests.reports.test_chat import stored
 from tests.conftest import VN
-from tests.reports.conftest import ADMIN, LEADER, MEMBER, OTHER_VIEWER, VIEWER, Month
+from tests.reports.conftest import ADMIN, LEADER, MEMBER, OTHER_VIEWER, SON_KIM_1, VIEWER, Month
 from tests.reports.programmes_script import add_programmes
+from tests.reports.test_chat import stored
 
 
 @pytest.fixture
@@ -88,8 +94,6 @@ def test_programme_questions_are_scoped(chat: ChatDriver) -> None:
 
 
 def test_the_chart_button_also_sends_the_programmes(chat: ChatDriver, database: Database) -> None:
-    from PIL import Image
-
     view = chat.say(ADMIN, "/tiendo")[-1]
     sent = chat.press(ADMIN, view, "Biểu đồ")
     pictures = [s for s in sent if s.payload.get("file_kind") == "photo"]
@@ -102,12 +106,6 @@ def test_the_chart_button_also_sends_the_programmes(chat: ChatDriver, database: 
 
 
 def test_month_labels_are_vietnamese(database: Database, chat: ChatDriver) -> None:
-    from bot.i18n import Translator
-    from bot.reports.charts import _figure
-    from bot.reports.programme_charts import _panel
-    from storage.progress import Scope
-    from storage.progress.programmes import commune_programmes
-    from tests.reports.conftest import SON_KIM_1
 
     months = [dt.date(2026, m, 1) for m in range(1, 11)]
     with database.session(readonly=True) as session:
