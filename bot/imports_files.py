@@ -68,8 +68,12 @@ class UnreadableFile(ValueError):
 
 
 def problem_text(problem: RowProblem, tr: Translator) -> str:
-    """A row's problem as a sentence in the reader's language."""
-    return tr.gettext(imports.PROBLEMS[problem.code]).format(value=problem.value)
+    """A row's problem as a sentence in the reader's language; a limit is a number in the reader's format
+    («2.000» in Vietnamese)."""
+    value = problem.value
+    if problem.code == "too_many_rows" and value.isdigit():
+        value = tr.number(int(value))
+    return tr.gettext(imports.PROBLEMS[problem.code]).format(value=value)
 
 
 def is_spreadsheet_name(filename: str) -> bool:

@@ -139,6 +139,10 @@ def _refusal_notes(turn: Turn, parsed: ParsedReport) -> list[str]:
             )
         elif item.problem in NUMBER_PROBLEMS:
             notes.append(steps.number_refusal(turn, item.problem, item.text))
+    if "two_dates" in parsed.problems:
+        notes.append(
+            _("Tin nhắn có hai ngày khác nhau, tôi không đoán: bạn chọn ngày của buổi này (mỗi buổi ghi một lần).")
+        )
     return notes
 
 

@@ -235,7 +235,7 @@ def _submit(turn: Turn) -> None:
 def _send_xlsx(turn: Turn) -> None:
     _ = turn._
     member = turn.require_member()
-    commune_code = turn.require_commune()
+    commune_code = int(turn.data["commune"]) if "commune" in turn.data else turn.require_commune()
     month = dt.date.fromisoformat(turn.data["month"])
     data = commune_report(
         turn.session, Scope.of(member), commune_code, month, today=turn.today, tz=turn.config.tz, now=turn.now
@@ -266,9 +266,13 @@ def _send_chart(turn: Turn) -> None:
     )
 
 
-def export(turn: Turn, month: dt.date) -> None:
-    """Send a month's XLSX at once (a plain-words question «xuất báo cáo tháng 11»)."""
-    turn.start_flow(VIEW, month=month.isoformat())
+def export(turn: Turn, month: dt.date, commune_code: int | None = None) -> None:
+    """Send a month's XLSX at once (a plain-words question «xuất báo cáo tháng 11»): of the member's commune,
+    or of `commune_code` (a province viewer asking for one commune of their province by name)."""
+    data = {"month": month.isoformat()}
+    if commune_code is not None:
+        data["commune"] = str(commune_code)
+    turn.start_flow(VIEW, **data)
     _send_xlsx(turn)
     turn.end_flow()
 

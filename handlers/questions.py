@@ -217,11 +217,15 @@ def _unit(turn: Turn, progress: CommuneProgress) -> str:
     return progress.commune_name
 
 
-def _export(turn: Turn, q: str, _asked: AskedArea) -> None:
-    """The month's XLSX: the commune's, or a province viewer's province roll-up (which holds every commune)."""
+def _export(turn: Turn, q: str, asked: AskedArea) -> None:
+    """The month's XLSX: the commune's; for a province viewer the commune they named, else the province roll-up
+    (which holds every commune)."""
     _ = turn._
     member = turn.require_member()
     month = month_from_text(q, turn.today)
+    if member.role == ROLE_PROVINCE_VIEWER and asked.commune_code is not None:
+        commune = asked.commune_code
+        return monthly_report.export(turn, month or working_month(turn.session, commune, turn.today), commune)
     if member.role == ROLE_PROVINCE_VIEWER:
         return province_view.send_xlsx(turn, month or province_view.default_month(turn.today))
     if member.role in COMMUNE_ROLES and member.commune_code is not None:

@@ -121,7 +121,7 @@ def cmd_invite_create(args: argparse.Namespace) -> int:
                     "role": args.role,
                     "kind": kind,
                     "village": village_name,
-                    "expires_at": expires.isoformat(),
+                    "expires_at": expires.astimezone(config.tz).isoformat(),
                     "max_uses": uses,
                 },
                 ensure_ascii=False,

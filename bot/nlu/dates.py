@@ -92,6 +92,8 @@ _RULE_WORDS = (
     | _PART_OF_DAY
     | {"thang", "nam", "hnay", "homnay", "nay", "hn", "hqua", "homqua", "mai", "thu", "t", "chu", "cn", "chunhat"}
 )
+#: what is counted in "2-3 buổi", "2-3 lần", "2-3 lớp", "2-3 đợt"
+_RANGE_COUNT_NOUNS = frozenset({"buoi", "lan", "lop", "dot"})
 _PEOPLE_UNIT_FOLDS = frozenset({"nguoi", "ng", "luot", "ho", "hv", "ba", "hs", "tk"})
 
 
@@ -195,6 +197,14 @@ def _next_is_people_unit(tokens: Sequence[Token], i: int) -> bool:
     return False
 
 
+def _is_count_range(tokens: Sequence[Token], i: int) -> bool:
+    """Whether the dashed day-month token at ``i`` is a range of things counted ("2-3 buổi", "2-3 lần"), not a
+    day: a count noun follows it, and not a part of the day ("12-11 buổi sáng" is a day)."""
+    if "-" not in tokens[i].orig or _w(tokens, i + 1) not in _RANGE_COUNT_NOUNS:
+        return False
+    return _w(tokens, i + 2) not in _PART_OF_DAY
+
+
 def _weeks_back_after(tokens: Sequence[Token], i: int) -> tuple[int, int]:
     """``tuần trước``/``tuần rồi``/``tuần qua`` right after a weekday."""
     if _w(tokens, i) == "tuan" and _w(tokens, i + 1) in ("truoc", "roi", "qua"):
@@ -250,6 +260,8 @@ class _DateReader:
             res.named = True
             if not future and "future_date" in res.problems:
                 res.problems.remove("future_date")
+            if len({d for d, _ in self.found}) > 1 and "two_dates" not in res.problems:
+                res.problems.append("two_dates")  # which day is meant is asked, never picked
         return res
 
     def add(self, d: _dt.date | None, problem: str | None, span: tuple[int, int] | None = None) -> None:
@@ -275,8 +287,8 @@ class _DateReader:
         day, month = parts[0], parts[1]
         year = parts[2] if len(parts) > 2 else None
         start = i - 1 if _w(tokens, i - 1) in _DAY_WORDS else i
-        if _next_is_people_unit(tokens, i + 1):
-            # "15-20 người", "23/30 người": a range or a share; "3.5 người": a decimal
+        if _next_is_people_unit(tokens, i + 1) or (start == i and year is None and _is_count_range(tokens, i)):
+            # "15-20 người", "23/30 người": a range or a share; "3.5 người": a decimal; "2-3 buổi": a range
             t.kind = "dec" if "." in t.orig else "pair"
             return i + 1
         if not (1 <= month <= 12 and 1 <= day <= 31):
@@ -458,7 +470,7 @@ def _month_year_end(tokens: Sequence[Token], j: int) -> int:
 def read_day(text: str, today: _dt.date) -> DateResult:
     """The day a short typed answer names ("12/11", "hôm kia", "thứ 5"); an impossible one gives no date."""
     result = find_dates(tokenize(text), today)
-    if "invalid_date" in result.problems:
+    if "invalid_date" in result.problems or "two_dates" in result.problems:
         result.date = None
     return result
 

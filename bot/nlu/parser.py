@@ -45,11 +45,12 @@ or help items, but keep the village.  A log that names no day is dated
 
 Never guessed: a day that is not on the calendar ("30/02", "31/04",
 "ngày 31 tháng 4", "32/1", "tháng 13") leaves ``date`` None with the problem
-``invalid_date``; only a log that names no day at all is dated today.  A
-number that is not a whole positive head-count takes the place of the count
-it stands for but gives none (``attendees`` / ``count`` None, so the caller
-asks): ``negative_count`` ("-5 người"; a minus glued to the digits and not
-glued to a word or number before it, see :mod:`bot.nlu.normalize`),
+``invalid_date``; two different days give none and ``two_dates`` (which one is
+asked); only a log that names no day at all is dated today.  A number that
+is not a whole positive head-count takes the place of the count it stands
+for but gives none (``attendees`` / ``count`` None, so the caller asks):
+``negative_count`` ("-5 người"; a minus glued to the digits and not glued
+to a word or number before it, see :mod:`bot.nlu.normalize`),
 ``not_a_whole_number`` ("3.5 người", "3,5 người", "học VNeID 3,5"),
 ``scientific_number`` ("1e18", "2E5 người"), ``number_range`` (a range or a
 share: "15-20 người", "15 - 20 người", "15 đến 20 người", "23/30 người":
@@ -233,6 +234,6 @@ def _item(figure: ProgrammeFigure) -> ProgrammeItem:
 
 def _report_date(intent: str, dres: DateResult, today: _dt.date) -> _dt.date | None:
     """The day of a log: the one named, today when none is named, None when the one named is impossible."""
-    if intent != "log" or "invalid_date" in dres.problems:
+    if intent != "log" or "invalid_date" in dres.problems or "two_dates" in dres.problems:
         return None
     return dres.date or today

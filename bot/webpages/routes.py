@@ -25,7 +25,7 @@ from bot.clock import Clock, local_today
 from bot.i18n import Translator
 from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
-from bot.webpages import html
+from bot.webpages import area_html, html, province_html
 from bot.webpages.initdata import telegram_user_id
 from bot.webpages.views import AreaView, area_view, province_rates, province_view, read_period
 from handlers.report_files import commune_workbook, province_workbook
@@ -326,7 +326,7 @@ class LeadersPages:
         view = await self._read(work)
         if isinstance(view, int):
             return self._forbidden(tr) if view == 403 else self._not_found(tr)
-        return self._page(html.area_page(tr, member, view, today))
+        return self._page(area_html.area_page(tr, member, view, today))
 
     async def village(self, request: web.Request) -> web.Response:
         """GET /web/village/{id}: the village's weeks and totals."""
@@ -353,7 +353,7 @@ class LeadersPages:
         view = await self._read(work)
         if isinstance(view, int):
             return self._forbidden(tr) if view == 403 else self._not_found(tr)
-        return self._page(html.area_page(tr, member, view, today))
+        return self._page(area_html.area_page(tr, member, view, today))
 
     async def province(self, request: web.Request) -> web.Response:
         """GET /web/province/{code}: every commune of the province in a table sorted by the column asked for."""
@@ -377,7 +377,9 @@ class LeadersPages:
         sort = request.query.get("sort", "name")
         descending = request.query.get("order", "asc" if sort == "name" else "desc") == "desc"
         chosen = request.query.get("filter", "all")
-        return self._page(html.province_page(tr, member, rollup, period, today, sort, descending, chosen, rates))
+        return self._page(
+            province_html.province_page(tr, member, rollup, period, today, sort, descending, chosen, rates)
+        )
 
     # -- downloads ----------------------------------------------------------------------------------
 

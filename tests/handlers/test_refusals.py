@@ -57,6 +57,22 @@ def test_an_impossible_day_is_asked_for_never_today(chat: ChatDriver, database: 
     assert [(s["date"], s["attendees"]) for s in saved(database)["sessions"]] == [("2026-11-24", 11)]
 
 
+def test_two_different_days_in_one_line_are_asked_for_never_the_first(chat: ChatDriver, database: Database) -> None:
+    replies = chat.say(MEMBER, "ngày 20/11 và ngày 23/11 thôn 2 học vneid 11 người")
+    said = texts(replies)
+    assert "hai ngày khác nhau" in said and "ngày nào" in replies[-1].text and "Tôi hiểu là" not in said
+    assert nothing_saved(database)
+    replies = chat.press(MEMBER, last_with_buttons(replies), "Hôm qua")
+    assert "24/11/2026" in replies[-1].text and "11 người" in replies[-1].text
+    # the same day twice is one day: «hôm qua (24/11)»
+    assert "hai ngày" not in texts(chat.say(MEMBER, "hôm qua 24/11 thôn 2 học vneid 12 người"))
+
+
+def test_a_dashed_range_of_sessions_is_not_a_day(chat: ChatDriver, database: Database) -> None:
+    said = texts(chat.say(MEMBER, "hôm qua thôn 2 tổ chức 2-3 buổi học vneid 15 người"))
+    assert "24/11/2026" in said and "02/03" not in said and "không có trên lịch" not in said
+
+
 def test_a_typed_day_after_an_impossible_one_is_checked_too(chat: ChatDriver, database: Database) -> None:
     replies = chat.say(MEMBER, "ngày 30/02 học vneid 11 người")
     replies = chat.press(MEMBER, last_with_buttons(replies), "Ngày khác")

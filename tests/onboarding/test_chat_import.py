@@ -280,7 +280,7 @@ def test_files_that_cannot_be_imported_in_chat(chat: ChatDriver, database: Datab
     unknown = chat.document(ADMIN, "ds.xlsx", xlsx([["Số thứ tự", "Ghi chú"], ["1", "x"]]))
     assert "Bot chưa nhận ra tệp này" in unknown[-1].text
     rows = [["Thôn"]] + [[f"Thôn {n}"] for n in range(MAX_CHAT_ROWS + 1)]
-    assert "Tệp có hơn 2000 dòng" in chat.document(ADMIN, "thon.csv", "\n".join(r[0] for r in rows).encode())[-1].text
+    assert "Tệp có hơn 2.000 dòng" in chat.document(ADMIN, "thon.csv", "\n".join(r[0] for r in rows).encode())[-1].text
     assert counts(database) == before
 
 

@@ -211,6 +211,9 @@ def test_questions_with_and_without_diacritics(chat: ChatDriver, database: Datab
     assert "Hạn nộp báo cáo tháng 10/2026 là ngày 20/11/2026" in text and "quá hạn 5 ngày" in text
     text = ask(VIEWER, "xã nào chưa nộp báo cáo?", "xa nao chua nop bao cao")[-1].text
     assert "Chưa nộp (69)" in text
+    document = ask(VIEWER, "xuất báo cáo xã Sơn Kim 1 tháng 10", "xuat bao cao xa son kim 1 thang 10")[-1]
+    assert stored(database, document).filename == "bao-cao-18196-2026-10.xlsx", "the commune named, not the province"
+    assert "Xã Sơn Kim 1" in document.text
     text = ask(VIEWER, "tỉnh đạt bao nhiêu phần trăm vneid?", "tinh dat bao nhieu phan tram vneid")[-1].text
     assert "1.734/6.000" in text
     text = ask(LEADER, "tiến độ quý này thế nào?", "tien do quy nay the nao")[-1].text
