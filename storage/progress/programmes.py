@@ -19,8 +19,9 @@ A programme only entered monthly by the commune and with no national indicator b
 (`figure` None): nothing in chat enters it. The month's own count (`month_figure`) is what villages logged in
 the month. Targets are the province's own for the year, else the plan's percent from the catalog.
 
-A few statements per commune or province whatever its size: the enabled programmes and targets, the records
-summed per commune and unit, the households per commune, the mentors per commune, the indicator figures.
+One prepared statement per commune, village or province whatever its size (`programme_sql.py`): the enabled
+programmes and targets, the records summed per commune and unit, the households and the mentors per commune,
+the indicator figures.
 """
 
 from __future__ import annotations
@@ -30,22 +31,33 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
 from sqlmodel import Session
 
-from storage.areas import get_commune
+from storage.errors import DomainError
 from storage.indicators import on_track, percent_of
-from storage.models import Commune, IndicatorValue, ProgrammeRecord, ProgrammeTarget, Village, table_of
 from storage.periods import month_of
-from storage.programmes.catalog import RULE_COUNT, RULE_PER_MENTOR, RULE_PERCENT, SOURCE_VILLAGE_HOUSEHOLDS, Programme
-from storage.programmes.provinces import enabled_programmes
+from storage.programmes.catalog import (
+    RULE_COUNT,
+    RULE_PER_MENTOR,
+    RULE_PERCENT,
+    SOURCE_VILLAGE_HOUSEHOLDS,
+    Programme,
+    shipped,
+)
+from storage.progress.programme_sql import (
+    COMMUNE,
+    PROVINCE,
+    STATEMENTS,
+    VILLAGE,
+    AreaHead,
+    EnabledLine,
+    FigureLine,
+    HouseholdLine,
+    MentorLine,
+    RecordLine,
+    TargetLine,
+)
 from storage.scope import Scope
-
-RECORDS = table_of(ProgrammeRecord)
-VILLAGES = table_of(Village)
-COMMUNES = table_of(Commune)
-FIGURES = table_of(IndicatorValue)
-TARGETS = table_of(ProgrammeTarget)
 
 
 @dataclass(frozen=True)
@@ -137,116 +149,51 @@ def _add_into(total: list[int], values: list[int]) -> None:
         total[index] += value
 
 
-def _targets(session: Session, province_code: int, year: int) -> dict[str, float]:
-    statement = select(TARGETS.c.programme, TARGETS.c.value).where(
-        TARGETS.c.province_code == province_code, TARGETS.c.year == year
-    )
-    return {str(programme): float(value) for programme, value in session.connection().execute(statement)}
+@dataclass
+class _Read:
+    """What the statement gave: the area's province (None: no such commune), the programmes it runs, the
+    targets of the year, the counts by commune."""
+
+    province_code: int | None
+    enabled: set[str]
+    targets: dict[str, float]
+    counts: dict[int, _Counts]
 
 
-def _read(
-    session: Session,
-    programmes: list[Programme],
-    month: dt.date,
-    commune_code: int | None,
-    province_code: int | None,
-    village_id: int | None = None,
-) -> dict[int, _Counts]:
-    """The records, households, mentors and indicator figures of one commune or every commune of a province,
-    for the month and the year up to its end: commune code -> counts."""
+def _read(session: Session, area: str, month: dt.date, **codes: int) -> _Read:
+    """The lines of one commune (`c`), one village of it (`c`, `v`) or a province (`p`) for the month and the
+    year up to its end, in one statement."""
     start, end = month_of(month)
-    january = dt.date(start.year, 1, 1)
+    params = {"s": start, "e": end, "jan": dt.date(start.year, 1, 1), "y": start.year, **codes}
+    lines = STATEMENTS[area].fetch(session, params)
+    heads = lines.of(AreaHead)
     counts: dict[int, _Counts] = {}
-
-    def area(code_column: Any, village_column: Any | None = None) -> list[ColumnElement[bool]]:
-        if commune_code is not None:
-            where = [code_column == commune_code]
-        else:
-            where = [code_column.in_(select(COMMUNES.c.code).where(COMMUNES.c.province_code == province_code))]
-        if village_id is not None and village_column is not None:
-            where.append(village_column == village_id)
-        return where
-
-    logged = [p.id for p in programmes if p.logged_by_villages]
-    if logged:
-        in_month = case((RECORDS.c.record_date >= start, RECORDS.c.count), else_=0)
-        covered = case((VILLAGES.c.households.is_not(None), RECORDS.c.count), else_=0)
-        statement = (
-            select(
-                RECORDS.c.commune_code,
-                RECORDS.c.programme,
-                RECORDS.c.unit,
-                func.sum(in_month),
-                func.sum(RECORDS.c.count),
-                func.sum(covered),
-            )
-            .join(VILLAGES, VILLAGES.c.id == RECORDS.c.village_id)
-            .where(
-                *area(RECORDS.c.commune_code, RECORDS.c.village_id),
-                RECORDS.c.programme.in_(logged),
-                RECORDS.c.record_date >= january,
-                RECORDS.c.record_date <= end,
-                RECORDS.c.deleted_at.is_(None),
-            )
-            .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.unit)
-        )
-        for code, programme, unit, month_total, year_total, covered_total in session.connection().execute(statement):
-            counts.setdefault(code, _Counts()).records[(programme, unit)] = [
-                int(month_total or 0),
-                int(year_total or 0),
-                int(covered_total or 0),
-            ]
-    if any(p.denominator and p.denominator.source == SOURCE_VILLAGE_HOUSEHOLDS for p in programmes):
-        households = select(
-            VILLAGES.c.commune_code,
-            func.sum(VILLAGES.c.households),
-            func.count(VILLAGES.c.households),
-            func.count(),
-        ).where(*area(VILLAGES.c.commune_code, VILLAGES.c.id))
-        for code, total, known, villages in session.connection().execute(households.group_by(VILLAGES.c.commune_code)):
-            line = counts.setdefault(code, _Counts())
-            line.households, line.with_households, line.villages = int(total or 0), int(known), int(villages)
-    for programme in programmes:
-        if programme.target.rule == RULE_PER_MENTOR:
-            where = area(RECORDS.c.commune_code, RECORDS.c.village_id)
-            _read_mentors(session, programme, [*where, RECORDS.c.record_date >= january], end, counts)
-    indicators = [p.indicator for p in programmes if p.indicator]
-    if indicators:
-        figures = select(FIGURES.c.commune_code, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
-            *area(FIGURES.c.commune_code),
-            FIGURES.c.month == start,
-            FIGURES.c.indicator.in_(indicators),
-        )
-        if village_id is None:  # a commune's figure, not a village's
-            for code, indicator, numerator, denominator in session.connection().execute(figures):
-                counts.setdefault(code, _Counts()).figures[indicator] = [int(numerator), int(denominator)]
-    return counts
-
-
-def _read_mentors(
-    session: Session, programme: Programme, where: list[ColumnElement[bool]], end: dt.date, counts: dict[int, _Counts]
-) -> None:
-    """Per commune: the named mentors with mentees in the year so far, and those whose mentees reach the rule."""
-    per_mentor = (
-        select(
-            RECORDS.c.commune_code.label("commune_code"),
-            func.sum(RECORDS.c.count).label("mentees"),
-        )
-        .where(
-            *where,
-            RECORDS.c.programme == programme.id,
-            RECORDS.c.unit == "people",
-            RECORDS.c.mentor.is_not(None),
-            RECORDS.c.record_date <= end,
-            RECORDS.c.deleted_at.is_(None),
-        )
-        .group_by(RECORDS.c.commune_code, RECORDS.c.mentor)
-        .subquery("per_mentor")
+    for record in lines.of(RecordLine):
+        counts.setdefault(record.commune_code, _Counts()).records[(record.programme, record.unit)] = [
+            int(record.month or 0),
+            int(record.year or 0),
+            int(record.covered or 0),
+        ]
+    for line in lines.of(HouseholdLine):
+        counts.setdefault(line.commune_code, _Counts())
+        have = counts[line.commune_code]
+        have.households, have.with_households, have.villages = int(line.households or 0), line.known, line.villages
+    for mentor in lines.of(MentorLine):
+        counts.setdefault(mentor.commune_code, _Counts()).mentors[mentor.programme] = [
+            int(mentor.mentors),
+            int(mentor.reached or 0),
+        ]
+    for figure in lines.of(FigureLine):
+        counts.setdefault(figure.commune_code, _Counts()).figures[figure.indicator] = [
+            int(figure.numerator),
+            int(figure.denominator),
+        ]
+    return _Read(
+        int(heads[0].province_code) if heads else None,
+        {line.programme for line in lines.of(EnabledLine)},
+        {line.programme: float(line.value) for line in lines.of(TargetLine)},
+        counts,
     )
-    reaching = case((per_mentor.c.mentees >= (programme.target.mentees or 1), 1), else_=0)
-    statement = select(per_mentor.c.commune_code, func.count(), func.sum(reaching)).group_by(per_mentor.c.commune_code)
-    for code, mentors, reached in session.connection().execute(statement):
-        counts.setdefault(code, _Counts()).mentors[programme.id] = [int(mentors), int(reached or 0)]
 
 
 def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: dict[str, float]) -> ProgrammeProgress:
@@ -296,17 +243,17 @@ def commune_programmes(
 ) -> list[ProgrammeProgress]:
     """The enabled programmes of a commune's province for a month (of one village of it, if named), in the
     catalog's order; empty when the province runs none."""
-    commune = get_commune(session, commune_code)
-    scope.check_commune(commune_code, commune.province_code)
     if scope.village_only is not None:
         village_id = scope.village_only
-    programmes = enabled_programmes(session, commune.province_code)
-    if not programmes:
-        return []
     start = month_of(month)[0]
-    counts = _read(session, programmes, start, commune_code, None, village_id).get(commune_code, _Counts())
-    targets = _targets(session, commune.province_code, start.year)
-    return [_progress(p, start, counts, targets) for p in programmes]
+    codes = {"c": commune_code} if village_id is None else {"c": commune_code, "v": village_id}
+    read = _read(session, COMMUNE if village_id is None else VILLAGE, start, **codes)
+    if read.province_code is None:
+        raise DomainError("unknown_commune", unit=commune_code)
+    scope.check_commune(commune_code, read.province_code)
+    programmes = [p for p in shipped() if p.id in read.enabled]
+    counts = read.counts.get(commune_code, _Counts())
+    return [_progress(p, start, counts, read.targets) for p in programmes]
 
 
 @dataclass(frozen=True)
@@ -326,12 +273,12 @@ def province_programmes(
     """The enabled programmes of a province for a month: the province's sums (the communes' counts added up,
     its targets), and the programmes of each commune in `communes` (every commune with a count, at least)."""
     scope.check_province(province_code)
-    programmes = enabled_programmes(session, province_code)
+    start = month_of(month)[0]
+    read = _read(session, PROVINCE, start, p=province_code)
+    programmes = [p for p in shipped() if p.id in read.enabled]
     if not programmes:
         return ProvinceProgrammes([], {})
-    start = month_of(month)[0]
-    counts = _read(session, programmes, start, None, province_code)
-    targets = _targets(session, province_code, start.year)
+    counts, targets = read.counts, read.targets
     total = _Counts()
     for line in counts.values():
         total.add(line)
