@@ -1,8 +1,8 @@
 """/tiendo [tuần|tháng|quý]: how far the commune (or a team's own village) is, on one phone screen.
 
 Per village: sessions, people attending, people helped, weeks with a session; the villages with no session
-this week; each indicator against this year's target, with the change since last month. A button sends
-the same as a chart.
+this week; each indicator against this year's target, with the change since last month; the province's programmes and
+own indicators of the month, where it has them (`programme_lines.py`). A button sends the same as a chart.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from bot.nlu.parser import parse_report
 from handlers.asked_area import asked_area
 from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
+from handlers.programme_lines import commune_block, send_commune_chart
 from handlers.report_files import progress_chart
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
 from handlers.web_link import dashboard_buttons
@@ -169,7 +170,7 @@ def progress_text(turn: Turn, progress: CommuneProgress) -> str:
             )
         elif progress.villages:
             lines.append(_("✅ {week} thôn nào cũng đã có buổi sinh hoạt.").format(week=week_label))
-    lines += ["", *indicator_block(turn, progress)]
+    lines += ["", *indicator_block(turn, progress), *commune_block(turn, progress)]
     if progress.village_only is None:
         lines.append(report_line(turn, progress))
     return "\n".join(lines)
@@ -241,6 +242,7 @@ def send_chart(turn: Turn, progress: CommuneProgress) -> None:
         kind="photo",
         caption=title,
     )
+    send_commune_chart(turn, progress.commune_code, progress.month, progress.village_only, title)
 
 
 def on_button(turn: Turn, action: str, arg: str) -> None:

@@ -1,5 +1,6 @@
 """/tinh [tháng M]: the province viewer's month — who reported, on time or late, who has not, the indicators
-summed over the communes, and the communes furthest behind; as text, chart and XLSX."""
+summed over the communes, the province's programmes and own indicators (where it has them), and the communes
+furthest behind; as text, chart and XLSX."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from bot.reports.data import file_name, province_report
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
+from handlers.programme_lines import programme_block, send_province_chart
 from handlers.progress import render as render_progress
 from handlers.report_files import province_chart, province_workbook
 from handlers.reporting import indicator_line, month_from_text, month_label, percent_text, send_file
 from handlers.web_link import dashboard_buttons
 from storage.progress import PERIOD_MONTH, ProvinceRollup, Scope, province_rollup
+from storage.progress.own_indicators import province_own_indicators
+from storage.progress.programmes import province_programmes
 from storage.reports import deadline_day, due_date, month_end, month_start, previous_month
 from storage.vocab import ROLE_PROVINCE_VIEWER
 
@@ -116,6 +120,10 @@ def summary_text(turn: Turn, rollup: ProvinceRollup) -> str:
         if item.denominator:
             line += " · " + _("{n} xã").format(n=tr.number(rollup.reporting_figures(item.id)))
         lines.append(line)
+    scope = Scope.of(turn.require_member())
+    programmes = province_programmes(turn.session, scope, rollup.province_code, month)
+    own = province_own_indicators(turn.session, scope, rollup.province_code, month)
+    lines += programme_block(turn, programmes.total, own.total)
     behind = rollup.furthest_behind(BEHIND)
     if behind:
         lines += ["", _("🐢 Xã chậm nhất so với chỉ tiêu:")]
@@ -154,6 +162,7 @@ def send_chart(turn: Turn, month: dt.date) -> None:
         kind="photo",
         caption=title,
     )
+    send_province_chart(turn, rollup.province_code, month, title)
 
 
 def send_xlsx(turn: Turn, month: dt.date) -> None:

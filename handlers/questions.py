@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from handlers import monthly_report
+from handlers import monthly_report, programme_questions
 from handlers import province as province_view
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
@@ -113,11 +113,15 @@ def answer(turn: Turn, parsed: Any) -> None:
     q = fold(turn.text).replace("?", " ").replace(",", " ").replace(".", " ")
     q = " ".join(q.split())
     reply = _answer_for(q)
-    if reply is None:
+    programmes = [] if reply in _NOT_PROGRAMMES else programme_questions.asked_programmes(turn, q)
+    if reply is None and not programmes:
         return what_can_be_asked(turn)
     asked = asked_area(turn, turn.text, getattr(parsed, "village", None))
     asked.say_notice(turn)  # an area the person may not see: say so before answering about their own
-    reply(turn, q, asked)
+    if programmes:  # «xã mình bao nhiêu hộ gia đình số?»: a programme the province runs
+        return programme_questions.answer(turn, q, asked, programmes)
+    if reply is not None:
+        reply(turn, q, asked)
 
 
 def _answer_for(q: str) -> Callable[[Turn, str, AskedArea], None] | None:
@@ -475,3 +479,7 @@ def _chart(turn: Turn, q: str, asked: AskedArea) -> None:
             asked.village_id,
         ),
     )
+
+
+# answers whose words win over a programme's name («biểu đồ», «xuất file», «hạn nộp», «thôn nào chưa có buổi»)
+_NOT_PROGRAMMES = (_chart, _export, _deadline, _no_session, _submitted)

@@ -2,8 +2,9 @@
 
 `bot.reports.charts` imports matplotlib (about 2 s) and `bot.reports.xlsx` imports openpyxl (about 1 s) when
 they load, against under 1 s for all the handlers: every engine process is spawned (not forked) and would pay
-that at start-up for files few people ask for. So these two modules, and only they, are loaded on first use,
-through `importlib`; everything else in the handlers is imported at module level.
+that at start-up for files few people ask for. So these modules (and `bot.reports.programme_charts`, drawn
+with matplotlib too), and only they, are loaded on first use, through `importlib`; everything else in the
+handlers is imported at module level.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def progress_chart(progress: CommuneProgress, tr: Translator, title: str) -> byt
 def province_chart(rollup: ProvinceRollup, tr: Translator, title: str) -> bytes:
     """A province's month as a PNG (bot.reports.charts)."""
     chart: bytes = importlib.import_module("bot.reports.charts").province_chart(rollup, tr, title)
+    return chart
+
+
+def programmes_chart(series: list[tuple[dt.date, list[Any]]], tr: Translator, title: str) -> bytes:
+    """The province's programmes month by month against their targets (bot.reports.programme_charts)."""
+    chart: bytes = importlib.import_module("bot.reports.programme_charts").programmes_chart(series, tr, title)
     return chart
 
 

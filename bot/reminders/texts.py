@@ -179,8 +179,10 @@ def monthly_report(
     missing_indicators: list[str],
     villages_with_gaps: list[str],
     nth: int,
+    missing_own: list[str] | None = None,
 ) -> tuple[str, list[list[Button]]]:
-    """To the commune admin before the monthly deadline: the draft month, the missing figures and gaps."""
+    """To the commune admin before the monthly deadline: the draft month, the missing figures (national, and
+    the province's own indicators by name) and gaps."""
     _ = tr.gettext
     label = f"{month.month:02d}/{month.year}"
     days_left = (due - today).days
@@ -201,7 +203,9 @@ def monthly_report(
     if missing_indicators:
         labels = [tr.gettext(short_label(i)) for i in missing_indicators if i in INDICATORS]
         lines.append(_("• Chỉ tiêu chưa nhập số liệu: {indicators}.").format(indicators=", ".join(labels)))
-    else:
+    if missing_own:
+        lines.append(_("• Chỉ số riêng của tỉnh chưa nhập (/chiso): {names}.").format(names=", ".join(missing_own)))
+    if not missing_indicators and not missing_own:
         lines.append(_("• ✅ Đã nhập đủ số liệu các chỉ tiêu."))
     if villages_with_gaps:
         lines.append(

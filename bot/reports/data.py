@@ -5,6 +5,12 @@ count only}, `weeks_with_session`), `indicators` (`id`, `numerator`, `denominato
 rounded to 2 decimals, `target` percent), `submitted_at` (null until submitted), `on_time` (true, false or
 null). Province report, at least: `communes` (`code`, `name`, `submitted`, `on_time` and the same totals),
 `reporting_rate` and `on_time_rate` (percent of the communes expected, 0–100). Keys are only ever added.
+
+Where the province runs programmes of the catalog (`storage/programmes/`), the commune report, the province
+report and each of its communes carry `programmes` (`id`, `figure`, `denominator`, `percent`, `target`,
+`on_track`, then `name`, `unit`, `rule`, `month_figure` and the rule's details; `storage/progress/programmes.py`
+says what each rule counts); where it has its own indicators, `own_indicators` (`id`, `name`, `unit`, `value`
+of the month, `year_to_date`, `target`, `on_track`). A province with neither gets neither key.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from storage.indicators import label as indicator_label
 from storage.models import MonthlyReport
 from storage.periods import Period, month_start, weeks_between
 from storage.progress import CommuneProgress, IndicatorProgress, commune_progress, province_rollup, sessions_in
+from storage.progress.own_indicators import commune_own_indicators, province_own_indicators
+from storage.progress.programmes import commune_programmes, province_programmes
 from storage.reports import deadline_day, due_date, report_for, reports_of_month
 from storage.scope import Scope
 from storage.vocab import HELP_KINDS
@@ -82,7 +90,7 @@ def commune_report(
     report = report_for(session, commune_code, period.start)
     due = due_date(period.start, deadline_day(session, commune.province_code))
     lines = sessions_in(session, scope, commune_code, commune.province_code, period.start, period.end)
-    return {
+    data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "kind": "commune",
         "month": period.start.strftime("%Y-%m"),
@@ -112,6 +120,13 @@ def commune_report(
         ],
         "generated_at": _local(now, tz) if now else None,
     }
+    programmes = commune_programmes(session, scope, commune_code, period.start)
+    if programmes:
+        data["programmes"] = [p.as_json() for p in programmes]
+    own = commune_own_indicators(session, scope, commune_code, period.start)
+    if own:
+        data["own_indicators"] = [o.as_json() for o in own]
+    return data
 
 
 def _commune_totals(progress: CommuneProgress) -> dict[str, Any]:
@@ -135,6 +150,8 @@ def province_report(
     period = rollup.period
     reports = reports_of_month(session, [c.code for c in rollup.communes if c.submitted], period.start)
     sums = rollup.indicator_sums()
+    programmes = province_programmes(session, scope, province_code, period.start, [c.code for c in rollup.communes])
+    own = province_own_indicators(session, scope, province_code, period.start, [c.code for c in rollup.communes])
     communes = []
     for c in rollup.communes:
         report = reports.get(c.code)
@@ -166,7 +183,11 @@ def province_report(
                 ],
             }
         )
-    return {
+        if programmes:
+            communes[-1]["programmes"] = [p.as_json() for p in programmes.communes.get(c.code, [])]
+        if own:
+            communes[-1]["own_indicators"] = [o.as_json() for o in own.communes.get(c.code, [])]
+    data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "kind": "province",
         "month": period.start.strftime("%Y-%m"),
@@ -192,17 +213,27 @@ def province_report(
         "communes": communes,
         "generated_at": _local(now, tz) if now else None,
     }
+    if programmes:
+        data["programmes"] = [p.as_json() for p in programmes.total]
+    if own:
+        data["own_indicators"] = [{**o.as_json(), "communes_reporting": o.communes_entered} for o in own.total]
+    return data
 
 
 Rows = list[list[Any]]
 
 
 def to_csv(data: dict[str, Any]) -> str:
-    """The report as CSV: one table per section, separated by an empty line, one header row each."""
+    """The report as CSV: one table per section, separated by an empty line, one header row each; the
+    programmes' and own indicators' tables last, only where the province has them."""
     if data["kind"] == "commune":
         sections = [_commune_csv_head(data), _villages_csv(data), _indicators_csv(data), _sessions_csv(data)]
     else:
         sections = [_province_csv_head(data), _communes_csv(data), _indicators_csv(data)]
+    if "programmes" in data:
+        sections.append(_programmes_csv(data))
+    if "own_indicators" in data:
+        sections.append(_own_indicators_csv(data))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for number, rows in enumerate(sections):
@@ -333,6 +364,72 @@ def _indicators_csv(data: dict[str, Any]) -> Rows:
                 _flag(i["on_track"]),
             ]
             for i in data["indicators"]
+        ],
+    ]
+
+
+PROGRAMMES_CSV_HEADER = [
+    "commune_code",
+    "commune",
+    "programme",
+    "figure",
+    "month_figure",
+    "denominator",
+    "percent",
+    "target",
+    "on_track",
+]
+
+
+def _area_rows(data: dict[str, Any], key: str) -> list[tuple[Any, str, dict[str, Any]]]:
+    """(commune code, name, item) of a report's list `key`: the commune's, or the province's TOTAL then
+    each commune's."""
+    if data["kind"] == "commune":
+        return [(data["commune"]["code"], data["commune"]["name"], item) for item in data[key]]
+    rows = [("", "TOTAL", item) for item in data[key]]
+    for commune in data["communes"]:
+        rows += [(commune["code"], commune["name"], item) for item in commune.get(key, [])]
+    return rows
+
+
+def _programmes_csv(data: dict[str, Any]) -> Rows:
+    """One row per programme of the commune (or of the province, then of each commune)."""
+    return [
+        PROGRAMMES_CSV_HEADER,
+        *[
+            [
+                code,
+                name,
+                p["id"],
+                _num(p["figure"]),
+                _num(p["month_figure"]),
+                _num(p["denominator"]),
+                _num(p["percent"]),
+                _num(p["target"]),
+                _flag(p["on_track"]),
+            ]
+            for code, name, p in _area_rows(data, "programmes")
+        ],
+    ]
+
+
+def _own_indicators_csv(data: dict[str, Any]) -> Rows:
+    """One row per own indicator of the province, as the programmes."""
+    header = ["commune_code", "commune", "own_indicator", "unit", "value", "year_to_date", "target", "on_track"]
+    return [
+        header,
+        *[
+            [
+                code,
+                name,
+                o["id"],
+                o["unit"],
+                _num(o["value"]),
+                o["year_to_date"],
+                _num(o["target"]),
+                _flag(o["on_track"]),
+            ]
+            for code, name, o in _area_rows(data, "own_indicators")
         ],
     ]
 

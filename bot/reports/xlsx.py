@@ -2,8 +2,9 @@
 
 National heading (CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc), the unit and the
 month, the indicator table, activity by village (commune) or by commune (province), the list of sessions,
-signatures. Numbers are stored as numbers (percent as 0–100 with two decimals, like the JSON), so the file
-can be read back; it is laid out for A4 landscape and opens cleanly in LibreOffice and Excel.
+the province's programmes and own indicators where it has them (`programme_sheet.py`), signatures. Numbers
+are stored as numbers (percent as 0–100 with two decimals, like the JSON), so the file can be read back; it
+is laid out for A4 landscape and opens cleanly in LibreOffice and Excel.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import Translator
 from bot.reports.data import activity_figures
+from bot.reports.programme_sheet import verdict, write_parts
 from storage.indicators import INDICATORS, short_label
 from storage.vocab import HELP_KINDS, N_, TOPICS
 
@@ -174,18 +176,6 @@ def _status_line(data: dict[str, Any], tr: Translator) -> str:
     return _("Tình trạng: bản nháp, chưa nộp (hạn nộp {deadline}).").format(deadline=deadline)
 
 
-def _verdict(item: dict[str, Any], tr: Translator) -> str:
-    """An indicator's assessment: no data, no target, target met, on track or behind."""
-    _ = tr.gettext
-    if item.get("percent") is None:
-        return _("Chưa có số liệu")
-    if item.get("target") is None:
-        return _("Chưa đặt chỉ tiêu")
-    if item["percent"] >= item["target"]:
-        return _("Đạt chỉ tiêu")
-    return _("Đúng tiến độ") if item.get("on_track") else _("Chậm tiến độ")
-
-
 def _indicator_rows(data: dict[str, Any], tr: Translator) -> list[list[Any]]:
     """The indicator table's rows: number, translated label, figures, target and assessment."""
     _ = tr.gettext
@@ -200,7 +190,7 @@ def _indicator_rows(data: dict[str, Any], tr: Translator) -> list[list[Any]]:
                 item["denominator"],
                 item["percent"],
                 item["target"],
-                _verdict(item, tr),
+                verdict(item, tr),
             ]
         )
     return rows
@@ -278,6 +268,7 @@ def commune_workbook(data: dict[str, Any], tr: Translator | None = None, today: 
     _commune_indicators(form, data, tr)
     _village_activity(form, data, tr)
     _session_list(form, data, tr)
+    write_parts(form, data, tr, "IV")
     return _finish(book, form, (_("NGƯỜI LẬP BIỂU"), _("TM. ỦY BAN NHÂN DÂN")), tr)
 
 
@@ -370,6 +361,7 @@ def province_workbook(data: dict[str, Any], tr: Translator | None = None, today:
     form.table(_translated(INDICATOR_HEADERS, tr), _indicator_rows(data, tr), formats=INDICATOR_FORMATS)
     form.skip()
     _commune_status(form, data, tr)
+    write_parts(form, data, tr, "III")
     return _finish(book, form, (_("NGƯỜI TỔNG HỢP"), _("GIÁM ĐỐC SỞ")), tr)
 
 

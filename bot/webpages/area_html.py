@@ -128,8 +128,9 @@ def _up_link(href: str, name: str) -> str:
     return f'<p><a href="{href}">‹ {escape(name)}</a></p>'
 
 
-def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) -> str:
-    """A commune's page (or a village's): the heat-map, totals, indicators, the report and its downloads."""
+def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date, programmes: str = "") -> str:
+    """A commune's page (or a village's): the heat-map, totals, indicators, the province's programmes (the
+    section `programmes_html.section` made, if any), the report and its downloads."""
     _ = tr.gettext
     if view.village is not None:
         base = f"/web/village/{view.village.id}"
@@ -158,6 +159,7 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) ->
             f"<section><h2>{escape(_(WORDS['indicators_of']).format(month=month))}</h2>"
             f"{indicator_chart(tr, view.indicators)}{_indicator_table(tr, view.indicators)}</section>"
         )
+        body.append(programmes)
         if view.trend:
             charts = trend_charts(tr, view.trend)
             body.append(f'<section data-testid="trend"><h2>{escape(_(WORDS["trend"]))}</h2>{charts}</section>')
@@ -166,4 +168,6 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date) ->
             f'<section data-testid="report"><h2>{escape(_(WORDS["monthly_report"]))}</h2><ul>{statuses}</ul>'
             f"{_downloads(tr, base, view.months)}</section>"
         )
+    else:
+        body.append(programmes)
     return layout(tr, f"{title} – {period_title(tr, view.period)}", "".join(body), member)

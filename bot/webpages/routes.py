@@ -25,8 +25,9 @@ from bot.clock import Clock, local_today
 from bot.i18n import Translator
 from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
-from bot.webpages import area_html, html, province_html
+from bot.webpages import area_html, html, programmes_html, province_html
 from bot.webpages.initdata import telegram_user_id
+from bot.webpages.programmes_html import ProgrammesView
 from bot.webpages.views import AreaView, area_view, province_rates, province_view, read_period
 from handlers.report_files import commune_workbook, province_workbook
 from storage.areas import get_commune
@@ -314,19 +315,21 @@ class LeadersPages:
         if period is None:
             return self._bad_period(tr)
 
-        def work(session: Session) -> AreaView | int:
+        def work(session: Session) -> tuple[AreaView, ProgrammesView] | int:
             try:
                 commune = get_commune(session, code)
             except DomainError:
                 return 404
             if not may_see_commune(member, code, commune.province_code):
                 return 403
-            return area_view(session, Scope.of(member), code, period, today, tz=self.config.tz)
+            view = area_view(session, Scope.of(member), code, period, today, tz=self.config.tz)
+            return view, programmes_html.commune_view(session, Scope.of(member), code, view.indicator_month)
 
-        view = await self._read(work)
-        if isinstance(view, int):
-            return self._forbidden(tr) if view == 403 else self._not_found(tr)
-        return self._page(area_html.area_page(tr, member, view, today))
+        read = await self._read(work)
+        if isinstance(read, int):
+            return self._forbidden(tr) if read == 403 else self._not_found(tr)
+        view, programmes = read
+        return self._page(area_html.area_page(tr, member, view, today, programmes_html.section(tr, programmes)))
 
     async def village(self, request: web.Request) -> web.Response:
         """GET /web/village/{id}: the village's weeks and totals."""
@@ -340,7 +343,7 @@ class LeadersPages:
         if period is None:
             return self._bad_period(tr)
 
-        def work(session: Session) -> AreaView | int:
+        def work(session: Session) -> tuple[AreaView, ProgrammesView] | int:
             village = session.get(Village, village_id)
             if village is None:
                 return 404
@@ -348,12 +351,15 @@ class LeadersPages:
             if not may_see_village(member, village, commune.province_code):
                 return 403
             session.expunge(village)
-            return area_view(session, Scope.of(member), village.commune_code, period, today, village=village)
+            scope, code = Scope.of(member), village.commune_code
+            view = area_view(session, scope, code, period, today, village=village)
+            return view, programmes_html.commune_view(session, scope, code, view.indicator_month, village_id)
 
-        view = await self._read(work)
-        if isinstance(view, int):
-            return self._forbidden(tr) if view == 403 else self._not_found(tr)
-        return self._page(area_html.area_page(tr, member, view, today))
+        read = await self._read(work)
+        if isinstance(read, int):
+            return self._forbidden(tr) if read == 403 else self._not_found(tr)
+        view, programmes = read
+        return self._page(area_html.area_page(tr, member, view, today, programmes_html.section(tr, programmes)))
 
     async def province(self, request: web.Request) -> web.Response:
         """GET /web/province/{code}: every commune of the province in a table sorted by the column asked for."""
@@ -369,16 +375,29 @@ class LeadersPages:
         if period is None:
             return self._bad_period(tr)
 
-        def work(session: Session) -> tuple[ProvinceRollup, list[ReportingMonth]]:
+        def work(session: Session) -> tuple[ProvinceRollup, list[ReportingMonth], ProgrammesView]:
             scope = Scope.of(member)
-            return province_view(session, scope, code, period), province_rates(session, scope, code, period, today)
+            rollup = province_view(session, scope, code, period)
+            programmes = programmes_html.province_view(session, scope, code, rollup.period.start)
+            return rollup, province_rates(session, scope, code, period, today), programmes
 
-        rollup, rates = await self._read(work)
+        rollup, rates, programmes = await self._read(work)
         sort = request.query.get("sort", "name")
         descending = request.query.get("order", "asc" if sort == "name" else "desc") == "desc"
         chosen = request.query.get("filter", "all")
         return self._page(
-            province_html.province_page(tr, member, rollup, period, today, sort, descending, chosen, rates)
+            province_html.province_page(
+                tr,
+                member,
+                rollup,
+                period,
+                today,
+                sort,
+                descending,
+                chosen,
+                rates,
+                programmes_html.section(tr, programmes),
+            )
         )
 
     # -- downloads ----------------------------------------------------------------------------------

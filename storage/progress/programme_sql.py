@@ -1,0 +1,231 @@
+"""The programmes' roll-up as one prepared statement (`sql.py`'s way): for a commune, one of its villages, or
+every commune of a province, in one round trip, the lines `programmes.py` reads.
+
+The parts: the area's province (`AreaHead`), the programmes it runs (`EnabledLine`) and their targets of the
+year, the figures villages logged per commune, programme and unit (the month's, the year's, and the year's over
+villages with a household count), the villages' households per commune, the named mentors per commune and
+programme and how many reach their mentees, and the national indicator figures the programmes read. The
+thresholds of the mentor programmes and the indicators are the shipped catalog's, written into the statement
+when it is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.sql.selectable import CompoundSelect, Select
+
+from storage.models import IndicatorValue, ProgrammeRecord, ProgrammeTarget, ProvinceProgramme, table_of
+from storage.programmes.catalog import RULE_PER_MENTOR, shipped
+from storage.progress.sql import COMMUNES, VILLAGES, LineKinds, PreparedRollup
+
+RECORDS = table_of(ProgrammeRecord)
+FIGURES = table_of(IndicatorValue)
+TARGETS = table_of(ProgrammeTarget)
+ENABLED = table_of(ProvinceProgramme)
+
+COMMUNE, VILLAGE, PROVINCE = "commune", "village", "province"
+
+
+class AreaHead(NamedTuple):
+    """The province of the area asked about (none: no such commune)."""
+
+    province_code: int
+
+
+class EnabledLine(NamedTuple):
+    """A programme the province runs."""
+
+    programme: str
+
+
+class TargetLine(NamedTuple):
+    """The province's target of the year for a programme."""
+
+    programme: str
+    value: float
+
+
+class RecordLine(NamedTuple):
+    """What a commune's villages logged for a programme in one unit: the month, the year, the year over the
+    villages with a household count."""
+
+    commune_code: int
+    programme: str
+    unit: str
+    month: int
+    year: int
+    covered: int
+
+
+class HouseholdLine(NamedTuple):
+    """A commune's villages (those asked about): households where set, how many have a count, how many."""
+
+    commune_code: int
+    households: int | None
+    known: int
+    villages: int
+
+
+class MentorLine(NamedTuple):
+    """A commune's named mentors of a programme in the year, and how many reach the rule's mentees."""
+
+    commune_code: int
+    programme: str
+    mentors: int
+    reached: int
+
+
+class FigureLine(NamedTuple):
+    """A commune's figure of the month for a national indicator a programme reads."""
+
+    commune_code: int
+    indicator: str
+    numerator: int
+    denominator: int
+
+
+KINDS = LineKinds(AreaHead, EnabledLine, TargetLine, RecordLine, HouseholdLine, MentorLine, FigureLine)
+
+
+def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
+    """The roll-up of a commune (:c), a village of it (:c, :v) or a province (:p) for the month :s – :e, the
+    year from :jan, the year's targets :y."""
+    start, end, january = bindparam("s", type_=Date), bindparam("e", type_=Date), bindparam("jan", type_=Date)
+    if area == PROVINCE:
+        province: Any = bindparam("p", type_=Integer)
+        head = select(*kinds.part(AreaHead, province_code=province))
+    else:
+        commune = bindparam("c", type_=Integer)
+        province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune).scalar_subquery()
+        head = select(*kinds.part(AreaHead, province_code=COMMUNES.c.province_code)).where(COMMUNES.c.code == commune)
+
+    def where(code: Any, village: Any | None = None) -> list[ColumnElement[bool]]:
+        if area == PROVINCE:
+            return [code.in_(select(COMMUNES.c.code).where(COMMUNES.c.province_code == province))]
+        conditions = [code == bindparam("c", type_=Integer)]
+        if area == VILLAGE and village is not None:
+            conditions.append(village == bindparam("v", type_=Integer))
+        return conditions
+
+    enabled = select(ENABLED.c.programme).where(ENABLED.c.province_code == province, ENABLED.c.enabled == true())
+    logged = and_records(where(RECORDS.c.commune_code, RECORDS.c.village_id), enabled, january, end)
+    records = (
+        select(
+            *kinds.part(
+                RecordLine,
+                commune_code=RECORDS.c.commune_code,
+                programme=RECORDS.c.programme,
+                unit=RECORDS.c.unit,
+                month=func.sum(case((RECORDS.c.record_date >= start, RECORDS.c.count), else_=0)),
+                year=func.sum(RECORDS.c.count),
+                covered=func.sum(case((VILLAGES.c.households.is_not(None), RECORDS.c.count), else_=0)),
+            )
+        )
+        .select_from(RECORDS.join(VILLAGES, VILLAGES.c.id == RECORDS.c.village_id))
+        .where(*logged)
+        .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.unit)
+    )
+    households = (
+        select(
+            *kinds.part(
+                HouseholdLine,
+                commune_code=VILLAGES.c.commune_code,
+                households=func.sum(VILLAGES.c.households),
+                known=func.count(VILLAGES.c.households),
+                villages=func.count(),
+            )
+        )
+        .where(*where(VILLAGES.c.commune_code, VILLAGES.c.id))
+        .group_by(VILLAGES.c.commune_code)
+    )
+    parts: list[Select[Any]] = [
+        head,
+        select(*kinds.part(EnabledLine, programme=ENABLED.c.programme)).where(
+            ENABLED.c.province_code == province, ENABLED.c.enabled == true()
+        ),
+        select(*kinds.part(TargetLine, programme=TARGETS.c.programme, value=TARGETS.c.value)).where(
+            TARGETS.c.province_code == province, TARGETS.c.year == bindparam("y", type_=Integer)
+        ),
+        records,
+        households,
+    ]
+    mentees = {p.id: p.target.mentees or 1 for p in shipped() if p.target.rule == RULE_PER_MENTOR}
+    if mentees:
+        per_mentor = (
+            select(
+                RECORDS.c.commune_code,
+                RECORDS.c.programme,
+                func.sum(RECORDS.c.count).label("mentees"),
+            )
+            .where(*logged, _one_of(RECORDS.c.programme, mentees), RECORDS.c.unit == "people")
+            .where(RECORDS.c.mentor.is_not(None))
+            .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.mentor)
+            .subquery("per_mentor")
+        )
+        threshold = case(mentees, value=per_mentor.c.programme, else_=1)
+        parts.append(
+            select(
+                *kinds.part(
+                    MentorLine,
+                    commune_code=per_mentor.c.commune_code,
+                    programme=per_mentor.c.programme,
+                    mentors=func.count(),
+                    reached=func.sum(case((per_mentor.c.mentees >= threshold, 1), else_=0)),
+                )
+            ).group_by(per_mentor.c.commune_code, per_mentor.c.programme)
+        )
+    indicators = sorted({p.indicator for p in shipped() if p.indicator})
+    if indicators and area != VILLAGE:  # a commune's figure, not a village's
+        parts.append(
+            select(
+                *kinds.part(
+                    FigureLine,
+                    commune_code=FIGURES.c.commune_code,
+                    indicator=FIGURES.c.indicator,
+                    numerator=FIGURES.c.numerator,
+                    denominator=FIGURES.c.denominator,
+                )
+            ).where(*where(FIGURES.c.commune_code), FIGURES.c.month == start, _one_of(FIGURES.c.indicator, indicators))
+        )
+    return union_all(*parts)
+
+
+def _one_of(column: Any, ids: Any) -> ColumnElement[bool]:
+    """The column equal to one of the catalog's ids, written into the statement (ids are [a-z0-9_] only, so
+    quoting is plain; a list bound at run time would need expanding, which a prepared statement has not)."""
+    return or_(*(column == literal_column(f"'{value}'", String) for value in ids))
+
+
+def and_records(
+    area: list[ColumnElement[bool]], enabled: Select[Any], january: Any, end: Any
+) -> list[ColumnElement[bool]]:
+    """Live records of the area's villages, of a programme the province runs, from January to the month's end."""
+    return [
+        *area,
+        RECORDS.c.programme.in_(enabled),
+        RECORDS.c.record_date >= january,
+        RECORDS.c.record_date <= end,
+        RECORDS.c.deleted_at.is_(None),
+    ]
+
+
+STATEMENTS = {
+    COMMUNE: PreparedRollup(KINDS, lambda kinds: _statement(kinds, COMMUNE)),
+    VILLAGE: PreparedRollup(KINDS, lambda kinds: _statement(kinds, VILLAGE)),
+    PROVINCE: PreparedRollup(KINDS, lambda kinds: _statement(kinds, PROVINCE)),
+}
