@@ -15,9 +15,13 @@ What each rule counts (the catalog's `[target] rule`):
   so far, `denominator` the named mentors with any mentee, `percent` the share of them who reached it; the
   target is the province's count of such mentors (none unless it set one).
 
-A programme only entered monthly by the commune and with no national indicator behind it has no figure yet
-(`figure` None): nothing in chat enters it. The month's own count (`month_figure`) is what villages logged in
-the month. Targets are the province's own for the year, else the plan's percent from the catalog.
+A programme only entered monthly by the commune (Chợ không dùng tiền mặt, Mỗi công dân – Một định danh số)
+takes the figure (and the denominator, where the catalog's is `entered`) the commune typed in /chiso for the
+month (`storage/programmes/monthly.py`): like the indicators, a standing figure at the month's end, summed over
+the communes that entered it for a province; `figure` None while none is entered, and for one village. A
+programme entered both ways keeps the villages' logged figures here. The month's own count (`month_figure`) is
+what villages logged in the month. Targets are the province's own for the year, else the plan's percent from
+the catalog.
 
 One prepared statement per commune, village or province whatever its size (`programme_sql.py`): the enabled
 programmes and targets, the records summed per commune and unit, the households and the mentors per commune,
@@ -31,10 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from storage.errors import DomainError
 from storage.indicators import on_track, percent_of
+from storage.models import Commune, ProgrammeMonthValue
 from storage.periods import month_of
 from storage.programmes.catalog import (
     RULE_COUNT,
@@ -131,6 +136,7 @@ class _Counts:
     villages: int = 0
     mentors: dict[str, list[int]] = field(default_factory=dict)  # id -> named mentors, mentors reaching
     figures: dict[str, list[int]] = field(default_factory=dict)  # indicator -> numerator, denominator
+    entered: dict[str, list[int]] = field(default_factory=dict)  # programme -> the commune's figure, denominator
 
     def add(self, other: _Counts) -> None:
         for unit_key, values in other.records.items():
@@ -142,6 +148,8 @@ class _Counts:
             _add_into(self.mentors.setdefault(programme_id, [0, 0]), mentors)
         for indicator, figure in other.figures.items():
             _add_into(self.figures.setdefault(indicator, [0, 0]), figure)
+        for programme_id, entered in other.entered.items():
+            _add_into(self.entered.setdefault(programme_id, [0, 0]), entered)
 
 
 def _add_into(total: list[int], values: list[int]) -> None:
@@ -188,12 +196,26 @@ def _read(session: Session, area: str, month: dt.date, **codes: int) -> _Read:
             int(figure.numerator),
             int(figure.denominator),
         ]
+    if area != VILLAGE:
+        _read_entered(session, start, counts, **codes)
     return _Read(
         int(heads[0].province_code) if heads else None,
         {line.programme for line in lines.of(EnabledLine)},
         {line.programme: float(line.value) for line in lines.of(TargetLine)},
         counts,
     )
+
+
+def _read_entered(session: Session, month: dt.date, counts: dict[int, _Counts], **codes: int) -> None:
+    """The month's figures the commune (`c`) or the province's communes (`p`) entered in /chiso."""
+    query = select(ProgrammeMonthValue).where(ProgrammeMonthValue.month == month)
+    if "c" in codes:
+        query = query.where(ProgrammeMonthValue.commune_code == codes["c"])
+    else:
+        communes = select(Commune.code).where(Commune.province_code == codes["p"])
+        query = query.where(col(ProgrammeMonthValue.commune_code).in_(communes))
+    for row in session.exec(query):
+        counts.setdefault(row.commune_code, _Counts()).entered[row.programme] = [row.value, row.denominator or 0]
 
 
 def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: dict[str, float]) -> ProgrammeProgress:
@@ -217,7 +239,11 @@ def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: di
             target,
         )
     if not programme.logged_by_villages:
-        return ProgrammeProgress(programme, month, None, None, None, target)
+        entered_figure = counts.entered.get(programme.id)
+        if entered_figure is None:
+            return ProgrammeProgress(programme, month, None, None, None, target)
+        value, of = entered_figure
+        return ProgrammeProgress(programme, month, None, value, of or None, target)
     if programme.target.rule == RULE_PER_MENTOR:
         mentors, reached = counts.mentors.get(programme.id, [0, 0])
         return ProgrammeProgress(

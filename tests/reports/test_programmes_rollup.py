@@ -9,6 +9,7 @@ import pytest
 
 from storage.db import Database
 from storage.errors import DomainError
+from storage.programmes import monthly
 from storage.progress.own_indicators import commune_own_indicators, province_own_indicators
 from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
 from storage.scope import Scope
@@ -151,3 +152,43 @@ def test_scoped_by_the_asker(database: Database, programmes: Month) -> None:
         province_programmes(session, Scope.of(outsider), HA_TINH, OCTOBER)
     with database.session(readonly=True) as session, pytest.raises(DomainError):
         commune_programmes(session, Scope.of(outsider), SON_KIM_1, OCTOBER)
+
+
+def test_the_communes_entered_figures_count_for_a_programme_only_the_commune_enters(
+    database: Database, programmes: Month
+) -> None:
+    """«định danh số 4.100/5.000» typed in /chiso by Sơn Kim 1 and «1.000/2.000» by Sơn Kim 2 for October: each
+    commune's figure and percent, the province's sums (5.100/7.000 = 72,86 %); a village has none; another month
+    none either."""
+    now = dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC)
+    with database.session() as session:
+        for code, value, of in ((SON_KIM_1, 4100, 5000), (SON_KIM_2, 1000, 2000)):
+            monthly.set_value(
+                session,
+                actor=None,
+                commune_code=code,
+                month=OCTOBER,
+                programme_id="moi_cong_dan_mot_dinh_danh_so",
+                value=value,
+                denominator=of,
+                now=now,
+            )
+    identity = by_id(commune_programmes_of(database, SON_KIM_1))["moi_cong_dan_mot_dinh_danh_so"].as_json()
+    assert (identity["figure"], identity["denominator"], identity["percent"], identity["target"]) == (
+        4100,
+        5000,
+        82.0,
+        100.0,
+    )
+    assert identity["month_figure"] is None
+    with database.session(readonly=True) as session:
+        rollup = province_programmes(session, Scope.operator(), HA_TINH, OCTOBER)
+        november = by_id(commune_programmes(session, Scope.operator(), SON_KIM_1, dt.date(2026, 11, 1)))
+        village = by_id(
+            commune_programmes(session, Scope.of(member_of(database, MEMBER, programmes)), SON_KIM_1, OCTOBER)
+        )
+    total = by_id(rollup.total)["moi_cong_dan_mot_dinh_danh_so"]
+    assert (total.figure, total.denominator, total.percent) == (5100, 7000, 72.86)
+    assert by_id(rollup.communes[SON_KIM_2])["moi_cong_dan_mot_dinh_danh_so"].percent == 50.0
+    assert november["moi_cong_dan_mot_dinh_danh_so"].figure is None
+    assert village["moi_cong_dan_mot_dinh_danh_so"].figure is None
