@@ -203,6 +203,16 @@ class BotApplication:
             return getattr(self.fake_telegram, "token", SANDBOX_TOKEN)
         return self.config.telegram_token
 
+    async def _fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
+        """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
+        getFile; a Zalo photo is not fetched (None: the page says to look in the chat)."""
+        if channel != "telegram" or self.telegram is None or not file_id:
+            return None
+        content = await self.telegram.fetch_photo(file_id)
+        if content is None:
+            return None
+        return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+
     def add_web_hook(self, hook: WebHook) -> None:
         """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
         self.web_hooks.append(hook)
@@ -240,7 +250,9 @@ class BotApplication:
             self.web.add_routes(lambda app: app.router.add_post("/zalo/webhook", self._zalo_webhook))
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         self.web.add_routes(
-            lambda app: add_leaders_routes(app, self._database, config, self.clock, self._telegram_token)
+            lambda app: add_leaders_routes(
+                app, self._database, config, self.clock, self._telegram_token, self._fetch_photo
+            )
         )
         metrics_token = config.metrics_token
         if metrics_token:

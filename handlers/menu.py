@@ -38,6 +38,8 @@ COMMANDS: dict[str, str] = {
     "nhom": N_("Gắn nhóm chat này với xã hoặc thôn"),
     "chuongtrinh": N_("Chương trình của tỉnh: bật, tắt, mục tiêu"),
     "web": N_("Mở bảng theo dõi trên trình duyệt"),
+    "kiemtra": N_("Mục nên xem lại trong tháng"),
+    "bieuduong": N_("Biểu dương: thôn, xã sinh hoạt đều đặn"),
 }
 
 # In a private chat a command may do another thing than in a group: /nhom there is where reminders go.
@@ -95,6 +97,8 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "thon",
         "moi",
         "thanhvien",
+        "kiemtra",
+        "bieuduong",
         "huy",
         "nhacnho",
         "nhom",
@@ -102,8 +106,32 @@ _BY_ROLE: dict[str | None, tuple[str, ...]] = {
         "lang",
         "lienket",
     ),
-    ROLE_COMMUNE_LEADER: ("tuannay", "tiendo", "baocao", "web", "chitieu", "nhacnho", "help", "lang", "lienket"),
-    ROLE_PROVINCE_VIEWER: ("tinh", "web", "chitieu", "chuongtrinh", "molai", "nhacnho", "help", "lang", "lienket"),
+    ROLE_COMMUNE_LEADER: (
+        "tuannay",
+        "tiendo",
+        "baocao",
+        "web",
+        "kiemtra",
+        "bieuduong",
+        "chitieu",
+        "nhacnho",
+        "help",
+        "lang",
+        "lienket",
+    ),
+    ROLE_PROVINCE_VIEWER: (
+        "tinh",
+        "web",
+        "kiemtra",
+        "bieuduong",
+        "chitieu",
+        "chuongtrinh",
+        "molai",
+        "nhacnho",
+        "help",
+        "lang",
+        "lienket",
+    ),
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from handlers import monthly_report, programme_questions
+from handlers import monthly_report, programme_questions, supervision
 from handlers import province as province_view
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import Turn
@@ -38,6 +38,8 @@ from storage.reports import deadline_day, due_date, previous_month, report_for, 
 from storage.text import fold
 from storage.vocab import COMMUNE_ROLES, HELP_KINDS, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 
+_CHECK = ("can kiem tra", "kiem tra gi", "nen xem lai", "bat thuong", "giam sat")
+_HONOUR = ("bieu duong", "khen thuong", "deu dan nhat")
 _EXPORT = ("xuat", "file excel", "excel", "tai file", "gui file", "tai bao cao", "file bao cao")
 _DEADLINE = ("han nop", "han bao cao", "han chot", "khi nao nop", "bao gio nop", "ngay nao nop", "truoc ngay")
 _SUBMITTED = (
@@ -126,6 +128,10 @@ def answer(turn: Turn, parsed: Any) -> None:
 
 def _answer_for(q: str) -> Callable[[Turn, str, AskedArea], None] | None:
     """Which answer a question asks for (None: not one the bot answers)."""
+    if _has(q, _CHECK):  # «có gì cần kiểm tra không?»: the month's entries worth a second look
+        return lambda turn, _q, _asked: supervision.command(turn)
+    if _has(q, _HONOUR):  # «thôn nào được biểu dương?»
+        return lambda turn, _q, _asked: supervision.honour(turn)
     if _has(q, _CHART):
         return _chart
     if _has(q, _EXPORT) or (_has(q, ("bao cao", "bc")) and _has(q, ("file", "tai"))):

@@ -20,6 +20,7 @@ from handlers import (
     questions,
     reminder_delivery,
     sheet_import,
+    supervision,
     web_link,
     week,
 )
@@ -71,6 +72,10 @@ ALWAYS.add("nhom")
 COMMANDS["chuongtrinh"] = programmes.show
 ALWAYS.add("chuongtrinh")
 COMMANDS["web"] = web_link.command  # a one-time link to the leaders' page (issue 14)
+# Supervision in chat (issue 14): the month's entries worth a second look, and the honour roll.
+COMMANDS["kiemtra"] = supervision.command
+COMMANDS["bieuduong"] = supervision.honour
+ALIASES = {"giamsat": "kiemtra"}  # another Vietnamese word for the same thing
 
 
 class Flow(NamedTuple):
@@ -147,6 +152,7 @@ def _route_free_text(turn: Turn) -> None:
 def _route_command(turn: Turn, text: str) -> None:
     word, _, argument = text[1:].partition(" ")
     name = word.split("@", 1)[0].lower()
+    name = ALIASES.get(name, name)
     handler = COMMANDS.get(name)
     if handler is None:
         return common.unknown_command(turn)

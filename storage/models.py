@@ -511,6 +511,21 @@ class WebSession(SQLModel, table=True):
     ended_at: dt.datetime | None = None  # signed out
 
 
+class SpotCheck(SQLModel, table=True):
+    """A session drawn at random for a supervisor to look at (kiểm tra đột xuất), and what they found: "confirmed",
+    "questioned" (with an optional note), or nothing yet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_code: int = Field(foreign_key="commune.code", index=True)
+    session_id: int = Field(foreign_key="trainingsession.id", index=True)
+    drawn_by: int = Field(foreign_key="member.id")
+    drawn_at: dt.datetime
+    verdict: str | None = None  # confirmed | questioned
+    note: str | None = None
+    decided_by: int | None = Field(default=None, foreign_key="member.id")
+    decided_at: dt.datetime | None = None
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a table model, for statements built with SQLAlchemy Core.
 

@@ -213,6 +213,18 @@ class TelegramChannel(PollingWebhookChannel):
             content, problem = None, "file_too_big"
         return dataclasses.replace(incoming, document=dataclasses.replace(document, content=content, problem=problem))
 
+    async def fetch_photo(self, file_id: str) -> bytes | None:
+        """A photo's bytes by its file id (getFile, then its download URL), for a supervisor's spot check; None
+        when Telegram does not give it (gone, too big, the network)."""
+        try:
+            file = await self.bot.get_file(file_id)
+            if file.file_size is not None and file.file_size > MAX_FILE_BYTES:
+                return None
+            return bytes(await file.download_as_bytearray())
+        except tg_error.TelegramError as error:
+            log.warning("could not fetch a photo from Telegram: %s", error)
+            return None
+
     def to_incoming(self, data: Any) -> Incoming | None:
         """The channel-neutral form of an update (bot/channels/telegram_updates.py)."""
         return to_incoming(data, self.identity)

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.i18n import Translator
-from bot.webpages.flags_html import flags_section
+from bot.webpages.flags_html import flags_section, honour_section
 from bot.webpages.html import WORDS, layout, period_nav, period_title
+from bot.webpages.spot_check_html import spot_check_link
 from bot.webpages.svg import heat_map, indicator_chart, trend_charts
 from bot.webpages.views import (
     AreaView,
@@ -153,7 +154,8 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date, pr
         f"<section><h2>{escape(_(WORDS['villages']))}</h2>{_village_table(tr, view, view.village is None)}</section>",
     ]
     if view.village is None:
-        body.append(flags_section(tr, view.flags))
+        body.append(flags_section(tr, view.flags, spot_check_link(tr, member, view.commune_code)))
+        body.append(honour_section(tr, view.honour, communes=False))
         month = _("Tháng {month}/{year}").format(month=view.indicator_month.month, year=view.indicator_month.year)
         body.append(
             f"<section><h2>{escape(_(WORDS['indicators_of']).format(month=month))}</h2>"

@@ -116,19 +116,6 @@ WORDS: dict[str, str] = {
     "reporting_rate": N_("Tỉ lệ xã đã nộp"),
     "on_time_rate": N_("Tỉ lệ xã nộp đúng hạn"),
     "rates_hint": N_("Xanh: đã nộp; cam: nộp đúng hạn; trên tổng số xã của tỉnh."),
-    "flags": N_("Mục nên xem lại"),
-    "flags_hint": N_(
-        "Để kiểm tra lại cho chắc, không phải kết luận sai phạm: số người dự vượt xa mức thường của thôn, "
-        "nhiều buổi của nhiều thôn do một người ghi trong một ngày, buổi ghi muộn quá {days} ngày."
-    ),
-    "no_flags": N_("Không có mục nào cần xem lại trong kỳ này."),
-    "flag_crowd": N_(
-        "{village}, ngày {date}: {attendees} người dự, hơn {factor} lần mức thường của thôn "
-        "(trung vị {median} người các buổi {weeks} tuần trước). Người ghi: {who}."
-    ),
-    "flag_burst": N_("{who} ghi {n} buổi của {villages} thôn trong ngày {day}: {entries}."),
-    "flag_burst_entry": N_("{village} ngày {date}"),
-    "flag_late": N_("{village}, ngày {date}: ghi sau {days} ngày (ngày ghi {day}). Người ghi: {who}."),
     "mini_app_hint": N_("Trang này mở từ Telegram. Nếu không tự mở, bạn gõ /web trong chat với bot."),
 }
 

@@ -123,9 +123,10 @@ def province_page(
     chosen: str = "all",
     rates: Sequence[ReportingMonth] = (),
     programmes: str = "",
+    supervision: str = "",
 ) -> str:
     """A province's month: who reported, the communes furthest behind, the rates by month, and every commune in
-    a table filtered and sorted as asked."""
+    a table filtered and sorted as asked; `supervision` is the flags and honour roll's sections (flags_html)."""
     _ = tr.gettext
     base = f"/web/province/{rollup.province_code}"
     month = Period.month(rollup.period.start)
@@ -182,7 +183,7 @@ def province_page(
         f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
         f"{period_nav(tr, base, month, today)}"
         f'<section class="totals">{totals}</section>'
-        f"{_behind(tr, rollup)}{programmes}{_rates(tr, rates)}"
+        f"{_behind(tr, rollup)}{programmes}{supervision}{_rates(tr, rates)}"
         f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
         f'<div class="scroll"><table data-testid="communes"><thead><tr>'
         f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"

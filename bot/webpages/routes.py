@@ -26,8 +26,10 @@ from bot.i18n import Translator
 from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
 from bot.webpages import area_html, html, programmes_html, province_html
+from bot.webpages.flags_html import ProvinceSupervision, province_supervision
 from bot.webpages.initdata import telegram_user_id
 from bot.webpages.programmes_html import ProgrammesView
+from bot.webpages.spot_check import PhotoFetcher, SpotChecks
 from bot.webpages.views import AreaView, area_view, province_rates, province_view, read_period
 from handlers.report_files import commune_workbook, province_workbook
 from storage.areas import get_commune
@@ -92,8 +94,14 @@ class LeadersPages:
     """The routes, with what they read: the database, the config (public URL, time zone) and the clock."""
 
     def __init__(
-        self, database: Database, config: Config, clock: Clock, telegram_token: Callable[[], str | None]
+        self,
+        database: Database,
+        config: Config,
+        clock: Clock,
+        telegram_token: Callable[[], str | None],
+        fetch_photo: PhotoFetcher | None = None,
     ) -> None:
+        self.fetch_photo = fetch_photo  # a session's evidence photo from its messenger (the spot checks show it)
         self.database = database
         self.config = config
         self.clock = clock
@@ -115,6 +123,7 @@ class LeadersPages:
         r.add_get("/web/commune/{code:\\d+}", self.commune)
         r.add_get("/web/commune/{code:\\d+}/report.{ext:xlsx|csv}", self.commune_download)
         r.add_get("/web/village/{id:\\d+}", self.village)
+        SpotChecks(self, may_see_commune, COOKIE, self.fetch_photo).register(app)
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -130,6 +139,10 @@ class LeadersPages:
     @property
     def today(self) -> dt.date:
         return local_today(self.clock, self.config.tz)
+
+    def now(self) -> dt.datetime:
+        """The clock's time (UTC)."""
+        return self.clock.now()
 
     @staticmethod
     def _page(text: str, status: int = 200) -> web.Response:
@@ -375,13 +388,14 @@ class LeadersPages:
         if period is None:
             return self._bad_period(tr)
 
-        def work(session: Session) -> tuple[ProvinceRollup, list[ReportingMonth], ProgrammesView]:
+        def work(session: Session) -> tuple[ProvinceRollup, list[ReportingMonth], ProgrammesView, ProvinceSupervision]:
             scope = Scope.of(member)
             rollup = province_view(session, scope, code, period)
             programmes = programmes_html.province_view(session, scope, code, rollup.period.start)
-            return rollup, province_rates(session, scope, code, period, today), programmes
+            watch = province_supervision(session, code, period, today, self.config.tz)
+            return rollup, province_rates(session, scope, code, period, today), programmes, watch
 
-        rollup, rates, programmes = await self._read(work)
+        rollup, rates, programmes, watch = await self._read(work)
         sort = request.query.get("sort", "name")
         descending = request.query.get("order", "asc" if sort == "name" else "desc") == "desc"
         chosen = request.query.get("filter", "all")
@@ -397,6 +411,7 @@ class LeadersPages:
                 chosen,
                 rates,
                 programmes_html.section(tr, programmes),
+                watch.html(tr, rollup, period),
             )
         )
 
@@ -465,7 +480,12 @@ class LeadersPages:
 
 
 def add_leaders_routes(
-    app: web.Application, database: Database, config: Config, clock: Clock, telegram_token: Callable[[], str | None]
+    app: web.Application,
+    database: Database,
+    config: Config,
+    clock: Clock,
+    telegram_token: Callable[[], str | None],
+    fetch_photo: PhotoFetcher | None = None,
 ) -> None:
     """Serve the leaders' pages on `app`."""
-    LeadersPages(database, config, clock, telegram_token).register(app)
+    LeadersPages(database, config, clock, telegram_token, fetch_photo).register(app)

@@ -33,6 +33,7 @@ from storage.progress import (
 from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
 from storage.supervision import Flag, supervision_flags
+from storage.supervision.honour import Standing, village_roll
 from storage.text import fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -140,6 +141,7 @@ class AreaView:
     village: Village | None = None
     trend: list[TrendMonth] = field(default_factory=list)  # a commune's months since January
     flags: list[Flag] = field(default_factory=list)  # a commune's entries worth a second look
+    honour: list[Standing] = field(default_factory=list)  # a commune's most regular villages
 
     @property
     def sessions(self) -> int:
@@ -219,6 +221,7 @@ def area_view(
         village=village,
         trend=commune_trend(session, scope, commune_code, period, today) if village is None else [],
         flags=supervision_flags(session, commune_code, period, tz) if village is None else [],
+        honour=village_roll(session, commune_code, period, today) if village is None else [],
     )
 
 

@@ -1,0 +1,97 @@
+"""The honour roll ("biểu dương"): the villages of a commune and the communes of a province with the most
+regular weekly sessions, for the monthly commendation and Digital Transformation Day (10/10).
+
+Regularity is the share of weeks with a session: a village's weeks with at least one live session over the
+weeks of the period (up to today: a week not begun counts for no one); a commune's village-weeks with a session
+over its villages × weeks (the rule is one session a week in every village). Ties go to more attendees, then
+the name. Two statements, whatever the number of villages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from storage.models import Commune, TrainingSession, Village
+from storage.periods import Period, week_of, weeks_between
+from storage.text import fold
+
+HONOUR_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A village's or a commune's place on the roll: weeks with a session out of the weeks counted."""
+
+    code: int  # a village's id or a commune's code
+    name: str
+    weeks_with_session: int
+    weeks: int
+    attendees: int
+
+    @property
+    def share(self) -> float:
+        """The share of weeks with a session (0 with no week yet)."""
+        return self.weeks_with_session / self.weeks if self.weeks else 0.0
+
+
+def _order(standings: list[Standing], size: int) -> list[Standing]:
+    """Most regular first, then more attendees, then the name; none without a session."""
+    kept = [s for s in standings if s.weeks_with_session]
+    return sorted(kept, key=lambda s: (-s.share, -s.attendees, fold(s.name), s.code))[:size]
+
+
+def _villages(
+    session: Session, commune_codes: Sequence[int], period: Period, today: dt.date
+) -> tuple[list[tuple[Village, int, int]], int]:
+    """Every village of the communes with its weeks with a session and attendees, and the weeks counted."""
+    until = min(period.end, today)
+    weeks = weeks_between(period.start, until)
+    villages = list(session.exec(select(Village).where(col(Village.commune_code).in_(list(commune_codes)))))
+    sessions = session.exec(
+        select(
+            col(TrainingSession.village_id), col(TrainingSession.session_date), col(TrainingSession.attendees)
+        ).where(
+            col(TrainingSession.commune_code).in_(list(commune_codes)),
+            col(TrainingSession.deleted_at).is_(None),
+            col(TrainingSession.session_date) >= period.start,
+            col(TrainingSession.session_date) <= until,
+        )
+    )
+    held: dict[int, set[dt.date]] = defaultdict(set)
+    came: dict[int, int] = defaultdict(int)
+    for village_id, day, attendees in sessions:
+        held[village_id].add(week_of(day)[0])
+        came[village_id] += attendees
+    return [(v, len(held[v.id or 0]), came[v.id or 0]) for v in villages], weeks
+
+
+def village_roll(
+    session: Session, commune_code: int, period: Period, today: dt.date, size: int = HONOUR_SIZE
+) -> list[Standing]:
+    """The commune's most regular villages over the period."""
+    rows, weeks = _villages(session, [commune_code], period, today)
+    return _order([Standing(v.id or 0, v.name, held, weeks, came) for v, held, came in rows], size)
+
+
+def commune_roll(
+    session: Session, province_code: int, period: Period, today: dt.date, size: int = HONOUR_SIZE
+) -> list[Standing]:
+    """The province's most regular communes over the period (village-weeks with a session over all of them)."""
+    communes = {c.code: c.name for c in session.exec(select(Commune).where(Commune.province_code == province_code))}
+    if not communes:
+        return []
+    rows, weeks = _villages(session, list(communes), period, today)
+    held: dict[int, int] = defaultdict(int)
+    villages: dict[int, int] = defaultdict(int)
+    came: dict[int, int] = defaultdict(int)
+    for village, village_weeks, attendees in rows:
+        held[village.commune_code] += village_weeks
+        villages[village.commune_code] += 1
+        came[village.commune_code] += attendees
+    standings = [Standing(code, communes[code], held[code], weeks * villages[code], came[code]) for code in villages]
+    return _order(standings, size)
