@@ -219,7 +219,8 @@ def province_page(
         f"{_behind(tr, rollup)}{_rates(tr, rates)}"
         f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
         f'<p class="legend">{escape(columns_hint)}</p>'
-        f'<div class="scroll"><table data-testid="communes"><thead><tr>'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["communes"]))}">'
+        f'<table data-testid="communes"><thead><tr>'
         f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
         f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
     )
