@@ -354,14 +354,15 @@ class BotApplication:
 
     async def _dashboard_link(self, telegram_user_id: int) -> str | None:
         """The sandbox page's «🌐 Bảng theo dõi»: a one-time sign-in link for the member behind that Telegram
-        account, as /web gives it in chat (None: nobody who joined)."""
+        account, as /web gives it in chat (None: nobody who joined). The path only: the page opens it on the
+        server that served the page (with `web_port = 0` no public address is known)."""
 
         def issue() -> str | None:
             with self._database.session() as session:
                 member = telegram_member(session, str(telegram_user_id))
                 if member is None:
                     return None
-                return self.config.web_base_url + SIGN_IN_PATH + issue_link(session, member, self.clock.now())
+                return SIGN_IN_PATH + issue_link(session, member, self.clock.now())
 
         return await asyncio.to_thread(issue)
 

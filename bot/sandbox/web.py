@@ -24,8 +24,9 @@ Routes (all under the app given to ``add_sandbox_routes``):
                                         is not a picture (an .xlsx or .csv to import) is sent as a document
     GET  /sandbox/api/chat?user_id=&version=N&channel=&group=   long poll (LONG_POLL_SECONDS) while the version is N
     GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
-    POST /sandbox/api/dashboard         {user_id} -> {url}: a one-time sign-in link to that person's leaders'
-                                        page (bot/webpages/), made on click; 404 for someone who has not joined
+    POST /sandbox/api/dashboard         {user_id} -> {url}: a one-time sign-in link (a path on this server) to
+                                        that person's leaders' page (bot/webpages/), made on click; 404 for
+                                        someone who has not joined
 
 With ``group`` (a group's key) a request speaks in that group as ``user_id``, one of its members, and the chat
 is the group as that person's app shows it. ``update_id`` is null when the bot did not receive the message

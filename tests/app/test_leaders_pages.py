@@ -50,7 +50,7 @@ async def test_the_sandbox_page_links_each_demo_person_to_their_dashboard(db_url
                 assert 'data-testid="open-dashboard"' in await response.text()
             async with client.post(f"{app.web_url}/sandbox/api/dashboard", json={"user_id": DEMO_LEADER}) as response:
                 assert response.status == 200
-                url = (await response.json())["url"]
+                url = app.web_url + (await response.json())["url"]
             assert url.startswith(f"{app.web_url}/web/signin/")
             async with client.get(url) as response:  # the page that posts the link (a browser presses it)
                 assert response.status == 200
