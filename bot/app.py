@@ -61,12 +61,14 @@ from bot.settings import Config
 from bot.web import WebServer
 from bot.webpages.routes import add_leaders_routes
 from handlers.router import route
+from handlers.web_link import SIGN_IN_PATH
 from storage import migrate, outbox
 from storage.db import Database
 from storage.instance_lock import AnotherInstance, InstanceLock
 from storage.outbox import OutboxItem
 from storage.programmes.catalog import shipped
 from storage.reminders import is_quiet, out_of_quiet
+from storage.web_access import issue_link, telegram_member
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +358,25 @@ class BotApplication:
         groups = demo_groups() if self.config.demo_data else []
         if self.config.demo_data:
             self.personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
-        self.web.add_routes(lambda app: add_sandbox_routes(app, fake, self.personas, zalo=fake_zalo, groups=groups))
+        self.web.add_routes(
+            lambda app: add_sandbox_routes(
+                app, fake, self.personas, zalo=fake_zalo, groups=groups, dashboard_link=self._dashboard_link
+            )
+        )
+
+    async def _dashboard_link(self, telegram_user_id: int) -> str | None:
+        """The sandbox page's «🌐 Bảng theo dõi»: a one-time sign-in link for the member behind that Telegram
+        account, as /web gives it in chat (None: nobody who joined). The path only: the page opens it on the
+        server that served the page (with `web_port = 0` no public address is known)."""
+
+        def issue() -> str | None:
+            with self._database.session() as session:
+                member = telegram_member(session, str(telegram_user_id))
+                if member is None:
+                    return None
+                return SIGN_IN_PATH + issue_link(session, member, self.clock.now())
+
+        return await asyncio.to_thread(issue)
 
     async def stop(self) -> None:
         """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""

@@ -97,6 +97,12 @@ def _number(value: int | float, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def _percent(ratio: float, locale: str) -> str:
+    """A ratio as a percent the locale's way, one decimal at most (82,5% in Vietnamese)."""
+    return format_percent(ratio, format="#,##0.#%", locale=locale)
+
+
+@lru_cache(maxsize=4096)
 def _date(value: dt.date, pattern: str, locale: str) -> str:
     """A date written with a Babel pattern in the locale."""
     return format_date(value, pattern, locale=locale)
@@ -123,7 +129,7 @@ class Translator:
 
     def percent(self, ratio: float) -> str:
         """82,5% in Vietnamese."""
-        return format_percent(ratio, format="#,##0.#%", locale=self.locale)
+        return _percent(ratio, self.locale)
 
     def date(self, value: dt.date) -> str:
         """26/11/2026 in Vietnamese, 26/11/2026 in English too (the teams' habit)."""

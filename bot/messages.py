@@ -71,10 +71,15 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """A choice: a label shown to the person and the payload sent back when chosen."""
+    """A choice: a label shown to the person and the payload sent back when chosen.
+
+    `web_app`, when set, is a page Telegram opens as a Mini App instead of sending the payload back (an https
+    address, in a private chat only); every other channel ignores it and offers the payload as usual.
+    """
 
     label: str
     payload: str
+    web_app: str | None = None
 
 
 @dataclass
@@ -95,7 +100,10 @@ class Reply:
         """The JSON form kept in the outbox."""
         return {
             "text": self.text,
-            "buttons": [[{"label": b.label, "payload": b.payload} for b in row] for row in self.buttons],
+            "buttons": [
+                [{"label": b.label, "payload": b.payload, **({"web_app": b.web_app} if b.web_app else {})} for b in row]
+                for row in self.buttons
+            ],
             "edit": self.edit,
             "file_token": self.file_token,
             "file_kind": self.file_kind,
@@ -106,7 +114,7 @@ class Reply:
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Reply:
         """A reply back from its outbox payload (the inverse of to_payload)."""
-        buttons = [[Button(b["label"], b["payload"]) for b in row] for row in data.get("buttons", [])]
+        buttons = [[Button(b["label"], b["payload"], b.get("web_app")) for b in row] for row in data.get("buttons", [])]
         return cls(
             text=data["text"],
             buttons=buttons,

@@ -84,8 +84,13 @@ def config(database: Database) -> Config:
 RELIABILITY_FIGURES: list[str] = []
 
 
+# Folders a test wrote artefacts to (its `user_properties` ("artifacts", path)): named at the end of the run.
+ARTIFACT_FOLDERS: set[str] = set()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Keep what a reliability test printed, once it has run."""
+    """Keep what a reliability test printed, once it has run, and where tests wrote artefacts."""
+    ARTIFACT_FOLDERS.update(value for key, value in report.user_properties if key == "artifacts")
     if report.when == "call" and "tests/reliability/" in report.nodeid:
         lines = [line for line in report.capstdout.splitlines() if line.strip()]
         if lines:
@@ -94,7 +99,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Show the reliability suite's figures after the test results."""
+    """Show the reliability suite's figures and the artefacts' folders after the test results."""
+    for folder in sorted(ARTIFACT_FOLDERS):
+        terminalreporter.write_line(f"test artefacts (screenshots): {folder}")
     if RELIABILITY_FIGURES:
         terminalreporter.section("reliability figures")
         for line in RELIABILITY_FIGURES:

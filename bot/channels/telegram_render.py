@@ -16,7 +16,7 @@ from typing import Any
 
 import telegram.error as tg_error
 from sqlmodel import select
-from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot.channels.base import (
     UNSEEN_WHEN_REPEATED,
@@ -55,7 +55,12 @@ def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | 
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(button["label"], callback_data=button["payload"]) for button in row]
+            [
+                InlineKeyboardButton(button["label"], web_app=WebAppInfo(button["web_app"]))
+                if button.get("web_app")
+                else InlineKeyboardButton(button["label"], callback_data=button["payload"])
+                for button in row
+            ]
             for row in rows
             if row
         ]
@@ -68,7 +73,14 @@ def keyboard_json(rows: list[list[dict[str, str]]] | None) -> dict[str, Any] | N
         return None
     return {
         "inline_keyboard": [
-            [{"text": button["label"], "callback_data": button["payload"]} for button in row] for row in rows if row
+            [
+                {"text": button["label"], "web_app": {"url": button["web_app"]}}
+                if button.get("web_app")
+                else {"text": button["label"], "callback_data": button["payload"]}
+                for button in row
+            ]
+            for row in rows
+            if row
         ]
     }
 

@@ -24,6 +24,9 @@ Routes (all under the app given to ``add_sandbox_routes``):
                                         is not a picture (an .xlsx or .csv to import) is sent as a document
     GET  /sandbox/api/chat?user_id=&version=N&channel=&group=   long poll (LONG_POLL_SECONDS) while the version is N
     GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
+    POST /sandbox/api/dashboard         {user_id} -> {url}: a one-time sign-in link (a path on this server) to
+                                        that person's leaders' page (bot/webpages/), made on click; 404 for
+                                        someone who has not joined
 
 With ``group`` (a group's key) a request speaks in that group as ``user_id``, one of its members, and the chat
 is the group as that person's app shows it. ``update_id`` is null when the bot did not receive the message
@@ -33,6 +36,7 @@ is the group as that person's app shows it. ``update_id`` is null when the bot d
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +58,9 @@ LONG_POLL_SECONDS = 20.0
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 SANDBOX_KEY: web.AppKey[SandboxChat] = web.AppKey("bdhvs_sandbox_chat")
+# Given by the wiring: a Telegram user id -> a fresh sign-in link to their leaders' page (None: not a member).
+DashboardLink = Callable[[int], Awaitable[str | None]]
+DASHBOARD_KEY: web.AppKey[DashboardLink] = web.AppKey("bdhvs_sandbox_dashboard")
 
 # An example list in the shape add_sandbox_routes expects; the app passes the people of its demo data.
 EXAMPLE_PERSONAS: list[dict[str, Any]] = [
@@ -415,6 +422,17 @@ async def _file(request: web.Request) -> web.StreamResponse:
     return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream", headers=headers)
 
 
+async def _dashboard(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    link = request.app.get(DASHBOARD_KEY)
+    if link is None:
+        return _bad("the leaders' pages are not served here", 404)
+    url = await link(_user_id(body.get("user_id")))
+    if url is None:
+        return _bad("người này chưa tham gia: chưa có bảng theo dõi", 404)
+    return web.json_response({"url": url})
+
+
 def add_sandbox_routes(
     app: web.Application,
     fake: FakeTelegram,
@@ -423,6 +441,7 @@ def add_sandbox_routes(
     long_poll_seconds: float = LONG_POLL_SECONDS,
     zalo: FakeZalo | None = None,
     groups: list[dict[str, Any]] | None = None,
+    dashboard_link: DashboardLink | None = None,
 ) -> SandboxChat:
     """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
 
@@ -431,6 +450,7 @@ def add_sandbox_routes(
     zalo: the fake Zalo Bot API, to chat through Zalo as well (the page shows a channel switch).
     groups: the demo group chats (bot/sandbox/web_groups.py), made in the fakes with the bot already in them;
     the page lists them beside the people and speaks in them as any of their members.
+    dashboard_link: makes a person's sign-in link to the leaders' page («🌐 Bảng theo dõi» on the page).
     """
     sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo, groups)
     app[SANDBOX_KEY] = sandbox
@@ -445,6 +465,9 @@ def add_sandbox_routes(
     app.router.add_post("/sandbox/api/photo", _photo)
     app.router.add_get("/sandbox/api/chat", _chat)
     app.router.add_get("/sandbox/api/file/{file_id}", _file)
+    app.router.add_post("/sandbox/api/dashboard", _dashboard)
+    if dashboard_link is not None:
+        app[DASHBOARD_KEY] = dashboard_link
 
     async def wake_long_polls(app: web.Application) -> None:
         await fake.wake_waiters()  # the page's pending long polls answer now, so shutdown is quick

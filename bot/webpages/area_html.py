@@ -66,7 +66,8 @@ def _village_table(tr: Translator, view: AreaView, link_villages: bool) -> str:
     if not lines:
         lines.append(f'<tr><td colspan="5">{escape(_(WORDS["no_villages"]))}</td></tr>')
     return (
-        f'<div class="scroll"><table data-testid="villages"><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["villages"]))}">'
+        f'<table data-testid="villages"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(lines)}</tbody></table></div>"
     )
 
@@ -88,7 +89,8 @@ def _indicator_table(tr: Translator, items: Sequence[IndicatorProgress]) -> str:
             f"<td>{'' if percent is None else tr.percent(percent / 100)}</td>"
             f"<td>{'' if item.target is None else tr.percent(item.target / 100)}</td></tr>"
         )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table></div>'
+    region = f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_("Chỉ tiêu"))}">'
+    return f"{region}<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"
 
 
 def _month_status(tr: Translator, status: MonthStatus, today: dt.date) -> str:

@@ -42,7 +42,7 @@ nav.period a[aria-current]{background:#0b5cab;color:#fff}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{padding:.35rem .4rem;border-bottom:1px solid #e3e7ed;text-align:right}
 td{white-space:nowrap}
-th:first-child,td:first-child{text-align:left;white-space:normal}
+th:first-child,td:first-child{text-align:left;white-space:normal;min-width:7rem}
 th a{color:inherit}
 .totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));gap:.6rem}
 .totals div{background:#eef4fb;border-radius:.5rem;padding:.5rem}

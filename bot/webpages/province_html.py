@@ -18,12 +18,13 @@ from bot.webpages.views import (
     period_query,
     village_share,
 )
+from storage.indicators import FIVE, INDICATORS
 from storage.models import Member
 from storage.periods import Period
 from storage.progress import CommuneTotals, ProvinceRollup, ReportingMonth
 from storage.text import fold
 
-NUMERIC_COLUMNS = ("submitted", "villages", "sessions", "attendees", "helped", "achievement")
+NUMERIC_COLUMNS = ("submitted", "villages", "sessions", "attendees", "helped", "achievement", *FIVE)
 
 
 # The province table's columns: (key, heading); a heading links to the page sorted by its column.
@@ -37,6 +38,7 @@ def _province_columns(tr: Translator) -> list[tuple[str, str]]:
         ("attendees", _("Người dự")),
         ("helped", _("Lượt hỗ trợ")),
         ("achievement", _("Đạt chỉ tiêu")),
+        *((indicator, _(INDICATORS[indicator][1])) for indicator in FIVE),
     ]
 
 
@@ -48,7 +50,36 @@ def _column_value(c: CommuneTotals, key: str) -> float | None:
         return c.villages_with_session / c.villages if c.villages else 0.0
     if key == "achievement":
         return c.achievement()
+    if key in FIVE:
+        return target_share(c, key)
     return float({"sessions": c.sessions, "attendees": c.attendees, "helped": c.helped}.get(key, 0))
+
+
+def target_share(c: CommuneTotals, indicator: str) -> float | None:
+    """How far a commune is toward the year's target of one national indicator (its percent over the target; None
+    without a figure or a target), the figure its column shows and sorts by."""
+    percent, target = c.percent(indicator), c.targets.get(indicator)
+    return percent / target if percent is not None and target else None
+
+
+def _indicator_cells(tr: Translator, c: CommuneTotals) -> str:
+    """One cell per national indicator: the share of the year's target reached, with the figure and the target
+    in a tooltip and `data-*` (a dash when the commune entered no figure or has no target)."""
+    _ = tr.gettext
+    cells = []
+    for indicator in FIVE:
+        share = target_share(c, indicator)
+        if share is None:
+            cells.append(f'<td data-indicator="{indicator}">–</td>')
+            continue
+        percent, target = c.percent(indicator) or 0.0, c.targets[indicator]
+        hint = _("{percent} trên mục tiêu {target}").format(
+            percent=tr.percent(percent / 100), target=tr.percent(target / 100)
+        )
+        cells.append(
+            f'<td data-indicator="{indicator}" data-share="{share:.4f}" title="{escape(hint)}">{tr.percent(share)}</td>'
+        )
+    return "".join(cells)
 
 
 def sort_communes(communes: Sequence[CommuneTotals], key: str, descending: bool) -> list[CommuneTotals]:
@@ -169,15 +200,19 @@ def province_page(
             f'<td><a href="/web/commune/{c.code}?{period_query(month)}">{escape(c.name)}</a></td><td>{state}</td>'
             f"<td>{tr.number(c.villages_with_session)}/{tr.number(c.villages)}</td><td>{tr.number(c.sessions)}</td>"
             f"<td>{tr.number(c.attendees)}</td><td>{tr.number(c.helped)}</td>"
-            f"<td>{tr.percent(achievement) if achievement is not None else '–'}</td></tr>"
+            f"<td>{tr.percent(achievement) if achievement is not None else '–'}</td>{_indicator_cells(tr, c)}</tr>"
         )
     if not rows:
-        rows.append(f'<tr><td colspan="7">{escape(_(WORDS["no_commune"]))}</td></tr>')
+        rows.append(f'<tr><td colspan="{len(heads)}">{escape(_(WORDS["no_commune"]))}</td></tr>')
     sort_query = f"&amp;sort={sort}&amp;order={'desc' if descending else 'asc'}"
     query = f"month={month.start:%Y-%m}"
     downloads = (
         f'<p class="downloads"><a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["get_excel"]))}</a>'
         f'<a href="{base}/report.csv?{query}" download>{escape(_(WORDS["get_csv"]))}</a></p>'
+    )
+    columns_hint = _(
+        "Cột «Đạt chỉ tiêu»: trung bình 5 chỉ tiêu; mỗi cột chỉ tiêu: tỉ lệ của xã chia cho mục tiêu năm "
+        "(100% là đạt). Bấm tên cột để xếp."
     )
     body = (
         f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
@@ -185,7 +220,9 @@ def province_page(
         f'<section class="totals">{totals}</section>'
         f"{_behind(tr, rollup)}{programmes}{supervision}{_rates(tr, rates)}"
         f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
-        f'<div class="scroll"><table data-testid="communes"><thead><tr>'
+        f'<p class="legend">{escape(columns_hint)}</p>'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["communes"]))}">'
+        f'<table data-testid="communes"><thead><tr>'
         f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
         f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
     )

@@ -27,6 +27,7 @@ from bot.reports.data import commune_report, file_name, province_report, to_csv
 from bot.settings import Config
 from bot.webpages import area_html, html, programmes_html, province_html
 from bot.webpages.flags_html import ProvinceSupervision, province_supervision
+from bot.webpages.guard import same_origin, set_session_cookie
 from bot.webpages.initdata import telegram_user_id
 from bot.webpages.programmes_html import ProgrammesView
 from bot.webpages.spot_check import PhotoFetcher, SpotChecks
@@ -44,7 +45,6 @@ from storage.vocab import COMMUNE_ROLES, ROLE_PROVINCE_VIEWER, VILLAGE_ROLES
 from storage.web_access import (
     LINK_EXPIRED,
     LINK_USED,
-    SESSION_HOURS,
     check_link,
     end_session,
     open_session,
@@ -148,6 +148,14 @@ class LeadersPages:
     def _page(text: str, status: int = 200) -> web.Response:
         return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
 
+    def _posting_page(self, text: str) -> web.Response:
+        """A sign-in page that posts to itself: its referrer policy is same-origin, because under no-referrer a
+        browser sends `Origin: null` with the POST and `same_origin` could not tell it from a forged one (the
+        address still travels to no other site)."""
+        response = self._page(text)
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
     def _message(self, tr: Translator, status: int, title: str, *lines: str) -> web.Response:
         return self._page(html.message_page(tr, title, lines), status)
 
@@ -197,17 +205,23 @@ class LeadersPages:
         """303 to /web (which sends the person on to their area)."""
         return web.Response(status=303, headers={**HEADERS, "Location": "/web"})
 
-    def _with_cookie(self, response: web.StreamResponse, token: str) -> web.StreamResponse:
-        response.set_cookie(
-            COOKIE,
-            token,
-            max_age=SESSION_HOURS * 3600,
-            path="/",
-            httponly=True,
-            secure=self.secure,
-            samesite="Lax",
-        )
+    def _with_cookie(self, response: web.StreamResponse, token: str, mini_app: bool = False) -> web.StreamResponse:
+        set_session_cookie(response, COOKIE, token, secure=self.secure, mini_app=mini_app)
         return response
+
+    def same_origin(self, request: web.Request) -> bool:
+        return same_origin(request, self.config.public_url)
+
+    def _cross_site(self) -> web.Response:
+        tr = Translator()
+        _ = tr.gettext
+        return self._message(
+            tr,
+            403,
+            _("Không mở được bảng theo dõi"),
+            _("Yêu cầu đăng nhập này không đến từ trang của bot."),
+            _("Bạn gõ /web trong chat với bot để nhận liên kết mới."),
+        )
 
     # -- signing in and out -------------------------------------------------------------------------
 
@@ -239,10 +253,12 @@ class LeadersPages:
         tr = Translator(check.member.locale if check.member else "vi")
         if check.problem is not None:
             return self._link_refused(tr, check.problem)
-        return self._page(html.sign_in_page(tr, request.path))
+        return self._posting_page(html.sign_in_page(tr, request.path))
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         """POST /web/signin/{token}: use the link (once) and open a 12-hour session, then go to /web."""
+        if not self.same_origin(request):
+            return self._cross_site()
         token = request.match_info["token"]
         now = self.clock.now()
 
@@ -275,10 +291,12 @@ class LeadersPages:
 
     async def mini_app_form(self, request: web.Request) -> web.Response:
         """GET /web/miniapp: the page Telegram opens as a Mini App; it posts the signed initData back."""
-        return self._page(html.mini_app_page(Translator()))
+        return self._posting_page(html.mini_app_page(Translator()))
 
     async def mini_app(self, request: web.Request) -> web.StreamResponse:
         """POST /web/miniapp: initData checked with the bot token (and not older than 12 hours) opens a session."""
+        if not self.same_origin(request):
+            return self._cross_site()
         form = await request.post()
         init_data = form.get("init_data")
         bot_token = self.telegram_token()
@@ -299,7 +317,7 @@ class LeadersPages:
                 _("Không mở được bảng theo dõi"),
                 _("Telegram không xác nhận được bạn, hoặc tài khoản chưa tham gia. Bạn gõ /web trong chat với bot."),
             )
-        return self._with_cookie(self._to_home(), cookie)
+        return self._with_cookie(self._to_home(), cookie, mini_app=True)
 
     # -- pages --------------------------------------------------------------------------------------
 

@@ -87,7 +87,8 @@ def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]
         f'<span style="background:{SESSION_COLOURS[1]}"></span>{escape(_(WORDS["with_session"]))}'
         f'<span style="background:{FUTURE_COLOUR}"></span>{escape(_(WORDS["future_week"]))}</p>'
     )
-    return f'<div class="scroll">{"".join(parts)}</div>{legend}'
+    region = f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["heat_map"]))}">'
+    return f"{region}{''.join(parts)}</div>{legend}"
 
 
 def indicator_chart(tr: Translator, items: Sequence[IndicatorProgress]) -> str:

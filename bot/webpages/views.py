@@ -2,8 +2,10 @@
 
 A month page is built with the very call the monthly report makes (`commune_progress` over the month, as of
 the month's last day at the earliest), so the page and `bdhvs report --format json` cannot disagree; a quarter
-is read the same way over the quarter. The heat-map's cells are the same roll-up over each week of the period
-(cut to the period's bounds, as the report counts only its own days).
+is read the same way over the quarter. The heat-map's cells (each week of the period, cut to the period's
+bounds, as the report counts only its own days) and the trend since January are folded from one day-by-day read
+of the same rows (`storage/progress/series.py`), not one roll-up per week and per month; tests/web/test_trend.py
+holds them equal to each week's and month's roll-up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlmodel import Session
 from storage.areas import get_commune, get_province
 from storage.indicators import FIVE, on_track
 from storage.models import MonthlyReport, Village
-from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, week_of, weeks_between
+from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, previous_month, week_of, weeks_between
 from storage.progress import (
     CommuneProgress,
     CommuneTotals,
@@ -30,6 +32,8 @@ from storage.progress import (
     province_rollup,
     reporting_by_month,
 )
+from storage.progress.figures import indicator_lines
+from storage.progress.series import daily_activity, monthly_figures, monthly_sessions, year_targets
 from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
 from storage.supervision import Flag, supervision_flags
@@ -173,31 +177,24 @@ def area_view(
     province = get_province(session, commune.province_code)
     whole: CommuneProgress = commune_progress(session, scope, commune_code, period, as_of(period, today))
     weeks = week_columns(period)
-    by_week = [
-        {v.village_id: v for v in commune_progress(session, scope, commune_code, week, as_of(week, today)).villages}
-        if week.start <= today
-        else None
-        for week in weeks
-    ]
+    # One read of the days behind the heat-map's weeks (see storage/progress/series.py).
+    days = daily_activity(session, commune_code, period.start, period.end, None if village is None else village.id)
     rows = []
     for v in whole.villages:
         if village is not None and v.village_id != village.id:
             continue
-        cells = []
-        for week_villages in by_week:
-            if week_villages is None:
-                cells.append(Cell(None))
-                continue
-            one = week_villages.get(v.village_id)
-            cells.append(Cell(one.sessions, one.attendees, one.helped) if one else Cell(0))
+        cells = [
+            Cell(*days.over(v.village_id, week.start, week.end)) if week.start <= today else Cell(None)
+            for week in weeks
+        ]
         rows.append(VillageRow(v.village_id, v.name, v.sessions, v.attendees, v.helped, v.weeks_with_session, cells))
     deadline = deadline_day(session, commune.province_code)
-    months = []
+    statuses = []
     month = period.start
     while month <= period.end:
         report: MonthlyReport | None = report_for(session, commune_code, month)
         submitted = report is not None and report.status == "submitted"
-        months.append(
+        statuses.append(
             MonthStatus(
                 month,
                 submitted,
@@ -217,9 +214,9 @@ def area_view(
         rows=rows,
         indicators=whole.indicators,
         indicator_month=whole.month,
-        months=months,
+        months=statuses,
         village=village,
-        trend=commune_trend(session, scope, commune_code, period, today) if village is None else [],
+        trend=[] if village is not None else trend_of(session, commune_code, trend_months(period, today), len(rows)),
         flags=supervision_flags(session, commune_code, period, tz) if village is None else [],
         honour=village_roll(session, commune_code, period, today) if village is None else [],
     )
@@ -237,29 +234,31 @@ def trend_months(period: Period, today: dt.date) -> list[dt.date]:
     return [dt.date(last.year, m, 1) for m in range(1, last.month + 1)]
 
 
-def commune_trend(
-    session: Session, scope: Scope, commune_code: int, period: Period, today: dt.date
-) -> list[TrendMonth]:
-    """Each month since January, read by the very call the monthly report makes for that month.
-
-    Cost: one `commune_progress` roll-up (one statement) per month, so at most 12 statements for a page in
-    December; the month's figures are then exactly those of `bdhvs report` for that month.
-    """
-    months = []
-    for first in trend_months(period, today):
+def trend_of(session: Session, commune_code: int, months: Sequence[dt.date], villages: int) -> list[TrendMonth]:
+    """Each month since January as the monthly report reads it: the month's sessions and villages with one, and
+    its indicators (its figures, the month before's, the year's targets), from three reads over all the months,
+    not one roll-up per month (tests/web/test_trend.py holds them equal)."""
+    if not months:
+        return []
+    activity = monthly_sessions(session, commune_code, months)
+    figures = monthly_figures(session, commune_code, previous_month(months[0]), months[-1])
+    targets = year_targets(session, commune_code, months[-1].year)
+    trend = []
+    for first in months:
         month = Period.month(first)
-        progress = commune_progress(session, scope, commune_code, month, as_of(month, today))
-        months.append(
+        trend.append(
             TrendMonth(
                 month=first,
-                indicators=progress.indicators,
-                sessions=progress.sessions,
-                villages=len(progress.villages),
-                villages_with_session=sum(1 for v in progress.villages if v.sessions),
+                indicators=indicator_lines(
+                    first, figures.get(first, {}), figures.get(previous_month(first), {}), targets
+                ),
+                sessions=activity[first].sessions,
+                villages=villages,
+                villages_with_session=activity[first].villages_with_session,
                 weeks=weeks_between(month.start, month.end),
             )
         )
-    return months
+    return trend
 
 
 # The province table's filters (`?filter=`): a commune's report submitted or not, on time, late, behind target.

@@ -35,3 +35,28 @@ async def test_web_in_the_sandbox_signs_the_demo_leader_in(db_url: str) -> None:
                 assert response.status == 200 and response.content_type == "text/css"
     finally:
         await app.stop()
+
+
+async def test_the_sandbox_page_links_each_demo_person_to_their_dashboard(db_url: str) -> None:
+    """«🌐 Bảng theo dõi» on the sandbox page: a one-time link made on click for the person chosen; a newcomer
+    who has not joined gets a 404 and no link."""
+    port = free_port()
+    config = Config(database_url=db_url, web_port=port, demo_data=True, rate_limits=FAST_LIMITS, engine_mode="thread")
+    app = build_application(config)
+    await app.start()
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+            async with client.get(f"{app.web_url}/") as response:
+                assert 'data-testid="open-dashboard"' in await response.text()
+            async with client.post(f"{app.web_url}/sandbox/api/dashboard", json={"user_id": DEMO_LEADER}) as response:
+                assert response.status == 200
+                url = app.web_url + (await response.json())["url"]
+            assert url.startswith(f"{app.web_url}/web/signin/")
+            async with client.get(url) as response:  # the page that posts the link (a browser presses it)
+                assert response.status == 200
+            async with client.post(url) as response:
+                assert response.status == 200 and str(response.url).startswith(f"{app.web_url}/web/commune/")
+            async with client.post(f"{app.web_url}/sandbox/api/dashboard", json={"user_id": 123456789}) as response:
+                assert response.status == 404 and "chưa tham gia" in (await response.json())["error"]
+    finally:
+        await app.stop()

@@ -195,3 +195,17 @@ async def test_the_village_group_on_the_sandbox_page(sandbox_app: BotApplication
     await chat_input.press("Enter")
     await expect(page.get_by_test_id("bot-message").last).to_contain_text("Tuần 23/11", timeout=WAIT_MS)
     await expect(page.get_by_test_id("user-message").last).to_have_attribute("data-delivered", "true")
+
+
+async def test_the_sandbox_page_opens_the_chosen_persons_dashboard(sandbox_app: BotApplication, browser: Any) -> None:
+    page = await browser.new_page(viewport={"width": 1100, "height": 900})
+    await page.goto(sandbox_app.web_url + "/")
+    await page.get_by_test_id("persona-900004").click()  # the demo commune leader
+    button = page.get_by_test_id("open-dashboard")
+    await expect(button).to_be_visible(timeout=WAIT_MS)
+    async with page.expect_popup() as opened:
+        await button.click()
+    dashboard = await opened.value
+    await expect(dashboard.get_by_test_id("heatmap")).to_be_visible(timeout=WAIT_MS)
+    assert "/web/commune/" in dashboard.url
+    await page.context.close()

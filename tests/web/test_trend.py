@@ -8,12 +8,14 @@ from aiohttp.test_utils import TestClient
 
 from bot.clock import FixedClock, local_today
 from bot.reports.data import commune_report
-from bot.webpages.views import trend_months
+from bot.webpages.views import area_view, as_of, trend_months
 from storage.db import Database
+from storage.models import Village
 from storage.periods import PERIOD_QUARTER, Period
+from storage.progress import commune_progress
 from storage.scope import Scope
 from tests.conftest import VN
-from tests.reports.conftest import ADMIN, MEMBER, SON_KIM_1, Month
+from tests.reports.conftest import ADMIN, HA_TINH, MEMBER, SON_KIM_1, Month
 from tests.web.conftest import sign_in
 from tests.web.test_commune_page import marked
 
@@ -80,3 +82,45 @@ def test_the_trend_runs_from_january_to_the_chosen_month_never_past_today() -> N
     assert trend_months(Period.month(dt.date(2026, 11, 1)), today)[-1] == dt.date(2026, 11, 1)
     quarter = Period.holding(PERIOD_QUARTER, dt.date(2026, 10, 1))
     assert trend_months(quarter, today)[-1] == dt.date(2026, 11, 1)
+
+
+def test_the_folded_weeks_and_months_equal_each_weeks_and_months_roll_up(database: Database, month: Month) -> None:
+    """The heat-map's cells and the trend are folded from one day-by-day read (storage/progress/series.py): each
+    equals the very roll-up the report makes for that week or month, for a month, a quarter and a village."""
+    today = dt.date(2026, 11, 19)
+    scope = Scope.operator()
+    village = month.villages["Thôn 2"]
+    with database.session() as session:
+        for period in (Period.month(dt.date(2026, 10, 1)), Period.month(today), Period.holding(PERIOD_QUARTER, today)):
+            view = area_view(session, scope, SON_KIM_1, period, today)
+            for column, week in enumerate(view.weeks):
+                if week.start > today:
+                    assert all(row.cells[column].sessions is None for row in view.rows)
+                    continue
+                rolled = commune_progress(session, scope, SON_KIM_1, week, as_of(week, today))
+                expected = {v.village_id: (v.sessions, v.attendees, v.helped) for v in rolled.villages}
+                cells = {
+                    r.id: (r.cells[column].sessions, r.cells[column].attendees, r.cells[column].helped)
+                    for r in view.rows
+                }
+                assert cells == expected, (period, week)
+            assert [t.month for t in view.trend] == trend_months(period, today)
+            for point in view.trend:
+                one = Period.month(point.month)
+                rolled = commune_progress(session, scope, SON_KIM_1, one, as_of(one, today))
+                assert point.sessions == rolled.sessions
+                assert point.villages == len(rolled.villages)
+                assert point.villages_with_session == sum(1 for v in rolled.villages if v.sessions)
+                assert point.indicators == rolled.indicators, point.month
+        with_village = session.get(Village, village)
+        assert with_village is not None
+        one_village = area_view(
+            session,
+            Scope("member", HA_TINH, SON_KIM_1, village),
+            SON_KIM_1,
+            Period.month(dt.date(2026, 10, 1)),
+            today,
+            village=with_village,
+        )
+        assert [r.id for r in one_village.rows] == [village] and one_village.trend == []
+        assert [c.sessions for c in one_village.rows[0].cells] == [0, 0, 0, 0, 1]

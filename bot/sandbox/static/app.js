@@ -18,6 +18,7 @@
     botName: $("bot-name"),
     status: $("chat-status"),
     asPersona: $("as-persona"),
+    openDashboard: $("open-dashboard"),
     notice: $("notice"),
     connection: $("connection"),
     replyKeyboard: $("reply-keyboard"),
@@ -221,6 +222,23 @@
     }
   }
 
+  // ------------------------------------------------------------------ the leaders' page
+
+  // A one-time sign-in link for the person chosen, made on click, opened in a new tab (opened first, so no
+  // pop-up blocker stops it, then sent to the link once the server has made it).
+  async function openDashboard() {
+    if (!state.current) return;
+    const tab = window.open("", "_blank");
+    try {
+      const { url } = await postJSON("/sandbox/api/dashboard", { user_id: state.current.user_id });
+      if (tab) tab.location.href = url;
+      else window.location.href = url;
+    } catch (error) {
+      if (tab) tab.close();
+      window.alert(`Chưa mở được bảng theo dõi: ${error.message || error}`);
+    }
+  }
+
   // ------------------------------------------------------------------ personas
 
   function personaButton(person) {
@@ -345,6 +363,8 @@
   function showGroupControls() {
     const group = state.group;
     els.groupBar.hidden = !group;
+    // The leaders' page of the person chosen (not of a group, nor of a newcomer who has not joined yet).
+    els.openDashboard.hidden = Boolean(group) || !state.current || Boolean(state.current.is_new);
     els.botName.textContent = group ? group.title : state.bot.first_name || "bdhvs-bot";
     setReplyTo(null);
   }
@@ -881,6 +901,7 @@
     sendPhoto(file);
   });
   els.newPersona.addEventListener("click", newPersona);
+  els.openDashboard.addEventListener("click", openDashboard);
   els.speaker.addEventListener("change", () => {
     setReplyTo(null);
     setSpeaker(Number(els.speaker.value), true);

@@ -1,0 +1,157 @@
+"""A commune's activity day by day and month by month and its indicator figures month by month, each in one
+statement, for the leaders' page: the heat-map's weeks and the trend since January fold these instead of
+running one roll-up per week and per month (17 roll-ups for a commune's page in December; bench/dashboard.py
+measured it).
+
+The rows are the ones the roll-ups count (`storage/progress/commune.py`): live sessions and help records of the
+commune's villages by date, the figures entered per month, the year's targets of the commune or its province
+(the commune's own winning). tests/web/test_trend.py holds the folded figures equal to each roll-up's. The
+caller has already checked the asking member's scope on the commune (the page's roll-up of the period does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
+from storage.periods import month_of
+from storage.progress.figures import Figure, Target
+from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS
+
+
+@dataclass
+class DailyActivity:
+    """Per village and day between two dates: sessions held, their attendees, people helped."""
+
+    sessions: dict[tuple[int, dt.date], tuple[int, int]] = field(default_factory=dict)  # (sessions, attendees)
+    helped: dict[tuple[int, dt.date], int] = field(default_factory=dict)
+
+    def over(self, village_id: int, start: dt.date, end: dt.date) -> tuple[int, int, int]:
+        """A village's sessions, attendees and people helped from `start` to `end` (both included)."""
+        sessions = attendees = helped = 0
+        day = start
+        while day <= end:
+            held = self.sessions.get((village_id, day))
+            if held:
+                sessions, attendees = sessions + held[0], attendees + held[1]
+            helped += self.helped.get((village_id, day), 0)
+            day += dt.timedelta(days=1)
+        return sessions, attendees, helped
+
+
+@dataclass(frozen=True)
+class MonthActivity:
+    """A month's sessions, every village together, and how many villages held one."""
+
+    sessions: int = 0
+    villages_with_session: int = 0
+
+
+def monthly_sessions(session: Session, commune_code: int, months: Sequence[dt.date]) -> dict[dt.date, MonthActivity]:
+    """The commune's live sessions in each of these months (first days, in order): one read grouped by village
+    and month (the month told by a CASE over the months' bounds, the same SQL on SQLite and PostgreSQL)."""
+    if not months:
+        return {}
+    ends = [month_of(first)[1] for first in months]
+    month_index = case(
+        *((SESSIONS.c.session_date <= end, index) for index, end in enumerate(ends)), else_=len(months)
+    ).label("month_index")
+    rows = session.connection().execute(
+        select(SESSIONS.c.village_id, month_index, func.count())
+        .where(
+            SESSIONS.c.commune_code == commune_code,
+            SESSIONS.c.session_date >= months[0],
+            SESSIONS.c.session_date <= ends[-1],
+            SESSIONS.c.deleted_at.is_(None),
+        )
+        .group_by(SESSIONS.c.village_id, month_index)
+    )
+    sessions = [0] * len(months)
+    villages = [0] * len(months)
+    for _village, index, count in rows:
+        sessions[int(index)] += int(count)
+        villages[int(index)] += 1
+    return {first: MonthActivity(sessions[i], villages[i]) for i, first in enumerate(months)}
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date column's value (SQLite may hand back its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def daily_activity(
+    session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: int | None = None
+) -> DailyActivity:
+    """The commune's (or one village's) live sessions and help records from `start` to `end`, by village and day:
+    two grouped reads."""
+    on_sessions = [
+        SESSIONS.c.commune_code == commune_code,
+        SESSIONS.c.session_date >= start,
+        SESSIONS.c.session_date <= end,
+        SESSIONS.c.deleted_at.is_(None),
+    ]
+    on_help = [
+        HELP.c.commune_code == commune_code,
+        HELP.c.record_date >= start,
+        HELP.c.record_date <= end,
+        HELP.c.deleted_at.is_(None),
+    ]
+    if village_id is not None:
+        on_sessions.append(SESSIONS.c.village_id == village_id)
+        on_help.append(HELP.c.village_id == village_id)
+    activity = DailyActivity()
+    held = session.connection().execute(
+        select(SESSIONS.c.village_id, SESSIONS.c.session_date, func.count(), func.sum(SESSIONS.c.attendees))
+        .where(*on_sessions)
+        .group_by(SESSIONS.c.village_id, SESSIONS.c.session_date)
+    )
+    for village, day, count, attendees in held:
+        activity.sessions[(int(village), _as_date(day))] = (int(count), int(attendees or 0))
+    helped = session.connection().execute(
+        select(HELP.c.village_id, HELP.c.record_date, func.sum(HELP.c.count))
+        .where(*on_help)
+        .group_by(HELP.c.village_id, HELP.c.record_date)
+    )
+    for village, day, count in helped:
+        activity.helped[(int(village), _as_date(day))] = int(count or 0)
+    return activity
+
+
+def monthly_figures(
+    session: Session, commune_code: int, first: dt.date, last: dt.date
+) -> dict[dt.date, dict[str, Figure]]:
+    """The indicator figures the commune entered for each month from `first` to `last` (first days)."""
+    rows = session.connection().execute(
+        select(FIGURES.c.month, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
+            FIGURES.c.commune_code == commune_code, FIGURES.c.month >= first, FIGURES.c.month <= last
+        )
+    )
+    figures: dict[dt.date, dict[str, Figure]] = defaultdict(dict)
+    for month, indicator, numerator, denominator in rows:
+        figures[_as_date(month)][indicator] = (int(numerator), int(denominator))
+    return figures
+
+
+def year_targets(session: Session, commune_code: int, year: int) -> dict[str, Target]:
+    """The year's targets for the commune: its province's, replaced by the commune's own where it set one."""
+    province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune_code).scalar_subquery()
+    rows = session.connection().execute(
+        select(TARGETS.c.indicator, TARGETS.c.percent, TARGETS.c.scope).where(
+            TARGETS.c.year == year,
+            or_(
+                and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == commune_code),
+                and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province),
+            ),
+        )
+    )
+    own: dict[str, Target] = {}
+    of_province: dict[str, Target] = {}
+    for indicator, percent, scope in rows:
+        (own if scope == SCOPE_COMMUNE else of_province)[indicator] = (float(percent), scope)
+    return {**of_province, **own}
