@@ -145,7 +145,9 @@ class BotApplication:
             on_fired=self.metrics.reminders_fired,
             **(reminder_options or {}),
         )
-        self.web = WebServer(config.web_host, config.web_port, ready=self._ready, roles=self.leadership.held)
+        self.web = WebServer(
+            config.web_host, config.web_port, ready=self._ready, roles=self.leadership.held if shared else None
+        )
         self.leadership.want("scheduler", self._schedule, self._unschedule)
         self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API

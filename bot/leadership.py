@@ -103,6 +103,7 @@ class Leadership:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-leader")
         self._task: asyncio.Task[None] | None = None
         self._round = asyncio.Lock()
+        self._stopping = False
 
     def want(self, name: str, on_gained: RoleAction, on_lost: RoleAction) -> None:
         """Take this role whenever it is free (before `start()`)."""
@@ -119,6 +120,7 @@ class Leadership:
 
     async def stop(self) -> None:
         """Give every role up (its `on_lost` runs), close the lock connection, remove the heartbeat row."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -181,7 +183,12 @@ class Leadership:
             return
         role.held = False
         role.changes.append(False)
-        log.warning("instance %s gave up the role %s", self.instance_id, role.name)
+        log.log(
+            logging.INFO if self._stopping else logging.WARNING,
+            "instance %s gave up the role %s",
+            self.instance_id,
+            role.name,
+        )
         try:
             await role.on_lost()
         except Exception:
