@@ -5,6 +5,7 @@ slots reserved in the database."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from sqlalchemy import text, update
 
@@ -77,7 +78,7 @@ def test_send_slots_follow_the_rate_across_reservations(pg: Database) -> None:
             waits.append(instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0))
     assert waits[:3] == [0.0, 0.0, 0.0]
     # Each next slot is a second after the one before (less the few milliseconds a reservation takes).
-    assert all(0.5 < later - earlier <= 1.0 + 1e-6 for earlier, later in zip(waits[2:], waits[3:], strict=False))
+    assert all(0.5 < later - earlier <= 1.0 + 1e-6 for earlier, later in itertools.pairwise(waits[2:]))
     with pg.session() as session:
         instances.pause_sends(session, "telegram:abc", 60.0)
         assert instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0) > 50.0
