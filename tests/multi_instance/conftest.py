@@ -13,6 +13,7 @@ import pytest
 from bot.app import BotApplication, build_application
 from bot.config import Config
 from bot.delivery.shared import Leases
+from bot.messages import Reply
 from bot.sandbox.fake_telegram import FakeTelegram
 from storage import outbox
 from storage.db import Database
@@ -57,7 +58,7 @@ def enqueue_chats(database: Database, chats: list[str], per_chat: int, *, now: d
                     channel="telegram",
                     chat_id=chat,
                     kind=outbox.KIND_MESSAGE,
-                    payload={"text": f"{chat} #{n:03d}"},
+                    payload=Reply(f"{chat} #{n:03d}").to_payload(),
                     now=now,
                 )
                 assert item is not None
