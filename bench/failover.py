@@ -89,7 +89,9 @@ def unsent(database: Database) -> int:
         return int(session.exec(query).one())
 
 
-async def run(database_url: str, count: int, limit: float, lease: float, headroom: float) -> dict[str, Any]:
+async def run(
+    database_url: str, count: int, limit: float, lease: float, headroom: float, log_path: str | None = None
+) -> dict[str, Any]:
     database = Database(database_url)
     upgrade(database)
     seed(database, count)
@@ -116,8 +118,11 @@ async def run(database_url: str, count: int, limit: float, lease: float, headroo
     rate = limit * headroom
     command = [sys.executable, "-m", "tests.multi_instance.sending_instance", database_url, api_url]
     options = ["--lease", str(lease), "--rate", str(rate), "--workers", str(WORKERS)]
+    log = open(log_path, "w", encoding="utf-8") if log_path else subprocess.DEVNULL  # noqa: SIM115
     children = {
-        owner: subprocess.Popen([*command, owner, *options], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        owner: subprocess.Popen(
+            [*command, owner, *options], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
+        )
         for owner in ("first", "second")
     }
     sent = lambda: len(fake.calls_to("sendMessage"))  # noqa: E731  # a counter read in the loops below
@@ -185,9 +190,12 @@ def main() -> None:
     parser.add_argument("--lease", type=float, default=15.0, help="seconds a claimed row stays its holder's")
     parser.add_argument("--headroom", type=float, default=0.98)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--log", help="write the instances' logs to this file")
     arguments = parser.parse_args()
     report = asyncio.run(
-        run(arguments.database_url, arguments.count, arguments.limit, arguments.lease, arguments.headroom)
+        run(
+            arguments.database_url, arguments.count, arguments.limit, arguments.lease, arguments.headroom, arguments.log
+        )
     )
     if arguments.json:
         print(json.dumps(report, indent=2))

@@ -87,6 +87,7 @@ log = logging.getLogger(__name__)
 
 ChatKey = tuple[str, str]  # (channel, chat id)
 HoldPolicy = Callable[[OutboxItem, dt.datetime], dt.datetime | None]
+LEASED_SECONDS, LEASED_MIN = 4.0, 100  # with leases: rows in hand at most this many seconds at the rate (or 100)
 
 
 class OutboxSender:
@@ -137,6 +138,10 @@ class OutboxSender:
         self.hold = hold
         self.store = OutboxStore(database, db_executor, on_unreachable, leases)
         self.pacer = Pacer(self.rate_limits, self._is_group)
+        if leases is not None:
+            # Rows in hand wait for this instance alone: keep a few seconds' worth at the rate, so that rows a
+            # killed instance held are few, and the others have rows of their own to send meanwhile.
+            max_claimed = min(max_claimed, max(LEASED_MIN, int(self.rate_limits.global_per_second * LEASED_SECONDS)))
         self.claims = ClaimBook(max_claimed, on_unblock=self._rescan_soon, on_room=self.notify)
         self.dispatcher = Dispatcher(
             self.store, self.claims, clock, self.renderers, self._queue_with_worker, poll_interval
@@ -161,7 +166,7 @@ class OutboxSender:
             rescan_soon=self._rescan_soon,
             shared_pace=shared_pace,
         )
-        self.lease_keeper = LeaseKeeper(self.store, leases, lambda: sorted(self.claims.claimed))
+        self.lease_keeper = LeaseKeeper(self.store, leases, lambda: sorted(self.claims.claimed), self._forfeit)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -308,6 +313,13 @@ class OutboxSender:
         one again): count, mean, p99 and max in seconds, over the latest 10,000 items."""
         return lag_summary(self._mark_lags)
 
+    def _forfeit(self, ids: set[int]) -> None:
+        """These rows' leases could not be renewed: let go of the ones still queued (another instance may hold
+        them now); a row answered and awaiting its mark is left to it (it is sent)."""
+        for worker in self._workers:
+            for item in worker.drop_ids(ids - self._awaiting_chat.keys()):
+                self.claims.release(item.id)
+
     def _is_group(self, channel: str, chat_id: str) -> bool:
         """True when the chat is a group on its channel, or an item to it said so (paced by the group limit)."""
         if (channel, chat_id) in self._group_chats:
@@ -393,18 +405,18 @@ class OutboxSender:
         if self.claims.behind(key, item.id) or renderer is None:
             self.claims.release(item.id)  # an earlier item of this chat must go first; read again later
             return
-        if not self.lease_keeper.valid(time.monotonic()):
-            # The leases could not be renewed for too long: another instance may hold this chat by now.
-            log.warning("outbox leases not renewed in time; item %s left to whoever holds it", item.id)
-            self.claims.release(item.id)
-            await asyncio.sleep(1.0)
-            return
         until = self.hold(item, self.clock.now()) if self.hold is not None else None
         if until is not None:
             await self._hold(item, until)
             return
         if not await self._wait_for_channel(item.channel):
             self.claims.release(item.id)
+            return
+        if not self.lease_keeper.valid(time.monotonic()):
+            # The leases could not be renewed in time: another instance may hold this chat by now.
+            log.warning("outbox leases not renewed in time; item %s left to whoever holds it", item.id)
+            self.claims.release(item.id)
+            await asyncio.sleep(0.5)
             return
         self.pacer.take_chat(key, item.kind, time.monotonic())
         await self._send(worker, item, renderer)

@@ -81,15 +81,16 @@ def listed(session: Session, alive_within: dt.timedelta) -> list[InstanceRow]:
     ]
 
 
-# One reservation: the slot is the later of now and the row's time less the burst's tolerance; the row then moves
-# one interval past the later of its own time and the slot. Returns the seconds until the slot (0: at once).
+# One reservation of `count` slots in a row: the first is the later of now and the row's time less the burst's
+# tolerance; the row then moves `count` intervals past the later of its own time and that slot. Returns the
+# seconds until the first slot (0: at once).
 _RESERVE = text(
     """
     WITH clock AS (SELECT extract(epoch FROM clock_timestamp()) AS t),
     current AS (SELECT next_at FROM sendpace WHERE key = :key FOR UPDATE),
     slot AS (SELECT greatest(clock.t, current.next_at - :tolerance) AS s, current.next_at AS tat, clock.t AS t
              FROM clock, current)
-    UPDATE sendpace SET next_at = greatest(slot.tat, slot.s) + :interval
+    UPDATE sendpace SET next_at = greatest(slot.tat, slot.s) + :interval * :count
     FROM slot WHERE sendpace.key = :key
     RETURNING slot.s - slot.t
     """
@@ -108,15 +109,15 @@ def ensure_pace(session: Session, key: str) -> None:
     session.execute(conflict_insert("postgresql", table).values(key=key, next_at=0.0).on_conflict_do_nothing())
 
 
-def reserve_send(session: Session, key: str, rate: float, burst: float) -> float:
-    """Reserve the token's next send slot at `rate` a second with up to `burst` at once after a quiet spell;
-    the seconds to wait before sending (0 when it may go now). PostgreSQL only."""
+def reserve_send(session: Session, key: str, rate: float, burst: float, count: int = 1) -> float:
+    """Reserve the token's next `count` send slots at `rate` a second (one every 1/rate seconds from the first),
+    with up to `burst` at once after a quiet spell; the seconds until the first (0: now). PostgreSQL only."""
     interval = 1.0 / rate
-    tolerance = max(0.0, burst - 1.0) * interval
-    wait = session.execute(_RESERVE, {"key": key, "interval": interval, "tolerance": tolerance}).scalar_one_or_none()
+    values = {"key": key, "interval": interval, "tolerance": max(0.0, burst - 1.0) * interval, "count": count}
+    wait = session.execute(_RESERVE, values).scalar_one_or_none()
     if wait is None:  # the row is missing (a restored database): make it and reserve again
         ensure_pace(session, key)
-        wait = session.execute(_RESERVE, {"key": key, "interval": interval, "tolerance": tolerance}).scalar_one()
+        wait = session.execute(_RESERVE, values).scalar_one()
     return max(0.0, float(wait))
 
 

@@ -21,13 +21,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, literal, or_, select, text, update
+from sqlalchemy import CursorResult, and_, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import array
 from sqlmodel import Session
 
 from storage.outbox import STATUS_HELD, TABLE, DueScan, OutboxItem, item_columns, waiting_chats
 
 # The key of the advisory lock one claim holds for its transaction (any 64-bit number of our own).
 CLAIM_LOCK = 0x6264_6876_7302  # "bdhvs" 2
+KEY_SEPARATOR = "\x1f"  # between a chat's channel and id in the list of chats that are not free
+
+
+def chat_key(channel: str, chat_id: str) -> str:
+    """A chat as one string, for the list of chats that are not free."""
+    return f"{channel}{KEY_SEPARATOR}{chat_id}"
 
 
 def claim_due(
@@ -48,30 +55,32 @@ def claim_due(
         return []
     connection = session.connection()
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
-    row = TABLE.alias("candidate")
-    other = TABLE.alias("other")
     db_now = func.now()
-    chat_taken = (
-        select(literal(1))
+    # Two statements rather than one with a correlated NOT EXISTS: a fan-out puts thousands of rows in the table
+    # before its statistics are refreshed, and the planner then joined every row to every other (minutes).
+    # First the chats that are not free: a row under another's live lease, or a row waiting for a later attempt.
+    busy = connection.execute(
+        select(TABLE.c.channel, TABLE.c.chat_id)
         .where(
-            other.c.status == "pending",
-            other.c.channel == row.c.channel,
-            other.c.chat_id == row.c.chat_id,
+            TABLE.c.status == "pending",
             or_(
-                and_(other.c.claimed_by != owner, other.c.lease_until >= db_now),  # held by another instance
-                and_(other.c.id < row.c.id, other.c.next_attempt_at > now),  # an earlier row waits its turn
+                and_(TABLE.c.claimed_by != owner, TABLE.c.lease_until >= db_now),
+                TABLE.c.next_attempt_at > now,
             ),
         )
-        .exists()
-    )
+        .group_by(TABLE.c.channel, TABLE.c.chat_id)
+    ).all()
+    row = TABLE.alias("candidate")
     conditions: list[Any] = [
         row.c.status == "pending",
         or_(row.c.next_attempt_at.is_(None), row.c.next_attempt_at <= now),
         row.c.channel.in_(channels),
         row.c.id > after_id,
         or_(row.c.claimed_by.is_(None), row.c.claimed_by == owner, row.c.lease_until < db_now),
-        ~chat_taken,
     ]
+    if busy:
+        keys = sorted({chat_key(channel, chat_id) for channel, chat_id in busy})
+        conditions.append(row.c.channel.concat(KEY_SEPARATOR).concat(row.c.chat_id) != func.all(array(keys)))
     if in_hand:
         conditions.append(row.c.id.not_in(sorted(in_hand)))
     candidates = select(row.c.id).where(*conditions).order_by(row.c.id).limit(room).with_for_update(skip_locked=True)
@@ -114,13 +123,14 @@ def claim_scan(
     return scan
 
 
-def renew(session: Session, owner: str, ids: list[int], lease: dt.timedelta) -> int:
-    """Extend the owner's live leases on these rows (those it still has in hand); how many were renewed.
+def renew(session: Session, owner: str, ids: list[int], lease: dt.timedelta) -> set[int]:
+    """Extend the owner's live leases on these rows (those it still has in hand); the ids renewed.
 
-    A lease that already ran out is not renewed: another instance may have taken the row since."""
+    A lease that already ran out is not renewed (another instance may have taken the row since), nor a row
+    sent, failed or held meanwhile: the owner lets go of the rows missing from the answer that are still to send."""
     if not ids:
-        return 0
-    result = session.execute(
+        return set()
+    renewed = session.execute(
         update(TABLE)
         .where(
             TABLE.c.id.in_(ids),
@@ -129,8 +139,9 @@ def renew(session: Session, owner: str, ids: list[int], lease: dt.timedelta) -> 
             TABLE.c.lease_until >= func.now(),
         )
         .values(lease_until=func.now() + lease)
-    )
-    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result
+        .returning(TABLE.c.id)
+    ).all()
+    return {int(row[0]) for row in renewed}
 
 
 def release_owner(session: Session, owner: str) -> int:

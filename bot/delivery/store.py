@@ -90,10 +90,10 @@ class OutboxStore:
         with self.database.session(readonly=True) as session:
             return outbox.scan_due(session, now=now, channels=channels, claimed=claimed, room=room, after_id=after_id)
 
-    def renew(self, ids: list[int]) -> int:
-        """Extend this instance's leases on the rows it has in hand; how many were renewed."""
+    def renew(self, ids: list[int]) -> set[int]:
+        """Extend this instance's leases on the rows it has in hand; the ids renewed."""
         if self.leases is None:
-            return 0
+            return set()
         with self.database.session() as session:
             return outbox_leases.renew(session, self.leases.owner, ids, dt.timedelta(seconds=self.leases.seconds))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from typing import Any
 
@@ -41,7 +42,6 @@ def build_sender(
         limits,
         [TelegramRenderer(bot, database)],
         workers=workers,
-        poll_interval=0.2,
         leases=Leases(owner, lease),
         shared_pace=pace,
         **options,
@@ -55,6 +55,7 @@ def telegram_bot(api_url: str, workers: int) -> Bot:
 
 
 async def main(arguments: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {arguments.owner} %(name)s %(message)s")
     database = Database(arguments.db_url)
     bot = telegram_bot(arguments.api_url, arguments.workers)
     await bot.initialize()
