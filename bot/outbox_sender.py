@@ -48,9 +48,10 @@ of their life, and stops sending when it could not renew them for longer than th
 instance may hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by
 default); at a clean stop it frees them at once. Each token's global rate is reserved in the database
 (`shared_pace`, bot/delivery/shared.py). What a person may see twice after a kill is the same as above: per chat
-at most the one item that was in flight or answered and not yet marked; over the whole bot at most one per
-chat the dead instance was sending to, that is at most its `workers` items (6 by default) in flight plus those
-answered and not yet marked (a few milliseconds' worth). On SQLite one instance runs
+at most the one item that was in flight or answered and not yet marked; over the whole bot, the dead instance's
+`workers` sends in flight (6 by default) plus what the platform answered within the mark's lag before the kill
+(its rate times a few milliseconds; more on a loaded machine). bench/failover.py prints both: the doubled
+equal the rows the platform already had and the dead one had not marked. On SQLite one instance runs
 (storage/instance_lock.py), and none of this is used.
 """
 
