@@ -9,9 +9,11 @@ or `await app.run_forever()`, which stops on SIGINT/SIGTERM.
 
 Start order: database upgrade -> (sandbox: fake Bot API + demo data + chat page) -> web routes -> web server
 (its bound address is known only now; port 0 is allowed) -> outbox sender -> the engine's own process (see
-`bot/engine_process.py`; config `engine.mode`) -> reminder scheduler (catches up
-what was missed while down) -> Telegram channel (getMe, command menu, then polling or webhook) -> Zalo channel
-(getMe, then polling or setWebhook). Both channels can run in one process; each starts when its token is set.
+`bot/engine_process.py`; config `engine.mode`) -> Telegram channel (getMe, command menu, setWebhook in webhook
+mode) -> Zalo channel (getMe, setWebhook) -> leader roles (bot/leadership.py): the reminder scheduler (catches
+up what was missed while down) and polling each token, at once on SQLite and on PostgreSQL when no other
+instance holds them (else when it stops or dies). Both channels can run in one process; each starts when its
+token is set.
 `GET /files/{token}` serves stored files at expiring addresses (Zalo takes pictures by URL only). Stop order is
 the reverse, with the sender given a few seconds to send what is due, and only then the HTTP clients, the web
 server and the database closed.
@@ -44,10 +46,12 @@ from sqlmodel import select
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
+from bot.delivery.shared import Leases, SharedPace, token_key
 from bot.engine import ConversationEngine, Router, UpdateProcessor
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.flood import FloodGate, FloodLimiter, Monotonic
+from bot.leadership import Leadership
 from bot.metrics import MeteredUpdates, Metrics, add_metrics_route
 from bot.outbox_sender import OutboxSender
 from bot.reminders.notices import mark_chat_unreachable
@@ -95,6 +99,7 @@ class BotApplication:
         telegram_options: dict[str, Any] | None = None,
         zalo_options: dict[str, Any] | None = None,
         reminder_options: dict[str, Any] | None = None,
+        leader_options: dict[str, Any] | None = None,
         drain_on_stop: float = 5.0,
         flood_clock: Monotonic | None = None,
     ) -> None:
@@ -110,6 +115,10 @@ class BotApplication:
         self.metrics = Metrics(read_depth=self._outbox_depth)
         # One thread processes updates: per-chat order is kept and SQLite sees one writer.
         self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
+        # Leader roles (polling a token, the scheduler) and the heartbeat; on PostgreSQL shared with the other
+        # instances through advisory locks, the outbox claimed with leases and each token's rate shared.
+        self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))
+        shared = self.leadership.shared
         # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
         self._sender = OutboxSender(
             self._database,
@@ -121,6 +130,8 @@ class BotApplication:
                 "on_unreachable": mark_chat_unreachable,
                 "deliver_timeout": max(300.0, 5 * config.send_timeout),
                 "on_result": self.metrics.sent,
+                "leases": Leases(self.leadership.instance_id) if shared else None,
+                "shared_pace": SharedPace(self._database, config.rate_limits.global_per_second) if shared else None,
                 **(sender_options or {}),
             },
         )
@@ -136,7 +147,10 @@ class BotApplication:
             on_fired=self.metrics.reminders_fired,
             **(reminder_options or {}),
         )
-        self.web = WebServer(config.web_host, config.web_port, ready=self._ready)
+        self.web = WebServer(
+            config.web_host, config.web_port, ready=self._ready, roles=self.leadership.held if shared else None
+        )
+        self.leadership.want("scheduler", self._schedule, self._unschedule)
         self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
         self.zalo: ZaloChannel | None = None
@@ -267,8 +281,6 @@ class BotApplication:
         await self._start_engine_process()
         self.flood_gate = FloodGate(self.updates, self.flood_limiter, self._database, self.clock, self._after_commit)
         self.metered = MeteredUpdates(self.flood_gate, self.metrics)
-        await self.reminders.start()
-        self.metrics.hold_role("scheduler")
         if config.sandbox:
             await self._start_telegram(
                 token=getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling", secret=None
@@ -280,6 +292,8 @@ class BotApplication:
             await self._start_zalo(token=self.fake_zalo.token, mode="polling", secret=None)
         elif config.zalo_token:
             await self._start_zalo(config.zalo_token, config.zalo_mode, config.zalo_secret_token)
+        # The scheduler and each polling token: taken now when free (always on SQLite), else when freed.
+        await self.leadership.start()
         log.info("bot started; web server at %s", self.web_url)
         if config.sandbox:
             log.info(
@@ -326,9 +340,7 @@ class BotApplication:
         )
         self.telegram = channel
         self._sender.add_renderer(channel.renderer)
-        await channel.start()
-        if mode == "polling":
-            self.metrics.hold_role("polling:telegram")
+        await self._start_channel(channel, token, mode)
 
     async def _start_zalo(self, token: str, mode: str, secret: str | None) -> None:
         options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
@@ -341,9 +353,33 @@ class BotApplication:
         )
         self.zalo = channel
         self._sender.add_renderer(channel.renderer)
-        await channel.start()
+        await self._start_channel(channel, token, mode)
+
+    async def _start_channel(self, channel: TelegramChannel | ZaloChannel, token: str, mode: str) -> None:
+        """Introduce the channel; its token's rate is shared, and polling it is a leader role (one instance)."""
+        key = token_key(channel.channel, token)
+        if self._sender.shared_pace is not None:
+            self._sender.shared_pace.add(channel.channel, key)
+        await channel.start(poll=False)
         if mode == "polling":
-            self.metrics.hold_role("polling:zalo")
+            self.leadership.want(
+                f"polling:{key}", lambda: self._poll(channel, True), lambda: self._poll(channel, False)
+            )
+
+    async def _poll(self, channel: TelegramChannel | ZaloChannel, held: bool) -> None:
+        """This instance took (or lost) the token's polling role: poll here (or stop)."""
+        self.metrics.hold_role(f"polling:{channel.channel}", held)
+        await (channel.start_polling() if held else channel.stop())
+
+    async def _schedule(self) -> None:
+        """This instance took the scheduler role: the reminder service runs here."""
+        await self.reminders.start()
+        self.metrics.hold_role("scheduler")
+
+    async def _unschedule(self) -> None:
+        """The scheduler role was lost (or given up): the reminder service stops here."""
+        self.metrics.hold_role("scheduler", False)
+        await self.reminders.stop()
 
     async def _prepare_sandbox(self) -> None:
         """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
@@ -383,7 +419,10 @@ class BotApplication:
         if self._stopped:
             return
         self._stopped = True
-        steps: list[tuple[str, Callable[[], Any]]] = [("reminder scheduler", self.reminders.stop)]
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("leader roles", self.leadership.stop),  # the scheduler and polling stop; another instance takes them
+            ("reminder scheduler", self.reminders.stop),
+        ]
         if self.telegram is not None:
             steps.append(("telegram polling", self.telegram.stop))
         if self.zalo is not None:

@@ -3,6 +3,16 @@
 dedupe on (channel, update id) -> load member and state -> route to a handler -> save state ->
 put the replies in the outbox. Everything is committed together, so a reply is never promised
 without the change it reports, and a redelivered update changes and sends nothing twice.
+
+Several instances on one PostgreSQL database (webhook updates reaching any of them): each transaction first
+takes a transaction-level advisory lock on its chat (`chat_lock_key`), so two updates of one chat are never
+handled at the same time anywhere; the second waits until the first committed, then reads what it wrote. They
+are handled in the order they reach the lock, which PostgreSQL grants first come, first served: the order in
+which they arrived, whenever one arrived after the other had started. A later update that arrives first (the
+platform pushed two of one chat on two connections at the same moment, or the earlier one was retried) is
+handled first, and the earlier one right after it, never dropped: a button press meant for a step already
+passed is refused as stale by its handler, as it would be from one instance. Within one instance the update
+thread already handles one update at a time; on SQLite one instance runs and no lock is taken.
 """
 
 from __future__ import annotations
@@ -10,10 +20,11 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, text
 from sqlmodel import Session, col, select
 
 from bot import choices
@@ -66,6 +77,18 @@ _LOAD_TURN = (
 )
 
 
+# The two-part key of a chat's lock: our own space (any 32-bit number of ours) and the chat's hash.
+CHAT_LOCK_SPACE = 0x62646876  # "bdhv"
+_CHAT_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def chat_lock_key(channel: str, chat_id: str) -> int:
+    """The chat's part of its lock key: a signed 32-bit hash of (channel, chat id); a rare collision of two
+    chats only makes them wait for each other."""
+    key = zlib.crc32(f"{channel}:{chat_id}".encode())
+    return key - (1 << 32) if key >= 1 << 31 else key
+
+
 @functools.cache
 def _state_statement(dialect: str) -> Any:
     """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
@@ -100,12 +123,17 @@ class ConversationEngine:
         self.router = router
         # After each commit: the outbox items it wrote, for the sender to send without reading them back.
         self.on_outbox = on_outbox or (lambda items: None)
+        self._shared = not database.is_sqlite  # PostgreSQL: other instances may handle this chat's updates
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once (blocking; run it off the event loop)."""
         try:
             with self.database.session() as session:
                 written = session.info
+                if self._shared:  # several instances may hold updates of this chat: one at a time
+                    session.connection().execute(
+                        _CHAT_LOCK, {"space": CHAT_LOCK_SPACE, "key": chat_lock_key(incoming.channel, incoming.chat_id)}
+                    )
                 if not self._claim(session, incoming):
                     return Outcome.DUPLICATE
                 # Zalo has no buttons: "2" or a choice's words become that button's payload.

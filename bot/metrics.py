@@ -9,8 +9,9 @@
 - `bdhvs_sends_total{channel, result}`: sends; result ok, 429, 5xx (or the network), 403, timeout, moved,
   refused, error.
 - `bdhvs_reminders_fired_total{rule}`: reminders queued, by rule kind (weekly_session, ...), once committed.
-- `bdhvs_leader_roles{role}`: 1 for each role this instance holds (scheduler, sender, polling:<channel>). One
-  instance holds every role it runs; with several, each will report the roles it won.
+- `bdhvs_leader_roles{role}`: 1 for each role this instance holds (scheduler, sender, polling:<channel>), 0 once
+  given up or lost. On SQLite one instance holds every role it runs; on PostgreSQL every instance sends and one
+  at a time holds the scheduler and each token's polling (bot/leadership.py).
 
 Each application has its own registry (tests build many). The points that count are few and know nothing of
 Prometheus: the engine's outcomes through `MeteredUpdates` (an `UpdateProcessor` in front of the flood gate),

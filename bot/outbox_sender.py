@@ -41,7 +41,18 @@ crash (SIGKILL) re-sends in each chat at most the one item that was in flight or
 right after its first copy, never after a later message. tests/reliability/test_platform_faults.py measures
 both.
 
-Run one sender per database: two processes sending the same outbox would both send each item.
+Several instances on one PostgreSQL database each run a sender (`leases`): every read of due rows claims them in
+the database with a lease (storage/outbox_leases.py: a chat is held by one instance at a time, oldest rows first,
+never behind a row of its chat that waits), the sender renews the leases of the rows it has in hand every third
+of their life, and stops sending when it could not renew them for longer than that life less a margin (another
+instance may hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by
+default); at a clean stop it frees them at once. Each token's global rate is reserved in the database
+(`shared_pace`, bot/delivery/shared.py). What a person may see twice after a kill is the same as above: per chat
+at most the one item that was in flight or answered and not yet marked; over the whole bot, the dead instance's
+`workers` sends in flight (6 by default) plus what the platform answered within the mark's lag before the kill
+(its rate times a few milliseconds; more on a loaded machine). bench/failover.py prints both: the doubled
+equal the rows the platform already had and the dead one had not marked. On SQLite one instance runs
+(storage/instance_lock.py), and none of this is used.
 """
 
 from __future__ import annotations
@@ -63,7 +74,9 @@ from bot.clock import Clock
 from bot.delivery.claims import ClaimBook
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.failures import FailedSends, send_result
+from bot.delivery.leases import LeaseKeeper
 from bot.delivery.marker import SentMarker, lag_summary
+from bot.delivery.shared import Leases, SharedPace
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer
@@ -75,6 +88,7 @@ log = logging.getLogger(__name__)
 
 ChatKey = tuple[str, str]  # (channel, chat id)
 HoldPolicy = Callable[[OutboxItem, dt.datetime], dt.datetime | None]
+LEASED_SECONDS, LEASED_MIN = 4.0, 100  # with leases: rows in hand at most this many seconds at the rate (or 100)
 
 
 class OutboxSender:
@@ -101,8 +115,13 @@ class OutboxSender:
         hold: HoldPolicy | None = None,
         on_unreachable: UnreachableHook | None = None,
         on_result: Callable[[str, str], None] | None = None,
+        leases: Leases | None = None,
+        shared_pace: SharedPace | None = None,
     ) -> None:
         self.clock = clock
+        # Several instances on PostgreSQL: rows claimed in the database, the token's rate shared (see above).
+        self.leases = leases
+        self.shared_pace = shared_pace
         # After each send: (channel, result), result "ok" or what `send_result` names a failure (for metrics).
         self.on_result = on_result or (lambda channel, result: None)
         self.rate_limits = rate_limits or RateLimits()
@@ -118,8 +137,12 @@ class OutboxSender:
         # When an item may not go out now (a reminder reaching the quiet hours behind a long queue): the time
         # it may. It is then held in the database, and the rest of its chat goes on.
         self.hold = hold
-        self.store = OutboxStore(database, db_executor, on_unreachable)
+        self.store = OutboxStore(database, db_executor, on_unreachable, leases)
         self.pacer = Pacer(self.rate_limits, self._is_group)
+        if leases is not None:
+            # Rows in hand wait for this instance alone: keep a few seconds' worth at the rate, so that rows a
+            # killed instance held are few, and the others have rows of their own to send meanwhile.
+            max_claimed = min(max_claimed, max(LEASED_MIN, int(self.rate_limits.global_per_second * LEASED_SECONDS)))
         self.claims = ClaimBook(max_claimed, on_unblock=self._rescan_soon, on_room=self.notify)
         self.dispatcher = Dispatcher(
             self.store, self.claims, clock, self.renderers, self._queue_with_worker, poll_interval
@@ -142,7 +165,9 @@ class OutboxSender:
             self._group_chats,
             notify=self.notify,
             rescan_soon=self._rescan_soon,
+            shared_pace=shared_pace,
         )
+        self.lease_keeper = LeaseKeeper(self.store, leases, lambda: sorted(self.claims.claimed), self._forfeit)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -214,6 +239,7 @@ class OutboxSender:
         for worker in self._workers:
             worker.task = asyncio.create_task(self._work(worker), name=f"outbox-worker-{worker.index}")
         self._dispatching = asyncio.create_task(self.dispatcher.run(), name="outbox-dispatcher")
+        self.lease_keeper.start()
         self._running = True
         self.notify()
 
@@ -243,6 +269,9 @@ class OutboxSender:
         for worker in self._workers:
             for item in worker.drop_all():
                 self.claims.release(item.id)
+        await self.lease_keeper.stop()
+        if self.shared_pace is not None:
+            self.shared_pace.close()
         self._running = False
         self._loop = None
         self.store.close()
@@ -284,6 +313,13 @@ class OutboxSender:
         """How long sent items stayed unmarked after the platform's answer (the window in which a crash sends
         one again): count, mean, p99 and max in seconds, over the latest 10,000 items."""
         return lag_summary(self._mark_lags)
+
+    def _forfeit(self, ids: set[int]) -> None:
+        """These rows' leases could not be renewed: let go of the ones still queued (another instance may hold
+        them now); a row answered and awaiting its mark is left to it (it is sent)."""
+        for worker in self._workers:
+            for item in worker.drop_ids(ids - self._awaiting_chat.keys()):
+                self.claims.release(item.id)
 
     def _is_group(self, channel: str, chat_id: str) -> bool:
         """True when the chat is a group on its channel, or an item to it said so (paced by the group limit)."""
@@ -342,6 +378,8 @@ class OutboxSender:
 
     async def _wait_for_channel(self, channel: str) -> bool:
         """Wait out a 429 pause and the global rate; False when stopping meanwhile."""
+        if self.shared_pace is not None and channel in self.shared_pace.keys:
+            return await self._wait_for_shared(channel)
         while True:
             wait = self.pacer.take_channel(channel, time.monotonic())
             if wait <= 0:
@@ -350,6 +388,16 @@ class OutboxSender:
                 return False
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop_event.wait(), wait)
+
+    async def _wait_for_shared(self, channel: str) -> bool:
+        """The token's rate shared by every instance: reserve this send's slot in the database and wait for it
+        (a 429 anywhere moved it past the pause); False when stopping meanwhile (the slot is then unused)."""
+        assert self.shared_pace is not None
+        wait = await self.shared_pace.reserve(channel)
+        if wait > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop_event.wait(), wait)
+        return not self._stopping
 
     async def _deliver(self, worker: Worker, item: OutboxItem) -> None:
         """Send one item unless it must wait (behind its chat's block, no renderer, held, stopping)."""
@@ -364,6 +412,12 @@ class OutboxSender:
             return
         if not await self._wait_for_channel(item.channel):
             self.claims.release(item.id)
+            return
+        if not self.lease_keeper.valid(time.monotonic()):
+            # The leases could not be renewed in time: another instance may hold this chat by now.
+            log.warning("outbox leases not renewed in time; item %s left to whoever holds it", item.id)
+            self.claims.release(item.id)
+            await asyncio.sleep(0.5)
             return
         self.pacer.take_chat(key, item.kind, time.monotonic())
         await self._send(worker, item, renderer)

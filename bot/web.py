@@ -3,7 +3,9 @@
 `GET /healthz` and `GET /readyz` are public, so they say only up or down: no queue depths, modes or versions for
 a stranger to read. `/healthz` answers 200 "ok" while the process serves (liveness: restart it when this fails);
 `/readyz` answers 200 "ready" when the database answers a trivial query within `READY_TIMEOUT`, 503
-"unavailable" otherwise (readiness: send it no traffic meanwhile). The check runs on a thread of its own, one
+"unavailable" otherwise (readiness: send it no traffic meanwhile); with several instances on one database, a
+second line names the leader roles this instance holds (`roles: polling:telegram:…, scheduler, sender`: no
+more than which instance does what). The check runs on a thread of its own, one
 at a time: a database that hangs holds that one thread, never one per probe.
 
 Each part adds its routes (`add_routes(web_app)`) before the server starts; the server then binds
@@ -23,16 +25,25 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 ReadyCheck = Callable[[], None]  # blocking: returns when the database answers, raises otherwise
+Roles = Callable[[], list[str]]  # the leader roles this instance holds (bot/leadership.py)
 READY_TIMEOUT = 2.0  # seconds: a database that does not answer by then is as good as down
 
 
 class WebServer:
     """One aiohttp application and its runner."""
 
-    def __init__(self, host: str, port: int, ready: ReadyCheck | None = None, shutdown_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        ready: ReadyCheck | None = None,
+        shutdown_timeout: float = 5.0,
+        roles: Roles | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.ready = ready
+        self.roles = roles
         self.shutdown_timeout = shutdown_timeout
         self.app = web.Application(client_max_size=20 * 1024**2)
         self.app.router.add_get("/healthz", self._healthz)
@@ -89,7 +100,7 @@ class WebServer:
         return web.Response(text="ok")
 
     async def _readyz(self, request: web.Request) -> web.Response:
-        """GET /readyz: 200 "ready" when the database answers in time, 503 "unavailable" otherwise."""
+        """GET /readyz: 200 "ready" when the database answers in time (and the roles held), 503 "unavailable"."""
         if self.ready is not None:
             if self._ready_check is None or self._ready_check.done():
                 loop = asyncio.get_running_loop()
@@ -100,6 +111,8 @@ class WebServer:
             except Exception as error:  # the database is down or stuck: say so, do not crash the server
                 log.warning("readiness check failed: %s", type(error).__name__)
                 return web.Response(status=503, text="unavailable")
+        if self.roles is not None:
+            return web.Response(text=f"ready\nroles: {', '.join(self.roles()) or '-'}")
         return web.Response(text="ready")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel, col
 
 
@@ -227,7 +227,19 @@ class ProcessedUpdate(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """Something to send, written in the same transaction as the change that caused it."""
 
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        # What a claim on PostgreSQL asks of a chat's other rows (leased elsewhere? waiting before this one?):
+        # only the rows still to send are indexed, a small part of the table at scale.
+        Index(
+            "ix_outbox_pending_chat",
+            "channel",
+            "chat_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     # BigInteger at national scale; SQLite only auto-increments an INTEGER primary key.
     id: int | None = Field(
@@ -245,6 +257,10 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
+    # Several instances on PostgreSQL: which instance holds the row and until when (database time). Another
+    # takes it once the lease has run out (the holder died); unused on SQLite, where one instance runs.
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = None
 
 
 class StoredFile(SQLModel, table=True):
@@ -278,6 +294,25 @@ class BotSetting(SQLModel, table=True):
     key: str = Field(primary_key=True)
     value: str
     updated_at: dt.datetime
+
+
+class BotInstance(SQLModel, table=True):
+    """A running `bdhvs run` process on a shared (PostgreSQL) database: its heartbeat and the roles it holds."""
+
+    id: str = Field(primary_key=True)  # host, process id and a random part: unique per start
+    host: str
+    pid: int
+    started_at: dt.datetime
+    seen_at: dt.datetime  # database time of its latest heartbeat
+    roles: str = ""  # the leader roles it holds, comma-separated (scheduler, polling:telegram:..., sender)
+
+
+class SendPace(SQLModel, table=True):
+    """One bot token's shared rate on PostgreSQL: the earliest moment its next send may go (a GCRA's theoretical
+    arrival time, in database seconds since the epoch), moved forward atomically by each instance that sends."""
+
+    key: str = Field(primary_key=True)  # channel and a hash of the token, never the token itself
+    next_at: float = 0.0
 
 
 class MonthlyReport(SQLModel, table=True):

@@ -192,7 +192,8 @@ def scan_due(
 ) -> DueScan:
     """Up to `room` due items not in `claimed`, oldest first; `after_id` None is a full scan, which also finds
     the chats waiting behind a later attempt and when the next attempt and the next end of a hold are."""
-    scan = DueScan(due=[], blockers={}, next_due=None) if after_id is not None else _waiting(session, now, channels)
+    full = after_id is None
+    scan = waiting_chats(session, now, channels) if full else DueScan(due=[], blockers={}, next_due=None)
     cursor, page = after_id or 0, 500
     while room > 0:
         items = pending(session, now=now, channels=channels, after_id=cursor, limit=page)
@@ -206,7 +207,7 @@ def scan_due(
     return scan
 
 
-def _waiting(session: Session, now: dt.datetime, channels: list[str]) -> DueScan:
+def waiting_chats(session: Session, now: dt.datetime, channels: list[str]) -> DueScan:
     """The chats whose earliest waiting item is due later, and the earliest later attempt and end of a hold."""
     attempt_at = col(OutboxMessage.next_attempt_at)
     waiting = session.execute(
@@ -271,7 +272,13 @@ def hold(session: Session, item_id: int, until: dt.datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == item_id, col(OutboxMessage.status) == "pending")
-        .values(status=STATUS_HELD, next_attempt_at=until, last_error="held until the quiet hours end")
+        .values(
+            status=STATUS_HELD,
+            next_attempt_at=until,
+            last_error="held until the quiet hours end",
+            claimed_by=None,
+            lease_until=None,
+        )
     )
 
 
@@ -308,6 +315,10 @@ def reschedule(session: Session, item_id: int, error: str, at: dt.datetime, coun
             attempts=col(OutboxMessage.attempts) + (1 if count_attempt else 0),
             last_error=error[:500],
             next_attempt_at=at,
+            # Several instances: the row waits in the database, not in anyone's hands; the chat's later rows
+            # wait behind it wherever they are claimed.
+            claimed_by=None,
+            lease_until=None,
         )
     )
 

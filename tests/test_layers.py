@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.delivery",
             "bot.reminders",
             "bot.metrics",
+            "bot.leadership",
         ),
     ),
     ("wiring", ("bot.app", "bot.cli", "bot.config")),

@@ -155,17 +155,31 @@ class PollingWebhookChannel:
 
     # lifecycle
 
-    async def start(self) -> None:
-        """Check the token, then start polling or set the webhook."""
+    async def start(self, *, poll: bool = True) -> None:
+        """Check the token, then start polling (unless `poll` is False: several instances share a database and
+        the one holding the token's polling role polls, bot/leadership.py) or set the webhook."""
         await self.introduce()
         self._stop_event = asyncio.Event()
         if self.mode == "polling":
-            await self.delete_webhook()
-            self._poller = asyncio.create_task(self._poll_loop(), name=f"{self.channel}-polling")
+            if poll:
+                await self.start_polling()
         else:
             url = f"{self.public_url}{self.webhook_path}"
             await self.set_webhook(url)
             log.info("%s webhook set to %s", self.label, url)
+
+    async def start_polling(self) -> None:
+        """Start the polling loop (polling mode; nothing if it runs already)."""
+        if self.mode != "polling" or self._poller is not None:
+            return
+        self._stop_event = asyncio.Event()
+        await self.delete_webhook()
+        self._poller = asyncio.create_task(self._poll_loop(), name=f"{self.channel}-polling")
+
+    @property
+    def polling(self) -> bool:
+        """Whether the polling loop runs."""
+        return self._poller is not None
 
     async def stop(self) -> None:
         """Stop polling: the update being processed finishes, the long poll is cancelled."""

@@ -136,7 +136,8 @@ class Dispatcher:
             self.store.scan,
             self.clock.now(),
             channels,
-            frozenset(claims.claimed) if full else frozenset(),
+            # With leases every read claims in the database: what is in hand must be left out there too.
+            frozenset(claims.claimed) if full or self.store.leases is not None else frozenset(),
             room,
             None if full else claims.high_water,
         )
@@ -167,6 +168,11 @@ class Dispatcher:
         move: an item another writer committed just before must still be found by the next read after `notify()`.
         """
         claims = self.claims
+        if self.store.leases is not None:
+            # Several instances: a row is sent by the one that claims it in the database (another may hold its
+            # chat), so what the engine committed here is read and claimed like any other row, at once.
+            self.fetch_wanted = True
+            return
         for item in items:
             if item.id in claims.claimed or item.id <= claims.high_water:
                 continue

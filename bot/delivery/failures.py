@@ -31,6 +31,7 @@ from typing import Protocol
 from bot.channels.base import ChatMoved, PermanentError, RetryAfter, SendTimedOut, TransientError, Unreachable
 from bot.clock import Clock
 from bot.delivery.claims import ChatKey, ClaimBook
+from bot.delivery.shared import SharedPace
 from bot.delivery.store import OutboxStore
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer
@@ -82,6 +83,7 @@ class FailedSends:
         *,
         notify: Callable[[], None],
         rescan_soon: Callable[[], None],
+        shared_pace: SharedPace | None = None,
     ) -> None:
         """The sender's parts this needs; `stats` and `group_chats` are the sender's own, updated in place;
         `notify` looks at the database now, `rescan_soon` reads it whole (a retry set: when to look again)."""
@@ -94,6 +96,7 @@ class FailedSends:
         self.group_chats = group_chats
         self.notify = notify
         self.rescan_soon = rescan_soon
+        self.shared_pace = shared_pace  # several instances: a 429 pauses them all
 
     async def settle(self, worker: Worker, item: OutboxItem, error: Exception) -> None:
         """Act on what the renderer raised for the item (see the module docstring)."""
@@ -116,6 +119,11 @@ class FailedSends:
         self.stats["retry_after"] += 1
         pause = max(error.seconds, 0.0)
         self.pacer.pause(item.channel, pause, time.monotonic())
+        if self.shared_pace is not None:
+            try:
+                await self.shared_pace.pause(item.channel, pause)
+            except Exception:  # the database is away: this instance pauses, the others meet their own 429
+                log.exception("could not share the pause after a 429")
         log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause, item.id, item.chat_id)
         self._drop_queued(worker, (item.channel, item.chat_id))
         at = self.clock.now() + dt.timedelta(seconds=pause)

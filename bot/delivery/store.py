@@ -15,7 +15,8 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
-from storage import groups, outbox
+from bot.delivery.shared import Leases
+from storage import groups, outbox, outbox_leases
 from storage.db import Database
 from storage.outbox import DueScan, OutboxItem
 
@@ -33,10 +34,16 @@ class OutboxStore:
     """Claims and marks outbox rows for the sender, one transaction per call, on its database thread."""
 
     def __init__(
-        self, database: Database, executor: Executor | None = None, on_unreachable: UnreachableHook | None = None
+        self,
+        database: Database,
+        executor: Executor | None = None,
+        on_unreachable: UnreachableHook | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self.database = database
         self.on_unreachable = on_unreachable
+        # Several instances on PostgreSQL: every read of due rows claims them in the database too.
+        self.leases = leases
         self._own_executor = executor is None
         self._executor: Executor = executor or self._new_executor()
         self._closed = False
@@ -65,9 +72,37 @@ class OutboxStore:
     def scan(
         self, now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int, after_id: int | None
     ) -> DueScan:
-        """Due items to claim (see `outbox.scan_due`; `after_id` None is a full scan)."""
+        """Due items to claim (see `outbox.scan_due`; `after_id` None is a full scan); with leases, claimed in
+        the database for this instance (`outbox_leases.claim_scan`)."""
+        leases = self.leases
+        if leases is not None:
+            with self.database.session() as session:
+                return outbox_leases.claim_scan(
+                    session,
+                    owner=leases.owner,
+                    lease=dt.timedelta(seconds=leases.seconds),
+                    now=now,
+                    channels=channels,
+                    in_hand=claimed,
+                    room=room,
+                    after_id=after_id,
+                )
         with self.database.session(readonly=True) as session:
             return outbox.scan_due(session, now=now, channels=channels, claimed=claimed, room=room, after_id=after_id)
+
+    def renew(self, ids: list[int]) -> set[int]:
+        """Extend this instance's leases on the rows it has in hand; the ids renewed."""
+        if self.leases is None:
+            return set()
+        with self.database.session() as session:
+            return outbox_leases.renew(session, self.leases.owner, ids, dt.timedelta(seconds=self.leases.seconds))
+
+    def release_leases(self) -> int:
+        """This instance stops: its rows still to send are free for the others at once; how many."""
+        if self.leases is None:
+            return 0
+        with self.database.session() as session:
+            return outbox_leases.release_owner(session, self.leases.owner)
 
     def count(self, now: dt.datetime, channels: list[str]) -> tuple[int, int]:
         """(items that could be sent now, items waiting for a later attempt or behind one that waits)."""

@@ -74,6 +74,20 @@ class Worker:
         """Take the chat's queued items out (they wait for an earlier one and are read again later)."""
         return list(self.chats.pop(key, None) or ())
 
+    def drop_ids(self, ids: set[int]) -> list[OutboxItem]:
+        """Take these items out of their chats' queues (no longer this instance's to send)."""
+        dropped: list[OutboxItem] = []
+        for key in list(self.chats):
+            queue = self.chats[key]
+            kept = collections.deque(item for item in queue if item.id not in ids)
+            if len(kept) != len(queue):
+                dropped.extend(item for item in queue if item.id in ids)
+                if kept:
+                    self.chats[key] = kept
+                else:
+                    del self.chats[key]
+        return dropped
+
     def drop_all(self) -> list[OutboxItem]:
         """Take every queued item out (stopping: they stay pending in the database)."""
         items = [item for queue in self.chats.values() for item in queue]

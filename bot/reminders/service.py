@@ -122,6 +122,7 @@ class ReminderService:
         """Stop the scheduler; a tick in progress finishes (its transaction commits or rolls back)."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.scheduler = None  # stopped: another instance may hold the scheduler role now (bot/leadership.py)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -1,0 +1,164 @@
+"""Outbox rows claimed with leases, for several instances sending from one PostgreSQL database.
+
+On SQLite one instance runs, and the sender keeps its claims in memory (bot/delivery/claims.py). On PostgreSQL
+every instance's sender claims rows in the database as well: a claim stamps `claimed_by` (the instance) and
+`lease_until` (database time, `now() + lease`) on the rows it takes, and the holder renews the lease of the rows
+it still has every few seconds. A row whose lease ran out (its holder died, or lost the database) is free for
+any instance; nothing is lost.
+
+The rules of one claim, which keep each chat's order across instances:
+- rows are taken oldest first, due now, on the channels this instance sends, not already in its hands;
+- a chat is held by one instance at a time: no row of a chat is taken while another instance holds a live
+  lease on any row of that chat still to send (until its last one is sent, failed or its lease runs out);
+- no row is taken behind an earlier row of its chat that waits for a later attempt (a 429, a 5xx);
+- claims are taken one at a time across instances (a transaction-level advisory lock around the statement, a
+  few milliseconds): two claims running side by side could otherwise each see a chat free and take different
+  rows of it. `FOR UPDATE SKIP LOCKED` passes over rows another transaction is writing (a mark, a retry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import array
+from sqlmodel import Session
+
+from storage.outbox import STATUS_HELD, TABLE, DueScan, OutboxItem, item_columns, waiting_chats
+
+# The key of the advisory lock one claim holds for its transaction (any 64-bit number of our own).
+CLAIM_LOCK = 0x6264_6876_7302  # "bdhvs" 2
+KEY_SEPARATOR = "\x1f"  # between a chat's channel and id in the list of chats that are not free
+
+
+def chat_key(channel: str, chat_id: str) -> str:
+    """A chat as one string, for the list of chats that are not free."""
+    return f"{channel}{KEY_SEPARATOR}{chat_id}"
+
+
+def claim_due(
+    session: Session,
+    *,
+    owner: str,
+    lease: dt.timedelta,
+    now: dt.datetime,
+    channels: list[str],
+    in_hand: frozenset[int],
+    room: int,
+    after_id: int = 0,
+) -> list[OutboxItem]:
+    """Lease up to `room` due rows to `owner` by the rules above, oldest first; `in_hand` are the rows the
+    owner already holds (left out). `now` decides what is due (the application's clock); leases run on the
+    database's clock, the same for every instance wherever it runs."""
+    if room <= 0 or not channels:
+        return []
+    connection = session.connection()
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+    db_now = func.now()
+    # Two statements rather than one with a correlated NOT EXISTS: a fan-out puts thousands of rows in the table
+    # before its statistics are refreshed, and the planner then joined every row to every other (minutes).
+    # First the chats that are not free: a row under another's live lease, or a row waiting for a later attempt.
+    busy = connection.execute(
+        select(TABLE.c.channel, TABLE.c.chat_id)
+        .where(
+            TABLE.c.status == "pending",
+            or_(
+                and_(TABLE.c.claimed_by != owner, TABLE.c.lease_until >= db_now),
+                TABLE.c.next_attempt_at > now,
+            ),
+        )
+        .group_by(TABLE.c.channel, TABLE.c.chat_id)
+    ).all()
+    row = TABLE.alias("candidate")
+    conditions: list[Any] = [
+        row.c.status == "pending",
+        or_(row.c.next_attempt_at.is_(None), row.c.next_attempt_at <= now),
+        row.c.channel.in_(channels),
+        row.c.id > after_id,
+        or_(row.c.claimed_by.is_(None), row.c.claimed_by == owner, row.c.lease_until < db_now),
+    ]
+    if busy:
+        keys = sorted({chat_key(channel, chat_id) for channel, chat_id in busy})
+        conditions.append(row.c.channel.concat(KEY_SEPARATOR).concat(row.c.chat_id) != func.all(array(keys)))
+    if in_hand:
+        conditions.append(row.c.id.not_in(sorted(in_hand)))
+    candidates = select(row.c.id).where(*conditions).order_by(row.c.id).limit(room).with_for_update(skip_locked=True)
+    claimed = connection.execute(
+        update(TABLE)
+        .where(TABLE.c.id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=owner, lease_until=db_now + lease)
+        .returning(*item_columns())
+    ).all()
+    return sorted((OutboxItem(*found) for found in claimed), key=lambda item: item.id)
+
+
+def claim_scan(
+    session: Session,
+    *,
+    owner: str,
+    lease: dt.timedelta,
+    now: dt.datetime,
+    channels: list[str],
+    in_hand: frozenset[int],
+    room: int,
+    after_id: int | None,
+) -> DueScan:
+    """What `outbox.scan_due` reads, claimed: the due rows leased to `owner`; a full scan (`after_id` None)
+    also finds the chats waiting behind a later attempt and when the next attempt and end of a hold are."""
+    full = after_id is None
+    scan = waiting_chats(session, now, channels) if full else DueScan(due=[], blockers={}, next_due=None)
+    scan.due.extend(
+        claim_due(
+            session,
+            owner=owner,
+            lease=lease,
+            now=now,
+            channels=channels,
+            in_hand=in_hand,
+            room=room,
+            after_id=after_id or 0,
+        )
+    )
+    return scan
+
+
+def renew(session: Session, owner: str, ids: list[int], lease: dt.timedelta) -> set[int]:
+    """Extend the owner's live leases on these rows (those it still has in hand); the ids renewed.
+
+    A lease that already ran out is not renewed (another instance may have taken the row since), nor a row
+    sent, failed or held meanwhile: the owner lets go of the rows missing from the answer that are still to send."""
+    if not ids:
+        return set()
+    renewed = session.execute(
+        update(TABLE)
+        .where(
+            TABLE.c.id.in_(ids),
+            TABLE.c.claimed_by == owner,
+            TABLE.c.status == "pending",
+            TABLE.c.lease_until >= func.now(),
+        )
+        .values(lease_until=func.now() + lease)
+        .returning(TABLE.c.id)
+    ).all()
+    return {int(row[0]) for row in renewed}
+
+
+def release_owner(session: Session, owner: str) -> int:
+    """The owner stops: its rows still to send are free at once for the other instances; how many."""
+    result = session.execute(
+        update(TABLE)
+        .where(TABLE.c.claimed_by == owner, TABLE.c.status.in_(["pending", STATUS_HELD]))
+        .values(claimed_by=None, lease_until=None)
+    )
+    return int(cast("CursorResult[Any]", result).rowcount or 0)  # an UPDATE's result is a cursor result
+
+
+def holders(session: Session) -> dict[str, int]:
+    """Rows still to send by the instance holding a live lease on them (for the operator and the tests)."""
+    rows = session.execute(
+        select(TABLE.c.claimed_by, func.count())
+        .where(TABLE.c.status == "pending", TABLE.c.claimed_by.is_not(None), TABLE.c.lease_until >= func.now())
+        .group_by(TABLE.c.claimed_by)
+    ).all()
+    return {str(owner): int(count) for owner, count in rows}

@@ -1,0 +1,84 @@
+"""The outbox claimed with leases (storage/outbox_leases.py): a chat held by one instance at a time, oldest rows
+first, never behind a row that waits; a dead instance's rows taken once its lease ran out; each token's send
+slots reserved in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from sqlalchemy import text, update
+
+from storage import instances, outbox, outbox_leases
+from storage.db import Database
+from storage.models import OutboxMessage
+from tests.multi_instance.conftest import NOW, enqueue_chats
+
+LEASE = dt.timedelta(seconds=30)
+
+
+def claim(database: Database, owner: str, room: int = 100, in_hand: frozenset[int] = frozenset()) -> list[int]:
+    with database.session() as session:
+        items = outbox_leases.claim_due(
+            session, owner=owner, lease=LEASE, now=NOW, channels=["telegram"], in_hand=in_hand, room=room
+        )
+    return [item.id for item in items]
+
+
+def chats_of(database: Database, ids: list[int]) -> set[str]:
+    with database.session() as session:
+        rows = session.exec(text("SELECT chat_id FROM outboxmessage WHERE id = ANY(:ids)").bindparams(ids=ids))
+        return {row[0] for row in rows}
+
+
+def test_a_chat_is_held_by_one_instance_at_a_time_oldest_rows_first(pg: Database) -> None:
+    ids = enqueue_chats(pg, ["a", "b", "c", "d"], per_chat=3)
+    first = claim(pg, "one", room=5)  # the 5 oldest: a, b, c, d and a's second
+    assert first == ids[:5]
+    second = claim(pg, "two")
+    assert second == []  # every chat has a row in the first instance's hands
+    with pg.session() as session:  # the first sends and marks all of chats c and d
+        held = [i for i in first if chats_of(pg, [i]) <= {"c", "d"}]
+        outbox.mark_sent(session, held, NOW)
+    taken = claim(pg, "two")
+    assert chats_of(pg, taken) == {"c", "d"}  # their later rows, now free; a and b stay with the first
+    assert taken == sorted(taken)
+    assert claim(pg, "one", in_hand=frozenset(first)) == [i for i in ids[5:] if chats_of(pg, [i]) <= {"a", "b"}]
+
+
+def test_no_row_is_taken_behind_one_that_waits_and_a_dead_instances_rows_are_taken_after_its_lease(
+    pg: Database,
+) -> None:
+    ids = enqueue_chats(pg, ["a", "b"], per_chat=2)  # a0, b0, a1, b1
+    assert claim(pg, "one") == ids
+    with pg.session() as session:  # a0 got a 429: it waits; the first instance dies holding the rest
+        outbox.reschedule(session, ids[0], "429", NOW + dt.timedelta(minutes=1), count_attempt=False)
+        session.execute(update(OutboxMessage).values(lease_until=text("now() - interval '1 second'")))
+    assert claim(pg, "two") == [ids[1], ids[3]]  # chat b's rows; a1 waits behind a0
+    with pg.session() as session:
+        assert outbox_leases.holders(session) == {"two": 2}
+
+
+def test_a_clean_stop_frees_the_rows_at_once(pg: Database) -> None:
+    ids = enqueue_chats(pg, ["a"], per_chat=3)
+    assert claim(pg, "one") == ids
+    with pg.session() as session:
+        assert outbox_leases.renew(session, "one", ids, LEASE) == set(ids)
+        assert outbox_leases.release_owner(session, "one") == 3
+    assert claim(pg, "two") == ids
+
+
+def test_send_slots_follow_the_rate_across_reservations(pg: Database) -> None:
+    """A burst of `burst` sends at once, then one every 1/rate seconds, whoever reserves; a 429 pushes them all."""
+    with pg.session() as session:
+        instances.ensure_pace(session, "telegram:abc")
+    waits = []
+    for _ in range(8):
+        with pg.session() as session:
+            waits.append(instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0))
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    # Each next slot is a second after the one before (less the few milliseconds a reservation takes).
+    assert all(0.5 < later - earlier <= 1.0 + 1e-6 for earlier, later in itertools.pairwise(waits[2:]))
+    with pg.session() as session:
+        instances.pause_sends(session, "telegram:abc", 60.0)
+        assert instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0) > 50.0
