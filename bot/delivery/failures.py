@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.delivery.claims import ChatKey, ClaimBook
 from bot.delivery.store import OutboxStore
 from bot.delivery.worker import Worker
-from bot.pacing import Pacer
+from bot.pacing import Pacer, token_key
 from storage.outbox import OutboxItem
 
 # These lines were the sender's before they moved here: a log filter set on the sender still sees them.
@@ -115,7 +115,7 @@ class FailedSends:
         """The platform asked to slow down: pause the channel, and try the item again then (not an attempt)."""
         self.stats["retry_after"] += 1
         pause = max(error.seconds, 0.0)
-        self.pacer.pause(item.channel, pause, time.monotonic())
+        self.pacer.pause(token_key(item), pause, time.monotonic())
         log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause, item.id, item.chat_id)
         self._drop_queued(worker, (item.channel, item.chat_id))
         at = self.clock.now() + dt.timedelta(seconds=pause)
