@@ -316,7 +316,7 @@ class BotApplication:
         the channel has several bots) and start it."""
         options = self._channel_options(bot.token, bot.mode, bot.secret_token)
         key = self.config.bot_ref(bot)
-        options.update(bot_key=key, webhook_path=bot.webhook_path, name_setting=bot.name_setting)
+        options.update(bot_key=key, webhook_path=bot.webhook_path, name_setting=self.config.name_setting(bot))
         channel: TelegramChannel | ZaloChannel
         if bot.channel == "telegram":
             pool = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}

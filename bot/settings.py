@@ -79,12 +79,6 @@ class BotConfig:
         """Where the platform posts this bot's updates: `/telegram/webhook`, or `/telegram/webhook/{key}`."""
         return f"/{self.channel}/webhook" + (f"/{self.key}" if self.key else "")
 
-    @property
-    def name_setting(self) -> str:
-        """The setting holding the bot's name as the platform says it (for deep links)."""
-        base = "telegram.username" if self.channel == "telegram" else "zalo.bot_name"
-        return f"{base}.{self.key}" if self.key else base
-
 
 @dataclass(frozen=True)
 class Config:
@@ -176,6 +170,13 @@ class Config:
     def bot_ref(self, bot: BotConfig) -> str | None:
         """How rows name a bot: None for its channel's default bot (so a single-bot database names none)."""
         return None if not bot.key or bot == self.default_bot(bot.channel) else bot.key
+
+    def name_setting(self, bot: BotConfig) -> str:
+        """The setting holding a bot's name as the platform says it (deep links): `telegram.username` (or
+        `zalo.bot_name`) for the channel's default bot, as with one bot; with `.{key}` after it for another."""
+        base = "telegram.username" if bot.channel == "telegram" else "zalo.bot_name"
+        ref = self.bot_ref(bot)
+        return f"{base}.{ref}" if ref else base
 
     def bot_for(self, channel: str, province_code: int) -> BotConfig | None:
         """The bot members of a province talk to on a channel: the one listing it, else the default one."""

@@ -73,7 +73,7 @@ def invite_link(session: Session, code: str, channel: str = "telegram", config: 
         invite = session.get(Invite, normalize_code(code))
         bot = config.bot_for(channel, invite.province_code) if invite else config.default_bot(channel)
         if bot is not None:
-            setting = bot.name_setting
+            setting = config.name_setting(bot)
     return bot_link(get_setting(session, setting), code) if channel == "telegram" else None
 
 

@@ -101,7 +101,11 @@ def _other_provinces_bot(turn: Turn, invite: Invite) -> bool:
     if right is None or config.bot_ref(right) == incoming.bot:
         return False
     _ = turn._
-    link = bot_link(get_setting(turn.session, right.name_setting), invite.code) if right.channel == "telegram" else None
+    link = (
+        bot_link(get_setting(turn.session, config.name_setting(right)), invite.code)
+        if right.channel == "telegram"
+        else None
+    )
     turn.goto(AWAIT_CODE)
     turn.say(
         _(

@@ -64,12 +64,12 @@ def learn_bot_username(config: Config, database: Database) -> None:
         if bot.channel != "telegram":
             continue
         with database.session() as session:
-            if get_setting(session, bot.name_setting):
+            if get_setting(session, config.name_setting(bot)):
                 continue
         username = _ask_username(bot)
         if username:
             with database.session() as session:
-                set_setting(session, bot.name_setting, username, SystemClock().now())
+                set_setting(session, config.name_setting(bot), username, SystemClock().now())
 
 
 def _invite_link(config: Config, database: Database, code: str) -> str | None:
