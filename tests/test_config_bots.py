@@ -3,12 +3,18 @@ the table and its key; the single-bot keys keep defining one bot serving everyon
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.config import ConfigError, load_config
 from bot.settings import BotConfig, Config
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.settings import set_setting
 
 TWO_BOTS = """
 public_url = "https://bdhvs.example.gov.vn"
@@ -112,3 +118,30 @@ def test_the_environment_alone_defines_one_bot_for_everyone() -> None:
     assert telegram == BotConfig("telegram", "5:SINGLE") and zalo.channel == "zalo" and zalo.key == ""
     assert telegram.webhook_path == "/telegram/webhook" and config.bot_ref(telegram) is None
     assert config.bot_for("telegram", 42) == telegram and config.name_setting(telegram) == "telegram.username"
+
+
+def test_invite_create_prints_the_link_of_the_provinces_bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bdhvs invite create` names the bot of the invite's province (the names the running bots recorded)."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    file = tmp_path / "c.toml"
+    file.write_text(TWO_BOTS + f'\n[database]\nurl = "{url}"\n', encoding="utf-8")
+    for name in ("BDHVS_TELEGRAM_TOKEN", "BDHVS_DATABASE_URL", "BDHVS_ZALO_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BDHVS_CONFIG", str(file))
+    database = Database(url)
+    upgrade(database)
+    with database.session() as session:
+        set_setting(session, "telegram.username.ht", "bdhvs_hatinh_bot", dt.datetime.now(dt.UTC))
+        set_setting(session, "telegram.username", "bdhvs_ca_nuoc_bot", dt.datetime.now(dt.UTC))
+    database.dispose()
+    links = {}
+    for commune in ("18196", "70"):  # Xã Sơn Kim 1 (Hà Tĩnh), Phường Hoàn Kiếm (Hà Nội)
+        assert main(["invite", "create", "--commune", commune, "--role", "commune_admin", "--json"]) == 0
+        made = json.loads(capsys.readouterr().out)
+        links[commune] = made["link"].replace(made["code"], "CODE")
+    assert links == {
+        "18196": "https://t.me/bdhvs_hatinh_bot?start=CODE",
+        "70": "https://t.me/bdhvs_ca_nuoc_bot?start=CODE",
+    }
