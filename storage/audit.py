@@ -47,3 +47,30 @@ def record(
             "after": after,
         },
     )
+
+
+def save(
+    session: Session,
+    row: Any,
+    *,
+    actor_id: int | None,
+    entity: str,
+    now: dt.datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    entity_id: Any = None,
+) -> None:
+    """Write a created or changed row and its entry: `create` when there was nothing `before`, else `update`;
+    the entry names the row by its id unless `entity_id` names it otherwise."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="update" if before else "create",
+        entity=entity,
+        entity_id=row.id if entity_id is None else entity_id,
+        now=now,
+        before=before,
+        after=after,
+    )

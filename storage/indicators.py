@@ -218,14 +218,11 @@ def set_figure(
         before = {"numerator": row.numerator, "denominator": row.denominator}
         row.numerator, row.denominator = numerator, denominator
         row.entered_by, row.updated_at = (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="indicator_value",
-        entity_id=row.id,
         now=now,
         before=before,
         after={
@@ -313,14 +310,11 @@ def set_target(
     else:
         before = {"percent": row.percent}
         row.percent, row.set_by, row.updated_at = percent, (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="indicator_target",
-        entity_id=row.id,
         now=now,
         before=before,
         after={"year": year, "indicator": indicator, "scope": scope, "area_code": area_code, "percent": percent},

@@ -77,12 +77,10 @@ def add_indicator(
             province_code=province_code, indicator=indicator_id, name=name, unit=unit, created_at=now, updated_at=now
         )
     row.name, row.name_en, row.unit, row.target, row.updated_at = name, name_en, unit, target, now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor_id,
-        action="update" if before else "create",
         entity="province_indicator",
         entity_id=f"{province_code}:{indicator_id}",
         now=now,
@@ -221,14 +219,11 @@ def set_value(
             commune_code=commune_code, month=month, indicator=indicator_id, value=value, updated_at=now
         )
     row.value, row.entered_by, row.updated_at = value, (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="province_indicator_value",
-        entity_id=row.id,
         now=now,
         before=before,
         after={"commune_code": commune_code, "month": month.isoformat(), "indicator": indicator_id, "value": value},

@@ -155,14 +155,11 @@ def set_value(
             commune_code=commune_code, month=month, programme=programme_id, value=value, updated_at=now
         )
     row.value, row.denominator, row.entered_by, row.updated_at = value, denominator, (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="programme_month_value",
-        entity_id=row.id,
         now=now,
         before=before,
         after={

@@ -129,12 +129,10 @@ def _set_enabled(
     if row is None:
         row = ProvinceProgramme(province_code=province_code, programme=programme_id, enabled=enabled, updated_at=now)
     row.enabled, row.updated_by, row.updated_at = enabled, (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="province_programme",
         entity_id=f"{province_code}:{programme_id}",
         now=now,
@@ -235,12 +233,10 @@ def set_target(
             province_code=province_code, programme=programme_id, year=year, value=value, updated_at=now
         )
     row.value, row.set_by, row.updated_at = value, (actor.id if actor else None), now
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id if actor else None,
-        action="update" if before else "create",
         entity="programme_target",
         entity_id=f"{province_code}:{programme_id}:{year}",
         now=now,

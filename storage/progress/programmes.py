@@ -25,7 +25,7 @@ the catalog.
 
 One prepared statement per commune, village or province whatever its size (`programme_sql.py`): the enabled
 programmes and targets, the records summed per commune and unit, the households and the mentors per commune,
-the indicator figures.
+the indicator figures; and one query for the figures the commune (or the province's communes) entered in /chiso.
 """
 
 from __future__ import annotations
