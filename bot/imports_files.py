@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 from bot.i18n import Translator
 from bot.settings import Config
 from storage import imports
-from storage.imports import MemberRow, RowProblem, Sheet
+from storage.imports import MemberRow, RowProblem
+from storage.sheets import Sheet
 from storage.vocab import N_, ROLES
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a commune's list is a few hundred kilobytes at most

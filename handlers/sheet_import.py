@@ -35,9 +35,10 @@ from handlers.admin import invite_link
 from handlers.base import Turn
 from handlers.common import go_button, main_menu, please_choose
 from handlers.reporting import send_file
-from storage import imports
+from storage import imports, sheets
 from storage.areas import get_commune
-from storage.imports import KIND_MEMBERS, KIND_VILLAGES, Check, Sheet
+from storage.imports import Check
+from storage.sheets import KIND_MEMBERS, KIND_VILLAGES, Sheet
 from storage.vocab import ROLE_COMMUNE_ADMIN
 
 FLOW = "im"  # payloads: im:<nonce>:<action>
@@ -80,11 +81,11 @@ def on_file(turn: Turn) -> None:
     sheet = _read(turn, document)
     if sheet is None:
         return
-    column = imports.personal_column(sheet)
+    column = sheets.personal_column(sheet)
     if column is not None:
-        turn.say(_(imports.PERSONAL_DATA).format(column=column))
+        turn.say(_(sheets.PERSONAL_DATA).format(column=column))
         return
-    kind = imports.sheet_kind(sheet)
+    kind = sheets.sheet_kind(sheet)
     if kind is None:
         turn.say(
             _(
@@ -93,7 +94,7 @@ def on_file(turn: Turn) -> None:
             )
         )
         return
-    kept = imports.recognised_columns(sheet)
+    kept = sheets.recognised_columns(sheet)
     check = _check(turn, kind, kept)
     if not check.ok:
         _show_problems(turn, check, document.file_name)
@@ -221,7 +222,7 @@ def _preview(turn: Turn, kind: str, sheet: Sheet, check: Check, filename: str, c
         lines.append(_("Sau khi nhập, bot gửi bạn tệp Excel có link mời riêng của từng người."))
     lines.append(_("Bạn kiểm tra rồi bấm «Đúng, nhập» nhé."))
     turn.start_flow(
-        CONFIRM, kind=kind, file=filename, sheet=imports.sheet_to_data(sheet), plan=imports.plan_digest(check)
+        CONFIRM, kind=kind, file=filename, sheet=sheets.sheet_to_data(sheet), plan=imports.plan_digest(check)
     )
     turn.say(
         "\n".join(lines),
@@ -247,7 +248,7 @@ def _confirm(turn: Turn) -> None:
         turn.end_flow()
         turn.say(_("Bot chưa nhập gì: việc nhập tệp chỉ dành cho cán bộ xã."), main_menu(turn))
         return
-    sheet = imports.sheet_from_data(turn.data.get("sheet") or {})
+    sheet = sheets.sheet_from_data(turn.data.get("sheet") or {})
     check = _check(turn, kind, sheet)
     if not check.ok:
         turn.end_flow()

@@ -1,11 +1,11 @@
 """Importing a commune's spreadsheets: its villages, and its team members as personal invites.
 
-A file is read elsewhere into a `Sheet` (a header row and numbered rows of text). Here every row is checked
-first (`check_villages`, `check_members`): an unknown commune, an empty or duplicate name, a village that does
-not exist, an unknown role are reported by row number, and nothing is applied unless every row is valid; then
-`apply_villages` / `apply_members` write it all in the caller's one transaction. Importing the same file again
-changes nothing: a village already there is left alone, a person who already has an invite (or has joined)
-keeps it.
+A file is read elsewhere into a `Sheet` (`storage.sheets`: a header row and numbered rows of text). Here every
+row is checked first (`check_villages`, `check_members`): an unknown commune, an empty or duplicate name, a
+village that does not exist, an unknown role are reported by row number, and nothing is applied unless every row
+is valid; then `apply_villages` / `apply_members` write it all in the caller's one transaction. Importing the
+same file again changes nothing: a village already there is left alone, a person who already has an invite (or
+has joined) keeps it.
 
 Privacy (Decree 13/2023/NĐ-CP): a file with a column that looks like phone or ID (CCCD/CMND) numbers is refused
 whole, before any row is read; only a team member's name, village and role are ever kept.
@@ -26,57 +26,22 @@ from sqlmodel import Session, col, select
 from storage import invites
 from storage.areas import MAX_VILLAGE_NAME, add_villages, get_province
 from storage.models import Commune, Invite, Member, Village
+from storage.sheets import (
+    COMMUNE_HEADERS,
+    NAME_HEADERS,
+    ROLE_HEADERS,
+    VILLAGE_HEADERS,
+    Sheet,
+    cell,
+    column,
+    header_key,
+    personal_column,
+)
 from storage.text import fold, tidy_name
 from storage.vocab import N_, ROLE_MEMBER, ROLE_TEAM_LEAD
 
 MAX_PERSON_NAME = 100
 MAX_ROWS = 5000  # a province's whole team list fits; a larger file is surely not one commune's sheet
-
-# Column headers, folded (no diacritics, lower case, "_" read as a space), for each field.
-COMMUNE_HEADERS = frozenset(
-    {
-        "xa",
-        "ten xa",
-        "ma xa",
-        "xa phuong",
-        "xa/phuong",
-        "xa, phuong",
-        "phuong",
-        "xa/phuong/dac khu",
-        "don vi",
-        "commune",
-        "commune code",
-        "commune name",
-        "ward",
-    }
-)
-VILLAGE_HEADERS = frozenset(
-    {
-        "thon",
-        "ten thon",
-        "thon/to dan pho",
-        "thon, to dan pho",
-        "thon/to",
-        "to dan pho",
-        "thon/ban",
-        "thon, ban",
-        "ban",
-        "ap",
-        "village",
-        "village name",
-    }
-)
-NAME_HEADERS = frozenset({"ho ten", "ho va ten", "ten", "ten thanh vien", "name", "full name", "member name"})
-ROLE_HEADERS = frozenset({"vai tro", "chuc vu", "nhiem vu", "role"})
-# A header naming personal numbers: the file is refused whole.
-_PERSONAL_HEADER = re.compile(
-    r"dien thoai|\bsdt\b|\bso dt\b|\bdt\b|phone|mobile|\bcccd\b|\bcmnd\b|can cuoc|chung minh|dinh danh|"
-    r"\bso id\b|id number|national id|passport|ho chieu"
-)
-# A cell that looks like a Vietnamese phone number (0 or +84, 9 or 10 more digits) or an ID number (9 or 12).
-_PHONE = re.compile(r"(?:\+?84|0)\d{9,10}")
-_ID_NUMBER = re.compile(r"\d{9}|\d{12}")
-_NUMBER_SEPARATORS = re.compile(r"[\s.\-()]")
 
 # Roles as people write them in a team list (folded); an empty cell is a team member.
 ROLE_WORDS = {
@@ -111,23 +76,8 @@ PROBLEMS: dict[str, str] = {
     "no_rows": N_("Tệp không có dòng nào để nhập."),
 }
 
-#: the whole file refused: a column of phone or ID numbers ({column}: its header)
-PERSONAL_DATA = N_(
-    "Tệp có cột «{column}» trông giống số điện thoại hoặc số CCCD/CMND. Để bảo vệ thông tin cá nhân "
-    "(Nghị định 13/2023/NĐ-CP), bot không nhận tệp này và chưa đọc dòng nào. Bạn xoá cột đó rồi gửi lại nhé: "
-    "chỉ cần xã, thôn, họ tên và vai trò."
-)
-
 # What the import does with a person's row.
 NEW, RENEWED, UNCHANGED, JOINED = "new", "renewed", "unchanged", "joined"
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """A spreadsheet as read: its header cells and its rows of text, each with its row number in the file."""
-
-    headers: list[str]
-    rows: list[tuple[int, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -179,34 +129,6 @@ class Check:
     def ok(self) -> bool:
         """Whether the file may be applied: not refused and no row with a problem."""
         return self.personal_column is None and not self.problems
-
-
-def header_key(text: str) -> str:
-    """A header cell as matched: folded, «_» and «*» read as spaces, a trailing colon dropped."""
-    return fold(text.replace("_", " ").replace("*", " ").rstrip(": "))
-
-
-def personal_column(sheet: Sheet) -> str | None:
-    """The first column that names or holds phone or ID numbers (its header as written), or None."""
-    for index, header in enumerate(sheet.headers):
-        if _PERSONAL_HEADER.search(header_key(header)):
-            return header or str(index + 1)
-        cells = [_NUMBER_SEPARATORS.sub("", row[index]) for _, row in sheet.rows if index < len(row) and row[index]]
-        numbers = [c for c in cells if _PHONE.fullmatch(c) or _ID_NUMBER.fullmatch(c)]
-        if numbers and len(numbers) * 2 >= len(cells):
-            return header or str(index + 1)
-    return None
-
-
-def _column(sheet: Sheet, names: frozenset[str]) -> int | None:
-    for index, header in enumerate(sheet.headers):
-        if header_key(header) in names:
-            return index
-    return None
-
-
-def _cell(row: list[str], index: int | None) -> str:
-    return row[index].strip() if index is not None and index < len(row) else ""
 
 
 class _Communes:
@@ -268,10 +190,10 @@ def _start(sheet: Sheet, required: Iterable[tuple[str, str]]) -> tuple[Check, di
     """The refusal or the missing columns, and where each field's column is."""
     check = Check(personal_column=personal_column(sheet))
     columns: dict[str, int | None] = {
-        "commune": _column(sheet, COMMUNE_HEADERS),
-        "village": _column(sheet, VILLAGE_HEADERS),
-        "name": _column(sheet, NAME_HEADERS),
-        "role": _column(sheet, ROLE_HEADERS),
+        "commune": column(sheet, COMMUNE_HEADERS),
+        "village": column(sheet, VILLAGE_HEADERS),
+        "name": column(sheet, NAME_HEADERS),
+        "role": column(sheet, ROLE_HEADERS),
     }
     for label, key in required:
         if columns[key] is None:
@@ -300,8 +222,8 @@ def check_villages(
     communes = _Communes(session, province_code)
     seen: dict[tuple[int, str], int] = {}
     for number, row in _rows_and_limits(sheet, check.problems, max_rows):
-        commune = _commune_of(communes, _cell(row, columns["commune"]), number, commune_scope, check.problems)
-        name = tidy_name(_cell(row, columns["village"]))
+        commune = _commune_of(communes, cell(row, columns["commune"]), number, commune_scope, check.problems)
+        name = tidy_name(cell(row, columns["village"]))
         if not name:
             check.problems.append(RowProblem(number, "empty_name"))
             continue
@@ -357,9 +279,9 @@ def check_members(
     communes = _Communes(session, province_code)
     seen: set[tuple[int, str]] = set()
     for number, row in _rows_and_limits(sheet, check.problems, max_rows):
-        commune = _commune_of(communes, _cell(row, columns["commune"]), number, commune_scope, check.problems)
-        village_text, name = _cell(row, columns["village"]), tidy_name(_cell(row, columns["name"]))
-        role = ROLE_WORDS.get(header_key(_cell(row, columns["role"])))
+        commune = _commune_of(communes, cell(row, columns["commune"]), number, commune_scope, check.problems)
+        village_text, name = cell(row, columns["village"]), tidy_name(cell(row, columns["name"]))
+        role = ROLE_WORDS.get(header_key(cell(row, columns["role"])))
         problems_before = len(check.problems)
         village = None
         if not village_text:
@@ -375,7 +297,7 @@ def check_members(
         elif len(name) > MAX_PERSON_NAME:
             check.problems.append(RowProblem(number, "name_too_long", name[:30] + "…"))
         if role is None:
-            check.problems.append(RowProblem(number, "unknown_role", _cell(row, columns["role"])))
+            check.problems.append(RowProblem(number, "unknown_role", cell(row, columns["role"])))
         if len(check.problems) > problems_before or commune is None or village is None or village.id is None:
             continue
         if role is None:
@@ -470,47 +392,6 @@ def changes(check: Check) -> dict[str, int]:
     for row in check.members:
         counts[row.status] += 1
     return counts
-
-
-# -- a file sent in chat: recognised, kept between the preview and «Đúng», checked again ------------------
-
-KIND_VILLAGES, KIND_MEMBERS = "villages", "members"
-
-
-def sheet_kind(sheet: Sheet) -> str | None:
-    """What a file is, from its headers: a members file has a name column (and a village column), a villages
-    file a village column and no name column; None when neither."""
-    has_village = _column(sheet, VILLAGE_HEADERS) is not None
-    if _column(sheet, NAME_HEADERS) is not None:
-        return KIND_MEMBERS
-    return KIND_VILLAGES if has_village else None
-
-
-def recognised_columns(sheet: Sheet) -> Sheet:
-    """The sheet with only the columns an import reads (commune, village, name, role), rows keeping their
-    numbers: what is kept between a preview and its confirmation, and nothing else the file held."""
-    indexes = [
-        index
-        for index in (_column(sheet, names) for names in (COMMUNE_HEADERS, VILLAGE_HEADERS, NAME_HEADERS, ROLE_HEADERS))
-        if index is not None
-    ]
-    return Sheet(
-        headers=[sheet.headers[i] for i in indexes],
-        rows=[(number, [row[i] if i < len(row) else "" for i in indexes]) for number, row in sheet.rows],
-    )
-
-
-def sheet_to_data(sheet: Sheet) -> dict[str, Any]:
-    """A sheet as JSON-ready data (for a conversation's state)."""
-    return {"headers": list(sheet.headers), "rows": [[number, list(row)] for number, row in sheet.rows]}
-
-
-def sheet_from_data(data: dict[str, Any]) -> Sheet:
-    """The sheet back from `sheet_to_data`'s form."""
-    return Sheet(
-        headers=[str(h) for h in data.get("headers", [])],
-        rows=[(int(number), [str(cell) for cell in row]) for number, row in data.get("rows", [])],
-    )
 
 
 def plan_digest(check: Check) -> str:

@@ -19,9 +19,10 @@ from bot.i18n import Translator
 from bot.imports_files import FILE_PROBLEMS, UnreadableFile, invite_list_xlsx, listed, problem_text, read_sheet
 from bot.settings import Config
 from handlers.admin import invite_link
-from storage import imports
+from storage import imports, sheets
 from storage.db import Database
-from storage.imports import Check, MemberRow, Sheet
+from storage.imports import Check, MemberRow
+from storage.sheets import Sheet
 
 _TR = Translator("vi")
 
@@ -39,7 +40,7 @@ def _report(args: argparse.Namespace, kind: str, check: Check, applied: bool, ou
     refused = (
         {
             "column": check.personal_column,
-            "message": _TR.gettext(imports.PERSONAL_DATA).format(column=check.personal_column),
+            "message": _TR.gettext(sheets.PERSONAL_DATA).format(column=check.personal_column),
         }
         if check.personal_column is not None
         else None
