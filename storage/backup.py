@@ -37,6 +37,9 @@ PG_DUMP_MAGIC = b"PGDMP"
 REFERENCE_TABLES = frozenset({"alembic_version", "province", "commune", "botsetting", "reminderrule"})
 # The tables an operator recognises, named in the refusal and in the summary's first line.
 HEADLINE = {"member": "members", "trainingsession": "sessions", "helprecord": "help records", "village": "villages"}
+# Where a PostgreSQL restore keeps the tables it replaces until the backup is in (dropped after, put back on failure).
+HOLD_SCHEMA = "bdhvs_before_restore"
+_HOLD_EXISTS = "SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"
 PG_TIMEOUT = 3600.0  # seconds pg_dump or pg_restore may take before it is stopped
 
 
@@ -333,24 +336,50 @@ def _restore_sqlite(database: Database, source: Path) -> str | None:
 
 
 def _restore_postgres(database: Database, source: Path, pg_restore: str) -> str | None:
+    """Replace every table with the backup's, keeping the old ones until the backup is in.
+
+    The whole database is replaced: tables the backup does not have (a newer release's) would stand in the way
+    of the migrations that follow. So the current tables are first moved aside into `HOLD_SCHEMA` (one
+    transaction), the backup is restored in one transaction, and only then are the old tables dropped; a restore
+    that fails puts them back, so a bad or truncated backup file never leaves the database empty."""
     dbname, env = _libpq(database)
-    # The whole database is replaced: tables the backup does not have (a newer release's) would stand in the way
-    # of the migrations that follow, so every table goes first, in one transaction.
     with database.engine.begin() as connection:
+        if connection.execute(text(_HOLD_EXISTS), {"name": HOLD_SCHEMA}).first() is not None:
+            raise BackupError(
+                f"schema {HOLD_SCHEMA} exists: an earlier restore was interrupted and it holds the tables from "
+                "before it; look at them and drop that schema before restoring again"
+            )
+        connection.execute(text(f'CREATE SCHEMA "{HOLD_SCHEMA}"'))
         for name in inspect(connection).get_table_names():
-            connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+            connection.execute(text(f'ALTER TABLE "{name}" SET SCHEMA "{HOLD_SCHEMA}"'))
     database.dispose()
-    _run_tool(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={dbname}",
-            str(source),
-        ],
-        env,
-    )
+    try:
+        _run_tool(
+            [
+                pg_restore,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={dbname}",
+                str(source),
+            ],
+            env,
+        )
+    except BackupError:
+        _put_back(database)
+        raise
+    with database.engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{HOLD_SCHEMA}" CASCADE'))
     return _revision(database)
+
+
+def _put_back(database: Database) -> None:
+    """After a failed restore (rolled back whole by `--single-transaction`): the tables moved aside go back."""
+    with database.engine.begin() as connection:
+        held = inspect(connection).get_table_names(schema=HOLD_SCHEMA)
+        for name in held:
+            connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+            connection.execute(text(f'ALTER TABLE "{HOLD_SCHEMA}"."{name}" SET SCHEMA public'))
+        connection.execute(text(f'DROP SCHEMA "{HOLD_SCHEMA}"'))

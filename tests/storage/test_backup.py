@@ -190,6 +190,36 @@ def test_restore_refuses_a_database_with_data_without_force(
     assert len(export(monkeypatch, capsys, database.url)["sessions"]) == 2
 
 
+def test_a_failed_forced_restore_keeps_the_data(
+    chat: ChatDriver,
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A backup cut short (a copy that stopped half-way) fails to restore, and the database keeps what it held."""
+    log_sessions(chat, range(1, 4))
+    backup_file = tmp_path / "whole.backup"
+    code, _, err = bdhvs(monkeypatch, capsys, database.url, "backup", "-o", str(backup_file))
+    assert code == 0, err
+    cut = tmp_path / "cut.backup"
+    cut.write_bytes(backup_file.read_bytes()[: backup_file.stat().st_size // 2])
+    before = export(monkeypatch, capsys, database.url)
+
+    database.dispose()
+    code, out, err = bdhvs(monkeypatch, capsys, database.url, "restore", str(cut), "--force")
+    assert code == 1 and out == ""
+    reason = "pg_restore failed" if not database.is_sqlite else "cannot be read as a database"
+    assert err.startswith("Refused / không khôi phục:") and reason in err, err
+    assert len(err.strip().splitlines()) == 1
+    assert export(monkeypatch, capsys, database.url) == before
+    assert len(before["sessions"]) == 3
+
+    code, _, err = bdhvs(monkeypatch, capsys, database.url, "restore", str(backup_file), "--force")
+    assert code == 0, err  # nothing was left half-done in the way of the next restore
+    assert export(monkeypatch, capsys, database.url) == before
+
+
 def test_an_older_backup_is_migrated_to_the_newest_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
