@@ -74,7 +74,8 @@ def routes(session: Session, commune_codes: Iterable[int]) -> Routes:
 
 
 def team_leads(session: Session, village_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The names of each village's team leads (still in the team), in the order they joined."""
+    """The names of each village's team leads (still in the team), in the order they joined. A lead who paused
+    their reminders is not named: being called on in the group is a reminder too."""
     ids = sorted(set(village_ids))
     if not ids:
         return {}
@@ -84,6 +85,7 @@ def team_leads(session: Session, village_ids: Iterable[int]) -> dict[int, list[s
             Member.role == ROLE_TEAM_LEAD,
             col(Member.village_id).in_(ids),
             col(Member.removed_at).is_(None),
+            col(Member.reminders_paused).is_(False),
         )
         .order_by(col(Member.id))
     ).all()

@@ -88,6 +88,17 @@ def test_by_default_a_village_with_a_group_is_reminded_there_once_naming_its_lea
     assert "@tên bot" in thon3.text  # the Zalo bot's name is not known yet
 
 
+def test_a_lead_who_paused_reminders_is_not_named_in_the_group(database: Database, bound: Area) -> None:
+    with database.session() as session:
+        lead = session.get(Member, bound.people["lead3"])
+        assert lead is not None
+        lead.reminders_paused = True
+        session.add(lead)
+    thon3 = next(d for d in thursday(database) if d.chat_id == THON3_ZALO)
+    assert "Mr Nam" not in thon3.text and "Chào cả tổ Thôn 3" in thon3.text
+    assert "Thôn 3 chưa ghi buổi sinh hoạt cộng đồng nào" in thon3.text
+
+
 def test_direct_reminds_each_member_and_both_does_both(database: Database, bound: Area) -> None:
     choose(database, bound, "direct")
     private = {("telegram", bound.chat(n)) for n in ("mem2", "lead3", "mem_st")}
