@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -60,13 +61,20 @@ def _check_actor(actor: Member | None, province_code: int) -> None:
         raise DomainError("programme_not_allowed")
 
 
-def _enabled_ids(session: Session, province_code: int) -> set[str]:
-    rows = session.exec(
-        select(col(ProvinceProgramme.programme)).where(
-            ProvinceProgramme.province_code == province_code, col(ProvinceProgramme.enabled).is_(True)
-        )
-    ).all()
-    return set(rows)
+# Built once: asked several times in every logging turn, the compiled form is found without walking a new statement.
+_ENABLED_IDS = select(col(ProvinceProgramme.programme)).where(
+    ProvinceProgramme.province_code == bindparam("province"), col(ProvinceProgramme.enabled).is_(True)
+)
+_ENABLED = "bdhvs.programmes.enabled"  # session.info: province -> the ids it runs, for one unit of work
+
+
+def _enabled_ids(session: Session, province_code: int) -> frozenset[str]:
+    """The ids of the programmes a province runs, remembered for the rest of the unit of work (a logging turn
+    asks while reading, drafting and saving); turning one on or off forgets it."""
+    known: dict[int, frozenset[str]] = session.info.setdefault(_ENABLED, {})
+    if province_code not in known:
+        known[province_code] = frozenset(session.exec(_ENABLED_IDS, params={"province": province_code}).all())
+    return known[province_code]
 
 
 def enabled_programmes(session: Session, province_code: int, catalog: Catalog | None = None) -> list[Programme]:
@@ -129,6 +137,7 @@ def _set_enabled(
     if row is None:
         row = ProvinceProgramme(province_code=province_code, programme=programme_id, enabled=enabled, updated_at=now)
     row.enabled, row.updated_by, row.updated_at = enabled, (actor.id if actor else None), now
+    session.info.pop(_ENABLED, None)
     audit.save(
         session,
         row,
