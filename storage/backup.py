@@ -39,7 +39,6 @@ REFERENCE_TABLES = frozenset({"alembic_version", "province", "commune", "botsett
 HEADLINE = {"member": "members", "trainingsession": "sessions", "helprecord": "help records", "village": "villages"}
 # Where a PostgreSQL restore keeps the tables it replaces until the backup is in (dropped after, put back on failure).
 HOLD_SCHEMA = "bdhvs_before_restore"
-_HOLD_EXISTS = "SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"
 PG_TIMEOUT = 3600.0  # seconds pg_dump or pg_restore may take before it is stopped
 
 
@@ -344,7 +343,7 @@ def _restore_postgres(database: Database, source: Path, pg_restore: str) -> str 
     that fails puts them back, so a bad or truncated backup file never leaves the database empty."""
     dbname, env = _libpq(database)
     with database.engine.begin() as connection:
-        if connection.execute(text(_HOLD_EXISTS), {"name": HOLD_SCHEMA}).first() is not None:
+        if HOLD_SCHEMA in inspect(connection).get_schema_names():
             raise BackupError(
                 f"schema {HOLD_SCHEMA} exists: an earlier restore was interrupted and it holds the tables from "
                 "before it; look at them and drop that schema before restoring again"
