@@ -131,9 +131,12 @@ def _up_link(href: str, name: str) -> str:
     return f'<p><a href="{href}">‹ {escape(name)}</a></p>'
 
 
-def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date, programmes: str = "") -> str:
+def area_page(
+    tr: Translator, member: Member, view: AreaView, today: dt.date, programmes: str = "", form_token: str = ""
+) -> str:
     """A commune's page (or a village's): the heat-map, totals, indicators, the province's programmes (the
-    section `programmes_html.section` made, if any), the report and its downloads."""
+    section `programmes_html.section` made, if any), the report and its downloads; `form_token` the session's
+    CSRF token its forms (the sign-out) carry."""
     _ = tr.gettext
     if view.village is not None:
         base = f"/web/village/{view.village.id}"
@@ -174,4 +177,4 @@ def area_page(tr: Translator, member: Member, view: AreaView, today: dt.date, pr
         )
     else:
         body.append(programmes)
-    return layout(tr, f"{title} – {period_title(tr, view.period)}", "".join(body), member)
+    return layout(tr, f"{title} – {period_title(tr, view.period)}", "".join(body), member, form_token)

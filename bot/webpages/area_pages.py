@@ -48,7 +48,8 @@ class AreaPages(PageBase):
         if isinstance(read, int):
             return self._forbidden(tr) if read == 403 else self._not_found(tr)
         view, programmes = read
-        return self._page(area_html.area_page(tr, member, view, today, programmes_html.section(tr, programmes)))
+        section = programmes_html.section(tr, programmes)
+        return self._page(area_html.area_page(tr, member, view, today, section, self.form_token(request)))
 
     async def village(self, request: web.Request) -> web.Response:
         """GET /web/village/{id}: the village's weeks and totals."""
@@ -78,7 +79,8 @@ class AreaPages(PageBase):
         if isinstance(read, int):
             return self._forbidden(tr) if read == 403 else self._not_found(tr)
         view, programmes = read
-        return self._page(area_html.area_page(tr, member, view, today, programmes_html.section(tr, programmes)))
+        section = programmes_html.section(tr, programmes)
+        return self._page(area_html.area_page(tr, member, view, today, section, self.form_token(request)))
 
     async def province(self, request: web.Request) -> web.Response:
         """GET /web/province/{code}: every commune of the province in a table sorted by the column asked for."""
@@ -118,5 +120,6 @@ class AreaPages(PageBase):
                 rates,
                 programmes_html.section(tr, programmes),
                 watch.html(tr, rollup, period),
+                self.form_token(request),
             )
         )

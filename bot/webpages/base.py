@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.clock import Clock, local_today
 from bot.i18n import Translator
 from bot.settings import Config
-from bot.webpages import html
+from bot.webpages import csrf, html
 from bot.webpages.guard import same_origin, set_session_cookie
 from bot.webpages.spot_check import PhotoFetcher
 from storage.db import Database
@@ -177,6 +177,11 @@ class PageBase:
             _("Yêu cầu đăng nhập này không đến từ trang của bot."),
             _("Bạn gõ /web trong chat với bot để nhận liên kết mới."),
         )
+
+    @staticmethod
+    def form_token(request: web.Request) -> str:
+        """The CSRF token of the request's web session, for the forms of the page it is shown (csrf.py)."""
+        return csrf.token_for(request.cookies.get(COOKIE, ""))
 
     async def _signed_in(self, request: web.Request) -> tuple[Member, Translator] | web.Response:
         member = await self._member(request)

@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from bot.i18n import Translator
+from bot.webpages.csrf import hidden_field
 from bot.webpages.views import (
     period_query,
 )
@@ -120,14 +121,15 @@ WORDS: dict[str, str] = {
 }
 
 
-def layout(tr: Translator, title: str, body: str, member: Member | None = None) -> str:
-    """A whole page: the header (who is signed in, the sign-out), the body, in the person's language."""
+def layout(tr: Translator, title: str, body: str, member: Member | None = None, form_token: str = "") -> str:
+    """A whole page: the header (who is signed in, the sign-out: a POST carrying the session's form token, so
+    another site cannot sign a person out), the body, in the person's language."""
     _ = tr.gettext
     who = ""
     if member is not None:
         who = (
             f"<span>{escape(member.display_name)} · {escape(tr.gettext(ROLES.get(member.role, member.role)))}</span>"
-            f'<form method="post" action="/web/signout">'
+            f'<form method="post" action="/web/signout">{hidden_field(form_token)}'
             f'<button type="submit">{escape(_(WORDS["sign_out"]))}</button></form>'
         )
     return (

@@ -155,6 +155,7 @@ def province_page(
     rates: Sequence[ReportingMonth] = (),
     programmes: str = "",
     supervision: str = "",
+    form_token: str = "",
 ) -> str:
     """A province's month: who reported, the communes furthest behind, the rates by month, and every commune in
     a table filtered and sorted as asked; `supervision` is the flags and honour roll's sections (flags_html)."""
@@ -226,4 +227,4 @@ def province_page(
         f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
         f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
     )
-    return layout(tr, f"{rollup.province_name} – {period_title(tr, month)}", body, member)
+    return layout(tr, f"{rollup.province_name} – {period_title(tr, month)}", body, member, form_token)

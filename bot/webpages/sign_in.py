@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlmodel import Session
 
 from bot.i18n import Translator
-from bot.webpages import html
+from bot.webpages import csrf, html
 from bot.webpages.base import COOKIE, HEADERS, PageBase, home_of
 from bot.webpages.initdata import telegram_user_id
 from storage.web_access import (
@@ -75,9 +75,21 @@ class SignInRoutes(PageBase):
         return self._with_cookie(self._to_home(), cookie)
 
     async def sign_out(self, request: web.Request) -> web.Response:
-        """POST /web/signout: end the session and forget the cookie."""
+        """POST /web/signout with the session's form token: end the session and forget the cookie. Without the
+        token (a form of another site, an old page) the session and the cookie stay and a page says why; with no
+        cookie there is nothing to end (and nothing is touched). A GET is not allowed (405)."""
         token = request.cookies.get(COOKIE)
         member = await self._member(request)
+        form = await request.post()
+        if token and not csrf.form_ok(token, form.get(csrf.FIELD)):
+            tr = Translator(member.locale if member else "vi")
+            _ = tr.gettext
+            return self._message(
+                tr,
+                403,
+                _("Chưa đăng xuất được"),
+                _("Trang đã cũ hoặc phiên đăng nhập đã đổi. Bạn mở lại trang rồi thử lại."),
+            )
         if token:
             now = self.clock.now()
             await self._read(lambda session: end_session(session, token, now), readonly=False)
@@ -86,7 +98,8 @@ class SignInRoutes(PageBase):
         response = self._message(
             tr, 200, _("Bạn đã đăng xuất"), _("Muốn xem lại, bạn gõ /web trong chat với bot để nhận liên kết mới.")
         )
-        response.del_cookie(COOKIE, path="/")
+        if token:
+            response.del_cookie(COOKIE, path="/")
         return response
 
     async def mini_app_form(self, request: web.Request) -> web.Response:

@@ -130,4 +130,4 @@ def spot_check_page(
         f'<section><p class="legend">{escape(hint)}</p>{draw}{notice}</section>'
         f"<section>{listing}</section>"
     )
-    return layout(tr, title, body, member)
+    return layout(tr, title, body, member, token)

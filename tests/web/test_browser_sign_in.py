@@ -1,6 +1,6 @@
-"""Signing in, in headless Chromium: a link from the chat, a used, expired or forged link (a page that says so
-and shows no figure), a sign-in posted from another site, and the Telegram Mini App with a correctly and a
-wrongly signed initData."""
+"""Signing in and out, in headless Chromium: a link from the chat, a used, expired or forged link (a page that
+says so and shows no figure), a sign-in or a sign-out posted from another site, and the Telegram Mini App with
+a correctly and a wrongly signed initData."""
 
 from __future__ import annotations
 
@@ -85,6 +85,29 @@ async def test_a_sign_in_posted_by_another_site_is_refused(site: Site, month: Mo
     await page.goto(f"{site.base}/web/signin/{token}")
     await expect(page).to_have_url(f"{site.base}/web/commune/18196", timeout=WAIT_MS)
     await context.close()
+
+
+async def test_a_sign_out_from_another_site_or_by_a_get_leaves_the_session(site: Site, month: Month) -> None:
+    """The sign-out is the header's small form, a POST carrying the session's token: a form of another site
+    posting to it, or opening its address, signs no one out; the button does."""
+    page = await site.signed_in(month.members[ADMIN])
+    home = page.url
+    forged = (
+        f'<!doctype html><html lang="en"><title>x</title><form method="post" action="{site.base}/web/signout">'
+        '<input name="csrf" value="guess"></form><script>document.forms[0].submit()</script></html>'
+    )
+    await page.route("http://attacker.test/", lambda route: route.fulfill(body=forged, content_type="text/html"))
+    await page.goto("http://attacker.test/")
+    await page.wait_for_url(f"{site.base}/web/signout", timeout=WAIT_MS)
+    response = await page.goto(f"{site.base}/web/signout")
+    assert response is not None and response.status == 405
+    await page.goto(home)
+    await expect(page.get_by_test_id("heatmap")).to_be_visible(timeout=WAIT_MS)  # still signed in
+    await page.get_by_role("button", name="Đăng xuất").click()
+    await expect(page.locator("h1")).to_have_text("Bạn đã đăng xuất", timeout=WAIT_MS)
+    await page.goto(home)
+    await expect(page.locator("h1")).to_have_text("Bạn chưa đăng nhập")
+    await page.context.close()
 
 
 async def test_the_mini_app_signs_in_with_telegrams_init_data_and_refuses_a_wrong_signature(

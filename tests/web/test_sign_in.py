@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot.clock import FixedClock
 from bot.engine import ConversationEngine
 from bot.messages import Incoming
+from bot.webpages.csrf import FIELD, token_for
 from bot.webpages.routes import COOKIE, add_leaders_routes
 from handlers.router import route
 from storage.db import Database
@@ -109,12 +110,37 @@ async def test_the_session_ends_on_sign_out_and_after_12_hours(
 ) -> None:
     await sign_in(client, database, month.members[MEMBER], web_clock)
     assert (await client.get("/web", allow_redirects=False)).status == 303
-    out = await client.post("/web/signout")
+    out = await client.post("/web/signout", data={FIELD: form_token(client)})
     assert out.status == 200
     assert (await client.get("/web", allow_redirects=False)).status == 401
 
     await sign_in(client, database, month.members[MEMBER], web_clock)
     web_clock.advance(dt.timedelta(hours=12, seconds=1))
+    assert (await client.get("/web", allow_redirects=False)).status == 401
+
+
+def form_token(client: TestClient) -> str:
+    """The CSRF token of the client's web session, as its pages' forms carry it."""
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/web")).get(COOKIE)
+    assert cookie is not None
+    return token_for(cookie.value)
+
+
+async def test_sign_out_needs_a_post_with_the_sessions_form_token(
+    client: TestClient, database: Database, month: Month, web_clock: FixedClock
+) -> None:
+    await sign_in(client, database, month.members[ADMIN], web_clock)
+    page = await client.get("/web/commune/18196")
+    assert f'name="{FIELD}" value="{form_token(client)}"' in await page.text()  # the sign-out form carries it
+    assert (await client.get("/web/signout")).status == 405
+    assert (await client.post("/web/signout")).status == 403
+    assert (await client.post("/web/signout", data={FIELD: "0" * 64})).status == 403
+    assert (await client.post("/web/signout", data={FIELD: token_for("another session")})).status == 403
+    assert (await client.get("/web", allow_redirects=False)).status == 303  # still signed in
+    with database.session() as session:
+        assert all(row.ended_at is None for row in session.exec(select(WebSession)))
+    out = await client.post("/web/signout", data={FIELD: form_token(client)})
+    assert out.status == 200 and "Bạn đã đăng xuất" in await out.text()
     assert (await client.get("/web", allow_redirects=False)).status == 401
 
 
