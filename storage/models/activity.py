@@ -12,7 +12,11 @@ from sqlmodel import Field, SQLModel, col
 class TrainingSession(SQLModel, table=True):
     """A community digital-skills session held in a village on a day."""
 
-    __table_args__ = (Index("ix_session_commune_date", "commune_code", "session_date"),)
+    __table_args__ = (
+        Index("ix_session_commune_date", "commune_code", "session_date"),
+        # supervision reads what was entered in a period, whatever the session's day (storage/supervision)
+        Index("ix_session_commune_created", "commune_code", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     commune_code: int = Field(foreign_key="commune.code")

@@ -1,7 +1,8 @@
 """What supervision reads: the live sessions of one or more communes, each with what the rules look at.
 
 Three statements whatever the number of villages or communes: the sessions (with their village, its household
-count and who entered them), the people helped per village and day, and the provinces' deadline days.
+count, who entered them and how many photos they carry, as plain columns: no ORM row), the people helped per
+village and day, and the provinces' deadline days.
 """
 
 from __future__ import annotations
@@ -10,14 +11,21 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import CompoundSelect, Date, Select, and_, bindparam, func, literal_column, not_, union_all
+from sqlalchemy import select as core_select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.models import Commune, HelpRecord, Member, ProvinceSetting, TrainingSession, Village
+from storage.models import Commune, HelpRecord, Member, ProvinceSetting, table_of
 from storage.periods import Period
+from storage.progress.sql import COMMUNES, SESSIONS, VILLAGES
 from storage.reports import DEFAULT_DEADLINE_DAY
+
+MEMBERS = table_of(Member)
 
 HISTORY_WEEKS = 8  # how far before the period the rules look back (a village's usual, a run of weeks)
 
@@ -110,42 +118,98 @@ def _deadline_days(session: Session, commune_codes: Sequence[int]) -> dict[int, 
     return {code: day or DEFAULT_DEADLINE_DAY for code, day in session.exec(statement)}
 
 
-def load_entries(session: Session, commune_codes: Sequence[int], period: Period, tz: ZoneInfo) -> Entries:
-    """The communes' live sessions held from `HISTORY_WEEKS` weeks before the period to its end, or entered in it."""
-    history = period.start - dt.timedelta(weeks=HISTORY_WEEKS)
-    entered_from = dt.datetime.combine(period.start, dt.time(), tz).astimezone(dt.UTC)
-    entered_to = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
-    statement = (
-        select(TrainingSession, Village.name, Village.households, Member.display_name)
-        .join(Village, col(Village.id) == TrainingSession.village_id)
-        .join(Member, col(Member.id) == TrainingSession.author_id)
-        .where(
-            col(TrainingSession.commune_code).in_(list(commune_codes)),
-            col(TrainingSession.deleted_at).is_(None),
-            or_(
-                and_(col(TrainingSession.session_date) >= history, col(TrainingSession.session_date) <= period.end),
-                and_(col(TrainingSession.created_at) >= entered_from, col(TrainingSession.created_at) < entered_to),
-            ),
+def _sessions_statement(by_province: bool) -> CompoundSelect:
+    """The sessions the rules read, as plain columns (no ORM rows: a province's month is ~58,000 of them), of
+    one commune (`:commune`) or of every commune of a province (`:province`): held from `:history` to `:end`,
+    or else entered from `:entered_from` (included) to `:entered_to` (excluded). Two parts of a UNION ALL, not
+    one OR: each part reads its own index (the commune and the day; the commune and the entry time), where an
+    OR scans every session of the dates. Built once; SQLAlchemy caches its compiled form."""
+    communes = (
+        SESSIONS.c.commune_code.in_(
+            core_select(COMMUNES.c.code).where(COMMUNES.c.province_code == bindparam("province"))
         )
-        .order_by(col(TrainingSession.session_date), col(TrainingSession.id))
+        if by_province
+        else SESSIONS.c.commune_code == bindparam("commune")
     )
-    rows = list(session.exec(statement))
-    first_day = min((row.session_date for row, *_ in rows), default=history)
-    helped = _helped(session, commune_codes, min(first_day, history), period.end) if rows else {}
-    sessions = [
-        Entry(
-            id=row.id or 0,
-            village_id=row.village_id,
-            village=village,
-            day=row.session_date,
-            attendees=row.attendees,
-            logged_by=author,
-            logged_on=local_day(row.created_at, tz),
-            commune_code=row.commune_code,
-            households=households,
-            helped=helped.get((row.village_id, row.session_date), 0),
-            photos=len(row.evidence or []),
+    held = and_(
+        SESSIONS.c.session_date >= bindparam("history", type_=Date),
+        SESSIONS.c.session_date <= bindparam("end", type_=Date),
+    )
+    entered = and_(
+        SESSIONS.c.created_at >= bindparam("entered_from", type_=UTCDateTime()),
+        SESSIONS.c.created_at < bindparam("entered_to", type_=UTCDateTime()),
+    )
+
+    def part(*conditions: ColumnElement[bool]) -> Select[Any]:
+        return (
+            core_select(
+                SESSIONS.c.id.label("id"),
+                SESSIONS.c.village_id,
+                VILLAGES.c.name,
+                SESSIONS.c.session_date.label("session_date"),
+                SESSIONS.c.attendees,
+                MEMBERS.c.display_name,
+                SESSIONS.c.created_at,
+                SESSIONS.c.commune_code,
+                VILLAGES.c.households,
+                func.json_array_length(SESSIONS.c.evidence).label("photos"),
+            )
+            .join(VILLAGES, VILLAGES.c.id == SESSIONS.c.village_id)
+            .join(MEMBERS, MEMBERS.c.id == SESSIONS.c.author_id)
+            .where(communes, SESSIONS.c.deleted_at.is_(None), *conditions)
         )
-        for row, village, households, author in rows
-    ]
-    return Entries(sessions, _deadline_days(session, commune_codes) if rows else {})
+
+    return union_all(part(held), part(entered, not_(held))).order_by(
+        literal_column("session_date"), literal_column("id")
+    )
+
+
+_OF_COMMUNE = _sessions_statement(by_province=False)
+_OF_PROVINCE = _sessions_statement(by_province=True)
+
+
+def load_entries(
+    session: Session, commune_codes: Sequence[int], period: Period, tz: ZoneInfo, province_code: int | None = None
+) -> Entries:
+    """The communes' live sessions held from `HISTORY_WEEKS` weeks before the period to its end, or entered in it
+    (with `province_code`, the communes are all of that province's, read by one statement)."""
+    history = period.start - dt.timedelta(weeks=HISTORY_WEEKS)
+    bounds = {
+        "history": history,
+        "end": period.end,
+        "entered_from": dt.datetime.combine(period.start, dt.time(), tz).astimezone(dt.UTC),
+        "entered_to": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC),
+    }
+    if province_code is not None:
+        statement, params = _OF_PROVINCE, {**bounds, "province": province_code}
+    elif len(commune_codes) == 1:
+        statement, params = _OF_COMMUNE, {**bounds, "commune": commune_codes[0]}
+    else:
+        raise ValueError("the entries of one commune, or of a whole province")
+    rows = session.connection().execute(statement, params).all()
+    if not rows:
+        return Entries([], {})
+    first_day = min(rows[0][3], history)  # the rows come in day order
+    helped = _helped(session, commune_codes, first_day, period.end)
+    days: dict[dt.datetime, dt.date] = {}  # entries share their timestamps often (a day's batch): one conversion each
+    sessions = []
+    for id_, village_id, village, day, attendees, author, created, commune, households, photos in rows:
+        logged_on = days.get(created)
+        if logged_on is None:
+            logged_on = days[created] = local_day(created, tz)
+        sessions.append(
+            Entry(
+                id=id_,
+                village_id=village_id,
+                village=village,
+                day=day,
+                attendees=attendees,
+                logged_by=author,
+                logged_on=logged_on,
+                commune_code=commune,
+                households=households,
+                helped=helped.get((village_id, day), 0),
+                photos=photos or 0,
+            )
+        )
+    return Entries(sessions, _deadline_days(session, commune_codes))
