@@ -16,6 +16,7 @@ class TrainingSession(SQLModel, table=True):
         Index("ix_session_commune_date", "commune_code", "session_date"),
         # supervision reads what was entered in a period, whatever the session's day (storage/supervision)
         Index("ix_session_commune_created", "commune_code", "created_at"),
+        Index("ix_session_village_date", "village_id", "session_date"),  # a village's weeks before a session
     )
 
     id: int | None = Field(default=None, primary_key=True)

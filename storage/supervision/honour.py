@@ -4,7 +4,7 @@ regular weekly sessions, for the monthly commendation and Digital Transformation
 Regularity is the share of weeks with a session: a village's weeks with at least one live session over the
 weeks of the period (up to today: a week not begun counts for no one); a commune's village-weeks with a session
 over its villages × weeks (the rule is one session a week in every village). Ties go to more attendees, then
-the name. Two statements, whatever the number of villages.
+the name. Two statements, whatever the number of villages (a province's communes: grouped in SQL).
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from storage.models import Commune, TrainingSession, Village
 from storage.periods import Period, week_of, weeks_between
+from storage.progress.sql import SESSIONS, VILLAGES, week_index
 from storage.text import fold
 
 HONOUR_SIZE = 5
@@ -81,17 +84,49 @@ def village_roll(
 def commune_roll(
     session: Session, province_code: int, period: Period, today: dt.date, size: int = HONOUR_SIZE
 ) -> list[Standing]:
-    """The province's most regular communes over the period (village-weeks with a session over all of them)."""
+    """The province's most regular communes over the period (village-weeks with a session over all of them):
+    counted per commune in SQL (a village's distinct weeks, then summed by commune), not a row per session."""
     communes = {c.code: c.name for c in session.exec(select(Commune).where(Commune.province_code == province_code))}
     if not communes:
         return []
-    rows, weeks = _villages(session, list(communes), period, today)
-    held: dict[int, int] = defaultdict(int)
-    villages: dict[int, int] = defaultdict(int)
-    came: dict[int, int] = defaultdict(int)
-    for village, village_weeks, attendees in rows:
-        held[village.commune_code] += village_weeks
-        villages[village.commune_code] += 1
-        came[village.commune_code] += attendees
-    standings = [Standing(code, communes[code], held[code], weeks * villages[code], came[code]) for code in villages]
+    until = min(period.end, today)
+    weeks = weeks_between(period.start, until)
+    codes = list(communes)
+    villages = session.connection().execute(
+        core_select(VILLAGES.c.commune_code, func.count())
+        .where(VILLAGES.c.commune_code.in_(codes))
+        .group_by(VILLAGES.c.commune_code)
+    )
+    week = week_index(SESSIONS.c.session_date)
+    village_weeks = (
+        core_select(VILLAGES.c.commune_code.label("code"), func.sum(SESSIONS.c.attendees).label("came"))
+        .join(VILLAGES, VILLAGES.c.id == SESSIONS.c.village_id)
+        .where(
+            SESSIONS.c.commune_code.in_(codes),
+            VILLAGES.c.commune_code.in_(codes),
+            SESSIONS.c.deleted_at.is_(None),
+            SESSIONS.c.session_date >= period.start,
+            SESSIONS.c.session_date <= until,
+        )
+        .group_by(VILLAGES.c.commune_code, SESSIONS.c.village_id, week)
+        .subquery()
+    )
+    held = {
+        int(code): (int(n), int(came or 0))
+        for code, n, came in session.connection().execute(
+            core_select(village_weeks.c.code, func.count(), func.sum(village_weeks.c.came)).group_by(
+                village_weeks.c.code
+            )
+        )
+    }
+    standings = [
+        Standing(int(code), communes[int(code)], *_held_and_came(held, int(code), weeks * int(n)))
+        for code, n in villages
+    ]
     return _order(standings, size)
+
+
+def _held_and_came(held: dict[int, tuple[int, int]], code: int, weeks: int) -> tuple[int, int, int]:
+    """A commune's village-weeks with a session, the village-weeks counted, and its attendees."""
+    with_session, came = held.get(code, (0, 0))
+    return with_session, weeks, came

@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.models import Commune, HelpRecord, Member, TrainingSession, Village
 from storage.periods import PERIOD_QUARTER, Period
 from storage.supervision import RULES, province_flag_counts, rule_counts
+from storage.supervision.honour import Standing, _order, _villages, commune_roll
 from storage.supervision.province import province_sql_counts
 from tests.conftest import VN
 from tests.reports.conftest import HA_TINH, Month
@@ -141,3 +142,27 @@ def test_a_zone_that_changes_its_offset_is_read_into_python_on_sqlite(database: 
         else:
             assert counted == expected  # PostgreSQL reads the zone itself
         assert province_flag_counts(session, HA_TINH, period, paris) == expected
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_the_communes_honour_roll_counted_in_sql_is_the_villages_summed(
+    database: Database, month: Month, seed: int
+) -> None:
+    scatter(database, month, seed)
+    today = dt.date(2026, 11, 19)
+    with database.session() as session:
+        codes = {c.code: c.name for c in session.exec(select(Commune).where(Commune.province_code == HA_TINH))}
+        for period in PERIODS:
+            rows, weeks = _villages(session, list(codes), period, today)
+            held: Counter[int] = Counter()
+            villages: Counter[int] = Counter()
+            came: Counter[int] = Counter()
+            for village, village_weeks, attendees in rows:
+                held[village.commune_code] += village_weeks
+                villages[village.commune_code] += 1
+                came[village.commune_code] += attendees
+            expected = _order(
+                [Standing(code, codes[code], held[code], weeks * villages[code], came[code]) for code in villages], 99
+            )
+            assert commune_roll(session, HA_TINH, period, today, size=99) == expected
+            assert expected
