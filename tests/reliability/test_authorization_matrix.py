@@ -661,6 +661,11 @@ def gives_figures(probe: Probe, _role: str) -> bool:
     return probe.shown.files > 0 or any(_DATE_LIKE.search(t) for t in probe.shown.texts)
 
 
+def honour_roll(probe: Probe, _role: str) -> bool:
+    """Answered: the honour roll's heading (its lines name the most regular villages or communes)."""
+    return any("🏅" in t for t in probe.shown.texts)
+
+
 # command -> (how an answer is recognised, verdicts for stranger, member, team lead, commune admin, commune leader,
 # province viewer: A answered, R refused)
 COMMAND_TABLE: dict[str, tuple[Callable[[Probe, str], bool], str]] = {
@@ -684,6 +689,8 @@ COMMAND_TABLE: dict[str, tuple[Callable[[Probe, str], bool], str]] = {
     "tinh": (offers("pv"), "RRRRRA"),
     "molai": (offers("r"), "RRRRRA"),
     "thanhvien": (offers("mb"), "RRAARR"),  # members of the area: a commune admin, a team lead for their village
+    "kiemtra": (names_own_area, "RRRAAA"),  # the entries worth a second look: the commune's people, the province
+    "bieuduong": (honour_roll, "RRRAAA"),
 }
 # The words naming each target area in a command's argument or a question.
 TARGET_WORDS = {OWN: "Thôn Nhà Mình", VILLAGE_2: "Thôn Kề Bên", COMMUNE_2: "Xã Sơn Kim 2", PROVINCE_2: "Hà Nội"}
