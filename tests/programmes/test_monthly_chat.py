@@ -12,6 +12,7 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.engine import ConversationEngine
 from handlers.router import route
+from storage import province_indicators
 from storage.areas import add_villages
 from storage.db import Database
 from storage.models import AuditEntry, MonthlyReport, ProgrammeMonthValue
@@ -139,3 +140,26 @@ def test_only_the_commune_admin_of_a_province_running_it_enters_it(chat: ChatDri
                 session, actor=None, commune_code=SON_KIM_1, month=OCTOBER, programme_id="gia_dinh_so", value=1,
                 denominator=None, now=chat_now(),
             )  # fmt: skip
+
+
+def test_baocao_names_what_the_commune_has_not_entered(chat: ChatDriver, database: Database) -> None:
+    before = texts(chat.say(ADMIN, "/baocao"))
+    assert "chưa nhập số liệu tháng" not in before and "Chỉ số riêng" not in before
+    turn_on(database, "cho_khong_tien_mat", "cho_so_4t", "dai_su_so")
+    with database.session() as session:
+        province_indicators.add_indicator(
+            session, province_code=HA_TINH, indicator_id="diem_wifi", name="Điểm wifi công cộng",
+            name_en=None, unit="điểm", now=chat_now(),
+        )  # fmt: skip
+    shown = texts(chat.say(ADMIN, "/baocao"))
+    assert "📋 Báo cáo tháng 10/2026" in shown
+    assert "• Chỉ số riêng của tỉnh chưa nhập (/chiso): Điểm wifi công cộng." in shown
+    assert (
+        "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt, Chợ số – Nông thôn số (4T)."
+    ) in shown
+    chat.say(ADMIN, "/chiso 4t 30, điểm wifi 2")
+    shown = last_with_buttons(chat.say(ADMIN, "/baocao"))
+    assert "Chỉ số riêng của tỉnh chưa nhập" not in shown.text
+    assert "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt." in shown.text
+    asked = texts(chat.press(ADMIN, shown, "Nộp báo cáo"))
+    assert "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt." in asked
