@@ -117,6 +117,9 @@ def test_month_labels_are_vietnamese(database: Database, chat: ChatDriver) -> No
     assert [t.get_text() for t in axes.get_xticklabels()] == [f"T{m}" for m in range(1, 11)]
     assert [round(p.get_height(), 2) for p in axes.patches][7:] == [0.0, 6.67, 20.0]  # August, 20/300, 60/300
     assert axes.get_title(loc="left").startswith("Gia đình số (%) — chỉ tiêu năm 100%")
+    english = _figure(3).add_subplot()
+    _panel(english, months, family, Translator("en"))
+    assert [t.get_text() for t in english.get_xticklabels()][8:] == ["Sep", "Oct"]
 
 
 def test_a_programme_entered_both_ways_shows_the_commune_s_figure_and_the_logged_sums(
