@@ -132,3 +132,26 @@ def test_english_groups_in_a_one_line_report() -> None:
     assert got["problems"] == []
     assert "priority_group_over_attendees" in _read("VNeID session 10 people, 15 elderly")["problems"]
     assert read_attendance("23 people, 15") is None  # a bare number names no group: not guessed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3 buổi 20 người",
+        "tuần này thôn 2 tổ chức 3 buổi học VNeID 20 người",
+        "học 2 buổi, 40 người",
+        "2 lớp học VNeID 30 người",
+    ],
+)
+def test_several_sessions_in_one_line_are_a_problem(text: str) -> None:
+    """One line is one session: «3 buổi 20 người» is never read as one session of 20 without saying so."""
+    assert "several_sessions" in _read(text)["problems"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hôm nay 1 buổi 20 người", "buổi 3 học VNeID 20 người", "học sinh lớp 9 học VNeID 20 người",
+     "ngày 3 buổi tối học VNeID 20 người", "thôn 3 buổi tối học VNeID 20 người"],
+)  # fmt: skip
+def test_one_session_is_not_several(text: str) -> None:
+    assert "several_sessions" not in _read(text)["problems"]
