@@ -139,6 +139,14 @@ class Translator:
         """Day and month only (dd/MM)."""
         return _date(value, "dd/MM", self.locale)
 
+    def month_short(self, value: dt.date | int) -> str:
+        """A month in a chart's few letters: «T10» in Vietnamese (tháng 10), «Oct» in English (Babel's
+        abbreviated month name)."""
+        month = value if isinstance(value, int) else value.month
+        if self.locale == "vi":
+            return f"T{month}"
+        return _date(dt.date(2000, month, 1), "LLL", self.locale)
+
     def weekday(self, value: dt.date) -> str:
         """Thứ Năm / Thursday."""
         name = _date(value, "EEEE", self.locale)

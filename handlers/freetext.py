@@ -83,6 +83,17 @@ def read_line(turn: Turn, parsed: ParsedReport) -> None:
     if parsed.intent == "log" and not steps.can_log(turn):
         turn.say(_("Vai trò của bạn không ghi hoạt động. Bạn gõ /help để xem việc bạn làm được."))
         return
+    if parsed.intent == "log" and "several_sessions" in parsed.problems:
+        turn.say(
+            _(
+                "Tin nhắn của bạn ghi nhiều buổi sinh hoạt cùng lúc. Mỗi buổi được ghi riêng, với ngày và số người "
+                "dự của buổi đó, nên tôi không gộp thành một buổi và chưa lưu gì.\n"
+                "Bạn gửi từng buổi một được không ạ? Ví dụ: «thứ Hai học VNeID 20 người», rồi «thứ Tư học VNeID "
+                "18 người»."
+            ),
+            main_menu(turn),
+        )
+        return
     if parsed.intent == "log" and parsed.session is None and not parsed.help and parsed.programmes:
         part = programme_log.draft_part(turn, parsed)
         if not programme_log.has_figures(part):  # only programmes the province does not run

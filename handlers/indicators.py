@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from bot.messages import Button
 from handlers import programme_figures, province_targets
@@ -30,6 +31,7 @@ from storage.models import ProvinceIndicator
 from storage.programmes import monthly
 from storage.programmes.catalog import Programme
 from storage.reports import is_locked, month_start, previous_month, working_month
+from storage.text import fold
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
 FLOW = "i"
@@ -38,6 +40,12 @@ _PAIR = re.compile(
     r"^\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*(?:/|trên|tren)\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)\s*$", re.IGNORECASE
 )
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# a month named in a line of figures: «tháng 10», «thang 9/2026», «tháng 9 năm 2026», «T10»
+_MONTH_IN_LINE = re.compile(
+    r"(?<!\w)(?:tháng|thang|th)\s*(\d{1,3})(?:\s*(?:/|-|năm|nam)\s*(\d{4}))?(?!\w)|(?<!\w)T(\d{1,3})(?!\w)",
+    re.IGNORECASE,
+)
+_RELATIVE_MONTH = re.compile(r"(?<!\w)(?:tháng|thang)\s+(này|nay|trước|truoc)(?!\w)", re.IGNORECASE)
 # the number typed for an own indicator, and a unit word after it («12 chợ» -> «12»)
 _OWN_NUMBER = re.compile(r"^\s*([-−]?[\d.,\s]*?\d)\s*[^\d]*$")
 
@@ -54,7 +62,15 @@ def figures_command(turn: Turn, argument: str = "") -> None:
     if not _is_admin(turn):
         return not_allowed(turn)
     commune_code = turn.require_commune()
-    month = month_from_text(argument, turn.today) if argument else None
+    named = _month_of_line(argument, turn.today)
+    if named.refused is not None:
+        turn.say(
+            _month_question(turn, named.refused) + "\n" + turn._("Chưa lưu số liệu nào của tin nhắn này."),
+            main_menu(turn),
+        )
+        return
+    argument = named.rest
+    month = named.month or (month_from_text(argument, turn.today) if argument else None)
     month = month or working_month(turn.session, commune_code, turn.today)
     own, rest = province_indicators.parse_values(argument, _own(turn))
     programmes, rest = monthly.parse_values(rest, programme_figures.of_commune(turn))
@@ -63,6 +79,49 @@ def figures_command(turn: Turn, argument: str = "") -> None:
     if found or own or programmes:
         return _save_figures(turn, argument)
     show_figures(turn)
+
+
+@dataclass(frozen=True)
+class NamedMonth:
+    """The month a /chiso line names («tháng 10», «tháng 9/2026», «tháng trước»), the line without it, and the
+    words of a month that cannot be meant (None when none is named or it is a real one)."""
+
+    month: dt.date | None
+    rest: str
+    refused: str | None = None
+
+
+def _month_of_line(text: str, today: dt.date) -> NamedMonth:
+    """The month named anywhere in a line of figures. A month without a year is the latest one not after this
+    month (as everywhere); one outside 1–12, or a month still to come, is refused so that it is asked, never
+    replaced by the working month."""
+    relative = _RELATIVE_MONTH.search(text)
+    if relative is not None:
+        rest = (text[: relative.start()] + " " + text[relative.end() :]).strip()
+        word = fold(relative.group(1))
+        return NamedMonth(month_start(today) if word == "nay" else previous_month(today), rest)
+    match = _MONTH_IN_LINE.search(text)
+    if match is None:
+        return NamedMonth(None, text)
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip(" ,;")
+    number = int(match.group(1) or match.group(3))
+    year = int(match.group(2)) if match.group(2) else None
+    if not 1 <= number <= 12 or (year is not None and not 2000 <= year <= 2100):
+        return NamedMonth(None, rest, match.group(0).strip())
+    if year is None:
+        year = today.year if dt.date(today.year, number, 1) <= today else today.year - 1
+    month = dt.date(year, number, 1)
+    if month > month_start(today):
+        return NamedMonth(None, rest, match.group(0).strip())
+    return NamedMonth(month, rest)
+
+
+def _month_question(turn: Turn, words: str) -> str:
+    """The polite question when a line names a month that cannot be meant."""
+    return turn._(
+        "«{words}» không phải một tháng đã qua hoặc đang diễn ra (tháng là số từ 1 đến 12). Bạn muốn nhập số "
+        "liệu cho tháng nào? Bạn gõ lại, ví dụ: /chiso tháng 10 vneid 1234/5000"
+    ).format(words=words)
 
 
 def is_figures_line(turn: Turn) -> bool:
@@ -313,7 +372,13 @@ def on_text(turn: Turn) -> None:
             return
         indicator = turn.data["indicator"]
         return _save_figures(turn, f"{indicator} {match.group(1)}/{match.group(2)}")
-    return _save_figures(turn, text)
+    named = _month_of_line(text, turn.today)
+    if named.refused is not None:
+        turn.say(_month_question(turn, named.refused) + "\n" + _("Chưa lưu số liệu nào của tin nhắn này."))
+        return
+    if named.month is not None:  # «chợ không tiền mặt 4 tháng 9»: that month's, not the one on screen
+        turn.data["month"] = named.month.isoformat()
+    return _save_figures(turn, named.rest)
 
 
 # Targets ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from handlers.web_link import dashboard_buttons
 from storage.areas import get_commune
 from storage.errors import DomainError
 from storage.models import Commune
+from storage.programmes.monthly import not_entered
 from storage.progress import Period, Scope, commune_progress, province_rollup
 from storage.reports import (
     MIN_REASON_LENGTH,
@@ -128,6 +129,8 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
     missing = [i for i in progress.indicators if i.denominator is None]
     if missing and not submitted:
         lines.append(_("Còn {n} chỉ số chưa nhập (/chiso).").format(n=tr.number(len(missing))))
+    if not submitted:
+        lines += _not_entered_lines(turn, commune.code, month)
     turn.start_flow(VIEW, month=month.isoformat())
     rows: list[list[Button]] = []
     if member.role == ROLE_COMMUNE_ADMIN and not submitted:
@@ -146,6 +149,21 @@ def render(turn: Turn, month: dt.date, edit: bool = False) -> None:
         )
     rows += dashboard_buttons(turn)
     turn.say("\n".join(lines), rows, edit=edit)
+
+
+def _not_entered_lines(turn: Turn, commune_code: int, month: dt.date) -> list[str]:
+    """The province's own indicators and the programmes' monthly figures the commune has not entered for the
+    month, by name, as the report reminder names them (none for a province that has neither)."""
+    _ = turn._
+    own, programmes = not_entered(turn.session, commune_code, month).names(turn.tr.locale)
+    lines = []
+    if own:
+        lines.append(_("• Chỉ số riêng của tỉnh chưa nhập (/chiso): {names}.").format(names=", ".join(own)))
+    if programmes:
+        lines.append(
+            _("• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): {names}.").format(names=", ".join(programmes))
+        )
+    return lines
 
 
 def _ask_submit(turn: Turn) -> None:
@@ -176,6 +194,7 @@ def _ask_submit(turn: Turn) -> None:
     ]
     if missing:
         lines.append(_("⚠️ Còn {n} chỉ số chưa nhập số liệu.").format(n=turn.tr.number(len(missing))))
+    lines += _not_entered_lines(turn, commune_code, month)
     turn.goto(CONFIRM)
     turn.say(
         "\n".join(lines), [[turn.button(_("✅ Nộp"), FLOW, "submit_yes"), turn.button(_("↩️ Chưa nộp"), FLOW, "back")]]

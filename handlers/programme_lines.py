@@ -99,8 +99,30 @@ def programme_line(turn: Turn, item: ProgrammeProgress) -> str:
                 if item.denominator
                 else _("chưa có số hộ của thôn (/thon)")
             )
-    parts = [main, _target_text(turn, item), _verdict(turn, item)]
+    parts = [main, _both_text(turn, item), _target_text(turn, item), _verdict(turn, item)]
     return " · ".join(p for p in parts if p)
+
+
+def _both_text(turn: Turn, item: ProgrammeProgress) -> str:
+    """For a programme entered both ways, once a commune's own figure counts: that figure of the month, and
+    beside it what the villages logged (nothing while only the logged figures count, as before)."""
+    both = item.both
+    if both is None or (both.commune_month_figure is None and both.logged_figure == item.figure):
+        return ""
+    _ = turn._
+    tr = turn.tr
+    logged = _("các thôn ghi: tháng này {month}, từ đầu năm {year}").format(
+        month=tr.number(both.logged_month_figure), year=tr.number(both.logged_figure)
+    )
+    if both.commune_month_figure is None:
+        return logged
+    if both.communes_entered is not None:
+        entered = _("{n} xã nhập số tháng này: {figure}").format(
+            n=tr.number(both.communes_entered), figure=tr.number(both.commune_month_figure)
+        )
+    else:
+        entered = _("xã nhập tháng này {figure}").format(figure=tr.number(both.commune_month_figure))
+    return entered + "; " + logged
 
 
 def own_line(turn: Turn, item: OwnIndicatorProgress) -> str:

@@ -18,9 +18,9 @@ from handlers.log_steps import Offered, offered, old_button
 from handlers.reporting import percent_text
 from storage.areas import get_province
 from storage.errors import DomainError
-from storage.programmes import provinces
+from storage.programmes import monthly, provinces
 from storage.programmes.catalog import RULE_PER_MENTOR, RULE_PERCENT, UNITS, Programme, shipped
-from storage.vocab import ROLE_PROVINCE_VIEWER
+from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_MEMBER, ROLE_PROVINCE_VIEWER, ROLE_TEAM_LEAD
 
 FLOW = "pr"  # payloads: pr:<nonce>:<action>[:programme id]
 LIST, TARGET = "pr.list", "pr.target"
@@ -145,7 +145,33 @@ def running_line(turn: Turn) -> str | None:
     if not running:
         return None
     names = ", ".join(p.name(turn.tr.locale) for p in running)
-    return turn._("/chuongtrinh — chương trình tỉnh đang triển khai: {names}").format(names=names)
+    lines = [turn._("/chuongtrinh — chương trình tỉnh đang triển khai: {names}").format(names=names)]
+    for programme in running:
+        example = programme_example(programme, member.role)
+        if example is not None:
+            lines.append(
+                turn._("   • {name}, ví dụ: «{example}»").format(name=programme.name(turn.tr.locale), example=example)
+            )
+    return "\n".join(lines)
+
+
+def programme_example(programme: Programme, role: str) -> str | None:
+    """A line this person could type for a programme, made from its catalog words (so it is read back as that
+    programme): a team's one-line report where villages log it, the commune admin's /chiso where the commune
+    enters it, a question for the others; None for one entered as a national indicator by someone else.
+    Examples stay in Vietnamese whatever the language: the words are the catalog's, which the reader knows."""
+    word = programme.words[0]
+    if programme.logged_by_villages and role in (ROLE_MEMBER, ROLE_TEAM_LEAD, ROLE_COMMUNE_ADMIN):
+        if programme.target.rule == RULE_PER_MENTOR:
+            return f"{word} Lan đã hướng dẫn xong 5 người"
+        return f"hôm nay thêm 6 {word}"
+    if programme.entered_by_commune and role == ROLE_COMMUNE_ADMIN:
+        if programme.indicator is not None:
+            return None  # entered as the national indicator in /chiso, which /help names already
+        return f"/chiso {word} 4.100/5.000" if monthly.needs_denominator(programme) else f"/chiso {word} 3"
+    if programme.indicator is not None:
+        return None
+    return f"xã mình bao nhiêu {word}?"
 
 
 def _ask_target(turn: Turn, programme: Programme) -> None:

@@ -56,4 +56,5 @@ PRIORITY_GROUPS: dict[str, str] = {
     "elderly": N_("người cao tuổi"),
     "disabled": N_("người khuyết tật"),
     "ethnic_minority": N_("người dân tộc thiểu số"),
+    "poor": N_("người nghèo"),
 }

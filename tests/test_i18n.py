@@ -25,3 +25,9 @@ def test_english_catalog_is_compiled_and_used() -> None:
 def test_unknown_locales_fall_back_to_vietnamese() -> None:
     assert pick_locale("fr-FR") == "vi" and pick_locale("en-US") == "en" and pick_locale(None) == "vi"
     assert Translator("fr").locale == "vi"
+
+
+def test_month_short_is_t10_in_vietnamese_and_babel_s_abbreviation_in_english() -> None:
+    assert Translator("vi").month_short(dt.date(2026, 10, 1)) == "T10"
+    assert Translator("vi").month_short(1) == "T1"
+    assert [Translator("en").month_short(m) for m in (1, 5, 10, 12)] == ["Jan", "May", "Oct", "Dec"]

@@ -68,7 +68,9 @@ Problem codes: ``count_without_kind``, ``kind_without_count``,
 ``session_without_count``, ``negated_item``, ``multiple_sessions``,
 ``future_date``, ``invalid_date``, ``negative_count``,
 ``not_a_whole_number``, ``scientific_number``, ``number_range``, ``empty``,
-``priority_group_over_attendees`` (a priority group larger than the session's attendees: never trimmed).
+``priority_group_over_attendees`` (a priority group larger than the session's attendees: never trimmed),
+``several_sessions`` (the line says it holds more than one session, «3 buổi 20 người»: one line is one
+session, so whose attendees the count is is asked, never guessed).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.nlu.clauses import build_clauses
 from bot.nlu.counts import find_counts
@@ -166,6 +169,8 @@ def parse_report(
     session = combine_sessions(outcome.sessions, problems)
     if session is not None and outcome.refused_session:
         session.attendees = None
+    if session is not None and _several_sessions(tokens):
+        problems.append("several_sessions")  # «3 buổi 20 người»: never one session of 20; the caller asks
     total = session.attendees if session is not None else None
     if total is not None and any(n is not None and n > total for n in groups.values()):
         problems.append("priority_group_over_attendees")  # never trimmed: the caller asks again
@@ -226,6 +231,25 @@ def read_attendance(text: str) -> Attendance | None:
         known = groups.get(group, 0)
         groups[group] = None if known is None or count.value is None else known + count.value
     return Attendance(rest[0].value, groups, unreadable + unreadable_ranges)
+
+
+#: folded words after a number that make it a number of sessions («3 buổi», «2 lớp»)
+_SESSION_NOUNS = frozenset({"buoi", "lop"})
+#: roles of a number that is something else: a day («ngày 3 buổi tối»), a village's name, a programme's word
+_NOT_A_NUMBER_OF = frozenset({"date", "village", "area", "programme"})
+
+
+def _several_sessions(tokens: Sequence[Token]) -> bool:
+    """Whether the line says it holds more than one session («3 buổi 20 người», «2 lớp học VNeID»): one line
+    is one session, so whose attendees the count is would be a guess."""
+    return any(
+        token.kind == "num"
+        and token.role not in _NOT_A_NUMBER_OF
+        and (token.value or 0) >= 2
+        and after.kind == "word"
+        and after.fold in _SESSION_NOUNS
+        for token, after in pairwise(tokens)
+    )
 
 
 def _item(figure: ProgrammeFigure) -> ProgrammeItem:

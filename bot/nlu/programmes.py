@@ -14,8 +14,9 @@ A programme with a mentor measure takes the capitalised name right after its wor
 Lan"): a name only, never more.
 
 Priority groups are a breakdown of a session's attendees: a count whose people word names a group
-("15 người cao tuổi", "5 người khuyết tật", "7 người dân tộc thiểu số"). They are read only when the rest of
-the message still holds a session with its head-count; otherwise the message is read exactly as before.
+("15 người cao tuổi", "5 người khuyết tật", "7 người dân tộc thiểu số", "3 người nghèo"; in English too, "15
+elderly", "2 disabled", "4 ethnic minority", "3 poor"). They are read only when the rest of the message still
+holds a session with its head-count; otherwise the message is read exactly as before.
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ _GROUP_WORDS: dict[str, str] = {
     "dong bao dan toc thieu so": "ethnic_minority",
     "dong bao dtts": "ethnic_minority",
     "nguoi thieu so": "ethnic_minority",
+    "nguoi ngheo": "poor",
+    "nguoi thuoc ho ngheo": "poor",
+    "nguoi ho ngheo": "poor",
+    # the same groups in English, for members who write in English ("23 people, 15 elderly")
+    "elderly": "elderly",
+    "elderly people": "elderly",
+    "elderly persons": "elderly",
+    "old people": "elderly",
+    "seniors": "elderly",
+    "senior citizens": "elderly",
+    "disabled": "disabled",
+    "disabled people": "disabled",
+    "disabled persons": "disabled",
+    "people with disabilities": "disabled",
+    "persons with disabilities": "disabled",
+    "ethnic minority": "ethnic_minority",
+    "ethnic minorities": "ethnic_minority",
+    "ethnic minority people": "ethnic_minority",
+    "ethnic minority persons": "ethnic_minority",
+    "poor": "poor",
+    "poor people": "poor",
+    "poor persons": "poor",
 }
 _HONORIFICS = frozenset({"anh", "chi", "co", "chu", "bac", "em", "ong", "ba", "thay", "dc", "đc"})
 

@@ -180,9 +180,10 @@ def monthly_report(
     villages_with_gaps: list[str],
     nth: int,
     missing_own: list[str] | None = None,
+    missing_programmes: list[str] | None = None,
 ) -> tuple[str, list[list[Button]]]:
     """To the commune admin before the monthly deadline: the draft month, the missing figures (national, and
-    the province's own indicators by name) and gaps."""
+    by name the province's own indicators and the programmes' monthly figures the commune enters) and gaps."""
     _ = tr.gettext
     label = f"{month.month:02d}/{month.year}"
     days_left = (due - today).days
@@ -205,7 +206,13 @@ def monthly_report(
         lines.append(_("• Chỉ tiêu chưa nhập số liệu: {indicators}.").format(indicators=", ".join(labels)))
     if missing_own:
         lines.append(_("• Chỉ số riêng của tỉnh chưa nhập (/chiso): {names}.").format(names=", ".join(missing_own)))
-    if not missing_indicators and not missing_own:
+    if missing_programmes:
+        lines.append(
+            _("• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): {names}.").format(
+                names=", ".join(missing_programmes)
+            )
+        )
+    if not missing_indicators and not missing_own and not missing_programmes:
         lines.append(_("• ✅ Đã nhập đủ số liệu các chỉ tiêu."))
     if villages_with_gaps:
         lines.append(

@@ -378,6 +378,10 @@ PROGRAMMES_CSV_HEADER = [
     "percent",
     "target",
     "on_track",
+    "commune_month_figure",
+    "logged_month_figure",
+    "logged_figure",
+    "communes_entered",
 ]
 
 
@@ -407,6 +411,7 @@ def _programmes_csv(data: dict[str, Any]) -> Rows:
                 _num(p["percent"]),
                 _num(p["target"]),
                 _flag(p["on_track"]),
+                *(_num(p.get(key)) for key in PROGRAMMES_CSV_HEADER[-4:]),
             ]
             for code, name, p in _area_rows(data, "programmes")
         ],

@@ -1,5 +1,6 @@
 """The province's programmes against their targets as a PNG: one panel per enabled programme, a bar per month
-of the year so far («T1» … «T12»), the straight path to the year's target (dashed) and the target (solid).
+of the year so far («T1» … «T12»; «Jan» … «Dec» in English: `Translator.month_short`), the straight path to the
+year's target (dashed) and the target (solid).
 
 A bar is what the target is set against at the month's end (`storage/progress/programmes.py`): the percent
 for a percent rule, else the figure (people, traders, mentors reaching their mentees). Same page size and
@@ -63,7 +64,7 @@ def _panel(axes: Axes, months: list[dt.date], items: list[ProgrammeProgress], tr
         if _value(item) is not None:
             shown = tr.percent(value / 100) if item.rule == RULE_PERCENT else tr.number(int(value))
             axes.text(position, value + peak * 0.03, shown, ha="center", fontsize=8)
-    axes.set_xticks(positions, [_("T{month}").format(month=m.month) for m in months], fontsize=9)
+    axes.set_xticks(positions, [tr.month_short(m) for m in months], fontsize=9)
     axes.set_ylim(0, peak * 1.25)
     if last.rule != RULE_PERCENT:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -120,6 +120,16 @@ def _note(item: dict[str, Any], tr: Translator) -> str:
         )
     if item["denominator"] is not None:
         return _("{name}: số liệu xã nhập tháng này.").format(name=name)
+    if "logged_figure" in item:
+        return _(
+            "{name}: lũy kế từ đầu năm; tháng nào xã nhập số (/chiso) thì tính số của xã, tháng khác tính số các "
+            "thôn ghi. Tháng này xã nhập: {commune}; các thôn ghi: tháng này {month}, từ đầu năm {year}."
+        ).format(
+            name=name,
+            commune=_("chưa nhập") if item["commune_month_figure"] is None else tr.number(item["commune_month_figure"]),
+            month=tr.number(item["logged_month_figure"]),
+            year=tr.number(item["logged_figure"]),
+        )
     return _("{name}: lũy kế từ đầu năm, so với chỉ tiêu năm của tỉnh.").format(name=name)
 
 

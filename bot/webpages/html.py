@@ -97,7 +97,6 @@ WORDS: dict[str, str] = {
     "trend_villages": N_("Thôn có buổi sinh hoạt trong tháng (mục tiêu: mọi thôn)"),
     "target": N_("Mục tiêu"),
     "figure": N_("Số liệu"),
-    "month_short": N_("T{month}"),
     "filter_all": N_("Tất cả"),
     "filter_submitted": N_("Đã nộp"),
     "filter_not_submitted": N_("Chưa nộp"),

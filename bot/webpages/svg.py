@@ -167,7 +167,7 @@ def line_chart(
         tick = escape(shown(ceiling * fraction))
         parts.append(f'<text x="{left - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end">{tick}</text>')
     for i, month in enumerate(months):
-        label = _(WORDS["month_short"]).format(month=month.month)
+        label = tr.month_short(month)
         parts.append(
             f'<text x="{x(i):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">{escape(label)}</text>'
         )

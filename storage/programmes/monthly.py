@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from storage import audit
+from storage import audit, province_indicators
 from storage.areas import get_commune
 from storage.errors import DomainError
 from storage.indicators import MAX_FIGURE
-from storage.models import Member, ProgrammeMonthValue
+from storage.models import Member, ProgrammeMonthValue, ProvinceIndicator
 from storage.programmes import provinces
 from storage.programmes.catalog import SOURCE_ENTERED, Programme
 from storage.province_indicators import read_count
@@ -183,3 +184,38 @@ def values(session: Session, commune_code: int, month: dt.date) -> dict[str, Pro
         )
     ).all()
     return {r.programme: r for r in rows}
+
+
+@dataclass(frozen=True)
+class NotEntered:
+    """What a commune has not yet entered in /chiso for a month, beside the national indicators: the province's
+    own indicators and the programmes whose monthly figure the commune enters (both empty for a province that
+    has neither)."""
+
+    own_indicators: list[ProvinceIndicator]
+    programmes: list[Programme]
+
+    def __bool__(self) -> bool:
+        return bool(self.own_indicators or self.programmes)
+
+    def names(self, locale: str) -> tuple[list[str], list[str]]:
+        """The own indicators' names and the programmes' names, in a locale."""
+        return (
+            [province_indicators.name_of(i, locale) for i in self.own_indicators],
+            [p.name(locale) for p in self.programmes],
+        )
+
+
+def not_entered(session: Session, commune_code: int, month: dt.date) -> NotEntered:
+    """The own indicators and the commune-entered programmes (`entered_by` commune or both) of the commune's
+    province with no figure for the month: one place that the report reminder and /baocao both ask, so that
+    they never disagree."""
+    province_code = get_commune(session, commune_code).province_code
+    own = province_indicators.indicators_of(session, province_code)
+    own_values = province_indicators.values(session, commune_code, month) if own else {}
+    programmes = entered_monthly(session, province_code)
+    programme_values = values(session, commune_code, month) if programmes else {}
+    return NotEntered(
+        own_indicators=[i for i in own if i.indicator not in own_values],
+        programmes=[p for p in programmes if p.id not in programme_values],
+    )

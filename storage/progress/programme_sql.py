@@ -11,6 +11,7 @@ when it is built.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
+    and_,
     bindparam,
     case,
     func,
@@ -28,8 +30,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.sql.selectable import CompoundSelect, Select
+from sqlmodel import Session
 
 from storage.models import IndicatorValue, ProgrammeRecord, ProgrammeTarget, ProvinceProgramme, table_of
+from storage.periods import month_of
 from storage.programmes.catalog import RULE_PER_MENTOR, shipped
 from storage.progress.sql import COMMUNES, VILLAGES, LineKinds, PreparedRollup
 
@@ -229,3 +233,30 @@ STATEMENTS = {
     VILLAGE: PreparedRollup(KINDS, lambda kinds: _statement(kinds, VILLAGE)),
     PROVINCE: PreparedRollup(KINDS, lambda kinds: _statement(kinds, PROVINCE)),
 }
+
+
+def monthly_logged(
+    session: Session, month: dt.date, units: dict[str, str], communes: list[int]
+) -> dict[tuple[int, str], dict[int, int]]:
+    """What the villages of these communes logged for these programmes (id -> the unit counted) in each month
+    of the year up to `month`: (commune, programme) -> month number -> sum. One read grouped by the month, told
+    by a CASE over the months' ends (the same SQL on SQLite and PostgreSQL)."""
+    if not communes or not units:
+        return {}
+    ends = [month_of(dt.date(month.year, number, 1))[1] for number in range(1, month.month + 1)]
+    number = case(*((RECORDS.c.record_date <= end, index + 1) for index, end in enumerate(ends)), else_=0)
+    rows = session.execute(
+        select(RECORDS.c.commune_code, RECORDS.c.programme, number, func.sum(RECORDS.c.count))
+        .where(
+            RECORDS.c.commune_code.in_(communes),
+            or_(*(and_(RECORDS.c.programme == pid, RECORDS.c.unit == unit) for pid, unit in units.items())),
+            RECORDS.c.record_date >= dt.date(month.year, 1, 1),
+            RECORDS.c.record_date <= ends[-1],
+            RECORDS.c.deleted_at.is_(None),
+        )
+        .group_by(RECORDS.c.commune_code, RECORDS.c.programme, number)
+    )
+    out: dict[tuple[int, str], dict[int, int]] = {}
+    for commune_code, programme_id, month_number, total in rows:
+        out.setdefault((int(commune_code), str(programme_id)), {})[int(month_number)] = int(total or 0)
+    return out

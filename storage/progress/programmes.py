@@ -19,13 +19,19 @@ A programme only entered monthly by the commune (Chợ không dùng tiền mặt
 takes the figure (and the denominator, where the catalog's is `entered`) the commune typed in /chiso for the
 month (`storage/programmes/monthly.py`): like the indicators, a standing figure at the month's end, summed over
 the communes that entered it for a province; `figure` None while none is entered, and for one village. A
-programme entered both ways keeps the villages' logged figures here. The month's own count (`month_figure`) is
-what villages logged in the month. Targets are the province's own for the year, else the plan's percent from
-the catalog.
+programme entered both ways (Chợ số 4T, Đảng viên số): for a month where the commune entered its figure in
+/chiso, that figure counts for the commune; for the other months the villages' logged sum counts; the year is
+the sum of those months, commune by commune, and a province adds its communes' up. The logged sums stay beside
+it (`logged_month_figure`, `logged_figure`), with the commune's own figure of the month
+(`commune_month_figure`) and, for a province, how many communes entered one (`communes_entered`); one village
+keeps its own logged figures. The month's own count (`month_figure`) is what counts for the month: what
+villages logged, or the commune's figure where it entered one. Targets are the province's own for the year,
+else the plan's percent from the catalog.
 
 One prepared statement per commune, village or province whatever its size (`programme_sql.py`): the enabled
 programmes and targets, the records summed per commune and unit, the households and the mentors per commune,
-the indicator figures; and one query for the figures the commune (or the province's communes) entered in /chiso.
+the indicator figures; and one query for the figures the commune (or the province's communes) entered in /chiso
+(with, only where a programme entered both ways has such a figure, one more for the logged sums by month).
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ from storage.progress.programme_sql import (
     MentorLine,
     RecordLine,
     TargetLine,
+    monthly_logged,
 )
 from storage.scope import Scope
 
@@ -78,6 +85,7 @@ class ProgrammeProgress:
     covered: int | None = None  # the part of `figure` over the denominator (households: villages with a count)
     also: dict[str, int] = field(default_factory=dict)  # the programme's other units, the year so far
     villages_without_households: int = 0
+    both: BothWays | None = None  # a programme entered both ways: the commune's figure and the logged sums
 
     @property
     def id(self) -> str:
@@ -123,6 +131,30 @@ class ProgrammeProgress:
             out["villages_without_households"] = self.villages_without_households
         if self.rule == RULE_PER_MENTOR:
             out["mentees_per_mentor"] = self.programme.target.mentees
+        if self.both is not None:
+            out.update(self.both.as_json())
+        return out
+
+
+@dataclass(frozen=True)
+class BothWays:
+    """Beside the figure of a programme entered both ways: the commune's own figure of the month (None: not
+    entered; summed over the communes that entered one for a province), what the villages logged in the month and
+    in the year, and for a province how many communes entered the month's figure."""
+
+    commune_month_figure: int | None
+    logged_month_figure: int
+    logged_figure: int
+    communes_entered: int | None = None  # a province's only
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "commune_month_figure": self.commune_month_figure,
+            "logged_month_figure": self.logged_month_figure,
+            "logged_figure": self.logged_figure,
+        }
+        if self.communes_entered is not None:
+            out["communes_entered"] = self.communes_entered
         return out
 
 
@@ -137,6 +169,10 @@ class _Counts:
     mentors: dict[str, list[int]] = field(default_factory=dict)  # id -> named mentors, mentors reaching
     figures: dict[str, list[int]] = field(default_factory=dict)  # indicator -> numerator, denominator
     entered: dict[str, list[int]] = field(default_factory=dict)  # programme -> the commune's figure, denominator
+    province: bool = False  # a province's sums (they say how many communes entered a figure)
+    # programme entered both ways -> the year and the month as counted (the commune's figure in the months it
+    # entered one), the commune's figure of the month, communes that entered it: set where a figure was entered
+    both: dict[str, list[int]] = field(default_factory=dict)
 
     def add(self, other: _Counts) -> None:
         for unit_key, values in other.records.items():
@@ -150,6 +186,8 @@ class _Counts:
             _add_into(self.figures.setdefault(indicator, [0, 0]), figure)
         for programme_id, entered in other.entered.items():
             _add_into(self.entered.setdefault(programme_id, [0, 0]), entered)
+        for programme_id, both in other.both.items():
+            _add_into(self.both.setdefault(programme_id, [0, 0, 0, 0]), both)
 
 
 def _add_into(total: list[int], values: list[int]) -> None:
@@ -196,26 +234,58 @@ def _read(session: Session, area: str, month: dt.date, **codes: int) -> _Read:
             int(figure.numerator),
             int(figure.denominator),
         ]
+    enabled = {line.programme for line in lines.of(EnabledLine)}
     if area != VILLAGE:
-        _read_entered(session, start, counts, **codes)
+        both = {p.id: p.unit for p in shipped() if p.id in enabled and _both_ways(p)}
+        _read_entered(session, start, counts, both, **codes)
     return _Read(
         int(heads[0].province_code) if heads else None,
-        {line.programme for line in lines.of(EnabledLine)},
+        enabled,
         {line.programme: float(line.value) for line in lines.of(TargetLine)},
         counts,
     )
 
 
-def _read_entered(session: Session, month: dt.date, counts: dict[int, _Counts], **codes: int) -> None:
-    """The month's figures the commune (`c`) or the province's communes (`p`) entered in /chiso."""
-    query = select(ProgrammeMonthValue).where(ProgrammeMonthValue.month == month)
+def _both_ways(programme: Programme) -> bool:
+    """Logged by villages and entered monthly by the commune (not a national indicator's figure)."""
+    return programme.logged_by_villages and programme.entered_by_commune and programme.indicator is None
+
+
+def _read_entered(
+    session: Session, month: dt.date, counts: dict[int, _Counts], both: dict[str, str], **codes: int
+) -> None:
+    """The figures the commune (`c`) or the province's communes (`p`) entered in /chiso: the month's, and for the
+    programmes entered both ways (`both`: id -> unit) those of the year so far, which replace the villages' logged
+    sums of their months."""
+    january = dt.date(month.year, 1, 1)
+    query = select(ProgrammeMonthValue).where(
+        ProgrammeMonthValue.month >= (january if both else month), ProgrammeMonthValue.month <= month
+    )
     if "c" in codes:
         query = query.where(ProgrammeMonthValue.commune_code == codes["c"])
     else:
         communes = select(Commune.code).where(Commune.province_code == codes["p"])
         query = query.where(col(ProgrammeMonthValue.commune_code).in_(communes))
+    by_month: dict[tuple[int, str], dict[int, int]] = {}
     for row in session.exec(query):
-        counts.setdefault(row.commune_code, _Counts()).entered[row.programme] = [row.value, row.denominator or 0]
+        if row.month == month:
+            counts.setdefault(row.commune_code, _Counts()).entered[row.programme] = [row.value, row.denominator or 0]
+        if row.programme in both:
+            by_month.setdefault((row.commune_code, row.programme), {})[row.month.month] = row.value
+    if by_month:
+        logged = monthly_logged(session, month, both, sorted({code for code, _id in by_month}))
+        for (code, programme_id), entered in by_month.items():
+            months = logged.get((code, programme_id), {})
+            line = counts.setdefault(code, _Counts())
+            year = line.records.get((programme_id, both[programme_id]), [0, 0, 0])[1]
+            year += sum(value - months.get(number, 0) for number, value in entered.items())
+            this_month = entered.get(month.month)
+            line.both[programme_id] = [
+                year,
+                months.get(month.month, 0) if this_month is None else this_month,
+                this_month or 0,
+                int(this_month is not None),
+            ]
 
 
 def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: dict[str, float]) -> ProgrammeProgress:
@@ -249,6 +319,8 @@ def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: di
         return ProgrammeProgress(
             programme, month, month_figure, reached, mentors or None, target, also={"people": logged[1], **also}
         )
+    if _both_ways(programme):
+        return _both_progress(programme, month, counts, target, logged, also)
     if programme.denominator and programme.denominator.source == SOURCE_VILLAGE_HOUSEHOLDS:
         return ProgrammeProgress(
             programme,
@@ -262,6 +334,15 @@ def _progress(programme: Programme, month: dt.date, counts: _Counts, targets: di
             villages_without_households=counts.villages - counts.with_households,
         )
     return ProgrammeProgress(programme, month, month_figure, logged[1], None, target, also=also)
+
+
+def _both_progress(
+    programme: Programme, month: dt.date, counts: _Counts, target: float | None, logged: list[int], also: dict[str, int]
+) -> ProgrammeProgress:
+    """A programme entered both ways: the commune's figure in the months it entered one, else what was logged."""
+    year, month_figure, entered, communes = counts.both.get(programme.id, [logged[1], logged[0], 0, 0])
+    both = BothWays(entered if communes else None, logged[0], logged[1], communes if counts.province else None)
+    return ProgrammeProgress(programme, month, month_figure, year, None, target, also=also, both=both)
 
 
 def commune_programmes(
@@ -305,8 +386,12 @@ def province_programmes(
     if not programmes:
         return ProvinceProgrammes([], {})
     counts, targets = read.counts, read.targets
-    total = _Counts()
+    total = _Counts(province=True)
+    both = [p for p in programmes if _both_ways(p)]
     for line in counts.values():
+        for programme in both:  # a commune that entered none of the year counts what its villages logged
+            logged = line.records.get((programme.id, programme.unit), [0, 0, 0])
+            line.both.setdefault(programme.id, [logged[1], logged[0], 0, 0])
         total.add(line)
     per_commune = {
         code: [_progress(p, start, counts.get(code, _Counts()), targets) for p in programmes]

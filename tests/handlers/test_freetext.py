@@ -89,3 +89,13 @@ def test_photo_with_a_caption_is_attached(chat: ChatDriver, database: Database) 
 def test_a_question_is_answered(chat: ChatDriver) -> None:
     replies = chat.say(ADMIN, "thôn nào chưa có buổi học tuần này?")
     assert "Chưa có buổi sinh hoạt" in replies[-1].text
+
+
+def test_several_sessions_in_one_line_are_asked_about_never_logged_as_one(chat: ChatDriver, database: Database) -> None:
+    for line in ("3 buổi 20 người", "tuần này thôn 2 tổ chức 3 buổi học VNeID 20 người", "2 lớp học VNeID 30 người"):
+        text = chat.say(MEMBER, line)[-1].text
+        assert "ghi nhiều buổi sinh hoạt cùng lúc" in text and "chưa lưu gì" in text, line
+        assert "Bạn gửi từng buổi một được không ạ?" in text and "Tôi hiểu là" not in text
+    assert saved(database) == {"sessions": [], "help_records": []}
+    # one session named as one is read as always
+    assert "Tôi hiểu là" in chat.say(MEMBER, "hôm nay 1 buổi học VNeID 20 người")[-1].text

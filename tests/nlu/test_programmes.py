@@ -105,3 +105,53 @@ def test_an_answer_with_the_attendees_and_their_groups() -> None:
     assert refused is not None and refused.groups == {"elderly": None} and refused.unreadable[0].text == "-2"
     assert read_attendance("23") is None  # no group: a plain count, read as before
     assert read_attendance("15 người cao tuổi") is None  # no total: asked, never taken as one
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("23 people, 15 elderly", {"elderly": 15}),
+        ("23 people, 15 elderly people, 2 disabled", {"elderly": 15, "disabled": 2}),
+        ("30 people, 2 people with disabilities, 5 ethnic minorities", {"disabled": 2, "ethnic_minority": 5}),
+        ("30 people, 4 ethnic minority, 3 poor", {"ethnic_minority": 4, "poor": 3}),
+        ("30 people, 3 poor people, 6 senior citizens", {"poor": 3, "elderly": 6}),
+        ("23 người, 3 người nghèo", {"poor": 3}),
+    ],
+)
+def test_priority_groups_in_english_and_the_poor(text: str, groups: dict[str, int]) -> None:
+    """An English-speaking member answers «how many attended?» with the groups in English; the poor are a group
+    too («người nghèo»)."""
+    reading = read_attendance(text)
+    assert reading is not None and reading.total == int(text.split()[0]) and reading.groups == groups
+
+
+def test_english_groups_in_a_one_line_report() -> None:
+    got = _read("VNeID session 23 people, 15 elderly, 2 poor")
+    assert got["session"] == {"topics": ["vneid"], "attendees": 23}
+    assert got["priority_groups"] == {"elderly": 15, "poor": 2}
+    assert got["problems"] == []
+    assert "priority_group_over_attendees" in _read("VNeID session 10 people, 15 elderly")["problems"]
+    assert read_attendance("23 people, 15") is None  # a bare number names no group: not guessed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3 buổi 20 người",
+        "tuần này thôn 2 tổ chức 3 buổi học VNeID 20 người",
+        "học 2 buổi, 40 người",
+        "2 lớp học VNeID 30 người",
+    ],
+)
+def test_several_sessions_in_one_line_are_a_problem(text: str) -> None:
+    """One line is one session: «3 buổi 20 người» is never read as one session of 20 without saying so."""
+    assert "several_sessions" in _read(text)["problems"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hôm nay 1 buổi 20 người", "buổi 3 học VNeID 20 người", "học sinh lớp 9 học VNeID 20 người",
+     "ngày 3 buổi tối học VNeID 20 người", "thôn 3 buổi tối học VNeID 20 người"],
+)  # fmt: skip
+def test_one_session_is_not_several(text: str) -> None:
+    assert "several_sessions" not in _read(text)["problems"]

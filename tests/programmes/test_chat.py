@@ -260,3 +260,26 @@ def test_on_zalo_the_buttons_are_numbered_choices(database: Database, config: Co
     assert "không quá 100%" in texts(zalo.say("zv1", "150"))
     assert "✅ Đã đặt mục tiêu năm 2026 của «Gia đình số»: 2%." in texts(zalo.say("zv1", "2"))  # a number, not choice 2
     assert targets(database, HA_TINH) == {"gia_dinh_so": 2.0}
+
+
+def test_help_names_each_programme_with_an_example_line(chat: ChatDriver, database: Database) -> None:
+    """Each example is made from the catalog's words and read back as that programme: a team's one line, the
+    commune admin's /chiso, a question for a leader."""
+    assert "   • " not in texts(chat.say(MEMBER, "/help"))
+    with database.session() as session:
+        for programme in ("gia_dinh_so", "dai_su_so", "cho_khong_tien_mat", "vneid_muc_2"):
+            provinces.enable(session, actor=None, province_code=HA_TINH, programme_id=programme, now=chat_now())
+    member = texts(chat.say(MEMBER, "/help"))
+    assert "   • Gia đình số, ví dụ: «hôm nay thêm 6 gia đình số»" in member
+    assert "   • Đại sứ số, ví dụ: «đại sứ số Lan đã hướng dẫn xong 5 người»" in member
+    assert "   • Chợ không dùng tiền mặt, ví dụ: «xã mình bao nhiêu chợ không dùng tiền mặt?»" in member
+    assert "VNeID mức 2" not in member.split("/chuongtrinh")[1].split("\n", 1)[1]  # a national indicator's figure
+    admin = texts(chat.say(ADMIN, "/help"))
+    assert "   • Chợ không dùng tiền mặt, ví dụ: «/chiso chợ không dùng tiền mặt 3»" in admin
+    leader = texts(chat.say(LEADER, "/help"))
+    assert "   • Gia đình số, ví dụ: «xã mình bao nhiêu gia đình số?»" in leader
+    # the examples do what they say
+    read_back = texts(chat.say(MEMBER, "hôm nay thêm 6 gia đình số"))
+    assert "Gia đình số" in read_back and "6 hộ" in read_back
+    assert "✅ Đã lưu Chợ không dùng tiền mặt: 3 chợ" in texts(chat.say(ADMIN, "/chiso chợ không dùng tiền mặt 3"))
+    assert "Gia đình số" in texts(chat.say(LEADER, "xã mình bao nhiêu gia đình số?"))

@@ -12,9 +12,10 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.engine import ConversationEngine
 from handlers.router import route
+from storage import province_indicators
 from storage.areas import add_villages
 from storage.db import Database
-from storage.models import AuditEntry, MonthlyReport, ProgrammeMonthValue
+from storage.models import AuditEntry, IndicatorValue, MonthlyReport, ProgrammeMonthValue
 from storage.programmes import monthly, provinces
 from tests.chat import ChatDriver, last_with_buttons
 from tests.programmes.test_chat import (
@@ -139,3 +140,60 @@ def test_only_the_commune_admin_of_a_province_running_it_enters_it(chat: ChatDri
                 session, actor=None, commune_code=SON_KIM_1, month=OCTOBER, programme_id="gia_dinh_so", value=1,
                 denominator=None, now=chat_now(),
             )  # fmt: skip
+
+
+def test_baocao_names_what_the_commune_has_not_entered(chat: ChatDriver, database: Database) -> None:
+    before = texts(chat.say(ADMIN, "/baocao"))
+    assert "chưa nhập số liệu tháng" not in before and "Chỉ số riêng" not in before
+    turn_on(database, "cho_khong_tien_mat", "cho_so_4t", "dai_su_so")
+    with database.session() as session:
+        province_indicators.add_indicator(
+            session, province_code=HA_TINH, indicator_id="diem_wifi", name="Điểm wifi công cộng",
+            name_en=None, unit="điểm", now=chat_now(),
+        )  # fmt: skip
+    shown = texts(chat.say(ADMIN, "/baocao"))
+    assert "📋 Báo cáo tháng 10/2026" in shown
+    assert "• Chỉ số riêng của tỉnh chưa nhập (/chiso): Điểm wifi công cộng." in shown
+    assert (
+        "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt, Chợ số – Nông thôn số (4T)."
+    ) in shown
+    chat.say(ADMIN, "/chiso 4t 30, điểm wifi 2")
+    shown = last_with_buttons(chat.say(ADMIN, "/baocao"))
+    assert "Chỉ số riêng của tỉnh chưa nhập" not in shown.text
+    assert "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt." in shown.text
+    asked = texts(chat.press(ADMIN, shown, "Nộp báo cáo"))
+    assert "• Chương trình của tỉnh chưa nhập số liệu tháng (/chiso): Chợ không dùng tiền mặt." in asked
+
+
+def test_chiso_saves_for_the_month_its_line_names_and_asks_about_an_impossible_one(
+    chat: ChatDriver, database: Database
+) -> None:
+    """Today is 25/11/2026 and the working month October: a line naming September saves for September; a
+    month that does not exist or is still to come is asked about, and nothing is saved."""
+    turn_on(database, "cho_khong_tien_mat")
+
+    def by_month() -> dict[tuple[str, dt.date], int]:
+        with database.session() as session:
+            rows = session.exec(select(ProgrammeMonthValue)).all()
+            figures = session.exec(select(IndicatorValue)).all()
+            return {(r.programme, r.month): r.value for r in rows} | {
+                (f.indicator, f.month): f.numerator for f in figures
+            }
+
+    september = dt.date(2026, 9, 1)
+    reply = texts(chat.say(ADMIN, "/chiso tháng 9 chợ không tiền mặt 3, vneid 1000/5000"))
+    assert "📥 Số liệu chỉ số tháng 09/2026" in reply and "✅ Đã lưu Chợ không dùng tiền mặt: 3 chợ" in reply
+    assert by_month() == {("cho_khong_tien_mat", september): 3, ("adults_vneid_confirmed", september): 1000}
+    chat.say(ADMIN, "chợ không tiền mặt 4 tháng 9/2026")  # the month after the figures, typed without /chiso
+    chat.say(ADMIN, "/chiso T9 vneid 1200/5000")
+    assert by_month() == {("cho_khong_tien_mat", september): 4, ("adults_vneid_confirmed", september): 1200}
+    for line in ("/chiso tháng 13 chợ không tiền mặt 5", "/chiso tháng 12/2026 vneid 1/2", "tháng 0 vneid 1/2"):
+        reply = texts(chat.say(ADMIN, line))
+        assert (
+            "không phải một tháng đã qua hoặc đang diễn ra" in reply and "Bạn muốn nhập số liệu cho tháng nào?" in reply
+        )
+        assert "Chưa lưu số liệu nào của tin nhắn này." in reply, line
+    assert by_month() == {("cho_khong_tien_mat", september): 4, ("adults_vneid_confirmed", september): 1200}
+    # no month named: the working month, as before
+    chat.say(ADMIN, "/chiso chợ không tiền mặt 7")
+    assert by_month()[("cho_khong_tien_mat", OCTOBER)] == 7

@@ -17,6 +17,7 @@ from bot.reports.charts import _figure
 from bot.reports.programme_charts import _panel
 from handlers.router import route
 from storage.db import Database
+from storage.programmes import monthly
 from storage.progress import Scope
 from storage.progress.programmes import commune_programmes
 from tests.chat import ChatDriver, last_with_buttons
@@ -116,3 +117,32 @@ def test_month_labels_are_vietnamese(database: Database, chat: ChatDriver) -> No
     assert [t.get_text() for t in axes.get_xticklabels()] == [f"T{m}" for m in range(1, 11)]
     assert [round(p.get_height(), 2) for p in axes.patches][7:] == [0.0, 6.67, 20.0]  # August, 20/300, 60/300
     assert axes.get_title(loc="left").startswith("Gia đình số (%) — chỉ tiêu năm 100%")
+    english = _figure(3).add_subplot()
+    _panel(english, months, family, Translator("en"))
+    assert [t.get_text() for t in english.get_xticklabels()][8:] == ["Sep", "Oct"]
+
+
+def test_a_programme_entered_both_ways_shows_the_commune_s_figure_and_the_logged_sums(
+    chat: ChatDriver, database: Database
+) -> None:
+    """Sơn Kim 1 types 30 traders for Chợ số 4T in November (its villages logged none in November, 34 in the
+    year: 12 in August, 22 in October): November counts 30, the year 12 + 22 + 30 = 64; the province the same,
+    from 1 commune."""
+    before = chat.say(ADMIN, "/tiendo")[-1].text
+    assert "các thôn ghi" not in before
+    with database.session() as session:
+        monthly.set_value(
+            session, actor=None, commune_code=SON_KIM_1, month=dt.date(2026, 11, 1), programme_id="cho_so_4t",
+            value=30, denominator=None, now=dt.datetime(2026, 11, 25, 3, tzinfo=dt.UTC),
+        )  # fmt: skip
+    text = chat.say(ADMIN, "/tiendo")[-1].text
+    assert (
+        "✅ Chợ số – Nông thôn số (4T): 64 tiểu thương, nông dân từ đầu năm (tháng này 30) · xã nhập tháng này 30; "
+        "các thôn ghi: tháng này 0, từ đầu năm 34 · chỉ tiêu 40 tiểu thương, nông dân · đã đạt"
+    ) in text
+    province = chat.say(VIEWER, "/tinh tháng 11")[-1].text
+    assert "64 tiểu thương, nông dân từ đầu năm (tháng này 30) · 1 xã nhập số tháng này: 30; các thôn ghi" in province
+    with database.session(readonly=True) as session:
+        series = [commune_programmes(session, Scope.operator(), SON_KIM_1, dt.date(2026, m, 1)) for m in range(1, 12)]
+    four_t = [next(i for i in items if i.id == "cho_so_4t").figure for items in series]
+    assert four_t == [0, 0, 0, 0, 0, 0, 0, 12, 12, 34, 64]  # what the chart's bars show, month by month

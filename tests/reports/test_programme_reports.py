@@ -4,12 +4,14 @@ sections read back with openpyxl, and the charts; a province with nothing turned
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from bot.i18n import Translator
 from bot.reports.data import to_csv
 from bot.reports.xlsx import commune_workbook, province_workbook
 from storage.db import Database
+from storage.programmes import monthly
 from tests.reports.conftest import OCTOBER, SON_KIM_1, SON_KIM_2, Month, build_month
 from tests.reports.programmes_script import add_programmes
 from tests.reports.test_files import TODAY, _cells, _row_with, commune_json, province_json
@@ -86,7 +88,12 @@ def test_csv_programme_tables(database: Database, month: Month) -> None:
     programmes = sections[4]
     assert programmes[0][:4] == ["commune_code", "commune", "programme", "figure"]
     family = next(r for r in programmes if r[2] == "gia_dinh_so")
-    assert family == [str(SON_KIM_1), "Xã Sơn Kim 1", "gia_dinh_so", "65", "45", "300", "20.0", "100.0", "false"]
+    assert (
+        family
+        == [str(SON_KIM_1), "Xã Sơn Kim 1", "gia_dinh_so", "65", "45", "300", "20.0", "100.0", "false"] + [""] * 4
+    )  # the columns of a programme entered both ways, empty for the others
+    four_t = next(r for r in programmes if r[2] == "cho_so_4t")
+    assert four_t[-4:] == ["", "22", "34", ""]  # no commune figure of the month; logged in the month, the year
     assert sections[5][1] == [str(SON_KIM_1), "Xã Sơn Kim 1", "diem_wifi", "điểm", "4", "7", "24", "false"]
     province = _sections(to_csv(province_json(database)))
     total = next(r for r in province[3] if r[1] == "TOTAL" and r[2] == "dai_su_so")
@@ -133,3 +140,25 @@ def test_province_xlsx_programme_sections(database: Database, month: Month) -> N
 
 def _numbers(row: list[object]) -> list[object]:
     return [v for v in row if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def test_a_programme_entered_both_ways_in_the_files(database: Database, month: Month) -> None:
+    """Sơn Kim 2 types 8 traders for Chợ số 4T in October (its villages logged none): the province counts
+    34 + 8 = 42, and the files show the commune's figure beside the logged sums."""
+    add_programmes(database, month)
+    with database.session() as session:
+        monthly.set_value(
+            session, actor=None, commune_code=SON_KIM_2, month=OCTOBER, programme_id="cho_so_4t", value=8,
+            denominator=None, now=dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC),
+        )  # fmt: skip
+    data = province_json(database)
+    total = by_id(data["programmes"])["cho_so_4t"]
+    assert [total[k] for k in CONTRACT] == ["cho_so_4t", 42, None, None, 40.0, True]
+    assert (total["month_figure"], total["commune_month_figure"], total["communes_entered"]) == (30, 8, 1)
+    assert (total["logged_month_figure"], total["logged_figure"]) == (22, 34)
+    rows = _sections(to_csv(data))[3]
+    assert next(r for r in rows if r[1] == "TOTAL" and r[2] == "cho_so_4t")[-4:] == ["8", "22", "34", "1"]
+    assert next(r for r in rows if r[0] == str(SON_KIM_2) and r[2] == "cho_so_4t")[3:5] == ["8", "8"]
+    cells, _sheet = _cells(province_workbook(data, today=TODAY))
+    assert any("Tháng này xã nhập: 8; các thôn ghi: tháng này 22, từ đầu năm 34." in str(v) for r in cells for v in r)
+    assert _numbers(_row_with(cells, "Chợ số – Nông thôn số (4T)"))[:3] == [1, 30, 42]

@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.errors import DomainError
 from storage.programmes import monthly
 from storage.progress.own_indicators import commune_own_indicators, province_own_indicators
-from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
+from storage.progress.programmes import BothWays, ProgrammeProgress, commune_programmes, province_programmes
 from storage.scope import Scope
 from tests.reports.conftest import HA_TINH, MEMBER, OCTOBER, OTHER_VIEWER, SON_KIM_1, SON_KIM_2, Month, member_of
 from tests.reports.programmes_script import add_programmes
@@ -192,3 +192,61 @@ def test_the_communes_entered_figures_count_for_a_programme_only_the_commune_ent
     assert by_id(rollup.communes[SON_KIM_2])["moi_cong_dan_mot_dinh_danh_so"].percent == 50.0
     assert november["moi_cong_dan_mot_dinh_danh_so"].figure is None
     assert village["moi_cong_dan_mot_dinh_danh_so"].figure is None
+
+
+def test_a_programme_entered_both_ways_counts_the_commune_s_figure_in_the_months_it_entered_one(
+    database: Database, programmes: Month
+) -> None:
+    """Chợ số 4T, worked by hand. Logged by the villages: Sơn Kim 1 12 traders in August, 22 in October; Sơn Kim 2
+    none. Typed in /chiso: Sơn Kim 1 15 for August and 5 for September; Sơn Kim 2 8 for October.
+    Sơn Kim 1 in October: August 15 (the commune's, not the 12 logged) + September 5 + October 22 (logged, none
+    typed) = 42; the month 22; logged 22 in the month, 34 in the year; no figure of its own for October.
+    Sơn Kim 2 in October: 8 (typed), logged 0. The province: 42 + 8 = 50 against 40 (reached), the month
+    22 + 8 = 30, the communes' own October figures 8 from 1 commune, logged 22 and 34.
+    Sơn Kim 1 in September: 15 + 5 = 20, the month 5 (typed), logged 0 in the month, 12 in the year."""
+    now = dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC)
+    with database.session() as session:
+        for code, month, value in ((SON_KIM_1, 8, 15), (SON_KIM_1, 9, 5), (SON_KIM_2, 10, 8)):
+            monthly.set_value(
+                session,
+                actor=None,
+                commune_code=code,
+                month=dt.date(2026, month, 1),
+                programme_id="cho_so_4t",
+                value=value,
+                denominator=None,
+                now=now,
+            )
+    first = by_id(commune_programmes_of(database, SON_KIM_1))["cho_so_4t"].as_json()
+    assert {k: first[k] for k in ("figure", "month_figure", "target", "on_track", "also")} == {
+        "figure": 42,
+        "month_figure": 22,
+        "target": 40.0,
+        "on_track": True,
+        "also": {"markets": 1},
+    }
+    assert (first["commune_month_figure"], first["logged_month_figure"], first["logged_figure"]) == (None, 22, 34)
+    assert "communes_entered" not in first
+    second = by_id(commune_programmes_of(database, SON_KIM_2))["cho_so_4t"].as_json()
+    assert (second["figure"], second["month_figure"], second["commune_month_figure"]) == (8, 8, 8)
+    assert (second["logged_month_figure"], second["logged_figure"]) == (0, 0)
+    with database.session(readonly=True) as session:
+        rollup = province_programmes(session, Scope.operator(), HA_TINH, OCTOBER)
+        september = by_id(commune_programmes(session, Scope.operator(), SON_KIM_1, dt.date(2026, 9, 1)))
+        village = by_id(
+            commune_programmes(session, Scope.of(member_of(database, MEMBER, programmes)), SON_KIM_1, OCTOBER)
+        )
+    total = by_id(rollup.total)["cho_so_4t"].as_json()
+    assert (total["figure"], total["month_figure"], total["commune_month_figure"], total["communes_entered"]) == (
+        50,
+        30,
+        8,
+        1,
+    )
+    assert (total["logged_month_figure"], total["logged_figure"]) == (22, 34)
+    assert by_id(rollup.communes[SON_KIM_1])["cho_so_4t"].as_json() == first
+    assert by_id(rollup.communes[SON_KIM_2])["cho_so_4t"].figure == 8
+    sept = september["cho_so_4t"]
+    assert (sept.figure, sept.month_figure, sept.both) == (20, 5, BothWays(5, 0, 12))
+    # a village keeps what its own teams logged (Thôn 2 logged no 4T)
+    assert (village["cho_so_4t"].figure, village["cho_so_4t"].month_figure) == (0, 0)

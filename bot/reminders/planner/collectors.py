@@ -19,9 +19,8 @@ from storage.activity import activity_by_village
 from storage.areas import get_commune
 from storage.models import ChannelAccount, Commune, Member, Province
 from storage.periods import week_of
+from storage.programmes.monthly import not_entered
 from storage.progress import Period, Scope, commune_progress, province_rollup
-from storage.progress.own_indicators import commune_own_indicators
-from storage.province_indicators import name_of as own_indicator_name
 from storage.reminders import (
     CUSTOM,
     MONTHLY_ESCALATION,
@@ -166,9 +165,10 @@ def _monthly_report(session: Session, firing: Firing, now: dt.datetime) -> list[
         due = due_date(month, deadline_day(session, progress.province_code))
         missing = [i.id for i in progress.indicators if not i.denominator]
         gaps = [v.name for v in progress.villages if v.weeks_with_session < progress.weeks_in_period]
-        own = [o.indicator for o in commune_own_indicators(session, Scope.operator(), code, month) if o.value is None]
+        unentered = not_entered(session, code, month)
         for member, account in people[code]:
             tr = Translator(member.locale)
+            own, programmes = unentered.names(member.locale)
             message = texts.monthly_report(
                 tr,
                 name=member.display_name,
@@ -180,7 +180,8 @@ def _monthly_report(session: Session, firing: Firing, now: dt.datetime) -> list[
                 attendees=progress.attendees,
                 helped=progress.helped,
                 missing_indicators=missing,
-                missing_own=[own_indicator_name(o, member.locale) for o in own],
+                missing_own=own,
+                missing_programmes=programmes,
                 villages_with_gaps=gaps,
                 nth=firing.nth,
             )
