@@ -38,6 +38,7 @@ class BoundGroup:
     title: str
     commune_code: int
     village_id: int | None  # None: the commune's group
+    bot: str | None = None  # the bot (its key) that is in the group; None: the channel's default bot
 
 
 def find(session: Session, channel: str, chat_id: str) -> GroupChat | None:
@@ -234,7 +235,7 @@ def bound_groups(
         query = query.where(GroupChat.channel == channel)
     rows = session.exec(query).all()
     found = [
-        BoundGroup(row.channel, row.chat_id, row.title, row.commune_code, row.village_id)
+        BoundGroup(row.channel, row.chat_id, row.title, row.commune_code, row.village_id, row.bot)
         for row in rows
         if row.commune_code is not None
     ]
