@@ -15,6 +15,11 @@ fake Bot API and counts what arrives in each chat.
     python bench/fanout.py                  # 20,000 reminders at 400/s (about 50 s)
     python bench/fanout.py --count 2000     # a quick run
     python bench/fanout.py --limit 200 --workers 4 --json
+    python bench/fanout.py --bots 34 --count 100000 --limit 30   # a national reminder through 34 tokens
+
+With `--bots N` the deployment runs N bots (a bot per province): N fake Bot APIs, each enforcing `--limit` for its
+own token, the members' accounts spread over them (account i talks to bot i mod N, as members of N provinces
+would), and the sender pacing each token on its own. The ratio is then to the sum of the N limits.
 """
 
 from __future__ import annotations
@@ -37,6 +42,18 @@ from aiohttp import web
 from bot.sandbox.fake_telegram import FakeTelegram
 
 TOKEN = "5550002:BENCH-fanout-token"
+
+
+def token_of(bot: int, bots: int) -> str:
+    """Bot i's token (the single bot's as before)."""
+    return TOKEN if bots == 1 else f"55510{bot:02d}:BENCH-fanout-token"
+
+
+def bot_key(bot: int) -> str | None:
+    """How outbox rows and accounts name bot i: bot 0 is the default one (named by none)."""
+    return None if bot == 0 else f"p{bot}"
+
+
 FIRST_USER = 70_000_000
 COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
 PROVINCE = 42
@@ -47,8 +64,9 @@ GOAL_RATIO, GOAL_429 = 0.95, 0.001
 # -- the sender's process ---------------------------------------------------------------------------
 
 
-def _seed(database: Any, count: int, now: dt.datetime) -> None:
-    """`count` members in villages of one commune, each with a Telegram chat; no session logged."""
+def _seed(database: Any, count: int, now: dt.datetime, bots: int = 1) -> None:
+    """`count` members in villages of one commune, each with a Telegram chat (through bot i mod `bots`); no
+    session logged."""
     from sqlalchemy import insert
 
     from storage.areas import add_villages
@@ -86,16 +104,18 @@ def _seed(database: Any, count: int, now: dt.datetime) -> None:
                     "user_id": str(FIRST_USER + n),
                     "chat_id": str(FIRST_USER + n),
                     "created_at": now,
+                    "bot": bot_key(n % bots),
                 }
                 for n in range(count)
             ],
         )
 
 
-async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count: int) -> dict[str, Any]:
+async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count: int, bots: int = 1) -> dict[str, Any]:
     from telegram import Bot
     from telegram.request import HTTPXRequest
 
+    from bot.channels.bots import BotRenderers
     from bot.channels.telegram import TelegramRenderer
     from bot.clock import SystemClock
     from bot.config import RateLimits
@@ -109,7 +129,7 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     upgrade(database)
     firing = dt.datetime(2026, 11, 26, 19, 0, tzinfo=VN)
     started = time.perf_counter()
-    _seed(database, count, firing - dt.timedelta(days=30))
+    _seed(database, count, firing - dt.timedelta(days=30), bots)
     seeded = time.perf_counter()
     with database.session() as session:
         dues = planner.plan(session, VN, firing, firing + dt.timedelta(minutes=1), firing)
@@ -122,19 +142,27 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
             firing.astimezone(dt.UTC),
         )
 
-    bot = Bot(
-        TOKEN,
-        base_url=f"{api_url}/bot",
-        request=HTTPXRequest(
-            connection_pool_size=workers + 4, read_timeout=30, write_timeout=30, connect_timeout=30, pool_timeout=30
-        ),
-    )
-    await bot.initialize()
+    telegram_bots, renderers = [], []
+    for index in range(bots):
+        bot = Bot(
+            token_of(index, bots),
+            base_url=f"{api_url}{_prefix(index, bots)}/bot",
+            request=HTTPXRequest(
+                connection_pool_size=workers + 4, read_timeout=30, write_timeout=30, connect_timeout=30, pool_timeout=30
+            ),
+        )
+        await bot.initialize()
+        telegram_bots.append(bot)
+        renderers.append(TelegramRenderer(bot, database))
     limits = RateLimits(
         global_per_second=rate, private_chat_per_second=1.0, private_chat_burst=3, group_per_minute=20.0
     )
-    renderer = TelegramRenderer(bot, database)
-    sender = OutboxSender(database, SystemClock(), limits, [renderer], workers=workers)
+    channel: Any = renderers[0]
+    if bots > 1:  # the sender's one renderer for the channel hands each item to its bot's
+        channel = BotRenderers("telegram")
+        for index, renderer in enumerate(renderers):
+            channel.add(bot_key(index), renderer)
+    sender = OutboxSender(database, SystemClock(), limits, [channel], workers=workers)
     send_start, cpu_start = time.perf_counter(), time.process_time()
     await sender.start()
     # Watch the sender's own count (a drain() loop would wake its dispatcher 200 times a second).
@@ -144,8 +172,9 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     drained = await sender.drain(timeout=10.0, include_waiting=True)
     send_end, cpu_end = time.perf_counter(), time.process_time()
     await sender.stop()
-    await renderer.api.close()
-    await bot.shutdown()
+    for renderer, bot in zip(renderers, telegram_bots, strict=True):
+        await renderer.api.close()
+        await bot.shutdown()
     database.dispose()
     return {
         "seed_s": seeded - started,
@@ -160,19 +189,31 @@ async def _send_all(db_url: str, api_url: str, rate: float, workers: int, count:
     }
 
 
+def _prefix(bot: int, bots: int) -> str:
+    """Where bot i's fake Bot API is mounted."""
+    return "" if bots == 1 else f"/t{bot}"
+
+
 def _child(
-    db_url: str, api_url: str, rate: float, workers: int, count: int, results: Any, profile: str | None = None
+    db_url: str,
+    api_url: str,
+    rate: float,
+    workers: int,
+    count: int,
+    results: Any,
+    profile: str | None = None,
+    bots: int = 1,
 ) -> None:
     try:
         if profile:
             import cProfile
 
             profiler = cProfile.Profile()
-            report = profiler.runcall(asyncio.run, _send_all(db_url, api_url, rate, workers, count))
+            report = profiler.runcall(asyncio.run, _send_all(db_url, api_url, rate, workers, count, bots))
             profiler.dump_stats(profile)
             results.put(report)
             return
-        results.put(asyncio.run(_send_all(db_url, api_url, rate, workers, count)))
+        results.put(asyncio.run(_send_all(db_url, api_url, rate, workers, count, bots)))
     except BaseException as error:
         results.put({"error": repr(error)})
         raise
@@ -182,11 +223,14 @@ def _child(
 
 
 async def run(
-    count: int, limit: float, workers: int, headroom: float = 0.98, profile: str | None = None
+    count: int, limit: float, workers: int, headroom: float = 0.98, profile: str | None = None, bots: int = 1
 ) -> dict[str, Any]:
-    fake = FakeTelegram(token=TOKEN, bot_username="bdhvs_fanout_bot", rate_limit_per_second=limit)
+    fakes = [
+        FakeTelegram(token=token_of(index, bots), bot_username=f"bdhvs_fanout_{index}_bot", rate_limit_per_second=limit)
+        for index in range(bots)
+    ]
     for n in range(count):
-        fake.add_user(FIRST_USER + n, first_name=f"U{n}")
+        fakes[n % bots].add_user(FIRST_USER + n, first_name=f"U{n}")
     accepted: list[float] = []
 
     @web.middleware
@@ -198,7 +242,8 @@ async def run(
 
     app = web.Application(middlewares=[clock_in])
     cpu_start = time.process_time()
-    fake.add_route(app)
+    for index, fake in enumerate(fakes):
+        fake.add_route(app, _prefix(index, bots))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
@@ -217,6 +262,7 @@ async def run(
                 count,
                 results,
                 profile,
+                bots,
             ),
         )
         child.start()
@@ -225,35 +271,40 @@ async def run(
         await loop.run_in_executor(None, child.join)
     report["fake_cpu_s"] = time.process_time() - cpu_start
     await runner.cleanup()
-    await fake.close()
+    for fake in fakes:
+        await fake.close()
     if "error" in report:
         raise SystemExit(f"the sender's process failed: {report['error']}")
 
-    per_chat = [fake.bot_message_count(FIRST_USER + n) for n in range(count)]
+    per_chat = [fakes[n % bots].bot_message_count(FIRST_USER + n) for n in range(count)]
     delivered = sum(per_chat)
     lost = sum(1 for n in per_chat if n == 0)
     duplicated = delivered - (count - lost)
-    sends = len(fake.calls_to("sendMessage"))
+    sends = sum(len(fake.calls_to("sendMessage")) for fake in fakes)
+    rate_limited = sum(fake.rate_limited_count for fake in fakes)
+    total_limit = limit * bots
     elapsed = accepted[-1] - accepted[0] if len(accepted) > 1 else float("nan")
     rate = (len(accepted) - 1) / elapsed if len(accepted) > 1 else 0.0
-    burst = int(limit)  # the fake's bucket starts full: one second's worth goes out at once
+    burst = int(total_limit)  # the fakes' buckets start full: one second's worth goes out at once
     steady = (len(accepted) - 1 - burst) / (accepted[-1] - accepted[burst]) if len(accepted) > 2 * burst else rate
     report.update(
         {
             "count": count,
+            "bots": bots,
             "limit_per_s": limit,
+            "total_limit_per_s": total_limit,
             "sender_rate_per_s": limit * headroom,
             "workers": workers,
             "delivered": delivered,
             "lost": lost,
             "duplicated": duplicated,
-            "answered_429": fake.rate_limited_count,
+            "answered_429": rate_limited,
             "send_calls": sends,
-            "share_429": fake.rate_limited_count / sends if sends else 0.0,
+            "share_429": rate_limited / sends if sends else 0.0,
             "elapsed_s": elapsed,
             "achieved_per_s": rate,
-            "ratio": rate / limit,
-            "steady_ratio": steady / limit,
+            "ratio": rate / total_limit,
+            "steady_ratio": steady / total_limit,
         }
     )
     report["goal_met"] = (
@@ -267,6 +318,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=20_000, help="reminders and chats (default 20000)")
     parser.add_argument("--limit", type=float, default=400.0, help="the fake's flood limit, messages/s")
     parser.add_argument("--workers", type=int, default=6, help="outbox sender workers")
+    parser.add_argument("--bots", type=int, default=1, help="bot tokens (a bot per province), each with --limit")
     parser.add_argument(
         "--headroom",
         type=float,
@@ -277,22 +329,23 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--profile", help="write a cProfile of the sender's process to this file")
     args = parser.parse_args()
-    report = asyncio.run(run(args.count, args.limit, args.workers, args.headroom, args.profile))
+    report = asyncio.run(run(args.count, args.limit, args.workers, args.headroom, args.profile, max(1, args.bots)))
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(
-            f"fan-out: {report['count']:,} reminders to {report['count']:,} chats, fake limit "
-            f"{report['limit_per_s']:.0f}/s, sender global rate {report['sender_rate_per_s']:.0f}/s, "
-            f"{report['workers']} workers"
+            f"fan-out: {report['count']:,} reminders to {report['count']:,} chats through {report['bots']} bot(s), "
+            f"fake limit {report['limit_per_s']:.0f}/s per token ({report['total_limit_per_s']:.0f}/s in all), "
+            f"sender rate {report['sender_rate_per_s']:.0f}/s per token, {report['workers']} workers"
         )
         print(
             f"  seed {report['seed_s']:.1f} s; plan + enqueue {report['planned']:,} reminders "
             f"{report['plan_s']:.1f} s (a second firing queued {report['queued_again']})"
         )
         print(
-            f"  achieved {report['achieved_per_s']:.1f} msg/s over {report['elapsed_s']:.1f} s: "
-            f"ratio {report['ratio']:.3f} of the limit (after the first second's burst: "
+            f"  achieved {report['achieved_per_s']:.1f} msg/s over {report['elapsed_s']:.1f} s "
+            f"({report['elapsed_s'] / 60:.1f} min): ratio {report['ratio']:.3f} of the sum of the limits "
+            f"(after the first second's burst: "
             f"{report['steady_ratio']:.3f})"
         )
         print(

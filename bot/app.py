@@ -43,6 +43,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.channels.bots import BotRenderers
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
@@ -61,7 +62,7 @@ from bot.sandbox.demo import demo_groups, seed_demo
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.fake_zalo import FakeZalo
 from bot.sandbox.web import add_sandbox_routes
-from bot.settings import Config
+from bot.settings import BotConfig, Config
 from bot.web import WebServer
 from bot.webpages.routes import add_leaders_routes
 from handlers.router import route
@@ -154,6 +155,9 @@ class BotApplication:
         self.telegram: TelegramChannel | None = None
         self.fake_telegram: Any = None  # the sandbox's fake Bot API
         self.zalo: ZaloChannel | None = None
+        # Every bot's channel by (channel, key); `telegram` and `zalo` above are each channel's default bot's.
+        self.channels: dict[tuple[str, str], TelegramChannel | ZaloChannel] = {}
+        self._bot_renderers: dict[str, BotRenderers] = {}
         self.fake_zalo: Any = None  # the sandbox's fake Zalo Bot API
         self.personas: list[Any] = []  # the sandbox's demo people
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
@@ -217,7 +221,8 @@ class BotApplication:
         """The token a Telegram Mini App's initData is signed with: the bot's (the fake's in the sandbox)."""
         if self.config.sandbox:
             return getattr(self.fake_telegram, "token", SANDBOX_TOKEN)
-        return self.config.telegram_token
+        bot = self.config.default_bot("telegram")
+        return bot.token if bot is not None else None
 
     async def _fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
         """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
@@ -260,10 +265,9 @@ class BotApplication:
         await asyncio.to_thread(migrate.upgrade, self._database)
         if config.sandbox:
             await self._prepare_sandbox()
-        if config.telegram_token and config.telegram_mode == "webhook":
-            self.web.add_routes(lambda app: app.router.add_post("/telegram/webhook", self._telegram_webhook))
-        if config.zalo_token and config.zalo_mode == "webhook":
-            self.web.add_routes(lambda app: app.router.add_post("/zalo/webhook", self._zalo_webhook))
+        for bot in self._bots():
+            if bot.mode == "webhook":
+                self.web.add_routes(self._webhook_route(bot))
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         self.web.add_routes(
             lambda app: add_leaders_routes(
@@ -281,17 +285,12 @@ class BotApplication:
         await self._start_engine_process()
         self.flood_gate = FloodGate(self.updates, self.flood_limiter, self._database, self.clock, self._after_commit)
         self.metered = MeteredUpdates(self.flood_gate, self.metrics)
-        if config.sandbox:
-            await self._start_telegram(
-                token=getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling", secret=None
-            )
-        elif config.telegram_token:
-            await self._start_telegram(config.telegram_token, config.telegram_mode, config.telegram_secret_token)
         if config.sandbox and self.fake_zalo is not None:
             self.fake_zalo.url = f"{self.web_url}{SANDBOX_ZALO_PREFIX}"  # users' photo URLs point here
-            await self._start_zalo(token=self.fake_zalo.token, mode="polling", secret=None)
-        elif config.zalo_token:
-            await self._start_zalo(config.zalo_token, config.zalo_mode, config.zalo_secret_token)
+        for bot in self._bots():
+            await self._start_bot(bot)
+        for renderers in self._bot_renderers.values():
+            self._sender.add_renderer(renderers)
         # The scheduler and each polling token: taken now when free (always on SQLite), else when freed.
         await self.leadership.start()
         log.info("bot started; web server at %s", self.web_url)
@@ -333,42 +332,77 @@ class BotApplication:
             "send_timeout": self.config.send_timeout,
         }
 
-    async def _start_telegram(self, token: str, mode: str, secret: str | None) -> None:
-        options: dict[str, Any] = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
-        channel = TelegramChannel(
-            base_url=self.telegram_base_url, **self._channel_options(token, mode, secret), **options
-        )
-        self.telegram = channel
-        self._sender.add_renderer(channel.renderer)
-        await self._start_channel(channel, token, mode)
+    def _bots(self) -> list[BotConfig]:
+        """The bots to run: the configured ones, or in the sandbox the fake APIs' (each channel's default)."""
+        if not self.config.sandbox:
+            return list(self.config.all_bots)
+        bots = [BotConfig("telegram", getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling")]
+        if self.fake_zalo is not None:
+            bots.append(BotConfig("zalo", self.fake_zalo.token, mode="polling"))
+        return bots
 
-    async def _start_zalo(self, token: str, mode: str, secret: str | None) -> None:
-        options: dict[str, Any] = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
-        channel = ZaloChannel(
-            base_url=self.zalo_base_url,
-            **self._channel_options(token, mode, secret),
-            file_base=lambda: self.files_base_url,
-            tz=self.config.tz,
-            **options,
-        )
-        self.zalo = channel
-        self._sender.add_renderer(channel.renderer)
-        await self._start_channel(channel, token, mode)
+    async def _start_bot(self, bot: BotConfig) -> None:
+        """Build one bot's channel, give its renderer to the sender (or, when the channel has several bots, to
+        the channel's `BotRenderers`, given to the sender once all are in) and start it."""
+        options = self._channel_options(bot.token, bot.mode, bot.secret_token)
+        key = self.config.bot_ref(bot)
+        options.update(bot_key=key, webhook_path=bot.webhook_path, name_setting=self.config.name_setting(bot))
+        channel: TelegramChannel | ZaloChannel
+        if bot.channel == "telegram":
+            pool = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
+            base_url = self.telegram_base_url if self.config.sandbox else bot.api_base_url
+            channel = TelegramChannel(base_url=base_url, **options, **pool)
+            if key is None:
+                self.telegram = channel
+        else:
+            limit = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
+            base_url = self.zalo_base_url if self.config.sandbox else bot.api_base_url
+            channel = ZaloChannel(
+                base_url=base_url, **options, file_base=lambda: self.files_base_url, tz=self.config.tz, **limit
+            )
+            if key is None:
+                self.zalo = channel
+        self.channels[(bot.channel, bot.key)] = channel
+        if sum(1 for other in self._bots() if other.channel == bot.channel) > 1:
+            # given to the sender once every bot of the channel is in it (`_start`): before that, an item of a
+            # bot not yet added would fail as naming no configured bot
+            self._bot_renderers.setdefault(bot.channel, BotRenderers(bot.channel)).add(key, channel.renderer)
+        else:
+            self._sender.add_renderer(channel.renderer)
+        await self._start_channel(channel, bot)
 
-    async def _start_channel(self, channel: TelegramChannel | ZaloChannel, token: str, mode: str) -> None:
-        """Introduce the channel; its token's rate is shared, and polling it is a leader role (one instance)."""
-        key = token_key(channel.channel, token)
+    def _webhook_route(self, bot: BotConfig) -> Callable[[web.Application], None]:
+        """The route a bot's platform posts its updates to (`BotConfig.webhook_path`)."""
+
+        async def receive(request: web.Request) -> web.StreamResponse:
+            channel = self.channels.get((bot.channel, bot.key))
+            if channel is None:
+                return web.Response(status=503, text="starting")
+            return await channel.handle_webhook(request)
+
+        def add(app: web.Application) -> None:
+            app.router.add_post(bot.webhook_path, receive)
+
+        return add
+
+    async def _start_channel(self, channel: TelegramChannel | ZaloChannel, bot: BotConfig) -> None:
+        """Introduce a bot's channel; its token's rate is shared (under the name the sender paces it by: the
+        channel for the default bot, `channel:key` for another), and polling it is a leader role (one instance)."""
+        key = token_key(bot.channel, bot.token)
+        bot_key = self.config.bot_ref(bot)
+        pace_name = bot.channel if bot_key is None else f"{bot.channel}:{bot_key}"
         if self._sender.shared_pace is not None:
-            self._sender.shared_pace.add(channel.channel, key)
+            self._sender.shared_pace.add(pace_name, key)
         await channel.start(poll=False)
-        if mode == "polling":
+        if bot.mode == "polling":
+            role = f"polling:{bot.channel}" + (f":{bot_key}" if bot_key else "")
             self.leadership.want(
-                f"polling:{key}", lambda: self._poll(channel, True), lambda: self._poll(channel, False)
+                f"polling:{key}", lambda: self._poll(channel, role, True), lambda: self._poll(channel, role, False)
             )
 
-    async def _poll(self, channel: TelegramChannel | ZaloChannel, held: bool) -> None:
+    async def _poll(self, channel: TelegramChannel | ZaloChannel, role: str, held: bool) -> None:
         """This instance took (or lost) the token's polling role: poll here (or stop)."""
-        self.metrics.hold_role(f"polling:{channel.channel}", held)
+        self.metrics.hold_role(role, held)
         await (channel.start_polling() if held else channel.stop())
 
     async def _schedule(self) -> None:
@@ -423,15 +457,10 @@ class BotApplication:
             ("leader roles", self.leadership.stop),  # the scheduler and polling stop; another instance takes them
             ("reminder scheduler", self.reminders.stop),
         ]
-        if self.telegram is not None:
-            steps.append(("telegram polling", self.telegram.stop))
-        if self.zalo is not None:
-            steps.append(("zalo polling", self.zalo.stop))
+        channels = list(self.channels.items())
+        steps += [(f"{channel} bot {key or '-'} polling", bot.stop) for (channel, key), bot in channels]
         steps.append(("outbox sender", lambda: self._sender.stop(drain_timeout=self.drain_on_stop)))
-        if self.telegram is not None:
-            steps.append(("telegram HTTP client", self.telegram.close))
-        if self.zalo is not None:
-            steps.append(("zalo HTTP client", self.zalo.close))
+        steps += [(f"{channel} bot {key or '-'} HTTP client", bot.close) for (channel, key), bot in channels]
         steps.append(("web server", self.web.stop))
         steps.append(("update executor", lambda: asyncio.to_thread(self.process_executor.shutdown, True)))
         if self._engine_process is not None:
@@ -494,19 +523,9 @@ class BotApplication:
 
     # -- routes -----------------------------------------------------------------------------------
 
-    async def _telegram_webhook(self, request: web.Request) -> web.StreamResponse:
-        if self.telegram is None:
-            return web.Response(status=503, text="starting")
-        return await self.telegram.handle_webhook(request)
-
     def _bound(self, hook: WebHook) -> Callable[[web.Application], None]:
         """A web hook with this application bound, as the web server's route registrar takes it."""
         return lambda app: hook(app, self)
-
-    async def _zalo_webhook(self, request: web.Request) -> web.StreamResponse:
-        if self.zalo is None:
-            return web.Response(status=503, text="starting")
-        return await self.zalo.handle_webhook(request)
 
     def _ready(self) -> None:
         """The readiness check (blocking, on the web server's own thread): returns when the database answers a

@@ -16,7 +16,11 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.settings import (
+    CHANNELS,
     ENGINE_MODES,
+    TELEGRAM_API,
+    ZALO_API,
+    BotConfig,
     Config,
     ConfigError,
     FloodLimits,
@@ -25,7 +29,7 @@ from bot.settings import (
 )
 from storage.db import in_memory_database
 
-__all__ = ["Config", "ConfigError", "FloodLimits", "Limits", "RateLimits", "env_name", "load_config"]
+__all__ = ["BotConfig", "Config", "ConfigError", "FloodLimits", "Limits", "RateLimits", "env_name", "load_config"]
 
 
 def _text(value: Any) -> str:
@@ -235,15 +239,117 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     values["limits"] = Limits(**_read(_LIMIT_KEYS, data, env))
     values["rate_limits"] = RateLimits(**_read(_RATE_KEYS, data, env))
     values["flood"] = FloodLimits(**_read(_FLOOD_KEYS, data, env))
+    values["bots"] = _read_bots(data.get("bots"), env)
     config = Config(**values)
     _check(config)
     return config
+
+
+BOT_FIELDS = ("key", "channel", "token", "secret_token", "mode", "api_base_url", "provinces")
+KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _bot_key(value: Any) -> str:
+    """A bot's short name: 1 to 32 lower-case letters, digits, '-' or '_' (it is part of a URL path)."""
+    text = _text(value)
+    if not 1 <= len(text) <= 32 or not set(text) <= KEY_CHARACTERS:
+        raise ValueError(f"must be 1 to 32 lower-case letters, digits, '-' or '_', got {value!r}")
+    return text
+
+
+def _provinces(value: Any) -> frozenset[int] | None:
+    """`"all"`, or a non-empty list of province codes (Hà Nội 1, Hà Tĩnh 42, ...)."""
+    if isinstance(value, str) and value.strip().lower() == "all":
+        return None
+    if not isinstance(value, list) or not value:
+        raise ValueError(f'must be "all" or a list of province codes such as [42, 1], got {value!r}')
+    codes: set[int] = set()
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 99:
+            raise ValueError(f"must hold province codes (whole numbers 1 to 99), got {item!r}")
+        codes.add(item)
+    return frozenset(codes)
+
+
+def _read_bot(index: int, table: Any, env: Mapping[str, str]) -> BotConfig:
+    """One `[[bots]]` table, checked; its token and secret may come from `BDHVS_BOT_<KEY>_TOKEN` and
+    `BDHVS_BOT_<KEY>_SECRET_TOKEN` instead of the file."""
+    where = f"bots[{index}] (config file)"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: must be a table ([[bots]])")
+    try:
+        key = _bot_key(table.get("key"))
+    except ValueError as error:
+        raise ConfigError(f"{where}.key: {error}") from None
+    where = f"bots[{index}] key={key!r} (config file)"
+    unknown = sorted(set(table) - set(BOT_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(BOT_FIELDS)})")
+    channel = str(table.get("channel", "")).strip().lower()
+    if channel not in CHANNELS:
+        raise ConfigError(f"{where}.channel: must be 'telegram' or 'zalo', got {table.get('channel')!r}")
+    prefix = "BDHVS_BOT_" + key.upper().replace("-", "_")
+    values: dict[str, Any] = {"key": key, "channel": channel}
+    readers: list[tuple[str, Callable[[Any], Any], str | None]] = [
+        ("token", _optional_text, f"{prefix}_TOKEN"),
+        ("secret_token", _optional_text, f"{prefix}_SECRET_TOKEN"),
+        ("mode", _mode, None),
+        ("api_base_url", _url, None),
+        ("provinces", _provinces, None),
+    ]
+    for name, parse, env_key in readers:
+        raw, source = table.get(name), f"{where}.{name}"
+        if env_key is not None and env.get(env_key) is not None:
+            raw, source = env[env_key], env_key
+        if raw is None:
+            continue
+        try:
+            values[name] = parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"{source}: {error}") from None
+    if not values.get("token"):
+        raise ConfigError(f"{where}.token: missing (or set {prefix}_TOKEN)")
+    if "provinces" not in table:
+        raise ConfigError(f'{where}.provinces: missing: a list of province codes, or "all"')
+    values.setdefault("api_base_url", TELEGRAM_API if channel == "telegram" else ZALO_API)
+    return BotConfig(**values)
+
+
+def _read_bots(tables: Any, env: Mapping[str, str]) -> tuple[BotConfig, ...]:
+    """The `[[bots]]` tables, each checked, then checked together: keys and tokens unique, no province claimed
+    by two bots of one channel, at most one bot serving every province on a channel."""
+    if tables is None:
+        return ()
+    if not isinstance(tables, list):
+        raise ConfigError("bots (config file): must be an array of tables ([[bots]])")
+    bots = tuple(_read_bot(index, table, env) for index, table in enumerate(tables))
+    seen_keys: set[str] = set()
+    seen_tokens: dict[str, str] = {}
+    claimed: dict[tuple[str, int | None], str] = {}
+    for index, bot in enumerate(bots):
+        where = f"bots[{index}] key={bot.key!r} (config file)"
+        if bot.key in seen_keys:
+            raise ConfigError(f"{where}.key: another bot has the key {bot.key!r}")
+        seen_keys.add(bot.key)
+        if bot.token in seen_tokens:
+            raise ConfigError(f"{where}.token: the same token as bot {seen_tokens[bot.token]!r}")
+        seen_tokens[bot.token] = bot.key
+        for code in sorted(bot.provinces) if bot.provinces is not None else [None]:
+            other = claimed.get((bot.channel, code))
+            if other is not None:
+                what = "every province" if code is None else f"province {code}"
+                raise ConfigError(f"{where}.provinces: {what} is already served on {bot.channel} by bot {other!r}")
+            claimed[(bot.channel, code)] = bot.key
+    return bots
 
 
 def _check(config: Config) -> None:
     """Cross-key rules: a webhook needs a public URL and a secret; a separate engine process a shared database."""
     if config.engine_mode == "process" and in_memory_database(config.database_url):
         raise ConfigError("BDHVS_ENGINE_MODE: 'process' needs a database file or server, not an in-memory database")
+    if config.bots:
+        _check_bots(config)
+        return
     for channel in ("telegram", "zalo"):
         token = getattr(config, f"{channel}_token")
         if token and getattr(config, f"{channel}_mode") == "webhook":
@@ -256,3 +362,22 @@ def _check(config: Config) -> None:
                 )
             if channel == "zalo" and not 8 <= len(secret) <= 256:
                 raise ConfigError("BDHVS_ZALO_SECRET_TOKEN: must be 8 to 256 characters")
+
+
+def _check_bots(config: Config) -> None:
+    """`[[bots]]` and the single-bot keys exclude each other; a webhook bot needs the public URL and a secret."""
+    for channel in CHANNELS:
+        if getattr(config, f"{channel}_token"):
+            raise ConfigError(
+                f"BDHVS_{channel.upper()}_TOKEN: the config file lists [[bots]]; give this token as a [[bots]] entry"
+            )
+    for index, bot in enumerate(config.bots):
+        where = f"bots[{index}] key={bot.key!r} (config file)"
+        if bot.mode != "webhook":
+            continue
+        if not config.public_url:
+            raise ConfigError(f"BDHVS_PUBLIC_URL: required when {where} has mode = 'webhook'")
+        if not bot.secret_token:
+            raise ConfigError(f"{where}.secret_token: required in webhook mode")
+        if bot.channel == "zalo" and not 8 <= len(bot.secret_token) <= 256:
+            raise ConfigError(f"{where}.secret_token: must be 8 to 256 characters")

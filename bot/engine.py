@@ -106,6 +106,12 @@ def _claim_statement(dialect: str) -> Any:
     return conflict_insert(dialect, table).on_conflict_do_nothing().returning(table.c.update_id)
 
 
+def processed_id(incoming: Incoming) -> str:
+    """How an update is remembered as processed: update ids are counted per bot token, so another bot's update
+    42 is not this one's (the default bot's are kept as they are, as in a single-bot database)."""
+    return f"{incoming.bot}:{incoming.update_id}" if incoming.bot else incoming.update_id
+
+
 class ConversationEngine:
     """Turns incoming updates into state changes and outbox items."""
 
@@ -163,7 +169,7 @@ class ConversationEngine:
             _claim_statement(connection.dialect.name),
             {
                 "channel": incoming.channel,
-                "update_id": incoming.update_id,
+                "update_id": processed_id(incoming),
                 "processed_at": self.clock.now(),
             },
         ).first()
@@ -238,6 +244,7 @@ class ConversationEngine:
                     "chat_id": incoming.chat_id,
                     "kind": outbox.KIND_ANSWER_CALLBACK,
                     "payload": {"callback_id": incoming.callback_id, "text": turn.toast},
+                    "bot": incoming.bot,
                 }
             )
         replies = list(turn.replies)
@@ -253,7 +260,15 @@ class ConversationEngine:
             if reply.edit and incoming.message_id:
                 kind = outbox.KIND_EDIT
                 payload["message_id"] = incoming.message_id
-            items.append({"channel": incoming.channel, "chat_id": incoming.chat_id, "kind": kind, "payload": payload})
+            items.append(
+                {
+                    "channel": incoming.channel,
+                    "chat_id": incoming.chat_id,
+                    "kind": kind,
+                    "payload": payload,
+                    "bot": incoming.bot,
+                }
+            )
         if turn.commands_changed and (turn.account is not None or incoming.chat_type == "private"):
             items.append(
                 {
@@ -261,6 +276,7 @@ class ConversationEngine:
                     "chat_id": chat_id,
                     "kind": outbox.KIND_SET_COMMANDS,
                     "payload": {"commands": command_menu(turn.member, turn.tr), "language": turn.tr.locale},
+                    "bot": incoming.bot,
                 }
             )
         outbox.enqueue_many(session, items, now=now)
@@ -273,11 +289,11 @@ class ConversationEngine:
         try:
             with self.database.session() as session:
                 written = session.info
-                if session.get(ProcessedUpdate, (incoming.channel, incoming.update_id)) is not None:
+                if session.get(ProcessedUpdate, (incoming.channel, processed_id(incoming))) is not None:
                     return []
                 session.add(
                     ProcessedUpdate(
-                        channel=incoming.channel, update_id=incoming.update_id, processed_at=self.clock.now()
+                        channel=incoming.channel, update_id=processed_id(incoming), processed_at=self.clock.now()
                     )
                 )
                 state = session.get(ConversationState, (incoming.channel, incoming.user_id, incoming.group_id))
@@ -298,6 +314,7 @@ class ConversationEngine:
                         )
                     ).to_payload(),
                     now=self.clock.now(),
+                    bot=incoming.bot,
                 )
                 if incoming.callback_id:
                     outbox.enqueue(
@@ -307,6 +324,7 @@ class ConversationEngine:
                         kind=outbox.KIND_ANSWER_CALLBACK,
                         payload={"callback_id": incoming.callback_id, "text": None},
                         now=self.clock.now(),
+                        bot=incoming.bot,
                     )
         except Exception:  # the apology is best effort: the update thread goes on even if the database is down
             log.exception("could not record the failed update %s", incoming.update_id)

@@ -199,9 +199,16 @@ class FloodGate:
             )
             # In a group the notice is the flooder's business alone: their private chat, if the bot knows it.
             chat_id = incoming.chat_id if incoming.chat_type == "private" else _private_chat(session, incoming)
-            items = [outbox.message_item(incoming.channel, chat_id, notice.to_payload())] if chat_id else []
+            items = (
+                [outbox.message_item(incoming.channel, chat_id, notice.to_payload(), incoming.bot)] if chat_id else []
+            )
             if incoming.callback_id:
-                items.insert(0, outbox.callback_answer_item(incoming.channel, incoming.chat_id, incoming.callback_id))
+                items.insert(
+                    0,
+                    outbox.callback_answer_item(
+                        incoming.channel, incoming.chat_id, incoming.callback_id, bot=incoming.bot
+                    ),
+                )
             return outbox.enqueue_many(session, items, now=now)
 
 

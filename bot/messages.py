@@ -51,6 +51,9 @@ class Incoming:
     addressed: bool = True
     group_event: str | None = None  # bot_added | bot_removed | migrated: what happened to the group itself
     migrated_to: str | None = None  # group_event "migrated": the new chat id of the group (chat_id the old one)
+    # The bot (its key) the update came through, when a deployment runs several on the channel; None: the
+    # channel's default bot. Replies go back through it.
+    bot: str | None = None
     # When the update was read from the platform (time.monotonic()), for the time-to-commit metric.
     received: float = field(default_factory=time.monotonic, compare=False, repr=False)
 

@@ -79,7 +79,7 @@ from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.shared import Leases, SharedPace
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.worker import Worker
-from bot.pacing import Pacer
+from bot.pacing import Pacer, token_key
 from bot.settings import RateLimits
 from storage.db import Database
 from storage.outbox import TO_GROUP, OutboxItem
@@ -410,7 +410,7 @@ class OutboxSender:
         if until is not None:
             await self._hold(item, until)
             return
-        if not await self._wait_for_channel(item.channel):
+        if not await self._wait_for_channel(token_key(item)):
             self.claims.release(item.id)
             return
         if not self.lease_keeper.valid(time.monotonic()):

@@ -1,9 +1,9 @@
 """Pacing of outbox sends: the platforms' rate limits, and a channel's pause after it asked to slow down.
 
-Token buckets (bot/ratelimit.py, real monotonic time): one per channel for the bot as a whole
-(`global_per_second`), one per private chat (`private_chat_per_second`, burst `private_chat_burst`: a
+Token buckets (bot/ratelimit.py, real monotonic time): one per bot token for the bot as a whole
+(`global_per_second`; `token_key`), one per private chat (`private_chat_per_second`, burst `private_chat_burst`: a
 two-message reply goes out at once) and one per group (`group_per_minute`). Kinds that add no message to a chat
-(`UNMETERED_KINDS`) count only against the bot's overall rate. A 429 pauses the whole channel for the time the
+(`UNMETERED_KINDS`) count only against the bot's overall rate. A 429 pauses that token's sends for the time the
 platform asked. The sender asks here how long to wait; it never keeps buckets of its own.
 """
 
@@ -16,6 +16,15 @@ from bot.settings import RateLimits
 from storage import outbox
 
 ChatKey = tuple[str, str]  # (channel, chat id)
+
+
+def token_key(item: outbox.OutboxItem) -> str:
+    """Whose rate limits an item spends: its bot's token. The channel's default bot is named by the channel
+    alone (as with one bot); another bot by channel and key, so each token has its own buckets and pauses and a
+    national fan-out runs on all tokens at once."""
+    return item.channel if item.bot is None else f"{item.channel}:{item.bot}"
+
+
 GroupCheck = Callable[[str, str], bool]  # (channel, chat id) -> True when the chat is a group
 
 # Not counted against a chat's own limit: they add no new message to the chat (an edit closes the message

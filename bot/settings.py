@@ -51,6 +51,35 @@ class FloodLimits:
     burst: int = 10
 
 
+CHANNELS = ("telegram", "zalo")
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """One messenger bot (a token) and the provinces it serves: a deployment may run a bot per province.
+
+    `key` names the bot in the database (outbox rows, accounts), in its webhook path and its settings; the bot
+    defined by the `telegram.*` / `zalo.*` keys (the single-bot case) has the empty key. `provinces` None: it
+    serves every province (at most one such bot per channel)."""
+
+    channel: str  # telegram | zalo
+    token: str = field(repr=False)
+    key: str = ""
+    mode: str = "polling"
+    secret_token: str | None = None
+    api_base_url: str = TELEGRAM_API
+    provinces: frozenset[int] | None = None
+
+    def serves(self, province_code: int) -> bool:
+        """Whether members of this province talk to this bot."""
+        return self.provinces is None or province_code in self.provinces
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the platform posts this bot's updates: `/telegram/webhook`, or `/telegram/webhook/{key}`."""
+        return f"/{self.channel}/webhook" + (f"/{self.key}" if self.key else "")
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str = DEFAULT_DATABASE_URL
@@ -80,6 +109,9 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     rate_limits: RateLimits = field(default_factory=RateLimits)
     flood: FloodLimits = field(default_factory=FloodLimits)
+    # `[[bots]]` in the config file: several bots, each serving some provinces. Empty: the `telegram.*` and
+    # `zalo.*` keys define one bot per channel serving everyone (`all_bots`).
+    bots: tuple[BotConfig, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,4 +131,62 @@ class Config:
     @property
     def sandbox(self) -> bool:
         """With no messenger token configured the bot runs against its own fake Bot API."""
-        return not self.telegram_token and not self.zalo_token
+        return not self.all_bots
+
+    @property
+    def all_bots(self) -> tuple[BotConfig, ...]:
+        """Every bot this deployment runs: the `[[bots]]`, else one per channel from `telegram.*` / `zalo.*`."""
+        if self.bots:
+            return self.bots
+        single: list[BotConfig] = []
+        if self.telegram_token:
+            single.append(
+                BotConfig(
+                    "telegram",
+                    self.telegram_token,
+                    mode=self.telegram_mode,
+                    secret_token=self.telegram_secret_token,
+                    api_base_url=self.telegram_api_base_url,
+                )
+            )
+        if self.zalo_token:
+            single.append(
+                BotConfig(
+                    "zalo",
+                    self.zalo_token,
+                    mode=self.zalo_mode,
+                    secret_token=self.zalo_secret_token,
+                    api_base_url=self.zalo_api_base_url,
+                )
+            )
+        return tuple(single)
+
+    def default_bot(self, channel: str) -> BotConfig | None:
+        """The channel's default bot: the one serving every province, else the first listed. Outbox rows and
+        accounts that name no bot are its; it receives at `/{channel}/webhook/{key}` and at `/{channel}/webhook`."""
+        bots = [bot for bot in self.all_bots if bot.channel == channel]
+        return next((bot for bot in bots if bot.provinces is None), bots[0] if bots else None)
+
+    def bot_ref(self, bot: BotConfig) -> str | None:
+        """How rows name a bot: None for its channel's default bot (so a single-bot database names none)."""
+        return None if not bot.key or bot == self.default_bot(bot.channel) else bot.key
+
+    def name_setting(self, bot: BotConfig) -> str:
+        """The setting holding a bot's name as the platform says it (deep links): `telegram.username` (or
+        `zalo.bot_name`) for the channel's default bot, as with one bot; with `.{key}` after it for another."""
+        base = "telegram.username" if bot.channel == "telegram" else "zalo.bot_name"
+        ref = self.bot_ref(bot)
+        return f"{base}.{ref}" if ref else base
+
+    def bot_for(self, channel: str, province_code: int) -> BotConfig | None:
+        """The bot members of a province talk to on a channel: the one listing it, else the default one."""
+        for bot in self.all_bots:
+            if bot.channel == channel and bot.provinces is not None and province_code in bot.provinces:
+                return bot
+        return self.default_bot(channel)
+
+    def bot_named(self, channel: str, ref: str | None) -> BotConfig | None:
+        """The bot a row names (None: the default one); None when no such bot is configured."""
+        if ref is None:
+            return self.default_bot(channel)
+        return next((bot for bot in self.all_bots if bot.channel == channel and bot.key == ref), None)

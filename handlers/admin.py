@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.i18n import Translator
 from bot.messages import Button
+from bot.settings import Config
 from handlers.base import Turn
 from handlers.common import go_button, import_hint, main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
@@ -64,15 +65,28 @@ def _is_lead(turn: Turn) -> bool:
     return turn.member is not None and turn.member.role == ROLE_TEAM_LEAD and turn.member.village_id is not None
 
 
-def invite_link(session: Session, code: str, channel: str = "telegram") -> str | None:
-    """The deep link that joins with a code, if the bot's username is known."""
-    username = get_setting(session, f"{channel}.username")
-    if channel == "telegram" and username:
-        return f"https://t.me/{username}?start={code}"
-    return None
+def invite_link(session: Session, code: str, channel: str = "telegram", config: Config | None = None) -> str | None:
+    """The deep link that joins with a code, if the bot's username is known: the bot of the invite's province
+    when the deployment runs a bot per province (`config`), else the one bot."""
+    setting = f"{channel}.username"
+    if config is not None:
+        invite = session.get(Invite, normalize_code(code))
+        bot = config.bot_for(channel, invite.province_code) if invite else config.default_bot(channel)
+        if bot is not None:
+            setting = config.name_setting(bot)
+    return bot_link(get_setting(session, setting), code) if channel == "telegram" else None
 
 
-def describe_invite(session: Session, invite: Invite, tr: Translator, tz: ZoneInfo | None = None) -> str:
+def bot_link(username: str | None, code: str | None = None) -> str | None:
+    """A Telegram bot's link (t.me), opening it with a code when one is given; None when the name is unknown."""
+    if not username:
+        return None
+    return f"https://t.me/{username}" + (f"?start={code}" if code else "")
+
+
+def describe_invite(
+    session: Session, invite: Invite, tr: Translator, tz: ZoneInfo | None = None, config: Config | None = None
+) -> str:
     """The text an admin forwards: code, link, role, area and validity (the last day in `tz`, the teams')."""
     _ = tr.gettext
     expires = invite.expires_at.astimezone(tz) if tz is not None else invite.expires_at
@@ -85,7 +99,7 @@ def describe_invite(session: Session, invite: Invite, tr: Translator, tz: ZoneIn
         _("Nơi: {area}").format(area=area),
         _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses), day=tr.date(expires.date())),
     ]
-    link = invite_link(session, invite.code)
+    link = invite_link(session, invite.code, config=config)
     if link:
         lines.append(_("Link tham gia: {link}").format(link=link))
     lines.append(_("Người được mời bấm link, hoặc nhắn mã này cho bot."))
@@ -432,7 +446,7 @@ def _village_link(turn: Turn, village_id: int) -> None:
     turn.say(
         head
         + "\n"
-        + describe_invite(turn.session, link, turn.tr, turn.config.tz)
+        + describe_invite(turn.session, link, turn.tr, turn.config.tz, turn.config)
         + "\n\n"
         + _(
             "Bạn đăng link này vào nhóm chat của thôn: ai bấm vào sẽ tham gia thôn với vai trò thành viên tổ, "
@@ -470,7 +484,7 @@ def _create(turn: Turn, role: str, village_id: int | None) -> None:
         turn.say(explain(error, turn.tr))
         return
     turn.end_flow()
-    turn.say(describe_invite(turn.session, created, turn.tr, turn.config.tz))
+    turn.say(describe_invite(turn.session, created, turn.tr, turn.config.tz, turn.config))
 
 
 # What a team lead may press in /moi: their village's join link, and its revoking.

@@ -40,7 +40,9 @@ def handles(turn: Turn) -> bool:
     if incoming.group_event is not None:
         _on_event(turn)
         return True
-    turn.group, _ = groups.seen(turn.session, incoming.channel, incoming.chat_id, incoming.chat_title, turn.now)
+    turn.group, _ = groups.seen(
+        turn.session, incoming.channel, incoming.chat_id, incoming.chat_title, turn.now, incoming.bot
+    )
     if incoming.payload:
         return _refused_press(turn, ButtonData.unpack(incoming.payload))
     if not incoming.addressed:
@@ -83,7 +85,7 @@ def _on_event(turn: Turn) -> None:
     elif incoming.group_event == "migrated" and incoming.migrated_to:
         groups.migrated(session, incoming.channel, incoming.chat_id, incoming.migrated_to, now)
     elif incoming.group_event == "bot_added":
-        group, _ = groups.seen(session, incoming.channel, incoming.chat_id, incoming.chat_title, now)
+        group, _ = groups.seen(session, incoming.channel, incoming.chat_id, incoming.chat_title, now, incoming.bot)
         if not group.greeted:
             group.greeted = True
             session.add(group)
@@ -125,7 +127,7 @@ def _stranger(turn: Turn) -> None:
     if group is not None and group.village_id is not None:
         invite = invites.village_join_link(turn.session, group.village_id, turn.now)
     if invite is not None:
-        link = invite_link(turn.session, invite.code, turn.incoming.channel)
+        link = invite_link(turn.session, invite.code, turn.incoming.channel, turn.config)
         turn.say(
             _("Chào bạn! Bạn chưa tham gia tổ. Để tham gia thôn, bạn bấm vào đây: {link}").format(link=link)
             if link

@@ -97,6 +97,7 @@ def redeem(turn: Turn, code: str) -> None:
             user_id=incoming.user_id,
             chat_id=incoming.chat_id,
             now=turn.now,
+            bot=incoming.bot,
         )
     except DomainError as error:
         text = _explain(turn, error)

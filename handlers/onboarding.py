@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from handlers.admin import bot_link
 from handlers.base import Turn
 from handlers.common import area_label, role_label, show_help
 from handlers.errors import explain
 from storage import invites
 from storage.errors import DomainError
+from storage.models import Invite
+from storage.settings import get_setting
 
 AWAIT_CODE = "join.code"
 
@@ -55,6 +58,9 @@ def join(turn: Turn, code: str) -> None:
         # Told once, when the wait began; during it codes (even right ones) are neither checked nor answered.
         turn.goto(AWAIT_CODE)
         return
+    invite = turn.session.get(Invite, invites.normalize_code(code))
+    if invite is not None and _other_provinces_bot(turn, invite):
+        return
     try:
         member = invites.redeem(
             turn.session,
@@ -65,6 +71,7 @@ def join(turn: Turn, code: str) -> None:
             display_name=incoming.display_name,
             locale=turn.tr.locale,
             now=turn.now,
+            bot=incoming.bot,
         )
     except DomainError as error:
         turn.goto(AWAIT_CODE)
@@ -84,6 +91,34 @@ def join(turn: Turn, code: str) -> None:
         )
     )
     show_help(turn)
+
+
+def _other_provinces_bot(turn: Turn, invite: Invite) -> bool:
+    """A code of a province served by another bot of this channel: the person is pointed to that bot (with the
+    code in its link) and nothing is used up; True when so. A deployment with one bot never refuses."""
+    config, incoming = turn.config, turn.incoming
+    right = config.bot_for(incoming.channel, invite.province_code)
+    if right is None or config.bot_ref(right) == incoming.bot:
+        return False
+    _ = turn._
+    link = (
+        bot_link(get_setting(turn.session, config.name_setting(right)), invite.code)
+        if right.channel == "telegram"
+        else None
+    )
+    turn.goto(AWAIT_CODE)
+    turn.say(
+        _(
+            "Mã mời này dành cho một tỉnh có bot riêng. Bạn vui lòng tham gia qua bot của tỉnh mình: "
+            "bấm vào đây {link} (mã mời đã có sẵn trong link)."
+        ).format(link=link)
+        if link
+        else _(
+            "Mã mời này dành cho một tỉnh có bot riêng. Bạn vui lòng tìm bot của tỉnh mình (hỏi cán bộ xã) "
+            "rồi nhắn mã {code} cho bot đó."
+        ).format(code=invite.code)
+    )
+    return True
 
 
 def wait_notice(turn: Turn) -> str:

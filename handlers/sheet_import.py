@@ -268,7 +268,11 @@ def _confirm(turn: Turn) -> None:
     done = imports.apply_members(
         turn.session, check, now=turn.now, days=turn.config.limits.invite_days, actor_id=member.id
     )
-    links = {row.invite.code: invite_link(turn.session, row.invite.code) or "" for row in done if row.invite}
+    links = {
+        row.invite.code: invite_link(turn.session, row.invite.code, config=turn.config) or ""
+        for row in done
+        if row.invite
+    }
     made = sum(1 for row in done if row.status in (imports.NEW, imports.RENEWED))
     content = invite_list_xlsx(listed(done, links, turn.config, turn.tr), turn.tr, people=True)
     send_file(

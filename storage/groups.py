@@ -38,6 +38,7 @@ class BoundGroup:
     title: str
     commune_code: int
     village_id: int | None  # None: the commune's group
+    bot: str | None = None  # the bot (its key) that is in the group; None: the channel's default bot
 
 
 def find(session: Session, channel: str, chat_id: str) -> GroupChat | None:
@@ -45,15 +46,18 @@ def find(session: Session, channel: str, chat_id: str) -> GroupChat | None:
     return session.get(GroupChat, (channel, chat_id))
 
 
-def seen(session: Session, channel: str, chat_id: str, title: str, now: dt.datetime) -> tuple[GroupChat, bool]:
+def seen(
+    session: Session, channel: str, chat_id: str, title: str, now: dt.datetime, bot: str | None = None
+) -> tuple[GroupChat, bool]:
     """The bot is in this group (added, or spoken to there): its row, made or brought back, and whether it is new
-    to the bot (never seen, or back after being removed)."""
+    to the bot (never seen, or back after being removed). `bot`: which bot (its key) was added, the one that
+    sends the group's reminders."""
     group = find(session, channel, chat_id)
     fresh = group is None or group.left_at is not None
     if group is None:
-        group = GroupChat(channel=channel, chat_id=chat_id, title=title, joined_at=now)
+        group = GroupChat(channel=channel, chat_id=chat_id, title=title, joined_at=now, bot=bot)
     elif group.left_at is not None:
-        group.left_at, group.joined_at, group.greeted = None, now, False
+        group.left_at, group.joined_at, group.greeted, group.bot = None, now, False, bot
     if title and group.title != title:
         group.title = title
     session.add(group)
@@ -165,7 +169,7 @@ def migrated(session: Session, channel: str, old_chat_id: str, new_chat_id: str,
         return find(session, channel, new_chat_id)
     new = find(session, channel, new_chat_id)
     if new is None:
-        new = GroupChat(channel=channel, chat_id=new_chat_id, title=old.title, joined_at=old.joined_at)
+        new = GroupChat(channel=channel, chat_id=new_chat_id, title=old.title, joined_at=old.joined_at, bot=old.bot)
     before = audit.snapshot(old, FIELDS)
     new.title = new.title or old.title
     if old.commune_code is not None and new.commune_code is None:
@@ -231,7 +235,7 @@ def bound_groups(
         query = query.where(GroupChat.channel == channel)
     rows = session.exec(query).all()
     found = [
-        BoundGroup(row.channel, row.chat_id, row.title, row.commune_code, row.village_id)
+        BoundGroup(row.channel, row.chat_id, row.title, row.commune_code, row.village_id, row.bot)
         for row in rows
         if row.commune_code is not None
     ]

@@ -214,8 +214,10 @@ def redeem(
     display_name: str,
     locale: str,
     now: dt.datetime,
+    bot: str | None = None,
 ) -> Member:
-    """Join with an invite: a new member with the invite's role and area, linked to this account."""
+    """Join with an invite: a new member with the invite's role and area, linked to this account (which talks
+    to `bot`, the key of the bot it joined through; None the default one)."""
     existing = session.exec(
         select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.user_id == user_id)
     ).first()
@@ -239,7 +241,9 @@ def redeem(
     session.add(member)
     session.flush()
     session.add(
-        ChannelAccount(member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now)
+        ChannelAccount(
+            member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now, bot=bot
+        )
     )
     invite.uses += 1
     session.add(invite)

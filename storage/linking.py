@@ -57,7 +57,7 @@ def live_link_code(session: Session, code: str, now: dt.datetime) -> LinkCode | 
 
 
 def redeem_link_code(
-    session: Session, code: str, *, channel: str, user_id: str, chat_id: str, now: dt.datetime
+    session: Session, code: str, *, channel: str, user_id: str, chat_id: str, now: dt.datetime, bot: str | None = None
 ) -> tuple[Member, LinkCode]:
     """Link this account to the member who asked for the code; the code is used up."""
     link = live_link_code(session, code, now)
@@ -76,7 +76,7 @@ def redeem_link_code(
     link.used_at = now
     session.add(link)
     account = ChannelAccount(
-        member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now
+        member_id=saved_id(member), channel=channel, user_id=user_id, chat_id=chat_id, created_at=now, bot=bot
     )
     session.add(account)
     session.flush()

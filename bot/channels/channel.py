@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import json
 import logging
@@ -79,6 +80,11 @@ class Receiving(TypedDict):
     clock: Clock
     public_url: NotRequired[str | None]  # webhook mode: where the platform reaches us
     secret_token: NotRequired[str | None]  # webhook mode: what the platform's calls must carry
+    # With several bots on the channel (a bot per province): this one's key, stamped on its updates (None: the
+    # channel's default bot), its own webhook path and the setting its name is kept in.
+    bot_key: NotRequired[str | None]
+    webhook_path: NotRequired[str]
+    name_setting: NotRequired[str]
 
 
 class PollingWebhookChannel:
@@ -103,6 +109,9 @@ class PollingWebhookChannel:
         self.public_url = public_url
         self.secret_token = secret_token
         self.poll_timeout = poll_timeout
+        self.bot_key = receiving.get("bot_key")
+        self.webhook_path = receiving.get("webhook_path") or self.webhook_path
+        self.name_setting: str | None = receiving.get("name_setting")
         self._poller: asyncio.Task[None] | None = None
         self._fetch: asyncio.Future[list[Any]] | None = None
         self._stop_event = asyncio.Event()
@@ -152,6 +161,12 @@ class PollingWebhookChannel:
         """What the update needs from the platform before the engine takes it (a sent file's bytes), fetched
         here on the event loop so that no download is ever held inside the engine's transaction."""
         return incoming
+
+    def stamped(self, incoming: Incoming | None) -> Incoming | None:
+        """The update marked with the bot it came through (replies go back through it; dedupe is per bot)."""
+        if incoming is None or not self.bot_key:
+            return incoming
+        return dataclasses.replace(incoming, bot=self.bot_key)
 
     # lifecycle
 

@@ -127,7 +127,7 @@ class TelegramChannel(PollingWebhookChannel):
             raise ConfigError("BDHVS_TELEGRAM_TOKEN: the Bot API rejected the token") from None
         self.username = self.bot.username
         self.identity = BotIdentity(self.bot.id, self.username)
-        await self.remember_setting(USERNAME_SETTING, self.username)
+        await self.remember_setting(self.name_setting or USERNAME_SETTING, self.username)
         if self.set_default_commands:
             await self._set_default_commands()
 
@@ -227,13 +227,13 @@ class TelegramChannel(PollingWebhookChannel):
 
     def to_incoming(self, data: Any) -> Incoming | None:
         """The channel-neutral form of an update (bot/channels/telegram_updates.py)."""
-        return to_incoming(data, self.identity)
+        return self.stamped(to_incoming(data, self.identity))
 
     def read_pushed(self, data: Any) -> Incoming | None:
         """A webhook body: a JSON object that is a well-formed update."""
         if not isinstance(data, dict):
             raise MalformedUpdate("not a JSON object")
-        return to_incoming(data, self.identity)
+        return self.stamped(to_incoming(data, self.identity))
 
     def update_ref(self, data: Any) -> str:
         """An update is named by its update_id."""

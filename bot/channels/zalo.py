@@ -98,7 +98,9 @@ class ZaloChannel(PollingWebhookChannel):
         self.bot_names = tuple(
             str(self.bot_info[k]) for k in ("display_name", "account_name", "name") if self.bot_info.get(k)
         )
-        await self.remember_setting(BOT_NAME_SETTING, self.bot_names[0] if self.bot_names else None)
+        await self.remember_setting(
+            self.name_setting or BOT_NAME_SETTING, self.bot_names[0] if self.bot_names else None
+        )
 
     async def delete_webhook(self) -> None:
         """Polling: a webhook set earlier would take the updates."""
@@ -119,13 +121,13 @@ class ZaloChannel(PollingWebhookChannel):
 
     def to_incoming(self, data: Any) -> Incoming | None:
         """The channel-neutral form of an update (bot/channels/zalo_updates.py)."""
-        return to_incoming(data, self.bot_names)
+        return self.stamped(to_incoming(data, self.bot_names))
 
     def read_pushed(self, data: Any) -> Incoming | None:
         """A webhook body: a Zalo update, bare or wrapped, with well-formed fields."""
         if unwrap(data) is None:
             raise NotAnUpdate("not a Zalo update")
-        return to_incoming(data, self.bot_names)
+        return self.stamped(to_incoming(data, self.bot_names))
 
     def update_ref(self, data: Any) -> str:
         """An update is named by its message id when it has one."""

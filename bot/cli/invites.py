@@ -22,7 +22,7 @@ from bot.cli.common import Commands, config_of, migrated_session, open_database
 from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.imports_files import ListedInvite, invite_list_xlsx
-from bot.settings import Config
+from bot.settings import BotConfig, Config
 from handlers.admin import invite_link
 from storage import invites
 from storage.areas import find_village, get_commune, get_province
@@ -42,37 +42,41 @@ async def _telegram_username(token: str, base_url: str) -> str | None:
         return me.username
 
 
-def _ask_username(config: Config) -> str | None:
+def _ask_username(bot: BotConfig) -> str | None:
     """The bot's username from the Bot API (the sandbox's fake one is known); None when it cannot be asked."""
-    if config.sandbox:
-        return SANDBOX_USERNAME
-    if not config.telegram_token:
-        return None
     try:
-        return asyncio.run(
-            asyncio.wait_for(_telegram_username(config.telegram_token, config.telegram_api_base_url), timeout=15)
-        )
+        return asyncio.run(asyncio.wait_for(_telegram_username(bot.token, bot.api_base_url), timeout=15))
     except Exception as error:  # any failure only loses the link: the code itself is still printed
-        print(f"Could not ask the Bot API for the bot's username: {error}", file=sys.stderr)
+        name = f"bot {bot.key!r}" if bot.key else "the bot"
+        print(f"Could not ask the Bot API for the username of {name}: {error}", file=sys.stderr)
         return None
 
 
 def learn_bot_username(config: Config, database: Database) -> None:
-    """Ask the Bot API who we are (getMe) when the running bot has not recorded it yet."""
-    with database.session() as session:
-        if get_setting(session, "telegram.username"):
-            return
-    username = _ask_username(config)
-    if username:
+    """Ask the Bot API who each Telegram bot is (getMe) when the running bot has not recorded it yet: the links
+    name the bot of the invite's province."""
+    if config.sandbox:
         with database.session() as session:
-            set_setting(session, "telegram.username", username, SystemClock().now())
+            if not get_setting(session, "telegram.username"):
+                set_setting(session, "telegram.username", SANDBOX_USERNAME, SystemClock().now())
+        return
+    for bot in config.all_bots:
+        if bot.channel != "telegram":
+            continue
+        with database.session() as session:
+            if get_setting(session, config.name_setting(bot)):
+                continue
+        username = _ask_username(bot)
+        if username:
+            with database.session() as session:
+                set_setting(session, config.name_setting(bot), username, SystemClock().now())
 
 
 def _invite_link(config: Config, database: Database, code: str) -> str | None:
     """The deep link that opens the bot with the code (None when the bot's username is unknown)."""
     learn_bot_username(config, database)
     with database.session() as session:
-        return invite_link(session, code)
+        return invite_link(session, code, config=config)
 
 
 def _kind_of(args: argparse.Namespace) -> str:
@@ -212,7 +216,7 @@ def cmd_invite_bulk(args: argparse.Namespace) -> int:
             ]
         learn_bot_username(config, database)
         with database.session(readonly=True) as session:
-            links = {code: invite_link(session, code) or "" for _, _, code, _, _ in rows}
+            links = {code: invite_link(session, code, config=config) or "" for _, _, code, _, _ in rows}
     finally:
         database.dispose()
     role = tr.gettext(ROLES[args.role])

@@ -34,7 +34,7 @@ from bot.delivery.claims import ChatKey, ClaimBook
 from bot.delivery.shared import SharedPace
 from bot.delivery.store import OutboxStore
 from bot.delivery.worker import Worker
-from bot.pacing import Pacer
+from bot.pacing import Pacer, token_key
 from storage.outbox import OutboxItem
 
 # These lines were the sender's before they moved here: a log filter set on the sender still sees them.
@@ -118,10 +118,10 @@ class FailedSends:
         """The platform asked to slow down: pause the channel, and try the item again then (not an attempt)."""
         self.stats["retry_after"] += 1
         pause = max(error.seconds, 0.0)
-        self.pacer.pause(item.channel, pause, time.monotonic())
+        self.pacer.pause(token_key(item), pause, time.monotonic())
         if self.shared_pace is not None:
             try:
-                await self.shared_pace.pause(item.channel, pause)
+                await self.shared_pace.pause(token_key(item), pause)
             except Exception:  # the database is away: this instance pauses, the others meet their own 429
                 log.exception("could not share the pause after a 429")
         log.warning("%s asked to slow down for %.1f s (item %s, chat %s)", item.channel, pause, item.id, item.chat_id)

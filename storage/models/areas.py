@@ -72,6 +72,7 @@ class GroupChat(SQLModel, table=True):
     joined_at: dt.datetime  # when the bot was added (or first heard of the group)
     greeted: bool = False  # the hello was said once
     left_at: dt.datetime | None = None  # the bot was removed from the group
+    bot: str | None = None  # the bot (its key) that is in the group; None: the channel's default bot
 
 
 class CommuneSetting(SQLModel, table=True):
@@ -96,6 +97,9 @@ class ChannelAccount(SQLModel, table=True):
     user_id: str
     chat_id: str  # the private chat the bot answers in
     created_at: dt.datetime
+    # The bot (its key) the account talks to: the one serving the member's province; None: the default bot.
+    # What the bot starts (reminders, notices) reaches the person through it.
+    bot: str | None = None
 
 
 class Invite(SQLModel, table=True):

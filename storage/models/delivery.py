@@ -70,6 +70,7 @@ class OutboxMessage(SQLModel, table=True):
     # takes it once the lease has run out (the holder died); unused on SQLite, where one instance runs.
     claimed_by: str | None = None
     lease_until: dt.datetime | None = None
+    bot: str | None = None  # the bot (its key) that sends it; None: the channel's default bot
 
 
 class StoredFile(SQLModel, table=True):

@@ -150,3 +150,20 @@ def test_a_group_reminder_is_queued_once(database: Database, bound: Area) -> Non
         assert enqueue(session, dues, local(2026, 11, 26, 19, 0)) == 3
     with database.session() as session:
         assert enqueue(session, thursday(database), local(2026, 11, 26, 19, 1)) == 0
+
+
+def test_a_group_of_a_provinces_own_bot_names_that_bot(database: Database, area: Area) -> None:
+    """With a bot per province, the group's reminder shows how to mention the bot that is in the group."""
+    now = local(2026, 11, 20, 9)
+    with database.session() as session:
+        admin = session.get(Member, area.people["admin"])
+        assert admin is not None
+        group, _ = groups.seen(session, "telegram", THON2_GROUP, "Tổ CNSCĐ Thôn 2", now, bot="ht")
+        groups.bind(session, group, admin, SON_KIM_1, area.villages["Thôn 2"], now)
+        group, _ = groups.seen(session, "telegram", THON1_GROUP, "Tổ CNSCĐ Thôn 1", now)
+        groups.bind(session, group, admin, SON_KIM_1, area.villages["Thôn 1"], now)
+        set_setting(session, "telegram.username", "bdhvs_bot", now)
+        set_setting(session, "telegram.username.ht", "bdhvs_hatinh_bot", now)
+    dues = {d.chat_id: d for d in thursday(database)}
+    assert "«@bdhvs_hatinh_bot hôm nay học cài VNeID" in dues[THON2_GROUP].text
+    assert "«@bdhvs_bot hôm nay học cài VNeID" in dues[THON1_GROUP].text

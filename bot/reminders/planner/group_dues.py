@@ -23,13 +23,17 @@ from storage.models import Village
 from storage.settings import get_setting
 
 GROUP_LOCALE = "vi"
-# Where each channel keeps the bot's name (the channels store it at start-up), to show how to mention it.
+# Where each channel keeps its default bot's name (the channels store it at start-up), to show how to mention it;
+# another bot's (a province's own) is under the same name with `.{its key}` after it.
 _BOT_NAME_SETTINGS = {"telegram": "telegram.username", "zalo": "zalo.bot_name"}
 
 
-def bot_mention(session: Session, channel: str) -> str:
-    """How people mention the bot in a group of this channel: «@its_name», or «@tên bot» when not known yet."""
+def bot_mention(session: Session, channel: str, bot: str | None = None) -> str:
+    """How people mention the bot that is in a group of this channel (`bot`: its key, None the default bot):
+    «@its_name», or «@tên bot» when not known yet."""
     key = _BOT_NAME_SETTINGS.get(channel)
+    if key and bot:
+        key = f"{key}.{bot}"
     name = get_setting(session, key) if key else None
     _ = Translator(GROUP_LOCALE).gettext
     return f"@{name}" if name else "@" + _("tên bot")
@@ -73,17 +77,18 @@ def weekly_session(
     leads = team_leads(session, [v.id for v in chosen if v.id is not None])
     tr = Translator(GROUP_LOCALE)
     sunday = monday + dt.timedelta(days=6)
-    mentions: dict[str, str] = {}
+    mentions: dict[tuple[str, str | None], str] = {}  # by channel and bot: each group names its own bot
     out = []
     for village in chosen:
         for group in routes.village_groups.get(village.id or 0, []):
-            if group.channel not in mentions:
-                mentions[group.channel] = bot_mention(session, group.channel)
+            bot = (group.channel, group.bot)
+            if bot not in mentions:
+                mentions[bot] = bot_mention(session, group.channel, group.bot)
             message = texts.group_weekly_session(
                 tr,
                 village=village.name,
                 leads=leads.get(village.id or 0, []),
-                mention=mentions[group.channel],
+                mention=mentions[bot],
                 monday=monday,
                 sunday=sunday,
                 nth=firing.nth,

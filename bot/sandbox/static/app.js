@@ -54,6 +54,7 @@
     personas: [],
     current: null, // the person speaking: in a private chat, its owner; in a group, the chosen member
     groups: [],
+    chosen: false, // the visitor picked a person or a group themselves (the page never overrides that)
     group: null, // the open group, or null for a private chat
     replyTo: null, // { message_id, name, text, auto } the message the next one answers (in a group)
     version: -1,
@@ -252,15 +253,33 @@
         "data-user-id": String(person.user_id),
         "aria-current": !state.group && state.current && state.current.user_id === person.user_id ? "true" : "false",
         title: `${person.name} — ${person.role || ""}${person.area ? `, ${person.area}` : ""}`,
-        onclick: () => selectPersona(person.user_id),
+        onclick: () => {
+          state.chosen = true;
+          selectPersona(person.user_id);
+        },
       },
       el("span", { class: `avatar ${person.is_new ? "avatar-new" : tone(person.role)}`, "aria-hidden": "true", text: person.is_new ? "+" : initials(person.name) }),
       el("span", { class: "persona-text" }, el("span", { class: "persona-name", text: person.name }), el("span", { class: "persona-role" }, ...role))
     );
   }
 
+  // A list of buttons is brought up to date in place: a button showing the same thing stays the same element (only
+  // its "current" mark changes), so one under the visitor's pointer is never swapped between the press and the
+  // release of a click (the click would be lost, and the page would go on as somebody else).
+  function patchButtons(container, fresh) {
+    const old = new Map([...container.children].map((child) => [child.dataset.testid, child]));
+    const kept = fresh.map((button) => {
+      const same = old.get(button.dataset.testid);
+      if (!same || same.title !== button.title || same.innerHTML !== button.innerHTML) return button;
+      same.setAttribute("aria-current", button.getAttribute("aria-current"));
+      return same;
+    });
+    const unchanged = kept.length === container.children.length && kept.every((b, i) => container.children[i] === b);
+    if (!unchanged) container.replaceChildren(...kept);
+  }
+
   function renderPersonas() {
-    els.personas.replaceChildren(...state.personas.map(personaButton));
+    patchButtons(els.personas, state.personas.map(personaButton));
   }
 
   async function loadPersonas() {
@@ -280,7 +299,10 @@
         "data-testid": `group-${group.key}`,
         "aria-current": state.group && state.group.key === group.key ? "true" : "false",
         title: `${group.title} — ${names}`,
-        onclick: () => selectGroup(group.key),
+        onclick: () => {
+          state.chosen = true;
+          selectGroup(group.key);
+        },
       },
       el("span", { class: "avatar avatar-group", "aria-hidden": "true", text: group.kind === "commune" ? "Xã" : "Thôn" }),
       el(
@@ -294,7 +316,7 @@
 
   function renderGroups() {
     els.groupList.hidden = state.groups.length === 0;
-    els.groups.replaceChildren(...state.groups.map(groupButton));
+    patchButtons(els.groups, state.groups.map(groupButton));
   }
 
   async function loadGroups() {
@@ -951,6 +973,13 @@
       }
     }
     await loadGroups();
+    // Whoever the visitor picked while the groups were still loading stays picked: the page only chooses the
+    // remembered (or first) speaker when nobody was chosen yet.
+    if (!state.chosen) chooseRememberedSpeaker();
+    els.app.dataset.ready = "true";
+  }
+
+  function chooseRememberedSpeaker() {
     let savedGroup = null;
     try {
       savedGroup = localStorage.getItem("bdhvs-sandbox-group");
