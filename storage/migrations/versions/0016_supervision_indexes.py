@@ -2,7 +2,7 @@
 and day (a session's village's weeks before it, for the crowds)
 
 Revision ID: 0016_supervision_indexes
-Revises: 0014_shared_instances
+Revises: 0015_bots_per_province
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016_supervision_indexes"
-down_revision: str | None = "0014_shared_instances"
+down_revision: str | None = "0015_bots_per_province"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
