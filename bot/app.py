@@ -217,12 +217,12 @@ class BotApplication:
         """Where people fetch stored files (`/files/{token}`): the public URL, else our own address."""
         return self.config.public_url or self.web_url
 
-    def _telegram_token(self) -> str | None:
-        """The token a Telegram Mini App's initData is signed with: the bot's (the fake's in the sandbox)."""
+    def _telegram_tokens(self) -> tuple[str, ...]:
+        """The tokens a Telegram Mini App's initData may be signed with: every Telegram bot's (a Mini App opened
+        from a province's own bot is signed with that bot's token), or the fake's in the sandbox."""
         if self.config.sandbox:
-            return getattr(self.fake_telegram, "token", SANDBOX_TOKEN)
-        bot = self.config.default_bot("telegram")
-        return bot.token if bot is not None else None
+            return (getattr(self.fake_telegram, "token", SANDBOX_TOKEN),)
+        return tuple(bot.token for bot in self.config.all_bots if bot.channel == "telegram")
 
     async def _fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
         """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
@@ -271,7 +271,7 @@ class BotApplication:
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         self.web.add_routes(
             lambda app: add_leaders_routes(
-                app, self._database, config, self.clock, self._telegram_token, self._fetch_photo
+                app, self._database, config, self.clock, self._telegram_tokens, self._fetch_photo
             )
         )
         metrics_token = config.metrics_token

@@ -43,7 +43,7 @@ def test_the_proxy_forwards_the_webhooks_health_metrics_and_every_leaders_page(t
         database,
         config.load_config(env={}),
         FixedClock(dt.datetime(2026, 12, 5, 9, tzinfo=dt.UTC)),
-        lambda: None,
+        lambda: (),
     )
     pages = {resource.canonical for resource in app.router.resources()}
     assert any(p.startswith("/web/province") for p in pages)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from aiohttp import web
@@ -72,14 +72,15 @@ class PageBase:
         database: Database,
         config: Config,
         clock: Clock,
-        telegram_token: Callable[[], str | None],
+        telegram_tokens: Callable[[], Sequence[str]],
         fetch_photo: PhotoFetcher | None = None,
     ) -> None:
         self.fetch_photo = fetch_photo  # a session's evidence photo from its messenger (the spot checks show it)
         self.database = database
         self.config = config
         self.clock = clock
-        self.telegram_token = telegram_token  # the bot token a Mini App's initData is signed with (None: no Telegram)
+        # The bot tokens a Mini App's initData may be signed with (every Telegram bot's; none: no Telegram).
+        self.telegram_tokens = telegram_tokens
         self.secure = (config.public_url or "").startswith("https://")
 
     async def _read(self, work: Callable[[Session], T], readonly: bool = True) -> T:

@@ -14,7 +14,7 @@ area 404: each a page that says so in words and shows no figure. The routes are 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -66,8 +66,8 @@ def add_leaders_routes(
     database: Database,
     config: Config,
     clock: Clock,
-    telegram_token: Callable[[], str | None],
+    telegram_tokens: Callable[[], Sequence[str]],
     fetch_photo: PhotoFetcher | None = None,
 ) -> None:
     """Serve the leaders' pages on `app`."""
-    LeadersPages(database, config, clock, telegram_token, fetch_photo).register(app)
+    LeadersPages(database, config, clock, telegram_tokens, fetch_photo).register(app)

@@ -107,14 +107,19 @@ class SignInRoutes(PageBase):
         return self._posting_page(html.mini_app_page(Translator()))
 
     async def mini_app(self, request: web.Request) -> web.StreamResponse:
-        """POST /web/miniapp: initData checked with the bot token (and not older than 12 hours) opens a session."""
+        """POST /web/miniapp: initData checked with our bots' tokens (and not older than 12 hours) opens a session."""
         if not self.same_origin(request):
             return self._cross_site()
         form = await request.post()
         init_data = form.get("init_data")
-        bot_token = self.telegram_token()
         now = self.clock.now()
-        user_id = telegram_user_id(init_data, bot_token, now) if isinstance(init_data, str) and bot_token else None
+        user_id = None
+        if isinstance(init_data, str):
+            # Signed by one of our Telegram bots: the person's Telegram id is the same whichever bot they opened.
+            user_id = next(
+                (found for token in self.telegram_tokens() if (found := telegram_user_id(init_data, token, now))),
+                None,
+            )
 
         def work(session: Session) -> str | None:
             member = telegram_member(session, user_id) if user_id else None

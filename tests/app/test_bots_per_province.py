@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlmodel import select
 
@@ -23,6 +24,7 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import ChannelAccount, OutboxMessage, ProcessedUpdate
 from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, FakeApi, free_port, served, wait_until
+from tests.web.test_mini_app import init_data
 
 HA_TINH, HA_NOI = 42, 1
 SON_KIM_1, HOAN_KIEM = 18196, 70
@@ -221,6 +223,33 @@ async def test_webhooks_are_routed_per_bot(db_url: str, fakes: tuple[FakeApi, Fa
         assert "Hoàn Kiếm" in (await hn.wait_for_bot_messages(9102, 1))[0]["text"]
         await wait_until(lambda: accounts(app) == {"9101": "ht", "9102": None}, what="both accounts")
         assert all(attempt.get("status") == 200 for attempt in ht.webhook_attempts + hn.webhook_attempts)
+    finally:
+        await app.stop()
+
+
+async def test_the_mini_app_signs_in_through_either_bot(db_url: str, fakes: tuple[FakeApi, FakeApi]) -> None:
+    """A Mini App opened from a province's own bot is signed with that bot's token: every configured Telegram
+    token is accepted, and no other."""
+    ht_api, hn_api = fakes
+    ht, hn = ht_api.fake, hn_api.fake
+    app = await start_app(db_url, ht_api, hn_api)
+    try:
+        ha_tinh_code, ha_noi_code = make_invites(app)
+        ht.user_says(9301, f"/start {ha_tinh_code}")
+        hn.user_says(9302, f"/start {ha_noi_code}")
+        await ht.wait_for_bot_messages(9301, 1)
+        await hn.wait_for_bot_messages(9302, 1)
+        now = dt.datetime.now(dt.UTC)
+        async with aiohttp.ClientSession() as client:
+
+            async def mini_app(user_id: int, token: str) -> int:
+                data = {"init_data": init_data(user_id, now, token=token)}
+                async with client.post(f"{app.config.public_url}/web/miniapp", data=data, allow_redirects=False) as r:
+                    return r.status
+
+            assert await mini_app(9301, HT_TOKEN) == 303  # Hà Tĩnh's admin, from Hà Tĩnh's bot
+            assert await mini_app(9302, HN_TOKEN) == 303  # Hà Nội's admin, from the other bot
+            assert await mini_app(9301, "7400000003:Not-our-bot") == 403
     finally:
         await app.stop()
 

@@ -76,7 +76,7 @@ async def site(
     """The leaders' pages on a real aiohttp server over the scripted month, with the module's browser."""
     request.node.user_properties.append(("artifacts", str(ARTIFACTS)))
     app = web.Application()
-    add_leaders_routes(app, database, web_config(database), web_clock, lambda: BOT_TOKEN)
+    add_leaders_routes(app, database, web_config(database), web_clock, lambda: (BOT_TOKEN,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield Site(str(client.make_url("")).rstrip("/"), browser, database, web_clock)
 

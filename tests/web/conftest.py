@@ -41,7 +41,7 @@ def web_config(database: Database, public_url: str = PUBLIC_URL) -> Config:
 @pytest.fixture
 async def client(database: Database, web_clock: FixedClock) -> AsyncIterator[TestClient]:
     app = web.Application()
-    add_leaders_routes(app, database, web_config(database), web_clock, lambda: BOT_TOKEN)
+    add_leaders_routes(app, database, web_config(database), web_clock, lambda: (BOT_TOKEN,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 

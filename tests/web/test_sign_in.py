@@ -149,7 +149,7 @@ async def test_the_cookie_is_secure_behind_https(
     database: Database, month: Month, web_clock: FixedClock, public_url: str
 ) -> None:
     app = web.Application()
-    add_leaders_routes(app, database, web_config(database, public_url), web_clock, lambda: BOT_TOKEN)
+    add_leaders_routes(app, database, web_config(database, public_url), web_clock, lambda: (BOT_TOKEN,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         token = link_for(database, month.members[ADMIN], web_clock)
         response = await client.post(f"/web/signin/{token}", allow_redirects=False)

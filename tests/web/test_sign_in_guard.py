@@ -30,7 +30,7 @@ HTTPS_URL = "https://bdhvs.example.vn"
 async def https_client(database: Database, web_clock: FixedClock) -> AsyncIterator[TestClient]:
     """The pages behind an https public URL (a proxy in front; the test server itself speaks http)."""
     app = web.Application()
-    add_leaders_routes(app, database, web_config(database, HTTPS_URL), web_clock, lambda: BOT_TOKEN)
+    add_leaders_routes(app, database, web_config(database, HTTPS_URL), web_clock, lambda: (BOT_TOKEN,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
