@@ -5,7 +5,6 @@ own fake, and one Zalo bot."""
 from __future__ import annotations
 
 import aiohttp
-
 from sqlmodel import select
 
 from bot.app import BotApplication, build_application
