@@ -218,7 +218,7 @@ async def test_each_person_talks_to_their_provinces_bot_on_the_sandbox_page(
 ) -> None:
     """The list marks each person's bot and the header names the one the chat is with; a message goes to that
     bot's fake only. A newcomer picks the country's bot, sends a Hà Tĩnh code and is pointed to Hà Tĩnh's bot;
-    picking Hà Tĩnh's, the same code joins."""
+    following the link, the same code joins there."""
     ha_tinh, country = sandbox_app.fake_telegrams["ha-tinh"], sandbox_app.fake_telegrams["ca-nuoc"]
     with sandbox_app.database.session() as session:
         code = invites.create_invite(
@@ -232,8 +232,8 @@ async def test_each_person_talks_to_their_provinces_bot_on_the_sandbox_page(
         ).code
     page = await browser.new_page(viewport={"width": 1100, "height": 900})
     await page.goto(sandbox_app.web_url + "/")
-    await expect(page.get_by_test_id("persona-bot-900002")).to_have_text("💬 Bot Hà Tĩnh", timeout=WAIT_MS)
-    await expect(page.get_by_test_id("persona-bot-900101")).to_have_text("💬 Bot cả nước")
+    await expect(page.get_by_test_id("persona-bot-900002")).to_have_text("Bot Hà Tĩnh", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("persona-bot-900101")).to_have_text("Bot cả nước")
     chat_input, bot_name, status = (
         page.get_by_test_id("chat-input"),
         page.get_by_test_id("bot-name"),
@@ -275,15 +275,22 @@ async def test_each_person_talks_to_their_provinces_bot_on_the_sandbox_page(
     listed = await (await page.request.get(sandbox_app.web_url + "/sandbox/api/personas")).json()
     [person] = [p for p in listed if p.get("is_new")]
     assert country.bot_messages(person["user_id"]) and not ha_tinh.messages(person["user_id"])
-    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("💬 Bot cả nước")
+    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("Bot cả nước")
 
-    # Picking Hà Tĩnh's bot opens the newcomer's chat with it (empty), where the code joins them.
-    await picker.select_option("ha-tinh")
+    # Following the link, as on Telegram, opens the newcomer's chat with Hà Tĩnh's bot and sends /start with the
+    # code there: they join.
+    await refusal.get_by_role("link").click()
     await expect(bot_name).to_have_text("Bình dân học vụ số Hà Tĩnh", timeout=WAIT_MS)
-    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("💬 Bot Hà Tĩnh")
-    await expect(page.get_by_test_id("bot-message")).to_have_count(0, timeout=WAIT_MS)
-    await chat_input.fill(f"/start {code}")
-    await chat_input.press("Enter")
-    await expect(page.get_by_test_id("bot-message").first).to_contain_text("Chào mừng", timeout=WAIT_MS)
-    await expect(page.get_by_test_id("bot-message").first).to_contain_text("Sơn Kim 1")
+    await expect(picker).to_have_value("ha-tinh")
+    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("Bot Hà Tĩnh")
+    welcome = page.get_by_test_id("bot-message").first
+    await expect(welcome).to_contain_text("Chào mừng", timeout=WAIT_MS)
+    await expect(welcome).to_contain_text("Sơn Kim 1")
+    assert [m["text"] for m in ha_tinh.messages(person["user_id"]) if m["sender"] == "user"] == [f"/start {code}"]
+
+    # Picking the country's bot again shows the first chat as it was: the one refusal.
+    await picker.select_option("ca-nuoc")
+    await expect(bot_name).to_have_text("Bình dân học vụ số", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message")).to_have_count(1, timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message")).to_contain_text("tỉnh có bot riêng")
     await page.context.close()

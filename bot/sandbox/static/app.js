@@ -212,7 +212,11 @@
       case "text_link":
       case "url": {
         const href = safeUrl(entity.type === "url" ? content : entity.url);
-        return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }) : el("span");
+        if (!href) return el("span");
+        // A link to one of the sandbox's bots (t.me/<its name>?start=<code>) opens the newcomer's chat with it.
+        const link = botLink(href);
+        const onclick = link ? (event) => { if (openBotLink(link)) event.preventDefault(); } : null;
+        return el("a", { href, target: "_blank", rel: "noopener noreferrer", onclick });
       }
       case "bot_command":
         return el("span", {
@@ -285,7 +289,7 @@
         { class: "persona-text" },
         el("span", { class: "persona-name", text: person.name }),
         el("span", { class: "persona-role" }, ...role),
-        bot ? el("span", { class: "persona-bot", "data-testid": `persona-bot-${person.user_id}`, title: `Nhắn với ${bot.first_name} (@${bot.username})`, text: `💬 ${bot.label}` }) : null
+        bot ? el("span", { class: "persona-bot", "data-testid": `persona-bot-${person.user_id}`, title: `Nhắn với ${bot.first_name} (@${bot.username})`, text: bot.label }) : null
       )
     );
   }
@@ -432,10 +436,27 @@
     els.botPicker.hidden = !choose;
     if (choose) {
       els.botChoice.replaceChildren(
-        ...state.bot.bots.map((b) => el("option", { value: b.key, text: `${b.label} (@${b.username}) · ${b.serves}` }))
+        ...state.bot.bots.map((b) => el("option", { value: b.key, text: b.label, title: `@${b.username} · ${b.serves}` }))
       );
       els.botChoice.value = bot.key;
     }
+  }
+
+  // t.me/<name>?start=<code> of one of the page's bots: { key, start }, else null.
+  function botLink(href) {
+    const match = /^https?:\/\/t\.me\/([A-Za-z0-9_]+)\/?(?:\?start=([A-Za-z0-9_-]+))?$/.exec(href);
+    if (!match || !severalBots()) return null;
+    const bot = state.bot.bots.find((b) => b.username.toLowerCase() === match[1].toLowerCase());
+    return bot ? { key: bot.key, start: match[2] || "" } : null;
+  }
+
+  // A newcomer follows a bot's link: their chat with that bot opens and the link's /start is sent, as Telegram
+  // does; true when so (anyone else's link opens as a link).
+  function openBotLink(link) {
+    if (!state.current || !state.current.is_new || state.group || state.channel !== "telegram") return false;
+    chooseBot(link.key);
+    sendText(link.start ? `/start ${link.start}` : "/start");
+    return true;
   }
 
   // A newcomer writes to another bot: their chat with it (a chat of its own) is shown.
