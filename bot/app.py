@@ -436,6 +436,9 @@ class BotApplication:
                     bot_username=sandbox_bot.username,
                     bot_first_name=sandbox_bot.first_name,
                     rate_limit_per_second=None,
+                    # A token's update ids go on rising across restarts, as on Telegram: the demo database keeps
+                    # the ids it processed, and a fake counting from 1 again would have its first ones ignored.
+                    first_update_id=int(time.time() * 1000),
                 )
                 self.fake_telegrams[bot.key] = fake
                 page_bots.append(PageBot(bot.key, fake, sandbox_bot.label, sandbox_bot.serves))

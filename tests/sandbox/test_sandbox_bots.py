@@ -17,8 +17,12 @@ from sqlmodel import select
 from bot.app import BotApplication, build_application
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.sandbox.bots import sandbox_config
+from bot.sandbox.demo import seed_demo
 from storage import invites
-from storage.models import ChannelAccount
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import ChannelAccount, GroupChat, OutboxMessage
 from tests.app.conftest import db_url  # noqa: F401  # the fixture of tests/app: SQLite, and PostgreSQL when set
 
 FROZEN_AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -77,8 +81,16 @@ async def test_each_demo_person_is_answered_by_their_provinces_bot(sandbox) -> N
     assert mai["bot"] == "ha-tinh" and thanh["bot"] == "ca-nuoc"
     assert [m["sender"] for m in mai["messages"]][:2] == ["user", "bot"]
     assert [m["sender"] for m in thanh["messages"]][:2] == ["user", "bot"]
-    # Their accounts name their bot (None: the default one), which reminders and notices go out through.
+    # Their accounts name their bot (None: the default one), which reminders and notices go out through; their
+    # command menus, set by the demo setup, went out through it too.
     assert account_bots(app)[str(MAI)] == "ha-tinh" and account_bots(app)[str(THANH)] is None
+    with app.database.session(readonly=True) as session:
+        menus = {
+            row.chat_id: (row.bot, row.status)
+            for row in session.exec(select(OutboxMessage))
+            if row.kind == "set_commands"
+        }
+    assert menus[str(MAI)] == ("ha-tinh", "sent") and menus[str(THANH)] == (None, "sent")
 
 
 async def test_a_newcomer_with_a_ha_tinh_code_is_pointed_from_the_countrys_bot_to_ha_tinhs(sandbox) -> None:
@@ -123,3 +135,28 @@ async def test_a_bot_no_one_runs_is_refused(sandbox) -> None:
         assert response.status == 400
     async with client.get(f"/sandbox/api/chat?user_id={MAI}&bot=ha-noi") as response:
         assert response.status == 400
+
+
+def test_an_older_demo_database_is_bound_to_the_provinces_bots(db_url: str) -> None:  # noqa: F811
+    """A demo database made when the sandbox ran one bot names no bot anywhere: seeded again with the sandbox's
+    bots, Hà Tĩnh's people and Telegram groups are bound to Hà Tĩnh's bot (the Hà Nội admin stays on the default
+    one)."""
+    database = Database(db_url)
+    upgrade(database)
+    clock = FixedClock(FROZEN_AT)
+    try:
+        seed_demo(database, clock, Config(database_url=db_url))  # no bots: every row names none
+        with database.session(readonly=True) as session:
+            assert {a.bot for a in session.exec(select(ChannelAccount))} == {None}
+            assert {g.bot for g in session.exec(select(GroupChat))} == {None}
+        personas = seed_demo(database, clock, sandbox_config(Config(database_url=db_url)))
+        assert {p["user_id"]: p["bot"] for p in personas}[MAI] == "ha-tinh"
+        with database.session(readonly=True) as session:
+            telegram = {a.user_id: a.bot for a in session.exec(select(ChannelAccount)) if a.channel == "telegram"}
+            assert telegram[str(MAI)] == "ha-tinh" and telegram[str(THANH)] is None
+            assert {(g.channel, g.bot) for g in session.exec(select(GroupChat))} == {
+                ("telegram", "ha-tinh"),
+                ("zalo", None),
+            }
+    finally:
+        database.dispose()
