@@ -294,3 +294,21 @@ async def test_each_person_talks_to_their_provinces_bot_on_the_sandbox_page(
     await expect(page.get_by_test_id("bot-message")).to_have_count(1, timeout=WAIT_MS)
     await expect(page.get_by_test_id("bot-message")).to_contain_text("tỉnh có bot riêng")
     await page.context.close()
+
+
+async def test_a_newcomer_picks_the_bot_on_a_phone(sandbox_app: BotApplication, browser: Any) -> None:
+    """On a phone the header is full: the newcomer's bot picker takes a row of its own, whole and on the screen."""
+    context = await browser.new_context(viewport={"width": 390, "height": 760}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(sandbox_app.web_url + "/")
+    await expect(page.get_by_test_id("current-persona")).to_be_visible(timeout=WAIT_MS)
+    await page.locator("#open-sidebar").click()
+    await page.get_by_test_id("persona-new").click()
+    picker = page.get_by_test_id("bot-choice")
+    await expect(picker).to_be_visible(timeout=WAIT_MS)
+    box = await picker.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 150
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await picker.select_option("ca-nuoc")
+    await expect(page.get_by_test_id("chat-status")).to_have_text("bot · @bdhvs_canuoc_bot", timeout=WAIT_MS)
+    await context.close()
