@@ -18,9 +18,11 @@ token is set.
 the reverse, with the sender given a few seconds to send what is due, and only then the HTTP clients, the web
 server and the database closed.
 
-Sandbox mode (no messenger token): the bot runs `bot.sandbox.fake_telegram.FakeTelegram` on its own web server
-under `/sandbox` and polls it with the real Telegram adapter, and `bot.sandbox.fake_zalo.FakeZalo` under
-`/sandbox/zalo` with the real Zalo adapter, so everything but the network is the production path.
+Sandbox mode (no messenger token): the bot runs a bot per province as a deployment may (bot/sandbox/bots.py):
+Hà Tĩnh's Telegram bot against a `bot.sandbox.fake_telegram.FakeTelegram` on its own web server under `/sandbox`,
+the country's default Telegram bot against another under `/sandbox/ca-nuoc`, and a Zalo bot against
+`bot.sandbox.fake_zalo.FakeZalo` under `/sandbox/zalo`, each polled by the real adapter, so everything but the
+network is the production path.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ from bot.outbox_sender import OutboxSender
 from bot.reminders.notices import mark_chat_unreachable
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
+from bot.sandbox.bots import SANDBOX_BOTS, SandboxBot, sandbox_config
 from bot.sandbox.demo import demo_groups, seed_demo
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.sandbox.fake_zalo import FakeZalo
 from bot.sandbox.web import add_sandbox_routes
+from bot.sandbox.web_state import PageBot
 from bot.settings import BotConfig, Config
 from bot.web import WebServer
 from bot.webpages.routes import add_leaders_routes
@@ -77,12 +81,7 @@ from storage.web_access import issue_link, telegram_member
 
 log = logging.getLogger(__name__)
 
-SANDBOX_PREFIX = "/sandbox"
 SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the interpreter lock while another waits (Python: 0.005)
-SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
-SANDBOX_USERNAME = "bdhvs_sandbox_bot"
-SANDBOX_ZALO_PREFIX = "/sandbox/zalo"
-SANDBOX_ZALO_TOKEN = "1459232241454765289:SANDBOX-ZALO-TOKEN"
 
 WebHook = Callable[[web.Application, "BotApplication"], None]
 
@@ -104,6 +103,8 @@ class BotApplication:
         drain_on_stop: float = 5.0,
         flood_clock: Monotonic | None = None,
     ) -> None:
+        # No bot configured: the sandbox's own bots (a bot per province) go into the config everything reads.
+        config = sandbox_config(config) if config.sandbox and not config.sandbox_bots else config
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self._custom_router = router is not None
@@ -153,7 +154,8 @@ class BotApplication:
         )
         self.leadership.want("scheduler", self._schedule, self._unschedule)
         self.telegram: TelegramChannel | None = None
-        self.fake_telegram: Any = None  # the sandbox's fake Bot API
+        self.fake_telegram: Any = None  # the sandbox's fake Bot API of the demo people's bot (Hà Tĩnh's)
+        self.fake_telegrams: dict[str, FakeTelegram] = {}  # the sandbox's fake Bot APIs, by bot key
         self.zalo: ZaloChannel | None = None
         # Every bot's channel by (channel, key); `telegram` and `zalo` above are each channel's default bot's.
         self.channels: dict[tuple[str, str], TelegramChannel | ZaloChannel] = {}
@@ -200,17 +202,19 @@ class BotApplication:
 
     @property
     def telegram_base_url(self) -> str:
-        """The Bot API base the Telegram channel talks to (the sandbox's fake one in sandbox mode)."""
-        if self.config.sandbox:
-            return f"{self.web_url}{SANDBOX_PREFIX}/bot"
-        return self.config.telegram_api_base_url
+        """The Bot API base the default Telegram bot talks to (its fake one in sandbox mode)."""
+        bot = self.config.default_bot("telegram")
+        return self.api_base_url(bot) if bot is not None else self.config.telegram_api_base_url
 
     @property
     def zalo_base_url(self) -> str:
-        """The Zalo Bot API base the Zalo channel talks to (the sandbox's fake one in sandbox mode)."""
-        if self.config.sandbox:
-            return f"{self.web_url}{SANDBOX_ZALO_PREFIX}/bot"
-        return self.config.zalo_api_base_url
+        """The Zalo Bot API base the default Zalo bot talks to (its fake one in sandbox mode)."""
+        bot = self.config.default_bot("zalo")
+        return self.api_base_url(bot) if bot is not None else self.config.zalo_api_base_url
+
+    def api_base_url(self, bot: BotConfig) -> str:
+        """Where a bot's platform API is: its configured base; in the sandbox its fake's, a path on our own server."""
+        return f"{self.web_url}{bot.api_base_url}" if self.config.sandbox_bots else bot.api_base_url
 
     @property
     def files_base_url(self) -> str:
@@ -219,20 +223,23 @@ class BotApplication:
 
     def _telegram_tokens(self) -> tuple[str, ...]:
         """The tokens a Telegram Mini App's initData may be signed with: every Telegram bot's (a Mini App opened
-        from a province's own bot is signed with that bot's token), or the fake's in the sandbox."""
-        if self.config.sandbox:
-            return (getattr(self.fake_telegram, "token", SANDBOX_TOKEN),)
+        from a province's own bot is signed with that bot's token; in the sandbox the fakes' bots)."""
         return tuple(bot.token for bot in self.config.all_bots if bot.channel == "telegram")
 
     async def _fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
         """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
-        getFile; a Zalo photo is not fetched (None: the page says to look in the chat)."""
-        if channel != "telegram" or self.telegram is None or not file_id:
+        getFile; a Zalo photo is not fetched (None: the page says to look in the chat). A file id is valid only for
+        the bot that received the photo, which the session does not record: each Telegram bot is asked in turn,
+        the default one first."""
+        if channel != "telegram" or not file_id:
             return None
-        content = await self.telegram.fetch_photo(file_id)
-        if content is None:
-            return None
-        return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+        bots = [bot for bot in self.channels.values() if isinstance(bot, TelegramChannel)]
+        bots.sort(key=lambda bot: bot is not self.telegram)
+        for bot in bots:
+            content = await bot.fetch_photo(file_id)
+            if content is not None:
+                return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+        return None
 
     def add_web_hook(self, hook: WebHook) -> None:
         """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
@@ -286,7 +293,7 @@ class BotApplication:
         self.flood_gate = FloodGate(self.updates, self.flood_limiter, self._database, self.clock, self._after_commit)
         self.metered = MeteredUpdates(self.flood_gate, self.metrics)
         if config.sandbox and self.fake_zalo is not None:
-            self.fake_zalo.url = f"{self.web_url}{SANDBOX_ZALO_PREFIX}"  # users' photo URLs point here
+            self.fake_zalo.url = f"{self.web_url}{self._sandbox_bot('zalo').prefix}"  # users' photo URLs point here
         for bot in self._bots():
             await self._start_bot(bot)
         for renderers in self._bot_renderers.values():
@@ -333,13 +340,8 @@ class BotApplication:
         }
 
     def _bots(self) -> list[BotConfig]:
-        """The bots to run: the configured ones, or in the sandbox the fake APIs' (each channel's default)."""
-        if not self.config.sandbox:
-            return list(self.config.all_bots)
-        bots = [BotConfig("telegram", getattr(self.fake_telegram, "token", SANDBOX_TOKEN), mode="polling")]
-        if self.fake_zalo is not None:
-            bots.append(BotConfig("zalo", self.fake_zalo.token, mode="polling"))
-        return bots
+        """The bots to run: the configured ones (in the sandbox, its own: `sandbox_config`)."""
+        return list(self.config.all_bots)
 
     async def _start_bot(self, bot: BotConfig) -> None:
         """Build one bot's channel, give its renderer to the sender (or, when the channel has several bots, to
@@ -350,15 +352,17 @@ class BotApplication:
         channel: TelegramChannel | ZaloChannel
         if bot.channel == "telegram":
             pool = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
-            base_url = self.telegram_base_url if self.config.sandbox else bot.api_base_url
-            channel = TelegramChannel(base_url=base_url, **options, **pool)
+            channel = TelegramChannel(base_url=self.api_base_url(bot), **options, **pool)
             if key is None:
                 self.telegram = channel
         else:
             limit = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
-            base_url = self.zalo_base_url if self.config.sandbox else bot.api_base_url
             channel = ZaloChannel(
-                base_url=base_url, **options, file_base=lambda: self.files_base_url, tz=self.config.tz, **limit
+                base_url=self.api_base_url(bot),
+                **options,
+                file_base=lambda: self.files_base_url,
+                tz=self.config.tz,
+                **limit,
             )
             if key is None:
                 self.zalo = channel
@@ -415,22 +419,49 @@ class BotApplication:
         self.metrics.hold_role("scheduler", False)
         await self.reminders.stop()
 
+    def _sandbox_bot(self, key: str) -> SandboxBot:
+        """One of the sandbox's bots (bot/sandbox/bots.py) by key."""
+        return next(bot for bot in SANDBOX_BOTS if bot.key == key)
+
     async def _prepare_sandbox(self) -> None:
-        """The fake Bot API on our own server, demo data and the chat page (each if it is there)."""
-        self.fake_telegram = FakeTelegram(
-            token=SANDBOX_TOKEN, bot_username=SANDBOX_USERNAME, rate_limit_per_second=None
-        )
-        fake = self.fake_telegram
-        self.web.add_routes(lambda app: fake.add_route(app, SANDBOX_PREFIX))
-        self.fake_zalo = FakeZalo(token=SANDBOX_ZALO_TOKEN)
+        """A fake Bot API for each of the sandbox's bots on our own server, demo data and the chat page (each if
+        it is there)."""
+        mounted: list[tuple[str, FakeTelegram | FakeZalo]] = []
+        page_bots: list[PageBot] = []
+        for bot in self.config.all_bots:
+            sandbox_bot = self._sandbox_bot(bot.key)
+            if bot.channel == "telegram":
+                fake = FakeTelegram(
+                    token=bot.token,
+                    bot_username=sandbox_bot.username,
+                    bot_first_name=sandbox_bot.first_name,
+                    rate_limit_per_second=None,
+                    # A token's update ids go on rising across restarts, as on Telegram: the demo database keeps
+                    # the ids it processed, and a fake counting from 1 again would have its first ones ignored.
+                    first_update_id=int(time.time() * 1000),
+                )
+                self.fake_telegrams[bot.key] = fake
+                page_bots.append(PageBot(bot.key, fake, sandbox_bot.label, sandbox_bot.serves))
+                mounted.append((sandbox_bot.prefix, fake))
+            else:
+                self.fake_zalo = FakeZalo(token=bot.token, bot_name=sandbox_bot.username)
+                mounted.append((sandbox_bot.prefix, self.fake_zalo))
+        for prefix, api in mounted:
+            self.web.add_routes(_mounted(api, prefix))
+        self.fake_telegram = page_bots[0].fake
         fake_zalo = self.fake_zalo
-        self.web.add_routes(lambda app: fake_zalo.add_route(app, SANDBOX_ZALO_PREFIX))
-        groups = demo_groups() if self.config.demo_data else []
+        groups = demo_groups(self.config) if self.config.demo_data else []
         if self.config.demo_data:
             self.personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
         self.web.add_routes(
             lambda app: add_sandbox_routes(
-                app, fake, self.personas, zalo=fake_zalo, groups=groups, dashboard_link=self._dashboard_link
+                app,
+                page_bots[0].fake,
+                self.personas,
+                zalo=fake_zalo,
+                groups=groups,
+                dashboard_link=self._dashboard_link,
+                bots=page_bots,
             )
         )
 
@@ -466,12 +497,8 @@ class BotApplication:
         if self._engine_process is not None:
             engine_process = self._engine_process
             steps.append(("engine process", lambda: asyncio.to_thread(engine_process.stop)))
-        if self.fake_telegram is not None:
-            for name in ("aclose", "close", "shutdown"):
-                closer = getattr(self.fake_telegram, name, None)
-                if callable(closer):
-                    steps.append(("sandbox fake Bot API", closer))
-                    break
+        for key, fake in self.fake_telegrams.items():
+            steps.append((f"sandbox fake Bot API {key}", fake.close))
         if self.fake_zalo is not None:
             steps.append(("sandbox fake Zalo Bot API", self.fake_zalo.close))
         steps.append(("metrics", self.metrics.close))
@@ -537,6 +564,11 @@ class BotApplication:
         """Outbox rows by status, for /metrics (blocking, on the metrics' own thread)."""
         with self._database.session(readonly=True) as session:
             return outbox.depth(session)
+
+
+def _mounted(api: FakeTelegram | FakeZalo, prefix: str) -> Callable[[web.Application], None]:
+    """The route registrar that mounts a sandbox fake API at its prefix."""
+    return lambda app: api.add_route(app, prefix)
 
 
 def build_application(

@@ -112,6 +112,9 @@ class Config:
     # `[[bots]]` in the config file: several bots, each serving some provinces. Empty: the `telegram.*` and
     # `zalo.*` keys define one bot per channel serving everyone (`all_bots`).
     bots: tuple[BotConfig, ...] = ()
+    # Set by the application, never read from the file: `bots` are the sandbox's own fake bots (bot/sandbox/bots.py),
+    # put in when no bot was configured so that the sandbox runs a bot per province the way a deployment does.
+    sandbox_bots: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -130,8 +133,8 @@ class Config:
 
     @property
     def sandbox(self) -> bool:
-        """With no messenger token configured the bot runs against its own fake Bot API."""
-        return not self.all_bots
+        """With no messenger token configured the bot runs against its own fake Bot APIs (the sandbox's bots)."""
+        return self.sandbox_bots or not self.all_bots
 
     @property
     def all_bots(self) -> tuple[BotConfig, ...]:

@@ -31,7 +31,7 @@ def test_invite_create_prints_code_and_deep_link(db_env: Path, capsys: pytest.Ca
     code, out, _ = run(capsys, "invite", "create", "--commune", "18196", "--role", "commune_admin", "--json")
     data = json.loads(out)
     assert code == 0 and len(data["code"]) == 8
-    assert data["link"] == f"https://t.me/bdhvs_sandbox_bot?start={data['code']}"
+    assert data["link"] == f"https://t.me/bdhvs_hatinh_bot?start={data['code']}"
     assert data["expires_at"].endswith("+07:00"), "times in the deployment's zone, as `invite list` gives them"
     code, out, _ = run(capsys, "invite", "create", "--province", "42", "--role", "province_viewer", "--json")
     assert code == 0 and json.loads(out)["role"] == "province_viewer"

@@ -109,7 +109,7 @@ def cmd_import_villages(args: argparse.Namespace) -> int:
 
 
 def _links(config: Config, database: Database, codes: list[str]) -> dict[str, str]:
-    learn_bot_username(config, database)
+    config = learn_bot_username(config, database)
     with database.session(readonly=True) as session:
         return {code: invite_link(session, code, config=config) or "" for code in codes}
 

@@ -17,11 +17,11 @@ from typing import Any
 import telegram
 from sqlmodel import col, select
 
-from bot.app import SANDBOX_USERNAME
 from bot.cli.common import Commands, config_of, migrated_session, open_database
 from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.imports_files import ListedInvite, invite_list_xlsx
+from bot.sandbox.bots import SANDBOX_BOTS, sandbox_config
 from bot.settings import BotConfig, Config
 from handlers.admin import invite_link
 from storage import invites
@@ -52,14 +52,18 @@ def _ask_username(bot: BotConfig) -> str | None:
         return None
 
 
-def learn_bot_username(config: Config, database: Database) -> None:
+def learn_bot_username(config: Config, database: Database) -> Config:
     """Ask the Bot API who each Telegram bot is (getMe) when the running bot has not recorded it yet: the links
-    name the bot of the invite's province."""
+    name the bot of the invite's province. Returns the config the links are made with: with no bot configured,
+    the sandbox's (its bots' names are known)."""
     if config.sandbox:
+        config = config if config.sandbox_bots else sandbox_config(config)
         with database.session() as session:
-            if not get_setting(session, "telegram.username"):
-                set_setting(session, "telegram.username", SANDBOX_USERNAME, SystemClock().now())
-        return
+            for known in SANDBOX_BOTS:
+                setting = config.name_setting(known.config())
+                if known.channel == "telegram" and get_setting(session, setting) != known.username:
+                    set_setting(session, setting, known.username, SystemClock().now())
+        return config
     for bot in config.all_bots:
         if bot.channel != "telegram":
             continue
@@ -70,11 +74,13 @@ def learn_bot_username(config: Config, database: Database) -> None:
         if username:
             with database.session() as session:
                 set_setting(session, config.name_setting(bot), username, SystemClock().now())
+    return config
 
 
 def _invite_link(config: Config, database: Database, code: str) -> str | None:
-    """The deep link that opens the bot with the code (None when the bot's username is unknown)."""
-    learn_bot_username(config, database)
+    """The deep link that opens the bot with the code (None when the bot's username is unknown); with no bot
+    configured, the sandbox's bot of the invite's province."""
+    config = learn_bot_username(config, database)
     with database.session() as session:
         return invite_link(session, code, config=config)
 
@@ -214,7 +220,7 @@ def cmd_invite_bulk(args: argparse.Namespace) -> int:
                 (commune.code, commune.name, invite.code, invite.expires_at.astimezone(config.tz).date(), kept)
                 for commune, invite, kept in made
             ]
-        learn_bot_username(config, database)
+        config = learn_bot_username(config, database)
         with database.session(readonly=True) as session:
             links = {code: invite_link(session, code, config=config) or "" for _, _, code, _, _ in rows}
     finally:

@@ -1,6 +1,11 @@
 """Demo data for the sandbox: Xã Sơn Kim 1 (Hà Tĩnh, 18196), five villages, six people, a few weeks
 of sessions, and two group chats on each messenger (Thôn 1's team and the commune's), so a newcomer can
-chat with the real bot as any of them, alone or in a group.
+chat with the real bot as any of them, alone or in a group; and a commune admin of Phường Hoàn Kiếm (Hà Nội, 70),
+a province with no bot of its own.
+
+The sandbox runs a bot per province (bot/sandbox/bots.py): each person's Telegram account, and each Telegram
+group, is bound to the bot of their province (`Config.bot_for`), as joining through that bot binds it: Hà Tĩnh's
+people and groups to Hà Tĩnh's bot, the Hà Nội admin to the country's default one.
 
 The groups are bound by the demo setup itself (as if the commune admin had sent /nhom in each), so the bot
 already knows what they are when the page opens; /nhom in a group shows that binding."""
@@ -21,12 +26,13 @@ from handlers.menu import command_menu
 from storage import groups, indicators, outbox
 from storage.areas import add_villages, get_commune, villages_of
 from storage.db import Database
-from storage.models import ChannelAccount, HelpRecord, Member, TrainingSession
+from storage.models import ChannelAccount, Commune, HelpRecord, Member, Province, TrainingSession
 from storage.reports import previous_month
 from storage.settings import get_setting, set_setting
 from storage.vocab import HELP_KINDS, ROLES, TOPICS
 
 DEMO_COMMUNE = 18196
+HA_TINH = 42  # its province
 DEMO_VILLAGES = ["Thôn 1", "Thôn 2", "Thôn 3", "Thôn 4", "Thôn 5"]
 # (Telegram user id in the sandbox, name, role, village index or None)
 DEMO_PEOPLE: list[tuple[int, str, str, int | None]] = [
@@ -36,6 +42,10 @@ DEMO_PEOPLE: list[tuple[int, str, str, int | None]] = [
     (900004, "Ông Phan Đức Thắng", "commune_leader", None),
     (900005, "Chị Hoàng Thu Hà", "province_viewer", None),
     (900006, "Anh Đỗ Văn Nam", "member", 0),
+]
+# People of another province, each a commune's first admin: (Telegram user id, name, role, commune code).
+OTHER_PEOPLE: list[tuple[int, str, str, int]] = [
+    (900101, "Chị Vũ Thị Thanh", "commune_admin", 70),  # Phường Hoàn Kiếm, Hà Nội (province 1)
 ]
 SEEDED_KEY = "demo.seeded"
 DEMO_ADMIN_ID = 900003  # the commune admin, who "bound" the demo groups
@@ -73,23 +83,32 @@ def demo_zalo_id(telegram_user_id: int) -> str:
     return f"zalo{telegram_user_id}"
 
 
+def telegram_bot(config: Config, province_code: int) -> tuple[str, str | None]:
+    """The Telegram bot a province's people talk to: its key (how the page names it) and how rows name it."""
+    bot = config.bot_for("telegram", province_code)
+    return (bot.key, config.bot_ref(bot)) if bot is not None else ("", None)
+
+
 def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str, Any]]:
     """Create the demo commune once (idempotent) and return the personas for the sandbox page.
 
-    An older demo database gets what it lacks: people added since, their Zalo accounts, the groups."""
+    An older demo database gets what it lacks: people added since, their Zalo accounts, the groups, each Telegram
+    account and group bound to the bot of its province."""
     now = clock.now()
     with database.session() as session:
         commune = get_commune(session, DEMO_COMMUNE)
+        key, ref = telegram_bot(config, commune.province_code)
         if get_setting(session, SEEDED_KEY) is None:
             added, _ = add_villages(session, DEMO_COMMUNE, DEMO_VILLAGES, now=now, actor_id=None)
-            _ensure_people(session, commune, now)
+            _ensure_people(session, commune, ref, now)
             team_lead = _member_of(session, "telegram", 900002)
             _seed_activity(session, added, team_lead, local_today(clock, config.tz), now)
             set_setting(session, SEEDED_KEY, now.isoformat(), now)
-        _ensure_people(session, commune, now)
+        _ensure_people(session, commune, ref, now)
+        others = _ensure_other_people(session, config, now)
         _ensure_zalo_accounts(session, now)
         _ensure_indicators(session, local_today(clock, config.tz), now)
-        _ensure_groups(session, now)
+        _ensure_groups(session, ref, now)
         accounts = {a.user_id: a for a in session.exec(select(ChannelAccount))}
         personas = []
         for user_id, name, role, village_index in DEMO_PEOPLE:
@@ -98,21 +117,28 @@ def seed_demo(database: Database, clock: Clock, config: Config) -> list[dict[str
             area = commune.name if village_index is None else f"{DEMO_VILLAGES[village_index]}, {commune.name}"
             if role == "province_viewer":
                 area = "Tỉnh Hà Tĩnh"
-            label = ROLES[role]
-            personas.append(
-                {
-                    "user_id": user_id,
-                    "name": name,
-                    "role": label[:1].upper() + label[1:],
-                    "area": area,
-                    "zalo_user_id": demo_zalo_id(user_id),
-                }
-            )
+            personas.append(_persona(user_id, name, role, area, key))
+        personas += others
     return personas
 
 
-def demo_groups() -> list[dict[str, Any]]:
-    """The demo group chats in the shape the sandbox page takes (bot/sandbox/web.py, ``groups``)."""
+def _persona(user_id: int, name: str, role: str, area: str, bot: str) -> dict[str, Any]:
+    """A demo person as the page lists them; `bot`: the key of the Telegram bot they talk to."""
+    label = ROLES[role]
+    return {
+        "user_id": user_id,
+        "name": name,
+        "role": label[:1].upper() + label[1:],
+        "area": area,
+        "zalo_user_id": demo_zalo_id(user_id),
+        "bot": bot,
+    }
+
+
+def demo_groups(config: Config | None = None) -> list[dict[str, Any]]:
+    """The demo group chats in the shape the sandbox page takes (bot/sandbox/web.py, ``groups``); with the
+    sandbox's `config`, each names the Telegram bot in it (the commune's province's)."""
+    bot = telegram_bot(config, HA_TINH)[0] if config is not None else ""
     return [
         {
             "key": group.key,
@@ -125,16 +151,18 @@ def demo_groups() -> list[dict[str, Any]]:
             "telegram_type": group.telegram_type,
             "zalo_group_id": group.zalo_group_id,
             "members": list(group.members),
+            "bot": bot,
         }
         for group in DEMO_GROUPS
     ]
 
 
-def _ensure_people(session: Any, commune: Any, now: dt.datetime) -> None:
-    """Every demo person a member with a Telegram account and their role's command menu (once each)."""
+def _ensure_people(session: Any, commune: Any, bot: str | None, now: dt.datetime) -> None:
+    """Every demo person a member with a Telegram account (with `bot`, their province's) and their role's
+    command menu (once each)."""
     villages = {v.name: v for v in villages_of(session, DEMO_COMMUNE)}
     for user_id, name, role, village_index in DEMO_PEOPLE:
-        if _member_of(session, "telegram", user_id, required=False) is not None:
+        if _bind_to(session, user_id, bot):
             continue
         village = villages.get(DEMO_VILLAGES[village_index]) if village_index is not None else None
         member = Member(
@@ -145,23 +173,73 @@ def _ensure_people(session: Any, commune: Any, now: dt.datetime) -> None:
             village_id=village.id if village else None,
             created_at=now,
         )
-        session.add(member)
-        session.flush()
-        session.add(
-            ChannelAccount(
-                member_id=_id_of(member), channel="telegram", user_id=str(user_id), chat_id=str(user_id), created_at=now
-            )
-        )
-        # They never join through chat, so give them their role's command menu here.
-        outbox.enqueue(
-            session,
-            channel="telegram",
-            chat_id=str(user_id),
-            kind=outbox.KIND_SET_COMMANDS,
-            payload={"commands": command_menu(member, Translator("vi")), "language": "vi"},
-            now=now,
-        )
+        _add_person(session, member, user_id, bot, now)
     session.flush()
+
+
+def _add_person(session: Any, member: Member, user_id: int, bot: str | None, now: dt.datetime) -> None:
+    """A new demo member with their Telegram account (with `bot`) and their role's command menu."""
+    session.add(member)
+    session.flush()
+    session.add(
+        ChannelAccount(
+            member_id=_id_of(member),
+            channel="telegram",
+            user_id=str(user_id),
+            chat_id=str(user_id),
+            created_at=now,
+            bot=bot,
+        )
+    )
+    # They never join through chat, so give them their role's command menu here (through their bot).
+    outbox.enqueue(
+        session,
+        channel="telegram",
+        chat_id=str(user_id),
+        kind=outbox.KIND_SET_COMMANDS,
+        payload={"commands": command_menu(member, Translator("vi")), "language": "vi"},
+        now=now,
+        bot=bot,
+    )
+
+
+def _bind_to(session: Any, user_id: int, bot: str | None) -> bool:
+    """Whether the demo person is there already; if so, their Telegram account is bound to `bot` (a demo database
+    made before the sandbox ran a bot per province has it unbound)."""
+    account = session.exec(
+        select(ChannelAccount).where(ChannelAccount.channel == "telegram", ChannelAccount.user_id == str(user_id))
+    ).first()
+    if account is None or session.get(Member, account.member_id) is None:
+        return False
+    if account.bot != bot:
+        account.bot = bot
+        session.add(account)
+    return True
+
+
+def _ensure_other_people(session: Any, config: Config, now: dt.datetime) -> list[dict[str, Any]]:
+    """The people of other provinces (each a commune's admin, bound to their province's bot), made once; their
+    personas for the page. A commune missing from the area data is skipped."""
+    personas = []
+    for user_id, name, role, commune_code in OTHER_PEOPLE:
+        commune = session.get(Commune, commune_code)
+        if commune is None:
+            continue
+        key, ref = telegram_bot(config, commune.province_code)
+        if not _bind_to(session, user_id, ref):
+            member = Member(
+                display_name=name,
+                role=role,
+                province_code=commune.province_code,
+                commune_code=commune_code,
+                created_at=now,
+            )
+            _add_person(session, member, user_id, ref, now)
+        province = session.get(Province, commune.province_code)
+        area = commune.name + (f", {province.name}" if province is not None else "")
+        personas.append(_persona(user_id, name, role, area, key))
+    session.flush()
+    return personas
 
 
 def _member_of(session: Any, channel: str, user_id: int, *, required: bool = True) -> Any:
@@ -175,16 +253,22 @@ def _member_of(session: Any, channel: str, user_id: int, *, required: bool = Tru
     return member
 
 
-def _ensure_groups(session: Any, now: dt.datetime) -> None:
-    """The demo groups, on both messengers, bound by the commune admin and already greeted (once each)."""
+def _ensure_groups(session: Any, bot: str | None, now: dt.datetime) -> None:
+    """The demo groups, on both messengers, bound by the commune admin and already greeted (once each); on
+    Telegram the bot in them is `bot` (the province's)."""
     admin = _member_of(session, "telegram", DEMO_ADMIN_ID)
     villages = {v.name: v for v in villages_of(session, DEMO_COMMUNE)}
     for group in DEMO_GROUPS:
         village = villages[DEMO_VILLAGES[group.village_index]] if group.village_index is not None else None
         for channel, chat_id in (("telegram", str(group.telegram_chat_id)), ("zalo", group.zalo_group_id)):
-            if groups.find(session, channel, chat_id) is not None:
+            in_it = bot if channel == "telegram" else None
+            found = groups.find(session, channel, chat_id)
+            if found is not None:
+                if found.bot != in_it and found.left_at is None:
+                    found.bot = in_it
+                    session.add(found)
                 continue
-            row, _fresh = groups.seen(session, channel, chat_id, group.title, now)
+            row, _fresh = groups.seen(session, channel, chat_id, group.title, now, bot=in_it)
             groups.bind(session, row, admin, DEMO_COMMUNE, village.id if village else None, now)
             row.greeted = True
             session.add(row)
@@ -199,7 +283,7 @@ def _id_of(member: Member) -> int:
 
 def _ensure_zalo_accounts(session: Any, now: dt.datetime) -> None:
     """Each demo person on Zalo too: the same member, a second ChannelAccount (also for older demo databases)."""
-    for user_id, _name, _role, _village in DEMO_PEOPLE:
+    for user_id in [person[0] for person in DEMO_PEOPLE] + [person[0] for person in OTHER_PEOPLE]:
         telegram = session.exec(
             select(ChannelAccount).where(ChannelAccount.channel == "telegram", ChannelAccount.user_id == str(user_id))
         ).first()

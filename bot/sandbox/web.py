@@ -10,20 +10,28 @@ Every person has a Telegram user id (the page's key for them) and, with Zalo, a 
 (``zalo_user_id``, a string as on Zalo). The ``channel`` parameter (``telegram`` by default, or ``zalo``)
 picks which messenger a request goes through.
 
+With a bot per province the page has several Telegram bots (``bots``: `PageBot`, each with its own fake), and
+each person talks to their province's (their ``bot``, a bot's key). The ``bot`` parameter of a private chat's
+request names another one: a newcomer may write to any bot (a code of Hà Tĩnh sent to the country's bot is
+refused with a pointer to Hà Tĩnh's). A group's messages go to the bot in it.
+
 Routes (all under the app given to ``add_sandbox_routes``):
     GET  /                              the page (static/index.html)
     GET  /sandbox/static/{name}         app.js, style.css
-    GET  /sandbox/api/bot               {username, first_name, channels, zalo_name}
-    GET  /sandbox/api/personas          the demo people, then the newcomers made on this server
-    POST /sandbox/api/personas/new      a fresh user id ("Người mới") to try an invite code
+    GET  /sandbox/api/bot               {username, first_name, channels, zalo_name, bots: [{key, username,
+                                        first_name, label, serves}]} (username, first_name: the first bot's)
+    GET  /sandbox/api/personas          the demo people, then the newcomers made on this server (each with a bot)
+    POST /sandbox/api/personas/new      {bot?} a fresh user id ("Người mới") to try an invite code
     GET  /sandbox/api/groups            the demo group chats (see bot/sandbox/web_groups.py)
-    POST /sandbox/api/send              {user_id, text, channel?, group?, reply_to?, mention?} -> {update_id, version}
-    POST /sandbox/api/press             {user_id, message_id, callback_data, group?} -> {update_id, version}
-    POST /sandbox/api/photo             multipart: user_id, photo, caption, channel?, group?, reply_to?
+    POST /sandbox/api/send              {user_id, text, channel?, bot?, group?, reply_to?, mention?}
+                                        -> {update_id, version}
+    POST /sandbox/api/press             {user_id, message_id, callback_data, bot?, group?} -> {update_id, version}
+    POST /sandbox/api/photo             multipart: user_id, photo, caption, channel?, bot?, group?, reply_to?
                                         -> {update_id, version}; on Telegram in a private chat, a file that
                                         is not a picture (an .xlsx or .csv to import) is sent as a document
-    GET  /sandbox/api/chat?user_id=&version=N&channel=&group=   long poll (LONG_POLL_SECONDS) while the version is N
-    GET  /sandbox/api/file/{file_id}    a file the bot or a user sent
+    GET  /sandbox/api/chat?user_id=&version=N&channel=&bot=&group=   long poll (LONG_POLL_SECONDS) while the
+                                        version is N
+    GET  /sandbox/api/file/{file_id}?bot=   a file the bot or a user sent (in a chat with that bot)
     POST /sandbox/api/dashboard         {user_id} -> {url}: a one-time sign-in link (a path on this server) to
                                         that person's leaders' page (bot/webpages/), made on click; 404 for
                                         someone who has not joined
@@ -47,7 +55,7 @@ from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
 from .fake_zalo import FakeZalo
 from .fakes.files import image_mime
 from .web_groups import PageGroup
-from .web_state import SandboxChat, message_view, persona_name, zalo_message_view
+from .web_state import PageBot, SandboxChat, message_view, persona_name, zalo_message_view
 
 STATIC_DIR = Path(__file__).with_name("static")
 STATIC_FILES = {
@@ -82,6 +90,14 @@ def _channel(value: Any) -> str:
     if channel not in ("telegram", "zalo"):
         raise web.HTTPBadRequest(text='{"error": "channel must be telegram or zalo"}', content_type="application/json")
     return channel
+
+
+def _page_bot(sandbox: SandboxChat, user_id: int, key: Any) -> PageBot:
+    """The Telegram bot a private chat's request goes to: the one named, else the person's own."""
+    try:
+        return sandbox.bot_of(user_id, key)
+    except LookupError:
+        raise web.HTTPBadRequest(text='{"error": "no such bot"}', content_type="application/json") from None
 
 
 def _bad(message: str, status: int = 400) -> web.Response:
@@ -133,6 +149,7 @@ async def _bot(request: web.Request) -> web.Response:
             "first_name": fake.bot_first_name,
             "channels": channels,
             "zalo_name": sandbox.zalo.bot_name if sandbox.zalo is not None else None,
+            "bots": sandbox.bots_view(),
         }
     )
 
@@ -142,7 +159,9 @@ async def _personas(request: web.Request) -> web.Response:
 
 
 async def _new_persona(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SANDBOX_KEY].new_person())
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    body = await _json_body(request) if request.can_read_body else {}
+    return web.json_response(sandbox.new_person(_page_bot(sandbox, 0, body.get("bot")).key))
 
 
 async def _send(request: web.Request) -> web.Response:
@@ -165,13 +184,14 @@ async def _send(request: web.Request) -> web.Response:
         zalo_id = sandbox.zalo_id(user_id)
         message_id = sandbox.zalo.user_says(zalo_id, text, display_name=persona_name(person) if person else None)
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
-    update_id = sandbox.fake.user_says(
+    fake = _page_bot(sandbox, user_id, body.get("bot")).fake
+    update_id = fake.user_says(
         user_id,
         text,
         first_name=persona_name(person) if person else None,
         language_code=person.get("language_code", "vi"),
     )
-    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
+    return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
 
 
 async def _press(request: web.Request) -> web.Response:
@@ -188,9 +208,10 @@ async def _press(request: web.Request) -> web.Response:
     person = sandbox.person(user_id) or {}
     group = _group(sandbox, body["group"]) if body.get("group") is not None else None
     chat_id = group.telegram_chat_id if group is not None else None
+    fake = sandbox.groups.fake_of(group) if group is not None else _page_bot(sandbox, user_id, body.get("bot")).fake
     try:
         # not strict: a press may race with the bot editing the buttons away, as on a phone
-        update_id = sandbox.fake.user_presses(
+        update_id = fake.user_presses(
             user_id,
             message_id,
             callback_data,
@@ -201,7 +222,7 @@ async def _press(request: web.Request) -> web.Response:
         )
     except ValueError as exc:
         return _bad(str(exc), 404)
-    version = sandbox.fake.chat_version(chat_id if chat_id is not None else user_id)
+    version = fake.chat_version(chat_id if chat_id is not None else user_id)
     return web.json_response({"update_id": _update_id(update_id), "version": version})
 
 
@@ -237,24 +258,25 @@ async def _photo(request: web.Request) -> web.Response:
             display_name=persona_name(person) if person else None,
         )
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
+    fake = _page_bot(sandbox, user_id, form.get("bot")).fake
     if image_mime(data) is None and not (photo.content_type or "").startswith("image/"):
         # Not a picture (a spreadsheet to import): sent "as a file", as Telegram's apps do.
-        update_id = sandbox.fake.user_sends_document(
+        update_id = fake.user_sends_document(
             user_id,
             data,
             photo.filename or "tep",
             caption=caption if isinstance(caption, str) and caption.strip() else None,
             first_name=persona_name(person) if person else None,
         )
-        return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
-    update_id = sandbox.fake.user_sends_photo(
+        return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
+    update_id = fake.user_sends_photo(
         user_id,
         data,
         caption=caption if isinstance(caption, str) and caption.strip() else None,
         first_name=persona_name(person) if person else None,
         mime_type=photo.content_type or "image/jpeg",
     )
-    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.fake.chat_version(user_id)})
+    return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
 
 
 async def _chat(request: web.Request) -> web.Response:
@@ -273,9 +295,10 @@ async def _chat(request: web.Request) -> web.Response:
         if version == sandbox.zalo.chat_version(zalo_id):
             await sandbox.zalo.wait_for_chat_change(zalo_id, version, sandbox.long_poll_seconds)
         return web.json_response(sandbox.zalo_chat_view(user_id), headers={"Cache-Control": "no-store"})
-    if version == sandbox.fake.chat_version(user_id):
-        await sandbox.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
-    return web.json_response(sandbox.chat_view(user_id), headers={"Cache-Control": "no-store"})
+    bot = _page_bot(sandbox, user_id, request.query.get("bot"))
+    if version == bot.fake.chat_version(user_id):
+        await bot.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
+    return web.json_response(sandbox.chat_view(user_id, bot), headers={"Cache-Control": "no-store"})
 
 
 async def _groups(request: web.Request) -> web.Response:
@@ -334,7 +357,7 @@ def _send_in_group(
                 reply_to=reply_to,
             )
             return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
-        update_id = sandbox.fake.user_says(
+        update_id = sandbox.groups.fake_of(group).user_says(
             user_id,
             text,
             first_name=persona_name(person) if person else None,
@@ -374,7 +397,7 @@ def _photo_in_group(
                 reply_to=reply_to,
             )
             return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
-        update_id = sandbox.fake.user_sends_photo(
+        update_id = sandbox.groups.fake_of(group).user_sends_photo(
             user_id,
             data,
             caption=caption,
@@ -401,13 +424,16 @@ async def _group_chat(
         view = sandbox.groups.zalo_view(group, user_id, zalo_message_view)
     else:
         if version == sandbox.groups.version(group, channel):
-            await sandbox.fake.wait_for_chat_change(group.telegram_chat_id, version, sandbox.long_poll_seconds)
+            await sandbox.groups.fake_of(group).wait_for_chat_change(
+                group.telegram_chat_id, version, sandbox.long_poll_seconds
+            )
         view = sandbox.groups.telegram_view(group, user_id, message_view)
     return web.json_response(view, headers={"Cache-Control": "no-store"})
 
 
 async def _file(request: web.Request) -> web.StreamResponse:
-    fake = request.app[SANDBOX_KEY].fake
+    sandbox: SandboxChat = request.app[SANDBOX_KEY]
+    fake = _page_bot(sandbox, 0, request.query.get("bot")).fake if request.query.get("bot") else sandbox.fake
     stored = fake.file(request.match_info["file_id"])
     if stored is None:
         raise web.HTTPNotFound()
@@ -442,6 +468,7 @@ def add_sandbox_routes(
     zalo: FakeZalo | None = None,
     groups: list[dict[str, Any]] | None = None,
     dashboard_link: DashboardLink | None = None,
+    bots: list[PageBot] | None = None,
 ) -> SandboxChat:
     """Serve the web chat page and its JSON API on ``app`` (see the module docstring for routes).
 
@@ -451,8 +478,10 @@ def add_sandbox_routes(
     groups: the demo group chats (bot/sandbox/web_groups.py), made in the fakes with the bot already in them;
     the page lists them beside the people and speaks in them as any of their members.
     dashboard_link: makes a person's sign-in link to the leaders' page («🌐 Bảng theo dõi» on the page).
+    bots: the Telegram bots when there are several (a bot per province), each with its own fake, `fake` the
+    first's; a person (``bot``: a bot's key) or group (``bot``) naming none talks to the first.
     """
-    sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo, groups)
+    sandbox = SandboxChat(fake, personas, long_poll_seconds, zalo, groups, bots)
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _index)
     app.router.add_get("/sandbox/static/{name}", _static)
@@ -470,7 +499,8 @@ def add_sandbox_routes(
         app[DASHBOARD_KEY] = dashboard_link
 
     async def wake_long_polls(app: web.Application) -> None:
-        await fake.wake_waiters()  # the page's pending long polls answer now, so shutdown is quick
+        for bot in sandbox.bots.values():
+            await bot.fake.wake_waiters()  # the page's pending long polls answer now, so shutdown is quick
         if zalo is not None:
             await zalo.wake_waiters()
 

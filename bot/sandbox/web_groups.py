@@ -2,8 +2,9 @@
 shows them and speaks in them as any of their members.
 
 A group is given as ``{"key", "title", "kind" (village | commune), "area", "telegram_chat_id", "telegram_type"
-(group | supergroup), "zalo_group_id", "members" (the people's Telegram user ids, the creator first)}``. The bot
-is already a member of each (the demo setup bound them), so no update is made when they are set up.
+(group | supergroup), "zalo_group_id", "members" (the people's Telegram user ids, the creator first), "bot" (the
+key of the Telegram bot in it, its province's; else the first)}``. The bot is already a member of each (the demo
+setup bound them), so no update is made when they are set up.
 
 What the page shows of a group message besides a private chat's: who wrote it (``from``), whether the bot
 received it (``delivered``: Telegram's privacy mode and Zalo hand it only commands, mentions and replies), the
@@ -31,6 +32,7 @@ class PageGroup:
     telegram_type: str
     zalo_group_id: str
     members: tuple[int, ...]
+    bot: str = ""  # the key of the Telegram bot in it
 
     def public(self) -> dict[str, Any]:
         """What the page's group list shows."""
@@ -42,6 +44,7 @@ class PageGroup:
             "members": list(self.members),
             "telegram_chat_id": self.telegram_chat_id,
             "zalo_group_id": self.zalo_group_id,
+            "bot": self.bot,
         }
 
 
@@ -54,9 +57,12 @@ class SandboxGroups:
         zalo: FakeZalo | None,
         groups: list[dict[str, Any]],
         zalo_ids: dict[int, str],
+        fakes: dict[str, FakeTelegram] | None = None,
     ) -> None:
-        """Make each group in the fake Telegram (and the fake Zalo), the bot already in it."""
+        """Make each group in its bot's fake Telegram (`fakes` by bot key; else `fake`) and in the fake Zalo, the
+        bot already in it."""
         self.fake = fake
+        self.fakes = fakes or {"": fake}
         self.zalo = zalo
         self.zalo_ids = zalo_ids  # person's Telegram user id -> Zalo user id
         self.people_of_zalo = {zalo_id: user_id for user_id, zalo_id in zalo_ids.items()}
@@ -71,9 +77,10 @@ class SandboxGroups:
                 telegram_type=str(raw.get("telegram_type") or "group"),
                 zalo_group_id=str(raw["zalo_group_id"]),
                 members=tuple(int(m) for m in raw["members"]),
+                bot=str(raw.get("bot") or "") if str(raw.get("bot") or "") in self.fakes else next(iter(self.fakes)),
             )
             self.groups[group.key] = group
-            fake.create_group(
+            self.fake_of(group).create_group(
                 group.title,
                 group.telegram_type,
                 list(group.members),
@@ -92,6 +99,10 @@ class SandboxGroups:
         """A group by its key."""
         return self.groups.get(key)
 
+    def fake_of(self, group: PageGroup) -> FakeTelegram:
+        """The fake Telegram of the bot in the group."""
+        return self.fakes.get(group.bot, self.fake)
+
     def _zalo_id(self, user_id: int) -> str:
         """A person's Zalo id."""
         return self.zalo_ids.get(user_id) or f"zalo{user_id}"
@@ -102,11 +113,15 @@ class SandboxGroups:
         """The group chat's version on that messenger (what the page's long poll waits on)."""
         if channel == "zalo" and self.zalo is not None:
             return self.zalo.chat_version(group.zalo_group_id)
-        return self.fake.chat_version(group.telegram_chat_id)
+        return self.fake_of(group).chat_version(group.telegram_chat_id)
 
     def telegram_view(self, group: PageGroup, speaker: int, message_view: Any) -> dict[str, Any]:
         """The Telegram group as the speaker's app shows it."""
-        fake = self.fake
+        fake = self.fake_of(group)
+
+        def view_of(message: dict[str, Any]) -> Any:
+            return message_view(message, group.bot)  # its files are the group's bot's
+
         state = fake.chat_state(group.telegram_chat_id, speaker)
         messages = fake.messages(group.telegram_chat_id)
         by_id = {m["message_id"]: m for m in messages}
@@ -114,8 +129,9 @@ class SandboxGroups:
             "group": group.key,
             "user_id": speaker,
             "channel": "telegram",
+            "bot": group.bot,
             "version": fake.chat_version(group.telegram_chat_id),
-            "messages": [self._telegram_message(m, by_id, message_view) for m in messages],
+            "messages": [self._telegram_message(m, by_id, view_of) for m in messages],
             "reply_keyboard": None,
             "typing": state["chat_action"] is not None,
             "notices": state["notices"],

@@ -1,8 +1,9 @@
 """The whole application in sandbox mode, driven through its web chat page in headless Chromium.
 
-No token configured: `build_application` serves its own fake Bot API, the demo commune and the page; the real
-Telegram adapter polls the fake. A newcomer's first minute: pick the team member, send /start, log a session
-by pressing the inline buttons on the page and typing the count, and see it saved.
+No token configured: `build_application` serves its own fake Bot APIs (a bot per province: Hà Tĩnh's and the
+country's), the demo commune and the page; the real Telegram adapter polls the fakes. A newcomer's first minute:
+pick the team member, send /start, log a session by pressing the inline buttons on the page and typing the count,
+and see it saved. Each person talks to their province's bot, named on the page; a newcomer picks the bot.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from bot.app import BotApplication, build_application
 from bot.clock import FixedClock
 from bot.config import Config
+from storage import invites
 from storage.activity import export_commune
 from tests.browser import BROWSER_MARKS, chromium, expect
 
@@ -149,7 +151,7 @@ async def test_the_village_group_on_the_sandbox_page(sandbox_app: BotApplication
     other = page.get_by_test_id("user-message").filter(has_text="tối nay học lúc 7 giờ")
     await expect(other.get_by_test_id("sender-name")).to_have_text("Anh Đỗ Văn Nam", timeout=WAIT_MS)
     await page.get_by_test_id("mention-bot").click()
-    await expect(chat_input).to_have_value("@bdhvs_sandbox_bot ")
+    await expect(chat_input).to_have_value("@bdhvs_hatinh_bot ")  # the bot in the group: Hà Tĩnh's
     await chat_input.press_sequentially("hôm nay thôn 1 học VNeID 15 người")
     await chat_input.press("Enter")
     read_back = page.get_by_test_id("bot-message").filter(has_text="Đúng chưa?")
@@ -209,3 +211,104 @@ async def test_the_sandbox_page_opens_the_chosen_persons_dashboard(sandbox_app: 
     await expect(dashboard.get_by_test_id("heatmap")).to_be_visible(timeout=WAIT_MS)
     assert "/web/commune/" in dashboard.url
     await page.context.close()
+
+
+async def test_each_person_talks_to_their_provinces_bot_on_the_sandbox_page(
+    sandbox_app: BotApplication, browser: Any
+) -> None:
+    """The list marks each person's bot and the header names the one the chat is with; a message goes to that
+    bot's fake only. A newcomer picks the country's bot, sends a Hà Tĩnh code and is pointed to Hà Tĩnh's bot;
+    following the link, the same code joins there."""
+    ha_tinh, country = sandbox_app.fake_telegrams["ha-tinh"], sandbox_app.fake_telegrams["ca-nuoc"]
+    with sandbox_app.database.session() as session:
+        code = invites.create_invite(
+            session,
+            role="commune_admin",
+            now=sandbox_app.clock.now(),
+            days=14,
+            max_uses=1,
+            province_code=42,
+            commune_code=18196,
+        ).code
+    page = await browser.new_page(viewport={"width": 1100, "height": 900})
+    await page.goto(sandbox_app.web_url + "/")
+    await expect(page.get_by_test_id("persona-bot-900002")).to_have_text("Bot Hà Tĩnh", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("persona-bot-900101")).to_have_text("Bot cả nước")
+    chat_input, bot_name, status = (
+        page.get_by_test_id("chat-input"),
+        page.get_by_test_id("bot-name"),
+        page.get_by_test_id("chat-status"),
+    )
+
+    # The Hà Nội admin: the country's bot, named in the header, and only its fake hears them.
+    await page.get_by_test_id("persona-900101").click()
+    await expect(bot_name).to_have_text("Bình dân học vụ số", timeout=WAIT_MS)
+    await expect(status).to_have_text("bot · @bdhvs_canuoc_bot")
+    await expect(page.get_by_test_id("bot-picker")).to_be_hidden()  # a member's bot is their province's
+    await chat_input.fill("/help")
+    await chat_input.press("Enter")
+    await expect(page.get_by_test_id("bot-message").last).to_be_visible(timeout=WAIT_MS)
+    assert [m["text"] for m in country.messages(900101) if m["sender"] == "user"] == ["/help"]
+    assert not ha_tinh.messages(900101)
+
+    # A Hà Tĩnh person: Hà Tĩnh's bot.
+    await page.get_by_test_id("persona-900002").click()
+    await expect(bot_name).to_have_text("Bình dân học vụ số Hà Tĩnh", timeout=WAIT_MS)
+    await expect(status).to_have_text("bot · @bdhvs_hatinh_bot")
+    await chat_input.fill("/help")
+    await chat_input.press("Enter")
+    await expect(page.get_by_test_id("bot-message").last).to_be_visible(timeout=WAIT_MS)
+    assert [m["text"] for m in ha_tinh.messages(900002) if m["sender"] == "user"] == ["/help"]
+    assert not country.messages(900002)
+
+    # A newcomer writes to the country's bot with a Hà Tĩnh code: refused, pointed to Hà Tĩnh's bot.
+    await page.get_by_test_id("persona-new").click()
+    picker = page.get_by_test_id("bot-choice")
+    await expect(picker).to_be_visible(timeout=WAIT_MS)
+    await picker.select_option("ca-nuoc")
+    await expect(bot_name).to_have_text("Bình dân học vụ số", timeout=WAIT_MS)
+    await chat_input.fill(f"/start {code}")
+    await chat_input.press("Enter")
+    refusal = page.get_by_test_id("bot-message").last
+    await expect(refusal).to_contain_text("tỉnh có bot riêng", timeout=WAIT_MS)
+    await expect(refusal).to_contain_text(f"t.me/bdhvs_hatinh_bot?start={code}")
+    listed = await (await page.request.get(sandbox_app.web_url + "/sandbox/api/personas")).json()
+    [person] = [p for p in listed if p.get("is_new")]
+    assert country.bot_messages(person["user_id"]) and not ha_tinh.messages(person["user_id"])
+    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("Bot cả nước")
+
+    # Following the link, as on Telegram, opens the newcomer's chat with Hà Tĩnh's bot and sends /start with the
+    # code there: they join.
+    await refusal.get_by_role("link").click()
+    await expect(bot_name).to_have_text("Bình dân học vụ số Hà Tĩnh", timeout=WAIT_MS)
+    await expect(picker).to_have_value("ha-tinh")
+    await expect(page.get_by_test_id(f"persona-bot-{person['user_id']}")).to_have_text("Bot Hà Tĩnh")
+    welcome = page.get_by_test_id("bot-message").first
+    await expect(welcome).to_contain_text("Chào mừng", timeout=WAIT_MS)
+    await expect(welcome).to_contain_text("Sơn Kim 1")
+    assert [m["text"] for m in ha_tinh.messages(person["user_id"]) if m["sender"] == "user"] == [f"/start {code}"]
+
+    # Picking the country's bot again shows the first chat as it was: the one refusal.
+    await picker.select_option("ca-nuoc")
+    await expect(bot_name).to_have_text("Bình dân học vụ số", timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message")).to_have_count(1, timeout=WAIT_MS)
+    await expect(page.get_by_test_id("bot-message")).to_contain_text("tỉnh có bot riêng")
+    await page.context.close()
+
+
+async def test_a_newcomer_picks_the_bot_on_a_phone(sandbox_app: BotApplication, browser: Any) -> None:
+    """On a phone the header is full: the newcomer's bot picker takes a row of its own, whole and on the screen."""
+    context = await browser.new_context(viewport={"width": 390, "height": 760}, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    await page.goto(sandbox_app.web_url + "/")
+    await expect(page.get_by_test_id("current-persona")).to_be_visible(timeout=WAIT_MS)
+    await page.locator("#open-sidebar").click()
+    await page.get_by_test_id("persona-new").click()
+    picker = page.get_by_test_id("bot-choice")
+    await expect(picker).to_be_visible(timeout=WAIT_MS)
+    box = await picker.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 150
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await picker.select_option("ca-nuoc")
+    await expect(page.get_by_test_id("chat-status")).to_have_text("bot · @bdhvs_canuoc_bot", timeout=WAIT_MS)
+    await context.close()

@@ -1,5 +1,7 @@
 // The sandbox web chat: pick a demo person, chat with the bot through the fake Telegram or the fake Zalo;
 // or open a demo group and speak there as any of its members, the others' words shown beside the bot's.
+// A bot per province: each person talks to their province's Telegram bot (its name in the header, beside the
+// person in the list); a newcomer picks the bot they write to.
 // Plain JavaScript, no build step, no network beyond this server.
 (() => {
   "use strict";
@@ -28,6 +30,8 @@
     scrim: $("scrim"),
     sayStart: $("say-start"),
     channelSwitch: $("channel-switch"),
+    botPicker: $("bot-picker"),
+    botChoice: $("bot-choice"),
     groupList: $("group-list"),
     groups: $("groups"),
     groupBar: $("group-bar"),
@@ -49,7 +53,7 @@
   }
 
   const state = {
-    bot: { username: "", first_name: "bdhvs-bot", channels: ["telegram"] },
+    bot: { username: "", first_name: "bdhvs-bot", channels: ["telegram"], bots: [] },
     channel: "telegram", // telegram | zalo: the messenger the page chats through
     personas: [],
     current: null, // the person speaking: in a private chat, its owner; in a group, the chosen member
@@ -208,7 +212,11 @@
       case "text_link":
       case "url": {
         const href = safeUrl(entity.type === "url" ? content : entity.url);
-        return href ? el("a", { href, target: "_blank", rel: "noopener noreferrer" }) : el("span");
+        if (!href) return el("span");
+        // A link to one of the sandbox's bots (t.me/<its name>?start=<code>) opens the newcomer's chat with it.
+        const link = botLink(href);
+        const onclick = link ? (event) => { if (openBotLink(link)) event.preventDefault(); } : null;
+        return el("a", { href, target: "_blank", rel: "noopener noreferrer", onclick });
       }
       case "bot_command":
         return el("span", {
@@ -240,10 +248,27 @@
     }
   }
 
+  // ------------------------------------------------------------------ bots
+
+  const severalBots = () => (state.bot.bots || []).length > 1;
+
+  // A Telegram bot of the page by key (a person's, a group's); the first one when the key names none.
+  function botOf(key) {
+    const bots = state.bot.bots || [];
+    return bots.find((b) => b.key === key) || bots[0] || { key: "", username: state.bot.username, first_name: state.bot.first_name, label: "" };
+  }
+
+  // The Telegram bot the open chat is with: the group's, else the person's.
+  function currentBot() {
+    if (state.group) return botOf(state.group.bot);
+    return botOf(state.current ? state.current.bot : null);
+  }
+
   // ------------------------------------------------------------------ personas
 
   function personaButton(person) {
     const role = person.area ? [el("b", { text: person.role || "" }), ` · ${person.area}`] : [person.role || ""];
+    const bot = severalBots() ? botOf(person.bot) : null;
     return el(
       "button",
       {
@@ -259,7 +284,13 @@
         },
       },
       el("span", { class: `avatar ${person.is_new ? "avatar-new" : tone(person.role)}`, "aria-hidden": "true", text: person.is_new ? "+" : initials(person.name) }),
-      el("span", { class: "persona-text" }, el("span", { class: "persona-name", text: person.name }), el("span", { class: "persona-role" }, ...role))
+      el(
+        "span",
+        { class: "persona-text" },
+        el("span", { class: "persona-name", text: person.name }),
+        el("span", { class: "persona-role" }, ...role),
+        bot ? el("span", { class: "persona-bot", "data-testid": `persona-bot-${person.user_id}`, title: `Nhắn với ${bot.first_name} (@${bot.username})`, text: bot.label }) : null
+      )
     );
   }
 
@@ -387,12 +418,60 @@
     els.groupBar.hidden = !group;
     // The leaders' page of the person chosen (not of a group, nor of a newcomer who has not joined yet).
     els.openDashboard.hidden = Boolean(group) || !state.current || Boolean(state.current.is_new);
-    els.botName.textContent = group ? group.title : state.bot.first_name || "bdhvs-bot";
+    showBot();
     setReplyTo(null);
   }
 
+  // The header names the chat: a group's title, else the bot this person talks to on this messenger; a newcomer
+  // on Telegram picks which of the bots (a province's own, or the country's) they write to.
+  function showBot() {
+    const group = state.group;
+    const telegram = state.channel === "telegram";
+    const bot = currentBot();
+    if (group) els.botName.textContent = group.title;
+    else if (!telegram) els.botName.textContent = state.bot.zalo_name || state.bot.first_name || "bdhvs-bot";
+    else els.botName.textContent = bot.first_name || "bdhvs-bot";
+    els.app.dataset.bot = telegram ? bot.key : "";
+    const choose = !group && telegram && severalBots() && Boolean(state.current && state.current.is_new);
+    els.botPicker.hidden = !choose;
+    if (choose) {
+      els.botChoice.replaceChildren(
+        ...state.bot.bots.map((b) => el("option", { value: b.key, text: b.label, title: `@${b.username} · ${b.serves}` }))
+      );
+      els.botChoice.value = bot.key;
+    }
+  }
+
+  // t.me/<name>?start=<code> of one of the page's bots: { key, start }, else null.
+  function botLink(href) {
+    const match = /^https?:\/\/t\.me\/([A-Za-z0-9_]+)\/?(?:\?start=([A-Za-z0-9_-]+))?$/.exec(href);
+    if (!match || !severalBots()) return null;
+    const bot = state.bot.bots.find((b) => b.username.toLowerCase() === match[1].toLowerCase());
+    return bot ? { key: bot.key, start: match[2] || "" } : null;
+  }
+
+  // A newcomer follows a bot's link: their chat with that bot opens and the link's /start is sent, as Telegram
+  // does; true when so (anyone else's link opens as a link).
+  function openBotLink(link) {
+    if (!state.current || !state.current.is_new || state.group || state.channel !== "telegram") return false;
+    chooseBot(link.key);
+    sendText(link.start ? `/start ${link.start}` : "/start");
+    return true;
+  }
+
+  // A newcomer writes to another bot: their chat with it (a chat of its own) is shown.
+  function chooseBot(key) {
+    if (!state.current || !state.current.is_new || state.group) return;
+    state.current.bot = key;
+    renderPersonas();
+    showBot();
+    resetChat();
+    startPolling();
+    els.input.focus({ preventScroll: true });
+  }
+
   function mentionText() {
-    return state.channel === "zalo" ? `@${state.bot.zalo_name || state.bot.first_name} ` : `@${state.bot.username} `;
+    return state.channel === "zalo" ? `@${state.bot.zalo_name || state.bot.first_name} ` : `@${currentBot().username} `;
   }
 
   function insertMention() {
@@ -415,7 +494,15 @@
 
   function chatQuery() {
     const base = `user_id=${state.current.user_id}&version=${state.version}&channel=${state.channel}`;
-    return state.group ? `${base}&group=${encodeURIComponent(state.group.key)}` : base;
+    if (state.group) return `${base}&group=${encodeURIComponent(state.group.key)}`;
+    const bot = privateBot();
+    return bot ? `${base}&bot=${encodeURIComponent(bot)}` : base;
+  }
+
+  // The bot a private Telegram chat's requests name (the person's own, or the one a newcomer picked).
+  function privateBot() {
+    if (state.group || state.channel !== "telegram" || !state.current) return null;
+    return state.current.bot || null;
   }
 
   function selectPersona(userId) {
@@ -704,7 +791,8 @@
   function setTyping(on) {
     clearTimeout(state.typingTimer);
     els.status.classList.toggle("typing", on);
-    let idle = state.channel === "zalo" ? "bot · Zalo" : state.bot.username ? `bot · @${state.bot.username}` : "bot";
+    const username = currentBot().username;
+    let idle = state.channel === "zalo" ? "bot · Zalo" : username ? `bot · @${username}` : "bot";
     if (state.group) idle = `nhóm · ${(state.group.people || []).length} người và bot · ${state.channel === "zalo" ? "Zalo" : "Telegram"}`;
     els.status.textContent = on ? "đang soạn tin…" : idle;
     if (on) {
@@ -778,7 +866,7 @@
 
   // A command as the app sends it: in a Telegram group, addressed to this bot (/lenh@ten_bot).
   function commandText(command) {
-    if (state.group && state.channel === "telegram" && state.bot.username) return `/${command}@${state.bot.username}`;
+    if (state.group && state.channel === "telegram" && currentBot().username) return `/${command}@${currentBot().username}`;
     return `/${command}`;
   }
 
@@ -786,6 +874,7 @@
     const value = String(text || "").trim();
     if (!value || !state.current) return;
     const body = { user_id: state.current.user_id, text: value, channel: state.channel };
+    if (privateBot()) body.bot = privateBot();
     if (state.group) {
       body.group = state.group.key;
       if (state.replyTo) body.reply_to = state.replyTo.message_id;
@@ -827,6 +916,7 @@
     try {
       const body = { user_id: state.current.user_id, message_id: messageId, callback_data: callbackData };
       if (state.group) body.group = state.group.key;
+      else if (privateBot()) body.bot = privateBot();
       await postJSON("/sandbox/api/press", body);
     } catch (error) {
       clearPressed();
@@ -839,6 +929,7 @@
     const form = new FormData();
     form.append("user_id", String(state.current.user_id));
     form.append("channel", state.channel);
+    if (privateBot()) form.append("bot", privateBot());
     form.append("photo", file, file.name || "anh.jpg");
     if (state.group) {
       form.append("group", state.group.key);
@@ -877,12 +968,15 @@
       resetChat();
       startPolling();
     }
+    if (state.current) showBot();
     setTyping(false);
   }
 
   async function newPersona() {
     try {
-      const person = await postJSON("/sandbox/api/personas/new", {});
+      // a newcomer writes first to the bot the open chat is with; the header lets them pick another
+      const body = state.channel === "telegram" && !state.group && state.current ? { bot: currentBot().key } : {};
+      const person = await postJSON("/sandbox/api/personas/new", body);
       state.personas.push(person);
       renderPersonas();
       selectPersona(person.user_id);
@@ -929,6 +1023,7 @@
     setSpeaker(Number(els.speaker.value), true);
   });
   els.mentionBot.addEventListener("click", insertMention);
+  els.botChoice.addEventListener("change", () => chooseBot(els.botChoice.value));
   els.replyCancel.addEventListener("click", () => setReplyTo(null));
   for (const button of els.channelSwitch.querySelectorAll("[data-channel]")) {
     button.addEventListener("click", () => {
@@ -956,7 +1051,7 @@
     updateSendButton();
     try {
       state.bot = await api("/sandbox/api/bot");
-      els.botName.textContent = state.bot.first_name || "bdhvs-bot";
+      els.botName.textContent = botOf(null).first_name || "bdhvs-bot";
       els.channelSwitch.hidden = !(state.bot.channels || []).includes("zalo");
       setChannel(savedChannel(), false);
     } catch (_) {
