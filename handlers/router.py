@@ -21,6 +21,7 @@ from handlers import (
     reminder_delivery,
     sheet_import,
     supervision,
+    villages,
     web_link,
     week,
 )
@@ -44,7 +45,7 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "tuannay": lambda turn, _arg: week.show_week(turn),
     "sua": lambda turn, _arg: corrections.start(turn, "edit"),
     "xoa": lambda turn, _arg: corrections.start(turn, "delete"),
-    "thon": admin.villages,
+    "thon": villages.villages,
     "moi": lambda turn, _arg: admin.invite(turn),
     "lienket": linking.command,
 }
