@@ -12,6 +12,7 @@ from handlers import (
     evidence,
     freetext,
     groups,
+    line_draft,
     linking,
     log_help,
     log_session,
@@ -144,7 +145,7 @@ def _route(turn: Turn) -> None:
 
 def _route_free_text(turn: Turn) -> None:
     """A plain message outside any flow: a question goes to the answers, anything else to the one-line reader."""
-    parsed = freetext.parse(turn)
+    parsed = line_draft.parse(turn)
     if parsed.intent == "query":
         return questions.answer(turn, parsed)
     return freetext.read_line(turn, parsed)
