@@ -20,6 +20,7 @@ from handlers import (
     programmes,
     questions,
     reminder_delivery,
+    report_reopen,
     sheet_import,
     supervision,
     villages,
@@ -61,7 +62,7 @@ COMMANDS.update(
         "chiso": indicator_handlers.figures_command,
         "chitieu": indicator_handlers.targets_command,
         "tinh": province_handlers.show,
-        "molai": monthly_report.reopen_command,
+        "molai": report_reopen.reopen_command,
     }
 )
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
