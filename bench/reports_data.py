@@ -1,0 +1,278 @@
+"""The data set of bench/reports.py: a country after a year, written fast (Core executemany, indexes after).
+
+Every commune of the official list (`scale` keeps a share of them, spread over all provinces), ~30 villages each,
+a year of weekly sessions (a village misses a week now and then, sometimes holds two), help records, monthly
+indicator figures, targets, and the month's reports (most submitted, some late).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import column, insert, literal_column, select, table, text
+
+from storage.db import Database
+from storage.indicators import INDICATORS
+from storage.models import (
+    Commune,
+    HelpRecord,
+    IndicatorTarget,
+    IndicatorValue,
+    Member,
+    MonthlyReport,
+    TrainingSession,
+    Village,
+)
+from storage.vocab import HELP_KINDS, TOPICS
+
+MONTH = dt.date(2026, 10, 1)  # the month measured: complete, reported in November
+TODAY = dt.date(2026, 11, 25)
+FIRST_DAY = dt.date(2025, 12, 1)  # a year of weeks up to the end of November 2026
+WEEKS = 52
+CHUNK = 20_000
+
+
+def chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, int]:
+    """Fill the database; returns how many rows of each kind went in."""
+    rng = random.Random(seed)
+    now = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
+    counts: dict[str, int] = {}
+    engine = database.engine
+    with database.session() as session:
+        communes = [
+            (int(c), int(p))
+            for c, p in session.execute(select(Commune.code, Commune.province_code).order_by(Commune.code))
+        ]
+    step = max(1, round(1 / scale)) if scale < 1 else 1
+    communes = communes[::step]
+    secondary = [
+        ix
+        for table in (TrainingSession.__table__, HelpRecord.__table__)  # type: ignore[attr-defined]
+        for ix in table.indexes
+    ]
+    with engine.begin() as connection:
+        for index in secondary:  # bulk load first, index after: the usual way to load a data set
+            index.drop(connection)
+    with engine.begin() as connection:
+        members = [
+            {
+                "display_name": f"Tổ trưởng {code}",
+                "role": "team_lead",
+                "province_code": province,
+                "commune_code": code,
+                "created_at": now,
+            }
+            for code, province in communes
+        ]
+        connection.execute(insert(Member), members)
+        member_of = {
+            code: mid
+            for mid, code in connection.execute(text("SELECT id, commune_code FROM member WHERE role = 'team_lead'"))
+        }
+        villages = []
+        for code, _province in communes:
+            for number in range(1, rng.randint(25, 35) + 1):
+                villages.append(
+                    {"commune_code": code, "name": f"Thôn {number}", "name_key": f"thon {number}", "created_at": now}
+                )
+        for batch in chunks(iter(villages)):
+            connection.execute(insert(Village), batch)
+        counts["villages"] = len(villages)
+        village_rows = connection.execute(text("SELECT id, commune_code FROM village ORDER BY id")).all()
+    topics, kinds = list(TOPICS), list(HELP_KINDS)[:7]
+    # The two big tables go through plain Core table clauses whose columns have no SQL type, so the values
+    # reach the driver as they are: SQLAlchemy's per-row type processing would double the load time.
+    # The values every row shares are written into the statement once instead of being sent row by row.
+    sqlite = database.is_sqlite
+    stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
+    shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
+    session_table = table(
+        "trainingsession",
+        *(
+            column(n)
+            for n in (
+                "commune_code",
+                "village_id",
+                "session_date",
+                "topics",
+                "attendees",
+                "member_id",
+                "author_id",
+                "source",
+                "evidence",
+                "created_at",
+                "updated_at",
+            )
+        ),
+    )
+    help_table = table(
+        "helprecord",
+        *(
+            column(n)
+            for n in (
+                "commune_code",
+                "village_id",
+                "record_date",
+                "kind",
+                "count",
+                "member_id",
+                "author_id",
+                "source",
+                "created_at",
+                "updated_at",
+            )
+        ),
+    )
+    statements = {
+        "s": insert(session_table).values(evidence=literal_column("'[]'"), **shared),
+        "h": insert(help_table).values(**shared),
+    }
+    topic_json = [json.dumps([t]) for t in topics]
+    days = [FIRST_DAY + dt.timedelta(days=d) for d in range(7 * WEEKS)]
+    day_values: list[Any] = [d.isoformat() for d in days] if sqlite else days
+    offsets = (2, 4, 5, 6)
+    rand = rng.random
+
+    def sessions_and_help() -> Iterator[tuple[str, dict[str, Any]]]:
+        for village_id, code in village_rows:
+            member = member_of[code]
+            usual = 0.70 + 0.28 * rand()  # some villages meet every week, some skip often
+            for week in range(WEEKS):
+                draw = rand()
+                held = 2 if draw < 0.05 else (1 if draw < 0.05 + usual * 0.95 else 0)
+                for _ in range(held):
+                    day = day_values[7 * week + offsets[int(rand() * 4)]]
+                    yield (
+                        "s",
+                        {
+                            "commune_code": code,
+                            "village_id": village_id,
+                            "session_date": day,
+                            "topics": topic_json[int(rand() * 6)],
+                            "attendees": 8 + int(rand() * 38),
+                            "member_id": member,
+                            "author_id": member,
+                        },
+                    )
+                    draw = rand()  # half the sessions come with help counts: of one kind, a tenth with two
+                    for kind in (
+                        ()
+                        if draw < 0.5
+                        else (kinds[int(draw * 70) % 7],)
+                        if draw < 0.9
+                        else (kinds[int(draw * 70) % 7], kinds[(int(draw * 70) + 3) % 7])
+                    ):
+                        yield (
+                            "h",
+                            {
+                                "commune_code": code,
+                                "village_id": village_id,
+                                "record_date": day,
+                                "kind": kind,
+                                "count": 1 + int(rand() * 15),
+                                "member_id": member,
+                                "author_id": member,
+                            },
+                        )
+
+    counts["sessions"] = counts["help_records"] = 0
+    buffers: dict[str, list[dict[str, Any]]] = {"s": [], "h": []}
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        if not sqlite:
+            # Generated rows are consistent by construction: skip the per-row foreign-key triggers while
+            # loading (the data set's loader runs as the database owner).
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        for kind, row in sessions_and_help():
+            buffers[kind].append(row)
+            if len(buffers[kind]) >= CHUNK:
+                connection.execute(statements[kind], buffers[kind])
+                counts["sessions" if kind == "s" else "help_records"] += len(buffers[kind])
+                buffers[kind] = []
+        for kind, rows in buffers.items():
+            if rows:
+                connection.execute(statements[kind], rows)
+                counts["sessions" if kind == "s" else "help_records"] += len(rows)
+    print(f"    sessions and help records inserted in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        for index in secondary:
+            index.create(connection)
+    print(f"    indexes built in {time.perf_counter() - started:.0f} s", flush=True)
+    with engine.begin() as connection:
+        values, reports = [], []
+        for code, _province in communes:
+            base = {i: rng.randint(200, 6000) for i in INDICATORS}
+            for month in range(1, 11):
+                for indicator, denominator in base.items():
+                    share = min(1.0, rng.uniform(0.2, 0.6) + 0.04 * month)
+                    values.append(
+                        {
+                            "commune_code": code,
+                            "month": dt.date(2026, month, 1),
+                            "indicator": indicator,
+                            "numerator": int(denominator * share),
+                            "denominator": denominator,
+                            "updated_at": now,
+                        }
+                    )
+            if rng.random() < 0.85:
+                late = rng.random() < 0.2
+                reports.append(
+                    {
+                        "commune_code": code,
+                        "month": MONTH,
+                        "status": "submitted",
+                        "on_time": not late,
+                        "submitted_at": now - dt.timedelta(days=3 if late else 8),
+                    }
+                )
+        for batch in chunks(iter(values)):
+            connection.execute(insert(IndicatorValue), batch)
+        connection.execute(insert(MonthlyReport), reports)
+        provinces = sorted({p for _c, p in communes})
+        targets = [
+            {"year": 2026, "indicator": i, "scope": "province", "area_code": p, "percent": pct, "updated_at": now}
+            for p in provinces
+            for i, pct in zip(INDICATORS, (100, 100, 90, 80, 100, 90), strict=False)
+        ]
+        targets += [
+            {
+                "year": 2026,
+                "indicator": "adults_vneid_confirmed",
+                "scope": "commune",
+                "area_code": c,
+                "percent": 85.0,
+                "updated_at": now,
+            }
+            for c, _p in communes[::7]
+        ]
+        connection.execute(insert(IndicatorTarget), targets)
+        counts.update(indicator_values=len(values), reports=len(reports), communes=len(communes))
+    if database.is_sqlite:
+        with engine.begin() as connection:  # committed: the planner's statistics must stay
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    return counts
