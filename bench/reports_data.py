@@ -19,6 +19,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import column, insert, literal_column, select, table, text
+from sqlalchemy.sql.expression import ColumnClause
+from sqlmodel import col
 
 from storage.db import Database
 from storage.indicators import INDICATORS
@@ -61,7 +63,9 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     with database.session() as session:
         communes = [
             (int(c), int(p))
-            for c, p in session.execute(select(Commune.code, Commune.province_code).order_by(Commune.code))
+            for c, p in session.execute(
+                select(col(Commune.code), col(Commune.province_code)).order_by(col(Commune.code))
+            )
         ]
     step = max(1, round(1 / scale)) if scale < 1 else 1
     communes = communes[::step]
@@ -104,7 +108,9 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     # reach the driver as they are: SQLAlchemy's per-row type processing would double the load time.
     # The values every row shares are written into the statement once instead of being sent row by row.
     sqlite = database.is_sqlite
-    stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
+    stamp: ColumnClause[Any] = literal_column(
+        "'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'"
+    )
     shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
     session_table = table(
         "trainingsession",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ class HandSQL:
 
         return re.sub(r":(\w+)", r"%(\1)s", sql)
 
-    def run(self, name: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def run(self, name: str, params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         if self.sqlite:
             params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
         cursor = self.raw.cursor()
@@ -160,8 +161,8 @@ def month_params(**extra: Any) -> dict[str, Any]:
 # -- checks: both ways give the same numbers ---------------------------------------------------------
 
 
-def commune_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    villages = {r[1]: [0, 0, 0, {}, False] for r in rows if r[0] == "v"}
+def commune_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    villages: dict[Any, list[Any]] = {r[1]: [0, 0, 0, {}, False] for r in rows if r[0] == "v"}
     out: dict[str, Any] = {"weeks": 0, "figures": {}}
     for tag, key, name, a, b, c, *_ in rows:
         if tag == "s":
@@ -189,7 +190,7 @@ def commune_numbers_ours(progress: Any) -> dict[str, Any]:
     }
 
 
-def province_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+def province_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     out: dict[int, list[Any]] = {r[1]: [0, 0, 0, 0, 0, 0, {}, {}, False] for r in rows if r[0] == "c"}
     for tag, key, name, a, b, c, d, e, _f in rows:
         if tag == "n":
@@ -222,7 +223,7 @@ def province_numbers_ours(rollup: Any) -> dict[int, tuple[Any, ...]]:
     }
 
 
-def national_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+def national_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     out: dict[int, list[Any]] = {r[1]: [int(r[3]), 0, 0, 0, 0, 0, 0, {}, {}] for r in rows if r[0] == "c"}
     for tag, key, name, a, b, c, d, _e, _f in rows:
         if tag == "n":

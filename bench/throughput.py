@@ -103,6 +103,7 @@ async def run_phase(
         target=bot_process, args=(kind, fake.base_url, db_url, users, child, profile, tuning), name=f"bench-{name}"
     )
     process.start()
+    bot_pid = process.pid or 0  # set once started
     if args.verbose:
         print(f"  [{name}] bot process pid {process.pid}", file=sys.stderr, flush=True)
     loop = asyncio.get_running_loop()
@@ -126,14 +127,14 @@ async def run_phase(
 
         await asyncio.sleep(WARMUP_SECONDS)  # warm-up: connections, caches, the first queue
         stats.measuring = True
-        cpu0, bot_cpu0, t0 = time.process_time(), cpu_of(process.pid), time.perf_counter()
+        cpu0, bot_cpu0, t0 = time.process_time(), cpu_of(bot_pid), time.perf_counter()
         limit = args.updates if rate is None else None
         while time.perf_counter() - t0 < args.seconds and (limit is None or stats.completed < limit):
             await asyncio.sleep(0.05)
         stats.measuring = False
         elapsed = time.perf_counter() - t0
         harness_cpu = (time.process_time() - cpu0) / elapsed
-        bot_cpu = (cpu_of(process.pid) - bot_cpu0) / elapsed
+        bot_cpu = (cpu_of(bot_pid) - bot_cpu0) / elapsed
         stop.set()
         if pacer is not None:
             pacer.cancel()
