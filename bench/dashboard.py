@@ -37,8 +37,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bench.reports import PG_SCHEMA, kept_signature, pg_url_with_schema, prepare, signature
-from bench.reports_data import MONTH, TODAY
+from bench.reports import MONTH, PG_SCHEMA, TODAY, kept_signature, pg_url_with_schema, prepare, signature
 from bot.clock import FixedClock
 from bot.reports.data import commune_report, province_report
 from bot.settings import Config

@@ -24,19 +24,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from bench import reports as base  # the timing and the databases
-from bench.reports_data import MONTH, chunks
-from bench.reports_hand_sql import HandSQL  # the DB-API runner
 from storage.db import Database
 from storage.models import ProgrammeRecord, ProvinceProgramme
 from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
 from storage.scope import Scope
 
+MONTH = base.MONTH
 PROGRAMMES = ("cho_so_4t", "dai_su_so", "gia_dinh_so")
 GOALS = {"commune": 0.020, "province": 0.300}
 
@@ -64,7 +64,7 @@ _COMMUNE = "{alias}.commune_code = :c"
 _PROVINCE = "{alias}.commune_code IN (SELECT code FROM commune WHERE province_code = :p)"
 
 
-class Hand(HandSQL):
+class Hand(base.HandSQL):
     """The three statements for a commune and for a province, on the bare DB-API cursor."""
 
     def __init__(self, database: Database) -> None:
@@ -145,7 +145,7 @@ def add_programmes(database: Database, seed: int = 2026) -> int:
                     {**shared, "programme": "dai_su_so", "unit": "people", "record_date": day, "count": 1}
                     | {"mentor": mentor}
                 )
-        for batch in chunks(iter(rows)):
+        for batch in base._chunks(iter(rows)):
             connection.execute(insert(ProgrammeRecord), batch)
     return len(rows)
 
