@@ -27,10 +27,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
+from bench import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
 from storage.db import Database
 from storage.models import ProgrammeRecord, ProvinceProgramme
 from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
