@@ -110,7 +110,7 @@ async def measure(database: Database, label: str, runs: int) -> list[tuple[str, 
     clock = FixedClock(NOW)
     app = web.Application(middlewares=[server_timer])
     app[SERVER_TIME] = []
-    add_leaders_routes(app, database, config, clock, lambda: None)
+    add_leaders_routes(app, database, config, clock, lambda: ())  # no bot: no Mini App sign-in
     month = f"{MONTH:%Y-%m}"
     scope = Scope.operator()
     results = []

@@ -164,7 +164,7 @@ async def run(
     elapsed = times[-1] - times[0] if len(times) > 1 else float("nan")
     achieved = (len(times) - 1) / elapsed if len(times) > 1 else 0.0
     database.dispose()
-    report = {
+    report: dict[str, Any] = {
         "count": count,
         "limit_per_s": limit,
         "sender_rate_per_s": rate,

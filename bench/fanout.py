@@ -78,8 +78,8 @@ def _seed(database: Any, count: int, now: dt.datetime, bots: int = 1) -> None:
         ids = [v.id for v in added]
     with database.engine.begin() as connection:
         connection.execute(
-            insert(Member.__table__),
-            [  # type: ignore[attr-defined]
+            insert(Member.__table__),  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
+            [
                 {
                     "id": n + 1,
                     "display_name": f"Thành viên {n + 1}",
@@ -96,8 +96,8 @@ def _seed(database: Any, count: int, now: dt.datetime, bots: int = 1) -> None:
             ],
         )
         connection.execute(
-            insert(ChannelAccount.__table__),
-            [  # type: ignore[attr-defined]
+            insert(ChannelAccount.__table__),  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
+            [
                 {
                     "member_id": n + 1,
                     "channel": "telegram",

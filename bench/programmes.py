@@ -27,10 +27,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
+from bench import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
 from storage.db import Database
 from storage.models import ProgrammeRecord, ProvinceProgramme
 from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
@@ -122,7 +122,7 @@ def add_programmes(database: Database, seed: int = 2026) -> int:
             ],
         )
         villages = connection.execute(text("SELECT id, commune_code FROM village ORDER BY id")).all()
-        member_of = dict(
+        member_of: dict[int, int] = dict(
             connection.execute(text("SELECT commune_code, MIN(id) FROM member GROUP BY commune_code")).all()
         )
         counted = [{"h": rng.randint(60, 400), "v": vid} for vid, _code in villages if rng.random() < 0.9]
@@ -162,7 +162,7 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
                 "SELECT c.province_code FROM village v JOIN commune c ON v.commune_code = c.code "
                 "GROUP BY c.province_code ORDER BY COUNT(DISTINCT c.code) DESC, c.province_code LIMIT 1"
             )
-        ).scalar()
+        ).scalar_one()
         sample = random.Random(7).sample(communes, min(len(communes), 40))
         for code in sample[:5]:
             ours = _numbers_ours(commune_programmes(session, scope, code, MONTH))

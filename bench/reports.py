@@ -581,7 +581,7 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
                 "SELECT c.province_code FROM village v JOIN commune c ON v.commune_code = c.code "
                 "GROUP BY c.province_code ORDER BY COUNT(DISTINCT c.code) DESC, c.province_code LIMIT 1"
             )
-        ).scalar()
+        ).scalar_one()
     sample = random.Random(7).sample(communes, min(len(communes), 40))
     period = Period.month(MONTH)
 

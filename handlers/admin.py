@@ -1,40 +1,24 @@
-"""Setting up a commune in chat: villages, and invites for members, team leads and leaders.
+"""/moi in chat: invites for members, team leads and leaders, and the admin flow's routing.
 
 /moi is a commune admin's (every role, any village of the commune) and a team lead's (their own village's join
 link only): «Mã cho cả thôn» gives the village's live join link, or makes one, to post in the village's group.
+The admin flow also carries /thon's steps (handlers.villages); its buttons and text come here.
 """
 
 from __future__ import annotations
 
-import re
-from zoneinfo import ZoneInfo
-
-from sqlmodel import Session
-
-from bot.i18n import Translator
 from bot.messages import Button
-from bot.settings import Config
 from handlers.base import Turn
-from handlers.common import go_button, import_hint, main_menu, not_allowed, please_choose, stale_button
+from handlers.common import go_button, main_menu, not_allowed, please_choose, stale_button
 from handlers.errors import explain
+from handlers.invite_links import describe_invite
 from handlers.log_steps import keep_village_page, village_buttons
+from handlers.villages import ADMIN_FLOW, VILLAGE_NAMES, is_admin, on_village_names, save_villages
 from storage import invites
-from storage.areas import (
-    add_villages,
-    find_village,
-    get_commune,
-    read_households,
-    set_households,
-    village_in_commune,
-    villages_of,
-)
+from storage.areas import village_in_commune, villages_of
 from storage.errors import DomainError
 from storage.invites import normalize_code
-from storage.models import Invite, Village
-from storage.programmes.catalog import SOURCE_VILLAGE_HOUSEHOLDS
-from storage.programmes.provinces import enabled_programmes
-from storage.settings import get_setting
-from storage.text import fold, tidy_name
+from storage.models import Invite
 from storage.vocab import (
     ROLE_COMMUNE_ADMIN,
     ROLE_COMMUNE_LEADER,
@@ -44,203 +28,15 @@ from storage.vocab import (
     VILLAGE_ROLES,
 )
 
-FLOW = "a"
-VILLAGE_NAMES, VILLAGE_CONFIRM, INVITE_ROLE, INVITE_VILLAGE = (
-    "a.village_names",
-    "a.village_confirm",
-    "a.invite_role",
-    "a.invite_village",
-)
+FLOW = ADMIN_FLOW  # one flow for /moi and /thon: its buttons and text come here
+INVITE_ROLE, INVITE_VILLAGE = "a.invite_role", "a.invite_village"
 INVITE_REVOKE = "a.invite_revoke"
 CODES_PER_PAGE = 10  # revoke buttons per message: a page fits a phone screen
-_SPLIT = re.compile(r"[\n;,]+")
-
-
-def _is_admin(turn: Turn) -> bool:
-    return turn.member is not None and turn.member.role == ROLE_COMMUNE_ADMIN
 
 
 def _is_lead(turn: Turn) -> bool:
     """A team lead of a village: /moi gives them their village's join link."""
     return turn.member is not None and turn.member.role == ROLE_TEAM_LEAD and turn.member.village_id is not None
-
-
-def invite_link(session: Session, code: str, channel: str = "telegram", config: Config | None = None) -> str | None:
-    """The deep link that joins with a code, if the bot's username is known: the bot of the invite's province
-    when the deployment runs a bot per province (`config`), else the one bot."""
-    setting = f"{channel}.username"
-    if config is not None:
-        invite = session.get(Invite, normalize_code(code))
-        bot = config.bot_for(channel, invite.province_code) if invite else config.default_bot(channel)
-        if bot is not None:
-            setting = config.name_setting(bot)
-    return bot_link(get_setting(session, setting), code) if channel == "telegram" else None
-
-
-def bot_link(username: str | None, code: str | None = None) -> str | None:
-    """A Telegram bot's link (t.me), opening it with a code when one is given; None when the name is unknown."""
-    if not username:
-        return None
-    return f"https://t.me/{username}" + (f"?start={code}" if code else "")
-
-
-def describe_invite(
-    session: Session, invite: Invite, tr: Translator, tz: ZoneInfo | None = None, config: Config | None = None
-) -> str:
-    """The text an admin forwards: code, link, role, area and validity (the last day in `tz`, the teams')."""
-    _ = tr.gettext
-    expires = invite.expires_at.astimezone(tz) if tz is not None else invite.expires_at
-    area = get_commune(session, invite.commune_code).name if invite.commune_code else ""
-    if invite.village_id is not None and invite.commune_code is not None:
-        area = village_in_commune(session, invite.commune_code, invite.village_id).name + ", " + area
-    lines = [
-        _("🔑 Mã mời: {code}").format(code=invite.code),
-        _("Vai trò: {role}").format(role=_(ROLES[invite.role])),
-        _("Nơi: {area}").format(area=area),
-        _("Dùng được {n} lần, đến hết ngày {day}.").format(n=tr.number(invite.max_uses), day=tr.date(expires.date())),
-    ]
-    link = invite_link(session, invite.code, config=config)
-    if link:
-        lines.append(_("Link tham gia: {link}").format(link=link))
-    lines.append(_("Người được mời bấm link, hoặc nhắn mã này cho bot."))
-    return "\n".join(lines)
-
-
-# Villages ---------------------------------------------------------------------------------------
-
-
-def _village_line(turn: Turn, village: Village) -> str:
-    """A village of the list, with its households once the commune has set them (else as it always read)."""
-    if village.households is None:
-        return f"• {village.name}"
-    return turn._("• {village} — {n} hộ").format(village=village.name, n=turn.tr.number(village.households))
-
-
-def _counts_households(turn: Turn) -> bool:
-    """Whether the province runs a programme whose percent is of a village's households (Gia đình số)."""
-    member = turn.require_member()
-    return any(
-        p.denominator is not None and p.denominator.source == SOURCE_VILLAGE_HOUSEHOLDS
-        for p in enabled_programmes(turn.session, member.province_code)
-    )
-
-
-def villages(turn: Turn, argument: str = "") -> None:
-    """/thon: list the commune's villages; the admin can add more, and set a village's households
-    («/thon Thôn 2 có 120 hộ», or typed after /thon)."""
-    _ = turn._
-    member = turn.member
-    if member is None or member.commune_code is None:
-        return not_allowed(turn)
-    if argument and _is_admin(turn):  # only households are read from the command's words, never villages to add
-        turn.start_flow(VILLAGE_NAMES)
-        if _households_lines(turn, argument):
-            return None
-    rows = villages_of(turn.session, member.commune_code)
-    commune = get_commune(turn.session, member.commune_code)
-    if rows:
-        text = _("Các thôn của {commune} ({n}):").format(commune=commune.name, n=turn.tr.number(len(rows)))
-        text += "\n" + "\n".join(_village_line(turn, v) for v in rows)
-    else:
-        text = _("{commune} chưa có thôn nào.").format(commune=commune.name)
-    if not _is_admin(turn):
-        turn.say(text, main_menu(turn))
-        return
-    turn.start_flow(VILLAGE_NAMES)
-    turn.say(
-        text
-        + "\n\n"
-        + _(
-            "Để thêm thôn, bạn gõ tên thôn, mỗi thôn một dòng (hoặc cách nhau bằng dấu phẩy), "
-            "ví dụ:\nThôn 1\nThôn Hà Tân\nBản Nà Sang"
-        )
-        + (
-            "\n\n" + _("Để ghi số hộ của một thôn (cho chương trình Gia đình số), bạn gõ ví dụ: Thôn 2 có 120 hộ")
-            if _counts_households(turn)
-            else ""
-        )
-        + "\n\n"
-        + import_hint(turn),
-        [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
-    )
-
-
-def _households_lines(turn: Turn, text: str) -> bool:
-    """Lines giving villages' households («Thôn 2 có 120 hộ»): all saved, or none with the reason. False when
-    the message is not of that form (then it names villages to add)."""
-    _ = turn._
-    lines = [line for line in re.split(r"[\n;]+", text) if line.strip()]
-    try:
-        read = [read_households(line) for line in lines]
-        if not any(read):
-            return False
-        if not all(read):
-            raise DomainError("households_unreadable")
-        member = turn.require_member()
-        commune_code = turn.require_commune()
-        saved = []
-        with turn.session.begin_nested():
-            for name, households in (r for r in read if r is not None):
-                village = find_village(turn.session, commune_code, name)
-                if village is None or village.id is None:
-                    raise DomainError("unknown_village", village=tidy_name(name))
-                set_households(turn.session, commune_code, village.id, households, now=turn.now, actor_id=member.id)
-                saved.append(_village_line(turn, village))
-    except DomainError as error:
-        turn.say(explain(error, turn.tr))
-        return True
-    turn.say(
-        _("✅ Đã ghi số hộ:") + "\n" + "\n".join(saved) + "\n\n" + _("Bạn gõ tiếp, hoặc bấm «Đóng» khi xong."),
-        [[turn.button(_("❌ Đóng"), FLOW, "cancel")]],
-    )
-    return True
-
-
-def on_village_names(turn: Turn, text: str | None = None) -> None:
-    """Villages to add (one a line), or villages' households («Thôn 2 có 120 hộ»)."""
-    _ = turn._
-    text = turn.text if text is None else text
-    if _households_lines(turn, text):
-        return
-    names = list({fold(n): tidy_name(n) for n in _SPLIT.split(text) if n.strip()}.values())
-    if not names or len(names) > 50:
-        turn.say(_("Bạn gõ từ 1 đến 50 tên thôn, mỗi thôn một dòng."))
-        return
-    turn.goto(VILLAGE_CONFIRM, names=names)
-    turn.say(
-        _("Thêm {n} thôn sau vào xã?").format(n=turn.tr.number(len(names))) + "\n" + "\n".join(f"• {n}" for n in names),
-        [[turn.button(_("✅ Đúng, thêm"), FLOW, "villages_save"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
-    )
-
-
-def _save_villages(turn: Turn) -> None:
-    _ = turn._
-    member = turn.require_member()
-    commune_code = turn.require_commune()
-    if turn.step != VILLAGE_CONFIRM:
-        return
-    try:
-        added, existing = add_villages(
-            turn.session, commune_code, list(turn.data.get("names", [])), now=turn.now, actor_id=member.id
-        )
-    except DomainError as error:
-        turn.goto(VILLAGE_NAMES)
-        turn.say(explain(error, turn.tr))
-        return
-    turn.end_flow()
-    lines = []
-    if added:
-        lines.append(
-            _("✅ Đã thêm {n} thôn: {names}.").format(
-                n=turn.tr.number(len(added)), names=", ".join(v.name for v in added)
-            )
-        )
-    if existing:
-        lines.append(_("Đã có sẵn, không thêm lại: {names}.").format(names=", ".join(existing)))
-    turn.say("\n".join(lines), [[go_button(_("🔑 Tạo mã mời"), "moi")]])
-
-
-# Invites ----------------------------------------------------------------------------------------
 
 
 def _invite_line(turn: Turn, invite: Invite, village_names: dict[int, str]) -> str:
@@ -349,7 +145,7 @@ def _revoke(turn: Turn, code: str) -> None:
 def invite(turn: Turn) -> None:
     """/moi: a new invite for a role (a lead: their village's join link), and the codes still in use in the
     person's care, each with a revoke button."""
-    if not (_is_admin(turn) or _is_lead(turn)):
+    if not (is_admin(turn) or _is_lead(turn)):
         return not_allowed(turn)
     turn.start_flow(INVITE_ROLE)
     _invite_menu(turn, 0)
@@ -493,7 +289,7 @@ _LEAD_ACTIONS = frozenset({"codes", "revoke", "revoke_yes", "revoke_no", "cancel
 
 def on_button(turn: Turn, action: str, arg: str) -> None:
     """A button of the admin flows (a team lead: only those of their village's join link)."""
-    if not (_is_admin(turn) or (_is_lead(turn) and action in _LEAD_ACTIONS)):
+    if not (is_admin(turn) or (_is_lead(turn) and action in _LEAD_ACTIONS)):
         return not_allowed(turn)
     if action in ("codes", "revoke", "revoke_yes", "revoke_no"):
         return _on_codes_button(turn, action, arg)
@@ -508,7 +304,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
         keep_village_page(turn, arg)
         _ask_village_again(turn, edit=True)
     elif action == "villages_save":
-        _save_villages(turn)
+        save_villages(turn)
     elif action == "role" and turn.step == INVITE_ROLE:
         _choose_role(turn, arg)
     elif action == "village" and turn.step == INVITE_VILLAGE and arg.isdigit():
@@ -524,7 +320,7 @@ def on_button(turn: Turn, action: str, arg: str) -> None:
 
 
 def on_text(turn: Turn) -> None:
-    if turn.step == VILLAGE_NAMES and _is_admin(turn):
+    if turn.step == VILLAGE_NAMES and is_admin(turn):
         on_village_names(turn)
     else:
         please_choose(turn)

@@ -1,7 +1,8 @@
 """Logging by one line of plain Vietnamese: parse, read back in full, save only on «Đúng».
 
 What the parser could not find is asked for (never guessed); «Sửa» changes one field without starting
-over; a photo sent with the message (caption) is attached to the session on save.
+over; a photo sent with the message (caption) is attached to the session on save. The draft itself (read from
+the line, what it lacks, its read-back text) is handlers/line_draft.py; this module asks and saves.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.messages import Button
-from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport, parse_report
+from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport
+from handlers import line_draft, programme_log
 from handlers import log_steps as steps
-from handlers import programme_log
 from handlers.base import Turn
 from handlers.common import has_buttons, main_menu, please_choose
 from handlers.errors import explain
 from handlers.evidence import file_ref
 from storage import activity, corrections
-from storage.areas import find_village, villages_of
 from storage.errors import DomainError
-from storage.models import Member, Village, saved_id
-from storage.vocab import HELP_KINDS, TOPICS, VILLAGE_ROLES
+from storage.models import Member, saved_id
+from storage.vocab import HELP_KINDS, TOPICS
 
 FLOW = "t"
 CONFIRM, DATE, DATE_TEXT, VILLAGE, TOPICS_STEP, ATTENDEES, COUNT, FIX = (
@@ -57,26 +57,6 @@ OFFERED: steps.Offered = {
 }
 
 
-def examples(turn: Turn) -> str:
-    _ = turn._
-    return "\n".join(
-        [
-            _("Ví dụ:"),
-            _("• «tối qua thôn 3 học cài VNeID 23 người»"),
-            _("• «hôm nay giúp 10 người kích hoạt mức 2 và 5 người nộp hồ sơ DVC»"),
-        ]
-    )
-
-
-def parse(turn: Turn) -> ParsedReport:
-    """The message read by the one-line parser, with the commune's villages for their spelling."""
-    member = turn.member
-    commune = member.commune_code if member is not None else None
-    village_names = [v.name for v in villages_of(turn.session, commune)] if commune else []
-    # a province that runs no programme sees nothing new: its lines are read as they always were
-    return parse_report(turn.text, turn.today, village_names, programmes=bool(programme_log.enabled_ids(turn)))
-
-
 def read_line(turn: Turn, parsed: ParsedReport) -> None:
     """Start the read-back of a report, or say what was not understood (the router sends questions elsewhere)."""
     _ = turn._
@@ -106,7 +86,7 @@ def read_line(turn: Turn, parsed: ParsedReport) -> None:
         turn.say(
             "\n".join([*notes, _("Xin lỗi, tôi chưa hiểu tin nhắn này.")])
             + "\n\n"
-            + examples(turn)
+            + line_draft.examples(turn)
             + "\n\n"
             + (_("Hoặc bấm nút để ghi từng bước.") if has_buttons(turn) else _("Hoặc chọn số để ghi từng bước.")),
             main_menu(turn),
@@ -119,13 +99,13 @@ def _start_draft(turn: Turn, parsed: ParsedReport) -> None:
     """Keep what the line said (never a guess in place of what it could not say), then ask for the rest."""
     turn.start_flow(CONFIRM)
     data: dict[str, Any] = {"nonce": turn.data["nonce"], "items": [[h.kind, h.count] for h in parsed.help]}
-    notes = _refusal_notes(turn, parsed)
+    notes = line_draft.refusal_notes(turn, parsed)
     if parsed.session is not None:
         data["has_session"] = True
         data["topics"] = list(parsed.session.topics)
         if parsed.session.attendees is not None:
             data["attendees"] = parsed.session.attendees
-    village = _resolve_village(turn, parsed.village, notes)
+    village = line_draft.resolve_village(turn, parsed.village, notes)
     if village is not None:
         data["village_id"] = village.id
     data.update(programme_log.draft_part(turn, parsed))
@@ -139,77 +119,22 @@ def _start_draft(turn: Turn, parsed: ParsedReport) -> None:
     _next(turn)
 
 
-def _refusal_notes(turn: Turn, parsed: ParsedReport) -> list[str]:
-    """One line for each day or number of the message that was not accepted."""
-    _ = turn._
-    notes: list[str] = []
-    for item in parsed.unreadable:
-        if item.problem == "invalid_date":
-            notes.append(
-                _("Tôi không đọc được ngày trong tin nhắn: «{text}» không có trên lịch.").format(text=item.text)
-            )
-        elif item.problem in NUMBER_PROBLEMS:
-            notes.append(steps.number_refusal(turn, item.problem, item.text))
-    if "two_dates" in parsed.problems:
-        notes.append(
-            _("Tin nhắn có hai ngày khác nhau, tôi không đoán: bạn chọn ngày của buổi này (mỗi buổi ghi một lần).")
-        )
-    return notes
-
-
 def takes_over(turn: Turn) -> bool:
     """A whole one-line report typed in the middle of a logging flow: set the unfinished one aside, read the new.
 
-    Whole means it names what was done with a count or a day or village (see :func:`_is_whole_report`), so a
-    typed answer to the step ("15 người tham gia", "hôm qua", "học VNeID") is never mistaken for one.
+    Whole means it names what was done with a count or a day or village (see
+    :func:`handlers.line_draft.is_whole_report`), so a typed answer to the step ("15 người tham gia", "hôm qua",
+    "học VNeID") is never mistaken for one.
     """
     if not steps.can_log(turn) or not turn.text:
         return False
-    parsed = parse(turn)
-    if not _is_whole_report(parsed):
+    parsed = line_draft.parse(turn)
+    if not line_draft.is_whole_report(parsed):
         return False
     turn.end_flow()
     turn.say(turn._("Tôi đã bỏ phần đang ghi dở (chưa lưu gì) và đọc tin nhắn mới của bạn:"))
     read_line(turn, parsed)
     return True
-
-
-def _is_whole_report(parsed: ParsedReport) -> bool:
-    """A log naming a kind of help, or a session's topic with its count (even one refused) or its day or village."""
-    if parsed.intent != "log":
-        return False
-    named = parsed.date_named or parsed.village is not None
-    if any(h.kind != "other" or named for h in parsed.help):
-        return True
-    if any(p.count is not None for p in parsed.programmes):
-        return True
-    session = parsed.session
-    if session is None or not session.topics:
-        return False
-    refused = any(p in NUMBER_PROBLEMS for p in parsed.problems)
-    return session.attendees is not None or refused or named
-
-
-def _resolve_village(turn: Turn, named: str | None, notes: list[str]) -> Village | None:
-    """The member's own village for team members; the named one for a commune admin."""
-    _ = turn._
-    member = turn.require_member()
-    in_group = steps.group_village(turn)
-    if in_group is not None and (not named or find_village(turn.session, in_group.commune_code, named) is None):
-        return in_group  # logged in a village's group: that village, unless the line names another one
-    if member.role in VILLAGE_ROLES:
-        own = turn.session.get(Village, member.village_id) if member.village_id else None
-        if named and own and find_village(turn.session, own.commune_code, named) != own:
-            notes.append(
-                _("Bạn thuộc {own} nên tôi ghi cho {own}, không ghi cho «{named}».").format(own=own.name, named=named)
-            )
-        return own
-    if named and member.commune_code is not None:
-        village = find_village(turn.session, member.commune_code, named)
-        if village is None:
-            notes.append(_("Xã chưa có «{named}» trong danh sách thôn. Bạn chọn thôn bên dưới.").format(named=named))
-        return village
-    return None
 
 
 def _date_ok(turn: Turn, day: dt.date) -> bool:
@@ -240,17 +165,6 @@ def _next(turn: Turn) -> None:
         read_back(turn)
 
 
-def _incomplete(data: dict[str, Any]) -> bool:
-    """Whether the draft still lacks its day, village, topics or a count (so it cannot be saved)."""
-    if "date" not in data or "village_id" not in data:
-        return True
-    if data.get("has_session") and (not data.get("topics") or "attendees" not in data):
-        return True
-    if programme_log.missing_slot(data) is not None:
-        return True
-    return any(count is None for _kind, count in data.get("items", []))
-
-
 def _ask_count(turn: Turn, kind: str) -> None:
     """Ask how many people were helped with one kind of task."""
     turn.goto(COUNT, kind=kind)
@@ -266,31 +180,6 @@ def _ask_topics(turn: Turn, edit: bool = False) -> None:
     turn.say(turn._("Buổi sinh hoạt có những nội dung nào? Bạn bấm chọn, rồi bấm «Xong»."), rows, edit=edit)
 
 
-def summary(turn: Turn) -> str:
-    """Everything understood, in full sentences-like lines."""
-    _ = turn._
-    data = turn.data
-    village = turn.session.get(Village, data["village_id"])
-    lines = [
-        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
-        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
-    ]
-    if data.get("has_session"):
-        lines.append(
-            _("📝 Buổi sinh hoạt: {topics} — {n} người tham dự").format(
-                topics="; ".join(_(TOPICS[t]) for t in data["topics"]), n=turn.tr.number(data["attendees"])
-            )
-        )
-    if data.get("items"):
-        lines.append(_("🤝 Người được hỗ trợ:"))
-        for kind, count in data["items"]:
-            lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
-    lines.extend(programme_log.summary_lines(turn, data))
-    if data.get("evidence"):
-        lines.append(_("📎 Kèm {n} ảnh").format(n=turn.tr.number(len(data["evidence"]))))
-    return "\n".join(lines) + steps.behalf_line(turn)
-
-
 def read_back(turn: Turn) -> None:
     _ = turn._
     turn.goto(CONFIRM)
@@ -298,7 +187,7 @@ def read_back(turn: Turn) -> None:
     turn.say(
         _("Tôi hiểu là:")
         + "\n"
-        + summary(turn)
+        + line_draft.summary(turn)
         + ("\n\n" + not_counted if not_counted else "")
         + "\n\n"
         + _("Đúng chưa?"),
@@ -449,7 +338,7 @@ def save(turn: Turn) -> None:
     _ = turn._
     data = turn.data
     member = turn.require_member()
-    if _incomplete(data):
+    if line_draft.incomplete(data):
         return _next(turn)
     village = steps.village_by_id(turn, int(data["village_id"]))
     if village is None:
@@ -497,7 +386,7 @@ def save(turn: Turn) -> None:
     except DomainError as error:
         turn.say(explain(error, turn.tr))
         return ask_fix(turn)
-    text = summary(turn)
+    text = line_draft.summary(turn)
     turn.end_flow()
     turn.toast = _("Đã lưu")
     if not steps.saved_in_group(turn):

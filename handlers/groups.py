@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
-from handlers.admin import invite_link
 from handlers.base import IDLE, NO_NONCE, ButtonData, Turn
 from handlers.common import FLOW as MENU_FLOW
 from handlers.errors import explain
+from handlers.invite_links import invite_link
 from handlers.log_steps import VILLAGES_PER_PAGE
 from storage import groups, invites
 from storage.areas import get_commune, villages_of

@@ -1,26 +1,27 @@
 """/baocao [tháng M]: the commune's monthly report — the draft, «Nộp báo cáo» with a confirmation, the XLSX
-form and the chart; /molai: a province viewer reopens a submitted month, with a reason.
+form and the chart; and the routing of the report flow, which /molai (handlers/report_reopen.py) shares.
 
 Submitting locks the month, says whether it is on time (by the province's deadline day of the next month)
-and tells the province viewers through the outbox; reopening tells the commune admins.
+and tells the province viewers through the outbox.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 from bot.i18n import Translator
 from bot.messages import Button
 from bot.nlu.parser import parse_report
 from bot.reports.data import commune_report, file_name
+from handlers import report_reopen
 from handlers.asked_area import AskedArea, asked_area
 from handlers.base import ROUTE_AGAIN, Routing, Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
 from handlers.progress import send_chart as send_progress_chart
 from handlers.report_files import commune_workbook
+from handlers.report_reopen import REOPEN_COMMUNE, REOPEN_CONFIRM, REOPEN_REASON, REPORT_FLOW
 from handlers.reporting import indicator_line, month_from_text, month_label, notify, send_file
 from handlers.web_link import dashboard_buttons
 from storage.areas import get_commune
@@ -29,25 +30,19 @@ from storage.models import Commune
 from storage.programmes.monthly import not_entered
 from storage.progress import Period, Scope, commune_progress, province_rollup
 from storage.reports import (
-    MIN_REASON_LENGTH,
     accounts_of,
-    communes_of_province,
     deadline_day,
     due_date,
     month_end,
     previous_month,
-    reopen,
     report_for,
     submit,
     working_month,
 )
-from storage.text import fold
 from storage.vocab import COMMUNE_ROLES, ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
-FLOW = "r"
+FLOW = REPORT_FLOW  # one flow for /baocao and /molai: its buttons and text come here
 VIEW, CONFIRM = "r.view", "r.confirm"
-REOPEN_COMMUNE, REOPEN_REASON, REOPEN_CONFIRM = "r.reopen_commune", "r.reopen_reason", "r.reopen_confirm"
-MAX_CHOICES = 8
 
 
 def _month_text(turn: Turn, month: dt.date) -> str:
@@ -296,141 +291,6 @@ def export(turn: Turn, month: dt.date, commune_code: int | None = None) -> None:
     turn.end_flow()
 
 
-# Reopening (province viewers) ------------------------------------------------------------------
-
-
-def reopen_command(turn: Turn, argument: str = "") -> None:
-    """/molai [xã] [tháng M]: choose a submitted commune report of the month, give the reason, confirm."""
-    _ = turn._
-    member = turn.member
-    if member is None or member.role != ROLE_PROVINCE_VIEWER:
-        return not_allowed(turn)
-    month = (month_from_text(argument, turn.today) if argument else None) or previous_month(turn.today)
-    turn.start_flow(REOPEN_COMMUNE, month=month.isoformat())
-    words = _strip_month_words(argument)
-    if words:
-        return _pick_commune(turn, words)
-    turn.say(
-        _("Mở lại báo cáo tháng {month}: bạn gõ tên hoặc mã xã (ví dụ: Sơn Kim 1 hoặc 18196).").format(
-            month=_month_text(turn, month)
-        ),
-        [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
-    )
-
-
-def _strip_month_words(text: str) -> str:
-    return re.sub(r"(?i)\b(tháng|thang)\s*\d{1,2}(\s*/\s*\d{4})?\b|\b\d{1,2}/\d{4}\b", " ", text).strip()
-
-
-def _pick_commune(turn: Turn, words: str) -> None:
-    """Communes of the viewer's province matching a name or a code; a single match goes straight on."""
-    _ = turn._
-    member = turn.require_member()
-    communes = communes_of_province(turn.session, member.province_code)
-    key = fold(words)
-    if key.isdigit():
-        matches = [c for c in communes if c.code == int(key)]
-    else:
-        exact = [c for c in communes if fold(c.name) == key or fold(c.name).split(" ", 1)[-1] == key]
-        matches = exact or [c for c in communes if key in fold(c.name)]
-    if not matches:
-        turn.say(_("Không tìm thấy xã «{words}» trong tỉnh. Bạn gõ lại tên hoặc mã xã.").format(words=words))
-        return
-    if len(matches) > 1:
-        rows = [[turn.button(c.name, FLOW, "commune", str(c.code))] for c in matches[:MAX_CHOICES]]
-        rows.append([turn.button(_("❌ Huỷ"), FLOW, "cancel")])
-        more = (
-            ""
-            if len(matches) <= MAX_CHOICES
-            else _(" (và {n} xã khác, bạn gõ rõ hơn)").format(n=turn.tr.number(len(matches) - MAX_CHOICES))
-        )
-        turn.say(_("Bạn chọn xã:") + more, rows)
-        return
-    _chosen(turn, matches[0])
-
-
-def _chosen(turn: Turn, commune: Commune) -> None:
-    _ = turn._
-    month = dt.date.fromisoformat(turn.data["month"])
-    report = report_for(turn.session, commune.code, month)
-    if report is None or report.status != "submitted":
-        turn.end_flow()
-        turn.say(
-            explain(DomainError("report_not_submitted", month=_month_text(turn, month), commune=commune.name), turn.tr),
-            main_menu(turn),
-        )
-        return
-    turn.goto(REOPEN_REASON, commune=commune.code)
-    turn.say(
-        _("{commune} đã nộp báo cáo tháng {month}. Bạn gõ lý do mở lại (xã sẽ nhận được lý do này):").format(
-            commune=commune.name, month=_month_text(turn, month)
-        ),
-        [[turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
-    )
-
-
-def _reason_typed(turn: Turn) -> None:
-    _ = turn._
-    reason = " ".join(turn.text.split())
-    if len(reason) < MIN_REASON_LENGTH:
-        turn.say(explain(DomainError("reopen_reason_required", minimum=MIN_REASON_LENGTH), turn.tr))
-        return
-    commune = get_commune(turn.session, int(turn.data["commune"]))
-    month = dt.date.fromisoformat(turn.data["month"])
-    turn.goto(REOPEN_CONFIRM, reason=reason)
-    turn.say(
-        _("Mở lại báo cáo tháng {month} của {commune}?\nLý do: {reason}").format(
-            month=_month_text(turn, month), commune=commune.name, reason=reason
-        ),
-        [[turn.button(_("🔓 Mở lại"), FLOW, "reopen_yes"), turn.button(_("❌ Huỷ"), FLOW, "cancel")]],
-    )
-
-
-def _reopen(turn: Turn) -> None:
-    _ = turn._
-    member = turn.require_member()
-    commune = get_commune(turn.session, int(turn.data["commune"]))
-    month = dt.date.fromisoformat(turn.data["month"])
-    try:
-        report = reopen(
-            turn.session,
-            actor=member,
-            commune_code=commune.code,
-            month=month,
-            reason=str(turn.data.get("reason", "")),
-            now=turn.now,
-        )
-    except DomainError as error:
-        turn.end_flow()
-        turn.say(explain(error, turn.tr), main_menu(turn))
-        return
-
-    def told(tr: Translator) -> str:
-        return tr.gettext(
-            "🔓 Sở KH&CN đã mở lại báo cáo tháng {month} của {commune}.\nLý do: {reason}\n"
-            "Bạn sửa số liệu rồi nộp lại bằng /baocao."
-        ).format(month=f"{month.month:02d}/{month.year}", commune=commune.name, reason=report.reopen_reason)
-
-    count = notify(
-        turn,
-        accounts_of(turn.session, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code),
-        told,
-        key=f"report-reopened:{report.id}:{turn.now.isoformat()}",
-    )
-    turn.end_flow()
-    lines = [
-        _("🔓 Đã mở lại báo cáo tháng {month} của {commune}. Lý do đã được ghi lại.").format(
-            month=_month_text(turn, month), commune=commune.name
-        )
-    ]
-    lines.append(
-        _("Đã báo cho {n} cán bộ xã.").format(n=turn.tr.number(count))
-        if count
-        else _("Xã chưa có cán bộ phụ trách dùng bot để nhận thông báo.")
-    )
-    turn.say("\n".join(lines), main_menu(turn))
-
-
 # Routing of this flow ----------------------------------------------------------------------------
 
 
@@ -478,15 +338,15 @@ def _commune_pressed(turn: Turn, arg: str) -> None:
     commune = turn.session.get(Commune, int(arg))
     if commune is None or member is None or commune.province_code != member.province_code:
         return None
-    return _chosen(turn, commune)
+    return report_reopen.chosen(turn, commune)
 
 
 def on_text(turn: Turn) -> Routing | None:
     """Typed answers: the commune to reopen, the reason; anything typed over a report view is routed anew."""
     if turn.step == REOPEN_COMMUNE:
-        _pick_commune(turn, turn.text)
+        report_reopen.pick_commune(turn, turn.text)
     elif turn.step == REOPEN_REASON:
-        _reason_typed(turn)
+        report_reopen.reason_typed(turn)
     else:
         return ROUTE_AGAIN
     return None
@@ -501,5 +361,5 @@ _BUTTONS: dict[str, tuple[str, Callable[[Turn, str], None]]] = {
     "chart": (VIEW, _chart_pressed),
     "month": (VIEW, _month_pressed),
     "commune": (REOPEN_COMMUNE, _commune_pressed),
-    "reopen_yes": (REOPEN_CONFIRM, lambda turn, _arg: _reopen(turn)),
+    "reopen_yes": (REOPEN_CONFIRM, lambda turn, _arg: report_reopen.reopen_confirmed(turn)),
 }

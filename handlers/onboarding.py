@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.admin import bot_link
 from handlers.base import Turn
 from handlers.common import area_label, role_label, show_help
 from handlers.errors import explain
+from handlers.invite_links import bot_link
 from storage import invites
 from storage.errors import DomainError
 from storage.models import Invite

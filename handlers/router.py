@@ -12,6 +12,7 @@ from handlers import (
     evidence,
     freetext,
     groups,
+    line_draft,
     linking,
     log_help,
     log_session,
@@ -19,8 +20,10 @@ from handlers import (
     programmes,
     questions,
     reminder_delivery,
+    report_reopen,
     sheet_import,
     supervision,
+    villages,
     web_link,
     week,
 )
@@ -44,7 +47,7 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "tuannay": lambda turn, _arg: week.show_week(turn),
     "sua": lambda turn, _arg: corrections.start(turn, "edit"),
     "xoa": lambda turn, _arg: corrections.start(turn, "delete"),
-    "thon": admin.villages,
+    "thon": villages.villages,
     "moi": lambda turn, _arg: admin.invite(turn),
     "lienket": linking.command,
 }
@@ -59,7 +62,7 @@ COMMANDS.update(
         "chiso": indicator_handlers.figures_command,
         "chitieu": indicator_handlers.targets_command,
         "tinh": province_handlers.show,
-        "molai": monthly_report.reopen_command,
+        "molai": report_reopen.reopen_command,
     }
 )
 COMMANDS["thanhvien"] = member_handlers.show  # members of the area, remove (issue 10)
@@ -143,7 +146,7 @@ def _route(turn: Turn) -> None:
 
 def _route_free_text(turn: Turn) -> None:
     """A plain message outside any flow: a question goes to the answers, anything else to the one-line reader."""
-    parsed = freetext.parse(turn)
+    parsed = line_draft.parse(turn)
     if parsed.intent == "query":
         return questions.answer(turn, parsed)
     return freetext.read_line(turn, parsed)

@@ -31,9 +31,9 @@ from bot.imports_files import (
     read_sheet,
 )
 from bot.messages import IncomingFile
-from handlers.admin import invite_link
 from handlers.base import Turn
 from handlers.common import go_button, main_menu, please_choose
+from handlers.invite_links import invite_link
 from handlers.reporting import send_file
 from storage import imports, sheets
 from storage.areas import get_commune

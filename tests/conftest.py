@@ -90,7 +90,7 @@ ARTIFACT_FOLDERS: set[str] = set()
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Keep what a reliability test printed, once it has run, and where tests wrote artefacts."""
-    ARTIFACT_FOLDERS.update(value for key, value in report.user_properties if key == "artifacts")
+    ARTIFACT_FOLDERS.update(str(value) for key, value in report.user_properties if key == "artifacts")
     if report.when == "call" and "tests/reliability/" in report.nodeid:
         lines = [line for line in report.capstdout.splitlines() if line.strip()]
         if lines:

@@ -18,7 +18,7 @@ from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.imports_files import FILE_PROBLEMS, UnreadableFile, invite_list_xlsx, listed, problem_text, read_sheet
 from bot.settings import Config
-from handlers.admin import invite_link
+from handlers.invite_links import invite_link
 from storage import imports, sheets
 from storage.db import Database
 from storage.imports import Check, MemberRow

@@ -23,7 +23,7 @@ from bot.i18n import Translator
 from bot.imports_files import ListedInvite, invite_list_xlsx
 from bot.sandbox.bots import SANDBOX_BOTS, sandbox_config
 from bot.settings import BotConfig, Config
-from handlers.admin import invite_link
+from handlers.invite_links import invite_link
 from storage import invites
 from storage.areas import find_village, get_commune, get_province
 from storage.db import Database

@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.messages import Reply
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.settings import BotConfig
-from handlers.admin import invite_link
+from handlers.invite_links import invite_link
 from handlers.router import route
 from storage import invites, outbox
 from storage.db import Database
