@@ -100,7 +100,7 @@ class AreaPages(PageBase):
             scope = Scope.of(member)
             rollup = province_view(session, scope, code, period)
             programmes = programmes_html.province_view(session, scope, code, rollup.period.start)
-            watch = province_supervision(session, code, period, today, self.config.tz)
+            watch = province_supervision(session, code, rollup, today, self.config.tz)
             return rollup, province_rates(session, scope, code, period, today), programmes, watch
 
         rollup, rates, programmes, watch = await self._read(work)

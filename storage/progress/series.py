@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
 from storage.periods import month_of
 from storage.progress.figures import Figure, Target
-from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS
+from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS, month_index, month_number
 
 
 @dataclass
@@ -31,6 +31,28 @@ class DailyActivity:
 
     sessions: dict[tuple[int, dt.date], tuple[int, int]] = field(default_factory=dict)  # (sessions, attendees)
     helped: dict[tuple[int, dt.date], int] = field(default_factory=dict)
+
+    def by_week(self, weeks: Sequence[tuple[dt.date, dt.date]]) -> dict[tuple[int, int], tuple[int, int, int]]:
+        """Per (village, index of the week in `weeks`): sessions, attendees, people helped; each day counted in
+        the first of the (start, end) spans holding it, days in none left out; a week without any, absent."""
+        column: dict[dt.date, int] = {}
+        for index, (start, end) in enumerate(weeks):
+            day = start
+            while day <= end:
+                column.setdefault(day, index)
+                day += dt.timedelta(days=1)
+        cells: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for (village, day), (count, attendees) in self.sessions.items():
+            index = column.get(day)
+            if index is not None:
+                held, came, helped = cells.get((village, index), (0, 0, 0))
+                cells[(village, index)] = (held + count, came + attendees, helped)
+        for (village, day), n in self.helped.items():
+            index = column.get(day)
+            if index is not None:
+                held, came, helped = cells.get((village, index), (0, 0, 0))
+                cells[(village, index)] = (held, came, helped + n)
+        return cells
 
     def over(self, village_id: int, start: dt.date, end: dt.date) -> tuple[int, int, int]:
         """A village's sessions, attendees and people helped from `start` to `end` (both included)."""
@@ -53,30 +75,33 @@ class MonthActivity:
     villages_with_session: int = 0
 
 
+_MONTH = month_index(SESSIONS.c.session_date).label("month")
+_MONTHLY_SESSIONS = (
+    select(SESSIONS.c.village_id, _MONTH, func.count())
+    .where(
+        SESSIONS.c.commune_code == bindparam("commune"),
+        SESSIONS.c.session_date >= bindparam("first", type_=Date),
+        SESSIONS.c.session_date <= bindparam("last", type_=Date),
+        SESSIONS.c.deleted_at.is_(None),
+    )
+    .group_by(SESSIONS.c.village_id, _MONTH)
+)
+
+
 def monthly_sessions(session: Session, commune_code: int, months: Sequence[dt.date]) -> dict[dt.date, MonthActivity]:
     """The commune's live sessions in each of these months (first days, in order): one read grouped by village
-    and month (the month told by a CASE over the months' bounds, the same SQL on SQLite and PostgreSQL)."""
+    and month (`month_index`), from the covering index of the sessions by commune and day."""
     if not months:
         return {}
-    ends = [month_of(first)[1] for first in months]
-    month_index = case(
-        *((SESSIONS.c.session_date <= end, index) for index, end in enumerate(ends)), else_=len(months)
-    ).label("month_index")
-    rows = session.connection().execute(
-        select(SESSIONS.c.village_id, month_index, func.count())
-        .where(
-            SESSIONS.c.commune_code == commune_code,
-            SESSIONS.c.session_date >= months[0],
-            SESSIONS.c.session_date <= ends[-1],
-            SESSIONS.c.deleted_at.is_(None),
-        )
-        .group_by(SESSIONS.c.village_id, month_index)
-    )
+    params = {"commune": commune_code, "first": months[0], "last": month_of(months[-1])[1]}
+    index = {month_number(first): i for i, first in enumerate(months)}
     sessions = [0] * len(months)
     villages = [0] * len(months)
-    for _village, index, count in rows:
-        sessions[int(index)] += int(count)
-        villages[int(index)] += 1
+    for _village, month, count in session.connection().execute(_MONTHLY_SESSIONS, params):
+        i = index.get(int(month))
+        if i is not None:
+            sessions[i] += int(count)
+            villages[i] += 1
     return {first: MonthActivity(sessions[i], villages[i]) for i, first in enumerate(months)}
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,9 @@ class Entries:
 
     sessions: list[Entry]
     deadline_days: dict[int, int]  # commune code -> the day of the next month its report is due
+    # people helped per (village, day) from the first session read to the period's end (None: not read, as
+    # no session was found)
+    helped: dict[tuple[int, dt.date], int] | None = None
 
     def by_commune(self) -> dict[int, list[Entry]]:
         """The sessions of each commune, in day order."""
@@ -90,14 +94,58 @@ def local_day(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
     return moment.astimezone(tz).date()
 
 
+@lru_cache(maxsize=64)
+def _year_offset(tz: ZoneInfo, year: int) -> dt.timedelta | None:
+    """The zone's offset from UTC when it is the same all through the year (checked each day at noon, and the
+    last day of the year before and the first after), else None."""
+    offsets = set()
+    day = dt.date(year - 1, 12, 31)
+    while day <= dt.date(year + 1, 1, 1):
+        offsets.add(dt.datetime.combine(day, dt.time(12), tz).utcoffset())
+        day += dt.timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _local_days(tz: ZoneInfo, moments: Sequence[dt.datetime]) -> Callable[[dt.datetime], dt.date]:
+    """How to turn these stored timestamps into their local days: one addition each when the zone keeps one
+    offset over all their years (as Vietnam does), else `local_day` (timestamps shared by a day's batch of
+    entries converted once)."""
+    years = {m.year for m in moments}
+    offsets = {_year_offset(tz, year) for year in years}
+    offset = offsets.pop() if len(offsets) == 1 else None
+    if offset is not None:
+        fixed = offset
+
+        def shifted(moment: dt.datetime) -> dt.date:
+            stored = moment.utcoffset()  # a naive timestamp (SQLite) is UTC
+            return (moment + (fixed - stored if stored else fixed)).date()
+
+        return shifted
+    seen: dict[dt.datetime, dt.date] = {}
+
+    def converted(moment: dt.datetime) -> dt.date:
+        day = seen.get(moment)
+        if day is None:
+            day = seen[moment] = local_day(moment, tz)
+        return day
+
+    return converted
+
+
 def _helped(
-    session: Session, commune_codes: Sequence[int], start: dt.date, end: dt.date
+    session: Session, commune_codes: Sequence[int], start: dt.date, end: dt.date, villages: Sequence[int] = ()
 ) -> dict[tuple[int, dt.date], int]:
-    """People helped per (village, day) over the dates, live records only: one grouped statement."""
+    """People helped per (village, day) over the dates (of these villages only, when given), live records only:
+    one grouped statement."""
+    of = (
+        col(HelpRecord.village_id).in_(list(villages))
+        if villages
+        else col(HelpRecord.commune_code).in_(list(commune_codes))
+    )
     statement = (
         select(col(HelpRecord.village_id), col(HelpRecord.record_date), func.sum(col(HelpRecord.count)))
         .where(
-            col(HelpRecord.commune_code).in_(list(commune_codes)),
+            of,
             col(HelpRecord.deleted_at).is_(None),
             col(HelpRecord.record_date) >= start,
             col(HelpRecord.record_date) <= end,
@@ -118,19 +166,20 @@ def _deadline_days(session: Session, commune_codes: Sequence[int]) -> dict[int, 
     return {code: day or DEFAULT_DEADLINE_DAY for code, day in session.exec(statement)}
 
 
-def _sessions_statement(by_province: bool) -> CompoundSelect:
+def _sessions_statement(by: str) -> CompoundSelect:
     """The sessions the rules read, as plain columns (no ORM rows: a province's month is ~58,000 of them), of
-    one commune (`:commune`) or of every commune of a province (`:province`): held from `:history` to `:end`,
+    one commune (`:commune`), of every commune of a province (`:province`) or of some villages (`:villages`):
+    held from `:history` to `:end`,
     or else entered from `:entered_from` (included) to `:entered_to` (excluded). Two parts of a UNION ALL, not
     one OR: each part reads its own index (the commune and the day; the commune and the entry time), where an
     OR scans every session of the dates. Built once; SQLAlchemy caches its compiled form."""
-    communes = (
-        SESSIONS.c.commune_code.in_(
+    communes = {
+        "province": SESSIONS.c.commune_code.in_(
             core_select(COMMUNES.c.code).where(COMMUNES.c.province_code == bindparam("province"))
-        )
-        if by_province
-        else SESSIONS.c.commune_code == bindparam("commune")
-    )
+        ),
+        "commune": SESSIONS.c.commune_code == bindparam("commune"),
+        "villages": SESSIONS.c.village_id.in_(bindparam("villages", expanding=True)),
+    }[by]
     held = and_(
         SESSIONS.c.session_date >= bindparam("history", type_=Date),
         SESSIONS.c.session_date <= bindparam("end", type_=Date),
@@ -164,15 +213,22 @@ def _sessions_statement(by_province: bool) -> CompoundSelect:
     )
 
 
-_OF_COMMUNE = _sessions_statement(by_province=False)
-_OF_PROVINCE = _sessions_statement(by_province=True)
+_OF_COMMUNE = _sessions_statement("commune")
+_OF_PROVINCE = _sessions_statement("province")
+_OF_VILLAGES = _sessions_statement("villages")
 
 
 def load_entries(
-    session: Session, commune_codes: Sequence[int], period: Period, tz: ZoneInfo, province_code: int | None = None
+    session: Session,
+    commune_codes: Sequence[int],
+    period: Period,
+    tz: ZoneInfo,
+    province_code: int | None = None,
+    villages: Sequence[int] = (),
 ) -> Entries:
     """The communes' live sessions held from `HISTORY_WEEKS` weeks before the period to its end, or entered in it
-    (with `province_code`, the communes are all of that province's, read by one statement)."""
+    (with `province_code`, the communes are all of that province's, read by one statement; with `villages`,
+    only those villages' sessions, of any of the communes)."""
     history = period.start - dt.timedelta(weeks=HISTORY_WEEKS)
     bounds = {
         "history": history,
@@ -180,7 +236,9 @@ def load_entries(
         "entered_from": dt.datetime.combine(period.start, dt.time(), tz).astimezone(dt.UTC),
         "entered_to": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC),
     }
-    if province_code is not None:
+    if villages:
+        statement, params = _OF_VILLAGES, {**bounds, "villages": list(villages)}
+    elif province_code is not None:
         statement, params = _OF_PROVINCE, {**bounds, "province": province_code}
     elif len(commune_codes) == 1:
         statement, params = _OF_COMMUNE, {**bounds, "commune": commune_codes[0]}
@@ -190,13 +248,11 @@ def load_entries(
     if not rows:
         return Entries([], {})
     first_day = min(rows[0][3], history)  # the rows come in day order
-    helped = _helped(session, commune_codes, first_day, period.end)
-    days: dict[dt.datetime, dt.date] = {}  # entries share their timestamps often (a day's batch): one conversion each
+    helped = _helped(session, commune_codes, first_day, period.end, villages)
+    local = _local_days(tz, [row[6] for row in rows])
     sessions = []
     for id_, village_id, village, day, attendees, author, created, commune, households, photos in rows:
-        logged_on = days.get(created)
-        if logged_on is None:
-            logged_on = days[created] = local_day(created, tz)
+        logged_on = local(created)
         sessions.append(
             Entry(
                 id=id_,
@@ -212,4 +268,4 @@ def load_entries(
                 photos=photos or 0,
             )
         )
-    return Entries(sessions, _deadline_days(session, commune_codes))
+    return Entries(sessions, _deadline_days(session, commune_codes), helped)
