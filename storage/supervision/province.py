@@ -5,8 +5,8 @@ the period to its end, or entered in it), each turned into a count per commune:
 
 - `capacity`, `late_entry`, `no_photo`: one pass over the sessions held in the period, grouped by village (a
   village without a photo has at least `NO_PHOTO_MIN` of them, not one photo);
-- `burst`: the sessions entered in the period grouped by who entered them and the local day;
-- `rush`: per reporting deadline, the back-dated sessions entered in its last days, per commune;
+- `burst`, `rush`: the sessions entered in the period grouped by who entered them and the local day, then by
+  commune and day: the bursts, and the back-dated entries each deadline's last days add up to;
 - `crowd`: each large session of the period against its village's sessions of the weeks before. The median
   is not an SQL function everywhere, so the statement counts, per session, the earlier ones below a third of its
   attendees (`k` of `n`), the largest of those and the smallest of the others: with `n` odd the median is below
@@ -177,38 +177,46 @@ def _per_village(session: Session, params: dict[str, Any], counts: dict[int, Cou
                 counts.setdefault(int(code), Counter())[rule] += int(n)
 
 
-def _bursts(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
-    days = (
-        select(SESSIONS.c.commune_code.label("code"))
+def _entry_days(
+    session: Session, params: dict[str, Any], period: Period, province_code: int, counts: dict[int, Counter[str]]
+) -> None:
+    """Bursts and rushes from one pass over the sessions entered in the period: grouped by commune, who entered
+    them and the local day (a burst: enough entries of enough villages), then by commune and day (the bursts,
+    and the back-dated entries a rush adds up over a deadline's last days)."""
+    backdated = days_after(SESSIONS.c.session_date, _n(RUSH_BACKDATED)) <= _LOGGED_ON
+    people = (
+        select(
+            SESSIONS.c.commune_code.label("code"),
+            _LOGGED_ON.label("day"),
+            func.count().label("entries"),
+            func.count(SESSIONS.c.village_id.distinct()).label("villages"),
+            func.sum(case((backdated, 1), else_=0)).label("backdated"),
+        )
         .join(MEMBERS, MEMBERS.c.id == SESSIONS.c.author_id)
         .where(_ENTERED)
         .group_by(SESSIONS.c.commune_code, MEMBERS.c.display_name, _LOGGED_ON)
-        .having(and_(func.count() >= BURST_ENTRIES, func.count(SESSIONS.c.village_id.distinct()) >= BURST_VILLAGES))
         .subquery()
     )
-    _count(select(days.c.code, func.count()).group_by(days.c.code), RULE_BURST, params, session, counts)
-
-
-def _rushes(
-    session: Session, params: dict[str, Any], period: Period, province_code: int, counts: dict[int, Counter[str]]
-) -> None:
-    """Per deadline touching the period: the communes with enough back-dated entries in its last days."""
+    burst = and_(people.c.entries >= BURST_ENTRIES, people.c.villages >= BURST_VILLAGES)
+    bursts = func.sum(case((burst, 1), else_=0))
+    statement = (
+        select(people.c.code, people.c.day, bursts, func.sum(people.c.backdated))
+        .group_by(people.c.code, people.c.day)
+        .having(or_(bursts > 0, func.sum(people.c.backdated) > 0))
+    )
+    backdated_on: dict[int, list[tuple[dt.date, int]]] = {}
+    for code, day, n_bursts, n_backdated in session.connection().execute(statement, params):
+        if n_bursts:
+            counts.setdefault(int(code), Counter())[RULE_BURST] += int(n_bursts)
+        if n_backdated:
+            local = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+            backdated_on.setdefault(int(code), []).append((local, int(n_backdated)))
     for deadline in _deadlines(period, deadline_day(session, province_code)):
-        opens = deadline - dt.timedelta(days=RUSH_DAYS - 1)
-        statement = (
-            select(SESSIONS.c.commune_code, func.count())
-            .where(
-                _ENTERED,
-                bindparam("opens", type_=Date) <= _LOGGED_ON,
-                bindparam("closes", type_=Date) >= _LOGGED_ON,
-                days_after(SESSIONS.c.session_date, _n(RUSH_BACKDATED)) <= _LOGGED_ON,
-            )
-            .group_by(SESSIONS.c.commune_code)
-            .having(func.count() >= RUSH_ENTRIES)
-        )
-        window = {"opens": max(opens, period.start), "closes": min(deadline, period.end)}
-        for code, _n_entries in session.connection().execute(statement, {**params, **window}):
-            counts.setdefault(int(code), Counter())[RULE_RUSH] += 1
+        opens = max(deadline - dt.timedelta(days=RUSH_DAYS - 1), period.start)
+        closes = min(deadline, period.end)
+        for code, days in backdated_on.items():
+            if sum(n for day, n in days if opens <= day <= closes) >= RUSH_ENTRIES:
+                counts.setdefault(code, Counter())[RULE_RUSH] += 1
 
 
 def _crowds(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
@@ -316,8 +324,7 @@ def province_sql_counts(
     counts: dict[int, Counter[str]] = {}
     _crowds(session, params, counts)
     _per_village(session, params, counts)
-    _bursts(session, params, counts)
-    _rushes(session, params, period, province_code, counts)
+    _entry_days(session, params, period, province_code, counts)
     candidates = _repeat_candidates(session, params)
     if candidates:
         codes = sorted({code for code, _ in candidates})
