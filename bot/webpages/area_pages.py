@@ -113,8 +113,10 @@ class AreaPages(PageBase):
         if isinstance(signed, web.Response):
             return signed
         member, tr, read = signed
-        if isinstance(read, int) or period is None:
-            return self._refused(tr, BAD_PERIOD if period is None else int(read))
+        if isinstance(read, int):
+            return self._refused(tr, read)
+        if period is None:  # refused in `work`: this keeps the type checker told
+            return self._refused(tr, BAD_PERIOD)
         rollup, rates, programmes, watch = read
         sort = request.query.get("sort", "name")
         descending = request.query.get("order", "asc" if sort == "name" else "desc") == "desc"

@@ -3,9 +3,11 @@
 A month page is built with the very call the monthly report makes (`commune_progress` over the month, as of
 the month's last day at the earliest), so the page and `bdhvs report --format json` cannot disagree; a quarter
 is read the same way over the quarter. The heat-map's cells (each week of the period, cut to the period's
-bounds, as the report counts only its own days) and the trend since January are folded from one day-by-day read
-of the same rows (`storage/progress/series.py`), not one roll-up per week and per month; tests/web/test_trend.py
-holds them equal to each week's and month's roll-up.
+bounds, as the report counts only its own days) are folded from the rows supervision reads for the commune's
+flags (its sessions and people helped by village and day; a village's page reads its own days), and the trend
+since January from one read by village and month (`storage/progress/series.py`), not one roll-up per week and
+per month; tests/web/test_trend.py holds them equal to each week's and month's roll-up. A period that is over
+takes its honour roll from the same roll-up (`storage/supervision/honour.py:village_roll_of`).
 """
 
 from __future__ import annotations

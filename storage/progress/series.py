@@ -43,28 +43,16 @@ class DailyActivity:
                 day += dt.timedelta(days=1)
         cells: dict[tuple[int, int], tuple[int, int, int]] = {}
         for (village, day), (count, attendees) in self.sessions.items():
-            index = column.get(day)
-            if index is not None:
-                held, came, helped = cells.get((village, index), (0, 0, 0))
-                cells[(village, index)] = (held + count, came + attendees, helped)
+            at = column.get(day)
+            if at is not None:
+                held, came, helped = cells.get((village, at), (0, 0, 0))
+                cells[(village, at)] = (held + count, came + attendees, helped)
         for (village, day), n in self.helped.items():
-            index = column.get(day)
-            if index is not None:
-                held, came, helped = cells.get((village, index), (0, 0, 0))
-                cells[(village, index)] = (held, came, helped + n)
+            at = column.get(day)
+            if at is not None:
+                held, came, helped = cells.get((village, at), (0, 0, 0))
+                cells[(village, at)] = (held, came, helped + n)
         return cells
-
-    def over(self, village_id: int, start: dt.date, end: dt.date) -> tuple[int, int, int]:
-        """A village's sessions, attendees and people helped from `start` to `end` (both included)."""
-        sessions = attendees = helped = 0
-        day = start
-        while day <= end:
-            held = self.sessions.get((village_id, day))
-            if held:
-                sessions, attendees = sessions + held[0], attendees + held[1]
-            helped += self.helped.get((village_id, day), 0)
-            day += dt.timedelta(days=1)
-        return sessions, attendees, helped
 
 
 @dataclass(frozen=True)
