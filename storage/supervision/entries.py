@@ -172,7 +172,9 @@ def _sessions_statement(by: str) -> CompoundSelect:
     held from `:history` to `:end`,
     or else entered from `:entered_from` (included) to `:entered_to` (excluded). Two parts of a UNION ALL, not
     one OR: each part reads its own index (the commune and the day; the commune and the entry time), where an
-    OR scans every session of the dates. Built once; SQLAlchemy caches its compiled form."""
+    OR scans every session of the dates. The sessions alone: their villages' names and who entered them are
+    read apart (`_names`), a few rows, where joins here made PostgreSQL plan a commune's ~300 rows in parallel
+    (workers started for a statement of half a millisecond). Built once; SQLAlchemy caches its compiled form."""
     communes = {
         "province": SESSIONS.c.commune_code.in_(
             core_select(COMMUNES.c.code).where(COMMUNES.c.province_code == bindparam("province"))
@@ -190,23 +192,16 @@ def _sessions_statement(by: str) -> CompoundSelect:
     )
 
     def part(*conditions: ColumnElement[bool]) -> Select[Any]:
-        return (
-            core_select(
-                SESSIONS.c.id.label("id"),
-                SESSIONS.c.village_id,
-                VILLAGES.c.name,
-                SESSIONS.c.session_date.label("session_date"),
-                SESSIONS.c.attendees,
-                MEMBERS.c.display_name,
-                SESSIONS.c.created_at,
-                SESSIONS.c.commune_code,
-                VILLAGES.c.households,
-                func.json_array_length(SESSIONS.c.evidence).label("photos"),
-            )
-            .join(VILLAGES, VILLAGES.c.id == SESSIONS.c.village_id)
-            .join(MEMBERS, MEMBERS.c.id == SESSIONS.c.author_id)
-            .where(communes, SESSIONS.c.deleted_at.is_(None), *conditions)
-        )
+        return core_select(
+            SESSIONS.c.id.label("id"),
+            SESSIONS.c.village_id,
+            SESSIONS.c.session_date.label("session_date"),
+            SESSIONS.c.attendees,
+            SESSIONS.c.author_id,
+            SESSIONS.c.created_at,
+            SESSIONS.c.commune_code,
+            func.json_array_length(SESSIONS.c.evidence).label("photos"),
+        ).where(communes, SESSIONS.c.deleted_at.is_(None), *conditions)
 
     return union_all(part(held), part(entered, not_(held))).order_by(
         literal_column("session_date"), literal_column("id")
@@ -216,6 +211,23 @@ def _sessions_statement(by: str) -> CompoundSelect:
 _OF_COMMUNE = _sessions_statement("commune")
 _OF_PROVINCE = _sessions_statement("province")
 _OF_VILLAGES = _sessions_statement("villages")
+_VILLAGE_NAMES = core_select(VILLAGES.c.id, VILLAGES.c.name, VILLAGES.c.households).where(
+    VILLAGES.c.id.in_(bindparam("ids", expanding=True))
+)
+_MEMBER_NAMES = core_select(MEMBERS.c.id, MEMBERS.c.display_name).where(
+    MEMBERS.c.id.in_(bindparam("ids", expanding=True))
+)
+_CHUNK = 900  # ids per statement: under SQLite's oldest limit of bound values
+
+
+def _names(session: Session, statement: Select[Any], ids: set[int]) -> dict[int, tuple[Any, ...]]:
+    """Rows of villages or members by id (the rest of each row), in statements of at most `_CHUNK` ids."""
+    found: dict[int, tuple[Any, ...]] = {}
+    ordered = sorted(ids)
+    for at in range(0, len(ordered), _CHUNK):
+        for row in session.connection().execute(statement, {"ids": ordered[at : at + _CHUNK]}):
+            found[int(row[0])] = tuple(row[1:])
+    return found
 
 
 def load_entries(
@@ -247,11 +259,18 @@ def load_entries(
     rows = session.connection().execute(statement, params).all()
     if not rows:
         return Entries([], {})
-    first_day = min(rows[0][3], history)  # the rows come in day order
+    first_day = min(rows[0][2], history)  # the rows come in day order
     helped = _helped(session, commune_codes, first_day, period.end, villages)
-    local = _local_days(tz, [row[6] for row in rows])
+    local = _local_days(tz, [row[5] for row in rows])
+    places = _names(session, _VILLAGE_NAMES, {row[1] for row in rows})
+    people = _names(session, _MEMBER_NAMES, {row[4] for row in rows})
     sessions = []
-    for id_, village_id, village, day, attendees, author, created, commune, households, photos in rows:
+    for id_, village_id, day, attendees, author_id, created, commune, photos in rows:
+        place, person = places.get(village_id), people.get(author_id)
+        if place is None or person is None:  # as an inner join would: never, with the foreign keys
+            continue
+        village, households = place
+        author = person[0]
         logged_on = local(created)
         sessions.append(
             Entry(
