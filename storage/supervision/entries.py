@@ -1,8 +1,9 @@
 """What supervision reads: the live sessions of one or more communes, each with what the rules look at.
 
-Three statements whatever the number of villages or communes: the sessions (with their village, its household
-count, who entered them and how many photos they carry, as plain columns: no ORM row), the people helped per
-village and day, and the provinces' deadline days.
+Five statements whatever the number of villages or communes (each built once): the sessions (their village,
+who entered them and how many photos they carry, as plain columns: no ORM row), the names and household counts
+of their villages, the names of who entered them, the people helped per village and day, and the provinces'
+deadline days.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import CompoundSelect, Date, Select, and_, bindparam, func, literal_column, not_, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.models import Commune, HelpRecord, Member, ProvinceSetting, table_of
+from storage.models import Member, ProvinceSetting, table_of
 from storage.periods import Period
-from storage.progress.sql import COMMUNES, SESSIONS, VILLAGES
+from storage.progress.sql import COMMUNES, HELP, SESSIONS, VILLAGES
 from storage.reports import DEFAULT_DEADLINE_DAY
 
 MEMBERS = table_of(Member)
+SETTINGS = table_of(ProvinceSetting)
 
 HISTORY_WEEKS = 8  # how far before the period the rules look back (a village's usual, a run of weeks)
 
@@ -132,38 +134,53 @@ def _local_days(tz: ZoneInfo, moments: Sequence[dt.datetime]) -> Callable[[dt.da
     return converted
 
 
+def _helped_statement(by_village: bool) -> Select[Any]:
+    """People helped per (village, day) from `:start` to `:end`, live records only, of the communes `:codes` or
+    of the villages `:villages`. Built once."""
+    of = (
+        HELP.c.village_id.in_(bindparam("villages", expanding=True))
+        if by_village
+        else HELP.c.commune_code.in_(bindparam("codes", expanding=True))
+    )
+    return (
+        core_select(HELP.c.village_id, HELP.c.record_date, func.sum(HELP.c.count))
+        .where(
+            of,
+            HELP.c.deleted_at.is_(None),
+            HELP.c.record_date >= bindparam("start", type_=Date),
+            HELP.c.record_date <= bindparam("end", type_=Date),
+        )
+        .group_by(HELP.c.village_id, HELP.c.record_date)
+    )
+
+
+_HELPED_OF_COMMUNES = _helped_statement(by_village=False)
+_HELPED_OF_VILLAGES = _helped_statement(by_village=True)
+_DEADLINE_DAYS = (
+    core_select(COMMUNES.c.code, SETTINGS.c.report_deadline_day)
+    .select_from(COMMUNES.outerjoin(SETTINGS, SETTINGS.c.province_code == COMMUNES.c.province_code))
+    .where(COMMUNES.c.code.in_(bindparam("codes", expanding=True)))
+)
+
+
 def _helped(
     session: Session, commune_codes: Sequence[int], start: dt.date, end: dt.date, villages: Sequence[int] = ()
 ) -> dict[tuple[int, dt.date], int]:
     """People helped per (village, day) over the dates (of these villages only, when given), live records only:
     one grouped statement."""
-    of = (
-        col(HelpRecord.village_id).in_(list(villages))
-        if villages
-        else col(HelpRecord.commune_code).in_(list(commune_codes))
-    )
-    statement = (
-        select(col(HelpRecord.village_id), col(HelpRecord.record_date), func.sum(col(HelpRecord.count)))
-        .where(
-            of,
-            col(HelpRecord.deleted_at).is_(None),
-            col(HelpRecord.record_date) >= start,
-            col(HelpRecord.record_date) <= end,
-        )
-        .group_by(col(HelpRecord.village_id), col(HelpRecord.record_date))
-    )
-    return {(village, day): int(total or 0) for village, day, total in session.exec(statement)}
+    if villages:
+        statement, params = _HELPED_OF_VILLAGES, {"villages": list(villages), "start": start, "end": end}
+    else:
+        statement, params = _HELPED_OF_COMMUNES, {"codes": list(commune_codes), "start": start, "end": end}
+    return {
+        (int(village), day): int(total or 0) for village, day, total in session.connection().execute(statement, params)
+    }
 
 
 def _deadline_days(session: Session, commune_codes: Sequence[int]) -> dict[int, int]:
     """Each commune's deadline day (its province's setting, else the 20th)."""
-    statement = (
-        select(Commune.code, ProvinceSetting.report_deadline_day)
-        .select_from(Commune)
-        .outerjoin(ProvinceSetting, col(ProvinceSetting.province_code) == Commune.province_code)
-        .where(col(Commune.code).in_(list(commune_codes)))
-    )
-    return {code: day or DEFAULT_DEADLINE_DAY for code, day in session.exec(statement)}
+    rows = session.connection().execute(_DEADLINE_DAYS, {"codes": list(commune_codes)})
+    return {int(code): day or DEFAULT_DEADLINE_DAY for code, day in rows}
 
 
 def _sessions_statement(by: str) -> CompoundSelect:
