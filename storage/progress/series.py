@@ -136,33 +136,40 @@ def daily_activity(
     return activity
 
 
+_MONTHLY_FIGURES = select(FIGURES.c.month, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
+    FIGURES.c.commune_code == bindparam("commune"),
+    FIGURES.c.month >= bindparam("first", type_=Date),
+    FIGURES.c.month <= bindparam("last", type_=Date),
+)
+
+
 def monthly_figures(
     session: Session, commune_code: int, first: dt.date, last: dt.date
 ) -> dict[dt.date, dict[str, Figure]]:
     """The indicator figures the commune entered for each month from `first` to `last` (first days)."""
-    rows = session.connection().execute(
-        select(FIGURES.c.month, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
-            FIGURES.c.commune_code == commune_code, FIGURES.c.month >= first, FIGURES.c.month <= last
-        )
-    )
+    rows = session.connection().execute(_MONTHLY_FIGURES, {"commune": commune_code, "first": first, "last": last})
     figures: dict[dt.date, dict[str, Figure]] = defaultdict(dict)
     for month, indicator, numerator, denominator in rows:
         figures[_as_date(month)][indicator] = (int(numerator), int(denominator))
     return figures
 
 
+_YEAR_TARGETS = select(TARGETS.c.indicator, TARGETS.c.percent, TARGETS.c.scope).where(
+    TARGETS.c.year == bindparam("year"),
+    or_(
+        and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == bindparam("commune")),
+        and_(
+            TARGETS.c.scope == SCOPE_PROVINCE,
+            TARGETS.c.area_code
+            == select(COMMUNES.c.province_code).where(COMMUNES.c.code == bindparam("commune")).scalar_subquery(),
+        ),
+    ),
+)
+
+
 def year_targets(session: Session, commune_code: int, year: int) -> dict[str, Target]:
     """The year's targets for the commune: its province's, replaced by the commune's own where it set one."""
-    province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune_code).scalar_subquery()
-    rows = session.connection().execute(
-        select(TARGETS.c.indicator, TARGETS.c.percent, TARGETS.c.scope).where(
-            TARGETS.c.year == year,
-            or_(
-                and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == commune_code),
-                and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province),
-            ),
-        )
-    )
+    rows = session.connection().execute(_YEAR_TARGETS, {"year": year, "commune": commune_code})
     own: dict[str, Target] = {}
     of_province: dict[str, Target] = {}
     for indicator, percent, scope in rows:
