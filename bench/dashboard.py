@@ -226,7 +226,12 @@ def run_sqlite(args: argparse.Namespace) -> list[tuple[str, float, float]]:
     """On SQLite: a temporary file, or --sqlite (reused with --keep when it holds the same data set)."""
     if args.sqlite:
         path = Path(args.sqlite)
-        if path.exists() and not args.keep:
+        stale = False
+        if path.exists() and args.keep:  # a kept file of another data set (an older version, another scale)
+            database = Database(f"sqlite:///{path}")
+            stale = kept_signature(database) not in (None, signature(args.scale))
+            database.dispose()
+        if path.exists() and (not args.keep or stale):
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
         return _run_sqlite_at(path, args)
