@@ -1,8 +1,8 @@
 """Benchmark of the leaders' pages at national scale, against `bdhvs report --format json` in the same run.
 
 The data set is bench/reports.py's (every commune of the official list, ~30 villages each, a year of weekly
-sessions, help, indicator figures, targets and reports). On it, the real aiohttp application of the pages
-(`bot/webpages/routes.py`) serves, in this process:
+sessions entered at realistic times, help, indicator figures, targets and reports). On it, the real aiohttp
+application of the pages (`bot/webpages/routes.py`) serves, in this process:
   * the largest province's page (168 communes)  GET /web/province/{code}?month=   goal < 300 ms
   * a commune's page                            GET /web/commune/{code}?month=    goal < 50 ms
 timed on the server (a middleware around the handler: reading the cookie, the database, the HTML), each beside
@@ -42,14 +42,15 @@ from bot.clock import FixedClock
 from bot.reports.data import commune_report, province_report
 from bot.settings import Config
 from bot.webpages.routes import COOKIE, add_leaders_routes
-from bot.webpages.views import trend_months, trend_of
+from bot.webpages.views import days_of, trend_months, trend_of
 from storage.db import Database
 from storage.models import Member
 from storage.periods import Period
 from storage.progress import commune_progress
-from storage.progress.series import daily_activity
+from storage.reports import DEFAULT_DEADLINE_DAY
 from storage.scope import Scope
-from storage.supervision import supervision_flags
+from storage.supervision.entries import load_entries
+from storage.supervision.rules import commune_flags
 from storage.web_access import open_session
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -173,11 +174,17 @@ def breakdown(database: Database, label: str, communes: list[int], runs: int) ->
     """Where a commune page's time goes: each read `bot/webpages/views.py:area_view` makes, timed alone."""
     scope, period, tz = Scope.operator(), Period.month(MONTH), Config(database_url="sqlite://").tz
     months = trend_months(period, TODAY)
+
+    def flags_and_days(session: Session, code: int) -> Any:
+        entries = load_entries(session, [code], period, tz)
+        return commune_flags(entries.sessions, period, entries.deadline_days.get(code, DEFAULT_DEADLINE_DAY)), days_of(
+            entries, period
+        )
+
     parts: dict[str, Callable[[Session, int], Any]] = {
         "the month's roll-up (as the report)": lambda s, c: commune_progress(s, scope, c, period, TODAY),
-        "heat-map: days of the month": lambda s, c: daily_activity(s, c, period.start, period.end),
+        "entries worth a second look, and the heat-map's days from them": lambda s, c: flags_and_days(s, c),
         f"trend: {len(months)} months": lambda s, c: trend_of(s, c, months, 30),
-        "entries worth a second look": lambda s, c: supervision_flags(s, c, period, tz),
     }
     figures = []
     for name, part in parts.items():
@@ -219,7 +226,12 @@ def run_sqlite(args: argparse.Namespace) -> list[tuple[str, float, float]]:
     """On SQLite: a temporary file, or --sqlite (reused with --keep when it holds the same data set)."""
     if args.sqlite:
         path = Path(args.sqlite)
-        if path.exists() and not args.keep:
+        stale = False
+        if path.exists() and args.keep:  # a kept file of another data set (an older version, another scale)
+            database = Database(f"sqlite:///{path}")
+            stale = kept_signature(database) not in (None, signature(args.scale))
+            database.dispose()
+        if path.exists() and (not args.keep or stale):
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
         return _run_sqlite_at(path, args)

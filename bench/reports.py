@@ -1,8 +1,9 @@
 """Benchmark of the progress roll-ups at national scale, against hand-written SQL in the same run.
 
 A generator fills a database like the country after a year: every commune of the official list (3,321;
-`--scale` keeps a share of them, spread over all provinces), ~30 villages each, a year of weekly sessions
-(a village misses a week now and then, sometimes holds two), help records, monthly indicator figures,
+`--scale` keeps a share of them, spread over all provinces), ~30 villages each with its team lead, a year of
+weekly sessions (a village misses a week now and then, sometimes holds two; most with a photo; each entered at
+a realistic time, see `EntryTimes`), help records, monthly indicator figures,
 targets, and the month's reports (most submitted, some late). Rows go in with SQLAlchemy Core
 `insert()` executemany, secondary indexes are built after the load.
 
@@ -35,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,6 +60,7 @@ from storage.models import (
 )
 from storage.periods import Period, week_of
 from storage.progress import commune_progress, national_rollup, province_rollup
+from storage.reports import DEFAULT_DEADLINE_DAY
 from storage.scope import Scope
 from storage.vocab import HELP_KINDS, TOPICS
 
@@ -69,6 +72,7 @@ CHUNK = 20_000
 PG_SCHEMA = "bdhvs_bench"
 GOALS = {"commune": 0.020, "province": 0.300, "national": 3.0}
 RATIO_GOAL = 1.5
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 # -- the data set -----------------------------------------------------------------------------------
@@ -83,6 +87,72 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
             batch = []
     if batch:
         yield batch
+
+
+class EntryTimes:
+    """When each session was entered: realistic and seeded, so supervision (storage/supervision) sees real work.
+
+    Most sessions are entered by the village's team lead the same evening or within three days, some a few days
+    later, a few more than a week late. Some communes fill a month in at the last minute: in a month they rush
+    (about one in six, a quarter of the communes), the commune's officer enters most of its sessions in the
+    office in the last days before the reporting deadline (the 20th of the next month), back-dated; the rest of
+    the month's go in as usual. Nothing is entered after the data set's `now`.
+    """
+
+    DEADLINE_DAY = DEFAULT_DEADLINE_DAY
+
+    def __init__(self, rng: random.Random, sqlite: bool, now: dt.datetime) -> None:
+        self.rand = rng.random
+        self.sqlite = sqlite
+        self.now = now
+        self._rushing: dict[int, frozenset[dt.date]] = {}
+        self._stamps: dict[tuple[int, int], Any] = {}  # (days after FIRST_DAY, minutes of the day, UTC) -> value
+        self.months = []  # the months up to the one measured: their deadlines have passed by `now`
+        month = FIRST_DAY.replace(day=1)
+        while month <= MONTH:
+            self.months.append(month)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+
+    def rushing_months(self, commune_code: int) -> frozenset[dt.date]:
+        """The months a commune fills in just before the deadline (drawn once per commune)."""
+        months = self._rushing.get(commune_code)
+        if months is None:
+            habit = self.rand() < 0.25
+            months = frozenset(m for m in self.months if habit and self.rand() < 1 / 6)
+            self._rushing[commune_code] = months
+        return months
+
+    def time(self, day: dt.date, rushing: frozenset[dt.date]) -> tuple[Any, bool]:
+        """The entry time of a session held on `day` (the driver's value) and whether the officer entered it."""
+        rand = self.rand
+        month = day.replace(day=1)
+        if month in rushing and rand() < 0.7:
+            due = (month + dt.timedelta(days=32)).replace(day=self.DEADLINE_DAY)
+            entered = due - dt.timedelta(days=int(rand() * 5))
+            return self._stamp(entered, 8 * 60 + int(rand() * 9 * 60)), True  # office hours
+        draw = rand()
+        if draw < 0.55:
+            late = 0
+        elif draw < 0.87:
+            late = 1 + int(rand() * 3)
+        elif draw < 0.97:
+            late = 4 + int(rand() * 4)
+        else:
+            late = 8 + int(rand() * 13)
+        minutes = 17 * 60 + int(rand() * 5 * 60)  # the evening after the session, or a later evening
+        return self._stamp(day + dt.timedelta(days=late), minutes), rand() < 0.03
+
+    def _stamp(self, local_day: dt.date, minutes: int) -> Any:
+        """A local day and minute (Vietnam, UTC+7) as the stored UTC time; never after `now`."""
+        minutes -= minutes % 5
+        key = ((local_day - FIRST_DAY).days, minutes)
+        value = self._stamps.get(key)
+        if value is None:
+            moment = dt.datetime.combine(local_day, dt.time(minutes // 60, minutes % 60), VIETNAM).astimezone(dt.UTC)
+            moment = min(moment, self.now - dt.timedelta(minutes=5))
+            value = moment.strftime("%Y-%m-%d %H:%M:%S.000000") if self.sqlite else moment
+            self._stamps[key] = value
+        return value
 
 
 def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, int]:
@@ -107,20 +177,22 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
         for index in secondary:  # bulk load first, index after: the usual way to load a data set
             index.drop(connection)
     with engine.begin() as connection:
-        members = [
+        officers = [  # the commune's officer: enters for a village now and then, and the back-dated rushes
             {
-                "display_name": f"Tổ trưởng {code}",
-                "role": "team_lead",
+                "display_name": f"Cán bộ xã {code}",
+                "role": "commune_admin",
                 "province_code": province,
                 "commune_code": code,
                 "created_at": now,
             }
             for code, province in communes
         ]
-        connection.execute(insert(Member), members)
-        member_of = {
+        connection.execute(insert(Member), officers)
+        officer_of = {
             code: mid
-            for mid, code in connection.execute(text("SELECT id, commune_code FROM member WHERE role = 'team_lead'"))
+            for mid, code in connection.execute(
+                text("SELECT id, commune_code FROM member WHERE role = 'commune_admin'")
+            )
         }
         villages = []
         for code, _province in communes:
@@ -132,6 +204,26 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
             connection.execute(insert(Village), batch)
         counts["villages"] = len(villages)
         village_rows = connection.execute(text("SELECT id, commune_code FROM village ORDER BY id")).all()
+        province_of = dict(communes)
+        leads = (  # each village's team lead: whose sessions they are, and who enters them as a rule
+            {
+                "display_name": f"Tổ trưởng thôn {village_id}",
+                "role": "team_lead",
+                "province_code": province_of[code],
+                "commune_code": code,
+                "village_id": village_id,
+                "created_at": now,
+            }
+            for village_id, code in village_rows
+        )
+        for batch in _chunks(leads):
+            connection.execute(insert(Member), batch)
+        lead_of = {
+            village_id: mid
+            for mid, village_id in connection.execute(
+                text("SELECT id, village_id FROM member WHERE role = 'team_lead'")
+            )
+        }
     topics, kinds = list(TOPICS), list(HELP_KINDS)[:7]
     # The two big tables go through plain Core table clauses whose columns have no SQL type, so the values
     # reach the driver as they are: SQLAlchemy's per-row type processing would double the load time.
@@ -139,6 +231,7 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     sqlite = database.is_sqlite
     stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
     shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
+    session_shared = {"source": literal_column("'guided'"), "updated_at": stamp}
     session_table = table(
         "trainingsession",
         *(
@@ -177,7 +270,7 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
         ),
     )
     statements = {
-        "s": insert(session_table).values(evidence=literal_column("'[]'"), **shared),
+        "s": insert(session_table).values(**session_shared),
         "h": insert(help_table).values(**shared),
     }
     topic_json = [json.dumps([t]) for t in topics]
@@ -186,25 +279,35 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     offsets = (2, 4, 5, 6)
     rand = rng.random
 
+    entered = EntryTimes(rng, sqlite, now)
+    photo = json.dumps([{"channel": "telegram", "file_id": "bench-photo", "at": now.isoformat()}])
+
     def sessions_and_help() -> Iterator[tuple[str, dict[str, Any]]]:
         for village_id, code in village_rows:
-            member = member_of[code]
+            lead, officer = lead_of[village_id], officer_of[code]
             usual = 0.70 + 0.28 * rand()  # some villages meet every week, some skip often
+            photos = 0.5 + 0.5 * rand()  # the share of sessions sent with a photo: most, a few villages never
+            if photos < 0.53:
+                photos = 0.0
+            rushing = entered.rushing_months(code)
             for week in range(WEEKS):
                 draw = rand()
                 held = 2 if draw < 0.05 else (1 if draw < 0.05 + usual * 0.95 else 0)
                 for _ in range(held):
-                    day = day_values[7 * week + offsets[int(rand() * 4)]]
+                    index = 7 * week + offsets[int(rand() * 4)]
+                    created, by_officer = entered.time(days[index], rushing)
                     yield (
                         "s",
                         {
                             "commune_code": code,
                             "village_id": village_id,
-                            "session_date": day,
+                            "session_date": day_values[index],
                             "topics": topic_json[int(rand() * 6)],
                             "attendees": 8 + int(rand() * 38),
-                            "member_id": member,
-                            "author_id": member,
+                            "member_id": lead,
+                            "author_id": officer if by_officer else lead,
+                            "evidence": photo if rand() < photos else "[]",
+                            "created_at": created,
                         },
                     )
                     draw = rand()  # half the sessions come with help counts: of one kind, a tenth with two
@@ -220,11 +323,11 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
                             {
                                 "commune_code": code,
                                 "village_id": village_id,
-                                "record_date": day,
+                                "record_date": day_values[index],
                                 "kind": kind,
                                 "count": 1 + int(rand() * 15),
-                                "member_id": member,
-                                "author_id": member,
+                                "member_id": lead,
+                                "author_id": lead,
                             },
                         )
 
@@ -656,7 +759,7 @@ def measure(database: Database, label: str, runs: int) -> list[tuple[str, float,
 
 
 def signature(scale: float) -> str:
-    return f"reports-bench v2 scale={scale} weeks={WEEKS} month={MONTH.isoformat()}"
+    return f"reports-bench v3 scale={scale} weeks={WEEKS} month={MONTH.isoformat()}"
 
 
 def kept_signature(database: Database) -> str | None:

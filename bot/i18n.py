@@ -96,10 +96,22 @@ def _number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
-@lru_cache(maxsize=4096)
 def _percent(ratio: float, locale: str) -> str:
-    """A ratio as a percent the locale's way, one decimal at most (82,5% in Vietnamese)."""
-    return format_percent(ratio, format="#,##0.#%", locale=locale)
+    """A ratio as a percent the locale's way, one decimal at most (82,5% in Vietnamese).
+
+    Rounded first as Babel rounds it (the ratio's decimal text × 100 to one decimal, half to even), so the
+    kept results are few however many ratios are written (a page's charts draw hundreds)."""
+    shown = (decimal.Decimal(str(ratio)) * 100).quantize(_TENTH, rounding=decimal.ROUND_HALF_EVEN)
+    return _percent_of(shown, locale)
+
+
+_TENTH = decimal.Decimal("0.1")
+
+
+@lru_cache(maxsize=4096)
+def _percent_of(shown: decimal.Decimal, locale: str) -> str:
+    """A percent already rounded to one decimal (82.5 for 82,5%), the locale's way."""
+    return format_percent(shown / 100, format="#,##0.#%", locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -184,6 +184,30 @@ class PageBase:
         """The CSRF token of the request's web session, for the forms of the page it is shown (csrf.py)."""
         return csrf.token_for(request.cookies.get(COOKIE, ""))
 
+    async def _signed_read(
+        self, request: web.Request, work: Callable[[Session, Member], T]
+    ) -> tuple[Member, Translator, T] | web.Response:
+        """The signed-in member of this request and what `work` reads for them, in one database session on one
+        thread (a page's figures, with no second round trip for the cookie); a 401 page when not signed in."""
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return self._not_signed_in()
+        now = self.clock.now()
+
+        def run(session: Session) -> tuple[Member, T] | None:
+            member = session_member(session, token, now)
+            if member is None:
+                return None
+            result = work(session, member)
+            session.expunge(member)
+            return member, result
+
+        read = await self._read(run)
+        if read is None:
+            return self._not_signed_in()
+        member, result = read
+        return member, Translator(member.locale), result
+
     async def _signed_in(self, request: web.Request) -> tuple[Member, Translator] | web.Response:
         member = await self._member(request)
         if member is None:

@@ -19,7 +19,7 @@ from bot.webpages.views import period_query
 from storage.periods import Period
 from storage.progress import ProvinceRollup
 from storage.supervision import RULES, Flag, province_flag_counts
-from storage.supervision.honour import Standing, commune_roll
+from storage.supervision.honour import Standing, commune_roll, commune_roll_of
 from storage.vocab import N_
 
 WORDS = {
@@ -122,10 +122,12 @@ class ProvinceSupervision:
 
 
 def province_supervision(
-    session: Session, province_code: int, period: Period, today: dt.date, tz: ZoneInfo
+    session: Session, province_code: int, rollup: ProvinceRollup, today: dt.date, tz: ZoneInfo
 ) -> ProvinceSupervision:
-    """What the province page shows of supervision, over the month it shows (a quarter's last month)."""
-    month = Period.month(period.end.replace(day=1))
-    return ProvinceSupervision(
-        province_flag_counts(session, province_code, month, tz), commune_roll(session, province_code, month, today)
-    )
+    """What the province page shows of supervision, over the month its roll-up covers (a quarter's last month):
+    the honour roll from the roll-up's own counts when the month is over (`commune_roll_of`)."""
+    month = Period.month(rollup.period.start)
+    honour = commune_roll_of(rollup.communes, month, today)
+    if honour is None:
+        honour = commune_roll(session, province_code, month, today)
+    return ProvinceSupervision(province_flag_counts(session, province_code, month, tz), honour)

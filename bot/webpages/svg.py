@@ -48,6 +48,12 @@ def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]
     for index, week in enumerate(weeks):
         x = name_w + index * cell_w + cell_w / 2
         parts.append(f'<text x="{x}" y="17" font-size="12" text-anchor="middle">{tr.short_date(week.start)}</text>')
+    # What every row repeats, written once: each week's dates and the cells' words.
+    spans = _("{start} – {end}")
+    week_dates = [spans.format(start=tr.short_date(w.start), end=tr.short_date(w.end)) for w in weeks]
+    not_yet = _("{village}, {dates}: tuần chưa tới")
+    none_held = _("{village}, {dates}: chưa có buổi sinh hoạt")
+    held_text = _("{village}, {dates}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ")
     for r, row in enumerate(rows):
         y = head_h + r * cell_h
         name = row.name if len(row.name) <= 16 else row.name[:15] + "…"
@@ -57,13 +63,13 @@ def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]
         )
         for c, (week, cell) in enumerate(zip(weeks, row.cells, strict=True)):
             x = name_w + c * cell_w
-            dates = _("{start} – {end}").format(start=tr.short_date(week.start), end=tr.short_date(week.end))
+            dates = week_dates[c]
             if cell.sessions is None:
-                tip, text = _("{village}, {dates}: tuần chưa tới").format(village=row.name, dates=dates), ""
+                tip, text = not_yet.format(village=row.name, dates=dates), ""
             elif not cell.sessions:
-                tip, text = _("{village}, {dates}: chưa có buổi sinh hoạt").format(village=row.name, dates=dates), "0"
+                tip, text = none_held.format(village=row.name, dates=dates), "0"
             else:
-                tip = _("{village}, {dates}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ").format(
+                tip = held_text.format(
                     village=row.name,
                     dates=dates,
                     sessions=tr.number(cell.sessions),

@@ -3,9 +3,11 @@
 A month page is built with the very call the monthly report makes (`commune_progress` over the month, as of
 the month's last day at the earliest), so the page and `bdhvs report --format json` cannot disagree; a quarter
 is read the same way over the quarter. The heat-map's cells (each week of the period, cut to the period's
-bounds, as the report counts only its own days) and the trend since January are folded from one day-by-day read
-of the same rows (`storage/progress/series.py`), not one roll-up per week and per month; tests/web/test_trend.py
-holds them equal to each week's and month's roll-up.
+bounds, as the report counts only its own days) are folded from the rows supervision reads for the commune's
+flags (its sessions and people helped by village and day; a village's page reads its own days), and the trend
+since January from one read by village and month (`storage/progress/series.py`), not one roll-up per week and
+per month; tests/web/test_trend.py holds them equal to each week's and month's roll-up. A period that is over
+takes its honour roll from the same roll-up (`storage/supervision/honour.py:village_roll_of`).
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from storage.progress import (
     reporting_by_month,
 )
 from storage.progress.figures import indicator_lines
-from storage.progress.series import daily_activity, monthly_figures, monthly_sessions, year_targets
-from storage.reports import deadline_day, due_date, report_for
+from storage.progress.series import DailyActivity, daily_activity, monthly_figures, monthly_sessions, year_targets
+from storage.reports import DEFAULT_DEADLINE_DAY, deadline_day, due_date, report_for
 from storage.scope import Scope
-from storage.supervision import Flag, supervision_flags
-from storage.supervision.honour import Standing, village_roll
+from storage.supervision import Flag
+from storage.supervision.entries import Entries, load_entries
+from storage.supervision.honour import Standing, village_roll, village_roll_of
+from storage.supervision.rules import commune_flags
 from storage.text import fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -177,15 +181,27 @@ def area_view(
     province = get_province(session, commune.province_code)
     whole: CommuneProgress = commune_progress(session, scope, commune_code, period, as_of(period, today))
     weeks = week_columns(period)
-    # One read of the days behind the heat-map's weeks (see storage/progress/series.py).
-    days = daily_activity(session, commune_code, period.start, period.end, None if village is None else village.id)
+    flags: list[Flag] = []
+    days: DailyActivity | None = None
+    if village is None:
+        # Supervision reads the commune's sessions of the period (and the weeks before) and its people helped
+        # by village and day: the heat-map's days are folded from the same rows, not read a second time.
+        entries = load_entries(session, [commune_code], period, tz)
+        flags = commune_flags(entries.sessions, period, entries.deadline_days.get(commune_code, DEFAULT_DEADLINE_DAY))
+        days = days_of(entries, period)
+    if days is None:
+        # One read of the days behind the heat-map's weeks (see storage/progress/series.py).
+        village_id = None if village is None else village.id
+        days = daily_activity(session, commune_code, period.start, period.end, village_id)
+    by_week = days.by_week([(week.start, week.end) for week in weeks])
+    empty = (0, 0, 0)
     rows = []
     for v in whole.villages:
         if village is not None and v.village_id != village.id:
             continue
         cells = [
-            Cell(*days.over(v.village_id, week.start, week.end)) if week.start <= today else Cell(None)
-            for week in weeks
+            Cell(*by_week.get((v.village_id, index), empty)) if week.start <= today else Cell(None)
+            for index, week in enumerate(weeks)
         ]
         rows.append(VillageRow(v.village_id, v.name, v.sessions, v.attendees, v.helped, v.weeks_with_session, cells))
     deadline = deadline_day(session, commune.province_code)
@@ -217,9 +233,31 @@ def area_view(
         months=statuses,
         village=village,
         trend=[] if village is not None else trend_of(session, commune_code, trend_months(period, today), len(rows)),
-        flags=supervision_flags(session, commune_code, period, tz) if village is None else [],
-        honour=village_roll(session, commune_code, period, today) if village is None else [],
+        flags=flags,
+        honour=[] if village is not None else _honour(session, whole, period, today),
     )
+
+
+def _honour(session: Session, whole: CommuneProgress, period: Period, today: dt.date) -> list[Standing]:
+    """The commune's most regular villages: from its roll-up of the period when the period is over."""
+    honour = village_roll_of(whole.villages, period, today)
+    return honour if honour is not None else village_roll(session, whole.commune_code, period, today)
+
+
+def days_of(entries: Entries, period: Period) -> DailyActivity | None:
+    """The heat-map's days (sessions, attendees, people helped per village and day of the period) from the rows
+    supervision read; None when it read none (the people helped were then not read)."""
+    if entries.helped is None:
+        return None
+    activity = DailyActivity()
+    held = activity.sessions
+    for entry in entries.sessions:
+        if period.start <= entry.day <= period.end:
+            key = (entry.village_id, entry.day)
+            count, attendees = held.get(key, (0, 0))
+            held[key] = (count + 1, attendees + entry.attendees)
+    activity.helped = {key: n for key, n in entries.helped.items() if period.start <= key[1] <= period.end}
+    return activity
 
 
 def province_view(session: Session, scope: Scope, province_code: int, period: Period) -> ProvinceRollup:

@@ -13,10 +13,22 @@ class TrainingSession(SQLModel, table=True):
     """A community digital-skills session held in a village on a day."""
 
     __table_args__ = (
-        Index("ix_session_commune_date", "commune_code", "session_date"),
-        # supervision reads what was entered in a period, whatever the session's day (storage/supervision)
-        Index("ix_session_commune_created", "commune_code", "created_at"),
-        Index("ix_session_village_date", "village_id", "session_date"),  # a village's weeks before a session
+        # A commune's (or a province's communes') sessions by day, carrying what the roll-ups, the pages' heat-map
+        # and trend and supervision read of them: those reads never visit the table's rows.
+        Index("ix_session_commune_day_cover", "commune_code", "session_date", "village_id", "attendees", "deleted_at"),
+        # supervision reads what was entered in a period, whatever the session's day (storage/supervision): who
+        # entered which village's session of which day, from the index alone
+        Index(
+            "ix_session_commune_entered_cover",
+            "commune_code",
+            "created_at",
+            "deleted_at",
+            "village_id",
+            "session_date",
+            "author_id",
+        ),
+        # a village's sessions of the weeks before one (supervision's crowds), read from the index alone
+        Index("ix_session_village_day_cover", "village_id", "session_date", "attendees", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlmodel import Session
 
 from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
 from storage.periods import month_of
 from storage.progress.figures import Figure, Target
-from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS
+from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS, month_index, month_number
 
 
 @dataclass
@@ -32,17 +32,27 @@ class DailyActivity:
     sessions: dict[tuple[int, dt.date], tuple[int, int]] = field(default_factory=dict)  # (sessions, attendees)
     helped: dict[tuple[int, dt.date], int] = field(default_factory=dict)
 
-    def over(self, village_id: int, start: dt.date, end: dt.date) -> tuple[int, int, int]:
-        """A village's sessions, attendees and people helped from `start` to `end` (both included)."""
-        sessions = attendees = helped = 0
-        day = start
-        while day <= end:
-            held = self.sessions.get((village_id, day))
-            if held:
-                sessions, attendees = sessions + held[0], attendees + held[1]
-            helped += self.helped.get((village_id, day), 0)
-            day += dt.timedelta(days=1)
-        return sessions, attendees, helped
+    def by_week(self, weeks: Sequence[tuple[dt.date, dt.date]]) -> dict[tuple[int, int], tuple[int, int, int]]:
+        """Per (village, index of the week in `weeks`): sessions, attendees, people helped; each day counted in
+        the first of the (start, end) spans holding it, days in none left out; a week without any, absent."""
+        column: dict[dt.date, int] = {}
+        for index, (start, end) in enumerate(weeks):
+            day = start
+            while day <= end:
+                column.setdefault(day, index)
+                day += dt.timedelta(days=1)
+        cells: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for (village, day), (count, attendees) in self.sessions.items():
+            at = column.get(day)
+            if at is not None:
+                held, came, helped = cells.get((village, at), (0, 0, 0))
+                cells[(village, at)] = (held + count, came + attendees, helped)
+        for (village, day), n in self.helped.items():
+            at = column.get(day)
+            if at is not None:
+                held, came, helped = cells.get((village, at), (0, 0, 0))
+                cells[(village, at)] = (held, came, helped + n)
+        return cells
 
 
 @dataclass(frozen=True)
@@ -53,30 +63,33 @@ class MonthActivity:
     villages_with_session: int = 0
 
 
+_MONTH = month_index(SESSIONS.c.session_date).label("month")
+_MONTHLY_SESSIONS = (
+    select(SESSIONS.c.village_id, _MONTH, func.count())
+    .where(
+        SESSIONS.c.commune_code == bindparam("commune"),
+        SESSIONS.c.session_date >= bindparam("first", type_=Date),
+        SESSIONS.c.session_date <= bindparam("last", type_=Date),
+        SESSIONS.c.deleted_at.is_(None),
+    )
+    .group_by(SESSIONS.c.village_id, _MONTH)
+)
+
+
 def monthly_sessions(session: Session, commune_code: int, months: Sequence[dt.date]) -> dict[dt.date, MonthActivity]:
     """The commune's live sessions in each of these months (first days, in order): one read grouped by village
-    and month (the month told by a CASE over the months' bounds, the same SQL on SQLite and PostgreSQL)."""
+    and month (`month_index`), from the covering index of the sessions by commune and day."""
     if not months:
         return {}
-    ends = [month_of(first)[1] for first in months]
-    month_index = case(
-        *((SESSIONS.c.session_date <= end, index) for index, end in enumerate(ends)), else_=len(months)
-    ).label("month_index")
-    rows = session.connection().execute(
-        select(SESSIONS.c.village_id, month_index, func.count())
-        .where(
-            SESSIONS.c.commune_code == commune_code,
-            SESSIONS.c.session_date >= months[0],
-            SESSIONS.c.session_date <= ends[-1],
-            SESSIONS.c.deleted_at.is_(None),
-        )
-        .group_by(SESSIONS.c.village_id, month_index)
-    )
+    params = {"commune": commune_code, "first": months[0], "last": month_of(months[-1])[1]}
+    index = {month_number(first): i for i, first in enumerate(months)}
     sessions = [0] * len(months)
     villages = [0] * len(months)
-    for _village, index, count in rows:
-        sessions[int(index)] += int(count)
-        villages[int(index)] += 1
+    for _village, month, count in session.connection().execute(_MONTHLY_SESSIONS, params):
+        i = index.get(int(month))
+        if i is not None:
+            sessions[i] += int(count)
+            villages[i] += 1
     return {first: MonthActivity(sessions[i], villages[i]) for i, first in enumerate(months)}
 
 
@@ -123,33 +136,40 @@ def daily_activity(
     return activity
 
 
+_MONTHLY_FIGURES = select(FIGURES.c.month, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
+    FIGURES.c.commune_code == bindparam("commune"),
+    FIGURES.c.month >= bindparam("first", type_=Date),
+    FIGURES.c.month <= bindparam("last", type_=Date),
+)
+
+
 def monthly_figures(
     session: Session, commune_code: int, first: dt.date, last: dt.date
 ) -> dict[dt.date, dict[str, Figure]]:
     """The indicator figures the commune entered for each month from `first` to `last` (first days)."""
-    rows = session.connection().execute(
-        select(FIGURES.c.month, FIGURES.c.indicator, FIGURES.c.numerator, FIGURES.c.denominator).where(
-            FIGURES.c.commune_code == commune_code, FIGURES.c.month >= first, FIGURES.c.month <= last
-        )
-    )
+    rows = session.connection().execute(_MONTHLY_FIGURES, {"commune": commune_code, "first": first, "last": last})
     figures: dict[dt.date, dict[str, Figure]] = defaultdict(dict)
     for month, indicator, numerator, denominator in rows:
         figures[_as_date(month)][indicator] = (int(numerator), int(denominator))
     return figures
 
 
+_YEAR_TARGETS = select(TARGETS.c.indicator, TARGETS.c.percent, TARGETS.c.scope).where(
+    TARGETS.c.year == bindparam("year"),
+    or_(
+        and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == bindparam("commune")),
+        and_(
+            TARGETS.c.scope == SCOPE_PROVINCE,
+            TARGETS.c.area_code
+            == select(COMMUNES.c.province_code).where(COMMUNES.c.code == bindparam("commune")).scalar_subquery(),
+        ),
+    ),
+)
+
+
 def year_targets(session: Session, commune_code: int, year: int) -> dict[str, Target]:
     """The year's targets for the commune: its province's, replaced by the commune's own where it set one."""
-    province = select(COMMUNES.c.province_code).where(COMMUNES.c.code == commune_code).scalar_subquery()
-    rows = session.connection().execute(
-        select(TARGETS.c.indicator, TARGETS.c.percent, TARGETS.c.scope).where(
-            TARGETS.c.year == year,
-            or_(
-                and_(TARGETS.c.scope == SCOPE_COMMUNE, TARGETS.c.area_code == commune_code),
-                and_(TARGETS.c.scope == SCOPE_PROVINCE, TARGETS.c.area_code == province),
-            ),
-        )
-    )
+    rows = session.connection().execute(_YEAR_TARGETS, {"year": year, "commune": commune_code})
     own: dict[str, Target] = {}
     of_province: dict[str, Target] = {}
     for indicator, percent, scope in rows:

@@ -82,6 +82,33 @@ def _week_default(element: week_index, compiler: SQLCompiler, **kw: Any) -> str:
     return f"(({compiler.process(element.clauses, **kw)} - DATE '2000-01-03') / 7)"
 
 
+class month_index(FunctionElement[int]):
+    """Months since January 2000 (year × 12 + month − 1 − 24000): equal for all days of one month."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "month_index"
+
+
+@compiles(month_index, "sqlite")
+def _month_sqlite(element: month_index, compiler: SQLCompiler, **kw: Any) -> str:
+    """The month number on SQLite, from the ISO date's year and month."""
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(strftime('%Y', {day}) AS INTEGER) * 12 + CAST(strftime('%m', {day}) AS INTEGER) - 24001)"
+
+
+@compiles(month_index)
+def _month_default(element: month_index, compiler: SQLCompiler, **kw: Any) -> str:
+    """The month number on PostgreSQL."""
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST(EXTRACT(YEAR FROM {day}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {day}) AS INTEGER) - 24001)"
+
+
+def month_number(day: dt.date) -> int:
+    """`month_index` of a day, in Python."""
+    return day.year * 12 + day.month - 24001
+
+
 def live_sessions(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     """Sessions not deleted whose date lies in the period (:s to :e), and the given conditions."""
     return and_(

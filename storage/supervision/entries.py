@@ -1,31 +1,34 @@
 """What supervision reads: the live sessions of one or more communes, each with what the rules look at.
 
-Three statements whatever the number of villages or communes: the sessions (with their village, its household
-count, who entered them and how many photos they carry, as plain columns: no ORM row), the people helped per
-village and day, and the provinces' deadline days.
+Five statements whatever the number of villages or communes (each built once): the sessions (their village,
+who entered them and how many photos they carry, as plain columns: no ORM row), the names and household counts
+of their villages, the names of who entered them, the people helped per village and day, and the provinces'
+deadline days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CompoundSelect, Date, Select, and_, bindparam, func, literal_column, not_, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from storage.models import Commune, HelpRecord, Member, ProvinceSetting, table_of
+from storage.models import Member, ProvinceSetting, table_of
 from storage.periods import Period
-from storage.progress.sql import COMMUNES, SESSIONS, VILLAGES
+from storage.progress.sql import COMMUNES, HELP, SESSIONS, VILLAGES
 from storage.reports import DEFAULT_DEADLINE_DAY
 
 MEMBERS = table_of(Member)
+SETTINGS = table_of(ProvinceSetting)
 
 HISTORY_WEEKS = 8  # how far before the period the rules look back (a village's usual, a run of weeks)
 
@@ -74,6 +77,9 @@ class Entries:
 
     sessions: list[Entry]
     deadline_days: dict[int, int]  # commune code -> the day of the next month its report is due
+    # people helped per (village, day) from the first session read to the period's end (None: not read, as
+    # no session was found)
+    helped: dict[tuple[int, dt.date], int] | None = None
 
     def by_commune(self) -> dict[int, list[Entry]]:
         """The sessions of each commune, in day order."""
@@ -90,47 +96,109 @@ def local_day(moment: dt.datetime, tz: ZoneInfo) -> dt.date:
     return moment.astimezone(tz).date()
 
 
-def _helped(
-    session: Session, commune_codes: Sequence[int], start: dt.date, end: dt.date
-) -> dict[tuple[int, dt.date], int]:
-    """People helped per (village, day) over the dates, live records only: one grouped statement."""
-    statement = (
-        select(col(HelpRecord.village_id), col(HelpRecord.record_date), func.sum(col(HelpRecord.count)))
-        .where(
-            col(HelpRecord.commune_code).in_(list(commune_codes)),
-            col(HelpRecord.deleted_at).is_(None),
-            col(HelpRecord.record_date) >= start,
-            col(HelpRecord.record_date) <= end,
-        )
-        .group_by(col(HelpRecord.village_id), col(HelpRecord.record_date))
+@lru_cache(maxsize=64)
+def _year_offset(tz: ZoneInfo, year: int) -> dt.timedelta | None:
+    """The zone's offset from UTC when it is the same all through the year (checked each day at noon, and the
+    last day of the year before and the first after), else None."""
+    offsets = set()
+    day = dt.date(year - 1, 12, 31)
+    while day <= dt.date(year + 1, 1, 1):
+        offsets.add(dt.datetime.combine(day, dt.time(12), tz).utcoffset())
+        day += dt.timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
+
+
+def _local_days(tz: ZoneInfo, moments: Sequence[dt.datetime]) -> Callable[[dt.datetime], dt.date]:
+    """How to turn these stored timestamps into their local days: one addition each when the zone keeps one
+    offset over all their years (as Vietnam does), else `local_day` (timestamps shared by a day's batch of
+    entries converted once)."""
+    years = {m.year for m in moments}
+    offsets = {_year_offset(tz, year) for year in years}
+    offset = offsets.pop() if len(offsets) == 1 else None
+    if offset is not None:
+        fixed = offset
+
+        def shifted(moment: dt.datetime) -> dt.date:
+            stored = moment.utcoffset()  # a naive timestamp (SQLite) is UTC
+            return (moment + (fixed - stored if stored else fixed)).date()
+
+        return shifted
+    seen: dict[dt.datetime, dt.date] = {}
+
+    def converted(moment: dt.datetime) -> dt.date:
+        day = seen.get(moment)
+        if day is None:
+            day = seen[moment] = local_day(moment, tz)
+        return day
+
+    return converted
+
+
+def _helped_statement(by_village: bool) -> Select[Any]:
+    """People helped per (village, day) from `:start` to `:end`, live records only, of the communes `:codes` or
+    of the villages `:villages`. Built once."""
+    of = (
+        HELP.c.village_id.in_(bindparam("villages", expanding=True))
+        if by_village
+        else HELP.c.commune_code.in_(bindparam("codes", expanding=True))
     )
-    return {(village, day): int(total or 0) for village, day, total in session.exec(statement)}
+    return (
+        core_select(HELP.c.village_id, HELP.c.record_date, func.sum(HELP.c.count))
+        .where(
+            of,
+            HELP.c.deleted_at.is_(None),
+            HELP.c.record_date >= bindparam("start", type_=Date),
+            HELP.c.record_date <= bindparam("end", type_=Date),
+        )
+        .group_by(HELP.c.village_id, HELP.c.record_date)
+    )
+
+
+_HELPED_OF_COMMUNES = _helped_statement(by_village=False)
+_HELPED_OF_VILLAGES = _helped_statement(by_village=True)
+_DEADLINE_DAYS = (
+    core_select(COMMUNES.c.code, SETTINGS.c.report_deadline_day)
+    .select_from(COMMUNES.outerjoin(SETTINGS, SETTINGS.c.province_code == COMMUNES.c.province_code))
+    .where(COMMUNES.c.code.in_(bindparam("codes", expanding=True)))
+)
+
+
+def _helped(
+    session: Session, commune_codes: Sequence[int], start: dt.date, end: dt.date, villages: Sequence[int] = ()
+) -> dict[tuple[int, dt.date], int]:
+    """People helped per (village, day) over the dates (of these villages only, when given), live records only:
+    one grouped statement."""
+    if villages:
+        statement, params = _HELPED_OF_VILLAGES, {"villages": list(villages), "start": start, "end": end}
+    else:
+        statement, params = _HELPED_OF_COMMUNES, {"codes": list(commune_codes), "start": start, "end": end}
+    return {
+        (int(village), day): int(total or 0) for village, day, total in session.connection().execute(statement, params)
+    }
 
 
 def _deadline_days(session: Session, commune_codes: Sequence[int]) -> dict[int, int]:
     """Each commune's deadline day (its province's setting, else the 20th)."""
-    statement = (
-        select(Commune.code, ProvinceSetting.report_deadline_day)
-        .select_from(Commune)
-        .outerjoin(ProvinceSetting, col(ProvinceSetting.province_code) == Commune.province_code)
-        .where(col(Commune.code).in_(list(commune_codes)))
-    )
-    return {code: day or DEFAULT_DEADLINE_DAY for code, day in session.exec(statement)}
+    rows = session.connection().execute(_DEADLINE_DAYS, {"codes": list(commune_codes)})
+    return {int(code): day or DEFAULT_DEADLINE_DAY for code, day in rows}
 
 
-def _sessions_statement(by_province: bool) -> CompoundSelect:
+def _sessions_statement(by: str) -> CompoundSelect:
     """The sessions the rules read, as plain columns (no ORM rows: a province's month is ~58,000 of them), of
-    one commune (`:commune`) or of every commune of a province (`:province`): held from `:history` to `:end`,
+    one commune (`:commune`), of every commune of a province (`:province`) or of some villages (`:villages`):
+    held from `:history` to `:end`,
     or else entered from `:entered_from` (included) to `:entered_to` (excluded). Two parts of a UNION ALL, not
     one OR: each part reads its own index (the commune and the day; the commune and the entry time), where an
-    OR scans every session of the dates. Built once; SQLAlchemy caches its compiled form."""
-    communes = (
-        SESSIONS.c.commune_code.in_(
+    OR scans every session of the dates. The sessions alone: their villages' names and who entered them are
+    read apart (`_names`), a few rows, where joins here made PostgreSQL plan a commune's ~300 rows in parallel
+    (workers started for a statement of half a millisecond). Built once; SQLAlchemy caches its compiled form."""
+    communes = {
+        "province": SESSIONS.c.commune_code.in_(
             core_select(COMMUNES.c.code).where(COMMUNES.c.province_code == bindparam("province"))
-        )
-        if by_province
-        else SESSIONS.c.commune_code == bindparam("commune")
-    )
+        ),
+        "commune": SESSIONS.c.commune_code == bindparam("commune"),
+        "villages": SESSIONS.c.village_id.in_(bindparam("villages", expanding=True)),
+    }[by]
     held = and_(
         SESSIONS.c.session_date >= bindparam("history", type_=Date),
         SESSIONS.c.session_date <= bindparam("end", type_=Date),
@@ -141,38 +209,55 @@ def _sessions_statement(by_province: bool) -> CompoundSelect:
     )
 
     def part(*conditions: ColumnElement[bool]) -> Select[Any]:
-        return (
-            core_select(
-                SESSIONS.c.id.label("id"),
-                SESSIONS.c.village_id,
-                VILLAGES.c.name,
-                SESSIONS.c.session_date.label("session_date"),
-                SESSIONS.c.attendees,
-                MEMBERS.c.display_name,
-                SESSIONS.c.created_at,
-                SESSIONS.c.commune_code,
-                VILLAGES.c.households,
-                func.json_array_length(SESSIONS.c.evidence).label("photos"),
-            )
-            .join(VILLAGES, VILLAGES.c.id == SESSIONS.c.village_id)
-            .join(MEMBERS, MEMBERS.c.id == SESSIONS.c.author_id)
-            .where(communes, SESSIONS.c.deleted_at.is_(None), *conditions)
-        )
+        return core_select(
+            SESSIONS.c.id.label("id"),
+            SESSIONS.c.village_id,
+            SESSIONS.c.session_date.label("session_date"),
+            SESSIONS.c.attendees,
+            SESSIONS.c.author_id,
+            SESSIONS.c.created_at,
+            SESSIONS.c.commune_code,
+            func.json_array_length(SESSIONS.c.evidence).label("photos"),
+        ).where(communes, SESSIONS.c.deleted_at.is_(None), *conditions)
 
     return union_all(part(held), part(entered, not_(held))).order_by(
         literal_column("session_date"), literal_column("id")
     )
 
 
-_OF_COMMUNE = _sessions_statement(by_province=False)
-_OF_PROVINCE = _sessions_statement(by_province=True)
+_OF_COMMUNE = _sessions_statement("commune")
+_OF_PROVINCE = _sessions_statement("province")
+_OF_VILLAGES = _sessions_statement("villages")
+_VILLAGE_NAMES = core_select(VILLAGES.c.id, VILLAGES.c.name, VILLAGES.c.households).where(
+    VILLAGES.c.id.in_(bindparam("ids", expanding=True))
+)
+_MEMBER_NAMES = core_select(MEMBERS.c.id, MEMBERS.c.display_name).where(
+    MEMBERS.c.id.in_(bindparam("ids", expanding=True))
+)
+_CHUNK = 900  # ids per statement: under SQLite's oldest limit of bound values
+
+
+def _names(session: Session, statement: Select[Any], ids: set[int]) -> dict[int, tuple[Any, ...]]:
+    """Rows of villages or members by id (the rest of each row), in statements of at most `_CHUNK` ids."""
+    found: dict[int, tuple[Any, ...]] = {}
+    ordered = sorted(ids)
+    for at in range(0, len(ordered), _CHUNK):
+        for row in session.connection().execute(statement, {"ids": ordered[at : at + _CHUNK]}):
+            found[int(row[0])] = tuple(row[1:])
+    return found
 
 
 def load_entries(
-    session: Session, commune_codes: Sequence[int], period: Period, tz: ZoneInfo, province_code: int | None = None
+    session: Session,
+    commune_codes: Sequence[int],
+    period: Period,
+    tz: ZoneInfo,
+    province_code: int | None = None,
+    villages: Sequence[int] = (),
 ) -> Entries:
     """The communes' live sessions held from `HISTORY_WEEKS` weeks before the period to its end, or entered in it
-    (with `province_code`, the communes are all of that province's, read by one statement)."""
+    (with `province_code`, the communes are all of that province's, read by one statement; with `villages`,
+    only those villages' sessions, of any of the communes)."""
     history = period.start - dt.timedelta(weeks=HISTORY_WEEKS)
     bounds = {
         "history": history,
@@ -180,7 +265,9 @@ def load_entries(
         "entered_from": dt.datetime.combine(period.start, dt.time(), tz).astimezone(dt.UTC),
         "entered_to": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC),
     }
-    if province_code is not None:
+    if villages:
+        statement, params = _OF_VILLAGES, {**bounds, "villages": list(villages)}
+    elif province_code is not None:
         statement, params = _OF_PROVINCE, {**bounds, "province": province_code}
     elif len(commune_codes) == 1:
         statement, params = _OF_COMMUNE, {**bounds, "commune": commune_codes[0]}
@@ -189,14 +276,19 @@ def load_entries(
     rows = session.connection().execute(statement, params).all()
     if not rows:
         return Entries([], {})
-    first_day = min(rows[0][3], history)  # the rows come in day order
-    helped = _helped(session, commune_codes, first_day, period.end)
-    days: dict[dt.datetime, dt.date] = {}  # entries share their timestamps often (a day's batch): one conversion each
+    first_day = min(rows[0][2], history)  # the rows come in day order
+    helped = _helped(session, commune_codes, first_day, period.end, villages)
+    local = _local_days(tz, [row[5] for row in rows])
+    places = _names(session, _VILLAGE_NAMES, {row[1] for row in rows})
+    people = _names(session, _MEMBER_NAMES, {row[4] for row in rows})
     sessions = []
-    for id_, village_id, village, day, attendees, author, created, commune, households, photos in rows:
-        logged_on = days.get(created)
-        if logged_on is None:
-            logged_on = days[created] = local_day(created, tz)
+    for id_, village_id, day, attendees, author_id, created, commune, photos in rows:
+        place, person = places.get(village_id), people.get(author_id)
+        if place is None or person is None:  # as an inner join would: never, with the foreign keys
+            continue
+        village, households = place
+        author = person[0]
+        logged_on = local(created)
         sessions.append(
             Entry(
                 id=id_,
@@ -212,4 +304,4 @@ def load_entries(
                 photos=photos or 0,
             )
         )
-    return Entries(sessions, _deadline_days(session, commune_codes))
+    return Entries(sessions, _deadline_days(session, commune_codes), helped)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import func
 from sqlalchemy import select as core_select
@@ -123,6 +124,50 @@ def commune_roll(
         Standing(int(code), communes[int(code)], *_held_and_came(held, int(code), weeks * int(n)))
         for code, n in villages
     ]
+    return _order(standings, size)
+
+
+class VillageWeeks(Protocol):
+    """What the honour roll needs of a village's line in a commune's roll-up (`VillageProgress`)."""
+
+    village_id: int
+    name: str
+    weeks_with_session: int
+    attendees: int
+
+
+def village_roll_of(
+    villages: Sequence[VillageWeeks], period: Period, today: dt.date, size: int = HONOUR_SIZE
+) -> list[Standing] | None:
+    """`village_roll` from a commune's roll-up of the same period (its weeks with a session and attendees per
+    village are the very counts the roll counts), with no second read; None when the period is not over by
+    `today` (the roll counts up to today, the roll-up the whole period)."""
+    if period.end > today:
+        return None
+    weeks = weeks_between(period.start, period.end)
+    return _order([Standing(v.village_id, v.name, v.weeks_with_session, weeks, v.attendees) for v in villages], size)
+
+
+class CommuneWeeks(Protocol):
+    """What the honour roll needs of a commune's line in a province's monthly roll-up (`CommuneTotals`)."""
+
+    code: int
+    name: str
+    villages: int
+    village_weeks: int
+    attendees: int
+
+
+def commune_roll_of(
+    communes: Sequence[CommuneWeeks], period: Period, today: dt.date, size: int = HONOUR_SIZE
+) -> list[Standing] | None:
+    """`commune_roll` from a province's roll-up of the same period (its village-weeks with a session and its
+    attendees are the very counts the roll counts), with no second read of the sessions; None when the period
+    is not over by `today` (the roll counts up to today, the roll-up the whole period)."""
+    if period.end > today:
+        return None
+    weeks = weeks_between(period.start, period.end)
+    standings = [Standing(c.code, c.name, c.village_weeks, weeks * c.villages, c.attendees) for c in communes]
     return _order(standings, size)
 
 

@@ -3,18 +3,19 @@
 The same rules as `rules.py`, over the same sessions (`entries.py`: live, held from `HISTORY_WEEKS` weeks before
 the period to its end, or entered in it), each turned into a count per commune:
 
-- `capacity`, `late_entry`: one pass over the sessions held in the period;
-- `no_photo`: the period's sessions grouped by village (at least `NO_PHOTO_MIN`, not one photo);
-- `burst`: the sessions entered in the period grouped by who entered them and the local day;
-- `rush`: per reporting deadline, the back-dated sessions entered in its last days, per commune;
+- `capacity`, `late_entry`, `no_photo`: one pass over the sessions held in the period, grouped by village (a
+  village without a photo has at least `NO_PHOTO_MIN` of them, not one photo);
+- `burst`, `rush`: the sessions entered in the period grouped by who entered them and the local day, then by
+  commune and day: the bursts, and the back-dated entries each deadline's last days add up to;
 - `crowd`: each large session of the period against its village's sessions of the weeks before. The median
   is not an SQL function everywhere, so the statement counts, per session, the earlier ones below a third of its
   attendees (`k` of `n`), the largest of those and the smallest of the others: with `n` odd the median is below
   a third when `k ≥ (n+1)/2`; with `n` even when `k ≥ n/2+1`, or `k = n/2` and the two middle values (the
   largest below, the smallest not below) sum to less than two thirds of the attendees;
-- `repeated`: the window function `LAG` finds the villages where a session of the period ends four equal
-  attendee counts in a row (necessary for a run), and only those villages' sessions go through `rules.repeated`
-  (which also compares the people helped and the weeks).
+- `repeated`: the villages where a session of the period has three earlier ones of the same attendees (read
+  from the village's covering index), or a session entered in the period for a day outside the dates read,
+  may hold a run (necessary for one); only those villages' sessions go through `rules.repeated` (which also
+  compares the people helped, the order and the weeks).
 
 The local day of an entry is the stored UTC time in the configured zone: `AT TIME ZONE` on PostgreSQL; on SQLite
 a fixed offset, used only when the zone keeps one offset over the dates read (else the caller reads the rows into
@@ -29,7 +30,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal_column, not_, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal_column, not_, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -143,71 +144,79 @@ def _count(
             counts.setdefault(int(code), Counter())[rule] += int(n)
 
 
-def _per_row(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
-    """Capacity and late entries: one pass over the sessions held in the period."""
+def _per_village(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
+    """Capacity, late entries and villages without a photo: one pass over the sessions held in the period,
+    grouped by village, then by commune."""
     households = VILLAGES.c.households
     over = and_(households.is_not(None), households != 0, SESSIONS.c.attendees > _n(CAPACITY_FACTOR) * households)
     late = days_after(SESSIONS.c.session_date, _n(LATE_DAYS)) < _LOGGED_ON
-    statement = (
+    photos = func.coalesce(func.json_array_length(SESSIONS.c.evidence), 0)
+    villages = (
         select(
-            SESSIONS.c.commune_code,
-            func.sum(case((over, 1), else_=0)),
-            func.sum(case((late, 1), else_=0)),
+            SESSIONS.c.commune_code.label("code"),
+            func.count().label("held"),
+            func.sum(photos).label("photos"),
+            func.sum(case((over, 1), else_=0)).label("over"),
+            func.sum(case((late, 1), else_=0)).label("late"),
         )
         .join(VILLAGES, VILLAGES.c.id == SESSIONS.c.village_id)
         .where(_HELD)
-        .group_by(SESSIONS.c.commune_code)
+        .group_by(SESSIONS.c.commune_code, SESSIONS.c.village_id)
+        .subquery()
     )
-    for code, capacity, late_entries in session.connection().execute(statement, params):
-        for rule, n in ((RULE_CAPACITY, capacity), (RULE_LATE, late_entries)):
+    no_photo = and_(villages.c.held >= NO_PHOTO_MIN, villages.c.photos == 0)
+    statement = select(
+        villages.c.code,
+        func.sum(villages.c.over),
+        func.sum(villages.c.late),
+        func.sum(case((no_photo, 1), else_=0)),
+    ).group_by(villages.c.code)
+    for code, capacity, late_entries, without_photo in session.connection().execute(statement, params):
+        for rule, n in ((RULE_CAPACITY, capacity), (RULE_LATE, late_entries), (RULE_NO_PHOTO, without_photo)):
             if n:
                 counts.setdefault(int(code), Counter())[rule] += int(n)
 
 
-def _no_photo(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
-    photos = func.coalesce(func.json_array_length(SESSIONS.c.evidence), 0)
-    villages = (
-        select(SESSIONS.c.commune_code.label("code"))
-        .where(_HELD)
-        .group_by(SESSIONS.c.commune_code, SESSIONS.c.village_id)
-        .having(and_(func.count() >= NO_PHOTO_MIN, func.sum(photos) == 0))
-        .subquery()
-    )
-    _count(select(villages.c.code, func.count()).group_by(villages.c.code), RULE_NO_PHOTO, params, session, counts)
-
-
-def _bursts(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
-    days = (
-        select(SESSIONS.c.commune_code.label("code"))
+def _entry_days(
+    session: Session, params: dict[str, Any], period: Period, province_code: int, counts: dict[int, Counter[str]]
+) -> None:
+    """Bursts and rushes from one pass over the sessions entered in the period: grouped by commune, who entered
+    them and the local day (a burst: enough entries of enough villages), then by commune and day (the bursts,
+    and the back-dated entries a rush adds up over a deadline's last days)."""
+    backdated = days_after(SESSIONS.c.session_date, _n(RUSH_BACKDATED)) <= _LOGGED_ON
+    people = (
+        select(
+            SESSIONS.c.commune_code.label("code"),
+            _LOGGED_ON.label("day"),
+            func.count().label("entries"),
+            func.count(SESSIONS.c.village_id.distinct()).label("villages"),
+            func.sum(case((backdated, 1), else_=0)).label("backdated"),
+        )
         .join(MEMBERS, MEMBERS.c.id == SESSIONS.c.author_id)
         .where(_ENTERED)
         .group_by(SESSIONS.c.commune_code, MEMBERS.c.display_name, _LOGGED_ON)
-        .having(and_(func.count() >= BURST_ENTRIES, func.count(SESSIONS.c.village_id.distinct()) >= BURST_VILLAGES))
         .subquery()
     )
-    _count(select(days.c.code, func.count()).group_by(days.c.code), RULE_BURST, params, session, counts)
-
-
-def _rushes(
-    session: Session, params: dict[str, Any], period: Period, province_code: int, counts: dict[int, Counter[str]]
-) -> None:
-    """Per deadline touching the period: the communes with enough back-dated entries in its last days."""
+    burst = and_(people.c.entries >= BURST_ENTRIES, people.c.villages >= BURST_VILLAGES)
+    bursts = func.sum(case((burst, 1), else_=0))
+    statement = (
+        select(people.c.code, people.c.day, bursts, func.sum(people.c.backdated))
+        .group_by(people.c.code, people.c.day)
+        .having(or_(bursts > 0, func.sum(people.c.backdated) > 0))
+    )
+    backdated_on: dict[int, list[tuple[dt.date, int]]] = {}
+    for code, day, n_bursts, n_backdated in session.connection().execute(statement, params):
+        if n_bursts:
+            counts.setdefault(int(code), Counter())[RULE_BURST] += int(n_bursts)
+        if n_backdated:
+            local = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+            backdated_on.setdefault(int(code), []).append((local, int(n_backdated)))
     for deadline in _deadlines(period, deadline_day(session, province_code)):
-        opens = deadline - dt.timedelta(days=RUSH_DAYS - 1)
-        statement = (
-            select(SESSIONS.c.commune_code, func.count())
-            .where(
-                _ENTERED,
-                bindparam("opens", type_=Date) <= _LOGGED_ON,
-                bindparam("closes", type_=Date) >= _LOGGED_ON,
-                days_after(SESSIONS.c.session_date, _n(RUSH_BACKDATED)) <= _LOGGED_ON,
-            )
-            .group_by(SESSIONS.c.commune_code)
-            .having(func.count() >= RUSH_ENTRIES)
-        )
-        window = {"opens": max(opens, period.start), "closes": min(deadline, period.end)}
-        for code, _n_entries in session.connection().execute(statement, {**params, **window}):
-            counts.setdefault(int(code), Counter())[RULE_RUSH] += 1
+        opens = max(deadline - dt.timedelta(days=RUSH_DAYS - 1), period.start)
+        closes = min(deadline, period.end)
+        for code, days in backdated_on.items():
+            if sum(n for day, n in days if opens <= day <= closes) >= RUSH_ENTRIES:
+                counts.setdefault(code, Counter())[RULE_RUSH] += 1
 
 
 def _crowds(session: Session, params: dict[str, Any], counts: dict[int, Counter[str]]) -> None:
@@ -215,7 +224,7 @@ def _crowds(session: Session, params: dict[str, Any], counts: dict[int, Counter[
     big = SESSIONS.alias("big")
     before = SESSIONS.alias("before")
     small = _n(CROWD_FACTOR) * before.c.attendees < big.c.attendees
-    n = func.count(before.c.id)
+    n = func.count()
     k = func.sum(case((small, 1), else_=0))
     lo = func.max(case((small, before.c.attendees), else_=None))
     hi = func.min(case((small, None), else_=before.c.attendees))
@@ -250,29 +259,46 @@ def _crowds(session: Session, params: dict[str, Any], counts: dict[int, Counter[
 
 
 def _repeat_candidates(session: Session, params: dict[str, Any]) -> set[tuple[int, int]]:
-    """(commune, village) where a session of the period ends `REPEAT_RUN` equal attendee counts in a row, in the
-    order the rules read the sessions (day, then id)."""
-    held = and_(_IN_PROVINCE, _LIVE, SESSIONS.c.session_date >= _HISTORY, SESSIONS.c.session_date <= _END)
-    columns = (SESSIONS.c.id, SESSIONS.c.commune_code, SESSIONS.c.village_id, SESSIONS.c.session_date)
-    read = select(*columns, SESSIONS.c.attendees).where(held)
-    entered = select(*columns, SESSIONS.c.attendees).where(_ENTERED, not_(held))
-    rows = read.union_all(entered).subquery()
-    lags = [
-        func.lag(rows.c.attendees, step)
-        .over(partition_by=rows.c.village_id, order_by=(rows.c.session_date, rows.c.id))
-        .label(f"lag{step}")
-        for step in range(1, REPEAT_RUN)
-    ]
-    runs = select(rows.c.commune_code, rows.c.village_id, rows.c.session_date, rows.c.attendees, *lags).subquery()
-    statement = (
-        select(runs.c.commune_code, runs.c.village_id)
-        .where(
-            runs.c.session_date >= _START,
-            runs.c.session_date <= _END,
-            *(runs.c[f"lag{step}"] == runs.c.attendees for step in range(1, REPEAT_RUN)),
+    """(commune, village) that may hold a run of `REPEAT_RUN` equal attendee counts ending in the period: a
+    superset, checked by `rules.repeated` over those villages' sessions. A run's last session is held in the
+    period and its `REPEAT_RUN - 1` before it are on earlier days with the same attendees: either all held from
+    `:history` (a session of the period with that many such sessions before it, read from the village's index)
+    or one of them entered in the period for a day outside the dates read (every village with such an entry)."""
+    period_session = SESSIONS.alias("run_end")
+    before = SESSIONS.alias("run_before")
+    ends = (
+        select(period_session.c.commune_code, period_session.c.village_id)
+        .join(
+            before,
+            and_(
+                before.c.village_id == period_session.c.village_id,
+                before.c.deleted_at.is_(None),
+                before.c.session_date >= _HISTORY,
+                before.c.session_date < period_session.c.session_date,
+                before.c.attendees == period_session.c.attendees,
+            ),
         )
-        .distinct()
+        .where(
+            period_session.c.commune_code.in_(
+                select(COMMUNES.c.code).where(COMMUNES.c.province_code == bindparam("province"))
+            ),
+            period_session.c.deleted_at.is_(None),
+            period_session.c.session_date >= _START,
+            period_session.c.session_date <= _END,
+        )
+        # Sessions of one village on one day with the same attendees share a group: its count only grows, so
+        # the set stays a superset (and the index holds every column read, with no id).
+        .group_by(
+            period_session.c.commune_code,
+            period_session.c.village_id,
+            period_session.c.session_date,
+            period_session.c.attendees,
+        )
+        .having(func.count() >= REPEAT_RUN - 1)
     )
+    held = and_(SESSIONS.c.session_date >= _HISTORY, SESSIONS.c.session_date <= _END)
+    outside = select(SESSIONS.c.commune_code, SESSIONS.c.village_id).where(_ENTERED, not_(held))
+    statement = union(ends, outside)
     return {(int(code), int(village)) for code, village in session.connection().execute(statement, params)}
 
 
@@ -297,15 +323,14 @@ def province_sql_counts(
     }
     counts: dict[int, Counter[str]] = {}
     _crowds(session, params, counts)
-    _per_row(session, params, counts)
-    _no_photo(session, params, counts)
-    _bursts(session, params, counts)
-    _rushes(session, params, period, province_code, counts)
+    _per_village(session, params, counts)
+    _entry_days(session, params, period, province_code, counts)
     candidates = _repeat_candidates(session, params)
-    for code in sorted({code for code, _ in candidates}):
-        villages = {village for commune, village in candidates if commune == code}
-        entries = [e for e in load_entries(session, [code], period, tz).sessions if e.village_id in villages]
-        runs = len(repeated(entries, period))
-        if runs:
-            counts.setdefault(code, Counter())[RULE_REPEATED] += runs
+    if candidates:
+        codes = sorted({code for code, _ in candidates})
+        villages = sorted(village for _, village in candidates)
+        for code, entries in load_entries(session, codes, period, tz, villages=villages).by_commune().items():
+            runs = len(repeated(entries, period))
+            if runs:
+                counts.setdefault(code, Counter())[RULE_REPEATED] += runs
     return counts

@@ -16,8 +16,18 @@ from sqlmodel import select
 from storage.db import Database
 from storage.models import Commune, HelpRecord, Member, TrainingSession, Village
 from storage.periods import PERIOD_QUARTER, Period
+from storage.progress import commune_progress, province_rollup
+from storage.scope import Scope
 from storage.supervision import RULES, province_flag_counts, rule_counts
-from storage.supervision.honour import Standing, _order, _villages, commune_roll
+from storage.supervision.honour import (
+    Standing,
+    _order,
+    _villages,
+    commune_roll,
+    commune_roll_of,
+    village_roll,
+    village_roll_of,
+)
 from storage.supervision.province import province_sql_counts
 from tests.conftest import VN
 from tests.reports.conftest import HA_TINH, Month
@@ -166,3 +176,34 @@ def test_the_communes_honour_roll_counted_in_sql_is_the_villages_summed(
             )
             assert commune_roll(session, HA_TINH, period, today, size=99) == expected
             assert expected
+
+
+@pytest.mark.parametrize("seed", [6])
+def test_the_honour_rolls_from_the_roll_ups_equal_the_rolls_read_alone(
+    database: Database, month: Month, seed: int
+) -> None:
+    """The pages take their honour rolls from the month's roll-ups (`commune_roll_of`, `village_roll_of`) once
+    the period is over: the same standings as the rolls reading the sessions themselves; not before."""
+    scatter(database, month, seed)
+    today = dt.date(2026, 12, 3)
+    scope = Scope.operator()
+    with database.session() as session:
+        communes = list(session.exec(select(Commune.code).where(Commune.province_code == HA_TINH)))
+        for period in (Period.month(dt.date(2026, 9, 1)), Period.month(dt.date(2026, 10, 1)), PERIODS[1]):
+            rollup = province_rollup(session, scope, HA_TINH, period.start)
+            from_rollup = commune_roll_of(rollup.communes, period, today, size=99)
+            assert from_rollup == commune_roll(session, HA_TINH, period, today, size=99)
+            assert from_rollup
+            for code in communes:
+                progress = commune_progress(session, scope, code, period, today)
+                of_villages = village_roll_of(progress.villages, period, today, size=99)
+                assert of_villages == village_roll(session, code, period, today, size=99)
+        november = Period.month(dt.date(2026, 11, 1))
+        assert (
+            commune_roll_of(
+                province_rollup(session, scope, HA_TINH, november.start).communes, november, dt.date(2026, 11, 19)
+            )
+            is None
+        )
+        progress = commune_progress(session, scope, communes[0], november, dt.date(2026, 11, 19))
+        assert village_roll_of(progress.villages, november, dt.date(2026, 11, 19)) is None
