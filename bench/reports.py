@@ -33,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import column, insert, literal_column, select, table, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlalchemy.sql.expression import ColumnClause
+from sqlmodel import Session, col
 
 from storage.db import Database, normalize_url
 from storage.indicators import INDICATORS
@@ -164,7 +165,9 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     with database.session() as session:
         communes = [
             (int(c), int(p))
-            for c, p in session.execute(select(Commune.code, Commune.province_code).order_by(Commune.code))
+            for c, p in session.execute(
+                select(col(Commune.code), col(Commune.province_code)).order_by(col(Commune.code))
+            )
         ]
     step = max(1, round(1 / scale)) if scale < 1 else 1
     communes = communes[::step]
@@ -229,7 +232,9 @@ def generate(database: Database, scale: float, seed: int = 2026) -> dict[str, in
     # reach the driver as they are: SQLAlchemy's per-row type processing would double the load time.
     # The values every row shares are written into the statement once instead of being sent row by row.
     sqlite = database.is_sqlite
-    stamp = literal_column("'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'")
+    stamp: ColumnClause[Any] = literal_column(
+        "'2026-11-25 03:00:00.000000'" if sqlite else "TIMESTAMPTZ '2026-11-25 03:00:00+00'"
+    )
     shared = {"source": literal_column("'guided'"), "created_at": stamp, "updated_at": stamp}
     session_shared = {"source": literal_column("'guided'"), "updated_at": stamp}
     session_table = table(
@@ -520,7 +525,7 @@ class HandSQL:
 
         return re.sub(r":(\w+)", r"%(\1)s", sql)
 
-    def run(self, name: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def run(self, name: str, params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
         if self.sqlite:
             params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
         cursor = self.raw.cursor()
@@ -560,8 +565,8 @@ def month_params(**extra: Any) -> dict[str, Any]:
 # -- checks: both ways give the same numbers ---------------------------------------------------------
 
 
-def _commune_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    villages = {r[1]: [0, 0, 0, {}, False] for r in rows if r[0] == "v"}
+def _commune_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+    villages: dict[Any, list[Any]] = {r[1]: [0, 0, 0, {}, False] for r in rows if r[0] == "v"}
     out: dict[str, Any] = {"weeks": 0, "figures": {}}
     for tag, key, name, a, b, c, *_ in rows:
         if tag == "s":
@@ -589,7 +594,7 @@ def _commune_numbers_ours(progress: Any) -> dict[str, Any]:
     }
 
 
-def _province_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+def _province_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     out: dict[int, list[Any]] = {r[1]: [0, 0, 0, 0, 0, 0, {}, {}, False] for r in rows if r[0] == "c"}
     for tag, key, name, a, b, c, d, e, _f in rows:
         if tag == "n":
@@ -622,7 +627,7 @@ def _province_numbers_ours(rollup: Any) -> dict[int, tuple[Any, ...]]:
     }
 
 
-def _national_numbers_hand(rows: list[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+def _national_numbers_hand(rows: Sequence[tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     out: dict[int, list[Any]] = {r[1]: [int(r[3]), 0, 0, 0, 0, 0, 0, {}, {}] for r in rows if r[0] == "c"}
     for tag, key, name, a, b, c, d, _e, _f in rows:
         if tag == "n":
