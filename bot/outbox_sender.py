@@ -78,6 +78,7 @@ from bot.delivery.leases import LeaseKeeper
 from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.shared import Leases, SharedPace
 from bot.delivery.store import OutboxStore, UnreachableHook
+from bot.delivery.wakeup import Wakeups
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer, token_key
 from bot.settings import RateLimits
@@ -168,6 +169,8 @@ class OutboxSender:
             shared_pace=shared_pace,
         )
         self.lease_keeper = LeaseKeeper(self.store, leases, lambda: sorted(self.claims.claimed), self._forfeit)
+        # With leases, another instance may hold the chat of a row committed here: tell the others at once.
+        self.wakeups = Wakeups(database, leases.owner, self._rescan_soon) if leases is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -201,6 +204,8 @@ class OutboxSender:
         loop = self._loop
         if not items:
             return
+        if self.wakeups is not None:
+            self.wakeups.tell_others()  # the chat may be another instance's to send
         if loop is None or loop.is_closed():
             self.notify()
             return
@@ -240,6 +245,8 @@ class OutboxSender:
             worker.task = asyncio.create_task(self._work(worker), name=f"outbox-worker-{worker.index}")
         self._dispatching = asyncio.create_task(self.dispatcher.run(), name="outbox-dispatcher")
         self.lease_keeper.start()
+        if self.wakeups is not None:
+            self.wakeups.start()
         self._running = True
         self.notify()
 
@@ -270,6 +277,8 @@ class OutboxSender:
             for item in worker.drop_all():
                 self.claims.release(item.id)
         await self.lease_keeper.stop()
+        if self.wakeups is not None:
+            await asyncio.to_thread(self.wakeups.stop, True)  # the rows it freed: the others take them at once
         if self.shared_pace is not None:
             self.shared_pace.close()
         self._running = False
