@@ -298,11 +298,7 @@ class SpreadWebhooks:
     def _ready(self) -> list[Any]:
         if len(self._busy) >= self.connections:
             return []
-        return [
-            p
-            for p in self.owner._pending
-            if id(p) not in self._started and _chat_of(p.update) not in self._busy
-        ]
+        return [p for p in self.owner._pending if id(p) not in self._started and _chat_of(p.update) not in self._busy]
 
     async def _run(self) -> None:
         owner = self.owner
@@ -390,9 +386,7 @@ def check_chats(sent: dict[int, list[str]], db_url: str) -> list[str]:
             }
             sessions: dict[int, set[int]] = {}  # guided sessions: their numbers, told in the chat
             counted: dict[tuple[int, str], int] = {}  # (member, "text session" | "text help" | "guided help")
-            for row_id, member, source in connection.execute(
-                text("SELECT id, member_id, source FROM trainingsession")
-            ):
+            for row_id, member, source in connection.execute(text("SELECT id, member_id, source FROM trainingsession")):
                 if source == "guided":
                     sessions.setdefault(int(member), set()).add(int(row_id))
                 else:
@@ -421,5 +415,6 @@ def check_chats(sent: dict[int, list[str]], db_url: str) -> list[str]:
         expected["text session"] = expected["text help"] = text_saves
         for what, told_count in expected.items():
             if counted.get((member, what), 0) != told_count:
-                problems.append(f"chat {user_id}: {what}: {told_count} confirmed, {counted.get((member, what), 0)} stored")
+                stored_count = counted.get((member, what), 0)
+                problems.append(f"chat {user_id}: {what}: {told_count} confirmed, {stored_count} stored")
     return problems

@@ -106,7 +106,7 @@ class Wakeups:
     def _connect(self) -> Any:
         """A psycopg connection of the listener's own, out of the pool, in autocommit (notices arrive at once)."""
         pooled = self.database.engine.raw_connection()
-        connection = pooled.driver_connection
+        connection: Any = pooled.driver_connection
         pooled.detach()  # never handed back to the pool: it stays LISTENing
         connection.rollback()  # the pool's liveness check may have begun a transaction
         connection.autocommit = True
@@ -126,7 +126,8 @@ class Wakeups:
         """One NOTIFY; False when it could not be sent (the others find the rows at their next full read)."""
         try:
             with self.database.engine.connect() as connection:
-                connection.execute(text("SELECT pg_notify(:channel, :owner)"), {"channel": CHANNEL, "owner": self.owner})
+                notice = {"channel": CHANNEL, "owner": self.owner}
+                connection.execute(text("SELECT pg_notify(:channel, :owner)"), notice)
                 connection.commit()
         except Exception:
             log.warning("outbox wake-ups: could not notify the other instances", exc_info=True)
