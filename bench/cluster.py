@@ -18,9 +18,12 @@ import contextlib
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import resource
+import sys
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -130,8 +133,6 @@ async def _wait_for_stop(conn: Any) -> None:
 
 
 async def _run_app(base_url: str, db_url: str, conn: Any, tuning: dict[str, Any]) -> dict[str, Any]:
-    import time
-
     from bot.app import build_application
     from bot.config import Config, FloodLimits, RateLimits
 
@@ -235,6 +236,38 @@ def bot_process(kind: str, base_url: str, db_url: str, conn: Any, profile: str |
     else:
         stats = run()
     conn.send(stats)
+
+
+def start_bots(
+    kind: str, name: str, base_url: str, db_url: str, tunings: list[dict[str, Any]], verbose: bool
+) -> tuple[list[Any], list[Any]]:
+    """One bot process per tuning (spawned), and the parent's end of each one's pipe."""
+    context = multiprocessing.get_context("spawn")
+    processes, pipes = [], []
+    for index, tuning in enumerate(tunings):
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=bot_process,
+            args=(kind, base_url, db_url, child, tuning.get("profile"), tuning),
+            name=f"bench-{name}-{index}",
+        )
+        process.start()
+        processes.append(process)
+        pipes.append(parent)
+        if verbose:
+            print(f"  [{name}] bot process pid {process.pid}", file=sys.stderr, flush=True)
+    return processes, pipes
+
+
+async def wait_ready(kind: str, processes: list[Any], pipes: list[Any]) -> None:
+    """Until every bot process said it is ready (two minutes at most)."""
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + 120
+    for parent, process in zip(pipes, processes, strict=True):
+        while not await loop.run_in_executor(None, parent.poll, 0.2):
+            if not process.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the {kind} bot did not start (exit code {process.exitcode}); see above")
+        parent.recv()
 
 
 def free_port() -> int:

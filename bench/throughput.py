@@ -13,13 +13,19 @@ compare. The bot's CPU share counts both of its processes. Three phases, each ag
 
   1. echo     a bare python-telegram-bot 22.8 `Application` with one `MessageHandler` that replies (the
               baseline), driven by the same people typing messages, as fast as it answers;
-  2. bot      the real application (`bot.app.build_application`, SQLite, polling) under the realistic mix,
-              as fast as it answers;
+  2. bot      the real application (`bot.app.build_application`; SQLite and polling unless told otherwise)
+              under the realistic mix, as fast as it answers;
   3. rate     the real application again, updates sent at a fixed rate (100/s by default): p50/p99 latency.
 
 Latency is the time from the update being available on the fake to the bot's first visible answer in that
 chat (a message sent or edited; the answerCallbackQuery spinner stop is not counted). Throughput counts
 updates whose answer was complete, after a short warm-up.
+
+With `--database-url postgresql://...` the real bot runs on PostgreSQL (its leases and shared pace, as several
+instances do); `--instances 2` runs two on that one database in webhook mode (`--webhook` alone: one instance),
+this process posting each update to one instance after the other, several at once, one at a time per chat
+(bench/cluster.py: `SpreadWebhooks`). After each phase every chat is checked: the bot's messages arrived once
+each in the order of its outbox, and every entry a person saw confirmed is stored once.
 
 The outbox rate limits are lifted for the run (the platform's 30 messages/s would otherwise be the measure):
 this measures what the bot itself can process.
@@ -28,6 +34,7 @@ this measures what the bot itself can process.
     python bench/throughput.py --users 200 --seconds 20
     python bench/throughput.py --profile /tmp/bot.prof      # cProfile the bot process of phase 2
     python bench/throughput.py --profile-engine /tmp/e.prof # CPU profile of the engine's thread in phase 2
+    python bench/throughput.py --database-url postgresql://postgres@127.0.0.1:5432/bench --instances 2
 """
 
 from __future__ import annotations
@@ -35,14 +42,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import random
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +57,14 @@ from bench.cluster import (
     TOKEN,
     VILLAGES,
     SpreadWebhooks,
-    bot_process,
     check_chats,
     cpu_of,
     free_port,
     seed,
+    start_bots,
+    wait_ready,
 )
+from bench.results import Result, Stats, line, percentile
 from bot.sandbox.fake_telegram import FakeTelegram
 
 WARMUP_SECONDS = 1.0
@@ -147,15 +154,6 @@ def new_with(action: str) -> Want:
 
 def saved_or_twin(kind: str, message: dict[str, Any]) -> bool:
     return kind == "send" and ("Đã lưu" in (message.get("text") or "") or _data(message, ":again") is not None)
-
-
-@dataclass
-class Stats:
-    latencies: list[float] = field(default_factory=list)  # seconds, measured updates only
-    completed: int = 0  # updates answered completely
-    errors: int = 0
-    measuring: bool = False
-    by_flow: dict[str, int] = field(default_factory=dict)
 
 
 class Person:
@@ -278,32 +276,6 @@ class Person:
 # -- one phase ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    name: str
-    rate: float  # updates answered per second
-    p50_ms: float
-    p99_ms: float
-    updates: int
-    errors: int
-    seconds: float
-    bot_cpu: float  # share of one core used by the bot (its process and the engine's own process, if any)
-    harness_cpu: float  # share of one core used by this process (fake + people)
-    offered: float | None = None  # fixed-rate phase: updates offered per second
-    by_flow: dict[str, int] = field(default_factory=dict)
-    api_calls: dict[str, float] = field(default_factory=dict)  # Bot API calls per update, whole phase
-    engine: str | None = None  # the real bot: where it handled updates ("process" or "thread")
-    problems: list[str] = field(default_factory=list)  # what `check_chats` found wrong after the run
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 async def run_phase(
     name: str, kind: str, args: argparse.Namespace, workdir: Path, rate: float | None = None, profile: str | None = None
 ) -> Result:
@@ -321,37 +293,22 @@ async def run_phase(
     loop = asyncio.get_running_loop()
     if kind != "echo":
         await loop.run_in_executor(None, seed, db_url, users)
-    context = multiprocessing.get_context("spawn")
-    processes, pipes = [], []
-    for index, port in enumerate(ports):
-        parent, child = context.Pipe()
-        tuning = {
+    tunings = [
+        {
             "workers": args.app_workers,
             "pool": args.app_pool,
             "engine_mode": args.engine_mode,
             "engine_profile": args.profile_engine if name == "bot" and index == 0 else None,
             "web_port": port,
+            "profile": profile if index == 0 else None,
         }
-        process = context.Process(
-            target=bot_process,
-            args=(kind, fake.base_url, db_url, child, profile if index == 0 else None, tuning),
-            name=f"bench-{name}-{index}",
-        )
-        process.start()
-        processes.append(process)
-        pipes.append(parent)
-        if args.verbose:
-            print(f"  [{name}] bot process pid {process.pid}", file=sys.stderr, flush=True)
+        for index, port in enumerate(ports)
+    ]
+    processes, pipes = start_bots(kind, name, fake.base_url, db_url, tunings, args.verbose)
     pids = [process.pid for process in processes if process.pid is not None]
     problems: list[str] = []
     try:
-        deadline = time.monotonic() + 120
-        for parent, process in zip(pipes, processes, strict=True):
-            while not await loop.run_in_executor(None, parent.poll, 0.2):
-                if not process.is_alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"the {kind} bot did not start (exit code {process.exitcode}); see above")
-            parent.recv()
-
+        await wait_ready(kind, processes, pipes)
         stats = Stats()
         stop = asyncio.Event()
         permits: asyncio.Queue[None] | None = asyncio.Queue() if rate else None
@@ -401,8 +358,8 @@ async def run_phase(
     return Result(
         name=name,
         rate=stats.completed / elapsed,
-        p50_ms=_percentile(stats.latencies, 0.50) * 1000,
-        p99_ms=_percentile(stats.latencies, 0.99) * 1000,
+        p50_ms=percentile(stats.latencies, 0.50) * 1000,
+        p99_ms=percentile(stats.latencies, 0.99) * 1000,
         updates=stats.completed,
         errors=stats.errors,
         seconds=elapsed,
@@ -428,27 +385,6 @@ async def _pace(permits: asyncio.Queue[None], rate: float) -> None:
         permits.put_nowait(None)
 
 
-def _line(result: Result) -> str:
-    text = (
-        f"  {result.name:<6} {result.updates:>6} updates in {result.seconds:5.1f} s = {result.rate:7.1f} upd/s; "
-        f"latency p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:6.1f} ms; errors {result.errors}; "
-        f"CPU bot {result.bot_cpu:4.0%}, fake+people {result.harness_cpu:4.0%}"
-    )
-    if result.engine:
-        text += f"\n         engine: {result.engine}"
-    if result.problems:
-        text += f"\n         CHECK FAILED in {len(result.problems)} chats: " + "; ".join(result.problems[:5])
-    elif result.name != "echo":
-        text += "\n         checked: every chat's messages once each, in order; every confirmed entry stored once"
-    if result.by_flow:
-        text += "\n         flows completed: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_flow.items()))
-    if result.api_calls:
-        text += "\n         Bot API calls per update: " + ", ".join(
-            f"{k} {v:.2f}" for k, v in sorted(result.api_calls.items(), key=lambda kv: -kv[1]) if v >= 0.01
-        )
-    return text
-
-
 async def main_async(args: argparse.Namespace) -> int:
     print(
         f"bench/throughput.py: {args.users} people, up to {args.updates} updates or {args.seconds:g} s per phase, "
@@ -461,19 +397,18 @@ async def main_async(args: argparse.Namespace) -> int:
     )
     try:
         import sniffio  # noqa: F401
-    except ImportError:
+    except ImportError:  # encode/httpcore#1103
         print(
-            "  note: sniffio is not installed, so httpcore retries a failed `import sniffio` on every request "
-            "(encode/httpcore#1103); both bots pay it"
+            "  note: sniffio is not installed, so httpcore retries `import sniffio` on every request; both bots pay it"
         )
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
         workdir = Path(tmp)
         echo = await run_phase("echo", "echo", args, workdir)
-        print(_line(echo), flush=True)
+        print(line(echo), flush=True)
         bot = await run_phase("bot", "app", args, workdir, profile=args.profile)
-        print(_line(bot), flush=True)
+        print(line(bot), flush=True)
         fixed = await run_phase("rate", "app", args, workdir, rate=args.rate)
-        print(_line(fixed) + f" (offered {args.rate:g} upd/s)", flush=True)
+        print(line(fixed) + f" (offered {args.rate:g} upd/s)", flush=True)
     ratio = bot.rate / echo.rate if echo.rate else float("nan")
     print()
     print(f"throughput: {bot.rate:.0f} upd/s (echo bot: {echo.rate:.0f} upd/s, ratio {ratio:.2f})")
@@ -507,12 +442,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--updates", type=int, default=6000, help="stop a throughput phase after this many answered updates (6000)"
     )
-    parser.add_argument(
-        "--seconds",
-        type=float,
-        default=10.0,
-        help="at most this long per throughput phase; the fixed-rate phase's length (10)",
-    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="at most this long per phase (10)")
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the fixed-rate phase (100)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the bot process of phase 2 into FILE")
     parser.add_argument(
