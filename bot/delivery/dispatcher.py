@@ -188,7 +188,7 @@ class Dispatcher:
         if self.store.leases is not None:
             # Several instances: a row is sent by the one that claims it in the database (another may hold its
             # chat), so what the engine committed here is read and claimed like any other row, at once.
-            self._handed_ids.update(item.id for item in items)
+            self._handed_ids.update(item.id for item in items if item.id not in claims.claimed)
             self.fetch_wanted = True
             return
         for item in items:

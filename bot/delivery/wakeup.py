@@ -44,7 +44,6 @@ class Wakeups:
         self._want_tell = threading.Event()
         self._listening = threading.Event()  # set once LISTEN is in force
         self._threads: list[threading.Thread] = []
-        self._connection: Any = None
 
     def start(self) -> None:
         """Begin listening and telling, each on a thread of its own."""
