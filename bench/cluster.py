@@ -389,11 +389,12 @@ def check_chats(sent: dict[int, list[str]], db_url: str) -> list[str]:
     """What went wrong in the chats (empty: nothing), from what each chat was sent (`sent`: the texts of the
     bot's messages in each chat, in the order they arrived) and the database.
 
-    Per chat: the messages arrived once each, in the order of the chat's outbox rows (every row marked sent,
-    none else: the instances stopped cleanly, marking what they sent); every session a person saw saved is stored
-    once: a guided session by its number ("Đã lưu buổi sinh hoạt (số N)"), guided help by the count of "Đã lưu số
-    người được hỗ trợ" answers, a one-line entry (one session and one kind of help) by the count of "✅ Đã lưu:"
-    answers; and nothing is stored that the person was not told of."""
+    Per chat: the messages arrived once each, in the order of the chat's outbox rows (every row marked sent, none
+    else: the instances stopped cleanly, marking what they sent); every entry the bot said it saved (in a message
+    sent, or still to send when the instances stopped) is stored once: a guided session by its number ("Đã lưu
+    buổi sinh hoạt (số N)"), guided help by the count of "Đã lưu số người được hỗ trợ" answers, a one-line entry
+    (one session and one kind of help) by the count of "✅ Đã lưu:" answers; and nothing is stored that the person
+    was not told of."""
     from sqlalchemy import text
 
     from storage.db import Database
@@ -402,15 +403,18 @@ def check_chats(sent: dict[int, list[str]], db_url: str) -> list[str]:
     database = Database(db_url)
     try:
         with database.engine.connect() as connection:
-            outbox: dict[str, list[str]] = {}
-            for chat, payload in connection.execute(
+            outbox: dict[str, list[str]] = {}  # the chat's messages marked sent
+            written: dict[str, list[str]] = {}  # all the chat's messages, some perhaps still to send at the stop
+            for chat, payload, status in connection.execute(
                 text(
-                    "SELECT chat_id, payload FROM outboxmessage WHERE channel = 'telegram' AND kind = 'message' "
-                    "AND status = 'sent' ORDER BY id"
+                    "SELECT chat_id, payload, status FROM outboxmessage WHERE channel = 'telegram' "
+                    "AND kind = 'message' ORDER BY id"
                 )
             ):
                 data = payload if isinstance(payload, dict) else json.loads(payload)
-                outbox.setdefault(str(chat), []).append(str(data.get("text") or ""))
+                written.setdefault(str(chat), []).append(str(data.get("text") or ""))
+                if status == "sent":
+                    outbox.setdefault(str(chat), []).append(str(data.get("text") or ""))
             owners = {
                 str(user): int(member)
                 for user, member in connection.execute(
@@ -430,21 +434,23 @@ def check_chats(sent: dict[int, list[str]], db_url: str) -> list[str]:
                 counted[int(member), f"{source} help"] = int(count)
     finally:
         database.dispose()
-    for user_id, shown in sorted(sent.items()):
-        written = outbox.get(str(user_id), [])
-        if shown != written:
-            extra = len(shown) - len(written)
+    for user_id in sorted(set(sent) | {int(chat) for chat in written}):
+        shown = sent.get(user_id, [])
+        marked = outbox.get(str(user_id), [])
+        if shown != marked:
+            extra = len(shown) - len(marked)
             problems.append(
-                f"chat {user_id}: {len(shown)} messages arrived, {len(written)} sent in the outbox; "
+                f"chat {user_id}: {len(shown)} messages arrived, {len(marked)} sent in the outbox; "
                 + ("some twice" if extra > 0 else "out of order or missing")
             )
+        said = written.get(str(user_id), [])  # what the bot told the person, sent or still to send
         member = owners.get(str(user_id), -1)
-        told = [int(n) for text_ in shown for n in SAVED_SESSION.findall(text_)]
+        told = [int(n) for text_ in said for n in SAVED_SESSION.findall(text_)]
         stored = sessions.get(member, set())
         if sorted(told) != sorted(stored):
             problems.append(f"chat {user_id}: sessions confirmed {sorted(told)}, stored {sorted(stored)}")
-        text_saves = sum(text_.startswith(SAVED_TEXT) for text_ in shown)
-        expected = {"guided help": sum(SAVED_HELP in text_ for text_ in shown)}
+        text_saves = sum(text_.startswith(SAVED_TEXT) for text_ in said)
+        expected = {"guided help": sum(SAVED_HELP in text_ for text_ in said)}
         expected["text session"] = expected["text help"] = text_saves
         for what, told_count in expected.items():
             if counted.get((member, what), 0) != told_count:
