@@ -353,6 +353,8 @@ async def run_phase(
         await fake.close()
     if kind != "echo":
         problems = await loop.run_in_executor(None, check_chats, fake.sent, db_url)
+    if isinstance(fake._webhooks, SpreadWebhooks) and fake._webhooks.failed:
+        print(f"  [{name}] webhook posts not answered 2xx (tried again): {fake._webhooks.failed}", file=sys.stderr)
     if bot_cpu != bot_cpu:  # no /proc: the bot's own count covers a little more than the window
         bot_cpu = sum(one["cpu"] for one in bot_stats) / max(elapsed, 1e-9)
     return Result(
