@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.throughput import VILLAGES, seed_members
+from bench.cluster import VILLAGES, seed_members
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.engine import ConversationEngine

@@ -13,13 +13,19 @@ compare. The bot's CPU share counts both of its processes. Three phases, each ag
 
   1. echo     a bare python-telegram-bot 22.8 `Application` with one `MessageHandler` that replies (the
               baseline), driven by the same people typing messages, as fast as it answers;
-  2. bot      the real application (`bot.app.build_application`, SQLite, polling) under the realistic mix,
-              as fast as it answers;
+  2. bot      the real application (`bot.app.build_application`; SQLite and polling unless told otherwise)
+              under the realistic mix, as fast as it answers;
   3. rate     the real application again, updates sent at a fixed rate (100/s by default): p50/p99 latency.
 
 Latency is the time from the update being available on the fake to the bot's first visible answer in that
 chat (a message sent or edited; the answerCallbackQuery spinner stop is not counted). Throughput counts
 updates whose answer was complete, after a short warm-up.
+
+With `--database-url postgresql://...` the real bot runs on PostgreSQL (its leases and shared pace, as several
+instances do); `--instances 2` runs two on that one database in webhook mode (`--webhook` alone: one instance),
+this process posting each update to one instance after the other, several at once, one at a time per chat
+(bench/cluster.py: `SpreadWebhooks`). After each phase every chat is checked: the bot's messages arrived once
+each in the order of its outbox, and every entry a person saw confirmed is stored once.
 
 The outbox rate limits are lifted for the run (the platform's 30 messages/s would otherwise be the measure):
 this measures what the bot itself can process.
@@ -28,6 +34,7 @@ this measures what the bot itself can process.
     python bench/throughput.py --users 200 --seconds 20
     python bench/throughput.py --profile /tmp/bot.prof      # cProfile the bot process of phase 2
     python bench/throughput.py --profile-engine /tmp/e.prof # CPU profile of the engine's thread in phase 2
+    python bench/throughput.py --database-url postgresql://postgres@127.0.0.1:5432/bench --instances 2
 """
 
 from __future__ import annotations
@@ -35,26 +42,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
-import multiprocessing
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cluster import (
+    TOKEN,
+    VILLAGES,
+    SpreadWebhooks,
+    check_chats,
+    cpu_of,
+    free_port,
+    seed,
+    start_bots,
+    wait_ready,
+)
+from bench.results import Result, Stats, line, percentile
 from bot.sandbox.fake_telegram import FakeTelegram
 
-TOKEN = "5550001:BENCH-fake_bot-token"
-COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
-VILLAGES = 20
 WARMUP_SECONDS = 1.0
 STEP_TIMEOUT = 30.0
 GOAL_RATIO = 0.8
@@ -85,185 +97,6 @@ KINDS = [
 MIX = (("text", 0.40), ("session", 0.35), ("help", 0.25))
 
 
-# -- the bot under test, in its own process ----------------------------------------------------------
-
-
-def seed_members(database: Any, users: list[str]) -> None:
-    """The commune, its villages, and every simulated person joined as a team member of one village."""
-    from bot.clock import SystemClock
-    from storage import invites
-    from storage.areas import add_villages
-
-    now = SystemClock().now()
-    with database.session() as session:
-        villages, _ = add_villages(
-            session, COMMUNE, [f"Thôn {n}" for n in range(1, VILLAGES + 1)], now=now, actor_id=None
-        )
-        codes = [
-            invites.create_invite(
-                session, role="member", now=now, days=30, max_uses=100000, commune_code=COMMUNE, village_id=v.id
-            ).code
-            for v in villages
-        ]
-        for index, user_id in enumerate(users):
-            invites.redeem(
-                session,
-                codes[index % VILLAGES],
-                channel="telegram",
-                user_id=user_id,
-                chat_id=user_id,
-                display_name=f"Tổ viên {index}",
-                locale="vi",
-                now=now,
-            )
-
-
-def _seed(db_url: str, users: list[int]) -> None:
-    from storage.db import Database
-    from storage.migrate import upgrade
-
-    database = Database(db_url)
-    upgrade(database)
-    seed_members(database, [str(user) for user in users])
-    database.dispose()
-
-
-async def _wait_for_stop(conn: Any) -> None:
-    loop = asyncio.get_running_loop()
-    while True:
-        if await loop.run_in_executor(None, conn.poll, 0.2):
-            conn.recv()
-            return
-
-
-def _usage() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _stat_fields(pid: int) -> list[str]:
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        return stat.read().rsplit(")", 1)[1].split()
-
-
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) used so far by another process and the processes it started (the
-    engine's own process), from /proc; NaN where there is none."""
-    try:
-        tree, total = {pid}, 0.0
-        for entry in sorted(os.listdir("/proc"), key=lambda name: (len(name), name)):
-            if entry.isdigit() and int(entry) != pid:
-                with contextlib.suppress(OSError, IndexError):
-                    if int(_stat_fields(int(entry))[1]) in tree:
-                        tree.add(int(entry))
-        for member in tree:
-            with contextlib.suppress(OSError):
-                fields = _stat_fields(member)
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-
-
-async def _run_app(base_url: str, db_url: str, users: list[int], conn: Any, tuning: dict[str, Any]) -> dict[str, Any]:
-    from bot.app import build_application
-    from bot.config import Config, FloodLimits, RateLimits
-
-    await asyncio.to_thread(_seed, db_url, users)
-    config = Config(
-        database_url=db_url,
-        telegram_token=TOKEN,
-        telegram_api_base_url=base_url,
-        web_port=0,
-        demo_data=False,
-        # cProfile of the engine sees only this process's thread: keep the engine here for it.
-        engine_mode="thread" if tuning.get("engine_profile") else tuning.get("engine_mode") or "auto",
-        rate_limits=RateLimits(
-            global_per_second=1e6, private_chat_per_second=1e6, private_chat_burst=1000, group_per_minute=1e6
-        ),
-        # Simulated people answer as fast as the bot does, far beyond the per-account flood limit; the gate's
-        # dict lookup per update is still measured.
-        flood=FloodLimits(per_minute=1e9, burst=1_000_000),
-    )
-    sender_options = {"workers": tuning["workers"]} if tuning.get("workers") else None
-    telegram_options = {"connection_pool_size": tuning["pool"]} if tuning.get("pool") else None
-    app = build_application(config, sender_options=sender_options, telegram_options=telegram_options)
-    engine_profiler = None
-    if tuning.get("engine_profile"):
-        import cProfile
-
-        # cProfile sees one thread; the engine runs on the update executor's thread, so profile each call there.
-        engine_profiler = cProfile.Profile(time.thread_time)  # CPU time of the engine's thread, not waits
-        process = app.engine.process
-
-        def profiled(incoming: Any) -> Any:
-            engine_profiler.enable()
-            try:
-                return process(incoming)
-            finally:
-                engine_profiler.disable()
-
-        app.engine.process = profiled  # type: ignore[method-assign]
-    await app.start()
-    import gc
-
-    gc.freeze()  # as `bdhvs run` does once started (BotApplication.run_forever)
-    cpu = _usage()
-    conn.send("ready")
-    await _wait_for_stop(conn)
-    stats = {"cpu": _usage() - cpu, "sender": dict(app.sender.stats), "engine": app.engine_mode}
-    await app.stop()
-    if engine_profiler is not None:
-        engine_profiler.dump_stats(tuning["engine_profile"])
-    return stats
-
-
-async def _run_echo(base_url: str, conn: Any) -> dict[str, Any]:
-    from telegram import Update
-    from telegram.ext import Application, ContextTypes, MessageHandler, filters
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None and update.message.text is not None
-        await update.message.reply_text(update.message.text)
-
-    application = Application.builder().token(TOKEN).base_url(base_url).build()
-    application.add_handler(MessageHandler(filters.TEXT, echo))
-    async with application:
-        assert application.updater is not None
-        await application.updater.start_polling(timeout=10, poll_interval=0.0)
-        await application.start()
-        cpu = _usage()
-        conn.send("ready")
-        await _wait_for_stop(conn)
-        stats = {"cpu": _usage() - cpu}
-        await application.updater.stop()
-        await application.stop()
-    return stats
-
-
-def bot_process(
-    kind: str, base_url: str, db_url: str, users: list[int], conn: Any, profile: str | None, tuning: dict[str, Any]
-) -> None:
-    """Entry point of the bot process: run the echo bot or the real application until told to stop."""
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-    def run() -> dict[str, Any]:
-        if kind == "echo":
-            return asyncio.run(_run_echo(base_url, conn))
-        return asyncio.run(_run_app(base_url, db_url, users, conn, tuning))
-
-    if profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        stats = profiler.runcall(run)
-        profiler.dump_stats(profile)
-    else:
-        stats = run()
-    conn.send(stats)
-
-
 # -- the fake Bot API, with a hook for every bot message -------------------------------------------
 
 
@@ -273,10 +106,12 @@ class BenchFake(FakeTelegram):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.people: dict[int, Person] = {}
+        self.sent: dict[int, list[str]] = {}  # the texts of the bot's messages in each chat, as they arrived
 
     def _add_record(self, chat: Any, message: dict[str, Any], sender: str) -> Any:
         record = super()._add_record(chat, message, sender)
         if sender == "bot":
+            self.sent.setdefault(chat.info["id"], []).append(str(message.get("text") or ""))
             person = self.people.get(chat.info["id"])
             if person is not None:
                 person.on_output("send", message)
@@ -319,15 +154,6 @@ def new_with(action: str) -> Want:
 
 def saved_or_twin(kind: str, message: dict[str, Any]) -> bool:
     return kind == "send" and ("Đã lưu" in (message.get("text") or "") or _data(message, ":again") is not None)
-
-
-@dataclass
-class Stats:
-    latencies: list[float] = field(default_factory=list)  # seconds, measured updates only
-    completed: int = 0  # updates answered completely
-    errors: int = 0
-    measuring: bool = False
-    by_flow: dict[str, int] = field(default_factory=dict)
 
 
 class Person:
@@ -450,62 +276,39 @@ class Person:
 # -- one phase ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    name: str
-    rate: float  # updates answered per second
-    p50_ms: float
-    p99_ms: float
-    updates: int
-    errors: int
-    seconds: float
-    bot_cpu: float  # share of one core used by the bot (its process and the engine's own process, if any)
-    harness_cpu: float  # share of one core used by this process (fake + people)
-    offered: float | None = None  # fixed-rate phase: updates offered per second
-    by_flow: dict[str, int] = field(default_factory=dict)
-    api_calls: dict[str, float] = field(default_factory=dict)  # Bot API calls per update, whole phase
-    engine: str | None = None  # the real bot: where it handled updates ("process" or "thread")
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 async def run_phase(
     name: str, kind: str, args: argparse.Namespace, workdir: Path, rate: float | None = None, profile: str | None = None
 ) -> Result:
     fake = BenchFake(token=TOKEN, bot_username="bdhvs_bench_bot")
-    await fake.start()
     users = [800_000 + n for n in range(args.users)]
     for user_id in users:
         fake.add_user(user_id, f"Tổ viên {user_id}")
-    db_url = f"sqlite:///{workdir / f'{name}.db'}"
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    tuning = {
-        "workers": args.app_workers,
-        "pool": args.app_pool,
-        "engine_mode": args.engine_mode,
-        "engine_profile": args.profile_engine if name == "bot" else None,
-    }
-    process = context.Process(
-        target=bot_process, args=(kind, fake.base_url, db_url, users, child, profile, tuning), name=f"bench-{name}"
-    )
-    process.start()
-    if args.verbose:
-        print(f"  [{name}] bot process pid {process.pid}", file=sys.stderr, flush=True)
+    db_url = args.database_url or f"sqlite:///{workdir / f'{name}.db'}"
+    count = 1 if kind == "echo" else args.instances
+    webhook = kind != "echo" and args.webhook
+    ports = [free_port() for _ in range(count)] if webhook else [0] * count
+    if webhook:  # Telegram and a load balancer: updates spread over the instances, several at once
+        fake._webhooks = SpreadWebhooks(fake, [f"http://127.0.0.1:{port}" for port in ports])  # type: ignore[assignment]
+    await fake.start()
     loop = asyncio.get_running_loop()
+    if kind != "echo":
+        await loop.run_in_executor(None, seed, db_url, users)
+    tunings = [
+        {
+            "workers": args.app_workers,
+            "pool": args.app_pool,
+            "engine_mode": args.engine_mode,
+            "engine_profile": args.profile_engine if name == "bot" and index == 0 else None,
+            "web_port": port,
+            "profile": profile if index == 0 else None,
+        }
+        for index, port in enumerate(ports)
+    ]
+    processes, pipes = start_bots(kind, name, fake.base_url, db_url, tunings, args.verbose)
+    pids = [process.pid for process in processes if process.pid is not None]
+    problems: list[str] = []
     try:
-        deadline = time.monotonic() + 120
-        while not await loop.run_in_executor(None, parent.poll, 0.2):
-            if not process.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the {kind} bot did not start (exit code {process.exitcode}); see above")
-        parent.recv()
-
+        await wait_ready(kind, processes, pipes)
         stats = Stats()
         stop = asyncio.Event()
         permits: asyncio.Queue[None] | None = asyncio.Queue() if rate else None
@@ -519,14 +322,14 @@ async def run_phase(
 
         await asyncio.sleep(WARMUP_SECONDS)  # warm-up: connections, caches, the first queue
         stats.measuring = True
-        cpu0, bot_cpu0, t0 = time.process_time(), _cpu_of(process.pid), time.perf_counter()
+        cpu0, bot_cpu0, t0 = time.process_time(), cpu_of(pids), time.perf_counter()
         limit = args.updates if rate is None else None
         while time.perf_counter() - t0 < args.seconds and (limit is None or stats.completed < limit):
             await asyncio.sleep(0.05)
         stats.measuring = False
         elapsed = time.perf_counter() - t0
         harness_cpu = (time.process_time() - cpu0) / elapsed
-        bot_cpu = (_cpu_of(process.pid) - bot_cpu0) / elapsed
+        bot_cpu = (cpu_of(pids) - bot_cpu0) / elapsed
         stop.set()
         if pacer is not None:
             pacer.cancel()
@@ -535,24 +338,30 @@ async def run_phase(
         await asyncio.wait(tasks, timeout=STEP_TIMEOUT)
         for task in tasks:
             task.cancel()
-        parent.send("stop")
-        bot_stats = await loop.run_in_executor(None, parent.recv)
+        for parent in pipes:
+            parent.send("stop")
+        bot_stats = [await loop.run_in_executor(None, parent.recv) for parent in pipes]
         made = max(1, len(fake._updates))
         api_calls: dict[str, float] = {}
         for method, _params in fake.calls:
             api_calls[method] = api_calls.get(method, 0) + 1 / made
     finally:
-        await loop.run_in_executor(None, process.join, 30)
-        if process.is_alive():
-            process.kill()
+        for process in processes:
+            await loop.run_in_executor(None, process.join, 30)
+            if process.is_alive():
+                process.kill()
         await fake.close()
+    if kind != "echo":
+        problems = await loop.run_in_executor(None, check_chats, fake.sent, db_url)
+    if isinstance(fake._webhooks, SpreadWebhooks) and fake._webhooks.failed:
+        print(f"  [{name}] webhook posts not answered 2xx (tried again): {fake._webhooks.failed}", file=sys.stderr)
     if bot_cpu != bot_cpu:  # no /proc: the bot's own count covers a little more than the window
-        bot_cpu = bot_stats["cpu"] / max(elapsed, 1e-9)
+        bot_cpu = sum(one["cpu"] for one in bot_stats) / max(elapsed, 1e-9)
     return Result(
         name=name,
         rate=stats.completed / elapsed,
-        p50_ms=_percentile(stats.latencies, 0.50) * 1000,
-        p99_ms=_percentile(stats.latencies, 0.99) * 1000,
+        p50_ms=percentile(stats.latencies, 0.50) * 1000,
+        p99_ms=percentile(stats.latencies, 0.99) * 1000,
         updates=stats.completed,
         errors=stats.errors,
         seconds=elapsed,
@@ -561,7 +370,8 @@ async def run_phase(
         offered=rate,
         by_flow=dict(stats.by_flow),
         api_calls=api_calls,
-        engine=bot_stats.get("engine"),
+        engine=bot_stats[0].get("engine"),
+        problems=problems,
     )
 
 
@@ -577,43 +387,30 @@ async def _pace(permits: asyncio.Queue[None], rate: float) -> None:
         permits.put_nowait(None)
 
 
-def _line(result: Result) -> str:
-    text = (
-        f"  {result.name:<6} {result.updates:>6} updates in {result.seconds:5.1f} s = {result.rate:7.1f} upd/s; "
-        f"latency p50 {result.p50_ms:6.1f} ms, p99 {result.p99_ms:6.1f} ms; errors {result.errors}; "
-        f"CPU bot {result.bot_cpu:4.0%}, fake+people {result.harness_cpu:4.0%}"
-    )
-    if result.engine:
-        text += f"\n         engine: {result.engine}"
-    if result.by_flow:
-        text += "\n         flows completed: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_flow.items()))
-    if result.api_calls:
-        text += "\n         Bot API calls per update: " + ", ".join(
-            f"{k} {v:.2f}" for k, v in sorted(result.api_calls.items(), key=lambda kv: -kv[1]) if v >= 0.01
-        )
-    return text
-
-
 async def main_async(args: argparse.Namespace) -> int:
     print(
         f"bench/throughput.py: {args.users} people, up to {args.updates} updates or {args.seconds:g} s per phase, "
         f"{os.cpu_count()} CPUs; the bot runs in its own process"
     )
+    where = "SQLite" if not args.database_url else "PostgreSQL" if "postgres" in args.database_url else "database"
+    print(
+        f"  the real bot: {args.instances} instance(s) on {where}, "
+        + ("webhook (updates spread over the instances)" if args.webhook else "polling")
+    )
     try:
         import sniffio  # noqa: F401
-    except ImportError:
+    except ImportError:  # encode/httpcore#1103
         print(
-            "  note: sniffio is not installed, so httpcore retries a failed `import sniffio` on every request "
-            "(encode/httpcore#1103); both bots pay it"
+            "  note: sniffio is not installed, so httpcore retries `import sniffio` on every request; both bots pay it"
         )
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
         workdir = Path(tmp)
         echo = await run_phase("echo", "echo", args, workdir)
-        print(_line(echo), flush=True)
+        print(line(echo), flush=True)
         bot = await run_phase("bot", "app", args, workdir, profile=args.profile)
-        print(_line(bot), flush=True)
+        print(line(bot), flush=True)
         fixed = await run_phase("rate", "app", args, workdir, rate=args.rate)
-        print(_line(fixed) + f" (offered {args.rate:g} upd/s)", flush=True)
+        print(line(fixed) + f" (offered {args.rate:g} upd/s)", flush=True)
     ratio = bot.rate / echo.rate if echo.rate else float("nan")
     print()
     print(f"throughput: {bot.rate:.0f} upd/s (echo bot: {echo.rate:.0f} upd/s, ratio {ratio:.2f})")
@@ -621,11 +418,17 @@ async def main_async(args: argparse.Namespace) -> int:
         f"latency at {args.rate:g} upd/s: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms "
         f"(achieved {fixed.rate:.0f} upd/s)"
     )
-    goals = [ratio >= GOAL_RATIO, fixed.p99_ms < GOAL_P99_MS, bot.errors == 0 and fixed.errors == 0]
+    goals = [
+        ratio >= GOAL_RATIO,
+        fixed.p99_ms < GOAL_P99_MS,
+        bot.errors == 0 and fixed.errors == 0,
+        not bot.problems and not fixed.problems,
+    ]
     print(
         f"goals: ratio >= {GOAL_RATIO} {'met' if goals[0] else 'NOT met'}; "
         f"p99 < {GOAL_P99_MS:g} ms {'met' if goals[1] else 'NOT met'}; "
-        f"no failed steps {'met' if goals[2] else 'NOT met'}"
+        f"no failed steps {'met' if goals[2] else 'NOT met'}; "
+        f"chats checked {'met' if goals[3] else 'NOT met'}"
     )
     if args.profile:
         print(
@@ -641,12 +444,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--updates", type=int, default=6000, help="stop a throughput phase after this many answered updates (6000)"
     )
-    parser.add_argument(
-        "--seconds",
-        type=float,
-        default=10.0,
-        help="at most this long per throughput phase; the fixed-rate phase's length (10)",
-    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="at most this long per phase (10)")
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the fixed-rate phase (100)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the bot process of phase 2 into FILE")
     parser.add_argument(
@@ -660,13 +458,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help="where the bot handles updates (config engine.mode; auto: a process of its own on two cores or more)",
     )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the real bot's database, e.g. postgresql://postgres@127.0.0.1:5432/bench (EMPTIED at each phase); "
+        "default: a fresh SQLite file per phase",
+    )
+    parser.add_argument(
+        "--instances", type=int, default=1, help="instances of the real bot on the one database (1; more: webhook)"
+    )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="the real bot receives updates by webhook (posted several at once, one at a time per chat)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
     parser.add_argument("--verbose", action="store_true", help="print the bot processes' ids (for py-spy)")
     parser.add_argument("--app-workers", type=int, help="experiment: the outbox sender's worker count (default 12)")
     parser.add_argument("--app-pool", type=int, help="experiment: the Telegram HTTP connection pool size")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.updates < 1 or args.seconds <= 0 or args.rate <= 0:
-        parser.error("--users, --updates, --seconds and --rate must be positive")
+    if args.users < 1 or args.updates < 1 or args.seconds <= 0 or args.rate <= 0 or args.instances < 1:
+        parser.error("--users, --updates, --seconds, --rate and --instances must be positive")
+    if args.instances > 1:
+        if not args.database_url or args.database_url.startswith("sqlite"):
+            parser.error("--instances above 1 needs --database-url postgresql://... (SQLite runs one instance)")
+        args.webhook = True  # one polling token is held by one instance at a time: the others would idle
     return args
 
 

@@ -46,13 +46,15 @@ the database with a lease (storage/outbox_leases.py: a chat is held by one insta
 never behind a row of its chat that waits), the sender renews the leases of the rows it has in hand every third
 of their life, and stops sending when it could not renew them for longer than that life less a margin (another
 instance may hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by
-default); at a clean stop it frees them at once. Each token's global rate is reserved in the database
-(`shared_pace`, bot/delivery/shared.py). What a person may see twice after a kill is the same as above: per chat
-at most the one item that was in flight or answered and not yet marked; over the whole bot, the dead instance's
-`workers` sends in flight (6 by default) plus what the platform answered within the mark's lag before the kill
-(its rate times a few milliseconds; more on a loaded machine). bench/failover.py prints both: the doubled
-equal the rows the platform already had and the dead one had not marked. On SQLite one instance runs
-(storage/instance_lock.py), and none of this is used.
+default); at a clean stop it frees them at once. A row the engine committed here whose chat another instance
+holds is that instance's to send: the read that left it out wakes the others (LISTEN/NOTIFY,
+bot/delivery/wakeup.py), which read in full at once rather than at their next poll; so does a clean stop.
+Each token's global rate is reserved in the database (`shared_pace`, bot/delivery/shared.py). What a person may see
+twice after a kill is the same as above: per chat at most the one item that was in flight or answered and not yet
+marked; over the whole bot, the dead instance's `workers` sends in flight (6 by default) plus what the platform
+answered within the mark's lag before the kill (its rate times a few milliseconds; more on a loaded machine).
+bench/failover.py prints both: the doubled equal the rows the platform already had and the dead one had not marked.
+On SQLite one instance runs (storage/instance_lock.py), and none of this is used.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ from bot.delivery.leases import LeaseKeeper
 from bot.delivery.marker import SentMarker, lag_summary
 from bot.delivery.shared import Leases, SharedPace
 from bot.delivery.store import OutboxStore, UnreachableHook
+from bot.delivery.wakeup import Wakeups
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer, token_key
 from bot.settings import RateLimits
@@ -168,6 +171,10 @@ class OutboxSender:
             shared_pace=shared_pace,
         )
         self.lease_keeper = LeaseKeeper(self.store, leases, lambda: sorted(self.claims.claimed), self._forfeit)
+        # With leases, another instance may hold the chat of a row committed here: tell the others at once.
+        self.wakeups = Wakeups(database, leases.owner, self._rescan_soon) if leases is not None else None
+        if self.wakeups is not None:
+            self.dispatcher.on_left = self.wakeups.tell_others
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._dispatching: asyncio.Task[None] | None = None
@@ -240,6 +247,8 @@ class OutboxSender:
             worker.task = asyncio.create_task(self._work(worker), name=f"outbox-worker-{worker.index}")
         self._dispatching = asyncio.create_task(self.dispatcher.run(), name="outbox-dispatcher")
         self.lease_keeper.start()
+        if self.wakeups is not None:
+            self.wakeups.start()
         self._running = True
         self.notify()
 
@@ -270,6 +279,8 @@ class OutboxSender:
             for item in worker.drop_all():
                 self.claims.release(item.id)
         await self.lease_keeper.stop()
+        if self.wakeups is not None:
+            await asyncio.to_thread(self.wakeups.stop, True)  # the rows it freed: the others take them at once
         if self.shared_pace is not None:
             self.shared_pace.close()
         self._running = False

@@ -52,12 +52,17 @@ class Dispatcher:
         self._next_due: dt.datetime | None = None
         self._held_next: dt.datetime | None = None
         self._check_held = True
+        # With leases: ids the engine handed over, not yet looked for in the database, and who to tell when a
+        # read left one of them unclaimed (another instance holds its chat: it must be told to take it).
+        self._handed_ids: set[int] = set()
+        self.on_left: Callable[[], None] | None = None
 
     def reset(self) -> None:
         """Ready for a (re)start on the running loop: everything is read afresh."""
         self.wake = asyncio.Event()
         self.rescan, self.fetch_wanted, self._check_held, self.stopping = True, True, True, False
         self._handed = []
+        self._handed_ids = set()
 
     def accept(self, items: list[OutboxItem]) -> None:
         """On the loop: items the engine committed, for the next turn."""
@@ -98,7 +103,11 @@ class Dispatcher:
                     last_full = time.monotonic()
                 if full or self.fetch_wanted:
                     self.fetch_wanted = False
-                    next_due = await self._dispatch_once(full)
+                    looked_for, self._handed_ids = self._handed_ids, set()
+                    try:
+                        next_due = await self._dispatch_once(full)
+                    finally:  # a failed read claimed nothing: the others are told as well
+                        self._check_left(looked_for)
                 else:
                     next_due = self._next_due
                 if next_due is not None:
@@ -111,6 +120,14 @@ class Dispatcher:
                 self.rescan = True
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), delay)
+
+    def _check_left(self, looked_for: set[int]) -> None:
+        """With leases: handed-over rows the read just made did not claim are another instance's to send (it
+        holds their chat) or were missed by a read of newer rows only: tell the others, and read in full here."""
+        left = looked_for - self.claims.claimed
+        if left and self.on_left is not None:
+            self.rescan = True
+            self.on_left()
 
     async def _release_held(self, full: bool) -> None:
         """On a full read, at start and once a hold has ended: held items whose time came are pending again."""
@@ -171,6 +188,7 @@ class Dispatcher:
         if self.store.leases is not None:
             # Several instances: a row is sent by the one that claims it in the database (another may hold its
             # chat), so what the engine committed here is read and claimed like any other row, at once.
+            self._handed_ids.update(item.id for item in items if item.id not in claims.claimed)
             self.fetch_wanted = True
             return
         for item in items:
