@@ -94,7 +94,7 @@ KINDS = [
     "social_security_vneid",
     "e_health",
 ]
-MIX = (("text", 0.40), ("session", 0.35), ("help", 0.25))
+MIX: dict[str, float] = {"text": 0.40, "session": 0.35, "help": 0.25}  # share of each way of logging
 
 
 # -- the fake Bot API, with a hook for every bot message -------------------------------------------
@@ -191,7 +191,7 @@ class Person:
             elif self._want is not None and self._want(kind, message):
                 self._done.set_result(message)
 
-    async def _step(self, make_update: Callable[[], int], want: Want) -> dict[str, Any]:
+    async def _step(self, make_update: Callable[[], object], want: Want) -> dict[str, Any]:
         if self.permits is not None:
             await self.permits.get()
         loop = asyncio.get_running_loop()
@@ -258,7 +258,7 @@ class Person:
 
     async def live(self, echo: bool, stop: asyncio.Event) -> None:
         flows = {"text": self.free_text, "session": self.log_session, "help": self.log_help}
-        names, weights = zip(*MIX, strict=True)
+        names, weights = list(MIX), list(MIX.values())
         while not stop.is_set():
             name = "echo" if echo else self.rng.choices(names, weights)[0]
             try:
