@@ -14,10 +14,10 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import func, select
 
 from bot.clock import FixedClock
+from bot.sandbox.bots import HA_TINH_BOT
 from storage.areas import add_villages
 from storage.db import Database
 from storage.models import AuditEntry, Invite, Member, Village
-from storage.settings import set_setting
 from tests.chat import ChatDriver
 from tests.onboarding.conftest import Shell
 
@@ -127,7 +127,6 @@ def test_bad_village_rows_are_each_named_and_nothing_is_imported(
 def _villages(database: Database, clock: FixedClock) -> None:
     with database.session() as session:
         add_villages(session, SON_KIM_1, ["Thôn 1", "Thôn 2"], now=clock.now(), actor_id=None)
-        set_setting(session, "telegram.username", "bdhvs_demo_bot", clock.now())
 
 
 MEMBERS = [
@@ -158,7 +157,8 @@ def test_members_become_personal_invites_in_an_xlsx_and_a_second_import_changes_
     ]
     links = {r[2]: (r[4], r[5]) for r in rows[1:]}
     code_an, link_an = links["Nguyễn Văn An"]
-    assert link_an == f"https://t.me/bdhvs_demo_bot?start={code_an}"
+    # No bot is configured (the sandbox): the link names the sandbox's bot of the commune's province, Hà Tĩnh's.
+    assert link_an == f"https://t.me/{HA_TINH_BOT.username}?start={code_an}"
     with database.session() as session:
         made = session.exec(select(Invite).order_by(Invite.invitee_name)).all()
     assert [(i.invitee_name, i.role, i.kind, i.max_uses) for i in made] == [
