@@ -18,11 +18,9 @@ token is set.
 the reverse, with the sender given a few seconds to send what is due, and only then the HTTP clients, the web
 server and the database closed.
 
-Sandbox mode (no messenger token): the bot runs a bot per province as a deployment may (bot/sandbox/bots.py):
-Hà Tĩnh's Telegram bot against a `bot.sandbox.fake_telegram.FakeTelegram` on its own web server under `/sandbox`,
-the country's default Telegram bot against another under `/sandbox/ca-nuoc`, and a Zalo bot against
-`bot.sandbox.fake_zalo.FakeZalo` under `/sandbox/zalo`, each polled by the real adapter, so everything but the
-network is the production path.
+Two parts live beside this one: `bot/app_channels.py` (every bot's channel built, started, polled as a leader
+role and reached by webhook) and `bot/app_sandbox.py` (sandbox mode, no messenger token: a fake platform API per
+sandbox bot on our own web server, the demo data and the chat page), so that the lifecycle reads in one place.
 """
 
 from __future__ import annotations
@@ -45,11 +43,12 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.channels.bots import BotRenderers
+from bot.app_channels import BotChannels
+from bot.app_sandbox import Sandbox, sandbox_bot
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
-from bot.delivery.shared import Leases, SharedPace, token_key
+from bot.delivery.shared import Leases, SharedPace
 from bot.engine import ConversationEngine, Router, UpdateProcessor
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
@@ -60,24 +59,18 @@ from bot.outbox_sender import OutboxSender
 from bot.reminders.notices import mark_chat_unreachable
 from bot.reminders.planner import KEY_PREFIX as REMINDER_KEY_PREFIX
 from bot.reminders.service import ReminderService
-from bot.sandbox.bots import SANDBOX_BOTS, SandboxBot, sandbox_config
-from bot.sandbox.demo import demo_groups, seed_demo
+from bot.sandbox.bots import sandbox_config
 from bot.sandbox.fake_telegram import FakeTelegram
-from bot.sandbox.fake_zalo import FakeZalo
-from bot.sandbox.web import add_sandbox_routes
-from bot.sandbox.web_state import PageBot
 from bot.settings import BotConfig, Config
 from bot.web import WebServer
 from bot.webpages.routes import add_leaders_routes
 from handlers.router import route
-from handlers.web_link import SIGN_IN_PATH
 from storage import migrate, outbox
 from storage.db import Database
 from storage.instance_lock import AnotherInstance, InstanceLock
 from storage.outbox import OutboxItem
 from storage.programmes.catalog import shipped
 from storage.reminders import is_quiet, out_of_quiet
-from storage.web_access import issue_link, telegram_member
 
 log = logging.getLogger(__name__)
 
@@ -153,15 +146,19 @@ class BotApplication:
             config.web_host, config.web_port, ready=self._ready, roles=self.leadership.held if shared else None
         )
         self.leadership.want("scheduler", self._schedule, self._unschedule)
-        self.telegram: TelegramChannel | None = None
-        self.fake_telegram: Any = None  # the sandbox's fake Bot API of the demo people's bot (Hà Tĩnh's)
-        self.fake_telegrams: dict[str, FakeTelegram] = {}  # the sandbox's fake Bot APIs, by bot key
-        self.zalo: ZaloChannel | None = None
-        # Every bot's channel by (channel, key); `telegram` and `zalo` above are each channel's default bot's.
-        self.channels: dict[tuple[str, str], TelegramChannel | ZaloChannel] = {}
-        self._bot_renderers: dict[str, BotRenderers] = {}
-        self.fake_zalo: Any = None  # the sandbox's fake Zalo Bot API
-        self.personas: list[Any] = []  # the sandbox's demo people
+        # Every bot's channel (bot/app_channels.py), built once the engine's place is known (`_start`).
+        self.bot_channels = BotChannels(
+            config,
+            self._sender,
+            self.leadership,
+            self.metrics,
+            telegram_options=self.telegram_options,
+            zalo_options=self.zalo_options,
+            api_base_url=self.api_base_url,
+            files_base_url=lambda: self.files_base_url,
+        )
+        # The sandbox's fake platform APIs and demo people (bot/app_sandbox.py), made in `_start`.
+        self.sandbox = Sandbox(config, self._database, self.clock, self.web)
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
         self._engine_process: EngineProcess | None = None  # the engine in a child, when it runs there
         # Per-account flood control in front of the engine (bot/flood.py); `flood_clock` lets tests move time.
@@ -190,6 +187,41 @@ class BotApplication:
     def engine_mode(self) -> str:
         """Where updates are handled once started: "process" or "thread"."""
         return "process" if self._engine_process is not None else "thread"
+
+    @property
+    def channels(self) -> dict[tuple[str, str], TelegramChannel | ZaloChannel]:
+        """Every bot's channel by (channel, key)."""
+        return self.bot_channels.channels
+
+    @property
+    def telegram(self) -> TelegramChannel | None:
+        """The default Telegram bot's channel (None: no Telegram bot, or not started yet)."""
+        return self.bot_channels.telegram
+
+    @property
+    def zalo(self) -> ZaloChannel | None:
+        """The default Zalo bot's channel (None: no Zalo bot, or not started yet)."""
+        return self.bot_channels.zalo
+
+    @property
+    def fake_telegram(self) -> Any:
+        """The sandbox's fake Bot API of the demo people's bot (Hà Tĩnh's); None outside the sandbox."""
+        return self.sandbox.fake_telegram
+
+    @property
+    def fake_telegrams(self) -> dict[str, FakeTelegram]:
+        """The sandbox's fake Bot APIs, by bot key."""
+        return self.sandbox.fake_telegrams
+
+    @property
+    def fake_zalo(self) -> Any:
+        """The sandbox's fake Zalo Bot API; None outside the sandbox."""
+        return self.sandbox.fake_zalo
+
+    @property
+    def personas(self) -> list[Any]:
+        """The sandbox's demo people."""
+        return self.sandbox.personas
 
     @property
     def sender(self) -> OutboxSender:
@@ -221,26 +253,6 @@ class BotApplication:
         """Where people fetch stored files (`/files/{token}`): the public URL, else our own address."""
         return self.config.public_url or self.web_url
 
-    def _telegram_tokens(self) -> tuple[str, ...]:
-        """The tokens a Telegram Mini App's initData may be signed with: every Telegram bot's (a Mini App opened
-        from a province's own bot is signed with that bot's token; in the sandbox the fakes' bots)."""
-        return tuple(bot.token for bot in self.config.all_bots if bot.channel == "telegram")
-
-    async def _fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
-        """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
-        getFile; a Zalo photo is not fetched (None: the page says to look in the chat). A file id is valid only for
-        the bot that received the photo, which the session does not record: each Telegram bot is asked in turn,
-        the default one first."""
-        if channel != "telegram" or not file_id:
-            return None
-        bots = [bot for bot in self.channels.values() if isinstance(bot, TelegramChannel)]
-        bots.sort(key=lambda bot: bot is not self.telegram)
-        for bot in bots:
-            content = await bot.fetch_photo(file_id)
-            if content is not None:
-                return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
-        return None
-
     def add_web_hook(self, hook: WebHook) -> None:
         """Register `hook(web_app, app)` to add routes; called during `start()` before the server binds."""
         self.web_hooks.append(hook)
@@ -271,14 +283,19 @@ class BotApplication:
         sys.setswitchinterval(SWITCH_INTERVAL)
         await asyncio.to_thread(migrate.upgrade, self._database)
         if config.sandbox:
-            await self._prepare_sandbox()
-        for bot in self._bots():
+            await self.sandbox.prepare()
+        for bot in self.bot_channels.bots():
             if bot.mode == "webhook":
-                self.web.add_routes(self._webhook_route(bot))
+                self.web.add_routes(self.bot_channels.webhook_route(bot))
         self.web.add_routes(lambda app: add_file_routes(app, self._database, self.clock))
         self.web.add_routes(
             lambda app: add_leaders_routes(
-                app, self._database, config, self.clock, self._telegram_tokens, self._fetch_photo
+                app,
+                self._database,
+                config,
+                self.clock,
+                self.bot_channels.telegram_tokens,
+                self.bot_channels.fetch_photo,
             )
         )
         metrics_token = config.metrics_token
@@ -293,11 +310,10 @@ class BotApplication:
         self.flood_gate = FloodGate(self.updates, self.flood_limiter, self._database, self.clock, self._after_commit)
         self.metered = MeteredUpdates(self.flood_gate, self.metrics)
         if config.sandbox and self.fake_zalo is not None:
-            self.fake_zalo.url = f"{self.web_url}{self._sandbox_bot('zalo').prefix}"  # users' photo URLs point here
-        for bot in self._bots():
-            await self._start_bot(bot)
-        for renderers in self._bot_renderers.values():
-            self._sender.add_renderer(renderers)
+            self.fake_zalo.url = f"{self.web_url}{sandbox_bot('zalo').prefix}"  # users' photo URLs point here
+        for bot in self.bot_channels.bots():
+            await self.bot_channels.start_bot(bot, self._channel_options())
+        self.bot_channels.give_renderers()
         # The scheduler and each polling token: taken now when free (always on SQLite), else when freed.
         await self.leadership.start()
         log.info("bot started; web server at %s", self.web_url)
@@ -325,89 +341,16 @@ class BotApplication:
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
 
-    def _channel_options(self, token: str, mode: str, secret: str | None) -> dict[str, Any]:
-        """What every channel is built with: its token and mode, the engine, the database and the clock."""
+    def _channel_options(self) -> dict[str, Any]:
+        """What every channel is built with besides its bot's own settings: the engine, the database, the clock."""
         return {
-            "token": token,
-            "mode": mode,
             "engine": self.metered or self.flood_gate or self.updates,
             "process_executor": self.process_executor,
             "database": self._database,
             "clock": self.clock,
             "public_url": self.config.public_url,
-            "secret_token": secret,
             "send_timeout": self.config.send_timeout,
         }
-
-    def _bots(self) -> list[BotConfig]:
-        """The bots to run: the configured ones (in the sandbox, its own: `sandbox_config`)."""
-        return list(self.config.all_bots)
-
-    async def _start_bot(self, bot: BotConfig) -> None:
-        """Build one bot's channel, give its renderer to the sender (or, when the channel has several bots, to
-        the channel's `BotRenderers`, given to the sender once all are in) and start it."""
-        options = self._channel_options(bot.token, bot.mode, bot.secret_token)
-        key = self.config.bot_ref(bot)
-        options.update(bot_key=key, webhook_path=bot.webhook_path, name_setting=self.config.name_setting(bot))
-        channel: TelegramChannel | ZaloChannel
-        if bot.channel == "telegram":
-            pool = {"connection_pool_size": self._sender.worker_count + 2, **self.telegram_options}
-            channel = TelegramChannel(base_url=self.api_base_url(bot), **options, **pool)
-            if key is None:
-                self.telegram = channel
-        else:
-            limit = {"connection_limit": self._sender.worker_count + 4, **self.zalo_options}
-            channel = ZaloChannel(
-                base_url=self.api_base_url(bot),
-                **options,
-                file_base=lambda: self.files_base_url,
-                tz=self.config.tz,
-                **limit,
-            )
-            if key is None:
-                self.zalo = channel
-        self.channels[(bot.channel, bot.key)] = channel
-        if sum(1 for other in self._bots() if other.channel == bot.channel) > 1:
-            # given to the sender once every bot of the channel is in it (`_start`): before that, an item of a
-            # bot not yet added would fail as naming no configured bot
-            self._bot_renderers.setdefault(bot.channel, BotRenderers(bot.channel)).add(key, channel.renderer)
-        else:
-            self._sender.add_renderer(channel.renderer)
-        await self._start_channel(channel, bot)
-
-    def _webhook_route(self, bot: BotConfig) -> Callable[[web.Application], None]:
-        """The route a bot's platform posts its updates to (`BotConfig.webhook_path`)."""
-
-        async def receive(request: web.Request) -> web.StreamResponse:
-            channel = self.channels.get((bot.channel, bot.key))
-            if channel is None:
-                return web.Response(status=503, text="starting")
-            return await channel.handle_webhook(request)
-
-        def add(app: web.Application) -> None:
-            app.router.add_post(bot.webhook_path, receive)
-
-        return add
-
-    async def _start_channel(self, channel: TelegramChannel | ZaloChannel, bot: BotConfig) -> None:
-        """Introduce a bot's channel; its token's rate is shared (under the name the sender paces it by: the
-        channel for the default bot, `channel:key` for another), and polling it is a leader role (one instance)."""
-        key = token_key(bot.channel, bot.token)
-        bot_key = self.config.bot_ref(bot)
-        pace_name = bot.channel if bot_key is None else f"{bot.channel}:{bot_key}"
-        if self._sender.shared_pace is not None:
-            self._sender.shared_pace.add(pace_name, key)
-        await channel.start(poll=False)
-        if bot.mode == "polling":
-            role = f"polling:{bot.channel}" + (f":{bot_key}" if bot_key else "")
-            self.leadership.want(
-                f"polling:{key}", lambda: self._poll(channel, role, True), lambda: self._poll(channel, role, False)
-            )
-
-    async def _poll(self, channel: TelegramChannel | ZaloChannel, role: str, held: bool) -> None:
-        """This instance took (or lost) the token's polling role: poll here (or stop)."""
-        self.metrics.hold_role(role, held)
-        await (channel.start_polling() if held else channel.stop())
 
     async def _schedule(self) -> None:
         """This instance took the scheduler role: the reminder service runs here."""
@@ -418,66 +361,6 @@ class BotApplication:
         """The scheduler role was lost (or given up): the reminder service stops here."""
         self.metrics.hold_role("scheduler", False)
         await self.reminders.stop()
-
-    def _sandbox_bot(self, key: str) -> SandboxBot:
-        """One of the sandbox's bots (bot/sandbox/bots.py) by key."""
-        return next(bot for bot in SANDBOX_BOTS if bot.key == key)
-
-    async def _prepare_sandbox(self) -> None:
-        """A fake Bot API for each of the sandbox's bots on our own server, demo data and the chat page (each if
-        it is there)."""
-        mounted: list[tuple[str, FakeTelegram | FakeZalo]] = []
-        page_bots: list[PageBot] = []
-        for bot in self.config.all_bots:
-            sandbox_bot = self._sandbox_bot(bot.key)
-            if bot.channel == "telegram":
-                fake = FakeTelegram(
-                    token=bot.token,
-                    bot_username=sandbox_bot.username,
-                    bot_first_name=sandbox_bot.first_name,
-                    rate_limit_per_second=None,
-                    # A token's update ids go on rising across restarts, as on Telegram: the demo database keeps
-                    # the ids it processed, and a fake counting from 1 again would have its first ones ignored.
-                    first_update_id=int(time.time() * 1000),
-                )
-                self.fake_telegrams[bot.key] = fake
-                page_bots.append(PageBot(bot.key, fake, sandbox_bot.label, sandbox_bot.serves))
-                mounted.append((sandbox_bot.prefix, fake))
-            else:
-                self.fake_zalo = FakeZalo(token=bot.token, bot_name=sandbox_bot.username)
-                mounted.append((sandbox_bot.prefix, self.fake_zalo))
-        for prefix, api in mounted:
-            self.web.add_routes(_mounted(api, prefix))
-        self.fake_telegram = page_bots[0].fake
-        fake_zalo = self.fake_zalo
-        groups = demo_groups(self.config) if self.config.demo_data else []
-        if self.config.demo_data:
-            self.personas = await asyncio.to_thread(seed_demo, self._database, self.clock, self.config)
-        self.web.add_routes(
-            lambda app: add_sandbox_routes(
-                app,
-                page_bots[0].fake,
-                self.personas,
-                zalo=fake_zalo,
-                groups=groups,
-                dashboard_link=self._dashboard_link,
-                bots=page_bots,
-            )
-        )
-
-    async def _dashboard_link(self, telegram_user_id: int) -> str | None:
-        """The sandbox page's «🌐 Bảng theo dõi»: a one-time sign-in link for the member behind that Telegram
-        account, as /web gives it in chat (None: nobody who joined). The path only: the page opens it on the
-        server that served the page (with `web_port = 0` no public address is known)."""
-
-        def issue() -> str | None:
-            with self._database.session() as session:
-                member = telegram_member(session, str(telegram_user_id))
-                if member is None:
-                    return None
-                return SIGN_IN_PATH + issue_link(session, member, self.clock.now())
-
-        return await asyncio.to_thread(issue)
 
     async def stop(self) -> None:
         """Stop receiving, send what is due (a few seconds at most), close clients, server and database."""
@@ -497,10 +380,7 @@ class BotApplication:
         if self._engine_process is not None:
             engine_process = self._engine_process
             steps.append(("engine process", lambda: asyncio.to_thread(engine_process.stop)))
-        for key, fake in self.fake_telegrams.items():
-            steps.append((f"sandbox fake Bot API {key}", fake.close))
-        if self.fake_zalo is not None:
-            steps.append(("sandbox fake Zalo Bot API", self.fake_zalo.close))
+        steps += self.sandbox.closing_steps()
         steps.append(("metrics", self.metrics.close))
         steps.append(("database", lambda: asyncio.to_thread(self._database.dispose)))
         steps.append(("instance lock", self._instance_lock.release))
@@ -564,11 +444,6 @@ class BotApplication:
         """Outbox rows by status, for /metrics (blocking, on the metrics' own thread)."""
         with self._database.session(readonly=True) as session:
             return outbox.depth(session)
-
-
-def _mounted(api: FakeTelegram | FakeZalo, prefix: str) -> Callable[[web.Application], None]:
-    """The route registrar that mounts a sandbox fake API at its prefix."""
-    return lambda app: api.add_route(app, prefix)
 
 
 def build_application(

@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "bot.leadership",
         ),
     ),
-    ("wiring", ("bot.app", "bot.cli", "bot.config")),
+    ("wiring", ("bot.app", "bot.app_channels", "bot.app_sandbox", "bot.cli", "bot.config")),
 ]
 # Imports allowed inside a function: heavy libraries loaded only when a chart or a file is made.
 LAZY_ALLOWED = ("matplotlib", "openpyxl")
