@@ -1,6 +1,6 @@
 """Benchmark of the leaders' pages at national scale, against `bdhvs report --format json` in the same run.
 
-The data set is bench/reports.py's (every commune of the official list, ~30 villages each, a year of weekly
+The data set is bench/reports_data.py's (every commune of the official list, ~30 villages each, a year of weekly
 sessions entered at realistic times, help, indicator figures, targets and reports). On it, the real aiohttp
 application of the pages (`bot/webpages/routes.py`) serves, in this process:
   * the largest province's page (168 communes)  GET /web/province/{code}?month=   goal < 300 ms
@@ -37,7 +37,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bench.reports import MONTH, PG_SCHEMA, TODAY, kept_signature, pg_url_with_schema, prepare, signature
+from bench.reports import PG_SCHEMA, kept_signature, pg_url_with_schema, prepare, signature
+from bench.reports_data import MONTH, TODAY
 from bot.clock import FixedClock
 from bot.reports.data import commune_report, province_report
 from bot.settings import Config

@@ -1,6 +1,6 @@
 """Benchmark of the programmes' roll-up (storage/progress/programmes.py) against hand-written SQL in the same run.
 
-On the data set of bench/reports.py (every commune at `--scale`, ~30 villages each), every province turns on
+On the data set of bench/reports_data.py (every commune at `--scale`, ~30 villages each), every province turns on
 Gia đình số, Đại sứ số and Chợ số 4T; most villages get a household count; each village logs, every month
 from January to October, households of Gia đình số, a 4T training every other month, and its three mentors'
 mentees. Then, for October, it times (median of several runs):
@@ -30,13 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from bench import reports as base  # bench/reports.py: the data set, the timing and the DB-API runner
+from bench import reports as base  # bench/reports.py: the timing and the databases
+from bench.reports_data import MONTH, chunks  # the data set
+from bench.reports_hand_sql import HandSQL  # the DB-API runner
 from storage.db import Database
 from storage.models import ProgrammeRecord, ProvinceProgramme
 from storage.progress.programmes import ProgrammeProgress, commune_programmes, province_programmes
 from storage.scope import Scope
 
-MONTH = base.MONTH
 PROGRAMMES = ("cho_so_4t", "dai_su_so", "gia_dinh_so")
 GOALS = {"commune": 0.020, "province": 0.300}
 
@@ -64,7 +65,7 @@ _COMMUNE = "{alias}.commune_code = :c"
 _PROVINCE = "{alias}.commune_code IN (SELECT code FROM commune WHERE province_code = :p)"
 
 
-class Hand(base.HandSQL):
+class Hand(HandSQL):
     """The three statements for a commune and for a province, on the bare DB-API cursor."""
 
     def __init__(self, database: Database) -> None:
@@ -145,7 +146,7 @@ def add_programmes(database: Database, seed: int = 2026) -> int:
                     {**shared, "programme": "dai_su_so", "unit": "people", "record_date": day, "count": 1}
                     | {"mentor": mentor}
                 )
-        for batch in base._chunks(iter(rows)):
+        for batch in chunks(iter(rows)):
             connection.execute(insert(ProgrammeRecord), batch)
     return len(rows)
 
