@@ -2,8 +2,9 @@
 
 The page talks to a small JSON API; the API plays the user side of ``FakeTelegram`` (and of ``FakeZalo``
 when given: the page then has a Telegram | Zalo switch) and reads its transcript. The bot itself is not
-involved here: it talks to the same fakes through their Bot APIs. This module holds the routes; the state they
-read and change, and the JSON views of a chat, are bot/sandbox/web_state.py's, the demo groups
+involved here: it talks to the same fakes through their Bot APIs. This module holds the routes (the picture and
+file ones are bot/sandbox/web_media.py's, the checks of what a request sends bot/sandbox/web_requests.py's); the
+state they read and change, and the JSON views of a chat, are bot/sandbox/web_state.py's, the demo groups
 bot/sandbox/web_groups.py's.
 
 Every person has a Telegram user id (the page's key for them) and, with Zalo, a Zalo user id
@@ -47,14 +48,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from aiohttp import web
 
 from .fake_telegram import MAX_TEXT_LENGTH, FakeTelegram
 from .fake_zalo import FakeZalo
-from .fakes.files import image_mime
 from .web_groups import PageGroup
+from .web_media import send_photo, serve_file
+from .web_requests import (
+    SANDBOX_KEY,
+    bad,
+    group_of,
+    json_body,
+    page_bot_of,
+    read_channel,
+    read_reply_to,
+    read_user_id,
+    update_id_view,
+)
 from .web_state import PageBot, SandboxChat, message_view, persona_name, zalo_message_view
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -63,9 +74,7 @@ STATIC_FILES = {
     "style.css": "text/css",
 }
 LONG_POLL_SECONDS = 20.0
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
-SANDBOX_KEY: web.AppKey[SandboxChat] = web.AppKey("bdhvs_sandbox_chat")
 # Given by the wiring: a Telegram user id -> a fresh sign-in link to their leaders' page (None: not a member).
 DashboardLink = Callable[[int], Awaitable[str | None]]
 DASHBOARD_KEY: web.AppKey[DashboardLink] = web.AppKey("bdhvs_sandbox_dashboard")
@@ -78,52 +87,6 @@ EXAMPLE_PERSONAS: list[dict[str, Any]] = [
     {"user_id": 1004, "name": "Phạm Quốc Bảo", "role": "Lãnh đạo xã", "area": "Xã Sơn Kim 1"},
     {"user_id": 1005, "name": "Võ Minh Châu", "role": "Sở KH&CN", "area": "Tỉnh Hà Tĩnh"},
 ]
-
-
-def _update_id(update_id: int | None) -> int | None:
-    """The update's id for the page, or None when the bot did not receive the message (group talk)."""
-    return None if update_id is None else int(update_id)
-
-
-def _channel(value: Any) -> str:
-    channel = str(value or "telegram").lower()
-    if channel not in ("telegram", "zalo"):
-        raise web.HTTPBadRequest(text='{"error": "channel must be telegram or zalo"}', content_type="application/json")
-    return channel
-
-
-def _page_bot(sandbox: SandboxChat, user_id: int, key: Any) -> PageBot:
-    """The Telegram bot a private chat's request goes to: the one named, else the person's own."""
-    try:
-        return sandbox.bot_of(user_id, key)
-    except LookupError:
-        raise web.HTTPBadRequest(text='{"error": "no such bot"}', content_type="application/json") from None
-
-
-def _bad(message: str, status: int = 400) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "JSON body expected"}', content_type="application/json") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "JSON object expected"}', content_type="application/json")
-    return body
-
-
-def _user_id(value: Any) -> int:
-    try:
-        user_id = int(value)
-    except (TypeError, ValueError):
-        raise web.HTTPBadRequest(
-            text='{"error": "user_id must be a number"}', content_type="application/json"
-        ) from None
-    if user_id <= 0:
-        raise web.HTTPBadRequest(text='{"error": "user_id must be positive"}', content_type="application/json")
-    return user_id
 
 
 async def _index(request: web.Request) -> web.StreamResponse:
@@ -160,55 +123,55 @@ async def _personas(request: web.Request) -> web.Response:
 
 async def _new_persona(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    body = await _json_body(request) if request.can_read_body else {}
-    return web.json_response(sandbox.new_person(_page_bot(sandbox, 0, body.get("bot")).key))
+    body = await json_body(request) if request.can_read_body else {}
+    return web.json_response(sandbox.new_person(page_bot_of(sandbox, 0, body.get("bot")).key))
 
 
 async def _send(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    body = await _json_body(request)
-    user_id = _user_id(body.get("user_id"))
+    body = await json_body(request)
+    user_id = read_user_id(body.get("user_id"))
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        return _bad("text is empty")
+        return bad("text is empty")
     if len(text) > MAX_TEXT_LENGTH:
-        return _bad(f"text is longer than {MAX_TEXT_LENGTH} characters")
+        return bad(f"text is longer than {MAX_TEXT_LENGTH} characters")
     person = sandbox.person(user_id) or {}
     if body.get("group") is not None:
-        return _send_in_group(sandbox, _group(sandbox, body.get("group")), user_id, text, body)
-    if _channel(body.get("channel")) == "zalo":
+        return _send_in_group(sandbox, group_of(sandbox, body.get("group")), user_id, text, body)
+    if read_channel(body.get("channel")) == "zalo":
         if sandbox.zalo is None:
-            return _bad("Zalo is not part of this sandbox")
+            return bad("Zalo is not part of this sandbox")
         if len(text) > 2000:
-            return _bad("text is longer than 2000 characters")
+            return bad("text is longer than 2000 characters")
         zalo_id = sandbox.zalo_id(user_id)
         message_id = sandbox.zalo.user_says(zalo_id, text, display_name=persona_name(person) if person else None)
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
-    fake = _page_bot(sandbox, user_id, body.get("bot")).fake
+    fake = page_bot_of(sandbox, user_id, body.get("bot")).fake
     update_id = fake.user_says(
         user_id,
         text,
         first_name=persona_name(person) if person else None,
         language_code=person.get("language_code", "vi"),
     )
-    return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
+    return web.json_response({"update_id": update_id_view(update_id), "version": fake.chat_version(user_id)})
 
 
 async def _press(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    body = await _json_body(request)
-    user_id = _user_id(body.get("user_id"))
+    body = await json_body(request)
+    user_id = read_user_id(body.get("user_id"))
     callback_data = body.get("callback_data")
     try:
         message_id = int(body.get("message_id"))  # type: ignore[arg-type]  # None or junk: refused just below
     except (TypeError, ValueError):
-        return _bad("message_id must be a number")
+        return bad("message_id must be a number")
     if not isinstance(callback_data, str) or not callback_data:
-        return _bad("callback_data is empty")
+        return bad("callback_data is empty")
     person = sandbox.person(user_id) or {}
-    group = _group(sandbox, body["group"]) if body.get("group") is not None else None
+    group = group_of(sandbox, body["group"]) if body.get("group") is not None else None
     chat_id = group.telegram_chat_id if group is not None else None
-    fake = sandbox.groups.fake_of(group) if group is not None else _page_bot(sandbox, user_id, body.get("bot")).fake
+    fake = sandbox.groups.fake_of(group) if group is not None else page_bot_of(sandbox, user_id, body.get("bot")).fake
     try:
         # not strict: a press may race with the bot editing the buttons away, as on a phone
         update_id = fake.user_presses(
@@ -221,81 +184,28 @@ async def _press(request: web.Request) -> web.Response:
             strict=False,
         )
     except ValueError as exc:
-        return _bad(str(exc), 404)
+        return bad(str(exc), 404)
     version = fake.chat_version(chat_id if chat_id is not None else user_id)
-    return web.json_response({"update_id": _update_id(update_id), "version": version})
-
-
-async def _photo(request: web.Request) -> web.Response:
-    sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    request = request.clone(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
-    try:
-        form = await request.post()
-    except web.HTTPRequestEntityTooLarge:
-        return _bad("photo is larger than 10 MB", 413)
-    user_id = _user_id(form.get("user_id"))
-    photo = form.get("photo")
-    if not isinstance(photo, web.FileField):
-        return _bad("photo file expected")
-    data = photo.file.read()
-    if not data:
-        return _bad("photo is empty")
-    caption = form.get("caption")
-    person = sandbox.person(user_id) or {}
-    if form.get("group"):
-        group = _group(sandbox, form.get("group"))
-        text = caption if isinstance(caption, str) and caption.strip() else None
-        return _photo_in_group(sandbox, group, user_id, data, text, photo.content_type, form)
-    if _channel(form.get("channel")) == "zalo":
-        if sandbox.zalo is None:
-            return _bad("Zalo is not part of this sandbox")
-        zalo_id = sandbox.zalo_id(user_id)
-        message_id = sandbox.zalo.user_sends_photo(
-            zalo_id,
-            data,
-            caption=caption if isinstance(caption, str) and caption.strip() else None,
-            mime_type=photo.content_type or "image/jpeg",
-            display_name=persona_name(person) if person else None,
-        )
-        return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
-    fake = _page_bot(sandbox, user_id, form.get("bot")).fake
-    if image_mime(data) is None and not (photo.content_type or "").startswith("image/"):
-        # Not a picture (a spreadsheet to import): sent "as a file", as Telegram's apps do.
-        update_id = fake.user_sends_document(
-            user_id,
-            data,
-            photo.filename or "tep",
-            caption=caption if isinstance(caption, str) and caption.strip() else None,
-            first_name=persona_name(person) if person else None,
-        )
-        return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
-    update_id = fake.user_sends_photo(
-        user_id,
-        data,
-        caption=caption if isinstance(caption, str) and caption.strip() else None,
-        first_name=persona_name(person) if person else None,
-        mime_type=photo.content_type or "image/jpeg",
-    )
-    return web.json_response({"update_id": _update_id(update_id), "version": fake.chat_version(user_id)})
+    return web.json_response({"update_id": update_id_view(update_id), "version": version})
 
 
 async def _chat(request: web.Request) -> web.Response:
     sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    user_id = _user_id(request.query.get("user_id"))
+    user_id = read_user_id(request.query.get("user_id"))
     try:
         version = int(request.query.get("version", "-1"))
     except ValueError:
-        return _bad("version must be a number")
+        return bad("version must be a number")
     if request.query.get("group"):
-        return await _group_chat(sandbox, _group(sandbox, request.query["group"]), user_id, version, request)
-    if _channel(request.query.get("channel")) == "zalo":
+        return await _group_chat(sandbox, group_of(sandbox, request.query["group"]), user_id, version, request)
+    if read_channel(request.query.get("channel")) == "zalo":
         if sandbox.zalo is None:
-            return _bad("Zalo is not part of this sandbox")
+            return bad("Zalo is not part of this sandbox")
         zalo_id = sandbox.zalo_id(user_id)
         if version == sandbox.zalo.chat_version(zalo_id):
             await sandbox.zalo.wait_for_chat_change(zalo_id, version, sandbox.long_poll_seconds)
         return web.json_response(sandbox.zalo_chat_view(user_id), headers={"Cache-Control": "no-store"})
-    bot = _page_bot(sandbox, user_id, request.query.get("bot"))
+    bot = page_bot_of(sandbox, user_id, request.query.get("bot"))
     if version == bot.fake.chat_version(user_id):
         await bot.fake.wait_for_chat_change(user_id, version, sandbox.long_poll_seconds)
     return web.json_response(sandbox.chat_view(user_id, bot), headers={"Cache-Control": "no-store"})
@@ -313,40 +223,19 @@ async def _groups(request: web.Request) -> web.Response:
     return web.json_response(listed)
 
 
-def _group(sandbox: SandboxChat, key: Any) -> PageGroup:
-    group = sandbox.groups.get(str(key))
-    if group is None:
-        raise web.HTTPNotFound(text='{"error": "no such group"}', content_type="application/json")
-    return group
-
-
-def _reply_to(value: Any, channel: str) -> Any:
-    """The message a group message answers: a Telegram message id (a number) or a Zalo one (a string)."""
-    if value is None or value == "":
-        return None
-    if channel == "zalo":
-        return str(value)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise web.HTTPBadRequest(
-            text='{"error": "reply_to must be a message id"}', content_type="application/json"
-        ) from None
-
-
 def _send_in_group(
     sandbox: SandboxChat, group: PageGroup, user_id: int, text: str, body: dict[str, Any]
 ) -> web.Response:
     """A member of the group writes in it, on the messenger asked."""
     person = sandbox.person(user_id) or {}
-    channel = _channel(body.get("channel"))
-    reply_to = _reply_to(body.get("reply_to"), channel)
+    channel = read_channel(body.get("channel"))
+    reply_to = read_reply_to(body.get("reply_to"), channel)
     try:
         if channel == "zalo":
             if sandbox.zalo is None:
-                return _bad("Zalo is not part of this sandbox")
+                return bad("Zalo is not part of this sandbox")
             if len(text) > 2000:
-                return _bad("text is longer than 2000 characters")
+                return bad("text is longer than 2000 characters")
             mention = bool(body.get("mention")) or text.startswith(f"@{sandbox.zalo.bot_name}")
             message_id = sandbox.zalo.user_says(
                 sandbox.zalo_id(user_id),
@@ -366,59 +255,19 @@ def _send_in_group(
             reply_to=reply_to,
         )
     except ValueError as exc:
-        return _bad(str(exc), 409)
-    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.groups.version(group, channel)})
-
-
-def _photo_in_group(
-    sandbox: SandboxChat,
-    group: PageGroup,
-    user_id: int,
-    data: bytes,
-    caption: str | None,
-    mime_type: str | None,
-    form: Any,
-) -> web.Response:
-    """A member of the group sends a picture in it."""
-    person = sandbox.person(user_id) or {}
-    channel = _channel(form.get("channel"))
-    reply_to = _reply_to(form.get("reply_to"), channel)
-    try:
-        if channel == "zalo":
-            if sandbox.zalo is None:
-                return _bad("Zalo is not part of this sandbox")
-            message_id = sandbox.zalo.user_sends_photo(
-                sandbox.zalo_id(user_id),
-                data,
-                caption=caption,
-                mime_type=mime_type or "image/jpeg",
-                display_name=persona_name(person) if person else None,
-                chat_id=group.zalo_group_id,
-                reply_to=reply_to,
-            )
-            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
-        update_id = sandbox.groups.fake_of(group).user_sends_photo(
-            user_id,
-            data,
-            caption=caption,
-            first_name=persona_name(person) if person else None,
-            mime_type=mime_type or "image/jpeg",
-            chat_id=group.telegram_chat_id,
-            reply_to=reply_to,
-        )
-    except ValueError as exc:
-        return _bad(str(exc), 409)
-    return web.json_response({"update_id": _update_id(update_id), "version": sandbox.groups.version(group, channel)})
+        return bad(str(exc), 409)
+    version = sandbox.groups.version(group, channel)
+    return web.json_response({"update_id": update_id_view(update_id), "version": version})
 
 
 async def _group_chat(
     sandbox: SandboxChat, group: PageGroup, user_id: int, version: int, request: web.Request
 ) -> web.Response:
     """The long poll of a group chat, as the member `user_id` sees it."""
-    channel = _channel(request.query.get("channel"))
+    channel = read_channel(request.query.get("channel"))
     if channel == "zalo":
         if sandbox.zalo is None:
-            return _bad("Zalo is not part of this sandbox")
+            return bad("Zalo is not part of this sandbox")
         if version == sandbox.groups.version(group, channel):
             await sandbox.zalo.wait_for_chat_change(group.zalo_group_id, version, sandbox.long_poll_seconds)
         view = sandbox.groups.zalo_view(group, user_id, zalo_message_view)
@@ -431,31 +280,14 @@ async def _group_chat(
     return web.json_response(view, headers={"Cache-Control": "no-store"})
 
 
-async def _file(request: web.Request) -> web.StreamResponse:
-    sandbox: SandboxChat = request.app[SANDBOX_KEY]
-    fake = _page_bot(sandbox, 0, request.query.get("bot")).fake if request.query.get("bot") else sandbox.fake
-    stored = fake.file(request.match_info["file_id"])
-    if stored is None:
-        raise web.HTTPNotFound()
-    if stored.data is None:
-        if stored.url:
-            raise web.HTTPFound(stored.url)
-        raise web.HTTPNotFound()
-    headers = {"Cache-Control": "private, max-age=3600"}
-    if stored.kind == "document":
-        name = stored.file_name or "tep"
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream", headers=headers)
-
-
 async def _dashboard(request: web.Request) -> web.Response:
-    body = await _json_body(request)
+    body = await json_body(request)
     link = request.app.get(DASHBOARD_KEY)
     if link is None:
-        return _bad("the leaders' pages are not served here", 404)
-    url = await link(_user_id(body.get("user_id")))
+        return bad("the leaders' pages are not served here", 404)
+    url = await link(read_user_id(body.get("user_id")))
     if url is None:
-        return _bad("người này chưa tham gia: chưa có bảng theo dõi", 404)
+        return bad("người này chưa tham gia: chưa có bảng theo dõi", 404)
     return web.json_response({"url": url})
 
 
@@ -491,9 +323,9 @@ def add_sandbox_routes(
     app.router.add_get("/sandbox/api/groups", _groups)
     app.router.add_post("/sandbox/api/send", _send)
     app.router.add_post("/sandbox/api/press", _press)
-    app.router.add_post("/sandbox/api/photo", _photo)
+    app.router.add_post("/sandbox/api/photo", send_photo)
     app.router.add_get("/sandbox/api/chat", _chat)
-    app.router.add_get("/sandbox/api/file/{file_id}", _file)
+    app.router.add_get("/sandbox/api/file/{file_id}", serve_file)
     app.router.add_post("/sandbox/api/dashboard", _dashboard)
     if dashboard_link is not None:
         app[DASHBOARD_KEY] = dashboard_link
