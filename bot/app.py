@@ -114,22 +114,7 @@ class BotApplication:
         # instances through advisory locks, the outbox claimed with leases and each token's rate shared.
         self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))
         shared = self.leadership.shared
-        # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
-        self._sender = OutboxSender(
-            self._database,
-            self.clock,
-            config.rate_limits,
-            **{
-                "hold": self._quiet_hours_hold,
-                # the reminders domain marks the people behind a lost chat
-                "on_unreachable": mark_chat_unreachable,
-                "deliver_timeout": max(300.0, 5 * config.send_timeout),
-                "on_result": self.metrics.sent,
-                "leases": Leases(self.leadership.instance_id) if shared else None,
-                "shared_pace": SharedPace(self._database, config.rate_limits.global_per_second) if shared else None,
-                **(sender_options or {}),
-            },
-        )
+        self._sender = self._make_sender(sender_options or {})
         self._engine = ConversationEngine(
             self._database, config, self.clock, router or route, on_outbox=self._after_commit
         )
@@ -147,16 +132,7 @@ class BotApplication:
         )
         self.leadership.want("scheduler", self._schedule, self._unschedule)
         # Every bot's channel (bot/app_channels.py), built once the engine's place is known (`_start`).
-        self.bot_channels = BotChannels(
-            config,
-            self._sender,
-            self.leadership,
-            self.metrics,
-            telegram_options=self.telegram_options,
-            zalo_options=self.zalo_options,
-            api_base_url=self.api_base_url,
-            files_base_url=lambda: self.files_base_url,
-        )
+        self.bot_channels = self._make_channels()
         # The sandbox's fake platform APIs and demo people (bot/app_sandbox.py), made in `_start`.
         self.sandbox = Sandbox(config, self._database, self.clock, self.web)
         self.web_hooks: list[WebHook] = []  # more routes, added before the web server starts
@@ -167,6 +143,42 @@ class BotApplication:
         self.metered: MeteredUpdates | None = None  # what the channels hand updates to: counted, then the gate
         self._started = False
         self._stopped = False
+
+    def _make_sender(self, sender_options: dict[str, Any]) -> OutboxSender:
+        """The outbox's sender: quiet hours held, lost chats marked, results counted; on PostgreSQL the outbox
+        claimed with leases and each token's rate shared with the other instances."""
+        shared = self.leadership.shared
+        # The sender's own time-out is a backstop above the clients' per call: an item may take a few calls.
+        return OutboxSender(
+            self._database,
+            self.clock,
+            self.config.rate_limits,
+            **{
+                "hold": self._quiet_hours_hold,
+                # the reminders domain marks the people behind a lost chat
+                "on_unreachable": mark_chat_unreachable,
+                "deliver_timeout": max(300.0, 5 * self.config.send_timeout),
+                "on_result": self.metrics.sent,
+                "leases": Leases(self.leadership.instance_id) if shared else None,
+                "shared_pace": (
+                    SharedPace(self._database, self.config.rate_limits.global_per_second) if shared else None
+                ),
+                **sender_options,
+            },
+        )
+
+    def _make_channels(self) -> BotChannels:
+        """Every bot's channel, sending through the outbox's sender."""
+        return BotChannels(
+            self.config,
+            self._sender,
+            self.leadership,
+            self.metrics,
+            telegram_options=self.telegram_options,
+            zalo_options=self.zalo_options,
+            api_base_url=self.api_base_url,
+            files_base_url=lambda: self.files_base_url,
+        )
 
     # -- what others use --------------------------------------------------------------------------
 

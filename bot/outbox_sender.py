@@ -142,6 +142,24 @@ class OutboxSender:
         self.hold = hold
         self.store = OutboxStore(database, db_executor, on_unreachable, leases)
         self.pacer = Pacer(self.rate_limits, self._is_group)
+        self.stats: collections.Counter[str] = collections.Counter()
+        self._worker_count = max(1, workers)
+        self._marker: SentMarker | None = None  # made at each start
+        self._mark_lags: collections.deque[float] = collections.deque(maxlen=10_000)
+        self._awaiting_mark: dict[ChatKey, int] = {}  # a chat's item answered by the platform, not yet marked
+        self._awaiting_chat: dict[int, ChatKey] = {}  # the same, by item id
+        self._group_chats: set[ChatKey] = set()  # chats an item said were groups (`TO_GROUP` in its payload)
+        self._build_delivery(database, poll_interval, max_claimed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._workers: list[Worker] = []
+        self._dispatching: asyncio.Task[None] | None = None
+        self._stop_event = asyncio.Event()
+        self._running = False
+        self._stopping = False
+
+    def _build_delivery(self, database: Database, poll_interval: float, max_claimed: int) -> None:
+        """The parts that claim, dispatch and retry items, and with leases keep them and wake the others."""
+        clock, leases, shared_pace = self.clock, self.leases, self.shared_pace
         if leases is not None:
             # Rows in hand wait for this instance alone: keep a few seconds' worth at the rate, so that rows a
             # killed instance held are few, and the others have rows of their own to send meanwhile.
@@ -150,13 +168,6 @@ class OutboxSender:
         self.dispatcher = Dispatcher(
             self.store, self.claims, clock, self.renderers, self._queue_with_worker, poll_interval
         )
-        self.stats: collections.Counter[str] = collections.Counter()
-        self._worker_count = max(1, workers)
-        self._marker: SentMarker | None = None  # made at each start
-        self._mark_lags: collections.deque[float] = collections.deque(maxlen=10_000)
-        self._awaiting_mark: dict[ChatKey, int] = {}  # a chat's item answered by the platform, not yet marked
-        self._awaiting_chat: dict[int, ChatKey] = {}  # the same, by item id
-        self._group_chats: set[ChatKey] = set()  # chats an item said were groups (`TO_GROUP` in its payload)
         # Reads max_attempts, the backoffs and timeout_settle from here at each failure (a test may change them).
         self.failures = FailedSends(
             self.store,
@@ -175,12 +186,6 @@ class OutboxSender:
         self.wakeups = Wakeups(database, leases.owner, self._rescan_soon) if leases is not None else None
         if self.wakeups is not None:
             self.dispatcher.on_left = self.wakeups.tell_others
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._workers: list[Worker] = []
-        self._dispatching: asyncio.Task[None] | None = None
-        self._stop_event = asyncio.Event()
-        self._running = False
-        self._stopping = False
 
     # -- public API -------------------------------------------------------------------------------
 

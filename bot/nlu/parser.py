@@ -80,10 +80,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from bot.nlu.clauses import build_clauses
+from bot.nlu.clauses import Scan, build_clauses
 from bot.nlu.counts import find_counts
 from bot.nlu.dates import DateResult, find_dates
-from bot.nlu.interpret import combine_sessions, interpret
+from bot.nlu.elements import Count
+from bot.nlu.interpret import Outcome, combine_sessions, interpret
+from bot.nlu.lexicon import PhraseMatch
 from bot.nlu.normalize import Token, span_text, tokenize
 from bot.nlu.phrases import match_phrases
 from bot.nlu.programmes import ProgrammeFigure, bind_groups, bind_programmes, claim_programmes, refused_before
@@ -151,18 +153,8 @@ def parse_report(
     scan = build_clauses(tokens, phrase_at, counts, frozenset(skip))
     outcome = interpret(segment(scan.clauses), future_day)
     groups: dict[str, int | None] = {}
-    group_counts = [g for g in bind_groups(tokens, counts) if g[1].start not in skip] if programmes else []
-    if group_counts:
-        # a breakdown of attendees only when the rest still holds a session with its head-count
-        rest = [c for c in counts if not any(c is g[1] for g in group_counts)]
-        group_skip = skip | {k for _, c, end in group_counts for k in range(c.start, max(end, c.end))}
-        grouped_scan = build_clauses(tokens, phrase_at, rest, frozenset(group_skip))
-        grouped = interpret(segment(grouped_scan.clauses), future_day)
-        if grouped.sessions and not grouped.help and all(s.attendees is not None for s in grouped.sessions):
-            scan, outcome = grouped_scan, grouped
-            for group, count, _ in group_counts:
-                known = groups.get(group, 0)
-                groups[group] = None if known is None or count.value is None else known + count.value
+    if programmes:
+        scan, outcome, groups = _with_groups(tokens, phrase_at, counts, skip, future_day, scan, outcome)
 
     problems = list(dres.problems) + [u.problem for u in unreadable] + outcome.problems
     unreadable = [Unreadable("invalid_date", text) for text in dres.invalid_texts] + unreadable
@@ -175,16 +167,7 @@ def parse_report(
     if total is not None and any(n is not None and n > total for n in groups.values()):
         problems.append("priority_group_over_attendees")  # never trimmed: the caller asks again
     help_items = outcome.help
-    asked = scan.has_question or scan.query_words
-    if outcome.counted or (figures and not asked):
-        intent = "log"
-    elif asked:
-        intent = "query"
-    elif session is not None:
-        intent = "log"
-    else:
-        intent = "unknown"
-
+    intent = _intent(outcome, scan, bool(figures), session is not None)
     if intent != "log":
         session, help_items, figures, groups = None, [], [], {}
         problems = [p for p in problems if p != "session_without_count"]
@@ -201,6 +184,47 @@ def parse_report(
         programmes=[_item(f) for f in figures],
         priority_groups=groups,
     )
+
+
+def _with_groups(
+    tokens: Sequence[Token],
+    phrase_at: dict[int, PhraseMatch],
+    counts: list[Count],
+    skip: set[int],
+    future_day: bool,
+    scan: Scan,
+    outcome: Outcome,
+) -> tuple[Scan, Outcome, dict[str, int | None]]:
+    """The reading with priority groups ("23 người, 15 người cao tuổi"): the groups' counts taken out of the
+    session, and each group's number. A breakdown of attendees only when the rest still holds a session with its
+    head-count; else the reading given, with no group."""
+    groups: dict[str, int | None] = {}
+    group_counts = [g for g in bind_groups(tokens, counts) if g[1].start not in skip]
+    if not group_counts:
+        return scan, outcome, groups
+    rest = [c for c in counts if not any(c is g[1] for g in group_counts)]
+    group_skip = skip | {k for _, c, end in group_counts for k in range(c.start, max(end, c.end))}
+    grouped_scan = build_clauses(tokens, phrase_at, rest, frozenset(group_skip))
+    grouped = interpret(segment(grouped_scan.clauses), future_day)
+    if not (grouped.sessions and not grouped.help and all(s.attendees is not None for s in grouped.sessions)):
+        return scan, outcome, groups
+    for group, count, _ in group_counts:
+        known = groups.get(group, 0)
+        groups[group] = None if known is None or count.value is None else known + count.value
+    return grouped_scan, grouped, groups
+
+
+def _intent(outcome: Outcome, scan: Scan, figures: bool, session: bool) -> str:
+    """``log``, ``query`` or ``unknown`` (see the module docstring): a counted item or a programme's figure is
+    a log unless a question is asked; a question is a query; a session without a count is a log."""
+    asked = scan.has_question or scan.query_words
+    if outcome.counted or (figures and not asked):
+        return "log"
+    if asked:
+        return "query"
+    if session:
+        return "log"
+    return "unknown"
 
 
 @dataclass(slots=True)

@@ -162,6 +162,37 @@ def province_page(
     _ = tr.gettext
     base = f"/web/province/{rollup.province_code}"
     month = Period.month(rollup.period.start)
+    chosen = chosen if chosen in FILTERS else "all"
+    heads = _column_heads(tr, base, month, chosen, sort, descending)
+    rows = _commune_rows(tr, rollup, month, chosen, sort, descending, len(heads))
+    sort_query = f"&amp;sort={sort}&amp;order={'desc' if descending else 'asc'}"
+    query = f"month={month.start:%Y-%m}"
+    downloads = (
+        f'<p class="downloads"><a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["get_excel"]))}</a>'
+        f'<a href="{base}/report.csv?{query}" download>{escape(_(WORDS["get_csv"]))}</a></p>'
+    )
+    columns_hint = _(
+        "Cột «Đạt chỉ tiêu»: trung bình 5 chỉ tiêu; mỗi cột chỉ tiêu: tỉ lệ của xã chia cho mục tiêu năm "
+        "(100% là đạt). Bấm tên cột để xếp."
+    )
+    body = (
+        f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
+        f"{period_nav(tr, base, month, today)}"
+        f'<section class="totals">{_totals(tr, rollup)}</section>'
+        f"{_behind(tr, rollup)}{programmes}{supervision}{_rates(tr, rates)}"
+        f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
+        f'<p class="legend">{escape(columns_hint)}</p>'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["communes"]))}">'
+        f'<table data-testid="communes"><thead><tr>'
+        f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
+        f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
+    )
+    return layout(tr, f"{rollup.province_name} – {period_title(tr, month)}", body, member, form_token)
+
+
+def _totals(tr: Translator, rollup: ProvinceRollup) -> str:
+    """The month's boxes: communes that reported, the reporting and on-time rates, the sessions."""
+    _ = tr.gettext
     rate = rollup.reporting_rate
     on_time = rollup.on_time_rate
     boxes = [
@@ -170,9 +201,12 @@ def province_page(
         (_("Nộp đúng hạn"), tr.percent(on_time / 100) if on_time is not None else "–"),
         (_("Buổi sinh hoạt"), tr.number(rollup.sessions)),
     ]
-    totals = "".join(f"<div><b>{value}</b>{escape(name)}</div>" for name, value in boxes)
+    return "".join(f"<div><b>{value}</b>{escape(name)}</div>" for name, value in boxes)
+
+
+def _column_heads(tr: Translator, base: str, month: Period, chosen: str, sort: str, descending: bool) -> list[str]:
+    """The communes table's headings, each a link sorting by it (the other way when it is the sort already)."""
     heads = []
-    chosen = chosen if chosen in FILTERS else "all"
     keep = f"&amp;filter={chosen}" if chosen != "all" else ""
     for key, heading in _province_columns(tr):
         flip = "asc" if key == sort and descending else "desc"
@@ -184,6 +218,20 @@ def province_page(
             f'<th{sorted_attr}><a href="{base}?{period_query(month)}{keep}&amp;sort={key}&amp;order={flip}">'
             f"{escape(heading)}{mark}</a></th>"
         )
+    return heads
+
+
+def _commune_rows(
+    tr: Translator,
+    rollup: ProvinceRollup,
+    month: Period,
+    chosen: str,
+    sort: str,
+    descending: bool,
+    columns: int,
+) -> list[str]:
+    """The communes table's rows, filtered and sorted as asked (a line saying none when the filter keeps none)."""
+    _ = tr.gettext
     rows = []
     shown = filter_communes(rollup.communes, chosen, month.start)
     for c in sort_communes(shown, sort, descending):
@@ -204,27 +252,5 @@ def province_page(
             f"<td>{tr.percent(achievement) if achievement is not None else '–'}</td>{_indicator_cells(tr, c)}</tr>"
         )
     if not rows:
-        rows.append(f'<tr><td colspan="{len(heads)}">{escape(_(WORDS["no_commune"]))}</td></tr>')
-    sort_query = f"&amp;sort={sort}&amp;order={'desc' if descending else 'asc'}"
-    query = f"month={month.start:%Y-%m}"
-    downloads = (
-        f'<p class="downloads"><a href="{base}/report.xlsx?{query}" download>{escape(_(WORDS["get_excel"]))}</a>'
-        f'<a href="{base}/report.csv?{query}" download>{escape(_(WORDS["get_csv"]))}</a></p>'
-    )
-    columns_hint = _(
-        "Cột «Đạt chỉ tiêu»: trung bình 5 chỉ tiêu; mỗi cột chỉ tiêu: tỉ lệ của xã chia cho mục tiêu năm "
-        "(100% là đạt). Bấm tên cột để xếp."
-    )
-    body = (
-        f"<h1>{escape(rollup.province_name)} – {escape(period_title(tr, month))}</h1>"
-        f"{period_nav(tr, base, month, today)}"
-        f'<section class="totals">{totals}</section>'
-        f"{_behind(tr, rollup)}{programmes}{supervision}{_rates(tr, rates)}"
-        f"<section><h2>{escape(_(WORDS['communes']))}</h2>{_filter_nav(tr, base, rollup, chosen, sort_query)}"
-        f'<p class="legend">{escape(columns_hint)}</p>'
-        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(_(WORDS["communes"]))}">'
-        f'<table data-testid="communes"><thead><tr>'
-        f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
-        f"<section><h2>{escape(_(WORDS['province_downloads']))}</h2>{downloads}</section>"
-    )
-    return layout(tr, f"{rollup.province_name} – {period_title(tr, month)}", body, member, form_token)
+        rows.append(f'<tr><td colspan="{columns}">{escape(_(WORDS["no_commune"]))}</td></tr>')
+    return rows

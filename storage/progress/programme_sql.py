@@ -119,16 +119,46 @@ def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
         head = select(*kinds.part(AreaHead, province_code=COMMUNES.c.province_code)).where(COMMUNES.c.code == commune)
 
     def where(code: Any, village: Any | None = None) -> list[ColumnElement[bool]]:
-        if area == PROVINCE:
-            return [code.in_(select(COMMUNES.c.code).where(COMMUNES.c.province_code == province))]
-        conditions = [code == bindparam("c", type_=Integer)]
-        if area == VILLAGE and village is not None:
-            conditions.append(village == bindparam("v", type_=Integer))
-        return conditions
+        return _in_area(area, province, code, village)
 
     enabled = select(ENABLED.c.programme).where(ENABLED.c.province_code == province, ENABLED.c.enabled == true())
     logged = and_records(where(RECORDS.c.commune_code, RECORDS.c.village_id), enabled, january, end)
-    records = (
+    parts: list[Select[Any]] = [
+        head,
+        select(*kinds.part(EnabledLine, programme=ENABLED.c.programme)).where(
+            ENABLED.c.province_code == province, ENABLED.c.enabled == true()
+        ),
+        select(*kinds.part(TargetLine, programme=TARGETS.c.programme, value=TARGETS.c.value)).where(
+            TARGETS.c.province_code == province, TARGETS.c.year == bindparam("y", type_=Integer)
+        ),
+        _records_part(kinds, logged, start),
+        _households_part(kinds, where(VILLAGES.c.commune_code, VILLAGES.c.id)),
+    ]
+    mentors = _mentors_part(kinds, logged)
+    if mentors is not None:
+        parts.append(mentors)
+    if area != VILLAGE:  # a commune's figure, not a village's
+        figures = _figures_part(kinds, where(FIGURES.c.commune_code), start)
+        if figures is not None:
+            parts.append(figures)
+    return union_all(*parts)
+
+
+def _in_area(area: str, province: Any, code: Any, village: Any | None) -> list[ColumnElement[bool]]:
+    """The conditions keeping the rows of the area asked: its province's communes, the commune :c, or its
+    village :v (when the table has a village column)."""
+    if area == PROVINCE:
+        return [code.in_(select(COMMUNES.c.code).where(COMMUNES.c.province_code == province))]
+    conditions = [code == bindparam("c", type_=Integer)]
+    if area == VILLAGE and village is not None:
+        conditions.append(village == bindparam("v", type_=Integer))
+    return conditions
+
+
+def _records_part(kinds: LineKinds, logged: list[ColumnElement[bool]], start: Any) -> Select[Any]:
+    """What was logged per commune, programme and unit: in the month, in the year, and in villages whose
+    households are known (for the coverage)."""
+    return (
         select(
             *kinds.part(
                 RecordLine,
@@ -144,7 +174,11 @@ def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
         .where(*logged)
         .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.unit)
     )
-    households = (
+
+
+def _households_part(kinds: LineKinds, in_area: list[ColumnElement[bool]]) -> Select[Any]:
+    """The households of each commune's villages in the area, and how many villages have them known."""
+    return (
         select(
             *kinds.part(
                 HouseholdLine,
@@ -154,59 +188,54 @@ def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
                 villages=func.count(),
             )
         )
-        .where(*where(VILLAGES.c.commune_code, VILLAGES.c.id))
+        .where(*in_area)
         .group_by(VILLAGES.c.commune_code)
     )
-    parts: list[Select[Any]] = [
-        head,
-        select(*kinds.part(EnabledLine, programme=ENABLED.c.programme)).where(
-            ENABLED.c.province_code == province, ENABLED.c.enabled == true()
-        ),
-        select(*kinds.part(TargetLine, programme=TARGETS.c.programme, value=TARGETS.c.value)).where(
-            TARGETS.c.province_code == province, TARGETS.c.year == bindparam("y", type_=Integer)
-        ),
-        records,
-        households,
-    ]
+
+
+def _mentors_part(kinds: LineKinds, logged: list[ColumnElement[bool]]) -> Select[Any] | None:
+    """For the programmes counted per mentor: each commune's mentors and how many reached their mentees' number
+    (None when no shipped programme counts so)."""
     mentees = {p.id: p.target.mentees or 1 for p in shipped() if p.target.rule == RULE_PER_MENTOR}
-    if mentees:
-        per_mentor = (
-            select(
-                RECORDS.c.commune_code,
-                RECORDS.c.programme,
-                func.sum(RECORDS.c.count).label("mentees"),
-            )
-            .where(*logged, _one_of(RECORDS.c.programme, mentees), RECORDS.c.unit == "people")
-            .where(RECORDS.c.mentor.is_not(None))
-            .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.mentor)
-            .subquery("per_mentor")
+    if not mentees:
+        return None
+    per_mentor = (
+        select(
+            RECORDS.c.commune_code,
+            RECORDS.c.programme,
+            func.sum(RECORDS.c.count).label("mentees"),
         )
-        threshold = case(mentees, value=per_mentor.c.programme, else_=1)
-        parts.append(
-            select(
-                *kinds.part(
-                    MentorLine,
-                    commune_code=per_mentor.c.commune_code,
-                    programme=per_mentor.c.programme,
-                    mentors=func.count(),
-                    reached=func.sum(case((per_mentor.c.mentees >= threshold, 1), else_=0)),
-                )
-            ).group_by(per_mentor.c.commune_code, per_mentor.c.programme)
+        .where(*logged, _one_of(RECORDS.c.programme, mentees), RECORDS.c.unit == "people")
+        .where(RECORDS.c.mentor.is_not(None))
+        .group_by(RECORDS.c.commune_code, RECORDS.c.programme, RECORDS.c.mentor)
+        .subquery("per_mentor")
+    )
+    threshold = case(mentees, value=per_mentor.c.programme, else_=1)
+    return select(
+        *kinds.part(
+            MentorLine,
+            commune_code=per_mentor.c.commune_code,
+            programme=per_mentor.c.programme,
+            mentors=func.count(),
+            reached=func.sum(case((per_mentor.c.mentees >= threshold, 1), else_=0)),
         )
+    ).group_by(per_mentor.c.commune_code, per_mentor.c.programme)
+
+
+def _figures_part(kinds: LineKinds, in_area: list[ColumnElement[bool]], start: Any) -> Select[Any] | None:
+    """The communes' figures of the month for the shipped programmes' indicators (None when none has one)."""
     indicators = sorted({p.indicator for p in shipped() if p.indicator})
-    if indicators and area != VILLAGE:  # a commune's figure, not a village's
-        parts.append(
-            select(
-                *kinds.part(
-                    FigureLine,
-                    commune_code=FIGURES.c.commune_code,
-                    indicator=FIGURES.c.indicator,
-                    numerator=FIGURES.c.numerator,
-                    denominator=FIGURES.c.denominator,
-                )
-            ).where(*where(FIGURES.c.commune_code), FIGURES.c.month == start, _one_of(FIGURES.c.indicator, indicators))
+    if not indicators:
+        return None
+    return select(
+        *kinds.part(
+            FigureLine,
+            commune_code=FIGURES.c.commune_code,
+            indicator=FIGURES.c.indicator,
+            numerator=FIGURES.c.numerator,
+            denominator=FIGURES.c.denominator,
         )
-    return union_all(*parts)
+    ).where(*in_area, FIGURES.c.month == start, _one_of(FIGURES.c.indicator, indicators))
 
 
 def _one_of(column: Any, ids: Any) -> ColumnElement[bool]:
