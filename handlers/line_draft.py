@@ -6,7 +6,6 @@ The questions and the saving around the draft are handlers/freetext.py's flow; n
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport, parse_report
@@ -109,11 +108,7 @@ def summary(turn: Turn) -> str:
     """Everything understood, in full sentences-like lines."""
     _ = turn._
     data = turn.data
-    village = turn.session.get(Village, data["village_id"])
-    lines = [
-        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
-        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
-    ]
+    lines = steps.summary_head(turn)
     if data.get("has_session"):
         lines.append(
             _("📝 Buổi sinh hoạt: {topics} — {n} người tham dự").format(

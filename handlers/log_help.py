@@ -12,7 +12,7 @@ from handlers.common import go_button, has_buttons, not_allowed, please_choose
 from handlers.errors import explain
 from storage import activity
 from storage.errors import DomainError
-from storage.models import Member, Village
+from storage.models import Member
 from storage.programmes import provinces
 from storage.programmes.catalog import UNITS, Programme
 from storage.programmes.records import check_mentor
@@ -226,11 +226,7 @@ def _ask_programme_count(turn: Turn, programme_id: str) -> None:
 def summary(turn: Turn) -> str:
     _ = turn._
     data = turn.data
-    village = turn.session.get(Village, data["village_id"])
-    lines = [
-        _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
-        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
-    ]
+    lines = steps.summary_head(turn)
     for kind, count in data.get("items", []):
         lines.append(_("• {kind}: {n} người").format(kind=_(HELP_KINDS[kind]), n=turn.tr.number(count)))
     lines.extend(programme_log.summary_lines(turn, data))

@@ -185,12 +185,10 @@ def ask_attendees(turn: Turn) -> None:
 def summary(turn: Turn) -> str:
     _ = turn._
     data = turn.data
-    village = turn.session.get(Village, data["village_id"])
     topics = "; ".join(_(TOPICS[t]) for t in data.get("topics", []))
     return "\n".join(
         [
-            _("📅 Ngày: {day}").format(day=steps.day_label(turn, dt.date.fromisoformat(data["date"]))),
-            _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
+            *steps.summary_head(turn),
             _("📚 Nội dung: {topics}").format(topics=topics),
             _("👥 Số người tham dự: {n}").format(n=turn.tr.number(data["attendees"])),
             *programme_log.summary_lines(turn, data),

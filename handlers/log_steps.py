@@ -226,6 +226,17 @@ def day_label(turn: Turn, day: dt.date) -> str:
     return f"{turn.tr.weekday(day)}, {turn.tr.date(day)}"
 
 
+def summary_head(turn: Turn) -> list[str]:
+    """The first lines of a draft's read-back, the same in every logging flow: its day and its village."""
+    _ = turn._
+    data = turn.data
+    village = turn.session.get(Village, data["village_id"])
+    return [
+        _("📅 Ngày: {day}").format(day=day_label(turn, dt.date.fromisoformat(data["date"]))),
+        _("🏘️ Thôn: {village}").format(village=village.name if village else "?"),
+    ]
+
+
 def behalf_candidates(turn: Turn) -> list[Member]:
     """Members a team lead (their village) or commune admin (their commune) may log for; never a removed one."""
     member = turn.member

@@ -22,7 +22,7 @@ from handlers.errors import explain
 from handlers.progress import send_chart as send_progress_chart
 from handlers.report_files import commune_workbook
 from handlers.report_reopen import REOPEN_COMMUNE, REOPEN_CONFIRM, REOPEN_REASON, REPORT_FLOW
-from handlers.reporting import indicator_line, month_from_text, month_label, notify, send_file
+from handlers.reporting import indicator_line, month_from_text, month_label, send_file, tell_about_report
 from handlers.web_link import dashboard_buttons
 from storage.areas import get_commune
 from storage.errors import DomainError
@@ -30,7 +30,6 @@ from storage.models import Commune
 from storage.programmes.monthly import not_entered
 from storage.progress import Period, Scope, commune_progress, province_rollup
 from storage.reports import (
-    accounts_of,
     deadline_day,
     due_date,
     month_end,
@@ -227,11 +226,8 @@ def _submit(turn: Turn) -> None:
             expected=tr.number(rollup.expected),
         )
 
-    told_count = notify(
-        turn,
-        accounts_of(turn.session, role=ROLE_PROVINCE_VIEWER, province_code=commune.province_code),
-        told,
-        key=f"report-submitted:{report.id}:{turn.now.isoformat()}",
+    told_count = tell_about_report(
+        turn, report, "submitted", told, role=ROLE_PROVINCE_VIEWER, province_code=commune.province_code
     )
     turn.end_flow()
     turn.toast = _("Đã nộp")

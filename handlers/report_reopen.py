@@ -13,11 +13,11 @@ from bot.i18n import Translator
 from handlers.base import Turn
 from handlers.common import main_menu, not_allowed
 from handlers.errors import explain
-from handlers.reporting import month_from_text, month_label, notify
+from handlers.reporting import month_from_text, month_label, tell_about_report
 from storage.areas import get_commune
 from storage.errors import DomainError
 from storage.models import Commune
-from storage.reports import MIN_REASON_LENGTH, accounts_of, communes_of_province, previous_month, reopen, report_for
+from storage.reports import MIN_REASON_LENGTH, communes_of_province, previous_month, reopen, report_for
 from storage.text import fold
 from storage.vocab import ROLE_COMMUNE_ADMIN, ROLE_PROVINCE_VIEWER
 
@@ -141,12 +141,7 @@ def reopen_confirmed(turn: Turn) -> None:
             "Bạn sửa số liệu rồi nộp lại bằng /baocao."
         ).format(month=f"{month.month:02d}/{month.year}", commune=commune.name, reason=report.reopen_reason)
 
-    count = notify(
-        turn,
-        accounts_of(turn.session, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code),
-        told,
-        key=f"report-reopened:{report.id}:{turn.now.isoformat()}",
-    )
+    count = tell_about_report(turn, report, "reopened", told, role=ROLE_COMMUNE_ADMIN, commune_code=commune.code)
     turn.end_flow()
     lines = [
         _("🔓 Đã mở lại báo cáo tháng {month} của {commune}. Lý do đã được ghi lại.").format(

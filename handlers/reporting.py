@@ -13,9 +13,9 @@ from handlers.base import Turn
 from storage import outbox
 from storage.files import MIME_PNG, MIME_XLSX, save_file
 from storage.indicators import INDICATORS, short_label
-from storage.models import ChannelAccount, Member
+from storage.models import ChannelAccount, Member, MonthlyReport
 from storage.progress import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, IndicatorProgress, Period
-from storage.reports import month_start, previous_month
+from storage.reports import accounts_of, month_start, previous_month
 from storage.text import fold
 
 _MONTH_WORDS = re.compile(r"\b(?:thang|th|t)\s*(\d{1,2})(?:\s*(?:/|-|nam)\s*(\d{4}))?\b")
@@ -179,3 +179,19 @@ def notify(
         )
         count += 1 if item is not None else 0
     return count
+
+
+def tell_about_report(
+    turn: Turn,
+    report: MonthlyReport,
+    event: str,
+    text: Callable[[Translator], str],
+    *,
+    role: str,
+    province_code: int | None = None,
+    commune_code: int | None = None,
+) -> int:
+    """Tell the members with `role` in an area that a commune's monthly report was `event` (submitted,
+    reopened), once per account for this event at this time; how many were told."""
+    recipients = accounts_of(turn.session, role=role, province_code=province_code, commune_code=commune_code)
+    return notify(turn, recipients, text, key=f"report-{event}:{report.id}:{turn.now.isoformat()}")

@@ -5,6 +5,10 @@ in one database session."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
+
 from aiohttp import web
 from sqlmodel import Session
 
@@ -21,6 +25,7 @@ from storage.progress import ProvinceRollup, ReportingMonth
 from storage.scope import Scope
 
 BAD_PERIOD, FORBIDDEN, NOT_FOUND = 400, 403, 404
+T = TypeVar("T")
 
 
 class AreaPages(PageBase):
@@ -31,6 +36,33 @@ class AreaPages(PageBase):
         if status == BAD_PERIOD:
             return self._bad_period(tr)
         return self._forbidden(tr) if status == FORBIDDEN else self._not_found(tr)
+
+    async def _allowed_read(
+        self, request: web.Request, work: Callable[[Session, Member], T | int]
+    ) -> tuple[Member, Translator, T] | web.Response:
+        """The signed-in member and what `work` read for them; the page refusing it when `work` answered a
+        status (BAD_PERIOD, FORBIDDEN, NOT_FOUND) instead, or the sign-in page when not signed in."""
+        signed = await self._signed_read(request, work)
+        if isinstance(signed, web.Response):
+            return signed
+        member, tr, read = signed
+        if isinstance(read, int):
+            return self._refused(tr, read)
+        return member, tr, read
+
+    async def _area_page(
+        self,
+        request: web.Request,
+        today: dt.date,
+        work: Callable[[Session, Member], tuple[AreaView, ProgrammesView] | int],
+    ) -> web.Response:
+        """A commune's or a village's page, from what `work` read."""
+        allowed = await self._allowed_read(request, work)
+        if isinstance(allowed, web.Response):
+            return allowed
+        member, tr, (view, programmes) = allowed
+        section = programmes_html.section(tr, programmes)
+        return self._page(area_html.area_page(tr, member, view, today, section, self.form_token(request)))
 
     async def commune(self, request: web.Request) -> web.Response:
         """GET /web/commune/{code}: the commune's villages × weeks, indicators, report and downloads."""
@@ -50,15 +82,7 @@ class AreaPages(PageBase):
             view = area_view(session, Scope.of(member), code, period, today, tz=self.config.tz)
             return view, programmes_html.commune_view(session, Scope.of(member), code, view.indicator_month)
 
-        signed = await self._signed_read(request, work)
-        if isinstance(signed, web.Response):
-            return signed
-        member, tr, read = signed
-        if isinstance(read, int):
-            return self._refused(tr, read)
-        view, programmes = read
-        section = programmes_html.section(tr, programmes)
-        return self._page(area_html.area_page(tr, member, view, today, section, self.form_token(request)))
+        return await self._area_page(request, today, work)
 
     async def village(self, request: web.Request) -> web.Response:
         """GET /web/village/{id}: the village's weeks and totals."""
@@ -80,15 +104,7 @@ class AreaPages(PageBase):
             view = area_view(session, scope, code, period, today, village=village)
             return view, programmes_html.commune_view(session, scope, code, view.indicator_month, village_id)
 
-        signed = await self._signed_read(request, work)
-        if isinstance(signed, web.Response):
-            return signed
-        member, tr, read = signed
-        if isinstance(read, int):
-            return self._refused(tr, read)
-        view, programmes = read
-        section = programmes_html.section(tr, programmes)
-        return self._page(area_html.area_page(tr, member, view, today, section, self.form_token(request)))
+        return await self._area_page(request, today, work)
 
     async def province(self, request: web.Request) -> web.Response:
         """GET /web/province/{code}: every commune of the province in a table sorted by the column asked for."""
@@ -109,12 +125,10 @@ class AreaPages(PageBase):
             watch = province_supervision(session, code, rollup, today, self.config.tz)
             return rollup, province_rates(session, scope, code, period, today), programmes, watch
 
-        signed = await self._signed_read(request, work)
-        if isinstance(signed, web.Response):
-            return signed
-        member, tr, read = signed
-        if isinstance(read, int):
-            return self._refused(tr, read)
+        allowed = await self._allowed_read(request, work)
+        if isinstance(allowed, web.Response):
+            return allowed
+        member, tr, read = allowed
         if period is None:  # refused in `work`: this keeps the type checker told
             return self._refused(tr, BAD_PERIOD)
         rollup, rates, programmes, watch = read
