@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.sandbox.fakes.webhook import WebhookWorker
+
 TOKEN = "5550001:BENCH-fake_bot-token"
 SECRET = "bench-webhook-secret"
 COMMUNE = 18196  # Xã Sơn Kim 1, Hà Tĩnh
@@ -292,41 +294,20 @@ def _chat_of(update: dict[str, Any]) -> Any:
     return update["update_id"]
 
 
-class SpreadWebhooks:
+class SpreadWebhooks(WebhookWorker):
     """In place of a fake's webhook worker: each pending update is posted to the next instance in turn (the
     path of the webhook that was set, on each instance's own address), up to `connections` at once, one at a
-    time per chat; a failed post is tried again a few times, as Telegram does."""
+    time per chat; a failed post is tried again a few times, as Telegram does. Starting, stopping and the HTTP
+    session are the fake's worker's; only the delivering differs."""
 
     def __init__(self, owner: Any, targets: list[str], connections: int = 40) -> None:
-        self.owner = owner
+        super().__init__(owner, "update_id")  # `attempts` stays empty: the fake's interface
         self.targets = targets
         self.connections = connections
-        self.attempts: list[dict[str, Any]] = []  # kept empty: the fake's interface
-        self.task: asyncio.Task[None] | None = None
         self.failed = 0  # posts that did not get a 2xx
-        self._session: aiohttp.ClientSession | None = None
         self._turn = itertools.cycle(range(len(targets)))
         self._busy: set[Any] = set()
         self._started: set[int] = set()
-
-    def ensure(self) -> None:
-        if self.owner._webhook is None or (self.task is not None and not self.task.done()):
-            return
-        self.task = asyncio.get_running_loop().create_task(self._run())
-
-    def cancel(self) -> None:
-        task, self.task = self.task, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-    def detach(self) -> asyncio.Task[None] | None:
-        task, self.task = self.task, None
-        return task
-
-    async def close_session(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
 
     def _ready(self) -> list[Any]:
         if len(self._busy) >= self.connections:
@@ -349,11 +330,11 @@ class SpreadWebhooks:
                     continue
                 self._busy.add(chat)
                 self._started.add(id(pending))
-                task = asyncio.create_task(self._deliver(pending, chat))
+                task = asyncio.create_task(self._post(pending, chat))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
 
-    async def _deliver(self, pending: Any, chat: Any) -> None:
+    async def _post(self, pending: Any, chat: Any) -> None:
         owner = self.owner
         assert self._session is not None
         try:

@@ -288,7 +288,7 @@ async def run_phase(
     webhook = kind != "echo" and args.webhook
     ports = [free_port() for _ in range(count)] if webhook else [0] * count
     if webhook:  # Telegram and a load balancer: updates spread over the instances, several at once
-        fake._webhooks = SpreadWebhooks(fake, [f"http://127.0.0.1:{port}" for port in ports])  # type: ignore[assignment]
+        fake._webhooks = SpreadWebhooks(fake, [f"http://127.0.0.1:{port}" for port in ports])
     await fake.start()
     loop = asyncio.get_running_loop()
     if kind != "echo":
