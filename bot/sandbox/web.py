@@ -61,6 +61,7 @@ from .web_requests import (
     group_of,
     json_body,
     page_bot_of,
+    post_in_group,
     read_channel,
     read_reply_to,
     read_user_id,
@@ -228,36 +229,34 @@ def _send_in_group(
 ) -> web.Response:
     """A member of the group writes in it, on the messenger asked."""
     person = sandbox.person(user_id) or {}
+    name = persona_name(person) if person else None
     channel = read_channel(body.get("channel"))
     reply_to = read_reply_to(body.get("reply_to"), channel)
-    try:
-        if channel == "zalo":
-            if sandbox.zalo is None:
-                return bad("Zalo is not part of this sandbox")
-            if len(text) > 2000:
-                return bad("text is longer than 2000 characters")
-            mention = bool(body.get("mention")) or text.startswith(f"@{sandbox.zalo.bot_name}")
-            message_id = sandbox.zalo.user_says(
-                sandbox.zalo_id(user_id),
-                text,
-                display_name=persona_name(person) if person else None,
-                chat_id=group.zalo_group_id,
-                mention=mention,
-                reply_to=reply_to,
-            )
-            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
-        update_id = sandbox.groups.fake_of(group).user_says(
+    zalo = sandbox.zalo
+    if channel == "zalo" and zalo is not None and len(text) > 2000:
+        return bad("text is longer than 2000 characters")
+    mention = zalo is not None and (bool(body.get("mention")) or text.startswith(f"@{zalo.bot_name}"))
+    return post_in_group(
+        sandbox,
+        group,
+        channel,
+        lambda zalo: zalo.user_says(
+            sandbox.zalo_id(user_id),
+            text,
+            display_name=name,
+            chat_id=group.zalo_group_id,
+            mention=mention,
+            reply_to=reply_to,
+        ),
+        lambda fake: fake.user_says(
             user_id,
             text,
-            first_name=persona_name(person) if person else None,
+            first_name=name,
             language_code=person.get("language_code", "vi"),
             chat_id=group.telegram_chat_id,
             reply_to=reply_to,
-        )
-    except ValueError as exc:
-        return bad(str(exc), 409)
-    version = sandbox.groups.version(group, channel)
-    return web.json_response({"update_id": update_id_view(update_id), "version": version})
+        ),
+    )
 
 
 async def _group_chat(

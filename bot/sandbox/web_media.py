@@ -21,6 +21,7 @@ from .web_requests import (
     bad,
     group_of,
     page_bot_of,
+    post_in_group,
     read_channel,
     read_reply_to,
     read_user_id,
@@ -95,35 +96,32 @@ def _photo_in_group(
 ) -> web.Response:
     """A member of the group sends a picture in it."""
     person = sandbox.person(user_id) or {}
+    name = persona_name(person) if person else None
     channel = read_channel(form.get("channel"))
     reply_to = read_reply_to(form.get("reply_to"), channel)
-    try:
-        if channel == "zalo":
-            if sandbox.zalo is None:
-                return bad("Zalo is not part of this sandbox")
-            message_id = sandbox.zalo.user_sends_photo(
-                sandbox.zalo_id(user_id),
-                data,
-                caption=caption,
-                mime_type=mime_type or "image/jpeg",
-                display_name=persona_name(person) if person else None,
-                chat_id=group.zalo_group_id,
-                reply_to=reply_to,
-            )
-            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
-        update_id = sandbox.groups.fake_of(group).user_sends_photo(
+    return post_in_group(
+        sandbox,
+        group,
+        channel,
+        lambda zalo: zalo.user_sends_photo(
+            sandbox.zalo_id(user_id),
+            data,
+            caption=caption,
+            mime_type=mime_type or "image/jpeg",
+            display_name=name,
+            chat_id=group.zalo_group_id,
+            reply_to=reply_to,
+        ),
+        lambda fake: fake.user_sends_photo(
             user_id,
             data,
             caption=caption,
-            first_name=persona_name(person) if person else None,
+            first_name=name,
             mime_type=mime_type or "image/jpeg",
             chat_id=group.telegram_chat_id,
             reply_to=reply_to,
-        )
-    except ValueError as exc:
-        return bad(str(exc), 409)
-    version = sandbox.groups.version(group, channel)
-    return web.json_response({"update_id": update_id_view(update_id), "version": version})
+        ),
+    )
 
 
 async def serve_file(request: web.Request) -> web.StreamResponse:

@@ -7,10 +7,13 @@ Kept apart so the routes read as what they do; a bad value is answered with a JS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
+from .fake_telegram import FakeTelegram
+from .fake_zalo import FakeZalo
 from .web_groups import PageGroup
 from .web_state import PageBot, SandboxChat
 
@@ -87,3 +90,26 @@ def read_reply_to(value: Any, channel: str) -> Any:
         raise web.HTTPBadRequest(
             text='{"error": "reply_to must be a message id"}', content_type="application/json"
         ) from None
+
+
+def post_in_group(
+    sandbox: SandboxChat,
+    group: PageGroup,
+    channel: str,
+    on_zalo: Callable[[FakeZalo], Any],
+    on_telegram: Callable[[FakeTelegram], int | None],
+) -> web.Response:
+    """A member's message or picture in a group, on the messenger asked: `on_zalo` or `on_telegram` puts it on
+    that group's fake; the answer is the page's `{update_id, version}` (409 when the fake refuses it)."""
+    try:
+        if channel == "zalo":
+            if sandbox.zalo is None:
+                return bad("Zalo is not part of this sandbox")
+            message_id = on_zalo(sandbox.zalo)
+            return web.json_response({"update_id": message_id, "version": sandbox.groups.version(group, channel)})
+        update_id = on_telegram(sandbox.groups.fake_of(group))
+    except ValueError as exc:
+        return bad(str(exc), 409)
+    return web.json_response(
+        {"update_id": update_id_view(update_id), "version": sandbox.groups.version(group, channel)}
+    )
