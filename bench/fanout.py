@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiohttp import web
 
 from bot.sandbox.fake_telegram import FakeTelegram
+from bot.settings import SENDER_WORKERS_PER_BOT, sender_workers
 
 TOKEN = "5550002:BENCH-fanout-token"
 
@@ -317,7 +318,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=20_000, help="reminders and chats (default 20000)")
     parser.add_argument("--limit", type=float, default=400.0, help="the fake's flood limit, messages/s")
-    parser.add_argument("--workers", type=int, default=6, help="outbox sender workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help=f"outbox sender workers (default: as a deployment runs them, {SENDER_WORKERS_PER_BOT} per bot)",
+    )
     parser.add_argument("--bots", type=int, default=1, help="bot tokens (a bot per province), each with --limit")
     parser.add_argument(
         "--headroom",
@@ -329,7 +334,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--profile", help="write a cProfile of the sender's process to this file")
     args = parser.parse_args()
-    report = asyncio.run(run(args.count, args.limit, args.workers, args.headroom, args.profile, max(1, args.bots)))
+    bots = max(1, args.bots)
+    workers = args.workers or sender_workers(SENDER_WORKERS_PER_BOT, bots)
+    report = asyncio.run(run(args.count, args.limit, workers, args.headroom, args.profile, bots))
     if args.json:
         print(json.dumps(report, indent=2))
     else:

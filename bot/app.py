@@ -158,6 +158,7 @@ class BotApplication:
                 # the reminders domain marks the people behind a lost chat
                 "on_unreachable": mark_chat_unreachable,
                 "deliver_timeout": max(300.0, 5 * self.config.send_timeout),
+                "workers": self.config.sender_workers,
                 "on_result": self.metrics.sent,
                 "leases": Leases(self.leadership.instance_id) if shared else None,
                 "shared_pace": (

@@ -51,7 +51,7 @@ holds is that instance's to send: the read that left it out wakes the others (LI
 bot/delivery/wakeup.py), which read in full at once rather than at their next poll; so does a clean stop.
 Each token's global rate is reserved in the database (`shared_pace`, bot/delivery/shared.py). What a person may see
 twice after a kill is the same as above: per chat at most the one item that was in flight or answered and not yet
-marked; over the whole bot, the dead instance's `workers` sends in flight (6 by default) plus what the platform
+marked; over the whole bot, the dead instance's `workers` sends in flight (6 per bot by default) plus what the platform
 answered within the mark's lag before the kill (its rate times a few milliseconds; more on a loaded machine).
 bench/failover.py prints both: the doubled equal the rows the platform already had and the dead one had not marked.
 On SQLite one instance runs (storage/instance_lock.py), and none of this is used.
@@ -83,7 +83,7 @@ from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.wakeup import Wakeups
 from bot.delivery.worker import Worker
 from bot.pacing import Pacer, token_key
-from bot.settings import RateLimits
+from bot.settings import SENDER_WORKERS_PER_BOT, RateLimits
 from storage.db import Database
 from storage.outbox import TO_GROUP, OutboxItem
 
@@ -104,7 +104,7 @@ class OutboxSender:
         rate_limits: RateLimits | None = None,
         renderers: Iterable[ChannelRenderer] = (),
         *,
-        workers: int = 6,
+        workers: int = SENDER_WORKERS_PER_BOT,
         poll_interval: float = 1.0,
         max_attempts: int = 8,
         base_backoff: float = 1.0,

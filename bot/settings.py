@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///data/bdhvs.db"
+# Sends the outbox has in flight at once, per bot (token). A send waits for the platform's answer (about 0.1 s to
+# Telegram from Vietnam, more when it is slow), so a token's 30 messages a second needs several at once; a
+# deployment with a bot per province has as many more as it has bots, so that a national reminder uses every
+# token at once rather than queueing behind a fixed few (bench/fanout.py --bots 34).
+SENDER_WORKERS_PER_BOT = 6
 ENGINE_MODES = ("auto", "process", "thread")
 TELEGRAM_API = "https://api.telegram.org/bot"
 ZALO_API = "https://bot-api.zaloplatforms.com/bot"
@@ -95,6 +100,8 @@ class Config:
     zalo_secret_token: str | None = None
     # Seconds a send may wait for the platform's answer (bot/outbox_sender.py: why so long, what a time-out does).
     send_timeout: float = 60.0
+    # Sends in flight at once for each bot; the sender runs this many times the number of bots (`sender_workers`).
+    sender_workers_per_bot: int = SENDER_WORKERS_PER_BOT
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     demo_data: bool = True
@@ -130,6 +137,11 @@ class Config:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.web_host in ("0.0.0.0", "", "::") else self.web_host
         return f"http://{host}:{self.web_port}"
+
+    @property
+    def sender_workers(self) -> int:
+        """The outbox sender's workers: `sender_workers_per_bot` for each bot the deployment runs."""
+        return sender_workers(self.sender_workers_per_bot, len(self.all_bots))
 
     @property
     def sandbox(self) -> bool:
@@ -193,3 +205,8 @@ class Config:
         if ref is None:
             return self.default_bot(channel)
         return next((bot for bot in self.all_bots if bot.channel == channel and bot.key == ref), None)
+
+
+def sender_workers(per_bot: int, bots: int) -> int:
+    """Sends in flight at once over a deployment of `bots` bots, `per_bot` each (at least one bot's worth)."""
+    return max(1, per_bot) * max(1, bots)

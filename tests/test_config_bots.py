@@ -3,12 +3,14 @@ the table and its key; the single-bot keys keep defining one bot serving everyon
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
 from bot.cli import main
 from bot.config import ConfigError, load_config
 from bot.settings import BotConfig, Config
@@ -61,6 +63,21 @@ def test_several_bots_and_who_serves_whom(tmp_path: Path) -> None:
     assert config.bot_ref(ht) == "ht" and config.bot_ref(every) is None
     assert config.name_setting(ht) == "telegram.username.ht" and config.name_setting(every) == "telegram.username"
     assert "1:HATINH" not in repr(ht)  # a token never reaches a log line
+
+
+def test_the_sender_runs_sends_in_flight_for_every_bot(tmp_path: Path) -> None:
+    """A national reminder through a bot per province uses every token at once: the sender has
+    `outbox.workers_per_bot` sends in flight for each bot, not a fixed few for the whole deployment."""
+    assert load(tmp_path, TWO_BOTS).sender_workers == 3 * 6
+    assert load(tmp_path, TWO_BOTS + "\n[outbox]\nworkers_per_bot = 4\n").sender_workers == 3 * 4
+    from_env = load(tmp_path, TWO_BOTS, env={"BDHVS_OUTBOX_WORKERS_PER_BOT": "2"})
+    assert from_env.sender_workers == 3 * 2
+    with pytest.raises(ConfigError, match="workers_per_bot"):
+        load(tmp_path, "[outbox]\nworkers_per_bot = 0\n")
+    single = load(tmp_path, "[telegram]\ntoken = '1:ONE'\n")
+    assert single.sender_workers == 6
+    app = build_application(dataclasses.replace(load(tmp_path, TWO_BOTS), database_url=f"sqlite:///{tmp_path}/a.db"))
+    assert app.sender.worker_count == 3 * 6
 
 
 def test_tokens_and_secrets_from_the_environment(tmp_path: Path) -> None:
