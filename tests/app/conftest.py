@@ -5,6 +5,7 @@ and a factory that builds and starts the real application with a tiny test route
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -97,6 +98,37 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 AppFactory = Callable[..., Awaitable[BotApplication]]
 
 
+def app_config(database_url: str, **platform: Any) -> Config:
+    """A test deployment's settings: this database, a platform's fake (`telegram_token=`, `..._api_base_url=`,
+    or Zalo's), the web server on a free port, no demo data, fast rate limits and no flood limit."""
+    return Config(
+        database_url=database_url,
+        web_port=0,
+        demo_data=False,
+        rate_limits=FAST_LIMITS,
+        flood=UNLIMITED_FLOOD,
+        **platform,
+    )
+
+
+@contextlib.asynccontextmanager
+async def started_apps() -> AsyncIterator[Callable[[BotApplication], Awaitable[BotApplication]]]:
+    """What a factory fixture starts its applications with (`await start(app)`); all are stopped at the end,
+    the last started first."""
+    apps: list[BotApplication] = []
+
+    async def start(app: BotApplication) -> BotApplication:
+        apps.append(app)
+        await app.start()
+        return app
+
+    try:
+        yield start
+    finally:
+        for app in reversed(apps):
+            await app.stop()
+
+
 @pytest.fixture
 async def make_app(db_url: str, fake_api: FakeApi) -> AsyncIterator[AppFactory]:
     """Build and start the real application against the fake Bot API; stopped at the end of the test."""
@@ -111,16 +143,8 @@ async def make_app(db_url: str, fake_api: FakeApi) -> AsyncIterator[AppFactory]:
         drain_on_stop: float = 2.0,
         **overrides: Any,
     ) -> BotApplication:
-        config = Config(
-            database_url=db_url,
-            telegram_token=fake_api.fake.token,
-            telegram_api_base_url=fake_api.base_url,
-            web_port=0,
-            demo_data=False,
-            rate_limits=FAST_LIMITS,
-            flood=UNLIMITED_FLOOD,
-        )
-        config = replace(config, **overrides)
+        platform = {"telegram_token": fake_api.fake.token, "telegram_api_base_url": fake_api.base_url}
+        config = replace(app_config(db_url, **platform), **overrides)
         options = {"base_backoff": 0.02, **(sender_options or {})}
         app = build_application(config, clock, router, sender_options=options, drain_on_stop=drain_on_stop)
         apps.append(app)

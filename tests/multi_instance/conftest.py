@@ -4,6 +4,7 @@ instance is refused at start, tests/storage/test_instance_lock.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
@@ -11,14 +12,13 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application
-from bot.config import Config
 from bot.delivery.shared import Leases
 from bot.messages import Reply
 from bot.sandbox.fake_telegram import FakeTelegram
 from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade
-from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, echo_router
+from tests.app.conftest import app_config, echo_router, started_apps
 from tests.conftest import PG_URL, reset_postgres
 from tests.helpers import ServedApi, served
 
@@ -83,34 +83,23 @@ InstanceFactory = Callable[..., Awaitable[BotApplication]]
 async def make_instance(pg_url: str, fake_api: ServedApi[FakeTelegram]) -> AsyncIterator[InstanceFactory]:
     """Build and start one more instance of the real application on the shared database; all are stopped at the
     end. Leader rounds run by hand (`app.leadership.run_round()`) unless `leader_interval` is given."""
-    apps: list[BotApplication] = []
+    numbers = itertools.count(1)
+    async with started_apps() as start:
 
-    async def factory(
-        *, router: Any = echo_router, leader_interval: float = 3600.0, lease: float = 15.0, **overrides: Any
-    ) -> BotApplication:
-        number = len(apps) + 1
-        instance_id = f"test-instance-{number}:{number}:x"
-        config = Config(
-            database_url=pg_url,
-            telegram_token=fake_api.fake.token,
-            telegram_api_base_url=fake_api.base_url,
-            web_port=0,
-            demo_data=False,
-            rate_limits=FAST_LIMITS,
-            flood=UNLIMITED_FLOOD,
-        )
-        app = build_application(
-            replace(config, **overrides),
-            None,
-            router,
-            sender_options={"base_backoff": 0.02, "poll_interval": 0.2, "leases": Leases(instance_id, lease)},
-            leader_options={"instance_id": instance_id, "interval": leader_interval},
-            drain_on_stop=1.0,
-        )
-        apps.append(app)
-        await app.start()
-        return app
+        async def factory(
+            *, router: Any = echo_router, leader_interval: float = 3600.0, lease: float = 15.0, **overrides: Any
+        ) -> BotApplication:
+            number = next(numbers)
+            instance_id = f"test-instance-{number}:{number}:x"
+            platform = {"telegram_token": fake_api.fake.token, "telegram_api_base_url": fake_api.base_url}
+            app = build_application(
+                replace(app_config(pg_url, **platform), **overrides),
+                None,
+                router,
+                sender_options={"base_backoff": 0.02, "poll_interval": 0.2, "leases": Leases(instance_id, lease)},
+                leader_options={"instance_id": instance_id, "interval": leader_interval},
+                drain_on_stop=1.0,
+            )
+            return await start(app)
 
-    yield factory
-    for app in reversed(apps):
-        await app.stop()
+        yield factory

@@ -163,8 +163,7 @@ def month(database: Database) -> Month:
     return build_month(database)
 
 
-@pytest.fixture
-def november_clock() -> FixedClock:
+def after_october() -> FixedClock:
     """Thursday 19/11/2026, 09:30 in Vietnam: October is over, its report is due tomorrow."""
     return FixedClock(dt.datetime(2026, 11, 19, 9, 30, tzinfo=VN))
 

@@ -3,7 +3,6 @@ Hà Tĩnh, seven people of every role), with the clock on Thursday 19/11/2026.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,22 +15,16 @@ from bot.webpages.routes import add_leaders_routes
 from storage.db import Database
 from storage.models import Member
 from storage.web_access import issue_link
-from tests.conftest import VN
-from tests.reports.conftest import Month, build_month
+from tests.reports.conftest import Month, after_october, month  # noqa: F401  # `month`: the scripted October, a fixture
 
 BOT_TOKEN = "123456:TEST-TOKEN"
 PUBLIC_URL = "http://bdhvs.test"
 
 
 @pytest.fixture
-def month(database: Database) -> Month:
-    return build_month(database)
-
-
-@pytest.fixture
 def web_clock() -> FixedClock:
-    """Thursday 19/11/2026, 09:30 in Vietnam: October is over, its report is due tomorrow."""
-    return FixedClock(dt.datetime(2026, 11, 19, 9, 30, tzinfo=VN))
+    """The clock of the scripted October's reports: October is over, its report is due tomorrow."""
+    return after_october()
 
 
 def web_config(database: Database, public_url: str = PUBLIC_URL) -> Config:

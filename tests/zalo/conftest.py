@@ -12,12 +12,11 @@ import pytest
 from sqlmodel import select
 
 from bot.app import BotApplication, build_application
-from bot.config import Config
 from bot.sandbox.fake_zalo import FakeZalo
 from storage import invites
 from storage.db import Database
 from storage.models import ProcessedUpdate
-from tests.app.conftest import FAST_LIMITS, UNLIMITED_FLOOD, db_url, fake_api, fake_options, wait_until  # noqa: F401  # fixtures of tests/app used here too
+from tests.app.conftest import app_config, db_url, fake_api, fake_options, started_apps, wait_until  # noqa: F401  # fixtures of tests/app used here too
 from tests.helpers import ServedApi, ShiftedClock, free_port, served
 
 SON_KIM_1 = 18196
@@ -53,38 +52,26 @@ async def make_zalo_app(
     clock: MovableClock,
 ) -> AsyncIterator[Any]:
     """Build and start the real application (real router) against the fake Zalo API."""
-    apps: list[BotApplication] = []
+    async with started_apps() as start:
 
-    async def factory(*, mode: str = "polling", router: Any = None, **overrides: Any) -> BotApplication:
-        config = Config(
-            database_url=db_url,
-            zalo_token=zalo_api.fake.token,
-            zalo_api_base_url=zalo_api.base_url,
-            zalo_mode=mode,
-            web_port=0,
-            demo_data=False,
-            rate_limits=FAST_LIMITS,
-            flood=UNLIMITED_FLOOD,
-        )
-        if mode == "webhook":
-            port = free_port()
-            config = replace(config, web_port=port, public_url=f"http://127.0.0.1:{port}", zalo_secret_token=SECRET)
-        config = replace(config, **overrides)
-        app = build_application(
-            config,
-            clock,
-            router,
-            sender_options={"base_backoff": 0.02},
-            zalo_options={"quota_pause": 0.2, "poll_timeout": 5},
-            drain_on_stop=2.0,
-        )
-        apps.append(app)
-        await app.start()
-        return app
+        async def factory(*, mode: str = "polling", router: Any = None, **overrides: Any) -> BotApplication:
+            platform = {"zalo_token": zalo_api.fake.token, "zalo_api_base_url": zalo_api.base_url, "zalo_mode": mode}
+            config = app_config(db_url, **platform)
+            if mode == "webhook":
+                port = free_port()
+                public = f"http://127.0.0.1:{port}"
+                config = replace(config, web_port=port, public_url=public, zalo_secret_token=SECRET)
+            app = build_application(
+                replace(config, **overrides),
+                clock,
+                router,
+                sender_options={"base_backoff": 0.02},
+                zalo_options={"quota_pause": 0.2, "poll_timeout": 5},
+                drain_on_stop=2.0,
+            )
+            return await start(app)
 
-    yield factory
-    for app in reversed(apps):
-        await app.stop()
+        yield factory
 
 
 def processed(database: Database, channel: str, update_id: str) -> bool:

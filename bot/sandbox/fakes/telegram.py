@@ -81,13 +81,7 @@ class FakeTelegram(TelegramGroups):
         stored = self._store.store("photo", file_bytes, mime_type=image_mime(file_bytes) or mime_type)
         message = self._new_message(chat, dict(user))
         message["photo"] = stored.photo_sizes()
-        if caption:
-            plain, entities = format_text(caption)
-            message["caption"] = plain
-            if entities:
-                message["caption_entities"] = entities
-        self._reply_to(chat, message, reply_to)
-        return self._said(chat, message)
+        return self._send_with_caption(chat, message, caption, reply_to)
 
     def user_sends_document(
         self,
@@ -117,6 +111,12 @@ class FakeTelegram(TelegramGroups):
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.file_size,
         }
+        return self._send_with_caption(chat, message, caption, reply_to)
+
+    def _send_with_caption(
+        self, chat: Chat, message: dict[str, Any], caption: str | None, reply_to: int | None
+    ) -> UpdateId | None:
+        """A picture's or a file's message said in the chat, with its caption's text and formatting."""
         if caption:
             plain, entities = format_text(caption)
             message["caption"] = plain

@@ -37,6 +37,18 @@ def jsonable(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+SANDBOX_TOKEN = "123456:SANDBOX-TOKEN"
+SANDBOX_USERNAME = "bdhvs_sandbox_bot"
+
+
+class TelegramOptions(FakeOptions, total=False):
+    """What a fake Telegram takes besides its token and bot name (see `TelegramChats.__init__`), for its
+    subclasses to pass on."""
+
+    bot_first_name: str
+    first_update_id: int
+
+
 class TelegramChats(FakeBotApi):
     """The state of a fake Telegram and what its Bot API methods share."""
 
@@ -46,8 +58,8 @@ class TelegramChats(FakeBotApi):
 
     def __init__(
         self,
-        token: str = "123456:SANDBOX-TOKEN",
-        bot_username: str = "bdhvs_sandbox_bot",
+        token: str = SANDBOX_TOKEN,
+        bot_username: str = SANDBOX_USERNAME,
         *,
         bot_first_name: str = "Bình dân học vụ số",
         first_update_id: int = 1,

@@ -31,8 +31,7 @@ from bot.ratelimit import TokenBucket
 
 from .chats import Chat
 from .groups import GroupBook
-from .server import FakeOptions
-from .telegram_chats import jsonable
+from .telegram_chats import SANDBOX_TOKEN, SANDBOX_USERNAME, TelegramOptions, jsonable
 from .telegram_methods import TelegramMethods
 from .telegram_params import NEW_MESSAGE_METHODS, BotApiError, UpdateId, bad_request
 
@@ -84,18 +83,16 @@ class TelegramGroups(TelegramMethods, GroupBook[int, Group]):
 
     def __init__(
         self,
-        token: str = "123456:SANDBOX-TOKEN",
-        bot_username: str = "bdhvs_sandbox_bot",
+        token: str = SANDBOX_TOKEN,
+        bot_username: str = SANDBOX_USERNAME,
         *,
-        bot_first_name: str = "Bình dân học vụ số",
-        first_update_id: int = 1,
         privacy_mode: bool = True,
         group_messages_per_minute: float | None = None,
-        **options: Unpack[FakeOptions],
+        **options: Unpack[TelegramOptions],
     ) -> None:
         """A fake Telegram with privacy mode on or off, and an optional limit of new messages a minute per group
         (Telegram's is 20); the rest as TelegramChats."""
-        super().__init__(token, bot_username, bot_first_name=bot_first_name, first_update_id=first_update_id, **options)
+        super().__init__(token, bot_username, **options)
         self.privacy_mode = privacy_mode
         self.group_messages_per_minute = group_messages_per_minute
         self._groups: dict[int, Group] = {}

@@ -19,8 +19,7 @@ from typing import Any, Unpack
 
 from .chats import Chat, Record
 from .groups import GroupBook
-from .server import FakeOptions
-from .zalo_methods import ZaloApiFault, ZaloMethods
+from .zalo_methods import SANDBOX_ZALO_TOKEN, ZaloApiFault, ZaloMethods, ZaloOptions
 
 
 @dataclass
@@ -37,17 +36,9 @@ class ZaloGroup:
 class ZaloGroups(ZaloMethods, GroupBook[str, ZaloGroup]):
     """The fake Zalo's groups: their members, the bot's membership, and which group messages reach the bot."""
 
-    def __init__(
-        self,
-        token: str = "1459232241454765289:SANDBOX-ZALO-TOKEN",
-        *,
-        bot_name: str = "Bình dân học vụ số",
-        account_name: str = "bot.bdhvs",
-        http_errors: bool = True,
-        **options: Unpack[FakeOptions],
-    ) -> None:
+    def __init__(self, token: str = SANDBOX_ZALO_TOKEN, **options: Unpack[ZaloOptions]) -> None:
         """A fake Zalo that knows no group yet; the rest as ZaloMethods."""
-        super().__init__(token, bot_name=bot_name, account_name=account_name, http_errors=http_errors, **options)
+        super().__init__(token, **options)
         self._groups: dict[str, ZaloGroup] = {}
         self._group_ids = itertools.count(6_000_000_000_000_000_001)
 

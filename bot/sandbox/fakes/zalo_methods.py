@@ -44,6 +44,17 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+SANDBOX_ZALO_TOKEN = "1459232241454765289:SANDBOX-ZALO-TOKEN"
+
+
+class ZaloOptions(FakeOptions, total=False):
+    """What a fake Zalo takes besides its token (see `ZaloMethods.__init__`), for its subclasses to pass on."""
+
+    bot_name: str
+    account_name: str
+    http_errors: bool
+
+
 class ZaloMethods(FakeBotApi):
     """The fake Zalo's chats and Bot API methods (the user side and groups are added by its subclasses)."""
 
@@ -55,7 +66,7 @@ class ZaloMethods(FakeBotApi):
 
     def __init__(
         self,
-        token: str = "1459232241454765289:SANDBOX-ZALO-TOKEN",
+        token: str = SANDBOX_ZALO_TOKEN,
         *,
         bot_name: str = "Bình dân học vụ số",
         account_name: str = "bot.bdhvs",
