@@ -5,16 +5,12 @@ is refused with a pointer to Hà Tĩnh's."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
-import pytest
 from sqlmodel import select
 
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.sandbox.bots import sandbox_config
@@ -23,22 +19,9 @@ from storage import invites
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import ChannelAccount, GroupChat, OutboxMessage
-from tests.app.conftest import db_url  # noqa: F401  # the fixture of tests/app: SQLite, and PostgreSQL when set
+from tests.sandbox.conftest import FROZEN_AT
 
-FROZEN_AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 MAI, THANH = 900002, 900101  # Thôn 1's team lead (Hà Tĩnh); Phường Hoàn Kiếm's commune admin (Hà Nội)
-
-
-@pytest.fixture
-async def sandbox(db_url: str) -> AsyncIterator[tuple[BotApplication, aiohttp.ClientSession]]:  # noqa: F811
-    config = Config(web_port=0, database_url=db_url, demo_data=True)
-    app = build_application(config, clock=FixedClock(FROZEN_AT))
-    await app.start()
-    try:
-        async with aiohttp.ClientSession(app.web_url) as client:
-            yield app, client
-    finally:
-        await app.stop()
 
 
 async def send(client: aiohttp.ClientSession, user_id: int, text: str, **more: Any) -> Any:
@@ -137,7 +120,7 @@ async def test_a_bot_no_one_runs_is_refused(sandbox) -> None:
         assert response.status == 400
 
 
-def test_an_older_demo_database_is_bound_to_the_provinces_bots(db_url: str) -> None:  # noqa: F811
+def test_an_older_demo_database_is_bound_to_the_provinces_bots(db_url: str) -> None:
     """A demo database made when the sandbox ran one bot names no bot anywhere: seeded again with the sandbox's
     bots, Hà Tĩnh's people and Telegram groups are bound to Hà Tĩnh's bot (the Hà Nội admin stays on the default
     one)."""

@@ -4,36 +4,15 @@ groups bound, the demo people talking together and to the bot."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
-import pytest
 
-from bot.app import BotApplication, build_application
-from bot.clock import FixedClock
-from bot.config import Config
 from bot.sandbox.demo import DEMO_GROUPS, seed_demo
 from storage import groups as group_storage
-from tests.app.conftest import db_url  # noqa: F401  # the fixture of tests/app: SQLite, and PostgreSQL when set
 
-FROZEN_AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 MAI, NAM, TUAN = 900002, 900006, 900003  # Thôn 1's team lead and member; the commune admin
 VILLAGE, COMMUNE = DEMO_GROUPS
-
-
-@pytest.fixture
-async def sandbox(db_url: str) -> AsyncIterator[tuple[BotApplication, aiohttp.ClientSession]]:  # noqa: F811
-    config = Config(web_port=0, database_url=db_url, demo_data=True)
-    app = build_application(config, clock=FixedClock(FROZEN_AT))
-    await app.start()
-    try:
-        async with aiohttp.ClientSession(app.web_url) as client:
-            yield app, client
-    finally:
-        await app.stop()
 
 
 async def chat(client: aiohttp.ClientSession, group: str, user_id: int, channel: str, version: int = -1) -> Any:
