@@ -4,7 +4,8 @@ every commune of a province, in one round trip, the lines `programmes.py` reads.
 The parts: the area's province (`AreaHead`), the programmes it runs (`EnabledLine`) and their targets of the
 year, the figures villages logged per commune, programme and unit (the month's, the year's, and the year's over
 villages with a household count), the villages' households per commune, the named mentors per commune and
-programme and how many reach their mentees, and the national indicator figures the programmes read. The
+programme and how many reach their mentees, the national indicator figures the programmes read, and the figures
+communes entered in /chiso from January to the month (`EnteredLine`). The
 thresholds of the mentor programmes and the indicators are the shipped catalog's, written into the statement
 when it is built.
 """
@@ -32,7 +33,14 @@ from sqlalchemy import (
 from sqlalchemy.sql.selectable import CompoundSelect, Select
 from sqlmodel import Session
 
-from storage.models import IndicatorValue, ProgrammeRecord, ProgrammeTarget, ProvinceProgramme, table_of
+from storage.models import (
+    IndicatorValue,
+    ProgrammeMonthValue,
+    ProgrammeRecord,
+    ProgrammeTarget,
+    ProvinceProgramme,
+    table_of,
+)
 from storage.periods import month_of
 from storage.programmes.catalog import RULE_PER_MENTOR, shipped
 from storage.progress.sql import COMMUNES, VILLAGES, LineKinds, PreparedRollup
@@ -41,6 +49,7 @@ RECORDS = table_of(ProgrammeRecord)
 FIGURES = table_of(IndicatorValue)
 TARGETS = table_of(ProgrammeTarget)
 ENABLED = table_of(ProvinceProgramme)
+ENTERED = table_of(ProgrammeMonthValue)
 
 COMMUNE, VILLAGE, PROVINCE = "commune", "village", "province"
 
@@ -103,7 +112,24 @@ class FigureLine(NamedTuple):
     denominator: int
 
 
-KINDS = LineKinds(AreaHead, EnabledLine, TargetLine, RecordLine, HouseholdLine, MentorLine, FigureLine)
+class EnteredLine(NamedTuple):
+    """A figure a commune entered in /chiso for a programme, in a month of the year up to the one asked (its
+    number, 1 to 12), with the denominator typed beside it (where the catalog's is entered)."""
+
+    commune_code: int
+    programme: str
+    month: int
+    value: int
+    denominator: int | None
+
+
+KINDS = LineKinds(AreaHead, EnabledLine, TargetLine, RecordLine, HouseholdLine, MentorLine, FigureLine, EnteredLine)
+
+
+def month_starts(year: int) -> dict[str, dt.date]:
+    """The statement's parameters :m1 … :m12, the first days of the year's months (the entered figures' month
+    numbers are told by them, the same SQL on SQLite and PostgreSQL)."""
+    return {f"m{number}": dt.date(year, number, 1) for number in range(1, 13)}
 
 
 def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
@@ -137,10 +163,11 @@ def _statement(kinds: LineKinds, area: str) -> CompoundSelect:
     mentors = _mentors_part(kinds, logged)
     if mentors is not None:
         parts.append(mentors)
-    if area != VILLAGE:  # a commune's figure, not a village's
+    if area != VILLAGE:  # a commune's figures, not a village's
         figures = _figures_part(kinds, where(FIGURES.c.commune_code), start)
         if figures is not None:
             parts.append(figures)
+        parts.append(_entered_part(kinds, where(ENTERED.c.commune_code), january, start))
     return union_all(*parts)
 
 
@@ -236,6 +263,22 @@ def _figures_part(kinds: LineKinds, in_area: list[ColumnElement[bool]], start: A
             denominator=FIGURES.c.denominator,
         )
     ).where(*in_area, FIGURES.c.month == start, _one_of(FIGURES.c.indicator, indicators))
+
+
+def _entered_part(kinds: LineKinds, in_area: list[ColumnElement[bool]], january: Any, start: Any) -> Select[Any]:
+    """The figures the area's communes entered in /chiso from January to the month asked, each with its month's
+    number."""
+    number = case(*((ENTERED.c.month == bindparam(f"m{n}", type_=Date), n) for n in range(1, 13)), else_=0)
+    return select(
+        *kinds.part(
+            EnteredLine,
+            commune_code=ENTERED.c.commune_code,
+            programme=ENTERED.c.programme,
+            month=number,
+            value=ENTERED.c.value,
+            denominator=ENTERED.c.denominator,
+        )
+    ).where(*in_area, ENTERED.c.month >= january, ENTERED.c.month <= start)
 
 
 def _one_of(column: Any, ids: Any) -> ColumnElement[bool]:

@@ -30,8 +30,8 @@ else the plan's percent from the catalog.
 
 One prepared statement per commune, village or province whatever its size (`programme_sql.py`): the enabled
 programmes and targets, the records summed per commune and unit, the households and the mentors per commune,
-the indicator figures; and one query for the figures the commune (or the province's communes) entered in /chiso
-(with, only where a programme entered both ways has such a figure, one more for the logged sums by month).
+the indicator figures, and the figures the commune (or the province's communes) entered in /chiso from January;
+only where a programme entered both ways has such a figure, one more read for the logged sums by month.
 """
 
 from __future__ import annotations
@@ -41,11 +41,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from storage.errors import DomainError
 from storage.indicators import on_track, percent_of
-from storage.models import Commune, ProgrammeMonthValue
 from storage.periods import month_of
 from storage.programmes.catalog import (
     RULE_COUNT,
@@ -62,11 +61,13 @@ from storage.progress.programme_sql import (
     VILLAGE,
     AreaHead,
     EnabledLine,
+    EnteredLine,
     FigureLine,
     HouseholdLine,
     MentorLine,
     RecordLine,
     TargetLine,
+    month_starts,
     monthly_logged,
 )
 from storage.scope import Scope
@@ -211,6 +212,8 @@ def _read(session: Session, area: str, month: dt.date, **codes: int) -> _Read:
     year up to its end, in one statement."""
     start, end = month_of(month)
     params = {"s": start, "e": end, "jan": dt.date(start.year, 1, 1), "y": start.year, **codes}
+    if area != VILLAGE:
+        params |= month_starts(start.year)
     lines = STATEMENTS[area].fetch(session, params)
     heads = lines.of(AreaHead)
     counts: dict[int, _Counts] = {}
@@ -237,7 +240,7 @@ def _read(session: Session, area: str, month: dt.date, **codes: int) -> _Read:
     enabled = {line.programme for line in lines.of(EnabledLine)}
     if area != VILLAGE:
         both = {p.id: p.unit for p in shipped() if p.id in enabled and _both_ways(p)}
-        _read_entered(session, start, counts, both, **codes)
+        _read_entered(session, start, counts, both, lines.of(EnteredLine))
     return _Read(
         int(heads[0].province_code) if heads else None,
         enabled,
@@ -252,26 +255,17 @@ def _both_ways(programme: Programme) -> bool:
 
 
 def _read_entered(
-    session: Session, month: dt.date, counts: dict[int, _Counts], both: dict[str, str], **codes: int
+    session: Session, month: dt.date, counts: dict[int, _Counts], both: dict[str, str], lines: list[EnteredLine]
 ) -> None:
-    """The figures the commune (`c`) or the province's communes (`p`) entered in /chiso: the month's, and for the
-    programmes entered both ways (`both`: id -> unit) those of the year so far, which replace the villages' logged
-    sums of their months."""
-    january = dt.date(month.year, 1, 1)
-    query = select(ProgrammeMonthValue).where(
-        ProgrammeMonthValue.month >= (january if both else month), ProgrammeMonthValue.month <= month
-    )
-    if "c" in codes:
-        query = query.where(ProgrammeMonthValue.commune_code == codes["c"])
-    else:
-        communes = select(Commune.code).where(Commune.province_code == codes["p"])
-        query = query.where(col(ProgrammeMonthValue.commune_code).in_(communes))
+    """The figures the commune or the province's communes entered in /chiso (`lines`, January to the month): the
+    month's, and for the programmes entered both ways (`both`: id -> unit) those of the year so far, which
+    replace the villages' logged sums of their months."""
     by_month: dict[tuple[int, str], dict[int, int]] = {}
-    for row in session.exec(query):
-        if row.month == month:
+    for row in lines:
+        if row.month == month.month:
             counts.setdefault(row.commune_code, _Counts()).entered[row.programme] = [row.value, row.denominator or 0]
         if row.programme in both:
-            by_month.setdefault((row.commune_code, row.programme), {})[row.month.month] = row.value
+            by_month.setdefault((row.commune_code, row.programme), {})[row.month] = row.value
     if by_month:
         logged = monthly_logged(session, month, both, sorted({code for code, _id in by_month}))
         for (code, programme_id), entered in by_month.items():
