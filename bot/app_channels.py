@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.bots import BotRenderers
+from bot.channels.photos import image_type
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.delivery.shared import token_key
@@ -68,18 +69,24 @@ class BotChannels:
         return tuple(bot.token for bot in self.config.all_bots if bot.channel == "telegram")
 
     async def fetch_photo(self, channel: str, file_id: str) -> tuple[bytes, str] | None:
-        """A session's evidence photo from the messenger it was sent on (the spot checks show it): Telegram's by
-        getFile; a Zalo photo is not fetched (None: the page says to look in the chat). A file id is valid only for
-        the bot that received the photo, which the session does not record: each Telegram bot is asked in turn,
-        the default one first."""
-        if channel != "telegram" or not file_id:
+        """A session's evidence photo from the messenger it was sent on (the spot checks show it), only when its
+        bytes are a picture (`image_type`): Telegram's by getFile; Zalo's by the URL it is kept as, fetched by a Zalo
+        channel (bot/channels/photos.py). A Telegram file id is valid only for the bot that received the photo,
+        which the session does not record: each Telegram bot is asked in turn, the default one first."""
+        if not file_id:
+            return None
+        if channel == "zalo":
+            zalo = self.zalo or next((bot for bot in self.channels.values() if isinstance(bot, ZaloChannel)), None)
+            return None if zalo is None else await zalo.fetch_photo(file_id)
+        if channel != "telegram":
             return None
         bots = [bot for bot in self.channels.values() if isinstance(bot, TelegramChannel)]
         bots.sort(key=lambda bot: bot is not self.telegram)
         for bot in bots:
             content = await bot.fetch_photo(file_id)
-            if content is not None:
-                return content, "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+            mime = None if content is None else image_type(content)
+            if content is not None and mime is not None:
+                return content, mime
         return None
 
     def webhook_route(self, bot: BotConfig) -> Callable[[web.Application], None]:

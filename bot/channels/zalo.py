@@ -16,6 +16,7 @@ from typing import Any, Unpack
 from aiohttp import web
 
 from bot.channels.channel import Backoff, NotAnUpdate, PollFailed, PollingWebhookChannel, Receiving
+from bot.channels.photos import PhotoDownloads
 from bot.channels.zalo_api import RETRY_AFTER_429, ZaloApiError, ZaloClient, api_url
 from bot.channels.zalo_render import TEXT_LIMIT, VIETNAM, ZaloRenderer
 from bot.channels.zalo_updates import CHANNEL, strip_mention, to_incoming, unwrap
@@ -83,6 +84,7 @@ class ZaloChannel(PollingWebhookChannel):
         self.quota_pause = quota_pause
         self.bot_info: dict[str, Any] = {}
         self.bot_names: tuple[str, ...] = ()
+        self.photos = PhotoDownloads()  # the spot checks' evidence photos, by the URL Zalo gave
 
     # start and stop
 
@@ -114,8 +116,14 @@ class ZaloChannel(PollingWebhookChannel):
         await self.client.call("setWebhook", {"url": url, "secret_token": self.secret_token})
 
     async def close(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP clients."""
         await self.client.close()
+        await self.photos.close()
+
+    async def fetch_photo(self, url: str) -> tuple[bytes, str] | None:
+        """A photo a person sent, by the URL Zalo gave (bot/channels/photos.py: only a picture, capped), for a
+        supervisor's spot check; None when it cannot be had."""
+        return await self.photos.fetch(url)
 
     # updates in
 
