@@ -143,19 +143,26 @@ def _round_up(value: float) -> float:
 
 
 def line_chart(
-    tr: Translator, key: str, title: str, months: Sequence[dt.date], series: Sequence[Series], percent: bool
+    tr: Translator,
+    key: str,
+    title: str,
+    months: Sequence[dt.date],
+    series: Sequence[Series],
+    percent: bool,
+    labels: Sequence[str] | None = None,
 ) -> str:
     """Months along the bottom, one line per series (a dashed one for a target), as inline SVG. Each point
-    carries its raw value in `data-value`, so a test reads what is drawn."""
-    _ = tr.gettext
+    carries its raw value in `data-value`, so a test reads what is drawn. `labels`: the months' short names,
+    escaped (the charts of a page share them)."""
     width, height, left, right, top, bottom = 340, 170, 40, 12, 12, 24
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s[4] if v is not None]
     # Percents on 0–100 % (higher when a figure is above it); counts up to a round number above the highest.
     ceiling = max([100.0, *values]) if percent else _round_up(max([1.0, *values]))
-
-    def x(i: int) -> float:
-        return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+    # Each month's x, written once (every point of the month and its label share it).
+    xs = [
+        f"{left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2):.1f}" for i in range(len(months))
+    ]
 
     def y(value: float) -> float:
         return top + plot_h * (1 - value / ceiling)
@@ -172,22 +179,22 @@ def line_chart(
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{gy:.1f}" y2="{gy:.1f}" stroke="#e3e7ed"/>')
         tick = escape(shown(ceiling * fraction))
         parts.append(f'<text x="{left - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end">{tick}</text>')
-    for i, month in enumerate(months):
-        label = tr.month_short(month)
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">{escape(label)}</text>'
-        )
+    if labels is None:
+        labels = [escape(tr.month_short(month)) for month in months]
+    for i, label in enumerate(labels):
+        parts.append(f'<text x="{xs[i]}" y="{height - 6}" font-size="10" text-anchor="middle">{label}</text>')
     for series_key, name, colour, dashed, points in series:
-        drawn = [(i, v) for i, v in enumerate(points) if v is not None]
+        drawn = [(i, v, f"{y(v):.1f}") for i, v in enumerate(points) if v is not None]
         dash = ' stroke-dasharray="5 4"' if dashed else ""
         if len(drawn) > 1:
-            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in drawn)
+            path = " ".join(f"{xs[i]},{cy}" for i, _v, cy in drawn)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
-        for i, v in drawn:
+        tag, radius, label = escape(series_key), 2 if dashed else 3.5, escape(name)
+        for i, v, cy in drawn:
             parts.append(
-                f'<circle data-series="{escape(series_key)}" data-month="{months[i]:%Y-%m}" data-value="{v}" '
-                f'cx="{x(i):.1f}" cy="{y(v):.1f}" r="{2 if dashed else 3.5}" fill="{colour}">'
-                f"<title>{escape(name)}: {escape(shown(v))}</title></circle>"
+                f'<circle data-series="{tag}" data-month="{months[i]:%Y-%m}" data-value="{v}" '
+                f'cx="{xs[i]}" cy="{cy}" r="{radius}" fill="{colour}">'
+                f"<title>{label}: {escape(shown(v))}</title></circle>"
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -232,9 +239,10 @@ def trend_charts(tr: Translator, trend: Sequence[TrendMonth]) -> str:
                 True,
             )
         )
+    labels = [escape(tr.month_short(month)) for month in months]
     blocks = "".join(
         f'<figure class="trend"><figcaption>{escape(title)}</figcaption>'
-        f"{line_chart(tr, key, title, months, series, percent)}</figure>"
+        f"{line_chart(tr, key, title, months, series, percent, labels)}</figure>"
         for key, title, series, percent in charts
     )
     return f'<p class="legend">{escape(_(WORDS["trend_hint"]))}</p><div class="trends">{blocks}</div>'

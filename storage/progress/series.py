@@ -65,31 +65,32 @@ class MonthActivity:
 
 _MONTH = month_index(SESSIONS.c.session_date).label("month")
 _MONTHLY_SESSIONS = (
-    select(SESSIONS.c.village_id, _MONTH, func.count())
+    select(_MONTH, func.count(), func.count(SESSIONS.c.village_id.distinct()))
     .where(
         SESSIONS.c.commune_code == bindparam("commune"),
         SESSIONS.c.session_date >= bindparam("first", type_=Date),
         SESSIONS.c.session_date <= bindparam("last", type_=Date),
         SESSIONS.c.deleted_at.is_(None),
     )
-    .group_by(SESSIONS.c.village_id, _MONTH)
+    .group_by(_MONTH)
 )
 
 
 def monthly_sessions(session: Session, commune_code: int, months: Sequence[dt.date]) -> dict[dt.date, MonthActivity]:
-    """The commune's live sessions in each of these months (first days, in order): one read grouped by village
-    and month (`month_index`), from the covering index of the sessions by commune and day."""
+    """The commune's live sessions in each of these months (first days, in order) and how many villages held
+    one: one read grouped by month (`month_index`), a row a month, from the covering index of the sessions by
+    commune and day."""
     if not months:
         return {}
     params = {"commune": commune_code, "first": months[0], "last": month_of(months[-1])[1]}
     index = {month_number(first): i for i, first in enumerate(months)}
     sessions = [0] * len(months)
     villages = [0] * len(months)
-    for _village, month, count in session.connection().execute(_MONTHLY_SESSIONS, params):
+    for month, count, held_in in session.connection().execute(_MONTHLY_SESSIONS, params):
         i = index.get(int(month))
         if i is not None:
             sessions[i] += int(count)
-            villages[i] += 1
+            villages[i] += int(held_in)
     return {first: MonthActivity(sessions[i], villages[i]) for i, first in enumerate(months)}
 
 
