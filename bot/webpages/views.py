@@ -5,7 +5,7 @@ the month's last day at the earliest), so the page and `bdhvs report --format js
 is read the same way over the quarter. The heat-map's cells (each week of the period, cut to the period's
 bounds, as the report counts only its own days) are folded from the rows supervision reads for the commune's
 flags (its sessions and people helped by village and day; a village's page reads its own days), and the trend
-since January from one read by village and month (`storage/progress/series.py`), not one roll-up per week and
+since January from one read by month (`storage/progress/series.py`), not one roll-up per week and
 per month; tests/web/test_trend.py holds them equal to each week's and month's roll-up. A period that is over
 takes its honour roll from the same roll-up (`storage/supervision/honour.py:village_roll_of`).
 """
