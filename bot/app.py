@@ -115,8 +115,10 @@ class BotApplication:
         self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))
         shared = self.leadership.shared
         self._sender = self._make_sender(sender_options or {})
+        leases = self._sender.leases  # several instances: the replies leased to this one as they are written
+        self._lease = (leases.owner, leases.seconds) if leases is not None else None
         self._engine = ConversationEngine(
-            self._database, config, self.clock, router or route, on_outbox=self._after_commit
+            self._database, config, self.clock, router or route, on_outbox=self._after_commit, lease=self._lease
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
         self.reminders = ReminderService(
@@ -349,7 +351,9 @@ class BotApplication:
                     "router cannot be shared with another one"
                 )
             return
-        engine_process = EngineProcess(self.config, self._after_commit, lanes=self.process_executor.lanes)
+        engine_process = EngineProcess(
+            self.config, self._after_commit, lanes=self.process_executor.lanes, lease=self._lease
+        )
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
 

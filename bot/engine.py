@@ -17,6 +17,8 @@ thread already handles one update at a time; on SQLite one instance runs and no 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import enum
 import functools
 import logging
@@ -34,7 +36,7 @@ from bot.messages import Incoming, Reply
 from bot.settings import Config
 from handlers.base import IDLE, Turn
 from handlers.menu import command_menu
-from storage import outbox
+from storage import outbox, outbox_leases
 from storage.db import Database, conflict_insert
 from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village
 from storage.outbox import OutboxItem
@@ -122,6 +124,7 @@ class ConversationEngine:
         clock: Clock,
         router: Router,
         on_outbox: Callable[[list[OutboxItem]], None] | None = None,
+        lease: tuple[str, float] | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -130,6 +133,9 @@ class ConversationEngine:
         # After each commit: the outbox items it wrote, for the sender to send without reading them back.
         self.on_outbox = on_outbox or (lambda items: None)
         self._shared = not database.is_sqlite  # PostgreSQL: other instances may handle this chat's updates
+        # Several instances: (this instance's name in the leases, their life in seconds): the replies are leased
+        # to it as they are written when their chat is free, so its sender needs no claim to send them.
+        self.lease = lease if self._shared else None
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once (blocking; run it off the event loop)."""
@@ -279,7 +285,24 @@ class ConversationEngine:
                     "bot": incoming.bot,
                 }
             )
-        outbox.enqueue_many(session, items, now=now)
+        added = outbox.enqueue_many(session, items, now=now)
+        if self.lease is not None and added:
+            self._lease_replies(session, added, now)
+
+    def _lease_replies(self, session: Session, added: list[OutboxItem], now: dt.datetime) -> None:
+        """Lease the replies just written to this instance where their chat is free (`lease_written`); the
+        items handed to the sender after the commit say which are."""
+        assert self.lease is not None
+        owner, seconds = self.lease
+        ids = [item.id for item in added]
+        leased = outbox_leases.lease_written(
+            session, owner=owner, lease=dt.timedelta(seconds=seconds), ids=ids, now=now
+        )
+        if leased:
+            written: list[OutboxItem] = session.info[outbox.NEW_ITEMS]
+            session.info[outbox.NEW_ITEMS] = [
+                dataclasses.replace(item, leased=True) if item.id in leased else item for item in written
+            ]
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
         """After a crash: remember the update (so it is not retried forever) and say sorry.

@@ -78,10 +78,17 @@ class _Request:
 class EngineProcess:
     """A child process running `ConversationEngine`; called from the update threads (one per lane)."""
 
-    def __init__(self, config: Config, on_outbox: Callable[[list[OutboxItem]], None], lanes: int = 1) -> None:
+    def __init__(
+        self,
+        config: Config,
+        on_outbox: Callable[[list[OutboxItem]], None],
+        lanes: int = 1,
+        lease: tuple[str, float] | None = None,
+    ) -> None:
         self.config = config
         self.on_outbox = on_outbox
         self.lanes = max(1, lanes)
+        self.lease = lease  # the engine's `lease`: the replies leased to this instance as they are written
         self._context = multiprocessing.get_context("spawn")  # no fork: the parent runs threads
         self._process: Any | None = None
         self._conn: Connection | None = None
@@ -180,7 +187,10 @@ class EngineProcess:
         parent, child = self._context.Pipe()
         log_setup = (logging.getLogger().getEffectiveLevel(), root_log_format())
         process = self._context.Process(
-            target=serve, args=(child, self.config, log_setup, self.lanes), name="bdhvs-engine", daemon=True
+            target=serve,
+            args=(child, self.config, log_setup, self.lanes, self.lease),
+            name="bdhvs-engine",
+            daemon=True,
         )
         process.start()
         child.close()
@@ -236,7 +246,11 @@ class EngineProcess:
 
 
 def serve(
-    conn: Connection, config: Config, log_setup: tuple[int, str | None] = (logging.WARNING, None), lanes: int = 1
+    conn: Connection,
+    config: Config,
+    log_setup: tuple[int, str | None] = (logging.WARNING, None),
+    lanes: int = 1,
+    lease: tuple[str, float] | None = None,
 ) -> None:
     """The child: build the engine, then hand each update of each request to its chat's lane, which answers
     with (tag, index, outcome, outbox items) once it committed."""
@@ -255,7 +269,7 @@ def serve(
     answering = _Answering(conn)
     queues: list[SimpleQueue[Any]] = [SimpleQueue() for _ in range(lanes)]
     workers = [
-        threading.Thread(target=_lane, args=(queue, database, config, answering), name=f"bdhvs-lane-{n}")
+        threading.Thread(target=_lane, args=(queue, database, config, answering, lease), name=f"bdhvs-lane-{n}")
         for n, queue in enumerate(queues)
     ]
     # What start-up built lives as long as the process: frozen, it is left out of the full collections,
@@ -305,10 +319,16 @@ class _Answering:
             return True
 
 
-def _lane(queue: SimpleQueue[Any], database: Database, config: Config, answering: _Answering) -> None:
+def _lane(
+    queue: SimpleQueue[Any],
+    database: Database,
+    config: Config,
+    answering: _Answering,
+    lease: tuple[str, float] | None,
+) -> None:
     """One lane of the child: its chats' updates one at a time, in the order they came."""
     written: list[OutboxItem] = []
-    engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend)
+    engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend, lease=lease)
     while True:
         work = queue.get()
         if work is _STOP:

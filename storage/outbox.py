@@ -47,6 +47,9 @@ class OutboxItem:
     attempts: int = 0
     idempotency_key: str | None = None
     bot: str | None = None  # the bot (its key) that sends it; None: the channel's default bot
+    # Several instances: leased to the instance whose engine wrote it, in the same transaction
+    # (storage/outbox_leases.py:lease_written), so its sender sends it as handed over, without a claim.
+    leased: bool = False
 
 
 TABLE: Table = table_of(OutboxMessage)
