@@ -48,8 +48,9 @@ of their life, and stops sending when it could not renew them for longer than th
 instance may hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by
 default); at a clean stop it frees them at once. The engine leases its replies to this instance as it writes
 them when their chat is free for it (`OutboxItem.leased`): those go to the workers as handed over, without a
-claim. A row the engine committed here whose chat another instance holds is that instance's to send: the read that left it out wakes the others (LISTEN/NOTIFY,
-bot/delivery/wakeup.py), which read in full at once rather than at their next poll; so does a clean stop.
+claim. A row the engine committed here whose chat another instance holds is that instance's to send: the read
+that left it out wakes the others (LISTEN/NOTIFY, bot/delivery/wakeup.py), which read in full at once rather
+than at their next poll; so does a clean stop.
 Each token's global rate is reserved in the database (`shared_pace`, bot/delivery/shared.py). What a person may see
 twice after a kill is the same as above: per chat at most the one item that was in flight or answered and not yet
 marked; over the whole bot, the dead instance's `workers` sends in flight (6 by default) plus what the platform
