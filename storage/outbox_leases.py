@@ -123,9 +123,7 @@ def claim_scan(
     return scan
 
 
-def lease_written(
-    session: Session, *, owner: str, lease: dt.timedelta, ids: list[int], now: dt.datetime
-) -> set[int]:
+def lease_written(session: Session, *, owner: str, lease: dt.timedelta, ids: list[int], now: dt.datetime) -> set[int]:
     """Lease to `owner`, in the transaction that wrote them, the rows `ids` (an update's replies) whose chat is
     free for it; the ids leased. Their instance then sends them as it got them, without a claim of its own.
 
