@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Table, and_, bindparam, func, insert, or_, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -311,8 +312,9 @@ def count_due(session: Session, *, now: dt.datetime, channels: list[str]) -> tup
     return int(due), int(waiting) - int(due)
 
 
-def mark_sent(session: Session, ids: list[int], now: dt.datetime) -> None:
-    """The platform accepted these items: they are done."""
+def mark_sent(session: Session | Connection, ids: list[int], now: dt.datetime) -> None:
+    """The platform accepted these items: they are done (one statement: a session's, or a connection's in
+    autocommit, `Database.autocommit`)."""
     if ids:
         session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(status="sent", sent_at=now))
 

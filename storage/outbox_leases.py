@@ -129,13 +129,15 @@ def lease_written(session: Session, *, owner: str, lease: dt.timedelta, ids: lis
 
     A chat is free when every other row of it still to send is under the owner's own live lease and due (in
     its hands already): not under another's lease, not left unclaimed (it goes first, by a claim), not waiting
-    for a later attempt; the rows of a chat that is not free are left to the claims as any row. Taken under the
-    claims' lock, in a statement of its own after it (a statement sees what committed before it began): no
-    claim runs between this check and the commit, and the claims after it see the chat held."""
+    for a later attempt; the rows of a chat that is not free are left to the claims as any row. Checked under the
+    claims' lock taken shared, in a statement of its own after it (a statement sees what committed before it
+    began): no claim runs between this check and the commit, and the claims after it see the chat held, while
+    the transactions leasing their replies (each its own chat, under the chat's lock) do not wait for one
+    another."""
     if not ids:
         return set()
     connection = session.connection()
-    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CLAIM_LOCK})
     other = TABLE.alias("other")
     db_now = func.now()
     in_the_way = (
