@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from .fakes.files import image_mime
+from bot.channels.photos import image_type
+
 from .web_groups import PageGroup
 from .web_requests import (
     SANDBOX_KEY,
@@ -65,7 +66,7 @@ async def send_photo(request: web.Request) -> web.Response:
         )
         return web.json_response({"update_id": message_id, "version": sandbox.zalo.chat_version(zalo_id)})
     fake = page_bot_of(sandbox, user_id, form.get("bot")).fake
-    if image_mime(data) is None and not (photo.content_type or "").startswith("image/"):
+    if image_type(data) is None and not (photo.content_type or "").startswith("image/"):
         # Not a picture (a spreadsheet to import): sent "as a file", as Telegram's apps do.
         update_id = fake.user_sends_document(
             user_id,

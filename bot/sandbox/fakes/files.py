@@ -88,19 +88,6 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def image_mime(data: bytes) -> str | None:
-    """The MIME type of a PNG, JPEG, GIF or WebP picture, else None."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:2] == b"\xff\xd8":
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 class FileStore:
     """The files of one fake, by file_id, with Telegram-shaped ids."""
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
+from bot.channels.photos import image_type
+
 from ..formatting import format_text
 from .chats import Chat, Pending
-from .files import StoredFile, image_mime
+from .files import StoredFile
 from .telegram_chats import jsonable
 from .telegram_groups import TelegramGroups
 from .telegram_params import TYPING_SECONDS, UpdateId, scope_key
@@ -78,7 +80,7 @@ class FakeTelegram(TelegramGroups):
         bot does not receive it (in a group, as for ``user_says``)."""
         user = self._speaker(user_id, first_name, language_code, chat_id)
         chat = self._chat_for(user, chat_id, None)
-        stored = self._store.store("photo", file_bytes, mime_type=image_mime(file_bytes) or mime_type)
+        stored = self._store.store("photo", file_bytes, mime_type=image_type(file_bytes) or mime_type)
         message = self._new_message(chat, dict(user))
         message["photo"] = stored.photo_sizes()
         return self._send_with_caption(chat, message, caption, reply_to)

@@ -13,9 +13,11 @@ from typing import Any, ClassVar, Unpack
 import telegram
 from aiohttp import web
 
+from bot.channels.photos import image_type
+
 from ..faults import Fault
 from .chats import Chat, Pending, Record
-from .files import FileStore, StoredFile, image_mime
+from .files import FileStore, StoredFile
 from .server import ApiHandler, FakeApiError, FakeBotApi, FakeOptions, token_shaped
 from .telegram_params import (
     ACCEPTED_NOOP_METHODS,
@@ -363,7 +365,7 @@ class TelegramChats(FakeBotApi):
         if not mime or mime == "application/octet-stream":
             mime = mimetypes.guess_type(upload.filename or "")[0] or mime
         if kind == "photo":
-            sniffed = image_mime(data)
+            sniffed = image_type(data)
             if sniffed is None and not (mime or "").startswith("image/"):
                 raise bad_request("IMAGE_PROCESS_FAILED")
             return self._store.store(kind, data, mime_type=sniffed or mime)
