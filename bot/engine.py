@@ -293,14 +293,13 @@ class ConversationEngine:
             )
         added = outbox.enqueue_many(session, items, now=now)
         if self.lease is not None and added:
-            self._lease_replies(session, added, now, self.lease)
+            self._lease_replies(session, added, now)
 
-    def _lease_replies(
-        self, session: Session, added: list[OutboxItem], now: dt.datetime, lease: tuple[str, float]
-    ) -> None:
-        """Lease the replies just written to this instance (`lease`: its name, the lease's life in seconds) where
-        their chat is free (`lease_written`); the items handed to the sender after the commit say which are."""
-        owner, seconds = lease
+    def _lease_replies(self, session: Session, added: list[OutboxItem], now: dt.datetime) -> None:
+        """Lease the replies just written to this instance where their chat is free (`lease_written`); the
+        items handed to the sender after the commit say which are."""
+        assert self.lease is not None
+        owner, seconds = self.lease
         ids = [item.id for item in added]
         leased = outbox_leases.lease_written(
             session, owner=owner, lease=dt.timedelta(seconds=seconds), ids=ids, now=now
