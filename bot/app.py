@@ -36,6 +36,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -49,7 +50,6 @@ from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
 from bot.delivery.shared import Leases, SharedPace
 from bot.engine import ConversationEngine, Router, UpdateProcessor
-from bot.engine_lanes import UpdateLanes, lanes_for
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.flood import FloodGate, FloodLimiter, Monotonic
@@ -108,17 +108,15 @@ class BotApplication:
         self._instance_lock = InstanceLock(config.database_url)  # SQLite: one running bot per database file
         # What /metrics exports (bot/metrics.py); the outbox is counted only when scraped.
         self.metrics = Metrics(read_depth=self._outbox_depth)
-        # The update threads: one lane per chat, in order; one lane on SQLite (one writer), several on PostgreSQL.
-        self.process_executor = UpdateLanes(lanes_for(self._database.is_sqlite))
+        # One thread processes updates: per-chat order is kept and SQLite sees one writer.
+        self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
         # Leader roles (polling a token, the scheduler) and the heartbeat; on PostgreSQL shared with the other
         # instances through advisory locks, the outbox claimed with leases and each token's rate shared.
         self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))
         shared = self.leadership.shared
         self._sender = self._make_sender(sender_options or {})
-        leases = self._sender.leases  # several instances: the replies leased to this one as they are written
-        self._lease = (leases.owner, leases.seconds) if leases is not None else None
         self._engine = ConversationEngine(
-            self._database, config, self.clock, router or route, on_outbox=self._after_commit, lease=self._lease
+            self._database, config, self.clock, router or route, on_outbox=self._after_commit
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
         self.reminders = ReminderService(
@@ -352,9 +350,7 @@ class BotApplication:
                     "router cannot be shared with another one"
                 )
             return
-        engine_process = EngineProcess(
-            self.config, self._after_commit, lanes=self.process_executor.lanes, lease=self._lease
-        )
+        engine_process = EngineProcess(self.config, self._after_commit)
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
 
