@@ -132,9 +132,14 @@ async def chat_through(
     return used
 
 
-def fault_summary(faults: PlatformFaults) -> tuple[str, int]:
-    """A line about what was injected, and the duplicate bound: one per hang that landed after a closed
-    connection."""
+def fault_summary(faults: PlatformFaults, timed_out: int) -> tuple[str, int]:
+    """A line about what was injected, and the duplicate bound: one per send the bot timed out on whose call the
+    platform did not drop.
+
+    A time-out the platform still carries out shows twice (its retry follows); one it drops shows once. The bound
+    counts the bot's own time-outs (`timed_out`) rather than the fake's view of the connection at the end of a
+    hold: on a loaded machine the event loop can stall past the time-out, so a slow answer times out too, or the
+    fake looks before the client's close has reached it, and such a call lands as if the client were there."""
     statuses = Counter(status for _, status in faults.injected)
     landed_late = [c for c in faults.held if c.outcome == "landed" and c.client_connected is False]
     dropped = faults.outcomes("dropped")
@@ -144,14 +149,14 @@ def fault_summary(faults: PlatformFaults) -> tuple[str, int]:
         f"{len(dropped) + len(landed_late)} hangs beyond the time-out ({len(dropped)} dropped on close, "
         f"{len(landed_late)} landed anyway), {len(slow)} slow answers"
     )
-    return line, len(landed_late)
+    return line, max(0, timed_out - len(dropped))
 
 
 def report(platform: str, count: ChatCount, bound: int, faults_line: str, app: BotApplication) -> None:
     lag = app.sender.mark_lag()
     print(
         f"\nplatform-faults {platform}: {count.replies} replies, {count.lost} lost, {count.doubled} doubled "
-        f"(bound 1 per hang that lands after its time-out: {bound}), {count.out_of_order} out of order; "
+        f"(bound 1 per time-out not dropped by the platform: {bound}), {count.out_of_order} out of order; "
         f"{faults_line}; {app.sender.stats['timed_out']} sends timed out; mark window "
         f"mean {lag['mean'] * 1000:.1f} ms, p99 {lag['p99'] * 1000:.1f} ms, "
         f"max {lag['max'] * 1000:.1f} ms over {lag['count']} items"
@@ -180,7 +185,7 @@ async def test_telegram_platform_faults(make_app: AppFactory, fake_api: FakeApi)
     count = ChatCount()
     for person, chat in enumerate(chats):
         count.add_chat(str(chat), expected_replies(person), [m.get("text", "") for m in fake.bot_messages(chat)])
-    line, bound = fault_summary(fake.faults)
+    line, bound = fault_summary(fake.faults, app.sender.stats["timed_out"])
     report("telegram", count, bound, line, app)
     assert used >= 10, "most of the planned faults were met"
     assert (count.lost, count.out_of_order) == (0, 0), count.details
@@ -208,7 +213,7 @@ async def test_zalo_platform_faults(make_zalo_app: Any, zalo_api: ZaloApi) -> No
     count = ChatCount()
     for person, user in enumerate(users):
         count.add_chat(user, expected_replies(person), fake.bot_texts(user))
-    line, bound = fault_summary(fake.faults)
+    line, bound = fault_summary(fake.faults, app.sender.stats["timed_out"])
     report("zalo", count, bound, line, app)
     assert used >= 10, "most of the planned faults were met"
     assert (count.lost, count.out_of_order) == (0, 0), count.details
