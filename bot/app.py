@@ -36,7 +36,6 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +49,7 @@ from bot.channels.zalo import ZaloChannel
 from bot.clock import Clock, SystemClock
 from bot.delivery.shared import Leases, SharedPace
 from bot.engine import ConversationEngine, Router, UpdateProcessor
+from bot.engine_lanes import UpdateLanes, lanes_for
 from bot.engine_process import EngineProcess, can_run
 from bot.files import add_file_routes
 from bot.flood import FloodGate, FloodLimiter, Monotonic
@@ -108,15 +108,17 @@ class BotApplication:
         self._instance_lock = InstanceLock(config.database_url)  # SQLite: one running bot per database file
         # What /metrics exports (bot/metrics.py); the outbox is counted only when scraped.
         self.metrics = Metrics(read_depth=self._outbox_depth)
-        # One thread processes updates: per-chat order is kept and SQLite sees one writer.
-        self.process_executor = ThreadPoolExecutor(1, thread_name_prefix="bdhvs-process")
+        # The update threads: one lane per chat, in order; one lane on SQLite (one writer), several on PostgreSQL.
+        self.process_executor = UpdateLanes(lanes_for(self._database.is_sqlite))
         # Leader roles (polling a token, the scheduler) and the heartbeat; on PostgreSQL shared with the other
         # instances through advisory locks, the outbox claimed with leases and each token's rate shared.
         self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))
         shared = self.leadership.shared
         self._sender = self._make_sender(sender_options or {})
+        leases = self._sender.leases  # several instances: the replies leased to this one as they are written
+        self._lease = (leases.owner, leases.seconds) if leases is not None else None
         self._engine = ConversationEngine(
-            self._database, config, self.clock, router or route, on_outbox=self._after_commit
+            self._database, config, self.clock, router or route, on_outbox=self._after_commit, lease=self._lease
         )
         # Reminders: APScheduler wake-ups that put due reminders in the outbox (bot/reminders/service.py).
         self.reminders = ReminderService(
@@ -350,7 +352,9 @@ class BotApplication:
                     "router cannot be shared with another one"
                 )
             return
-        engine_process = EngineProcess(self.config, self._after_commit)
+        engine_process = EngineProcess(
+            self.config, self._after_commit, lanes=self.process_executor.lanes, lease=self._lease
+        )
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
 

@@ -17,6 +17,8 @@ thread already handles one update at a time; on SQLite one instance runs and no 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import enum
 import functools
 import logging
@@ -34,9 +36,9 @@ from bot.messages import Incoming, Reply
 from bot.settings import Config
 from handlers.base import IDLE, Turn
 from handlers.menu import command_menu
-from storage import outbox
+from storage import outbox, outbox_leases
 from storage.db import Database, conflict_insert
-from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village
+from storage.models import ChannelAccount, ConversationState, Member, ProcessedUpdate, Village, table_of
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,13 @@ _LOAD_TURN = (
 
 # The two-part key of a chat's lock: our own space (any 32-bit number of ours) and the chat's hash.
 CHAT_LOCK_SPACE = 0x62646876  # "bdhv"
-_CHAT_LOCK = text("SELECT pg_advisory_xact_lock(:space, :key)")
+# PostgreSQL: the chat's lock, then the dedupe, in one round trip (see `ConversationEngine._claim`).
+_LOCKED_CLAIM = text(
+    "INSERT INTO processedupdate (channel, update_id, processed_at) "
+    "SELECT CAST(:channel AS VARCHAR), CAST(:update_id AS VARCHAR), :processed_at "
+    "FROM (SELECT pg_advisory_xact_lock(CAST(:space AS INTEGER), CAST(:key AS INTEGER))) AS chat_lock "
+    "ON CONFLICT DO NOTHING RETURNING update_id"
+).bindparams(bindparam("processed_at", type_=table_of(ProcessedUpdate).c.processed_at.type))
 
 
 def chat_lock_key(channel: str, chat_id: str) -> int:
@@ -122,6 +130,7 @@ class ConversationEngine:
         clock: Clock,
         router: Router,
         on_outbox: Callable[[list[OutboxItem]], None] | None = None,
+        lease: tuple[str, float] | None = None,
     ) -> None:
         self.database = database
         self.config = config
@@ -130,16 +139,15 @@ class ConversationEngine:
         # After each commit: the outbox items it wrote, for the sender to send without reading them back.
         self.on_outbox = on_outbox or (lambda items: None)
         self._shared = not database.is_sqlite  # PostgreSQL: other instances may handle this chat's updates
+        # Several instances: (this instance's name in the leases, their life in seconds): the replies are leased
+        # to it as they are written when their chat is free, so its sender needs no claim to send them.
+        self.lease = lease if self._shared else None
 
     def process(self, incoming: Incoming) -> Outcome:
         """Handle one update exactly once (blocking; run it off the event loop)."""
         try:
             with self.database.session() as session:
                 written = session.info
-                if self._shared:  # several instances may hold updates of this chat: one at a time
-                    session.connection().execute(
-                        _CHAT_LOCK, {"space": CHAT_LOCK_SPACE, "key": chat_lock_key(incoming.channel, incoming.chat_id)}
-                    )
                 if not self._claim(session, incoming):
                     return Outcome.DUPLICATE
                 # Zalo has no buttons: "2" or a choice's words become that button's payload.
@@ -163,17 +171,21 @@ class ConversationEngine:
     # -- steps ----------------------------------------------------------------------------------
 
     def _claim(self, session: Session, incoming: Incoming) -> bool:
-        """Record the update as processed; False if it already was (one INSERT ... ON CONFLICT DO NOTHING)."""
+        """Record the update as processed; False if it already was (one INSERT ... ON CONFLICT DO NOTHING).
+
+        PostgreSQL: the same statement first takes the chat's lock (several instances may hold updates of this
+        chat: one at a time). The conflict is decided on the unique index, which sees what committed while the
+        statement waited for the lock; the statements after it read the chat as the previous holder left it."""
         connection = session.connection()
-        claimed = connection.execute(
-            _claim_statement(connection.dialect.name),
-            {
-                "channel": incoming.channel,
-                "update_id": processed_id(incoming),
-                "processed_at": self.clock.now(),
-            },
-        ).first()
-        return claimed is not None
+        values: dict[str, Any] = {
+            "channel": incoming.channel,
+            "update_id": processed_id(incoming),
+            "processed_at": self.clock.now(),
+        }
+        if self._shared:
+            values.update(space=CHAT_LOCK_SPACE, key=chat_lock_key(incoming.channel, incoming.chat_id))
+            return connection.execute(_LOCKED_CLAIM, values).first() is not None
+        return connection.execute(_claim_statement(connection.dialect.name), values).first() is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:
         """The turn for an update: who wrote (if known), their state and language."""
@@ -279,7 +291,25 @@ class ConversationEngine:
                     "bot": incoming.bot,
                 }
             )
-        outbox.enqueue_many(session, items, now=now)
+        added = outbox.enqueue_many(session, items, now=now)
+        if self.lease is not None and added:
+            self._lease_replies(session, added, now, self.lease)
+
+    def _lease_replies(
+        self, session: Session, added: list[OutboxItem], now: dt.datetime, lease: tuple[str, float]
+    ) -> None:
+        """Lease the replies just written to this instance (`lease`: its name, the lease's life in seconds) where
+        their chat is free (`lease_written`); the items handed to the sender after the commit say which are."""
+        owner, seconds = lease
+        ids = [item.id for item in added]
+        leased = outbox_leases.lease_written(
+            session, owner=owner, lease=dt.timedelta(seconds=seconds), ids=ids, now=now
+        )
+        if leased:
+            written: list[OutboxItem] = session.info[outbox.NEW_ITEMS]
+            session.info[outbox.NEW_ITEMS] = [
+                dataclasses.replace(item, leased=True) if item.id in leased else item for item in written
+            ]
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
         """After a crash: remember the update (so it is not retried forever) and say sorry.

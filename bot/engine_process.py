@@ -5,9 +5,11 @@ database driver), and so is the event loop that polls, sends and serves the web.
 turns on one core; in two they run side by side. `EngineProcess` keeps the engine's contract: `process`
 handles one update in one transaction and returns after the commit, `process_each` a batch in order,
 yielding as each commits, and the outbox items each commit wrote are handed to `on_outbox` in this process.
-It is called from the single update thread, so per-chat order and the single SQLite writer stay as they
-were; a whole polled batch goes down the pipe at once and the answers stream back, so the child never waits
-for the parent between updates.
+A whole polled batch goes down the pipe at once and the answers stream back, so the child never waits for
+the parent between updates. With lanes (bot/engine_lanes.py, PostgreSQL) several update threads call it at
+once: each request is tagged, the child hands each update to its chat's lane (a thread of its own there), and
+a reader thread here gives each answer to the call waiting for it; a chat's updates stay in order, in the lane
+that sent them and in the child's lane. On SQLite there is one lane, and one update at a time, as before.
 
 The child opens the database from the config's URL (an in-memory SQLite database cannot be shared, see
 `can_run`) and uses the real router and the system clock; a test's frozen clock or custom router keeps the
@@ -20,16 +22,20 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import multiprocessing
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from queue import SimpleQueue
 from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.engine import ConversationEngine, Outcome
+from bot.engine_lanes import lane_of
 from bot.logs import root_log_format, setup_logging
 from bot.messages import Incoming
 from bot.settings import Config
@@ -41,7 +47,8 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 120.0  # seconds for the child to import everything and open the database
 WARM_AFTER = 500  # updates after which the child's caches (compiled SQL, first-use tables) are warm
-_STOP = None  # what the parent sends to ask the child to finish
+_STOP = None  # what the parent sends to ask the child to finish (and the child's main thread to its lanes)
+_DIED = object()  # what the reader thread tells a waiting call when the child ended
 
 
 class EngineProcessDied(RuntimeError):
@@ -58,16 +65,37 @@ def can_run(config: Config, clock: Clock, custom_router: bool) -> bool:
     return not in_memory_database(config.database_url) and isinstance(clock, SystemClock) and not custom_router
 
 
-class EngineProcess:
-    """A child process running `ConversationEngine`; used from one thread at a time (the update thread)."""
+@dataclass
+class _Request:
+    """One call's updates sent to the child: the answers as they come (by index), and whether the child died."""
 
-    def __init__(self, config: Config, on_outbox: Callable[[list[OutboxItem]], None]) -> None:
+    conn: Connection
+    answers: SimpleQueue[Any] = field(default_factory=SimpleQueue)
+    got: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    died: bool = False
+
+
+class EngineProcess:
+    """A child process running `ConversationEngine`; called from the update threads (one per lane)."""
+
+    def __init__(
+        self,
+        config: Config,
+        on_outbox: Callable[[list[OutboxItem]], None],
+        lanes: int = 1,
+        lease: tuple[str, float] | None = None,
+    ) -> None:
         self.config = config
         self.on_outbox = on_outbox
+        self.lanes = max(1, lanes)
+        self.lease = lease  # the engine's `lease`: the replies leased to this instance as they are written
         self._context = multiprocessing.get_context("spawn")  # no fork: the parent runs threads
         self._process: Any | None = None
         self._conn: Connection | None = None
-        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+        self._lock = threading.Lock()  # the child's start and stop, and each send down the pipe
+        self._tags = itertools.count()
+        self._waiting: dict[int, _Request] = {}
         self.starts = 0  # how many children were started (more than one after a crash)
 
     @property
@@ -86,7 +114,7 @@ class EngineProcess:
         return outcome
 
     def process_each(self, incomings: Sequence[Incoming]) -> Iterator[Outcome]:
-        """Handle updates in order in the child, yielding each outcome as its transaction commits.
+        """Handle updates in the child, yielding each outcome in order as its transaction commits.
 
         Closed early (the caller stops), it still waits for the rest of the batch, which the child handles
         anyway, and hands over their outbox items: nothing committed is left unsent."""
@@ -94,37 +122,63 @@ class EngineProcess:
             return
         with self._lock:
             conn = self._connection()
+            tag = next(self._tags)
+            request = self._waiting[tag] = _Request(conn)
             try:
-                conn.send(list(incomings))
+                conn.send((tag, list(incomings)))
             except (OSError, ValueError) as error:
-                self._forget()
+                del self._waiting[tag]
+                self._forget(conn)
                 raise EngineProcessDied("the engine process could not be reached") from error
-            remaining = len(incomings)
-            try:
-                while remaining:
-                    outcome = self._answer(conn, incomings[len(incomings) - remaining])
-                    remaining -= 1
-                    yield outcome
-            finally:
-                while remaining and self._conn is conn:
-                    with contextlib.suppress(EngineProcessDied, EngineProcessError):
-                        self._answer(conn, incomings[len(incomings) - remaining])
-                    remaining -= 1
-
-    def _answer(self, conn: Connection, incoming: Incoming) -> Outcome:
-        """Read the child's answer for `incoming` and hand over the outbox items it wrote."""
+        done = 0
         try:
-            outcome, items = conn.recv()
-        except (EOFError, OSError) as error:
-            self._forget()
-            raise EngineProcessDied(
-                f"the engine process ended while handling {incoming.channel} update {incoming.update_id}"
-            ) from error
+            while done < len(incomings):
+                outcome = self._answer(request, done, incomings[done])
+                done += 1
+                yield outcome
+        finally:
+            while done < len(incomings) and not request.died:
+                with contextlib.suppress(EngineProcessDied, EngineProcessError):
+                    self._answer(request, done, incomings[done])
+                done += 1
+            self._waiting.pop(tag, None)
+
+    def _answer(self, request: _Request, index: int, incoming: Incoming) -> Outcome:
+        """Wait for the child's answer for `incoming` (the request's `index`-th) and hand over the outbox items
+        it wrote."""
+        while index not in request.got:
+            if request.died:
+                raise EngineProcessDied(
+                    f"the engine process ended while handling {incoming.channel} update {incoming.update_id}"
+                )
+            answer = request.answers.get()
+            if answer is _DIED:
+                request.died = True
+            else:
+                request.got[answer[0]] = answer[1:]
+        outcome, items = request.got.pop(index)
         if outcome is None:  # the child could not commit; `items` says why
             raise EngineProcessError(f"{incoming.channel} update {incoming.update_id}: {items}")
         if items:
             self.on_outbox(items)
         return outcome
+
+    def _read(self, conn: Connection) -> None:
+        """The reader thread: each answer to the call waiting for it, until the child's end of the pipe closes
+        (it stopped or died); then every call still waiting on this child is told it died."""
+        while True:
+            try:
+                tag, index, outcome, items = conn.recv()
+            except (EOFError, OSError):
+                break
+            request = self._waiting.get(tag)
+            if request is not None:
+                request.answers.put((index, outcome, items))
+        with self._lock:
+            self._forget(conn)
+            lost = [request for request in self._waiting.values() if request.conn is conn]
+        for request in lost:
+            request.answers.put(_DIED)
 
     def _connection(self) -> Connection:
         """The pipe to a running child, starting one if there is none (the lock is held)."""
@@ -133,7 +187,10 @@ class EngineProcess:
         parent, child = self._context.Pipe()
         log_setup = (logging.getLogger().getEffectiveLevel(), root_log_format())
         process = self._context.Process(
-            target=serve, args=(child, self.config, log_setup), name="bdhvs-engine", daemon=True
+            target=serve,
+            args=(child, self.config, log_setup, self.lanes, self.lease),
+            name="bdhvs-engine",
+            daemon=True,
         )
         process.start()
         child.close()
@@ -149,16 +206,19 @@ class EngineProcess:
             parent.close()
             raise RuntimeError(f"the engine process could not start (exit code {process.exitcode}); see the log")
         self._process, self._conn = process, parent
+        self._reader = threading.Thread(target=self._read, args=(parent,), name="bdhvs-engine-answers", daemon=True)
+        self._reader.start()
         self.starts += 1
         log.info("conversation engine running in process %s", process.pid)
         return parent
 
-    def _forget(self) -> None:
-        """After the child died: reap it; the next update starts a new one (the lock is held)."""
-        process, conn = self._process, self._conn
+    def _forget(self, conn: Connection) -> None:
+        """After the child behind `conn` died: reap it; the next update starts a new one (the lock is held).
+        Nothing when that child was already forgotten or stopped."""
+        if self._conn is not conn:
+            return
+        process = self._process
         self._process, self._conn = None, None
-        if conn is not None:
-            conn.close()
         if process is not None:
             process.join(5)
             if process.is_alive():
@@ -167,10 +227,10 @@ class EngineProcess:
             log.error("the engine process ended (exit code %s); the next update starts a new one", process.exitcode)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the child to finish (after the batch it is on) and wait for it; kill it if it does not."""
+        """Ask the child to finish (what it took) and wait for it; kill it if it does not."""
         with self._lock:
-            process, conn = self._process, self._conn
-            self._process, self._conn = None, None
+            process, conn, reader = self._process, self._conn, self._reader
+            self._process, self._conn, self._reader = None, None, None
         if process is None or conn is None:
             return
         with contextlib.suppress(OSError, ValueError):
@@ -180,13 +240,22 @@ class EngineProcess:
             log.warning("the engine process did not stop in %.0f s; killing it", timeout)
             process.kill()
             process.join(5)
+        if reader is not None:
+            reader.join(5)  # the child's end closed with it: the reader has read its last answer
         conn.close()
 
 
-def serve(conn: Connection, config: Config, log_setup: tuple[int, str | None] = (logging.WARNING, None)) -> None:
-    """The child: build the engine, then answer each update of each batch with (outcome, outbox items)."""
+def serve(
+    conn: Connection,
+    config: Config,
+    log_setup: tuple[int, str | None] = (logging.WARNING, None),
+    lanes: int = 1,
+    lease: tuple[str, float] | None = None,
+) -> None:
+    """The child: build the engine, then hand each update of each request to its chat's lane, which answers
+    with (tag, index, outcome, outbox items) once it committed."""
     # Ctrl+C and a service manager's SIGTERM reach the whole process group; the parent decides when the
-    # engine stops (after its batch), and a parent that is gone closes the pipe, which ends this loop too.
+    # engine stops (after what it took), and a parent that is gone closes the pipe, which ends this loop too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     level, fmt = log_setup
@@ -196,35 +265,81 @@ def serve(conn: Connection, config: Config, log_setup: tuple[int, str | None] = 
         logging.basicConfig(level=level, format=fmt or logging.BASIC_FORMAT)
 
     database = Database(config.database_url)
-    written: list[OutboxItem] = []
-    engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend)
+    lanes = max(1, lanes)
+    answering = _Answering(conn)
+    queues: list[SimpleQueue[Any]] = [SimpleQueue() for _ in range(lanes)]
+    workers = [
+        threading.Thread(target=_lane, args=(queue, database, config, answering, lease), name=f"bdhvs-lane-{n}")
+        for n, queue in enumerate(queues)
+    ]
     # What start-up built lives as long as the process: frozen, it is left out of the full collections,
     # which otherwise walk it all and stop an update for tens of milliseconds. Again once the caches are warm.
     gc.freeze()
-    handled = 0
+    for worker in workers:
+        worker.start()
     conn.send("ready")
     try:
         while True:
             try:
-                batch = conn.recv()
+                request = conn.recv()
             except EOFError:  # the parent is gone
                 return
-            if batch is _STOP:
+            if request is _STOP:
                 return
-            for incoming in batch:
-                written.clear()
-                try:
-                    outcome: Outcome | None = engine.process(incoming)  # catches the handlers' errors
-                    answer: tuple[Any, Any] = (outcome, list(written))
-                except Exception as error:  # not the handlers: the transaction itself; the parent may retry
-                    log.exception("the engine failed on %s update %s", incoming.channel, incoming.update_id)
-                    answer = (None, repr(error))
-                try:
-                    conn.send(answer)
-                except OSError:  # the parent is gone; what was committed is in the outbox for the next sender
-                    return
-                handled += 1
-                if handled == WARM_AFTER:
-                    gc.freeze()
+            tag, batch = request
+            for index, incoming in enumerate(batch):
+                queues[lane_of(incoming, lanes)].put((tag, index, incoming))
     finally:
+        for queue in queues:
+            queue.put(_STOP)  # each lane finishes what it took first
+        for worker in workers:
+            worker.join()
         database.dispose()
+
+
+class _Answering:
+    """The child's end of the pipe, shared by its lanes: one answer at a time; counts the updates handled."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()
+        self.handled = 0
+
+    def send(self, answer: tuple[Any, ...]) -> bool:
+        """Send one answer; False when the parent is gone (what was committed is in the outbox for the next
+        sender)."""
+        with self.lock:
+            try:
+                self.conn.send(answer)
+            except OSError:
+                return False
+            self.handled += 1
+            if self.handled == WARM_AFTER:
+                gc.freeze()
+            return True
+
+
+def _lane(
+    queue: SimpleQueue[Any],
+    database: Database,
+    config: Config,
+    answering: _Answering,
+    lease: tuple[str, float] | None,
+) -> None:
+    """One lane of the child: its chats' updates one at a time, in the order they came."""
+    written: list[OutboxItem] = []
+    engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend, lease=lease)
+    while True:
+        work = queue.get()
+        if work is _STOP:
+            return
+        tag, index, incoming = work
+        written.clear()
+        try:
+            outcome: Outcome | None = engine.process(incoming)  # catches the handlers' errors
+            answer: tuple[Any, ...] = (tag, index, outcome, list(written))
+        except Exception as error:  # not the handlers: the transaction itself; the parent may retry
+            log.exception("the engine failed on %s update %s", incoming.channel, incoming.update_id)
+            answer = (tag, index, None, repr(error))
+        if not answering.send(answer):
+            return

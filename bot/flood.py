@@ -11,7 +11,8 @@ What is dropped was never processed: nothing the person had confirmed before is 
 whose «Đúng» press was dropped keeps its buttons, so pressing again later saves it (the notice says so).
 
 The gate sits between the channels and the engine (`UpdateProcessor`), so it works the same whether the
-engine runs in a thread or in a process of its own; it is called from the single update thread only.
+engine runs in a thread or in a process of its own; it is called from the update threads (one per lane,
+bot/engine_lanes.py), the buckets under a lock.
 The buckets live in this process's memory: with several instances each would count only the updates it
 received (acceptable for now; a shared limit would live in PostgreSQL or be keyed by instance).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ class FloodLimiter:
         self.now = now
         self._buckets: dict[AccountKey, _Account] = {}
         self._admissions = 0
+        self._lock = threading.Lock()
 
     @classmethod
     def from_limits(cls, limits: FloodLimits, now: Monotonic = time.monotonic) -> FloodLimiter:
@@ -89,6 +92,10 @@ class FloodLimiter:
 
     def admit(self, channel: str, user_id: str) -> Verdict:
         """Take one token for this account's update, or say it is over the limit (and whether to tell them)."""
+        with self._lock:  # the update threads (one per lane) admit at once
+            return self._admit(channel, user_id)
+
+    def _admit(self, channel: str, user_id: str) -> Verdict:
         now = self.now()
         self._admissions += 1
         if self._admissions % SWEEP_EVERY == 0:

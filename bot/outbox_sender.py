@@ -23,34 +23,34 @@ How it works
   backstop) is retried like a 5xx, but not before `timeout_settle` seconds (30 s by default): the clients close
   the timed-out call's connection, and a platform that still carries such a call out gets that long to do it,
   so it lands before its retry and before the chat's later messages, which wait behind it.
-* Successful sends are marked `sent` at once by a thread of their own (bot/delivery/marker.py). A chat's next
-  item waits until its previous one is marked, so a crash finds at most one item per chat answered and not
-  marked. `mark_lag()` tells how long that window was (a few milliseconds on SQLite). All other database work
-  runs in one executor thread (bot/delivery/store.py), so the event loop stays free.
+* Successful sends are marked `sent` at once by a thread of their own (bot/delivery/marker.py; one autocommit
+  statement on PostgreSQL). A chat's next item waits until its previous one is marked, so a crash finds at most one
+  item per chat answered and not marked. `mark_lag()` tells how long that window was (a few milliseconds on SQLite).
+  All other database work runs in one executor thread (bot/delivery/store.py), so the event loop stays free.
 
-Delivery is at least once: a crash after the platform accepted an item and before it was marked `sent` sends it
-again after restart (as does a retried multi-part message, whose first parts were already accepted). An item is
-never lost: it stays `pending` in the database until it is marked `sent` or `failed`.
+Delivery is at least once: a crash after the platform accepted an item and before it was marked `sent` sends it again
+after restart (as does a retried multi-part message, whose first parts were already accepted). An item is never lost:
+it stays `pending` in the database until it is marked `sent` or `failed`.
 
-The bound on what a person sees twice, and its honest limits. Telegram documents neither how long a send may
-take nor whether a call whose connection was closed is still carried out. A platform that drops such a call
-shows nothing twice. One that carries it out anyway shows the timed-out message twice (one message per
-time-out: a chat has one item in flight), in order as long as it lands within `send_timeout + timeout_settle`
-of being sent; a call held longer than that (90 s by default) may land after the chat's later messages. A
-crash (SIGKILL) re-sends in each chat at most the one item that was in flight or answered and not yet marked,
-right after its first copy, never after a later message. tests/reliability/test_platform_faults.py measures
-both.
+The bound on what a person sees twice, and its honest limits. Telegram documents neither how long a send may take nor
+whether a call whose connection was closed is still carried out. A platform that drops such a call shows nothing
+twice. One that carries it out anyway shows the timed-out message twice (one message per time-out: a chat has one item
+in flight), in order as long as it lands within `send_timeout + timeout_settle` of being sent; a call held longer than
+that (90 s by default) may land after the chat's later messages. A crash (SIGKILL) re-sends in each chat at most the
+one item that was in flight or answered and not yet marked, right after its first copy, never after a later message.
+tests/reliability/test_platform_faults.py measures both.
 
-Several instances on one PostgreSQL database each run a sender (`leases`): every read of due rows claims them in
-the database with a lease (storage/outbox_leases.py: a chat is held by one instance at a time, oldest rows first,
-never behind a row of its chat that waits), the sender renews the leases of the rows it has in hand every third
-of their life, and stops sending when it could not renew them for longer than that life less a margin (another
-instance may hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by
-default); at a clean stop it frees them at once. A row the engine committed here whose chat another instance
-holds is that instance's to send: the read that left it out wakes the others (LISTEN/NOTIFY,
-bot/delivery/wakeup.py), which read in full at once rather than at their next poll; so does a clean stop.
-Each token's global rate is reserved in the database (`shared_pace`, bot/delivery/shared.py). What a person may see
-twice after a kill is the same as above: per chat at most the one item that was in flight or answered and not yet
+Several instances on one PostgreSQL database each run a sender (`leases`): every read of due rows claims them in the
+database with a lease (storage/outbox_leases.py: a chat is held by one instance at a time, oldest rows first, never
+behind a row of its chat that waits), the sender renews the leases of the rows it has in hand every third of their
+life, and stops sending when it could not renew them for longer than that life less a margin (another instance may
+hold them by then). A killed instance's rows pass to another once their lease runs out (15 s by default); at a clean
+stop it frees them at once. The engine leases its replies to this instance as it writes them when their chat is free
+for it (`OutboxItem.leased`): those go to the workers as handed over, without a claim. A row the engine committed
+here whose chat another instance holds is that instance's to send: the read that left it out wakes the others
+(LISTEN/NOTIFY, bot/delivery/wakeup.py), which read in full at once rather than at their next poll; so does a clean
+stop. Each token's global rate is reserved in the database (`shared_pace`, bot/delivery/shared.py). What a person may
+see twice after a kill is the same as above: per chat at most the one item that was in flight or answered and not yet
 marked; over the whole bot, the dead instance's `workers` sends in flight (6 per bot by default) plus what the platform
 answered within the mark's lag before the kill (its rate times a few milliseconds; more on a loaded machine).
 bench/failover.py prints both: the doubled equal the rows the platform already had and the dead one had not marked.

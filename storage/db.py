@@ -91,5 +91,16 @@ class Database:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @contextlib.contextmanager
+    def autocommit(self) -> Iterator[Connection | Session]:
+        """One statement that is a unit of work by itself, committed as it runs: on PostgreSQL a connection in
+        autocommit (no BEGIN and COMMIT round trips around it); on SQLite a session as `session()` gives."""
+        if self.is_sqlite:
+            with self.session() as session:
+                yield session
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,7 +7,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, bindparam, func, insert, or_, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, bindparam, func, insert, or_, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -47,6 +48,9 @@ class OutboxItem:
     attempts: int = 0
     idempotency_key: str | None = None
     bot: str | None = None  # the bot (its key) that sends it; None: the channel's default bot
+    # Several instances: leased to the instance whose engine wrote it, in the same transaction
+    # (storage/outbox_leases.py:lease_written), so its sender sends it as handed over, without a claim.
+    leased: bool = False
 
 
 TABLE: Table = table_of(OutboxMessage)
@@ -86,6 +90,25 @@ def item_columns() -> list[Any]:
 _INSERT = insert(TABLE).returning(*item_columns())
 _INSERT_ROUTED = insert(TABLE).values(bot=_CHATS_BOT_VALUE).returning(*item_columns())
 _INSERT_MANY = insert(TABLE).returning(*item_columns(), sort_by_parameter_order=True)
+ROWS_AT_ONCE = 50  # SQLite: up to this many rows in one statement (an update writes a few)
+_MANY_COLUMNS = ("channel", "chat_id", "kind", "payload", "bot", "idempotency_key", "status", "attempts", "created_at")
+
+
+@functools.cache
+def _insert_rows(count: int) -> Any:
+    """INSERT ... VALUES (...), (...) RETURNING for `count` rows in one statement, built once per count (SQLite).
+
+    SQLAlchemy runs `_INSERT_MANY` on SQLite as one INSERT per row (it does not rely on SQLite's RETURNING order);
+    SQLite gives the rows of one VALUES list their ids in the list's order, so the rows read back sorted by id
+    are the items in order. Parameters are named `<column>_<row>`. Written as text with typed parameters and
+    columns: an `insert().values([...])` of several rows is compiled anew at every call (it has no cache key)."""
+    rows = ", ".join("(" + ", ".join(f":{name}_{row}" for name in _MANY_COLUMNS) + ")" for row in range(count))
+    statement = text(
+        f"INSERT INTO {TABLE.name} ({', '.join(_MANY_COLUMNS)}) VALUES {rows} RETURNING {', '.join(ITEM_COLUMNS)}"
+    ).bindparams(
+        *(bindparam(f"{name}_{row}", type_=TABLE.c[name].type) for row in range(count) for name in _MANY_COLUMNS)
+    )
+    return statement.columns(*item_columns())
 
 
 @functools.cache
@@ -169,27 +192,26 @@ def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datet
     """
     if not items:
         return []
-    rows = (
-        session.connection()
-        .execute(
-            _INSERT_MANY,
-            [
-                {
-                    "channel": item["channel"],
-                    "chat_id": item["chat_id"],
-                    "kind": item["kind"],
-                    "payload": item["payload"],
-                    "bot": item.get("bot"),
-                    "idempotency_key": None,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                }
-                for item in items
-            ],
-        )
-        .all()
-    )
+    connection = session.connection()
+    values = [
+        {
+            "channel": item["channel"],
+            "chat_id": item["chat_id"],
+            "kind": item["kind"],
+            "payload": item["payload"],
+            "bot": item.get("bot"),
+            "idempotency_key": None,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for item in items
+    ]
+    if connection.dialect.name == "sqlite" and 1 < len(items) <= ROWS_AT_ONCE:
+        flat = {f"{name}_{row}": value for row, one in enumerate(values) for name, value in one.items()}
+        rows = sorted(connection.execute(_insert_rows(len(items)), flat).all(), key=lambda row: row[0])
+    else:
+        rows = list(connection.execute(_INSERT_MANY, values).all())
     added = [OutboxItem(*row) for row in rows]
     session.info.setdefault(NEW_ITEMS, []).extend(added)
     return added
@@ -290,8 +312,9 @@ def count_due(session: Session, *, now: dt.datetime, channels: list[str]) -> tup
     return int(due), int(waiting) - int(due)
 
 
-def mark_sent(session: Session, ids: list[int], now: dt.datetime) -> None:
-    """The platform accepted these items: they are done."""
+def mark_sent(session: Session | Connection, ids: list[int], now: dt.datetime) -> None:
+    """The platform accepted these items: they are done (one statement: a session's, or a connection's in
+    autocommit, `Database.autocommit`)."""
     if ids:
         session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(status="sent", sent_at=now))
 

@@ -123,6 +123,48 @@ def claim_scan(
     return scan
 
 
+def lease_written(session: Session, *, owner: str, lease: dt.timedelta, ids: list[int], now: dt.datetime) -> set[int]:
+    """Lease to `owner`, in the transaction that wrote them, the rows `ids` (an update's replies) whose chat is
+    free for it; the ids leased. Their instance then sends them as it got them, without a claim of its own.
+
+    A chat is free when every other row of it still to send is under the owner's own live lease and due (in
+    its hands already): not under another's lease, not left unclaimed (it goes first, by a claim), not waiting
+    for a later attempt; the rows of a chat that is not free are left to the claims as any row. Checked under the
+    claims' lock taken shared, in a statement of its own after it (a statement sees what committed before it
+    began): no claim runs between this check and the commit, and the claims after it see the chat held, while
+    the transactions leasing their replies (each its own chat, under the chat's lock) do not wait for one
+    another."""
+    if not ids:
+        return set()
+    connection = session.connection()
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": CLAIM_LOCK})
+    other = TABLE.alias("other")
+    db_now = func.now()
+    in_the_way = (
+        select(other.c.id)
+        .where(
+            other.c.channel == TABLE.c.channel,
+            other.c.chat_id == TABLE.c.chat_id,
+            other.c.status == "pending",
+            other.c.id.not_in(ids),
+            or_(
+                other.c.claimed_by.is_distinct_from(owner),
+                other.c.lease_until.is_(None),
+                other.c.lease_until < db_now,
+                other.c.next_attempt_at > now,
+            ),
+        )
+        .exists()
+    )
+    leased = connection.execute(
+        update(TABLE)
+        .where(TABLE.c.id.in_(ids), ~in_the_way)
+        .values(claimed_by=owner, lease_until=db_now + lease)
+        .returning(TABLE.c.id)
+    ).all()
+    return {int(row[0]) for row in leased}
+
+
 def renew(session: Session, owner: str, ids: list[int], lease: dt.timedelta) -> set[int]:
     """Extend the owner's live leases on these rows (those it still has in hand); the ids renewed.
 

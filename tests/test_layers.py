@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("handlers", ("handlers",)),
-    ("engine", ("bot.engine", "bot.engine_process", "bot.choices", "bot.flood")),
+    ("engine", ("bot.engine", "bot.engine_process", "bot.engine_lanes", "bot.choices", "bot.flood")),
     (
         "edges",
         (

@@ -25,6 +25,8 @@ from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
+READ_LATELY_SECONDS = 60.0  # with leases: how long a row a read handed out is remembered (`_read_lately`)
+
 
 class Dispatcher:
     """Reads due items, claims them and hands them to `queue` (the sender queues each with its chat's worker)."""
@@ -56,6 +58,9 @@ class Dispatcher:
         # read left one of them unclaimed (another instance holds its chat: it must be told to take it).
         self._handed_ids: set[int] = set()
         self.on_left: Callable[[], None] | None = None
+        # With leases: the rows a read handed to the workers lately (id -> when), so that a reply the engine
+        # leased here, which a read may take before its hand-over arrives, is not sent twice.
+        self._read_lately: dict[int, float] = {}
 
     def reset(self) -> None:
         """Ready for a (re)start on the running loop: everything is read afresh."""
@@ -63,6 +68,7 @@ class Dispatcher:
         self.rescan, self.fetch_wanted, self._check_held, self.stopping = True, True, True, False
         self._handed = []
         self._handed_ids = set()
+        self._read_lately = {}
 
     def accept(self, items: list[OutboxItem]) -> None:
         """On the loop: items the engine committed, for the next turn."""
@@ -161,6 +167,7 @@ class Dispatcher:
         if full:
             self._next_due = scan.next_due
             self._held_next = scan.held_next
+            self._forget_read_lately()
             # After a restart the database is the only record of which chats wait behind an item.
             claims.settle_blockers(scan.blockers, read_seq)
         for item in scan.due:
@@ -172,6 +179,8 @@ class Dispatcher:
             if blocker is not None and item.id > blocker:
                 continue  # an earlier item of this chat waits for its next attempt: a later full scan
             self._claim(key, item)
+            if self.store.leases is not None:
+                self._read_lately[item.id] = time.monotonic()
         claims.forget_releases()
         return scan.next_due if full else self._next_due
 
@@ -186,10 +195,15 @@ class Dispatcher:
         """
         claims = self.claims
         if self.store.leases is not None:
-            # Several instances: a row is sent by the one that claims it in the database (another may hold its
-            # chat), so what the engine committed here is read and claimed like any other row, at once.
-            self._handed_ids.update(item.id for item in items if item.id not in claims.claimed)
-            self.fetch_wanted = True
+            # Several instances: a row is sent by the one that holds it in the database. The replies the engine
+            # leased here as it wrote them go to the workers at once; the others (another instance holds their
+            # chat, or an earlier row of it waits) are read and claimed like any other row, at once.
+            for item in items:
+                if item.leased:
+                    self._take_leased(item)
+                elif item.id not in claims.claimed:
+                    self._handed_ids.add(item.id)
+                    self.fetch_wanted = True
             return
         for item in items:
             if item.id in claims.claimed or item.id <= claims.high_water:
@@ -201,6 +215,24 @@ class Dispatcher:
             if claims.behind(key, item.id):
                 continue  # found by the full scan once the waiting item has gone
             self._claim(key, item)
+
+    def _take_leased(self, item: OutboxItem) -> None:
+        """A reply leased here in the transaction that wrote it: to its worker, unless a read took it first (it
+        is in hand, or was sent already) or it must wait (no renderer, an earlier item of its chat waits); then
+        a read finds it, as the lease is this instance's."""
+        claims = self.claims
+        if item.id in claims.claimed or item.id in self._read_lately:
+            return
+        key = (item.channel, item.chat_id)
+        if item.channel not in self.channels or claims.behind(key, item.id):
+            self.fetch_wanted = True
+            return
+        self._claim(key, item)
+
+    def _forget_read_lately(self) -> None:
+        """Forget the rows read more than a minute ago (their hand-over, milliseconds after the commit, is past)."""
+        horizon = time.monotonic() - READ_LATELY_SECONDS
+        self._read_lately = {item_id: at for item_id, at in self._read_lately.items() if at >= horizon}
 
     def _claim(self, key: ChatKey, item: OutboxItem) -> None:
         """Claim the item and hand it on."""

@@ -17,8 +17,8 @@ sooner than the chat's own rate allows.
 from __future__ import annotations
 
 import asyncio
-import collections
 import hashlib
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,7 +55,9 @@ class SharedPace:
         self.batch = max(1, int(rate * BATCH_SECONDS))
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-pace")
         self._made: set[str] = set()
-        self._slots: dict[str, collections.deque[float]] = {}  # channel -> reserved slots (monotonic times)
+        # channel -> [the next reserved slot (monotonic time), slots left]: the slots are that one and each
+        # `interval` after it, kept as two numbers (a block at a high rate holds thousands of them).
+        self._blocks: dict[str, list[float]] = {}
         self._lock = asyncio.Lock()
 
     def add(self, channel: str, key: str) -> None:
@@ -69,21 +71,26 @@ class SharedPace:
         if key is None:
             return 0.0
         async with self._lock:
-            slots = self._slots.setdefault(channel, collections.deque())
+            block = self._blocks.get(channel)
             now = time.monotonic()
-            while slots and slots[0] < now - self.interval:
-                slots.popleft()  # passed unused (the sender was slower): spending it now would be a burst
-            if not slots:
+            if block is not None and block[0] < now - self.interval:
+                # The slots that passed unused (the sender was slower) are dropped: spending them now would be
+                # a burst.
+                passed = min(block[1], math.floor((now - self.interval - block[0]) / self.interval) + 1)
+                block[0] += passed * self.interval
+                block[1] -= passed
+            if block is None or block[1] < 1:
                 wait = await asyncio.get_running_loop().run_in_executor(self._executor, self._reserve, key)
-                first = time.monotonic() + wait
-                slots.extend(first + n * self.interval for n in range(self.batch))
-            slot = slots.popleft()
+                block = self._blocks[channel] = [time.monotonic() + wait, float(self.batch)]
+            slot = block[0]
+            block[0] += self.interval
+            block[1] -= 1
         return max(0.0, slot - time.monotonic())
 
     async def pause(self, channel: str, seconds: float) -> None:
         """The platform asked to slow down: every instance sending with this token waits `seconds`."""
         key = self.keys.get(channel)
-        self._slots.pop(channel, None)  # what was reserved before the 429 is not used
+        self._blocks.pop(channel, None)  # what was reserved before the 429 is not used
         if key is not None and seconds > 0:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._pause, key, seconds)
 

@@ -110,9 +110,10 @@ class OutboxStore:
             return outbox.count_due(session, now=now, channels=channels)
 
     def mark_sent(self, ids: list[int], now: dt.datetime) -> None:
-        """The platform accepted these items."""
-        with self.database.session() as session:
-            outbox.mark_sent(session, ids, now)
+        """The platform accepted these items (one statement, committed as it runs: a chat's next item waits for
+        this mark)."""
+        with self.database.autocommit() as connection:
+            outbox.mark_sent(connection, ids, now)
 
     def hold(self, item_id: int, until: dt.datetime) -> None:
         """Keep an item back until `until` without blocking its chat."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from pathlib import Path
 
@@ -164,3 +165,28 @@ async def test_the_application_puts_the_engine_where_the_config_says(
         assert (app.updates is app.engine) == (expected == "thread")
     finally:
         await app.stop()
+
+
+def test_lanes_handle_chats_side_by_side_each_chat_in_order(database: Database, handed: list[OutboxItem]) -> None:
+    """With lanes (PostgreSQL's, here three on either database) a batch's chats are spread over the child's
+    lanes and calls from several update threads run at once: outcomes come back in the batch's order, and each
+    chat's updates are handled in the order they came."""
+    engine = EngineProcess(Config(database_url=database.url, demo_data=False), handed.extend, lanes=3)
+    engine.start()
+    try:
+        people = [str(9000 + n) for n in range(6)]
+        batch = [stranger_says(text, user) for text in ("/start", "/lang", "/start") for user in people]
+        assert list(engine.process_each(batch)) == [Outcome.HANDLED] * len(batch)
+        with ThreadPoolExecutor(4) as threads:  # four update threads at once, a chat each
+            outcomes = list(threads.map(engine.process, [stranger_says("/lang", user) for user in people[:4]]))
+        assert outcomes == [Outcome.HANDLED] * 4
+    finally:
+        engine.stop()
+    with database.session() as session:
+        rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
+    assert sorted(item.id for item in handed) == [row.id for row in rows]  # each handed over once
+    for user in people:
+        texts = [str(row.payload.get("text")) for row in rows if row.chat_id == user]
+        kinds = ["start" if "mã mời" in text else "other" for text in texts]
+        expected = ["start", "other", "start"] + (["other"] if user in people[:4] else [])
+        assert kinds == expected, (user, texts)

@@ -82,3 +82,41 @@ def test_send_slots_follow_the_rate_across_reservations(pg: Database) -> None:
     with pg.session() as session:
         instances.pause_sends(session, "telegram:abc", 60.0)
         assert instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0) > 50.0
+
+
+def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg: Database) -> None:
+    """The engine leases its replies to its instance in the transaction that writes them (`lease_written`) when
+    the chat is free for it; else they are left to the claims, which keep the chat's order."""
+    before = enqueue_chats(pg, ["ours", "theirs", "unclaimed", "waits", "done"], per_chat=1)
+    ours, theirs, _unclaimed, waits, done = before
+    assert claim(pg, "one", room=1) == [ours]
+    with pg.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == theirs)
+            .values(claimed_by="two", lease_until=text("now() + interval '30 seconds'"))  # type: ignore[arg-type]
+        )
+        outbox.reschedule(session, waits, "429", NOW + dt.timedelta(minutes=1), count_attempt=False)
+        outbox.mark_sent(session, [done], NOW)
+    with pg.session() as session:
+        written = outbox.enqueue_many(
+            session,
+            [
+                outbox.message_item("telegram", chat, {"text": f"{chat} reply {n}"})
+                for chat in ("ours", "theirs", "unclaimed", "waits", "done", "new")
+                for n in range(2)
+            ],
+            now=NOW,
+        )
+        leased = outbox_leases.lease_written(
+            session, owner="one", lease=LEASE, ids=[item.id for item in written], now=NOW
+        )
+    chats = {item.id: item.chat_id for item in written}
+    # Its own chat in hand, a chat whose rows were all sent, a new chat: leased. Another's chat, a row left
+    # unclaimed (it goes first) and a row waiting for its next attempt: not.
+    assert sorted(chats[i] for i in leased) == ["done", "done", "new", "new", "ours", "ours"]
+    with pg.session() as session:
+        assert outbox_leases.holders(session) == {"one": 7, "two": 1}
+    # The claims see the leased chats held: the other instance takes none of them (its own chat, and the one
+    # left unclaimed, it takes).
+    assert chats_of(pg, claim(pg, "two")) == {"theirs", "unclaimed"}
