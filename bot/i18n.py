@@ -102,10 +102,13 @@ def _percent(ratio: float, locale: str) -> str:
     Rounded first as Babel rounds it (the ratio's decimal text × 100 to one decimal, half to even), so the
     kept results are few however many ratios are written (a page's charts draw hundreds)."""
     shown = (decimal.Decimal(str(ratio)) * 100).quantize(_TENTH, rounding=decimal.ROUND_HALF_EVEN)
-    return _percent_of(shown, locale)
+    # A ratio that rounds to nothing is 0%, never "-0%": -0.0 also equals 0.0, so whichever of the two was
+    # formatted first would be kept for both.
+    return _percent_of(shown if shown else _ZERO, locale)
 
 
 _TENTH = decimal.Decimal("0.1")
+_ZERO = decimal.Decimal(0)
 
 
 @lru_cache(maxsize=4096)

@@ -15,6 +15,16 @@ def test_vietnamese_number_date_and_percent_formats() -> None:
     assert tr.weekday(dt.date(2026, 11, 26)) == "Thứ Năm"
 
 
+def test_a_percent_that_rounds_to_nothing_is_zero_whichever_sign_came_first() -> None:
+    """-0.0 equals 0.0, so a kept result for one must not be shown for the other as "-0%"."""
+    for locale in ("vi", "en"):
+        tr = Translator(locale)
+        assert tr.percent(-0.0) == "0%"
+        assert tr.percent(-0.0001) == "0%"
+        assert tr.percent(0.0) == "0%"
+        assert tr.percent(-0.25) == "-25%"
+
+
 def test_english_catalog_is_compiled_and_used() -> None:
     tr = Translator("en")
     assert tr.number(1234) == "1,234"
