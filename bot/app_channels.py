@@ -128,6 +128,7 @@ class BotChannels:
                 **options,
                 file_base=self._files_base_url,
                 tz=self.config.tz,
+                photo_hosts=self.config.zalo_photo_hosts,
                 **limit,
             )
             if key is None:

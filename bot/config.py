@@ -45,6 +45,23 @@ def _optional_text(value: Any) -> str | None:
     return text or None
 
 
+def _hosts(value: Any) -> tuple[str, ...]:
+    """Host names: a TOML list, or a comma-separated line (from the environment); each a bare name, no scheme,
+    port or path (zdn.vn, photo.example.vn)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError(f"must be a list of host names, got {value!r}")
+    hosts: list[str] = []
+    for item in items:
+        name = _text(item).lower().rstrip(".")
+        if not name:
+            continue
+        if any(c in name for c in "/:@ ") or name.startswith("."):
+            raise ValueError(f"must be host names without a scheme, port or path, got {item!r}")
+        hosts.append(name)
+    return tuple(hosts)
+
+
 def _url(value: Any) -> str:
     """An http(s) URL with a host."""
     text = _text(value)
@@ -160,6 +177,7 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("zalo.api_base_url", "zalo_api_base_url", _url),
     ("zalo.mode", "zalo_mode", _mode),
     ("zalo.secret_token", "zalo_secret_token", _optional_text),
+    ("zalo.photo_hosts", "zalo_photo_hosts", _hosts),
     ("web.host", "web_host", _text),
     ("web.port", "web_port", _port),
     ("engine.mode", "engine_mode", _engine_mode),

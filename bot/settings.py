@@ -98,6 +98,9 @@ class Config:
     zalo_api_base_url: str = ZALO_API
     zalo_mode: str = "polling"
     zalo_secret_token: str | None = None
+    # Hosts (and the names under them) a Zalo photo may be fetched from for a spot check, beside Zalo's own
+    # (bot/channels/photos.py:ZALO_PHOTO_HOSTS) and the Zalo API's host.
+    zalo_photo_hosts: tuple[str, ...] = ()
     # Seconds a send may wait for the platform's answer (bot/outbox_sender.py: why so long, what a time-out does).
     send_timeout: float = 60.0
     # Sends in flight at once for each bot; the sender runs this many times the number of bots (`sender_workers`).

@@ -60,6 +60,8 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ({"BDHVS_ENGINE_MODE": "process", "BDHVS_DATABASE_URL": "sqlite://"}, "BDHVS_ENGINE_MODE"),
         ({"BDHVS_FLOOD_PER_MINUTE": "0"}, "BDHVS_FLOOD_PER_MINUTE"),
         ({"BDHVS_FLOOD_BURST": "many"}, "BDHVS_FLOOD_BURST"),
+        ({"BDHVS_ZALO_PHOTO_HOSTS": "https://photo.example.vn/"}, "BDHVS_ZALO_PHOTO_HOSTS"),
+        ({"BDHVS_ZALO_PHOTO_HOSTS": "photo.example.vn:8443"}, "BDHVS_ZALO_PHOTO_HOSTS"),
     ],
 )
 def test_wrong_values_name_the_key(env: dict[str, str], key: str) -> None:
@@ -76,6 +78,15 @@ def test_flood_limits_default_and_from_file_and_environment(tmp_path: Path) -> N
     file.write_text("[flood]\nper_minute = 12\nburst = 4\n", encoding="utf-8")
     flood = load_config(file, env={"BDHVS_FLOOD_BURST": "6"}).flood
     assert (flood.per_minute, flood.burst) == (12.0, 6)
+
+
+def test_zalo_photo_hosts_from_file_and_environment(tmp_path: Path) -> None:
+    assert load_config(env={}).zalo_photo_hosts == ()
+    file = tmp_path / "c.toml"
+    file.write_text('[zalo]\nphoto_hosts = ["Photo.Example.VN.", "cdn.example.vn"]\n', encoding="utf-8")
+    assert load_config(file, env={}).zalo_photo_hosts == ("photo.example.vn", "cdn.example.vn")
+    from_env = load_config(file, env={"BDHVS_ZALO_PHOTO_HOSTS": "a.example.vn, b.example.vn"})
+    assert from_env.zalo_photo_hosts == ("a.example.vn", "b.example.vn")
 
 
 def test_example_config_loads_with_the_documented_defaults() -> None:

@@ -1,16 +1,21 @@
 """A photo fetched by its URL, for a supervisor's spot check: a Zalo photo is kept as the URL the platform gave
 (bot/channels/zalo_updates.py:_photo_url), and the leaders' page serves it from the bot's own address.
 
-The URL came in a message, so what it answers is not trusted: only http and https are asked (a redirect too,
-followed by hand, at most `MAX_REDIRECTS`), the answer must say it is an image and be at most `MAX_PHOTO_BYTES`
-(read in pieces, given up past the cap whatever its Content-Length says), and its bytes must be a JPEG, PNG, WebP
-or GIF (`image_type`): the page serves that type, never the one the answer claimed. Anything else, a time-out or
-a network failure is None: the page then says to look at the photo in the chat.
+The URL came in a message, so neither it nor what it answers is trusted:
+- only http and https are asked, and only of the hosts the platform serves its files from (`ZALO_PHOTO_HOSTS`,
+  the Zalo API's own host and any the deployment adds in `zalo.photo_hosts`; a host or any name under it), so a
+  forged update cannot make the bot fetch from its own network;
+- a redirect is followed by hand, at most `MAX_REDIRECTS`, and only to an allowed host;
+- the answer must say it is an image and be at most `MAX_PHOTO_BYTES` (read in pieces, given up past the cap
+  whatever its Content-Length says), and its bytes must be a JPEG, PNG, WebP or GIF (`image_type`): the page
+  serves that type, never the one the answer claimed.
+Anything else, a time-out or a network failure is None: the page then says to look at the photo in the chat.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import aiohttp
 from yarl import URL
@@ -23,6 +28,21 @@ MAX_REDIRECTS = 3
 SCHEMES = frozenset({"http", "https"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
+# Where Zalo serves the pictures people send (its CDNs) and its Bot API: each a host or the domain of its hosts.
+ZALO_PHOTO_HOSTS = ("zdn.vn", "zadn.vn", "zalo.me", "zaloapp.com", "zaloplatforms.com")
+
+
+def host_name(host: str) -> str:
+    """A host name as compared: lower case, without the final dot of a fully qualified name."""
+    return host.strip().lower().rstrip(".")
+
+
+def host_allowed(host: str | None, allowed: frozenset[str]) -> bool:
+    """Whether `host` is one of `allowed` or a name under one of them (f1.photo.zdn.vn under zdn.vn)."""
+    if not host:
+        return False
+    name = host_name(host)
+    return any(name == domain or name.endswith("." + domain) for domain in allowed)
 
 
 def image_type(content: bytes) -> str | None:
@@ -39,9 +59,13 @@ def image_type(content: bytes) -> str | None:
 
 
 class PhotoDownloads:
-    """Fetches photos by URL on one aiohttp pool, opened on first use; `timeout` bounds each request."""
+    """Fetches photos by URL from the `hosts` allowed (each a host or a domain) on one aiohttp pool, opened on
+    first use; `timeout` bounds each request."""
 
-    def __init__(self, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_PHOTO_BYTES) -> None:
+    def __init__(
+        self, hosts: Iterable[str], *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_PHOTO_BYTES
+    ) -> None:
+        self.hosts = frozenset(host_name(host) for host in hosts if host.strip())
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.max_bytes = max_bytes
         self._session: aiohttp.ClientSession | None = None
@@ -58,6 +82,9 @@ class PhotoDownloads:
             for _ in range(MAX_REDIRECTS + 1):
                 if target.scheme not in SCHEMES or not target.host:
                     log.warning("not fetching a photo from a %r URL", target.scheme)
+                    return None
+                if not host_allowed(target.host, self.hosts):
+                    log.warning("not fetching a photo from %s: not a host the platform serves files from", target.host)
                     return None
                 async with self._client().get(target, allow_redirects=False) as response:
                     if response.status in REDIRECTS and "Location" in response.headers:

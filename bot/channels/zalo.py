@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Unpack
 
 from aiohttp import web
+from yarl import URL
 
 from bot.channels.channel import Backoff, NotAnUpdate, PollFailed, PollingWebhookChannel, Receiving
-from bot.channels.photos import PhotoDownloads
+from bot.channels.photos import ZALO_PHOTO_HOSTS, PhotoDownloads
 from bot.channels.zalo_api import RETRY_AFTER_429, ZaloApiError, ZaloClient, api_url
 from bot.channels.zalo_render import TEXT_LIMIT, VIETNAM, ZaloRenderer
 from bot.channels.zalo_updates import CHANNEL, strip_mention, to_incoming, unwrap
@@ -63,6 +64,7 @@ class ZaloChannel(PollingWebhookChannel):
         request_timeout: float = 10.0,
         send_timeout: float = 60.0,
         connection_limit: int = 16,
+        photo_hosts: Iterable[str] = (),
         **receiving: Unpack[Receiving],
     ) -> None:
         super().__init__(poll_timeout=poll_timeout, **receiving)
@@ -84,7 +86,9 @@ class ZaloChannel(PollingWebhookChannel):
         self.quota_pause = quota_pause
         self.bot_info: dict[str, Any] = {}
         self.bot_names: tuple[str, ...] = ()
-        self.photos = PhotoDownloads()  # the spot checks' evidence photos, by the URL Zalo gave
+        # the spot checks' evidence photos, by the URL Zalo gave: only from Zalo's hosts, its API's, and the
+        # deployment's `zalo.photo_hosts`
+        self.photos = PhotoDownloads((*ZALO_PHOTO_HOSTS, URL(base_url).host or "", *photo_hosts))
 
     # start and stop
 
