@@ -109,7 +109,7 @@ class BotApplication:
         # What /metrics exports (bot/metrics.py); the outbox is counted only when scraped.
         self.metrics = Metrics(read_depth=self._outbox_depth)
         # The update threads: one lane per chat, in order; one lane on SQLite (one writer), several on PostgreSQL.
-        self.process_executor = UpdateLanes(lanes_for(self._database.is_sqlite))
+        self.process_executor = UpdateLanes(lanes_for(self._database.is_sqlite, self.config.engine_lanes))
         # Leader roles (polling a token, the scheduler) and the heartbeat; on PostgreSQL shared with the other
         # instances through advisory locks, the outbox claimed with leases and each token's rate shared.
         self.leadership = Leadership(self._database, self.clock, standing=lambda: ["sender"], **(leader_options or {}))

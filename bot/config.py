@@ -181,6 +181,7 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("web.host", "web_host", _text),
     ("web.port", "web_port", _port),
     ("engine.mode", "engine_mode", _engine_mode),
+    ("engine.lanes", "engine_lanes", _positive_int),
     ("outbox.send_timeout", "send_timeout", _positive_float),
     ("outbox.workers_per_bot", "sender_workers_per_bot", _positive_int),
     ("log.format", "log_format", _log_format),

@@ -22,7 +22,6 @@ import datetime as dt
 import enum
 import functools
 import logging
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -32,7 +31,7 @@ from sqlmodel import Session, col, select
 from bot import choices
 from bot.clock import Clock
 from bot.i18n import Translator
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Reply, chat_hash
 from bot.settings import Config
 from handlers.base import IDLE, Turn
 from handlers.menu import command_menu
@@ -93,7 +92,7 @@ _LOCKED_CLAIM = text(
 def chat_lock_key(channel: str, chat_id: str) -> int:
     """The chat's part of its lock key: a signed 32-bit hash of (channel, chat id); a rare collision of two
     chats only makes them wait for each other."""
-    key = zlib.crc32(f"{channel}:{chat_id}".encode())
+    key = chat_hash(channel, chat_id)
     return key - (1 << 32) if key >= 1 << 31 else key
 
 

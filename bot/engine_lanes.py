@@ -14,29 +14,27 @@ there too.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
-from bot.messages import Incoming
-
-POSTGRES_LANES = 4  # lanes where transactions of different chats may run at once (PostgreSQL)
+from bot.messages import Incoming, chat_hash
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def lanes_for(is_sqlite: bool) -> int:
-    """How many lanes a database takes: one on SQLite (one writer), `POSTGRES_LANES` on PostgreSQL."""
-    return 1 if is_sqlite else POSTGRES_LANES
+def lanes_for(is_sqlite: bool, lanes: int) -> int:
+    """How many lanes a database takes: one on SQLite (one writer), `lanes` (the `engine.lanes` setting) on
+    PostgreSQL."""
+    return 1 if is_sqlite else max(1, lanes)
 
 
 def lane_of(incoming: Incoming, lanes: int) -> int:
     """The lane of an update's chat: the same for every update of the chat."""
     if lanes <= 1:
         return 0
-    return zlib.crc32(f"{incoming.channel}:{incoming.chat_id}".encode()) % lanes
+    return chat_hash(incoming.channel, incoming.chat_id) % lanes
 
 
 class UpdateLanes(Executor):

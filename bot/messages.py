@@ -7,8 +7,18 @@ Handlers see only these types; each channel adapter converts its platform's upda
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
+
+ChatKey = tuple[str, str]  # (channel, chat id)
+
+
+def chat_hash(channel: str, chat_id: str) -> int:
+    """A chat's unsigned 32-bit hash, the same in every process, instance and run: its update lane
+    (bot/engine_lanes.py), its sender worker (bot/outbox_sender.py) and its advisory lock key (bot/engine.py) are
+    all drawn from it, so a chat always lands in the same place."""
+    return zlib.crc32(f"{channel}:{chat_id}".encode())
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,6 @@ import datetime as dt
 import logging
 import math
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
@@ -82,6 +81,7 @@ from bot.delivery.shared import Leases, SharedPace
 from bot.delivery.store import OutboxStore, UnreachableHook
 from bot.delivery.wakeup import Wakeups
 from bot.delivery.worker import Worker
+from bot.messages import ChatKey, chat_hash
 from bot.pacing import Pacer, token_key
 from bot.settings import SENDER_WORKERS_PER_BOT, RateLimits
 from storage.db import Database
@@ -89,7 +89,6 @@ from storage.outbox import TO_GROUP, OutboxItem
 
 log = logging.getLogger(__name__)
 
-ChatKey = tuple[str, str]  # (channel, chat id)
 HoldPolicy = Callable[[OutboxItem, dt.datetime], dt.datetime | None]
 LEASED_SECONDS, LEASED_MIN = 4.0, 100  # with leases: rows in hand at most this many seconds at the rate (or 100)
 
@@ -357,7 +356,7 @@ class OutboxSender:
 
     def _worker_for(self, key: ChatKey) -> Worker:
         """The worker that sends every item of this chat."""
-        return self._workers[zlib.crc32(f"{key[0]}:{key[1]}".encode()) % len(self._workers)]
+        return self._workers[chat_hash(*key) % len(self._workers)]
 
     # -- workers ----------------------------------------------------------------------------------
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.messages import ChatKey
 from bot.ratelimit import TokenBucket
 from bot.settings import RateLimits
 from storage import outbox
-
-ChatKey = tuple[str, str]  # (channel, chat id)
 
 
 def token_key(item: outbox.OutboxItem) -> str:

@@ -15,6 +15,9 @@ DEFAULT_DATABASE_URL = "sqlite:///data/bdhvs.db"
 # deployment with a bot per province has as many more as it has bots, so that a national reminder uses every
 # token at once rather than queueing behind a fixed few (bench/fanout.py --bots 34).
 SENDER_WORKERS_PER_BOT = 6
+# Update threads on PostgreSQL (bot/engine_lanes.py): an update's transaction mostly waits for the database, so
+# chats on different lanes are handled at once; each lane holds a connection while it works. SQLite has one.
+ENGINE_LANES = 4
 ENGINE_MODES = ("auto", "process", "thread")
 TELEGRAM_API = "https://api.telegram.org/bot"
 ZALO_API = "https://bot-api.zaloplatforms.com/bot"
@@ -111,6 +114,8 @@ class Config:
     # Where updates are handled: "process" (a child process, a core of its own), "thread" (beside the event
     # loop), or "auto" (a process where there are two cores or more and the database is shared).
     engine_mode: str = "auto"
+    # Update lanes on PostgreSQL (`ENGINE_LANES`); SQLite always has one (one writer).
+    engine_lanes: int = ENGINE_LANES
     # "text" lines, or "json" lines (one object a line) for a log collector (bot/logs.py).
     log_format: str = "text"
     # GET /metrics (Prometheus) is served only when this is set, to requests carrying it as a bearer token:

@@ -22,6 +22,8 @@ def test_engine_mode_from_file_and_environment(tmp_path: Path) -> None:
     file.write_text('[engine]\nmode = "thread"\n', encoding="utf-8")
     assert load_config(file, env={}).engine_mode == "thread"
     assert load_config(file, env={"BDHVS_ENGINE_MODE": "Process"}).engine_mode == "process"
+    assert load_config(file, env={}).engine_lanes == 4
+    assert load_config(file, env={"BDHVS_ENGINE_LANES": "8"}).engine_lanes == 8
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -60,6 +62,7 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
         ({"BDHVS_ENGINE_MODE": "process", "BDHVS_DATABASE_URL": "sqlite://"}, "BDHVS_ENGINE_MODE"),
         ({"BDHVS_FLOOD_PER_MINUTE": "0"}, "BDHVS_FLOOD_PER_MINUTE"),
         ({"BDHVS_FLOOD_BURST": "many"}, "BDHVS_FLOOD_BURST"),
+        ({"BDHVS_ENGINE_LANES": "0"}, "BDHVS_ENGINE_LANES"),
         ({"BDHVS_ZALO_PHOTO_HOSTS": "https://photo.example.vn/"}, "BDHVS_ZALO_PHOTO_HOSTS"),
         ({"BDHVS_ZALO_PHOTO_HOSTS": "photo.example.vn:8443"}, "BDHVS_ZALO_PHOTO_HOSTS"),
     ],

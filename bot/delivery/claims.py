@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-ChatKey = tuple[str, str]  # (channel, chat id)
+from bot.messages import ChatKey
 
 
 class ClaimBook:

@@ -14,9 +14,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.messages import ChatKey
 from storage.outbox import OutboxItem
 
-ChatKey = tuple[str, str]  # (channel, chat id)
 ChatWait = Callable[[ChatKey, OutboxItem, float], float]  # seconds before the chat's next item may go
 
 

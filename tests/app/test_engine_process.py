@@ -167,6 +167,15 @@ async def test_the_application_puts_the_engine_where_the_config_says(
         await app.stop()
 
 
+async def test_the_application_takes_the_lanes_the_config_says_on_postgresql_and_one_on_sqlite(db_url: str) -> None:
+    config = Config(database_url=db_url, web_port=0, demo_data=False, engine_mode="thread", engine_lanes=3)
+    app = BotApplication(config, SystemClock())
+    try:
+        assert app.process_executor.lanes == (1 if db_url.startswith("sqlite") else 3)
+    finally:
+        await app.stop()
+
+
 def test_lanes_handle_chats_side_by_side_each_chat_in_order(database: Database, handed: list[OutboxItem]) -> None:
     """With lanes (PostgreSQL's, here three on either database) a batch's chats are spread over the child's
     lanes and calls from several update threads run at once: outcomes come back in the batch's order, and each
