@@ -4,20 +4,34 @@ An item is *claimed* while it is queued with a worker, in flight, or sent and no
 outbox hands it out again. When an item has to wait (429, 5xx, a time-out), its chat is *blocked* behind it:
 later items of that chat are not sent until the waiting item is sent or finally failed. Releases are numbered,
 so a read of the outbox that began before an item was released (and marked) does not hand it out again.
+
+With leases (several instances on PostgreSQL) the book also remembers for a while the items a read handed out
+(`read_lately`): a reply the engine leased to this instance may be found by a read before its hand-over
+arrives, and must not be sent a second time when it does.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from bot.messages import ChatKey
+
+READ_LATELY_SECONDS = 60.0  # how long an item a read handed out is remembered (its hand-over comes in milliseconds)
 
 
 class ClaimBook:
     """Claimed item ids, the chats blocked behind a waiting item, and the newest id handed out."""
 
-    def __init__(self, max_claimed: int, on_unblock: Callable[[], None], on_room: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        max_claimed: int,
+        on_unblock: Callable[[], None],
+        on_room: Callable[[], None],
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_claimed = max_claimed
+        self._now = now
         self._on_unblock = on_unblock  # a chat may go on: its later items are found by a full scan
         self._on_room = on_room  # half the claims were released after a full house: read more
         self.claimed: set[int] = set()
@@ -25,10 +39,25 @@ class ClaimBook:
         self.seq = 0  # release order
         self._released: dict[int, int] = {}
         self.high_water = 0  # the newest item id handed to a worker (or skipped behind a waiting one)
+        self._read: dict[int, float] = {}  # item id -> when a read handed it out (with leases only)
 
     def reset(self) -> None:
         """A fresh start: the next read covers the whole outbox."""
         self.high_water = 0
+        self._read = {}
+
+    def note_read(self, item_id: int) -> None:
+        """A read of the outbox handed the item out (with leases: its hand-over may still come)."""
+        self._read[item_id] = self._now()
+
+    def read_lately(self, item_id: int) -> bool:
+        """Whether a read handed the item out within `READ_LATELY_SECONDS`, or since the last `forget_old_reads`."""
+        return item_id in self._read
+
+    def forget_old_reads(self) -> None:
+        """Forget the items read more than `READ_LATELY_SECONDS` ago: their hand-over is long past."""
+        horizon = self._now() - READ_LATELY_SECONDS
+        self._read = {item_id: at for item_id, at in self._read.items() if at >= horizon}
 
     def room(self) -> int:
         """How many more items may be claimed."""

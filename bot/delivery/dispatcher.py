@@ -25,8 +25,6 @@ from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-READ_LATELY_SECONDS = 60.0  # with leases: how long a row a read handed out is remembered (`_read_lately`)
-
 
 class Dispatcher:
     """Reads due items, claims them and hands them to `queue` (the sender queues each with its chat's worker)."""
@@ -58,9 +56,6 @@ class Dispatcher:
         # read left one of them unclaimed (another instance holds its chat: it must be told to take it).
         self._handed_ids: set[int] = set()
         self.on_left: Callable[[], None] | None = None
-        # With leases: the rows a read handed to the workers lately (id -> when), so that a reply the engine
-        # leased here, which a read may take before its hand-over arrives, is not sent twice.
-        self._read_lately: dict[int, float] = {}
 
     def reset(self) -> None:
         """Ready for a (re)start on the running loop: everything is read afresh."""
@@ -68,7 +63,6 @@ class Dispatcher:
         self.rescan, self.fetch_wanted, self._check_held, self.stopping = True, True, True, False
         self._handed = []
         self._handed_ids = set()
-        self._read_lately = {}
 
     def accept(self, items: list[OutboxItem]) -> None:
         """On the loop: items the engine committed, for the next turn."""
@@ -167,7 +161,7 @@ class Dispatcher:
         if full:
             self._next_due = scan.next_due
             self._held_next = scan.held_next
-            self._forget_read_lately()
+            claims.forget_old_reads()
             # After a restart the database is the only record of which chats wait behind an item.
             claims.settle_blockers(scan.blockers, read_seq)
         for item in scan.due:
@@ -180,7 +174,7 @@ class Dispatcher:
                 continue  # an earlier item of this chat waits for its next attempt: a later full scan
             self._claim(key, item)
             if self.store.leases is not None:
-                self._read_lately[item.id] = time.monotonic()
+                claims.note_read(item.id)  # its lease's hand-over may still come: not twice
         claims.forget_releases()
         return scan.next_due if full else self._next_due
 
@@ -221,18 +215,13 @@ class Dispatcher:
         is in hand, or was sent already) or it must wait (no renderer, an earlier item of its chat waits); then
         a read finds it, as the lease is this instance's."""
         claims = self.claims
-        if item.id in claims.claimed or item.id in self._read_lately:
+        if item.id in claims.claimed or claims.read_lately(item.id):
             return
         key = (item.channel, item.chat_id)
         if item.channel not in self.channels or claims.behind(key, item.id):
             self.fetch_wanted = True
             return
         self._claim(key, item)
-
-    def _forget_read_lately(self) -> None:
-        """Forget the rows read more than a minute ago (their hand-over, milliseconds after the commit, is past)."""
-        horizon = time.monotonic() - READ_LATELY_SECONDS
-        self._read_lately = {item_id: at for item_id, at in self._read_lately.items() if at >= horizon}
 
     def _claim(self, key: ChatKey, item: OutboxItem) -> None:
         """Claim the item and hand it on."""
