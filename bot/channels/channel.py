@@ -92,8 +92,14 @@ class PollingWebhookChannel:
 
     channel: str  # the channel's name in the database ("telegram", "zalo")
     label: str  # the platform's name in log lines ("Telegram", "Zalo")
-    webhook_path: str
-    secret_header: str
+    webhook_path: str  # where the platform posts updates (a bot of several adds its key: `Receiving`)
+    secret_header: str  # the header a webhook call carries our secret in
+
+    def __init_subclass__(cls, *, channel: str, label: str, webhook_path: str, secret_header: str) -> None:
+        """A platform's channel names itself in its class line: `class ZaloChannel(PollingWebhookChannel,
+        channel="zalo", label="Zalo", webhook_path="/zalo/webhook", secret_header="X-...")`."""
+        super().__init_subclass__()
+        cls.channel, cls.label, cls.webhook_path, cls.secret_header = channel, label, webhook_path, secret_header
 
     def __init__(self, *, poll_timeout: int, **receiving: Unpack[Receiving]) -> None:
         mode, public_url, secret_token = receiving["mode"], receiving.get("public_url"), receiving.get("secret_token")

@@ -67,13 +67,10 @@ USERNAME_SETTING = "telegram.username"
 CONFIRM_TIMEOUT = 5.0  # the last getUpdates at stop, which only confirms the offset
 
 
-class TelegramChannel(PollingWebhookChannel):
+class TelegramChannel(
+    PollingWebhookChannel, channel=CHANNEL, label="Telegram", webhook_path=WEBHOOK_PATH, secret_header=SECRET_HEADER
+):
     """Owns the PTB `Bot` and the thin clients; receives updates and hands them to the engine."""
-
-    channel = CHANNEL
-    label = "Telegram"
-    webhook_path = WEBHOOK_PATH
-    secret_header = SECRET_HEADER
 
     def __init__(
         self,

@@ -44,13 +44,10 @@ BOT_NAME_SETTING = "zalo.bot_name"
 NO_UPDATE = 408  # the long poll ended with nothing
 
 
-class ZaloChannel(PollingWebhookChannel):
+class ZaloChannel(
+    PollingWebhookChannel, channel=CHANNEL, label="Zalo", webhook_path=WEBHOOK_PATH, secret_header=SECRET_HEADER
+):
     """Owns the Zalo client; receives updates and hands them to the engine."""
-
-    channel = CHANNEL
-    label = "Zalo"
-    webhook_path = WEBHOOK_PATH
-    secret_header = SECRET_HEADER
 
     def __init__(
         self,
