@@ -137,6 +137,7 @@ async def _wait_for_stop(conn: Any) -> None:
 async def _run_app(base_url: str, db_url: str, conn: Any, tuning: dict[str, Any]) -> dict[str, Any]:
     from bot.app import build_application
     from bot.config import Config, FloodLimits, RateLimits
+    from bot.settings import ENGINE_LANES
 
     port = tuning.get("web_port")
     receiving: dict[str, Any] = {}
@@ -155,6 +156,8 @@ async def _run_app(base_url: str, db_url: str, conn: Any, tuning: dict[str, Any]
         demo_data=False,
         # cProfile of the engine sees only this process's thread: keep the engine here for it.
         engine_mode="thread" if tuning.get("engine_profile") else tuning.get("engine_mode") or "auto",
+        # ... and on one lane: a profile's call stack is kept per profiler, not per thread.
+        engine_lanes=1 if tuning.get("engine_profile") else ENGINE_LANES,
         rate_limits=RateLimits(
             global_per_second=1e6, private_chat_per_second=1e6, private_chat_burst=1000, group_per_minute=1e6
         ),
