@@ -17,7 +17,6 @@ thread already handles one update at a time; on SQLite one instance runs and no 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import functools
@@ -25,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, text
+from sqlalchemy import and_, bindparam, func, text
 from sqlmodel import Session, col, select
 
 from bot import choices
@@ -97,9 +96,19 @@ def chat_lock_key(channel: str, chat_id: str) -> int:
 
 
 @functools.cache
-def _state_statement(dialect: str) -> Any:
-    """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect."""
-    upsert = conflict_insert(dialect, ConversationState.__table__)  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
+def _state_statement(dialect: str, hold_claims: bool = False) -> Any:
+    """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect; its time
+    is the `stamped_at` parameter.
+
+    `hold_claims` (several instances, PostgreSQL): the same statement takes the outbox claims' lock shared
+    (storage/outbox_leases.py:hold_claims_shared), which the replies' INSERT after it needs to lease them; taken
+    while its time is read, it costs no round trip of its own."""
+    table = ConversationState.__table__  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
+    stamped_at: Any = bindparam("stamped_at", type_=table.c.updated_at.type)
+    if hold_claims:
+        lock = select(func.pg_advisory_xact_lock_shared(outbox_leases.CLAIM_LOCK)).subquery()
+        stamped_at = select(stamped_at).select_from(lock).scalar_subquery()
+    upsert = conflict_insert(dialect, table).values(updated_at=stamped_at)
     return upsert.on_conflict_do_update(
         index_elements=["channel", "user_id", "group_id"],
         set_={name: upsert.excluded[name] for name in ("name", "data", "locale", "updated_at")},
@@ -235,7 +244,7 @@ class ConversationEngine:
         state.updated_at = now
         connection = session.connection()
         connection.execute(
-            _state_statement(connection.dialect.name),
+            _state_statement(connection.dialect.name, hold_claims=self.lease is not None),
             {
                 "channel": state.channel,
                 "user_id": state.user_id,
@@ -243,7 +252,7 @@ class ConversationEngine:
                 "name": state.name,
                 "data": state.data,
                 "locale": state.locale,
-                "updated_at": now,
+                "stamped_at": now,
             },
         )
         chat_id = turn.account.chat_id if turn.account else incoming.chat_id
@@ -290,25 +299,13 @@ class ConversationEngine:
                     "bot": incoming.bot,
                 }
             )
-        added = outbox.enqueue_many(session, items, now=now)
-        if self.lease is not None and added:
-            self._lease_replies(session, added, now, self.lease)
-
-    def _lease_replies(
-        self, session: Session, added: list[OutboxItem], now: dt.datetime, lease: tuple[str, float]
-    ) -> None:
-        """Lease the replies just written to this instance (`lease`: its name, the lease's life in seconds) where
-        their chat is free (`lease_written`); the items handed to the sender after the commit say which are."""
-        owner, seconds = lease
-        ids = [item.id for item in added]
-        leased = outbox_leases.lease_written(
-            session, owner=owner, lease=dt.timedelta(seconds=seconds), ids=ids, now=now
-        )
-        if leased:
-            written: list[OutboxItem] = session.info[outbox.NEW_ITEMS]
-            session.info[outbox.NEW_ITEMS] = [
-                dataclasses.replace(item, leased=True) if item.id in leased else item for item in written
-            ]
+        if self.lease is None:
+            outbox.enqueue_many(session, items, now=now)
+        else:
+            # Several instances: the replies are leased to this one (`lease`: its name, the lease's life in
+            # seconds) as they are written, where their chat is free; the claims' lock was taken with the state.
+            owner, seconds = self.lease
+            outbox_leases.enqueue_leased(session, items, owner=owner, lease=dt.timedelta(seconds=seconds), now=now)
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
         """After a crash: remember the update (so it is not retried forever) and say sorry.

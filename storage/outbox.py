@@ -49,7 +49,7 @@ class OutboxItem:
     idempotency_key: str | None = None
     bot: str | None = None  # the bot (its key) that sends it; None: the channel's default bot
     # Several instances: leased to the instance whose engine wrote it, in the same transaction
-    # (storage/outbox_leases.py:lease_written), so its sender sends it as handed over, without a claim.
+    # (storage/outbox_leases.py:enqueue_leased), so its sender sends it as handed over, without a claim.
     leased: bool = False
 
 
@@ -183,17 +183,9 @@ def callback_answer_item(
     }
 
 
-def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datetime) -> list[OutboxItem]:
-    """Add several items (each a dict of channel, chat_id, kind, payload, and the bot that answers: the one the
-    update came through, None the default bot) in one statement, in this order.
-
-    What the engine writes for one update (the callback answer, the closed message, the replies): one
-    round trip instead of one per item. Listed in `session.info[NEW_ITEMS]` like `enqueue`'s.
-    """
-    if not items:
-        return []
-    connection = session.connection()
-    values = [
+def many_values(items: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any]]:
+    """The rows `enqueue_many` writes for its items: pending, never tried, created `now`."""
+    return [
         {
             "channel": item["channel"],
             "chat_id": item["chat_id"],
@@ -207,6 +199,19 @@ def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datet
         }
         for item in items
     ]
+
+
+def enqueue_many(session: Session, items: list[dict[str, Any]], *, now: dt.datetime) -> list[OutboxItem]:
+    """Add several items (each a dict of channel, chat_id, kind, payload, and the bot that answers: the one the
+    update came through, None the default bot) in one statement, in this order.
+
+    What the engine writes for one update (the callback answer, the closed message, the replies): one
+    round trip instead of one per item. Listed in `session.info[NEW_ITEMS]` like `enqueue`'s.
+    """
+    if not items:
+        return []
+    connection = session.connection()
+    values = many_values(items, now)
     if connection.dialect.name == "sqlite" and 1 < len(items) <= ROWS_AT_ONCE:
         flat = {f"{name}_{row}": value for row, one in enumerate(values) for name, value in one.items()}
         rows = sorted(connection.execute(_insert_rows(len(items)), flat).all(), key=lambda row: row[0])

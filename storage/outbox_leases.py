@@ -18,29 +18,16 @@ The rules of one claim, which keep each chat's order across instances:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from typing import Any, cast
 
-from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    CursorResult,
-    Interval,
-    Update,
-    all_,
-    and_,
-    any_,
-    bindparam,
-    func,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import CursorResult, Insert, Interval, and_, bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import array
 from sqlmodel import Session
 
+from storage import outbox
 from storage.outbox import STATUS_HELD, TABLE, DueScan, OutboxItem, item_columns, waiting_chats
 
 # The key of the advisory lock one claim holds for its transaction (any 64-bit number of our own).
@@ -139,57 +126,78 @@ def claim_scan(
     return scan
 
 
-def lease_written(session: Session, *, owner: str, lease: dt.timedelta, ids: list[int], now: dt.datetime) -> set[int]:
-    """Lease to `owner`, in the transaction that wrote them, the rows `ids` (an update's replies) whose chat is
-    free for it; the ids leased. Their instance then sends them as it got them, without a claim of its own.
+def hold_claims_shared(session: Session) -> None:
+    """Take the claims' lock shared for the transaction: no claim runs until it ends, and the statements after
+    this one see every claim committed before (`enqueue_leased` needs it). The engine takes it inside the
+    statement that writes the conversation state instead (bot/engine.py), saving a round trip."""
+    session.connection().execute(_SHARED_CLAIM_LOCK, {"key": CLAIM_LOCK})
+
+
+def enqueue_leased(
+    session: Session, items: list[dict[str, Any]], *, owner: str, lease: dt.timedelta, now: dt.datetime
+) -> list[OutboxItem]:
+    """`outbox.enqueue_many` for an update's replies, each row leased to `owner` by the same INSERT when its
+    chat is free for it; the items, `leased` saying which. Their instance then sends them as it got them,
+    without a claim of its own. The claims' lock must be held shared already (`hold_claims_shared`, or the
+    engine's state statement), taken by an earlier statement of the transaction.
 
     A chat is free when every other row of it still to send is under the owner's own live lease and due (in
     its hands already): not under another's lease, not left unclaimed (it goes first, by a claim), not waiting
-    for a later attempt; the rows of a chat that is not free are left to the claims as any row. Checked under the
-    claims' lock taken shared, in a statement of its own after it (a statement sees what committed before it
-    began): no claim runs between this check and the commit, and the claims after it see the chat held, while
-    the transactions leasing their replies (each its own chat, under the chat's lock) do not wait for one
-    another."""
-    if not ids:
-        return set()
-    connection = session.connection()
-    connection.execute(_SHARED_CLAIM_LOCK, {"key": CLAIM_LOCK})
-    leased = connection.execute(_lease_written_statement(), {"ids": ids, "owner": owner, "now": now, "lease": lease})
-    return {int(row[0]) for row in leased}
+    for a later attempt; the rows of a chat that is not free are left to the claims as any row. The check runs
+    in a statement that began after the lock was taken (a statement sees what committed before it began): no
+    claim runs between this check and the commit, and the claims after it see the chat held, while the
+    transactions leasing their replies (each its own chat, under the chat's lock) do not wait for one another.
+    The rows one INSERT writes do not see one another, so an update's replies never stand in each other's way."""
+    if not items:
+        return []
+    rows = outbox.many_values(items, now)
+    for row in rows:
+        row.update(lease_channel=row["channel"], lease_chat=row["chat_id"], lease_now=now, owner=owner, lease=lease)
+    written = session.connection().execute(_enqueue_leased_statement(), rows).all()
+    added = [_leased_item(found, owner) for found in written]
+    session.info.setdefault(outbox.NEW_ITEMS, []).extend(added)
+    return added
+
+
+def _leased_item(found: Any, owner: str) -> OutboxItem:
+    """An item from a row `_enqueue_leased_statement` returned (its columns, then `claimed_by`)."""
+    item = OutboxItem(*found[:-1])
+    return dataclasses.replace(item, leased=True) if found[-1] == owner else item
 
 
 _SHARED_CLAIM_LOCK = text("SELECT pg_advisory_xact_lock_shared(:key)")
 
 
 @functools.cache
-def _lease_written_statement() -> Update:
-    """`lease_written`'s UPDATE, built once (it runs for every update that replies; building it each time cost
-    more than running it): the `ids` leased to `owner` where no other row of their chat is in the way."""
-    ids = bindparam("ids", type_=ARRAY(BigInteger))
+def _enqueue_leased_statement() -> Insert:
+    """`enqueue_leased`'s INSERT, built once: each row's `claimed_by` and `lease_until` are set when no other row
+    of its chat is in the way (its chat and time are named again in `lease_channel`, `lease_chat` and
+    `lease_now`: a column's own name cannot be a parameter of its INSERT)."""
     owner = bindparam("owner", type_=TABLE.c.claimed_by.type)
     db_now = func.now()
     other = TABLE.alias("other")
     in_the_way = (
         select(other.c.id)
         .where(
-            other.c.channel == TABLE.c.channel,
-            other.c.chat_id == TABLE.c.chat_id,
+            other.c.channel == bindparam("lease_channel", type_=TABLE.c.channel.type),
+            other.c.chat_id == bindparam("lease_chat", type_=TABLE.c.chat_id.type),
             other.c.status == "pending",
-            other.c.id != all_(ids),
             or_(
                 other.c.claimed_by.is_distinct_from(owner),
                 other.c.lease_until.is_(None),
                 other.c.lease_until < db_now,
-                other.c.next_attempt_at > bindparam("now", type_=TABLE.c.next_attempt_at.type),
+                other.c.next_attempt_at > bindparam("lease_now", type_=TABLE.c.next_attempt_at.type),
             ),
         )
         .exists()
     )
     return (
-        update(TABLE)
-        .where(TABLE.c.id == any_(ids), ~in_the_way)
-        .values(claimed_by=owner, lease_until=db_now + bindparam("lease", type_=Interval))
-        .returning(TABLE.c.id)
+        insert(TABLE)
+        .values(
+            claimed_by=case((~in_the_way, owner)),
+            lease_until=case((~in_the_way, db_now + bindparam("lease", type_=Interval))),
+        )
+        .returning(*item_columns(), TABLE.c.claimed_by, sort_by_parameter_order=True)
     )
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from sqlalchemy import text, update
 
+from bot.engine import _state_statement
 from storage import instances, outbox, outbox_leases
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import ConversationState, OutboxMessage
 from tests.multi_instance.conftest import NOW, enqueue_chats
 
 LEASE = dt.timedelta(seconds=30)
@@ -85,7 +87,7 @@ def test_send_slots_follow_the_rate_across_reservations(pg: Database) -> None:
 
 
 def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg: Database) -> None:
-    """The engine leases its replies to its instance in the transaction that writes them (`lease_written`) when
+    """The engine leases its replies to its instance in the transaction that writes them (`enqueue_leased`) when
     the chat is free for it; else they are left to the claims, which keep the chat's order."""
     before = enqueue_chats(pg, ["ours", "theirs", "unclaimed", "waits", "done"], per_chat=1)
     ours, theirs, _unclaimed, waits, done = before
@@ -99,18 +101,23 @@ def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg
         outbox.reschedule(session, waits, "429", NOW + dt.timedelta(minutes=1), count_attempt=False)
         outbox.mark_sent(session, [done], NOW)
     with pg.session() as session:
-        written = outbox.enqueue_many(
+        outbox_leases.hold_claims_shared(session)
+        written = outbox_leases.enqueue_leased(
             session,
             [
                 outbox.message_item("telegram", chat, {"text": f"{chat} reply {n}"})
                 for chat in ("ours", "theirs", "unclaimed", "waits", "done", "new")
                 for n in range(2)
             ],
+            owner="one",
+            lease=LEASE,
             now=NOW,
         )
-        leased = outbox_leases.lease_written(
-            session, owner="one", lease=LEASE, ids=[item.id for item in written], now=NOW
-        )
+        assert [item.payload["text"] for item in session.info[outbox.NEW_ITEMS]] == [
+            f"{chat} reply {n}" for chat in ("ours", "theirs", "unclaimed", "waits", "done", "new") for n in range(2)
+        ]  # in the order written, each once
+    assert [item.id for item in written] == sorted(item.id for item in written)
+    leased = {item.id for item in written if item.leased}
     chats = {item.id: item.chat_id for item in written}
     # Its own chat in hand, a chat whose rows were all sent, a new chat: leased. Another's chat, a row left
     # unclaimed (it goes first) and a row waiting for its next attempt: not.
@@ -120,3 +127,29 @@ def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg
     # The claims see the leased chats held: the other instance takes none of them (its own chat, and the one
     # left unclaimed, it takes).
     assert chats_of(pg, claim(pg, "two")) == {"theirs", "unclaimed"}
+
+
+def test_the_engines_state_write_holds_the_claims_lock_shared_until_the_commit(pg: Database) -> None:
+    """The engine's replies are leased by their INSERT under the claims' lock, which the state statement before
+    it takes shared (bot/engine.py:_state_statement): until the update commits, a claim (which takes the lock
+    exclusively) waits; without leases the state statement takes no lock."""
+
+    def claims_lock_held(session: Any) -> list[str]:
+        return list(
+            session.execute(
+                text(
+                    "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                    " AND classid = :high AND objid = :low AND objsubid = 1"
+                ),
+                {"high": outbox_leases.CLAIM_LOCK >> 32, "low": outbox_leases.CLAIM_LOCK & 0xFFFF_FFFF},
+            ).scalars()
+        )
+
+    state = {"channel": "telegram", "user_id": "7", "group_id": "", "name": "idle", "data": {}, "locale": None}
+    for hold_claims, expected in ((True, ["ShareLock"]), (False, [])):
+        with pg.session() as session:
+            session.execute(_state_statement("postgresql", hold_claims), {**state, "stamped_at": NOW})
+            assert claims_lock_held(session) == expected
+            assert session.get(ConversationState, ("telegram", "7", "")) is not None
+        with pg.session() as session:
+            assert claims_lock_held(session) == []  # let go at the commit
