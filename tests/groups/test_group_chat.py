@@ -57,7 +57,9 @@ class GroupDriver(ChatDriver):
 
     def toasts(self) -> list[str]:
         with self.database.session() as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "answer_callback")).all()
+            rows = session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == "answer_callback").order_by(OutboxMessage.id)  # type: ignore[arg-type]  # a column, typed as an int by SQLModel
+            ).all()  # in the order written: without ORDER BY, PostgreSQL may return them in any order
             return [str(row.payload.get("text")) for row in rows]
 
 

@@ -54,7 +54,8 @@ async def talk_in(app: BotApplication, fake: FakeTelegram, user: int, chat_id: s
 
 def group_rows(database: Database, chat_id: str) -> list[OutboxMessage]:
     with database.session() as session:
-        return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id)).all())
+        rows = select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id))
+        return list(session.exec(rows).all())  # in the order written (PostgreSQL keeps no order of its own)
 
 
 async def test_a_group_reminder_goes_out_once_across_restarts_on_telegram_and_zalo(
