@@ -77,15 +77,13 @@ def record_session(
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=author.id,
-        action="create",
         entity="training_session",
-        entity_id=row.id,
         now=now,
+        before=None,
         after=audit.snapshot(row, SESSION_FIELDS),
     )
     return row
@@ -126,15 +124,13 @@ def record_help(
             created_at=now,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
+        audit.save(
             session,
+            row,
             actor_id=author.id,
-            action="create",
             entity="help_record",
-            entity_id=row.id,
             now=now,
+            before=None,
             after=audit.snapshot(row, HELP_FIELDS),
         )
         rows.append(row)

@@ -78,15 +78,13 @@ def add_villages(
             existing.append(found.name)
             continue
         village = Village(commune_code=commune_code, name=name, name_key=key, created_at=now)
-        session.add(village)
-        session.flush()
-        audit.record(
+        audit.save(
             session,
+            village,
             actor_id=actor_id,
-            action="create",
             entity="village",
-            entity_id=village.id,
             now=now,
+            before=None,
             after={"name": name, "commune_code": commune_code},
         )
         added.append(village)

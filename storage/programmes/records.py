@@ -108,15 +108,13 @@ def record_programmes(
             created_at=now,
             updated_at=now,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
+        audit.save(
             session,
+            row,
             actor_id=author.id,
-            action="create",
             entity="programme_record",
-            entity_id=row.id,
             now=now,
+            before=None,
             after=audit.snapshot(row, RECORD_FIELDS),
         )
         rows.append(row)

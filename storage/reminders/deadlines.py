@@ -63,15 +63,13 @@ def create_deadline(
     row = ReminderDeadline(
         title=title, due_date=due_date, scope=scope, area_code=area, roles=chosen, created_by=actor.id, created_at=now
     )
-    session.add(row)
-    session.flush()
-    audit.record(
+    audit.save(
         session,
+        row,
         actor_id=actor.id,
-        action="create",
         entity="reminder_deadline",
-        entity_id=row.id,
         now=now,
+        before=None,
         after={"title": title, "due_date": due_date.isoformat(), "scope": scope, "area_code": area, "roles": chosen},
     )
     bump_version(session, now)
