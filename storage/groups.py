@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -106,16 +107,7 @@ def bind(
     group.commune_code, group.village_id = commune_code, village_id
     group.bound_by, group.bound_at = actor.id, now
     session.add(group)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="bind",
-        entity=ENTITY,
-        entity_id=_entity_id(group),
-        now=now,
-        before=before,
-        after=audit.snapshot(group, FIELDS),
-    )
+    _audit(session, group, "bind", actor.id, before, now)
     return group
 
 
@@ -128,16 +120,7 @@ def unbind(session: Session, group: GroupChat, actor: Member, now: dt.datetime) 
     before = audit.snapshot(group, FIELDS)
     group.commune_code, group.village_id, group.bound_by, group.bound_at = None, None, None, None
     session.add(group)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="unbind",
-        entity=ENTITY,
-        entity_id=_entity_id(group),
-        now=now,
-        before=before,
-        after=audit.snapshot(group, FIELDS),
-    )
+    _audit(session, group, "unbind", actor.id, before, now)
 
 
 def bot_removed(session: Session, channel: str, chat_id: str, now: dt.datetime) -> GroupChat | None:
@@ -148,16 +131,7 @@ def bot_removed(session: Session, channel: str, chat_id: str, now: dt.datetime) 
     before = audit.snapshot(group, FIELDS)
     group.commune_code, group.village_id, group.left_at = None, None, now
     session.add(group)
-    audit.record(
-        session,
-        actor_id=None,
-        action="bot_removed",
-        entity=ENTITY,
-        entity_id=_entity_id(group),
-        now=now,
-        before=before,
-        after=audit.snapshot(group, FIELDS),
-    )
+    _audit(session, group, "bot_removed", None, before, now)
     return group
 
 
@@ -181,16 +155,7 @@ def migrated(session: Session, channel: str, old_chat_id: str, new_chat_id: str,
     session.delete(old)
     session.flush()
     _move_conversations(session, channel, old_chat_id, new_chat_id)
-    audit.record(
-        session,
-        actor_id=None,
-        action="migrate",
-        entity=ENTITY,
-        entity_id=_entity_id(new),
-        now=now,
-        before=before,
-        after=audit.snapshot(new, FIELDS),
-    )
+    _audit(session, new, "migrate", None, before, now)
     return new
 
 
@@ -279,6 +244,22 @@ def effective_delivery(choice: str | None, has_group: bool) -> str:
     if not has_group:
         return DELIVERY_DIRECT
     return choice or DELIVERY_GROUP
+
+
+def _audit(
+    session: Session, group: GroupChat, action: str, actor_id: int | None, before: dict[str, Any], now: dt.datetime
+) -> None:
+    """The audit entry of a change to the group's row: its fields before and after."""
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        entity=ENTITY,
+        entity_id=_entity_id(group),
+        now=now,
+        before=before,
+        after=audit.snapshot(group, FIELDS),
+    )
 
 
 def _entity_id(group: GroupChat) -> str:
