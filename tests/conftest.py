@@ -94,9 +94,12 @@ def _postgres_from_template(url: str) -> None:
     on first use). Connections still open to it (a bot a test left behind) are ended first."""
     base = make_url(url)
     name, template = base.database, f"{base.database}_template"
+    # Databases are made and dropped from another one: the configured database when each test process has its
+    # own copy beside it (it is never dropped), else the server's `postgres` database.
+    given = os.environ.get("BDHVS_TEST_DATABASE_URL")
+    admin_url = given if given and make_url(given).database != name else base.set(database="postgres")
     admin = create_engine(
-        normalize_url(base.set(database="postgres").render_as_string(hide_password=False)),
-        isolation_level="AUTOCOMMIT",
+        normalize_url(make_url(admin_url).render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT"
     )
     try:
         with admin.connect() as connection:
