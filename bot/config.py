@@ -26,6 +26,7 @@ from bot.settings import (
     FloodLimits,
     Limits,
     RateLimits,
+    host_name,
 )
 from storage.db import in_memory_database
 
@@ -53,7 +54,7 @@ def _hosts(value: Any) -> tuple[str, ...]:
         raise ValueError(f"must be a list of host names, got {value!r}")
     hosts: list[str] = []
     for item in items:
-        name = _text(item).lower().rstrip(".")
+        name = host_name(_text(item))
         if not name:
             continue
         if any(c in name for c in "/:@ ") or name.startswith("."):

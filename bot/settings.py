@@ -18,6 +18,14 @@ SENDER_WORKERS_PER_BOT = 6
 # Update threads on PostgreSQL (bot/engine_lanes.py): an update's transaction mostly waits for the database, so
 # chats on different lanes are handled at once; each lane holds a connection while it works. SQLite has one.
 ENGINE_LANES = 4
+
+
+def host_name(host: str) -> str:
+    """A host name as compared: lower case, without the final dot of a fully qualified name (a setting's hosts
+    and an address's host are both written this way before they are compared)."""
+    return host.strip().lower().rstrip(".")
+
+
 ENGINE_MODES = ("auto", "process", "thread")
 TELEGRAM_API = "https://api.telegram.org/bot"
 ZALO_API = "https://bot-api.zaloplatforms.com/bot"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -13,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import FixedClock
@@ -22,6 +23,12 @@ from storage.db import Database, normalize_url
 from storage.migrate import upgrade
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@functools.cache
+def _server(url: str) -> Engine:
+    """An engine on `url` in autocommit, kept for the test process: databases are created and dropped from it."""
+    return create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
 
 
 def worker_database(url: str | None) -> str | None:
@@ -33,12 +40,10 @@ def worker_database(url: str | None) -> str | None:
         return url
     base = make_url(url)
     name = f"{base.database}_{worker}"
-    server = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
+    with _server(url).connect() as connection:
         found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
         if found is None:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    server.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
 
@@ -97,23 +102,20 @@ def _postgres_from_template(url: str) -> None:
     # Databases are made and dropped from another one: the configured database when each test process has its
     # own copy beside it (it is never dropped), else the server's `postgres` database.
     given = os.environ.get("BDHVS_TEST_DATABASE_URL")
-    admin_url = given if given and make_url(given).database != name else base.set(database="postgres")
-    admin = create_engine(
-        normalize_url(make_url(admin_url).render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with admin.connect() as connection:
-            if "postgresql" not in _TEMPLATES:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
-                connection.execute(text(f'CREATE DATABASE "{template}"'))
-                built = Database(base.set(database=template).render_as_string(hide_password=False))
-                upgrade(built)
-                built.dispose()
-                _TEMPLATES["postgresql"] = template
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    finally:
-        admin.dispose()
+    if given and make_url(given).database != name:
+        admin_url = given
+    else:
+        admin_url = base.set(database="postgres").render_as_string(hide_password=False)
+    with _server(admin_url).connect() as connection:
+        if "postgresql" not in _TEMPLATES:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{template}"'))
+            built = Database(base.set(database=template).render_as_string(hide_password=False))
+            upgrade(built)
+            built.dispose()
+            _TEMPLATES["postgresql"] = template
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
 
 
 def migrated_database(backend: str, tmp_path: Path) -> Database:

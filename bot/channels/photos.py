@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import aiohttp
 from yarl import URL
 
+from bot.settings import host_name
+
 log = logging.getLogger(__name__)
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -30,11 +32,6 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 # Where Zalo serves the pictures people send (its CDNs) and its Bot API: each a host or the domain of its hosts.
 ZALO_PHOTO_HOSTS = ("zdn.vn", "zadn.vn", "zalo.me", "zaloapp.com", "zaloplatforms.com")
-
-
-def host_name(host: str) -> str:
-    """A host name as compared: lower case, without the final dot of a fully qualified name."""
-    return host.strip().lower().rstrip(".")
 
 
 def host_allowed(host: str | None, allowed: frozenset[str]) -> bool:
