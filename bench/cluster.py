@@ -177,10 +177,10 @@ async def _run_app(base_url: str, db_url: str, conn: Any, tuning: dict[str, Any]
         engine_profiler = cProfile.Profile(time.thread_time)  # CPU time of the engine's thread, not waits
         process = app.engine.process
 
-        def profiled(incoming: Any) -> Any:
+        def profiled(incoming: Any, along: Any = None) -> Any:
             engine_profiler.enable()
             try:
-                return process(incoming)
+                return process(incoming, along)
             finally:
                 engine_profiler.disable()
 

@@ -357,6 +357,10 @@ class BotApplication:
         )
         await asyncio.to_thread(engine_process.start)
         self._engine_process = engine_process
+        if self._database.is_sqlite:
+            # The database file takes one writer at a time: the sender's marks are written by the engine's
+            # process too, between its updates, instead of waiting here for the file's lock.
+            self._sender.store.write_marks_with(engine_process.mark_sent)
 
     def _channel_options(self) -> dict[str, Any]:
         """What every channel is built with besides its bot's own settings: the engine, the database, the clock."""

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import and_, bindparam, func, text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from bot import choices
@@ -151,11 +152,16 @@ class ConversationEngine:
         # to it as they are written when their chat is free, so its sender needs no claim to send them.
         self.lease = lease if self._shared else None
 
-    def process(self, incoming: Incoming) -> Outcome:
-        """Handle one update exactly once (blocking; run it off the event loop)."""
+    def process(self, incoming: Incoming, along: Callable[[Connection], None] | None = None) -> Outcome:
+        """Handle one update exactly once (blocking; run it off the event loop).
+
+        `along`: other writes to commit in the same transaction, made first (on SQLite, the sender's marks:
+        bot/engine_process.py); they are rolled back with it when a handler fails (`Outcome.FAILED`)."""
         try:
             with self.database.session() as session:
                 written = session.info
+                if along is not None:
+                    along(session.connection())
                 if not self._claim(session, incoming):
                     return Outcome.DUPLICATE
                 # Zalo has no buttons: "2" or a choice's words become that button's payload.

@@ -11,6 +11,13 @@ once: each request is tagged, the child hands each update to its chat's lane (a 
 a reader thread here gives each answer to the call waiting for it; a chat's updates stay in order, in the lane
 that sent them and in the child's lane. On SQLite there is one lane, and one update at a time, as before.
 
+On SQLite the child is also where the sender's marks are written (`mark_sent`): the database file takes one
+writer at a time, and a second process waiting for it sleeps in steps of milliseconds while the engine goes
+on, so the sender's marks (and with them each chat's next message, which waits for its previous one's mark)
+lagged behind the engine and the engine waited for them in turn. The child's update lane writes the marks
+that came in before each update it takes in that update's own transaction (or on their own when it is
+idle): one writer, no waiting on the file's lock, and no commit of their own.
+
 The child opens the database from the config's URL (an in-memory SQLite database cannot be shared, see
 `can_run`) and uses the real router and the system clock; a test's frozen clock or custom router keeps the
 engine in the parent's thread. If the child dies, the update it was on raises `EngineProcessDied` (the
@@ -21,6 +28,7 @@ a new child.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import itertools
 import logging
@@ -40,6 +48,7 @@ from bot.logs import root_log_format, setup_logging
 from bot.messages import Incoming
 from bot.settings import Config
 from handlers.router import route
+from storage import outbox
 from storage.db import Database, in_memory_database
 from storage.outbox import OutboxItem
 
@@ -49,6 +58,7 @@ START_TIMEOUT = 120.0  # seconds for the child to import everything and open the
 WARM_AFTER = 500  # updates after which the child's caches (compiled SQL, first-use tables) are warm
 _STOP = None  # what the parent sends to ask the child to finish (and the child's main thread to its lanes)
 _DIED = object()  # what the reader thread tells a waiting call when the child ended
+_MARKS_WAITING = "marks"  # what the child's main thread puts in the first lane's queue to wake it for marks
 
 
 class EngineProcessDied(RuntimeError):
@@ -63,6 +73,15 @@ def can_run(config: Config, clock: Clock, custom_router: bool) -> bool:
     """Whether the engine can move to a child: a database both processes reach, the system clock and the
     real router (a test's frozen clock or fake router lives only in this process)."""
     return not in_memory_database(config.database_url) and isinstance(clock, SystemClock) and not custom_router
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """Outbox items the platform accepted, for the child to mark sent (a request down the pipe)."""
+
+    tag: int
+    ids: list[int]
+    now: dt.datetime
 
 
 @dataclass
@@ -120,16 +139,7 @@ class EngineProcess:
         anyway, and hands over their outbox items: nothing committed is left unsent."""
         if not incomings:
             return
-        with self._lock:
-            conn = self._connection()
-            tag = next(self._tags)
-            request = self._waiting[tag] = _Request(conn)
-            try:
-                conn.send((tag, list(incomings)))
-            except (OSError, ValueError) as error:
-                del self._waiting[tag]
-                self._forget(conn)
-                raise EngineProcessDied("the engine process could not be reached") from error
+        tag, request = self._send(lambda tag: (tag, list(incomings)))
         done = 0
         try:
             while done < len(incomings):
@@ -143,20 +153,52 @@ class EngineProcess:
                 done += 1
             self._waiting.pop(tag, None)
 
-    def _answer(self, request: _Request, index: int, incoming: Incoming) -> Outcome:
-        """Wait for the child's answer for `incoming` (the request's `index`-th) and hand over the outbox items
-        it wrote."""
+    def mark_sent(self, ids: list[int], now: dt.datetime) -> None:
+        """Mark these outbox items sent, in the child (blocking until committed; the sender's marking thread
+        calls it on SQLite, see the module's docstring). Raises `EngineProcessDied` when the child ended first
+        and `EngineProcessError` when it could not write: the marker tries again."""
+        if not ids:
+            return
+        tag, request = self._send(lambda tag: _Marks(tag, list(ids), now))
+        try:
+            marked, error = self._wait(request, 0, f"marking {len(ids)} outbox items sent")
+        finally:
+            self._waiting.pop(tag, None)
+        if marked is None:
+            raise EngineProcessError(f"marking {len(ids)} outbox items sent: {error}")
+
+    def _send(self, request_for: Callable[[int], Any]) -> tuple[int, _Request]:
+        """Send a request (made from its tag) to the child, starting one if none runs; its tag and what
+        collects the answers."""
+        with self._lock:
+            conn = self._connection()
+            tag = next(self._tags)
+            request = self._waiting[tag] = _Request(conn)
+            try:
+                conn.send(request_for(tag))
+            except (OSError, ValueError) as error:
+                del self._waiting[tag]
+                self._forget(conn)
+                raise EngineProcessDied("the engine process could not be reached") from error
+        return tag, request
+
+    def _wait(self, request: _Request, index: int, doing: str) -> tuple[Any, Any]:
+        """The child's answer to the request's `index`-th part; `EngineProcessDied` if the child ended first
+        (`doing` says what it was doing, for the message)."""
         while index not in request.got:
             if request.died:
-                raise EngineProcessDied(
-                    f"the engine process ended while handling {incoming.channel} update {incoming.update_id}"
-                )
+                raise EngineProcessDied(f"the engine process ended while {doing}")
             answer = request.answers.get()
             if answer is _DIED:
                 request.died = True
             else:
                 request.got[answer[0]] = answer[1:]
-        outcome, items = request.got.pop(index)
+        return request.got.pop(index)
+
+    def _answer(self, request: _Request, index: int, incoming: Incoming) -> Outcome:
+        """Wait for the child's answer for `incoming` (the request's `index`-th) and hand over the outbox items
+        it wrote."""
+        outcome, items = self._wait(request, index, f"handling {incoming.channel} update {incoming.update_id}")
         if outcome is None:  # the child could not commit; `items` says why
             raise EngineProcessError(f"{incoming.channel} update {incoming.update_id}: {items}")
         if items:
@@ -268,8 +310,13 @@ def serve(
     lanes = max(1, lanes)
     answering = _Answering(conn)
     queues: list[SimpleQueue[Any]] = [SimpleQueue() for _ in range(lanes)]
+    marks: SimpleQueue[_Marks] = SimpleQueue()  # written by the first lane, before its next update
     workers = [
-        threading.Thread(target=_lane, args=(queue, database, config, answering, lease), name=f"bdhvs-lane-{n}")
+        threading.Thread(
+            target=_lane,
+            args=(queue, database, config, answering, lease, marks if n == 0 else None),
+            name=f"bdhvs-lane-{n}",
+        )
         for n, queue in enumerate(queues)
     ]
     # What start-up built lives as long as the process: frozen, it is left out of the full collections,
@@ -286,6 +333,10 @@ def serve(
                 return
             if request is _STOP:
                 return
+            if isinstance(request, _Marks):
+                marks.put(request)
+                queues[0].put(_MARKS_WAITING)  # wakes the lane when idle; else it finds the marks first anyway
+                continue
             tag, batch = request
             for index, incoming in enumerate(batch):
                 queues[lane_of(incoming, lanes)].put((tag, index, incoming))
@@ -305,14 +356,16 @@ class _Answering:
         self.lock = threading.Lock()
         self.handled = 0
 
-    def send(self, answer: tuple[Any, ...]) -> bool:
-        """Send one answer; False when the parent is gone (what was committed is in the outbox for the next
-        sender)."""
+    def send(self, answer: tuple[Any, ...], update: bool = True) -> bool:
+        """Send one answer (to an update, or else to marks); False when the parent is gone (what was committed
+        is in the outbox for the next sender)."""
         with self.lock:
             try:
                 self.conn.send(answer)
             except OSError:
                 return False
+            if not update:
+                return True
             self.handled += 1
             if self.handled == WARM_AFTER:
                 gc.freeze()
@@ -325,21 +378,69 @@ def _lane(
     config: Config,
     answering: _Answering,
     lease: tuple[str, float] | None,
+    marks: SimpleQueue[_Marks] | None = None,
 ) -> None:
-    """One lane of the child: its chats' updates one at a time, in the order they came."""
+    """One lane of the child: its chats' updates one at a time, in the order they came; the first lane also
+    writes the marks that came in meanwhile (`marks`), in the transaction of its next update."""
     written: list[OutboxItem] = []
     engine = ConversationEngine(database, config, SystemClock(), route, on_outbox=written.extend, lease=lease)
     while True:
         work = queue.get()
-        if work is _STOP:
-            return
+        taken = _take(marks) if marks is not None else []
+        if work is _STOP or work is _MARKS_WAITING:
+            if not _write_marks(taken, database, answering) or work is _STOP:
+                return
+            continue
         tag, index, incoming = work
         written.clear()
+        outcome: Outcome | None = None
         try:
-            outcome: Outcome | None = engine.process(incoming)  # catches the handlers' errors
+            outcome = engine.process(incoming, _marking(taken))  # catches the handlers' errors
             answer: tuple[Any, ...] = (tag, index, outcome, list(written))
         except Exception as error:  # not the handlers: the transaction itself; the parent may retry
             log.exception("the engine failed on %s update %s", incoming.channel, incoming.update_id)
             answer = (tag, index, None, repr(error))
         if not answering.send(answer):
             return
+        if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):  # committed with the update
+            marked = _answer_marks(taken, answering, None)
+        else:  # rolled back with it: on their own
+            marked = _write_marks(taken, database, answering)
+        if not marked:
+            return
+
+
+def _take(marks: SimpleQueue[_Marks]) -> list[_Marks]:
+    """The marks waiting to be written."""
+    taken: list[_Marks] = []
+    while not marks.empty():
+        taken.append(marks.get())
+    return taken
+
+
+def _marking(taken: list[_Marks]) -> Callable[[Any], None] | None:
+    """The marks as writes for an update's transaction (None: no marks)."""
+    if not taken:
+        return None
+    ids = [item for request in taken for item in request.ids]
+    return lambda connection: outbox.mark_sent(connection, ids, taken[-1].now)
+
+
+def _answer_marks(taken: list[_Marks], answering: _Answering, error: str | None) -> bool:
+    """Tell the parent the marks were written (or, with `error`, were not); False when it is gone."""
+    return all(answering.send((request.tag, 0, None if error else True, error), update=False) for request in taken)
+
+
+def _write_marks(taken: list[_Marks], database: Database, answering: _Answering) -> bool:
+    """Write marks on their own (one statement, committed) and answer them; False when the parent is gone."""
+    along = _marking(taken)
+    if along is None:
+        return True
+    error: str | None = None
+    try:
+        with database.autocommit() as connection:
+            along(connection)
+    except Exception as failure:  # the database: each request is told, and the parent's marker tries again
+        log.exception("could not mark %d outbox items sent", sum(len(request.ids) for request in taken))
+        error = repr(failure)
+    return _answer_marks(taken, answering, error)

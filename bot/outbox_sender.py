@@ -24,9 +24,11 @@ How it works
   the timed-out call's connection, and a platform that still carries such a call out gets that long to do it,
   so it lands before its retry and before the chat's later messages, which wait behind it.
 * Successful sends are marked `sent` at once by a thread of their own (bot/delivery/marker.py; one autocommit
-  statement on PostgreSQL). A chat's next item waits until its previous one is marked, so a crash finds at most one
-  item per chat answered and not marked. `mark_lag()` tells how long that window was (a few milliseconds on SQLite).
-  All other database work runs in one executor thread (bot/delivery/store.py), so the event loop stays free.
+  statement on PostgreSQL; on SQLite with the engine in a process of its own, written by that process, the file's
+  one writer, see bot/engine_process.py). A chat's next item waits until its previous one is marked, so a crash
+  finds at most one item per chat answered and not marked. `mark_lag()` tells how long that window was (a few
+  milliseconds on SQLite). All other database work runs in one executor thread (bot/delivery/store.py), so the
+  event loop stays free.
 
 Delivery is at least once: a crash after the platform accepted an item and before it was marked `sent` sends it again
 after restart (as does a retried multi-part message, whose first parts were already accepted). An item is never lost:

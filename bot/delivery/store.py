@@ -44,6 +44,9 @@ class OutboxStore:
         self.on_unreachable = on_unreachable
         # Several instances on PostgreSQL: every read of due rows claims them in the database too.
         self.leases = leases
+        # Who writes the marks when not this process (SQLite with the engine in a process of its own: that one,
+        # the database's only writer; see bot/engine_process.py). Set by `write_marks_with`.
+        self._mark_writer: Callable[[list[int], dt.datetime], None] | None = None
         self._own_executor = executor is None
         self._executor: Executor = executor or self._new_executor()
         self._closed = False
@@ -109,9 +112,16 @@ class OutboxStore:
         with self.database.session(readonly=True) as session:
             return outbox.count_due(session, now=now, channels=channels)
 
+    def write_marks_with(self, writer: Callable[[list[int], dt.datetime], None] | None) -> None:
+        """Have `writer` mark sent items from now on (None: this process again)."""
+        self._mark_writer = writer
+
     def mark_sent(self, ids: list[int], now: dt.datetime) -> None:
         """The platform accepted these items (one statement, committed as it runs: a chat's next item waits for
         this mark)."""
+        if self._mark_writer is not None:
+            self._mark_writer(ids, now)
+            return
         with self.database.autocommit() as connection:
             outbox.mark_sent(connection, ids, now)
 

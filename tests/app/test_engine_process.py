@@ -4,12 +4,16 @@ Every test here starts real child processes (spawn) on the test database, SQLite
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from multiprocessing import Pipe
 from pathlib import Path
+from queue import SimpleQueue
 
 import pytest
 from sqlmodel import select
@@ -22,7 +26,7 @@ from bot.engine_process import EngineProcess, EngineProcessDied, can_run
 from bot.messages import Incoming
 from storage.db import Database
 from storage.models import ConversationState, OutboxMessage, ProcessedUpdate
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem, enqueue_many
 
 _ids = count(1)
 
@@ -199,3 +203,111 @@ def test_lanes_handle_chats_side_by_side_each_chat_in_order(database: Database, 
         kinds = ["start" if "mã mời" in text else "other" for text in texts]
         expected = ["start", "other", "start"] + (["other"] if user in people[:4] else [])
         assert kinds == expected, (user, texts)
+
+
+def _pending(database: Database, chats: list[str]) -> list[int]:
+    """Outbox rows waiting to be sent, one per chat; their ids."""
+    now = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
+    items = [{"channel": "telegram", "chat_id": chat, "kind": "message", "payload": {"text": "x"}} for chat in chats]
+    with database.session() as session:
+        return [item.id for item in enqueue_many(session, items, now=now)]
+
+
+def _statuses(database: Database) -> dict[int, str]:
+    with database.session() as session:
+        return {row.id: row.status for row in session.exec(select(OutboxMessage))}  # type: ignore[misc]
+
+
+def test_marks_are_written_by_the_child_alone_and_between_updates(
+    engine_process: EngineProcess, database: Database, handed: list[OutboxItem]
+) -> None:
+    """The sender's marks go down the pipe: written at once when the child is idle, else with its next update;
+    each call returns once they are committed."""
+    first, second, third = _pending(database, ["7001", "7002", "7003"])
+    now = dt.datetime(2026, 12, 7, 2, 1, tzinfo=dt.UTC)
+    engine_process.mark_sent([first], now)  # idle: on their own
+    assert _statuses(database)[first] == "sent"
+    with ThreadPoolExecutor(2) as threads:  # marks while a batch is being handled: they ride along
+        batch = threads.submit(lambda: list(engine_process.process_each([stranger_says("/help", "7100")] * 1)))
+        marked = threads.submit(engine_process.mark_sent, [second, third], now)
+        assert batch.result() == [Outcome.HANDLED]
+        marked.result()
+    statuses = _statuses(database)
+    assert [statuses[first], statuses[second], statuses[third]] == ["sent"] * 3
+    assert all(statuses[item.id] == "pending" for item in handed)  # the replies just written wait to be sent
+    engine_process.mark_sent([], now)  # nothing to mark: no trip at all
+
+
+def test_marks_survive_a_failed_handler_and_a_killed_child(database: Database) -> None:
+    """Marks that rode along an update whose handler failed are written on their own; a child killed before it
+    marked fails the call (the sender's marker tries again), and the next call starts a new child."""
+    engine = EngineProcess(Config(database_url=database.url, demo_data=False), lambda items: None)
+    engine.start()
+    try:
+        (item,) = _pending(database, ["7201"])
+        pid = engine.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(EngineProcessDied):
+            engine.mark_sent([item], dt.datetime(2026, 12, 7, 2, 2, tzinfo=dt.UTC))
+        assert _statuses(database)[item] == "pending"
+        engine.mark_sent([item], dt.datetime(2026, 12, 7, 2, 3, tzinfo=dt.UTC))
+        assert _statuses(database)[item] == "sent" and engine.starts == 2
+    finally:
+        engine.stop()
+
+
+def test_a_lane_writes_the_marks_of_a_failed_update_on_their_own(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the child's lane (run here on a thread): a handler that fails rolls back the update's transaction and
+    the marks in it; the lane then writes them on their own before telling the parent they are marked."""
+    import bot.engine_process as engine_process_module
+
+    def failing_route(turn: object) -> None:
+        raise RuntimeError("a handler's bug")
+
+    monkeypatch.setattr(engine_process_module, "route", failing_route)
+    (item,) = _pending(database, ["7301"])
+    parent, child = Pipe()
+    queue: SimpleQueue[object] = SimpleQueue()
+    marks: SimpleQueue[object] = SimpleQueue()
+    config = Config(database_url=database.url, demo_data=False)
+    lane = threading.Thread(
+        target=engine_process_module._lane,
+        args=(queue, database, config, engine_process_module._Answering(child), None, marks),
+    )
+    lane.start()
+    now = dt.datetime(2026, 12, 7, 2, 4, tzinfo=dt.UTC)
+    marks.put(engine_process_module._Marks(41, [item], now))
+    queue.put((40, 0, stranger_says("/help", "7302")))
+    queue.put(None)
+    lane.join(30)
+    answers = [parent.recv() for _ in range(2)]
+    assert answers[0][:3] == (40, 0, Outcome.FAILED)  # the update: failed, the apology handed over
+    assert answers[1] == (41, 0, True, None)  # the marks: written all the same
+    assert _statuses(database)[item] == "sent"
+
+
+async def test_on_sqlite_the_application_has_the_engine_process_write_the_marks(database: Database) -> None:
+    """SQLite: the sender's marks are written by the engine's process (the file's one writer); PostgreSQL takes
+    many writers, and the sender writes its own."""
+    config = Config(
+        database_url=database.url,
+        web_port=0,
+        demo_data=False,
+        telegram_token="1:T",
+        telegram_api_base_url="http://127.0.0.1:9/bot",
+        engine_mode="process",
+    )
+    app = BotApplication(config, SystemClock())
+    try:
+        await app._start_engine_process()
+        assert app._engine_process is not None
+        writer = app._sender.store._mark_writer
+        assert writer == (app._engine_process.mark_sent if database.is_sqlite else None)
+        (item,) = _pending(database, ["7401"])
+        await asyncio.to_thread(app._sender.store.mark_sent, [item], dt.datetime(2026, 12, 7, 2, 5, tzinfo=dt.UTC))
+        assert _statuses(database)[item] == "sent"
+    finally:
+        await app.stop()
