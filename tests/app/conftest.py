@@ -21,6 +21,7 @@ from bot.config import Config, FloodLimits, RateLimits
 from bot.messages import Button
 from bot.sandbox.fake_telegram import FakeTelegram
 from handlers.base import Turn
+from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import BACKENDS, PG_URL, reset_postgres
@@ -170,6 +171,34 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0, what: s
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+def enqueue_to(
+    app: BotApplication, channel: str, chat_id: str, kind: str, payload: dict[str, Any], key: str | None = None
+) -> int:
+    """Write one item to the app's outbox as its own commit and wake the sender; the item's id."""
+    with app.database.session() as session:
+        item = outbox.enqueue(
+            session,
+            channel=channel,
+            chat_id=chat_id,
+            kind=kind,
+            payload=payload,
+            now=app.clock.now(),
+            idempotency_key=key,
+        )
+        assert item is not None
+        item_id = item.id
+    app.sender.notify()
+    return item_id
+
+
+def status_of(app: BotApplication, item_id: int) -> OutboxMessage:
+    """An outbox row as it is now."""
+    with app.database.session() as session:
+        item = session.get(OutboxMessage, item_id)
+        assert item is not None
+        return item
 
 
 def outbox_rows(database: Database) -> list[OutboxMessage]:

@@ -15,32 +15,15 @@ from bot.channels.telegram import TEXT_LIMIT
 from bot.channels.telegram_api import BotApiClient
 from bot.config import Config, ConfigError, load_config
 from bot.messages import Reply
-from storage import outbox
 from storage.db import Database
-from storage.models import ChannelAccount, Member, OutboxMessage, Province, StoredFile
-from tests.app.conftest import AppFactory, FakeApi, ShiftedClock, outbox_rows, wait_until
+from storage.models import ChannelAccount, Member, Province, StoredFile
+from tests.app.conftest import AppFactory, FakeApi, ShiftedClock, enqueue_to, outbox_rows, status_of, wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
 
 
 def enqueue(app: BotApplication, chat_id: str, kind: str, payload: dict) -> int:
-    with app.database.session() as session:
-        item = outbox.enqueue(
-            session, channel="telegram", chat_id=chat_id, kind=kind, payload=payload, now=app.clock.now()
-        )
-        assert item is not None
-        session.flush()
-        item_id = item.id
-    app.sender.notify()
-    assert item_id is not None
-    return item_id
-
-
-def status_of(app: BotApplication, item_id: int) -> OutboxMessage:
-    with app.database.session() as session:
-        item = session.get(OutboxMessage, item_id)
-        assert item is not None
-        return item
+    return enqueue_to(app, "telegram", chat_id, kind, payload)
 
 
 async def test_429_pauses_and_retries_after_the_given_time(make_app: AppFactory, fake_api: FakeApi) -> None:

@@ -16,8 +16,8 @@ from bot.channels.zalo import ZaloApiError, ZaloClient
 from bot.messages import Button, Reply
 from storage import outbox
 from storage.files import save_file
-from storage.models import ChannelAccount, Member, OutboxMessage, Province
-from tests.app.conftest import outbox_rows, wait_until
+from storage.models import ChannelAccount, Member, Province
+from tests.app.conftest import enqueue_to, outbox_rows, status_of, wait_until
 from tests.zalo.conftest import MovableClock, ZaloApi
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,29 +30,7 @@ USER = "0a0b0c0d0e0f10111213"
 
 
 def enqueue(app: BotApplication, chat_id: str, kind: str, payload: dict, key: str | None = None) -> int:
-    with app.database.session() as session:
-        item = outbox.enqueue(
-            session,
-            channel="zalo",
-            chat_id=chat_id,
-            kind=kind,
-            payload=payload,
-            now=app.clock.now(),
-            idempotency_key=key,
-        )
-        assert item is not None
-        session.flush()
-        item_id = item.id
-    app.sender.notify()
-    assert item_id is not None
-    return item_id
-
-
-def status_of(app: BotApplication, item_id: int) -> OutboxMessage:
-    with app.database.session() as session:
-        item = session.get(OutboxMessage, item_id)
-        assert item is not None
-        return item
+    return enqueue_to(app, "zalo", chat_id, kind, payload, key)
 
 
 def stored(app: BotApplication, name: str, mime: str, content: bytes, days: int = 1) -> str:
