@@ -17,6 +17,10 @@ compare. The bot's CPU share counts both of its processes. Three phases, each ag
               under the realistic mix, as fast as it answers;
   3. rate     the real application again, updates sent at a fixed rate (100/s by default): p50/p99 latency.
 
+Phases 1 and 2 are run in `--rounds` rounds (3 by default), echo then bot each time: the machine's speed
+drifts over a minute (other work on a shared host), so each round's ratio compares two phases run back to
+back, and the ratio printed is the median of the rounds' ratios (each round's figures are printed too).
+
 Latency is the time from the update being available on the fake to the bot's first visible answer in that
 chat (a message sent or edited; the answerCallbackQuery spinner stop is not counted). Throughput counts
 updates whose answer was complete, after a short warm-up.
@@ -44,6 +48,7 @@ import asyncio
 import contextlib
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -277,13 +282,20 @@ class Person:
 
 
 async def run_phase(
-    name: str, kind: str, args: argparse.Namespace, workdir: Path, rate: float | None = None, profile: str | None = None
+    name: str,
+    kind: str,
+    args: argparse.Namespace,
+    workdir: Path,
+    rate: float | None = None,
+    profile: str | None = None,
+    profile_engine: bool = False,
+    round_number: int = 1,
 ) -> Result:
     fake = BenchFake(token=TOKEN, bot_username="bdhvs_bench_bot")
     users = [800_000 + n for n in range(args.users)]
     for user_id in users:
         fake.add_user(user_id, f"Tổ viên {user_id}")
-    db_url = args.database_url or f"sqlite:///{workdir / f'{name}.db'}"
+    db_url = args.database_url or f"sqlite:///{workdir / f'{name}-{round_number}.db'}"
     count = 1 if kind == "echo" else args.instances
     webhook = kind != "echo" and args.webhook
     ports = [free_port() for _ in range(count)] if webhook else [0] * count
@@ -298,7 +310,7 @@ async def run_phase(
             "workers": args.app_workers,
             "pool": args.app_pool,
             "engine_mode": args.engine_mode,
-            "engine_profile": args.profile_engine if name == "bot" and index == 0 else None,
+            "engine_profile": args.profile_engine if profile_engine and index == 0 else None,
             "web_port": port,
             "profile": profile if index == 0 else None,
         }
@@ -405,15 +417,29 @@ async def main_async(args: argparse.Namespace) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
         workdir = Path(tmp)
-        echo = await run_phase("echo", "echo", args, workdir)
-        print(line(echo), flush=True)
-        bot = await run_phase("bot", "app", args, workdir, profile=args.profile)
-        print(line(bot), flush=True)
+        rounds: list[tuple[Any, Any]] = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                print(f"round {number} of {args.rounds}", flush=True)
+            echo = await run_phase("echo", "echo", args, workdir, round_number=number)
+            print(line(echo), flush=True)
+            profile = args.profile if number == 1 else None  # one profile, of the first round's bot
+            bot = await run_phase(
+                "bot", "app", args, workdir, profile=profile, profile_engine=number == 1, round_number=number
+            )
+            print(line(bot), flush=True)
+            rounds.append((echo, bot))
         fixed = await run_phase("rate", "app", args, workdir, rate=args.rate)
         print(line(fixed) + f" (offered {args.rate:g} upd/s)", flush=True)
-    ratio = bot.rate / echo.rate if echo.rate else float("nan")
+    ratios = [bot.rate / echo.rate if echo.rate else float("nan") for echo, bot in rounds]
+    ratio = statistics.median(ratios)
+    bot_rate = statistics.median(bot.rate for _, bot in rounds)
+    echo_rate = statistics.median(echo.rate for echo, _ in rounds)
     print()
-    print(f"throughput: {bot.rate:.0f} upd/s (echo bot: {echo.rate:.0f} upd/s, ratio {ratio:.2f})")
+    print(
+        f"throughput: {bot_rate:.0f} upd/s (echo bot: {echo_rate:.0f} upd/s, ratio {ratio:.2f}"
+        + (f", the median of the rounds' {', '.join(f'{r:.2f}' for r in ratios)})" if len(rounds) > 1 else ")")
+    )
     print(
         f"latency at {args.rate:g} upd/s: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms "
         f"(achieved {fixed.rate:.0f} upd/s)"
@@ -421,8 +447,8 @@ async def main_async(args: argparse.Namespace) -> int:
     goals = [
         ratio >= GOAL_RATIO,
         fixed.p99_ms < GOAL_P99_MS,
-        bot.errors == 0 and fixed.errors == 0,
-        not bot.problems and not fixed.problems,
+        all(bot.errors == 0 for _, bot in rounds) and fixed.errors == 0,
+        all(not bot.problems for _, bot in rounds) and not fixed.problems,
     ]
     print(
         f"goals: ratio >= {GOAL_RATIO} {'met' if goals[0] else 'NOT met'}; "
@@ -446,6 +472,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="at most this long per phase (10)")
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the fixed-rate phase (100)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="echo and bot phases run this many times, in turn; the median ratio (3)"
+    )
     parser.add_argument("--profile", metavar="FILE", help="cProfile the bot process of phase 2 into FILE")
     parser.add_argument(
         "--profile-engine",
@@ -477,8 +506,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--app-workers", type=int, help="experiment: the outbox sender's worker count (default 12)")
     parser.add_argument("--app-pool", type=int, help="experiment: the Telegram HTTP connection pool size")
     args = parser.parse_args(argv)
-    if args.users < 1 or args.updates < 1 or args.seconds <= 0 or args.rate <= 0 or args.instances < 1:
-        parser.error("--users, --updates, --seconds, --rate and --instances must be positive")
+    if min(args.users, args.updates, args.instances, args.rounds) < 1 or args.seconds <= 0 or args.rate <= 0:
+        parser.error("--users, --updates, --seconds, --rate, --instances and --rounds must be positive")
     if args.instances > 1:
         if not args.database_url or args.database_url.startswith("sqlite"):
             parser.error("--instances above 1 needs --database-url postgresql://... (SQLite runs one instance)")
