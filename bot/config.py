@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.settings import (
     CHANNELS,
     ENGINE_MODES,
+    MAX_ENGINE_LANES,
     TELEGRAM_API,
     ZALO_API,
     BotConfig,
@@ -104,6 +105,17 @@ def _engine_mode(value: Any) -> str:
     return text
 
 
+def _engine_lanes(value: Any) -> int:
+    """Update lanes on PostgreSQL: a whole number from 1 to `MAX_ENGINE_LANES`."""
+    number = _positive_int(value)
+    if number > MAX_ENGINE_LANES:
+        raise ValueError(
+            f"must be at most {MAX_ENGINE_LANES} (each lane holds one of the database pool's connections), "
+            f"got {value!r}"
+        )
+    return number
+
+
 def _log_format(value: Any) -> str:
     """How the log is written: text or json."""
     text = _text(value).lower()
@@ -182,7 +194,7 @@ _KEYS: list[tuple[str, str, Callable[[Any], Any]]] = [
     ("web.host", "web_host", _text),
     ("web.port", "web_port", _port),
     ("engine.mode", "engine_mode", _engine_mode),
-    ("engine.lanes", "engine_lanes", _positive_int),
+    ("engine.lanes", "engine_lanes", _engine_lanes),
     ("outbox.send_timeout", "send_timeout", _positive_float),
     ("outbox.workers_per_bot", "sender_workers_per_bot", _positive_int),
     ("log.format", "log_format", _log_format),

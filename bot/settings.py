@@ -18,6 +18,9 @@ SENDER_WORKERS_PER_BOT = 6
 # Update threads on PostgreSQL (bot/engine_lanes.py): an update's transaction mostly waits for the database, so
 # chats on different lanes are handled at once; each lane holds a connection while it works. SQLite has one.
 ENGINE_LANES = 4
+# At most this many: each lane holds one of the database pool's 20 connections while it works (storage/db.py),
+# and the outbox sender, the web pages, the scheduler and the leader roles need the rest.
+MAX_ENGINE_LANES = 16
 
 
 def host_name(host: str) -> str:

@@ -26,6 +26,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# PostgreSQL connections kept open, and opened beyond them when all are busy: the update lanes, the sender, the
+# web pages, the scheduler and the leader roles share them (bot/settings.py:MAX_ENGINE_LANES stays below).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
 def in_memory_database(url: str) -> bool:
     """An SQLite database that lives in one process only (`sqlite://`, `sqlite:///:memory:`)."""
     parsed = make_url(normalize_url(url))
@@ -36,7 +42,7 @@ def _make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     database = parsed.database or ""
     in_memory = in_memory_database(url)
     if not in_memory:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import QueuePool
 
 from bot.config import ConfigError, env_name, load_config
+from bot.settings import MAX_ENGINE_LANES
+from storage.db import Database
 
 
 def test_defaults_without_file_or_environment() -> None:
@@ -24,6 +27,19 @@ def test_engine_mode_from_file_and_environment(tmp_path: Path) -> None:
     assert load_config(file, env={"BDHVS_ENGINE_MODE": "Process"}).engine_mode == "process"
     assert load_config(file, env={}).engine_lanes == 4
     assert load_config(file, env={"BDHVS_ENGINE_LANES": "8"}).engine_lanes == 8
+    assert load_config(file, env={"BDHVS_ENGINE_LANES": str(MAX_ENGINE_LANES)}).engine_lanes == MAX_ENGINE_LANES
+    with pytest.raises(ConfigError, match=rf"^BDHVS_ENGINE_LANES: must be at most {MAX_ENGINE_LANES} "):
+        load_config(file, env={"BDHVS_ENGINE_LANES": str(MAX_ENGINE_LANES + 1)})
+
+
+def test_the_most_lanes_leave_connections_of_the_pool_for_the_rest() -> None:
+    """Each lane holds a connection while it works: the PostgreSQL pool keeps some for the sender, the web
+    pages and the scheduler when every lane is busy (the engine is built without connecting)."""
+    engine = Database("postgresql://nobody@127.0.0.1:9/none").engine
+    pool = engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.size() + pool._max_overflow >= MAX_ENGINE_LANES + 4
+    engine.dispose()
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
