@@ -598,3 +598,41 @@ def test_pacing_per_chat_per_group_and_a_channel_pause() -> None:
     pacer.pause("telegram", 5.0, 1.0)
     assert pacer.take_channel("telegram", 1.0) == 5.0 and pacer.take_channel("zalo", 1.0) == 0.0
     assert pacer.take_channel("telegram", 6.0) == 0.0
+
+
+async def test_a_full_read_that_began_before_a_time_out_was_written_keeps_the_chat_behind_it(
+    database: Database,
+) -> None:
+    """A full read that began before a timed-out item's retry was written does not see it waiting: the chat's
+    next item, committed meanwhile, must still wait behind the retry the sender already knows of."""
+    renderer = ScriptedRenderer()
+    renderer.failures["treo"] = [SendTimedOut("no answer in time")]
+    put(database, "7", "treo")
+    sender = await started(database, renderer, timeout_settle=0.3, poll_interval=0.01)
+    real_scan = sender.store.scan
+    armed = threading.Event()
+
+    def scan(now: dt.datetime, channels: list[str], claimed: frozenset[int], room: int, after_id: int | None) -> Any:
+        if after_id is None and armed.is_set():  # a full read, begun while "treo" is in flight
+            armed.clear()
+            put(database, "7", "sau")  # the person's next reply is committed...
+            time.sleep(0.2)  # ...and "treo" times out while this read is still on its way
+        return real_scan(now, channels, claimed, room, after_id)
+
+    sender.store.scan = scan  # type: ignore[method-assign]
+    real_deliver = renderer.deliver
+
+    async def deliver(item: OutboxItem) -> None:
+        if item.payload.get("text") == "treo" and not renderer.attempts:
+            armed.set()
+            await asyncio.sleep(0.1)  # a full read begins (every 10 ms here), then the send times out
+        await real_deliver(item)
+
+    renderer.deliver = deliver  # type: ignore[method-assign]
+    try:
+        await asyncio.sleep(0.05)
+        assert await sender.drain(10, include_waiting=True)
+    finally:
+        await sender.stop()
+    assert not armed.is_set(), "the read the test needs did not happen"
+    assert renderer.texts("7") == ["treo", "sau"]
