@@ -21,17 +21,15 @@ ENGINE_LANES = 4
 # At most this many: each lane holds one of the database pool's 20 connections while it works (storage/db.py),
 # and the outbox sender, the web pages, the scheduler and the leader roles need the rest.
 MAX_ENGINE_LANES = 16
+ENGINE_MODES = ("auto", "process", "thread")
+TELEGRAM_API = "https://api.telegram.org/bot"
+ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
 
 def host_name(host: str) -> str:
     """A host name as compared: lower case, without the final dot of a fully qualified name (a setting's hosts
     and an address's host are both written this way before they are compared)."""
     return host.strip().lower().rstrip(".")
-
-
-ENGINE_MODES = ("auto", "process", "thread")
-TELEGRAM_API = "https://api.telegram.org/bot"
-ZALO_API = "https://bot-api.zaloplatforms.com/bot"
 
 
 class ConfigError(ValueError):
