@@ -96,11 +96,13 @@ def _number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def _percent(ratio: float, locale: str) -> str:
     """A ratio as a percent the locale's way, one decimal at most (82,5% in Vietnamese).
 
     Rounded first as Babel rounds it (the ratio's decimal text × 100 to one decimal, half to even), so the
-    kept results are few however many ratios are written (a page's charts draw hundreds)."""
+    kept results are few however many ratios are written (a page's charts draw hundreds); a page writes the
+    same ratios many times over (a target each month, the charts' ticks), so the ratio's own text is kept too."""
     shown = (decimal.Decimal(str(ratio)) * 100).quantize(_TENTH, rounding=decimal.ROUND_HALF_EVEN)
     # A ratio that rounds to nothing is 0%, never "-0%": -0.0 also equals 0.0, so whichever of the two was
     # formatted first would be kept for both.

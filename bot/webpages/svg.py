@@ -48,41 +48,43 @@ def heat_map(tr: Translator, weeks: Sequence[Period], rows: Sequence[VillageRow]
     for index, week in enumerate(weeks):
         x = name_w + index * cell_w + cell_w / 2
         parts.append(f'<text x="{x}" y="17" font-size="12" text-anchor="middle">{tr.short_date(week.start)}</text>')
-    # What every row repeats, written once: each week's dates and the cells' words.
+    # What every row repeats, written once and escaped once: each week's dates and the cells' words (escaping
+    # is character by character, so the escaped words filled with escaped values are the escaped sentence).
     spans = _("{start} – {end}")
-    week_dates = [spans.format(start=tr.short_date(w.start), end=tr.short_date(w.end)) for w in weeks]
-    not_yet = _("{village}, {dates}: tuần chưa tới")
-    none_held = _("{village}, {dates}: chưa có buổi sinh hoạt")
-    held_text = _("{village}, {dates}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ")
+    week_dates = [escape(spans.format(start=tr.short_date(w.start), end=tr.short_date(w.end))) for w in weeks]
+    week_keys = [w.start.isoformat() for w in weeks]
+    not_yet = escape(_("{village}, {dates}: tuần chưa tới"))
+    none_held = escape(_("{village}, {dates}: chưa có buổi sinh hoạt"))
+    held_text = escape(_("{village}, {dates}: {sessions} buổi, {attendees} người dự, {helped} lượt hỗ trợ"))
     for r, row in enumerate(rows):
         y = head_h + r * cell_h
         name = row.name if len(row.name) <= 16 else row.name[:15] + "…"
+        village = escape(row.name)
         parts.append(
-            f'<text x="4" y="{y + cell_h / 2 + 4}" font-size="13">'
-            f"<title>{escape(row.name)}</title>{escape(name)}</text>"
+            f'<text x="4" y="{y + cell_h / 2 + 4}" font-size="13"><title>{village}</title>{escape(name)}</text>'
         )
-        for c, (week, cell) in enumerate(zip(weeks, row.cells, strict=True)):
+        for c, cell in enumerate(row.cells):
             x = name_w + c * cell_w
             dates = week_dates[c]
             if cell.sessions is None:
-                tip, text = not_yet.format(village=row.name, dates=dates), ""
+                tip, text = not_yet.format(village=village, dates=dates), ""
             elif not cell.sessions:
-                tip, text = none_held.format(village=row.name, dates=dates), "0"
+                tip, text = none_held.format(village=village, dates=dates), "0"
             else:
+                text = tr.number(cell.attendees)  # digits and separators: nothing to escape
                 tip = held_text.format(
-                    village=row.name,
+                    village=village,
                     dates=dates,
                     sessions=tr.number(cell.sessions),
-                    attendees=tr.number(cell.attendees),
+                    attendees=text,
                     helped=tr.number(cell.helped),
                 )
-                text = tr.number(cell.attendees)
             colour = _cell_colour(cell)
             ink = "#fff" if colour in SESSION_COLOURS[2:] else "#1c2430"
             parts.append(
-                f'<g data-village="{row.id}" data-week="{week.start.isoformat()}" '
+                f'<g data-village="{row.id}" data-week="{week_keys[c]}" '
                 f'data-sessions="{"" if cell.sessions is None else cell.sessions}" data-attendees="{cell.attendees}" '
-                f'data-helped="{cell.helped}"><title>{escape(tip)}</title>'
+                f'data-helped="{cell.helped}"><title>{tip}</title>'
                 f'<rect x="{x + 2}" y="{y + 2}" width="{cell_w - 4}" height="{cell_h - 4}" rx="4" fill="{colour}"/>'
                 f'<text x="{x + cell_w / 2}" y="{y + cell_h / 2 + 4}" font-size="12" text-anchor="middle" '
                 f'fill="{ink}">{text}</text></g>'
