@@ -9,6 +9,11 @@ timed on the server (a middleware around the handler: reading the cookie, the da
 building the same figures as `bdhvs report --province|--commune --format json` (bot/reports/data.py, then
 json.dumps), on the same database in the same run; the ratio page / report has a goal of ≤ 1.5.
 
+A page keeps what it reads of each commune until the commune changes (storage/kept.py): the timed views come
+after every page was opened once, as leaders open them again and again. Printed beside them: the first views
+once everything kept is dropped, and the province page after a session changed in 1, 10, 24 and 25 of its
+communes (those read again: one by one up to 24, then all at once).
+
     python bench/dashboard.py                    # SQLite; PostgreSQL too when BDHVS_TEST_DATABASE_URL is set
     python bench/dashboard.py --scale 0.1        # a tenth of the communes, for a quick look
     python bench/dashboard.py --sqlite /tmp/b.db --keep   # keep the data set (shared with bench/reports.py)
@@ -48,10 +53,12 @@ from storage.db import Database
 from storage.models import Member
 from storage.periods import Period
 from storage.progress import commune_progress
+from storage.progress.series import daily_activity
 from storage.reports import DEFAULT_DEADLINE_DAY
 from storage.scope import Scope
 from storage.supervision.entries import load_entries
 from storage.supervision.rules import commune_flags
+from storage.supervision.tallies import ONE_BY_ONE, commune_flags_kept
 from storage.web_access import open_session
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -151,6 +158,8 @@ async def measure(database: Database, label: str, runs: int) -> list[tuple[str, 
                 runs * 4,
             ),
         ]
+        for i in range(len(communes)):  # every page once: what they read is kept (see the first views below)
+            await cases[1][2](i)
         for key, title, page_fn, report_fn, n in cases:
             await page_fn(0), report_fn(0)  # warm the caches once
             page_times, report_times = [], []
@@ -167,8 +176,55 @@ async def measure(database: Database, label: str, runs: int) -> list[tuple[str, 
                 f"ratio {ratio:4.2f} (goal ≤ {RATIO_GOAL} {'✓' if ratio <= RATIO_GOAL else '✗'})",
                 flush=True,
             )
+        # What was kept, dropped: each page's first view (the process, the database's cache already warm).
+        forget_kept(database)
+        cold_province = await cases[0][2](0)
+        cold_communes = [await cases[1][2](i) for i in range(len(communes))]
+        print(
+            f"  [{label}] first views, nothing kept (each commune's reads read again and kept): province page "
+            f"{cold_province * 1000:.1f} ms; commune pages {statistics.median(cold_communes) * 1000:.1f} ms "
+            "(median)",
+            flush=True,
+        )
+        for changed in CHANGED_COMMUNES:
+            times = []
+            for run in range(3):
+                touch_communes(database, province, changed, seed=run)
+                times.append(await cases[0][2](0))
+            print(
+                f"  [{label}] province page after a session changed in each of {changed} of its communes "
+                f"(their flags read again): {statistics.median(times) * 1000:.1f} ms",
+                flush=True,
+            )
     breakdown(database, label, communes, runs * 4)
     return results
+
+
+# How many of the province's communes change between two views of its page, in the partial-change figures.
+CHANGED_COMMUNES = (1, 10, ONE_BY_ONE, ONE_BY_ONE + 1)
+
+
+def forget_kept(database: Database) -> None:
+    """Drop every kept read (storage/kept.py): the next views read everything as a first view does."""
+    with database.session() as session:
+        session.execute(text("DELETE FROM keptread"))
+
+
+def touch_communes(database: Database, province: int, count: int, seed: int) -> None:
+    """Change one session in each of `count` communes of the province (its `updated_at`, to the same value),
+    as a team logging or correcting one would: the database bumps those communes' numbers."""
+    with database.session() as session:
+        codes = [
+            c for (c,) in session.execute(text("SELECT code FROM commune WHERE province_code = :p"), {"p": province})
+        ]
+        for code in random.Random(seed).sample(sorted(codes), count):
+            session.execute(
+                text(
+                    "UPDATE trainingsession SET updated_at = updated_at WHERE id = "
+                    "(SELECT MIN(id) FROM trainingsession WHERE commune_code = :c)"
+                ),
+                {"c": code},
+            )
 
 
 def breakdown(database: Database, label: str, communes: list[int], runs: int) -> None:
@@ -184,7 +240,11 @@ def breakdown(database: Database, label: str, communes: list[int], runs: int) ->
 
     parts: dict[str, Callable[[Session, int], Any]] = {
         "the month's roll-up (as the report)": lambda s, c: commune_progress(s, scope, c, period, TODAY),
-        "entries worth a second look, and the heat-map's days from them": lambda s, c: flags_and_days(s, c),
+        "entries worth a second look read, and the heat-map's days from them": lambda s, c: flags_and_days(s, c),
+        "entries worth a second look kept, and the heat-map's days read": lambda s, c: (
+            commune_flags_kept(s, c, period, tz),
+            daily_activity(s, c, period.start, period.end),
+        ),
         f"trend: {len(months)} months": lambda s, c: trend_of(s, c, months, 30),
     }
     figures = []

@@ -334,6 +334,13 @@ def _restore_sqlite(database: Database, source: Path) -> str | None:
     return revision[0] if revision else None
 
 
+# The functions of our own a schema holds (the triggers' of migration 0018), each by its full signature.
+_OUR_FUNCTIONS = (
+    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname = :schema AND p.proname LIKE 'bdhvs\\_%'"
+)
+
+
 def _restore_postgres(database: Database, source: Path, pg_restore: str) -> str | None:
     """Replace every table with the backup's, keeping the old ones until the backup is in.
 
@@ -351,6 +358,9 @@ def _restore_postgres(database: Database, source: Path, pg_restore: str) -> str 
         connection.execute(text(f'CREATE SCHEMA "{HOLD_SCHEMA}"'))
         for name in inspect(connection).get_table_names():
             connection.execute(text(f'ALTER TABLE "{name}" SET SCHEMA "{HOLD_SCHEMA}"'))
+        # The triggers' functions go with the tables whose triggers use them (the restore replaces them too).
+        for function in connection.execute(text(_OUR_FUNCTIONS), {"schema": "public"}).scalars():
+            connection.execute(text(f'ALTER FUNCTION {function} SET SCHEMA "{HOLD_SCHEMA}"'))
     database.dispose()
     try:
         _run_tool(
@@ -381,4 +391,6 @@ def _put_back(database: Database) -> None:
         for name in held:
             connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
             connection.execute(text(f'ALTER TABLE "{HOLD_SCHEMA}"."{name}" SET SCHEMA public'))
+        for function in connection.execute(text(_OUR_FUNCTIONS), {"schema": HOLD_SCHEMA}).scalars():
+            connection.execute(text(f"ALTER FUNCTION {function} SET SCHEMA public"))
         connection.execute(text(f'DROP SCHEMA "{HOLD_SCHEMA}"'))

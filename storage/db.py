@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+
+# Keys of `Session.info`: whether the unit of work is read-only, and the writes it left for after it.
+_READONLY, _LATER = "bdhvs_readonly", "bdhvs_write_later"
+
+
+def write_soon(session: Session, work: Callable[[Session], None]) -> None:
+    """Run `work` (a write the caller may do without, such as keeping a computed result) in this unit of work,
+    or, when it is read-only, in a transaction of its own right after it: on SQLite a read-only transaction
+    cannot write (it would have to take the write lock after reading)."""
+    if session.info.get(_READONLY):
+        session.info.setdefault(_LATER, []).append(work)
+    else:
+        work(session)
 
 
 def conflict_insert(dialect: str, table: Any) -> Any:
@@ -94,8 +111,23 @@ class Database:
         `readonly=True` is for units of work that only read (on SQLite they do not take the write lock).
         """
         engine = self._readonly_engine if readonly else self.engine
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        with Session(engine, expire_on_commit=False) as session:
+            session.info[_READONLY] = readonly
+            with session.begin():
+                yield session
+            later: list[Callable[[Session], None]] = session.info.get(_LATER, [])
+        if later:
+            self._write_later(later)
+
+    def _write_later(self, works: list[Callable[[Session], None]]) -> None:
+        """What a read-only unit of work left to write (`write_soon`), in a transaction of its own: only what the
+        read may do without (a cache), so a failure is logged and the read's answer stands."""
+        try:
+            with self.session() as session:
+                for work in works:
+                    work(session)
+        except SQLAlchemyError:
+            log.warning("a write left by a read failed; it will be made again by a later read", exc_info=True)
 
     @contextlib.contextmanager
     def autocommit(self) -> Iterator[Connection | Session]:

@@ -3,11 +3,12 @@
 A month page is built with the very call the monthly report makes (`commune_progress` over the month, as of
 the month's last day at the earliest), so the page and `bdhvs report --format json` cannot disagree; a quarter
 is read the same way over the quarter. The heat-map's cells (each week of the period, cut to the period's
-bounds, as the report counts only its own days) are folded from the rows supervision reads for the commune's
-flags (its sessions and people helped by village and day; a village's page reads its own days), and the trend
-since January from one read by month (`storage/progress/series.py`), not one roll-up per week and
-per month; tests/web/test_trend.py holds them equal to each week's and month's roll-up. A period that is over
-takes its honour roll from the same roll-up (`storage/supervision/honour.py:village_roll_of`).
+bounds, as the report counts only its own days) are read by day (`daily_activity`), or folded from the rows
+supervision read for the commune's flags when they were not kept (its sessions and people helped by village
+and day), and the trend since January from one read by month (`storage/progress/series.py`), not one roll-up
+per week and per month; tests/web/test_trend.py holds them equal to each week's and month's roll-up. A
+commune's flags, days and months are kept while nothing they were read from changes (storage/kept.py). A
+period that is over takes its honour roll from the same roll-up (`storage/supervision/honour.py:village_roll_of`).
 """
 
 from __future__ import annotations
@@ -35,13 +36,20 @@ from storage.progress import (
     reporting_by_month,
 )
 from storage.progress.figures import indicator_lines
-from storage.progress.series import DailyActivity, daily_activity, monthly_figures, monthly_sessions, year_targets
-from storage.reports import DEFAULT_DEADLINE_DAY, deadline_day, due_date, report_for
+from storage.progress.series import (
+    DailyActivity,
+    daily_activity,
+    daily_activity_kept,
+    monthly_figures,
+    monthly_sessions_kept,
+    year_targets,
+)
+from storage.reports import deadline_day, due_date, report_for
 from storage.scope import Scope
 from storage.supervision import Flag
-from storage.supervision.entries import Entries, load_entries
+from storage.supervision.entries import Entries
 from storage.supervision.honour import Standing, village_roll, village_roll_of
-from storage.supervision.rules import commune_flags
+from storage.supervision.tallies import commune_flags_kept
 from storage.text import fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -184,15 +192,19 @@ def area_view(
     flags: list[Flag] = []
     days: DailyActivity | None = None
     if village is None:
-        # Supervision reads the commune's sessions of the period (and the weeks before) and its people helped
-        # by village and day: the heat-map's days are folded from the same rows, not read a second time.
-        entries = load_entries(session, [commune_code], period, tz)
-        flags = commune_flags(entries.sessions, period, entries.deadline_days.get(commune_code, DEFAULT_DEADLINE_DAY))
-        days = days_of(entries, period)
+        # Supervision's flags are kept while they hold (storage/supervision/tallies.py); when they had to be read,
+        # the heat-map's days are folded from the same rows (the commune's sessions and people helped by village
+        # and day), not read a second time.
+        supervision = commune_flags_kept(session, commune_code, period, tz)
+        flags = supervision.flags
+        if supervision.entries is not None:
+            days = days_of(supervision.entries, period)
     if days is None:
-        # One read of the days behind the heat-map's weeks (see storage/progress/series.py).
-        village_id = None if village is None else village.id
-        days = daily_activity(session, commune_code, period.start, period.end, village_id)
+        # One read of the days behind the heat-map's weeks (see storage/progress/series.py), a commune's kept.
+        if village is None:
+            days = daily_activity_kept(session, commune_code, period.start, period.end)
+        else:
+            days = daily_activity(session, commune_code, period.start, period.end, village.id)
     by_week = days.by_week([(week.start, week.end) for week in weeks])
     empty = (0, 0, 0)
     rows = []
@@ -278,7 +290,7 @@ def trend_of(session: Session, commune_code: int, months: Sequence[dt.date], vil
     not one roll-up per month (tests/web/test_trend.py holds them equal)."""
     if not months:
         return []
-    activity = monthly_sessions(session, commune_code, months)
+    activity = monthly_sessions_kept(session, commune_code, months)
     figures = monthly_figures(session, commune_code, previous_month(months[0]), months[-1])
     targets = year_targets(session, commune_code, months[-1].year)
     trend = []

@@ -34,7 +34,16 @@ from storage.models.delivery import (
     SendPace,
     StoredFile,
 )
-from storage.models.oversight import AuditEntry, ReminderDeadline, ReminderRule, SpotCheck, WebSession, WebSignIn
+from storage.models.oversight import (
+    AuditEntry,
+    CommuneChange,
+    KeptRead,
+    ReminderDeadline,
+    ReminderRule,
+    SpotCheck,
+    WebSession,
+    WebSignIn,
+)
 from storage.models.reporting import (
     IndicatorTarget,
     IndicatorValue,
@@ -55,6 +64,7 @@ __all__ = [
     "ChannelAccount",
     "CodeAttempt",
     "Commune",
+    "CommuneChange",
     "CommuneSetting",
     "ConversationState",
     "GroupChat",
@@ -62,6 +72,7 @@ __all__ = [
     "IndicatorTarget",
     "IndicatorValue",
     "Invite",
+    "KeptRead",
     "LinkCode",
     "Member",
     "MonthlyReport",

@@ -93,3 +93,28 @@ class SpotCheck(SQLModel, table=True):
     note: str | None = None
     decided_by: int | None = Field(default=None, foreign_key="member.id")
     decided_at: dt.datetime | None = None
+
+
+class CommuneChange(SQLModel, table=True):
+    """A number that grows whenever something supervision reads of a commune changes, bumped by the database's
+    own triggers in the transaction of the change (migration 0018): its sessions, its people helped, its
+    villages. The row of commune 0 stands for every commune: a member's name or a province's deadline day."""
+
+    commune_code: int = Field(primary_key=True)  # 0: every commune
+    version: int = 0
+
+
+class KeptRead(SQLModel, table=True):
+    """A read of one commune over some days (a province's flags counted per commune, a commune's flags, its
+    days, its months), kept until what it was read from changes (storage/kept.py): used while the commune's and
+    every commune's `CommuneChange` numbers and the fingerprint of the code that read it are still the ones it
+    was read with."""
+
+    commune_code: int = Field(primary_key=True)
+    what: str = Field(primary_key=True)  # which read: flags | days | months
+    first: dt.date = Field(primary_key=True)  # the first and last day it covers
+    last: dt.date = Field(primary_key=True)
+    code: str  # the fingerprint of the code that read it (and the zone its local days were read in)
+    version: int  # the commune's CommuneChange number when it was read
+    epoch: int  # commune 0's number then
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=False))

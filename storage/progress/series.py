@@ -12,15 +12,19 @@ caller has already checked the asking member's scope on the commune (the page's 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlmodel import Session
 
+from storage import kept
 from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
 from storage.periods import month_of
+from storage.progress import sql as progress_sql
 from storage.progress.figures import Figure, Target
 from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS, month_index, month_number
 
@@ -176,3 +180,47 @@ def year_targets(session: Session, commune_code: int, year: int) -> dict[str, Ta
     for indicator, percent, scope in rows:
         (own if scope == SCOPE_COMMUNE else of_province)[indicator] = (float(percent), scope)
     return {**of_province, **own}
+
+
+# Reads of a commune kept while they hold (storage/kept.py): the leaders' page reads them on every view.
+DAYS, MONTHS = "days", "months"
+
+
+@lru_cache(maxsize=1)
+def _code() -> str:
+    """The fingerprint of this module and the statements' helpers."""
+    return kept.fingerprint(sys.modules[__name__], progress_sql)
+
+
+def daily_activity_kept(session: Session, commune_code: int, start: dt.date, end: dt.date) -> DailyActivity:
+    """`daily_activity` of the whole commune, kept while it holds."""
+    found = kept.kept_of_commune(session, commune_code, DAYS, start, end, _code())
+    if found.value is not None:
+        return DailyActivity(
+            sessions={
+                (village, dt.date.fromisoformat(day)): (n, came) for village, day, n, came in found.value["sessions"]
+            },
+            helped={(village, dt.date.fromisoformat(day)): n for village, day, n in found.value["helped"]},
+        )
+    activity = daily_activity(session, commune_code, start, end)
+    value = {
+        "sessions": [[village, day.isoformat(), n, came] for (village, day), (n, came) in activity.sessions.items()],
+        "helped": [[village, day.isoformat(), n] for (village, day), n in activity.helped.items()],
+    }
+    kept.keep_soon(session, DAYS, start, end, [(commune_code, found.stamp, value)])
+    return activity
+
+
+def monthly_sessions_kept(
+    session: Session, commune_code: int, months: Sequence[dt.date]
+) -> dict[dt.date, MonthActivity]:
+    """`monthly_sessions`, kept while it holds."""
+    if not months:
+        return {}
+    found = kept.kept_of_commune(session, commune_code, MONTHS, months[0], months[-1], _code())
+    if found.value is not None and len(found.value) == len(months):
+        return {first: MonthActivity(n, held_in) for first, (n, held_in) in zip(months, found.value, strict=True)}
+    activity = monthly_sessions(session, commune_code, months)
+    value = [[activity[first].sessions, activity[first].villages_with_session] for first in months]
+    kept.keep_soon(session, MONTHS, months[0], months[-1], [(commune_code, found.stamp, value)])
+    return activity

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from storage.models import Commune
 from storage.periods import Period
-from storage.reports import DEFAULT_DEADLINE_DAY
-from storage.supervision.entries import Entry, Flag, load_entries
-from storage.supervision.province import province_sql_counts
+from storage.supervision.entries import Entry, Flag
+from storage.supervision.province import province_counts_read, rule_counts
 from storage.supervision.rules import (
     BURST_ENTRIES,
     BURST_VILLAGES,
@@ -41,6 +39,7 @@ from storage.supervision.rules import (
     RUSH_ENTRIES,
     commune_flags,
 )
+from storage.supervision.tallies import commune_flags_kept, province_counts_kept
 
 __all__ = [
     "BURST_ENTRIES",
@@ -65,6 +64,8 @@ __all__ = [
     "RUSH_ENTRIES",
     "Entry",
     "Flag",
+    "commune_flags",
+    "province_counts_read",
     "province_flag_counts",
     "rule_counts",
     "supervision_flags",
@@ -72,28 +73,12 @@ __all__ = [
 
 
 def supervision_flags(session: Session, commune_code: int, period: Period, tz: ZoneInfo) -> list[Flag]:
-    """The commune's entries worth a second look over the period, by rule (three statements)."""
-    entries = load_entries(session, [commune_code], period, tz)
-    return commune_flags(entries.sessions, period, entries.deadline_days.get(commune_code, DEFAULT_DEADLINE_DAY))
+    """The commune's entries worth a second look over the period, by rule (kept while they hold: `tallies.py`)."""
+    return commune_flags_kept(session, commune_code, period, tz).flags
 
 
 def province_flag_counts(session: Session, province_code: int, period: Period, tz: ZoneInfo) -> dict[int, Counter[str]]:
     """How many flags of each rule every commune of the province has over the period (communes with none left
-    out): the same rules as a commune's page, counted per commune in SQL (`province.py`)."""
-    counted = province_sql_counts(session, province_code, period, tz)
-    return counted if counted is not None else rule_counts(session, province_code, period, tz)
-
-
-def rule_counts(session: Session, province_code: int, period: Period, tz: ZoneInfo) -> dict[int, Counter[str]]:
-    """`province_flag_counts` by reading every session of the province into the rules (`rules.py`): the reference
-    the SQL counts are held to, and the way on SQLite when the zone's offset changes over the dates read."""
-    codes = list(session.exec(select(Commune.code).where(Commune.province_code == province_code)))
-    if not codes:
-        return {}
-    entries = load_entries(session, codes, period, tz, province_code)
-    counts: dict[int, Counter[str]] = {}
-    for code, sessions in entries.by_commune().items():
-        flags = commune_flags(sessions, period, entries.deadline_days.get(code, DEFAULT_DEADLINE_DAY))
-        if flags:
-            counts[code] = Counter(flag.rule for flag in flags)
-    return counts
+    out): the same rules as a commune's page, counted per commune in SQL (`province.py`), kept per commune while
+    they hold (`tallies.py`)."""
+    return province_counts_kept(session, province_code, period, tz)

@@ -36,11 +36,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
+from sqlmodel import select as select_model
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from storage.models import Commune
 from storage.periods import Period
 from storage.progress.sql import COMMUNES, SESSIONS, VILLAGES
-from storage.reports import deadline_day
+from storage.reports import DEFAULT_DEADLINE_DAY, deadline_day
 from storage.supervision.entries import HISTORY_WEEKS, MEMBERS, load_entries
 from storage.supervision.rules import (
     BURST_ENTRIES,
@@ -64,6 +66,7 @@ from storage.supervision.rules import (
     RUSH_DAYS,
     RUSH_ENTRIES,
     _deadlines,
+    commune_flags,
     repeated,
 )
 
@@ -333,4 +336,28 @@ def province_sql_counts(
             runs = len(repeated(entries, period))
             if runs:
                 counts.setdefault(code, Counter())[RULE_REPEATED] += runs
+    return counts
+
+
+def province_counts_read(session: Session, province_code: int, period: Period, tz: ZoneInfo) -> dict[int, Counter[str]]:
+    """How many flags of each rule every commune of the province has over the period (communes with none left
+    out), read now: counted in SQL, or by `rule_counts` on SQLite when the zone changes its offset over the dates
+    read. (`tallies.province_counts_kept` keeps them per commune.)"""
+    counted = province_sql_counts(session, province_code, period, tz)
+    return counted if counted is not None else rule_counts(session, province_code, period, tz)
+
+
+def rule_counts(session: Session, province_code: int, period: Period, tz: ZoneInfo) -> dict[int, Counter[str]]:
+    """The province's flags counted by reading every session of the province into the rules (`rules.py`): the
+    reference the SQL counts are held to, and the way on SQLite when the zone's offset changes over the dates
+    read."""
+    codes = list(session.exec(select_model(Commune.code).where(Commune.province_code == province_code)))
+    if not codes:
+        return {}
+    entries = load_entries(session, codes, period, tz, province_code)
+    counts: dict[int, Counter[str]] = {}
+    for code, sessions in entries.by_commune().items():
+        flags = commune_flags(sessions, period, entries.deadline_days.get(code, DEFAULT_DEADLINE_DAY))
+        if flags:
+            counts[code] = Counter(flag.rule for flag in flags)
     return counts

@@ -444,6 +444,10 @@ SKIPPED_TABLES = {
     "botsetting",
     "auditentry",
     "alembic_version",
+    # derived bookkeeping, no one's data: a commune's change number (bumped by the database for a write of the
+    # commune's) and the reads kept until it changes (storage/kept.py)
+    "communechange",
+    "keptread",
 }
 Tag = tuple[str, int]
 
