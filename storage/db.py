@@ -21,11 +21,16 @@ log = logging.getLogger(__name__)
 _READONLY, _LATER = "bdhvs_readonly", "bdhvs_write_later"
 
 
+def is_readonly(session: Session) -> bool:
+    """Whether the unit of work was opened read-only (`Database.session(readonly=True)`)."""
+    return bool(session.info.get(_READONLY))
+
+
 def write_soon(session: Session, work: Callable[[Session], None]) -> None:
     """Run `work` (a write the caller may do without, such as keeping a computed result) in this unit of work,
     or, when it is read-only, in a transaction of its own right after it: on SQLite a read-only transaction
     cannot write (it would have to take the write lock after reading)."""
-    if session.info.get(_READONLY):
+    if is_readonly(session):
         session.info.setdefault(_LATER, []).append(work)
     else:
         work(session)

@@ -28,13 +28,14 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
-from storage.db import conflict_insert, write_soon
+from storage.db import conflict_insert, is_readonly, write_soon
 from storage.models import Commune, CommuneChange, KeptRead, table_of
 
 CHANGES = table_of(CommuneChange)
 KEPT = table_of(KeptRead)
 COMMUNES = table_of(Commune)
 EVERY_COMMUNE = 0  # the row of `communechange` that stands for all of them
+_NUMBERS_READ = "bdhvs_commune_numbers"  # `Session.info`: the numbers this unit of work read, by commune
 
 
 def fingerprint(*modules: ModuleType, extra: str = "") -> str:
@@ -97,8 +98,14 @@ class Kept:
 
 def kept_of_commune(session: Session, commune_code: int, what: str, first: dt.date, last: dt.date, code: str) -> Kept:
     """The commune's kept read `what` over first..last made by `code`, when it holds (`Kept.value` None if not)."""
-    versions, epoch = _numbers(session.connection().execute(_NUMBERS_OF_COMMUNE, {"commune": commune_code}))
-    stamp = Stamp(code, versions.get(commune_code, 0), epoch)
+    # A page reads several things of one commune: in a read-only unit of work the numbers are read once, before
+    # the first of them (earlier than what they vouch for, as they must be); one that writes may change them.
+    read = session.info.setdefault(_NUMBERS_READ, {}) if is_readonly(session) else {}
+    if commune_code not in read:
+        versions, epoch = _numbers(session.connection().execute(_NUMBERS_OF_COMMUNE, {"commune": commune_code}))
+        read[commune_code] = (versions.get(commune_code, 0), epoch)
+    version, epoch = read[commune_code]
+    stamp = Stamp(code, version, epoch)
     params = {"commune": commune_code, "what": what, "first": first, "last": last}
     row = session.connection().execute(_KEPT_OF_COMMUNE, params).first()
     return Kept(_value(row, stamp), stamp)

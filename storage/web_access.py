@@ -100,11 +100,15 @@ def open_session(session: Session, member: Member, now: dt.datetime) -> str:
 
 def session_member(session: Session, token: str, now: dt.datetime) -> Member | None:
     """The member a cookie's token belongs to, while the session lives and the member is still in their area."""
-    row = session.exec(select(WebSession).where(WebSession.token_hash == token_hash(token))).first()
-    if row is None or row.ended_at is not None or row.expires_at <= now:
+    found = session.exec(
+        select(Member, WebSession.ended_at, WebSession.expires_at)
+        .join(WebSession, col(WebSession.member_id) == col(Member.id))
+        .where(WebSession.token_hash == token_hash(token))
+    ).first()  # one statement: every page asks it first
+    if found is None:
         return None
-    member = session.get(Member, row.member_id)
-    if member is None or member.removed_at is not None:
+    member, ended_at, expires_at = found
+    if ended_at is not None or expires_at <= now or member.removed_at is not None:
         return None
     return member
 

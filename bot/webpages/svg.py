@@ -185,6 +185,7 @@ def line_chart(
         labels = [escape(tr.month_short(month)) for month in months]
     for i, label in enumerate(labels):
         parts.append(f'<text x="{xs[i]}" y="{height - 6}" font-size="10" text-anchor="middle">{label}</text>')
+    keys = [f"{month:%Y-%m}" for month in months]
     for series_key, name, colour, dashed, points in series:
         drawn = [(i, v, f"{y(v):.1f}") for i, v in enumerate(points) if v is not None]
         dash = ' stroke-dasharray="5 4"' if dashed else ""
@@ -194,9 +195,9 @@ def line_chart(
         tag, radius, label = escape(series_key), 2 if dashed else 3.5, escape(name)
         for i, v, cy in drawn:
             parts.append(
-                f'<circle data-series="{tag}" data-month="{months[i]:%Y-%m}" data-value="{v}" '
+                f'<circle data-series="{tag}" data-month="{keys[i]}" data-value="{v}" '
                 f'cx="{xs[i]}" cy="{cy}" r="{radius}" fill="{colour}">'
-                f"<title>{label}: {escape(shown(v))}</title></circle>"
+                f"<title>{label}: {shown(v)}</title></circle>"  # a number: nothing to escape
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -309,3 +309,22 @@ def test_kept_days_and_months_follow_new_sessions_and_help(database: Database, m
             village = a_village(session, SON_KIM_1)
             add_session(session, village, author, dt.date(2026, 11, 10 + round_), 7 + round_)
             add_help(session, village, author, dt.date(2026, 11, 10 + round_), 3)
+
+
+def test_a_unit_of_work_that_writes_reads_its_own_changes(database: Database, month: Month) -> None:
+    scatter(database, month, 6)
+    code = flagged_commune(database, NOVEMBER)
+    author = next(iter(month.members.values()))
+    with database.session() as session:
+        before = supervision_flags(session, code, NOVEMBER, VN)
+        assert daily_activity_kept(session, code, *month_of(NOVEMBER.start)) == daily_activity(
+            session, code, *month_of(NOVEMBER.start)
+        )
+        village = a_village(session, code)
+        for week in range(4):  # a run of the very same figures: flagged
+            add_session(session, village, author, dt.date(2026, 11, 2 + 7 * week), 77)
+        after = supervision_flags(session, code, NOVEMBER, VN)
+        assert after == read_anew(session, code, NOVEMBER) != before
+        assert daily_activity_kept(session, code, *month_of(NOVEMBER.start)) == daily_activity(
+            session, code, *month_of(NOVEMBER.start)
+        )
