@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import and_, bindparam, literal, or_, select
 from sqlmodel import Session
 
 from storage.db import conflict_insert, is_readonly, write_soon
@@ -35,7 +35,6 @@ CHANGES = table_of(CommuneChange)
 KEPT = table_of(KeptRead)
 COMMUNES = table_of(Commune)
 EVERY_COMMUNE = 0  # the row of `communechange` that stands for all of them
-_NUMBERS_READ = "bdhvs_commune_numbers"  # `Session.info`: the numbers this unit of work read, by commune
 
 
 def fingerprint(*modules: ModuleType, extra: str = "") -> str:
@@ -96,18 +95,69 @@ class Kept:
     stamp: Stamp
 
 
+# What a read-only unit of work has read ahead (`read_ahead`): each commune's numbers, and kept rows by
+# (commune, what, first, last), None where nothing is kept.
+_NUMBERS_READ, _ROWS_READ = "bdhvs_commune_numbers", "bdhvs_kept_rows"
+Wanted = tuple[str, dt.date, dt.date]  # a read: what, its first and last day
+
+
+def read_ahead(session: Session, commune_code: int, wanted: Sequence[Wanted]) -> None:
+    """Read the commune's numbers and what is kept of these reads in one statement, for the `kept_of_commune`
+    calls that follow in this unit of work (a page asks for several: one round trip instead of one each). Only
+    in a read-only unit of work: one that writes may change the numbers."""
+    if not is_readonly(session) or not wanted:
+        return
+    now, every = CHANGES.alias("now"), CHANGES.alias("every")
+    one = select(literal(1).label("one")).subquery()
+    kept_rows = and_(
+        KEPT.c.commune_code == commune_code,
+        or_(*(and_(KEPT.c.what == what, KEPT.c.first == first, KEPT.c.last == last) for what, first, last in wanted)),
+    )
+    statement = select(
+        now.c.version.label("now_version"),
+        every.c.version.label("now_epoch"),
+        KEPT.c.what,
+        KEPT.c.first,
+        KEPT.c.last,
+        *_COLUMNS[1:],
+    ).select_from(
+        one.outerjoin(now, now.c.commune_code == commune_code)
+        .outerjoin(every, every.c.commune_code == EVERY_COMMUNE)
+        .outerjoin(KEPT, kept_rows)
+    )
+    rows = session.connection().execute(statement).all()
+    session.info.setdefault(_NUMBERS_READ, {})[commune_code] = (rows[0].now_version or 0, rows[0].now_epoch or 0)
+    found = session.info.setdefault(_ROWS_READ, {})
+    for what, first, last in wanted:
+        found[(commune_code, what, first, last)] = None
+    for row in rows:
+        if row.what is not None:
+            found[(commune_code, row.what, _as_date(row.first), _as_date(row.last))] = row
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date column's value (SQLite may hand back its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def kept_of_commune(session: Session, commune_code: int, what: str, first: dt.date, last: dt.date, code: str) -> Kept:
     """The commune's kept read `what` over first..last made by `code`, when it holds (`Kept.value` None if not)."""
     # A page reads several things of one commune: in a read-only unit of work the numbers are read once, before
     # the first of them (earlier than what they vouch for, as they must be); one that writes may change them.
-    read = session.info.setdefault(_NUMBERS_READ, {}) if is_readonly(session) else {}
+    readonly = is_readonly(session)
+    read = session.info.setdefault(_NUMBERS_READ, {}) if readonly else {}
     if commune_code not in read:
         versions, epoch = _numbers(session.connection().execute(_NUMBERS_OF_COMMUNE, {"commune": commune_code}))
         read[commune_code] = (versions.get(commune_code, 0), epoch)
     version, epoch = read[commune_code]
     stamp = Stamp(code, version, epoch)
-    params = {"commune": commune_code, "what": what, "first": first, "last": last}
-    row = session.connection().execute(_KEPT_OF_COMMUNE, params).first()
+    ahead = session.info.get(_ROWS_READ, {}) if readonly else {}
+    key = (commune_code, what, first, last)
+    if key in ahead:
+        row = ahead.pop(key)  # read once: a second ask in the unit of work reads again
+    else:
+        params = {"commune": commune_code, "what": what, "first": first, "last": last}
+        row = session.connection().execute(_KEPT_OF_COMMUNE, params).first()
     return Kept(_value(row, stamp), stamp)
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from storage.areas import get_commune, get_province
 from storage.indicators import FIVE, on_track
+from storage.kept import read_ahead
 from storage.models import MonthlyReport, Village
 from storage.periods import PERIOD_MONTH, PERIOD_QUARTER, PERIOD_WEEK, Period, previous_month, week_of, weeks_between
 from storage.progress import (
@@ -37,6 +38,8 @@ from storage.progress import (
 )
 from storage.progress.figures import indicator_lines
 from storage.progress.series import (
+    DAYS,
+    MONTHS,
     DailyActivity,
     daily_activity,
     daily_activity_kept,
@@ -49,7 +52,7 @@ from storage.scope import Scope
 from storage.supervision import Flag
 from storage.supervision.entries import Entries
 from storage.supervision.honour import Standing, village_roll, village_roll_of
-from storage.supervision.tallies import commune_flags_kept
+from storage.supervision.tallies import FLAGS, commune_flags_kept
 from storage.text import fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -192,19 +195,23 @@ def area_view(
     flags: list[Flag] = []
     days: DailyActivity | None = None
     if village is None:
-        # Supervision's flags are kept while they hold (storage/supervision/tallies.py); when they had to be read,
-        # the heat-map's days are folded from the same rows (the commune's sessions and people helped by village
-        # and day), not read a second time.
+        # The flags, the heat-map's days and the trend's months are kept while they hold (storage/kept.py), all
+        # three looked up in one statement; when the flags had to be read, the days are folded from the same rows
+        # (the commune's sessions and people helped by village and day), not read a second time.
+        months = trend_months(period, today)
+        read_ahead(
+            session,
+            commune_code,
+            [(FLAGS, period.start, period.end), (DAYS, period.start, period.end), (MONTHS, months[0], months[-1])],
+        )
         supervision = commune_flags_kept(session, commune_code, period, tz)
         flags = supervision.flags
-        if supervision.entries is not None:
-            days = days_of(supervision.entries, period)
+        folded = None if supervision.entries is None else days_of(supervision.entries, period)
+        days = daily_activity_kept(session, commune_code, period.start, period.end, folded)
     if days is None:
-        # One read of the days behind the heat-map's weeks (see storage/progress/series.py), a commune's kept.
-        if village is None:
-            days = daily_activity_kept(session, commune_code, period.start, period.end)
-        else:
-            days = daily_activity(session, commune_code, period.start, period.end, village.id)
+        # One read of the days behind the heat-map's weeks (see storage/progress/series.py).
+        village_id = None if village is None else village.id
+        days = daily_activity(session, commune_code, period.start, period.end, village_id)
     by_week = days.by_week([(week.start, week.end) for week in weeks])
     empty = (0, 0, 0)
     rows = []

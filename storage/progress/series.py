@@ -192,8 +192,11 @@ def _code() -> str:
     return kept.fingerprint(sys.modules[__name__], progress_sql)
 
 
-def daily_activity_kept(session: Session, commune_code: int, start: dt.date, end: dt.date) -> DailyActivity:
-    """`daily_activity` of the whole commune, kept while it holds."""
+def daily_activity_kept(
+    session: Session, commune_code: int, start: dt.date, end: dt.date, folded: DailyActivity | None = None
+) -> DailyActivity:
+    """`daily_activity` of the whole commune, kept while it holds; `folded`: the same days already folded from
+    rows read for something else (kept instead of reading them)."""
     found = kept.kept_of_commune(session, commune_code, DAYS, start, end, _code())
     if found.value is not None:
         return DailyActivity(
@@ -202,7 +205,7 @@ def daily_activity_kept(session: Session, commune_code: int, start: dt.date, end
             },
             helped={(village, dt.date.fromisoformat(day)): n for village, day, n in found.value["helped"]},
         )
-    activity = daily_activity(session, commune_code, start, end)
+    activity = folded if folded is not None else daily_activity(session, commune_code, start, end)
     value = {
         "sessions": [[village, day.isoformat(), n, came] for (village, day), (n, came) in activity.sessions.items()],
         "helped": [[village, day.isoformat(), n] for (village, day), n in activity.helped.items()],

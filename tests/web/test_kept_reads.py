@@ -10,16 +10,18 @@ import random
 from collections import Counter
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from bot.webpages.views import area_view
 from storage import kept
 from storage.db import Database
 from storage.models import Commune, HelpRecord, Member, ProvinceSetting, TrainingSession, Village
 from storage.periods import Period, month_of
 from storage.progress.series import daily_activity, daily_activity_kept, monthly_sessions, monthly_sessions_kept
 from storage.reports import DEFAULT_DEADLINE_DAY
+from storage.scope import Scope
 from storage.supervision import province_flag_counts, rule_counts, supervision_flags
 from storage.supervision.entries import load_entries
 from storage.supervision.rules import commune_flags
@@ -328,3 +330,28 @@ def test_a_unit_of_work_that_writes_reads_its_own_changes(database: Database, mo
         assert daily_activity_kept(session, code, *month_of(NOVEMBER.start)) == daily_activity(
             session, code, *month_of(NOVEMBER.start)
         )
+
+
+def test_a_page_reads_what_is_kept_of_its_commune_in_one_statement(database: Database, month: Month) -> None:
+    scatter(database, month, 7)
+    code = flagged_commune(database, NOVEMBER)
+    today = dt.date(2026, 11, 25)
+    with database.session(readonly=True) as session:
+        first = area_view(session, Scope.operator(), code, NOVEMBER, today, tz=VN)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.session(readonly=True) as session:
+            again = area_view(session, Scope.operator(), code, NOVEMBER, today, tz=VN)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    kept_reads = [s for s in statements if "keptread" in s or "communechange" in s]
+    assert len(kept_reads) == 1, kept_reads
+    assert again.flags == first.flags and again.flags
+    assert again.rows == first.rows and again.trend == first.trend
+    with database.session(readonly=True) as session:
+        assert again.flags == read_anew(session, code, NOVEMBER)
