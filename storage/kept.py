@@ -21,11 +21,12 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, literal, or_, select
 from sqlmodel import Session
 
 from storage.db import conflict_insert, is_readonly, write_soon
@@ -101,19 +102,22 @@ _NUMBERS_READ, _ROWS_READ = "bdhvs_commune_numbers", "bdhvs_kept_rows"
 Wanted = tuple[str, dt.date, dt.date]  # a read: what, its first and last day
 
 
-def read_ahead(session: Session, commune_code: int, wanted: Sequence[Wanted]) -> None:
-    """Read the commune's numbers and what is kept of these reads in one statement, for the `kept_of_commune`
-    calls that follow in this unit of work (a page asks for several: one round trip instead of one each). Only
-    in a read-only unit of work: one that writes may change the numbers."""
-    if not is_readonly(session) or not wanted:
-        return
+@lru_cache(maxsize=8)
+def _read_ahead_statement(count: int) -> Any:
+    """The commune's numbers and what is kept of `count` reads (`:what0`, `:first0`, `:last0`, ...): one row even
+    when nothing is kept (the numbers, outer-joined to the kept rows). Built once per count."""
     now, every = CHANGES.alias("now"), CHANGES.alias("every")
     one = select(literal(1).label("one")).subquery()
-    kept_rows = and_(
-        KEPT.c.commune_code == commune_code,
-        or_(*(and_(KEPT.c.what == what, KEPT.c.first == first, KEPT.c.last == last) for what, first, last in wanted)),
+    commune = bindparam("commune", type_=Integer)
+    wanted = (
+        and_(
+            KEPT.c.what == bindparam(f"what{n}"),
+            KEPT.c.first == bindparam(f"first{n}", type_=Date),
+            KEPT.c.last == bindparam(f"last{n}", type_=Date),
+        )
+        for n in range(count)
     )
-    statement = select(
+    return select(
         now.c.version.label("now_version"),
         every.c.version.label("now_epoch"),
         KEPT.c.what,
@@ -121,11 +125,23 @@ def read_ahead(session: Session, commune_code: int, wanted: Sequence[Wanted]) ->
         KEPT.c.last,
         *_COLUMNS[1:],
     ).select_from(
-        one.outerjoin(now, now.c.commune_code == commune_code)
+        one.outerjoin(now, now.c.commune_code == commune)
         .outerjoin(every, every.c.commune_code == EVERY_COMMUNE)
-        .outerjoin(KEPT, kept_rows)
+        .outerjoin(KEPT, and_(KEPT.c.commune_code == commune, or_(*wanted)))
     )
-    rows = session.connection().execute(statement).all()
+
+
+def read_ahead(session: Session, commune_code: int, wanted: Sequence[Wanted]) -> None:
+    """Read the commune's numbers and what is kept of these reads in one statement, for the `kept_of_commune`
+    calls that follow in this unit of work (a page asks for several: one round trip instead of one each). Only
+    in a read-only unit of work: one that writes may change the numbers."""
+    if not is_readonly(session) or not wanted:
+        return
+    params: dict[str, Any] = {"commune": commune_code}
+    for n, (what, first, last) in enumerate(wanted):
+        params.update({f"what{n}": what, f"first{n}": first, f"last{n}": last})
+    statement = _read_ahead_statement(len(wanted))
+    rows = session.connection().execute(statement, params).all()
     session.info.setdefault(_NUMBERS_READ, {})[commune_code] = (rows[0].now_version or 0, rows[0].now_epoch or 0)
     found = session.info.setdefault(_ROWS_READ, {})
     for what, first, last in wanted:
