@@ -67,8 +67,10 @@ def _ping_when_stale(engine: Engine) -> None:
             return
         if time.monotonic() - idle_since < PING_AFTER_IDLE and not _has_news(dbapi_connection):
             return
-        if not engine.dialect._do_ping_w_event(dbapi_connection):
-            raise exc.InvalidatePoolError()  # as `pool_pre_ping` does: this connection and the older ones go
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:  # as `pool_pre_ping` does: it and the older ones go
+            raise exc.InvalidatePoolError() from error
 
 
 def _has_news(dbapi_connection: Any) -> bool:
