@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,11 +62,58 @@ def in_memory_database(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and (parsed.database or "") in ("", ":memory:")
 
 
+# A PostgreSQL connection back in the pool for longer than this is pinged before it is handed out again.
+PING_AFTER_IDLE = 1.0
+_IDLE_SINCE = "bdhvs.idle_since"  # the connection record's info: when it was last put back (time.monotonic)
+
+
+def _ping_when_stale(engine: Engine) -> None:
+    """Ping a pooled PostgreSQL connection before handing it out only when it may have gone stale.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip before each transaction, the same as one
+    statement of an update's (the server's CPU, two context switches on a small machine). A connection put
+    back less than `PING_AFTER_IDLE` ago and with nothing waiting on its socket is handed out as it is: a server
+    that stops or ends the session (a restart, `pg_terminate_backend`) tells every idle connection so and closes
+    it, which makes the socket readable, and then the ping runs and the pool is renewed as before. What a ping
+    at every checkout found beyond that (a peer that vanished in the last second) a ping would wait for too."""
+
+    @event.listens_for(engine, "checkin")
+    def _put_back(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None:  # just opened
+            return
+        if time.monotonic() - idle_since < PING_AFTER_IDLE and not _has_news(dbapi_connection):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:  # as `pool_pre_ping` does: it and the older ones go
+            raise exc.InvalidatePoolError() from error
+
+
+def _has_news(dbapi_connection: Any) -> bool:
+    """Whether an idle connection is closed or the server sent it something (it says so before it ends one)."""
+    try:
+        if dbapi_connection.closed:
+            return True
+        poll = select.poll()
+        poll.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poll.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
 def _make_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        postgres = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        _ping_when_stale(postgres)
+        return postgres
     database = parsed.database or ""
     in_memory = in_memory_database(url)
     if not in_memory:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.db import conflict_insert
@@ -103,15 +104,17 @@ _PAUSE = text(
 )
 
 
-def ensure_pace(session: Session, key: str) -> None:
+def ensure_pace(session: Session | Connection, key: str) -> None:
     """The token's pace row, made if missing (race-safe)."""
     table = SendPace.__table__  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
     session.execute(conflict_insert("postgresql", table).values(key=key, next_at=0.0).on_conflict_do_nothing())
 
 
-def reserve_send(session: Session, key: str, rate: float, burst: float, count: int = 1) -> float:
+def reserve_send(session: Session | Connection, key: str, rate: float, burst: float, count: int = 1) -> float:
     """Reserve the token's next `count` send slots at `rate` a second (one every 1/rate seconds from the first),
-    with up to `burst` at once after a quiet spell; the seconds until the first (0: now). PostgreSQL only."""
+    with up to `burst` at once after a quiet spell; the seconds until the first (0: now). PostgreSQL only.
+
+    One statement, a unit of work by itself: it may run in autocommit (`Database.autocommit`)."""
     interval = 1.0 / rate
     values = {"key": key, "interval": interval, "tolerance": max(0.0, burst - 1.0) * interval, "count": count}
     wait = session.execute(_RESERVE, values).scalar_one_or_none()

@@ -41,6 +41,13 @@ def is_locked(session: Session, commune_code: int, day: dt.date) -> bool:
     return bool(known[key])
 
 
+def remember_status(session: Session, commune_code: int, month: dt.date, status: str | None) -> None:
+    """What `is_locked` would read for the month starting `month`, read already by the caller (the engine reads
+    the month of the update along with the member, in the same round trip): the report's status, None when
+    there is none."""
+    session.info.setdefault(_LOCKS, {})[(commune_code, month)] = status == "submitted"
+
+
 def ensure_open(session: Session, commune_code: int, day: dt.date) -> None:
     """Refuse a change to a submitted month, saying which month."""
     if is_locked(session, commune_code, day):

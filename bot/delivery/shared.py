@@ -99,12 +99,13 @@ class SharedPace:
         self._executor.shutdown(wait=False)
 
     def _reserve(self, key: str) -> float:
-        """One reservation (on the pacing thread)."""
-        with self.database.session() as session:
-            if key not in self._made:
+        """One reservation (on the pacing thread): one statement in autocommit, no BEGIN and COMMIT round trips."""
+        if key not in self._made:
+            with self.database.session() as session:
                 instances.ensure_pace(session, key)
-                self._made.add(key)
-            return instances.reserve_send(session, key, self.rate, self.burst, self.batch)
+            self._made.add(key)
+        with self.database.autocommit() as connection:
+            return instances.reserve_send(connection, key, self.rate, self.burst, self.batch)
 
     def _pause(self, key: str, seconds: float) -> None:
         """One pause (on the pacing thread)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
@@ -75,6 +76,12 @@ def _enabled_ids(session: Session, province_code: int) -> frozenset[str]:
     if province_code not in known:
         known[province_code] = frozenset(session.exec(_ENABLED_IDS, params={"province": province_code}).all())
     return known[province_code]
+
+
+def remember_enabled(session: Session, province_code: int, ids: Iterable[str]) -> None:
+    """What `_enabled_ids` would read for the province, read already by the caller (the engine reads it along
+    with the member, in the same round trip)."""
+    session.info.setdefault(_ENABLED, {})[province_code] = frozenset(ids)
 
 
 def enabled_programmes(session: Session, province_code: int, catalog: Catalog | None = None) -> list[Programme]:
