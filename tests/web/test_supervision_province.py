@@ -39,12 +39,14 @@ PERIODS = [
 ]
 
 
-def scatter(database: Database, month: Month, seed: int) -> None:
-    """Eight more villages in each commune of the province and ~700 sessions over September to November."""
+def scatter(database: Database, month: Month, seed: int, communes_at_most: int | None = None) -> None:
+    """Eight more villages in each commune of the province (or of its first `communes_at_most`) and ~700
+    sessions over September to November."""
     rand = random.Random(seed)
     stamp = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
     with database.session() as session:
         communes = list(session.exec(select(Commune.code).where(Commune.province_code == HA_TINH)))
+        communes = sorted(communes)[:communes_at_most] if communes_at_most else communes
         for code in communes:
             for n in range(8):
                 households = rand.choice([None, None, 0, 6, 12, 40])
