@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from storage.db import conflict_insert, is_readonly, write_soon
 from storage.models import Commune, CommuneChange, KeptRead, table_of
+from storage.periods import as_date
 
 CHANGES = table_of(CommuneChange)
 KEPT = table_of(KeptRead)
@@ -148,12 +149,7 @@ def read_ahead(session: Session, commune_code: int, wanted: Sequence[Wanted]) ->
         found[(commune_code, what, first, last)] = None
     for row in rows:
         if row.what is not None:
-            found[(commune_code, row.what, _as_date(row.first), _as_date(row.last))] = row
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    """A date column's value (SQLite may hand back its ISO text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+            found[(commune_code, row.what, as_date(row.first), as_date(row.last))] = row
 
 
 def kept_of_commune(session: Session, commune_code: int, what: str, first: dt.date, last: dt.date, code: str) -> Kept:

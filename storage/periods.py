@@ -9,6 +9,11 @@ from dataclasses import dataclass
 PERIOD_WEEK, PERIOD_MONTH, PERIOD_QUARTER = "week", "month", "quarter"
 
 
+def as_date(value: dt.date | str) -> dt.date:
+    """A date column's value as a date (SQLite may hand back its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """The Monday and Sunday of the week holding `day`."""
     monday = day - dt.timedelta(days=day.weekday())

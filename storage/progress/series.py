@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from storage import kept
 from storage.indicators import SCOPE_COMMUNE, SCOPE_PROVINCE
-from storage.periods import month_of
+from storage.periods import as_date, month_of
 from storage.progress import sql as progress_sql
 from storage.progress.figures import Figure, Target
 from storage.progress.sql import COMMUNES, FIGURES, HELP, SESSIONS, TARGETS, month_index, month_number
@@ -98,11 +98,6 @@ def monthly_sessions(session: Session, commune_code: int, months: Sequence[dt.da
     return {first: MonthActivity(sessions[i], villages[i]) for i, first in enumerate(months)}
 
 
-def _as_date(value: dt.date | str) -> dt.date:
-    """A date column's value (SQLite may hand back its ISO text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
 def daily_activity(
     session: Session, commune_code: int, start: dt.date, end: dt.date, village_id: int | None = None
 ) -> DailyActivity:
@@ -130,14 +125,14 @@ def daily_activity(
         .group_by(SESSIONS.c.village_id, SESSIONS.c.session_date)
     )
     for village, day, count, attendees in held:
-        activity.sessions[(int(village), _as_date(day))] = (int(count), int(attendees or 0))
+        activity.sessions[(int(village), as_date(day))] = (int(count), int(attendees or 0))
     helped = session.connection().execute(
         select(HELP.c.village_id, HELP.c.record_date, func.sum(HELP.c.count))
         .where(*on_help)
         .group_by(HELP.c.village_id, HELP.c.record_date)
     )
     for village, day, count in helped:
-        activity.helped[(int(village), _as_date(day))] = int(count or 0)
+        activity.helped[(int(village), as_date(day))] = int(count or 0)
     return activity
 
 
@@ -155,7 +150,7 @@ def monthly_figures(
     rows = session.connection().execute(_MONTHLY_FIGURES, {"commune": commune_code, "first": first, "last": last})
     figures: dict[dt.date, dict[str, Figure]] = defaultdict(dict)
     for month, indicator, numerator, denominator in rows:
-        figures[_as_date(month)][indicator] = (int(numerator), int(denominator))
+        figures[as_date(month)][indicator] = (int(numerator), int(denominator))
     return figures
 
 

@@ -40,7 +40,7 @@ from sqlmodel import select as select_model
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from storage.models import Commune
-from storage.periods import Period
+from storage.periods import Period, as_date
 from storage.progress.sql import COMMUNES, SESSIONS, VILLAGES
 from storage.reports import DEFAULT_DEADLINE_DAY, deadline_day
 from storage.supervision.entries import HISTORY_WEEKS, MEMBERS, load_entries
@@ -212,8 +212,7 @@ def _entry_days(
         if n_bursts:
             counts.setdefault(int(code), Counter())[RULE_BURST] += int(n_bursts)
         if n_backdated:
-            local = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
-            backdated_on.setdefault(int(code), []).append((local, int(n_backdated)))
+            backdated_on.setdefault(int(code), []).append((as_date(day), int(n_backdated)))
     for deadline in _deadlines(period, deadline_day(session, province_code)):
         opens = max(deadline - dt.timedelta(days=RUSH_DAYS - 1), period.start)
         closes = min(deadline, period.end)

@@ -62,14 +62,20 @@ def _value(counts: Mapping[str, int], flags: Sequence[Flag] | None) -> dict[str,
     }
 
 
+def _read(session: Session, commune_code: int, period: Period, tz: ZoneInfo) -> tuple[list[Flag], Entries]:
+    """The commune's flags read now, and the entries they were read from."""
+    entries = load_entries(session, [commune_code], period, tz)
+    deadline = entries.deadline_days.get(commune_code, DEFAULT_DEADLINE_DAY)
+    return commune_flags(entries.sessions, period, deadline), entries
+
+
 def commune_flags_kept(session: Session, commune_code: int, period: Period, tz: ZoneInfo) -> CommuneFlags:
     """The commune's entries worth a second look over the period, by rule: kept ones while they hold, else read
     (`load_entries`, `rules.commune_flags`) and kept."""
     found = kept.kept_of_commune(session, commune_code, FLAGS, period.start, period.end, _code(tz.key))
     if found.value is not None and found.value.get("flags") is not None:
         return CommuneFlags([flag_from_json(flag) for flag in found.value["flags"]], None)
-    entries = load_entries(session, [commune_code], period, tz)
-    flags = commune_flags(entries.sessions, period, entries.deadline_days.get(commune_code, DEFAULT_DEADLINE_DAY))
+    flags, entries = _read(session, commune_code, period, tz)
     value = _value(Counter(flag.rule for flag in flags), flags)
     kept.keep_soon(session, FLAGS, period.start, period.end, [(commune_code, found.stamp, value)])
     return CommuneFlags(flags, entries)
@@ -93,8 +99,7 @@ def province_counts_kept(session: Session, province_code: int, period: Period, t
     reads = []
     if len(stale) <= ONE_BY_ONE:
         for code in stale:
-            entries = load_entries(session, [code], period, tz)
-            flags = commune_flags(entries.sessions, period, entries.deadline_days.get(code, DEFAULT_DEADLINE_DAY))
+            flags, _entries = _read(session, code, period, tz)
             counted = Counter(flag.rule for flag in flags)
             if counted:
                 counts[code] = counted
