@@ -1,14 +1,19 @@
 """CPU cost of the conversation engine per update, without HTTP: where bench/throughput.py spends most.
 
 Plays the same people and flows as bench/throughput.py (guided session, guided help, one line of free text,
-each read back and confirmed) straight into `ConversationEngine.process` on SQLite, one update at a time, and
-measures the CPU time of each call (`time.thread_time`, so waits and other processes do not count). The
+each read back and confirmed) straight into `ConversationEngine.process` on SQLite (or PostgreSQL with
+`--database-url`, leasing its replies as an instance there does), one update at a time, and measures the CPU
+time of each call (`time.thread_time`, so waits and other processes do not count). The
 baseline, run in the same process on the same database, is the least a unit of work can cost here: an
 update that is only deduplicated and committed (a redelivered one). The ratio says how many such bare
 transactions one real update costs.
 
     python bench/engine.py                  # 2,000 updates
     python bench/engine.py --updates 5000 --profile /tmp/engine.prof
+    python bench/engine.py --database-url postgresql://postgres@127.0.0.1:5432/bench   # (EMPTIED first)
+
+Each step's line also shows the statements it sent to the database (on PostgreSQL each is a round trip;
+BEGIN and COMMIT are counted apart).
 """
 
 from __future__ import annotations
@@ -26,13 +31,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.cluster import VILLAGES, seed_members
+from sqlalchemy import event
+
+from bench.cluster import VILLAGES, seed
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.engine import ConversationEngine
 from bot.messages import Incoming, Reply
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.outbox import OutboxItem
 
 TOPICS = ["public_services", "online_shopping", "online_payment", "online_safety", "vneid", "other_platforms"]
@@ -52,6 +58,7 @@ TOPIC_WORDS = ["cài VNeID", "dịch vụ công trực tuyến", "thanh toán kh
 class Bench:
     def __init__(self, database: Database, users: int, rng: random.Random) -> None:
         self.database = database
+        lease = None if database.is_sqlite else ("bench-engine", 15.0)
         self.rng = rng
         self.outbox: list[OutboxItem] = []
         self.engine = ConversationEngine(
@@ -60,16 +67,26 @@ class Bench:
             SystemClock(),
             _router,
             on_outbox=self.outbox.extend,
+            lease=lease,
         )
         self.users = [str(900_000 + n) for n in range(users)]
         self.ids = itertools.count(1)
         self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.statements: dict[str, int] = defaultdict(int)  # statements sent, per step
+        self._sent = 0
+        event.listen(database.engine, "before_cursor_execute", self._count)
+        event.listen(database.engine, "commit", self._count)
+        event.listen(database.engine, "begin", self._count)
+
+    def _count(self, *args: Any, **kwargs: Any) -> None:
+        self._sent += 1
 
     def process(self, step: str, incoming: Incoming) -> list[OutboxItem]:
-        mark = len(self.outbox)
+        mark, sent = len(self.outbox), self._sent
         started = time.thread_time()
         self.engine.process(incoming)
         self.cpu[step].append(time.thread_time() - started)
+        self.statements[step] += self._sent - sent
         return [item for item in self.outbox[mark:] if item.kind in ("message", "edit")]
 
     def say(self, step: str, user: str, text: str) -> list[OutboxItem]:
@@ -149,9 +166,11 @@ class Bench:
         """The baseline: redelivered updates, each one a transaction that only finds it was seen."""
         for n in range(count):
             user = self.users[n % len(self.users)]
+            sent = self._sent
             started = time.thread_time()
             self.engine.process(Incoming(channel="telegram", update_id="1", user_id=user, chat_id=user, text="x"))
             self.cpu["duplicate"].append(time.thread_time() - started)
+            self.statements["duplicate"] += self._sent - sent
 
 
 def _router(turn: Any) -> None:
@@ -165,12 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--updates", type=int, default=2000, help="updates to measure (2000)")
     parser.add_argument("--users", type=int, default=100, help="people (100)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile (CPU time) the measured part into FILE")
+    parser.add_argument(
+        "--database-url", metavar="URL", help="PostgreSQL instead of a fresh SQLite file (its schema is EMPTIED)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
-        database = Database(f"sqlite:///{tmp}/engine.db")
-        upgrade(database)
+        url = args.database_url or f"sqlite:///{tmp}/engine.db"
+        users = [900_000 + n for n in range(args.users)]
+        seed(url, users)  # a PostgreSQL schema emptied first, migrated, seeded
+        database = Database(url)
         bench = Bench(database, args.users, random.Random(20261125))
-        seed_members(database, bench.users)
         bench.run(200)  # warm-up: imports, caches, compiled statements
         bench.cpu.clear()
         profiler = None
@@ -188,9 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     baseline = statistics.mean(bench.cpu.pop("duplicate")) * 1e6
     every = [value for values in bench.cpu.values() for value in values]
     mean = statistics.mean(every) * 1e6
-    print(f"bench/engine.py: {len(every)} updates through ConversationEngine.process on SQLite, CPU time per call")
+    engine = "SQLite" if database.is_sqlite else "PostgreSQL"
+    print(f"bench/engine.py: {len(every)} updates through ConversationEngine.process on {engine}, CPU time per call")
     for step, values in sorted(bench.cpu.items(), key=lambda kv: -statistics.mean(kv[1])):
-        print(f"  {step:<12} {len(values):>5} x {statistics.mean(values) * 1e6:7.0f} µs")
+        statements = bench.statements[step] / len(values)
+        print(f"  {step:<12} {len(values):>5} x {statistics.mean(values) * 1e6:7.0f} µs, {statements:4.1f} statements")
+    sent = sum(n for step, n in bench.statements.items() if step != "duplicate")
+    print(f"statements per update: {sent / len(every):.2f} (BEGIN and COMMIT included)")
     print(f"all updates: {mean:.0f} µs CPU each (at most {1e6 / mean:.0f} updates/s on one core)")
     print(f"baseline, a redelivered update (dedupe and commit only): {baseline:.0f} µs; ratio {mean / baseline:.1f}")
     return 0

@@ -35,7 +35,7 @@ from bot.messages import Incoming, Reply, chat_hash
 from bot.settings import Config
 from handlers.base import IDLE, Turn
 from handlers.menu import command_menu
-from storage import outbox, outbox_leases, reports
+from storage import outbox, outbox_leases, reports, turn_writes
 from storage.db import Database, conflict_insert
 from storage.models import (
     ChannelAccount,
@@ -132,18 +132,11 @@ def chat_lock_key(channel: str, chat_id: str) -> int:
 
 
 @functools.cache
-def _state_statement(dialect: str, hold_claims: bool = False) -> Any:
+def _state_statement(dialect: str) -> Any:
     """Write a conversation state, new or not: INSERT ... ON CONFLICT DO UPDATE, built once per dialect; its time
-    is the `stamped_at` parameter.
-
-    `hold_claims` (several instances, PostgreSQL): the same statement takes the outbox claims' lock shared
-    (storage/outbox_leases.py:hold_claims_shared), which the replies' INSERT after it needs to lease them; taken
-    while its time is read, it costs no round trip of its own."""
+    is the `stamped_at` parameter. (With leases, PostgreSQL: storage/turn_writes.py:save_turn instead.)"""
     table = ConversationState.__table__  # type: ignore[attr-defined]  # set by SQLModel, not in its stubs
     stamped_at: Any = bindparam("stamped_at", type_=table.c.updated_at.type)
-    if hold_claims:
-        lock = select(func.pg_advisory_xact_lock_shared(outbox_leases.CLAIM_LOCK)).subquery()
-        stamped_at = select(stamped_at).select_from(lock).scalar_subquery()
     upsert = conflict_insert(dialect, table).values(updated_at=stamped_at)
     return upsert.on_conflict_do_update(
         index_elements=["channel", "user_id", "group_id"],
@@ -231,6 +224,11 @@ class ConversationEngine:
             "update_id": processed_id(incoming),
             "processed_at": self.clock.now(),
         }
+        if self.lease is not None:  # the claims' lock too, for the replies' leases (storage/turn_writes.py)
+            key = chat_lock_key(incoming.channel, incoming.chat_id)
+            return turn_writes.claim_update(
+                connection, **values, space=CHAT_LOCK_SPACE, key=key, claims=outbox_leases.CLAIM_LOCK
+            )
         if self._shared:
             values.update(space=CHAT_LOCK_SPACE, key=chat_lock_key(incoming.channel, incoming.chat_id))
             return connection.execute(_LOCKED_CLAIM, values).first() is not None
@@ -296,19 +294,14 @@ class ConversationEngine:
         incoming, now = turn.incoming, self.clock.now()
         state = turn.state
         state.updated_at = now
-        connection = session.connection()
-        connection.execute(
-            _state_statement(connection.dialect.name, hold_claims=self.lease is not None),
-            {
-                "channel": state.channel,
-                "user_id": state.user_id,
-                "group_id": state.group_id,
-                "name": state.name,
-                "data": state.data,
-                "locale": state.locale,
-                "stamped_at": now,
-            },
-        )
+        state_row = {
+            "channel": state.channel,
+            "user_id": state.user_id,
+            "group_id": state.group_id,
+            "name": state.name,
+            "data": state.data,
+            "locale": state.locale,
+        }
         chat_id = turn.account.chat_id if turn.account else incoming.chat_id
         items: list[dict[str, Any]] = []
         if incoming.callback_id:
@@ -354,12 +347,15 @@ class ConversationEngine:
                 }
             )
         if self.lease is None:
+            connection = session.connection()
+            connection.execute(_state_statement(connection.dialect.name), {**state_row, "stamped_at": now})
             outbox.enqueue_many(session, items, now=now)
         else:
-            # Several instances: the replies are leased to this one (`lease`: its name, the lease's life in
-            # seconds) as they are written, where their chat is free; the claims' lock was taken with the state.
+            # Several instances: the state and the replies in one statement, each reply leased to this instance
+            # (`lease`: its name, the lease's life in seconds) where its chat is free; the claims' lock was taken
+            # with the update's claim.
             owner, seconds = self.lease
-            outbox_leases.enqueue_leased(session, items, owner=owner, lease=dt.timedelta(seconds=seconds), now=now)
+            turn_writes.save_turn(session, state_row, items, owner=owner, lease=dt.timedelta(seconds=seconds), now=now)
 
     def _apologise(self, incoming: Incoming) -> list[OutboxItem]:
         """After a crash: remember the update (so it is not retried forever) and say sorry.

@@ -154,13 +154,14 @@ def enqueue_leased(
     for row in rows:
         row.update(lease_channel=row["channel"], lease_chat=row["chat_id"], lease_now=now, owner=owner, lease=lease)
     written = session.connection().execute(_enqueue_leased_statement(), rows).all()
-    added = [_leased_item(found, owner) for found in written]
+    added = [leased_item(found, owner) for found in written]
     session.info.setdefault(outbox.NEW_ITEMS, []).extend(added)
     return added
 
 
-def _leased_item(found: Any, owner: str) -> OutboxItem:
-    """An item from a row `_enqueue_leased_statement` returned (its columns, then `claimed_by`)."""
+def leased_item(found: Any, owner: str) -> OutboxItem:
+    """An item from a row a leasing INSERT returned (its columns, then `claimed_by`): `_enqueue_leased_statement`
+    here, `turn_writes.save_turn`."""
     item = OutboxItem(*found[:-1])
     return dataclasses.replace(item, leased=True) if found[-1] == owner else item
 

@@ -8,10 +8,12 @@ import datetime as dt
 import itertools
 from typing import Any
 
+import pytest
 from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
 
-from bot.engine import _state_statement
-from storage import instances, outbox, outbox_leases
+from bot.engine import CHAT_LOCK_SPACE
+from storage import instances, outbox, outbox_leases, turn_writes
 from storage.db import Database
 from storage.models import ConversationState, OutboxMessage
 from tests.multi_instance.conftest import NOW, enqueue_chats
@@ -86,9 +88,23 @@ def test_send_slots_follow_the_rate_across_reservations(pg: Database) -> None:
         assert instances.reserve_send(session, "telegram:abc", rate=1.0, burst=3.0) > 50.0
 
 
-def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg: Database) -> None:
-    """The engine leases its replies to its instance in the transaction that writes them (`enqueue_leased`) when
-    the chat is free for it; else they are left to the claims, which keep the chat's order."""
+def _write_leased(writer: str, session: Any, items: list[dict[str, Any]]) -> list[outbox.OutboxItem]:
+    """The replies written and leased to "one" by `enqueue_leased`, or by the engine's own statement, which writes
+    the conversation state with them (storage/turn_writes.py:save_turn)."""
+    if writer == "enqueue_leased":
+        return outbox_leases.enqueue_leased(session, items, owner="one", lease=LEASE, now=NOW)
+    state = {"channel": "telegram", "user_id": "7", "group_id": "", "name": "log", "data": {"n": 1}, "locale": "en"}
+    written = turn_writes.save_turn(session, state, items, owner="one", lease=LEASE, now=NOW)
+    stored = session.get(ConversationState, ("telegram", "7", ""))
+    assert (stored.name, stored.data, stored.locale, stored.updated_at) == ("log", {"n": 1}, "en", NOW)
+    return written
+
+
+@pytest.mark.parametrize("writer", ["enqueue_leased", "save_turn"])
+def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg: Database, writer: str) -> None:
+    """The engine leases its replies to its instance in the transaction that writes them (`enqueue_leased`, or
+    with the conversation state in one statement: `turn_writes.save_turn`) when the chat is free for it; else
+    they are left to the claims, which keep the chat's order."""
     before = enqueue_chats(pg, ["ours", "theirs", "unclaimed", "waits", "done"], per_chat=1)
     ours, theirs, _unclaimed, waits, done = before
     assert claim(pg, "one", room=1) == [ours]
@@ -102,21 +118,21 @@ def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg
         outbox.mark_sent(session, [done], NOW)
     with pg.session() as session:
         outbox_leases.hold_claims_shared(session)
-        written = outbox_leases.enqueue_leased(
+        written = _write_leased(
+            writer,
             session,
             [
-                outbox.message_item("telegram", chat, {"text": f"{chat} reply {n}"})
+                outbox.message_item("telegram", chat, {"text": f"{chat} reply {n}"}, bot="north" if n else None)
                 for chat in ("ours", "theirs", "unclaimed", "waits", "done", "new")
                 for n in range(2)
             ],
-            owner="one",
-            lease=LEASE,
-            now=NOW,
         )
         assert [item.payload["text"] for item in session.info[outbox.NEW_ITEMS]] == [
             f"{chat} reply {n}" for chat in ("ours", "theirs", "unclaimed", "waits", "done", "new") for n in range(2)
         ]  # in the order written, each once
     assert [item.id for item in written] == sorted(item.id for item in written)
+    assert [item.bot for item in written] == [None, "north"] * 6
+    assert all(item.kind == outbox.KIND_MESSAGE and item.attempts == 0 for item in written)
     leased = {item.id for item in written if item.leased}
     chats = {item.id: item.chat_id for item in written}
     # Its own chat in hand, a chat whose rows were all sent, a new chat: leased. Another's chat, a row left
@@ -129,27 +145,54 @@ def test_an_updates_replies_are_leased_as_written_only_where_the_chat_is_free(pg
     assert chats_of(pg, claim(pg, "two")) == {"theirs", "unclaimed"}
 
 
-def test_the_engines_state_write_holds_the_claims_lock_shared_until_the_commit(pg: Database) -> None:
-    """The engine's replies are leased by their INSERT under the claims' lock, which the state statement before
-    it takes shared (bot/engine.py:_state_statement): until the update commits, a claim (which takes the lock
-    exclusively) waits; without leases the state statement takes no lock."""
+def test_the_engines_claim_holds_the_chats_lock_and_the_claims_lock_shared_until_the_commit(pg: Database) -> None:
+    """The engine's replies are leased by their INSERT under the claims' lock, which the update's claim takes
+    shared after the chat's lock (storage/turn_writes.py:claim_update): until the update commits, a claim (which
+    takes the lock exclusively) waits. A redelivered update takes them too and is told it was seen."""
 
-    def claims_lock_held(session: Any) -> list[str]:
-        return list(
-            session.execute(
-                text(
-                    "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-                    " AND classid = :high AND objid = :low AND objsubid = 1"
-                ),
-                {"high": outbox_leases.CLAIM_LOCK >> 32, "low": outbox_leases.CLAIM_LOCK & 0xFFFF_FFFF},
-            ).scalars()
-        )
+    def advisory_locks(session: Any) -> list[tuple[int, int, int, str]]:
+        rows = session.execute(
+            text(
+                "SELECT classid::bigint, objid::bigint, objsubid, mode FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid() ORDER BY objsubid"
+            )
+        ).all()
+        return [tuple(row) for row in rows]
 
-    state = {"channel": "telegram", "user_id": "7", "group_id": "", "name": "idle", "data": {}, "locale": None}
-    for hold_claims, expected in ((True, ["ShareLock"]), (False, [])):
+    claims = (outbox_leases.CLAIM_LOCK >> 32, outbox_leases.CLAIM_LOCK & 0xFFFF_FFFF, 1, "ShareLock")
+    chat = (CHAT_LOCK_SPACE, 77, 2, "ExclusiveLock")
+    for update_id, fresh in (("u1", True), ("u1", False)):
         with pg.session() as session:
-            session.execute(_state_statement("postgresql", hold_claims), {**state, "stamped_at": NOW})
-            assert claims_lock_held(session) == expected
-            assert session.get(ConversationState, ("telegram", "7", "")) is not None
+            arguments = {"channel": "telegram", "update_id": update_id, "processed_at": NOW}
+            connection = session.connection()
+            claimed = turn_writes.claim_update(
+                connection, **arguments, space=CHAT_LOCK_SPACE, key=77, claims=outbox_leases.CLAIM_LOCK
+            )
+            assert claimed is fresh
+            assert advisory_locks(session) == [claims, chat]
         with pg.session() as session:
-            assert claims_lock_held(session) == []  # let go at the commit
+            assert advisory_locks(session) == []  # let go at the commit
+
+
+def test_the_engines_statements_raise_driver_errors_as_sqlalchemys_and_drop_a_broken_connection(pg: Database) -> None:
+    """The engine's own statements go to the driver as they are (storage/turn_writes.py); what fails there is
+    raised as from any statement (callers catch SQLAlchemy's errors), the transaction rolls back with nothing
+    written, and a connection its server ended is not handed out again."""
+    arguments = {"channel": "telegram", "processed_at": NOW, "space": CHAT_LOCK_SPACE, "claims": 1}
+    with pytest.raises(DBAPIError), pg.session() as session:  # a key beyond 32 bits: the server refuses it
+        turn_writes.claim_update(session.connection(), update_id="u1", key=1 << 40, **arguments)
+    with pytest.raises(DBAPIError), pg.session() as session:
+        connection = session.connection()
+        turn_writes.claim_update(connection, update_id="u2", key=5, **arguments)
+        with pg.engine.connect() as other:  # the server ends this connection's session
+            other.execute(
+                text("SELECT pg_terminate_backend(:pid)"),
+                {"pid": connection.connection.driver_connection.info.backend_pid},
+            )
+        turn_writes.claim_update(connection, update_id="u3", key=5, **arguments)
+    for _ in range(3):  # every pooled connection works: the ended one was dropped
+        with pg.session() as session:
+            assert turn_writes.claim_update(session.connection(), update_id="u4", key=5, **arguments) in (True, False)
+    with pg.session() as session:
+        seen = session.execute(text("SELECT update_id FROM processedupdate ORDER BY update_id")).scalars().all()
+    assert seen == ["u4"]
