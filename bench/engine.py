@@ -74,12 +74,27 @@ class Bench:
         self.cpu: dict[str, list[float]] = defaultdict(list)
         self.statements: dict[str, int] = defaultdict(int)  # statements sent, per step
         self._sent = 0
-        event.listen(database.engine, "before_cursor_execute", self._count)
+        if database.is_sqlite:
+            event.listen(database.engine, "before_cursor_execute", self._count)
+        else:  # at the driver: some of the engine's statements are sent to it directly (storage/turn_writes.py)
+            self._count_driver_calls()
         event.listen(database.engine, "commit", self._count)
         event.listen(database.engine, "begin", self._count)
 
     def _count(self, *args: Any, **kwargs: Any) -> None:
         self._sent += 1
+
+    def _count_driver_calls(self) -> None:
+        """Count every statement psycopg's cursors execute, whoever runs it (this bench's process only)."""
+        import psycopg
+
+        execute = psycopg.Cursor.execute
+
+        def counted(cursor: Any, *args: Any, **kwargs: Any) -> Any:
+            self._count()
+            return execute(cursor, *args, **kwargs)
+
+        psycopg.Cursor.execute = counted  # type: ignore[method-assign]
 
     def process(self, step: str, incoming: Incoming) -> list[OutboxItem]:
         mark, sent = len(self.outbox), self._sent
