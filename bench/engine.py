@@ -94,7 +94,7 @@ class Bench:
             self._count()
             return execute(cursor, *args, **kwargs)
 
-        psycopg.Cursor.execute = counted  # type: ignore[method-assign]
+        psycopg.Cursor.execute = counted  # type: ignore[method-assign,assignment]
 
     def process(self, step: str, incoming: Incoming) -> list[OutboxItem]:
         mark, sent = len(self.outbox), self._sent
