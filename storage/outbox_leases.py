@@ -128,8 +128,8 @@ def claim_scan(
 
 def hold_claims_shared(session: Session) -> None:
     """Take the claims' lock shared for the transaction: no claim runs until it ends, and the statements after
-    this one see every claim committed before (`enqueue_leased` needs it). The engine takes it inside the
-    statement that writes the conversation state instead (bot/engine.py), saving a round trip."""
+    this one see every claim committed before (`enqueue_leased` needs it). The engine takes it inside its
+    update's claim instead (storage/turn_writes.py:claim_update), saving a round trip."""
     session.connection().execute(_SHARED_CLAIM_LOCK, {"key": CLAIM_LOCK})
 
 
@@ -139,7 +139,7 @@ def enqueue_leased(
     """`outbox.enqueue_many` for an update's replies, each row leased to `owner` by the same INSERT when its
     chat is free for it; the items, `leased` saying which. Their instance then sends them as it got them,
     without a claim of its own. The claims' lock must be held shared already (`hold_claims_shared`, or the
-    engine's state statement), taken by an earlier statement of the transaction.
+    engine's claim: `turn_writes.claim_update`), taken by an earlier statement of the transaction.
 
     A chat is free when every other row of it still to send is under the owner's own live lease and due (in
     its hands already): not under another's lease, not left unclaimed (it goes first, by a claim), not waiting

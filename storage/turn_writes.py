@@ -12,8 +12,9 @@ transaction:
 - `save_turn`: the conversation state's upsert and the replies' INSERT, each reply leased to this instance
   when its chat is free for it, in one statement.
 
-The rules are those of `outbox_leases.enqueue_leased` and the engine's state statement; the tests run both
-paths against the same cases. A driver error is raised as SQLAlchemy's (`DBAPIError`), as from any statement.
+The rules are those of `outbox_leases.enqueue_leased` and the engine's state statement
+(bot/engine.py:_state_statement); tests/multi_instance/test_claims.py runs both leasing writers against the same
+cases. A driver error is raised as SQLAlchemy's (`DBAPIError`), as from any statement.
 """
 
 from __future__ import annotations
