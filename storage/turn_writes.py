@@ -44,10 +44,12 @@ _CLAIM = (
     "ON CONFLICT DO NOTHING RETURNING update_id"
 )
 
-# The replies come as arrays, one element per reply, in order (`position`); the outbox ids follow that order,
-# and the rows one statement writes do not see one another (an update's replies never stand in each other's
-# way). A reply is leased to `owner` when no other row of its chat still to send is in the way: one not under
-# the owner's own live lease, or waiting for a later attempt.
+# The replies come as one JSON array, in order (`position`): a parameter whose contents the planner cannot see,
+# so the statement's plan is the same for one reply or five and PostgreSQL keeps one generic plan for it (with
+# arrays, each call was planned anew: the planner costs an array's length, so the custom plans always looked
+# cheaper). The outbox ids follow `position`, and the rows one statement writes do not see one another (an
+# update's replies never stand in each other's way). A reply is leased to `owner` when no other row of its chat
+# still to send is in the way: one not under the owner's own live lease, or waiting for a later attempt.
 _SAVE_TURN = """
 WITH state AS (
     INSERT INTO conversationstate (channel, user_id, group_id, name, data, locale, updated_at)
@@ -61,12 +63,12 @@ WITH state AS (
           AND (other.claimed_by IS DISTINCT FROM %(owner)s OR other.lease_until IS NULL
                OR other.lease_until < now() OR other.next_attempt_at > %(now)s)
     ) AS free
-    FROM unnest(%(channels)s::varchar[], %(chats)s::varchar[], %(kinds)s::varchar[], %(payloads)s::text[],
-                %(bots)s::varchar[]) WITH ORDINALITY AS reply(channel, chat_id, kind, payload, bot, position)
+    FROM json_to_recordset(%(replies)s::json)
+        AS reply(position integer, channel varchar, chat_id varchar, kind varchar, payload json, bot varchar)
 )
 INSERT INTO outboxmessage
     (channel, chat_id, kind, payload, idempotency_key, status, attempts, created_at, claimed_by, lease_until, bot)
-SELECT channel, chat_id, kind, payload::json, NULL, 'pending', 0, %(now)s,
+SELECT channel, chat_id, kind, payload, NULL, 'pending', 0, %(now)s,
        CASE WHEN free THEN %(owner)s END, CASE WHEN free THEN now() + %(lease)s END, bot
 FROM reply ORDER BY position
 RETURNING id, channel, chat_id, kind, payload, attempts, idempotency_key, bot, claimed_by
@@ -134,11 +136,20 @@ def save_turn(
         "now": now,
         "owner": owner,
         "lease": lease,
-        "channels": [item["channel"] for item in items],
-        "chats": [item["chat_id"] for item in items],
-        "kinds": [item["kind"] for item in items],
-        "payloads": [json.dumps(item["payload"]) for item in items],
-        "bots": [item.get("bot") for item in items],
+        # Each payload's text in the array is json.dumps(payload), as SQLAlchemy's JSON type writes it.
+        "replies": json.dumps(
+            [
+                {
+                    "position": position,
+                    "channel": item["channel"],
+                    "chat_id": item["chat_id"],
+                    "kind": item["kind"],
+                    "payload": item["payload"],
+                    "bot": item.get("bot"),
+                }
+                for position, item in enumerate(items)
+            ]
+        ),
     }
     with _cursor(session.connection(), _SAVE_TURN) as cursor:
         cursor.execute(_SAVE_TURN, params)
