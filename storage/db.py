@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -105,6 +106,23 @@ def _has_news(dbapi_connection: Any) -> bool:
         return bool(poll.poll(0))
     except (OSError, ValueError):
         return True
+
+
+@contextlib.contextmanager
+def driver_cursor(connection: Connection, sql: str) -> Iterator[psycopg.Cursor[Any]]:
+    """A psycopg cursor on a PostgreSQL connection's driver connection, in its transaction (if any), for a hot
+    statement written as SQL (`sql`, for the error) and sent without SQLAlchemy's Core around it: that costs
+    about as much client CPU again as the driver's own call. A driver error is raised as SQLAlchemy's
+    (`DBAPIError`), as from any statement, and a connection the error broke is dropped from the pool."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.cursor() as cursor:
+            yield cursor
+    except psycopg.Error as error:
+        if driver.closed or driver.broken:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(sql, None, error, psycopg.Error) from error
 
 
 def _make_engine(url: str) -> Engine:

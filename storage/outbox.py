@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.db import conflict_insert
+from storage.db import conflict_insert, driver_cursor
 from storage.models import ChannelAccount, GroupChat, OutboxMessage, table_of
 
 KIND_MESSAGE = "message"
@@ -325,11 +326,25 @@ _MARK_SENT = (
 )
 
 
+# PostgreSQL: the same, sent to the driver as it is (the sender marks every message it sent, on a thread of the
+# process that also polls and sends). The ids go in as one JSON array: one statement text and one generic plan
+# for any number of them (an IN list is a statement per length; an array's length would be costed, and every
+# call planned anew).
+_MARK_SENT_POSTGRES = (
+    "UPDATE outboxmessage SET status = 'sent', sent_at = %(now)s "
+    "WHERE id IN (SELECT value::bigint FROM json_array_elements_text(%(ids)s::json))"
+)
+
+
 def mark_sent(session: Session | Connection, ids: list[int], now: dt.datetime) -> None:
     """The platform accepted these items: they are done (one statement: a session's, or a connection's in
     autocommit, `Database.autocommit`)."""
     if ids:
         connection = session if isinstance(session, Connection) else session.connection()
+        if connection.dialect.name == "postgresql":
+            with driver_cursor(connection, _MARK_SENT_POSTGRES) as cursor:
+                cursor.execute(_MARK_SENT_POSTGRES, {"now": now, "ids": json.dumps([int(id_) for id_ in ids])})
+            return
         connection.execute(_MARK_SENT, {"sent_ids": list(ids), "sent_now": now})
 
 

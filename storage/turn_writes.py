@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from storage import outbox
+from storage.db import driver_cursor
 from storage.outbox import OutboxItem
 from storage.outbox_leases import leased_item
 
@@ -75,21 +73,6 @@ RETURNING id, channel, chat_id, kind, payload, attempts, idempotency_key, bot, c
 """
 
 
-@contextmanager
-def _cursor(connection: Connection, sql: str) -> Iterator[psycopg.Cursor[Any]]:
-    """A cursor on the unit of work's driver connection (in its transaction); a driver error becomes
-    SQLAlchemy's, and a connection the error broke is dropped from the pool, as SQLAlchemy does."""
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    try:
-        with driver.cursor() as cursor:
-            yield cursor
-    except psycopg.Error as error:
-        if driver.closed or driver.broken:
-            connection.invalidate(error)
-        raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
-
-
 def claim_update(
     connection: Connection,
     *,
@@ -102,7 +85,7 @@ def claim_update(
 ) -> bool:
     """Take the chat's lock (`space`, `key`), then the claims' lock (`claims`) shared, and record the update as
     processed; False if it already was. The locks are held until the transaction ends."""
-    with _cursor(connection, _CLAIM) as cursor:
+    with driver_cursor(connection, _CLAIM) as cursor:
         cursor.execute(
             _CLAIM,
             {
@@ -151,7 +134,7 @@ def save_turn(
             ]
         ),
     }
-    with _cursor(session.connection(), _SAVE_TURN) as cursor:
+    with driver_cursor(session.connection(), _SAVE_TURN) as cursor:
         cursor.execute(_SAVE_TURN, params)
         written = cursor.fetchall()
     added = [leased_item(row, owner) for row in sorted(written, key=lambda row: row[0])]

@@ -58,3 +58,32 @@ def test_one_item_and_none(database: Database) -> None:
         assert outbox.enqueue_many(session, [], now=NOW) == []
         (one,) = outbox.enqueue_many(session, [outbox.message_item("telegram", "9", {"text": "một"})], now=NOW)
     assert one.payload == {"text": "một"} and one.chat_id == "9"
+
+
+def test_marks_set_exactly_the_given_items_sent_in_a_session_or_on_their_own(database: Database) -> None:
+    """`mark_sent` marks the items the platform accepted and no other, in a unit of work or in autocommit (as the
+    sender does); on PostgreSQL its one statement text keeps one generic plan, whatever the number of items."""
+    items = [outbox.message_item("telegram", str(n % 3), {"text": f"tin {n}"}) for n in range(12)]
+    with database.session() as session:
+        ids = [item.id for item in outbox.enqueue_many(session, items, now=NOW)]
+    later = NOW + dt.timedelta(seconds=5)
+    with database.session() as session:
+        outbox.mark_sent(session, ids[:2], later)
+        outbox.mark_sent(session, [], later)  # nothing to mark: nothing sent
+    for n in range(2, 9):
+        with database.autocommit() as connection:
+            outbox.mark_sent(connection, ids[n : n + 1] if n % 2 else ids[n : n + 2], later)
+    with database.session(readonly=True) as session:
+        rows = session.execute(text("SELECT id, status, sent_at FROM outboxmessage ORDER BY id")).all()
+    assert [row[1] for row in rows] == ["sent"] * 10 + ["pending"] * 2
+    assert [row[2] is not None for row in rows] == [True] * 10 + [False] * 2
+    if database.is_sqlite:
+        return
+    with database.engine.connect() as connection:  # one connection: its prepared statements are its own
+        for n in range(20):
+            outbox.mark_sent(connection, ids[: 1 + n % 4], later)
+            connection.commit()
+        plans = connection.execute(
+            text("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'UPDATE outbox%'")
+        ).all()
+    assert len(plans) == 1 and plans[0][0] >= 10 and plans[0][1] <= 5, plans
