@@ -199,6 +199,12 @@ class Dispatcher:
                     self._handed_ids.add(item.id)
                     self.fetch_wanted = True
             return
+        if self.rescan:
+            # A chat's block was lifted (or a retry set) since the last read, and the full read this turn makes
+            # comes next: it finds these in order behind their chats' items that were skipped while blocked.
+            # Claimed here first, a reply could go out before an earlier one of its chat that a read has yet to
+            # find (two replies were seen out of order that way, under a retry and a loaded machine).
+            return
         for item in items:
             if item.id in claims.claimed or item.id <= claims.high_water:
                 continue
