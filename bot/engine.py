@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, func, text
+from sqlalchemy import and_, bindparam, func
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -115,13 +115,6 @@ def _load_turn_statement(dialect: str) -> Any:
 
 # The two-part key of a chat's lock: our own space (any 32-bit number of ours) and the chat's hash.
 CHAT_LOCK_SPACE = 0x62646876  # "bdhv"
-# PostgreSQL: the chat's lock, then the dedupe, in one round trip (see `ConversationEngine._claim`).
-_LOCKED_CLAIM = text(
-    "INSERT INTO processedupdate (channel, update_id, processed_at) "
-    "SELECT CAST(:channel AS VARCHAR), CAST(:update_id AS VARCHAR), :processed_at "
-    "FROM (SELECT pg_advisory_xact_lock(CAST(:space AS INTEGER), CAST(:key AS INTEGER))) AS chat_lock "
-    "ON CONFLICT DO NOTHING RETURNING update_id"
-).bindparams(bindparam("processed_at", type_=table_of(ProcessedUpdate).c.processed_at.type))
 
 
 def chat_lock_key(channel: str, chat_id: str) -> int:
@@ -224,14 +217,10 @@ class ConversationEngine:
             "update_id": processed_id(incoming),
             "processed_at": self.clock.now(),
         }
-        if self.lease is not None:  # the claims' lock too, for the replies' leases (storage/turn_writes.py)
+        if self._shared:  # with leases, the claims' lock too, for the replies' (storage/turn_writes.py)
             key = chat_lock_key(incoming.channel, incoming.chat_id)
-            return turn_writes.claim_update(
-                connection, **values, space=CHAT_LOCK_SPACE, key=key, claims=outbox_leases.CLAIM_LOCK
-            )
-        if self._shared:
-            values.update(space=CHAT_LOCK_SPACE, key=chat_lock_key(incoming.channel, incoming.chat_id))
-            return connection.execute(_LOCKED_CLAIM, values).first() is not None
+            claims = outbox_leases.CLAIM_LOCK if self.lease is not None else None
+            return turn_writes.claim_update(connection, **values, space=CHAT_LOCK_SPACE, key=key, claims=claims)
         return connection.execute(_claim_statement(connection.dialect.name), values).first() is not None
 
     def _load_turn(self, session: Session, incoming: Incoming) -> Turn:

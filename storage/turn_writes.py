@@ -1,4 +1,4 @@
-"""An update's own writes on PostgreSQL with leases (several instances), sent to the driver as they are.
+"""An update's own writes on PostgreSQL (several instances: leases), sent to the driver as they are.
 
 The engine (bot/engine.py) writes the same few things for every update: the update's claim (the chat's lock,
 then the dedupe) and, at the end, the conversation state and the replies. On PostgreSQL each statement is a
@@ -8,7 +8,7 @@ are fixed, so they are written here as SQL once and sent on the unit of work's o
 transaction:
 
 - `claim_update`: the chat's lock, the claims' lock shared (the replies' INSERT leases them under it, see
-  storage/outbox_leases.py:enqueue_leased), and the dedupe, in one statement;
+  storage/outbox_leases.py:enqueue_leased; without leases, none), and the dedupe, in one statement;
 - `save_turn`: the conversation state's upsert and the replies' INSERT, each reply leased to this instance
   when its chat is free for it, in one statement.
 
@@ -32,15 +32,20 @@ from storage.db import driver_cursor
 from storage.outbox import OutboxItem
 from storage.outbox_leases import leased_item
 
-# The chat's lock first, then the claims' lock shared (OFFSET 0 keeps the order: the inner query runs first),
-# then the dedupe. The statements after this one see every claim committed before it.
-_CLAIM = (
+# The chat's lock first, then (with leases) the claims' lock shared (OFFSET 0 keeps the order: the inner query
+# runs first), then the dedupe. The statements after this one see every claim committed before it.
+_CLAIM_INSERT = (
     "INSERT INTO processedupdate (channel, update_id, processed_at) "
-    "SELECT %(channel)s, %(update_id)s, %(processed_at)s FROM ("
-    "SELECT pg_advisory_xact_lock_shared(%(claims)s::bigint) FROM ("
-    "SELECT pg_advisory_xact_lock(%(space)s::integer, %(key)s::integer) OFFSET 0) AS chat_lock) AS claims_lock "
-    "ON CONFLICT DO NOTHING RETURNING update_id"
+    "SELECT %(channel)s, %(update_id)s, %(processed_at)s FROM "
 )
+_CHAT_LOCK = "(SELECT pg_advisory_xact_lock(%(space)s::integer, %(key)s::integer) OFFSET 0) AS chat_lock"
+_ON_CONFLICT = " ON CONFLICT DO NOTHING RETURNING update_id"
+_CLAIM = (
+    _CLAIM_INSERT
+    + f"(SELECT pg_advisory_xact_lock_shared(%(claims)s::bigint) FROM {_CHAT_LOCK}) AS claims_lock"
+    + _ON_CONFLICT
+)
+_CLAIM_WITHOUT_LEASES = _CLAIM_INSERT + _CHAT_LOCK + _ON_CONFLICT
 
 # The replies come as one JSON array, in order (`position`): a parameter whose contents the planner cannot see,
 # so the statement's plan is the same for one reply or five and PostgreSQL keeps one generic plan for it (with
@@ -81,13 +86,15 @@ def claim_update(
     processed_at: dt.datetime,
     space: int,
     key: int,
-    claims: int,
+    claims: int | None,
 ) -> bool:
-    """Take the chat's lock (`space`, `key`), then the claims' lock (`claims`) shared, and record the update as
-    processed; False if it already was. The locks are held until the transaction ends."""
-    with driver_cursor(connection, _CLAIM) as cursor:
+    """Take the chat's lock (`space`, `key`), then the claims' lock (`claims`; None: without leases, no claims)
+    shared, and record the update as processed; False if it already was. The locks are held until the
+    transaction ends."""
+    sql = _CLAIM if claims is not None else _CLAIM_WITHOUT_LEASES
+    with driver_cursor(connection, sql) as cursor:
         cursor.execute(
-            _CLAIM,
+            sql,
             {
                 "channel": channel,
                 "update_id": update_id,
