@@ -24,6 +24,7 @@ import re
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -121,6 +122,62 @@ def cpu_of(pids: list[int]) -> float:
         return total / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return float("nan")
+
+
+def cpu_by_process(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each of these processes (not their children), from /proc;
+    a process that has gone is left out."""
+    tick, found = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = _stat_fields(pid)
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def database_server_processes(db_url: str) -> list[int]:
+    """The processes of a PostgreSQL server on this machine that work for the database: its sessions' backends
+    and the server's own (the WAL writer, the checkpointer, ...). Empty for SQLite, and for a server elsewhere
+    (its process ids are not this machine's: only ids whose process is named `postgres` here are kept)."""
+    if not db_url.startswith("postgresql"):
+        return []
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    database = Database(db_url)
+    try:
+        with database.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL")
+            ).all()
+    finally:
+        database.dispose()
+    local = []
+    for (pid,) in rows:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text(encoding="ascii").strip() == "postgres":
+                local.append(int(pid))
+    return local
+
+
+class ServerCpu:
+    """The CPU a local PostgreSQL server spends for one database over a window (`start`, then `stop`): its
+    processes at the end, less what those already running at the start had used then (a session opened
+    within the window counts whole). NaN where it cannot be read: SQLite, a server on another machine."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self._before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self._before = cpu_by_process(database_server_processes(self.db_url))
+
+    def stop(self) -> float:
+        after = cpu_by_process(database_server_processes(self.db_url))
+        if not after:
+            return float("nan")
+        return sum(seconds - self._before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 # -- the bots under test ---------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.cluster import (
     TOKEN,
     VILLAGES,
+    ServerCpu,
     SpreadWebhooks,
     check_chats,
     cpu_of,
@@ -333,6 +334,8 @@ async def run_phase(
         pacer = asyncio.create_task(_pace(permits, rate)) if permits is not None and rate else None
 
         await asyncio.sleep(WARMUP_SECONDS)  # warm-up: connections, caches, the first queue
+        server = ServerCpu(db_url if kind != "echo" else "")
+        await loop.run_in_executor(None, server.start)
         stats.measuring = True
         cpu0, bot_cpu0, t0 = time.process_time(), cpu_of(pids), time.perf_counter()
         limit = args.updates if rate is None else None
@@ -342,6 +345,7 @@ async def run_phase(
         elapsed = time.perf_counter() - t0
         harness_cpu = (time.process_time() - cpu0) / elapsed
         bot_cpu = (cpu_of(pids) - bot_cpu0) / elapsed
+        db_cpu = await loop.run_in_executor(None, server.stop) / elapsed
         stop.set()
         if pacer is not None:
             pacer.cancel()
@@ -379,6 +383,7 @@ async def run_phase(
         seconds=elapsed,
         bot_cpu=bot_cpu,
         harness_cpu=harness_cpu,
+        db_cpu=db_cpu,
         offered=rate,
         by_flow=dict(stats.by_flow),
         api_calls=api_calls,
@@ -440,6 +445,7 @@ async def main_async(args: argparse.Namespace) -> int:
         f"throughput: {bot_rate:.0f} upd/s (echo bot: {echo_rate:.0f} upd/s, ratio {ratio:.2f}"
         + (f", the median of the rounds' {', '.join(f'{r:.2f}' for r in ratios)})" if len(rounds) > 1 else ")")
     )
+    print(_cpu_per_update(rounds))
     print(
         f"latency at {args.rate:g} upd/s: p50 {fixed.p50_ms:.1f} ms, p99 {fixed.p99_ms:.1f} ms "
         f"(achieved {fixed.rate:.0f} upd/s)"
@@ -462,6 +468,26 @@ async def main_async(args: argparse.Namespace) -> int:
             f"(python -m pstats {args.profile}, then: sort cumtime / stats 40)"
         )
     return 0 if all(goals) or not args.check else 1
+
+
+def _median(values: list[float]) -> float:
+    """The median, NaN when any value is NaN (not measured)."""
+    return float("nan") if any(value != value for value in values) else statistics.median(values)
+
+
+def _cpu_per_update(rounds: list[tuple[Result, Result]]) -> str:
+    """The CPU each update cost, medians of the rounds: the echo bot's, and the bot's with its database
+    server's (when it runs on this machine). Unlike the throughput ratio, their ratio does not depend on how
+    many cores the machine lends each side: the echo bot is one thread, the bot and PostgreSQL use them all."""
+    echo_ms = _median([echo.bot_ms_per_update for echo, _ in rounds])
+    bot_ms = _median([bot.bot_ms_per_update for _, bot in rounds])
+    db_ms = _median([bot.db_ms_per_update for _, bot in rounds])
+    text = f"CPU per update: echo bot {echo_ms:.2f} ms; the bot {bot_ms:.2f} ms"
+    total = bot_ms
+    if db_ms == db_ms:
+        text += f" + its database server {db_ms:.2f} ms"
+        total += db_ms
+    return text + f" (echo bot / bot: {echo_ms / total:.2f}; the fake Bot API and the people are not counted)"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
