@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel, col
 
+from storage.models.rows import empty_list
+
 
 class TrainingSession(SQLModel, table=True):
     """A community digital-skills session held in a village on a day."""
@@ -35,12 +37,12 @@ class TrainingSession(SQLModel, table=True):
     commune_code: int = Field(foreign_key="commune.code")
     village_id: int = Field(foreign_key="village.id", index=True)
     session_date: dt.date
-    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topics: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     attendees: int
     member_id: int = Field(foreign_key="member.id", index=True)  # whose session it is
     author_id: int = Field(foreign_key="member.id")  # who entered it (a lead may log on behalf)
     source: str = "guided"  # guided | text | import
-    evidence: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence: list[dict[str, Any]] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime
     updated_at: dt.datetime
     deleted_at: dt.datetime | None = None

@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.models.rows import empty_list
+
 
 class Province(SQLModel, table=True):
     """A province (tỉnh/thành phố) by its official code, loaded from `vietnam-provinces`."""
@@ -153,6 +155,6 @@ class CodeAttempt(SQLModel, table=True):
 
     channel: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
-    failures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # ISO times, UTC
+    failures: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))  # ISO times, UTC
     locked_until: dt.datetime | None = None
     updated_at: dt.datetime

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
+from storage.models.rows import empty_dict, empty_list
+
 
 class ConversationState(SQLModel, table=True):
     """Where a person is in a conversation; kept in the database so restarts lose nothing.
@@ -20,7 +22,7 @@ class ConversationState(SQLModel, table=True):
     user_id: str = Field(primary_key=True)
     group_id: str = Field(default="", primary_key=True)  # the group chat's id; "" for the private chat
     name: str = "idle"
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
     locale: str | None = None  # chosen before joining
     updated_at: dt.datetime
 
@@ -58,7 +60,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str
     chat_id: str
     kind: str  # message | edit | answer_callback | set_commands
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=empty_dict, sa_column=Column(JSON, nullable=False))
     idempotency_key: str | None = Field(default=None, unique=True)
     status: str = "pending"  # pending | sent | failed
     attempts: int = 0
@@ -91,7 +93,8 @@ class OfferedChoices(SQLModel, table=True):
     channel: str = Field(primary_key=True)
     user_id: str = Field(primary_key=True)
     group_id: str = Field(default="", primary_key=True)  # as in ConversationState: "" for the private chat
-    choices: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [label, payload]
+    # [label, payload] of each choice
+    choices: list[list[str]] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     offered_at: dt.datetime
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.models.rows import empty_list
+
 
 class ReminderRule(SQLModel, table=True):
     """When one kind of reminder fires: the deployment's default, or a province's or a commune's own times.
@@ -22,7 +24,7 @@ class ReminderRule(SQLModel, table=True):
     kind: str  # weekly_session | weekly_summary | monthly_report | monthly_escalation | province_consolidation | custom
     scope: str  # default | province | commune
     area_code: int = 0  # the province or commune code, by scope; 0 for the default
-    times: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    times: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     enabled: bool = True
     updated_by: int | None = Field(default=None, foreign_key="member.id")
     updated_at: dt.datetime
@@ -38,7 +40,7 @@ class ReminderDeadline(SQLModel, table=True):
     due_date: dt.date  # a local date
     scope: str  # commune | province
     area_code: int  # the commune or province code, by scope
-    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    roles: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="member.id")
     created_at: dt.datetime
     cancelled_at: dt.datetime | None = None
