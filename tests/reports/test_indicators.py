@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from bot.i18n import Translator
 from handlers.errors import explain
@@ -13,6 +15,19 @@ from storage.db import Database
 from storage.errors import DomainError
 from storage.indicators import looks_like_figures, on_track, parse_figures, parse_targets, percent_of
 from tests.reports.conftest import ADMIN, ADMIN_2, LEADER, OCTOBER, SON_KIM_1, SON_KIM_2, VIEWER, Month, at, member_of
+
+_PIECES = ["1", "23", "4.000", " ", "\n", "/", "trên", "TREN", "of", "vneid", "học sinh", ":", ",", "mức 2", "tháng 10"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+@example("vneid 1 trên 23")
+@example("học sinh 4.000 TREN 23")
+@example("vneid 1/ 23")
+@example("mức 2: 23 of 4.000")
+def test_the_quick_check_for_figures_never_passes_over_one(text: str) -> None:
+    """`looks_like_figures` stops early when `_FIGURE_HINT` finds nothing: only right if every figure has it."""
+    if indicators._FIGURE.search(text):
+        assert indicators._FIGURE_HINT.search(text)
 
 
 def test_figures_typed_in_one_line() -> None:
