@@ -112,6 +112,14 @@ def _words() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(out, key=lambda pair: -len(" ".join(pair[0]))))
 
 
+@functools.lru_cache(maxsize=4096)
+def _starting_with(fold: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """The programme words (as `_words`, in its order) that a token folded as ``fold`` may begin: their first
+    word starts with it (a token's word may be glued to the next ones, "4"+"t"). The others cannot match there,
+    so each token is tried against a few words, not all of them in every length."""
+    return tuple((words, pid) for words, pid in _words() if words[0].startswith(fold))
+
+
 def _glued(tokens: Sequence[Token], i: int, n: int) -> list[str]:
     """The folded words of up to ``n`` tokens from ``i``, tokens typed without a space joined ("4"+"t")."""
     words: list[str] = []
@@ -131,7 +139,7 @@ def _match(tokens: Sequence[Token], i: int) -> tuple[int, str] | None:
         return None
     if i > 0 and not tokens[i].space_before and tokens[i - 1].kind not in ("punct", "nl"):
         return None  # inside a glued word
-    for words, pid in _words():
+    for words, pid in _starting_with(tokens[i].fold):
         for end in range(i + 1, min(len(tokens), i + 8) + 1):
             if any(tokens[k].role is not None for k in range(i, end)):
                 break

@@ -36,6 +36,8 @@ def test_a_message_without_programme_words_keeps_its_keys() -> None:
         ("buổi 4T ở chợ Phố Mới 22 tiểu thương", "cho_so_4t", 22, "traders"),
         ("giúp 8 đảng viên cài VNeID", "dang_vien_so", 8, "party_members"),
         ("tap huan 4T cho 15 tieu thuong", "cho_so_4t", 15, "traders"),
+        ("thôn 3 làm 4T cho 22 tiểu thương", "cho_so_4t", 22, "traders"),  # a word typed as "4"+"T"
+        ("4T ở chợ Phố Mới 22 tiểu thương", "cho_so_4t", 22, "traders"),
     ],
 )
 def test_programme_figure(text: str, programme: str, count: int, unit: str) -> None:
