@@ -334,14 +334,21 @@ AREA_PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 _NUMBERED_AREAS = frozenset({("phuong",), ("quan",)})
 
 
-_AREA_SIGS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
-    (words, tuple(tone_sig(a) for a in accented)) for words, accented in AREA_PREFIXES
-)
+def _area_prefixes_by_first_word() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """The prefixes (folded words, tone signatures) by their first folded word, longest first within each: a
+    token is looked up once instead of tried against every prefix (the scan runs at every token of a message)."""
+    by_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for words, accented in AREA_PREFIXES:
+        by_first.setdefault(words[0], []).append((words, tuple(tone_sig(a) for a in accented)))
+    return by_first
+
+
+_AREA_SIGS = _area_prefixes_by_first_word()
 
 
 def _area_prefix_at(tokens: Sequence[Token], i: int) -> tuple[str, ...] | None:
     """The area prefix starting at ``i`` (longest first), typed with the right tones or none at all."""
-    for words, sigs in _AREA_SIGS:
+    for words, sigs in _AREA_SIGS.get(tokens[i].fold, ()):
         span = tokens[i : i + len(words)]
         if len(span) == len(words) and all(
             t.kind == "word" and t.role is None and t.fold == w and (t.plain or t.sig == sig)

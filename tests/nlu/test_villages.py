@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.nlu.normalize import tokenize
-from bot.nlu.villages import find_village, match_village_name, village_key
+from bot.nlu.normalize import fold_text, tokenize
+from bot.nlu.villages import AREA_PREFIXES, claim_area_numbers, find_village, match_village_name, village_key
 
 
 def v(text: str, names: Sequence[str] = ()) -> str | None:
@@ -96,3 +96,17 @@ def test_village_numbers_are_claimed() -> None:
     find_village(toks)
     assert [t.role for t in toks][:2] == ["village", "village"]
     assert toks[3].role is None
+
+
+@pytest.mark.parametrize("prefix", [accented for _, accented in AREA_PREFIXES], ids=lambda words: " ".join(words))
+@pytest.mark.parametrize("toned", [True, False], ids=["toned", "plain"])
+def test_the_number_ending_an_area_name_is_a_label_after_every_prefix(prefix: tuple[str, ...], toned: bool) -> None:
+    """ "xã Sơn Kim 1 đã nộp chưa": the 1 is the commune's name, for each prefix, typed with tones or none."""
+    text = " ".join(prefix) + " Sơn Kim 1 đã nộp chưa"
+    tokens = tokenize(text if toned else fold_text(text))
+    claim_area_numbers(tokens, accented_text=toned)
+    number = next(token for token in tokens if token.kind == "num")
+    assert number.role == "noncount"
+    counted = tokenize(" ".join(prefix) + " Sơn Kim 30 người")  # followed by a people unit: still a count
+    claim_area_numbers(counted, accented_text=True)
+    assert next(token for token in counted if token.kind == "num").role is None
