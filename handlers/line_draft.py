@@ -12,7 +12,7 @@ from bot.nlu.parser import NUMBER_PROBLEMS, ParsedReport, parse_report
 from handlers import log_steps as steps
 from handlers import programme_log
 from handlers.base import Turn
-from storage.areas import find_village, villages_of
+from storage.areas import find_village, village_names
 from storage.models import Village
 from storage.vocab import HELP_KINDS, TOPICS, VILLAGE_ROLES
 
@@ -32,9 +32,9 @@ def parse(turn: Turn) -> ParsedReport:
     """The message read by the one-line parser, with the commune's villages for their spelling."""
     member = turn.member
     commune = member.commune_code if member is not None else None
-    village_names = [v.name for v in villages_of(turn.session, commune)] if commune else []
+    names = village_names(turn.session, commune) if commune else []
     # a province that runs no programme sees nothing new: its lines are read as they always were
-    return parse_report(turn.text, turn.today, village_names, programmes=bool(programme_log.enabled_ids(turn)))
+    return parse_report(turn.text, turn.today, names, programmes=bool(programme_log.enabled_ids(turn)))
 
 
 def refusal_notes(turn: Turn, parsed: ParsedReport) -> list[str]:

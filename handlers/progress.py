@@ -18,7 +18,7 @@ from handlers.programme_lines import commune_block, send_commune_chart
 from handlers.report_files import progress_chart
 from handlers.reporting import indicator_line, month_label, period_from_text, period_kind, period_label, send_file
 from handlers.web_link import dashboard_buttons
-from storage.areas import villages_of
+from storage.areas import village_names
 from storage.errors import DomainError
 from storage.indicators import latest_month_with_figures
 from storage.progress import (
@@ -46,7 +46,7 @@ def show(turn: Turn, argument: str = "") -> None:
         return not_allowed(turn)
     if not argument:
         return render(turn, PERIOD_MONTH)
-    names = [v.name for v in villages_of(turn.session, member.commune_code)]
+    names = village_names(turn.session, member.commune_code)
     asked = asked_area(turn, argument, parse_report(argument, turn.today, names).village)
     kind = period_kind(argument)
     if not asked.named:
