@@ -74,8 +74,25 @@ def seed_members(database: Any, users: list[str]) -> None:
             )
 
 
-def seed(db_url: str, users: list[int]) -> None:
-    """A fresh database (a PostgreSQL schema emptied first), migrated and seeded."""
+def enable_programmes(database: Any) -> None:
+    """The commune's province runs every programme of the catalog: the one-line reader then also looks for
+    programme words in each message, as it does in such a province."""
+    from bot.clock import SystemClock
+    from storage.areas import get_commune
+    from storage.programmes import provinces
+    from storage.programmes.catalog import shipped
+
+    with database.session() as session:
+        province = get_commune(session, COMMUNE).province_code
+        for programme in shipped():
+            provinces.enable(
+                session, actor=None, province_code=province, programme_id=programme.id, now=SystemClock().now()
+            )
+
+
+def seed(db_url: str, users: list[int], programmes: bool = False) -> None:
+    """A fresh database (a PostgreSQL schema emptied first), migrated and seeded; with `programmes`, the
+    province runs every programme."""
     from sqlalchemy import text
 
     from storage.db import Database
@@ -88,6 +105,8 @@ def seed(db_url: str, users: list[int]) -> None:
             connection.execute(text("CREATE SCHEMA public"))
     upgrade(database)
     seed_members(database, [str(user) for user in users])
+    if programmes:
+        enable_programmes(database)
     database.dispose()
 
 

@@ -11,6 +11,7 @@ transactions one real update costs.
     python bench/engine.py                  # 2,000 updates
     python bench/engine.py --updates 5000 --profile /tmp/engine.prof
     python bench/engine.py --database-url postgresql://postgres@127.0.0.1:5432/bench   # (EMPTIED first)
+    python bench/engine.py --programmes     # the province runs every programme of the catalog
 
 Each step's line also shows the statements it sent to the database (on PostgreSQL each is a round trip;
 BEGIN and COMMIT are counted apart).
@@ -202,11 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", metavar="URL", help="PostgreSQL instead of a fresh SQLite file (its schema is EMPTIED)"
     )
+    parser.add_argument(
+        "--programmes",
+        action="store_true",
+        help="the commune's province runs every programme (the reader also looks for programme words)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bdhvs-bench-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/engine.db"
         users = [900_000 + n for n in range(args.users)]
-        seed(url, users)  # a PostgreSQL schema emptied first, migrated, seeded
+        seed(url, users, args.programmes)  # a PostgreSQL schema emptied first, migrated, seeded
         database = Database(url)
         bench = Bench(database, args.users, random.Random(20261125))
         bench.run(200)  # warm-up: imports, caches, compiled statements
@@ -227,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
     every = [value for values in bench.cpu.values() for value in values]
     mean = statistics.mean(every) * 1e6
     engine = "SQLite" if database.is_sqlite else "PostgreSQL"
-    print(f"bench/engine.py: {len(every)} updates through ConversationEngine.process on {engine}, CPU time per call")
+    runs = ", the province running every programme" if args.programmes else ""
+    print(
+        f"bench/engine.py: {len(every)} updates through ConversationEngine.process on {engine}{runs}, CPU time per call"
+    )
     for step, values in sorted(bench.cpu.items(), key=lambda kv: -statistics.mean(kv[1])):
         statements = bench.statements[step] / len(values)
         print(f"  {step:<12} {len(values):>5} x {statistics.mean(values) * 1e6:7.0f} µs, {statements:4.1f} statements")

@@ -39,6 +39,7 @@ this measures what the bot itself can process.
     python bench/throughput.py --profile /tmp/bot.prof      # cProfile the bot process of phase 2
     python bench/throughput.py --profile-engine /tmp/e.prof # CPU profile of the engine's thread in phase 2
     python bench/throughput.py --database-url postgresql://postgres@127.0.0.1:5432/bench --instances 2
+    python bench/throughput.py --programmes                 # the province runs every programme
 """
 
 from __future__ import annotations
@@ -305,7 +306,7 @@ async def run_phase(
     await fake.start()
     loop = asyncio.get_running_loop()
     if kind != "echo":
-        await loop.run_in_executor(None, seed, db_url, users)
+        await loop.run_in_executor(None, seed, db_url, users, args.programmes)
     tunings = [
         {
             "workers": args.app_workers,
@@ -526,6 +527,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--webhook",
         action="store_true",
         help="the real bot receives updates by webhook (posted several at once, one at a time per chat)",
+    )
+    parser.add_argument(
+        "--programmes",
+        action="store_true",
+        help="the commune's province runs every programme (the reader also looks for programme words)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
     parser.add_argument("--verbose", action="store_true", help="print the bot processes' ids (for py-spy)")
