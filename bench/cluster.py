@@ -82,12 +82,11 @@ def enable_programmes(database: Any) -> None:
     from storage.programmes import provinces
     from storage.programmes.catalog import shipped
 
+    now = SystemClock().now()
     with database.session() as session:
         province = get_commune(session, COMMUNE).province_code
         for programme in shipped():
-            provinces.enable(
-                session, actor=None, province_code=province, programme_id=programme.id, now=SystemClock().now()
-            )
+            provinces.enable(session, actor=None, province_code=province, programme_id=programme.id, now=now)
 
 
 def seed(db_url: str, users: list[int], programmes: bool = False) -> None:
@@ -128,17 +127,13 @@ def cpu_of(pids: list[int]) -> float:
     """CPU seconds (user + system) used so far by other processes and the processes they started (the
     engine's own process), from /proc; NaN where there is none."""
     try:
-        tree, total = set(pids), 0.0
+        tree = set(pids)
         for entry in sorted(os.listdir("/proc"), key=lambda name: (len(name), name)):
             if entry.isdigit() and int(entry) not in tree:
                 with contextlib.suppress(OSError, IndexError):
                     if int(_stat_fields(int(entry))[1]) in tree:
                         tree.add(int(entry))
-        for member in tree:
-            with contextlib.suppress(OSError):
-                fields = _stat_fields(member)
-                total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(cpu_by_process(sorted(tree)).values())
     except (OSError, ValueError, IndexError):
         return float("nan")
 
